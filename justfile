@@ -1,0 +1,68 @@
+# op-conductor-init — common tasks. `./run.sh RECIPE` installs what is missing first.
+
+build_dir := "build"
+asan_dir := "build-asan"
+bin := build_dir / "op-conductor-init"
+jobs := num_cpus()
+
+# list the recipes
+help:
+    @just --list --unsorted
+
+# configure and build the release binary (build/op-conductor-init)
+build:
+    cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build {{build_dir}} -j {{jobs}}
+
+# the whole test suite: unit, CLI and interop tests, then all unit+CLI tests again under ASan+UBSan
+test: build
+    cd {{build_dir}} && ctest --output-on-failure -j {{jobs}} --timeout 1200
+    cmake -S . -B {{asan_dir}} -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON >/dev/null
+    cmake --build {{asan_dir}} -j {{jobs}}
+    cd {{asan_dir}} && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j {{jobs}} -LE interop --timeout 1200
+
+# run only the unit tests
+test-unit: build
+    cd {{build_dir}} && ctest --output-on-failure -j {{jobs}} -L unit
+
+# run only the interop tests against real HashiCorp Raft (Go from Debian packages)
+interop: build
+    cd {{build_dir}} && ctest --output-on-failure -L interop --timeout 1200
+
+# build, generate the Go README's 3-node example into ./example-state, and show it
+example: build
+    rm -rf example-state
+    {{bin}} raft generate \
+        --nodes sequencer-1.sequencer-headless.default.svc.cluster.local:50050,sequencer-2.sequencer-headless.default.svc.cluster.local:50050,sequencer-3.sequencer-headless.default.svc.cluster.local:50050 \
+        --server-ids sequencer-1,sequencer-2,sequencer-3 \
+        --initial-leader sequencer-1 \
+        --output-dir ./example-state
+    find example-state -type f -exec ls -l {} +
+    -{{bin}} raft info --state-dir ./example-state/sequencer-1
+
+# verify every node of ./example-state
+verify-example: build
+    for d in example-state/*/; do {{bin}} raft verify --state-dir "$d" || exit 1; done
+
+# a quick end-to-end run: generate into a temp dir, verify and inspect every node
+test-run: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    d=$(mktemp -d)
+    trap 'rm -rf "$d"' EXIT
+    {{bin}} raft generate --nodes 127.0.0.1:50050,127.0.0.1:50051,127.0.0.1:50052 \
+        --server-ids node-1,node-2,node-3 --initial-leader node-1 --output-dir "$d"
+    for n in "$d"/*/; do {{bin}} raft verify --state-dir "$n"; done
+
+# remove build trees and generated state
+clean:
+    rm -rf {{build_dir}} {{asan_dir}} build-* example-state raft-state .bench
+
+# format the C sources in place
+fmt:
+    clang-format -i cmd/*.[ch] bolt/*.[ch] raftstate/*.[ch] tests/*/*.[ch]
+
+# clang-format check + cppcheck
+lint:
+    clang-format --dry-run --Werror cmd/*.[ch] bolt/*.[ch] raftstate/*.[ch]
+    cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr --std=c11 -I . cmd bolt raftstate

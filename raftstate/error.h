@@ -1,0 +1,33 @@
+/*
+ * Errors are values: a function of raftstate/ returns one of these codes and
+ * fills a struct rs_err with one sentence saying what is wrong and where.
+ * Only cmd/ prints them and picks the exit code.
+ */
+#ifndef RAFTSTATE_ERROR_H
+#define RAFTSTATE_ERROR_H
+
+#include <stdint.h>
+
+enum rs_code {
+	RS_OK = 0,
+	RS_EINVAL,   /* a caller's argument is invalid (usage) */
+	RS_ECORRUPT, /* the bytes read do not decode / violate an invariant */
+	RS_EIO,      /* a system call failed; sys_errno says why */
+	RS_ENOMEM,
+	RS_ELOCKED,   /* a file lock could not be taken in time */
+	RS_ENOTFOUND, /* a key, bucket or file that must exist does not */
+	RS_EEXIST,    /* something that must not exist does */
+	RS_ELIMIT,    /* input exceeds a hard bound (size, depth, count) */
+};
+
+struct rs_err {
+	int code;
+	int sys_errno;
+	char msg[512];
+};
+
+/* Fills err (when non-NULL) and returns code. printf-style. */
+int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,1 @@
+#include "raftstate/msgpack.h"

@@ -84,6 +84,12 @@ int rs_log_encode(const struct rs_log *log, struct mp_buf *out, struct rs_err *e
  * error. RS_ECORRUPT with a reason (and byte position) on anything else. */
 int rs_log_decode(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err);
 
+/* As rs_log_decode, but like go-msgpack (which raft-boltdb calls on a
+ * bytes.Buffer) it stops after the value: bytes after it are not looked at
+ * and *used (when non-NULL) says how many bytes the value took. */
+int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
+                         struct rs_err *err);
+
 /* Only the Index/Term/Type fields, without looking at Data beyond skipping
  * it; used by fast scans. Same acceptance as rs_log_decode. */
 int rs_log_decode_header(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err);

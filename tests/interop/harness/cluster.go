@@ -1,0 +1,529 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/ioutil"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	raft "github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb"
+)
+
+// ---- a small FSM: counts applied commands and chains their data ------------
+
+// chainFSM keeps chain_k = SHA256(chain_{k-1} || data_k) over applied
+// LogCommand data, so replicas can be compared byte for byte. Its snapshot
+// is one JSON line (the same keys as the reference vectors' state.bin, which
+// it can also restore).
+type chainFSM struct {
+	mu        sync.Mutex
+	applied   uint64
+	lastIndex uint64
+	dataBytes uint64
+	chain     [32]byte
+	restored  string
+}
+
+type fsmState struct {
+	Format          string `json:"format"`
+	AppliedCommands uint64 `json:"applied_commands"`
+	LastIndex       uint64 `json:"last_index"`
+	DataBytes       uint64 `json:"data_bytes"`
+	ChainSHA256     string `json:"chain_sha256"`
+}
+
+func (f *chainFSM) Apply(l *raft.Log) interface{} {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := sha256.New()
+	h.Write(f.chain[:])
+	h.Write(l.Data)
+	copy(f.chain[:], h.Sum(nil))
+	f.applied++
+	f.dataBytes += uint64(len(l.Data))
+	f.lastIndex = l.Index
+	return f.applied
+}
+
+func (f *chainFSM) state() fsmState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fsmState{Format: "oci-harness-chain-fsm-v1", AppliedCommands: f.applied, LastIndex: f.lastIndex,
+		DataBytes: f.dataBytes, ChainSHA256: hexSum(f.chain)}
+}
+
+type fsmSnap struct{ st fsmState }
+
+func (s fsmSnap) Persist(sink raft.SnapshotSink) error {
+	b, _ := json.Marshal(s.st)
+	if _, err := sink.Write(append(b, '\n')); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+func (s fsmSnap) Release() {}
+
+func (f *chainFSM) Snapshot() (raft.FSMSnapshot, error) { return fsmSnap{f.state()}, nil }
+
+func (f *chainFSM) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	b, err := ioutil.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	var st fsmState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("snapshot state is not a chain-FSM state: %v", err)
+	}
+	c, err := hex.DecodeString(st.ChainSHA256)
+	if err != nil || len(c) != 32 {
+		return fmt.Errorf("snapshot state: bad chain_sha256 %q", st.ChainSHA256)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.applied, f.lastIndex, f.dataBytes = st.AppliedCommands, st.LastIndex, st.DataBytes
+	copy(f.chain[:], c)
+	f.restored = st.Format
+	return nil
+}
+
+// ---- cluster ----------------------------------------------------------------
+
+type clusterNode struct {
+	id, dir, addr string
+	conf          raft.Configuration
+	confJSON      *configJSON
+	snapshotID    string
+	logs, stable  *raftboltdb.BoltStore
+	snaps         *raft.FileSnapshotStore
+	trans         *raft.NetworkTransport
+	fsm           *chainFSM
+	r             *raft.Raft
+}
+
+type nodeJSON struct {
+	ID               string     `json:"id"`
+	Address          string     `json:"address"`
+	ConfigSource     string     `json:"config_source"`
+	RestoredSnapshot string     `json:"restored_snapshot"`
+	State            string     `json:"state"`
+	AppliedCommands  uint64     `json:"applied_commands"`
+	LastAppliedIndex uint64     `json:"last_applied_index"`
+	ChainSHA256      string     `json:"chain_sha256"`
+	ConfigurationOK  bool       `json:"configuration_ok"`
+	After            *afterJSON `json:"after"`
+}
+
+type afterJSON struct {
+	FirstIndex  uint64 `json:"first_index"`
+	LastIndex   uint64 `json:"last_index"`
+	CurrentTerm uint64 `json:"current_term"`
+	BboltCheck  string `json:"bbolt_check"`
+}
+
+type clusterJSON struct {
+	Root           string      `json:"root"`
+	InPlace        bool        `json:"in_place"`
+	Kept           bool        `json:"kept"`
+	Started        []string    `json:"started"`
+	Leader         string      `json:"leader"`
+	LeaderAddress  string      `json:"leader_address"`
+	Term           uint64      `json:"term"`
+	ElectionMS     int64       `json:"election_ms"`
+	Applies        int         `json:"applies"`
+	LastApplyIndex uint64      `json:"last_apply_index"`
+	ElapsedMS      int64       `json:"elapsed_ms"`
+	Configuration  *configJSON `json:"configuration"`
+	Nodes          []*nodeJSON `json:"nodes"`
+}
+
+func cmdCluster(args []string) error {
+	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
+	inPlace := fs.Bool("in-place", false, "run on ROOT itself instead of a temp copy")
+	keep := fs.Bool("keep", false, "keep the temp copy")
+	applies := fs.Int("applies", 10, "commands to apply through the leader")
+	timeout := fs.Duration("timeout", 30*time.Second, "bound for the election and for the replication")
+	startList := fs.String("start", "", "comma-separated server IDs to start (default: all)")
+	seed := fs.Int64("seed", 1, "PRNG seed for command payloads")
+	verbose := fs.Bool("verbose", false, "raft logs to stderr")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: oci-harness cluster ROOT [--in-place] [--keep] [--applies N] [--timeout D] [--start ID,ID]")
+	}
+	if *applies < 0 || *timeout <= 0 {
+		return usagef("--applies must be >= 0 and --timeout > 0")
+	}
+	t0 := time.Now()
+	root := pos[0]
+	out := &clusterJSON{InPlace: *inPlace, Applies: *applies, Nodes: []*nodeJSON{}}
+	if !*inPlace {
+		tmp, err := ioutil.TempDir("", "oci-cluster-")
+		if err != nil {
+			return err
+		}
+		if *keep {
+			out.Kept = true
+		} else {
+			defer os.RemoveAll(tmp)
+		}
+		if err := copyTree(root, tmp); err != nil {
+			return fmt.Errorf("copying %s: %v", root, err)
+		}
+		root = tmp
+	}
+	out.Root = root
+
+	var logOut io.Writer = ioutil.Discard
+	logLevel := "ERROR"
+	if *verbose {
+		logOut, logLevel = os.Stderr, "DEBUG"
+	}
+
+	// Every directory holding a raft-log.db is a node; its name is the server ID.
+	ents, err := ioutil.ReadDir(root)
+	if err != nil {
+		return err
+	}
+	all := map[string]string{}
+	var ids []string
+	for _, e := range ents {
+		d := filepath.Join(root, e.Name())
+		if _, err := os.Stat(filepath.Join(d, logFileName)); e.IsDir() && err == nil {
+			all[e.Name()] = d
+			ids = append(ids, e.Name())
+		}
+	}
+	if len(ids) == 0 {
+		return fmt.Errorf("%s: no <server-id>/%s directories", pos[0], logFileName)
+	}
+	sort.Strings(ids)
+	if *startList != "" {
+		ids = nil
+		for _, id := range strings.Split(*startList, ",") {
+			if _, ok := all[id]; !ok {
+				return usagef("--start: no node directory %q under %s", id, pos[0])
+			}
+			ids = append(ids, id)
+		}
+	}
+	out.Started = ids
+
+	var nodes []*clusterNode
+	defer func() {
+		for _, n := range nodes {
+			n.close()
+		}
+	}()
+	for _, id := range ids {
+		n, err := openNode(id, all[id], logOut)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+	}
+	// Files of different nodes must agree on the configuration.
+	for _, n := range nodes[1:] {
+		if !sameConfiguration(n.conf, nodes[0].conf) {
+			return fmt.Errorf("configurations differ: %s has %s, %s has %s",
+				nodes[0].id, configString(nodes[0].conf), n.id, configString(n.conf))
+		}
+	}
+	out.Configuration = nodes[0].confJSON
+
+	// Start raft on every node. Never BootstrapCluster: the configuration
+	// must come from the files.
+	for _, n := range nodes {
+		cfg := raft.DefaultConfig()
+		cfg.LocalID = raft.ServerID(n.id)
+		cfg.HeartbeatTimeout = 300 * time.Millisecond
+		cfg.ElectionTimeout = 300 * time.Millisecond
+		cfg.LeaderLeaseTimeout = 150 * time.Millisecond
+		cfg.CommitTimeout = 20 * time.Millisecond
+		cfg.SnapshotInterval = time.Hour
+		cfg.SnapshotThreshold = 1 << 30
+		cfg.LogOutput = logOut
+		cfg.LogLevel = logLevel
+		r, err := newRaftNoPanic(cfg, n)
+		if err != nil {
+			return fmt.Errorf("node %s: NewRaft: %v", n.id, err)
+		}
+		n.r = r
+	}
+
+	// Exactly one leader, known to every started node.
+	tElect := time.Now()
+	var leader *clusterNode
+	deadline := time.Now().Add(*timeout)
+	for leader == nil {
+		var leaders []*clusterNode
+		for _, n := range nodes {
+			if n.r.State() == raft.Leader {
+				leaders = append(leaders, n)
+			}
+		}
+		if len(leaders) == 1 {
+			agreed := true
+			for _, n := range nodes {
+				if string(n.r.Leader()) != leaders[0].addr {
+					agreed = false
+				}
+			}
+			if agreed {
+				leader = leaders[0]
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			if len(leaders) > 1 {
+				return fmt.Errorf("%d leaders after %v", len(leaders), *timeout)
+			}
+			return fmt.Errorf("no leader elected within %v (%d of %d nodes started)", *timeout, len(nodes), len(all))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out.ElectionMS = time.Since(tElect).Milliseconds()
+	out.Leader, out.LeaderAddress = leader.id, leader.addr
+
+	// Every node's live configuration equals the one in its files.
+	nj := map[string]*nodeJSON{}
+	for _, n := range nodes {
+		j := &nodeJSON{ID: n.id, Address: n.addr, ConfigSource: n.confJSON.Source, RestoredSnapshot: n.snapshotID}
+		nj[n.id] = j
+		out.Nodes = append(out.Nodes, j)
+		f := n.r.GetConfiguration()
+		if err := f.Error(); err != nil {
+			return fmt.Errorf("node %s: GetConfiguration: %v", n.id, err)
+		}
+		if !sameConfiguration(f.Configuration(), n.conf) {
+			return fmt.Errorf("node %s: live configuration %s differs from the files' %s",
+				n.id, configString(f.Configuration()), configString(n.conf))
+		}
+		j.ConfigurationOK = true
+	}
+
+	// Apply N commands through the leader.
+	rng := rand.New(rand.NewSource(*seed))
+	var futures []raft.ApplyFuture
+	for i := 1; i <= *applies; i++ {
+		p := []byte(fmt.Sprintf("oci-harness-cmd-%05d:", i))
+		extra := make([]byte, 16+rng.Intn(2048))
+		rng.Read(extra)
+		futures = append(futures, leader.r.Apply(append(p, extra...), 10*time.Second))
+	}
+	for i, f := range futures {
+		if err := f.Error(); err != nil {
+			return fmt.Errorf("apply %d through leader %s: %v", i+1, leader.id, err)
+		}
+		out.LastApplyIndex = f.Index()
+	}
+
+	// Wait until every started node applied them, then compare the chains.
+	if *applies > 0 {
+		deadline = time.Now().Add(*timeout)
+		for {
+			done := true
+			for _, n := range nodes {
+				if n.fsm.state().LastIndex < out.LastApplyIndex {
+					done = false
+				}
+			}
+			if done {
+				break
+			}
+			if time.Now().After(deadline) {
+				var lag []string
+				for _, n := range nodes {
+					lag = append(lag, fmt.Sprintf("%s@%d", n.id, n.fsm.state().LastIndex))
+				}
+				return fmt.Errorf("not replicated within %v: want index %d, applied %s", *timeout, out.LastApplyIndex, strings.Join(lag, " "))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	out.Term = leaderTerm(leader.r)
+	var chain0 string
+	for i, n := range nodes {
+		st := n.fsm.state()
+		j := nj[n.id]
+		j.State = n.r.State().String()
+		j.AppliedCommands, j.LastAppliedIndex, j.ChainSHA256 = st.AppliedCommands, st.LastIndex, st.ChainSHA256
+		if i == 0 {
+			chain0 = st.ChainSHA256
+		} else if st.ChainSHA256 != chain0 {
+			return fmt.Errorf("FSM chains differ: %s %s vs %s %s", nodes[0].id, chain0, n.id, st.ChainSHA256)
+		}
+	}
+
+	// Clean shutdown, then the files raft wrote must still be sound.
+	for _, n := range nodes {
+		if err := n.shutdown(); err != nil {
+			return err
+		}
+	}
+	for _, n := range nodes {
+		a, err := afterRun(n.dir)
+		if err != nil {
+			return fmt.Errorf("node %s after the run: %v", n.id, err)
+		}
+		nj[n.id].After = a
+	}
+	out.ElapsedMS = time.Since(t0).Milliseconds()
+	return printJSON(out)
+}
+
+func leaderTerm(r *raft.Raft) uint64 {
+	var t uint64
+	fmt.Sscan(r.Stats()["term"], &t)
+	return t
+}
+
+// openNode opens the node's stores, finds its configuration (newest snapshot,
+// then LogConfiguration entries after it — what NewRaft does) and binds its
+// transport to its own address from that configuration.
+func openNode(id, dir string, logOut io.Writer) (*clusterNode, error) {
+	n := &clusterNode{id: id, dir: dir, fsm: &chainFSM{}}
+	snaps, err := readSnapshots(dir)
+	if err != nil {
+		return nil, fmt.Errorf("node %s: %v", id, err)
+	}
+	if n.logs, err = openStoreRW(filepath.Join(dir, logFileName), false); err != nil {
+		return nil, fmt.Errorf("node %s: %v", id, err)
+	}
+	if n.stable, err = openStoreRW(filepath.Join(dir, stableFileName), false); err != nil {
+		n.close()
+		return nil, fmt.Errorf("node %s: %v", id, err)
+	}
+	sc, err := scanLog(n.logs, filepath.Join(dir, logFileName), true)
+	if err != nil {
+		n.close()
+		return nil, fmt.Errorf("node %s: %v", id, err)
+	}
+	n.confJSON, n.conf = effectiveConfiguration(snaps, sc)
+	if len(snaps) > 0 {
+		n.snapshotID = snaps[0].ID
+	}
+	if n.confJSON == nil || len(n.conf.Servers) == 0 {
+		n.close()
+		return nil, fmt.Errorf("node %s: no configuration in its log or snapshots", id)
+	}
+	for _, s := range n.conf.Servers {
+		if string(s.ID) == id {
+			n.addr = string(s.Address)
+		}
+	}
+	if n.addr == "" {
+		n.close()
+		return nil, fmt.Errorf("node %s: not a member of its own configuration %s", id, configString(n.conf))
+	}
+	host, _, err := net.SplitHostPort(n.addr)
+	if err != nil || host != "127.0.0.1" {
+		n.close()
+		return nil, fmt.Errorf("node %s: address %q is not 127.0.0.1:PORT; the harness binds loopback only", id, n.addr)
+	}
+	if n.snaps, err = raft.NewFileSnapshotStore(dir, 2, logOut); err != nil {
+		n.close()
+		return nil, fmt.Errorf("node %s: snapshot store: %v", id, err)
+	}
+	if n.trans, err = raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut); err != nil {
+		n.close()
+		return nil, fmt.Errorf("node %s: TCP transport on %s: %v", id, n.addr, err)
+	}
+	return n, nil
+}
+
+// newRaftNoPanic turns NewRaft's panic on a log gap into an error.
+func newRaftNoPanic(cfg *raft.Config, n *clusterNode) (r *raft.Raft, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return raft.NewRaft(cfg, n.fsm, n.logs, n.stable, n.snaps, n.trans)
+}
+
+func (n *clusterNode) shutdown() error {
+	if n.r != nil {
+		r := n.r
+		n.r = nil
+		if err := withTimeout(15*time.Second, "shutdown of "+n.id, func() error { return r.Shutdown().Error() }); err != nil {
+			return err
+		}
+	}
+	n.close()
+	return nil
+}
+
+func (n *clusterNode) close() {
+	if n.r != nil {
+		withTimeout(15*time.Second, "shutdown", func() error { return n.r.Shutdown().Error() })
+		n.r = nil
+	}
+	if n.trans != nil {
+		n.trans.Close()
+		n.trans = nil
+	}
+	if n.logs != nil {
+		n.logs.Close()
+		n.logs = nil
+	}
+	if n.stable != nil {
+		n.stable.Close()
+		n.stable = nil
+	}
+}
+
+func afterRun(dir string) (*afterJSON, error) {
+	a := &afterJSON{}
+	for _, f := range []string{logFileName, stableFileName} {
+		if _, err := bboltCheck(filepath.Join(dir, f)); err != nil {
+			return nil, err
+		}
+	}
+	a.BboltCheck = "ok"
+	err := withTimeout(checkTimeout, "reading "+dir, func() error {
+		ls, err := openStoreRO(filepath.Join(dir, logFileName))
+		if err != nil {
+			return err
+		}
+		defer ls.Close()
+		if a.FirstIndex, err = ls.FirstIndex(); err != nil {
+			return err
+		}
+		if a.LastIndex, err = ls.LastIndex(); err != nil {
+			return err
+		}
+		st, err := openStoreRO(filepath.Join(dir, stableFileName))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		t, err := getUint64(st, keyCurrentTerm)
+		if err != nil {
+			return err
+		}
+		if t != nil {
+			a.CurrentTerm = *t
+		}
+		return nil
+	})
+	return a, err
+}

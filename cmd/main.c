@@ -1,5 +1,204 @@
-/* placeholder so the project builds; cmd/ is being written */
-int main(void)
+/*
+ * op-conductor-init: prepare and inspect HashiCorp-Raft state for
+ * op-conductor clusters. This file only dispatches: it finds the command in
+ * the table built from OCI_COMMANDS (cmd/command.h), parses its flags and
+ * runs it; the commands live one per file in cmd/.
+ *
+ *   op-conductor-init <group> <command> [flags]   e.g. raft generate ...
+ *   op-conductor-init --help | -h | help [group [command]]
+ *   op-conductor-init --version
+ *   op-conductor-init <group> --help | help [command]
+ *   op-conductor-init <group> <command> --help | -h | help
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/report.h"
+
+#define OCI_COMMAND_ROW(id) &oci_cmd_##id,
+static const struct oci_command *const commands[] = { OCI_COMMANDS(OCI_COMMAND_ROW) };
+#undef OCI_COMMAND_ROW
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int is_help_word(const char *a)
 {
+	return strcmp(a, "--help") == 0 || strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0 ||
+	       strcmp(a, "help") == 0;
+}
+
+static int is_version_word(const char *a)
+{
+	return strcmp(a, "--version") == 0 || strcmp(a, "-version") == 0 || strcmp(a, "-v") == 0;
+}
+
+static int group_exists(const char *group)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->group, group) == 0)
+			return 1;
 	return 0;
+}
+
+static const struct oci_command *find_command(const char *group, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i]->group, group) == 0 && strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+/* "generate, verify" for the group, into buf. */
+static const char *group_members(const char *group, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NCOMMANDS && o < size; i++) {
+		if (strcmp(commands[i]->group, group) != 0)
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", o > 0 ? ", " : "",
+				      commands[i]->name);
+	}
+	return buf;
+}
+
+static void print_command_list(const char *group, FILE *out)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(out, "Commands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (group != NULL && strcmp(commands[i]->group, group) != 0)
+			continue;
+		(void)snprintf(left, sizeof(left), "%s %s", commands[i]->group, commands[i]->name);
+		fprintf(out, "  %-20s %s\n", left, commands[i]->summary);
+	}
+}
+
+static int main_help(FILE *out)
+{
+	fprintf(out,
+		"%s %s - prepare and inspect HashiCorp-Raft state for op-conductor clusters\n"
+		"\n"
+		"usage: %s <command> [flags]\n"
+		"       %s --help | --version\n"
+		"\n",
+		OCI_PROG, OCI_VERSION, OCI_PROG, OCI_PROG);
+	print_command_list(NULL, out);
+	fprintf(out,
+		"\n"
+		"Every command takes --help. Flags may also come from OP_CONDUCTOR_INIT_*\n"
+		"environment variables; the command line wins. Exit status: 0 success,\n"
+		"1 the operation failed or the state is invalid, 2 usage error.\n");
+	return OCI_EXIT_OK;
+}
+
+static int group_help(const char *group, FILE *out)
+{
+	fprintf(out, "usage: %s %s <command> [flags]\n\n", OCI_PROG, group);
+	print_command_list(group, out);
+	fprintf(out, "\nRun '%s %s <command> --help' for its flags.\n", OCI_PROG, group);
+	return OCI_EXIT_OK;
+}
+
+static int command_help(const struct oci_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: %s %s %s %s\n\n%s.\n", OCI_PROG, cmd->group, cmd->name,
+		cmd->synopsis, cmd->summary);
+	if (cmd->description != NULL)
+		fprintf(out, "\n%s\n", cmd->description);
+	if (cmd->run_raw == NULL) {
+		fprintf(out, "\n");
+		flags_print_help(cmd, out);
+	}
+	return OCI_EXIT_OK;
+}
+
+/* `help`, `help raft`, `help raft generate` */
+static int help_topic(int argc, char **argv)
+{
+	const struct oci_command *cmd;
+
+	if (argc == 0)
+		return main_help(stdout);
+	if (!group_exists(argv[0]))
+		return oci_usage(NULL, "no help for unknown command %s", oci_q(argv[0]).s);
+	if (argc == 1)
+		return group_help(argv[0], stdout);
+	cmd = find_command(argv[0], argv[1]);
+	if (cmd == NULL)
+		return oci_usage(NULL, "no help for unknown command %s %s", argv[0],
+				 oci_q(argv[1]).s);
+	return command_help(cmd, stdout);
+}
+
+static int dispatch(int argc, char **argv)
+{
+	const struct oci_command *cmd;
+	struct flag_set fs;
+	char names[256];
+
+	if (argc < 2)
+		return oci_usage(NULL, "missing command (see %s --help)", OCI_PROG);
+	if (strcmp(argv[1], "help") == 0)
+		return help_topic(argc - 2, argv + 2);
+	if (is_help_word(argv[1]))
+		return main_help(stdout);
+	if (is_version_word(argv[1])) {
+		printf("%s %s\n", OCI_PROG, OCI_VERSION);
+		return OCI_EXIT_OK;
+	}
+	if (argv[1][0] == '-')
+		return oci_usage(NULL, "unknown flag %s (see %s --help)", oci_q(argv[1]).s,
+				 OCI_PROG);
+	if (!group_exists(argv[1]))
+		return oci_usage(NULL, "unknown command %s (see %s --help)", oci_q(argv[1]).s,
+				 OCI_PROG);
+	if (argc < 3)
+		return oci_usage(NULL, "%s needs a command: %s", argv[1],
+				 group_members(argv[1], names, sizeof(names)));
+	if (strcmp(argv[2], "help") == 0 && argc > 3) {
+		char *topic[2] = { argv[1], argv[3] };
+
+		return help_topic(2, topic);
+	}
+	if (is_help_word(argv[2]))
+		return group_help(argv[1], stdout);
+	cmd = find_command(argv[1], argv[2]);
+	if (cmd == NULL)
+		return oci_usage(NULL, "unknown command %s %s (%s has: %s)", argv[1],
+				 oci_q(argv[2]).s, argv[1],
+				 group_members(argv[1], names, sizeof(names)));
+
+	if (cmd->run_raw != NULL)
+		return cmd->run_raw(cmd, argc - 3, argv + 3);
+	switch (flags_parse(cmd, argc - 3, argv + 3, &fs)) {
+	case FLAGS_HELP:
+		return command_help(cmd, stdout);
+	case FLAGS_USAGE:
+		return OCI_EXIT_USAGE;
+	case FLAGS_OK:
+		break;
+	}
+	return cmd->run(cmd, &fs);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+
+	/* a summary nobody could read is a failure too (e.g. stdout is full) */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: error writing to standard output\n", OCI_PROG);
+		if (rc == OCI_EXIT_OK)
+			rc = OCI_EXIT_FAIL;
+	}
+	return rc;
 }

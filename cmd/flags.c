@@ -1,0 +1,344 @@
+#include "cmd/flags.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd/command.h"
+#include "cmd/report.h"
+
+#define ENV_PREFIX "OP_CONDUCTOR_INIT_"
+
+static int check_log_level(const char *v)
+{
+	/* op-service LevelFromString: case-insensitive, geth's short forms too */
+	static const char *const levels[] = {
+		"trace", "trce", "debug", "dbug", "info", "warn", "error", "eror", "crit",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcasecmp(v, levels[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static int check_log_format(const char *v)
+{
+	static const char *const formats[] = {
+		"text", "terminal", "logfmt", "json", "json-pretty",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (strcasecmp(v, formats[i]) == 0)
+			return 0;
+	return -1;
+}
+
+static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
+	[FLAG_LOG_LEVEL] = {
+		.name = "log.level", .kind = FLAG_STRING, .metavar = "LEVEL", .def = "info",
+		.help = "Log level (this tool does not log)",
+		.check = check_log_level,
+		.accepts = "one of trace, debug, info, warn, error, crit",
+	},
+	[FLAG_LOG_FORMAT] = {
+		.name = "log.format", .kind = FLAG_STRING, .metavar = "FORMAT", .def = "text",
+		.help = "Log format",
+		.check = check_log_format,
+		.accepts = "one of text, terminal, logfmt, json, json-pretty",
+	},
+	[FLAG_LOG_COLOR] = {
+		.name = "log.color", .kind = FLAG_BOOL, .def = "false",
+		.help = "Color the log output",
+	},
+	[FLAG_LOG_PID] = {
+		.name = "log.pid", .kind = FLAG_BOOL, .def = "false",
+		.help = "Show the pid in the log",
+	},
+};
+
+const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
+{
+	size_t o, i;
+
+	if (spec->env != NULL) {
+		(void)snprintf(buf, size, "%s", spec->env);
+		return buf;
+	}
+	o = (size_t)snprintf(buf, size, "%s", ENV_PREFIX);
+	for (i = 0; spec->name[i] != '\0' && o + 1 < size; i++, o++) {
+		unsigned char c = (unsigned char)spec->name[i];
+
+		buf[o] = (c == '-' || c == '.') ? '_' : (char)toupper(c);
+	}
+	if (o < size)
+		buf[o] = '\0';
+	return buf;
+}
+
+const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
+		       size_t size)
+{
+	if (val->src == FLAG_ENV)
+		return flags_env_name(spec, buf, size);
+	(void)snprintf(buf, size, "--%s", spec->name);
+	return buf;
+}
+
+int flags_parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Decimal only. Go's flag package reads uint64 flags with base 0, so the Go
+ * tool takes "010" as 8 and "0x10" as 16; rather than silently disagree we
+ * reject leading zeros and prefixes.
+ */
+static int parse_uint64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (p = s; *p != '\0'; p++) {
+		unsigned d;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Converts and validates one value; `what` names its source in errors
+ * ("--initial-term" or "OP_CONDUCTOR_INIT_INITIAL_TERM"). */
+static int set_value(const struct oci_command *cmd, const struct flag_spec *spec,
+		     struct flag_value *val, const char *text, enum flag_source src,
+		     const char *what)
+{
+	switch (spec->kind) {
+	case FLAG_BOOL:
+		if (flags_parse_bool(text, &val->b) != 0) {
+			oci_usage(cmd, "%s must be true or false, got %s", what, oci_q(text).s);
+			return -1;
+		}
+		break;
+	case FLAG_UINT64:
+		if (parse_uint64(text, &val->u) != 0 || val->u < spec->min) {
+			oci_usage(cmd, "%s must be a decimal integer from %llu to %llu, got %s",
+				  what, (unsigned long long)spec->min,
+				  (unsigned long long)UINT64_MAX, oci_q(text).s);
+			return -1;
+		}
+		break;
+	case FLAG_STRING:
+		if (spec->check != NULL && spec->check(text) != 0) {
+			oci_usage(cmd, "%s must be %s, got %s", what, spec->accepts,
+				  oci_q(text).s);
+			return -1;
+		}
+		break;
+	}
+	val->src = src;
+	val->str = text;
+	return 0;
+}
+
+/* Finds the spec called name[0..len) among the command's and the log flags. */
+static int lookup(const struct oci_command *cmd, const char *name, size_t len,
+		  const struct flag_spec **spec, struct flag_value **val, struct flag_set *fs)
+{
+	size_t i;
+
+	for (i = 0; i < cmd->nflags; i++) {
+		if (strlen(cmd->flags[i].name) == len &&
+		    memcmp(cmd->flags[i].name, name, len) == 0) {
+			*spec = &cmd->flags[i];
+			*val = &fs->v[i];
+			return 0;
+		}
+	}
+	for (i = 0; i < FLAG_LOG_COUNT; i++) {
+		if (strlen(log_flags[i].name) == len && memcmp(log_flags[i].name, name, len) == 0) {
+			*spec = &log_flags[i];
+			*val = &fs->log[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int is_help(const char *name, size_t len)
+{
+	return (len == 1 && name[0] == 'h') || (len == 4 && memcmp(name, "help", 4) == 0);
+}
+
+/* Environment, then default, for every flag the command line left unset. */
+static int fill_unset(const struct oci_command *cmd, const struct flag_spec *spec,
+		      struct flag_value *val)
+{
+	char env[128];
+	const char *e;
+
+	if (val->src != FLAG_UNSET)
+		return 0;
+	flags_env_name(spec, env, sizeof(env));
+	e = getenv(env);
+	if (e != NULL && *e != '\0')
+		return set_value(cmd, spec, val, e, FLAG_ENV, env);
+	if (spec->def != NULL) {
+		if (set_value(cmd, spec, val, spec->def, FLAG_DEFAULT, spec->name) != 0)
+			return -1; /* a bad default is a bug, but say so plainly */
+		val->src = FLAG_DEFAULT;
+	}
+	return 0;
+}
+
+enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
+			     struct flag_set *fs)
+{
+	const struct flag_spec *last_bool = NULL; /* the previous arg, if a bare bool */
+	char what[160];
+	int i;
+	size_t k;
+
+	memset(fs, 0, sizeof(*fs));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *name, *eq;
+		const struct flag_spec *spec;
+		struct flag_value *val;
+		size_t len;
+
+		if (strcmp(a, "--") == 0) {
+			last_bool = NULL;
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break; /* first positional argument: flags end here (Go) */
+		name = a + 1;
+		if (*name == '-')
+			name++;
+		if (*name == '\0' || *name == '-' || *name == '=') {
+			oci_usage(cmd, "bad flag syntax %s", oci_q(a).s);
+			return FLAGS_USAGE;
+		}
+		eq = strchr(name, '=');
+		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		if (is_help(name, len) && eq == NULL)
+			return FLAGS_HELP;
+		if (lookup(cmd, name, len, &spec, &val, fs) != 0) {
+			oci_usage(cmd, "unknown flag %s (see --help)", oci_q(a).s);
+			return FLAGS_USAGE;
+		}
+		(void)snprintf(what, sizeof(what), "--%s", spec->name);
+		last_bool = NULL;
+		if (spec->kind == FLAG_BOOL) {
+			if (eq == NULL) {
+				val->src = FLAG_ARGV;
+				val->str = "true";
+				val->b = 1;
+				last_bool = spec;
+				continue;
+			}
+			if (set_value(cmd, spec, val, eq + 1, FLAG_ARGV, what) != 0)
+				return FLAGS_USAGE;
+			continue;
+		}
+		if (eq == NULL) {
+			if (i + 1 >= argc) {
+				oci_usage(cmd, "flag %s needs a value", what);
+				return FLAGS_USAGE;
+			}
+			eq = argv[++i] - 1; /* so eq + 1 is the next argument */
+		}
+		if (set_value(cmd, spec, val, eq + 1, FLAG_ARGV, what) != 0)
+			return FLAGS_USAGE;
+	}
+	fs->args = argv + i;
+	fs->nargs = argc - i;
+
+	if (fs->nargs > 0 && cmd->max_args == 0 && strcmp(fs->args[0], "help") == 0)
+		return FLAGS_HELP;
+	if (cmd->max_args >= 0 && fs->nargs > cmd->max_args) {
+		int dummy;
+
+		/* "--force false" sets force and leaves "false" behind */
+		if (last_bool != NULL && flags_parse_bool(fs->args[0], &dummy) == 0)
+			oci_usage(cmd, "unexpected argument %s (write --%s=%s to set a boolean flag)",
+				  oci_q(fs->args[0]).s, last_bool->name, fs->args[0]);
+		else
+			oci_usage(cmd, "unexpected argument %s", oci_q(fs->args[0]).s);
+		return FLAGS_USAGE;
+	}
+
+	for (k = 0; k < cmd->nflags; k++)
+		if (fill_unset(cmd, &cmd->flags[k], &fs->v[k]) != 0)
+			return FLAGS_USAGE;
+	for (k = 0; k < FLAG_LOG_COUNT; k++)
+		if (fill_unset(cmd, &log_flags[k], &fs->log[k]) != 0)
+			return FLAGS_USAGE;
+	for (k = 0; k < cmd->nflags; k++) {
+		if (cmd->flags[k].required && fs->v[k].src == FLAG_UNSET) {
+			char env[128];
+
+			oci_usage(cmd, "--%s is required (or set %s)", cmd->flags[k].name,
+				  flags_env_name(&cmd->flags[k], env, sizeof(env)));
+			return FLAGS_USAGE;
+		}
+	}
+	return FLAGS_OK;
+}
+
+static void print_spec(const struct flag_spec *s, FILE *out)
+{
+	char left[64], env[128];
+
+	if (s->kind == FLAG_BOOL)
+		(void)snprintf(left, sizeof(left), "--%s", s->name);
+	else
+		(void)snprintf(left, sizeof(left), "--%s %s", s->name,
+			       s->metavar != NULL ? s->metavar : "VALUE");
+	fprintf(out, "  %-24s %s", left, s->help);
+	if (s->required)
+		fprintf(out, " (required)");
+	else if (s->def != NULL && s->kind != FLAG_BOOL)
+		fprintf(out, " (default %s)", s->def);
+	fprintf(out, "\n  %-24s [$%s]\n", "", flags_env_name(s, env, sizeof(env)));
+}
+
+void flags_print_help(const struct oci_command *cmd, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Flags (each can also come from the variable shown; the command line wins):\n");
+	for (i = 0; i < cmd->nflags; i++)
+		print_spec(&cmd->flags[i], out);
+	fprintf(out, "  %-24s %s\n", "--help, -h", "Show this help");
+	fprintf(out, "\nLog flags (op-service compatible; validated, otherwise ignored):\n");
+	for (i = 0; i < FLAG_LOG_COUNT; i++)
+		print_spec(&log_flags[i], out);
+}

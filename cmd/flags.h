@@ -1,0 +1,107 @@
+/*
+ * Flags as the Go tool (urfave/cli v2 on Go's flag package) reads them,
+ * plus OP_CONDUCTOR_INIT_* environment variables.
+ *
+ *   -name value   --name value   -name=value   --name=value
+ *   booleans: --force, --force=true|false (and Go's 1 0 t f T F TRUE ...);
+ *             never "--force false": that "false" is a positional argument
+ *   --            ends the flags; parsing also stops at the first argument
+ *                 that is not a flag (Go's rule)
+ *   -h, --help    the command's help (flags_parse returns FLAGS_HELP)
+ *   a flag given twice: the last one wins
+ *   environment:  OP_CONDUCTOR_INIT_<NAME> (upper case, '-' and '.' -> '_')
+ *                 unless the spec names another variable; read only for
+ *                 flags not given on the command line, and validated only
+ *                 then; an empty variable counts as unset
+ *
+ * Every command also accepts op-service's log flags --log.level,
+ * --log.format, --log.color and --log.pid (and their variables); they are
+ * validated loosely and otherwise ignored: this tool logs nothing.
+ */
+#ifndef CMD_FLAGS_H
+#define CMD_FLAGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct oci_command;
+
+enum flag_kind {
+	FLAG_STRING,
+	FLAG_BOOL,
+	FLAG_UINT64, /* decimal, no sign, no leading zeros, >= min */
+};
+
+struct flag_spec {
+	const char *name;    /* without dashes: "initial-term" */
+	enum flag_kind kind;
+	const char *metavar; /* for the help: "N", "DIR", ... (not for bools) */
+	const char *def;     /* default as text; NULL: none */
+	const char *help;
+	const char *env;     /* NULL: OP_CONDUCTOR_INIT_<NAME> */
+	int required;
+	uint64_t min;        /* FLAG_UINT64 only */
+	/* Optional extra check of a string value: returns 0 when acceptable;
+	 * `accepts` then completes "--x must be <accepts>, got ...". */
+	int (*check)(const char *value);
+	const char *accepts;
+};
+
+#define FLAGS_MAX 16
+
+enum flag_source {
+	FLAG_UNSET = 0,
+	FLAG_DEFAULT,
+	FLAG_ENV,
+	FLAG_ARGV,
+};
+
+struct flag_value {
+	enum flag_source src;
+	const char *str; /* the text as given; NULL when unset (no default) */
+	int b;           /* FLAG_BOOL */
+	uint64_t u;      /* FLAG_UINT64 */
+};
+
+enum {
+	FLAG_LOG_LEVEL,
+	FLAG_LOG_FORMAT,
+	FLAG_LOG_COLOR,
+	FLAG_LOG_PID,
+	FLAG_LOG_COUNT,
+};
+
+struct flag_set {
+	struct flag_value v[FLAGS_MAX];       /* parallel to cmd->flags */
+	struct flag_value log[FLAG_LOG_COUNT]; /* the op-service log flags */
+	char **args;                          /* positional arguments */
+	int nargs;
+};
+
+enum flag_result {
+	FLAGS_OK,
+	FLAGS_HELP,  /* -h/--help/help seen: print the help, exit 0 */
+	FLAGS_USAGE, /* the one-line error is already on stderr: exit 2 */
+};
+
+/* Parses argv[0..argc) (the arguments after the command name) against
+ * cmd->flags and the log flags, then the environment, then defaults, then
+ * checks required flags and cmd->max_args. */
+enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
+			     struct flag_set *fs);
+
+/* Prints one aligned line per flag (the command's, then the log flags). */
+void flags_print_help(const struct oci_command *cmd, FILE *out);
+
+/* The environment variable of a flag. Returns buf. */
+const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size);
+
+/* How to name a flag's value in a message: "--nodes", or the environment
+ * variable it came from. Returns buf. */
+const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
+		       size_t size);
+
+/* Go's strconv.ParseBool. Returns 0 and sets *out, or -1. */
+int flags_parse_bool(const char *s, int *out);
+
+#endif

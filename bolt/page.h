@@ -1,0 +1,204 @@
+/*
+ * The bbolt on-disk format (go.etcd.io/bbolt v1.3.x, version 2).
+ * All integers are little-endian; the page size is recorded in the meta page
+ * (4096 on the machines we care about).
+ *
+ * A file is an array of pages. Page `id` starts at byte id * page_size.
+ *
+ * Page header (16 bytes, at the start of every page):
+ *   off size
+ *   0   8    id         page id (must equal the page's position)
+ *   8   2    flags      0x01 branch, 0x02 leaf, 0x04 meta, 0x10 freelist
+ *   10  2    count      elements (branch/leaf), ids (freelist)
+ *   12  4    overflow   the page spans overflow + 1 contiguous pages
+ *
+ * Meta page body (at offset 16 of pages 0 and 1; 64 bytes):
+ *   16  4    magic      0xED0CDAED
+ *   20  4    version    2
+ *   24  4    page_size
+ *   28  4    flags
+ *   32  8    root       root bucket's root page id
+ *   40  8    sequence   root bucket's sequence
+ *   48  8    freelist   page id of the freelist
+ *   56  8    pgid       high-water mark: first page never allocated
+ *   64  8    txid       transaction id; written to meta page txid % 2
+ *   72  8    checksum   FNV-1a 64 of bytes 16..71
+ *
+ * Leaf page: `count` elements of 16 bytes after the header, then the data.
+ *   0   4    flags      0x01 = value is a nested bucket
+ *   4   4    pos        offset of the key, relative to this element
+ *   8   4    ksize
+ *   12  4    vsize      value follows the key directly
+ *
+ * Branch page: `count` elements of 16 bytes after the header.
+ *   0   4    pos        offset of the key, relative to this element
+ *   4   4    ksize
+ *   8   8    pgid       child page; its first key equals this key
+ *
+ * Bucket value (flags 0x01 in a leaf), 16 bytes:
+ *   0   8    root       root page of the bucket; 0 = inline bucket
+ *   8   8    sequence
+ * An inline bucket's value continues with a leaf page image (header +
+ * elements + data) whose id field is 0.
+ *
+ * Freelist page: `count` page ids (u64) after the header. When there are
+ * 0xFFFF or more, count is 0xFFFF and the first u64 holds the real count.
+ */
+#ifndef BOLT_PAGE_H
+#define BOLT_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define BOLT_MAGIC   0xED0CDAEDu
+#define BOLT_VERSION 2u
+
+#define BOLT_PAGE_BRANCH   0x01u
+#define BOLT_PAGE_LEAF     0x02u
+#define BOLT_PAGE_META     0x04u
+#define BOLT_PAGE_FREELIST 0x10u
+
+#define BOLT_BUCKET_LEAF_FLAG 0x01u
+
+#define BOLT_PAGE_HEADER_SIZE   16u
+#define BOLT_LEAF_ELEM_SIZE     16u
+#define BOLT_BRANCH_ELEM_SIZE   16u
+#define BOLT_BUCKET_HEADER_SIZE 16u
+#define BOLT_META_SIZE          64u
+#define BOLT_META_CHECKSUM_OFF  (BOLT_PAGE_HEADER_SIZE + 56u)
+
+#define BOLT_MIN_PAGE_SIZE 1024u
+#define BOLT_MAX_PAGE_SIZE 65536u
+#define BOLT_MAX_KEY_SIZE  32768u
+#define BOLT_MAX_VALUE_SIZE ((UINT32_C(1) << 31) - 2)
+#define BOLT_MIN_KEYS_PER_PAGE 2
+
+typedef uint64_t bolt_pgid;
+
+static inline uint16_t bolt_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t bolt_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+
+static inline uint64_t bolt_le64(const uint8_t *p)
+{
+	return (uint64_t)bolt_le32(p) | ((uint64_t)bolt_le32(p + 4) << 32);
+}
+
+static inline void bolt_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void bolt_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void bolt_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Page header fields of a page image at p (at least 16 bytes). */
+static inline uint64_t bolt_page_id(const uint8_t *p)
+{
+	return bolt_le64(p);
+}
+static inline uint16_t bolt_page_flags(const uint8_t *p)
+{
+	return bolt_le16(p + 8);
+}
+static inline uint16_t bolt_page_count(const uint8_t *p)
+{
+	return bolt_le16(p + 10);
+}
+static inline uint32_t bolt_page_overflow(const uint8_t *p)
+{
+	return bolt_le32(p + 12);
+}
+
+/* A decoded meta page. */
+struct bolt_meta {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t page_size;
+	uint32_t flags;
+	bolt_pgid root;
+	uint64_t sequence;
+	bolt_pgid freelist;
+	bolt_pgid pgid;
+	uint64_t txid;
+	uint64_t checksum;
+};
+
+/* Name of a page type for messages ("leaf", "branch", ...). */
+const char *bolt_page_type_name(uint16_t flags);
+
+
+
+/* One element of a leaf or branch page, resolved against the page bytes. */
+struct bolt_elem {
+	uint32_t flags; /* leaf only */
+	const uint8_t *key;
+	uint32_t klen;
+	const uint8_t *value; /* leaf only */
+	uint32_t vlen;
+	bolt_pgid pgid; /* branch only */
+};
+
+/* Resolves element i of the leaf or branch page image `page`, which spans
+ * `span` readable bytes. Returns 0, or -1 when the element header, key or
+ * value would lie outside the span. Never reads outside [page, page+span). */
+static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
+				 struct bolt_elem *e)
+{
+	uint64_t off = BOLT_PAGE_HEADER_SIZE + (uint64_t)i * BOLT_LEAF_ELEM_SIZE;
+	const uint8_t *el;
+	uint64_t kstart, end;
+
+	if (off + BOLT_LEAF_ELEM_SIZE > span)
+		return -1;
+	el = page + off;
+	if (is_leaf) {
+		e->flags = bolt_le32(el);
+		kstart = off + bolt_le32(el + 4);
+		e->klen = bolt_le32(el + 8);
+		e->vlen = bolt_le32(el + 12);
+		e->pgid = 0;
+	} else {
+		e->flags = 0;
+		kstart = off + bolt_le32(el);
+		e->klen = bolt_le32(el + 4);
+		e->vlen = 0;
+		e->pgid = bolt_le64(el + 8);
+	}
+	end = kstart + (uint64_t)e->klen + (uint64_t)e->vlen;
+	if (end > span)
+		return -1;
+	e->key = page + kstart;
+	e->value = is_leaf ? page + kstart + e->klen : NULL;
+	return 0;
+}
+
+/* bytes.Compare */
+static inline int bolt_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = n ? memcmp(a, b, n) : 0;
+
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+#endif

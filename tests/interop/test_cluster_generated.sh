@@ -4,7 +4,8 @@
 # nodes the files pass bbolt tx.Check and raft-boltdb reads, a leader is
 # elected from the configuration in the files, the live configuration equals
 # it, 50 commands replicate to every node with identical FSM chains, and the
-# files raft wrote afterwards still check (and pass our own `raft verify`).
+# files raft wrote afterwards still check (and pass our own `raft verify`)
+# and restart (a second cluster run on them).
 . "$(dirname "$0")/lib.sh"
 need_harness
 [ -x "${OCI_BIN:-}" ] || die "OCI_BIN is not set to the op-conductor-init binary"
@@ -68,6 +69,14 @@ run_case() { # run_case NODES TERM
 					die "$n nodes: our raft verify rejects n$i after raft ran: $(tail -n 3 "$TMP/verify.out")"
 			fi
 		done
+		# The state raft wrote must restart: a second run re-elects from the
+		# files, replays the 50 committed commands into the fresh FSMs and
+		# adds 50 more (index 2 noop, 3..52, new noop 53, 54..103).
+		"$H" cluster "$dir" --in-place --applies 50 --timeout 30s >"$TMP/cluster2.json" 2>"$TMP/cluster.err" ||
+			die "$n nodes: restart on the files raft wrote: $(cat "$TMP/cluster.err")"
+		[ "$(grep -c '"applied_commands": 100,' "$TMP/cluster2.json")" = "$n" ] || die "$n nodes: restart: not every node applied 50 + 50 commands"
+		json_has "$TMP/cluster2.json" last_apply_index 103
+		say "ok: $n nodes: restart elected $(grep -m1 '"leader"' "$TMP/cluster2.json" | tr -d ' ,') in term $(grep -m1 '"term"' "$TMP/cluster2.json" | tr -dc 0-9), replayed 50 + applied 50 more"
 		if [ $verify_impl = yes ]; then
 			say "ok: $n nodes: files raft wrote still check, and our raft verify accepts them"
 		else

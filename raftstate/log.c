@@ -355,13 +355,15 @@ static int decode_field(struct mp_reader *r, int f, struct rs_log *out, struct r
 	}
 }
 
-/* Which field a key names; exact, case-sensitive, as go-msgpack matches. */
+/* Which field a key names; exact, case-sensitive, as go-msgpack matches.
+ * Called once per key on every scanned entry, so compare lengths first. */
 static int field_of(const uint8_t *k, size_t n)
 {
+	static const uint8_t lens[F_UNKNOWN] = {10, 4, 10, 5, 4, 4};
 	int f;
 
 	for (f = 0; f < F_UNKNOWN; f++)
-		if (strlen(field_names[f]) == n && memcmp(field_names[f], k, n) == 0)
+		if (lens[f] == n && memcmp(field_names[f], k, n) == 0)
 			return f;
 	return F_UNKNOWN;
 }

@@ -14,7 +14,7 @@ static int check_log_level(const char *v)
 {
 	/* op-service LevelFromString: case-insensitive, geth's short forms too */
 	static const char *const levels[] = {
-		"trace", "trce", "debug", "dbug", "info", "warn", "error", "eror", "crit",
+	    "trace", "trce", "debug", "dbug", "info", "warn", "error", "eror", "crit",
 	};
 	size_t i;
 
@@ -27,7 +27,7 @@ static int check_log_level(const char *v)
 static int check_log_format(const char *v)
 {
 	static const char *const formats[] = {
-		"text", "terminal", "logfmt", "json", "json-pretty",
+	    "text", "terminal", "logfmt", "json", "json-pretty",
 	};
 	size_t i;
 
@@ -38,26 +38,40 @@ static int check_log_format(const char *v)
 }
 
 static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
-	[FLAG_LOG_LEVEL] = {
-		.name = "log.level", .kind = FLAG_STRING, .metavar = "LEVEL", .def = "info",
-		.help = "Log level (this tool does not log)",
-		.check = check_log_level,
-		.accepts = "one of trace, debug, info, warn, error, crit",
-	},
-	[FLAG_LOG_FORMAT] = {
-		.name = "log.format", .kind = FLAG_STRING, .metavar = "FORMAT", .def = "text",
-		.help = "Log format",
-		.check = check_log_format,
-		.accepts = "one of text, terminal, logfmt, json, json-pretty",
-	},
-	[FLAG_LOG_COLOR] = {
-		.name = "log.color", .kind = FLAG_BOOL, .def = "false",
-		.help = "Color the log output",
-	},
-	[FLAG_LOG_PID] = {
-		.name = "log.pid", .kind = FLAG_BOOL, .def = "false",
-		.help = "Show the pid in the log",
-	},
+    [FLAG_LOG_LEVEL] =
+        {
+            .name = "log.level",
+            .kind = FLAG_STRING,
+            .metavar = "LEVEL",
+            .def = "info",
+            .help = "Log level (this tool does not log)",
+            .check = check_log_level,
+            .accepts = "one of trace, debug, info, warn, error, crit",
+        },
+    [FLAG_LOG_FORMAT] =
+        {
+            .name = "log.format",
+            .kind = FLAG_STRING,
+            .metavar = "FORMAT",
+            .def = "text",
+            .help = "Log format",
+            .check = check_log_format,
+            .accepts = "one of text, terminal, logfmt, json, json-pretty",
+        },
+    [FLAG_LOG_COLOR] =
+        {
+            .name = "log.color",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .help = "Color the log output",
+        },
+    [FLAG_LOG_PID] =
+        {
+            .name = "log.pid",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .help = "Show the pid in the log",
+        },
 };
 
 const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
@@ -80,7 +94,7 @@ const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
 }
 
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
-		       size_t size)
+                       size_t size)
 {
 	if (val->src == FLAG_ENV)
 		return flags_env_name(spec, buf, size);
@@ -90,8 +104,8 @@ const char *flags_what(const struct flag_spec *spec, const struct flag_value *va
 
 int flags_parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
 	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
@@ -136,8 +150,8 @@ static int parse_uint64(const char *s, uint64_t *out)
 /* Converts and validates one value; `what` names its source in errors
  * ("--initial-term" or "OP_CONDUCTOR_INIT_INITIAL_TERM"). */
 static int set_value(const struct oci_command *cmd, const struct flag_spec *spec,
-		     struct flag_value *val, const char *text, enum flag_source src,
-		     const char *what)
+                     struct flag_value *val, const char *text, enum flag_source src,
+                     const char *what)
 {
 	switch (spec->kind) {
 	case FLAG_BOOL:
@@ -149,15 +163,14 @@ static int set_value(const struct oci_command *cmd, const struct flag_spec *spec
 	case FLAG_UINT64:
 		if (parse_uint64(text, &val->u) != 0 || val->u < spec->min) {
 			oci_usage(cmd, "%s must be a decimal integer from %llu to %llu, got %s",
-				  what, (unsigned long long)spec->min,
-				  (unsigned long long)UINT64_MAX, oci_q(text).s);
+			          what, (unsigned long long)spec->min,
+			          (unsigned long long)UINT64_MAX, oci_q(text).s);
 			return -1;
 		}
 		break;
 	case FLAG_STRING:
 		if (spec->check != NULL && spec->check(text) != 0) {
-			oci_usage(cmd, "%s must be %s, got %s", what, spec->accepts,
-				  oci_q(text).s);
+			oci_usage(cmd, "%s must be %s, got %s", what, spec->accepts, oci_q(text).s);
 			return -1;
 		}
 		break;
@@ -169,7 +182,7 @@ static int set_value(const struct oci_command *cmd, const struct flag_spec *spec
 
 /* Finds the spec called name[0..len) among the command's and the log flags. */
 static int lookup(const struct oci_command *cmd, const char *name, size_t len,
-		  const struct flag_spec **spec, struct flag_value **val, struct flag_set *fs)
+                  const struct flag_spec **spec, struct flag_value **val, struct flag_set *fs)
 {
 	size_t i;
 
@@ -198,7 +211,7 @@ static int is_help(const char *name, size_t len)
 
 /* Environment, then default, for every flag the command line left unset. */
 static int fill_unset(const struct oci_command *cmd, const struct flag_spec *spec,
-		      struct flag_value *val)
+                      struct flag_value *val)
 {
 	char env[128];
 	const char *e;
@@ -218,7 +231,7 @@ static int fill_unset(const struct oci_command *cmd, const struct flag_spec *spe
 }
 
 enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
-			     struct flag_set *fs)
+                             struct flag_set *fs)
 {
 	const struct flag_spec *last_bool = NULL; /* the previous arg, if a bare bool */
 	char what[160];
@@ -226,6 +239,10 @@ enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **arg
 	size_t k;
 
 	memset(fs, 0, sizeof(*fs));
+	if (cmd->nflags > FLAGS_MAX) {
+		oci_usage(cmd, "internal error: the command has more than %d flags", FLAGS_MAX);
+		return FLAGS_USAGE;
+	}
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *name, *eq;
 		const struct flag_spec *spec;
@@ -288,8 +305,9 @@ enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **arg
 
 		/* "--force false" sets force and leaves "false" behind */
 		if (last_bool != NULL && flags_parse_bool(fs->args[0], &dummy) == 0)
-			oci_usage(cmd, "unexpected argument %s (write --%s=%s to set a boolean flag)",
-				  oci_q(fs->args[0]).s, last_bool->name, fs->args[0]);
+			oci_usage(cmd,
+			          "unexpected argument %s (write --%s=%s to set a boolean flag)",
+			          oci_q(fs->args[0]).s, last_bool->name, fs->args[0]);
 		else
 			oci_usage(cmd, "unexpected argument %s", oci_q(fs->args[0]).s);
 		return FLAGS_USAGE;
@@ -306,7 +324,7 @@ enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **arg
 			char env[128];
 
 			oci_usage(cmd, "--%s is required (or set %s)", cmd->flags[k].name,
-				  flags_env_name(&cmd->flags[k], env, sizeof(env)));
+			          flags_env_name(&cmd->flags[k], env, sizeof(env)));
 			return FLAGS_USAGE;
 		}
 	}
@@ -321,7 +339,7 @@ static void print_spec(const struct flag_spec *s, FILE *out)
 		(void)snprintf(left, sizeof(left), "--%s", s->name);
 	else
 		(void)snprintf(left, sizeof(left), "--%s %s", s->name,
-			       s->metavar != NULL ? s->metavar : "VALUE");
+		               s->metavar != NULL ? s->metavar : "VALUE");
 	fprintf(out, "  %-24s %s", left, s->help);
 	if (s->required)
 		fprintf(out, " (required)");
@@ -334,7 +352,8 @@ void flags_print_help(const struct oci_command *cmd, FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "Flags (each can also come from the variable shown; the command line wins):\n");
+	fprintf(out,
+	        "Flags (each can also come from the variable shown; the command line wins):\n");
 	for (i = 0; i < cmd->nflags; i++)
 		print_spec(&cmd->flags[i], out);
 	fprintf(out, "  %-24s %s\n", "--help, -h", "Show this help");

@@ -33,14 +33,14 @@ enum flag_kind {
 };
 
 struct flag_spec {
-	const char *name;    /* without dashes: "initial-term" */
+	const char *name; /* without dashes: "initial-term" */
 	enum flag_kind kind;
 	const char *metavar; /* for the help: "N", "DIR", ... (not for bools) */
 	const char *def;     /* default as text; NULL: none */
 	const char *help;
-	const char *env;     /* NULL: OP_CONDUCTOR_INIT_<NAME> */
+	const char *env; /* NULL: OP_CONDUCTOR_INIT_<NAME> */
 	int required;
-	uint64_t min;        /* FLAG_UINT64 only */
+	uint64_t min; /* FLAG_UINT64 only */
 	/* Optional extra check of a string value: returns 0 when acceptable;
 	 * `accepts` then completes "--x must be <accepts>, got ...". */
 	int (*check)(const char *value);
@@ -72,9 +72,9 @@ enum {
 };
 
 struct flag_set {
-	struct flag_value v[FLAGS_MAX];       /* parallel to cmd->flags */
+	struct flag_value v[FLAGS_MAX];        /* parallel to cmd->flags */
 	struct flag_value log[FLAG_LOG_COUNT]; /* the op-service log flags */
-	char **args;                          /* positional arguments */
+	char **args;                           /* positional arguments */
 	int nargs;
 };
 
@@ -88,7 +88,7 @@ enum flag_result {
  * cmd->flags and the log flags, then the environment, then defaults, then
  * checks required flags and cmd->max_args. */
 enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
-			     struct flag_set *fs);
+                             struct flag_set *fs);
 
 /* Prints one aligned line per flag (the command's, then the log flags). */
 void flags_print_help(const struct oci_command *cmd, FILE *out);
@@ -99,7 +99,7 @@ const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
 /* How to name a flag's value in a message: "--nodes", or the environment
  * variable it came from. Returns buf. */
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
-		       size_t size);
+                       size_t size);
 
 /* Go's strconv.ParseBool. Returns 0 and sets *out, or -1. */
 int flags_parse_bool(const char *s, int *out);

@@ -40,34 +40,61 @@ enum {
 };
 
 static const struct flag_spec generate_flags[F_COUNT] = {
-	[F_NODES] = {
-		.name = "nodes", .kind = FLAG_STRING, .metavar = "A1,A2,...", .required = 1,
-		.help = "Comma-separated node addresses host:port ([ipv6]:port)",
-	},
-	[F_SERVER_IDS] = {
-		.name = "server-ids", .kind = FLAG_STRING, .metavar = "S1,S2,...", .required = 1,
-		.help = "Comma-separated server IDs, in the same order as --nodes",
-	},
-	[F_OUTPUT_DIR] = {
-		.name = "output-dir", .kind = FLAG_STRING, .metavar = "DIR", .def = "./raft-state",
-		.help = "Output directory; node state goes to DIR/<server-id>/",
-	},
-	[F_INITIAL_LEADER] = {
-		.name = "initial-leader", .kind = FLAG_STRING, .metavar = "ID", .required = 1,
-		.help = "Server ID that records a vote for itself (see the note above)",
-	},
-	[F_INITIAL_TERM] = {
-		.name = "initial-term", .kind = FLAG_UINT64, .metavar = "N", .def = "1", .min = 1,
-		.help = "Initial Raft term",
-	},
-	[F_NETWORK] = {
-		.name = "network", .kind = FLAG_STRING, .metavar = "NAME",
-		.help = "Network name, e.g. op-mainnet (accepted, not stored)",
-	},
-	[F_FORCE] = {
-		.name = "force", .kind = FLAG_BOOL, .def = "false",
-		.help = "Overwrite existing state files",
-	},
+    [F_NODES] =
+        {
+            .name = "nodes",
+            .kind = FLAG_STRING,
+            .metavar = "A1,A2,...",
+            .required = 1,
+            .help = "Comma-separated node addresses host:port ([ipv6]:port)",
+        },
+    [F_SERVER_IDS] =
+        {
+            .name = "server-ids",
+            .kind = FLAG_STRING,
+            .metavar = "S1,S2,...",
+            .required = 1,
+            .help = "Comma-separated server IDs, in the same order as --nodes",
+        },
+    [F_OUTPUT_DIR] =
+        {
+            .name = "output-dir",
+            .kind = FLAG_STRING,
+            .metavar = "DIR",
+            .def = "./raft-state",
+            .help = "Output directory; node state goes to DIR/<server-id>/",
+        },
+    [F_INITIAL_LEADER] =
+        {
+            .name = "initial-leader",
+            .kind = FLAG_STRING,
+            .metavar = "ID",
+            .required = 1,
+            .help = "Server ID that records a vote for itself (see the note above)",
+        },
+    [F_INITIAL_TERM] =
+        {
+            .name = "initial-term",
+            .kind = FLAG_UINT64,
+            .metavar = "N",
+            .def = "1",
+            .min = 1,
+            .help = "Initial Raft term",
+        },
+    [F_NETWORK] =
+        {
+            .name = "network",
+            .kind = FLAG_STRING,
+            .metavar = "NAME",
+            .help = "Network name, e.g. op-mainnet (accepted, not stored)",
+        },
+    [F_FORCE] =
+        {
+            .name = "force",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .help = "Overwrite existing state files",
+        },
 };
 
 /* What stands in OUTPUT_DIR before we touch it. */
@@ -81,7 +108,7 @@ struct preflight {
 static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
 	int n = c != NULL ? snprintf(buf, size, "%s/%s/%s", a, b, c)
-			  : snprintf(buf, size, "%s/%s", a, b);
+	                  : snprintf(buf, size, "%s/%s", a, b);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -121,24 +148,23 @@ static int check_creatable(const struct oci_command *cmd, const char *outdir)
 			break;
 		if (errno != ENOENT)
 			return oci_fail(cmd, "cannot create --output-dir %s: %s: %s",
-					oci_path(outdir).s, oci_path(parent).s, strerror(errno));
+			                oci_path(outdir).s, oci_path(parent).s, strerror(errno));
 		if (strcmp(parent, ".") == 0 || strcmp(parent, "/") == 0)
 			return oci_fail(cmd, "cannot create --output-dir %s: %s does not exist",
-					oci_path(outdir).s, oci_path(parent).s);
+			                oci_path(outdir).s, oci_path(parent).s);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return oci_fail(cmd, "cannot create --output-dir %s: %s is not a directory",
-				oci_path(outdir).s, oci_path(parent).s);
+		                oci_path(outdir).s, oci_path(parent).s);
 	if (access(parent, W_OK | X_OK) != 0)
 		return oci_fail(cmd, "cannot create --output-dir %s: %s is not writable (%s)",
-				oci_path(outdir).s, oci_path(parent).s, strerror(errno));
+		                oci_path(outdir).s, oci_path(parent).s, strerror(errno));
 	return 0;
 }
 
 /* A state file that exists must be a regular file: never write through a
  * symbolic link, never replace a directory. */
-static int inspect_state_file(const struct oci_command *cmd, struct preflight *pf,
-			      const char *path)
+static int inspect_state_file(const struct oci_command *cmd, struct preflight *pf, const char *path)
 {
 	struct stat st;
 
@@ -149,7 +175,7 @@ static int inspect_state_file(const struct oci_command *cmd, struct preflight *p
 	}
 	if (S_ISLNK(st.st_mode))
 		return oci_fail(cmd, "%s is a symbolic link; refusing to write state through it",
-				oci_path(path).s);
+		                oci_path(path).s);
 	if (!S_ISREG(st.st_mode))
 		return oci_fail(cmd, "%s exists and is not a regular file", oci_path(path).s);
 	if (append_existing(pf, path) != 0)
@@ -158,9 +184,9 @@ static int inspect_state_file(const struct oci_command *cmd, struct preflight *p
 }
 
 static int inspect(const struct oci_command *cmd, const char *outdir, const struct members *ms,
-		   int force, struct preflight *pf)
+                   int force, struct preflight *pf)
 {
-	static const char *const files[] = { RS_LOG_FILE, RS_STABLE_FILE };
+	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
 	char path[PATH_MAX];
 	struct stat st;
 	int need_write = 0, rc;
@@ -168,40 +194,44 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 
 	if (lstat(outdir, &st) != 0) {
 		if (errno == ENOTDIR)
-			return oci_fail(cmd, "cannot create --output-dir %s: a part of its path is not a directory",
-					oci_path(outdir).s);
+			return oci_fail(
+			    cmd,
+			    "cannot create --output-dir %s: a part of its path is not a directory",
+			    oci_path(outdir).s);
 		if (errno != ENOENT)
-			return oci_fail(cmd, "cannot inspect --output-dir %s: %s", oci_path(outdir).s,
-					strerror(errno));
+			return oci_fail(cmd, "cannot inspect --output-dir %s: %s",
+			                oci_path(outdir).s, strerror(errno));
 		pf->make_outdir = 1;
 		memset(pf->make, 1, ms->n);
 		return check_creatable(cmd, outdir);
 	}
 	if (S_ISLNK(st.st_mode))
-		return oci_fail(cmd, "--output-dir %s is a symbolic link; give the directory it points to",
-				oci_path(outdir).s);
+		return oci_fail(
+		    cmd, "--output-dir %s is a symbolic link; give the directory it points to",
+		    oci_path(outdir).s);
 	if (!S_ISDIR(st.st_mode))
 		return oci_fail(cmd, "--output-dir %s exists and is not a directory",
-				oci_path(outdir).s);
+		                oci_path(outdir).s);
 	if (access(outdir, X_OK) != 0)
 		return oci_fail(cmd, "cannot enter --output-dir %s: %s", oci_path(outdir).s,
-				strerror(errno));
+		                strerror(errno));
 
 	for (i = 0; i < ms->n; i++) {
 		if (join(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
 			return oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
-					ms->m[i].id);
+			                ms->m[i].id);
 		if (lstat(path, &st) != 0) {
 			if (errno != ENOENT)
 				return oci_fail(cmd, "cannot inspect %s: %s", oci_path(path).s,
-						strerror(errno));
+				                strerror(errno));
 			pf->make[i] = 1;
 			need_write = 1;
 			continue;
 		}
 		if (S_ISLNK(st.st_mode))
-			return oci_fail(cmd, "%s is a symbolic link; refusing to write state through it",
-					oci_path(path).s);
+			return oci_fail(cmd,
+			                "%s is a symbolic link; refusing to write state through it",
+			                oci_path(path).s);
 		if (!S_ISDIR(st.st_mode))
 			return oci_fail(cmd, "%s exists and is not a directory", oci_path(path).s);
 		for (f = 0; f < 2; f++) {
@@ -214,14 +244,15 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 		}
 		if (access(path, W_OK | X_OK) != 0)
 			return oci_fail(cmd, "%s is not writable: %s", oci_path(path).s,
-					strerror(errno));
+			                strerror(errno));
 	}
 	if (pf->nexisting > 0 && !force)
-		return oci_fail(cmd, "refusing to overwrite %zu existing state file%s without --force: %s",
-				pf->nexisting, pf->nexisting == 1 ? "" : "s", pf->existing);
+		return oci_fail(
+		    cmd, "refusing to overwrite %zu existing state file%s without --force: %s",
+		    pf->nexisting, pf->nexisting == 1 ? "" : "s", pf->existing);
 	if (need_write && access(outdir, W_OK | X_OK) != 0)
 		return oci_fail(cmd, "--output-dir %s is not writable: %s", oci_path(outdir).s,
-				strerror(errno));
+		                strerror(errno));
 	return 0;
 }
 
@@ -233,12 +264,12 @@ static int make_dir(const struct oci_command *cmd, const char *path)
 
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		return oci_fail(cmd, "cannot create directory %s: %s", oci_path(path).s,
-				strerror(errno));
+		                strerror(errno));
 	if (lstat(path, &st) != 0)
 		return oci_fail(cmd, "cannot inspect %s: %s", oci_path(path).s, strerror(errno));
 	if (S_ISLNK(st.st_mode))
 		return oci_fail(cmd, "%s is a symbolic link; refusing to write state through it",
-				oci_path(path).s);
+		                oci_path(path).s);
 	if (!S_ISDIR(st.st_mode))
 		return oci_fail(cmd, "%s exists and is not a directory", oci_path(path).s);
 	return 0;
@@ -259,10 +290,10 @@ static int make_outdir(const struct oci_command *cmd, const char *outdir)
 		*p = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST)
 			return oci_fail(cmd, "cannot create directory %s: %s", oci_path(path).s,
-					strerror(errno));
+			                strerror(errno));
 		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 			return oci_fail(cmd, "cannot create --output-dir %s: %s is not a directory",
-					oci_path(outdir).s, oci_path(path).s);
+			                oci_path(outdir).s, oci_path(path).s);
 		*p = '/';
 	}
 	return make_dir(cmd, outdir);
@@ -279,7 +310,7 @@ static const char *err_text(const struct rs_err *e, char *buf, size_t size)
 }
 
 static void print_summary(const char *outdir, const struct members *ms, uint64_t term,
-			  const char *network)
+                          const char *network)
 {
 	size_t i;
 
@@ -295,7 +326,8 @@ static void print_summary(const char *outdir, const struct members *ms, uint64_t
 	printf("\n"
 	       "Next steps:\n"
 	       "  1. Copy each %s/<server-id>/ directory into that sequencer's --raft.storage.dir\n"
-	       "     volume under the same name: op-conductor reads <raft.storage.dir>/<raft.server.id>/,\n"
+	       "     volume under the same name: op-conductor reads "
+	       "<raft.storage.dir>/<raft.server.id>/,\n"
 	       "     so each node's --raft.server.id must be its <server-id>.\n"
 	       "  2. Configure op-conductor on every node with --raft.bootstrap=false.\n"
 	       "  3. Start all nodes.\n"
@@ -314,9 +346,9 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	char wn[128], wi[128], wl[128], wo[128], node_dir[PATH_MAX], msg[1024];
 	struct members ms;
 	struct members_input in;
-	struct preflight pf = { 0 };
-	struct rs_config cfg = { 0 };
-	struct rs_err err = { 0 };
+	struct preflight pf = {0};
+	struct rs_config cfg = {0};
+	struct rs_err err = {0};
 	char *outdir = NULL;
 	size_t i, len;
 	int rc;
@@ -326,8 +358,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	in.ids = v[F_SERVER_IDS].str;
 	in.ids_what = flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
 	in.leader = v[F_INITIAL_LEADER].str;
-	in.leader_what = flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], wl,
-				    sizeof(wl));
+	in.leader_what =
+	    flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], wl, sizeof(wl));
 	rc = members_parse(cmd, &in, &ms);
 	if (rc != 0)
 		goto done;
@@ -374,7 +406,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		goto done;
 	for (i = 0; i < ms.n; i++) {
 		if (join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL) != 0) {
-			rc = oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s, ms.m[i].id);
+			rc =
+			    oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s, ms.m[i].id);
 			goto done;
 		}
 		if (pf.make[i] && (rc = make_dir(cmd, node_dir)) != 0)
@@ -383,12 +416,11 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	for (i = 0; i < ms.n; i++) {
 		(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
 		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id,
-				     v[F_INITIAL_TERM].u, &err) != RS_OK) {
-			rc = oci_fail(cmd, "failed to write the state of %s in %s: %s%s",
-				      oci_q(ms.m[i].id).s, oci_path(node_dir).s,
-				      err_text(&err, msg, sizeof(msg)),
-				      i > 0 ? " (the nodes before it were written; rerun with --force)"
-					    : "");
+		                     v[F_INITIAL_TERM].u, &err) != RS_OK) {
+			rc = oci_fail(
+			    cmd, "failed to write the state of %s in %s: %s%s", oci_q(ms.m[i].id).s,
+			    oci_path(node_dir).s, err_text(&err, msg, sizeof(msg)),
+			    i > 0 ? " (the nodes before it were written; rerun with --force)" : "");
 			goto done;
 		}
 	}
@@ -404,22 +436,22 @@ done:
 }
 
 const struct oci_command oci_cmd_raft_generate = {
-	.group = "raft",
-	.name = "generate",
-	.summary = "Generate pre-configured Raft state for every node of a new cluster",
-	.synopsis = "--nodes A1,A2,... --server-ids S1,S2,... --initial-leader ID\n"
-		    "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]",
-	.description =
-		"Writes DIR/<server-id>/raft-log.db (one configuration entry listing every node\n"
-		"as a voter, at index 1 and the initial term) and DIR/<server-id>/raft-stable.db\n"
-		"(CurrentTerm; the initial leader also records a vote for itself), byte for byte\n"
-		"as the Go op-conductor-init writes them. Everything is validated before anything\n"
-		"is written; existing state files are only replaced with --force.\n"
-		"\n"
-		"Note: the vote recorded for --initial-leader does not choose the first leader:\n"
-		"every voter campaigns at term N+1 and any node may win the first election.",
-	.flags = generate_flags,
-	.nflags = F_COUNT,
-	.max_args = 0,
-	.run = run_generate,
+    .group = "raft",
+    .name = "generate",
+    .summary = "Generate pre-configured Raft state for every node of a new cluster",
+    .synopsis = "--nodes A1,A2,... --server-ids S1,S2,... --initial-leader ID\n"
+                "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]",
+    .description =
+        "Writes DIR/<server-id>/raft-log.db (one configuration entry listing every node\n"
+        "as a voter, at index 1 and the initial term) and DIR/<server-id>/raft-stable.db\n"
+        "(CurrentTerm; the initial leader also records a vote for itself), byte for byte\n"
+        "as the Go op-conductor-init writes them. Everything is validated before anything\n"
+        "is written; existing state files are only replaced with --force.\n"
+        "\n"
+        "Note: the vote recorded for --initial-leader does not choose the first leader:\n"
+        "every voter campaigns at term N+1 and any node may win the first election.",
+    .flags = generate_flags,
+    .nflags = F_COUNT,
+    .max_args = 0,
+    .run = run_generate,
 };

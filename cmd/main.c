@@ -18,7 +18,7 @@
 #include "cmd/report.h"
 
 #define OCI_COMMAND_ROW(id) &oci_cmd_##id,
-static const struct oci_command *const commands[] = { OCI_COMMANDS(OCI_COMMAND_ROW) };
+static const struct oci_command *const commands[] = {OCI_COMMANDS(OCI_COMMAND_ROW)};
 #undef OCI_COMMAND_ROW
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -63,7 +63,7 @@ static const char *group_members(const char *group, char *buf, size_t size)
 		if (strcmp(commands[i]->group, group) != 0)
 			continue;
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", o > 0 ? ", " : "",
-				      commands[i]->name);
+		                      commands[i]->name);
 	}
 	return buf;
 }
@@ -85,18 +85,17 @@ static void print_command_list(const char *group, FILE *out)
 static int main_help(FILE *out)
 {
 	fprintf(out,
-		"%s %s - prepare and inspect HashiCorp-Raft state for op-conductor clusters\n"
-		"\n"
-		"usage: %s <command> [flags]\n"
-		"       %s --help | --version\n"
-		"\n",
-		OCI_PROG, OCI_VERSION, OCI_PROG, OCI_PROG);
+	        "%s %s - prepare and inspect HashiCorp-Raft state for op-conductor clusters\n"
+	        "\n"
+	        "usage: %s <command> [flags]\n"
+	        "       %s --help | --version\n"
+	        "\n",
+	        OCI_PROG, OCI_VERSION, OCI_PROG, OCI_PROG);
 	print_command_list(NULL, out);
-	fprintf(out,
-		"\n"
-		"Every command takes --help. Flags may also come from OP_CONDUCTOR_INIT_*\n"
-		"environment variables; the command line wins. Exit status: 0 success,\n"
-		"1 the operation failed or the state is invalid, 2 usage error.\n");
+	fprintf(out, "\n"
+	             "Every command takes --help. Flags may also come from OP_CONDUCTOR_INIT_*\n"
+	             "environment variables; the command line wins. Exit status: 0 success,\n"
+	             "1 the operation failed or the state is invalid, 2 usage error.\n");
 	return OCI_EXIT_OK;
 }
 
@@ -110,8 +109,8 @@ static int group_help(const char *group, FILE *out)
 
 static int command_help(const struct oci_command *cmd, FILE *out)
 {
-	fprintf(out, "usage: %s %s %s %s\n\n%s.\n", OCI_PROG, cmd->group, cmd->name,
-		cmd->synopsis, cmd->summary);
+	fprintf(out, "usage: %s %s %s %s\n\n%s.\n", OCI_PROG, cmd->group, cmd->name, cmd->synopsis,
+	        cmd->summary);
 	if (cmd->description != NULL)
 		fprintf(out, "\n%s\n", cmd->description);
 	if (cmd->run_raw == NULL) {
@@ -135,7 +134,7 @@ static int help_topic(int argc, char **argv)
 	cmd = find_command(argv[0], argv[1]);
 	if (cmd == NULL)
 		return oci_usage(NULL, "no help for unknown command %s %s", argv[0],
-				 oci_q(argv[1]).s);
+		                 oci_q(argv[1]).s);
 	return command_help(cmd, stdout);
 }
 
@@ -157,15 +156,15 @@ static int dispatch(int argc, char **argv)
 	}
 	if (argv[1][0] == '-')
 		return oci_usage(NULL, "unknown flag %s (see %s --help)", oci_q(argv[1]).s,
-				 OCI_PROG);
+		                 OCI_PROG);
 	if (!group_exists(argv[1]))
 		return oci_usage(NULL, "unknown command %s (see %s --help)", oci_q(argv[1]).s,
-				 OCI_PROG);
+		                 OCI_PROG);
 	if (argc < 3)
 		return oci_usage(NULL, "%s needs a command: %s", argv[1],
-				 group_members(argv[1], names, sizeof(names)));
+		                 group_members(argv[1], names, sizeof(names)));
 	if (strcmp(argv[2], "help") == 0 && argc > 3) {
-		char *topic[2] = { argv[1], argv[3] };
+		char *topic[2] = {argv[1], argv[3]};
 
 		return help_topic(2, topic);
 	}
@@ -174,8 +173,8 @@ static int dispatch(int argc, char **argv)
 	cmd = find_command(argv[1], argv[2]);
 	if (cmd == NULL)
 		return oci_usage(NULL, "unknown command %s %s (%s has: %s)", argv[1],
-				 oci_q(argv[2]).s, argv[1],
-				 group_members(argv[1], names, sizeof(names)));
+		                 oci_q(argv[2]).s, argv[1],
+		                 group_members(argv[1], names, sizeof(names)));
 
 	if (cmd->run_raw != NULL)
 		return cmd->run_raw(cmd, argc - 3, argv + 3);

@@ -25,7 +25,8 @@ static size_t space_rune(const unsigned char *s, size_t n)
 		if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
 			return 3; /* U+1680 */
 		if (s[0] == 0xe2 && s[1] == 0x80 &&
-		    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+		    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 ||
+		     s[2] == 0xaf))
 			return 3; /* U+2000..200A, U+2028, U+2029, U+202F */
 		if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
 			return 3; /* U+205F */
@@ -109,16 +110,19 @@ static int check_id(const struct oci_command *cmd, const char *what, size_t idx,
 		return oci_usage(cmd, "%s entry %zu is empty", what, idx + 1);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return oci_usage(cmd, "%s entry %zu is %s, which cannot be a server directory name",
-				 what, idx + 1, oci_q(id).s);
+		                 what, idx + 1, oci_q(id).s);
 	if (strchr(id, '/') != NULL)
-		return oci_usage(cmd, "%s entry %zu %s contains '/', but a server ID becomes a directory name",
-				 what, idx + 1, oci_q(id).s);
+		return oci_usage(
+		    cmd, "%s entry %zu %s contains '/', but a server ID becomes a directory name",
+		    what, idx + 1, oci_q(id).s);
 	if (has_control(id))
-		return oci_usage(cmd, "%s entry %zu %s contains a control character",
-				 what, idx + 1, oci_q(id).s);
+		return oci_usage(cmd, "%s entry %zu %s contains a control character", what, idx + 1,
+		                 oci_q(id).s);
 	if (len > MEMBER_ID_MAX)
-		return oci_usage(cmd, "%s entry %zu is %zu bytes long; a server ID becomes a directory name and may have at most %d",
-				 what, idx + 1, len, MEMBER_ID_MAX);
+		return oci_usage(cmd,
+		                 "%s entry %zu is %zu bytes long; a server ID becomes a directory "
+		                 "name and may have at most %d",
+		                 what, idx + 1, len, MEMBER_ID_MAX);
 	return 0;
 }
 
@@ -128,7 +132,7 @@ static int check_id(const struct oci_command *cmd, const char *what, size_t idx,
  * port as a number.
  */
 static int check_address(const struct oci_command *cmd, const char *what, size_t idx,
-			 const char *addr, char *key, size_t keysize)
+                         const char *addr, char *key, size_t keysize)
 {
 	char host[256], num[INET6_ADDRSTRLEN];
 	const char *port, *p, *zone = "";
@@ -140,21 +144,21 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 	if (*addr == '\0')
 		return oci_usage(cmd, "%s entry %zu is empty", what, idx + 1);
 	if (has_control(addr) || strpbrk(addr, " ") != NULL)
-		return oci_usage(cmd, "%s entry %zu %s contains a space or control character",
-				 what, idx + 1, oci_q(addr).s);
+		return oci_usage(cmd, "%s entry %zu %s contains a space or control character", what,
+		                 idx + 1, oci_q(addr).s);
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 
 		if (close == NULL)
-			return oci_usage(cmd, "%s entry %zu %s has '[' without ']'",
-					 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s entry %zu %s has '[' without ']'", what, idx + 1,
+			                 oci_q(addr).s);
 		if (close[1] != ':')
-			return oci_usage(cmd, "%s entry %zu %s is not [ipv6]:port",
-					 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s entry %zu %s is not [ipv6]:port", what, idx + 1,
+			                 oci_q(addr).s);
 		hlen = (size_t)(close - addr - 1);
 		if (hlen >= sizeof(host))
 			return oci_usage(cmd, "%s entry %zu has a host of more than %zu bytes",
-					 what, idx + 1, sizeof(host) - 1);
+			                 what, idx + 1, sizeof(host) - 1);
 		memcpy(host, addr + 1, hlen);
 		host[hlen] = '\0';
 		port = close + 2;
@@ -163,15 +167,18 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 		const char *colon = strrchr(addr, ':');
 
 		if (colon == NULL)
-			return oci_usage(cmd, "%s entry %zu %s is not host:port (the port is missing)",
-					 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd,
+			                 "%s entry %zu %s is not host:port (the port is missing)",
+			                 what, idx + 1, oci_q(addr).s);
 		hlen = (size_t)(colon - addr);
 		if (memchr(addr, ':', hlen) != NULL)
-			return oci_usage(cmd, "%s entry %zu %s has too many colons; write an IPv6 address as [addr]:port",
-					 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd,
+			                 "%s entry %zu %s has too many colons; write an IPv6 "
+			                 "address as [addr]:port",
+			                 what, idx + 1, oci_q(addr).s);
 		if (hlen >= sizeof(host))
 			return oci_usage(cmd, "%s entry %zu has a host of more than %zu bytes",
-					 what, idx + 1, sizeof(host) - 1);
+			                 what, idx + 1, sizeof(host) - 1);
 		memcpy(host, addr, hlen);
 		host[hlen] = '\0';
 		port = colon + 1;
@@ -179,7 +186,7 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 
 	if (hlen == 0)
 		return oci_usage(cmd, "%s entry %zu %s has an empty host", what, idx + 1,
-				 oci_q(addr).s);
+		                 oci_q(addr).s);
 	if (ipv6) {
 		char *pct = strchr(host, '%');
 
@@ -188,24 +195,24 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 			zone = pct + 1;
 			if (*zone == '\0')
 				return oci_usage(cmd, "%s entry %zu %s has an empty IPv6 zone",
-						 what, idx + 1, oci_q(addr).s);
+				                 what, idx + 1, oci_q(addr).s);
 		}
 		if (inet_pton(AF_INET6, host, bin) != 1)
 			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv6 address %s",
-					 what, idx + 1, oci_q(addr).s, oci_q(host).s);
+			                 what, idx + 1, oci_q(addr).s, oci_q(host).s);
 		if (inet_ntop(AF_INET6, bin, num, sizeof(num)) == NULL)
-			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv6 address",
-					 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv6 address", what,
+			                 idx + 1, oci_q(addr).s);
 	} else {
 		if (strpbrk(host, "[]/") != NULL)
 			return oci_usage(cmd, "%s entry %zu %s has a host with '[', ']' or '/'",
-					 what, idx + 1, oci_q(addr).s);
+			                 what, idx + 1, oci_q(addr).s);
 		for (p = host; *p != '\0'; p++)
 			if (*p != '.' && (*p < '0' || *p > '9'))
 				dotted = 0;
 		if (dotted && inet_pton(AF_INET, host, bin) != 1)
 			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv4 address %s",
-					 what, idx + 1, oci_q(addr).s, oci_q(host).s);
+			                 what, idx + 1, oci_q(addr).s, oci_q(host).s);
 		for (i = 0; host[i] != '\0'; i++)
 			if (host[i] >= 'A' && host[i] <= 'Z')
 				host[i] = (char)(host[i] - 'A' + 'a');
@@ -213,18 +220,18 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 
 	if (*port == '\0')
 		return oci_usage(cmd, "%s entry %zu %s has an empty port", what, idx + 1,
-				 oci_q(addr).s);
+		                 oci_q(addr).s);
 	for (p = port; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return oci_usage(cmd, "%s entry %zu %s has a port that is not a number",
-					 what, idx + 1, oci_q(addr).s);
+			                 what, idx + 1, oci_q(addr).s);
 		pv = pv * 10 + (unsigned long)(*p - '0');
 		if (pv > 65535)
 			break;
 	}
 	if (pv < 1 || pv > 65535)
-		return oci_usage(cmd, "%s entry %zu %s has port %s; ports are 1 to 65535",
-				 what, idx + 1, oci_q(addr).s, port);
+		return oci_usage(cmd, "%s entry %zu %s has port %s; ports are 1 to 65535", what,
+		                 idx + 1, oci_q(addr).s, port);
 
 	if (snprintf(key, keysize, "%s%s%s|%lu", ipv6 ? num : host, *zone ? "%" : "", zone, pv) >=
 	    (int)keysize)
@@ -244,7 +251,7 @@ static void free_list(char **v, size_t n)
 }
 
 int members_parse(const struct oci_command *cmd, const struct members_input *in,
-		  struct members *out)
+                  struct members *out)
 {
 	char **addrs = NULL, **ids = NULL, **keys = NULL;
 	size_t na, ni, i, j;
@@ -258,13 +265,14 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 		goto done;
 	}
 	if (na != ni) {
-		rc = oci_usage(cmd, "%s has %zu entries but %s has %zu; they must pair up one to one",
-			       in->nodes_what, na, in->ids_what, ni);
+		rc = oci_usage(cmd,
+		               "%s has %zu entries but %s has %zu; they must pair up one to one",
+		               in->nodes_what, na, in->ids_what, ni);
 		goto done;
 	}
 	if (na > MEMBERS_MAX) {
 		rc = oci_usage(cmd, "%s has %zu entries; at most %d nodes are supported",
-			       in->nodes_what, na, MEMBERS_MAX);
+		               in->nodes_what, na, MEMBERS_MAX);
 		goto done;
 	}
 
@@ -274,7 +282,7 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 		for (j = i + 1; j < ni && rc == 0; j++)
 			if (strcmp(ids[i], ids[j]) == 0)
 				rc = oci_usage(cmd, "%s lists %s twice (entries %zu and %zu)",
-					       in->ids_what, oci_q(ids[i]).s, i + 1, j + 1);
+				               in->ids_what, oci_q(ids[i]).s, i + 1, j + 1);
 	if (rc != 0)
 		goto done;
 
@@ -293,9 +301,11 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 	for (i = 0; i < na && rc == 0; i++)
 		for (j = i + 1; j < na && rc == 0; j++)
 			if (strcmp(keys[i], keys[j]) == 0)
-				rc = oci_usage(cmd, "%s lists the same address twice (entries %zu %s and %zu %s)",
-					       in->nodes_what, i + 1, oci_q(addrs[i]).s, j + 1,
-					       oci_q(addrs[j]).s);
+				rc = oci_usage(
+				    cmd,
+				    "%s lists the same address twice (entries %zu %s and %zu %s)",
+				    in->nodes_what, i + 1, oci_q(addrs[i]).s, j + 1,
+				    oci_q(addrs[j]).s);
 	if (rc != 0)
 		goto done;
 
@@ -304,7 +314,7 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 			break;
 	if (i == ni) {
 		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", in->leader_what,
-			       oci_q(in->leader).s, in->ids_what);
+		               oci_q(in->leader).s, in->ids_what);
 		goto done;
 	}
 	out->leader = i;

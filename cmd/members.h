@@ -22,7 +22,7 @@
 
 struct oci_command;
 
-#define MEMBERS_MAX 4096
+#define MEMBERS_MAX   4096
 #define MEMBER_ID_MAX 255 /* NAME_MAX: the ID is a directory name */
 
 struct member {
@@ -48,7 +48,7 @@ struct members_input {
  * OCI_EXIT_FAIL when out of memory). `out` must be freed with
  * members_free either way. */
 int members_parse(const struct oci_command *cmd, const struct members_input *in,
-		  struct members *out);
+                  struct members *out);
 void members_free(struct members *ms);
 
 #endif

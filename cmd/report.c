@@ -54,11 +54,26 @@ const char *oci_quote(char *buf, size_t size, const char *s, size_t n)
 
 		elen = 0;
 		switch (c) {
-		case '"': esc[elen++] = '\\'; esc[elen++] = '"'; break;
-		case '\\': esc[elen++] = '\\'; esc[elen++] = '\\'; break;
-		case '\n': esc[elen++] = '\\'; esc[elen++] = 'n'; break;
-		case '\r': esc[elen++] = '\\'; esc[elen++] = 'r'; break;
-		case '\t': esc[elen++] = '\\'; esc[elen++] = 't'; break;
+		case '"':
+			esc[elen++] = '\\';
+			esc[elen++] = '"';
+			break;
+		case '\\':
+			esc[elen++] = '\\';
+			esc[elen++] = '\\';
+			break;
+		case '\n':
+			esc[elen++] = '\\';
+			esc[elen++] = 'n';
+			break;
+		case '\r':
+			esc[elen++] = '\\';
+			esc[elen++] = 'r';
+			break;
+		case '\t':
+			esc[elen++] = '\\';
+			esc[elen++] = 't';
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f) {
 				esc[elen++] = '\\';

@@ -14,11 +14,11 @@ struct oci_command;
 /* Prints the message (prefixed with the program and, when cmd is non-NULL,
  * the command) and returns OCI_EXIT_USAGE. */
 int oci_usage(const struct oci_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Same, returns OCI_EXIT_FAIL. */
 int oci_fail(const struct oci_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Renders s (n bytes) as a double-quoted string in the style of Go's %q:
  * control bytes, DEL, '"' and '\\' are escaped, so a bad value can never

@@ -15,15 +15,17 @@ pass=0
 fail=0
 
 check_case() {
-	local vec=$1 name out args problems="" f rel
+	local vec=$1 name out args problems="" f rel rc
 	name=$(basename "$vec")
 	out="$tmp/$name/out"
 	mkdir -p "$tmp/$name"
 	args=$(cat "$vec/CASE.args")
 	# CASE.args is POSIX-shell quoted, one line, without the output flag.
-	if ! eval "\"\$OCI_BIN\" raft generate $args --output-dir \"\$out\"" \
-		>"$tmp/$name/stdout" 2>"$tmp/$name/stderr"; then
-		echo "FAIL $name: exit $? ($(head -c 300 "$tmp/$name/stderr"))"
+	eval "\"\$OCI_BIN\" raft generate $args --output-dir \"\$out\"" \
+		>"$tmp/$name/stdout" 2>"$tmp/$name/stderr"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL $name: exit $rc ($(head -c 300 "$tmp/$name/stderr" | tr '\n' ' '))"
 		return 1
 	fi
 	[ -s "$tmp/$name/stderr" ] && problems+=" stderr not empty;"

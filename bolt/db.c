@@ -97,7 +97,7 @@ int bolt_db_remap(struct bolt_db *db, struct bolt_err *err)
 	if (fstat(db->fd, &st) != 0)
 		return bolt_syserr(err, "cannot stat %s", db->name);
 	db->filesz = (uint64_t)st.st_size;
-	len = (size_t)(db->filesz - db->filesz % db->page_size);
+	len = (size_t)db->filesz;
 	if (db->map != NULL && len == db->map_len)
 		return BOLT_OK;
 	if (db->map != NULL)
@@ -172,58 +172,25 @@ int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err)
 	return BOLT_OK;
 }
 
-/* Picks the valid meta with the highest txid, as bbolt does. */
-static int load_meta(struct bolt_db *db, struct bolt_err *err)
-{
-	uint8_t head[BOLT_PAGE_HEADER_SIZE + BOLT_META_SIZE];
-	struct bolt_meta m[2];
-	int st[2];
-	uint32_t ps = 0;
-	ssize_t r;
-
-	r = pread(db->fd, head, sizeof(head), 0);
-	if (r < 0)
-		return bolt_syserr(err, "cannot read %s", db->name);
-	st[0] = bolt_meta_decode(head, (size_t)r, &m[0]);
-	if (st[0] == BOLT_META_OK)
-		ps = m[0].page_size;
-	/* with meta 0 unreadable, find meta 1 at any valid page size */
-	for (uint32_t try = BOLT_MIN_PAGE_SIZE; try <= BOLT_MAX_PAGE_SIZE; try *= 2) {
-		uint32_t at = ps ? ps : try;
-
-		r = pread(db->fd, head, sizeof(head), at);
-		if (r < 0)
-			return bolt_syserr(err, "cannot read %s", db->name);
-		st[1] = bolt_meta_decode(head, (size_t)r, &m[1]);
-		if (ps || (st[1] == BOLT_META_OK && m[1].page_size == at))
-			break;
-	}
-	if (st[0] != BOLT_META_OK && st[1] != BOLT_META_OK)
-		return bolt_errf(err, BOLT_ECORRUPT, 0,
-				 "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)",
-				 db->name, bolt_meta_status_text(st[0]),
-				 bolt_meta_status_text(st[1]));
-	if (st[0] == BOLT_META_OK && (st[1] != BOLT_META_OK || m[0].txid > m[1].txid))
-		db->meta = m[0];
-	else
-		db->meta = m[1];
-	if (st[0] == BOLT_META_OK && st[1] == BOLT_META_OK && m[0].page_size != m[1].page_size)
-		return bolt_errf(err, BOLT_ECORRUPT, 0, "%s: meta pages disagree on the page size",
-				 db->name);
-	db->page_size = db->meta.page_size;
-	return BOLT_OK;
-}
-
 static int load_existing(struct bolt_db *db, struct bolt_err *err)
 {
 	const uint8_t *p;
 	size_t span;
 	int rc;
 
-	if ((rc = load_meta(db, err)) != BOLT_OK)
-		return rc;
+	struct bolt_meta m[2];
+	int st[2], active;
+
 	if ((rc = bolt_db_remap(db, err)) != BOLT_OK)
 		return rc;
+	active = bolt_meta_pick(db->map, db->map_len, m, st);
+	if (active < 0)
+		return bolt_errf(err, BOLT_ECORRUPT, 0,
+				 "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)",
+				 db->name, bolt_meta_status_text(st[0]),
+				 bolt_meta_status_text(st[1]));
+	db->meta = m[active];
+	db->page_size = db->meta.page_size;
 	if (db->meta.pgid > db->map_len / db->page_size)
 		return bolt_errf(err, BOLT_ECORRUPT, db->meta.pgid,
 				 "%s is truncated: its high-water mark is page %llu but the file "

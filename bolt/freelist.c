@@ -74,7 +74,8 @@ int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len,
 					 (unsigned long long)(hwm - 1));
 		f->free[f->nfree++] = v;
 	}
-	qsort(f->free, f->nfree, sizeof(*f->free), cmp_pgid);
+	if (f->nfree > 1)
+		qsort(f->free, f->nfree, sizeof(*f->free), cmp_pgid);
 	for (size_t i = 1; i < f->nfree; i++)
 		if (f->free[i] == f->free[i - 1])
 			return bolt_errf(err, BOLT_ECORRUPT, id,
@@ -132,7 +133,8 @@ int bolt_freelist_release(struct bolt_freelist *f, struct bolt_err *err)
 	memcpy(f->free + f->nfree, f->pending, f->npending * sizeof(*f->pending));
 	f->nfree += f->npending;
 	f->npending = 0;
-	qsort(f->free, f->nfree, sizeof(*f->free), cmp_pgid);
+	if (f->nfree > 1)
+		qsort(f->free, f->nfree, sizeof(*f->free), cmp_pgid);
 	for (size_t i = 1; i < f->nfree; i++)
 		if (f->free[i] == f->free[i - 1])
 			return bolt_errf(err, BOLT_ECORRUPT, f->free[i], "page %llu freed twice",

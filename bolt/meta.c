@@ -94,3 +94,35 @@ uint64_t bolt_meta_encode(const struct bolt_meta *m, uint8_t *page)
 	bolt_put64(b + 56, bolt_meta_sum(b));
 	return id;
 }
+
+int bolt_meta_pick(const uint8_t *file, size_t len, struct bolt_meta m[2], int status[2])
+{
+	uint32_t ps = 0;
+
+	status[0] = bolt_meta_decode(file, len, &m[0]);
+	if (status[0] == BOLT_META_OK)
+		ps = m[0].page_size;
+	status[1] = BOLT_META_SHORT;
+	memset(&m[1], 0, sizeof(m[1]));
+	for (uint32_t try = BOLT_MIN_PAGE_SIZE; try <= BOLT_MAX_PAGE_SIZE; try *= 2) {
+		uint32_t at = ps ? ps : try;
+
+		if (at >= len)
+			break;
+		status[1] = bolt_meta_decode(file + at, len - at, &m[1]);
+		if (ps)
+			break;
+		if (status[1] == BOLT_META_OK && m[1].page_size == at)
+			break;
+		if (status[1] == BOLT_META_OK)
+			status[1] = BOLT_META_BADPAGESIZE;
+	}
+	if (status[0] == BOLT_META_OK && status[1] == BOLT_META_OK &&
+	    m[0].page_size != m[1].page_size)
+		status[1] = BOLT_META_BADPAGESIZE;
+	if (status[0] != BOLT_META_OK && status[1] != BOLT_META_OK)
+		return -1;
+	if (status[0] == BOLT_META_OK && (status[1] != BOLT_META_OK || m[0].txid > m[1].txid))
+		return 0;
+	return 1;
+}

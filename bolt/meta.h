@@ -32,4 +32,13 @@ int bolt_meta_decode(const uint8_t *page, size_t len, struct bolt_meta *m);
  * txid % 2, flags meta, checksum computed. Returns the page id. */
 uint64_t bolt_meta_encode(const struct bolt_meta *m, uint8_t *page);
 
+
+
+/* Reads both meta pages from the first `len` bytes of a file image and
+ * picks the one bbolt would use: the valid meta with the highest txid.
+ * The page size comes from meta 0, or, when meta 0 is unreadable, from the
+ * first power-of-two offset (1 KiB..64 KiB) holding a valid meta 1 with
+ * that page size. Returns the index of the active meta, or -1 when neither
+ * is valid. */
+int bolt_meta_pick(const uint8_t *file, size_t len, struct bolt_meta m[2], int status[2]);
 #endif

@@ -1,0 +1,244 @@
+/*
+ * Read-only cursor. A stack of (page, index) from the bucket root to a
+ * leaf; an inline bucket is a one-level stack over its leaf image. Depth is
+ * capped at BOLT_CURSOR_MAX_DEPTH, which no valid tree reaches (a page holds
+ * at least two keys), so a cycle in a corrupt file ends with an error.
+ */
+#include "bolt/cursor.h"
+
+void bolt_cursor_init(struct bolt_cursor *c, const struct bolt_view *v,
+		      const struct bolt_vbucket *b)
+{
+	memset(c, 0, sizeof(*c));
+	c->view = v;
+	c->bucket = *b;
+}
+
+static int push(struct bolt_cursor *c, bolt_pgid id, struct bolt_err *err)
+{
+	struct bolt_cursor_ref *r;
+	uint16_t flags;
+	int rc;
+
+	if (c->depth >= BOLT_CURSOR_MAX_DEPTH)
+		return bolt_errf(err, BOLT_ECORRUPT, id,
+				 "tree deeper than %d levels at page %llu (a cycle?)",
+				 BOLT_CURSOR_MAX_DEPTH, (unsigned long long)id);
+	r = &c->stack[c->depth];
+	r->id = id;
+	if (c->bucket.root == 0) {
+		if (c->depth != 0)
+			return bolt_errf(err, BOLT_ECORRUPT, id,
+					 "inline bucket refers to page %llu",
+					 (unsigned long long)id);
+		r->page = c->bucket.inline_page;
+		r->span = c->bucket.inline_len;
+	} else if ((rc = bolt_view_page(c->view, id, &r->page, &r->span, err)) != BOLT_OK) {
+		return rc;
+	}
+	flags = bolt_page_flags(r->page);
+	if (flags != BOLT_PAGE_LEAF && flags != BOLT_PAGE_BRANCH)
+		return bolt_errf(err, BOLT_ECORRUPT, id,
+				 "page %llu is a %s page (flags 0x%x) inside a bucket tree",
+				 (unsigned long long)id, bolt_page_type_name(flags), flags);
+	r->count = bolt_page_count(r->page);
+	if (flags == BOLT_PAGE_BRANCH && r->count == 0)
+		return bolt_errf(err, BOLT_ECORRUPT, id, "branch page %llu is empty",
+				 (unsigned long long)id);
+	r->index = 0;
+	c->depth++;
+	return BOLT_OK;
+}
+
+static int is_leaf(const struct bolt_cursor_ref *r)
+{
+	return bolt_page_flags(r->page) == BOLT_PAGE_LEAF;
+}
+
+static int elem_at(const struct bolt_cursor *c, const struct bolt_cursor_ref *r,
+		   struct bolt_elem *e, struct bolt_err *err)
+{
+	(void)c;
+	if (bolt_page_elem(r->page, r->span, is_leaf(r), r->index, e) != 0)
+		return bolt_errf(err, BOLT_ECORRUPT, r->id,
+				 "element %u of page %llu lies outside the page", r->index,
+				 (unsigned long long)r->id);
+	return BOLT_OK;
+}
+
+/* Descends from the top of the stack to a leaf along first (dir 0) or last
+ * (dir 1) children. */
+static int descend(struct bolt_cursor *c, int last, struct bolt_err *err)
+{
+	for (;;) {
+		struct bolt_cursor_ref *r = &c->stack[c->depth - 1];
+		struct bolt_elem e;
+		int rc;
+
+		if (is_leaf(r)) {
+			if (last)
+				r->index = r->count ? r->count - 1 : 0;
+			return BOLT_OK;
+		}
+		if (last)
+			r->index = r->count - 1;
+		if ((rc = elem_at(c, r, &e, err)) != BOLT_OK)
+			return rc;
+		if ((rc = push(c, e.pgid, err)) != BOLT_OK)
+			return rc;
+	}
+}
+
+static int current(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	struct bolt_cursor_ref *r = &c->stack[c->depth - 1];
+
+	memset(e, 0, sizeof(*e));
+	if (r->index >= r->count)
+		return BOLT_OK;
+	return elem_at(c, r, e, err);
+}
+
+int bolt_cursor_first(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	int rc;
+
+	c->depth = 0;
+	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK ||
+	    (rc = descend(c, 0, err)) != BOLT_OK)
+		return rc;
+	if (c->stack[c->depth - 1].count == 0)
+		return bolt_cursor_next(c, e, err);
+	return current(c, e, err);
+}
+
+int bolt_cursor_last(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	int rc;
+
+	c->depth = 0;
+	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK ||
+	    (rc = descend(c, 1, err)) != BOLT_OK)
+		return rc;
+	if (c->stack[c->depth - 1].count == 0)
+		return bolt_cursor_prev(c, e, err);
+	return current(c, e, err);
+}
+
+int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	for (;;) {
+		int i, rc;
+
+		for (i = c->depth - 1; i >= 0; i--) {
+			struct bolt_cursor_ref *r = &c->stack[i];
+
+			if (r->count > 0 && r->index < r->count - 1) {
+				r->index++;
+				break;
+			}
+		}
+		if (i < 0) {
+			memset(e, 0, sizeof(*e));
+			c->stack[c->depth - 1].index = c->stack[c->depth - 1].count;
+			return BOLT_OK;
+		}
+		c->depth = i + 1;
+		if (!is_leaf(&c->stack[i])) {
+			struct bolt_elem b;
+
+			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
+			    (rc = push(c, b.pgid, err)) != BOLT_OK)
+				return rc;
+			if ((rc = descend(c, 0, err)) != BOLT_OK)
+				return rc;
+		}
+		if (c->stack[c->depth - 1].count == 0)
+			continue;
+		return current(c, e, err);
+	}
+}
+
+int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	for (;;) {
+		int i, rc;
+
+		for (i = c->depth - 1; i >= 0; i--) {
+			struct bolt_cursor_ref *r = &c->stack[i];
+
+			if (r->index > 0 && r->index <= r->count) {
+				r->index--;
+				break;
+			}
+		}
+		if (i < 0) {
+			memset(e, 0, sizeof(*e));
+			return BOLT_OK;
+		}
+		c->depth = i + 1;
+		if (!is_leaf(&c->stack[i])) {
+			struct bolt_elem b;
+
+			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
+			    (rc = push(c, b.pgid, err)) != BOLT_OK)
+				return rc;
+			if ((rc = descend(c, 1, err)) != BOLT_OK)
+				return rc;
+		}
+		if (c->stack[c->depth - 1].count == 0)
+			continue;
+		return current(c, e, err);
+	}
+}
+
+int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,
+		     struct bolt_err *err)
+{
+	bolt_pgid id = c->bucket.root;
+	int rc;
+
+	c->depth = 0;
+	for (;;) {
+		struct bolt_cursor_ref *r;
+		uint32_t lo = 0, hi;
+		int exact = 0;
+
+		if ((rc = push(c, id, err)) != BOLT_OK)
+			return rc;
+		r = &c->stack[c->depth - 1];
+		hi = r->count;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			struct bolt_elem m;
+			int cmp;
+
+			r->index = mid;
+			if ((rc = elem_at(c, r, &m, err)) != BOLT_OK)
+				return rc;
+			cmp = bolt_keycmp(m.key, m.klen, key, klen);
+			if (cmp == 0)
+				exact = 1;
+			if (cmp < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		r->index = lo;
+		if (is_leaf(r))
+			break;
+		if (!exact && r->index > 0)
+			r->index--;
+		{
+			struct bolt_elem b;
+
+			if ((rc = elem_at(c, r, &b, err)) != BOLT_OK)
+				return rc;
+			id = b.pgid;
+		}
+	}
+	/* past the end of this leaf: the answer is the first key of the next */
+	if (c->stack[c->depth - 1].index >= c->stack[c->depth - 1].count)
+		return bolt_cursor_next(c, e, err);
+	return current(c, e, err);
+}

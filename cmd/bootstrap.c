@@ -1,0 +1,467 @@
+/*
+ * bootstrap cluster: hand this process over to the real op-conductor.
+ *
+ * The Go tool links a patched op-conductor into itself; we exec the
+ * operator's own binary instead, so they keep their exact version and flags:
+ *
+ *   1. `--help`, `-help` or `-h` as the FIRST argument: our help, exit 0.
+ *      Anywhere else it belongs to op-conductor (it may follow flags that
+ *      only op-conductor understands);
+ *   2. find the binary: $OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN (a path, or a
+ *      name looked up in PATH), else `op-conductor` in PATH (exit 1 if none);
+ *   3. preflight, unless OP_CONDUCTOR_INIT_SKIP_PREFLIGHT=true: read
+ *      op-conductor's own raft flags the way it will read them; if the node
+ *      directory <raft.storage.dir>/<raft.server.id>/ already holds a state
+ *      file, verify it read-only and refuse (exit 1) when it is invalid or
+ *      locked; warn when --raft.bootstrap asks to bootstrap it again;
+ *   4. execv(binary, [binary, every argument after `cluster`]) with the
+ *      environment untouched: same pid, so signals and the exit status are
+ *      op-conductor's and nothing of ours stays running.
+ *
+ * The preflight only reads argv; what op-conductor receives is exactly what
+ * we were given.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/report.h"
+
+#define BIN_ENV            "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
+#define SKIP_ENV           "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
+#define DEFAULT_BIN        "op-conductor"
+#define PREFLIGHT_LOCK_SEC 5.0
+
+/* ---- finding the binary ---------------------------------------------- */
+
+/* Paths looked at, for the error message: "a, b (not executable), ...". */
+struct tried {
+	char s[3000];
+	size_t n;
+};
+
+static void tried_add(struct tried *t, const char *path, const char *why)
+{
+	int w;
+
+	if (t->n >= sizeof(t->s) - 4)
+		return;
+	w = snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s%s%s%s", t->n > 0 ? ", " : "",
+		     oci_path(path).s, why != NULL ? " " : "", why != NULL ? why : "");
+	if (w < 0 || (size_t)w >= sizeof(t->s) - t->n) {
+		memcpy(t->s + sizeof(t->s) - 4, "...", 4);
+		t->n = sizeof(t->s);
+		return;
+	}
+	t->n += (size_t)w;
+}
+
+/* NULL when path can be executed, else why not ("does not exist", ...). */
+static const char *not_runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno == ENOENT || errno == ENOTDIR ? "does not exist" : strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return "is a directory";
+	if (!S_ISREG(st.st_mode))
+		return "is not a regular file";
+	if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0)
+		return "is not executable";
+	return NULL;
+}
+
+/* Looks name up in PATH the way execvp does (an empty entry is the current
+ * directory; no PATH at all means the system default). */
+static int search_path(const char *name, char *out, size_t size, struct tried *t)
+{
+	char defpath[256];
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (path == NULL) {
+		size_t n = confstr(_CS_PATH, defpath, sizeof(defpath));
+
+		path = n > 0 && n <= sizeof(defpath) ? defpath : "/bin:/usr/bin";
+	}
+	for (p = path;; p = end + 1) {
+		const char *why;
+		size_t len;
+		int w;
+
+		end = strchrnul(p, ':');
+		len = (size_t)(end - p);
+		w = len == 0 ? snprintf(out, size, "./%s", name)
+			     : snprintf(out, size, "%.*s/%s", (int)len, p, name);
+		if (w > 0 && (size_t)w < size) {
+			why = not_runnable(out);
+			if (why == NULL)
+				return 0;
+			tried_add(t, out, strcmp(why, "does not exist") == 0 ? NULL : why);
+		}
+		if (*end == '\0')
+			return -1;
+	}
+}
+
+/* Fills out with the binary to exec, or prints why there is none. */
+static int find_binary(const struct oci_command *cmd, char *out, size_t size)
+{
+	const char *var = getenv(BIN_ENV), *why;
+	struct tried t = { .n = 0 };
+
+	if (var != NULL && *var != '\0') {
+		if (strchr(var, '/') == NULL) {
+			if (search_path(var, out, size, &t) == 0)
+				return 0;
+			return oci_fail(cmd,
+					"cannot find op-conductor: %s=%s is not an executable in "
+					"PATH (tried %s); set %s to the full path of op-conductor",
+					BIN_ENV, oci_q(var).s, t.n > 0 ? t.s : "nothing, PATH is empty",
+					BIN_ENV);
+		}
+		why = not_runnable(var);
+		if (why != NULL)
+			return oci_fail(cmd,
+					"cannot run op-conductor: %s (from %s) %s; set %s to the "
+					"op-conductor binary, or unset it to use op-conductor from PATH",
+					oci_path(var).s, BIN_ENV, why, BIN_ENV);
+		if (strlcpy(out, var, size) >= size)
+			return oci_fail(cmd, "%s is too long", BIN_ENV);
+		return 0;
+	}
+	if (search_path(DEFAULT_BIN, out, size, &t) == 0)
+		return 0;
+	return oci_fail(cmd,
+			"cannot find op-conductor: %s is not set and there is no executable "
+			"op-conductor in PATH (tried %s); install op-conductor in PATH or set "
+			"%s=/path/to/op-conductor",
+			BIN_ENV, t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
+}
+
+/* ---- reading op-conductor's flags ------------------------------------ */
+
+/*
+ * op-conductor parses its command line with urfave/cli v2 on Go's flag
+ * package: -name and --name are the same, a value comes as name=value or
+ * as the next argument (always the next one, even if it starts with '-'),
+ * booleans take no next argument, "--" or the first non-flag argument ends
+ * the flags, the last of repeated flags wins; a flag not on the command
+ * line comes from its OP_CONDUCTOR_* variable, even when that is empty.
+ *
+ * We only care about three flags, but must skip the others correctly: a
+ * flag we do not know takes the next argument as its value unless that
+ * looks like a flag itself, and op-conductor's boolean flags are listed so
+ * that "--paused true" ends the flags where Go ends them.
+ */
+struct oc_setting {
+	const char *val;      /* NULL: not given */
+	char src[64];         /* "--raft.storage.dir" or the variable's name */
+};
+
+struct oc_raft {
+	struct oc_setting storage_dir, server_id, bootstrap;
+	int help; /* -h/--help among the flags: op-conductor only prints help */
+};
+
+static const char *const oc_bool_flags[] = {
+	"raft.bootstrap",   "paused",          "rpc.enable-proxy", "rpc.enable-admin",
+	"healthcheck.safe-enabled", "log.color", "log.pid",        "metrics.enabled",
+	"pprof.enabled",    "help",            "h",                "version",
+	"v",
+};
+
+static int name_is(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && memcmp(name, want, len) == 0;
+}
+
+static int is_oc_bool(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(oc_bool_flags) / sizeof(oc_bool_flags[0]); i++)
+		if (name_is(name, len, oc_bool_flags[i]))
+			return 1;
+	return 0;
+}
+
+static void set_from_argv(struct oc_setting *s, const char *val, const char *flag)
+{
+	s->val = val;
+	(void)snprintf(s->src, sizeof(s->src), "--%s", flag);
+}
+
+static void set_from_env(struct oc_setting *s, const char *var)
+{
+	if (s->val != NULL)
+		return; /* the command line wins */
+	s->val = getenv(var);
+	(void)snprintf(s->src, sizeof(s->src), "%s", var);
+}
+
+static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *name, *eq;
+		size_t len;
+
+		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
+			break;
+		name = a + 1;
+		if (*name == '-')
+			name++;
+		if (*name == '\0' || *name == '-' || *name == '=')
+			break; /* bad flag syntax: op-conductor stops with an error */
+		eq = strchr(name, '=');
+		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+
+		if (name_is(name, len, "raft.storage.dir") || name_is(name, len, "raft.server.id")) {
+			int dir = name_is(name, len, "raft.storage.dir");
+
+			if (eq == NULL && i + 1 >= argc)
+				break; /* "flag needs an argument": op-conductor fails */
+			set_from_argv(dir ? &r->storage_dir : &r->server_id,
+				      eq != NULL ? eq + 1 : argv[++i],
+				      dir ? "raft.storage.dir" : "raft.server.id");
+		} else if (name_is(name, len, "raft.bootstrap")) {
+			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true", "raft.bootstrap");
+		} else if (name_is(name, len, "help") || name_is(name, len, "h")) {
+			int b = 1;
+
+			if (eq == NULL || flags_parse_bool(eq + 1, &b) != 0 || b)
+				r->help = 1;
+		} else if (eq == NULL && !is_oc_bool(name, len) && i + 1 < argc &&
+			   argv[i + 1][0] != '-') {
+			i++; /* an unknown flag's value */
+		}
+	}
+	set_from_env(&r->storage_dir, "OP_CONDUCTOR_RAFT_STORAGE_DIR");
+	set_from_env(&r->server_id, "OP_CONDUCTOR_RAFT_SERVER_ID");
+	set_from_env(&r->bootstrap, "OP_CONDUCTOR_RAFT_BOOTSTRAP");
+}
+
+/* ---- preflight -------------------------------------------------------- */
+
+/* Returns 1 if the variable asks to skip, 0 if not, -1 (message printed)
+ * if its value is not a boolean. */
+static int skip_preflight(const struct oci_command *cmd)
+{
+	const char *v = getenv(SKIP_ENV);
+	int b;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (flags_parse_bool(v, &b) != 0) {
+		oci_usage(cmd, "%s must be true or false, got %s", SKIP_ENV, oci_q(v).s);
+		return -1;
+	}
+	return b;
+}
+
+/* 1 if node_dir holds raft-log.db or raft-stable.db (any kind of file),
+ * 0 if neither, -1 (message printed) if we cannot tell. */
+static int has_state(const struct oci_command *cmd, const char *node_dir)
+{
+	static const char *const files[] = { "raft-log.db", "raft-stable.db" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		int w = snprintf(path, sizeof(path), "%s/%s", node_dir, files[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(path)) {
+			oci_fail(cmd, "refusing to start op-conductor: the node directory %s is too long",
+				 oci_path(node_dir).s);
+			return -1;
+		}
+		if (lstat(path, &st) == 0)
+			found = 1;
+		else if (errno != ENOENT && errno != ENOTDIR) {
+			oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
+				 oci_path(path).s, strerror(errno));
+			return -1;
+		}
+	}
+	return found;
+}
+
+/* Verifies node_dir. Returns 0 to go on, or the exit code.
+ * TODO(issue 6): rs_verify_node() once raftstate/verify.c lands. */
+static int check_state(const struct oci_command *cmd, const char *node_dir)
+{
+	(void)cmd;
+	(void)node_dir;
+	return 0;
+}
+
+/* Returns 0 to go on with the exec, or the exit code. */
+static int preflight(const struct oci_command *cmd, int argc, char **argv)
+{
+	char node_dir[PATH_MAX];
+	struct oc_raft r;
+	int skip, rc, w, b;
+
+	skip = skip_preflight(cmd);
+	if (skip != 0)
+		return skip < 0 ? OCI_EXIT_USAGE : 0;
+	read_oc_flags(argc, argv, &r);
+	/* op-conductor would only print its help; an empty ID is rejected by
+	 * raft; without a storage dir op-conductor refuses to start. */
+	if (r.help || r.server_id.val == NULL || r.server_id.val[0] == '\0' ||
+	    r.storage_dir.val == NULL)
+		return 0;
+	/* filepath.Join(storage, id): an empty storage dir means the cwd */
+	if (r.storage_dir.val[0] == '\0')
+		w = snprintf(node_dir, sizeof(node_dir), "%s", r.server_id.val);
+	else
+		w = snprintf(node_dir, sizeof(node_dir), "%s/%s", r.storage_dir.val,
+			     r.server_id.val);
+	if (w < 0 || (size_t)w >= sizeof(node_dir))
+		return oci_fail(cmd, "refusing to start op-conductor: %s/%s is too long",
+				r.storage_dir.src, r.server_id.src);
+
+	rc = has_state(cmd, node_dir);
+	if (rc < 0)
+		return OCI_EXIT_FAIL;
+	if (rc == 0)
+		return 0; /* a new node: op-conductor creates its state */
+	rc = check_state(cmd, node_dir);
+	if (rc != 0)
+		return rc;
+	if (r.bootstrap.val != NULL && flags_parse_bool(r.bootstrap.val, &b) == 0 && b)
+		fprintf(stderr,
+			"%s: %s %s: warning: %s is true but %s already holds Raft state; raft "
+			"never bootstraps a node twice, so op-conductor will ignore it\n",
+			OCI_PROG, cmd->group, cmd->name,
+			strcmp(r.bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
+									 : r.bootstrap.src,
+			oci_path(node_dir).s);
+	return 0;
+}
+
+/*
+ * The preflight must leave nothing open behind it: a descriptor that
+ * crossed the exec still holding a shared flock on raft-log.db would make
+ * op-conductor's bbolt (no open timeout) wait for its exclusive lock
+ * forever. So whatever the preflight opened and did not close is closed
+ * here; descriptors we inherited are op-conductor's and stay.
+ */
+#define FD_TRACKED 4096
+
+struct fd_snapshot {
+	unsigned char open[FD_TRACKED / 8];
+};
+
+static void fd_snapshot_take(struct fd_snapshot *s)
+{
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	for (fd = 0; fd < FD_TRACKED; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			s->open[fd / 8] |= (unsigned char)(1u << (fd % 8));
+}
+
+static void fd_close_new(const struct fd_snapshot *before)
+{
+	int fd;
+
+	for (fd = 0; fd < FD_TRACKED; fd++)
+		if (!(before->open[fd / 8] & (1u << (fd % 8))) && fcntl(fd, F_GETFD) != -1)
+			(void)close(fd);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+static int print_help(const struct oci_command *cmd)
+{
+	/* the same text main.c prints for `help bootstrap cluster` */
+	printf("usage: %s %s %s %s\n\n%s.\n\n%s\n", OCI_PROG, cmd->group, cmd->name, cmd->synopsis,
+	       cmd->summary, cmd->description);
+	return OCI_EXIT_OK;
+}
+
+static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char **argv)
+{
+	struct fd_snapshot fds;
+	char bin[PATH_MAX];
+	char **nargv;
+	int rc;
+
+	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-help") == 0 ||
+			 strcmp(argv[0], "-h") == 0))
+		return print_help(cmd);
+	rc = find_binary(cmd, bin, sizeof(bin));
+	if (rc != 0)
+		return rc;
+
+	fd_snapshot_take(&fds);
+	rc = preflight(cmd, argc, argv);
+	fd_close_new(&fds);
+	if (rc != 0)
+		return rc;
+
+	nargv = reallocarray(NULL, (size_t)argc + 2, sizeof(*nargv));
+	if (nargv == NULL)
+		return oci_fail(cmd, "out of memory");
+	nargv[0] = bin;
+	memcpy(nargv + 1, argv, (size_t)argc * sizeof(*nargv));
+	nargv[argc + 1] = NULL;
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	execv(bin, nargv);
+	rc = errno;
+	free(nargv);
+	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, strerror(rc));
+}
+
+const struct oci_command oci_cmd_bootstrap_cluster = {
+    .group = "bootstrap",
+    .name = "cluster",
+    .summary = "Check this node's Raft state, then become op-conductor (exec)",
+    .synopsis = "[op-conductor flags ...]",
+    .description =
+        "Replaces this process with op-conductor (execv: same pid, so signals and the\n"
+        "exit status are op-conductor's), passing every argument after 'cluster'\n"
+        "unchanged and the environment as is. This is the classic way to form a\n"
+        "cluster: one node starts with --raft.bootstrap, the others join it.\n"
+        "\n"
+        "The binary: $" BIN_ENV " if set (a path, or a\n"
+        "name looked up in PATH), else op-conductor from PATH.\n"
+        "\n"
+        "Preflight, before the exec (the arguments are never changed): op-conductor's\n"
+        "own --raft.storage.dir, --raft.server.id and --raft.bootstrap, or\n"
+        "OP_CONDUCTOR_RAFT_STORAGE_DIR, OP_CONDUCTOR_RAFT_SERVER_ID and\n"
+        "OP_CONDUCTOR_RAFT_BOOTSTRAP (the command line wins), name the node directory\n"
+        "<storage-dir>/<server-id>/. If raft-log.db or raft-stable.db exists there, it\n"
+        "is verified read-only, waiting up to 5 s for each file's lock; invalid state\n"
+        "or a file locked by a running process stops the start with exit status 1 and\n"
+        "the problems on stderr. --raft.bootstrap on a node that already has state\n"
+        "only warns: raft never bootstraps a node twice and op-conductor ignores it.\n"
+        "Set " SKIP_ENV "=true to skip the preflight.\n"
+        "\n"
+        "Only --help or -h as the first argument shows this help; anywhere else it\n"
+        "is op-conductor's. For op-conductor's own flags run: op-conductor --help",
+    .flags = NULL,
+    .nflags = 0,
+    .max_args = -1,
+    .run = NULL,
+    .run_raw = run_bootstrap_cluster,
+};

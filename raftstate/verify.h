@@ -46,4 +46,10 @@ struct rs_verify_opts {
 int rs_verify_node(const char *node_dir, const struct rs_verify_opts *opts,
 		   struct rs_problems *problems, struct rs_err *err);
 
+struct rs_node;
+/* The same, also returning everything read (for `verify` to print it and
+ * for --json). `node` must be freed with rs_node_free. */
+int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
+			struct rs_node *node, struct rs_problems *problems, struct rs_err *err);
+
 #endif

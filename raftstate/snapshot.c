@@ -1,0 +1,343 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <cjson/cJSON.h>
+
+#include "raftstate/snapshot.h"
+
+#define MAX_SNAPSHOTS 1024
+#define MAX_META_BYTES (1 << 20)
+
+static uint64_t crc_table[256];
+static int crc_ready;
+
+static void crc_init(void)
+{
+	const uint64_t poly = UINT64_C(0xC96C5795D7870F42); /* ECMA-182, reversed */
+
+	for (int i = 0; i < 256; i++) {
+		uint64_t c = (uint64_t)i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+		crc_table[i] = c;
+	}
+	crc_ready = 1;
+}
+
+uint64_t rs_crc64_update(uint64_t crc, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	if (!crc_ready)
+		crc_init();
+	crc = ~crc;
+	for (size_t i = 0; i < n; i++)
+		crc = crc_table[(uint8_t)(crc ^ b[i])] ^ (crc >> 8);
+	return ~crc;
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Standard base64 with padding (Go's encoding/json for []byte). */
+static int b64decode(const char *s, uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t n = strlen(s), o = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (s[i] == '=')
+			break;
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= cap)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	*outlen = o;
+	return 0;
+}
+
+static int json_u64(const cJSON *obj, const char *key, uint64_t *v, int required)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (it == NULL)
+		return required ? -1 : 0;
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 18446744073709551615.0)
+		return -1;
+	*v = (uint64_t)it->valuedouble;
+	return 0;
+}
+
+static char *json_strdup(const cJSON *it, size_t *len)
+{
+	char *s;
+
+	if (!cJSON_IsString(it) || it->valuestring == NULL)
+		return NULL;
+	s = strdup(it->valuestring);
+	if (s != NULL)
+		*len = strlen(s);
+	return s;
+}
+
+int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out,
+			   struct rs_err *err)
+{
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	const cJSON *id, *conf, *servers, *crc, *srv;
+	size_t n = 0, i = 0;
+	int rc = RS_ECORRUPT;
+
+	if (root == NULL || !cJSON_IsObject(root)) {
+		rs_errf(err, RS_ECORRUPT, "meta.json is not a JSON object");
+		goto out;
+	}
+	id = cJSON_GetObjectItemCaseSensitive(root, "ID");
+	if (!cJSON_IsString(id) || id->valuestring == NULL) {
+		rs_errf(err, RS_ECORRUPT, "meta.json has no string ID");
+		goto out;
+	}
+	strlcpy(out->id, id->valuestring, sizeof(out->id));
+	if (json_u64(root, "Version", &out->version, 0) || json_u64(root, "Index", &out->index, 1) ||
+	    json_u64(root, "Term", &out->term, 1) ||
+	    json_u64(root, "ConfigurationIndex", &out->config_index, 0) ||
+	    json_u64(root, "Size", &out->size, 1)) {
+		rs_errf(err, RS_ECORRUPT,
+			"meta.json lacks a valid Index, Term or Size (or a field is not a "
+			"non-negative number)");
+		goto out;
+	}
+	crc = cJSON_GetObjectItemCaseSensitive(root, "CRC");
+	if (cJSON_IsString(crc) && crc->valuestring != NULL) {
+		uint8_t b[16];
+		size_t bl = 0;
+
+		if (b64decode(crc->valuestring, b, sizeof(b), &bl) != 0 || bl != 8) {
+			rs_errf(err, RS_ECORRUPT, "meta.json CRC is not 8 bytes of base64");
+			goto out;
+		}
+		out->crc = 0;
+		for (int k = 0; k < 8; k++)
+			out->crc = (out->crc << 8) | b[k];
+		out->has_crc = 1;
+	}
+	conf = cJSON_GetObjectItemCaseSensitive(root, "Configuration");
+	servers = conf ? cJSON_GetObjectItemCaseSensitive(conf, "Servers") : NULL;
+	if (servers != NULL && !cJSON_IsNull(servers) && !cJSON_IsArray(servers)) {
+		rs_errf(err, RS_ECORRUPT, "meta.json Configuration.Servers is not an array");
+		goto out;
+	}
+	n = servers ? (size_t)cJSON_GetArraySize(servers) : 0;
+	if (n > 0) {
+		out->config.servers = calloc(n, sizeof(*out->config.servers));
+		if (out->config.servers == NULL) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	cJSON_ArrayForEach(srv, servers)
+	{
+		struct rs_server *s = &out->config.servers[i];
+		uint64_t suf = 0;
+
+		if (!cJSON_IsObject(srv) || json_u64(srv, "Suffrage", &suf, 0)) {
+			rs_errf(err, RS_ECORRUPT, "meta.json Configuration.Servers[%zu] is malformed",
+				i);
+			goto out;
+		}
+		s->suffrage = suf;
+		s->id = json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "ID"), &s->id_len);
+		s->address =
+			json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "Address"), &s->address_len);
+		out->config.n = ++i;
+		if (s->id == NULL || s->address == NULL) {
+			rs_errf(err, RS_ECORRUPT,
+				"meta.json Configuration.Servers[%zu] lacks a string ID or Address",
+				i - 1);
+			goto out;
+		}
+	}
+	rc = RS_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int read_small(int dirfd, const char *name, char **buf, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_META_BYTES) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (*buf == NULL) {
+		close(fd);
+		return -1;
+	}
+	r = read(fd, *buf, (size_t)st.st_size);
+	close(fd);
+	if (r != st.st_size) {
+		free(*buf);
+		errno = EIO;
+		return -1;
+	}
+	(*buf)[r] = 0;
+	*len = (size_t)r;
+	return 0;
+}
+
+static void check_data(int dirfd, struct rs_snapshot *s)
+{
+	int fd = openat(dirfd, "state.bin", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	uint8_t buf[1 << 16];
+	uint64_t crc = 0, size = 0;
+	ssize_t r;
+
+	if (fd < 0) {
+		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be opened: %s",
+			 strerror(errno));
+		return;
+	}
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		crc = rs_crc64_update(crc, buf, (size_t)r);
+		size += (uint64_t)r;
+	}
+	close(fd);
+	if (r < 0) {
+		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be read: %s",
+			 strerror(errno));
+		return;
+	}
+	s->checked = 1;
+	s->actual_size = size;
+	s->actual_crc = crc;
+	if (size != s->size)
+		snprintf(s->problem, sizeof(s->problem),
+			 "state.bin holds %llu bytes but meta.json says %llu",
+			 (unsigned long long)size, (unsigned long long)s->size);
+	else if (s->has_crc && crc != s->crc)
+		snprintf(s->problem, sizeof(s->problem),
+			 "state.bin CRC-64 is %016llx but meta.json says %016llx",
+			 (unsigned long long)crc, (unsigned long long)s->crc);
+	else if (!s->has_crc)
+		snprintf(s->problem, sizeof(s->problem), "meta.json has no CRC");
+}
+
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct rs_snapshot *x = a, *y = b;
+
+	if (x->term != y->term)
+		return x->term > y->term ? -1 : 1;
+	if (x->index != y->index)
+		return x->index > y->index ? -1 : 1;
+	return -strcmp(x->name, y->name);
+}
+
+int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots *out,
+		      struct rs_err *err)
+{
+	char path[4096];
+	DIR *d;
+	struct dirent *de;
+	int dfd;
+
+	memset(out, 0, sizeof(*out));
+	if ((size_t)snprintf(path, sizeof(path), "%s/snapshots", node_dir) >= sizeof(path))
+		return rs_errf(err, RS_EINVAL, "path too long: %s", node_dir);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return RS_OK;
+		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, strerror(errno));
+	}
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return rs_errf(err, RS_EIO, "cannot read %s: %s", path, strerror(errno));
+	}
+	out->v = calloc(MAX_SNAPSHOTS, sizeof(*out->v));
+	if (out->v == NULL) {
+		closedir(d);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while ((de = readdir(d)) != NULL && out->n < MAX_SNAPSHOTS) {
+		struct rs_snapshot *s = &out->v[out->n];
+		size_t nl = strlen(de->d_name);
+		struct rs_err perr = {0};
+		char *text = NULL;
+		size_t tlen = 0;
+		int sfd;
+		struct stat st;
+
+		if (de->d_name[0] == '.' || (nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		memset(s, 0, sizeof(*s));
+		strlcpy(s->name, de->d_name, sizeof(s->name));
+		out->n++;
+		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sfd < 0) {
+			snprintf(s->problem, sizeof(s->problem), "cannot open: %s", strerror(errno));
+			continue;
+		}
+		if (read_small(sfd, "meta.json", &text, &tlen) != 0)
+			snprintf(s->problem, sizeof(s->problem), "meta.json cannot be read: %s",
+				 strerror(errno));
+		else if (rs_snapshot_parse_meta(text, tlen, s, &perr) != RS_OK)
+			strlcpy(s->problem, perr.msg, sizeof(s->problem));
+		else if (verify_data)
+			check_data(sfd, s);
+		free(text);
+		close(sfd);
+	}
+	closedir(d);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_newest);
+	return RS_OK;
+}
+
+void rs_snapshots_free(struct rs_snapshots *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		rs_config_free(&s->v[i].config);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

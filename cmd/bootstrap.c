@@ -57,8 +57,9 @@ static void tried_add(struct tried *t, const char *path, const char *why)
 
 	if (t->n >= sizeof(t->s) - 4)
 		return;
-	w = snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s%s%s%s", t->n > 0 ? ", " : "",
-		     oci_path(path).s, why != NULL ? " " : "", why != NULL ? why : "");
+	w = snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s%s%s%s%s", t->n > 0 ? ", " : "",
+		     oci_path(path).s, why != NULL ? " (" : "", why != NULL ? why : "",
+		     why != NULL ? ")" : "");
 	if (w < 0 || (size_t)w >= sizeof(t->s) - t->n) {
 		memcpy(t->s + sizeof(t->s) - 4, "...", 4);
 		t->n = sizeof(t->s);

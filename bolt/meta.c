@@ -106,16 +106,22 @@ int bolt_meta_pick(const uint8_t *file, size_t len, struct bolt_meta m[2], int s
 	memset(&m[1], 0, sizeof(m[1]));
 	for (uint32_t try = BOLT_MIN_PAGE_SIZE; try <= BOLT_MAX_PAGE_SIZE; try *= 2) {
 		uint32_t at = ps ? ps : try;
+		struct bolt_meta cand;
+		int st;
 
 		if (at >= len)
 			break;
-		status[1] = bolt_meta_decode(file + at, len - at, &m[1]);
-		if (ps)
+		st = bolt_meta_decode(file + at, len - at, &cand);
+		if (st == BOLT_META_OK && !ps && cand.page_size != at)
+			st = BOLT_META_BADPAGESIZE;
+		/* keep the most telling status: one where the magic matched */
+		if (ps || st == BOLT_META_OK || cand.magic == BOLT_MAGIC ||
+		    status[1] == BOLT_META_SHORT) {
+			status[1] = st;
+			m[1] = cand;
+		}
+		if (ps || st == BOLT_META_OK)
 			break;
-		if (status[1] == BOLT_META_OK && m[1].page_size == at)
-			break;
-		if (status[1] == BOLT_META_OK)
-			status[1] = BOLT_META_BADPAGESIZE;
 	}
 	if (status[0] == BOLT_META_OK && status[1] == BOLT_META_OK &&
 	    m[0].page_size != m[1].page_size)

@@ -1,0 +1,462 @@
+/*
+ * verify: the whole node, read-only. One pass over each file does the bolt
+ * structural check and, through its visitor, the Raft checks of every
+ * stored value; then the invariants across files and snapshots that raft
+ * relies on when it starts (NewRaft reads CurrentTerm, the last entry, the
+ * newest snapshot, then GetLog for every index after it: a gap panics).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <bsd/string.h>
+
+#include "bolt/check.h"
+#include "bolt/view.h"
+#include "raftstate/generate.h"
+#include "raftstate/node.h"
+#include "raftstate/stable.h"
+#include "raftstate/verify.h"
+
+#define MAX_PROBLEMS 1000
+#define MAX_GAP_REPORTS 16
+#define LIVE_RETRIES 8
+
+void rs_problems_free(struct rs_problems *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+void rs_problem_add(struct rs_problems *p, int severity, const char *file, const char *where,
+		    const char *fmt, ...)
+{
+	struct rs_problem *x;
+	va_list ap;
+
+	if (severity == RS_PROBLEM)
+		p->errors++;
+	else
+		p->warnings++;
+	if (p->n >= MAX_PROBLEMS) {
+		p->dropped++;
+		return;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rs_problem *v = reallocarray(p->v, cap, sizeof(*v));
+
+		if (v == NULL) {
+			p->dropped++;
+			return;
+		}
+		p->v = v;
+		p->cap = cap;
+	}
+	x = &p->v[p->n++];
+	x->severity = severity;
+	strlcpy(x->file, file ? file : "", sizeof(x->file));
+	strlcpy(x->where, where ? where : "", sizeof(x->where));
+	va_start(ap, fmt);
+	(void)vsnprintf(x->reason, sizeof(x->reason), fmt, ap);
+	va_end(ap);
+}
+
+void rs_node_free(struct rs_node *n)
+{
+	rs_config_free(&n->config);
+	rs_snapshots_free(&n->snapshots);
+}
+
+const struct rs_server *rs_config_find(const struct rs_config *c, const char *who, size_t len)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_server *s = &c->servers[i];
+
+		if ((s->id_len == len && memcmp(s->id, who, len) == 0) ||
+		    (s->address_len == len && memcmp(s->address, who, len) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+struct vctx {
+	struct rs_node *node;
+	struct rs_problems *probs;
+	const char *file; /* which file the check is walking */
+	int is_log;
+	uint64_t prev_index, prev_term;
+	uint64_t gaps;
+	uint64_t bad_values;
+};
+
+static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
+{
+	struct vctx *v = ctx;
+	char where[64] = "";
+
+	if (pgid != BOLT_NO_PGID)
+		snprintf(where, sizeof(where), "page %llu", (unsigned long long)pgid);
+	rs_problem_add(v->probs, severity == BOLT_CHECK_ERROR ? RS_PROBLEM : RS_WARNING, v->file,
+		       where, "%s", msg);
+}
+
+static int bucket_is(const uint8_t *b, size_t blen, const char *name)
+{
+	return blen == strlen(name) && memcmp(b, name, blen) == 0;
+}
+
+static void log_entry(struct vctx *v, const struct bolt_elem *e)
+{
+	struct rs_node *n = v->node;
+	struct rs_log log;
+	struct rs_err derr = {0};
+	char where[64];
+	uint64_t index;
+
+	if (e->klen != 8) {
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
+			       "a key of %u bytes in bucket logs (index keys are 8 bytes)", e->klen);
+		return;
+	}
+	index = rs_be64(e->key);
+	snprintf(where, sizeof(where), "index %llu", (unsigned long long)index);
+	if (n->count > 0 && index != v->prev_index + 1 && v->gaps++ < MAX_GAP_REPORTS)
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+			       "index %llu follows index %llu: a gap in the log (raft panics "
+			       "reading the missing entries)",
+			       (unsigned long long)index, (unsigned long long)v->prev_index);
+	if (n->count == 0)
+		n->first_index = index;
+	n->last_index = index;
+	n->count++;
+	v->prev_index = index;
+	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
+		if (v->bad_values++ < MAX_GAP_REPORTS)
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+				       "the value does not decode as a raft log entry: %s",
+				       derr.msg);
+		n->types[RS_LOG_TYPE_COUNT]++;
+		return;
+	}
+	if (log.index != index)
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+			       "the entry stored under index %llu says Index %llu",
+			       (unsigned long long)index, (unsigned long long)log.index);
+	if (n->count > 1 && log.term < v->prev_term)
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+			       "term %llu is lower than the previous entry's term %llu",
+			       (unsigned long long)log.term, (unsigned long long)v->prev_term);
+	v->prev_term = log.term;
+	n->last_term = log.term;
+	n->data_bytes += log.data_len;
+	if (log.type >= RS_LOG_TYPE_COUNT) {
+		n->types[RS_LOG_TYPE_COUNT]++;
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, where, "unknown entry type %llu",
+			       (unsigned long long)log.type);
+		return;
+	}
+	n->types[log.type]++;
+	if (log.type == RS_LOG_CONFIGURATION) {
+		struct rs_config cfg = {0};
+
+		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+				       "the configuration does not decode: %s", derr.msg);
+			return;
+		}
+		rs_config_free(&n->config);
+		n->config = cfg;
+		n->config_source = RS_CONFIG_LOG;
+		n->config_index = index;
+	}
+}
+
+static void stable_entry(struct vctx *v, const struct bolt_elem *e)
+{
+	struct rs_node *n = v->node;
+	const char *names[] = {RS_KEY_CURRENT_TERM, RS_KEY_LAST_VOTE_TERM};
+	uint64_t *vals[] = {&n->current_term, &n->last_vote_term};
+	int *has[] = {&n->has_current_term, &n->has_last_vote_term};
+
+	for (int i = 0; i < 2; i++) {
+		if (!bucket_is(e->key, e->klen, names[i]))
+			continue;
+		if (e->vlen != 8) {
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, names[i],
+				       "%s holds %u bytes; raft stores 8 (big-endian uint64)",
+				       names[i], e->vlen);
+			return;
+		}
+		*vals[i] = rs_be64(e->value);
+		*has[i] = 1;
+		return;
+	}
+	if (bucket_is(e->key, e->klen, RS_KEY_LAST_VOTE_CAND)) {
+		size_t k = e->vlen < sizeof(n->last_vote_cand) - 1 ? e->vlen
+								    : sizeof(n->last_vote_cand) - 1;
+
+		memcpy(n->last_vote_cand, e->value, k);
+		n->last_vote_cand[k] = 0;
+		n->last_vote_cand_len = e->vlen;
+		n->has_last_vote_cand = 1;
+	}
+}
+
+static int on_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct bolt_elem *e)
+{
+	struct vctx *v = ctx;
+
+	if (v->is_log && bucket_is(bucket, blen, RS_BUCKET_LOGS))
+		log_entry(v, e);
+	else if (!v->is_log && bucket_is(bucket, blen, RS_BUCKET_CONF))
+		stable_entry(v, e);
+	return 0;
+}
+
+static void file_info(struct rs_file_info *fi, const struct bolt_view *bv)
+{
+	fi->present = 1;
+	fi->file_size = bv->file_size;
+	fi->page_size = bv->page_size;
+	fi->txid = bv->meta.txid;
+	fi->hwm = bv->meta.pgid;
+	fi->active_meta = bv->active;
+	fi->meta_status[0] = bv->meta_status[0];
+	fi->meta_status[1] = bv->meta_status[1];
+}
+
+static void require_buckets(struct vctx *v, const struct bolt_view *bv)
+{
+	static const char *const names[] = {RS_BUCKET_LOGS, RS_BUCKET_CONF};
+
+	for (int i = 0; i < 2; i++) {
+		struct bolt_vbucket b;
+		struct bolt_err be = {0};
+		int rc = bolt_view_bucket(bv, NULL, names[i], strlen(names[i]), &b, &be);
+
+		if (rc == BOLT_ENOTFOUND)
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
+				       "bucket %s is missing (raft-boltdb creates it in both files)",
+				       names[i]);
+		else if (rc != BOLT_OK)
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
+				       "bucket %s cannot be read: %s", names[i], be.msg);
+	}
+}
+
+/* Checks one file. Returns RS_OK when it was checked (or found broken, which
+ * is a problem, not a failure), RS_ELOCKED/RS_EIO when it could not be. */
+static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opts *o,
+		       struct rs_problems *probs, struct rs_err *err)
+{
+	const char *name = is_log ? RS_LOG_FILE : RS_STABLE_FILE;
+	struct rs_file_info *fi = is_log ? &n->log_file : &n->stable_file;
+	char path[4352];
+	struct bolt_view *bv = NULL;
+	struct bolt_err be = {0};
+	struct stat st;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", n->dir, name);
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT) {
+			rs_problem_add(probs, RS_PROBLEM, name, "", "%s is missing", name);
+			return RS_OK;
+		}
+		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, strerror(errno));
+	}
+	for (int attempt = 0;; attempt++) {
+		struct rs_problems tmp = {0};
+		struct rs_node saved = *n;
+		struct vctx v = {.node = n, .probs = &tmp, .file = name, .is_log = is_log};
+		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
+
+		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
+				    o->lock_timeout, &bv, &be);
+		if (rc == BOLT_ELOCKED)
+			return rs_errf(err, RS_ELOCKED, "%s", be.msg);
+		if (rc == BOLT_ECORRUPT || rc == BOLT_EINVAL) {
+			rs_problem_add(probs, RS_PROBLEM, name, "", "%s", be.msg);
+			return RS_OK;
+		}
+		if (rc != BOLT_OK)
+			return rs_errf(err, RS_EIO, "%s", be.msg);
+		file_info(fi, bv);
+		rc = bolt_check(bv, &vis, &fi->stats, &be);
+		if (rc == BOLT_OK)
+			require_buckets(&v, bv);
+		if (rc == BOLT_OK && bolt_view_recheck(bv, &be) == BOLT_ECHANGED) {
+			bolt_view_close(bv);
+			rs_problems_free(&tmp);
+			rs_config_free(&n->config);
+			*n = saved;
+			memset(&n->config, 0, sizeof(n->config));
+			if (attempt + 1 >= LIVE_RETRIES)
+				return rs_errf(err, RS_EIO,
+					       "%s kept changing while it was read (%d attempts); "
+					       "retry, or stop the writer",
+					       path, LIVE_RETRIES);
+			continue;
+		}
+		bolt_view_close(bv);
+		if (rc != BOLT_OK) {
+			rs_problems_free(&tmp);
+			return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
+		}
+		fi->checked = 1;
+		for (size_t i = 0; i < tmp.n; i++)
+			rs_problem_add(probs, tmp.v[i].severity, tmp.v[i].file, tmp.v[i].where,
+				       "%s", tmp.v[i].reason);
+		probs->dropped += tmp.dropped;
+		rs_problems_free(&tmp);
+		return RS_OK;
+	}
+}
+
+static void check_invariants(struct rs_node *n, struct rs_problems *p)
+{
+	const struct rs_snapshot *snap = NULL;
+
+	for (size_t i = 0; i < n->snapshots.n; i++) {
+		const struct rs_snapshot *s = &n->snapshots.v[i];
+		char file[64];
+
+		snprintf(file, sizeof(file), "snapshots/%.50s", s->name);
+		if (s->problem[0]) {
+			rs_problem_add(p, RS_PROBLEM, file, "", "%s", s->problem);
+			continue;
+		}
+		if (snap == NULL)
+			snap = s;
+		if (n->has_current_term && s->term > n->current_term)
+			rs_problem_add(p, RS_PROBLEM, file, "",
+				       "snapshot term %llu is above CurrentTerm %llu",
+				       (unsigned long long)s->term,
+				       (unsigned long long)n->current_term);
+	}
+	/* raft: restore the newest usable snapshot, then scan the log after it */
+	if (snap != NULL && snap->config.n > 0 &&
+	    (n->config_source == RS_CONFIG_NONE || snap->config_index > n->config_index)) {
+		rs_config_free(&n->config);
+		memset(&n->config, 0, sizeof(n->config));
+		n->config.servers = calloc(snap->config.n, sizeof(*n->config.servers));
+		for (size_t i = 0; n->config.servers != NULL && i < snap->config.n; i++) {
+			const struct rs_server *s = &snap->config.servers[i];
+			struct rs_server *d = &n->config.servers[i];
+
+			d->suffrage = s->suffrage;
+			d->id = strdup(s->id);
+			d->id_len = s->id_len;
+			d->address = strdup(s->address);
+			d->address_len = s->address_len;
+			n->config.n = i + 1;
+		}
+		n->config_source = RS_CONFIG_SNAPSHOT;
+		n->config_index = snap->config_index;
+		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
+	}
+
+	if (n->has_current_term && n->count > 0 && n->current_term < n->last_term)
+		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
+			       "CurrentTerm %llu is lower than the last log entry's term %llu",
+			       (unsigned long long)n->current_term,
+			       (unsigned long long)n->last_term);
+	if (!n->has_current_term && n->stable_file.present)
+		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
+			       "CurrentTerm is not set (raft starts at term 0)");
+	if (n->has_last_vote_term != n->has_last_vote_cand)
+		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, "",
+			       "%s is set but %s is not: raft writes both together",
+			       n->has_last_vote_term ? RS_KEY_LAST_VOTE_TERM : RS_KEY_LAST_VOTE_CAND,
+			       n->has_last_vote_term ? RS_KEY_LAST_VOTE_CAND : RS_KEY_LAST_VOTE_TERM);
+	if (n->has_last_vote_term && n->has_current_term && n->last_vote_term > n->current_term)
+		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
+			       "LastVoteTerm %llu is above CurrentTerm %llu",
+			       (unsigned long long)n->last_vote_term,
+			       (unsigned long long)n->current_term);
+	if (n->log_file.present && n->count > 0 && n->first_index > 1 &&
+	    (snap == NULL || snap->index + 1 < n->first_index))
+		rs_problem_add(p, RS_PROBLEM, RS_LOG_FILE, "",
+			       "the log starts at index %llu but no snapshot covers index %llu: "
+			       "raft panics (log not found) when it starts",
+			       (unsigned long long)n->first_index,
+			       (unsigned long long)(n->first_index - 1));
+	if (n->config_source == RS_CONFIG_NONE || n->config.n == 0) {
+		if (n->log_file.present)
+			rs_problem_add(p, RS_PROBLEM, "", "",
+				       "no configuration in the log or in a snapshot: raft starts "
+				       "with no members and never elects a leader");
+	} else {
+		const struct rs_server *me = rs_config_find(&n->config, n->id, strlen(n->id));
+
+		if (me == NULL || strcmp(me->id, n->id) != 0)
+			rs_problem_add(p, RS_WARNING, "", "",
+				       "this node (%s, from the directory name) is not a member of "
+				       "the configuration",
+				       n->id);
+		if (n->has_last_vote_cand && n->last_vote_cand_len > 0 &&
+		    rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len) == NULL)
+			rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_CAND,
+				       "the vote candidate %s is not a member of the configuration",
+				       n->last_vote_cand);
+	}
+}
+
+static int node_init(struct rs_node *n, const char *dir, struct rs_err *err)
+{
+	struct stat st;
+	const char *base;
+	size_t len;
+
+	memset(n, 0, sizeof(*n));
+	if (stat(dir, &st) != 0)
+		return rs_errf(err, RS_ENOTFOUND, "cannot open state directory %s: %s", dir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is not a directory", dir);
+	if (strlcpy(n->dir, dir, sizeof(n->dir)) >= sizeof(n->dir))
+		return rs_errf(err, RS_EINVAL, "path too long: %s", dir);
+	len = strlen(n->dir);
+	while (len > 1 && n->dir[len - 1] == '/')
+		n->dir[--len] = 0;
+	base = strrchr(n->dir, '/');
+	strlcpy(n->id, base ? base + 1 : n->dir, sizeof(n->id));
+	return RS_OK;
+}
+
+int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
+			struct rs_node *n, struct rs_problems *p, struct rs_err *err)
+{
+	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0};
+	int rc;
+
+	if ((rc = node_init(n, node_dir, err)) != RS_OK)
+		return rc;
+	if ((rc = verify_file(n, 1, &o, p, err)) != RS_OK)
+		return rc;
+	if ((rc = verify_file(n, 0, &o, p, err)) != RS_OK)
+		return rc;
+	n->types_complete = 1;
+	n->types_from = n->first_index;
+	if ((rc = rs_snapshots_load(n->dir, 1, &n->snapshots, err)) != RS_OK)
+		return rc;
+	check_invariants(n, p);
+	return RS_OK;
+}
+
+int rs_verify_node(const char *node_dir, const struct rs_verify_opts *opts,
+		   struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_node *n = calloc(1, sizeof(*n));
+	int rc;
+
+	if (n == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	rc = rs_verify_node_full(node_dir, opts, n, problems, err);
+	rs_node_free(n);
+	free(n);
+	return rc;
+}

@@ -37,6 +37,8 @@
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/report.h"
+#include "raftstate/error.h"
+#include "raftstate/verify.h"
 
 #define BIN_ENV            "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
 #define SKIP_ENV           "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
@@ -58,8 +60,8 @@ static void tried_add(struct tried *t, const char *path, const char *why)
 	if (t->n >= sizeof(t->s) - 4)
 		return;
 	w = snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s%s%s%s%s", t->n > 0 ? ", " : "",
-		     oci_path(path).s, why != NULL ? " (" : "", why != NULL ? why : "",
-		     why != NULL ? ")" : "");
+	             oci_path(path).s, why != NULL ? " (" : "", why != NULL ? why : "",
+	             why != NULL ? ")" : "");
 	if (w < 0 || (size_t)w >= sizeof(t->s) - t->n) {
 		memcpy(t->s + sizeof(t->s) - 4, "...", 4);
 		t->n = sizeof(t->s);
@@ -104,12 +106,16 @@ static int search_path(const char *name, char *out, size_t size, struct tried *t
 		end = strchrnul(p, ':');
 		len = (size_t)(end - p);
 		w = len == 0 ? snprintf(out, size, "./%s", name)
-			     : snprintf(out, size, "%.*s/%s", (int)len, p, name);
+		             : snprintf(out, size, "%.*s/%s", (int)len, p, name);
 		if (w > 0 && (size_t)w < size) {
 			why = not_runnable(out);
 			if (why == NULL)
 				return 0;
-			tried_add(t, out, strcmp(why, "does not exist") == 0 ? NULL : why);
+			if (strcmp(why, "does not exist") == 0)
+				why = NULL;
+			else if (strncmp(why, "is ", 3) == 0)
+				why += 3; /* "(not executable)" */
+			tried_add(t, out, why);
 		}
 		if (*end == '\0')
 			return -1;
@@ -120,24 +126,25 @@ static int search_path(const char *name, char *out, size_t size, struct tried *t
 static int find_binary(const struct oci_command *cmd, char *out, size_t size)
 {
 	const char *var = getenv(BIN_ENV), *why;
-	struct tried t = { .n = 0 };
+	struct tried t = {.n = 0};
 
 	if (var != NULL && *var != '\0') {
 		if (strchr(var, '/') == NULL) {
 			if (search_path(var, out, size, &t) == 0)
 				return 0;
 			return oci_fail(cmd,
-					"cannot find op-conductor: %s=%s is not an executable in "
-					"PATH (tried %s); set %s to the full path of op-conductor",
-					BIN_ENV, oci_q(var).s, t.n > 0 ? t.s : "nothing, PATH is empty",
-					BIN_ENV);
+			                "cannot find op-conductor: %s=%s is not an executable in "
+			                "PATH (tried %s); set %s to the full path of op-conductor",
+			                BIN_ENV, oci_q(var).s,
+			                t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
 		}
 		why = not_runnable(var);
 		if (why != NULL)
-			return oci_fail(cmd,
-					"cannot run op-conductor: %s (from %s) %s; set %s to the "
-					"op-conductor binary, or unset it to use op-conductor from PATH",
-					oci_path(var).s, BIN_ENV, why, BIN_ENV);
+			return oci_fail(
+			    cmd,
+			    "cannot run op-conductor: %s (from %s) %s; set %s to the "
+			    "op-conductor binary, or unset it to use op-conductor from PATH",
+			    oci_path(var).s, BIN_ENV, why, BIN_ENV);
 		if (strlcpy(out, var, size) >= size)
 			return oci_fail(cmd, "%s is too long", BIN_ENV);
 		return 0;
@@ -145,10 +152,10 @@ static int find_binary(const struct oci_command *cmd, char *out, size_t size)
 	if (search_path(DEFAULT_BIN, out, size, &t) == 0)
 		return 0;
 	return oci_fail(cmd,
-			"cannot find op-conductor: %s is not set and there is no executable "
-			"op-conductor in PATH (tried %s); install op-conductor in PATH or set "
-			"%s=/path/to/op-conductor",
-			BIN_ENV, t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
+	                "cannot find op-conductor: %s is not set and there is no executable "
+	                "op-conductor in PATH (tried %s); install op-conductor in PATH or set "
+	                "%s=/path/to/op-conductor",
+	                BIN_ENV, t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
 }
 
 /* ---- reading op-conductor's flags ------------------------------------ */
@@ -167,8 +174,8 @@ static int find_binary(const struct oci_command *cmd, char *out, size_t size)
  * that "--paused true" ends the flags where Go ends them.
  */
 struct oc_setting {
-	const char *val;      /* NULL: not given */
-	char src[64];         /* "--raft.storage.dir" or the variable's name */
+	const char *val; /* NULL: not given */
+	char src[64];    /* "--raft.storage.dir" or the variable's name */
 };
 
 struct oc_raft {
@@ -177,10 +184,19 @@ struct oc_raft {
 };
 
 static const char *const oc_bool_flags[] = {
-	"raft.bootstrap",   "paused",          "rpc.enable-proxy", "rpc.enable-admin",
-	"healthcheck.safe-enabled", "log.color", "log.pid",        "metrics.enabled",
-	"pprof.enabled",    "help",            "h",                "version",
-	"v",
+    "raft.bootstrap",
+    "paused",
+    "rpc.enable-proxy",
+    "rpc.enable-admin",
+    "healthcheck.safe-enabled",
+    "log.color",
+    "log.pid",
+    "metrics.enabled",
+    "pprof.enabled",
+    "help",
+    "h",
+    "version",
+    "v",
 };
 
 static int name_is(const char *name, size_t len, const char *want)
@@ -231,23 +247,25 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 		eq = strchr(name, '=');
 		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
 
-		if (name_is(name, len, "raft.storage.dir") || name_is(name, len, "raft.server.id")) {
+		if (name_is(name, len, "raft.storage.dir") ||
+		    name_is(name, len, "raft.server.id")) {
 			int dir = name_is(name, len, "raft.storage.dir");
 
 			if (eq == NULL && i + 1 >= argc)
 				break; /* "flag needs an argument": op-conductor fails */
 			set_from_argv(dir ? &r->storage_dir : &r->server_id,
-				      eq != NULL ? eq + 1 : argv[++i],
-				      dir ? "raft.storage.dir" : "raft.server.id");
+			              eq != NULL ? eq + 1 : argv[++i],
+			              dir ? "raft.storage.dir" : "raft.server.id");
 		} else if (name_is(name, len, "raft.bootstrap")) {
-			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true", "raft.bootstrap");
+			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true",
+			              "raft.bootstrap");
 		} else if (name_is(name, len, "help") || name_is(name, len, "h")) {
 			int b = 1;
 
 			if (eq == NULL || flags_parse_bool(eq + 1, &b) != 0 || b)
 				r->help = 1;
 		} else if (eq == NULL && !is_oc_bool(name, len) && i + 1 < argc &&
-			   argv[i + 1][0] != '-') {
+		           argv[i + 1][0] != '-') {
 			i++; /* an unknown flag's value */
 		}
 	}
@@ -278,7 +296,7 @@ static int skip_preflight(const struct oci_command *cmd)
  * 0 if neither, -1 (message printed) if we cannot tell. */
 static int has_state(const struct oci_command *cmd, const char *node_dir)
 {
-	static const char *const files[] = { "raft-log.db", "raft-stable.db" };
+	static const char *const files[] = {"raft-log.db", "raft-stable.db"};
 	char path[PATH_MAX];
 	struct stat st;
 	size_t i;
@@ -288,27 +306,73 @@ static int has_state(const struct oci_command *cmd, const char *node_dir)
 		int w = snprintf(path, sizeof(path), "%s/%s", node_dir, files[i]);
 
 		if (w < 0 || (size_t)w >= sizeof(path)) {
-			oci_fail(cmd, "refusing to start op-conductor: the node directory %s is too long",
-				 oci_path(node_dir).s);
+			oci_fail(
+			    cmd,
+			    "refusing to start op-conductor: the node directory %s is too long",
+			    oci_path(node_dir).s);
 			return -1;
 		}
 		if (lstat(path, &st) == 0)
 			found = 1;
 		else if (errno != ENOENT && errno != ENOTDIR) {
 			oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
-				 oci_path(path).s, strerror(errno));
+			         oci_path(path).s, strerror(errno));
 			return -1;
 		}
 	}
 	return found;
 }
 
-/* Verifies node_dir. Returns 0 to go on, or the exit code.
- * TODO(issue 6): rs_verify_node() once raftstate/verify.c lands. */
+static void print_problem(const struct rs_problem *p)
+{
+	fprintf(stderr, "  %s", p->severity == RS_PROBLEM ? "error" : "warning");
+	if (p->file[0] != '\0')
+		fprintf(stderr, ": %s", oci_path(p->file).s);
+	if (p->where[0] != '\0')
+		fprintf(stderr, ": %s", p->where);
+	fprintf(stderr, ": %s\n", p->reason);
+}
+
+/* Verifies node_dir. Returns 0 to go on, or the exit code. */
 static int check_state(const struct oci_command *cmd, const char *node_dir)
 {
-	(void)cmd;
-	(void)node_dir;
+	struct rs_verify_opts opts = {.lock_timeout = PREFLIGHT_LOCK_SEC, .live = 0};
+	struct rs_problems probs;
+	struct rs_err err;
+	size_t i;
+	int rc;
+
+	memset(&probs, 0, sizeof(probs));
+	memset(&err, 0, sizeof(err));
+	rc = rs_verify_node(node_dir, &opts, &probs, &err);
+	if (rc != RS_OK) {
+		rs_problems_free(&probs);
+		return oci_fail(
+		    cmd, "refusing to start op-conductor: cannot verify the Raft state in %s: %s",
+		    oci_path(node_dir).s, err.msg);
+	}
+	if (probs.errors > 0) {
+		oci_fail(cmd,
+		         "refusing to start op-conductor: the Raft state in %s is invalid "
+		         "(%zu error%s, %zu warning%s):",
+		         oci_path(node_dir).s, probs.errors, probs.errors == 1 ? "" : "s",
+		         probs.warnings, probs.warnings == 1 ? "" : "s");
+		for (i = 0; i < probs.n; i++)
+			print_problem(&probs.v[i]);
+		if (probs.dropped > 0)
+			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+		rs_problems_free(&probs);
+		return OCI_EXIT_FAIL;
+	}
+	if (probs.warnings > 0) {
+		fprintf(stderr, "%s: %s %s: warning: the Raft state in %s is usable but:\n",
+		        OCI_PROG, cmd->group, cmd->name, oci_path(node_dir).s);
+		for (i = 0; i < probs.n; i++)
+			print_problem(&probs.v[i]);
+		if (probs.dropped > 0)
+			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+	}
+	rs_problems_free(&probs);
 	return 0;
 }
 
@@ -333,10 +397,10 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 		w = snprintf(node_dir, sizeof(node_dir), "%s", r.server_id.val);
 	else
 		w = snprintf(node_dir, sizeof(node_dir), "%s/%s", r.storage_dir.val,
-			     r.server_id.val);
+		             r.server_id.val);
 	if (w < 0 || (size_t)w >= sizeof(node_dir))
 		return oci_fail(cmd, "refusing to start op-conductor: %s/%s is too long",
-				r.storage_dir.src, r.server_id.src);
+		                r.storage_dir.src, r.server_id.src);
 
 	rc = has_state(cmd, node_dir);
 	if (rc < 0)
@@ -348,12 +412,12 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 		return rc;
 	if (r.bootstrap.val != NULL && flags_parse_bool(r.bootstrap.val, &b) == 0 && b)
 		fprintf(stderr,
-			"%s: %s %s: warning: %s is true but %s already holds Raft state; raft "
-			"never bootstraps a node twice, so op-conductor will ignore it\n",
-			OCI_PROG, cmd->group, cmd->name,
-			strcmp(r.bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
-									 : r.bootstrap.src,
-			oci_path(node_dir).s);
+		        "%s: %s %s: warning: %s is true but %s already holds Raft state; raft "
+		        "never bootstraps a node twice, so op-conductor will ignore it\n",
+		        OCI_PROG, cmd->group, cmd->name,
+		        strcmp(r.bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
+		                                                         : r.bootstrap.src,
+		        oci_path(node_dir).s);
 	return 0;
 }
 
@@ -407,7 +471,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	int rc;
 
 	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-help") == 0 ||
-			 strcmp(argv[0], "-h") == 0))
+	                 strcmp(argv[0], "-h") == 0))
 		return print_help(cmd);
 	rc = find_binary(cmd, bin, sizeof(bin));
 	if (rc != 0)
@@ -438,28 +502,27 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
     .name = "cluster",
     .summary = "Check this node's Raft state, then become op-conductor (exec)",
     .synopsis = "[op-conductor flags ...]",
-    .description =
-        "Replaces this process with op-conductor (execv: same pid, so signals and the\n"
-        "exit status are op-conductor's), passing every argument after 'cluster'\n"
-        "unchanged and the environment as is. This is the classic way to form a\n"
-        "cluster: one node starts with --raft.bootstrap, the others join it.\n"
-        "\n"
-        "The binary: $" BIN_ENV " if set (a path, or a\n"
-        "name looked up in PATH), else op-conductor from PATH.\n"
-        "\n"
-        "Preflight, before the exec (the arguments are never changed): op-conductor's\n"
-        "own --raft.storage.dir, --raft.server.id and --raft.bootstrap, or\n"
-        "OP_CONDUCTOR_RAFT_STORAGE_DIR, OP_CONDUCTOR_RAFT_SERVER_ID and\n"
-        "OP_CONDUCTOR_RAFT_BOOTSTRAP (the command line wins), name the node directory\n"
-        "<storage-dir>/<server-id>/. If raft-log.db or raft-stable.db exists there, it\n"
-        "is verified read-only, waiting up to 5 s for each file's lock; invalid state\n"
-        "or a file locked by a running process stops the start with exit status 1 and\n"
-        "the problems on stderr. --raft.bootstrap on a node that already has state\n"
-        "only warns: raft never bootstraps a node twice and op-conductor ignores it.\n"
-        "Set " SKIP_ENV "=true to skip the preflight.\n"
-        "\n"
-        "Only --help or -h as the first argument shows this help; anywhere else it\n"
-        "is op-conductor's. For op-conductor's own flags run: op-conductor --help",
+    .description = "Replaces this process with op-conductor (execv: same pid, so signals and the\n"
+                   "exit status are op-conductor's), passing every argument after 'cluster'\n"
+                   "unchanged and the environment as is. This is the classic way to form a\n"
+                   "cluster: one node starts with --raft.bootstrap, the others join it.\n"
+                   "\n"
+                   "The binary: $" BIN_ENV " if set (a path, or a\n"
+                   "name looked up in PATH), else op-conductor from PATH.\n"
+                   "\n"
+                   "Preflight, before the exec (the arguments are never changed): op-conductor's\n"
+                   "own --raft.storage.dir, --raft.server.id and --raft.bootstrap, or\n"
+                   "OP_CONDUCTOR_RAFT_STORAGE_DIR, OP_CONDUCTOR_RAFT_SERVER_ID and\n"
+                   "OP_CONDUCTOR_RAFT_BOOTSTRAP (the command line wins), name the node directory\n"
+                   "<storage-dir>/<server-id>/. If raft-log.db or raft-stable.db exists there, it\n"
+                   "is verified read-only, waiting up to 5 s for each file's lock; invalid state\n"
+                   "or a file locked by a running process stops the start with exit status 1 and\n"
+                   "the problems on stderr. --raft.bootstrap on a node that already has state\n"
+                   "only warns: raft never bootstraps a node twice and op-conductor ignores it.\n"
+                   "Set " SKIP_ENV "=true to skip the preflight.\n"
+                   "\n"
+                   "Only --help or -h as the first argument shows this help; anywhere else it\n"
+                   "is op-conductor's. For op-conductor's own flags run: op-conductor --help",
     .flags = NULL,
     .nflags = 0,
     .max_args = -1,

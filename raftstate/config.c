@@ -326,3 +326,41 @@ void rs_config_free(struct rs_config *c)
 	c->servers = NULL;
 	c->n = 0;
 }
+
+static char *dup_bytes(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+int rs_config_copy(struct rs_config *dst, const struct rs_config *src)
+{
+	dst->servers = NULL;
+	dst->n = 0;
+	if (src->n == 0)
+		return RS_OK;
+	dst->servers = calloc(src->n, sizeof(*dst->servers));
+	if (dst->servers == NULL)
+		return RS_ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		const struct rs_server *s = &src->servers[i];
+		struct rs_server *d = &dst->servers[i];
+
+		d->suffrage = s->suffrage;
+		d->id = dup_bytes(s->id, s->id_len);
+		d->id_len = s->id_len;
+		d->address = dup_bytes(s->address, s->address_len);
+		d->address_len = s->address_len;
+		dst->n = i + 1;
+		if (d->id == NULL || d->address == NULL) {
+			rs_config_free(dst);
+			return RS_ENOMEM;
+		}
+	}
+	return RS_OK;
+}

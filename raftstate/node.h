@@ -66,7 +66,9 @@ struct rs_node {
 	size_t last_vote_cand_len;
 
 	/* log */
-	uint64_t first_index, last_index, count; /* count of entries present */
+	uint64_t first_index, last_index;
+	uint64_t count;   /* entries present (verify, info --full); info: last-first+1 */
+	uint64_t scanned; /* entries decoded: types/data_bytes cover these */
 	uint64_t last_term;
 	uint64_t data_bytes;                      /* over counted entries */
 	uint64_t types[RS_LOG_TYPE_COUNT + 1];    /* last slot: unknown types */
@@ -83,6 +85,8 @@ struct rs_node {
 	struct rs_block block;
 };
 
+/* Zeroes n and records dir and its ID; fails when dir is not a directory. */
+int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err);
 void rs_node_free(struct rs_node *n);
 
 struct rs_summary_opts {

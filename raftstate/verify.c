@@ -64,24 +64,6 @@ void rs_problem_add(struct rs_problems *p, int severity, const char *file, const
 	va_end(ap);
 }
 
-void rs_node_free(struct rs_node *n)
-{
-	rs_config_free(&n->config);
-	rs_snapshots_free(&n->snapshots);
-}
-
-const struct rs_server *rs_config_find(const struct rs_config *c, const char *who, size_t len)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		const struct rs_server *s = &c->servers[i];
-
-		if ((s->id_len == len && memcmp(s->id, who, len) == 0) ||
-		    (s->address_len == len && memcmp(s->address, who, len) == 0))
-			return s;
-	}
-	return NULL;
-}
-
 struct vctx {
 	struct rs_node *node;
 	struct rs_problems *probs;
@@ -132,6 +114,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		n->first_index = index;
 	n->last_index = index;
 	n->count++;
+	n->scanned++;
 	v->prev_index = index;
 	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
 		if (v->bad_values++ < MAX_GAP_REPORTS)
@@ -342,18 +325,8 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 	    (n->config_source == RS_CONFIG_NONE || snap->config_index > n->config_index)) {
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
-		n->config.servers = calloc(snap->config.n, sizeof(*n->config.servers));
-		for (size_t i = 0; n->config.servers != NULL && i < snap->config.n; i++) {
-			const struct rs_server *s = &snap->config.servers[i];
-			struct rs_server *d = &n->config.servers[i];
-
-			d->suffrage = s->suffrage;
-			d->id = strdup(s->id);
-			d->id_len = s->id_len;
-			d->address = strdup(s->address);
-			d->address_len = s->address_len;
-			n->config.n = i + 1;
-		}
+		if (rs_config_copy(&n->config, &snap->config) != RS_OK)
+			rs_problem_add(p, RS_PROBLEM, "", "", "out of memory copying a configuration");
 		n->config_source = RS_CONFIG_SNAPSHOT;
 		n->config_index = snap->config_index;
 		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
@@ -405,35 +378,13 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 	}
 }
 
-static int node_init(struct rs_node *n, const char *dir, struct rs_err *err)
-{
-	struct stat st;
-	const char *base;
-	size_t len;
-
-	memset(n, 0, sizeof(*n));
-	if (stat(dir, &st) != 0)
-		return rs_errf(err, RS_ENOTFOUND, "cannot open state directory %s: %s", dir,
-			       strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is not a directory", dir);
-	if (strlcpy(n->dir, dir, sizeof(n->dir)) >= sizeof(n->dir))
-		return rs_errf(err, RS_EINVAL, "path too long: %s", dir);
-	len = strlen(n->dir);
-	while (len > 1 && n->dir[len - 1] == '/')
-		n->dir[--len] = 0;
-	base = strrchr(n->dir, '/');
-	strlcpy(n->id, base ? base + 1 : n->dir, sizeof(n->id));
-	return RS_OK;
-}
-
 int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
 			struct rs_node *n, struct rs_problems *p, struct rs_err *err)
 {
 	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0};
 	int rc;
 
-	if ((rc = node_init(n, node_dir, err)) != RS_OK)
+	if ((rc = rs_node_init(n, node_dir, err)) != RS_OK)
 		return rc;
 	if ((rc = verify_file(n, 1, &o, p, err)) != RS_OK)
 		return rc;

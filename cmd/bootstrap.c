@@ -180,7 +180,7 @@ struct oc_setting {
 
 struct oc_raft {
 	struct oc_setting storage_dir, server_id, bootstrap;
-	int help; /* -h/--help among the flags: op-conductor only prints help */
+	int help; /* -h/--help/-v/--version: op-conductor only prints and exits */
 };
 
 static const char *const oc_bool_flags[] = {
@@ -259,7 +259,8 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 		} else if (name_is(name, len, "raft.bootstrap")) {
 			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true",
 			              "raft.bootstrap");
-		} else if (name_is(name, len, "help") || name_is(name, len, "h")) {
+		} else if (name_is(name, len, "help") || name_is(name, len, "h") ||
+		           name_is(name, len, "version") || name_is(name, len, "v")) {
 			int b = 1;
 
 			if (eq == NULL || flags_parse_bool(eq + 1, &b) != 0 || b)
@@ -387,7 +388,7 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 	if (skip != 0)
 		return skip < 0 ? OCI_EXIT_USAGE : 0;
 	read_oc_flags(argc, argv, &r);
-	/* op-conductor would only print its help; an empty ID is rejected by
+	/* op-conductor would only print help or version; an empty ID is rejected by
 	 * raft; without a storage dir op-conductor refuses to start. */
 	if (r.help || r.server_id.val == NULL || r.server_id.val[0] == '\0' ||
 	    r.storage_dir.val == NULL)

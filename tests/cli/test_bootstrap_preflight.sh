@@ -180,6 +180,8 @@ pf --paused true --raft.storage.dir "$S" --raft.server.id s2
 expect_exec "not read: '--paused true' ends the flags (Go booleans take no next argument)"
 pf --raft.storage.dir "$S" --raft.server.id s2 --help
 expect_exec "not checked: --help among op-conductor's flags (it only prints its help)"
+pf --raft.storage.dir "$S" --raft.server.id s2 --version
+expect_exec "not checked: --version among op-conductor's flags (it only prints its version)"
 
 # ---- --raft.bootstrap on existing state ------------------------------------------------
 W='warning: --raft.bootstrap is true but .*s1 already holds Raft state'

@@ -355,7 +355,8 @@ int bolt_node_spill(struct bolt_node *n, struct bolt_err *err)
 
 	if (n->spilled)
 		return BOLT_OK;
-	qsort(n->children, n->nchildren, sizeof(*n->children), cmp_first_key);
+	if (n->nchildren > 1)
+		qsort(n->children, n->nchildren, sizeof(*n->children), cmp_first_key);
 	for (size_t i = 0; i < n->nchildren; i++)
 		if ((rc = bolt_node_spill(n->children[i], err)) != BOLT_OK)
 			return rc;

@@ -652,7 +652,8 @@ static int bucket_spill(struct bolt_bucket *b, struct bolt_err *err)
 {
 	int rc;
 
-	qsort(b->children, b->nchildren, sizeof(*b->children), cmp_child);
+	if (b->nchildren > 1)
+		qsort(b->children, b->nchildren, sizeof(*b->children), cmp_child);
 	for (size_t i = 0; i < b->nchildren; i++) {
 		struct bolt_child *ch = &b->children[i];
 		struct bolt_bucket *child = ch->bucket;

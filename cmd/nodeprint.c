@@ -1,0 +1,642 @@
+/*
+ * Shared by `raft verify` and `raft info`: node discovery, flag values,
+ * and the text and JSON renderings of a struct rs_node. No file-format
+ * code: everything printed here was read by raftstate/.
+ */
+#include "cmd/nodeprint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "bolt/meta.h"
+#include "cmd/command.h"
+#include "cmd/report.h"
+#include "raftstate/config.h"
+#include "raftstate/generate.h"
+
+/* ---- node discovery -------------------------------------------------- */
+
+static int is_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int w = snprintf(path, sizeof(path), "%s/%s", dir, name);
+
+	return w > 0 && (size_t)w < sizeof(path) && stat(path, &st) == 0;
+}
+
+static int is_node_dir(const char *dir)
+{
+	return is_file(dir, RS_LOG_FILE) || is_file(dir, RS_STABLE_FILE);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_dir(struct np_nodes *ns, const char *path)
+{
+	char **v = reallocarray(ns->dirs, ns->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	ns->dirs = v;
+	if ((v[ns->n] = strdup(path)) == NULL)
+		return -1;
+	ns->n++;
+	return 0;
+}
+
+int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *what,
+                  struct np_nodes *out)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (dir[0] == '\0')
+		return oci_usage(cmd, "%s is empty", what);
+	len = strlen(dir);
+	if (len >= sizeof(path) - 1 - NAME_MAX - 1 - sizeof(RS_STABLE_FILE))
+		return oci_usage(cmd, "%s is too long (%zu bytes)", what, len);
+	(void)snprintf(path, sizeof(path), "%s", dir);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	if (stat(path, &st) != 0)
+		return oci_fail(cmd, "cannot open %s %s: %s", what, oci_path(dir).s,
+		                strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return oci_fail(cmd, "%s %s is not a directory", what, oci_path(dir).s);
+	if (is_node_dir(path)) {
+		if (add_dir(out, path) != 0)
+			goto oom;
+		return 0;
+	}
+	if ((d = opendir(path)) == NULL)
+		return oci_fail(cmd, "cannot read %s %s: %s", what, oci_path(dir).s,
+		                strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		int w;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		w = snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
+		             de->d_name);
+		if (w < 0 || (size_t)w >= sizeof(sub))
+			continue;
+		if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode) || !is_node_dir(sub))
+			continue;
+		if (add_dir(out, sub) != 0) {
+			closedir(d);
+			goto oom;
+		}
+	}
+	closedir(d);
+	if (out->n == 0)
+		return oci_fail(cmd,
+		                "%s %s holds no Raft state: neither %s nor %s, and no node "
+		                "directory holding them",
+		                what, oci_path(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
+	qsort(out->dirs, out->n, sizeof(*out->dirs), cmp_str);
+	out->cluster = 1;
+	return 0;
+oom:
+	np_nodes_free(out);
+	return oci_fail(cmd, "out of memory");
+}
+
+void np_nodes_free(struct np_nodes *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->dirs[i]);
+	free(ns->dirs);
+	memset(ns, 0, sizeof(*ns));
+}
+
+/* ---- flag values ----------------------------------------------------- */
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double d;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s)
+		return -1;
+	if (*end == 's')
+		end++;
+	if (*end != '\0' || !isfinite(d) || d < 0 || d > 86400)
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int np_timeout_check(const char *s)
+{
+	double d;
+
+	return parse_seconds(s, &d);
+}
+
+double np_timeout_value(const char *s)
+{
+	double d = 5.0;
+
+	(void)parse_seconds(s, &d);
+	return d;
+}
+
+/* ---- small renderings ------------------------------------------------ */
+
+const char *np_type_name(uint64_t type, char *buf, size_t size)
+{
+	const char *name = rs_log_type_name(type);
+
+	if (name != NULL)
+		(void)snprintf(buf, size, "%s", name);
+	else
+		(void)snprintf(buf, size, "LogType(%" PRIu64 ")", type);
+	return buf;
+}
+
+static const char *format_tm(int64_t unix_sec, int32_t nsec, int offset_sec, int utc, char *buf,
+                             size_t size)
+{
+	time_t t = (time_t)(unix_sec + offset_sec);
+	struct tm tm;
+	char zone[16];
+	int off = offset_sec < 0 ? -offset_sec : offset_sec;
+
+	if (unix_sec > INT64_MAX / 2 || unix_sec < INT64_MIN / 2 || gmtime_r(&t, &tm) == NULL) {
+		(void)snprintf(buf, size, "(time out of range)");
+		return buf;
+	}
+	if (utc || offset_sec == 0)
+		(void)snprintf(zone, sizeof(zone), "Z");
+	else if (off % 60 != 0)
+		(void)snprintf(zone, sizeof(zone), "%c%02d:%02d:%02d", offset_sec < 0 ? '-' : '+',
+		               off / 3600, off / 60 % 60, off % 60);
+	else
+		(void)snprintf(zone, sizeof(zone), "%c%02d:%02d", offset_sec < 0 ? '-' : '+',
+		               off / 3600, off / 60 % 60);
+	(void)snprintf(buf, size, "%04lld-%02d-%02dT%02d:%02d:%02d.%09d%s",
+	               (long long)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	               tm.tm_min, tm.tm_sec, (int)nsec, zone);
+	return buf;
+}
+
+const char *np_time(const struct rs_time *t, char *buf, size_t size)
+{
+	int offset = t->utc ? 0 : t->offset_min * 60 + t->offset_sec;
+	int64_t unix_sec;
+
+	if (t->sec < INT64_MIN + RS_TIME_UNIX_TO_INTERNAL) {
+		(void)snprintf(buf, size, "(time out of range)");
+		return buf;
+	}
+	unix_sec = t->sec - RS_TIME_UNIX_TO_INTERNAL;
+	return format_tm(unix_sec, t->nsec, offset, t->utc, buf, size);
+}
+
+const char *np_unix_time(uint64_t unix_sec, char *buf, size_t size)
+{
+	if (unix_sec > (uint64_t)INT64_MAX / 4) {
+		(void)snprintf(buf, size, "(time out of range)");
+		return buf;
+	}
+	return format_tm((int64_t)unix_sec, 0, 0, 1, buf, size);
+}
+
+const char *np_str(const char *s, size_t n, char *buf, size_t size)
+{
+	int plain = n > 0;
+
+	for (size_t i = 0; i < n && plain; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 0x7f || c == '"' || c == '\\')
+			plain = 0;
+	}
+	if (plain && n < size) {
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		return buf;
+	}
+	return oci_quote(buf, size, s, n);
+}
+
+const char *np_vote_text(const struct rs_node *n, char *buf, size_t size)
+{
+	const struct rs_server *s;
+	char cand[300], id[300];
+
+	np_str(n->last_vote_cand, n->last_vote_cand_len < sizeof(n->last_vote_cand) - 1
+	                              ? n->last_vote_cand_len
+	                              : strlen(n->last_vote_cand),
+	       cand, sizeof(cand));
+	s = rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len);
+	if (n->config.n == 0)
+		(void)snprintf(buf, size, "%s", cand);
+	else if (s == NULL)
+		(void)snprintf(buf, size, "%s (not a member of the configuration)", cand);
+	else if (s->id_len == n->last_vote_cand_len &&
+	         memcmp(s->id, n->last_vote_cand, s->id_len) == 0)
+		(void)snprintf(buf, size, "%s", cand);
+	else
+		(void)snprintf(buf, size, "%s (= %s)", cand, np_str(s->id, s->id_len, id, sizeof(id)));
+	return buf;
+}
+
+/* ---- text blocks ----------------------------------------------------- */
+
+void np_print_file(FILE *out, const char *ind, const struct rs_file_info *fi)
+{
+	const struct bolt_check_stats *s = &fi->stats;
+
+	if (!fi->present) {
+		fprintf(out, "%sfile: not read\n", ind);
+		return;
+	}
+	fprintf(out,
+	        "%sfile: %" PRIu64 " bytes, page size %u, txid %" PRIu64 ", high-water mark %" PRIu64
+	        " pages\n",
+	        ind, fi->file_size, fi->page_size, fi->txid, fi->hwm);
+	fprintf(out, "%smeta pages: using meta %d; meta 0 %s, meta 1 %s\n", ind, fi->active_meta,
+	        bolt_meta_status_text(fi->meta_status[0]), bolt_meta_status_text(fi->meta_status[1]));
+	if (fi->checked)
+		fprintf(out,
+		        "%spages: %" PRIu64 " branch, %" PRIu64 " leaf, %" PRIu64 " overflow, %" PRIu64
+		        " freelist, %" PRIu64 " free\n",
+		        ind, s->branch_pages, s->leaf_pages, s->overflow_pages, s->freelist_pages,
+		        s->free_pages);
+}
+
+void np_print_stable(FILE *out, const char *ind, const struct rs_node *n)
+{
+	char cand[300];
+
+	if (n->has_current_term)
+		fprintf(out, "%sCurrentTerm: %" PRIu64 "\n", ind, n->current_term);
+	else
+		fprintf(out, "%sCurrentTerm: (not set)\n", ind);
+	if (n->has_last_vote_term)
+		fprintf(out, "%sLastVoteTerm: %" PRIu64 "\n", ind, n->last_vote_term);
+	if (n->has_last_vote_cand)
+		fprintf(out, "%sLastVoteCand: %s\n", ind,
+		        np_str(n->last_vote_cand, strlen(n->last_vote_cand), cand, sizeof(cand)));
+	if (!n->has_last_vote_term && !n->has_last_vote_cand)
+		fprintf(out, "%s(no vote recorded)\n", ind);
+}
+
+void np_print_log(FILE *out, const char *ind, const struct rs_node *n)
+{
+	if (n->count == 0) {
+		fprintf(out, "%sentries: none\n", ind);
+		return;
+	}
+	fprintf(out,
+	        "%sentries: %" PRIu64 "..%" PRIu64 " (%" PRIu64 " entr%s), last term %" PRIu64 "\n",
+	        ind, n->first_index, n->last_index, n->count, n->count == 1 ? "y" : "ies",
+	        n->last_term);
+}
+
+void np_print_types(FILE *out, const char *ind, const char *types_label, const char *bytes_label,
+                    const struct rs_node *n)
+{
+	char name[32];
+	int any = 0;
+
+	if (n->count == 0)
+		return;
+	fprintf(out, "%s%s", ind, types_label);
+	for (int t = 0; t < RS_LOG_TYPE_COUNT; t++) {
+		if (n->types[t] == 0)
+			continue;
+		fprintf(out, "%s%s %" PRIu64, any ? ", " : "",
+		        np_type_name((uint64_t)t, name, sizeof(name)), n->types[t]);
+		any = 1;
+	}
+	if (n->types[RS_LOG_TYPE_COUNT] > 0)
+		fprintf(out, "%sunknown or undecodable %" PRIu64, any ? ", " : "",
+		        n->types[RS_LOG_TYPE_COUNT]);
+	if (!n->types_complete)
+		fprintf(out,
+		        " (counted over %" PRIu64 "..%" PRIu64 ": %" PRIu64 " of %" PRIu64
+		        " entries; --full counts all)",
+		        n->types_from, n->last_index, n->scanned, n->count);
+	fprintf(out, "\n%s%s%" PRIu64 "%s\n", ind, bytes_label, n->data_bytes,
+	        n->types_complete ? "" : " (over the counted entries)");
+}
+
+void np_print_config_source(FILE *out, const struct rs_node *n)
+{
+	char name[300];
+
+	switch (n->config_source) {
+	case RS_CONFIG_LOG:
+		fprintf(out, "log index %" PRIu64, n->config_index);
+		break;
+	case RS_CONFIG_SNAPSHOT:
+		fprintf(out, "snapshot %s (configuration index %" PRIu64 ")",
+		        np_str(n->config_snapshot, strlen(n->config_snapshot), name, sizeof(name)),
+		        n->config_index);
+		break;
+	default:
+		fprintf(out, "none found");
+	}
+}
+
+void np_print_servers(FILE *out, const char *ind, const struct rs_config *c)
+{
+	char id[300], addr[300], suff[32];
+	int wid = 2, waddr = 7;
+
+	for (size_t i = 0; i < c->n; i++) {
+		int a = (int)strlen(np_str(c->servers[i].id, c->servers[i].id_len, id, sizeof(id)));
+		int b = (int)strlen(np_str(c->servers[i].address, c->servers[i].address_len, addr,
+		                           sizeof(addr)));
+
+		wid = a > wid ? a : wid;
+		waddr = b > waddr ? b : waddr;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_server *s = &c->servers[i];
+		const char *sn = rs_suffrage_name(s->suffrage);
+
+		if (sn == NULL) {
+			(void)snprintf(suff, sizeof(suff), "Suffrage(%" PRIu64 ")", s->suffrage);
+			sn = suff;
+		}
+		fprintf(out, "%s%-*s  %-*s  %s\n", ind, wid, np_str(s->id, s->id_len, id, sizeof(id)),
+		        waddr, np_str(s->address, s->address_len, addr, sizeof(addr)), sn);
+	}
+	if (c->n == 0)
+		fprintf(out, "%s(no servers)\n", ind);
+}
+
+void np_print_snapshots(FILE *out, const char *ind, const struct rs_node *n, int with_crc)
+{
+	char name[300];
+
+	if (n->snapshots.n == 0) {
+		fprintf(out, "%s(none)\n", ind);
+		return;
+	}
+	for (size_t i = 0; i < n->snapshots.n; i++) {
+		const struct rs_snapshot *s = &n->snapshots.v[i];
+
+		fprintf(out, "%s%s", ind, np_str(s->name, strlen(s->name), name, sizeof(name)));
+		if (s->problem[0] != '\0' && !s->checked) {
+			fprintf(out, "  unusable: %s\n", s->problem);
+			continue;
+		}
+		fprintf(out, "  index %" PRIu64 "  term %" PRIu64 "  size %" PRIu64, s->index,
+		        s->term, s->size);
+		if (with_crc) {
+			if (!s->checked)
+				fprintf(out, "  CRC not checked");
+			else if (s->has_crc && s->actual_crc == s->crc && s->actual_size == s->size)
+				fprintf(out, "  CRC ok");
+			else
+				fprintf(out, "  CRC MISMATCH");
+		}
+		fprintf(out, "\n");
+	}
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+cJSON *np_json_u64(uint64_t v)
+{
+	char num[24];
+
+	(void)snprintf(num, sizeof(num), "%" PRIu64, v);
+	return cJSON_CreateRaw(num);
+}
+
+cJSON *np_json_strn(const char *s, size_t n)
+{
+	char *tmp;
+	cJSON *j;
+
+	/* cJSON strings end at a NUL: a value holding one keeps its prefix */
+	if ((tmp = strndup(s, n)) == NULL)
+		return NULL;
+	j = cJSON_CreateString(tmp);
+	free(tmp);
+	return j;
+}
+
+static const char *meta_status_name(int st)
+{
+	switch (st) {
+	case BOLT_META_OK:
+		return "ok";
+	case BOLT_META_SHORT:
+		return "short";
+	case BOLT_META_BADMAGIC:
+		return "bad_magic";
+	case BOLT_META_BADVERSION:
+		return "bad_version";
+	case BOLT_META_BADCHECKSUM:
+		return "bad_checksum";
+	case BOLT_META_BADFLAGS:
+		return "bad_flags";
+	case BOLT_META_BADPAGESIZE:
+		return "bad_page_size";
+	default:
+		return "unknown";
+	}
+}
+
+cJSON *np_json_file(const struct rs_file_info *fi)
+{
+	cJSON *o = cJSON_CreateObject(), *m, *p;
+
+	cJSON_AddBoolToObject(o, "present", fi->present);
+	if (!fi->present)
+		return o;
+	cJSON_AddItemToObject(o, "size", np_json_u64(fi->file_size));
+	cJSON_AddItemToObject(o, "page_size", np_json_u64(fi->page_size));
+	cJSON_AddItemToObject(o, "txid", np_json_u64(fi->txid));
+	cJSON_AddItemToObject(o, "hwm", np_json_u64(fi->hwm));
+	cJSON_AddNumberToObject(o, "active_meta", fi->active_meta);
+	m = cJSON_AddArrayToObject(o, "meta");
+	cJSON_AddItemToArray(m, cJSON_CreateString(meta_status_name(fi->meta_status[0])));
+	cJSON_AddItemToArray(m, cJSON_CreateString(meta_status_name(fi->meta_status[1])));
+	if (!fi->checked)
+		return o;
+	p = cJSON_AddObjectToObject(o, "pages");
+	cJSON_AddItemToObject(p, "branch", np_json_u64(fi->stats.branch_pages));
+	cJSON_AddItemToObject(p, "leaf", np_json_u64(fi->stats.leaf_pages));
+	cJSON_AddItemToObject(p, "overflow", np_json_u64(fi->stats.overflow_pages));
+	cJSON_AddItemToObject(p, "freelist", np_json_u64(fi->stats.freelist_pages));
+	cJSON_AddItemToObject(p, "free", np_json_u64(fi->stats.free_pages));
+	return o;
+}
+
+cJSON *np_json_stable(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "current_term", n->has_current_term
+	                                             ? np_json_u64(n->current_term)
+	                                             : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "last_vote_term", n->has_last_vote_term
+	                                               ? np_json_u64(n->last_vote_term)
+	                                               : cJSON_CreateNull());
+	cJSON_AddItemToObject(
+	    o, "last_vote_candidate",
+	    n->has_last_vote_cand
+	        ? np_json_strn(n->last_vote_cand, n->last_vote_cand_len < sizeof(n->last_vote_cand)
+	                                              ? n->last_vote_cand_len
+	                                              : strlen(n->last_vote_cand))
+	        : cJSON_CreateNull());
+	return o;
+}
+
+cJSON *np_json_log(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+	char name[32];
+
+	cJSON_AddItemToObject(o, "first_index", np_json_u64(n->first_index));
+	cJSON_AddItemToObject(o, "last_index", np_json_u64(n->last_index));
+	cJSON_AddItemToObject(o, "count", np_json_u64(n->count));
+	cJSON_AddItemToObject(o, "last_term", np_json_u64(n->last_term));
+	cJSON_AddItemToObject(o, "data_bytes", np_json_u64(n->data_bytes));
+	cJSON_AddBoolToObject(o, "types_complete", n->types_complete);
+	cJSON_AddItemToObject(o, "types_from", np_json_u64(n->count ? n->types_from : 0));
+	cJSON_AddItemToObject(o, "scanned", np_json_u64(n->scanned));
+	t = cJSON_AddObjectToObject(o, "types");
+	for (int i = 0; i < RS_LOG_TYPE_COUNT; i++)
+		cJSON_AddItemToObject(t, np_type_name((uint64_t)i, name, sizeof(name)),
+		                      np_json_u64(n->types[i]));
+	cJSON_AddItemToObject(t, "unknown", np_json_u64(n->types[RS_LOG_TYPE_COUNT]));
+	return o;
+}
+
+cJSON *np_json_servers(const struct rs_config *c)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_server *s = &c->servers[i];
+		const char *sn = rs_suffrage_name(s->suffrage);
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(o, "id", np_json_strn(s->id, s->id_len));
+		cJSON_AddItemToObject(o, "address", np_json_strn(s->address, s->address_len));
+		if (sn != NULL)
+			cJSON_AddStringToObject(o, "suffrage", sn);
+		else
+			cJSON_AddItemToObject(o, "suffrage", np_json_u64(s->suffrage));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *np_json_config(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	switch (n->config_source) {
+	case RS_CONFIG_LOG:
+		cJSON_AddStringToObject(o, "source", "log");
+		cJSON_AddItemToObject(o, "index", np_json_u64(n->config_index));
+		cJSON_AddNullToObject(o, "snapshot");
+		break;
+	case RS_CONFIG_SNAPSHOT:
+		cJSON_AddStringToObject(o, "source", "snapshot");
+		cJSON_AddItemToObject(o, "index", np_json_u64(n->config_index));
+		cJSON_AddStringToObject(o, "snapshot", n->config_snapshot);
+		break;
+	default:
+		cJSON_AddStringToObject(o, "source", "none");
+		cJSON_AddNullToObject(o, "index");
+		cJSON_AddNullToObject(o, "snapshot");
+	}
+	cJSON_AddItemToObject(o, "servers", np_json_servers(&n->config));
+	return o;
+}
+
+cJSON *np_json_snapshots(const struct rs_node *n, int with_crc)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n->snapshots.n; i++) {
+		const struct rs_snapshot *s = &n->snapshots.v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddItemToObject(o, "index", np_json_u64(s->index));
+		cJSON_AddItemToObject(o, "term", np_json_u64(s->term));
+		cJSON_AddItemToObject(o, "size", np_json_u64(s->size));
+		cJSON_AddItemToObject(o, "configuration_index", np_json_u64(s->config_index));
+		if (with_crc) {
+			if (s->checked)
+				cJSON_AddBoolToObject(o, "crc_ok",
+				                      s->has_crc && s->actual_crc == s->crc &&
+				                          s->actual_size == s->size);
+			else
+				cJSON_AddNullToObject(o, "crc_ok");
+		}
+		if (s->problem[0] != '\0')
+			cJSON_AddStringToObject(o, "problem", s->problem);
+		else
+			cJSON_AddNullToObject(o, "problem");
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *np_json_block(const struct rs_node *n)
+{
+	const struct rs_block *b = &n->block;
+	char hex[67], when[64];
+	cJSON *o;
+
+	if (!b->found)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	hex[0] = '0';
+	hex[1] = 'x';
+	for (int i = 0; i < 32; i++)
+		(void)snprintf(hex + 2 + 2 * i, 3, "%02x", b->hash[i]);
+	cJSON_AddItemToObject(o, "entry_index", np_json_u64(b->entry_index));
+	cJSON_AddNumberToObject(o, "version", b->version + 1);
+	cJSON_AddItemToObject(o, "number", np_json_u64(b->number));
+	cJSON_AddStringToObject(o, "hash", hex);
+	cJSON_AddItemToObject(o, "timestamp", np_json_u64(b->timestamp));
+	cJSON_AddStringToObject(o, "time", np_unix_time(b->timestamp, when, sizeof(when)));
+	return o;
+}
+
+int np_json_emit(cJSON *doc)
+{
+	char *s = doc != NULL ? cJSON_Print(doc) : NULL;
+
+	cJSON_Delete(doc);
+	if (s == NULL)
+		return -1;
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	free(s);
+	return 0;
+}

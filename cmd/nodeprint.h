@@ -1,0 +1,90 @@
+/*
+ * What `raft verify` and `raft info` share: finding the node directories
+ * under --state-dir, the --timeout / --entries values, and printing a
+ * struct rs_node (raftstate/node.h) as text or as JSON.
+ *
+ * JSON field names built here are part of the documented schema
+ * (docs/verify-info.md): change them only together with that text.
+ * Every 64-bit integer is written as an exact JSON number (never rounded
+ * through a double).
+ */
+#ifndef CMD_NODEPRINT_H
+#define CMD_NODEPRINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "raftstate/log.h"
+#include "raftstate/node.h"
+
+struct oci_command;
+
+/* The node directories to look at. A directory holding raft-log.db or
+ * raft-stable.db is a node; otherwise its subdirectories that are nodes
+ * (sorted by name) make a cluster root. */
+struct np_nodes {
+	char **dirs;
+	size_t n;
+	int cluster; /* 1: --state-dir is a cluster root */
+};
+
+/* Returns 0, or prints the error (naming `what`, e.g. "--state-dir") and
+ * returns the exit code. */
+int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *what,
+                  struct np_nodes *out);
+void np_nodes_free(struct np_nodes *ns);
+
+/* --timeout: seconds, decimal, optionally with a fraction and an "s"
+ * suffix ("5", "0.5", "2s"), 0..86400. flag_spec.check style: 0 if valid. */
+int np_timeout_check(const char *s);
+double np_timeout_value(const char *s);
+#define NP_TIMEOUT_ACCEPTS "a number of seconds between 0 and 86400 (e.g. 5, 0.5, 2s)"
+
+/* A log type's name, or "LogType(N)" for unknown values. Returns buf. */
+const char *np_type_name(uint64_t type, char *buf, size_t size);
+
+/* Go's time.Time as RFC 3339 with nanoseconds and zone offset,
+ * "2024-05-01T12:00:01.123456789Z" / "...+02:00". Returns buf. */
+const char *np_time(const struct rs_time *t, char *buf, size_t size);
+/* Unix seconds as RFC 3339 (UTC). Returns buf. */
+const char *np_unix_time(uint64_t unix_sec, char *buf, size_t size);
+
+/* A byte string for text output: as is when printable, else Go-%q quoted.
+ * Returns buf. */
+const char *np_str(const char *s, size_t n, char *buf, size_t size);
+
+/* How the vote candidate relates to the configuration:
+ * "sequencer-1" or "127.0.0.1:37211 (sequencer-1)" or "x (not a member)". */
+const char *np_vote_text(const struct rs_node *n, char *buf, size_t size);
+
+/* Text blocks, each ending with a newline. `indent` is prefixed to every line. */
+void np_print_file(FILE *out, const char *indent, const struct rs_file_info *fi);
+void np_print_stable(FILE *out, const char *indent, const struct rs_node *n);
+void np_print_log(FILE *out, const char *indent, const struct rs_node *n);
+/* Entries per type, then the data bytes they hold, each after its label. */
+void np_print_types(FILE *out, const char *indent, const char *types_label,
+                    const char *bytes_label, const struct rs_node *n);
+void np_print_config_source(FILE *out, const struct rs_node *n); /* no newline */
+void np_print_servers(FILE *out, const char *indent, const struct rs_config *c);
+void np_print_snapshots(FILE *out, const char *indent, const struct rs_node *n, int with_crc);
+
+/* JSON pieces (NULL on allocation failure; cJSON_Add* tolerates NULL
+ * parents, so a caller checks once at the end with cJSON_PrintUnformatted). */
+cJSON *np_json_u64(uint64_t v);
+cJSON *np_json_strn(const char *s, size_t n);
+cJSON *np_json_file(const struct rs_file_info *fi);
+cJSON *np_json_stable(const struct rs_node *n);
+cJSON *np_json_log(const struct rs_node *n);
+cJSON *np_json_servers(const struct rs_config *c);
+cJSON *np_json_config(const struct rs_node *n);
+cJSON *np_json_snapshots(const struct rs_node *n, int with_crc);
+cJSON *np_json_block(const struct rs_node *n);
+
+/* Prints the document on stdout followed by a newline and frees it.
+ * Returns 0, or -1 when it could not be rendered (out of memory). */
+int np_json_emit(cJSON *doc);
+
+#endif

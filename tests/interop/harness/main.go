@@ -33,6 +33,10 @@ commands:
   append FILE --rate R --seconds S
                                 hold FILE open read-write and append LogCommand entries
   wait-lock FILE SECONDS        hold an exclusive bolt (flock) open on FILE for SECONDS
+  boltwrite --out FILE [--entries N --batch B --max-value V --delete-to D --after A --seed S]
+                                a deterministic append/delete workload through go.etcd.io/bbolt
+                                (compared byte for byte with our writer)
+  boltcheck FILE                bbolt tx.Check of any bolt file (read-only)
   ports N                       print N free TCP ports in [20000,40000) on 127.0.0.1
   refgen --nodes .. --server-ids .. --initial-leader S --output-dir DIR [--initial-term T]
                                 generate-like state via raft-boltdb v1 (harness self-test only;
@@ -63,6 +67,10 @@ func main() {
 		err = cmdPorts(args)
 	case "refgen":
 		err = cmdRefgen(args)
+	case "boltwrite":
+		err = cmdBoltwrite(args)
+	case "boltcheck":
+		err = cmdBoltcheck(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

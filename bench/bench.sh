@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# bench/bench.sh [BIN] — the `just bench` benchmark (method: docs/bench.md).
+#
+# 1. Builds the Go interop harness (tests/interop/build-harness.sh) and the
+#    snapshot helper (bench/mksnap.go) into .bench/.
+# 2. Generates, once (cached under .bench/data/, keyed by the parameters),
+#    a realistic node directory around a >= 1 GB raft-log.db written by real
+#    raft-boltdb (`oci-harness biglog`), with a matching snapshot and
+#    raft-stable.db, and a mostly-free (heavily compacted) node for the
+#    --live compact backup. The Go stack (`oci-harness check`) checks both
+#    once, when they are made.
+# 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
+#    page cache, and reports medians and ratios taken in this same run:
+#    verify vs cat, verify vs the Go reference reader, info (absolute),
+#    peak anonymous memory of verify and info, backup vs cp.
+# Writes the table to stdout and to .bench/results.md.
+#
+# Environment:
+#   BENCH_ROUNDS (7)         rounds for the large measurements (>= 5)
+#   BENCH_INFO_ROUNDS (21)   rounds for info
+#   BENCH_ENTRIES (250000) BENCH_SIZE (4000) BENCH_KEEP (245000) BENCH_SEED (7)
+#   BENCH_TERM_EVERY (50000) BENCH_BARRIER_EVERY (10000) BENCH_CONFIG_EVERY (100000)
+#   BENCH_FREE_ENTRIES (120000) BENCH_FREE_KEEP (6000)  the mostly-free node
+#   BENCH_MIN_BYTES (1000000000)  refuse a smaller main log (set 0 for a quick try)
+#   BENCH_MASSIF (1)         0 skips the valgrind/massif heap measurement
+#   BENCH_GO_CHECK (1)       0 skips the one-time Go check of a new dataset
+set -euo pipefail
+export LC_ALL=C
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+bin=${1:-build/op-conductor-init}
+case $bin in /*) ;; *) bin=$src/$bin ;; esac
+out=$src/.bench
+mkdir -p "$out"
+
+rounds=${BENCH_ROUNDS:-7}
+info_rounds=${BENCH_INFO_ROUNDS:-21}
+entries=${BENCH_ENTRIES:-250000}
+size=${BENCH_SIZE:-4000}
+keep=${BENCH_KEEP:-245000}
+seed=${BENCH_SEED:-7}
+term_every=${BENCH_TERM_EVERY:-50000}
+barrier_every=${BENCH_BARRIER_EVERY:-10000}
+config_every=${BENCH_CONFIG_EVERY:-100000}
+free_entries=${BENCH_FREE_ENTRIES:-120000}
+free_keep=${BENCH_FREE_KEEP:-6000}
+min_bytes=${BENCH_MIN_BYTES:-1000000000}
+
+say() { echo "bench: $*" >&2; }
+die() {
+	echo "bench: error: $*" >&2
+	exit 1
+}
+
+[ "$rounds" -ge 5 ] || die "BENCH_ROUNDS must be at least 5 (medians of >= 5 runs)"
+[ -x "$bin" ] || die "$bin not found: run 'just build' first (a RelWithDebInfo/Release build)"
+if ldd "$bin" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
+	die "$bin is a sanitizer build; benchmark a RelWithDebInfo/Release build (just build)"
+fi
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$bin")/CMakeCache.txt" 2>/dev/null || true)
+case $btype in
+Release | RelWithDebInfo | MinSizeRel) ;;
+*) die "$bin was built with CMAKE_BUILD_TYPE='$btype'; benchmark a RelWithDebInfo/Release build" ;;
+esac
+
+# ---------------------------------------------------------------- tools ----
+bash "$src/tests/interop/build-harness.sh" "$out/harness" ||
+	die "cannot build the Go harness (exit $?): install golang-go and the golang-github-hashicorp-raft*/coreos-bbolt -dev packages (./run.sh does)"
+H=$out/harness/oci-harness
+mksnap=$out/harness/mksnap
+if [ ! -x "$mksnap" ] || [ "$src/bench/mksnap.go" -nt "$mksnap" ]; then
+	say "building $mksnap"
+	(cd "$src/bench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$out/harness/gocache" CGO_ENABLED=0 \
+		go build -o "$mksnap.tmp" mksnap.go) && mv -f "$mksnap.tmp" "$mksnap"
+fi
+
+# -------------------------------------------------------------- dataset ----
+# make_node NAME ENTRIES KEEP: .bench/data/NAME-<params>/sequencer-1/
+#   raft-log.db     oci-harness biglog (raft-boltdb v1 StoreLogs + DeleteRange)
+#   snapshots/      FileSnapshotStore snapshot at index ENTRIES-KEEP (bench/mksnap.go)
+#   raft-stable.db  from our `raft generate --initial-term <last log term>`
+# Prints the node directory.
+make_node() {
+	local name=$1 n=$2 k=$3
+	local args=(--entries "$n" --size "$size" --keep "$k" --seed "$seed"
+		--term-every "$term_every" --barrier-every "$barrier_every" --config-every "$config_every")
+	local key
+	key=$(echo "${args[*]}" | sha256sum | cut -c1-12)
+	local d=$out/data/$name-$key node
+	node=$d/sequencer-1
+	if [ -f "$d/.done" ]; then
+		echo "$node"
+		return
+	fi
+	rm -rf "$d"
+	mkdir -p "$node"
+	say "generating $name dataset in $d (once): oci-harness biglog ${args[*]}"
+	"$H" biglog --out "$node/raft-log.db" "${args[@]}" >"$d/biglog.json" || die "biglog failed"
+	echo "oci-harness biglog --out raft-log.db ${args[*]}" >"$d/biglog.args"
+	local last_term
+	last_term=$("$mksnap" --dir "$node" --entries "$n" --keep "$k" --term-every "$term_every" \
+		--barrier-every "$barrier_every" --config-every "$config_every" | tee "$d/mksnap.out" |
+		sed -n 's/^last_term //p')
+	[ -n "$last_term" ] || die "mksnap failed"
+	local a=sequencer-headless.default.svc.cluster.local:50050
+	"$bin" raft generate --nodes "sequencer-1.$a,sequencer-2.$a,sequencer-3.$a" \
+		--server-ids sequencer-1,sequencer-2,sequencer-3 --initial-leader sequencer-1 \
+		--initial-term "$last_term" --output-dir "$d/gen" >/dev/null || die "raft generate failed"
+	mv "$d/gen/sequencer-1/raft-stable.db" "$node/raft-stable.db"
+	rm -rf "$d/gen"
+	if [ "${BENCH_GO_CHECK:-1}" = 1 ]; then
+		say "checking the $name node with the Go stack (oci-harness check: bbolt tx.Check, raft-boltdb, snapshot CRC, NewRaft invariants)"
+		if TMPDIR=$d "$H" check "$node" >"$d/go-check.json" 2>"$d/go-check.err"; then
+			echo ok >"$d/go-check.verdict"
+		else
+			echo "FAILED: $(head -n1 "$d/go-check.err")" >"$d/go-check.verdict"
+		fi
+	else
+		echo "not run" >"$d/go-check.verdict"
+	fi
+	touch "$d/.done"
+	echo "$node"
+}
+
+node=$(make_node big "$entries" "$keep")
+free_node=$(make_node free "$free_entries" "$free_keep")
+log=$node/raft-log.db
+log_bytes=$(stat -c %s "$log")
+[ "$log_bytes" -ge "$min_bytes" ] || die "$log is $log_bytes bytes, below BENCH_MIN_BYTES=$min_bytes"
+node_bytes=$(du -sb "$node" | cut -f1)
+free_bytes=$(du -sb "$free_node" | cut -f1)
+
+# ---------------------------------------------------------- measurement ----
+scratch=$out/scratch
+rm -rf "$scratch"
+mkdir -p "$scratch"
+trap 'rm -rf "$scratch"' EXIT
+
+# run_timed NAME CMD... : runs CMD once, appends its wall time in ms to
+# $scratch/NAME.ms and its exit status to $scratch/NAME.rc. Output goes to
+# /dev/null except for our own commands (kept for the verdict line).
+run_timed() {
+	local name=$1 t0 t1 rc=0 o=/dev/null
+	shift
+	case $name in verify | info | backup | livebk) o=$scratch/$name.out ;; esac
+	t0=$EPOCHREALTIME
+	"$@" >"$o" 2>"$scratch/$name.err" || rc=$?
+	t1=$EPOCHREALTIME
+	echo $(((${t1/./} - ${t0/./}))) | awk '{printf "%.3f\n", $1 / 1000}' >>"$scratch/$name.ms"
+	echo "$rc" >>"$scratch/$name.rc"
+}
+# stat NAME -> "median min max n"
+stats() {
+	sort -n "$scratch/$1.ms" | awk '{v[NR] = $1} END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.1f %.1f %.1f %d\n", m, v[1], v[NR], NR }'
+}
+median() { stats "$1" | cut -d' ' -f1; }
+rcs() { sort -u "$scratch/$1.rc" | paste -sd, -; }
+has_cmd() { "$bin" raft "$1" --help >/dev/null 2>&1; }
+
+say "warming the page cache (cat once)"
+cat "$log" "$node/raft-stable.db" >/dev/null
+cat "$free_node/raft-log.db" >/dev/null
+
+have_verify=0 have_info=0 have_backup=0
+has_cmd verify && have_verify=1 || say "SKIP verify: not implemented ($bin raft verify --help fails)"
+has_cmd info && have_info=1 || say "SKIP info: not implemented ($bin raft info --help fails)"
+has_cmd backup && have_backup=1 || say "SKIP backup: not implemented ($bin raft backup --help fails)"
+
+say "verify / cat / Go reference: $rounds interleaved rounds"
+for ((r = 1; r <= rounds; r++)); do
+	run_timed cat cat "$log"
+	((have_verify)) && run_timed verify "$bin" raft verify --state-dir "$node"
+	run_timed goscan "$H" scan --check "$log"
+	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms"
+done
+if ((have_info)); then
+	say "info: $info_rounds rounds"
+	for ((r = 1; r <= info_rounds; r++)); do
+		run_timed info "$bin" raft info --state-dir "$node"
+	done
+fi
+
+# ---- memory: peak anonymous memory (see docs/bench.md, "Memory") ----
+# sample_anon CMD... -> "peak_RssAnon_kB VmHWM_kB samples": polls
+# /proc/PID/status (bash builtins only, no fork per sample) until the process
+# is a zombie; RssAnon excludes the mmap'ed file pages (RssFile), VmHWM does not.
+sample_anon() {
+	local pid k v _ peak=0 hwm=0 n=0 state
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	while :; do
+		state=
+		{ while read -r k v _; do
+			case $k in
+			State:) state=$v ;;
+			RssAnon:) ((v > peak)) && peak=$v ;;
+			VmHWM:) hwm=$v ;;
+			esac
+		done </proc/$pid/status; } 2>/dev/null || break
+		n=$((n + 1))
+		[ "$state" = Z ] && break
+	done
+	wait "$pid" || true
+	echo "$peak $hwm $n"
+}
+# massif_peak CMD... -> peak heap bytes (malloc'd + allocator overhead), exact
+massif_peak() {
+	local f=$scratch/massif.out
+	rm -f "$f"
+	valgrind --tool=massif --pages-as-heap=no --stacks=no --massif-out-file="$f" "$@" \
+		>/dev/null 2>"$scratch/massif.err" || true
+	[ -s "$f" ] || { echo "n/a"; return; }
+	awk -F= '/^mem_heap_B=/ {h = $2} /^mem_heap_extra_B=/ {t = h + $2; if (t > m) m = t} END {print m + 0}' "$f"
+}
+do_massif=0
+if [ "${BENCH_MASSIF:-1}" = 1 ]; then
+	if command -v valgrind >/dev/null 2>&1; then do_massif=1; else say "SKIP massif: valgrind not installed (apt-get install valgrind)"; fi
+fi
+declare -A mem_anon mem_hwm mem_heap
+for c in verify info; do
+	[ "$c" = verify ] && ((!have_verify)) && continue
+	[ "$c" = info ] && ((!have_info)) && continue
+	best=0 hwm=0
+	for ((r = 1; r <= 5; r++)); do
+		read -r a h _ < <(sample_anon "$bin" raft "$c" --state-dir "$node")
+		((a > best)) && best=$a
+		((h > hwm)) && hwm=$h
+	done
+	mem_anon[$c]=$best mem_hwm[$c]=$hwm
+	if ((do_massif)); then
+		say "massif on $c (slow under valgrind)"
+		mem_heap[$c]=$(massif_peak "$bin" raft "$c" --state-dir "$node")
+	fi
+done
+
+# ---- backup vs cp ----
+if ((have_backup)); then
+	say "backup vs cp: $rounds interleaved rounds (outputs removed and synced between runs, untimed)"
+	bk=$scratch/bk
+	for ((r = 1; r <= rounds; r++)); do
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed backup "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed cp cp -r "$node" "$bk/"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed cpsync sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed livebk "$bin" raft backup --live --state-dir "$free_node" --backup-dir "$bk"
+		livebk_bytes=$(du -sb "$bk" | cut -f1)
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed cpfree cp -r "$free_node" "$bk/"
+		say "  round $r/$rounds: backup $(tail -n1 "$scratch/backup.ms") ms, cp $(tail -n1 "$scratch/cp.ms") ms, cp+sync $(tail -n1 "$scratch/cpsync.ms") ms, live $(tail -n1 "$scratch/livebk.ms") ms, cp free $(tail -n1 "$scratch/cpfree.ms") ms"
+	done
+	rm -rf "$bk"
+fi
+
+# --------------------------------------------------------------- report ----
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+meets() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "<=") ? (v <= t) : (v >= t); print ok ? "yes" : "**no**" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+row() { # name label cmd
+	local s
+	s=$(stats "$1")
+	set -- "$@" $s
+	echo "| $2 | \`$3\` | $4 | $5 | $6 | $7 | $(rcs "$1") |"
+}
+short() { echo "$1" | sed "s|$src/||g"; }
+B=$(short "$bin")
+N=$(short "$node")
+F=$(short "$free_node")
+L=$(short "$log")
+HS=$(short "$H")
+{
+	echo "## Benchmark results"
+	echo
+	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"
+	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r); shared and noisy: medians of interleaved rounds"
+	echo "- binary: $B ($btype)"
+	echo "- dataset: $N — raft-log.db $log_bytes bytes ($(awk -v b="$log_bytes" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')), $(cat "$(dirname "$node")/biglog.args"); snapshot $(sed -n 's/^snapshot //p' "$(dirname "$node")/mksnap.out"); Go check: $(cat "$(dirname "$node")/go-check.verdict")"
+	echo "- mostly-free dataset: $F — raft-log.db $(stat -c %s "$free_node/raft-log.db") bytes, $(cat "$(dirname "$free_node")/biglog.args"); Go check: $(cat "$(dirname "$free_node")/go-check.verdict")"
+	if ((have_verify)); then
+		echo "- verify verdict on the dataset: exit $(rcs verify) — $(tail -n1 "$scratch/verify.out" 2>/dev/null)"
+	fi
+	echo
+	echo "| measurement | command | median ms | min ms | max ms | runs | exit |"
+	echo "|---|---|---:|---:|---:|---:|---|"
+	row cat "cat (warm cache)" "cat $L >/dev/null"
+	((have_verify)) && row verify "verify" "$B raft verify --state-dir $N"
+	row goscan "Go reference reader" "$HS scan --check $L"
+	((have_info)) && row info "info" "$B raft info --state-dir $N"
+	if ((have_backup)); then
+		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
+		row cp "cp" "cp -r $N DIR/"
+		row cpsync "cp + sync" "cp -r $N DIR/ && sync -f DIR"
+		row livebk "backup --live (mostly free)" "$B raft backup --live --state-dir $F --backup-dir DIR"
+		row cpfree "cp (mostly free)" "cp -r $F DIR/"
+	fi
+	echo
+	echo "| ratio (of medians, same run) | value | target | met |"
+	echo "|---|---:|---|---|"
+	if ((have_verify)); then
+		v=$(ratio "$(median verify)" "$(median cat)")
+		echo "| verify / cat | ${v}× | ≤ 0.5× | $(meets "$v" "<=" 0.5) |"
+		v=$(ratio "$(median goscan)" "$(median verify)")
+		echo "| Go reference / verify (speed-up) | ${v}× | ≥ 5× | $(meets "$v" ">=" 5) |"
+	else
+		echo "| verify | SKIP: not implemented | | |"
+	fi
+	if ((have_info)); then
+		v=$(median info)
+		echo "| info (absolute, incl. process start) | $v ms | ≤ 20 ms | $(meets "$v" "<=" 20) |"
+	else
+		echo "| info | SKIP: not implemented | | |"
+	fi
+	if ((have_backup)); then
+		v=$(ratio "$(median backup)" "$(median cp)")
+		echo "| backup / cp | ${v}× | ≤ 1.2× | $(meets "$v" "<=" 1.2) |"
+		v=$(ratio "$(median backup)" "$(median cpsync)")
+		echo "| backup / (cp + sync) | ${v}× | (for reference: backup makes its copy durable) | |"
+		v=$(ratio "$(median livebk)" "$(median cpfree)")
+		echo "| backup --live (mostly free) / cp | ${v}× | < 1× | $(meets "$v" "<=" 0.999) |"
+		echo "| backup --live output size / source size | $(ratio "$livebk_bytes" "$free_bytes")× ($livebk_bytes of $free_bytes bytes) | | |"
+	else
+		echo "| backup | SKIP: not implemented | | |"
+	fi
+	if ((have_verify || have_info)); then
+		echo
+		echo "| peak memory | verify | info | target |"
+		echo "|---|---:|---:|---|"
+		a_v=${mem_anon[verify]:-} a_i=${mem_anon[info]:-}
+		echo "| RssAnon, sampled peak of 5 runs (MiB) | ${a_v:+$(mib "$a_v")} | ${a_i:+$(mib "$a_i")} | ≤ 16 MiB |"
+		h_v=${mem_heap[verify]:-} h_i=${mem_heap[info]:-}
+		hv=n/a hi=n/a
+		[[ $h_v =~ ^[0-9]+$ ]] && hv=$(awk -v b="$h_v" 'BEGIN { printf "%.2f", b / 1048576 }')
+		[[ $h_i =~ ^[0-9]+$ ]] && hi=$(awk -v b="$h_i" 'BEGIN { printf "%.2f", b / 1048576 }')
+		echo "| heap peak, valgrind massif (MiB, exact) | $hv | $hi | ≤ 16 MiB |"
+		echo "| VmHWM = max RSS incl. mapped file pages (MiB) | ${mem_hwm[verify]:+$(mib "${mem_hwm[verify]}")} | ${mem_hwm[info]:+$(mib "${mem_hwm[info]}")} | (not anonymous; for context) |"
+	fi
+} >"$scratch/results.md"
+cp "$scratch/results.md" "$out/results.md"
+cat "$out/results.md"
+say "written to $out/results.md"

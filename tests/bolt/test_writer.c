@@ -1,0 +1,387 @@
+/*
+ * The bolt writer and reader against each other: multi-page trees with
+ * overflow values written in many transactions, deletes that merge nodes,
+ * reopened and read back by the project's own reader and checked page by
+ * page; meta page fallback; freelist rules.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bolt/check.h"
+#include "bolt/cursor.h"
+#include "bolt/db.h"
+#include "bolt/freelist.h"
+#include "bolt/meta.h"
+#include "bolt/view.h"
+
+static char path[256];
+
+static void setup(void)
+{
+	snprintf(path, sizeof(path), "/tmp/oci-test-writer-%d.db", (int)getpid());
+	unlink(path);
+}
+
+static void teardown(void)
+{
+	unlink(path);
+}
+
+static void be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* value of key i: length and bytes derived from i, so a reader can check */
+static size_t value_for(uint64_t i, uint8_t *buf)
+{
+	uint64_t s = i * 0x9E3779B97F4A7C15ull + 1;
+	size_t n = 10 + (size_t)(s % 9000);
+
+	for (size_t k = 0; k < n; k++)
+		buf[k] = (uint8_t)(s >> (k % 56)) ^ (uint8_t)k;
+	return n;
+}
+
+static struct bolt_db *open_db(void)
+{
+	struct bolt_db *db = NULL;
+	struct bolt_err e = {0};
+	struct bolt_db_options o = {.page_size = 4096, .no_sync = 1};
+
+	ck_assert_msg(bolt_db_open(path, 1, &o, &db, &e) == BOLT_OK, "open: %s", e.msg);
+	return db;
+}
+
+static void put_range(struct bolt_db *db, uint64_t from, uint64_t to, uint64_t batch)
+{
+	static uint8_t val[16384];
+	struct bolt_err e = {0};
+
+	for (uint64_t i = from; i <= to;) {
+		struct bolt_tx *tx;
+		struct bolt_bucket *b;
+
+		ck_assert_msg(bolt_tx_begin(db, &tx, &e) == BOLT_OK, "%s", e.msg);
+		ck_assert_msg(bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &b, &e) ==
+				      BOLT_OK,
+			      "%s", e.msg);
+		for (uint64_t k = 0; k < batch && i <= to; k++, i++) {
+			uint8_t key[8];
+			size_t n = value_for(i, val);
+
+			be64(key, i);
+			ck_assert_msg(bolt_bucket_put(b, key, 8, val, n, &e) == BOLT_OK, "%s", e.msg);
+		}
+		ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "commit: %s", e.msg);
+	}
+}
+
+static void delete_range(struct bolt_db *db, uint64_t from, uint64_t to)
+{
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t i = from; i <= to; i++) {
+		uint8_t key[8];
+
+		be64(key, i);
+		ck_assert(bolt_bucket_delete(b, key, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "commit: %s", e.msg);
+}
+
+struct collected {
+	int problems;
+	char first[320];
+};
+
+static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
+{
+	struct collected *c = ctx;
+
+	(void)pgid;
+	if (severity == BOLT_CHECK_ERROR && c->problems++ == 0)
+		snprintf(c->first, sizeof(c->first), "%s", msg);
+}
+
+/* Opens with our reader, runs the full check, and walks `logs` comparing
+ * every key and value with what was written. */
+static struct bolt_check_stats verify_file(uint64_t first, uint64_t last)
+{
+	static uint8_t val[16384];
+	struct bolt_view *v = NULL;
+	struct bolt_err e = {0};
+	struct collected col = {0};
+	struct bolt_check_visitor vis = {&col, on_problem, NULL};
+	struct bolt_check_stats st;
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	uint64_t expect = first;
+
+	ck_assert_msg(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_check(v, &vis, &st, &e) == BOLT_OK);
+	ck_assert_msg(col.problems == 0, "check: %d problems, first: %s", col.problems, col.first);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+	while (el.key != NULL) {
+		uint8_t key[8];
+		size_t n = value_for(expect, val);
+
+		be64(key, expect);
+		ck_assert_uint_eq(el.klen, 8);
+		ck_assert_msg(memcmp(el.key, key, 8) == 0, "key out of sequence at %llu",
+			      (unsigned long long)expect);
+		ck_assert_uint_eq(el.vlen, n);
+		ck_assert(memcmp(el.value, val, n) == 0);
+		expect++;
+		ck_assert(bolt_cursor_next(&c, &el, &e) == BOLT_OK);
+	}
+	ck_assert_uint_eq(expect, last + 1);
+	/* and backwards */
+	ck_assert(bolt_cursor_last(&c, &el, &e) == BOLT_OK);
+	for (uint64_t i = last; i >= first && el.key != NULL; i--) {
+		uint8_t key[8];
+
+		be64(key, i);
+		ck_assert(memcmp(el.key, key, 8) == 0);
+		ck_assert(bolt_cursor_prev(&c, &el, &e) == BOLT_OK);
+	}
+	ck_assert(el.key == NULL);
+	/* seek lands on each key */
+	for (uint64_t i = first; i <= last; i += 97) {
+		uint8_t key[8];
+
+		be64(key, i);
+		ck_assert(bolt_cursor_seek(&c, key, 8, &el, &e) == BOLT_OK);
+		ck_assert(el.key != NULL && memcmp(el.key, key, 8) == 0);
+	}
+	bolt_view_close(v);
+	return st;
+}
+
+START_TEST(test_multipage_tree_with_overflow)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_check_stats st;
+	struct bolt_err e = {0};
+
+	put_range(db, 1, 2000, 64);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	st = verify_file(1, 2000);
+	ck_assert_msg(st.branch_pages >= 2, "expected a multi-level tree, got %llu branch pages",
+		      (unsigned long long)st.branch_pages);
+	ck_assert_msg(st.overflow_pages > 100, "expected overflow pages, got %llu",
+		      (unsigned long long)st.overflow_pages);
+	ck_assert_int_ge(st.max_depth, 2);
+	ck_assert_uint_eq(st.keys, 2000);
+}
+END_TEST
+
+START_TEST(test_delete_range_rebalances_and_reuses_pages)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_check_stats st, st2;
+	struct bolt_err e = {0};
+
+	put_range(db, 1, 1500, 32);
+	delete_range(db, 1, 1200);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	st = verify_file(1201, 1500);
+	ck_assert_msg(st.free_pages > 500, "a large delete must leave free pages (%llu)",
+		      (unsigned long long)st.free_pages);
+	/* reopen: appends reuse the freed pages, the high-water mark stays */
+	db = open_db();
+	put_range(db, 1501, 1700, 16);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	st2 = verify_file(1201, 1700);
+	ck_assert_uint_eq(st2.hwm, st.hwm);
+	ck_assert_uint_lt(st2.free_pages, st.free_pages);
+}
+END_TEST
+
+START_TEST(test_delete_everything_makes_bucket_inline_again)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_check_stats st;
+	struct collected col = {0};
+	struct bolt_check_visitor vis = {&col, on_problem, NULL};
+
+	put_range(db, 1, 300, 50);
+	delete_range(db, 1, 300);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_uint_eq(b.root, 0); /* inline: no pages of its own */
+	ck_assert(bolt_check(v, &vis, &st, &e) == BOLT_OK);
+	ck_assert_msg(col.problems == 0, "%s", col.first);
+	ck_assert_uint_eq(st.keys, 0);
+	bolt_view_close(v);
+}
+END_TEST
+
+START_TEST(test_get_put_overwrite_and_errors)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b, *b2;
+	const uint8_t *val;
+	size_t vlen;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "conf", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_create(bolt_tx_root(tx), "conf", 4, &b2, &e), BOLT_EEXIST);
+	ck_assert(bolt_bucket_put(b, "k", 1, "one", 3, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_put(b, "k", 1, "three", 5, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_get(b, "k", 1, &val, &vlen, &e) == BOLT_OK);
+	ck_assert_uint_eq(vlen, 5);
+	ck_assert(memcmp(val, "three", 5) == 0);
+	ck_assert_int_eq(bolt_bucket_get(b, "x", 1, &val, &vlen, &e), BOLT_ENOTFOUND);
+	ck_assert_int_eq(bolt_bucket_put(b, "", 0, "v", 1, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_put(bolt_tx_root(tx), "conf", 4, "v", 1, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_open(bolt_tx_root(tx), "nope", 4, &b2, &e), BOLT_ENOTFOUND);
+	ck_assert(bolt_tx_commit(tx, &e) == BOLT_OK);
+	/* a second write transaction sees the committed value */
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "conf", 4, &b, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_get(b, "k", 1, &val, &vlen, &e) == BOLT_OK);
+	ck_assert(memcmp(val, "three", 5) == 0);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+static void flip_byte(off_t off)
+{
+	int fd = open(path, O_RDWR);
+	uint8_t b;
+
+	ck_assert(fd >= 0);
+	ck_assert(pread(fd, &b, 1, off) == 1);
+	b ^= 0xff;
+	ck_assert(pwrite(fd, &b, 1, off) == 1);
+	close(fd);
+}
+
+START_TEST(test_meta_fallback)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	uint64_t newest;
+
+	put_range(db, 1, 10, 5); /* txids 2 (create + first batch), 3 */
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	newest = v->meta.txid;
+	ck_assert_int_eq(v->active, (int)(newest % 2));
+	bolt_view_close(v);
+
+	/* damage the older meta: the newest is still used, the other is reported */
+	flip_byte((off_t)((1 - newest % 2) * 4096 + BOLT_META_CHECKSUM_OFF));
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(v->meta.txid, newest);
+	ck_assert_int_eq(v->meta_status[1 - newest % 2], BOLT_META_BADCHECKSUM);
+	bolt_view_close(v);
+
+	/* damage the newest too: nothing valid is left */
+	flip_byte((off_t)((newest % 2) * 4096 + BOLT_META_CHECKSUM_OFF));
+	ck_assert_int_eq(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "both meta pages are invalid") != NULL, "%s", e.msg);
+
+	/* repair the older one: the reader falls back to it, an older txid */
+	flip_byte((off_t)((1 - newest % 2) * 4096 + BOLT_META_CHECKSUM_OFF));
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(v->meta.txid, newest - 1);
+	bolt_view_close(v);
+}
+END_TEST
+
+START_TEST(test_writer_refuses_truncated_file)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+
+	put_range(db, 1, 200, 50);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert(truncate(path, 8192) == 0);
+	ck_assert_int_eq(bolt_db_open(path, 0, NULL, &db, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "truncated") != NULL, "%s", e.msg);
+}
+END_TEST
+
+START_TEST(test_freelist_first_fit_and_long_form)
+{
+	struct bolt_freelist f;
+	struct bolt_err e = {0};
+	uint8_t *page;
+	size_t n = 70000; /* more than 0xFFFF ids: the long count form */
+
+	bolt_freelist_init(&f);
+	for (uint64_t id = 10; id < 20; id++)
+		ck_assert(bolt_freelist_free(&f, id, 1, &e) == BOLT_OK);
+	ck_assert(bolt_freelist_free(&f, 30, 3, &e) == BOLT_OK);
+	ck_assert(bolt_freelist_release(&f, &e) == BOLT_OK);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 1), 10);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 3), 11);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 6), 14);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 2), 30);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 2), 0);
+	ck_assert_uint_eq(bolt_freelist_allocate(&f, 1), 32);
+	ck_assert_uint_eq(bolt_freelist_count(&f), 0);
+	bolt_freelist_destroy(&f);
+
+	bolt_freelist_init(&f);
+	ck_assert(bolt_freelist_free(&f, 2, n, &e) == BOLT_OK);
+	ck_assert_uint_eq(bolt_freelist_size(&f), 16 + 8 * (n + 1));
+	page = calloc(1, bolt_freelist_size(&f));
+	ck_assert(bolt_freelist_write(&f, page, &e) == BOLT_OK);
+	ck_assert_uint_eq(bolt_page_count(page), 0xFFFF);
+	bolt_freelist_destroy(&f);
+	bolt_freelist_init(&f);
+	ck_assert(bolt_freelist_read(&f, page, 16 + 8 * (n + 1), n + 2, &e) == BOLT_OK);
+	ck_assert_uint_eq(f.nfree, n);
+	/* an id at or above the high-water mark is corruption */
+	ck_assert_int_eq(bolt_freelist_read(&f, page, 16 + 8 * (n + 1), n, &e), BOLT_ECORRUPT);
+	free(page);
+	bolt_freelist_destroy(&f);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bolt writer");
+	TCase *tc = tcase_create("writer");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_multipage_tree_with_overflow);
+	tcase_add_test(tc, test_delete_range_rebalances_and_reuses_pages);
+	tcase_add_test(tc, test_delete_everything_makes_bucket_inline_again);
+	tcase_add_test(tc, test_get_put_overwrite_and_errors);
+	tcase_add_test(tc, test_meta_fallback);
+	tcase_add_test(tc, test_writer_refuses_truncated_file);
+	tcase_add_test(tc, test_freelist_first_fit_and_long_form);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -423,6 +423,8 @@ static int adopt_children(struct bolt_node *from, struct bolt_node *to)
 
 static int append_inodes(struct bolt_node *to, const struct bolt_node *from)
 {
+	if (from->ninodes == 0)
+		return 0;
 	if (reserve_inodes(to, to->ninodes + from->ninodes) != 0)
 		return -1;
 	memcpy(to->inodes + to->ninodes, from->inodes, from->ninodes * sizeof(*from->inodes));

@@ -91,7 +91,10 @@ static int json_u64(const cJSON *obj, const char *key, uint64_t *v, int required
 
 	if (it == NULL)
 		return required ? -1 : 0;
-	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 18446744073709551615.0)
+	/* 2^64 - 1 is not a double: the literal rounds to 2^64, and converting
+	 * 2^64 (or more) to uint64_t is undefined. */
+	if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0) ||
+	    it->valuedouble >= 18446744073709551616.0)
 		return -1;
 	*v = (uint64_t)it->valuedouble;
 	return 0;

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
+# into ${FUZZ_OUT:-build-fuzz}/: fuzz_bolt fuzz_log fuzz_config
+# fuzz_snapshot_meta fuzz_flags. The project sources are compiled straight
+# in (bolt/*.c raftstate/*.c, and the flag parser of cmd/ for fuzz_flags),
+# with the libraries from pkg-config. Run from anywhere; CC overrides clang.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=${FUZZ_OUT:-$src/build-fuzz}
+cc=${CC:-clang}
+jobs=${FUZZ_BUILD_JOBS:-2}
+mkdir -p "$out/obj"
+
+san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -g -O1 -Wall -Wextra -I$src $san
+        $(pkg-config --cflags libbsd libcjson zlib)"
+libs="$(pkg-config --libs libbsd libcjson zlib)"
+
+core=()
+for f in "$src"/bolt/*.c "$src"/raftstate/*.c; do
+	core+=("$f")
+done
+# fuzz_flags needs the real flag table of `raft generate`, and generate.c
+# needs most of cmd/: take all of it but main.c (which holds main()).
+cmdsrc=()
+for f in "$src"/cmd/*.c; do
+	[[ $(basename "$f") == main.c ]] || cmdsrc+=("$f")
+done
+
+# Objects are instrumented for coverage (fuzzer-no-link) and rebuilt when
+# their source is newer; headers are few, so any header change rebuilds all.
+newest_h=$(ls -t "$src"/bolt/*.h "$src"/raftstate/*.h "$src"/cmd/*.h | head -1)
+objs=()
+compile() {
+	local f=$1 o
+	o="$out/obj/$(basename "$(dirname "$f")")_$(basename "${f%.c}").o"
+	objs+=("$o")
+	if [[ ! -e $o || $f -nt $o || $newest_h -nt $o ]]; then
+		echo "$cc $f" >&2
+		# shellcheck disable=SC2086
+		$cc $cflags -fsanitize=fuzzer-no-link -c "$f" -o "$o" &
+		while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
+	fi
+}
+for f in "${core[@]}" "${cmdsrc[@]}"; do compile "$f"; done
+wait
+core_objs=("${objs[@]:0:${#core[@]}}")
+cmd_objs=("${objs[@]:${#core[@]}}")
+
+for t in bolt log config snapshot_meta flags; do
+	extra=()
+	[[ $t == flags ]] && extra=("${cmd_objs[@]}")
+	echo "link fuzz_$t" >&2
+	# shellcheck disable=SC2086
+	$cc $cflags -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" "${extra[@]}" \
+		"${core_objs[@]}" $libs -o "$out/fuzz_$t"
+done
+echo "built: $(cd "$out" && ls fuzz_* | tr '\n' ' ')" >&2

@@ -10,9 +10,19 @@
  *   3. create OUTPUT_DIR (mkdir -p) and OUTPUT_DIR/<id>/, mode 0755;
  *   4. rs_generate_node() per node (temp file, fsync, rename, fsync dir);
  *   5. print what was written and what to do next.
+ *
+ * Beyond the Go tool (docs/operator-features.md): --node-id writes one node
+ * only; --if-absent compares existing state with what would be written
+ * (cmd/ifabsent below) instead of refusing; --nodes id=address pairs,
+ * --nonvoters and --config FILE (cmd/clusterfile.h) describe the cluster;
+ * --chown hands the result to op-conductor's user; cluster.json records
+ * what was written whenever one of these is used (a plain Go-compatible
+ * invocation writes exactly the Go tool's files and nothing else).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +30,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "cmd/chown.h"
+#include "cmd/clusterfile.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
@@ -27,6 +39,7 @@
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/generate.h"
+#include "raftstate/node.h"
 
 enum {
 	F_NODES,
@@ -36,6 +49,13 @@ enum {
 	F_INITIAL_TERM,
 	F_NETWORK,
 	F_FORCE,
+	F_NODE_ID,
+	F_ONLY,
+	F_IF_ABSENT,
+	F_NONVOTERS,
+	F_CONFIG,
+	F_CHOWN,
+	F_CLUSTER_JSON,
 	F_COUNT,
 };
 
@@ -45,15 +65,15 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .name = "nodes",
             .kind = FLAG_STRING,
             .metavar = "A1,A2,...",
-            .required = 1,
-            .help = "Comma-separated node addresses host:port ([ipv6]:port)",
+            .help = "Comma-separated node addresses host:port ([ipv6]:port), or\n"
+                    "                           id=host:port pairs (then --server-ids may be left\n"
+                    "                           out); required unless --config gives the nodes",
         },
     [F_SERVER_IDS] =
         {
             .name = "server-ids",
             .kind = FLAG_STRING,
             .metavar = "S1,S2,...",
-            .required = 1,
             .help = "Comma-separated server IDs, in the same order as --nodes",
         },
     [F_OUTPUT_DIR] =
@@ -69,8 +89,8 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .name = "initial-leader",
             .kind = FLAG_STRING,
             .metavar = "ID",
-            .required = 1,
-            .help = "Server ID that records a vote for itself (see the note above)",
+            .help = "Server ID that records a vote for itself (see the note above);\n"
+                    "                           required unless --config gives it",
         },
     [F_INITIAL_TERM] =
         {
@@ -86,7 +106,7 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .name = "network",
             .kind = FLAG_STRING,
             .metavar = "NAME",
-            .help = "Network name, e.g. op-mainnet (accepted, not stored)",
+            .help = "Network name, e.g. op-mainnet (recorded in cluster.json)",
         },
     [F_FORCE] =
         {
@@ -95,16 +115,72 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .def = "false",
             .help = "Overwrite existing state files",
         },
+    [F_NODE_ID] =
+        {
+            .name = "node-id",
+            .kind = FLAG_STRING,
+            .metavar = "ID",
+            .help = "Write only this node, into DIR/ID/ (e.g. the pod's name)",
+        },
+    [F_ONLY] =
+        {
+            .name = "only",
+            .kind = FLAG_STRING,
+            .metavar = "ID",
+            .help = "Alias of --node-id",
+        },
+    [F_IF_ABSENT] =
+        {
+            .name = "if-absent",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .help = "Existing state is fine if it is what this command would write,\n"
+                    "                           or raft's later state of the same cluster (exit 0,\n"
+                    "                           nothing written); any other state: exit 1, never\n"
+                    "                           overwritten",
+        },
+    [F_NONVOTERS] =
+        {
+            .name = "nonvoters",
+            .kind = FLAG_STRING,
+            .metavar = "ID,...",
+            .help = "Server IDs that join as nonvoters (never the initial leader)",
+        },
+    [F_CONFIG] =
+        {
+            .name = "config",
+            .kind = FLAG_STRING,
+            .metavar = "FILE",
+            .help = "JSON cluster definition (nodes, initial_leader, initial_term,\n"
+                    "                           network); flags override it",
+        },
+    [F_CHOWN] =
+        {
+            .name = "chown",
+            .kind = FLAG_STRING,
+            .metavar = "USER:GROUP",
+            .help = "Owner for the written directories and files (names or numbers)",
+        },
+    [F_CLUSTER_JSON] =
+        {
+            .name = "cluster-json",
+            .kind = FLAG_BOOL,
+            .help = "Write DIR/cluster.json (default: when a feature beyond the Go\n"
+                    "                           tool is used: --config, --node-id, --if-absent,\n"
+                    "                           --nonvoters, --chown or id=address pairs)",
+        },
 };
 
 /* What stands in OUTPUT_DIR before we touch it. */
 struct preflight {
 	int make_outdir;     /* OUTPUT_DIR does not exist */
 	unsigned char *make; /* per node: OUTPUT_DIR/<id> does not exist */
+	unsigned char *have; /* per node: how many of its two state files exist */
 	char *existing;      /* ", "-separated state files found */
 	size_t nexisting;
 };
 
+__attribute__((noinline)) /* the result is checked: no truncation warning */
 static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
 	int n = c != NULL ? snprintf(buf, size, "%s/%s/%s", a, b, c)
@@ -184,13 +260,13 @@ static int inspect_state_file(const struct oci_command *cmd, struct preflight *p
 }
 
 static int inspect(const struct oci_command *cmd, const char *outdir, const struct members *ms,
-                   int force, struct preflight *pf)
+                   const unsigned char *target, int force, int if_absent, struct preflight *pf)
 {
 	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
 	char path[PATH_MAX];
 	struct stat st;
 	int need_write = 0, rc;
-	size_t i, f;
+	size_t i, f, before;
 
 	if (lstat(outdir, &st) != 0) {
 		if (errno == ENOTDIR)
@@ -202,7 +278,7 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 			return oci_fail(cmd, "cannot inspect --output-dir %s: %s",
 			                oci_path(outdir).s, strerror(errno));
 		pf->make_outdir = 1;
-		memset(pf->make, 1, ms->n);
+		memcpy(pf->make, target, ms->n);
 		return check_creatable(cmd, outdir);
 	}
 	if (S_ISLNK(st.st_mode))
@@ -217,6 +293,8 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 		                strerror(errno));
 
 	for (i = 0; i < ms->n; i++) {
+		if (!target[i])
+			continue;
 		if (join(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
 			return oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
 			                ms->m[i].id);
@@ -234,6 +312,7 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 			                oci_path(path).s);
 		if (!S_ISDIR(st.st_mode))
 			return oci_fail(cmd, "%s exists and is not a directory", oci_path(path).s);
+		before = pf->nexisting;
 		for (f = 0; f < 2; f++) {
 			char file[PATH_MAX];
 
@@ -242,11 +321,14 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 			if ((rc = inspect_state_file(cmd, pf, file)) != 0)
 				return rc;
 		}
+		pf->have[i] = (unsigned char)(pf->nexisting - before);
+		if (if_absent && pf->have[i] > 0)
+			continue; /* compared, never written: see if_absent_check */
 		if (access(path, W_OK | X_OK) != 0)
 			return oci_fail(cmd, "%s is not writable: %s", oci_path(path).s,
 			                strerror(errno));
 	}
-	if (pf->nexisting > 0 && !force)
+	if (pf->nexisting > 0 && !force && !if_absent)
 		return oci_fail(
 		    cmd, "refusing to overwrite %zu existing state file%s without --force: %s",
 		    pf->nexisting, pf->nexisting == 1 ? "" : "s", pf->existing);
@@ -309,20 +391,28 @@ static const char *err_text(const struct rs_err *e, char *buf, size_t size)
 	return buf;
 }
 
-static void print_summary(const char *outdir, const struct members *ms, uint64_t term,
-                          const char *network)
+static void print_summary(const char *outdir, const struct members *ms,
+                          const unsigned char *written, uint64_t term, const char *network,
+                          int cluster_json)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	printf("Generated Raft state for %zu node%s in %s (initial term %llu%s%s):\n", ms->n,
-	       ms->n == 1 ? "" : "s", outdir, (unsigned long long)term,
+	for (i = 0; i < ms->n; i++)
+		n += written[i];
+	printf("Generated Raft state for %zu node%s in %s (initial term %llu%s%s):\n", n,
+	       n == 1 ? "" : "s", outdir, (unsigned long long)term,
 	       network != NULL && *network != '\0' ? ", network " : "",
 	       network != NULL ? network : "");
 	for (i = 0; i < ms->n; i++) {
+		if (!written[i])
+			continue;
 		printf("  %s/%s/%s\n", outdir, ms->m[i].id, RS_LOG_FILE);
 		printf("  %s/%s/%s%s\n", outdir, ms->m[i].id, RS_STABLE_FILE,
 		       i == ms->leader ? "   (records a vote for itself)" : "");
 	}
+	if (cluster_json)
+		printf("  %s/%s   (what was generated, with sha256 of each file)\n", outdir,
+		       CLUSTER_JSON);
 	printf("\n"
 	       "Next steps:\n"
 	       "  1. Copy each %s/<server-id>/ directory into that sequencer's --raft.storage.dir\n"
@@ -340,29 +430,451 @@ static void print_summary(const char *outdir, const struct members *ms, uint64_t
 	       term == UINT64_MAX ? " (it wraps: no term can follow the largest one)" : "");
 }
 
+/* ---- --if-absent ------------------------------------------------------- */
+
+/* Differences found, one "  - existing / + wanted" line pair each. */
+struct diff {
+	char *text;
+	size_t len;
+	size_t n;
+};
+
+static void diff_add(struct diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void diff_add(struct diff *d, const char *fmt, ...)
+{
+	char line[1200];
+	va_list ap;
+	char *p;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(line))
+		k = (int)sizeof(line) - 1;
+	p = realloc(d->text, d->len + (size_t)k + 2);
+	if (p == NULL)
+		return;
+	memcpy(p + d->len, line, (size_t)k);
+	d->len += (size_t)k;
+	p[d->len++] = '\n';
+	p[d->len] = '\0';
+	d->text = p;
+	d->n++;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	unsigned char ba[8192], bb[8192];
+	ssize_t ra, rb;
+	int fa = open(a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fb = open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), same = fa >= 0 && fb >= 0;
+
+	while (same) {
+		ra = read(fa, ba, sizeof(ba));
+		rb = read(fb, bb, sizeof(bb));
+		if (ra != rb || ra < 0 || memcmp(ba, bb, (size_t)ra) != 0)
+			same = 0;
+		else if (ra == 0)
+			break;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/* Are the node's files byte for byte what rs_generate_node would write?
+ * The reference is written into a private temporary directory (never into
+ * OUTPUT_DIR: --if-absent writes nothing there). -1: could not tell. */
+static int same_bytes(const char *node_dir, const struct rs_config *cfg, const char *id,
+                      const char *leader, uint64_t term)
+{
+	char tmpl[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	const char *tmpdir = getenv("TMPDIR");
+	struct rs_err err = {0};
+	int same = -1;
+
+	if (tmpdir == NULL || *tmpdir == '\0')
+		tmpdir = "/tmp";
+	if (snprintf(tmpl, sizeof(tmpl), "%s/oci-if-absent.XXXXXX", tmpdir) >= (int)sizeof(tmpl) ||
+	    mkdtemp(tmpl) == NULL)
+		return -1;
+	if (rs_generate_node(tmpl, cfg, id, leader, term, &err) == RS_OK) {
+		(void)join(a, sizeof(a), node_dir, RS_LOG_FILE, NULL);
+		(void)join(b, sizeof(b), tmpl, RS_LOG_FILE, NULL);
+		same = same_file(a, b);
+		(void)join(a, sizeof(a), node_dir, RS_STABLE_FILE, NULL);
+		(void)join(b, sizeof(b), tmpl, RS_STABLE_FILE, NULL);
+		same = same && same_file(a, b);
+	}
+	(void)join(b, sizeof(b), tmpl, RS_LOG_FILE, NULL);
+	(void)unlink(b);
+	(void)join(b, sizeof(b), tmpl, RS_STABLE_FILE, NULL);
+	(void)unlink(b);
+	(void)rmdir(tmpl);
+	return same;
+}
+
+static const char *suffrage_word(uint64_t s)
+{
+	return s == RS_VOTER ? "voter" : s == RS_NONVOTER ? "nonvoter" : "staging";
+}
+
+/* Members as sets keyed by ID: "- ID ADDRESS SUFFRAGE" for what the files
+ * hold and the command would not write, "+ ..." for the reverse. */
+static void diff_members(struct diff *d, const char *id, const struct rs_config *have,
+                         const struct rs_config *want)
+{
+	size_t i, j;
+
+	for (i = 0; i < have->n; i++) {
+		const struct rs_server *h = &have->servers[i], *w = NULL;
+
+		for (j = 0; j < want->n; j++)
+			if (want->servers[j].id_len == h->id_len &&
+			    memcmp(want->servers[j].id, h->id, h->id_len) == 0)
+				w = &want->servers[j];
+		if (w != NULL && w->address_len == h->address_len &&
+		    memcmp(w->address, h->address, h->address_len) == 0 && w->suffrage == h->suffrage)
+			continue;
+		diff_add(d, "  %s: - member %s %s %s", id, oci_q(h->id).s, oci_q(h->address).s,
+		         suffrage_word(h->suffrage));
+	}
+	for (j = 0; j < want->n; j++) {
+		const struct rs_server *w = &want->servers[j], *h = NULL;
+
+		for (i = 0; i < have->n; i++)
+			if (have->servers[i].id_len == w->id_len &&
+			    memcmp(have->servers[i].id, w->id, w->id_len) == 0)
+				h = &have->servers[i];
+		if (h != NULL && w->address_len == h->address_len &&
+		    memcmp(w->address, h->address, h->address_len) == 0 && w->suffrage == h->suffrage)
+			continue;
+		diff_add(d, "  %s: + member %s %s %s", id, oci_q(w->id).s, oci_q(w->address).s,
+		         suffrage_word(w->suffrage));
+	}
+}
+
+struct first_entry {
+	int found;
+	uint64_t index, term;
+	int type;
+};
+
+static int take_first(void *ctx, const struct rs_log *log, const struct rs_config *cfg)
+{
+	struct first_entry *f = ctx;
+
+	(void)cfg;
+	f->found = 1;
+	f->index = log->index;
+	f->term = log->term;
+	f->type = (int)log->type;
+	return 1;
+}
+
+enum { STATE_SAME = 0, STATE_MOVED_ON = 1, STATE_CONFLICT = 2 };
+
+/*
+ * One node whose two state files exist: is it the state this command
+ * would write (byte for byte, or the same configuration, term and vote), or
+ * the state raft made of it since (same members, higher term or more
+ * entries)? Anything else is a conflict, described in d. `note` says which
+ * of the first two it is.
+ */
+static int compare_node(const char *node_dir, const char *id, const struct rs_config *cfg,
+                        const char *leader, uint64_t term, struct diff *d, char *note,
+                        size_t notesize)
+{
+	struct rs_summary_opts o = {.lock_timeout = 2.0};
+	struct rs_node *n;
+	struct first_entry first = {0};
+	struct rs_err err = {0};
+	size_t before = d->n;
+	int rc, is_leader = strcmp(id, leader) == 0;
+
+	if (same_bytes(node_dir, cfg, id, leader, term) == 1) {
+		(void)snprintf(note, notesize, "identical to what this command writes");
+		return STATE_SAME;
+	}
+	n = calloc(1, sizeof(*n));
+	if (n == NULL) {
+		diff_add(d, "  %s: out of memory", id);
+		return STATE_CONFLICT;
+	}
+	rc = rs_node_summarize(node_dir, &o, n, &err);
+	if (rc == RS_ELOCKED) { /* a running node holds it: read it live */
+		o.live = 1;
+		rs_node_free(n);
+		memset(n, 0, sizeof(*n));
+		rc = rs_node_summarize(node_dir, &o, n, &err);
+	}
+	if (rc != RS_OK) {
+		diff_add(d, "  %s: the existing state cannot be read: %s", id, err.msg);
+		goto out;
+	}
+	if (n->config_source == RS_CONFIG_NONE)
+		diff_add(d, "  %s: - no configuration in the log or a snapshot", id);
+	else
+		diff_members(d, id, &n->config, cfg);
+	if (n->first_index == 1 && n->count > 0 &&
+	    rs_node_entries(node_dir, &o, 0, take_first, &first, &err) == RS_OK && first.found &&
+	    first.index == 1 && first.term != term) {
+		diff_add(d, "  %s: - initial term %llu (log entry 1)", id,
+		         (unsigned long long)first.term);
+		diff_add(d, "  %s: + initial term %llu", id, (unsigned long long)term);
+	}
+	if (!n->has_current_term || n->current_term < term) {
+		if (n->has_current_term)
+			diff_add(d, "  %s: - current term %llu", id,
+			         (unsigned long long)n->current_term);
+		else
+			diff_add(d, "  %s: - no current term", id);
+		diff_add(d, "  %s: + current term %llu", id, (unsigned long long)term);
+	}
+	if (d->n > before)
+		goto out;
+	if (n->current_term == term && n->last_index <= 1) {
+		/* not touched by raft: the vote must be what generate records */
+		int has_vote = n->has_last_vote_cand || n->has_last_vote_term;
+		int vote_ok = is_leader ? n->has_last_vote_cand && n->has_last_vote_term &&
+		                              n->last_vote_term == term &&
+		                              strcmp(n->last_vote_cand, id) == 0
+		                        : !has_vote;
+
+		if (!vote_ok) {
+			if (has_vote)
+				diff_add(d, "  %s: - vote for %s in term %llu", id,
+				         oci_q(n->last_vote_cand).s,
+				         (unsigned long long)n->last_vote_term);
+			else
+				diff_add(d, "  %s: - no vote", id);
+			if (is_leader)
+				diff_add(d, "  %s: + vote for %s in term %llu", id, oci_q(id).s,
+				         (unsigned long long)term);
+			else
+				diff_add(d, "  %s: + no vote", id);
+			goto out;
+		}
+		(void)snprintf(note, notesize,
+		               "same configuration, term and vote as this command writes");
+		rs_node_free(n);
+		free(n);
+		return STATE_SAME;
+	}
+	(void)snprintf(note, notesize,
+	               "already initialized: raft has moved on (current term %llu, last index "
+	               "%llu), same members",
+	               (unsigned long long)n->current_term, (unsigned long long)n->last_index);
+	rs_node_free(n);
+	free(n);
+	return STATE_MOVED_ON;
+out:
+	rs_node_free(n);
+	free(n);
+	return STATE_CONFLICT;
+}
+
+/* An existing cluster.json must describe the same cluster. */
+static void compare_record(const char *outdir, const struct members *ms, uint64_t term,
+                           const char *network, struct diff *d)
+{
+	char path[PATH_MAX], msg[1024];
+	struct cluster_file cf;
+	struct stat st;
+	size_t i, j;
+	int rc;
+
+	(void)join(path, sizeof(path), outdir, CLUSTER_JSON, NULL);
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		cluster_file_free(&cf);
+		return;
+	}
+	rc = cluster_file_load(path, &cf, msg, sizeof(msg));
+	if (rc != CLUSTER_FILE_OK) {
+		diff_add(d, "  %s: %s", CLUSTER_JSON, msg);
+		cluster_file_free(&cf);
+		return;
+	}
+	if (cf.has_term && cf.term != term) {
+		diff_add(d, "  %s: - initial_term %llu", CLUSTER_JSON, (unsigned long long)cf.term);
+		diff_add(d, "  %s: + initial_term %llu", CLUSTER_JSON, (unsigned long long)term);
+	}
+	if (cf.leader != NULL && strcmp(cf.leader, ms->m[ms->leader].id) != 0) {
+		diff_add(d, "  %s: - initial_leader %s", CLUSTER_JSON, oci_q(cf.leader).s);
+		diff_add(d, "  %s: + initial_leader %s", CLUSTER_JSON,
+		         oci_q(ms->m[ms->leader].id).s);
+	}
+	if (network != NULL && *network != '\0' &&
+	    (cf.network == NULL || strcmp(cf.network, network) != 0)) {
+		diff_add(d, "  %s: - network %s", CLUSTER_JSON,
+		         cf.network != NULL ? oci_q(cf.network).s : "null");
+		diff_add(d, "  %s: + network %s", CLUSTER_JSON, oci_q(network).s);
+	}
+	for (i = 0; i < cf.ms.n; i++) {
+		for (j = 0; j < ms->n; j++)
+			if (strcmp(cf.ms.m[i].id, ms->m[j].id) == 0 &&
+			    strcmp(cf.ms.m[i].address, ms->m[j].address) == 0 &&
+			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
+				break;
+		if (j == ms->n)
+			diff_add(d, "  %s: - node %s %s %s", CLUSTER_JSON, oci_q(cf.ms.m[i].id).s,
+			         oci_q(cf.ms.m[i].address).s,
+			         cf.ms.m[i].nonvoter ? "nonvoter" : "voter");
+	}
+	for (j = 0; j < ms->n; j++) {
+		for (i = 0; i < cf.ms.n; i++)
+			if (strcmp(cf.ms.m[i].id, ms->m[j].id) == 0 &&
+			    strcmp(cf.ms.m[i].address, ms->m[j].address) == 0 &&
+			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
+				break;
+		if (i == cf.ms.n)
+			diff_add(d, "  %s: + node %s %s %s", CLUSTER_JSON, oci_q(ms->m[j].id).s,
+			         oci_q(ms->m[j].address).s, ms->m[j].nonvoter ? "nonvoter" : "voter");
+	}
+	cluster_file_free(&cf);
+}
+
+/* ---- the command ------------------------------------------------------- */
+
+/* A flag's value when it was given (command line or environment). */
+static const char *given(const struct flag_value *v)
+{
+	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
+}
+
+static int required(const struct oci_command *cmd, int k)
+{
+	char env[128];
+
+	return oci_usage(cmd, "--%s is required (or set %s)", cmd->flags[k].name,
+	                 flags_env_name(&cmd->flags[k], env, sizeof(env)));
+}
+
 static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
-	char wn[128], wi[128], wl[128], wo[128], node_dir[PATH_MAX], msg[1024];
-	struct members ms;
-	struct members_input in;
+	char wn[128], wi[128], wl[128], wo[128], wv[128], wc[128], wx[4400], wf[4400], wid[128];
+	char node_dir[PATH_MAX];
+	char msg[1024], note[256], path[PATH_MAX], env[128];
+	struct members ms = {0};
+	struct members_names names = {0};
+	struct cluster_file cf = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
 	struct rs_err err = {0};
+	struct diff d = {0};
+	struct cluster_file_entry *files = NULL;
+	unsigned char *target = NULL, *written = NULL;
+	const char *config = given(&v[F_CONFIG]), *leader, *leader_what, *network, *node_id;
+	const char *node_id_what = NULL;
 	char *outdir = NULL;
-	size_t i, len;
-	int rc;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+	uint64_t term;
+	size_t i, len, nfiles = 0, nwrite = 0;
+	int rc, if_absent = v[F_IF_ABSENT].b, want_json, do_chown = given(&v[F_CHOWN]) != NULL;
+	int pairs = 0;
 
-	in.nodes = v[F_NODES].str;
-	in.nodes_what = flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
-	in.ids = v[F_SERVER_IDS].str;
-	in.ids_what = flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
-	in.leader = v[F_INITIAL_LEADER].str;
-	in.leader_what =
-	    flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], wl, sizeof(wl));
-	rc = members_parse(cmd, &in, &ms);
+	flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
+	flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
+	flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], wl, sizeof(wl));
+	flags_what(&cmd->flags[F_NONVOTERS], &v[F_NONVOTERS], wv, sizeof(wv));
+	flags_what(&cmd->flags[F_CONFIG], &v[F_CONFIG], wc, sizeof(wc));
+
+	/* 1. the cluster: the file first, then the flags override it */
+	if (config != NULL) {
+		rc = cluster_file_load(config, &cf, msg, sizeof(msg));
+		if (rc != CLUSTER_FILE_OK) {
+			rc = oci_usage(cmd, "%s: %s", wc, msg);
+			goto done;
+		}
+	}
+	if (given(&v[F_NODES]) == NULL && !cf.has_nodes) {
+		rc = config != NULL ? oci_usage(cmd,
+		                                "--nodes is required (or set %s): %s has no \"nodes\"",
+		                                flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
+		                                oci_path(config).s)
+		                    : required(cmd, F_NODES);
+		goto done;
+	}
+	if (given(&v[F_NODES]) != NULL) {
+		pairs = strchr(v[F_NODES].str, '=') != NULL;
+		if (!pairs && given(&v[F_SERVER_IDS]) == NULL) {
+			rc = required(cmd, F_SERVER_IDS);
+			goto done;
+		}
+	} else if (given(&v[F_SERVER_IDS]) != NULL) {
+		rc = oci_usage(cmd, "%s needs --nodes: the nodes come from %s", wi,
+		               oci_path(config).s);
+		goto done;
+	}
+	leader = given(&v[F_INITIAL_LEADER]);
+	leader_what = wl;
+	if (leader == NULL && cf.leader != NULL) {
+		leader = cf.leader;
+		(void)snprintf(wx, sizeof(wx), "%s: initial_leader", oci_path(config).s);
+		leader_what = wx;
+	}
+	if (leader == NULL) {
+		rc = required(cmd, F_INITIAL_LEADER);
+		goto done;
+	}
+	if (given(&v[F_NODES]) != NULL) {
+		struct members_input in = {
+		    .nodes = v[F_NODES].str,
+		    .nodes_what = wn,
+		    .ids = given(&v[F_SERVER_IDS]),
+		    .ids_what = wi,
+		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
+		};
+
+		if ((rc = members_split(cmd, &in, &ms, &names)) != 0)
+			goto done;
+	} else {
+		ms = cf.ms;
+		memset(&cf.ms, 0, sizeof(cf.ms));
+		names.file = config;
+		(void)snprintf(wf, sizeof(wf), "%s: nodes", oci_path(config).s);
+		names.nodes_what = names.ids_what = wf;
+	}
+	rc = members_validate(cmd, &ms, &names, leader, leader_what, given(&v[F_NONVOTERS]), wv);
 	if (rc != 0)
 		goto done;
+
+	if (v[F_INITIAL_TERM].src == FLAG_ARGV || v[F_INITIAL_TERM].src == FLAG_ENV || !cf.has_term)
+		term = v[F_INITIAL_TERM].u;
+	else
+		term = cf.term;
+	network = given(&v[F_NETWORK]) != NULL ? v[F_NETWORK].str : cf.network;
+
+	/* 2. which nodes, how, as whom */
+	node_id = given(&v[F_NODE_ID]);
+	if (node_id != NULL)
+		node_id_what = flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], wid, sizeof(wid));
+	if (given(&v[F_ONLY]) != NULL) {
+		if (node_id != NULL && strcmp(node_id, v[F_ONLY].str) != 0) {
+			rc = oci_usage(cmd, "%s %s and --only %s disagree; --only is an alias of "
+			               "--node-id, give one",
+			               node_id_what, oci_q(node_id).s, oci_q(v[F_ONLY].str).s);
+			goto done;
+		}
+		node_id = v[F_ONLY].str;
+		node_id_what = flags_what(&cmd->flags[F_ONLY], &v[F_ONLY], wid, sizeof(wid));
+	}
+	if (if_absent && v[F_FORCE].b) {
+		rc = oci_usage(cmd, "--if-absent and --force contradict each other; give one");
+		goto done;
+	}
+	if (do_chown && owner_parse(v[F_CHOWN].str, &uid, &gid, msg, sizeof(msg)) != 0) {
+		rc = oci_usage(cmd, "--chown: %s", msg);
+		goto done;
+	}
 
 	flags_what(&cmd->flags[F_OUTPUT_DIR], &v[F_OUTPUT_DIR], wo, sizeof(wo));
 	len = strlen(v[F_OUTPUT_DIR].str);
@@ -375,7 +887,14 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		goto done;
 	}
 	outdir = strdup(v[F_OUTPUT_DIR].str);
-	if (outdir == NULL) {
+	pf.make = calloc(ms.n, 1);
+	pf.have = calloc(ms.n, 1);
+	target = calloc(ms.n, 1);
+	written = calloc(ms.n, 1);
+	cfg.servers = calloc(ms.n, sizeof(*cfg.servers));
+	files = calloc(2 * ms.n, sizeof(*files));
+	if (outdir == NULL || pf.make == NULL || pf.have == NULL || target == NULL ||
+	    written == NULL || cfg.servers == NULL || files == NULL) {
 		rc = oci_fail(cmd, "out of memory");
 		goto done;
 	}
@@ -383,28 +902,86 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	while (len > 1 && outdir[len - 1] == '/')
 		outdir[--len] = '\0';
 
-	pf.make = calloc(ms.n, 1);
-	cfg.servers = calloc(ms.n, sizeof(*cfg.servers));
-	if (pf.make == NULL || cfg.servers == NULL) {
-		rc = oci_fail(cmd, "out of memory");
-		goto done;
-	}
 	for (i = 0; i < ms.n; i++) {
-		cfg.servers[i].suffrage = RS_VOTER;
+		cfg.servers[i].suffrage = ms.m[i].nonvoter ? RS_NONVOTER : RS_VOTER;
 		cfg.servers[i].id = ms.m[i].id;
 		cfg.servers[i].id_len = strlen(ms.m[i].id);
 		cfg.servers[i].address = ms.m[i].address;
 		cfg.servers[i].address_len = strlen(ms.m[i].address);
+		target[i] = node_id == NULL || strcmp(ms.m[i].id, node_id) == 0;
+		nwrite += target[i];
 	}
 	cfg.n = ms.n;
+	if (nwrite == 0) {
+		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", node_id_what,
+		               oci_q(node_id).s, names.ids_what);
+		goto done;
+	}
+	want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
+	                ? v[F_CLUSTER_JSON].b
+	                : config != NULL || node_id != NULL || if_absent || do_chown || pairs ||
+	                      given(&v[F_NONVOTERS]) != NULL;
+	for (i = 0; i < ms.n; i++)
+		if (strcmp(ms.m[i].id, CLUSTER_JSON) == 0)
+			want_json = 0; /* that name is a node directory here */
 
-	rc = inspect(cmd, outdir, &ms, v[F_FORCE].b, &pf);
+	/* 3. what is there already */
+	rc = inspect(cmd, outdir, &ms, target, v[F_FORCE].b, if_absent, &pf);
 	if (rc != 0)
 		goto done;
 
+	if (if_absent) {
+		size_t present = 0, same = 0;
+
+		for (i = 0; i < ms.n; i++) {
+			if (!target[i] || pf.have[i] == 0)
+				continue;
+			present++;
+			(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
+			if (pf.have[i] == 1) {
+				diff_add(&d, "  %s: - only one of %s and %s exists (a partial state)",
+				         ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
+				continue;
+			}
+			rc = compare_node(node_dir, ms.m[i].id, &cfg, ms.m[ms.leader].id, term, &d,
+			                  note, sizeof(note));
+			if (rc != STATE_CONFLICT) {
+				printf("%s: %s\n", node_dir, note);
+				same++;
+			}
+		}
+		if (present > 0)
+			compare_record(outdir, &ms, term, network, &d);
+		if (d.n > 0) {
+			rc = oci_fail(cmd,
+			              "--if-absent: the existing state in %s is not what this command "
+			              "would write; nothing was changed (- existing, + this command):",
+			              oci_path(outdir).s);
+			fputs(d.text, stderr);
+			goto done;
+		}
+		if (present == nwrite) {
+			printf("Nothing to do: %s already holds the state of %zu node%s; nothing "
+			       "was written.\n",
+			       outdir, present, present == 1 ? "" : "s");
+			rc = OCI_EXIT_OK;
+			goto done;
+		}
+		for (i = 0; i < ms.n; i++)
+			if (pf.have[i] > 0)
+				target[i] = 0; /* keep what is there, write the rest */
+	}
+
+	/* 4. write */
 	if (pf.make_outdir && (rc = make_outdir(cmd, outdir)) != 0)
 		goto done;
+	if (pf.make_outdir && do_chown && owner_apply(outdir, uid, gid, msg, sizeof(msg)) != 0) {
+		rc = oci_fail(cmd, "%s", msg);
+		goto done;
+	}
 	for (i = 0; i < ms.n; i++) {
+		if (!target[i])
+			continue;
 		if (join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL) != 0) {
 			rc =
 			    oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s, ms.m[i].id);
@@ -414,24 +991,71 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			goto done;
 	}
 	for (i = 0; i < ms.n; i++) {
+		static const char *const names2[] = {RS_LOG_FILE, RS_STABLE_FILE};
+		size_t f;
+
+		if (!target[i])
+			continue;
 		(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
-		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id,
-		                     v[F_INITIAL_TERM].u, &err) != RS_OK) {
+		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id, term, &err) !=
+		    RS_OK) {
 			rc = oci_fail(
 			    cmd, "failed to write the state of %s in %s: %s%s", oci_q(ms.m[i].id).s,
 			    oci_path(node_dir).s, err_text(&err, msg, sizeof(msg)),
-			    i > 0 ? " (the nodes before it were written; rerun with --force)" : "");
+			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)" : "");
+			goto done;
+		}
+		written[i] = 1;
+		if (do_chown && owner_apply(node_dir, uid, gid, msg, sizeof(msg)) != 0) {
+			rc = oci_fail(cmd, "%s", msg);
+			goto done;
+		}
+		for (f = 0; f < 2; f++) {
+			(void)join(path, sizeof(path), outdir, ms.m[i].id, names2[f]);
+			if (do_chown && owner_apply(path, uid, gid, msg, sizeof(msg)) != 0) {
+				rc = oci_fail(cmd, "%s", msg);
+				goto done;
+			}
+			if (want_json) {
+				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path), "%s/%s",
+				               ms.m[i].id, names2[f]);
+				if (cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) != 0) {
+					rc = oci_fail(cmd, "%s", msg);
+					goto done;
+				}
+			}
+			nfiles++;
+		}
+	}
+	if (want_json) {
+		struct cluster_record rec = {
+		    .ms = &ms,
+		    .term = term,
+		    .network = network,
+		    .node_id = node_id,
+		    .files = files,
+		    .nfiles = nfiles,
+		};
+
+		if (cluster_json_write(outdir, &rec, uid, gid, msg, sizeof(msg)) != 0) {
+			rc = oci_fail(cmd, "the state files were written, but %s", msg);
 			goto done;
 		}
 	}
-	print_summary(outdir, &ms, v[F_INITIAL_TERM].u, v[F_NETWORK].str);
+	print_summary(outdir, &ms, written, term, network, want_json);
 	rc = OCI_EXIT_OK;
 done:
+	free(d.text);
+	free(files);
 	free(cfg.servers);
 	free(pf.make);
+	free(pf.have);
 	free(pf.existing);
+	free(target);
+	free(written);
 	free(outdir);
 	members_free(&ms);
+	cluster_file_free(&cf);
 	return rc;
 }
 
@@ -440,13 +1064,22 @@ const struct oci_command oci_cmd_raft_generate = {
     .name = "generate",
     .summary = "Generate pre-configured Raft state for every node of a new cluster",
     .synopsis = "--nodes A1,A2,... --server-ids S1,S2,... --initial-leader ID\n"
-                "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]",
+                "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]\n"
+                "           [--node-id ID] [--if-absent] [--nonvoters ID,...] [--config FILE]\n"
+                "           [--chown USER:GROUP] [--cluster-json[=false]]\n"
+                "       raft generate --nodes ID1=A1,ID2=A2,... --initial-leader ID ...\n"
+                "       raft generate --config cluster.json [flags that override it]",
     .description =
         "Writes DIR/<server-id>/raft-log.db (one configuration entry listing every node\n"
         "as a voter, at index 1 and the initial term) and DIR/<server-id>/raft-stable.db\n"
         "(CurrentTerm; the initial leader also records a vote for itself), byte for byte\n"
         "as the Go op-conductor-init writes them. Everything is validated before anything\n"
         "is written; existing state files are only replaced with --force.\n"
+        "\n"
+        "Per pod: --node-id ID writes only DIR/ID/ (the same bytes as a full run), and\n"
+        "--if-absent makes a rerun safe: exit 0 when the state is already there (as\n"
+        "written, or as raft has since advanced it), exit 1 with a diff when it belongs\n"
+        "to another cluster. --nonvoters members replicate but never vote.\n"
         "\n"
         "Note: the vote recorded for --initial-leader does not choose the first leader:\n"
         "every voter campaigns at term N+1 and any node may win the first election.",

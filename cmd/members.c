@@ -102,27 +102,27 @@ static int has_control(const char *s)
 	return 0;
 }
 
-static int check_id(const struct oci_command *cmd, const char *what, size_t idx, const char *id)
+static int check_id(const struct oci_command *cmd, const char *label, const char *id)
 {
 	size_t len = strlen(id);
 
 	if (len == 0)
-		return oci_usage(cmd, "%s entry %zu is empty", what, idx + 1);
+		return oci_usage(cmd, "%s is empty", label);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return oci_usage(cmd, "%s entry %zu is %s, which cannot be a server directory name",
-		                 what, idx + 1, oci_q(id).s);
+		return oci_usage(cmd, "%s is %s, which cannot be a server directory name",
+		                 label, oci_q(id).s);
 	if (strchr(id, '/') != NULL)
 		return oci_usage(
-		    cmd, "%s entry %zu %s contains '/', but a server ID becomes a directory name",
-		    what, idx + 1, oci_q(id).s);
+		    cmd, "%s %s contains '/', but a server ID becomes a directory name",
+		    label, oci_q(id).s);
 	if (has_control(id))
-		return oci_usage(cmd, "%s entry %zu %s contains a control character", what, idx + 1,
+		return oci_usage(cmd, "%s %s contains a control character", label,
 		                 oci_q(id).s);
 	if (len > MEMBER_ID_MAX)
 		return oci_usage(cmd,
-		                 "%s entry %zu is %zu bytes long; a server ID becomes a directory "
+		                 "%s is %zu bytes long; a server ID becomes a directory "
 		                 "name and may have at most %d",
-		                 what, idx + 1, len, MEMBER_ID_MAX);
+		                 label, len, MEMBER_ID_MAX);
 	return 0;
 }
 
@@ -131,8 +131,8 @@ static int check_id(const struct oci_command *cmd, const char *what, size_t idx,
  * into key: lower-cased host (IPv6: inet_ntop's form plus the zone) and the
  * port as a number.
  */
-static int check_address(const struct oci_command *cmd, const char *what, size_t idx,
-                         const char *addr, char *key, size_t keysize)
+static int check_address(const struct oci_command *cmd, const char *label, const char *addr,
+                         char *key, size_t keysize)
 {
 	char host[256], num[INET6_ADDRSTRLEN];
 	const char *port, *p, *zone = "";
@@ -142,23 +142,22 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 	unsigned char bin[16];
 
 	if (*addr == '\0')
-		return oci_usage(cmd, "%s entry %zu is empty", what, idx + 1);
+		return oci_usage(cmd, "%s is empty", label);
 	if (has_control(addr) || strpbrk(addr, " ") != NULL)
-		return oci_usage(cmd, "%s entry %zu %s contains a space or control character", what,
-		                 idx + 1, oci_q(addr).s);
+		return oci_usage(cmd, "%s %s contains a space or control character", label, oci_q(addr).s);
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 
 		if (close == NULL)
-			return oci_usage(cmd, "%s entry %zu %s has '[' without ']'", what, idx + 1,
+			return oci_usage(cmd, "%s %s has '[' without ']'", label,
 			                 oci_q(addr).s);
 		if (close[1] != ':')
-			return oci_usage(cmd, "%s entry %zu %s is not [ipv6]:port", what, idx + 1,
+			return oci_usage(cmd, "%s %s is not [ipv6]:port", label,
 			                 oci_q(addr).s);
 		hlen = (size_t)(close - addr - 1);
 		if (hlen >= sizeof(host))
-			return oci_usage(cmd, "%s entry %zu has a host of more than %zu bytes",
-			                 what, idx + 1, sizeof(host) - 1);
+			return oci_usage(cmd, "%s has a host of more than %zu bytes",
+			                 label, sizeof(host) - 1);
 		memcpy(host, addr + 1, hlen);
 		host[hlen] = '\0';
 		port = close + 2;
@@ -168,24 +167,24 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 
 		if (colon == NULL)
 			return oci_usage(cmd,
-			                 "%s entry %zu %s is not host:port (the port is missing)",
-			                 what, idx + 1, oci_q(addr).s);
+			                 "%s %s is not host:port (the port is missing)",
+			                 label, oci_q(addr).s);
 		hlen = (size_t)(colon - addr);
 		if (memchr(addr, ':', hlen) != NULL)
 			return oci_usage(cmd,
-			                 "%s entry %zu %s has too many colons; write an IPv6 "
+			                 "%s %s has too many colons; write an IPv6 "
 			                 "address as [addr]:port",
-			                 what, idx + 1, oci_q(addr).s);
+			                 label, oci_q(addr).s);
 		if (hlen >= sizeof(host))
-			return oci_usage(cmd, "%s entry %zu has a host of more than %zu bytes",
-			                 what, idx + 1, sizeof(host) - 1);
+			return oci_usage(cmd, "%s has a host of more than %zu bytes",
+			                 label, sizeof(host) - 1);
 		memcpy(host, addr, hlen);
 		host[hlen] = '\0';
 		port = colon + 1;
 	}
 
 	if (hlen == 0)
-		return oci_usage(cmd, "%s entry %zu %s has an empty host", what, idx + 1,
+		return oci_usage(cmd, "%s %s has an empty host", label,
 		                 oci_q(addr).s);
 	if (ipv6) {
 		char *pct = strchr(host, '%');
@@ -194,48 +193,46 @@ static int check_address(const struct oci_command *cmd, const char *what, size_t
 			*pct = '\0';
 			zone = pct + 1;
 			if (*zone == '\0')
-				return oci_usage(cmd, "%s entry %zu %s has an empty IPv6 zone",
-				                 what, idx + 1, oci_q(addr).s);
+				return oci_usage(cmd, "%s %s has an empty IPv6 zone",
+				                 label, oci_q(addr).s);
 		}
 		if (inet_pton(AF_INET6, host, bin) != 1)
-			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv6 address %s",
-			                 what, idx + 1, oci_q(addr).s, oci_q(host).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv6 address %s",
+			                 label, oci_q(addr).s, oci_q(host).s);
 		if (inet_ntop(AF_INET6, bin, num, sizeof(num)) == NULL)
-			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv6 address", what,
-			                 idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv6 address", label, oci_q(addr).s);
 	} else {
 		if (strpbrk(host, "[]/") != NULL)
-			return oci_usage(cmd, "%s entry %zu %s has a host with '[', ']' or '/'",
-			                 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has a host with '[', ']' or '/'",
+			                 label, oci_q(addr).s);
 		for (p = host; *p != '\0'; p++)
 			if (*p != '.' && (*p < '0' || *p > '9'))
 				dotted = 0;
 		if (dotted && inet_pton(AF_INET, host, bin) != 1)
-			return oci_usage(cmd, "%s entry %zu %s has an invalid IPv4 address %s",
-			                 what, idx + 1, oci_q(addr).s, oci_q(host).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv4 address %s",
+			                 label, oci_q(addr).s, oci_q(host).s);
 		for (i = 0; host[i] != '\0'; i++)
 			if (host[i] >= 'A' && host[i] <= 'Z')
 				host[i] = (char)(host[i] - 'A' + 'a');
 	}
 
 	if (*port == '\0')
-		return oci_usage(cmd, "%s entry %zu %s has an empty port", what, idx + 1,
+		return oci_usage(cmd, "%s %s has an empty port", label,
 		                 oci_q(addr).s);
 	for (p = port; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
-			return oci_usage(cmd, "%s entry %zu %s has a port that is not a number",
-			                 what, idx + 1, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has a port that is not a number",
+			                 label, oci_q(addr).s);
 		pv = pv * 10 + (unsigned long)(*p - '0');
 		if (pv > 65535)
 			break;
 	}
 	if (pv < 1 || pv > 65535)
-		return oci_usage(cmd, "%s entry %zu %s has port %s; ports are 1 to 65535", what,
-		                 idx + 1, oci_q(addr).s, port);
+		return oci_usage(cmd, "%s %s has port %s; ports are 1 to 65535", label, oci_q(addr).s, port);
 
 	if (snprintf(key, keysize, "%s%s%s|%lu", ipv6 ? num : host, *zone ? "%" : "", zone, pv) >=
 	    (int)keysize)
-		return oci_usage(cmd, "%s entry %zu is too long", what, idx + 1);
+		return oci_usage(cmd, "%s is too long", label);
 	return 0;
 }
 
@@ -250,21 +247,79 @@ static void free_list(char **v, size_t n)
 	free(v);
 }
 
-int members_parse(const struct oci_command *cmd, const struct members_input *in,
-                  struct members *out)
+/* How to name entry idx's ID or address in a message: "--nodes entry 3"
+ * for the flags, "FILE: nodes[2].address" for a cluster file. */
+static const char *label(char *buf, size_t size, const struct members_names *nm, int is_id,
+                         size_t idx)
 {
-	char **addrs = NULL, **ids = NULL, **keys = NULL;
-	size_t na, ni, i, j;
+	if (nm->file != NULL)
+		(void)snprintf(buf, size, "%s: nodes[%zu].%s", oci_path(nm->file).s, idx,
+		               is_id ? "id" : "address");
+	else
+		(void)snprintf(buf, size, "%s entry %zu", is_id ? nm->ids_what : nm->nodes_what,
+		               idx + 1);
+	return buf;
+}
+
+/* One item of --nodes as id=address: the ID is what precedes the first '='. */
+static int split_pair(const char *item, char **id, char **addr)
+{
+	const char *eq = strchr(item, '=');
+
+	*id = trim_copy(item, (size_t)(eq - item));
+	*addr = trim_copy(eq + 1, strlen(eq + 1));
+	if (*id == NULL || *addr == NULL) {
+		free(*id);
+		free(*addr);
+		*id = *addr = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int members_split(const struct oci_command *cmd, const struct members_input *in,
+                  struct members *out, struct members_names *names)
+{
+	char **addrs = NULL, **ids = NULL;
+	size_t na, ni = 0, i, npairs = 0, first_pair = 0, first_plain = 0, nplain = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	names->file = NULL;
+	names->nodes_what = in->nodes_what;
+	names->ids_what = in->ids_what;
 	na = split_list(in->nodes, &addrs);
-	ni = split_list(in->ids, &ids);
-	if (na == (size_t)-1 || ni == (size_t)-1) {
-		rc = oci_fail(cmd, "out of memory");
+	if (na == (size_t)-1)
+		return oci_fail(cmd, "out of memory");
+	for (i = 0; i < na; i++) {
+		if (strchr(addrs[i], '=') != NULL) {
+			if (npairs++ == 0)
+				first_pair = i;
+		} else if (nplain++ == 0) {
+			first_plain = i;
+		}
+	}
+	if (npairs > 0 && npairs < na) {
+		rc = oci_usage(cmd,
+		               "%s mixes id=address pairs (entry %zu) and plain addresses (entry %zu); "
+		               "use one form",
+		               in->nodes_what, first_pair + 1, first_plain + 1);
 		goto done;
 	}
-	if (na != ni) {
+	if (npairs == 0 && in->ids == NULL) {
+		rc = oci_usage(cmd, "--server-ids is required (or set %s, or give %s as id=address pairs)",
+		               in->ids_env, in->nodes_what);
+		goto done;
+	}
+	if (in->ids != NULL) {
+		ni = split_list(in->ids, &ids);
+		if (ni == (size_t)-1) {
+			ni = 0;
+			rc = oci_fail(cmd, "out of memory");
+			goto done;
+		}
+	}
+	if (in->ids != NULL && ni != na) {
 		rc = oci_usage(cmd,
 		               "%s has %zu entries but %s has %zu; they must pair up one to one",
 		               in->nodes_what, na, in->ids_what, ni);
@@ -275,65 +330,163 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 		               in->nodes_what, na, MEMBERS_MAX);
 		goto done;
 	}
-
-	for (i = 0; i < ni && rc == 0; i++)
-		rc = check_id(cmd, in->ids_what, i, ids[i]);
-	for (i = 0; i < ni && rc == 0; i++)
-		for (j = i + 1; j < ni && rc == 0; j++)
-			if (strcmp(ids[i], ids[j]) == 0)
-				rc = oci_usage(cmd, "%s lists %s twice (entries %zu and %zu)",
-				               in->ids_what, oci_q(ids[i]).s, i + 1, j + 1);
-	if (rc != 0)
-		goto done;
-
-	keys = calloc(na, sizeof(*keys));
-	if (keys == NULL) {
-		rc = oci_fail(cmd, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < na && rc == 0; i++) {
-		keys[i] = malloc(512);
-		if (keys[i] == NULL)
-			rc = oci_fail(cmd, "out of memory");
-		else
-			rc = check_address(cmd, in->nodes_what, i, addrs[i], keys[i], 512);
-	}
-	for (i = 0; i < na && rc == 0; i++)
-		for (j = i + 1; j < na && rc == 0; j++)
-			if (strcmp(keys[i], keys[j]) == 0)
-				rc = oci_usage(
-				    cmd,
-				    "%s lists the same address twice (entries %zu %s and %zu %s)",
-				    in->nodes_what, i + 1, oci_q(addrs[i]).s, j + 1,
-				    oci_q(addrs[j]).s);
-	if (rc != 0)
-		goto done;
-
-	for (i = 0; i < ni; i++)
-		if (strcmp(ids[i], in->leader) == 0)
-			break;
-	if (i == ni) {
-		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", in->leader_what,
-		               oci_q(in->leader).s, in->ids_what);
-		goto done;
-	}
-	out->leader = i;
-
 	out->m = calloc(na, sizeof(*out->m));
 	if (out->m == NULL) {
 		rc = oci_fail(cmd, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < na; i++) {
-		out->m[i].id = ids[i];
-		out->m[i].address = addrs[i];
-		ids[i] = addrs[i] = NULL;
-	}
 	out->n = na;
+	for (i = 0; i < na; i++) {
+		if (npairs > 0) {
+			if (split_pair(addrs[i], &out->m[i].id, &out->m[i].address) != 0) {
+				rc = oci_fail(cmd, "out of memory");
+				goto done;
+			}
+			/* --server-ids may repeat the IDs of the pairs, in order */
+			if (ids != NULL && strcmp(ids[i], out->m[i].id) != 0) {
+				rc = oci_usage(cmd,
+				               "%s entry %zu is %s but %s entry %zu names %s; with "
+				               "id=address pairs --server-ids may be left out",
+				               in->ids_what, i + 1, oci_q(ids[i]).s, in->nodes_what,
+				               i + 1, oci_q(out->m[i].id).s);
+				goto done;
+			}
+		} else {
+			out->m[i].id = ids[i];
+			out->m[i].address = addrs[i];
+			ids[i] = addrs[i] = NULL;
+		}
+	}
+	if (npairs > 0)
+		names->ids_what = in->nodes_what;
 done:
-	free_list(keys, keys != NULL ? na : 0);
-	free_list(addrs, na == (size_t)-1 ? 0 : na);
-	free_list(ids, ni == (size_t)-1 ? 0 : ni);
+	if (rc != 0)
+		members_free(out);
+	free_list(addrs, na);
+	free_list(ids, ni);
+	return rc;
+}
+
+int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, const char *list,
+                          const char *what)
+{
+	char **v = NULL;
+	size_t n, i, j;
+	int rc = 0;
+
+	for (i = 0; i < ms->n; i++)
+		ms->m[i].nonvoter = 0;
+	n = split_list(list, &v);
+	if (n == (size_t)-1)
+		return oci_fail(cmd, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < ms->n; j++)
+			if (strcmp(ms->m[j].id, v[i]) == 0)
+				break;
+		if (*v[i] == '\0')
+			rc = oci_usage(cmd, "%s entry %zu is empty", what, i + 1);
+		else if (j == ms->n)
+			rc = oci_usage(cmd, "%s entry %zu %s is not one of the server IDs", what,
+			               i + 1, oci_q(v[i]).s);
+		else if (ms->m[j].nonvoter)
+			rc = oci_usage(cmd, "%s lists %s twice", what, oci_q(v[i]).s);
+		else
+			ms->m[j].nonvoter = 1;
+	}
+	free_list(v, n);
+	return rc;
+}
+
+int members_validate(const struct oci_command *cmd, struct members *ms,
+                     const struct members_names *nm, const char *leader,
+                     const char *leader_what, const char *nonvoters, const char *nonvoters_what)
+{
+	char **keys = NULL, la[4400], lb[4400];
+	size_t i, j, n = ms->n;
+	int rc = 0;
+
+	if (n == 0)
+		return oci_usage(cmd, "%s lists no nodes", nm->nodes_what);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = check_id(cmd, label(la, sizeof(la), nm, 1, i), ms->m[i].id);
+	for (i = 0; i < n && rc == 0; i++)
+		for (j = i + 1; j < n && rc == 0; j++) {
+			if (strcmp(ms->m[i].id, ms->m[j].id) != 0)
+				continue;
+			if (nm->file == NULL)
+				rc = oci_usage(cmd, "%s lists %s twice (entries %zu and %zu)",
+				               nm->ids_what, oci_q(ms->m[i].id).s, i + 1, j + 1);
+			else
+				rc = oci_usage(cmd, "%s repeats the server ID %s of %s",
+				               label(la, sizeof(la), nm, 1, j), oci_q(ms->m[i].id).s,
+				               label(lb, sizeof(lb), nm, 1, i));
+		}
+	if (rc != 0)
+		return rc;
+
+	keys = calloc(n, sizeof(*keys));
+	if (keys == NULL)
+		return oci_fail(cmd, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		keys[i] = malloc(512);
+		if (keys[i] == NULL)
+			rc = oci_fail(cmd, "out of memory");
+		else
+			rc = check_address(cmd, label(la, sizeof(la), nm, 0, i), ms->m[i].address,
+			                   keys[i], 512);
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		for (j = i + 1; j < n && rc == 0; j++) {
+			if (strcmp(keys[i], keys[j]) != 0)
+				continue;
+			if (nm->file == NULL)
+				rc = oci_usage(
+				    cmd,
+				    "%s lists the same address twice (entries %zu %s and %zu %s)",
+				    nm->nodes_what, i + 1, oci_q(ms->m[i].address).s, j + 1,
+				    oci_q(ms->m[j].address).s);
+			else
+				rc = oci_usage(cmd, "%s %s is the same address as %s %s",
+				               label(la, sizeof(la), nm, 0, j),
+				               oci_q(ms->m[j].address).s,
+				               label(lb, sizeof(lb), nm, 0, i),
+				               oci_q(ms->m[i].address).s);
+		}
+	free_list(keys, n);
+	if (rc == 0 && nonvoters != NULL)
+		rc = members_set_nonvoters(cmd, ms, nonvoters, nonvoters_what);
+	if (rc != 0)
+		return rc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ms->m[i].id, leader) == 0)
+			break;
+	if (i == n)
+		return oci_usage(cmd, "%s %s is not one of the server IDs in %s", leader_what,
+		                 oci_q(leader).s, nm->ids_what);
+	if (ms->m[i].nonvoter) {
+		if (nonvoters == NULL && nm->file != NULL)
+			(void)snprintf(la, sizeof(la), "%s: nodes[%zu].suffrage", oci_path(nm->file).s, i);
+		else
+			(void)snprintf(la, sizeof(la), "listed in %s", nonvoters_what);
+		return oci_usage(cmd,
+		                 "%s %s is a nonvoter (%s); a nonvoter cannot be the initial leader",
+		                 leader_what, oci_q(leader).s, la);
+	}
+	ms->leader = i;
+	return 0;
+}
+
+int members_parse(const struct oci_command *cmd, const struct members_input *in,
+                  struct members *out)
+{
+	struct members_names nm;
+	int rc;
+
+	rc = members_split(cmd, in, out, &nm);
+	if (rc == 0)
+		rc = members_validate(cmd, out, &nm, in->leader, in->leader_what, in->nonvoters,
+		                      in->nonvoters_what);
 	return rc;
 }
 
@@ -341,10 +494,11 @@ void members_free(struct members *ms)
 {
 	size_t i;
 
-	for (i = 0; i < ms->n; i++) {
-		free(ms->m[i].id);
-		free(ms->m[i].address);
-	}
+	if (ms->m != NULL)
+		for (i = 0; i < ms->n; i++) {
+			free(ms->m[i].id);
+			free(ms->m[i].address);
+		}
 	free(ms->m);
 	memset(ms, 0, sizeof(*ms));
 }

@@ -13,7 +13,13 @@
  *               IPv4 address; port decimal 1..65535; no duplicates
  *               (hostnames compared case-insensitively, IPv6 by value)
  *   counts      as many addresses as IDs, 1..MEMBERS_MAX
- *   leader      one of the IDs
+ *   leader      one of the IDs, and a voter
+ *
+ * Beyond the Go tool: --nodes may hold id=address pairs (then --server-ids
+ * may be left out, or must repeat the IDs in order; mixing pairs and plain
+ * addresses is an error), --nonvoters ID,... gives those members Suffrage
+ * Nonvoter, and a cluster file (cmd/clusterfile.h) can fill the list, in
+ * which case messages name the JSON path ("FILE: nodes[2].address").
  */
 #ifndef CMD_MEMBERS_H
 #define CMD_MEMBERS_H
@@ -28,6 +34,7 @@ struct oci_command;
 struct member {
 	char *id;      /* trimmed, NUL-terminated */
 	char *address; /* trimmed, NUL-terminated */
+	int nonvoter;  /* Suffrage Nonvoter instead of Voter */
 };
 
 struct members {
@@ -40,13 +47,39 @@ struct members {
  * environment variable it came from). */
 struct members_input {
 	const char *nodes, *nodes_what;
-	const char *ids, *ids_what;
+	const char *ids, *ids_what; /* ids NULL: --nodes must hold id=address pairs */
+	const char *ids_env;        /* for "--server-ids is required (or set ...)" */
 	const char *leader, *leader_what;
+	const char *nonvoters, *nonvoters_what; /* nonvoters NULL: all vote */
 };
 
-/* Returns 0, or prints one usage error and returns OCI_EXIT_USAGE (or
- * OCI_EXIT_FAIL when out of memory). `out` must be freed with
- * members_free either way. */
+/* Where a list came from, for messages: the flags (file NULL) or a
+ * cluster file (entries named FILE: nodes[i].id / .address). */
+struct members_names {
+	const char *file;
+	const char *nodes_what, *ids_what;
+};
+
+/* Step 1 for the flags: splits --nodes (and --server-ids) into `out`,
+ * unvalidated, and fills `names`. Returns 0 or prints one usage error and
+ * returns its exit code; `out` is empty on error. */
+int members_split(const struct oci_command *cmd, const struct members_input *in,
+                  struct members *out, struct members_names *names);
+
+/* Step 2 for any source: validates IDs, addresses and the leader. When
+ * `nonvoters` is non-NULL it replaces every member's suffrage. Sets
+ * ms->leader. Returns 0 or prints one usage error and returns its code. */
+int members_validate(const struct oci_command *cmd, struct members *ms,
+                     const struct members_names *names, const char *leader,
+                     const char *leader_what, const char *nonvoters,
+                     const char *nonvoters_what);
+
+/* Marks exactly the IDs in the comma-separated `list` as nonvoters. */
+int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, const char *list,
+                          const char *what);
+
+/* Both steps for the flags alone. `out` must be freed with members_free
+ * either way. */
 int members_parse(const struct oci_command *cmd, const struct members_input *in,
                   struct members *out);
 void members_free(struct members *ms);

@@ -1,0 +1,115 @@
+#include "cmd/chown.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd/report.h"
+
+/* A decimal ID below 2^32 - 1 ((uid_t)-1 means "unchanged"), or -1. */
+static int parse_id(const char *s, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v >= UINT32_MAX)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int owner_parse(const char *spec, uid_t *uid, gid_t *gid, char *msg, size_t msgsize)
+{
+	char user[256], group[256];
+	const char *colon = strchr(spec, ':');
+	unsigned long v;
+	size_t ulen = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (ulen >= sizeof(user) || (colon != NULL && strlen(colon + 1) >= sizeof(group))) {
+		(void)snprintf(msg, msgsize, "%s is too long", oci_q(spec).s);
+		return -1;
+	}
+	memcpy(user, spec, ulen);
+	user[ulen] = '\0';
+	(void)snprintf(group, sizeof(group), "%s", colon != NULL ? colon + 1 : "");
+	if (user[0] == '\0' && group[0] == '\0') {
+		(void)snprintf(msg, msgsize, "%s names neither a user nor a group", oci_q(spec).s);
+		return -1;
+	}
+	if (user[0] != '\0') {
+		if (parse_id(user, &v) == 0) {
+			*uid = (uid_t)v;
+		} else {
+			struct passwd *pw = getpwnam(user);
+
+			if (pw == NULL) {
+				(void)snprintf(msg, msgsize, "no such user %s", oci_q(user).s);
+				return -1;
+			}
+			*uid = pw->pw_uid;
+			if (colon == NULL)
+				*gid = pw->pw_gid;
+		}
+	}
+	if (group[0] != '\0') {
+		if (parse_id(group, &v) == 0) {
+			*gid = (gid_t)v;
+		} else {
+			struct group *gr = getgrnam(group);
+
+			if (gr == NULL) {
+				(void)snprintf(msg, msgsize, "no such group %s", oci_q(group).s);
+				return -1;
+			}
+			*gid = gr->gr_gid;
+		}
+	}
+	return 0;
+}
+
+int owner_apply(const char *path, uid_t uid, gid_t gid, char *msg, size_t msgsize)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		(void)snprintf(msg, msgsize, "cannot open %s to change its owner: %s",
+		               oci_path(path).s, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		(void)snprintf(msg, msgsize, "cannot inspect %s: %s", oci_path(path).s,
+		               strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		(void)snprintf(msg, msgsize, "%s is a symbolic link; refusing to change its owner",
+		               oci_path(path).s);
+		close(fd);
+		return -1;
+	}
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) != 0) {
+		(void)snprintf(msg, msgsize, "cannot change the owner of %s: %s", oci_path(path).s,
+		               strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}

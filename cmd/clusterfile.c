@@ -1,0 +1,431 @@
+#include "cmd/clusterfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sha2.h>
+
+#include "cmd/report.h"
+
+#define CLUSTER_FILE_MAX (16u << 20) /* far above any real cluster */
+#define EXACT_MAX 9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
+
+static int invalid(char *msg, size_t size, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int invalid(char *msg, size_t size, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(msg, size, "%s: ", oci_path(path).s);
+
+	if (n < 0 || (size_t)n >= size)
+		return CLUSTER_FILE_EINVALID;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg + n, size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return CLUSTER_FILE_EINVALID;
+}
+
+static char *read_file(const char *path, size_t *len, char *msg, size_t msgsize)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		(void)snprintf(msg, msgsize, "cannot open %s: %s", oci_path(path).s,
+		               strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)snprintf(msg, msgsize, "%s is not a regular file", oci_path(path).s);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > CLUSTER_FILE_MAX) {
+		(void)snprintf(msg, msgsize, "%s is larger than %u bytes", oci_path(path).s,
+		               CLUSTER_FILE_MAX);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		(void)snprintf(msg, msgsize, "out of memory reading %s", oci_path(path).s);
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			(void)snprintf(msg, msgsize, "cannot read %s: %s", oci_path(path).s,
+			               r < 0 ? strerror(errno) : "file shrank while reading");
+			goto fail;
+		}
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*len = got;
+	close(fd);
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* A string member, or an error naming it. */
+static int get_string(const cJSON *item, const char *file, const char *jpath, char **out,
+                      char *msg, size_t size)
+{
+	if (!cJSON_IsString(item) || item->valuestring == NULL)
+		return invalid(msg, size, file, "%s must be a string", jpath);
+	*out = strdup(item->valuestring);
+	if (*out == NULL)
+		return invalid(msg, size, file, "out of memory");
+	return CLUSTER_FILE_OK;
+}
+
+static int get_term(const cJSON *item, const char *file, uint64_t *out, char *msg, size_t size)
+{
+	if (cJSON_IsNumber(item)) {
+		double d = item->valuedouble;
+
+		if (d != floor(d) || d < 1 || d > EXACT_MAX)
+			return invalid(msg, size, file,
+			               "initial_term must be an integer from 1 to 2^53-1 (write "
+			               "larger terms as a decimal string)");
+		*out = (uint64_t)d;
+		return CLUSTER_FILE_OK;
+	}
+	if (cJSON_IsString(item) && item->valuestring != NULL) {
+		const char *s = item->valuestring;
+		uint64_t v = 0;
+
+		if (*s == '\0' || (*s == '0' && s[1] != '\0'))
+			goto bad;
+		for (; *s != '\0'; s++) {
+			if (*s < '0' || *s > '9' || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+				goto bad;
+			v = v * 10 + (uint64_t)(*s - '0');
+		}
+		if (v < 1)
+			goto bad;
+		*out = v;
+		return CLUSTER_FILE_OK;
+	}
+bad:
+	return invalid(msg, size, file,
+	               "initial_term must be an integer >= 1 (a number, or a decimal string)");
+}
+
+static int get_node(const cJSON *node, size_t i, const char *file, struct member *m, char *msg,
+                    size_t size)
+{
+	char jpath[64];
+	const cJSON *k;
+	int rc;
+
+	if (!cJSON_IsObject(node))
+		return invalid(msg, size, file, "nodes[%zu] must be an object", i);
+	cJSON_ArrayForEach(k, node)
+	{
+		if (strcmp(k->string, "id") == 0) {
+			(void)snprintf(jpath, sizeof(jpath), "nodes[%zu].id", i);
+			if ((rc = get_string(k, file, jpath, &m->id, msg, size)) != 0)
+				return rc;
+		} else if (strcmp(k->string, "address") == 0) {
+			(void)snprintf(jpath, sizeof(jpath), "nodes[%zu].address", i);
+			if ((rc = get_string(k, file, jpath, &m->address, msg, size)) != 0)
+				return rc;
+		} else if (strcmp(k->string, "suffrage") == 0) {
+			if (cJSON_IsString(k) && strcasecmp(k->valuestring, "voter") == 0)
+				m->nonvoter = 0;
+			else if (cJSON_IsString(k) && strcasecmp(k->valuestring, "nonvoter") == 0)
+				m->nonvoter = 1;
+			else
+				return invalid(msg, size, file,
+				               "nodes[%zu].suffrage must be \"voter\" or \"nonvoter\"",
+				               i);
+		} else {
+			return invalid(msg, size, file, "nodes[%zu] has an unknown key %s", i,
+			               oci_q(k->string).s);
+		}
+	}
+	if (m->id == NULL)
+		return invalid(msg, size, file, "nodes[%zu].id is missing", i);
+	if (m->address == NULL)
+		return invalid(msg, size, file, "nodes[%zu].address is missing", i);
+	return CLUSTER_FILE_OK;
+}
+
+static int get_nodes(const cJSON *nodes, const char *file, struct cluster_file *cf, char *msg,
+                     size_t size)
+{
+	const cJSON *node;
+	size_t n, i = 0;
+	int rc;
+
+	if (!cJSON_IsArray(nodes))
+		return invalid(msg, size, file, "nodes must be an array of objects");
+	n = (size_t)cJSON_GetArraySize(nodes);
+	if (n == 0)
+		return invalid(msg, size, file, "nodes is empty");
+	if (n > MEMBERS_MAX)
+		return invalid(msg, size, file, "nodes has %zu entries; at most %d are supported",
+		               n, MEMBERS_MAX);
+	cf->ms.m = calloc(n, sizeof(*cf->ms.m));
+	if (cf->ms.m == NULL)
+		return invalid(msg, size, file, "out of memory");
+	cf->ms.n = n;
+	cJSON_ArrayForEach(node, nodes)
+	{
+		if ((rc = get_node(node, i, file, &cf->ms.m[i], msg, size)) != 0)
+			return rc;
+		i++;
+	}
+	cf->has_nodes = 1;
+	return CLUSTER_FILE_OK;
+}
+
+int cluster_file_load(const char *path, struct cluster_file *cf, char *msg, size_t size)
+{
+	const char *end = NULL;
+	const cJSON *k;
+	cJSON *root;
+	size_t len = 0;
+	char *text;
+	int rc = CLUSTER_FILE_OK;
+
+	memset(cf, 0, sizeof(*cf));
+	text = read_file(path, &len, msg, size);
+	if (text == NULL)
+		return CLUSTER_FILE_EIO;
+	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (root == NULL) {
+		size_t off = end != NULL && end >= text ? (size_t)(end - text) : 0, line = 1, j;
+
+		for (j = 0; j < off && j < len; j++)
+			line += text[j] == '\n';
+		free(text);
+		return invalid(msg, size, path, "not valid JSON (near byte %zu, line %zu)", off,
+		               line);
+	}
+	free(text);
+	if (!cJSON_IsObject(root)) {
+		rc = invalid(msg, size, path, "the document must be a JSON object");
+		goto done;
+	}
+	cJSON_ArrayForEach(k, root)
+	{
+		if (strcmp(k->string, "nodes") == 0)
+			rc = get_nodes(k, path, cf, msg, size);
+		else if (strcmp(k->string, "initial_leader") == 0)
+			rc = get_string(k, path, "initial_leader", &cf->leader, msg, size);
+		else if (strcmp(k->string, "network") == 0)
+			rc = cJSON_IsNull(k) ? 0 : get_string(k, path, "network", &cf->network, msg, size);
+		else if (strcmp(k->string, "initial_term") == 0)
+			rc = get_term(k, path, &cf->term, msg, size), cf->has_term = rc == 0;
+		else if (strcmp(k->string, "tool") != 0 && strcmp(k->string, "version") != 0 &&
+		         strcmp(k->string, "files") != 0 && strcmp(k->string, "node_id") != 0)
+			rc = invalid(msg, size, path,
+			             "unknown key %s (expected nodes, initial_leader, initial_term, "
+			             "network)",
+			             oci_q(k->string).s);
+		if (rc != 0)
+			break;
+	}
+done:
+	cJSON_Delete(root);
+	return rc;
+}
+
+void cluster_file_free(struct cluster_file *cf)
+{
+	members_free(&cf->ms);
+	free(cf->leader);
+	free(cf->network);
+	memset(cf, 0, sizeof(*cf));
+}
+
+int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg,
+                      size_t msgsize)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t buf[65536], digest[SHA256_DIGEST_LENGTH];
+	SHA2_CTX ctx;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), i;
+
+	if (fd < 0) {
+		(void)snprintf(msg, msgsize, "cannot open %s: %s", oci_path(path).s,
+		               strerror(errno));
+		return -1;
+	}
+	SHA256Init(&ctx);
+	out->size = 0;
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			(void)snprintf(msg, msgsize, "cannot read %s: %s", oci_path(path).s,
+			               strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		SHA256Update(&ctx, buf, (size_t)r);
+		out->size += (uint64_t)r;
+	}
+	close(fd);
+	SHA256Final(digest, &ctx);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out->sha256[2 * i] = hex[digest[i] >> 4];
+		out->sha256[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out->sha256[64] = '\0';
+	return 0;
+}
+
+static cJSON *record_json(const struct cluster_record *rec)
+{
+	cJSON *root = cJSON_CreateObject(), *nodes, *files, *o;
+	size_t i;
+	char term[24];
+
+	if (root == NULL)
+		return NULL;
+	cJSON_AddStringToObject(root, "tool", "op-conductor-init");
+	cJSON_AddStringToObject(root, "version", OCI_VERSION);
+	if (rec->network != NULL && *rec->network != '\0')
+		cJSON_AddStringToObject(root, "network", rec->network);
+	else
+		cJSON_AddNullToObject(root, "network");
+	if ((double)rec->term <= EXACT_MAX) {
+		cJSON_AddNumberToObject(root, "initial_term", (double)rec->term);
+	} else {
+		(void)snprintf(term, sizeof(term), "%llu", (unsigned long long)rec->term);
+		cJSON_AddStringToObject(root, "initial_term", term);
+	}
+	cJSON_AddStringToObject(root, "initial_leader", rec->ms->m[rec->ms->leader].id);
+	nodes = cJSON_AddArrayToObject(root, "nodes");
+	for (i = 0; nodes != NULL && i < rec->ms->n; i++) {
+		o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddStringToObject(o, "id", rec->ms->m[i].id);
+		cJSON_AddStringToObject(o, "address", rec->ms->m[i].address);
+		cJSON_AddStringToObject(o, "suffrage", rec->ms->m[i].nonvoter ? "nonvoter" : "voter");
+		cJSON_AddItemToArray(nodes, o);
+	}
+	if (rec->node_id != NULL)
+		cJSON_AddStringToObject(root, "node_id", rec->node_id);
+	files = cJSON_AddArrayToObject(root, "files");
+	for (i = 0; files != NULL && i < rec->nfiles; i++) {
+		o = cJSON_CreateObject();
+		if (o == NULL)
+			break;
+		cJSON_AddStringToObject(o, "path", rec->files[i].path);
+		cJSON_AddNumberToObject(o, "size", (double)rec->files[i].size);
+		cJSON_AddStringToObject(o, "sha256", rec->files[i].sha256);
+		cJSON_AddItemToArray(files, o);
+	}
+	return root;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid,
+                       gid_t gid, char *msg, size_t msgsize)
+{
+	char tmp[PATH_MAX], final[PATH_MAX], *text;
+	cJSON *doc = record_json(rec);
+	int fd = -1, dfd = -1, n;
+	size_t len;
+
+	text = doc != NULL ? cJSON_Print(doc) : NULL;
+	cJSON_Delete(doc);
+	if (text == NULL) {
+		(void)snprintf(msg, msgsize, "out of memory");
+		return -1;
+	}
+	n = snprintf(final, sizeof(final), "%s/%s", outdir, CLUSTER_JSON);
+	if (n < 0 || (size_t)n >= sizeof(final) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", outdir, CLUSTER_JSON) >= (int)sizeof(tmp)) {
+		(void)snprintf(msg, msgsize, "path %s/%s is too long", oci_path(outdir).s,
+		               CLUSTER_JSON);
+		free(text);
+		return -1;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		(void)snprintf(msg, msgsize, "cannot create a temporary file in %s: %s",
+		               oci_path(outdir).s, strerror(errno));
+		free(text);
+		return -1;
+	}
+	len = strlen(text);
+	text[len] = '\n'; /* cJSON_Print leaves no final newline; keep the NUL out */
+	if (write_all(fd, text, len + 1) != 0 || fchmod(fd, 0644) != 0 ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0) ||
+	    fsync(fd) != 0) {
+		(void)snprintf(msg, msgsize, "cannot write %s: %s", oci_path(tmp).s,
+		               strerror(errno));
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		(void)snprintf(msg, msgsize, "cannot write %s: %s", oci_path(tmp).s,
+		               strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, final) != 0) {
+		(void)snprintf(msg, msgsize, "cannot rename %s to %s: %s", oci_path(tmp).s,
+		               oci_path(final).s, strerror(errno));
+		goto fail;
+	}
+	free(text);
+	dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		(void)snprintf(msg, msgsize, "cannot fsync %s: %s", oci_path(outdir).s,
+		               strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	close(dfd);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(tmp);
+	free(text);
+	return -1;
+}

@@ -1,0 +1,79 @@
+/*
+ * The cluster as a JSON document, read by `raft generate --config FILE` and
+ * written by `raft generate` as OUTPUT_DIR/cluster.json:
+ *
+ *   {
+ *     "tool": "op-conductor-init", "version": "0.1.0",   (written; ignored on input)
+ *     "network": "op-mainnet",                           (optional)
+ *     "initial_term": 1,                                 (optional, integer >= 1;
+ *                                                         a decimal string for > 2^53)
+ *     "initial_leader": "sequencer-1",
+ *     "nodes": [ {"id": "sequencer-1", "address": "host:50050",
+ *                 "suffrage": "voter" | "nonvoter"}, ... ],   (suffrage optional)
+ *     "node_id": "sequencer-1",                          (written with --node-id; ignored)
+ *     "files": [ {"path": "sequencer-1/raft-log.db", "size": 32768,
+ *                 "sha256": "<64 hex>"}, ... ]           (written; ignored on input)
+ *   }
+ *
+ * Unknown keys are errors (a typo must not silently drop a setting), and
+ * every error names the JSON path at fault: "FILE: nodes[2].address must be
+ * a string". A cluster.json written by this tool is a valid --config.
+ */
+#ifndef CMD_CLUSTERFILE_H
+#define CMD_CLUSTERFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cmd/members.h"
+
+#define CLUSTER_JSON "cluster.json"
+
+struct cluster_file {
+	struct members ms; /* unvalidated; has_nodes says whether "nodes" was given */
+	int has_nodes;
+	char *leader;  /* NULL: not given */
+	char *network; /* NULL: not given */
+	int has_term;
+	uint64_t term;
+};
+
+enum {
+	CLUSTER_FILE_OK = 0,
+	CLUSTER_FILE_EIO = -1,      /* cannot read it (errno kept in the message) */
+	CLUSTER_FILE_EINVALID = -2, /* not the document described above */
+};
+
+/* Reads and checks the document's shape (not the values: members.h does
+ * that). Returns CLUSTER_FILE_*; on error `msg` holds one sentence starting
+ * with the file name. `out` must be freed with cluster_file_free either way. */
+int cluster_file_load(const char *path, struct cluster_file *out, char *msg, size_t msgsize);
+void cluster_file_free(struct cluster_file *cf);
+
+/* One file recorded in cluster.json. */
+struct cluster_file_entry {
+	char path[600]; /* relative to OUTPUT_DIR */
+	uint64_t size;
+	char sha256[65];
+};
+
+/* SHA-256 (libmd) and size of a regular file, read with O_NOFOLLOW. */
+int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg,
+                      size_t msgsize);
+
+struct cluster_record {
+	const struct members *ms;
+	uint64_t term;
+	const char *network; /* NULL: recorded as null */
+	const char *node_id; /* NULL: all nodes were written */
+	const struct cluster_file_entry *files;
+	size_t nfiles;
+};
+
+/* Writes OUTPUT_DIR/cluster.json atomically (temporary file, fsync, chown
+ * when uid/gid != -1, rename, fsync OUTPUT_DIR), mode 0644. */
+int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid,
+                       gid_t gid, char *msg, size_t msgsize);
+
+#endif

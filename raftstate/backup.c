@@ -1,0 +1,1392 @@
+/*
+ * Backup and restore of Raft state directories. See backup.h for the layout
+ * of a backup and the order of the checks.
+ *
+ * Order inside a node, so that the copy is one state raft can start from
+ * even while a node runs: raft-log.db first, then raft-stable.db (raft
+ * raises CurrentTerm before it appends entries of the new term, so the later
+ * stable copy has a term >= every copied entry), then snapshots/ (raft
+ * compacts the log only after a snapshot is stored, so snapshots listed
+ * after the log copy cover everything below its first index).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <cjson/cJSON.h>
+#include <zlib.h>
+
+#include "bolt/copy.h"
+#include "bolt/lock.h"
+#include "raftstate/backup.h"
+#include "raftstate/generate.h"
+
+#define SNAP_DIR         "snapshots"
+#define MAX_ENTRIES      100000
+#define MAX_MANIFEST     (64u << 20)
+#define SNAPSHOT_RETRIES 5
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static int join(char *buf, size_t size, const char *a, const char *b)
+{
+	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)
+	                                  : snprintf(buf, size, "%s/%s", a, b);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int join_err(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
+{
+	if (join(buf, size, a, b) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", a, b ? b : "");
+	return RS_OK;
+}
+
+/* "<what> <path>: <strerror(errno)>" */
+static int sys_err(struct rs_err *err, const char *what, const char *path)
+{
+	int e = errno;
+	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, strerror(e));
+
+	if (err != NULL)
+		err->sys_errno = e;
+	return rc;
+}
+
+static int from_bolt(const struct bolt_err *be, struct rs_err *err)
+{
+	int code = be->code == BOLT_ELOCKED    ? RS_ELOCKED
+	           : be->code == BOLT_ECORRUPT ? RS_ECORRUPT
+	           : be->code == BOLT_ENOMEM   ? RS_ENOMEM
+	           : be->code == BOLT_EINVAL   ? RS_EINVAL
+	                                       : RS_EIO;
+	int rc = rs_errf(err, code, "%s", be->msg);
+
+	if (err != NULL)
+		err->sys_errno = 0;
+	return rc;
+}
+
+static int fsync_path(const char *path, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sys_err(err, "cannot open (to sync it)", path);
+	if (fsync(fd) != 0) {
+		int rc = sys_err(err, "cannot sync", path);
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	return RS_OK;
+}
+
+static void parent_of(const char *path, char *out, size_t size)
+{
+	const char *slash;
+
+	strlcpy(out, path, size);
+	slash = strrchr(out, '/');
+	if (slash == NULL)
+		strlcpy(out, ".", size);
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		out[slash - out] = '\0';
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+/* rm -rf of a directory we created (never follows symlinks). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	char child[PATH_MAX];
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		(void)unlink(path);
+		return;
+	}
+	d = opendir(path);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (join(child, sizeof(child), path, de->d_name) == 0)
+				remove_tree(child);
+		}
+		closedir(d);
+	}
+	(void)rmdir(path);
+}
+
+/* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
+static void timestamp(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	if (strftime(buf, size, "%Y%m%d-%H%M%S", &tm) == 0)
+		strlcpy(buf, "unknown", size);
+}
+
+/* Go's time.RFC3339 in local time: 2006-01-02T15:04:05Z07:00. */
+static void rfc3339(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char z[32];
+	size_t n;
+
+	localtime_r(&now, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (tm.tm_gmtoff == 0) {
+		strlcat(buf, "Z", size);
+		return;
+	}
+	(void)n;
+	(void)snprintf(z, sizeof(z), "%c%02ld:%02ld", tm.tm_gmtoff < 0 ? '-' : '+',
+	               labs(tm.tm_gmtoff) / 3600, (labs(tm.tm_gmtoff) % 3600) / 60);
+	strlcat(buf, z, size);
+}
+
+static int is_state_file(const char *name)
+{
+	return strcmp(name, RS_LOG_FILE) == 0 || strcmp(name, RS_STABLE_FILE) == 0;
+}
+
+/* A node directory: holds raft-log.db or raft-stable.db. */
+static int has_state(const char *dir)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	return (join(p, sizeof(p), dir, RS_LOG_FILE) == 0 && lstat(p, &st) == 0) ||
+	       (join(p, sizeof(p), dir, RS_STABLE_FILE) == 0 && lstat(p, &st) == 0);
+}
+
+/* The rule `raft generate` applies to server IDs: they become directory
+ * names. */
+static int valid_server_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 255 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] == '/' || (unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The node directories of a cluster root: non-hidden directories (not
+ * symlinks) holding a state file, sorted. */
+static int list_nodes(const char *root, char ***out, size_t *n, struct rs_err *err)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char **v = NULL, p[PATH_MAX];
+	size_t cnt = 0, cap = 0;
+	struct stat st;
+
+	*out = NULL;
+	*n = 0;
+	if (d == NULL)
+		return sys_err(err, "cannot read", root);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (join(p, sizeof(p), root, de->d_name) != 0 || lstat(p, &st) != 0 ||
+		    !S_ISDIR(st.st_mode) || !has_state(p))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **nv = reallocarray(v, nc, sizeof(*nv));
+
+			if (nv == NULL || cnt >= MAX_ENTRIES)
+				goto nomem;
+			v = nv;
+			cap = nc;
+		}
+		if ((v[cnt] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		cnt++;
+	}
+	closedir(d);
+	if (cnt > 0)
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	*out = v;
+	*n = cnt;
+	return RS_OK;
+nomem:
+	closedir(d);
+	for (size_t i = 0; i < cnt; i++)
+		free(v[i]);
+	free(v);
+	return rs_errf(err, RS_ENOMEM, "out of memory listing %s", root);
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t bufsz = 1u << 20;
+	unsigned char *buf;
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return sys_err(err, "cannot open", path);
+	buf = malloc(bufsz);
+	if (buf == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while ((n = read(fd, buf, bufsz)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = sys_err(err, "cannot read", path);
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		c = crc32(c, buf, (uInt)n);
+		total += (uint64_t)n;
+	}
+	free(buf);
+	close(fd);
+	*size = total;
+	*crc = (uint32_t)c;
+	return RS_OK;
+}
+
+/* Copies regular file src to the new file dst (mode), fsynced. */
+static int copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct stat st;
+	int in, out, rc = RS_OK;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return sys_err(err, "cannot open", src);
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
+	}
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0) {
+		rc = sys_err(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	if (bolt_copy_fd(in, out, (uint64_t)st.st_size, src, &be) != BOLT_OK)
+		rc = from_bolt(&be, err);
+	else if (fsync(out) != 0)
+		rc = sys_err(err, "cannot sync", dst);
+	close(in);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = sys_err(err, "cannot write", dst);
+	return rc;
+}
+
+/* ---- the list of files a backup holds ---------------------------------- */
+
+struct files {
+	struct rs_backup_file *v;
+	size_t n, cap;
+};
+
+static struct rs_backup_file *files_add(struct files *f, const char *rel, struct rs_err *err)
+{
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 16;
+		struct rs_backup_file *nv;
+
+		if (f->n >= MAX_ENTRIES) {
+			rs_errf(err, RS_ELIMIT, "more than %d files", MAX_ENTRIES);
+			return NULL;
+		}
+		nv = reallocarray(f->v, nc, sizeof(*nv));
+		if (nv == NULL) {
+			rs_errf(err, RS_ENOMEM, "out of memory");
+			return NULL;
+		}
+		f->v = nv;
+		f->cap = nc;
+	}
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	strlcpy(f->v[f->n].path, rel, sizeof(f->v[0].path));
+	return &f->v[f->n++];
+}
+
+/* ---- backup ------------------------------------------------------------ */
+
+static int backup_db(const char *src, const char *dst, const char *rel,
+                     const struct rs_backup_opts *opt, struct files *files,
+                     struct rs_backup_result *res, struct rs_err *err)
+{
+	struct bolt_copy_opts co = {.lock_timeout = opt->lock_timeout, .live = opt->live};
+	struct bolt_copy_info info;
+	struct bolt_err be = {0};
+	struct rs_backup_file *f;
+	int fd, rc = RS_OK;
+
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return sys_err(err, "cannot create", dst);
+	if (bolt_copy(src, fd, &co, &info, &be) != BOLT_OK) {
+		rc = be.code == BOLT_ELOCKED
+		         ? rs_errf(err, RS_ELOCKED,
+		                   "%s is locked by another process (is op-conductor running?); "
+		                   "gave up after %.1f s (use --live to copy it without the lock)",
+		                   src, opt->lock_timeout)
+		         : from_bolt(&be, err);
+	} else if (fsync(fd) != 0) {
+		rc = sys_err(err, "cannot sync", dst);
+	}
+	if (close(fd) != 0 && rc == RS_OK)
+		rc = sys_err(err, "cannot write", dst);
+	if (rc != RS_OK)
+		return rc;
+	if ((f = files_add(files, rel, err)) == NULL)
+		return err->code;
+	f->is_db = 1;
+	f->live = info.live;
+	f->txid = info.txid;
+	f->pages = info.pages;
+	res->ndb++;
+	if (info.live) {
+		res->nlive++;
+		if (info.attempts > res->max_attempts)
+			res->max_attempts = info.attempts;
+	}
+	return RS_OK;
+}
+
+/* Copies <node>/snapshots/ (complete snapshots only: raft ignores *.tmp).
+ * A running raft may delete an old snapshot while we copy it; then the
+ * whole snapshots/ copy starts over (a newer snapshot exists by then). */
+static int backup_snapshots(const char *node, const char *dst_node, const char *rel_node,
+                            struct files *files, struct rs_err *err)
+{
+	char src[PATH_MAX], dst[PATH_MAX], s1[PATH_MAX], d1[PATH_MAX], s2[PATH_MAX],
+	    d2[PATH_MAX], rel[PATH_MAX];
+	size_t mark = files->n;
+	struct stat st;
+	int rc = RS_OK;
+
+	if ((rc = join_err(src, sizeof(src), node, SNAP_DIR, err)) ||
+	    (rc = join_err(dst, sizeof(dst), dst_node, SNAP_DIR, err)))
+		return rc;
+	if (lstat(src, &st) != 0) {
+		if (errno == ENOENT)
+			return RS_OK;
+		return sys_err(err, "cannot inspect", src);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_ECORRUPT, "%s is not a directory", src);
+
+	for (int attempt = 0; attempt < SNAPSHOT_RETRIES; attempt++) {
+		DIR *d, *sd;
+		struct dirent *de, *fe;
+		int vanished = 0;
+
+		files->n = mark;
+		remove_tree(dst);
+		if (mkdir(dst, 0755) != 0)
+			return sys_err(err, "cannot create", dst);
+		if ((d = opendir(src)) == NULL)
+			return sys_err(err, "cannot read", src);
+		rc = RS_OK;
+		while (rc == RS_OK && !vanished && (de = readdir(d)) != NULL) {
+			size_t l = strlen(de->d_name);
+
+			if (de->d_name[0] == '.' || (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
+				continue;
+			if (join(s1, sizeof(s1), src, de->d_name) || join(d1, sizeof(d1), dst, de->d_name)) {
+				rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", src, de->d_name);
+				break;
+			}
+			if (lstat(s1, &st) != 0) {
+				vanished = errno == ENOENT;
+				if (!vanished)
+					rc = sys_err(err, "cannot inspect", s1);
+				break;
+			}
+			if (!S_ISDIR(st.st_mode))
+				continue; /* raft keeps only directories here */
+			if (mkdir(d1, 0755) != 0) {
+				rc = sys_err(err, "cannot create", d1);
+				break;
+			}
+			if ((sd = opendir(s1)) == NULL) {
+				vanished = errno == ENOENT;
+				if (!vanished)
+					rc = sys_err(err, "cannot read", s1);
+				break;
+			}
+			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
+				if (fe->d_name[0] == '.')
+					continue;
+				if (join(s2, sizeof(s2), s1, fe->d_name) ||
+				    join(d2, sizeof(d2), d1, fe->d_name) ||
+				    snprintf(rel, sizeof(rel), "%s%s%s/%s/%s", rel_node,
+				             *rel_node ? "/" : "", SNAP_DIR, de->d_name,
+				             fe->d_name) >= (int)sizeof(rel)) {
+					rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", s1,
+					             fe->d_name);
+					break;
+				}
+				if (lstat(s2, &st) != 0) {
+					vanished = errno == ENOENT;
+					if (!vanished)
+						rc = sys_err(err, "cannot inspect", s2);
+					break;
+				}
+				if (!S_ISREG(st.st_mode))
+					continue;
+				rc = copy_plain(s2, d2, 0644, err);
+				if (rc != RS_OK && err->sys_errno == ENOENT) {
+					vanished = 1;
+					rc = RS_OK;
+					break;
+				}
+				if (rc == RS_OK && files_add(files, rel, err) == NULL)
+					rc = err->code;
+			}
+			closedir(sd);
+			if (rc == RS_OK && !vanished && fsync_path(d1, err) != RS_OK)
+				rc = err->code;
+		}
+		closedir(d);
+		if (rc != RS_OK)
+			return rc;
+		if (!vanished)
+			return fsync_path(dst, err);
+	}
+	return rs_errf(err, RS_EIO, "%s kept changing while it was copied", src);
+}
+
+static int backup_node(const char *node, const char *dst_node, const char *rel_node,
+                       const struct rs_backup_opts *opt, struct files *files,
+                       struct rs_backup_result *res, struct rs_err *err)
+{
+	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char src[PATH_MAX], dst[PATH_MAX], rel[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	for (size_t i = 0; i < 2; i++) {
+		if ((rc = join_err(src, sizeof(src), node, dbs[i], err)) ||
+		    (rc = join_err(dst, sizeof(dst), dst_node, dbs[i], err)) ||
+		    (rc = join_err(rel, sizeof(rel), rel_node, dbs[i], err)))
+			return rc;
+		if (lstat(src, &st) != 0) {
+			if (errno == ENOENT)
+				return rs_errf(err, RS_ENOTFOUND, "%s is missing", src);
+			return sys_err(err, "cannot inspect", src);
+		}
+		if (!S_ISREG(st.st_mode))
+			return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
+		if ((rc = backup_db(src, dst, rel, opt, files, res, err)) != RS_OK)
+			return rc;
+	}
+	if ((rc = backup_snapshots(node, dst_node, rel_node, files, err)) != RS_OK)
+		return rc;
+	return fsync_path(dst_node, err);
+}
+
+static int write_text(const char *path, const char *text, struct rs_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	size_t len = strlen(text), off = 0;
+	int rc = RS_OK;
+
+	if (fd < 0)
+		return sys_err(err, "cannot create", path);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = sys_err(err, "cannot write", path);
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == RS_OK && fsync(fd) != 0)
+		rc = sys_err(err, "cannot sync", path);
+	if (close(fd) != 0 && rc == RS_OK)
+		rc = sys_err(err, "cannot write", path);
+	return rc;
+}
+
+static int write_manifest(const char *dir, const struct rs_backup_result *res,
+                          const char *version, const char *created, char **nodes,
+                          size_t nnodes, struct rs_err *err)
+{
+	cJSON *root = cJSON_CreateObject(), *arr, *f, *na;
+	char path[PATH_MAX], *text;
+	int rc;
+
+	if (root == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	cJSON_AddStringToObject(root, "format", RS_BACKUP_FORMAT);
+	cJSON_AddStringToObject(root, "tool", "op-conductor-init");
+	cJSON_AddStringToObject(root, "version", version ? version : "unknown");
+	cJSON_AddStringToObject(root, "created", created);
+	cJSON_AddStringToObject(root, "source", res->source);
+	cJSON_AddStringToObject(root, "layout", res->layout == RS_LAYOUT_NODE ? "node" : "cluster");
+	na = cJSON_AddArrayToObject(root, "nodes");
+	for (size_t i = 0; na != NULL && i < nnodes; i++)
+		cJSON_AddItemToArray(na, cJSON_CreateString(nodes[i]));
+	arr = cJSON_AddArrayToObject(root, "files");
+	for (size_t i = 0; arr != NULL && i < res->nfiles; i++) {
+		const struct rs_backup_file *bf = &res->files[i];
+
+		if ((f = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddStringToObject(f, "path", bf->path);
+		cJSON_AddNumberToObject(f, "size", (double)bf->size);
+		cJSON_AddNumberToObject(f, "crc32", (double)bf->crc32);
+		if (bf->is_db) {
+			cJSON_AddNumberToObject(f, "txid", (double)bf->txid);
+			cJSON_AddNumberToObject(f, "pages", (double)bf->pages);
+			cJSON_AddStringToObject(f, "copy", bf->live ? "live-compact" : "locked");
+		}
+		cJSON_AddItemToArray(arr, f);
+	}
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory writing the manifest");
+	if ((rc = join_err(path, sizeof(path), dir, RS_BACKUP_MANIFEST, err)) == RS_OK) {
+		size_t l = strlen(text);
+		char *t2 = malloc(l + 2);
+
+		if (t2 == NULL) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+		} else {
+			memcpy(t2, text, l);
+			t2[l] = '\n';
+			t2[l + 1] = '\0';
+			rc = write_text(path, t2, err);
+			free(t2);
+		}
+	}
+	cJSON_free(text);
+	return rc;
+}
+
+static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
+                       double lock_timeout, struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+	char p[PATH_MAX];
+	int rc;
+
+	for (size_t i = 0; i < (layout == RS_LAYOUT_NODE ? 1 : nnodes); i++) {
+		size_t before = problems->errors;
+
+		if (layout == RS_LAYOUT_NODE)
+			strlcpy(p, dir, sizeof(p));
+		else if ((rc = join_err(p, sizeof(p), dir, nodes[i], err)) != RS_OK)
+			return rc;
+		if ((rc = rs_verify_node(p, &vo, problems, err)) != RS_OK)
+			return rc;
+		if (problems->errors > before)
+			return rs_errf(err, RS_ECORRUPT, "%s does not verify", p);
+	}
+	return RS_OK;
+}
+
+static int finish_name(const char *backup_dir, const char *tmp, const char *ts, char *final,
+                       size_t size, struct rs_err *err)
+{
+	char name[128];
+
+	for (int i = 1; i <= 1000; i++) {
+		if (i == 1)
+			(void)snprintf(name, sizeof(name), "raft-backup-%s", ts);
+		else
+			(void)snprintf(name, sizeof(name), "raft-backup-%s-%d", ts, i);
+		if (join(final, size, backup_dir, name) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", backup_dir, name);
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+			return fsync_path(backup_dir, err);
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return sys_err(err, "cannot rename the finished backup to", final);
+	}
+	return rs_errf(err, RS_EEXIST, "%s/raft-backup-%s already exists 1000 times", backup_dir,
+	               ts);
+}
+
+static int mkdir_p(const char *dir, struct rs_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (strlcpy(p, dir, sizeof(p)) >= sizeof(p))
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return sys_err(err, "cannot create directory", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		return sys_err(err, "cannot create directory", p);
+	if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is not a directory", p);
+	return RS_OK;
+}
+
+int rs_backup_create(const char *state_dir, const char *backup_dir,
+                     const struct rs_backup_opts *opt, struct rs_backup_result *res,
+                     struct rs_problems *problems, struct rs_err *err)
+{
+	char ts[32], created[64], tmp[PATH_MAX], dst[PATH_MAX], src[PATH_MAX], meta[PATH_MAX * 2];
+	struct files files = {0};
+	char **nodes = NULL;
+	size_t nnodes = 0;
+	struct stat st;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (stat(state_dir, &st) != 0)
+		return sys_err(err, "cannot read --state-dir", state_dir);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
+	if (realpath(state_dir, res->source) == NULL)
+		return sys_err(err, "cannot resolve --state-dir", state_dir);
+	if (has_state(state_dir)) {
+		res->layout = RS_LAYOUT_NODE;
+		res->nnodes = 1;
+	} else {
+		res->layout = RS_LAYOUT_CLUSTER;
+		if ((rc = list_nodes(state_dir, &nodes, &nnodes, err)) != RS_OK)
+			return rc;
+		if (nnodes == 0)
+			return rs_errf(err, RS_ENOTFOUND,
+			               "no Raft state in %s: neither %s nor node directories "
+			               "holding it",
+			               state_dir, RS_LOG_FILE);
+		res->nnodes = nnodes;
+	}
+	if ((rc = mkdir_p(backup_dir, err)) != RS_OK)
+		goto out;
+
+	timestamp(ts, sizeof(ts));
+	rfc3339(created, sizeof(created));
+	if (snprintf(tmp, sizeof(tmp), "%s/.raft-backup-%s.tmp-%ld", backup_dir, ts,
+	             (long)getpid()) >= (int)sizeof(tmp)) {
+		rc = rs_errf(err, RS_ELIMIT, "--backup-dir %s is too long", backup_dir);
+		goto out;
+	}
+	if (mkdir(tmp, 0755) != 0) {
+		rc = sys_err(err, "cannot create", tmp);
+		goto out;
+	}
+
+	if (res->layout == RS_LAYOUT_NODE) {
+		rc = backup_node(state_dir, tmp, "", opt, &files, res, err);
+	} else {
+		for (size_t i = 0; i < nnodes; i++) {
+			if ((rc = join_err(src, sizeof(src), state_dir, nodes[i], err)) ||
+			    (rc = join_err(dst, sizeof(dst), tmp, nodes[i], err)))
+				break;
+			if (mkdir(dst, 0755) != 0) {
+				rc = sys_err(err, "cannot create", dst);
+				break;
+			}
+			if ((rc = backup_node(src, dst, nodes[i], opt, &files, res, err)) != RS_OK)
+				break;
+		}
+	}
+	if (rc != RS_OK)
+		goto fail;
+	if ((rc = verify_tree(tmp, res->layout, nodes, nnodes, opt->lock_timeout, problems,
+	                      err)) != RS_OK)
+		goto fail;
+
+	for (size_t i = 0; i < files.n; i++) {
+		if ((rc = join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
+		    (rc = crc_file(dst, &files.v[i].size, &files.v[i].crc32, err)))
+			goto fail;
+	}
+	res->files = files.v;
+	res->nfiles = files.n;
+	files.v = NULL;
+	if (res->layout == RS_LAYOUT_NODE) {
+		const char *b = base_of(res->source);
+		char *one = (char *)(uintptr_t)b;
+
+		rc = write_manifest(tmp, res, opt->version, created, &one, 1, err);
+	} else {
+		rc = write_manifest(tmp, res, opt->version, created, nodes, nnodes, err);
+	}
+	if (rc != RS_OK)
+		goto fail;
+	(void)snprintf(meta, sizeof(meta),
+	               "Backup created: %s\nSource directory: %s\nFiles backed up: %zu\n", created,
+	               state_dir, res->ndb);
+	if ((rc = join_err(dst, sizeof(dst), tmp, RS_BACKUP_METADATA, err)) ||
+	    (rc = write_text(dst, meta, err)) || (rc = fsync_path(tmp, err)))
+		goto fail;
+	if ((rc = finish_name(backup_dir, tmp, ts, res->path, sizeof(res->path), err)) != RS_OK)
+		goto fail;
+	goto out;
+fail:
+	remove_tree(tmp);
+out:
+	free(files.v);
+	free_list(nodes, nnodes);
+	return rc;
+}
+
+void rs_backup_result_free(struct rs_backup_result *res)
+{
+	free(res->files);
+	res->files = NULL;
+	res->nfiles = 0;
+}
+
+/* ---- restore: checking the backup -------------------------------------- */
+
+/* A relative path that stays inside the backup: no empty, "." or ".."
+ * component, not absolute, no control characters or backslashes. */
+static int safe_relpath(const char *p)
+{
+	const char *s = p;
+
+	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
+		return 0;
+	for (const char *c = p; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\')
+			return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+		if (*s == '/')
+			s++;
+		else
+			break;
+		if (*s == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* Every entry of the backup tree (depth-bounded): only directories and
+ * regular files; regular files are listed relative to the root. */
+static int walk_backup(const char *root, const char *rel, int depth, struct files *out,
+                       struct rs_err *err)
+{
+	char dir[PATH_MAX], p[PATH_MAX], r[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = RS_OK;
+
+	if (depth > 6)
+		return rs_errf(err, RS_ECORRUPT, "backup %s nests directories too deep at %s", root,
+		               rel);
+	if (join(dir, sizeof(dir), root, rel) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
+	if ((d = opendir(dir)) == NULL)
+		return sys_err(err, "cannot read", dir);
+	while (rc == RS_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (join(p, sizeof(p), dir, de->d_name) || join(r, sizeof(r), rel, de->d_name)) {
+			rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, de->d_name);
+			break;
+		}
+		if (lstat(p, &st) != 0) {
+			rc = sys_err(err, "cannot inspect", p);
+			break;
+		}
+		if (S_ISLNK(st.st_mode))
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "refusing backup %s: %s is a symbolic link", root, r);
+		else if (S_ISDIR(st.st_mode))
+			rc = walk_backup(root, r, depth + 1, out, err);
+		else if (!S_ISREG(st.st_mode))
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "refusing backup %s: %s is not a regular file (device, fifo or "
+			             "socket)",
+			             root, r);
+		else if (!safe_relpath(r))
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
+			             root, r);
+		else if (files_add(out, r, err) == NULL)
+			rc = err->code;
+		else
+			out->v[out->n - 1].size = (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return rc;
+}
+
+static struct rs_backup_file *find_file(struct files *f, const char *rel)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].path, rel) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static int read_small(const char *path, char **out, size_t *len, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	char *buf;
+	size_t off = 0;
+
+	if (fd < 0)
+		return sys_err(err, "cannot open", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_MANIFEST) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file of at most %u bytes",
+		               path, MAX_MANIFEST);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	*out = buf;
+	*len = off;
+	return RS_OK;
+}
+
+static int json_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max ||
+	    v->valuedouble != (double)(uint64_t)v->valuedouble)
+		return -1;
+	*out = (uint64_t)v->valuedouble;
+	return 0;
+}
+
+/* Checks MANIFEST.json against the files found: every listed file exists
+ * with its size and crc32, and every state file found is listed. */
+static int check_manifest(const char *backup, struct files *found, int *layout,
+                          size_t *nchecked, struct rs_err *err)
+{
+	char path[PATH_MAX], *text = NULL;
+	const cJSON *files, *f, *lay, *fmt;
+	cJSON *root;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) ||
+	    (rc = read_small(path, &text, &len, err)))
+		return rc;
+	root = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (root == NULL || !cJSON_IsObject(root))
+		rc = rs_errf(err, RS_ECORRUPT, "%s is not valid JSON", path);
+	fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
+	lay = root ? cJSON_GetObjectItemCaseSensitive(root, "layout") : NULL;
+	files = root ? cJSON_GetObjectItemCaseSensitive(root, "files") : NULL;
+	if (rc == RS_OK && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, RS_BACKUP_FORMAT) != 0))
+		rc = rs_errf(err, RS_ECORRUPT, "%s: unknown format (expected \"%s\")", path,
+		             RS_BACKUP_FORMAT);
+	if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "node") == 0)
+		*layout = RS_LAYOUT_NODE;
+	else if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "cluster") == 0)
+		*layout = RS_LAYOUT_CLUSTER;
+	else if (rc == RS_OK)
+		rc = rs_errf(err, RS_ECORRUPT, "%s: \"layout\" must be \"node\" or \"cluster\"", path);
+	if (rc == RS_OK && !cJSON_IsArray(files))
+		rc = rs_errf(err, RS_ECORRUPT, "%s: \"files\" is missing", path);
+	*nchecked = 0;
+	cJSON_ArrayForEach(f, files)
+	{
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+		struct rs_backup_file *bf;
+		uint64_t size, crc, asize;
+		uint32_t acrc;
+
+		if (rc != RS_OK)
+			break;
+		if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
+		    json_u64(f, "crc32", UINT32_MAX, &crc)) {
+			rc = rs_errf(err, RS_ECORRUPT, "%s: file entry %zu lacks path, size or crc32",
+			             path, *nchecked + 1);
+			break;
+		}
+		if (!safe_relpath(p->valuestring)) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
+			             backup, p->valuestring);
+			break;
+		}
+		bf = find_file(found, p->valuestring);
+		if (bf == NULL) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "backup %s is incomplete: %s is listed in the manifest but missing",
+			             backup, p->valuestring);
+			break;
+		}
+		if (bf->size != size) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
+			             backup, p->valuestring, (unsigned long long)bf->size,
+			             (unsigned long long)size);
+			break;
+		}
+		if ((rc = join_err(path, sizeof(path), backup, p->valuestring, err)) ||
+		    (rc = crc_file(path, &asize, &acrc, err)))
+			break;
+		if (asize != size || acrc != (uint32_t)crc) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
+			             backup, p->valuestring, acrc, (uint32_t)crc);
+			break;
+		}
+		bf->crc32 = 1; /* mark: listed */
+		(*nchecked)++;
+	}
+	cJSON_Delete(root);
+	if (rc != RS_OK)
+		return rc;
+	for (size_t i = 0; i < found->n; i++) {
+		const char *b = base_of(found->v[i].path);
+
+		if (found->v[i].crc32 == 0 && (is_state_file(b) || strstr(found->v[i].path, SNAP_DIR "/")))
+			return rs_errf(err, RS_ECORRUPT,
+			               "backup %s: %s is not listed in the manifest", backup,
+			               found->v[i].path);
+	}
+	return RS_OK;
+}
+
+/* Whether a target database is held by another process. */
+static int target_locked(const char *node_dir, struct rs_err *err)
+{
+	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < 2; i++) {
+		int fd, r;
+
+		if (join(p, sizeof(p), node_dir, dbs[i]) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return sys_err(err, "cannot open", p);
+		}
+		r = bolt_lock_probe(fd, LOCK_EX);
+		close(fd);
+		if (r == 1)
+			return rs_errf(err, RS_ELOCKED,
+			               "%s is locked by another process (is op-conductor running?); "
+			               "stop it before restoring",
+			               p);
+		if (r < 0)
+			return sys_err(err, "cannot lock", p);
+	}
+	return RS_OK;
+}
+
+static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err *err)
+{
+	struct rs_restore_node *nv, *n;
+	struct stat st;
+
+	nv = reallocarray(plan->nodes, plan->nnodes + 1, sizeof(*nv));
+	if (nv == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	plan->nodes = nv;
+	n = &nv[plan->nnodes];
+	memset(n, 0, sizeof(*n));
+	strlcpy(n->id, id, sizeof(n->id));
+	if (join(n->src, sizeof(n->src), plan->backup, id) != 0 ||
+	    join(n->target, sizeof(n->target), plan->state_dir, id) != 0)
+		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
+	plan->nnodes++;
+	if (lstat(n->target, &st) != 0) {
+		if (errno != ENOENT)
+			return sys_err(err, "cannot inspect", n->target);
+		return RS_OK;
+	}
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symbolic link; refusing to restore through it", n->target);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s exists and is not a directory", n->target);
+	n->target_dir_exists = 1;
+	if (has_state(n->target)) {
+		char snap[PATH_MAX];
+
+		n->target_exists = 1;
+		plan->nexisting++;
+		(void)snap;
+	} else {
+		char snap[PATH_MAX];
+
+		if (join(snap, sizeof(snap), n->target, SNAP_DIR) == 0 && lstat(snap, &st) == 0) {
+			n->target_exists = 1;
+			plan->nexisting++;
+		}
+	}
+	return RS_OK;
+}
+
+int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
+                     struct rs_restore_plan *plan, struct rs_problems *problems,
+                     struct rs_err *err)
+{
+	struct files found = {0};
+	struct stat st;
+	char **nodes = NULL;
+	size_t nnodes = 0;
+	int rc, layout = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	if (stat(backup_dir, &st) != 0) {
+		if (errno == ENOENT)
+			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
+			               backup_dir);
+		return sys_err(err, "cannot read backup directory", backup_dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "--backup-dir %s is not a directory", backup_dir);
+	if (strlcpy(plan->backup, backup_dir, sizeof(plan->backup)) >= sizeof(plan->backup) ||
+	    strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >= sizeof(plan->state_dir))
+		return rs_errf(err, RS_ELIMIT, "path too long");
+	for (size_t l = strlen(plan->state_dir); l > 1 && plan->state_dir[l - 1] == '/'; l--)
+		plan->state_dir[l - 1] = '\0';
+
+	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
+		goto out;
+	if (find_file(&found, RS_BACKUP_MANIFEST) != NULL) {
+		plan->has_manifest = 1;
+		if ((rc = check_manifest(backup_dir, &found, &layout, &plan->nfiles, err)) != RS_OK)
+			goto out;
+	}
+	if (layout == 0)
+		layout = has_state(backup_dir) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+	plan->layout = layout;
+
+	if (layout == RS_LAYOUT_NODE) {
+		struct rs_restore_node *n = calloc(1, sizeof(*n));
+
+		if (n == NULL) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+			goto out;
+		}
+		plan->nodes = n;
+		plan->nnodes = 1;
+		strlcpy(n->src, backup_dir, sizeof(n->src));
+		strlcpy(n->target, plan->state_dir, sizeof(n->target));
+		if (lstat(n->target, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
+				             n->target);
+				goto out;
+			}
+			n->target_dir_exists = 1;
+			if (has_state(n->target)) {
+				n->target_exists = 1;
+				plan->nexisting = 1;
+			}
+		}
+	} else {
+		if ((rc = list_nodes(backup_dir, &nodes, &nnodes, err)) != RS_OK)
+			goto out;
+		if (nnodes == 0) {
+			rc = rs_errf(err, RS_ENOTFOUND,
+			             "backup %s holds no Raft state (no %s in it or in a node "
+			             "directory)",
+			             backup_dir, RS_LOG_FILE);
+			goto out;
+		}
+		if (lstat(plan->state_dir, &st) == 0 && S_ISLNK(st.st_mode) == 0 &&
+		    !S_ISDIR(st.st_mode)) {
+			rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
+			             plan->state_dir);
+			goto out;
+		}
+		for (size_t i = 0; i < nnodes; i++) {
+			if (!valid_server_id(nodes[i])) {
+				rc = rs_errf(err, RS_ECORRUPT,
+				             "refusing backup %s: node directory \"%.80s\" is not a "
+				             "valid server ID",
+				             backup_dir, nodes[i]);
+				goto out;
+			}
+			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)
+				goto out;
+		}
+	}
+	/* in a node-layout backup every top-level dir except snapshots/ is
+	 * foreign; in a cluster backup, directories holding state that are not
+	 * valid server IDs were already refused (hidden ones are ignored) */
+	{
+		struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+
+		for (size_t i = 0; i < plan->nnodes; i++) {
+			size_t before = problems->errors;
+
+			if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
+				goto out;
+			if (problems->errors > before) {
+				rc = rs_errf(err, RS_ECORRUPT, "backup of %s does not verify",
+				             plan->layout == RS_LAYOUT_NODE ? "the node"
+				                                            : plan->nodes[i].id);
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < plan->nnodes; i++)
+		if (plan->nodes[i].target_exists &&
+		    (rc = target_locked(plan->nodes[i].target, err)) != RS_OK)
+			goto out;
+	rc = RS_OK;
+out:
+	free(found.v);
+	free_list(nodes, nnodes);
+	return rc;
+}
+
+void rs_restore_plan_free(struct rs_restore_plan *plan)
+{
+	free(plan->nodes);
+	plan->nodes = NULL;
+	plan->nnodes = 0;
+}
+
+/* ---- restore: replacing the target ------------------------------------- */
+
+/* Copies a verified node directory of the backup into the new directory
+ * `stage`: the two databases and snapshots/ (nothing else), fsynced. */
+static int stage_node(const char *src, const char *stage, struct rs_err *err)
+{
+	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char s[PATH_MAX], d[PATH_MAX], s1[PATH_MAX], d1[PATH_MAX], s2[PATH_MAX], d2[PATH_MAX];
+	struct dirent *de, *fe;
+	struct stat st;
+	DIR *dir, *sd;
+	int rc;
+
+	if (mkdir(stage, 0755) != 0)
+		return sys_err(err, "cannot create", stage);
+	for (size_t i = 0; i < 2; i++) {
+		if ((rc = join_err(s, sizeof(s), src, dbs[i], err)) ||
+		    (rc = join_err(d, sizeof(d), stage, dbs[i], err)) ||
+		    (rc = copy_plain(s, d, 0600, err)))
+			return rc;
+	}
+	if ((rc = join_err(s, sizeof(s), src, SNAP_DIR, err)) ||
+	    (rc = join_err(d, sizeof(d), stage, SNAP_DIR, err)))
+		return rc;
+	if (lstat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (mkdir(d, 0755) != 0)
+			return sys_err(err, "cannot create", d);
+		if ((dir = opendir(s)) == NULL)
+			return sys_err(err, "cannot read", s);
+		rc = RS_OK;
+		while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			if ((rc = join_err(s1, sizeof(s1), s, de->d_name, err)) ||
+			    (rc = join_err(d1, sizeof(d1), d, de->d_name, err)))
+				break;
+			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
+				continue;
+			if (mkdir(d1, 0755) != 0) {
+				rc = sys_err(err, "cannot create", d1);
+				break;
+			}
+			if ((sd = opendir(s1)) == NULL) {
+				rc = sys_err(err, "cannot read", s1);
+				break;
+			}
+			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
+				if (fe->d_name[0] == '.')
+					continue;
+				if ((rc = join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+				    (rc = join_err(d2, sizeof(d2), d1, fe->d_name, err)))
+					break;
+				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
+					continue;
+				rc = copy_plain(s2, d2, 0644, err);
+			}
+			closedir(sd);
+			if (rc == RS_OK)
+				rc = fsync_path(d1, err);
+		}
+		closedir(dir);
+		if (rc != RS_OK)
+			return rc;
+		if ((rc = fsync_path(d, err)) != RS_OK)
+			return rc;
+	}
+	return fsync_path(stage, err);
+}
+
+/* Where replaced state goes: a fresh directory named after the time. */
+static int make_keep_dir(const char *parent, const char *prefix, char *out, size_t size,
+                         struct rs_err *err)
+{
+	char ts[32];
+
+	timestamp(ts, sizeof(ts));
+	for (int i = 1; i <= 1000; i++) {
+		int n = i == 1 ? snprintf(out, size, "%s/%s%s", parent, prefix, ts)
+		               : snprintf(out, size, "%s/%s%s-%d", parent, prefix, ts, i);
+
+		if (n < 0 || (size_t)n >= size)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", parent);
+		if (mkdir(out, 0700) == 0)
+			return RS_OK;
+		if (errno != EEXIST)
+			return sys_err(err, "cannot create", out);
+	}
+	return rs_errf(err, RS_EEXIST, "too many %s%s directories in %s", prefix, ts, parent);
+}
+
+int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, char *kept,
+                     size_t kept_size, struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+	char keep_root[PATH_MAX] = "", parent[PATH_MAX], stage[PATH_MAX], old[PATH_MAX];
+	int rc = RS_OK;
+
+	if (kept_size > 0)
+		kept[0] = '\0';
+	if (plan->layout == RS_LAYOUT_CLUSTER && (rc = mkdir_p(plan->state_dir, err)) != RS_OK)
+		return rc;
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		const struct rs_restore_node *n = &plan->nodes[i];
+		size_t before = problems->errors;
+		int exchanged = 0;
+
+		parent_of(n->target, parent, sizeof(parent));
+		if (snprintf(stage, sizeof(stage), "%s/.%s.restore-tmp-%ld", parent, base_of(n->target),
+		             (long)getpid()) >= (int)sizeof(stage))
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", n->target);
+		remove_tree(stage);
+		if ((rc = stage_node(n->src, stage, err)) != RS_OK)
+			goto fail;
+		if ((rc = rs_verify_node(stage, &vo, problems, err)) != RS_OK)
+			goto fail;
+		if (problems->errors > before) {
+			rc = rs_errf(err, RS_ECORRUPT, "the staged copy %s does not verify", stage);
+			goto fail;
+		}
+		/* the target may have been locked since the check */
+		if (n->target_exists && (rc = target_locked(n->target, err)) != RS_OK)
+			goto fail;
+		if (n->target_dir_exists) {
+			if (renameat2(AT_FDCWD, stage, AT_FDCWD, n->target, RENAME_EXCHANGE) != 0) {
+				rc = sys_err(err, "cannot swap the restored state into",
+				             n->target);
+				goto fail;
+			}
+			exchanged = 1;
+		} else if (renameat2(AT_FDCWD, stage, AT_FDCWD, n->target, RENAME_NOREPLACE) != 0) {
+			rc = sys_err(err, "cannot move the restored state to", n->target);
+			goto fail;
+		}
+		if ((rc = fsync_path(parent, err)) != RS_OK)
+			return rc;
+		if (!exchanged)
+			continue;
+		/* `stage` now holds what was replaced: keep it */
+		if (keep_root[0] == '\0') {
+			if (plan->layout == RS_LAYOUT_CLUSTER)
+				rc = make_keep_dir(plan->state_dir, ".pre-restore-", keep_root,
+				                   sizeof(keep_root), err);
+			else {
+				char prefix[300];
+
+				(void)snprintf(prefix, sizeof(prefix), ".%.200s.pre-restore-",
+				               base_of(n->target));
+				rc = make_keep_dir(parent, prefix, keep_root, sizeof(keep_root), err);
+			}
+			if (rc != RS_OK)
+				return rc;
+			strlcpy(kept, keep_root, kept_size);
+		}
+		if (plan->layout == RS_LAYOUT_CLUSTER) {
+			if ((rc = join_err(old, sizeof(old), keep_root, n->id, err)) != RS_OK)
+				return rc;
+			if (rename(stage, old) != 0)
+				return sys_err(err, "cannot keep the replaced state in", old);
+			if ((rc = fsync_path(keep_root, err)) || (rc = fsync_path(parent, err)))
+				return rc;
+		} else {
+			/* the keep dir itself holds the replaced node's files */
+			if (rmdir(keep_root) != 0 || rename(stage, keep_root) != 0)
+				return sys_err(err, "cannot keep the replaced state in",
+				               keep_root);
+			if ((rc = fsync_path(parent, err)) != RS_OK)
+				return rc;
+		}
+	}
+	return RS_OK;
+fail:
+	remove_tree(stage);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * Backups of Raft state and restoring them: the engine behind `raft backup`
+ * and `raft restore` (no printing here; cmd/ reports).
+ *
+ * A backup directory, BACKUP_DIR/raft-backup-YYYYMMDD-HHMMSS[-N]/:
+ *   backup-metadata.txt   what the Go tool writes ("Backup created: <RFC3339>",
+ *                         "Source directory: <dir>", "Files backed up: <n .db>")
+ *   MANIFEST.json         format, tool, version, created, source, layout,
+ *                         nodes, files[{path, size, crc32, [txid, pages, copy]}]
+ *   <node files>          layout "node": raft-log.db, raft-stable.db and
+ *                         snapshots/<name>/... at the top;
+ *                         layout "cluster": the same under <server-id>/.
+ * It is built under BACKUP_DIR/.raft-backup-...tmp-<pid>/, verified node by
+ * node, and only then renamed to its final name (never over an existing one).
+ *
+ * Restore checks the whole backup before it touches the target: no entry may
+ * be a symlink, device, fifo or socket; every path in the manifest stays
+ * inside the backup; sizes and crc32s match; node names are valid server
+ * IDs; every node verifies. Each node directory is then staged beside its
+ * target, fsynced, verified again, and swapped in with one
+ * renameat2(RENAME_EXCHANGE); what it replaced is kept.
+ */
+#ifndef RAFTSTATE_BACKUP_H
+#define RAFTSTATE_BACKUP_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raftstate/error.h"
+#include "raftstate/verify.h"
+
+#define RS_BACKUP_MANIFEST "MANIFEST.json"
+#define RS_BACKUP_METADATA "backup-metadata.txt"
+#define RS_BACKUP_FORMAT   "op-conductor-init-backup/1"
+
+enum rs_layout {
+	RS_LAYOUT_NODE = 1,    /* the state dir is one node's directory */
+	RS_LAYOUT_CLUSTER = 2, /* the state dir holds one directory per server ID */
+};
+
+struct rs_backup_file {
+	char path[PATH_MAX]; /* relative to the backup directory */
+	uint64_t size;
+	uint32_t crc32;
+	int is_db;
+	int live;            /* .db copied lock-free (compact copy) */
+	uint64_t txid, pages;
+};
+
+struct rs_backup_opts {
+	double lock_timeout; /* seconds to wait for LOCK_SH on each .db */
+	int live;            /* copy locked .db files without the lock */
+	const char *version; /* tool version for the manifest */
+};
+
+struct rs_backup_result {
+	char path[PATH_MAX]; /* the finished backup directory */
+	int layout;
+	char source[PATH_MAX]; /* absolute source path */
+	size_t nnodes;
+	struct rs_backup_file *files;
+	size_t nfiles;
+	size_t ndb, nlive;
+	unsigned max_attempts; /* most live copy attempts one .db needed */
+};
+
+/* Makes a verified backup of state_dir under backup_dir (created when
+ * missing). On a verification failure returns RS_ECORRUPT with the
+ * problems in `problems` and no backup directory left behind. */
+int rs_backup_create(const char *state_dir, const char *backup_dir,
+		     const struct rs_backup_opts *opt, struct rs_backup_result *res,
+		     struct rs_problems *problems, struct rs_err *err);
+void rs_backup_result_free(struct rs_backup_result *res);
+
+struct rs_restore_node {
+	char id[256];            /* server ID ("" for the node layout) */
+	char src[PATH_MAX];      /* node directory inside the backup */
+	char target[PATH_MAX];   /* node directory to replace or create */
+	int target_exists;       /* target holds state files */
+	int target_dir_exists;   /* the target directory exists */
+};
+
+struct rs_restore_plan {
+	char backup[PATH_MAX];
+	char state_dir[PATH_MAX];
+	int layout;
+	int has_manifest; /* 0: a Go-tool backup, verified but not checksummed */
+	size_t nfiles;    /* files checked against the manifest */
+	struct rs_restore_node *nodes;
+	size_t nnodes;
+	size_t nexisting; /* nodes whose target holds state */
+};
+
+/* Checks the backup and the target without changing anything. RS_OK: the
+ * backup is sound and no target is locked. RS_ECORRUPT with `problems`
+ * (verify) or a message (manifest, hostile entry); RS_ELOCKED when a
+ * target database is held by another process. */
+int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
+		     struct rs_restore_plan *plan, struct rs_problems *problems,
+		     struct rs_err *err);
+
+/* Replaces every node of the plan. `kept` receives where the replaced
+ * state went ("" when nothing was replaced). */
+int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, char *kept,
+		     size_t kept_size, struct rs_problems *problems, struct rs_err *err);
+void rs_restore_plan_free(struct rs_restore_plan *plan);
+
+#endif

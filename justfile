@@ -70,3 +70,11 @@ lint:
 # benchmark verify/info/backup on a cached >= 1 GB raft log vs cat, cp and the Go reader (docs/bench.md); table in .bench/results.md
 bench: build
     bash bench/bench.sh {{bin}}
+
+# build the libFuzzer targets (clang) and run each for SECONDS (default 60) under nice; exit 1 on any crash/leak/timeout
+fuzz SECONDS="60":
+    tests/fuzz/run.sh {{SECONDS}}
+
+# CI smoke: every fuzz target for 30 s (seeds + testdata/fuzz-regress replayed first)
+fuzz-smoke:
+    tests/fuzz/run.sh 30

@@ -40,6 +40,7 @@
 static int join(char *buf, size_t size, const char *a, const char *b)
 {
 	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)
+	        : *a == '\0'               ? snprintf(buf, size, "%s", b)
 	                                  : snprintf(buf, size, "%s/%s", a, b);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
@@ -1323,6 +1324,8 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 		int exchanged = 0;
 
 		parent_of(n->target, parent, sizeof(parent));
+		if (plan->layout == RS_LAYOUT_NODE && (rc = mkdir_p(parent, err)) != RS_OK)
+			return rc;
 		if (snprintf(stage, sizeof(stage), "%s/.%s.restore-tmp-%ld", parent, base_of(n->target),
 		             (long)getpid()) >= (int)sizeof(stage))
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", n->target);

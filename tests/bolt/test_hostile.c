@@ -26,7 +26,7 @@
 #include "bolt/meta.h"
 #include "bolt/view.h"
 
-#define PS 4096u
+#define PS           4096u
 #define MEM_BOUND_KB (64 * 1024) /* peak RSS growth allowed per case */
 #define TIME_BOUND_S 5.0         /* generous: ASan, a loaded 2-core CI box */
 
@@ -138,8 +138,8 @@ static void meta_set(uint8_t *file, int i, size_t off, uint64_t v)
 	bolt_put64(page + BOLT_META_CHECKSUM_OFF, bolt_meta_sum(page + BOLT_PAGE_HEADER_SIZE));
 }
 
-#define META_PGID_OFF 56
-#define META_ROOT_OFF 32
+#define META_PGID_OFF     56
+#define META_ROOT_OFF     32
 #define META_FREELIST_OFF 48
 
 /* bolt_check visitor collecting the problems as one text. */
@@ -193,15 +193,15 @@ START_TEST(meta_claims_2pow63_pages)
 	ck_assert_int_eq(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &err), BOLT_ECORRUPT);
 	ck_assert_ptr_null(v);
 	ck_assert_msg(strstr(err.msg, "is truncated or damaged: meta 1 says the file has "
-				      "9223372036854775808 pages but it holds 8") != NULL,
-		      "got: %s", err.msg);
+	                              "9223372036854775808 pages but it holds 8") != NULL,
+	              "got: %s", err.msg);
 	memset(&err, 0, sizeof(err));
 	ck_assert_int_eq(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &err), BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "9223372036854775808 pages") != NULL, "got: %s", err.msg);
 	memset(&err, 0, sizeof(err));
-	ck_assert_int_ne(bolt_db_open(path, 0, &(struct bolt_db_options){.lock_timeout = 1}, &db,
-				      &err),
-			 BOLT_OK);
+	ck_assert_int_ne(
+	    bolt_db_open(path, 0, &(struct bolt_db_options){.lock_timeout = 1}, &db, &err),
+	    BOLT_OK);
 	ck_assert_ptr_null(db);
 	ck_assert_int_eq(err.code, BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "9223372036854775808") != NULL, "got: %s", err.msg);
@@ -226,7 +226,7 @@ START_TEST(meta1_claims_2pow63_pages_meta0_sound)
 	rc = bolt_view_open(write_tmp("pgid1-2pow63.db", f, len), BOLT_VIEW_LIVE, 0, &v, &err);
 	ck_assert_int_eq(rc, BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "meta 1 says the file has 9223372036854775808 pages") != NULL,
-		      "got: %s", err.msg);
+	              "got: %s", err.msg);
 	bound_check(&b, "meta 1 claiming 2^63 pages");
 	free(f);
 }
@@ -242,21 +242,21 @@ START_TEST(meta_root_and_freelist_huge)
 
 	meta_set(f, 0, META_ROOT_OFF, UINT64_MAX / PS + 1);
 	meta_set(f, 1, META_ROOT_OFF, UINT64_MAX / PS + 1);
-	ck_assert_int_eq(bolt_view_open(write_tmp("root-huge.db", f, len), BOLT_VIEW_LIVE, 0, &v,
-					&err),
-			 BOLT_ECORRUPT);
+	ck_assert_int_eq(
+	    bolt_view_open(write_tmp("root-huge.db", f, len), BOLT_VIEW_LIVE, 0, &v, &err),
+	    BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "points its root bucket at page 4503599627370496, outside "
-				      "2..5") != NULL,
-		      "got: %s", err.msg);
+	                              "2..5") != NULL,
+	              "got: %s", err.msg);
 	free(f);
 	f = load_gen_log(&len);
 	meta_set(f, 0, META_FREELIST_OFF, UINT64_MAX);
 	meta_set(f, 1, META_FREELIST_OFF, UINT64_MAX);
-	ck_assert_int_eq(bolt_view_open(write_tmp("freelist-huge.db", f, len), BOLT_VIEW_LIVE, 0,
-					&v, &err),
-			 BOLT_ECORRUPT);
+	ck_assert_int_eq(
+	    bolt_view_open(write_tmp("freelist-huge.db", f, len), BOLT_VIEW_LIVE, 0, &v, &err),
+	    BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "points its freelist at page 18446744073709551615") != NULL,
-		      "got: %s", err.msg);
+	              "got: %s", err.msg);
 	free(f);
 }
 END_TEST
@@ -284,16 +284,16 @@ START_TEST(freelist_claims_2pow60_ids)
 	bound_start(&b);
 	run_check(path, &p, &st);
 	ck_assert_msg(strstr(p.text, "freelist page 3 claims 1152921504606846976 ids but its 1 "
-				     "page(s) hold at most 509") != NULL,
-		      "got: %s", p.text);
-	ck_assert_int_ne(bolt_db_open(path, 0, &(struct bolt_db_options){.lock_timeout = 1}, &db,
-				      &err),
-			 BOLT_OK);
+	                             "page(s) hold at most 509") != NULL,
+	              "got: %s", p.text);
+	ck_assert_int_ne(
+	    bolt_db_open(path, 0, &(struct bolt_db_options){.lock_timeout = 1}, &db, &err),
+	    BOLT_OK);
 	ck_assert_ptr_null(db);
 	ck_assert_int_eq(err.code, BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "freelist page 3 claims 1152921504606846976 ids, more than "
-				      "its pages hold") != NULL,
-		      "got: %s", err.msg);
+	                              "its pages hold") != NULL,
+	              "got: %s", err.msg);
 	bound_check(&b, "a freelist claiming 2^60 ids");
 	free(f);
 }
@@ -338,8 +338,8 @@ START_TEST(root_page_overflow_4g_pages)
 	bolt_cursor_init(&c, v, &root);
 	ck_assert_int_eq(bolt_cursor_first(&c, &e, &err), BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "page 2 has 4294967295 overflow pages, past the high-water "
-				      "mark 6") != NULL,
-		      "got: %s", err.msg);
+	                              "mark 6") != NULL,
+	              "got: %s", err.msg);
 	bolt_view_close(v);
 	free(f);
 }
@@ -388,7 +388,7 @@ START_TEST(branch_cycle_is_infinite_depth)
 	bolt_cursor_init(&c, v, &root);
 	ck_assert_int_eq(bolt_cursor_first(&c, &e, &err), BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "tree deeper than 64 levels at page 2 (a cycle?)") != NULL,
-		      "got: %s", err.msg);
+	              "got: %s", err.msg);
 	bolt_cursor_init(&c, v, &root);
 	ck_assert_int_eq(bolt_cursor_last(&c, &e, &err), BOLT_ECORRUPT);
 	bolt_cursor_init(&c, v, &root);
@@ -416,8 +416,13 @@ START_TEST(branch_chain_200_deep)
 	const bolt_pgid n = 204; /* metas 0,1; freelist 2; branches 3..201; leaf 202; 203 hwm */
 	size_t len = (size_t)n * PS;
 	uint8_t *f = calloc(1, len);
-	struct bolt_meta m = {.magic = BOLT_MAGIC, .version = BOLT_VERSION, .page_size = PS,
-			      .root = 3, .freelist = 2, .pgid = n - 1, .txid = 2};
+	struct bolt_meta m = {.magic = BOLT_MAGIC,
+	                      .version = BOLT_VERSION,
+	                      .page_size = PS,
+	                      .root = 3,
+	                      .freelist = 2,
+	                      .pgid = n - 1,
+	                      .txid = 2};
 	struct problems p;
 	struct bolt_check_stats st;
 	struct bolt_view *v;

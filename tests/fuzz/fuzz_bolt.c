@@ -64,7 +64,7 @@ static int on_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct 
 static void walk_bucket(const struct bolt_view *v, const struct bolt_vbucket *b)
 {
 	static const uint8_t keys[][8] = {
-		{0}, {0, 0, 0, 0, 0, 0, 0, 1}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	    {0}, {0, 0, 0, 0, 0, 0, 0, 1}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 	struct bolt_cursor c;
 	struct bolt_elem e;
 	struct bolt_err err;
@@ -94,7 +94,7 @@ static void fix_meta(uint8_t *p, size_t size, size_t off)
 {
 	if (off + BOLT_META_CHECKSUM_OFF + 8 <= size)
 		bolt_put64(p + off + BOLT_META_CHECKSUM_OFF,
-			   bolt_meta_sum(p + off + BOLT_PAGE_HEADER_SIZE));
+		           bolt_meta_sum(p + off + BOLT_PAGE_HEADER_SIZE));
 }
 
 static int memfd = -1;
@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		free(p);
 	} else if (ftruncate(memfd, 0) != 0 ||
-		   (size > 0 && pwrite(memfd, data, size, 0) != (ssize_t)size)) {
+	           (size > 0 && pwrite(memfd, data, size, 0) != (ssize_t)size)) {
 		abort();
 	}
 

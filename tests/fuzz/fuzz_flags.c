@@ -24,14 +24,14 @@
 #include "cmd/members.h"
 
 static const char *const env_names[] = {
-	"OP_CONDUCTOR_INIT_NODES",          "OP_CONDUCTOR_INIT_SERVER_IDS",
-	"OP_CONDUCTOR_INIT_INITIAL_LEADER", "OP_CONDUCTOR_INIT_OUTPUT_DIR",
-	"OP_CONDUCTOR_INIT_INITIAL_TERM",   "OP_CONDUCTOR_INIT_NETWORK",
-	"OP_CONDUCTOR_INIT_FORCE",          "OP_CONDUCTOR_INIT_LOG_LEVEL",
-	"OP_CONDUCTOR_INIT_LOG_FORMAT",     "OP_CONDUCTOR_INIT_LOG_COLOR",
-	"OP_CONDUCTOR_INIT_LOG_PID",
+    "OP_CONDUCTOR_INIT_NODES",          "OP_CONDUCTOR_INIT_SERVER_IDS",
+    "OP_CONDUCTOR_INIT_INITIAL_LEADER", "OP_CONDUCTOR_INIT_OUTPUT_DIR",
+    "OP_CONDUCTOR_INIT_INITIAL_TERM",   "OP_CONDUCTOR_INIT_NETWORK",
+    "OP_CONDUCTOR_INIT_FORCE",          "OP_CONDUCTOR_INIT_LOG_LEVEL",
+    "OP_CONDUCTOR_INIT_LOG_FORMAT",     "OP_CONDUCTOR_INIT_LOG_COLOR",
+    "OP_CONDUCTOR_INIT_LOG_PID",
 };
-#define NENV (sizeof(env_names) / sizeof(env_names[0]))
+#define NENV     (sizeof(env_names) / sizeof(env_names[0]))
 #define MAX_ARGS 64
 
 enum { F_NODES, F_SERVER_IDS, F_OUTPUT_DIR, F_INITIAL_LEADER }; /* cmd/generate.c order */
@@ -67,15 +67,14 @@ static void run(int argc, char **argv)
 	if (fr == FLAGS_OK) {
 		char wn[128], wi[128], wl[128];
 		struct members_input in = {
-			.nodes = fs.v[F_NODES].str,
-			.nodes_what = flags_what(&cmd->flags[F_NODES], &fs.v[F_NODES], wn,
-						 sizeof(wn)),
-			.ids = fs.v[F_SERVER_IDS].str,
-			.ids_what = flags_what(&cmd->flags[F_SERVER_IDS], &fs.v[F_SERVER_IDS], wi,
-					       sizeof(wi)),
-			.leader = fs.v[F_INITIAL_LEADER].str,
-			.leader_what = flags_what(&cmd->flags[F_INITIAL_LEADER],
-						  &fs.v[F_INITIAL_LEADER], wl, sizeof(wl)),
+		    .nodes = fs.v[F_NODES].str,
+		    .nodes_what = flags_what(&cmd->flags[F_NODES], &fs.v[F_NODES], wn, sizeof(wn)),
+		    .ids = fs.v[F_SERVER_IDS].str,
+		    .ids_what =
+		        flags_what(&cmd->flags[F_SERVER_IDS], &fs.v[F_SERVER_IDS], wi, sizeof(wi)),
+		    .leader = fs.v[F_INITIAL_LEADER].str,
+		    .leader_what = flags_what(&cmd->flags[F_INITIAL_LEADER],
+		                              &fs.v[F_INITIAL_LEADER], wl, sizeof(wl)),
 		};
 		struct members ms;
 

@@ -34,9 +34,9 @@ static void check_roundtrip(const struct rs_log *log)
 		abort(); /* our own canonical bytes must decode */
 	if (again.index != log->index || again.term != log->term || again.type != log->type ||
 	    !same_bytes(again.data, again.data_len, again.data_nil, log->data, log->data_len,
-			log->data_nil) ||
+	                log->data_nil) ||
 	    !same_bytes(again.ext, again.ext_len, again.ext_nil, log->ext, log->ext_len,
-			log->ext_nil))
+	                log->ext_nil))
 		abort();
 	mp_buf_free(&out);
 }

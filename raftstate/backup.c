@@ -820,6 +820,32 @@ static int safe_relpath(const char *p)
 	return 1;
 }
 
+/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
+ * message. Returns buf. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size < 8)
+		return "";
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 6 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\t' || c == '\n')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
 /* Every entry of the backup tree (depth-bounded): only directories and
  * regular files; regular files are listed relative to the root. */
 static int walk_backup(const char *root, const char *rel, int depth, struct files *out,
@@ -860,8 +886,8 @@ static int walk_backup(const char *root, const char *rel, int depth, struct file
 			             "socket)",
 			             root, r);
 		else if (!safe_relpath(r))
-			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
-			             root, r);
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s", root,
+			             printable(r, p, sizeof(p)));
 		else if (files_add(out, r, err) == NULL)
 			rc = err->code;
 		else
@@ -1169,11 +1195,13 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 			goto out;
 		}
 		for (size_t i = 0; i < nnodes; i++) {
+			char qname[1100];
+
 			if (!valid_server_id(nodes[i])) {
 				rc = rs_errf(err, RS_ECORRUPT,
-				             "refusing backup %s: node directory \"%.80s\" is not a "
-				             "valid server ID",
-				             backup_dir, nodes[i]);
+				             "refusing backup %s: node directory %s is not a valid "
+				             "server ID",
+				             backup_dir, printable(nodes[i], qname, sizeof(qname)));
 				goto out;
 			}
 			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)

@@ -184,7 +184,7 @@ fi
 
 # --- 5. locked source -----------------------------------------------------------
 gen "$tmp/l"
-flock -x "$tmp/l/s2/raft-log.db" sleep 30 &
+( exec 9<"$tmp/l/s2/raft-log.db"; flock -x 9; exec sleep 30 ) &
 lockpid=$!
 sleep 0.3
 start=$(date +%s%N)

@@ -376,6 +376,8 @@ int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, con
 
 	for (i = 0; i < ms->n; i++)
 		ms->m[i].nonvoter = 0;
+	if (*list == '\0')
+		return 0; /* --nonvoters "": every member votes */
 	n = split_list(list, &v);
 	if (n == (size_t)-1)
 		return oci_fail(cmd, "out of memory");

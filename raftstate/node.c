@@ -9,6 +9,7 @@
 
 #include <bsd/string.h>
 
+#include "bolt/view.h"
 #include "raftstate/node.h"
 
 void rs_node_free(struct rs_node *n)
@@ -51,3 +52,44 @@ int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err)
 	return RS_OK;
 }
 
+
+void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv)
+{
+	fi->present = 1;
+	fi->file_size = bv->file_size;
+	fi->page_size = bv->page_size;
+	fi->txid = bv->meta.txid;
+	fi->hwm = bv->meta.pgid;
+	fi->active_meta = bv->active;
+	fi->meta_status[0] = bv->meta_status[0];
+	fi->meta_status[1] = bv->meta_status[1];
+}
+
+int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
+{
+	int code, rc;
+
+	switch (be->code) {
+	case BOLT_ELOCKED:
+		code = RS_ELOCKED;
+		break;
+	case BOLT_ENOMEM:
+		code = RS_ENOMEM;
+		break;
+	case BOLT_ENOTFOUND:
+		code = RS_ENOTFOUND;
+		break;
+	case BOLT_EIO:
+		code = RS_EIO;
+		break;
+	case BOLT_EINVAL:
+		code = RS_EINVAL;
+		break;
+	default:
+		code = RS_ECORRUPT;
+	}
+	rc = rs_errf(err, code, "%s", be->msg);
+	if (err != NULL)
+		err->sys_errno = be->sys_errno;
+	return rc;
+}

@@ -89,6 +89,13 @@ struct rs_node {
 int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err);
 void rs_node_free(struct rs_node *n);
 
+struct bolt_view;
+struct bolt_err;
+/* The facts of an open view that info and verify report. */
+void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv);
+/* A bolt error as a raftstate error (same message, mapped code). */
+int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
+
 struct rs_summary_opts {
 	double lock_timeout;
 	int live;

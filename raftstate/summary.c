@@ -20,29 +20,6 @@
 
 #define LIVE_RETRIES 8
 
-static int from_bolt(struct rs_err *err, const struct bolt_err *be)
-{
-	int code;
-
-	switch (be->code) {
-	case BOLT_ELOCKED:
-		code = RS_ELOCKED;
-		break;
-	case BOLT_ENOMEM:
-		code = RS_ENOMEM;
-		break;
-	case BOLT_ENOTFOUND:
-		code = RS_ENOTFOUND;
-		break;
-	case BOLT_EIO:
-		code = RS_EIO;
-		break;
-	default:
-		code = RS_ECORRUPT;
-	}
-	return rs_errf(err, code, "%s", be->msg);
-}
-
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
 		     struct bolt_view **v, struct rs_err *err)
 {
@@ -52,20 +29,8 @@ static int open_view(const struct rs_node *n, const char *file, const struct rs_
 	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
 	if (bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, v,
 			   &be) != BOLT_OK)
-		return from_bolt(err, &be);
+		return rs_err_from_bolt(err, &be);
 	return RS_OK;
-}
-
-static void file_info(struct rs_file_info *fi, const struct bolt_view *bv)
-{
-	fi->present = 1;
-	fi->file_size = bv->file_size;
-	fi->page_size = bv->page_size;
-	fi->txid = bv->meta.txid;
-	fi->hwm = bv->meta.pgid;
-	fi->active_meta = bv->active;
-	fi->meta_status[0] = bv->meta_status[0];
-	fi->meta_status[1] = bv->meta_status[1];
 }
 
 static int read_u64(const struct bolt_view *v, const struct bolt_vbucket *b, const char *key,
@@ -77,7 +42,7 @@ static int read_u64(const struct bolt_view *v, const struct bolt_vbucket *b, con
 
 	bolt_cursor_init(&c, v, b);
 	if (bolt_cursor_seek(&c, key, strlen(key), &e, &be) != BOLT_OK)
-		return from_bolt(err, &be);
+		return rs_err_from_bolt(err, &be);
 	if (e.key == NULL || e.klen != strlen(key) || memcmp(e.key, key, e.klen) != 0)
 		return RS_OK;
 	if (e.vlen != 8)
@@ -99,9 +64,9 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 	for (int attempt = 0;; attempt++) {
 		if ((rc = open_view(n, RS_STABLE_FILE, o, &v, err)) != RS_OK)
 			return rc;
-		file_info(&n->stable_file, v);
+		rs_file_info_fill(&n->stable_file, v);
 		if (bolt_view_bucket(v, NULL, RS_BUCKET_CONF, 4, &conf, &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			goto out;
 		}
 		if ((rc = read_u64(v, &conf, RS_KEY_CURRENT_TERM, &n->current_term,
@@ -112,7 +77,7 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 		bolt_cursor_init(&c, v, &conf);
 		if (bolt_cursor_seek(&c, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), &e,
 				     &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			goto out;
 		}
 		if (e.key != NULL && e.klen == strlen(RS_KEY_LAST_VOTE_CAND) &&
@@ -209,15 +174,15 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 
 		if ((rc = open_view(n, RS_LOG_FILE, o, &v, err)) != RS_OK)
 			return rc;
-		file_info(&n->log_file, v);
+		rs_file_info_fill(&n->log_file, v);
 		max_steps = v->map_len / 16;
 		if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			break;
 		}
 		bolt_cursor_init(&c, v, &logs);
 		if (bolt_cursor_first(&c, &e, &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			break;
 		}
 		if (e.key == NULL)
@@ -225,7 +190,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		if ((rc = key_index(&e, &n->first_index, err)) != RS_OK)
 			break;
 		if (bolt_cursor_last(&c, &e, &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			break;
 		}
 		if ((rc = key_index(&e, &n->last_index, err)) != RS_OK)
@@ -240,7 +205,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		if (o->full) {
 			/* every entry, oldest first */
 			if (bolt_cursor_first(&c, &e, &be) != BOLT_OK) {
-				rc = from_bolt(err, &be);
+				rc = rs_err_from_bolt(err, &be);
 				break;
 			}
 			n->types_from = n->first_index;
@@ -249,7 +214,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 					break;
 				config_done = 0; /* keep the newest: later entries win */
 				if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
-					rc = from_bolt(err, &be);
+					rc = rs_err_from_bolt(err, &be);
 					break;
 				}
 			}
@@ -269,7 +234,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 				if (config_done)
 					break;
 				if (bolt_cursor_prev(&c, &e, &be) != BOLT_OK) {
-					rc = from_bolt(err, &be);
+					rc = rs_err_from_bolt(err, &be);
 					break;
 				}
 			}
@@ -342,7 +307,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		goto out;
 	max_steps = v->map_len / 16;
 	if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK) {
-		rc = from_bolt(err, &be);
+		rc = rs_err_from_bolt(err, &be);
 		goto out;
 	}
 	bolt_cursor_init(&c, v, &logs);
@@ -359,7 +324,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		}
 	}
 	if (rc != BOLT_OK) {
-		rc = from_bolt(err, &be);
+		rc = rs_err_from_bolt(err, &be);
 		goto out;
 	}
 	rc = RS_OK;
@@ -382,7 +347,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		if (stop)
 			break;
 		if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
-			rc = from_bolt(err, &be);
+			rc = rs_err_from_bolt(err, &be);
 			break;
 		}
 	}

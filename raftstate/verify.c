@@ -199,18 +199,6 @@ static int on_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct 
 	return 0;
 }
 
-static void file_info(struct rs_file_info *fi, const struct bolt_view *bv)
-{
-	fi->present = 1;
-	fi->file_size = bv->file_size;
-	fi->page_size = bv->page_size;
-	fi->txid = bv->meta.txid;
-	fi->hwm = bv->meta.pgid;
-	fi->active_meta = bv->active;
-	fi->meta_status[0] = bv->meta_status[0];
-	fi->meta_status[1] = bv->meta_status[1];
-}
-
 static void require_buckets(struct vctx *v, const struct bolt_view *bv)
 {
 	static const char *const names[] = {RS_BUCKET_LOGS, RS_BUCKET_CONF};
@@ -267,7 +255,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		}
 		if (rc != BOLT_OK)
 			return rs_errf(err, RS_EIO, "%s", be.msg);
-		file_info(fi, bv);
+		rs_file_info_fill(fi, bv);
 		rc = bolt_check(bv, &vis, &fi->stats, &be);
 		if (rc == BOLT_OK)
 			require_buckets(&v, bv);

@@ -262,6 +262,15 @@ func cmdCluster(args []string) error {
 		cfg.SnapshotThreshold = 1 << 30
 		cfg.LogOutput = logOut
 		cfg.LogLevel = logLevel
+		// raft 1.1.2 (Debian's) grants votes to a nonvoter candidate, and
+		// on fresh files (configuration not yet committed) a nonvoter does
+		// campaign; raft >= 1.3 (hashicorp/raft#526, op-conductor's 1.7.3)
+		// rejects such votes. Give nonvoters a long timeout so the voters
+		// elect first, as they must under the raft op-conductor runs.
+		if isNonvoter(n.conf, n.id) {
+			cfg.HeartbeatTimeout = 3 * time.Second
+			cfg.ElectionTimeout = 3 * time.Second
+		}
 		r, err := newRaftNoPanic(cfg, n)
 		if err != nil {
 			return fmt.Errorf("node %s: NewRaft: %v", n.id, err)
@@ -388,6 +397,15 @@ func cmdCluster(args []string) error {
 	}
 	out.ElapsedMS = time.Since(t0).Milliseconds()
 	return printJSON(out)
+}
+
+func isNonvoter(c raft.Configuration, id string) bool {
+	for _, s := range c.Servers {
+		if string(s.ID) == id {
+			return s.Suffrage == raft.Nonvoter
+		}
+	}
+	return false
 }
 
 func leaderTerm(r *raft.Raft) uint64 {

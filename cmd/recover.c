@@ -1,0 +1,381 @@
+/*
+ * raft recover: give one stopped node a new configuration (outage recovery,
+ * offline membership change). The engine is raftstate/recover.h; here:
+ *   1. parse flags; the new members come from --nodes/--server-ids or
+ *      --config (cmd/members.h, cmd/clusterfile.h) with --nonvoters;
+ *   2. rs_recover_plan(): verify the node (refuse invalid or locked state),
+ *      refuse a configuration without this node as a voter unless --force;
+ *   3. print old members -> new members and the entry to be written;
+ *   4. --dry-run stops here; else rs_recover_apply() and print where the
+ *      previous state was kept.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/clusterfile.h"
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/members.h"
+#include "cmd/nodeprint.h"
+#include "cmd/report.h"
+#include "raftstate/config.h"
+#include "raftstate/recover.h"
+
+enum {
+	F_STATE_DIR,
+	F_NODES,
+	F_SERVER_IDS,
+	F_CONFIG,
+	F_NONVOTERS,
+	F_TERM,
+	F_FORCE,
+	F_DRY_RUN,
+	F_TIMEOUT,
+	F_COUNT,
+};
+
+static const struct flag_spec recover_flags[F_COUNT] = {
+    [F_STATE_DIR] = {.name = "state-dir",
+                     .kind = FLAG_STRING,
+                     .metavar = "DIR",
+                     .required = 1,
+                     .help = "The node directory to recover (<raft.storage-dir>/<server-id>); "
+                             "its name is this node's server ID"},
+    [F_NODES] = {.name = "nodes",
+                 .kind = FLAG_STRING,
+                 .metavar = "ADDR,...",
+                 .help = "The new configuration: addresses (with --server-ids) or "
+                         "id=address pairs"},
+    [F_SERVER_IDS] = {.name = "server-ids",
+                      .kind = FLAG_STRING,
+                      .metavar = "ID,...",
+                      .help = "Server IDs, in the order of --nodes"},
+    [F_CONFIG] = {.name = "config",
+                  .kind = FLAG_STRING,
+                  .metavar = "FILE",
+                  .help = "Take the new configuration from a cluster file (cluster.json)"},
+    [F_NONVOTERS] = {.name = "nonvoters",
+                     .kind = FLAG_STRING,
+                     .metavar = "ID,...",
+                     .help = "Members of the new configuration that do not vote"},
+    [F_TERM] = {.name = "term",
+                .kind = FLAG_UINT64,
+                .metavar = "N",
+                .min = 1,
+                .help = "Term of the recovery entry (default: this node's CurrentTerm + 1); "
+                        "give every recovered node the same value, above all their "
+                        "CurrentTerms"},
+    [F_FORCE] = {.name = "force",
+                 .kind = FLAG_BOOL,
+                 .def = "false",
+                 .env = "OP_CONDUCTOR_INIT_RECOVER_FORCE",
+                 .help = "Accept a configuration in which this node is not a voter"},
+    [F_DRY_RUN] = {.name = "dry-run",
+                   .kind = FLAG_BOOL,
+                   .def = "false",
+                   .help = "Print the change and write nothing"},
+    [F_TIMEOUT] = {.name = "timeout",
+                   .kind = FLAG_STRING,
+                   .metavar = "SECONDS",
+                   .def = "5",
+                   .help = "How long to wait for a lock on each database file",
+                   .check = np_timeout_check,
+                   .accepts = NP_TIMEOUT_ACCEPTS},
+};
+
+static const char *given(const struct flag_value *v)
+{
+	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
+}
+
+/* Is `id` in the comma-separated list (items trimmed)? */
+static int in_list(const char *list, const char *id)
+{
+	size_t len = strlen(id);
+
+	while (list != NULL && *list != '\0') {
+		const char *end = strchr(list, ','), *a = list, *b;
+
+		b = end != NULL ? end : list + strlen(list);
+		while (a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		if ((size_t)(b - a) == len && memcmp(a, id, len) == 0)
+			return 1;
+		list = end != NULL ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The member list from the flags or the cluster file, validated. */
+static int read_members(const struct oci_command *cmd, const struct flag_set *fs,
+                        struct members *ms, struct cluster_file *cf)
+{
+	const struct flag_value *v = fs->v;
+	char wn[128], wi[128], wv[128], wc[128], wf[4400], env[128], msg[1024];
+	struct members_names names = {0};
+	const char *config = given(&v[F_CONFIG]), *nonvoters = given(&v[F_NONVOTERS]);
+	const char *leader = NULL;
+	int rc;
+
+	flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
+	flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
+	flags_what(&cmd->flags[F_NONVOTERS], &v[F_NONVOTERS], wv, sizeof(wv));
+	flags_what(&cmd->flags[F_CONFIG], &v[F_CONFIG], wc, sizeof(wc));
+
+	if (config != NULL) {
+		rc = cluster_file_load(config, cf, msg, sizeof(msg));
+		if (rc != CLUSTER_FILE_OK)
+			return oci_usage(cmd, "%s: %s", wc, msg);
+	}
+	if (given(&v[F_NODES]) == NULL && !cf->has_nodes)
+		return config != NULL
+		           ? oci_usage(cmd, "--nodes is required: %s has no \"nodes\"",
+		                       oci_path(config).s)
+		           : oci_usage(cmd, "the new configuration is required: give --nodes "
+		                            "(with --server-ids, or id=address pairs) or --config FILE");
+	if (given(&v[F_NODES]) != NULL) {
+		struct members_input in = {
+		    .nodes = v[F_NODES].str,
+		    .nodes_what = wn,
+		    .ids = given(&v[F_SERVER_IDS]),
+		    .ids_what = wi,
+		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
+		};
+
+		if (strchr(v[F_NODES].str, '=') == NULL && in.ids == NULL)
+			return oci_usage(cmd, "--server-ids is required with plain addresses in "
+			                      "--nodes (or give id=address pairs)");
+		if ((rc = members_split(cmd, &in, ms, &names)) != 0)
+			return rc;
+	} else {
+		if (given(&v[F_SERVER_IDS]) != NULL)
+			return oci_usage(cmd, "%s needs --nodes: the nodes come from %s", wi,
+			                 oci_path(config).s);
+		*ms = cf->ms;
+		memset(&cf->ms, 0, sizeof(cf->ms));
+		names.file = config;
+		(void)snprintf(wf, sizeof(wf), "%s: nodes", oci_path(config).s);
+		names.nodes_what = names.ids_what = wf;
+	}
+	/* members_validate checks a leader too; recover has none, so hand it a
+	 * member that will vote (whether this node is one is checked later,
+	 * with the reason). */
+	for (size_t i = 0; i < ms->n && leader == NULL; i++) {
+		int nv = nonvoters != NULL ? in_list(nonvoters, ms->m[i].id) : ms->m[i].nonvoter;
+
+		if (!nv)
+			leader = ms->m[i].id;
+	}
+	if (leader == NULL) {
+		if (ms->n == 0)
+			return oci_usage(cmd, "%s lists no nodes", names.nodes_what);
+		return oci_usage(cmd, "the new configuration has no voter: raft needs at least "
+		                      "one voter to elect a leader");
+	}
+	return members_validate(cmd, ms, &names, leader, "the configuration", nonvoters, wv);
+}
+
+static int to_config(const struct members *ms, struct rs_config *c)
+{
+	c->servers = calloc(ms->n, sizeof(*c->servers));
+	if (c->servers == NULL)
+		return -1;
+	c->n = ms->n;
+	for (size_t i = 0; i < ms->n; i++) {
+		c->servers[i].id = ms->m[i].id;
+		c->servers[i].id_len = strlen(ms->m[i].id);
+		c->servers[i].address = ms->m[i].address;
+		c->servers[i].address_len = strlen(ms->m[i].address);
+		c->servers[i].suffrage = ms->m[i].nonvoter ? RS_NONVOTER : RS_VOTER;
+	}
+	return 0;
+}
+
+static const struct rs_server *find(const struct rs_config *c, const struct rs_server *s)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->servers[i].id_len == s->id_len &&
+		    memcmp(c->servers[i].id, s->id, s->id_len) == 0)
+			return &c->servers[i];
+	return NULL;
+}
+
+static void print_server(char mark, const struct rs_server *s, const char *note)
+{
+	char a[600], b[600];
+	const char *suf = rs_suffrage_name(s->suffrage);
+
+	printf("  %c %s %s %s%s\n", mark, np_str(s->id, s->id_len, a, sizeof(a)),
+	       np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
+}
+
+static void print_change(const struct rs_recover_plan *p)
+{
+	const struct rs_node *n = &p->old;
+	const struct rs_config *old = &n->config, *cur = &p->config;
+	char vote[600];
+
+	printf("Node %s (%s): verified.\n", n->id, p->node_dir);
+	printf("  CurrentTerm %llu, log ", (unsigned long long)n->current_term);
+	if (n->count == 0)
+		printf("empty");
+	else
+		printf("%llu..%llu (last term %llu)", (unsigned long long)n->first_index,
+		       (unsigned long long)n->last_index, (unsigned long long)n->last_term);
+	if (n->snapshots.n > 0)
+		printf(", newest snapshot %s (index %llu)", n->snapshots.v[0].name,
+		       (unsigned long long)n->snapshots.v[0].index);
+	printf("\n");
+	printf("Configuration: old (");
+	np_print_config_source(stdout, n);
+	printf(") -> new (%zu member%s):\n", cur->n, cur->n == 1 ? "" : "s");
+	for (size_t i = 0; i < old->n; i++) {
+		const struct rs_server *s = &old->servers[i], *t = find(cur, s);
+
+		if (t == NULL)
+			print_server('-', s, "   (removed)");
+	}
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct rs_server *s = &cur->servers[i], *o = find(old, s);
+
+		if (o == NULL)
+			print_server('+', s, "   (added: start it with an EMPTY state directory)");
+		else if (o->suffrage != s->suffrage || o->address_len != s->address_len ||
+		         memcmp(o->address, s->address, s->address_len) != 0)
+			print_server('~', s, "   (changed)");
+		else
+			print_server('=', s, "");
+	}
+	printf("Change: append LogConfiguration at index %llu, term %llu%s; CurrentTerm %llu -> "
+	       "%llu; ",
+	       (unsigned long long)p->index, (unsigned long long)p->term,
+	       p->log_empty ? " (the log is empty: right after the snapshot)" : "",
+	       (unsigned long long)n->current_term, (unsigned long long)p->current_term);
+	if (!n->has_last_vote_cand && !n->has_last_vote_term)
+		printf("no vote recorded.\n");
+	else if (p->clear_vote)
+		printf("vote for %s removed (not in the new configuration).\n",
+		       np_vote_text(n, vote, sizeof(vote)));
+	else
+		printf("vote for %s kept (for term %llu, now past).\n",
+		       np_vote_text(n, vote, sizeof(vote)),
+		       (unsigned long long)n->last_vote_term);
+	if (p->self != RS_VOTER)
+		printf("Warning: %s is %s the new configuration (--force).\n", n->id,
+		       p->self < 0 ? "not in" : "a nonvoter in");
+}
+
+static void print_problems(const struct rs_problems *p)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < p->n && shown < 10; i++) {
+		const struct rs_problem *pr = &p->v[i];
+
+		if (pr->severity != RS_PROBLEM)
+			continue;
+		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
+		        pr->where[0] ? ": " : "", pr->reason);
+		shown++;
+	}
+	if (p->errors > shown)
+		fprintf(stderr, "  ... and %zu more (run raft verify)\n", p->errors - shown);
+}
+
+static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	const struct flag_value *v = fs->v;
+	struct rs_recover_opts opts = {
+	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .term = given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
+	    .force = v[F_FORCE].b,
+	};
+	struct members ms = {0};
+	struct cluster_file cf = {0};
+	struct rs_config cfg = {0};
+	struct rs_recover_plan plan;
+	struct rs_problems probs = {0};
+	struct rs_err err = {0};
+	char kept[PATH_MAX];
+	const char *dir = v[F_STATE_DIR].str;
+	int rc;
+
+	memset(&plan, 0, sizeof(plan));
+	if (dir[0] == '\0') {
+		rc = oci_usage(cmd, "--state-dir is empty");
+		goto out;
+	}
+	if ((rc = read_members(cmd, fs, &ms, &cf)) != 0)
+		goto out;
+	if (to_config(&ms, &cfg) != 0) {
+		rc = oci_fail(cmd, "out of memory");
+		goto out;
+	}
+	if (rs_recover_plan(dir, &cfg, &opts, &plan, &probs, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		print_problems(&probs);
+		goto out;
+	}
+	print_change(&plan);
+	if (v[F_DRY_RUN].b) {
+		printf("Dry run: nothing was written.\n");
+		rc = OCI_EXIT_OK;
+		goto out;
+	}
+	if (rs_recover_apply(&plan, &opts, kept, sizeof(kept), &probs, &err) != RS_OK) {
+		if (kept[0] != '\0')
+			rc = oci_fail(cmd, "%s (previous state: %s)", err.msg, kept);
+		else
+			rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		print_problems(&probs);
+		goto out;
+	}
+	printf("Recovered %s: the configuration entry is index %llu (term %llu); the state "
+	       "verifies.\n",
+	       plan.node_dir, (unsigned long long)plan.index, (unsigned long long)plan.term);
+	printf("The previous state was kept in: %s\n", kept);
+	printf("Next: recover every other surviving member with the same configuration and "
+	       "--term %llu, start new members with empty state directories, then start the "
+	       "nodes.\n",
+	       (unsigned long long)plan.term);
+	rc = OCI_EXIT_OK;
+out:
+	rs_recover_plan_free(&plan);
+	rs_problems_free(&probs);
+	free(cfg.servers); /* the strings belong to ms */
+	members_free(&ms);
+	cluster_file_free(&cf);
+	return rc;
+}
+
+const struct oci_command oci_cmd_raft_recover = {
+    .group = "raft",
+    .name = "recover",
+    .summary = "Give a stopped node a new configuration (outage recovery, membership change)",
+    .synopsis = "--state-dir NODE_DIR (--nodes ... [--server-ids ...] | --config FILE)\n"
+                "           [--nonvoters ID,...] [--term N] [--force] [--dry-run] "
+                "[--timeout SECONDS]",
+    .description =
+        "For when a majority of the cluster is lost for good, or members must change while\n"
+        "no leader can be elected. Verifies the node (refuses invalid or locked state),\n"
+        "then appends one LogConfiguration entry with the new configuration after the\n"
+        "last entry (after the snapshot when the log is empty), in a term no leader has\n"
+        "used (--term, default CurrentTerm + 1), and raises CurrentTerm to it; a vote for\n"
+        "a server that is not in the new configuration is removed. Every existing entry\n"
+        "and snapshot is kept. The change is made on a copy beside the node directory,\n"
+        "verified, and swapped in atomically; the previous state is kept as the sibling\n"
+        ".<server-id>.pre-recover-YYYYMMDD-HHMMSS/.\n"
+        "\n"
+        "Refuses a configuration in which this node (the directory name) is not a voter\n"
+        "unless --force. Recover every surviving member with the same configuration and\n"
+        "the same --term (above every survivor's CurrentTerm); new members start with\n"
+        "empty state directories. --dry-run prints the change and writes nothing.",
+    .flags = recover_flags,
+    .nflags = F_COUNT,
+    .max_args = 0,
+    .run = run_recover,
+};

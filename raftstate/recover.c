@@ -1,0 +1,692 @@
+/*
+ * raft recover, the engine: see recover.h for what is written and why.
+ *
+ * Order of work, so that a failure at any step leaves the node as it was:
+ *   plan   verify the node (read-only, LOCK_SH), work out index/term/vote,
+ *          note each database's inode, size and mtime;
+ *   apply  1. LOCK_EX on both databases (refused while op-conductor runs),
+ *             then check they are the files that were verified;
+ *          2. copy the node directory to .<id>.recover-tmp-<pid>/ beside it
+ *             (every file fsynced, every directory fsynced);
+ *          3. on the copy, with the bolt writer: logs[index] = the entry;
+ *             conf: CurrentTerm, and the vote keys removed if planned;
+ *          4. verify the copy; it must show the new entry as the last one,
+ *             the new configuration taken from it, the new CurrentTerm;
+ *          5. renameat2(copy, node, RENAME_EXCHANGE), fsync the parent;
+ *          6. the copy's name now holds the old state: rename it to
+ *             .<id>.pre-recover-YYYYMMDD-HHMMSS/, fsync the parent;
+ *          7. drop the locks (they were on the old files).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+
+#include "bolt/db.h"
+#include "bolt/lock.h"
+#include "raftstate/generate.h"
+#include "raftstate/log.h"
+#include "raftstate/msgpack.h"
+#include "raftstate/recover.h"
+#include "raftstate/snapshot.h"
+#include "raftstate/stable.h"
+
+#define COPY_MAX_DEPTH 8
+
+static const char *const db_names[2] = {RS_LOG_FILE, RS_STABLE_FILE};
+
+/* ---- small helpers --------------------------------------------------- */
+
+static int sys_err(struct rs_err *err, const char *what, const char *path)
+{
+	int e = errno;
+	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, strerror(e));
+
+	if (err != NULL)
+		err->sys_errno = e;
+	return rc;
+}
+
+static int from_bolt(const struct bolt_err *be, struct rs_err *err)
+{
+	int code = be->code == BOLT_ELOCKED    ? RS_ELOCKED
+	           : be->code == BOLT_ECORRUPT ? RS_ECORRUPT
+	           : be->code == BOLT_ENOMEM   ? RS_ENOMEM
+	           : be->code == BOLT_EINVAL   ? RS_EINVAL
+	                                       : RS_EIO;
+
+	return rs_errf(err, code, "%s", be->msg);
+}
+
+static int join(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
+{
+	int n = snprintf(buf, size, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= size)
+		return rs_errf(err, RS_ELIMIT, "path too long: %s/%s", a, b);
+	return RS_OK;
+}
+
+static int fsync_dir(const char *path, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = RS_OK;
+
+	if (fd < 0)
+		return sys_err(err, "cannot open (to sync it)", path);
+	if (fsync(fd) != 0)
+		rc = sys_err(err, "cannot sync", path);
+	close(fd);
+	return rc;
+}
+
+static void split_path(const char *path, char *parent, size_t psize, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	strlcpy(parent, path, psize);
+	if (slash == NULL) {
+		strlcpy(parent, ".", psize);
+		*base = path;
+	} else {
+		parent[slash == path ? 1 : slash - path] = '\0';
+		*base = slash + 1;
+	}
+}
+
+/* rm -rf of a directory this file created (never follows symlinks). */
+static void remove_tree(const char *path, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	char child[PATH_MAX];
+	DIR *d;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (!S_ISDIR(st.st_mode) || depth > COPY_MAX_DEPTH) {
+		(void)unlink(path);
+		return;
+	}
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			if (join(child, sizeof(child), path, de->d_name, NULL) == RS_OK)
+				remove_tree(child, depth + 1);
+		}
+		closedir(d);
+	}
+	(void)rmdir(path);
+}
+
+/* ---- copying the node directory --------------------------------------- */
+
+static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_err *err)
+{
+	static char buf[1 << 16];
+	int in, out, rc = RS_OK;
+	ssize_t n;
+
+	if ((in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return sys_err(err, "cannot open", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+	if (out < 0) {
+		rc = sys_err(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = sys_err(err, "cannot read", src);
+			break;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				rc = sys_err(err, "cannot write", dst);
+				break;
+			}
+			off += w;
+		}
+		if (rc != RS_OK)
+			break;
+	}
+	/* the umask may have narrowed the mode */
+	if (rc == RS_OK && fchmod(out, mode & 07777) != 0)
+		rc = sys_err(err, "cannot set the mode of", dst);
+	if (rc == RS_OK && fsync(out) != 0)
+		rc = sys_err(err, "cannot sync", dst);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = sys_err(err, "cannot close", dst);
+	close(in);
+	return rc;
+}
+
+/* Copies the tree under src into the new directory dst: directories,
+ * regular files (modes kept) and symlinks (as symlinks); anything else is
+ * refused. Everything written is fsynced. */
+static int copy_tree(const char *src, const char *dst, int depth, struct rs_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX], target[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int rc = RS_OK;
+
+	if (depth > COPY_MAX_DEPTH)
+		return rs_errf(err, RS_ELIMIT, "%s is nested too deeply to copy", src);
+	if (lstat(src, &st) != 0)
+		return sys_err(err, "cannot stat", src);
+	if (mkdir(dst, 0700) != 0)
+		return sys_err(err, "cannot create", dst);
+	if ((dir = opendir(src)) == NULL)
+		return sys_err(err, "cannot read", src);
+	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+		struct stat cs;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((rc = join(s, sizeof(s), src, de->d_name, err)) != RS_OK ||
+		    (rc = join(d, sizeof(d), dst, de->d_name, err)) != RS_OK)
+			break;
+		if (lstat(s, &cs) != 0) {
+			rc = sys_err(err, "cannot stat", s);
+			break;
+		}
+		if (S_ISDIR(cs.st_mode)) {
+			rc = copy_tree(s, d, depth + 1, err);
+		} else if (S_ISREG(cs.st_mode)) {
+			rc = copy_file(s, d, cs.st_mode, err);
+		} else if (S_ISLNK(cs.st_mode)) {
+			ssize_t n = readlink(s, target, sizeof(target) - 1);
+
+			if (n < 0)
+				rc = sys_err(err, "cannot read the link", s);
+			else {
+				target[n] = '\0';
+				if (symlink(target, d) != 0)
+					rc = sys_err(err, "cannot create the link", d);
+			}
+		} else {
+			rc = rs_errf(err, RS_EINVAL,
+				     "%s is not a file, directory or symlink; refusing to copy it", s);
+		}
+	}
+	closedir(dir);
+	if (rc == RS_OK && chmod(dst, st.st_mode & 07777) != 0)
+		rc = sys_err(err, "cannot set the mode of", dst);
+	if (rc == RS_OK)
+		rc = fsync_dir(dst, err);
+	return rc;
+}
+
+/* ---- plan --------------------------------------------------------------- */
+
+static int db_identity(const char *node_dir, int i, uint64_t *ino, uint64_t *size,
+		       int64_t *mtime_ns, struct rs_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if ((rc = join(p, sizeof(p), node_dir, db_names[i], err)) != RS_OK)
+		return rc;
+	if (lstat(p, &st) != 0)
+		return sys_err(err, "cannot stat", p);
+	*ino = (uint64_t)st.st_ino;
+	*size = (uint64_t)st.st_size;
+	*mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return RS_OK;
+}
+
+static int has_state(const char *node_dir)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < 2; i++)
+		if (join(p, sizeof(p), node_dir, db_names[i], NULL) == RS_OK && lstat(p, &st) == 0)
+			return 1;
+	return 0;
+}
+
+static int find_id(const struct rs_config *c, const char *id)
+{
+	size_t len = strlen(id);
+
+	for (size_t i = 0; i < c->n; i++)
+		if (c->servers[i].id_len == len && memcmp(c->servers[i].id, id, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Raft's checkConfiguration: IDs and addresses present and unique, at
+ * least one voter. */
+static int check_config(const struct rs_config *c, struct rs_err *err)
+{
+	size_t voters = 0;
+
+	if (c->n == 0)
+		return rs_errf(err, RS_EINVAL, "the new configuration has no servers");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_server *s = &c->servers[i];
+
+		if (s->id_len == 0 || s->address_len == 0)
+			return rs_errf(err, RS_EINVAL, "server %zu of the new configuration has an "
+				       "empty ID or address", i + 1);
+		if (s->suffrage > RS_STAGING)
+			return rs_errf(err, RS_EINVAL, "server %s has an unknown suffrage %llu",
+				       s->id, (unsigned long long)s->suffrage);
+		if (s->suffrage == RS_VOTER)
+			voters++;
+		for (size_t j = 0; j < i; j++) {
+			const struct rs_server *t = &c->servers[j];
+
+			if (s->id_len == t->id_len && memcmp(s->id, t->id, s->id_len) == 0)
+				return rs_errf(err, RS_EINVAL, "server ID %s appears twice", s->id);
+			if (s->address_len == t->address_len &&
+			    memcmp(s->address, t->address, s->address_len) == 0)
+				return rs_errf(err, RS_EINVAL, "address %s appears twice", s->address);
+		}
+	}
+	if (voters == 0)
+		return rs_errf(err, RS_EINVAL, "the new configuration has no voter; raft needs at "
+			       "least one voter to elect a leader");
+	return RS_OK;
+}
+
+int rs_recover_plan(const char *node_dir, const struct rs_config *config,
+		    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
+		    struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
+	struct rs_node *n = &plan->old;
+	uint64_t ino2, size2, top, snap_index = 0;
+	int64_t mt2;
+	struct stat st;
+	int rc, self;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->self = -1;
+	if (strlcpy(plan->node_dir, node_dir, sizeof(plan->node_dir)) >= sizeof(plan->node_dir))
+		return rs_errf(err, RS_ELIMIT, "path too long: %s", node_dir);
+	if (lstat(node_dir, &st) != 0)
+		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is a symlink; give the node directory itself "
+			       "(it is swapped atomically, a link would be replaced)", node_dir);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
+	/* like raft.RecoverCluster: no state is an operator error */
+	if (!has_state(node_dir))
+		return rs_errf(err, RS_ENOTFOUND, "%s holds no Raft state (no %s or %s); is it a "
+			       "node directory <state-dir>/<server-id>?",
+			       node_dir, RS_LOG_FILE, RS_STABLE_FILE);
+	if ((rc = check_config(config, err)) != RS_OK)
+		return rc;
+
+	for (int i = 0; i < 2; i++)
+		if ((rc = db_identity(node_dir, i, &plan->ino[i], &plan->size[i],
+				      &plan->mtime_ns[i], err)) != RS_OK)
+			return rc;
+	rc = rs_verify_node_full(node_dir, &vo, n, problems, err);
+	if (rc != RS_OK)
+		return rc;
+	if (problems->errors > 0)
+		return rs_errf(err, RS_ECORRUPT, "%s does not verify (%zu problem%s); recover "
+			       "only rewrites valid state", node_dir, problems->errors,
+			       problems->errors == 1 ? "" : "s");
+	for (int i = 0; i < 2; i++) {
+		if ((rc = db_identity(node_dir, i, &ino2, &size2, &mt2, err)) != RS_OK)
+			return rc;
+		if (ino2 != plan->ino[i] || size2 != plan->size[i] || mt2 != plan->mtime_ns[i])
+			return rs_errf(err, RS_ELOCKED, "%s/%s changed while it was verified; is "
+				       "op-conductor running?", node_dir, db_names[i]);
+	}
+
+	self = find_id(config, n->id);
+	plan->self = self < 0 ? -1 : (int)config->servers[self].suffrage;
+	if (plan->self != RS_VOTER && !opts->force) {
+		const char *why = self < 0 ? "is not in it" : "is in it as a nonvoter";
+
+		return rs_errf(err, RS_EINVAL,
+			       "this node (%s, the directory name) %s: after recovery it could "
+			       "never stand for election or count towards a quorum, and a "
+			       "cluster of such nodes elects no leader; list %s as a voter, or "
+			       "use --force if this node is really meant to leave or only follow",
+			       n->id, why, n->id);
+	}
+
+	if (n->snapshots.n > 0)
+		snap_index = n->snapshots.v[0].index;
+	if (n->count == 0) {
+		if (snap_index == 0)
+			return rs_errf(err, RS_ECORRUPT, "%s has neither log entries nor a snapshot",
+				       node_dir);
+		plan->log_empty = 1;
+		plan->index = snap_index + 1;
+	} else {
+		if (snap_index > n->last_index)
+			return rs_errf(err, RS_EINVAL, "the newest snapshot (index %llu) is ahead of "
+				       "the last log entry (%llu); an entry after the snapshot would "
+				       "leave a gap in the log",
+				       (unsigned long long)snap_index,
+				       (unsigned long long)n->last_index);
+		plan->index = n->last_index + 1;
+	}
+	if (plan->index == 0)
+		return rs_errf(err, RS_ELIMIT, "the log index cannot grow beyond 2^64-1");
+
+	top = n->has_current_term ? n->current_term : 0;
+	if (n->last_term > top)
+		top = n->last_term;
+	if (n->snapshots.n > 0 && n->snapshots.v[0].term > top)
+		top = n->snapshots.v[0].term;
+	if (opts->term != 0) {
+		if (opts->term <= top)
+			return rs_errf(err, RS_EINVAL, "--term %llu is not above this node's "
+				       "CurrentTerm/last log term %llu: an entry in a term a leader "
+				       "may have used can collide with another node's entry at the "
+				       "same index and term",
+				       (unsigned long long)opts->term, (unsigned long long)top);
+		plan->term = opts->term;
+	} else {
+		if (top == UINT64_MAX)
+			return rs_errf(err, RS_ELIMIT, "the term cannot grow beyond 2^64-1");
+		plan->term = top + 1;
+	}
+	plan->current_term = plan->term;
+	if (n->has_last_vote_cand && n->last_vote_cand_len > 0 &&
+	    (n->last_vote_cand_len >= sizeof(n->last_vote_cand) ||
+	     rs_config_find(config, n->last_vote_cand, n->last_vote_cand_len) == NULL))
+		plan->clear_vote = 1;
+	if (n->has_last_vote_term && !n->has_last_vote_cand)
+		plan->clear_vote = 1;
+
+	if (rs_config_copy(&plan->config, config) != 0)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	return RS_OK;
+}
+
+/* ---- apply ------------------------------------------------------------- */
+
+static void now_utc(struct rs_time *t)
+{
+	struct timespec ts;
+
+	memset(t, 0, sizeof(*t));
+	t->utc = 1;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return;
+	t->sec = (int64_t)ts.tv_sec + RS_TIME_UNIX_TO_INTERNAL;
+	t->nsec = (int32_t)ts.tv_nsec;
+}
+
+static int write_log(const char *stage, const struct rs_recover_plan *plan, struct rs_err *err)
+{
+	struct bolt_db_options bo = {.lock_timeout = 0};
+	struct mp_buf cfg = {0}, val = {0};
+	struct bolt_bucket *logs;
+	struct bolt_err be = {0};
+	struct bolt_db *db = NULL;
+	struct bolt_tx *tx = NULL;
+	struct rs_log entry = {0};
+	uint8_t key[8];
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = join(path, sizeof(path), stage, RS_LOG_FILE, err)) != RS_OK)
+		return rc;
+	if ((rc = rs_config_encode(&plan->config, &cfg, err)) != RS_OK)
+		goto out;
+	entry.index = plan->index;
+	entry.term = plan->term;
+	entry.type = RS_LOG_CONFIGURATION;
+	entry.data = cfg.p;
+	entry.data_len = cfg.len;
+	entry.ext_nil = 1;
+	now_utc(&entry.appended_at);
+	entry.appended_at_present = 1;
+	if ((rc = rs_log_encode(&entry, &val, err)) != RS_OK)
+		goto out;
+	if (cfg.oom || val.oom) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory encoding the entry");
+		goto out;
+	}
+	rs_put_be64(key, plan->index);
+	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK ||
+	    bolt_tx_begin(db, &tx, &be) != BOLT_OK ||
+	    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS), &logs,
+			     &be) != BOLT_OK ||
+	    bolt_bucket_put(logs, key, sizeof(key), val.p, val.len, &be) != BOLT_OK) {
+		rc = from_bolt(&be, err);
+		if (tx != NULL)
+			bolt_tx_rollback(tx);
+		goto out;
+	}
+	if (bolt_tx_commit(tx, &be) != BOLT_OK) {
+		rc = from_bolt(&be, err);
+		goto out;
+	}
+	rc = RS_OK;
+out:
+	if (db != NULL && bolt_db_close(db, &be) != BOLT_OK && rc == RS_OK)
+		rc = from_bolt(&be, err);
+	mp_buf_free(&cfg);
+	mp_buf_free(&val);
+	return rc;
+}
+
+static int write_stable(const char *stage, const struct rs_recover_plan *plan, struct rs_err *err)
+{
+	static const char *const vote_keys[2] = {RS_KEY_LAST_VOTE_TERM, RS_KEY_LAST_VOTE_CAND};
+	struct bolt_db_options bo = {.lock_timeout = 0};
+	struct bolt_bucket *conf;
+	struct bolt_err be = {0};
+	struct bolt_db *db = NULL;
+	struct bolt_tx *tx = NULL;
+	const uint8_t *v;
+	size_t vlen;
+	uint8_t term[8];
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = join(path, sizeof(path), stage, RS_STABLE_FILE, err)) != RS_OK)
+		return rc;
+	rs_put_be64(term, plan->current_term);
+	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK ||
+	    bolt_tx_begin(db, &tx, &be) != BOLT_OK ||
+	    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_CONF, strlen(RS_BUCKET_CONF), &conf,
+			     &be) != BOLT_OK ||
+	    bolt_bucket_put(conf, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), term,
+			    sizeof(term), &be) != BOLT_OK)
+		goto fail;
+	for (int i = 0; plan->clear_vote && i < 2; i++) {
+		const char *k = vote_keys[i];
+
+		if (bolt_bucket_get(conf, k, strlen(k), &v, &vlen, &be) == BOLT_ENOTFOUND)
+			continue;
+		if (bolt_bucket_delete(conf, k, strlen(k), &be) != BOLT_OK)
+			goto fail;
+	}
+	{
+		struct bolt_tx *t = tx;
+
+		tx = NULL; /* commit frees it, whatever the outcome */
+		if (bolt_tx_commit(t, &be) != BOLT_OK)
+			goto fail;
+	}
+	return bolt_db_close(db, &be) == BOLT_OK ? RS_OK : from_bolt(&be, err);
+fail:
+	rc = from_bolt(&be, err);
+	if (tx != NULL)
+		bolt_tx_rollback(tx);
+	if (db != NULL)
+		(void)bolt_db_close(db, &be);
+	return rc;
+}
+
+/* LOCK_EX on both databases of the node; fds[] receive the descriptors. */
+static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds[2],
+		     struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	char p[PATH_MAX];
+	uint64_t ino, size;
+	int64_t mt;
+	int rc;
+
+	fds[0] = fds[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		if ((rc = join(p, sizeof(p), plan->node_dir, db_names[i], err)) != RS_OK)
+			return rc;
+		if ((fds[i] = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return sys_err(err, "cannot open", p);
+		if (bolt_lock(fds[i], LOCK_EX, timeout, p, &be) != BOLT_OK)
+			return from_bolt(&be, err);
+		if ((rc = db_identity(plan->node_dir, i, &ino, &size, &mt, err)) != RS_OK)
+			return rc;
+		if (ino != plan->ino[i] || size != plan->size[i] || mt != plan->mtime_ns[i])
+			return rs_errf(err, RS_ELOCKED, "%s changed since it was verified; run "
+				       "recover again once nothing uses it", p);
+	}
+	return RS_OK;
+}
+
+static void unlock_node(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0) {
+			bolt_unlock(fds[i]);
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* The copy must be exactly the planned state. */
+static int check_stage(const char *stage, const struct rs_recover_plan *plan, double timeout,
+		       struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = timeout};
+	struct rs_node n;
+	size_t before = problems->errors;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	rc = rs_verify_node_full(stage, &vo, &n, problems, err);
+	if (rc != RS_OK) {
+		rs_node_free(&n);
+		return rc;
+	}
+	if (problems->errors > before)
+		rc = rs_errf(err, RS_ECORRUPT, "the recovered copy %s does not verify", stage);
+	else if (n.last_index != plan->index || n.last_term != plan->term ||
+		 n.config_source != RS_CONFIG_LOG || n.config_index != plan->index ||
+		 n.config.n != plan->config.n || n.current_term != plan->current_term ||
+		 (plan->clear_vote && (n.has_last_vote_term || n.has_last_vote_cand)))
+		rc = rs_errf(err, RS_ECORRUPT, "the recovered copy %s does not read back as "
+			     "written (last index %llu, configuration from index %llu)",
+			     stage, (unsigned long long)n.last_index,
+			     (unsigned long long)n.config_index);
+	rs_node_free(&n);
+	return rc;
+}
+
+/* .<id>.pre-recover-YYYYMMDD-HHMMSS[-N] in parent, not existing yet. */
+static int keep_name(const char *parent, const char *base, char *out, size_t size,
+		     struct rs_err *err)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	struct stat st;
+
+	localtime_r(&now, &tm);
+	if (strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm) == 0)
+		strlcpy(ts, "unknown", sizeof(ts));
+	for (int i = 1; i <= 1000; i++) {
+		int n = i == 1 ? snprintf(out, size, "%s/.%s.pre-recover-%s", parent, base, ts)
+			       : snprintf(out, size, "%s/.%s.pre-recover-%s-%d", parent, base, ts, i);
+
+		if (n < 0 || (size_t)n >= size)
+			return rs_errf(err, RS_ELIMIT, "path too long in %s", parent);
+		if (lstat(out, &st) != 0 && errno == ENOENT)
+			return RS_OK;
+	}
+	return rs_errf(err, RS_EEXIST, "too many .%s.pre-recover-%s directories in %s", base, ts,
+		       parent);
+}
+
+int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover_opts *opts,
+		     char *kept, size_t kept_size, struct rs_problems *problems,
+		     struct rs_err *err)
+{
+	char parent[PATH_MAX], stage[PATH_MAX], keep[PATH_MAX];
+	const char *base;
+	int fds[2] = {-1, -1};
+	int rc;
+
+	if (kept_size > 0)
+		kept[0] = '\0';
+	split_path(plan->node_dir, parent, sizeof(parent), &base);
+	if (snprintf(stage, sizeof(stage), "%s/.%s.recover-tmp-%ld", parent, base,
+		     (long)getpid()) >= (int)sizeof(stage))
+		return rs_errf(err, RS_ELIMIT, "path too long: %s", plan->node_dir);
+	remove_tree(stage, 0);
+
+	if ((rc = lock_node(plan, opts->lock_timeout, fds, err)) != RS_OK)
+		goto fail;
+	if ((rc = copy_tree(plan->node_dir, stage, 0, err)) != RS_OK ||
+	    (rc = fsync_dir(parent, err)) != RS_OK)
+		goto fail;
+	if ((rc = write_log(stage, plan, err)) != RS_OK ||
+	    (rc = write_stable(stage, plan, err)) != RS_OK)
+		goto fail;
+	if ((rc = check_stage(stage, plan, opts->lock_timeout, problems, err)) != RS_OK)
+		goto fail;
+	if ((rc = keep_name(parent, base, keep, sizeof(keep), err)) != RS_OK)
+		goto fail;
+
+	if (renameat2(AT_FDCWD, stage, AT_FDCWD, plan->node_dir, RENAME_EXCHANGE) != 0) {
+		rc = sys_err(err, "cannot swap the recovered state into", plan->node_dir);
+		goto fail;
+	}
+	/* from here on the node directory holds the new state */
+	if ((rc = fsync_dir(parent, err)) != RS_OK)
+		goto out;
+	if (renameat2(AT_FDCWD, stage, AT_FDCWD, keep, RENAME_NOREPLACE) != 0) {
+		rc = sys_err(err, "the new state is in place, but the previous state could "
+			     "not be renamed to", keep);
+		strlcpy(kept, stage, kept_size);
+		goto out;
+	}
+	strlcpy(kept, keep, kept_size);
+	rc = fsync_dir(parent, err);
+out:
+	unlock_node(fds);
+	return rc;
+fail:
+	unlock_node(fds);
+	remove_tree(stage, 0);
+	return rc;
+}
+
+void rs_recover_plan_free(struct rs_recover_plan *plan)
+{
+	rs_node_free(&plan->old);
+	rs_config_free(&plan->config);
+}

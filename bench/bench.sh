@@ -140,7 +140,6 @@ free_bytes=$(du -sb "$free_node" | cut -f1)
 scratch=$out/scratch
 rm -rf "$scratch"
 mkdir -p "$scratch"
-trap 'rm -rf "$scratch"' EXIT
 
 # run_timed NAME CMD... : runs CMD once, appends its wall time in ms to
 # $scratch/NAME.ms and its exit status to $scratch/NAME.rc. Output goes to
@@ -247,8 +246,25 @@ for col in verify info verify_free; do
 done
 
 # ---- backup vs cp ----
+wl_pid=
+cleanup() {
+	if [ -n "$wl_pid" ]; then kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true; fi
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
 if ((have_backup)); then
-	say "backup vs cp: $rounds interleaved rounds (outputs removed and synced between runs, untimed)"
+	# --live is measured the way it is meant to be used: while a writer holds
+	# the exclusive flock on the mostly-free log (as a running op-conductor
+	# does), so backup must take its consistent compact copy without the lock.
+	# wait-lock opens the file read-write with boltdb/bolt but writes nothing.
+	"$H" wait-lock "$free_node/raft-log.db" 3600 >"$scratch/wait-lock.out" 2>&1 &
+	wl_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^locked' "$scratch/wait-lock.out" && break
+		sleep 0.1
+	done
+	grep -q '^locked' "$scratch/wait-lock.out" || die "oci-harness wait-lock did not take the lock: $(cat "$scratch/wait-lock.out")"
+	say "backup vs cp: $rounds interleaved rounds (outputs removed and synced between runs, untimed); $free_node/raft-log.db held locked by oci-harness wait-lock (pid $wl_pid)"
 	bk=$scratch/bk
 	for ((r = 1; r <= rounds; r++)); do
 		rm -rf "$bk" && mkdir -p "$bk" && sync
@@ -265,6 +281,8 @@ if ((have_backup)); then
 		say "  round $r/$rounds: backup $(tail -n1 "$scratch/backup.ms") ms, cp $(tail -n1 "$scratch/cp.ms") ms, cp+sync $(tail -n1 "$scratch/cpsync.ms") ms, live $(tail -n1 "$scratch/livebk.ms") ms, cp free $(tail -n1 "$scratch/cpfree.ms") ms"
 	done
 	rm -rf "$bk"
+	kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true
+	wl_pid=
 fi
 
 # --------------------------------------------------------------- report ----
@@ -312,7 +330,7 @@ HS=$(short "$H")
 		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
 		row cp "cp" "cp -r $N DIR/"
 		row cpsync "cp + sync" "cp -r $N DIR/ && sync -f DIR"
-		row livebk "backup --live (mostly free)" "$B raft backup --live --state-dir $F --backup-dir DIR"
+		row livebk "backup --live (mostly free, locked by a writer)" "$B raft backup --live --state-dir $F --backup-dir DIR"
 		row cpfree "cp (mostly free)" "cp -r $F DIR/"
 	fi
 	echo

@@ -150,7 +150,7 @@ int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err)
 		return BOLT_OK;
 	(void)bolt_meta_pick(v->map, v->map_len, m, st);
 	for (int i = 0; i < 2; i++)
-		if (st[i] == BOLT_META_OK && m[i].txid >= v->meta.txid + 2)
+		if (st[i] == BOLT_META_OK && m[i].txid > v->meta.txid)
 			return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
 					 "%s changed while it was read (txid %llu -> %llu)",
 					 v->name, (unsigned long long)v->meta.txid,

@@ -7,11 +7,13 @@
  *   BOLT_VIEW_LOCKED  flock(LOCK_SH) with a timeout, held until close: a
  *                     writer (op-conductor holds LOCK_EX) makes it fail
  *                     with BOLT_ELOCKED instead of hanging;
- *   BOLT_VIEW_LIVE    no lock. A writer may commit while we read. bbolt
- *                     never overwrites a page reachable from meta txid T
- *                     before transaction T+2 (pages freed by T+1 are only
- *                     reused by T+2), so a read of the tree of T is
- *                     consistent if, after it, no meta has txid >= T+2:
+ *   BOLT_VIEW_LIVE    no lock. A writer may commit while we read. Pages
+ *                     reachable from meta txid T are freed at the earliest
+ *                     by T+1 and reused at the earliest by T+2, which
+ *                     writes its pages before its meta: so once T+1 is
+ *                     committed, T+2 may already be overwriting pages of
+ *                     T. A read of T's tree is therefore consistent only if
+ *                     no meta newer than T exists after it:
  *                     bolt_view_recheck() says so, else BOLT_ECHANGED and
  *                     the caller starts over (bounded).
  */
@@ -53,7 +55,7 @@ int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page
 		   struct bolt_err *err);
 
 /* Live mode: BOLT_OK if what was read from meta txid T is still intact
- * (no meta with txid >= T+2), BOLT_ECHANGED if not. Always BOLT_OK when the
+ * (no valid meta newer than T), BOLT_ECHANGED if not. Always BOLT_OK when the
  * view holds the lock. */
 int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err);
 

@@ -78,3 +78,8 @@ fuzz SECONDS="60":
 # CI smoke: every fuzz target for 30 s (seeds + testdata/fuzz-regress replayed first)
 fuzz-smoke:
     tests/fuzz/run.sh 30
+
+# a fully static binary (glibc -static; cJSON from Debian's source package) in build-static/op-conductor-init
+static:
+    bash scripts/build-static.sh build-static
+    ldd build-static/op-conductor-init || true

@@ -3,7 +3,8 @@
  *
  * Input: tokens separated by NUL bytes. A token starting with 0x01 sets an
  * environment variable: the next byte picks one of the OP_CONDUCTOR_INIT_*
- * names below, the rest is the value. Every other token is one argv
+ * variables of the command's flags (in flag-table order, then the four log
+ * flags), the rest is the value. Every other token is one argv
  * element. The argv goes through flags_parse() with the real flag table of
  * `raft generate` (cmd/generate.c), and when that succeeds the member list
  * through members_parse(), exactly as run_generate() does before it touches
@@ -23,31 +24,53 @@
 #include "cmd/flags.h"
 #include "cmd/members.h"
 
-static const char *const env_names[] = {
-    "OP_CONDUCTOR_INIT_NODES",          "OP_CONDUCTOR_INIT_SERVER_IDS",
-    "OP_CONDUCTOR_INIT_INITIAL_LEADER", "OP_CONDUCTOR_INIT_OUTPUT_DIR",
-    "OP_CONDUCTOR_INIT_INITIAL_TERM",   "OP_CONDUCTOR_INIT_NETWORK",
-    "OP_CONDUCTOR_INIT_FORCE",          "OP_CONDUCTOR_INIT_LOG_LEVEL",
-    "OP_CONDUCTOR_INIT_LOG_FORMAT",     "OP_CONDUCTOR_INIT_LOG_COLOR",
-    "OP_CONDUCTOR_INIT_LOG_PID",
-};
-#define NENV     (sizeof(env_names) / sizeof(env_names[0]))
+/* cmd/generate.c's flag order; checked against the names at run time */
+enum { F_NODES, F_SERVER_IDS, F_OUTPUT_DIR, F_INITIAL_LEADER };
+
+/* The environment a token can set: every flag of the command (names from
+ * flags_env_name, so new flags are fuzzed without touching this file) and
+ * the op-service log flags. */
+static char env_names[FLAGS_MAX + 4][128];
+static size_t nenv;
+
+static void init_env_names(const struct oci_command *cmd)
+{
+	static const char *const log_env[] = {
+	    "OP_CONDUCTOR_INIT_LOG_LEVEL", "OP_CONDUCTOR_INIT_LOG_FORMAT",
+	    "OP_CONDUCTOR_INIT_LOG_COLOR", "OP_CONDUCTOR_INIT_LOG_PID"};
+
+	if (cmd->nflags <= F_INITIAL_LEADER || strcmp(cmd->flags[F_NODES].name, "nodes") != 0 ||
+	    strcmp(cmd->flags[F_SERVER_IDS].name, "server-ids") != 0 ||
+	    strcmp(cmd->flags[F_INITIAL_LEADER].name, "initial-leader") != 0) {
+		fprintf(stderr, "fuzz_flags: cmd/generate.c's flag table changed order\n");
+		abort();
+	}
+	for (size_t k = 0; k < cmd->nflags && k < FLAGS_MAX; k++)
+		flags_env_name(&cmd->flags[k], env_names[nenv++], sizeof(env_names[0]));
+	for (size_t k = 0; k < 4; k++)
+		snprintf(env_names[nenv++], sizeof(env_names[0]), "%s", log_env[k]);
+}
+
 #define MAX_ARGS 64
 
-enum { F_NODES, F_SERVER_IDS, F_OUTPUT_DIR, F_INITIAL_LEADER }; /* cmd/generate.c order */
+static void broken(const char *why, const char *out, size_t len)
+{
+	fprintf(stderr, "fuzz_flags: %s; stderr was %zu bytes:\n%.*s\n", why, len, (int)len, out);
+	abort();
+}
 
 static void check_one_line(const char *out, size_t len, int must_be_empty)
 {
 	if (must_be_empty) {
 		if (len != 0)
-			abort();
+			broken("success printed something", out, len);
 		return;
 	}
 	if (len == 0 || out[len - 1] != '\n')
-		abort();
+		broken("an error was not one line ending in a newline", out, len);
 	for (size_t i = 0; i + 1 < len; i++)
 		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] == 0x7f)
-			abort();
+			broken("an error holds a control byte (a second line?)", out, len);
 }
 
 static void run(int argc, char **argv)
@@ -78,18 +101,23 @@ static void run(int argc, char **argv)
 		};
 		struct members ms;
 
-		/* required flags: flags_parse guarantees them */
-		if (in.nodes == NULL || in.ids == NULL || in.leader == NULL ||
-		    fs.v[F_OUTPUT_DIR].str == NULL)
-			abort();
-		mr = members_parse(cmd, &in, &ms);
-		if (mr == 0 && (ms.n == 0 || ms.n > MEMBERS_MAX || ms.leader >= ms.n))
-			abort();
-		members_free(&ms);
+		/* run_generate() reports missing ones itself (--config can give
+		 * them); members_parse() is only reached with all three */
+		if (in.nodes != NULL && in.ids != NULL && in.leader != NULL) {
+			mr = members_parse(cmd, &in, &ms);
+			if (mr == 0 && (ms.n == 0 || ms.n > MEMBERS_MAX || ms.leader >= ms.n))
+				abort();
+			members_free(&ms);
+		} else {
+			mr = -1; /* would be a usage error, printed by run_generate() */
+		}
 	}
 	fflush(mem);
 	stderr = saved;
-	check_one_line(out, len, fr == FLAGS_HELP || (fr == FLAGS_OK && mr == 0));
+	if (fr == FLAGS_OK && mr == -1)
+		check_one_line(out, len, 1); /* nothing printed so far */
+	else
+		check_one_line(out, len, fr == FLAGS_HELP || (fr == FLAGS_OK && mr == 0));
 	fclose(mem);
 	free(out);
 }
@@ -102,23 +130,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (buf == NULL)
 		return 0;
+	if (nenv == 0)
+		init_env_names(&oci_cmd_raft_generate);
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	for (size_t k = 0; k < NENV; k++)
+	for (size_t k = 0; k < nenv; k++)
 		unsetenv(env_names[k]);
 	while (i <= size && argc < MAX_ARGS) {
 		char *tok = buf + i;
 		size_t n = strlen(tok);
 
 		if (tok[0] == '\x01' && n >= 2)
-			setenv(env_names[(unsigned char)tok[1] % NENV], tok + 2, 1);
+			setenv(env_names[(unsigned char)tok[1] % nenv], tok + 2, 1);
 		else
 			argv[argc++] = tok;
 		i += n + 1;
 	}
 	argv[argc] = NULL;
 	run(argc, argv);
-	for (size_t k = 0; k < NENV; k++)
+	for (size_t k = 0; k < nenv; k++)
 		unsetenv(env_names[k]);
 	free(buf);
 	return 0;

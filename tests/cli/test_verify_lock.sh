@@ -53,8 +53,14 @@ N1=$S/sequencer-1
 # hold FILE: another process takes LOCK_EX on FILE and keeps it until release
 hold() {
 	release
-	# -o: the lock stays with flock itself, not with sleep
-	flock -x -o "$1" sleep 60 &
+	# one process, killed by its pid: a subshell takes LOCK_EX with flock(1)
+	# on its own descriptor, then becomes `sleep` (which keeps the lock);
+	# no output pipe is inherited, so nothing outlives the test
+	(
+		exec 9<"$1"
+		flock -x 9
+		exec sleep 60
+	) </dev/null >/dev/null 2>&1 &
 	holder=$!
 	for _ in $(seq 1 100); do
 		flock -n -s "$1" true 2>/dev/null || return 0

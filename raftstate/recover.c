@@ -361,10 +361,12 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 	self = find_id(config, n->id);
 	plan->self = self < 0 ? -1 : (int)config->servers[self].suffrage;
 	if (plan->self != RS_VOTER && !opts->force) {
-		const char *why = self < 0 ? "is not in it" : "is in it as a nonvoter";
+		const char *why = self < 0 ? "is not in the new configuration"
+					   : "is only a nonvoter in the new configuration";
 
 		return rs_errf(err, RS_EINVAL,
-			       "this node (%s, the directory name) %s: after recovery it could "
+			       "this node (%s: the directory name is its server ID) %s: after "
+			       "recovery it could "
 			       "never stand for election or count towards a quorum, and a "
 			       "cluster of such nodes elects no leader; list %s as a voter, or "
 			       "use --force if this node is really meant to leave or only follow",

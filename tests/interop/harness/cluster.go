@@ -115,6 +115,7 @@ type clusterNode struct {
 	trans         *raft.NetworkTransport
 	fsm           *chainFSM
 	r             *raft.Raft
+	peer          bool // --peer: a new member started on an empty directory
 }
 
 type nodeJSON struct {
@@ -127,6 +128,7 @@ type nodeJSON struct {
 	LastAppliedIndex uint64     `json:"last_applied_index"`
 	ChainSHA256      string     `json:"chain_sha256"`
 	ConfigurationOK  bool       `json:"configuration_ok"`
+	Peer             bool       `json:"peer,omitempty"`
 	After            *afterJSON `json:"after"`
 }
 
@@ -162,12 +164,17 @@ func cmdCluster(args []string) error {
 	startList := fs.String("start", "", "comma-separated server IDs to start (default: all)")
 	seed := fs.Int64("seed", 1, "PRNG seed for command payloads")
 	verbose := fs.Bool("verbose", false, "raft logs to stderr")
+	peerList := fs.String("peer", "", "ID=127.0.0.1:PORT,... new members started on EMPTY state dirs (see peers.go)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("usage: oci-harness cluster ROOT [--in-place] [--keep] [--applies N] [--timeout D] [--start ID,ID]")
+	}
+	peers, err := parsePeers(*peerList)
+	if err != nil {
+		return err
 	}
 	if *applies < 0 || *timeout <= 0 {
 		return usagef("--applies must be >= 0 and --timeout > 0")
@@ -206,13 +213,16 @@ func cmdCluster(args []string) error {
 	all := map[string]string{}
 	var ids []string
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // hidden: kept previous state (.ID.pre-recover-*, .pre-restore-*), not a node
+		}
 		d := filepath.Join(root, e.Name())
 		if _, err := os.Stat(filepath.Join(d, logFileName)); e.IsDir() && err == nil {
 			all[e.Name()] = d
 			ids = append(ids, e.Name())
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 && len(peers) == 0 {
 		return fmt.Errorf("%s: no <server-id>/%s directories", pos[0], logFileName)
 	}
 	sort.Strings(ids)
@@ -240,8 +250,25 @@ func cmdCluster(args []string) error {
 		}
 		nodes = append(nodes, n)
 	}
+	if len(nodes) == 0 {
+		return fmt.Errorf("%s: --peer alone: at least one node must have a configuration", pos[0])
+	}
+	for _, p := range peers {
+		if _, ok := all[p.id]; ok {
+			return usagef("--peer %s: %s/%s already holds Raft state", p.id, pos[0], p.id)
+		}
+		n, err := openPeer(root, p, logOut)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+		out.Started = append(out.Started, p.id)
+	}
 	// Files of different nodes must agree on the configuration.
 	for _, n := range nodes[1:] {
+		if n.peer {
+			continue
+		}
 		if !sameConfiguration(n.conf, nodes[0].conf) {
 			return fmt.Errorf("configurations differ: %s has %s, %s has %s",
 				nodes[0].id, configString(nodes[0].conf), n.id, configString(n.conf))
@@ -318,6 +345,9 @@ func cmdCluster(args []string) error {
 		j := &nodeJSON{ID: n.id, Address: n.addr, ConfigSource: n.confJSON.Source, RestoredSnapshot: n.snapshotID}
 		nj[n.id] = j
 		out.Nodes = append(out.Nodes, j)
+		if n.peer {
+			continue // checked after replication (checkPeers)
+		}
 		f := n.r.GetConfiguration()
 		if err := f.Error(); err != nil {
 			return fmt.Errorf("node %s: GetConfiguration: %v", n.id, err)
@@ -367,6 +397,9 @@ func cmdCluster(args []string) error {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	if err := checkPeers(nodes, nj, nodes[0].conf); err != nil {
+		return err
 	}
 	out.Term = leaderTerm(leader.r)
 	var chain0 string

@@ -250,8 +250,9 @@ static cJSON *json_node(const struct rs_node *n, const char *error)
 		cJSON_AddNullToObject(o, "suffrage");
 	cJSON_AddItemToObject(o, "stable", np_json_stable(n));
 	vote = cJSON_AddObjectToObject(o, "vote");
-	cJSON_AddItemToObject(vote, "term", n->has_last_vote_term ? np_json_u64(n->last_vote_term)
-	                                                          : cJSON_CreateNull());
+	cJSON_AddItemToObject(vote, "term",
+	                      n->has_last_vote_term ? np_json_u64(n->last_vote_term)
+	                                            : cJSON_CreateNull());
 	cand = n->has_last_vote_cand
 	           ? rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len)
 	           : NULL;
@@ -278,8 +279,7 @@ static cJSON *json_node(const struct rs_node *n, const char *error)
 /* Summarizes (and lists) one node; returns 0 or OCI_EXIT_FAIL. With json,
  * appends its object to `nodes` (or sets *single). */
 static int info_node(const struct oci_command *cmd, const char *dir,
-                     const struct rs_summary_opts *opts, const char *entries, int json,
-                     cJSON **out)
+                     const struct rs_summary_opts *opts, const char *entries, int json, cJSON **out)
 {
 	struct rs_node *n = calloc(1, sizeof(*n));
 	struct rs_err err = {0};
@@ -316,7 +316,8 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		else
 			printf("  Entries (newest %" PRIu64 ", oldest first):\n", limit);
 		if (!json)
-			printf("  %10s  %6s  %-16s  %9s  %s\n", "INDEX", "TERM", "TYPE", "DATA", "APPENDED-AT");
+			printf("  %10s  %6s  %-16s  %9s  %s\n", "INDEX", "TERM", "TYPE", "DATA",
+			       "APPENDED-AT");
 		if (rs_node_entries(dir, opts, limit, print_entry, &ec, &err) != RS_OK) {
 			rc = oci_fail(cmd, "cannot list the entries of %s: %s", oci_path(dir).s,
 			              err.msg);

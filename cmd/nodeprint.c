@@ -245,9 +245,9 @@ const char *np_vote_text(const struct rs_node *n, char *buf, size_t size)
 	const struct rs_server *s;
 	char cand[300], id[300];
 
-	np_str(n->last_vote_cand, n->last_vote_cand_len < sizeof(n->last_vote_cand) - 1
-	                              ? n->last_vote_cand_len
-	                              : strlen(n->last_vote_cand),
+	np_str(n->last_vote_cand,
+	       n->last_vote_cand_len < sizeof(n->last_vote_cand) - 1 ? n->last_vote_cand_len
+	                                                             : strlen(n->last_vote_cand),
 	       cand, sizeof(cand));
 	s = rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len);
 	if (n->config.n == 0)
@@ -258,7 +258,8 @@ const char *np_vote_text(const struct rs_node *n, char *buf, size_t size)
 	         memcmp(s->id, n->last_vote_cand, s->id_len) == 0)
 		(void)snprintf(buf, size, "%s", cand);
 	else
-		(void)snprintf(buf, size, "%s (= %s)", cand, np_str(s->id, s->id_len, id, sizeof(id)));
+		(void)snprintf(buf, size, "%s (= %s)", cand,
+		               np_str(s->id, s->id_len, id, sizeof(id)));
 	return buf;
 }
 
@@ -273,15 +274,16 @@ void np_print_file(FILE *out, const char *ind, const struct rs_file_info *fi)
 		return;
 	}
 	fprintf(out,
-	        "%sfile: %" PRIu64 " bytes, page size %u, txid %" PRIu64 ", high-water mark %" PRIu64
-	        " pages\n",
+	        "%sfile: %" PRIu64 " bytes, page size %u, txid %" PRIu64
+	        ", high-water mark %" PRIu64 " pages\n",
 	        ind, fi->file_size, fi->page_size, fi->txid, fi->hwm);
 	fprintf(out, "%smeta pages: using meta %d; meta 0 %s, meta 1 %s\n", ind, fi->active_meta,
-	        bolt_meta_status_text(fi->meta_status[0]), bolt_meta_status_text(fi->meta_status[1]));
+	        bolt_meta_status_text(fi->meta_status[0]),
+	        bolt_meta_status_text(fi->meta_status[1]));
 	if (fi->checked)
 		fprintf(out,
-		        "%spages: %" PRIu64 " branch, %" PRIu64 " leaf, %" PRIu64 " overflow, %" PRIu64
-		        " freelist, %" PRIu64 " free\n",
+		        "%spages: %" PRIu64 " branch, %" PRIu64 " leaf, %" PRIu64
+		        " overflow, %" PRIu64 " freelist, %" PRIu64 " free\n",
 		        ind, s->branch_pages, s->leaf_pages, s->overflow_pages, s->freelist_pages,
 		        s->free_pages);
 }
@@ -368,8 +370,8 @@ void np_print_servers(FILE *out, const char *ind, const struct rs_config *c)
 
 	for (size_t i = 0; i < c->n; i++) {
 		int a = (int)strlen(np_str(c->servers[i].id, c->servers[i].id_len, id, sizeof(id)));
-		int b = (int)strlen(np_str(c->servers[i].address, c->servers[i].address_len, addr,
-		                           sizeof(addr)));
+		int b = (int)strlen(
+		    np_str(c->servers[i].address, c->servers[i].address_len, addr, sizeof(addr)));
 
 		wid = a > wid ? a : wid;
 		waddr = b > waddr ? b : waddr;
@@ -382,8 +384,9 @@ void np_print_servers(FILE *out, const char *ind, const struct rs_config *c)
 			(void)snprintf(suff, sizeof(suff), "Suffrage(%" PRIu64 ")", s->suffrage);
 			sn = suff;
 		}
-		fprintf(out, "%s%-*s  %-*s  %s\n", ind, wid, np_str(s->id, s->id_len, id, sizeof(id)),
-		        waddr, np_str(s->address, s->address_len, addr, sizeof(addr)), sn);
+		fprintf(out, "%s%-*s  %-*s  %s\n", ind, wid,
+		        np_str(s->id, s->id_len, id, sizeof(id)), waddr,
+		        np_str(s->address, s->address_len, addr, sizeof(addr)), sn);
 	}
 	if (c->n == 0)
 		fprintf(out, "%s(no servers)\n", ind);
@@ -494,12 +497,12 @@ cJSON *np_json_stable(const struct rs_node *n)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddItemToObject(o, "current_term", n->has_current_term
-	                                             ? np_json_u64(n->current_term)
-	                                             : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "last_vote_term", n->has_last_vote_term
-	                                               ? np_json_u64(n->last_vote_term)
-	                                               : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "current_term",
+	                      n->has_current_term ? np_json_u64(n->current_term)
+	                                          : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "last_vote_term",
+	                      n->has_last_vote_term ? np_json_u64(n->last_vote_term)
+	                                            : cJSON_CreateNull());
 	cJSON_AddItemToObject(
 	    o, "last_vote_candidate",
 	    n->has_last_vote_cand

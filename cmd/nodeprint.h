@@ -65,8 +65,8 @@ void np_print_file(FILE *out, const char *indent, const struct rs_file_info *fi)
 void np_print_stable(FILE *out, const char *indent, const struct rs_node *n);
 void np_print_log(FILE *out, const char *indent, const struct rs_node *n);
 /* Entries per type, then the data bytes they hold, each after its label. */
-void np_print_types(FILE *out, const char *indent, const char *types_label,
-                    const char *bytes_label, const struct rs_node *n);
+void np_print_types(FILE *out, const char *indent, const char *types_label, const char *bytes_label,
+                    const struct rs_node *n);
 void np_print_config_source(FILE *out, const struct rs_node *n); /* no newline */
 void np_print_servers(FILE *out, const char *indent, const struct rs_config *c);
 void np_print_snapshots(FILE *out, const char *indent, const struct rs_node *n, int with_crc);

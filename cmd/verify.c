@@ -172,7 +172,8 @@ static cJSON *json_node(const struct node_result *r)
 		const struct rs_problem *p = &r->probs.v[i];
 		cJSON *x = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(x, "severity", p->severity == RS_PROBLEM ? "error" : "warning");
+		cJSON_AddStringToObject(x, "severity",
+		                        p->severity == RS_PROBLEM ? "error" : "warning");
 		cJSON_AddStringToObject(x, "file", p->file);
 		cJSON_AddStringToObject(x, "where", p->where);
 		cJSON_AddStringToObject(x, "reason", p->reason);
@@ -259,7 +260,8 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 			for (i = 0; i < ns.n; i++) {
 				if (res[i].ran && res[i].probs.errors == 0)
 					continue;
-				printf("%s%s%s", sep, res[i].node->id, res[i].ran ? "" : " unverified");
+				printf("%s%s%s", sep, res[i].node->id,
+				       res[i].ran ? "" : " unverified");
 				sep = ", ";
 			}
 			printf(")\n");

@@ -80,7 +80,7 @@ struct kv {
 };
 
 static void write_db(const char *node, const char *file, const char *bucket, const struct kv *kvs,
-		     size_t n)
+                     size_t n)
 {
 	struct bolt_db_options opt = {.page_size = 4096, .no_sync = 1};
 	struct bolt_err be = {0};
@@ -93,14 +93,14 @@ static void write_db(const char *node, const char *file, const char *bucket, con
 	ck_assert_msg(bolt_db_open(path, 1, &opt, &db, &be) == BOLT_OK, "%s", be.msg);
 	ck_assert_msg(bolt_tx_begin(db, &tx, &be) == BOLT_OK, "%s", be.msg);
 	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_LOGS, 4, &logs, &be) ==
-		  BOLT_OK);
+	          BOLT_OK);
 	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_CONF, 4, &conf, &be) ==
-		  BOLT_OK);
+	          BOLT_OK);
 	b = strcmp(bucket, RS_BUCKET_LOGS) == 0 ? logs : conf;
 	for (size_t i = 0; i < n; i++)
 		ck_assert_msg(bolt_bucket_put(b, kvs[i].k, kvs[i].klen, kvs[i].v, kvs[i].vlen,
-					      &be) == BOLT_OK,
-			      "%s", be.msg);
+		                              &be) == BOLT_OK,
+		              "%s", be.msg);
 	ck_assert_msg(bolt_tx_commit(tx, &be) == BOLT_OK, "%s", be.msg);
 	ck_assert(bolt_db_close(db, &be) == BOLT_OK);
 	free(path);
@@ -163,7 +163,7 @@ static void write_stable(const char *node, uint64_t current, uint64_t vote_term,
 	kvs[n++] = (struct kv){RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), ct, 8};
 	if (cand != NULL)
 		kvs[n++] = (struct kv){RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), cand,
-				       strlen(cand)};
+		                       strlen(cand)};
 	if (vote_term != 0)
 		kvs[n++] = (struct kv){RS_KEY_LAST_VOTE_TERM, strlen(RS_KEY_LAST_VOTE_TERM), vt, 8};
 	write_db(node, RS_STABLE_FILE, RS_BUCKET_CONF, kvs, n);
@@ -183,7 +183,7 @@ static struct result *verify(const char *node)
 	struct rs_err err = {0};
 
 	ck_assert_msg(rs_verify_node_full(node, &o, &r->node, &r->probs, &err) == RS_OK, "%s",
-		      err.msg);
+	              err.msg);
 	return r;
 }
 
@@ -198,12 +198,12 @@ static void dump(const struct result *r)
 {
 	for (size_t i = 0; i < r->probs.n; i++)
 		fprintf(stderr, "  [%d] %s | %s | %s\n", r->probs.v[i].severity, r->probs.v[i].file,
-			r->probs.v[i].where, r->probs.v[i].reason);
+		        r->probs.v[i].where, r->probs.v[i].reason);
 }
 
 /* The problem with this severity, file and where whose reason contains `part`. */
 static void assert_problem(const struct result *r, int severity, const char *file,
-			   const char *where, const char *part)
+                           const char *where, const char *part)
 {
 	for (size_t i = 0; i < r->probs.n; i++) {
 		const struct rs_problem *p = &r->probs.v[i];
@@ -225,8 +225,14 @@ static void assert_valid(const struct result *r)
 
 /* ---- tests ------------------------------------------------------------- */
 
-#define CFG(k, t) {.key = (k), .term = (t), .type = RS_LOG_CONFIGURATION}
-#define CMD(k, t) {.key = (k), .term = (t), .type = RS_LOG_COMMAND}
+#define CFG(k, t)                                                                                  \
+	{                                                                                          \
+		.key = (k), .term = (t), .type = RS_LOG_CONFIGURATION                              \
+	}
+#define CMD(k, t)                                                                                  \
+	{                                                                                          \
+		.key = (k), .term = (t), .type = RS_LOG_COMMAND                                    \
+	}
 
 START_TEST(writer_built_log_is_valid)
 {
@@ -260,7 +266,7 @@ START_TEST(gap_in_indices)
 	write_stable(n, 1, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "index 4",
-		       "index 4 follows index 2: a gap in the log");
+	               "index 4 follows index 2: a gap in the log");
 	ck_assert_uint_eq(r->probs.errors, 1);
 	result_free(r);
 	rm_node(n);
@@ -277,7 +283,7 @@ START_TEST(index_differs_from_key)
 	write_stable(n, 1, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "index 3",
-		       "the entry stored under index 3 says Index 7");
+	               "the entry stored under index 3 says Index 7");
 	ck_assert_uint_eq(r->probs.errors, 1);
 	result_free(r);
 	rm_node(n);
@@ -294,7 +300,7 @@ START_TEST(decreasing_term)
 	write_stable(n, 3, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "index 3",
-		       "term 2 is lower than the previous entry's term 3");
+	               "term 2 is lower than the previous entry's term 3");
 	ck_assert_uint_eq(r->probs.errors, 1);
 	result_free(r);
 	rm_node(n);
@@ -311,7 +317,7 @@ START_TEST(current_term_below_last_log_term)
 	write_stable(n, 2, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
-		       "CurrentTerm 2 is lower than the last log entry's term 5");
+	               "CurrentTerm 2 is lower than the last log entry's term 5");
 	ck_assert_uint_eq(r->probs.errors, 1);
 	result_free(r);
 	rm_node(n);
@@ -328,7 +334,7 @@ START_TEST(truncated_msgpack_value)
 	write_stable(n, 1, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "index 2",
-		       "the value does not decode as a raft log entry");
+	               "the value does not decode as a raft log entry");
 	ck_assert_uint_eq(r->node.types[RS_LOG_TYPE_COUNT], 1);
 	ck_assert_uint_eq(r->probs.errors, 1);
 	result_free(r);
@@ -349,8 +355,11 @@ START_TEST(truncated_at_every_length_is_reported)
 		struct rs_server s[3];
 		struct rs_config cfg;
 		struct mp_buf conf = {0};
-		struct rs_log l = {.index = 1, .term = 1, .type = RS_LOG_CONFIGURATION,
-				   .ext_nil = 1, .appended_at_present = 1};
+		struct rs_log l = {.index = 1,
+		                   .term = 1,
+		                   .type = RS_LOG_CONFIGURATION,
+		                   .ext_nil = 1,
+		                   .appended_at_present = 1};
 
 		config3(&cfg, s);
 		ck_assert(rs_config_encode(&cfg, &conf, &err) == RS_OK);
@@ -403,7 +412,7 @@ START_TEST(key_of_wrong_size)
 	write_stable(n, 1, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "",
-		       "a key of 4 bytes in bucket logs (index keys are 8 bytes)");
+	               "a key of 4 bytes in bucket logs (index keys are 8 bytes)");
 	result_free(r);
 	rm_node(n);
 }
@@ -435,7 +444,7 @@ START_TEST(vote_term_without_candidate)
 	write_stable(n, 1, 1, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_STABLE_FILE, "",
-		       "LastVoteTerm is set but LastVoteCand is not");
+	               "LastVoteTerm is set but LastVoteCand is not");
 	result_free(r);
 	rm_node(n);
 }
@@ -451,7 +460,7 @@ START_TEST(vote_term_above_current_term)
 	write_stable(n, 2, 5, "sequencer-2");
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
-		       "LastVoteTerm 5 is above CurrentTerm 2");
+	               "LastVoteTerm 5 is above CurrentTerm 2");
 	result_free(r);
 	rm_node(n);
 }
@@ -468,7 +477,7 @@ START_TEST(vote_for_a_stranger_is_a_warning)
 	r = verify(n);
 	assert_valid(r);
 	assert_problem(r, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_CAND,
-		       "the vote candidate 10.9.9.9:50050 is not a member of the configuration");
+	               "the vote candidate 10.9.9.9:50050 is not a member of the configuration");
 	result_free(r);
 	rm_node(n);
 	/* by address, raft's own way, is a member */
@@ -507,7 +516,7 @@ START_TEST(compacted_log_without_snapshot)
 	write_stable(n, 1, 0, NULL);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, RS_LOG_FILE, "",
-		       "the log starts at index 5 but no snapshot covers index 4");
+	               "the log starts at index 5 but no snapshot covers index 4");
 	result_free(r);
 	rm_node(n);
 }
@@ -522,7 +531,7 @@ static char *copy_vector(const char *rel)
 
 	ck_assert_msg(shared != NULL, "OCI_SHARED is not set");
 	ck_assert(asprintf(&cmd, "cp -r '%s/vectors/%s/.' '%s/' && chmod -R u+w '%s'", shared, rel,
-			   n, n) > 0);
+	                   n, n) > 0);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	return n;
@@ -542,7 +551,7 @@ START_TEST(snapshot_crc_mismatch)
 	close(fd);
 	r = verify(n);
 	assert_problem(r, RS_PROBLEM, "snapshots/2-527-1795355416795", "",
-		       "but meta.json says 05b03f7062778e9a");
+	               "but meta.json says 05b03f7062778e9a");
 	result_free(r);
 	free(path);
 	rm_node(n);
@@ -594,8 +603,9 @@ START_TEST(random_damage_never_crashes)
 		ck_assert(write(fd, good, (size_t)st.st_size) == st.st_size);
 		for (int k = 0; k < 1 + round % 8; k++) {
 			uint8_t b = (uint8_t)rand_r(&seed);
-			off_t off = (off_t)(((uint64_t)rand_r(&seed) << 16 ^ (uint64_t)rand_r(&seed)) %
-					    used);
+			off_t off =
+			    (off_t)(((uint64_t)rand_r(&seed) << 16 ^ (uint64_t)rand_r(&seed)) %
+			            used);
 
 			/* half of the hits go to page headers and elements */
 			if (k % 2 == 0)

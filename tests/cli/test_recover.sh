@@ -98,6 +98,11 @@ info_has() {
 	"$B" raft info --state-dir "$1" >"$tmp/info" 2>&1 && grep -Eq "$2" "$tmp/info"
 }
 
+if [ ! -f "$V/corrupt/e-entry1-bad-msgpack.db" ] || [ ! -d "$V/lived/three" ]; then
+	bad "the shared vectors are missing under $V (OCI_SHARED)"
+	finish
+fi
+
 G=$tmp/gen
 A1=127.0.0.1:41001 A2=127.0.0.1:41002 A3=127.0.0.1:41003 A4=127.0.0.1:41004
 if ! "$B" raft generate --nodes "$A1,$A2,$A3" --server-ids n1,n2,n3 --initial-leader n1 \

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +100,8 @@ static int get_term(const cJSON *item, const char *file, uint64_t *out, char *ms
 	if (cJSON_IsNumber(item)) {
 		double d = item->valuedouble;
 
-		if (d != floor(d) || d < 1 || d > EXACT_MAX)
+		/* range first: the cast is defined only for values that fit */
+		if (!(d >= 1 && d <= EXACT_MAX) || d != (double)(uint64_t)d)
 			return invalid(msg, size, file,
 			               "initial_term must be an integer from 1 to 2^53-1 (write "
 			               "larger terms as a decimal string)");

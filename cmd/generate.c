@@ -691,10 +691,8 @@ static void compare_record(const char *outdir, const struct members *ms, uint64_
 	int rc;
 
 	(void)join(path, sizeof(path), outdir, CLUSTER_JSON, NULL);
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		cluster_file_free(&cf);
-		return;
-	}
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return; /* none (or a node named cluster.json): nothing to compare */
 	rc = cluster_file_load(path, &cf, msg, sizeof(msg));
 	if (rc != CLUSTER_FILE_OK) {
 		diff_add(d, "  %s: %s", CLUSTER_JSON, msg);

@@ -83,10 +83,16 @@ static void check_metas(struct checker *c)
 			other, (unsigned long long)v->metas[other].txid,
 			bolt_meta_status_text(v->meta_status[other]), v->active,
 			(unsigned long long)v->meta.txid);
-	else
+	else if (v->meta_status[other] != BOLT_META_SHORT && v->metas[other].magic == BOLT_MAGIC)
 		problem(c, BOLT_CHECK_WARNING, (uint64_t)other,
 			"meta page %d is invalid (%s); meta page %d (txid %llu, the newest) is used "
 			"and the next commit rewrites the damaged one",
+			other, bolt_meta_status_text(v->meta_status[other]), v->active,
+			(unsigned long long)v->meta.txid);
+	else
+		problem(c, BOLT_CHECK_WARNING, (uint64_t)other,
+			"meta page %d is unreadable (%s); meta page %d (txid %llu) is used; whether "
+			"the damaged page held a newer transaction cannot be known",
 			other, bolt_meta_status_text(v->meta_status[other]), v->active,
 			(unsigned long long)v->meta.txid);
 }

@@ -72,7 +72,7 @@ static int descend(struct bolt_cursor *c, int last, struct bolt_err *err)
 {
 	for (;;) {
 		struct bolt_cursor_ref *r = &c->stack[c->depth - 1];
-		struct bolt_elem e;
+		struct bolt_elem e = {0};
 		int rc;
 
 		if (is_leaf(r)) {
@@ -145,7 +145,7 @@ int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 		}
 		c->depth = i + 1;
 		if (!is_leaf(&c->stack[i])) {
-			struct bolt_elem b;
+			struct bolt_elem b = {0};
 
 			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
 			    (rc = push(c, b.pgid, err)) != BOLT_OK)
@@ -178,7 +178,7 @@ int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 		}
 		c->depth = i + 1;
 		if (!is_leaf(&c->stack[i])) {
-			struct bolt_elem b;
+			struct bolt_elem b = {0};
 
 			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
 			    (rc = push(c, b.pgid, err)) != BOLT_OK)
@@ -210,7 +210,7 @@ int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct
 		hi = r->count;
 		while (lo < hi) {
 			uint32_t mid = lo + (hi - lo) / 2;
-			struct bolt_elem m;
+			struct bolt_elem m = {0};
 			int cmp;
 
 			r->index = mid;
@@ -230,7 +230,7 @@ int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct
 		if (!exact && r->index > 0)
 			r->index--;
 		{
-			struct bolt_elem b;
+			struct bolt_elem b = {0};
 
 			if ((rc = elem_at(c, r, &b, err)) != BOLT_OK)
 				return rc;

@@ -307,7 +307,7 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 		hi = n;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			struct bolt_elem e;
+			struct bolt_elem e = {0};
 			int cmp;
 
 			if ((rc = ref_elem(r, mid, &e, err)) != BOLT_OK)
@@ -329,7 +329,7 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 		if (!exact && r->index > 0)
 			r->index--;
 		{
-			struct bolt_elem e;
+			struct bolt_elem e = {0};
 
 			if ((rc = ref_elem(r, r->index, &e, err)) != BOLT_OK)
 				return rc;
@@ -432,7 +432,7 @@ int bolt_bucket_open(struct bolt_bucket *b, const void *name, size_t len, struct
 		     struct bolt_err *err)
 {
 	struct wcursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	int rc;
 
 	for (size_t i = 0; i < b->nchildren; i++) {
@@ -456,7 +456,7 @@ int bolt_bucket_create(struct bolt_bucket *b, const void *name, size_t len,
 	/* bucket header (root 0, sequence 0) + an empty leaf page image */
 	uint8_t value[BOLT_BUCKET_HEADER_SIZE + BOLT_PAGE_HEADER_SIZE] = {0};
 	struct wcursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	struct bolt_node *n;
 	const uint8_t *k, *v;
 	int rc;
@@ -498,7 +498,7 @@ int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const v
 		    size_t vlen, struct bolt_err *err)
 {
 	struct wcursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	struct bolt_node *n;
 	const uint8_t *k, *v;
 	int rc;
@@ -526,7 +526,7 @@ int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const v
 int bolt_bucket_delete(struct bolt_bucket *b, const void *key, size_t klen, struct bolt_err *err)
 {
 	struct wcursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	struct bolt_node *n;
 	int rc;
 
@@ -546,7 +546,7 @@ int bolt_bucket_get(struct bolt_bucket *b, const void *key, size_t klen, const u
 		    size_t *vlen, struct bolt_err *err)
 {
 	struct wcursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	int rc;
 
 	if ((rc = cursor_seek(&c, b, key, klen, &e, err)) != BOLT_OK)
@@ -628,7 +628,7 @@ static int free_tree(struct bolt_bucket *b, bolt_pgid id, int depth, struct bolt
 		return rc;
 	if (bolt_page_flags(page) & BOLT_PAGE_BRANCH) {
 		for (uint32_t i = 0; i < bolt_page_count(page); i++) {
-			struct bolt_elem e;
+			struct bolt_elem e = {0};
 
 			if (bolt_page_elem(page, span, 0, i, &e) != 0)
 				return bolt_errf(err, BOLT_ECORRUPT, id,
@@ -660,7 +660,7 @@ static int bucket_spill(struct bolt_bucket *b, struct bolt_err *err)
 		uint8_t *value;
 		size_t vlen;
 		struct wcursor c;
-		struct bolt_elem e;
+		struct bolt_elem e = {0};
 		struct bolt_node *n;
 
 		if (inlineable(child)) {

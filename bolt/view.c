@@ -170,7 +170,7 @@ int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *paren
 {
 	struct bolt_vbucket root;
 	struct bolt_cursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	int rc;
 
 	if (parent == NULL) {

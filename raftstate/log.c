@@ -445,7 +445,7 @@ int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t 
 
 int rs_log_decode(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err)
 {
-	size_t used;
+	size_t used = 0;
 	int rc;
 
 	if ((rc = rs_log_decode_prefix(p, n, out, &used, err)) != RS_OK)

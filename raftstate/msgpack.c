@@ -358,7 +358,7 @@ int mp_read_bool(struct mp_reader *r, int *v, struct rs_err *err)
 /* Reads any integer form into a sign flag and magnitude bits. */
 static int read_integer(struct mp_reader *r, int *neg, uint64_t *bits, struct rs_err *err)
 {
-	struct head h;
+	struct head h = {0};
 	int rc;
 
 	if ((rc = read_head(r, &h, err)) != RS_OK)
@@ -398,7 +398,7 @@ static int read_integer(struct mp_reader *r, int *neg, uint64_t *bits, struct rs
 int mp_read_uint(struct mp_reader *r, uint64_t *v, struct rs_err *err)
 {
 	size_t at = r->pos;
-	uint64_t bits;
+	uint64_t bits = 0;
 	int neg, rc;
 
 	if ((rc = read_integer(r, &neg, &bits, err)) != RS_OK)
@@ -416,7 +416,7 @@ int mp_read_uint(struct mp_reader *r, uint64_t *v, struct rs_err *err)
 
 int mp_read_int(struct mp_reader *r, int64_t *v, struct rs_err *err)
 {
-	uint64_t bits;
+	uint64_t bits = 0;
 	int neg, rc;
 
 	if ((rc = read_integer(r, &neg, &bits, err)) != RS_OK)
@@ -453,7 +453,7 @@ static int is_map_tag(uint8_t t)
 
 int mp_read_raw(struct mp_reader *r, const uint8_t **s, size_t *n, struct rs_err *err)
 {
-	struct head h;
+	struct head h = {0};
 	int rc;
 
 	if ((rc = read_head(r, &h, err)) != RS_OK)
@@ -470,7 +470,7 @@ int mp_read_raw(struct mp_reader *r, const uint8_t **s, size_t *n, struct rs_err
 /* A container count, checked: each element needs >= per_elem bytes. */
 static int container(struct mp_reader *r, int is_map, uint32_t *n, struct rs_err *err)
 {
-	struct head h;
+	struct head h = {0};
 	uint64_t need;
 	int rc;
 
@@ -560,7 +560,7 @@ fail:
 int mp_read_ext(struct mp_reader *r, int8_t *type, const uint8_t **data, size_t *n,
                 struct rs_err *err)
 {
-	struct head h;
+	struct head h = {0};
 	size_t len, tpos;
 
 	int rc;
@@ -604,7 +604,7 @@ int mp_skip(struct mp_reader *r, struct rs_err *err)
 	case MP_T_UINT:
 	case MP_T_INT:
 	case MP_T_FLOAT: {
-		struct head h;
+		struct head h = {0};
 
 		if ((rc = read_head(r, &h, err)) != RS_OK)
 			return rc;

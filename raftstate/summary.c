@@ -37,7 +37,7 @@ static int read_u64(const struct bolt_view *v, const struct bolt_vbucket *b, con
 		    uint64_t *val, int *has, struct rs_err *err)
 {
 	struct bolt_cursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	struct bolt_err be = {0};
 
 	bolt_cursor_init(&c, v, b);
@@ -58,7 +58,7 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 	struct bolt_vbucket conf;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	int rc;
 
 	for (int attempt = 0;; attempt++) {
@@ -153,7 +153,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	int rc = RS_OK;
 
 	for (size_t i = 0; i < n->snapshots.n && snap == NULL; i++)
@@ -295,7 +295,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
-	struct bolt_elem e;
+	struct bolt_elem e = {0};
 	uint64_t steps = 0, max_steps;
 	int rc;
 

@@ -104,9 +104,10 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		return;
 	}
 	index = rs_be64(e->key);
-	snprintf(where, sizeof(where), "index %llu", (unsigned long long)index);
+	/* formatted only when a problem is reported: this runs for every entry */
+#define WHERE() (snprintf(where, sizeof(where), "index %llu", (unsigned long long)index), where)
 	if (n->count > 0 && index != v->prev_index + 1 && v->gaps++ < MAX_GAP_REPORTS)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 			       "index %llu follows index %llu: a gap in the log (raft panics "
 			       "reading the missing entries)",
 			       (unsigned long long)index, (unsigned long long)v->prev_index);
@@ -118,18 +119,18 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	v->prev_index = index;
 	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
 		if (v->bad_values++ < MAX_GAP_REPORTS)
-			rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 				       "the value does not decode as a raft log entry: %s",
 				       derr.msg);
 		n->types[RS_LOG_TYPE_COUNT]++;
 		return;
 	}
 	if (log.index != index)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 			       "the entry stored under index %llu says Index %llu",
 			       (unsigned long long)index, (unsigned long long)log.index);
 	if (n->count > 1 && log.term < v->prev_term)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 			       "term %llu is lower than the previous entry's term %llu",
 			       (unsigned long long)log.term, (unsigned long long)v->prev_term);
 	v->prev_term = log.term;
@@ -137,7 +138,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	n->data_bytes += log.data_len;
 	if (log.type >= RS_LOG_TYPE_COUNT) {
 		n->types[RS_LOG_TYPE_COUNT]++;
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, where, "unknown entry type %llu",
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(), "unknown entry type %llu",
 			       (unsigned long long)log.type);
 		return;
 	}
@@ -146,7 +147,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		struct rs_config cfg = {0};
 
 		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
-			rs_problem_add(v->probs, RS_PROBLEM, v->file, where,
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 				       "the configuration does not decode: %s", derr.msg);
 			return;
 		}
@@ -156,6 +157,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		n->config_index = index;
 	}
 }
+#undef WHERE
 
 static void stable_entry(struct vctx *v, const struct bolt_elem *e)
 {

@@ -39,12 +39,19 @@ else
 		apt=$OUT/deps/apt
 		rm -rf "$OUT/deps"
 		mkdir -p "$apt/lists/partial"
-		. /etc/os-release
-		cat >"$apt/sources.list" <<SRC
-deb-src http://deb.debian.org/debian ${VERSION_CODENAME:-bookworm} main
-deb-src http://deb.debian.org/debian-security ${VERSION_CODENAME:-bookworm}-security main
-SRC
-		opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+		# deb-src entries for the archives this machine already uses (same
+		# hosts and suites as its apt configuration; nothing else is named)
+		mkdir -p "$apt/parts"
+		: >"$apt/sources.list"
+		[ -f /etc/apt/sources.list ] && sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >"$apt/sources.list"
+		for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+			[ -f "$f" ] || continue
+			case "$f" in
+			*.sources) sed 's/^Types:.*/Types: deb-src/' "$f" >"$apt/parts/$(basename "$f")" ;;
+			*.list) sed -n 's/^deb /deb-src /p' "$f" >"$apt/parts/$(basename "$f")" ;;
+			esac
+		done
+		opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/parts"
 			-o "Dir::State::Lists=$apt/lists" -o "APT::Sandbox::User=root")
 		apt-get "${opts[@]}" -qq update >&2
 		(cd "$OUT/deps" && apt-get "${opts[@]}" -qq source cjson >&2)

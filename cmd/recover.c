@@ -135,8 +135,9 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		return config != NULL
 		           ? oci_usage(cmd, "--nodes is required: %s has no \"nodes\"",
 		                       oci_path(config).s)
-		           : oci_usage(cmd, "the new configuration is required: give --nodes "
-		                            "(with --server-ids, or id=address pairs) or --config FILE");
+		           : oci_usage(cmd,
+		                       "the new configuration is required: give --nodes "
+		                       "(with --server-ids, or id=address pairs) or --config FILE");
 	if (given(&v[F_NODES]) != NULL) {
 		struct members_input in = {
 		    .nodes = v[F_NODES].str,
@@ -262,8 +263,7 @@ static void print_change(const struct rs_recover_plan *p)
 		       np_vote_text(n, vote, sizeof(vote)));
 	else
 		printf("vote for %s kept (for term %llu, now past).\n",
-		       np_vote_text(n, vote, sizeof(vote)),
-		       (unsigned long long)n->last_vote_term);
+		       np_vote_text(n, vote, sizeof(vote)), (unsigned long long)n->last_vote_term);
 	if (p->self != RS_VOTER)
 		printf("Warning: %s is %s the new configuration (--force).\n", n->id,
 		       p->self < 0 ? "not in" : "a nonvoter in");

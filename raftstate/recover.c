@@ -223,7 +223,8 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 			}
 		} else {
 			rc = rs_errf(err, RS_EINVAL,
-				     "%s is not a file, directory or symlink; refusing to copy it", s);
+			             "%s is not a file, directory or symlink; refusing to copy it",
+			             s);
 		}
 	}
 	closedir(dir);
@@ -237,7 +238,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 /* ---- plan --------------------------------------------------------------- */
 
 static int db_identity(const char *node_dir, int i, uint64_t *ino, uint64_t *size,
-		       int64_t *mtime_ns, struct rs_err *err)
+                       int64_t *mtime_ns, struct rs_err *err)
 {
 	char p[PATH_MAX];
 	struct stat st;
@@ -286,11 +287,13 @@ static int check_config(const struct rs_config *c, struct rs_err *err)
 		const struct rs_server *s = &c->servers[i];
 
 		if (s->id_len == 0 || s->address_len == 0)
-			return rs_errf(err, RS_EINVAL, "server %zu of the new configuration has an "
-				       "empty ID or address", i + 1);
+			return rs_errf(err, RS_EINVAL,
+			               "server %zu of the new configuration has an "
+			               "empty ID or address",
+			               i + 1);
 		if (s->suffrage > RS_STAGING)
 			return rs_errf(err, RS_EINVAL, "server %s has an unknown suffrage %llu",
-				       s->id, (unsigned long long)s->suffrage);
+			               s->id, (unsigned long long)s->suffrage);
 		if (s->suffrage == RS_VOTER)
 			voters++;
 		for (size_t j = 0; j < i; j++) {
@@ -300,18 +303,20 @@ static int check_config(const struct rs_config *c, struct rs_err *err)
 				return rs_errf(err, RS_EINVAL, "server ID %s appears twice", s->id);
 			if (s->address_len == t->address_len &&
 			    memcmp(s->address, t->address, s->address_len) == 0)
-				return rs_errf(err, RS_EINVAL, "address %s appears twice", s->address);
+				return rs_errf(err, RS_EINVAL, "address %s appears twice",
+				               s->address);
 		}
 	}
 	if (voters == 0)
-		return rs_errf(err, RS_EINVAL, "the new configuration has no voter; raft needs at "
-			       "least one voter to elect a leader");
+		return rs_errf(err, RS_EINVAL,
+		               "the new configuration has no voter; raft needs at "
+		               "least one voter to elect a leader");
 	return RS_OK;
 }
 
 int rs_recover_plan(const char *node_dir, const struct rs_config *config,
-		    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
-		    struct rs_problems *problems, struct rs_err *err)
+                    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
@@ -327,67 +332,74 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 	if (lstat(node_dir, &st) != 0)
 		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
 	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is a symlink; give the node directory itself "
-			       "(it is swapped atomically, a link would be replaced)", node_dir);
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symlink; give the node directory itself "
+		               "(it is swapped atomically, a link would be replaced)",
+		               node_dir);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
 	/* like raft.RecoverCluster: no state is an operator error */
 	if (!has_state(node_dir))
-		return rs_errf(err, RS_ENOTFOUND, "%s holds no Raft state (no %s or %s); is it a "
-			       "node directory <state-dir>/<server-id>?",
-			       node_dir, RS_LOG_FILE, RS_STABLE_FILE);
+		return rs_errf(err, RS_ENOTFOUND,
+		               "%s holds no Raft state (no %s or %s); is it a "
+		               "node directory <state-dir>/<server-id>?",
+		               node_dir, RS_LOG_FILE, RS_STABLE_FILE);
 	if ((rc = check_config(config, err)) != RS_OK)
 		return rc;
 
 	for (int i = 0; i < 2; i++)
 		if ((rc = db_identity(node_dir, i, &plan->ino[i], &plan->size[i],
-				      &plan->mtime_ns[i], err)) != RS_OK)
+		                      &plan->mtime_ns[i], err)) != RS_OK)
 			return rc;
 	rc = rs_verify_node_full(node_dir, &vo, n, problems, err);
 	if (rc != RS_OK)
 		return rc;
 	if (problems->errors > 0)
-		return rs_errf(err, RS_ECORRUPT, "%s does not verify (%zu problem%s); recover "
-			       "only rewrites valid state", node_dir, problems->errors,
-			       problems->errors == 1 ? "" : "s");
+		return rs_errf(err, RS_ECORRUPT,
+		               "%s does not verify (%zu problem%s); recover "
+		               "only rewrites valid state",
+		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
 	for (int i = 0; i < 2; i++) {
 		if ((rc = db_identity(node_dir, i, &ino2, &size2, &mt2, err)) != RS_OK)
 			return rc;
 		if (ino2 != plan->ino[i] || size2 != plan->size[i] || mt2 != plan->mtime_ns[i])
-			return rs_errf(err, RS_ELOCKED, "%s/%s changed while it was verified; is "
-				       "op-conductor running?", node_dir, db_names[i]);
+			return rs_errf(err, RS_ELOCKED,
+			               "%s/%s changed while it was verified; is "
+			               "op-conductor running?",
+			               node_dir, db_names[i]);
 	}
 
 	self = find_id(config, n->id);
 	plan->self = self < 0 ? -1 : (int)config->servers[self].suffrage;
 	if (plan->self != RS_VOTER && !opts->force) {
 		const char *why = self < 0 ? "is not in the new configuration"
-					   : "is only a nonvoter in the new configuration";
+		                           : "is only a nonvoter in the new configuration";
 
 		return rs_errf(err, RS_EINVAL,
-			       "this node (%s: the directory name is its server ID) %s: after "
-			       "recovery it could "
-			       "never stand for election or count towards a quorum, and a "
-			       "cluster of such nodes elects no leader; list %s as a voter, or "
-			       "use --force if this node is really meant to leave or only follow",
-			       n->id, why, n->id);
+		               "this node (%s: the directory name is its server ID) %s: after "
+		               "recovery it could "
+		               "never stand for election or count towards a quorum, and a "
+		               "cluster of such nodes elects no leader; list %s as a voter, or "
+		               "use --force if this node is really meant to leave or only follow",
+		               n->id, why, n->id);
 	}
 
 	if (n->snapshots.n > 0)
 		snap_index = n->snapshots.v[0].index;
 	if (n->count == 0) {
 		if (snap_index == 0)
-			return rs_errf(err, RS_ECORRUPT, "%s has neither log entries nor a snapshot",
-				       node_dir);
+			return rs_errf(err, RS_ECORRUPT,
+			               "%s has neither log entries nor a snapshot", node_dir);
 		plan->log_empty = 1;
 		plan->index = snap_index + 1;
 	} else {
 		if (snap_index > n->last_index)
-			return rs_errf(err, RS_EINVAL, "the newest snapshot (index %llu) is ahead of "
-				       "the last log entry (%llu); an entry after the snapshot would "
-				       "leave a gap in the log",
-				       (unsigned long long)snap_index,
-				       (unsigned long long)n->last_index);
+			return rs_errf(
+			    err, RS_EINVAL,
+			    "the newest snapshot (index %llu) is ahead of "
+			    "the last log entry (%llu); an entry after the snapshot would "
+			    "leave a gap in the log",
+			    (unsigned long long)snap_index, (unsigned long long)n->last_index);
 		plan->index = n->last_index + 1;
 	}
 	if (plan->index == 0)
@@ -400,11 +412,13 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		top = n->snapshots.v[0].term;
 	if (opts->term != 0) {
 		if (opts->term <= top)
-			return rs_errf(err, RS_EINVAL, "--term %llu is not above this node's "
-				       "CurrentTerm/last log term %llu: an entry in a term a leader "
-				       "may have used can collide with another node's entry at the "
-				       "same index and term",
-				       (unsigned long long)opts->term, (unsigned long long)top);
+			return rs_errf(
+			    err, RS_EINVAL,
+			    "--term %llu is not above this node's "
+			    "CurrentTerm/last log term %llu: an entry in a term a leader "
+			    "may have used can collide with another node's entry at the "
+			    "same index and term",
+			    (unsigned long long)opts->term, (unsigned long long)top);
 		plan->term = opts->term;
 	} else {
 		if (top == UINT64_MAX)
@@ -473,7 +487,7 @@ static int write_log(const char *stage, const struct rs_recover_plan *plan, stru
 	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK ||
 	    bolt_tx_begin(db, &tx, &be) != BOLT_OK ||
 	    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS), &logs,
-			     &be) != BOLT_OK ||
+	                     &be) != BOLT_OK ||
 	    bolt_bucket_put(logs, key, sizeof(key), val.p, val.len, &be) != BOLT_OK) {
 		rc = from_bolt(&be, err);
 		if (tx != NULL)
@@ -513,9 +527,9 @@ static int write_stable(const char *stage, const struct rs_recover_plan *plan, s
 	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK ||
 	    bolt_tx_begin(db, &tx, &be) != BOLT_OK ||
 	    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_CONF, strlen(RS_BUCKET_CONF), &conf,
-			     &be) != BOLT_OK ||
+	                     &be) != BOLT_OK ||
 	    bolt_bucket_put(conf, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), term,
-			    sizeof(term), &be) != BOLT_OK)
+	                    sizeof(term), &be) != BOLT_OK)
 		goto fail;
 	for (int i = 0; plan->clear_vote && i < 2; i++) {
 		const char *k = vote_keys[i];
@@ -544,7 +558,7 @@ fail:
 
 /* LOCK_EX on both databases of the node; fds[] receive the descriptors. */
 static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds[2],
-		     struct rs_err *err)
+                     struct rs_err *err)
 {
 	struct bolt_err be = {0};
 	char p[PATH_MAX];
@@ -563,8 +577,10 @@ static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds
 		if ((rc = db_identity(plan->node_dir, i, &ino, &size, &mt, err)) != RS_OK)
 			return rc;
 		if (ino != plan->ino[i] || size != plan->size[i] || mt != plan->mtime_ns[i])
-			return rs_errf(err, RS_ELOCKED, "%s changed since it was verified; run "
-				       "recover again once nothing uses it", p);
+			return rs_errf(err, RS_ELOCKED,
+			               "%s changed since it was verified; run "
+			               "recover again once nothing uses it",
+			               p);
 	}
 	return RS_OK;
 }
@@ -581,7 +597,7 @@ static void unlock_node(int fds[2])
 
 /* The copy must be exactly the planned state. */
 static int check_stage(const char *stage, const struct rs_recover_plan *plan, double timeout,
-		       struct rs_problems *problems, struct rs_err *err)
+                       struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_verify_opts vo = {.lock_timeout = timeout};
 	struct rs_node n;
@@ -597,20 +613,21 @@ static int check_stage(const char *stage, const struct rs_recover_plan *plan, do
 	if (problems->errors > before)
 		rc = rs_errf(err, RS_ECORRUPT, "the recovered copy %s does not verify", stage);
 	else if (n.last_index != plan->index || n.last_term != plan->term ||
-		 n.config_source != RS_CONFIG_LOG || n.config_index != plan->index ||
-		 n.config.n != plan->config.n || n.current_term != plan->current_term ||
-		 (plan->clear_vote && (n.has_last_vote_term || n.has_last_vote_cand)))
-		rc = rs_errf(err, RS_ECORRUPT, "the recovered copy %s does not read back as "
-			     "written (last index %llu, configuration from index %llu)",
-			     stage, (unsigned long long)n.last_index,
-			     (unsigned long long)n.config_index);
+	         n.config_source != RS_CONFIG_LOG || n.config_index != plan->index ||
+	         n.config.n != plan->config.n || n.current_term != plan->current_term ||
+	         (plan->clear_vote && (n.has_last_vote_term || n.has_last_vote_cand)))
+		rc = rs_errf(err, RS_ECORRUPT,
+		             "the recovered copy %s does not read back as "
+		             "written (last index %llu, configuration from index %llu)",
+		             stage, (unsigned long long)n.last_index,
+		             (unsigned long long)n.config_index);
 	rs_node_free(&n);
 	return rc;
 }
 
 /* .<id>.pre-recover-YYYYMMDD-HHMMSS[-N] in parent, not existing yet. */
 static int keep_name(const char *parent, const char *base, char *out, size_t size,
-		     struct rs_err *err)
+                     struct rs_err *err)
 {
 	char ts[32];
 	time_t now = time(NULL);
@@ -621,8 +638,9 @@ static int keep_name(const char *parent, const char *base, char *out, size_t siz
 	if (strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm) == 0)
 		strlcpy(ts, "unknown", sizeof(ts));
 	for (int i = 1; i <= 1000; i++) {
-		int n = i == 1 ? snprintf(out, size, "%s/.%s.pre-recover-%s", parent, base, ts)
-			       : snprintf(out, size, "%s/.%s.pre-recover-%s-%d", parent, base, ts, i);
+		int n = i == 1
+		            ? snprintf(out, size, "%s/.%s.pre-recover-%s", parent, base, ts)
+		            : snprintf(out, size, "%s/.%s.pre-recover-%s-%d", parent, base, ts, i);
 
 		if (n < 0 || (size_t)n >= size)
 			return rs_errf(err, RS_ELIMIT, "path too long in %s", parent);
@@ -630,12 +648,11 @@ static int keep_name(const char *parent, const char *base, char *out, size_t siz
 			return RS_OK;
 	}
 	return rs_errf(err, RS_EEXIST, "too many .%s.pre-recover-%s directories in %s", base, ts,
-		       parent);
+	               parent);
 }
 
 int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover_opts *opts,
-		     char *kept, size_t kept_size, struct rs_problems *problems,
-		     struct rs_err *err)
+                     char *kept, size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
 	char parent[PATH_MAX], stage[PATH_MAX], keep[PATH_MAX];
 	const char *base;
@@ -646,7 +663,7 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 		kept[0] = '\0';
 	split_path(plan->node_dir, parent, sizeof(parent), &base);
 	if (snprintf(stage, sizeof(stage), "%s/.%s.recover-tmp-%ld", parent, base,
-		     (long)getpid()) >= (int)sizeof(stage))
+	             (long)getpid()) >= (int)sizeof(stage))
 		return rs_errf(err, RS_ELIMIT, "path too long: %s", plan->node_dir);
 	remove_tree(stage, 0);
 
@@ -671,8 +688,10 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 	if ((rc = fsync_dir(parent, err)) != RS_OK)
 		goto out;
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, keep, RENAME_NOREPLACE) != 0) {
-		rc = sys_err(err, "the new state is in place, but the previous state could "
-			     "not be renamed to", keep);
+		rc = sys_err(err,
+		             "the new state is in place, but the previous state could "
+		             "not be renamed to",
+		             keep);
 		strlcpy(kept, stage, kept_size);
 		goto out;
 	}

@@ -76,15 +76,15 @@ struct rs_recover_plan {
  *                 e.g. this node is not a voter in it and !opts->force
  * `plan` must be freed with rs_recover_plan_free whatever the result. */
 int rs_recover_plan(const char *node_dir, const struct rs_config *config,
-		    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
-		    struct rs_problems *problems, struct rs_err *err);
+                    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err);
 
 /* Makes the change planned (see above). `kept` receives the directory now
  * holding the previous state. On any error the node directory is
  * unchanged. */
 int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover_opts *opts,
-		     char *kept, size_t kept_size, struct rs_problems *problems,
-		     struct rs_err *err);
+                     char *kept, size_t kept_size, struct rs_problems *problems,
+                     struct rs_err *err);
 
 void rs_recover_plan_free(struct rs_recover_plan *plan);
 

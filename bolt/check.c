@@ -33,7 +33,7 @@ static void bit_set(uint8_t *m, uint64_t i)
 }
 
 static void problem(struct checker *c, int severity, uint64_t pgid, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void problem(struct checker *c, int severity, uint64_t pgid, const char *fmt, ...)
 {
@@ -77,24 +77,27 @@ static void check_metas(struct checker *c)
 		return;
 	if (v->meta_status[other] != BOLT_META_SHORT && v->metas[other].magic == BOLT_MAGIC &&
 	    v->metas[other].txid > v->meta.txid && v->metas[other].txid - v->meta.txid < 1000)
-		problem(c, BOLT_CHECK_ERROR, (uint64_t)other,
-			"meta page %d (txid %llu) is invalid (%s): bbolt falls back to meta page %d "
-			"(txid %llu) and the newest transaction is lost",
-			other, (unsigned long long)v->metas[other].txid,
-			bolt_meta_status_text(v->meta_status[other]), v->active,
-			(unsigned long long)v->meta.txid);
+		problem(
+		    c, BOLT_CHECK_ERROR, (uint64_t)other,
+		    "meta page %d (txid %llu) is invalid (%s): bbolt falls back to meta page %d "
+		    "(txid %llu) and the newest transaction is lost",
+		    other, (unsigned long long)v->metas[other].txid,
+		    bolt_meta_status_text(v->meta_status[other]), v->active,
+		    (unsigned long long)v->meta.txid);
 	else if (v->meta_status[other] != BOLT_META_SHORT && v->metas[other].magic == BOLT_MAGIC)
-		problem(c, BOLT_CHECK_WARNING, (uint64_t)other,
-			"meta page %d is invalid (%s); meta page %d (txid %llu, the newest) is used "
-			"and the next commit rewrites the damaged one",
-			other, bolt_meta_status_text(v->meta_status[other]), v->active,
-			(unsigned long long)v->meta.txid);
+		problem(
+		    c, BOLT_CHECK_WARNING, (uint64_t)other,
+		    "meta page %d is invalid (%s); meta page %d (txid %llu, the newest) is used "
+		    "and the next commit rewrites the damaged one",
+		    other, bolt_meta_status_text(v->meta_status[other]), v->active,
+		    (unsigned long long)v->meta.txid);
 	else
-		problem(c, BOLT_CHECK_WARNING, (uint64_t)other,
-			"meta page %d is unreadable (%s); meta page %d (txid %llu) is used; whether "
-			"the damaged page held a newer transaction cannot be known",
-			other, bolt_meta_status_text(v->meta_status[other]), v->active,
-			(unsigned long long)v->meta.txid);
+		problem(
+		    c, BOLT_CHECK_WARNING, (uint64_t)other,
+		    "meta page %d is unreadable (%s); meta page %d (txid %llu) is used; whether "
+		    "the damaged page held a newer transaction cannot be known",
+		    other, bolt_meta_status_text(v->meta_status[other]), v->active,
+		    (unsigned long long)v->meta.txid);
 }
 
 /* Marks the pages of a span as reachable; reports a page entered twice. */
@@ -104,13 +107,13 @@ static int mark(struct checker *c, bolt_pgid id, uint64_t npages, bolt_pgid from
 		if (bit_get(c->seen, id + i)) {
 			if (i == 0)
 				problem(c, BOLT_CHECK_ERROR, id,
-					"page %llu is reachable twice (again from page %llu): a "
-					"shared page or a cycle",
-					(unsigned long long)id, (unsigned long long)from);
+				        "page %llu is reachable twice (again from page %llu): a "
+				        "shared page or a cycle",
+				        (unsigned long long)id, (unsigned long long)from);
 			else
 				problem(c, BOLT_CHECK_ERROR, id + i,
-					"overflow page %llu of page %llu is also used elsewhere",
-					(unsigned long long)(id + i), (unsigned long long)id);
+				        "overflow page %llu of page %llu is also used elsewhere",
+				        (unsigned long long)(id + i), (unsigned long long)id);
 			return -1;
 		}
 		bit_set(c->seen, id + i);
@@ -118,15 +121,15 @@ static int mark(struct checker *c, bolt_pgid id, uint64_t npages, bolt_pgid from
 	return 0;
 }
 
-static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
-		 const struct range *r, const uint8_t *bucket, size_t blen);
+static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, const struct range *r,
+                 const uint8_t *bucket, size_t blen);
 
 static void check_inline(struct checker *c, const uint8_t *page, size_t span, bolt_pgid at,
-			 const uint8_t *bucket, size_t blen);
+                         const uint8_t *bucket, size_t blen);
 
 /* A leaf element that is a nested bucket. */
 static void check_bucket_value(struct checker *c, const struct bolt_elem *e, bolt_pgid at,
-			       int depth, const uint8_t *bucket)
+                               int depth, const uint8_t *bucket)
 {
 	char kb[48];
 	bolt_pgid root;
@@ -134,20 +137,20 @@ static void check_bucket_value(struct checker *c, const struct bolt_elem *e, bol
 	c->st->buckets++;
 	if (e->vlen < BOLT_BUCKET_HEADER_SIZE) {
 		problem(c, BOLT_CHECK_ERROR, at,
-			"bucket %s on page %llu has a %u-byte value, too short for a bucket header",
-			hexkey(kb, sizeof(kb), e->key, e->klen), (unsigned long long)at, e->vlen);
+		        "bucket %s on page %llu has a %u-byte value, too short for a bucket header",
+		        hexkey(kb, sizeof(kb), e->key, e->klen), (unsigned long long)at, e->vlen);
 		return;
 	}
 	if (bucket != NULL) {
 		problem(c, BOLT_CHECK_WARNING, at,
-			"page %llu holds a nested bucket inside a bucket; its contents are checked "
-			"but not interpreted",
-			(unsigned long long)at);
+		        "page %llu holds a nested bucket inside a bucket; its contents are checked "
+		        "but not interpreted",
+		        (unsigned long long)at);
 	}
 	root = bolt_le64(e->value);
 	if (root == 0) {
 		check_inline(c, e->value + BOLT_BUCKET_HEADER_SIZE,
-			     e->vlen - BOLT_BUCKET_HEADER_SIZE, at, e->key, e->klen);
+		             e->vlen - BOLT_BUCKET_HEADER_SIZE, at, e->key, e->klen);
 		return;
 	}
 	walk(c, root, at, depth + 1, &(struct range){0}, e->key, e->klen);
@@ -156,7 +159,7 @@ static void check_bucket_value(struct checker *c, const struct bolt_elem *e, bol
 /* Elements of a leaf or branch page image: bounds, key order, range. Returns
  * the number of elements that could be read (stops at the first bad one). */
 static uint32_t check_elems(struct checker *c, const uint8_t *page, size_t span, bolt_pgid at,
-			    int leaf, const struct range *r, const char *what)
+                            int leaf, const struct range *r, const char *what)
 {
 	uint32_t count = bolt_page_count(page);
 	struct bolt_elem prev = {0}, e;
@@ -165,38 +168,40 @@ static uint32_t check_elems(struct checker *c, const uint8_t *page, size_t span,
 	for (uint32_t i = 0; i < count; i++) {
 		if (bolt_page_elem(page, span, leaf, i, &e) != 0) {
 			problem(c, BOLT_CHECK_ERROR, at,
-				"element %u of %s %llu lies outside the page (%zu bytes)", i, what,
-				(unsigned long long)at, span);
+			        "element %u of %s %llu lies outside the page (%zu bytes)", i, what,
+			        (unsigned long long)at, span);
 			return i;
 		}
 		if (e.klen == 0)
 			problem(c, BOLT_CHECK_ERROR, at, "element %u of %s %llu has an empty key",
-				i, what, (unsigned long long)at);
+			        i, what, (unsigned long long)at);
 		if (i > 0 && bolt_keycmp(prev.key, prev.klen, e.key, e.klen) >= 0)
-			problem(c, BOLT_CHECK_ERROR, at,
-				"key %s (element %u) on %s %llu is not greater than the previous key "
-				"%s",
-				hexkey(kb, sizeof(kb), e.key, e.klen), i, what,
-				(unsigned long long)at, hexkey(pb, sizeof(pb), prev.key, prev.klen));
+			problem(
+			    c, BOLT_CHECK_ERROR, at,
+			    "key %s (element %u) on %s %llu is not greater than the previous key "
+			    "%s",
+			    hexkey(kb, sizeof(kb), e.key, e.klen), i, what, (unsigned long long)at,
+			    hexkey(pb, sizeof(pb), prev.key, prev.klen));
 		if (r->lo != NULL && bolt_keycmp(e.key, e.klen, r->lo, r->lolen) < 0)
 			problem(c, BOLT_CHECK_ERROR, at,
-				"key %s (element %u) on %s %llu is below the key %s its parent "
-				"branch starts at",
-				hexkey(kb, sizeof(kb), e.key, e.klen), i, what,
-				(unsigned long long)at, hexkey(pb, sizeof(pb), r->lo, r->lolen));
+			        "key %s (element %u) on %s %llu is below the key %s its parent "
+			        "branch starts at",
+			        hexkey(kb, sizeof(kb), e.key, e.klen), i, what,
+			        (unsigned long long)at, hexkey(pb, sizeof(pb), r->lo, r->lolen));
 		if (r->hi != NULL && bolt_keycmp(e.key, e.klen, r->hi, r->hilen) >= 0)
-			problem(c, BOLT_CHECK_ERROR, at,
-				"key %s (element %u) on %s %llu is not below the key %s of the next "
-				"element in its parent branch",
-				hexkey(kb, sizeof(kb), e.key, e.klen), i, what,
-				(unsigned long long)at, hexkey(pb, sizeof(pb), r->hi, r->hilen));
+			problem(
+			    c, BOLT_CHECK_ERROR, at,
+			    "key %s (element %u) on %s %llu is not below the key %s of the next "
+			    "element in its parent branch",
+			    hexkey(kb, sizeof(kb), e.key, e.klen), i, what, (unsigned long long)at,
+			    hexkey(pb, sizeof(pb), r->hi, r->hilen));
 		prev = e;
 	}
 	return count;
 }
 
 static void visit_leaf(struct checker *c, const uint8_t *page, size_t span, bolt_pgid at,
-		       uint32_t n, int depth, const uint8_t *bucket, size_t blen)
+                       uint32_t n, int depth, const uint8_t *bucket, size_t blen)
 {
 	for (uint32_t i = 0; i < n && !c->stopped; i++) {
 		struct bolt_elem e = {0};
@@ -208,36 +213,37 @@ static void visit_leaf(struct checker *c, const uint8_t *page, size_t span, bolt
 		}
 		if (e.flags != 0)
 			problem(c, BOLT_CHECK_ERROR, at,
-				"element %u of leaf page %llu has unknown flags 0x%x", i,
-				(unsigned long long)at, e.flags);
+			        "element %u of leaf page %llu has unknown flags 0x%x", i,
+			        (unsigned long long)at, e.flags);
 		if (bucket == NULL) {
 			problem(c, BOLT_CHECK_ERROR, at,
-				"the root bucket holds a plain key on page %llu (only buckets "
-				"belong there)",
-				(unsigned long long)at);
+			        "the root bucket holds a plain key on page %llu (only buckets "
+			        "belong there)",
+			        (unsigned long long)at);
 			continue;
 		}
 		c->st->keys++;
-		if (c->vis != NULL && c->vis->entry != NULL && c->vis->entry(c->vis->ctx, bucket, blen, &e))
+		if (c->vis != NULL && c->vis->entry != NULL &&
+		    c->vis->entry(c->vis->ctx, bucket, blen, &e))
 			c->stopped = 1;
 	}
 }
 
 static void check_inline(struct checker *c, const uint8_t *page, size_t span, bolt_pgid at,
-			 const uint8_t *bucket, size_t blen)
+                         const uint8_t *bucket, size_t blen)
 {
 	uint32_t n;
 
 	if (span < BOLT_PAGE_HEADER_SIZE) {
 		problem(c, BOLT_CHECK_ERROR, at,
-			"inline bucket on page %llu is shorter than a page header",
-			(unsigned long long)at);
+		        "inline bucket on page %llu is shorter than a page header",
+		        (unsigned long long)at);
 		return;
 	}
 	if (bolt_page_flags(page) != BOLT_PAGE_LEAF) {
 		problem(c, BOLT_CHECK_ERROR, at,
-			"inline bucket on page %llu is not a leaf image (flags 0x%x)",
-			(unsigned long long)at, bolt_page_flags(page));
+		        "inline bucket on page %llu is not a leaf image (flags 0x%x)",
+		        (unsigned long long)at, bolt_page_flags(page));
 		return;
 	}
 	n = check_elems(c, page, span, at, 1, &(struct range){0}, "the inline bucket on page");
@@ -247,17 +253,17 @@ static void check_inline(struct checker *c, const uint8_t *page, size_t span, bo
 		(void)bolt_page_elem(page, span, 1, i, &e);
 		if (e.flags & BOLT_BUCKET_LEAF_FLAG) {
 			problem(c, BOLT_CHECK_ERROR, at,
-				"inline bucket on page %llu holds a nested bucket (bbolt never "
-				"writes that)",
-				(unsigned long long)at);
+			        "inline bucket on page %llu holds a nested bucket (bbolt never "
+			        "writes that)",
+			        (unsigned long long)at);
 			return;
 		}
 	}
 	visit_leaf(c, page, span, at, n, 0, bucket, blen);
 }
 
-static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
-		 const struct range *r, const uint8_t *bucket, size_t blen)
+static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, const struct range *r,
+                 const uint8_t *bucket, size_t blen)
 {
 	const struct bolt_view *v = c->v;
 	const uint8_t *page;
@@ -270,25 +276,25 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
 		return;
 	if (depth > MAX_DEPTH) {
 		problem(c, BOLT_CHECK_ERROR, id, "tree deeper than %d levels at page %llu",
-			MAX_DEPTH, (unsigned long long)id);
+		        MAX_DEPTH, (unsigned long long)id);
 		return;
 	}
 	if (depth > c->st->max_depth)
 		c->st->max_depth = depth;
 	if (id < 2 || id >= hwm) {
 		problem(c, BOLT_CHECK_ERROR, id,
-			"page %llu refers to page %llu, outside the valid range 2..%llu",
-			(unsigned long long)from, (unsigned long long)id,
-			(unsigned long long)(hwm - 1));
+		        "page %llu refers to page %llu, outside the valid range 2..%llu",
+		        (unsigned long long)from, (unsigned long long)id,
+		        (unsigned long long)(hwm - 1));
 		return;
 	}
 	page = v->map + id * v->page_size;
 	npages = (uint64_t)bolt_page_overflow(page) + 1;
 	if (npages > hwm - id) {
 		problem(c, BOLT_CHECK_ERROR, id,
-			"page %llu claims %llu overflow pages, past the high-water mark %llu",
-			(unsigned long long)id, (unsigned long long)(npages - 1),
-			(unsigned long long)hwm);
+		        "page %llu claims %llu overflow pages, past the high-water mark %llu",
+		        (unsigned long long)id, (unsigned long long)(npages - 1),
+		        (unsigned long long)hwm);
 		return;
 	}
 	if (mark(c, id, npages, from) != 0)
@@ -296,14 +302,14 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
 	span = (size_t)(npages * v->page_size);
 	if (bolt_page_id(page) != id)
 		problem(c, BOLT_CHECK_ERROR, id, "page %llu has id %llu in its header",
-			(unsigned long long)id, (unsigned long long)bolt_page_id(page));
+		        (unsigned long long)id, (unsigned long long)bolt_page_id(page));
 	flags = bolt_page_flags(page);
 	if (flags != BOLT_PAGE_BRANCH && flags != BOLT_PAGE_LEAF) {
 		problem(c, BOLT_CHECK_ERROR, id,
-			"page %llu (referenced from page %llu) is a %s page (flags 0x%x), "
-			"expected a branch or leaf",
-			(unsigned long long)id, (unsigned long long)from, bolt_page_type_name(flags),
-			flags);
+		        "page %llu (referenced from page %llu) is a %s page (flags 0x%x), "
+		        "expected a branch or leaf",
+		        (unsigned long long)id, (unsigned long long)from,
+		        bolt_page_type_name(flags), flags);
 		return;
 	}
 	c->st->overflow_pages += npages - 1;
@@ -316,7 +322,7 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
 	c->st->branch_pages++;
 	if (bolt_page_count(page) == 0) {
 		problem(c, BOLT_CHECK_ERROR, id, "branch page %llu has no elements",
-			(unsigned long long)id);
+		        (unsigned long long)id);
 		return;
 	}
 	n = check_elems(c, page, span, id, 0, r, "branch page");
@@ -346,8 +352,8 @@ static void check_freelist(struct checker *c)
 
 	if (npages > hwm - id) {
 		problem(c, BOLT_CHECK_ERROR, id,
-			"freelist page %llu claims %llu overflow pages, past the high-water mark",
-			(unsigned long long)id, (unsigned long long)(npages - 1));
+		        "freelist page %llu claims %llu overflow pages, past the high-water mark",
+		        (unsigned long long)id, (unsigned long long)(npages - 1));
 		return;
 	}
 	if (mark(c, id, npages, 0) != 0)
@@ -355,14 +361,14 @@ static void check_freelist(struct checker *c)
 	c->st->freelist_pages = npages;
 	span = (size_t)(npages * v->page_size);
 	if (bolt_page_flags(page) != BOLT_PAGE_FREELIST) {
-		problem(c, BOLT_CHECK_ERROR, id,
-			"the freelist page %llu is a %s page (flags 0x%x)", (unsigned long long)id,
-			bolt_page_type_name(bolt_page_flags(page)), bolt_page_flags(page));
+		problem(c, BOLT_CHECK_ERROR, id, "the freelist page %llu is a %s page (flags 0x%x)",
+		        (unsigned long long)id, bolt_page_type_name(bolt_page_flags(page)),
+		        bolt_page_flags(page));
 		return;
 	}
 	if (bolt_page_id(page) != id)
 		problem(c, BOLT_CHECK_ERROR, id, "freelist page %llu has id %llu in its header",
-			(unsigned long long)id, (unsigned long long)bolt_page_id(page));
+		        (unsigned long long)id, (unsigned long long)bolt_page_id(page));
 	count = bolt_page_count(page);
 	cap = (span - BOLT_PAGE_HEADER_SIZE) / 8;
 	if (count == 0xFFFF) {
@@ -371,9 +377,9 @@ static void check_freelist(struct checker *c)
 	}
 	if (count > cap - first) {
 		problem(c, BOLT_CHECK_ERROR, id,
-			"freelist page %llu claims %llu ids but its %llu page(s) hold at most %llu",
-			(unsigned long long)id, (unsigned long long)count,
-			(unsigned long long)npages, (unsigned long long)(cap - first));
+		        "freelist page %llu claims %llu ids but its %llu page(s) hold at most %llu",
+		        (unsigned long long)id, (unsigned long long)count,
+		        (unsigned long long)npages, (unsigned long long)(cap - first));
 		return;
 	}
 	for (uint64_t i = 0; i < count; i++) {
@@ -381,13 +387,13 @@ static void check_freelist(struct checker *c)
 
 		if (f < 2 || f >= hwm) {
 			problem(c, BOLT_CHECK_ERROR, id,
-				"the freelist lists page %llu, outside the valid range 2..%llu",
-				(unsigned long long)f, (unsigned long long)(hwm - 1));
+			        "the freelist lists page %llu, outside the valid range 2..%llu",
+			        (unsigned long long)f, (unsigned long long)(hwm - 1));
 			continue;
 		}
 		if (bit_get(c->free, f)) {
 			problem(c, BOLT_CHECK_ERROR, f, "the freelist lists page %llu twice",
-				(unsigned long long)f);
+			        (unsigned long long)f);
 			continue;
 		}
 		bit_set(c->free, f);
@@ -396,7 +402,7 @@ static void check_freelist(struct checker *c)
 }
 
 int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
-	       struct bolt_check_stats *stats, struct bolt_err *err)
+               struct bolt_check_stats *stats, struct bolt_err *err)
 {
 	struct checker c = {.v = v, .vis = vis, .st = stats};
 	uint64_t hwm = v->meta.pgid;
@@ -412,7 +418,7 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 		free(c.seen);
 		free(c.free);
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory for %llu pages",
-				 (unsigned long long)hwm);
+		                 (unsigned long long)hwm);
 	}
 	bit_set(c.seen, 0);
 	bit_set(c.seen, 1);
@@ -425,21 +431,22 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 
 		if (s && f && both++ < 16)
 			problem(&c, BOLT_CHECK_ERROR, p,
-				"page %llu is both reachable and listed as free: a writer may "
-				"reuse it and destroy live data",
-				(unsigned long long)p);
+			        "page %llu is both reachable and listed as free: a writer may "
+			        "reuse it and destroy live data",
+			        (unsigned long long)p);
 		if (!s && !f && unreachable++ < 16)
 			problem(&c, BOLT_CHECK_ERROR, p,
-				"page %llu is neither reachable nor free (leaked)",
-				(unsigned long long)p);
+			        "page %llu is neither reachable nor free (leaked)",
+			        (unsigned long long)p);
 	}
 	if (both > 16)
 		problem(&c, BOLT_CHECK_ERROR, BOLT_NO_PGID,
-			"%llu more pages are both reachable and free", (unsigned long long)(both - 16));
+		        "%llu more pages are both reachable and free",
+		        (unsigned long long)(both - 16));
 	if (unreachable > 16)
 		problem(&c, BOLT_CHECK_ERROR, BOLT_NO_PGID,
-			"%llu more pages are neither reachable nor free",
-			(unsigned long long)(unreachable - 16));
+		        "%llu more pages are neither reachable nor free",
+		        (unsigned long long)(unreachable - 16));
 	free(c.seen);
 	free(c.free);
 	return BOLT_OK;

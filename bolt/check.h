@@ -50,6 +50,6 @@ struct bolt_check_visitor {
  * through the visitor); BOLT_ENOMEM, or BOLT_ECANCELED-like codes when the
  * visitor stopped it. */
 int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
-	       struct bolt_check_stats *stats, struct bolt_err *err);
+               struct bolt_check_stats *stats, struct bolt_err *err);
 
 #endif

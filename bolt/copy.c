@@ -45,8 +45,8 @@ static int copy_rw(int in_fd, int out_fd, uint64_t left, const char *name, struc
 			continue;
 		if (n <= 0) {
 			rc = n < 0 ? bolt_syserr(err, "cannot read %s", name)
-				   : bolt_errf(err, BOLT_EIO, BOLT_NO_PGID,
-					       "%s shrank while it was copied", name);
+			           : bolt_errf(err, BOLT_EIO, BOLT_NO_PGID,
+			                       "%s shrank while it was copied", name);
 			break;
 		}
 		for (ssize_t off = 0; off < n;) {
@@ -75,7 +75,7 @@ int bolt_copy_fd(int in_fd, int out_fd, uint64_t len, const char *name, struct b
 	while (left > 0) {
 		size_t chunk = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
 		ssize_t n = use_sendfile ? sendfile(out_fd, in_fd, NULL, chunk)
-					 : copy_file_range(in_fd, NULL, out_fd, NULL, chunk, 0);
+		                         : copy_file_range(in_fd, NULL, out_fd, NULL, chunk, 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -92,7 +92,7 @@ int bolt_copy_fd(int in_fd, int out_fd, uint64_t len, const char *name, struct b
 			return bolt_syserr(err, "cannot copy %s", name);
 		if (n == 0)
 			return bolt_errf(err, BOLT_EIO, BOLT_NO_PGID,
-					 "%s shrank while it was copied", name);
+			                 "%s shrank while it was copied", name);
 		left -= (uint64_t)n;
 	}
 	return BOLT_OK;
@@ -118,7 +118,7 @@ static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
 }
 
 static int copy_locked(int src_fd, const char *src, int dst_fd, struct bolt_copy_info *info,
-		       struct bolt_err *err)
+                       struct bolt_err *err)
 {
 	struct stat st;
 	int rc;
@@ -159,7 +159,7 @@ static int c_flush(struct compact *c, struct bolt_err *err)
 
 	while (off < c->buf_len) {
 		ssize_t w = pwrite(c->fd, c->buf + off, c->buf_len - off,
-				   (off_t)(c->buf_id * c->v->page_size + off));
+		                   (off_t)(c->buf_id * c->v->page_size + off));
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -174,7 +174,7 @@ static int c_flush(struct compact *c, struct bolt_err *err)
 
 /* Gives old_id (reached from `from`) its place in the copy. */
 static int c_enqueue(struct compact *c, bolt_pgid old_id, bolt_pgid from, bolt_pgid *new_id,
-		     struct bolt_err *err)
+                     struct bolt_err *err)
 {
 	const struct bolt_view *v = c->v;
 	const uint8_t *page;
@@ -184,9 +184,9 @@ static int c_enqueue(struct compact *c, bolt_pgid old_id, bolt_pgid from, bolt_p
 
 	if (old_id < 2 || old_id >= v->meta.pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, from,
-				 "%s: page %llu refers to page %llu, outside 2..%llu", v->name,
-				 (unsigned long long)from, (unsigned long long)old_id,
-				 (unsigned long long)(v->meta.pgid - 1));
+		                 "%s: page %llu refers to page %llu, outside 2..%llu", v->name,
+		                 (unsigned long long)from, (unsigned long long)old_id,
+		                 (unsigned long long)(v->meta.pgid - 1));
 	if ((rc = bolt_view_page(v, old_id, &page, &span, err)) != BOLT_OK)
 		return rc;
 	n = span / v->page_size;
@@ -195,8 +195,8 @@ static int c_enqueue(struct compact *c, bolt_pgid old_id, bolt_pgid from, bolt_p
 
 		if (c->seen[id / 8] & (1u << (id % 8)))
 			return bolt_errf(err, BOLT_ECORRUPT, old_id,
-					 "%s: page %llu is reachable twice", v->name,
-					 (unsigned long long)id);
+			                 "%s: page %llu is reachable twice", v->name,
+			                 (unsigned long long)id);
 		c->seen[id / 8] |= (uint8_t)(1u << (id % 8));
 	}
 	if (c->nq == c->capq) {
@@ -242,32 +242,32 @@ static int c_patch(struct compact *c, const struct qitem *it, uint8_t *p, struct
 
 	if (bolt_page_id(it->page) != it->old_id)
 		return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-				 "%s: page %llu says it is page %llu", c->v->name,
-				 (unsigned long long)it->old_id,
-				 (unsigned long long)bolt_page_id(it->page));
+		                 "%s: page %llu says it is page %llu", c->v->name,
+		                 (unsigned long long)it->old_id,
+		                 (unsigned long long)bolt_page_id(it->page));
 	if (flags != BOLT_PAGE_LEAF && flags != BOLT_PAGE_BRANCH)
 		return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-				 "%s: page %llu in the tree is a %s page", c->v->name,
-				 (unsigned long long)it->old_id, bolt_page_type_name(flags));
+		                 "%s: page %llu in the tree is a %s page", c->v->name,
+		                 (unsigned long long)it->old_id, bolt_page_type_name(flags));
 	bolt_put64(p, it->new_id);
 	for (uint32_t i = 0; i < count; i++) {
 		if (bolt_page_elem(p, it->span, is_leaf, i, &e) != 0)
 			return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-					 "%s: page %llu element %u lies outside the page",
-					 c->v->name, (unsigned long long)it->old_id, i);
+			                 "%s: page %llu element %u lies outside the page",
+			                 c->v->name, (unsigned long long)it->old_id, i);
 		if (!is_leaf) {
 			if ((rc = c_enqueue(c, e.pgid, it->old_id, &nid, err)) != BOLT_OK)
 				return rc;
-			bolt_put64(p + BOLT_PAGE_HEADER_SIZE + (size_t)i * BOLT_BRANCH_ELEM_SIZE + 8,
-				   nid);
+			bolt_put64(
+			    p + BOLT_PAGE_HEADER_SIZE + (size_t)i * BOLT_BRANCH_ELEM_SIZE + 8, nid);
 			continue;
 		}
 		if (!(e.flags & BOLT_BUCKET_LEAF_FLAG))
 			continue;
 		if (e.vlen < BOLT_BUCKET_HEADER_SIZE)
 			return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-					 "%s: page %llu element %u: bucket value too short",
-					 c->v->name, (unsigned long long)it->old_id, i);
+			                 "%s: page %llu element %u: bucket value too short",
+			                 c->v->name, (unsigned long long)it->old_id, i);
 		if (bolt_le64(e.value) != 0) {
 			if ((rc = c_enqueue(c, bolt_le64(e.value), it->old_id, &nid, err)) !=
 			    BOLT_OK)
@@ -283,26 +283,26 @@ static int c_patch(struct compact *c, const struct qitem *it, uint8_t *p, struct
 
 		if (ilen < BOLT_PAGE_HEADER_SIZE)
 			return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-					 "%s: page %llu element %u: inline bucket too short",
-					 c->v->name, (unsigned long long)it->old_id, i);
+			                 "%s: page %llu element %u: inline bucket too short",
+			                 c->v->name, (unsigned long long)it->old_id, i);
 		for (uint32_t j = 0; j < bolt_page_count(ip); j++) {
 			if (bolt_page_elem(ip, ilen, 1, j, &ie) != 0)
 				return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-						 "%s: page %llu: inline bucket element %u lies "
-						 "outside it",
-						 c->v->name, (unsigned long long)it->old_id, j);
+				                 "%s: page %llu: inline bucket element %u lies "
+				                 "outside it",
+				                 c->v->name, (unsigned long long)it->old_id, j);
 			if (ie.flags & BOLT_BUCKET_LEAF_FLAG)
 				return bolt_errf(err, BOLT_ECORRUPT, it->old_id,
-						 "%s: page %llu: nested bucket inside an inline "
-						 "bucket",
-						 c->v->name, (unsigned long long)it->old_id);
+				                 "%s: page %llu: nested bucket inside an inline "
+				                 "bucket",
+				                 c->v->name, (unsigned long long)it->old_id);
 		}
 	}
 	return BOLT_OK;
 }
 
 static int c_write_metas(struct compact *c, bolt_pgid root, bolt_pgid freelist,
-			 struct bolt_err *err)
+                         struct bolt_err *err)
 {
 	uint32_t ps = c->v->page_size;
 	uint8_t *pages = calloc(2, ps);
@@ -328,7 +328,7 @@ static int c_write_metas(struct compact *c, bolt_pgid root, bolt_pgid freelist,
 }
 
 static int compact_copy(const struct bolt_view *v, int fd, struct bolt_copy_info *info,
-			struct bolt_err *err)
+                        struct bolt_err *err)
 {
 	struct compact c = {.v = v, .fd = fd, .next = 2, .buf_id = 2};
 	uint32_t ps = v->page_size;
@@ -402,7 +402,7 @@ static int writer_moved(const struct bolt_view *v)
 }
 
 static int copy_live(const char *src, int dst_fd, unsigned max_attempts,
-		     struct bolt_copy_info *info, struct bolt_err *err)
+                     struct bolt_copy_info *info, struct bolt_err *err)
 {
 	struct bolt_view *v;
 	int rc = BOLT_OK, moved;
@@ -431,12 +431,12 @@ static int copy_live(const char *src, int dst_fd, unsigned max_attempts,
 		}
 	}
 	return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
-			 "%s: the writer committed during each of %u live copy attempts", src,
-			 max_attempts);
+	                 "%s: the writer committed during each of %u live copy attempts", src,
+	                 max_attempts);
 }
 
 int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-	      struct bolt_copy_info *info, struct bolt_err *err)
+              struct bolt_copy_info *info, struct bolt_err *err)
 {
 	struct stat st;
 	int fd, rc;
@@ -462,8 +462,8 @@ int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
 	} else if (rc == BOLT_ELOCKED && opt->live) {
 		close(fd);
 		fd = -1;
-		rc = copy_live(src, dst_fd, opt->max_attempts ? opt->max_attempts : DEFAULT_ATTEMPTS,
-			       info, err);
+		rc = copy_live(src, dst_fd,
+		               opt->max_attempts ? opt->max_attempts : DEFAULT_ATTEMPTS, info, err);
 	}
 out:
 	if (fd >= 0)

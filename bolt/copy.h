@@ -40,9 +40,9 @@
 #include "bolt/error.h"
 
 struct bolt_copy_info {
-	uint64_t txid;     /* transaction the copy holds */
-	uint64_t pages;    /* high-water mark of the copy (pages) */
-	uint64_t size;     /* bytes of the copy */
+	uint64_t txid;  /* transaction the copy holds */
+	uint64_t pages; /* high-water mark of the copy (pages) */
+	uint64_t size;  /* bytes of the copy */
 	uint32_t page_size;
 	int live;          /* 1: compact lock-free copy, 0: locked byte copy */
 	unsigned attempts; /* live copies started (1 when the first held) */
@@ -57,7 +57,7 @@ struct bolt_copy_opts {
 /* Copies the bolt file `src` into dst_fd (a new, empty regular file opened
  * for writing; not synced here). */
 int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-	      struct bolt_copy_info *info, struct bolt_err *err);
+              struct bolt_copy_info *info, struct bolt_err *err);
 
 /* Copies bytes [0, len) of in_fd to out_fd at their current offsets,
  * in the kernel when it can (copy_file_range, then sendfile), else with a

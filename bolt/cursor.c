@@ -7,7 +7,7 @@
 #include "bolt/cursor.h"
 
 void bolt_cursor_init(struct bolt_cursor *c, const struct bolt_view *v,
-		      const struct bolt_vbucket *b)
+                      const struct bolt_vbucket *b)
 {
 	memset(c, 0, sizeof(*c));
 	c->view = v;
@@ -22,15 +22,15 @@ static int push(struct bolt_cursor *c, bolt_pgid id, struct bolt_err *err)
 
 	if (c->depth >= BOLT_CURSOR_MAX_DEPTH)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "tree deeper than %d levels at page %llu (a cycle?)",
-				 BOLT_CURSOR_MAX_DEPTH, (unsigned long long)id);
+		                 "tree deeper than %d levels at page %llu (a cycle?)",
+		                 BOLT_CURSOR_MAX_DEPTH, (unsigned long long)id);
 	r = &c->stack[c->depth];
 	r->id = id;
 	if (c->bucket.root == 0) {
 		if (c->depth != 0)
 			return bolt_errf(err, BOLT_ECORRUPT, id,
-					 "inline bucket refers to page %llu",
-					 (unsigned long long)id);
+			                 "inline bucket refers to page %llu",
+			                 (unsigned long long)id);
 		r->page = c->bucket.inline_page;
 		r->span = c->bucket.inline_len;
 	} else if ((rc = bolt_view_page(c->view, id, &r->page, &r->span, err)) != BOLT_OK) {
@@ -39,12 +39,12 @@ static int push(struct bolt_cursor *c, bolt_pgid id, struct bolt_err *err)
 	flags = bolt_page_flags(r->page);
 	if (flags != BOLT_PAGE_LEAF && flags != BOLT_PAGE_BRANCH)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu is a %s page (flags 0x%x) inside a bucket tree",
-				 (unsigned long long)id, bolt_page_type_name(flags), flags);
+		                 "page %llu is a %s page (flags 0x%x) inside a bucket tree",
+		                 (unsigned long long)id, bolt_page_type_name(flags), flags);
 	r->count = bolt_page_count(r->page);
 	if (flags == BOLT_PAGE_BRANCH && r->count == 0)
 		return bolt_errf(err, BOLT_ECORRUPT, id, "branch page %llu is empty",
-				 (unsigned long long)id);
+		                 (unsigned long long)id);
 	r->index = 0;
 	c->depth++;
 	return BOLT_OK;
@@ -56,13 +56,13 @@ static int is_leaf(const struct bolt_cursor_ref *r)
 }
 
 static int elem_at(const struct bolt_cursor *c, const struct bolt_cursor_ref *r,
-		   struct bolt_elem *e, struct bolt_err *err)
+                   struct bolt_elem *e, struct bolt_err *err)
 {
 	(void)c;
 	if (bolt_page_elem(r->page, r->span, is_leaf(r), r->index, e) != 0)
 		return bolt_errf(err, BOLT_ECORRUPT, r->id,
-				 "element %u of page %llu lies outside the page", r->index,
-				 (unsigned long long)r->id);
+		                 "element %u of page %llu lies outside the page", r->index,
+		                 (unsigned long long)r->id);
 	return BOLT_OK;
 }
 
@@ -104,8 +104,7 @@ int bolt_cursor_first(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_er
 	int rc;
 
 	c->depth = 0;
-	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK ||
-	    (rc = descend(c, 0, err)) != BOLT_OK)
+	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK || (rc = descend(c, 0, err)) != BOLT_OK)
 		return rc;
 	if (c->stack[c->depth - 1].count == 0)
 		return bolt_cursor_next(c, e, err);
@@ -117,8 +116,7 @@ int bolt_cursor_last(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 	int rc;
 
 	c->depth = 0;
-	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK ||
-	    (rc = descend(c, 1, err)) != BOLT_OK)
+	if ((rc = push(c, c->bucket.root, err)) != BOLT_OK || (rc = descend(c, 1, err)) != BOLT_OK)
 		return rc;
 	if (c->stack[c->depth - 1].count == 0)
 		return bolt_cursor_prev(c, e, err);
@@ -193,7 +191,7 @@ int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 }
 
 int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,
-		     struct bolt_err *err)
+                     struct bolt_err *err)
 {
 	bolt_pgid id = c->bucket.root;
 	int rc;

@@ -27,13 +27,13 @@ struct bolt_cursor {
 
 /* Each positions the cursor and fills *e (e->key == NULL: no element). */
 void bolt_cursor_init(struct bolt_cursor *c, const struct bolt_view *v,
-		      const struct bolt_vbucket *b);
+                      const struct bolt_vbucket *b);
 int bolt_cursor_first(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err);
 int bolt_cursor_last(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err);
 int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err);
 int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err);
 /* First element with key >= key. */
 int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,
-		     struct bolt_err *err);
+                     struct bolt_err *err);
 
 #endif

@@ -20,7 +20,7 @@
 #include "bolt/lock.h"
 #include "bolt/writer.h"
 
-#define ALLOC_SIZE (UINT64_C(16) << 20)
+#define ALLOC_SIZE    (UINT64_C(16) << 20)
 #define MAX_MMAP_STEP (UINT64_C(1) << 30)
 
 static uint64_t mmap_size(uint64_t size)
@@ -67,13 +67,13 @@ static int init_file(struct bolt_db *db, struct bolt_err *err)
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
 	for (uint64_t i = 0; i < 2; i++) {
 		struct bolt_meta m = {
-			.magic = BOLT_MAGIC,
-			.version = BOLT_VERSION,
-			.page_size = (uint32_t)ps,
-			.root = 3,
-			.freelist = 2,
-			.pgid = 4,
-			.txid = i,
+		    .magic = BOLT_MAGIC,
+		    .version = BOLT_VERSION,
+		    .page_size = (uint32_t)ps,
+		    .root = 3,
+		    .freelist = 2,
+		    .pgid = 4,
+		    .txid = i,
 		};
 		(void)bolt_meta_encode(&m, buf + i * ps);
 	}
@@ -116,28 +116,28 @@ int bolt_db_remap(struct bolt_db *db, struct bolt_err *err)
 }
 
 int bolt_db_page(struct bolt_db *db, bolt_pgid id, const uint8_t **page, size_t *span,
-		 struct bolt_err *err)
+                 struct bolt_err *err)
 {
 	uint64_t ps = db->page_size, pages = db->map_len / ps, n;
 	const uint8_t *p;
 
 	if (id >= pages)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu lies beyond the end of the file (%llu pages)",
-				 (unsigned long long)id, (unsigned long long)pages);
+		                 "page %llu lies beyond the end of the file (%llu pages)",
+		                 (unsigned long long)id, (unsigned long long)pages);
 	p = db->map + id * ps;
 	n = (uint64_t)bolt_page_overflow(p) + 1;
 	if (n > pages - id)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu claims %llu overflow pages, past the end of the file",
-				 (unsigned long long)id, (unsigned long long)(n - 1));
+		                 "page %llu claims %llu overflow pages, past the end of the file",
+		                 (unsigned long long)id, (unsigned long long)(n - 1));
 	*page = p;
 	*span = (size_t)(n * ps);
 	return BOLT_OK;
 }
 
 int bolt_db_allocate_id(struct bolt_db *db, struct bolt_meta *meta, size_t count, bolt_pgid *id,
-			struct bolt_err *err)
+                        struct bolt_err *err)
 {
 	uint64_t minsz;
 
@@ -146,7 +146,7 @@ int bolt_db_allocate_id(struct bolt_db *db, struct bolt_meta *meta, size_t count
 		return BOLT_OK;
 	if (meta->pgid > UINT64_MAX / db->page_size - count - 1)
 		return bolt_errf(err, BOLT_ELIMIT, BOLT_NO_PGID, "%s cannot grow any further",
-				 db->name);
+		                 db->name);
 	*id = meta->pgid;
 	minsz = (meta->pgid + count + 1) * db->page_size;
 	if (minsz >= db->datasz)
@@ -165,7 +165,7 @@ int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err)
 		size += ALLOC_SIZE;
 	if (ftruncate(db->fd, (off_t)size) != 0)
 		return bolt_syserr(err, "cannot grow %s to %llu bytes", db->name,
-				   (unsigned long long)size);
+		                   (unsigned long long)size);
 	if (!db->no_sync && fsync(db->fd) != 0)
 		return bolt_syserr(err, "cannot sync %s", db->name);
 	db->filesz = size;
@@ -186,22 +186,21 @@ static int load_existing(struct bolt_db *db, struct bolt_err *err)
 	active = bolt_meta_pick(db->map, db->map_len, m, st);
 	if (active < 0)
 		return bolt_errf(err, BOLT_ECORRUPT, 0,
-				 "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)",
-				 db->name, bolt_meta_status_text(st[0]),
-				 bolt_meta_status_text(st[1]));
+		                 "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)",
+		                 db->name, bolt_meta_status_text(st[0]),
+		                 bolt_meta_status_text(st[1]));
 	db->meta = m[active];
 	db->page_size = db->meta.page_size;
 	if (db->meta.pgid > db->map_len / db->page_size)
 		return bolt_errf(err, BOLT_ECORRUPT, db->meta.pgid,
-				 "%s is truncated: its high-water mark is page %llu but the file "
-				 "holds %llu pages",
-				 db->name, (unsigned long long)db->meta.pgid,
-				 (unsigned long long)(db->map_len / db->page_size));
+		                 "%s is truncated: its high-water mark is page %llu but the file "
+		                 "holds %llu pages",
+		                 db->name, (unsigned long long)db->meta.pgid,
+		                 (unsigned long long)(db->map_len / db->page_size));
 	if (db->meta.root < 2 || db->meta.root >= db->meta.pgid)
-		return bolt_errf(err, BOLT_ECORRUPT, db->meta.root,
-				 "%s: root page %llu outside 2..%llu", db->name,
-				 (unsigned long long)db->meta.root,
-				 (unsigned long long)db->meta.pgid);
+		return bolt_errf(
+		    err, BOLT_ECORRUPT, db->meta.root, "%s: root page %llu outside 2..%llu",
+		    db->name, (unsigned long long)db->meta.root, (unsigned long long)db->meta.pgid);
 	if ((rc = bolt_db_page(db, db->meta.freelist, &p, &span, err)) != BOLT_OK)
 		return rc;
 	if ((rc = bolt_freelist_read(&db->freelist, p, span, db->meta.pgid, err)) != BOLT_OK)
@@ -211,7 +210,7 @@ static int load_existing(struct bolt_db *db, struct bolt_err *err)
 }
 
 int bolt_db_open_fd(int fd, const char *name, const struct bolt_db_options *opt,
-		    struct bolt_db **out, struct bolt_err *err)
+                    struct bolt_db **out, struct bolt_err *err)
 {
 	struct bolt_db *db;
 	struct stat st;
@@ -239,7 +238,7 @@ int bolt_db_open_fd(int fd, const char *name, const struct bolt_db_options *opt,
 		if (db->page_size < BOLT_MIN_PAGE_SIZE || db->page_size > BOLT_MAX_PAGE_SIZE ||
 		    (db->page_size & (db->page_size - 1))) {
 			rc = bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "invalid page size %u",
-				       db->page_size);
+			               db->page_size);
 			goto fail;
 		}
 		if ((rc = init_file(db, err)) != BOLT_OK)
@@ -257,7 +256,7 @@ fail:
 }
 
 int bolt_db_open(const char *path, int create, const struct bolt_db_options *opt,
-		 struct bolt_db **out, struct bolt_err *err)
+                 struct bolt_db **out, struct bolt_err *err)
 {
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 

@@ -32,10 +32,10 @@ struct bolt_db_options {
  * pages 0/1 (txid 0/1), freelist page 2, empty leaf page 3. `name` is used
  * in messages. */
 int bolt_db_open_fd(int fd, const char *name, const struct bolt_db_options *opt,
-		    struct bolt_db **out, struct bolt_err *err);
+                    struct bolt_db **out, struct bolt_err *err);
 /* Opens (O_RDWR|O_NOFOLLOW, creating with mode 0600 when `create`) path. */
 int bolt_db_open(const char *path, int create, const struct bolt_db_options *opt,
-		 struct bolt_db **out, struct bolt_err *err);
+                 struct bolt_db **out, struct bolt_err *err);
 /* Closes the file and releases the lock. Returns BOLT_EIO if close failed. */
 int bolt_db_close(struct bolt_db *db, struct bolt_err *err);
 /* The file descriptor (for fsync by the caller, fstat, ...). */
@@ -52,18 +52,18 @@ struct bolt_bucket *bolt_tx_root(struct bolt_tx *tx);
 
 /* Nested buckets: *out stays valid until the transaction ends. */
 int bolt_bucket_create(struct bolt_bucket *b, const void *name, size_t len,
-		       struct bolt_bucket **out, struct bolt_err *err);
+                       struct bolt_bucket **out, struct bolt_err *err);
 int bolt_bucket_create_if_missing(struct bolt_bucket *b, const void *name, size_t len,
-				  struct bolt_bucket **out, struct bolt_err *err);
+                                  struct bolt_bucket **out, struct bolt_err *err);
 int bolt_bucket_open(struct bolt_bucket *b, const void *name, size_t len, struct bolt_bucket **out,
-		     struct bolt_err *err);
+                     struct bolt_err *err);
 
 int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const void *value,
-		    size_t vlen, struct bolt_err *err);
+                    size_t vlen, struct bolt_err *err);
 int bolt_bucket_delete(struct bolt_bucket *b, const void *key, size_t klen, struct bolt_err *err);
 /* *value points into transaction memory, valid until the next change or the
  * end of the transaction. BOLT_ENOTFOUND when absent. */
 int bolt_bucket_get(struct bolt_bucket *b, const void *key, size_t klen, const uint8_t **value,
-		    size_t *vlen, struct bolt_err *err);
+                    size_t *vlen, struct bolt_err *err);
 
 #endif

@@ -31,7 +31,7 @@ struct bolt_err {
 };
 
 int bolt_errf(struct bolt_err *err, int code, uint64_t pgid, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Like bolt_errf with BOLT_EIO, recording errno and appending strerror. */
 int bolt_syserr(struct bolt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

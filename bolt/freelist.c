@@ -40,7 +40,7 @@ static int reserve(bolt_pgid **v, size_t *cap, size_t want, struct bolt_err *err
 }
 
 int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len, bolt_pgid hwm,
-		       struct bolt_err *err)
+                       struct bolt_err *err)
 {
 	uint64_t count = bolt_page_count(page);
 	size_t first = 0;
@@ -49,18 +49,18 @@ int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len,
 
 	if ((bolt_page_flags(page) & BOLT_PAGE_FREELIST) == 0)
 		return bolt_errf(err, BOLT_ECORRUPT, id, "page %llu is not a freelist page",
-				 (unsigned long long)id);
+		                 (unsigned long long)id);
 	if (count == 0xFFFF) {
 		if (len < BOLT_PAGE_HEADER_SIZE + 8)
 			return bolt_errf(err, BOLT_ECORRUPT, id, "freelist page %llu is truncated",
-					 (unsigned long long)id);
+			                 (unsigned long long)id);
 		count = bolt_le64(page + BOLT_PAGE_HEADER_SIZE);
 		first = 1;
 	}
 	if (count > (len - BOLT_PAGE_HEADER_SIZE) / 8 - first)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "freelist page %llu claims %llu ids, more than its pages hold",
-				 (unsigned long long)id, (unsigned long long)count);
+		                 "freelist page %llu claims %llu ids, more than its pages hold",
+		                 (unsigned long long)id, (unsigned long long)count);
 	f->nfree = 0;
 	if ((rc = reserve(&f->free, &f->capfree, (size_t)count, err)) != BOLT_OK)
 		return rc;
@@ -69,9 +69,9 @@ int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len,
 
 		if (v < 2 || v >= hwm)
 			return bolt_errf(err, BOLT_ECORRUPT, id,
-					 "freelist page %llu lists page %llu outside 2..%llu",
-					 (unsigned long long)id, (unsigned long long)v,
-					 (unsigned long long)(hwm - 1));
+			                 "freelist page %llu lists page %llu outside 2..%llu",
+			                 (unsigned long long)id, (unsigned long long)v,
+			                 (unsigned long long)(hwm - 1));
 		f->free[f->nfree++] = v;
 	}
 	if (f->nfree > 1)
@@ -79,8 +79,8 @@ int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len,
 	for (size_t i = 1; i < f->nfree; i++)
 		if (f->free[i] == f->free[i - 1])
 			return bolt_errf(err, BOLT_ECORRUPT, id,
-					 "freelist page %llu lists page %llu twice",
-					 (unsigned long long)id, (unsigned long long)f->free[i]);
+			                 "freelist page %llu lists page %llu twice",
+			                 (unsigned long long)id, (unsigned long long)f->free[i]);
 	return BOLT_OK;
 }
 
@@ -99,7 +99,7 @@ bolt_pgid bolt_freelist_allocate(struct bolt_freelist *f, size_t n)
 			size_t start = i + 1 - n;
 
 			memmove(f->free + start, f->free + i + 1,
-				(f->nfree - i - 1) * sizeof(*f->free));
+			        (f->nfree - i - 1) * sizeof(*f->free));
 			f->nfree -= n;
 			return initial;
 		}
@@ -114,7 +114,7 @@ int bolt_freelist_free(struct bolt_freelist *f, bolt_pgid id, size_t n, struct b
 
 	if (id < 2)
 		return bolt_errf(err, BOLT_ECORRUPT, id, "attempt to free meta page %llu",
-				 (unsigned long long)id);
+		                 (unsigned long long)id);
 	if ((rc = reserve(&f->pending, &f->cappending, f->npending + n, err)) != BOLT_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++)
@@ -138,7 +138,7 @@ int bolt_freelist_release(struct bolt_freelist *f, struct bolt_err *err)
 	for (size_t i = 1; i < f->nfree; i++)
 		if (f->free[i] == f->free[i - 1])
 			return bolt_errf(err, BOLT_ECORRUPT, f->free[i], "page %llu freed twice",
-					 (unsigned long long)f->free[i]);
+			                 (unsigned long long)f->free[i]);
 	return BOLT_OK;
 }
 
@@ -183,7 +183,7 @@ int bolt_freelist_write(const struct bolt_freelist *f, uint8_t *page, struct bol
 		pend = malloc(f->npending * sizeof(*pend));
 		if (pend == NULL)
 			return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID,
-					 "out of memory writing the freelist");
+			                 "out of memory writing the freelist");
 		memcpy(pend, f->pending, f->npending * sizeof(*pend));
 		qsort(pend, f->npending, sizeof(*pend), cmp_pgid);
 	}

@@ -28,7 +28,7 @@ void bolt_freelist_destroy(struct bolt_freelist *f);
 /* Loads the ids of a freelist page image (bounded by len bytes). All ids
  * must lie in [2, hwm); duplicates are corruption. */
 int bolt_freelist_read(struct bolt_freelist *f, const uint8_t *page, size_t len, bolt_pgid hwm,
-		       struct bolt_err *err);
+                       struct bolt_err *err);
 
 /* First-fit: the lowest run of n consecutive free ids; 0 when none. */
 bolt_pgid bolt_freelist_allocate(struct bolt_freelist *f, size_t n);

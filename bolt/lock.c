@@ -26,9 +26,9 @@ int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err 
 			return bolt_syserr(err, "cannot lock %s", name);
 		if (now_seconds() >= deadline)
 			return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
-					 "%s is locked by another process (is op-conductor "
-					 "running?); gave up after %.1f s",
-					 name, timeout > 0 ? timeout : 0.0);
+			                 "%s is locked by another process (is op-conductor "
+			                 "running?); gave up after %.1f s",
+			                 name, timeout > 0 ? timeout : 0.0);
 		nanosleep(&pause, NULL);
 	}
 }

@@ -1,13 +1,13 @@
 #include "bolt/meta.h"
 
 static const char *const status_text[] = {
-	[BOLT_META_OK] = "valid",
-	[BOLT_META_SHORT] = "the file is too short to hold it",
-	[BOLT_META_BADMAGIC] = "bad magic number",
-	[BOLT_META_BADVERSION] = "unsupported version",
-	[BOLT_META_BADCHECKSUM] = "checksum mismatch",
-	[BOLT_META_BADFLAGS] = "page is not marked as a meta page",
-	[BOLT_META_BADPAGESIZE] = "invalid page size",
+    [BOLT_META_OK] = "valid",
+    [BOLT_META_SHORT] = "the file is too short to hold it",
+    [BOLT_META_BADMAGIC] = "bad magic number",
+    [BOLT_META_BADVERSION] = "unsupported version",
+    [BOLT_META_BADCHECKSUM] = "checksum mismatch",
+    [BOLT_META_BADFLAGS] = "page is not marked as a meta page",
+    [BOLT_META_BADPAGESIZE] = "invalid page size",
 };
 
 const char *bolt_meta_status_text(int status)

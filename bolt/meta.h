@@ -32,8 +32,6 @@ int bolt_meta_decode(const uint8_t *page, size_t len, struct bolt_meta *m);
  * txid % 2, flags meta, checksum computed. Returns the page id. */
 uint64_t bolt_meta_encode(const struct bolt_meta *m, uint8_t *page);
 
-
-
 /* Reads both meta pages from the first `len` bytes of a file image and
  * picks the one bbolt would use: the valid meta with the highest txid.
  * The page size comes from meta 0, or, when meta 0 is unreadable, from the

@@ -69,7 +69,7 @@ static void remove_child(struct bolt_node *n, struct bolt_node *child)
 	for (size_t i = 0; i < n->nchildren; i++) {
 		if (n->children[i] == child) {
 			memmove(n->children + i, n->children + i + 1,
-				(n->nchildren - i - 1) * sizeof(*n->children));
+			        (n->nchildren - i - 1) * sizeof(*n->children));
 			n->nchildren--;
 			return;
 		}
@@ -93,9 +93,9 @@ int bolt_node_read(struct bolt_node *n, const uint8_t *page, size_t span, struct
 
 	if ((flags & (BOLT_PAGE_LEAF | BOLT_PAGE_BRANCH)) == 0)
 		return bolt_errf(err, BOLT_ECORRUPT, bolt_page_id(page),
-				 "page %llu has type %s (flags 0x%x), expected a branch or leaf",
-				 (unsigned long long)bolt_page_id(page), bolt_page_type_name(flags),
-				 flags);
+		                 "page %llu has type %s (flags 0x%x), expected a branch or leaf",
+		                 (unsigned long long)bolt_page_id(page), bolt_page_type_name(flags),
+		                 flags);
 	n->pgid = bolt_page_id(page);
 	n->is_leaf = (flags & BOLT_PAGE_LEAF) != 0;
 	if (reserve_inodes(n, count) != 0)
@@ -107,12 +107,12 @@ int bolt_node_read(struct bolt_node *n, const uint8_t *page, size_t span, struct
 
 		if (bolt_page_elem(page, span, n->is_leaf, i, &e) != 0)
 			return bolt_errf(err, BOLT_ECORRUPT, n->pgid,
-					 "element %u of page %llu lies outside the page", i,
-					 (unsigned long long)n->pgid);
+			                 "element %u of page %llu lies outside the page", i,
+			                 (unsigned long long)n->pgid);
 		if (e.klen == 0)
 			return bolt_errf(err, BOLT_ECORRUPT, n->pgid,
-					 "element %u of page %llu has an empty key", i,
-					 (unsigned long long)n->pgid);
+			                 "element %u of page %llu has an empty key", i,
+			                 (unsigned long long)n->pgid);
 		in->flags = e.flags;
 		in->pgid = e.pgid;
 		in->key = bolt_tx_dup(tx, e.key, e.klen);
@@ -208,15 +208,15 @@ static size_t lower_bound(const struct bolt_node *n, const uint8_t *key, size_t 
 }
 
 int bolt_node_put(struct bolt_node *n, const uint8_t *old, uint32_t oldlen, const uint8_t *key,
-		  uint32_t klen, const uint8_t *value, uint32_t vlen, bolt_pgid pgid, uint32_t flags,
-		  struct bolt_err *err)
+                  uint32_t klen, const uint8_t *value, uint32_t vlen, bolt_pgid pgid,
+                  uint32_t flags, struct bolt_err *err)
 {
 	size_t idx;
 	struct bolt_inode *in;
 
 	if (pgid >= n->bucket->tx->meta.pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, pgid, "page %llu is above the high-water mark",
-				 (unsigned long long)pgid);
+		                 (unsigned long long)pgid);
 	if (oldlen == 0 || klen == 0)
 		return bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "empty key");
 	idx = lower_bound(n, old, oldlen);
@@ -225,7 +225,7 @@ int bolt_node_put(struct bolt_node *n, const uint8_t *old, uint32_t oldlen, cons
 		if (reserve_inodes(n, n->ninodes + 1) != 0)
 			return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
 		memmove(n->inodes + idx + 1, n->inodes + idx,
-			(n->ninodes - idx) * sizeof(*n->inodes));
+		        (n->ninodes - idx) * sizeof(*n->inodes));
 		n->ninodes++;
 	}
 	in = &n->inodes[idx];
@@ -242,7 +242,8 @@ void bolt_node_del(struct bolt_node *n, const uint8_t *key, uint32_t klen)
 {
 	size_t idx = lower_bound(n, key, klen);
 
-	if (idx >= n->ninodes || bolt_keycmp(n->inodes[idx].key, n->inodes[idx].klen, key, klen) != 0)
+	if (idx >= n->ninodes ||
+	    bolt_keycmp(n->inodes[idx].key, n->inodes[idx].klen, key, klen) != 0)
 		return;
 	memmove(n->inodes + idx, n->inodes + idx + 1, (n->ninodes - idx - 1) * sizeof(*n->inodes));
 	n->ninodes--;
@@ -266,7 +267,7 @@ static size_t split_index(const struct bolt_node *n, size_t threshold)
 
 /* Splits n in two when it is larger than a page; *next is NULL when not. */
 static int split_two(struct bolt_node *n, size_t page_size, struct bolt_node **next,
-		     struct bolt_err *err)
+                     struct bolt_err *err)
 {
 	size_t idx;
 	struct bolt_node *b;
@@ -299,7 +300,7 @@ static int cmp_first_key(const void *a, const void *b)
 	if (x->ninodes == 0 || y->ninodes == 0)
 		return (x->ninodes != 0) - (y->ninodes != 0);
 	return bolt_keycmp(x->inodes[0].key, x->inodes[0].klen, y->inodes[0].key,
-			   y->inodes[0].klen);
+	                   y->inodes[0].klen);
 }
 
 int bolt_node_free(struct bolt_node *n, struct bolt_err *err)
@@ -325,8 +326,8 @@ static int spill_one(struct bolt_node *node, struct bolt_err *err)
 	if (node->pgid > 0 && (rc = bolt_node_free(node, err)) != BOLT_OK)
 		return rc;
 	if (node->ninodes >= 0xFFFF)
-		return bolt_errf(err, BOLT_ELIMIT, BOLT_NO_PGID, "node with %zu keys cannot be written",
-				 node->ninodes);
+		return bolt_errf(err, BOLT_ELIMIT, BOLT_NO_PGID,
+		                 "node with %zu keys cannot be written", node->ninodes);
 	if ((rc = bolt_tx_allocate(tx, (bolt_node_size(node) + ps - 1) / ps, &page, err)) !=
 	    BOLT_OK)
 		return rc;
@@ -338,7 +339,7 @@ static int spill_one(struct bolt_node *node, struct bolt_err *err)
 		uint32_t klen = node->key ? node->klen : node->inodes[0].klen;
 
 		rc = bolt_node_put(node->parent, key, klen, node->inodes[0].key,
-				   node->inodes[0].klen, NULL, 0, node->pgid, 0, err);
+		                   node->inodes[0].klen, NULL, 0, node->pgid, 0, err);
 		if (rc != BOLT_OK)
 			return rc;
 		node->key = node->inodes[0].key;
@@ -367,7 +368,8 @@ int bolt_node_spill(struct bolt_node *n, struct bolt_err *err)
 		if ((rc = split_two(cur, tx->db->page_size, &next, err)) != BOLT_OK)
 			return rc;
 		if (cur->ninodes == 0 && cur->parent != NULL)
-			return bolt_errf(err, BOLT_ECORRUPT, cur->pgid, "cannot spill an empty node");
+			return bolt_errf(err, BOLT_ECORRUPT, cur->pgid,
+			                 "cannot spill an empty node");
 		if ((rc = spill_one(cur, err)) != BOLT_OK)
 			return rc;
 	}
@@ -388,7 +390,7 @@ static void forget_node(struct bolt_bucket *b, struct bolt_node *n)
 	for (size_t i = 0; i < b->nnodes; i++) {
 		if (b->nodes[i] == n) {
 			memmove(b->nodes + i, b->nodes + i + 1,
-				(b->nnodes - i - 1) * sizeof(*b->nodes));
+			        (b->nnodes - i - 1) * sizeof(*b->nodes));
 			b->nnodes--;
 			break;
 		}
@@ -451,7 +453,8 @@ int bolt_node_rebalance(struct bolt_node *n, struct bolt_err *err)
 		if (!n->is_leaf && n->ninodes == 1) {
 			struct bolt_node *child;
 
-			if ((rc = bolt_bucket_node(b, n->inodes[0].pgid, n, &child, err)) != BOLT_OK)
+			if ((rc = bolt_bucket_node(b, n->inodes[0].pgid, n, &child, err)) !=
+			    BOLT_OK)
 				return rc;
 			n->is_leaf = child->is_leaf;
 			free(n->inodes);
@@ -489,7 +492,8 @@ int bolt_node_rebalance(struct bolt_node *n, struct bolt_err *err)
 
 	if (parent->ninodes <= 1)
 		return bolt_errf(err, BOLT_ECORRUPT, parent->pgid,
-				 "branch page %llu has a single child", (unsigned long long)parent->pgid);
+		                 "branch page %llu has a single child",
+		                 (unsigned long long)parent->pgid);
 	idx = child_index(parent, n);
 	use_next = idx == 0;
 	if (use_next) {

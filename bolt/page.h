@@ -68,10 +68,10 @@
 #define BOLT_META_SIZE          64u
 #define BOLT_META_CHECKSUM_OFF  (BOLT_PAGE_HEADER_SIZE + 56u)
 
-#define BOLT_MIN_PAGE_SIZE 1024u
-#define BOLT_MAX_PAGE_SIZE 65536u
-#define BOLT_MAX_KEY_SIZE  32768u
-#define BOLT_MAX_VALUE_SIZE ((UINT32_C(1) << 31) - 2)
+#define BOLT_MIN_PAGE_SIZE     1024u
+#define BOLT_MAX_PAGE_SIZE     65536u
+#define BOLT_MAX_KEY_SIZE      32768u
+#define BOLT_MAX_VALUE_SIZE    ((UINT32_C(1) << 31) - 2)
 #define BOLT_MIN_KEYS_PER_PAGE 2
 
 typedef uint64_t bolt_pgid;
@@ -145,8 +145,6 @@ struct bolt_meta {
 /* Name of a page type for messages ("leaf", "branch", ...). */
 const char *bolt_page_type_name(uint16_t flags);
 
-
-
 /* One element of a leaf or branch page, resolved against the page bytes. */
 struct bolt_elem {
 	uint32_t flags; /* leaf only */
@@ -161,7 +159,7 @@ struct bolt_elem {
  * `span` readable bytes. Returns 0, or -1 when the element header, key or
  * value would lie outside the span. Never reads outside [page, page+span). */
 static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
-				 struct bolt_elem *e)
+                                 struct bolt_elem *e)
 {
 	uint64_t off = BOLT_PAGE_HEADER_SIZE + (uint64_t)i * BOLT_LEAF_ELEM_SIZE;
 	const uint8_t *el;

@@ -85,7 +85,7 @@ static int dirty_insert(struct bolt_tx *tx, bolt_pgid id, uint8_t *buf)
 }
 
 int bolt_tx_page(struct bolt_tx *tx, bolt_pgid id, const uint8_t **page, size_t *span,
-		 struct bolt_err *err)
+                 struct bolt_err *err)
 {
 	if (tx->capdirty > 0 && id != 0) {
 		struct bolt_dirty *d = &tx->dirty[dirty_slot(tx, id)];
@@ -98,8 +98,8 @@ int bolt_tx_page(struct bolt_tx *tx, bolt_pgid id, const uint8_t **page, size_t 
 	}
 	if (id >= tx->meta.pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu is at or above the high-water mark %llu",
-				 (unsigned long long)id, (unsigned long long)tx->meta.pgid);
+		                 "page %llu is at or above the high-water mark %llu",
+		                 (unsigned long long)id, (unsigned long long)tx->meta.pgid);
 	return bolt_db_page(tx->db, id, page, span, err);
 }
 
@@ -110,11 +110,12 @@ int bolt_tx_allocate(struct bolt_tx *tx, size_t count, uint8_t **page, struct bo
 	int rc;
 
 	if (count == 0 || count > UINT32_MAX)
-		return bolt_errf(err, BOLT_ELIMIT, BOLT_NO_PGID, "cannot allocate %zu pages", count);
+		return bolt_errf(err, BOLT_ELIMIT, BOLT_NO_PGID, "cannot allocate %zu pages",
+		                 count);
 	buf = calloc(count, tx->db->page_size);
 	if (buf == NULL)
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory for %zu pages",
-				 count);
+		                 count);
 	if ((rc = bolt_db_allocate_id(tx->db, &tx->meta, count, &id, err)) != BOLT_OK) {
 		free(buf);
 		return rc;
@@ -162,15 +163,15 @@ static void bucket_release(struct bolt_bucket *b)
 
 /* The page or the materialised node for id within bucket b. */
 static int page_node(struct bolt_bucket *b, bolt_pgid id, const uint8_t **page, size_t *span,
-		     struct bolt_node **node, struct bolt_err *err)
+                     struct bolt_node **node, struct bolt_err *err)
 {
 	*page = NULL;
 	*node = NULL;
 	if (b->root == 0) {
 		if (id != 0)
 			return bolt_errf(err, BOLT_ECORRUPT, id,
-					 "inline bucket refers to page %llu",
-					 (unsigned long long)id);
+			                 "inline bucket refers to page %llu",
+			                 (unsigned long long)id);
 		if (b->root_node != NULL) {
 			*node = b->root_node;
 			return BOLT_OK;
@@ -189,7 +190,7 @@ static int page_node(struct bolt_bucket *b, bolt_pgid id, const uint8_t **page, 
 }
 
 int bolt_bucket_node(struct bolt_bucket *b, bolt_pgid id, struct bolt_node *parent,
-		     struct bolt_node **out, struct bolt_err *err)
+                     struct bolt_node **out, struct bolt_err *err)
 {
 	struct bolt_node *n;
 	const uint8_t *page;
@@ -275,13 +276,13 @@ static int ref_elem(const struct wref *r, size_t i, struct bolt_elem *e, struct 
 	}
 	if (bolt_page_elem(r->page, r->span, ref_is_leaf(r), (uint32_t)i, e) != 0)
 		return bolt_errf(err, BOLT_ECORRUPT, r->id,
-				 "element %zu of page %llu lies outside the page", i,
-				 (unsigned long long)r->id);
+		                 "element %zu of page %llu lies outside the page", i,
+		                 (unsigned long long)r->id);
 	return BOLT_OK;
 }
 
 static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bolt_pgid id,
-			 struct bolt_err *err)
+                         struct bolt_err *err)
 {
 	for (;;) {
 		struct wref *r;
@@ -290,8 +291,8 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 
 		if (c->depth >= MAX_DEPTH)
 			return bolt_errf(err, BOLT_ECORRUPT, id,
-					 "tree deeper than %d levels (a cycle?) at page %llu",
-					 MAX_DEPTH, (unsigned long long)id);
+			                 "tree deeper than %d levels (a cycle?) at page %llu",
+			                 MAX_DEPTH, (unsigned long long)id);
 		r = &c->stack[c->depth];
 		memset(r, 0, sizeof(*r));
 		r->id = id;
@@ -300,7 +301,7 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 		if (r->page != NULL &&
 		    (bolt_page_flags(r->page) & (BOLT_PAGE_BRANCH | BOLT_PAGE_LEAF)) == 0)
 			return bolt_errf(err, BOLT_ECORRUPT, id, "invalid page type at page %llu",
-					 (unsigned long long)id);
+			                 (unsigned long long)id);
 		c->depth++;
 		n = ref_count(r);
 		lo = 0;
@@ -325,7 +326,7 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 			return BOLT_OK;
 		if (n == 0)
 			return bolt_errf(err, BOLT_ECORRUPT, id, "branch page %llu is empty",
-					 (unsigned long long)id);
+			                 (unsigned long long)id);
 		if (!exact && r->index > 0)
 			r->index--;
 		{
@@ -341,7 +342,7 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 /* Positions the cursor at the first key >= key; *found is the element
  * there (key NULL when past the end). */
 static int cursor_seek(struct wcursor *c, struct bolt_bucket *b, const uint8_t *key, size_t klen,
-		       struct bolt_elem *found, struct bolt_err *err)
+                       struct bolt_elem *found, struct bolt_err *err)
 {
 	struct wref *r;
 	int rc;
@@ -373,21 +374,22 @@ static int cursor_node(struct wcursor *c, struct bolt_node **out, struct bolt_er
 		return rc;
 	for (int i = 0; i < c->depth - 1; i++) {
 		if (n->is_leaf || c->stack[i].index >= n->ninodes)
-			return bolt_errf(err, BOLT_ECORRUPT, n->pgid, "tree path broken at page %llu",
-					 (unsigned long long)n->pgid);
+			return bolt_errf(err, BOLT_ECORRUPT, n->pgid,
+			                 "tree path broken at page %llu",
+			                 (unsigned long long)n->pgid);
 		if ((rc = bolt_bucket_node(c->b, n->inodes[c->stack[i].index].pgid, n, &n, err)) !=
 		    BOLT_OK)
 			return rc;
 	}
 	if (!n->is_leaf)
 		return bolt_errf(err, BOLT_ECORRUPT, n->pgid, "expected a leaf at page %llu",
-				 (unsigned long long)n->pgid);
+		                 (unsigned long long)n->pgid);
 	*out = n;
 	return BOLT_OK;
 }
 
 static int open_child(struct bolt_bucket *b, const uint8_t *name, size_t len,
-		      const struct bolt_elem *e, struct bolt_bucket **out, struct bolt_err *err)
+                      const struct bolt_elem *e, struct bolt_bucket **out, struct bolt_err *err)
 {
 	struct bolt_tx *tx = b->tx;
 	struct bolt_bucket *c;
@@ -403,9 +405,8 @@ static int open_child(struct bolt_bucket *b, const uint8_t *name, size_t len,
 		c->inline_len = e->vlen - BOLT_BUCKET_HEADER_SIZE;
 		if (c->inline_len < BOLT_PAGE_HEADER_SIZE)
 			return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
-					 "inline bucket value too short");
-		c->inline_page =
-			bolt_tx_dup(tx, e->value + BOLT_BUCKET_HEADER_SIZE, c->inline_len);
+			                 "inline bucket value too short");
+		c->inline_page = bolt_tx_dup(tx, e->value + BOLT_BUCKET_HEADER_SIZE, c->inline_len);
 		if (c->inline_page == NULL)
 			return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
 	}
@@ -429,7 +430,7 @@ static int open_child(struct bolt_bucket *b, const uint8_t *name, size_t len,
 }
 
 int bolt_bucket_open(struct bolt_bucket *b, const void *name, size_t len, struct bolt_bucket **out,
-		     struct bolt_err *err)
+                     struct bolt_err *err)
 {
 	struct wcursor c;
 	struct bolt_elem e = {0};
@@ -446,12 +447,12 @@ int bolt_bucket_open(struct bolt_bucket *b, const void *name, size_t len, struct
 	if (e.key == NULL || bolt_keycmp(e.key, e.klen, name, len) != 0 ||
 	    (e.flags & BOLT_BUCKET_LEAF_FLAG) == 0)
 		return bolt_errf(err, BOLT_ENOTFOUND, BOLT_NO_PGID, "bucket \"%.*s\" not found",
-				 (int)(len > 64 ? 64 : len), (const char *)name);
+		                 (int)(len > 64 ? 64 : len), (const char *)name);
 	return open_child(b, name, len, &e, out, err);
 }
 
 int bolt_bucket_create(struct bolt_bucket *b, const void *name, size_t len,
-		       struct bolt_bucket **out, struct bolt_err *err)
+                       struct bolt_bucket **out, struct bolt_err *err)
 {
 	/* bucket header (root 0, sequence 0) + an empty leaf page image */
 	uint8_t value[BOLT_BUCKET_HEADER_SIZE + BOLT_PAGE_HEADER_SIZE] = {0};
@@ -463,13 +464,13 @@ int bolt_bucket_create(struct bolt_bucket *b, const void *name, size_t len,
 
 	if (len == 0 || len > BOLT_MAX_KEY_SIZE)
 		return bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "invalid bucket name length %zu",
-				 len);
+		                 len);
 	if ((rc = cursor_seek(&c, b, name, len, &e, err)) != BOLT_OK)
 		return rc;
 	if (e.key != NULL && bolt_keycmp(e.key, e.klen, name, len) == 0)
 		return bolt_errf(err, (e.flags & BOLT_BUCKET_LEAF_FLAG) ? BOLT_EEXIST : BOLT_EINVAL,
-				 BOLT_NO_PGID, "key \"%.*s\" already exists",
-				 (int)(len > 64 ? 64 : len), (const char *)name);
+		                 BOLT_NO_PGID, "key \"%.*s\" already exists",
+		                 (int)(len > 64 ? 64 : len), (const char *)name);
 	bolt_put16(value + BOLT_BUCKET_HEADER_SIZE + 8, BOLT_PAGE_LEAF);
 	k = bolt_tx_dup(b->tx, name, len);
 	v = bolt_tx_dup(b->tx, value, sizeof(value));
@@ -478,14 +479,14 @@ int bolt_bucket_create(struct bolt_bucket *b, const void *name, size_t len,
 	if ((rc = cursor_node(&c, &n, err)) != BOLT_OK)
 		return rc;
 	if ((rc = bolt_node_put(n, k, (uint32_t)len, k, (uint32_t)len, v, sizeof(value), 0,
-				BOLT_BUCKET_LEAF_FLAG, err)) != BOLT_OK)
+	                        BOLT_BUCKET_LEAF_FLAG, err)) != BOLT_OK)
 		return rc;
 	b->inline_page = NULL;
 	return bolt_bucket_open(b, name, len, out, err);
 }
 
 int bolt_bucket_create_if_missing(struct bolt_bucket *b, const void *name, size_t len,
-				  struct bolt_bucket **out, struct bolt_err *err)
+                                  struct bolt_bucket **out, struct bolt_err *err)
 {
 	int rc = bolt_bucket_create(b, name, len, out, err);
 
@@ -495,7 +496,7 @@ int bolt_bucket_create_if_missing(struct bolt_bucket *b, const void *name, size_
 }
 
 int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const void *value,
-		    size_t vlen, struct bolt_err *err)
+                    size_t vlen, struct bolt_err *err)
 {
 	struct wcursor c;
 	struct bolt_elem e = {0};
@@ -507,7 +508,7 @@ int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const v
 		return bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "invalid key length %zu", klen);
 	if (vlen > BOLT_MAX_VALUE_SIZE)
 		return bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "value of %zu bytes is too large",
-				 vlen);
+		                 vlen);
 	if ((rc = cursor_seek(&c, b, key, klen, &e, err)) != BOLT_OK)
 		return rc;
 	if (e.key != NULL && bolt_keycmp(e.key, e.klen, key, klen) == 0 &&
@@ -519,8 +520,7 @@ int bolt_bucket_put(struct bolt_bucket *b, const void *key, size_t klen, const v
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
 	if ((rc = cursor_node(&c, &n, err)) != BOLT_OK)
 		return rc;
-	return bolt_node_put(n, k, (uint32_t)klen, k, (uint32_t)klen, v, (uint32_t)vlen, 0, 0,
-			     err);
+	return bolt_node_put(n, k, (uint32_t)klen, k, (uint32_t)klen, v, (uint32_t)vlen, 0, 0, err);
 }
 
 int bolt_bucket_delete(struct bolt_bucket *b, const void *key, size_t klen, struct bolt_err *err)
@@ -543,7 +543,7 @@ int bolt_bucket_delete(struct bolt_bucket *b, const void *key, size_t klen, stru
 }
 
 int bolt_bucket_get(struct bolt_bucket *b, const void *key, size_t klen, const uint8_t **value,
-		    size_t *vlen, struct bolt_err *err)
+                    size_t *vlen, struct bolt_err *err)
 {
 	struct wcursor c;
 	struct bolt_elem e = {0};
@@ -624,7 +624,7 @@ static int free_tree(struct bolt_bucket *b, bolt_pgid id, int depth, struct bolt
 		return BOLT_OK;
 	}
 	if ((rc = bolt_freelist_free(&b->tx->db->freelist, id, (size_t)bolt_page_overflow(page) + 1,
-				     err)) != BOLT_OK)
+	                             err)) != BOLT_OK)
 		return rc;
 	if (bolt_page_flags(page) & BOLT_PAGE_BRANCH) {
 		for (uint32_t i = 0; i < bolt_page_count(page); i++) {
@@ -632,8 +632,8 @@ static int free_tree(struct bolt_bucket *b, bolt_pgid id, int depth, struct bolt
 
 			if (bolt_page_elem(page, span, 0, i, &e) != 0)
 				return bolt_errf(err, BOLT_ECORRUPT, id,
-						 "element %u of page %llu lies outside the page", i,
-						 (unsigned long long)id);
+				                 "element %u of page %llu lies outside the page", i,
+				                 (unsigned long long)id);
 			if ((rc = free_tree(b, e.pgid, depth + 1, err)) != BOLT_OK)
 				return rc;
 		}
@@ -693,11 +693,12 @@ static int bucket_spill(struct bolt_bucket *b, struct bolt_err *err)
 			return rc;
 		if (e.key == NULL || bolt_keycmp(e.key, e.klen, ch->name, ch->len) != 0 ||
 		    !(e.flags & BOLT_BUCKET_LEAF_FLAG))
-			return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID, "misplaced bucket header");
+			return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+			                 "misplaced bucket header");
 		if ((rc = cursor_node(&c, &n, err)) != BOLT_OK)
 			return rc;
 		if ((rc = bolt_node_put(n, ch->name, (uint32_t)ch->len, ch->name, (uint32_t)ch->len,
-					value, (uint32_t)vlen, 0, BOLT_BUCKET_LEAF_FLAG, err)) !=
+		                        value, (uint32_t)vlen, 0, BOLT_BUCKET_LEAF_FLAG, err)) !=
 		    BOLT_OK)
 			return rc;
 	}
@@ -708,7 +709,7 @@ static int bucket_spill(struct bolt_bucket *b, struct bolt_err *err)
 	b->root_node = bolt_node_root(b->root_node);
 	if (b->root_node->pgid >= b->tx->meta.pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, b->root_node->pgid,
-				 "root page above the high-water mark");
+		                 "root page above the high-water mark");
 	b->root = b->root_node->pgid;
 	return BOLT_OK;
 }
@@ -721,7 +722,7 @@ static int cmp_dirty(const void *a, const void *b)
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off, const char *name,
-		     struct bolt_err *err)
+                     struct bolt_err *err)
 {
 	while (n > 0) {
 		ssize_t w = pwrite(fd, p, n, (off_t)off);
@@ -867,7 +868,7 @@ int bolt_tx_commit(struct bolt_tx *tx, struct bolt_err *err)
 	    (rc = bolt_tx_free_page(tx, tx->meta.freelist, err)) != BOLT_OK)
 		goto fail;
 	if ((rc = bolt_tx_allocate(tx, bolt_freelist_size(&db->freelist) / db->page_size + 1, &page,
-				   err)) != BOLT_OK)
+	                           err)) != BOLT_OK)
 		goto fail;
 	if ((rc = bolt_freelist_write(&db->freelist, page, err)) != BOLT_OK)
 		goto fail;

@@ -26,25 +26,25 @@ static int check_active(struct bolt_view *v, struct bolt_err *err)
 
 	if (m->pgid < 4 || m->pgid > pages)
 		return bolt_errf(err, BOLT_ECORRUPT, m->pgid,
-				 "%s is truncated or damaged: meta %d says the file has %llu pages "
-				 "but it holds %llu",
-				 v->name, v->active, (unsigned long long)m->pgid,
-				 (unsigned long long)pages);
+		                 "%s is truncated or damaged: meta %d says the file has %llu pages "
+		                 "but it holds %llu",
+		                 v->name, v->active, (unsigned long long)m->pgid,
+		                 (unsigned long long)pages);
 	if (m->root < 2 || m->root >= m->pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, m->root,
-				 "%s: meta %d points its root bucket at page %llu, outside 2..%llu",
-				 v->name, v->active, (unsigned long long)m->root,
-				 (unsigned long long)(m->pgid - 1));
+		                 "%s: meta %d points its root bucket at page %llu, outside 2..%llu",
+		                 v->name, v->active, (unsigned long long)m->root,
+		                 (unsigned long long)(m->pgid - 1));
 	if (m->freelist < 2 || m->freelist >= m->pgid)
 		return bolt_errf(err, BOLT_ECORRUPT, m->freelist,
-				 "%s: meta %d points its freelist at page %llu, outside 2..%llu",
-				 v->name, v->active, (unsigned long long)m->freelist,
-				 (unsigned long long)(m->pgid - 1));
+		                 "%s: meta %d points its freelist at page %llu, outside 2..%llu",
+		                 v->name, v->active, (unsigned long long)m->freelist,
+		                 (unsigned long long)(m->pgid - 1));
 	return BOLT_OK;
 }
 
 int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_view **out,
-		   struct bolt_err *err)
+                   struct bolt_err *err)
 {
 	struct bolt_view *v;
 	struct stat st;
@@ -77,8 +77,8 @@ int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_
 	v->file_size = (uint64_t)st.st_size;
 	if (v->file_size < 2 * BOLT_MIN_PAGE_SIZE) {
 		rc = bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
-			       "%s is not a bolt database: %llu bytes is too short", path,
-			       (unsigned long long)v->file_size);
+		               "%s is not a bolt database: %llu bytes is too short", path,
+		               (unsigned long long)v->file_size);
 		goto fail;
 	}
 	map = mmap(NULL, (size_t)v->file_size, PROT_READ, MAP_SHARED, v->fd, 0);
@@ -91,9 +91,9 @@ int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_
 	v->active = bolt_meta_pick(v->map, v->map_len, v->metas, v->meta_status);
 	if (v->active < 0) {
 		rc = bolt_errf(err, BOLT_ECORRUPT, 0,
-			       "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)", path,
-			       bolt_meta_status_text(v->meta_status[0]),
-			       bolt_meta_status_text(v->meta_status[1]));
+		               "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)", path,
+		               bolt_meta_status_text(v->meta_status[0]),
+		               bolt_meta_status_text(v->meta_status[1]));
 		goto fail;
 	}
 	v->meta = v->metas[v->active];
@@ -120,22 +120,22 @@ void bolt_view_close(struct bolt_view *v)
 }
 
 int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page, size_t *span,
-		   struct bolt_err *err)
+                   struct bolt_err *err)
 {
 	uint64_t ps = v->page_size, hwm = v->meta.pgid, n;
 	const uint8_t *p;
 
 	if (id >= hwm)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu is beyond the high-water mark %llu",
-				 (unsigned long long)id, (unsigned long long)hwm);
+		                 "page %llu is beyond the high-water mark %llu",
+		                 (unsigned long long)id, (unsigned long long)hwm);
 	p = v->map + id * ps;
 	n = (uint64_t)bolt_page_overflow(p) + 1;
 	if (n > hwm - id)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
-				 "page %llu has %llu overflow pages, past the high-water mark %llu",
-				 (unsigned long long)id, (unsigned long long)(n - 1),
-				 (unsigned long long)hwm);
+		                 "page %llu has %llu overflow pages, past the high-water mark %llu",
+		                 (unsigned long long)id, (unsigned long long)(n - 1),
+		                 (unsigned long long)hwm);
 	*page = p;
 	*span = (size_t)(n * ps);
 	return BOLT_OK;
@@ -152,9 +152,9 @@ int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err)
 	for (int i = 0; i < 2; i++)
 		if (st[i] == BOLT_META_OK && m[i].txid > v->meta.txid)
 			return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
-					 "%s changed while it was read (txid %llu -> %llu)",
-					 v->name, (unsigned long long)v->meta.txid,
-					 (unsigned long long)m[i].txid);
+			                 "%s changed while it was read (txid %llu -> %llu)",
+			                 v->name, (unsigned long long)v->meta.txid,
+			                 (unsigned long long)m[i].txid);
 	return BOLT_OK;
 }
 
@@ -165,8 +165,8 @@ void bolt_view_root(const struct bolt_view *v, struct bolt_vbucket *out)
 	out->sequence = v->meta.sequence;
 }
 
-int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *parent,
-		     const void *name, size_t len, struct bolt_vbucket *out, struct bolt_err *err)
+int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *parent, const void *name,
+                     size_t len, struct bolt_vbucket *out, struct bolt_err *err)
 {
 	struct bolt_vbucket root;
 	struct bolt_cursor c;
@@ -183,11 +183,11 @@ int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *paren
 	if (e.key == NULL || bolt_keycmp(e.key, e.klen, name, len) != 0 ||
 	    !(e.flags & BOLT_BUCKET_LEAF_FLAG))
 		return bolt_errf(err, BOLT_ENOTFOUND, BOLT_NO_PGID, "bucket \"%.*s\" not found",
-				 (int)(len > 64 ? 64 : len), (const char *)name);
+		                 (int)(len > 64 ? 64 : len), (const char *)name);
 	if (e.vlen < BOLT_BUCKET_HEADER_SIZE)
 		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
-				 "bucket \"%.*s\": value of %u bytes is too short for a bucket",
-				 (int)(len > 64 ? 64 : len), (const char *)name, e.vlen);
+		                 "bucket \"%.*s\": value of %u bytes is too short for a bucket",
+		                 (int)(len > 64 ? 64 : len), (const char *)name, e.vlen);
 	memset(out, 0, sizeof(*out));
 	out->root = bolt_le64(e.value);
 	out->sequence = bolt_le64(e.value + 8);
@@ -197,8 +197,8 @@ int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *paren
 		if (out->inline_len < BOLT_PAGE_HEADER_SIZE ||
 		    (bolt_page_flags(out->inline_page) & BOLT_PAGE_LEAF) == 0)
 			return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
-					 "bucket \"%.*s\": inline bucket is not a leaf page image",
-					 (int)(len > 64 ? 64 : len), (const char *)name);
+			                 "bucket \"%.*s\": inline bucket is not a leaf page image",
+			                 (int)(len > 64 ? 64 : len), (const char *)name);
 	}
 	return BOLT_OK;
 }

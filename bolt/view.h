@@ -46,13 +46,13 @@ struct bolt_view {
 };
 
 int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_view **out,
-		   struct bolt_err *err);
+                   struct bolt_err *err);
 void bolt_view_close(struct bolt_view *v);
 
 /* Page id with its overflow span; BOLT_ECORRUPT when any of it lies past the
  * file end or past the high-water mark. */
 int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page, size_t *span,
-		   struct bolt_err *err);
+                   struct bolt_err *err);
 
 /* Live mode: BOLT_OK if what was read from meta txid T is still intact
  * (no valid meta newer than T), BOLT_ECHANGED if not. Always BOLT_OK when the
@@ -68,8 +68,8 @@ struct bolt_vbucket {
 };
 
 /* Looks up `name` in the root bucket (or in `parent` when non-NULL). */
-int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *parent,
-		     const void *name, size_t len, struct bolt_vbucket *out, struct bolt_err *err);
+int bolt_view_bucket(const struct bolt_view *v, const struct bolt_vbucket *parent, const void *name,
+                     size_t len, struct bolt_vbucket *out, struct bolt_err *err);
 /* The root bucket itself. */
 void bolt_view_root(const struct bolt_view *v, struct bolt_vbucket *out);
 

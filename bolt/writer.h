@@ -35,7 +35,7 @@ struct bolt_node {
 	int is_leaf;
 	int unbalanced;
 	int spilled;
-	int dead; /* merged away during rebalance */
+	int dead;           /* merged away during rebalance */
 	const uint8_t *key; /* first key when read; NULL for a new node */
 	uint32_t klen;
 	bolt_pgid pgid; /* page it was read from; 0 = not on disk yet */
@@ -99,9 +99,9 @@ struct bolt_db {
 
 /* db.c */
 int bolt_db_page(struct bolt_db *db, bolt_pgid id, const uint8_t **page, size_t *span,
-		 struct bolt_err *err);
+                 struct bolt_err *err);
 int bolt_db_allocate_id(struct bolt_db *db, struct bolt_meta *meta, size_t count, bolt_pgid *id,
-			struct bolt_err *err);
+                        struct bolt_err *err);
 int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err);
 int bolt_db_remap(struct bolt_db *db, struct bolt_err *err);
 
@@ -109,11 +109,11 @@ int bolt_db_remap(struct bolt_db *db, struct bolt_err *err);
 void *bolt_tx_alloc(struct bolt_tx *tx, size_t n);
 const uint8_t *bolt_tx_dup(struct bolt_tx *tx, const void *p, size_t n);
 int bolt_tx_page(struct bolt_tx *tx, bolt_pgid id, const uint8_t **page, size_t *span,
-		 struct bolt_err *err);
+                 struct bolt_err *err);
 int bolt_tx_allocate(struct bolt_tx *tx, size_t count, uint8_t **page, struct bolt_err *err);
 int bolt_tx_free_page(struct bolt_tx *tx, bolt_pgid id, struct bolt_err *err);
 int bolt_bucket_node(struct bolt_bucket *b, bolt_pgid id, struct bolt_node *parent,
-		     struct bolt_node **out, struct bolt_err *err);
+                     struct bolt_node **out, struct bolt_err *err);
 
 /* node.c */
 struct bolt_node *bolt_node_new(struct bolt_bucket *b, int is_leaf, struct bolt_node *parent);
@@ -121,8 +121,8 @@ int bolt_node_read(struct bolt_node *n, const uint8_t *page, size_t span, struct
 size_t bolt_node_size(const struct bolt_node *n);
 void bolt_node_write(const struct bolt_node *n, uint8_t *page);
 int bolt_node_put(struct bolt_node *n, const uint8_t *old, uint32_t oldlen, const uint8_t *key,
-		  uint32_t klen, const uint8_t *value, uint32_t vlen, bolt_pgid pgid, uint32_t flags,
-		  struct bolt_err *err);
+                  uint32_t klen, const uint8_t *value, uint32_t vlen, bolt_pgid pgid,
+                  uint32_t flags, struct bolt_err *err);
 void bolt_node_del(struct bolt_node *n, const uint8_t *key, uint32_t klen);
 int bolt_node_spill(struct bolt_node *n, struct bolt_err *err);
 int bolt_node_rebalance(struct bolt_node *n, struct bolt_err *err);

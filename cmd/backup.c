@@ -124,7 +124,8 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		if (f->is_db)
 			printf("  %-40s %12llu bytes  txid %llu, %llu pages%s\n", f->path,
 			       (unsigned long long)f->size, (unsigned long long)f->txid,
-			       (unsigned long long)f->pages, f->live ? "  (live compact copy)" : "");
+			       (unsigned long long)f->pages,
+			       f->live ? "  (live compact copy)" : "");
 		else
 			printf("  %-40s %12llu bytes\n", f->path, (unsigned long long)f->size);
 	}

@@ -16,8 +16,8 @@
 
 #include "cmd/report.h"
 
-#define CLUSTER_FILE_MAX (16u << 20) /* far above any real cluster */
-#define EXACT_MAX 9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
+#define CLUSTER_FILE_MAX (16u << 20)        /* far above any real cluster */
+#define EXACT_MAX        9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
 
 static int invalid(char *msg, size_t size, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -84,8 +84,8 @@ fail:
 }
 
 /* A string member, or an error naming it. */
-static int get_string(const cJSON *item, const char *file, const char *jpath, char **out,
-                      char *msg, size_t size)
+static int get_string(const cJSON *item, const char *file, const char *jpath, char **out, char *msg,
+                      size_t size)
 {
 	if (!cJSON_IsString(item) || item->valuestring == NULL)
 		return invalid(msg, size, file, "%s must be a string", jpath);
@@ -154,9 +154,9 @@ static int get_node(const cJSON *node, size_t i, const char *file, struct member
 			else if (cJSON_IsString(k) && strcasecmp(k->valuestring, "nonvoter") == 0)
 				m->nonvoter = 1;
 			else
-				return invalid(msg, size, file,
-				               "nodes[%zu].suffrage must be \"voter\" or \"nonvoter\"",
-				               i);
+				return invalid(
+				    msg, size, file,
+				    "nodes[%zu].suffrage must be \"voter\" or \"nonvoter\"", i);
 		} else {
 			return invalid(msg, size, file, "nodes[%zu] has an unknown key %s", i,
 			               oci_q(k->string).s);
@@ -233,15 +233,18 @@ int cluster_file_load(const char *path, struct cluster_file *cf, char *msg, size
 		else if (strcmp(k->string, "initial_leader") == 0)
 			rc = get_string(k, path, "initial_leader", &cf->leader, msg, size);
 		else if (strcmp(k->string, "network") == 0)
-			rc = cJSON_IsNull(k) ? 0 : get_string(k, path, "network", &cf->network, msg, size);
+			rc = cJSON_IsNull(k)
+			         ? 0
+			         : get_string(k, path, "network", &cf->network, msg, size);
 		else if (strcmp(k->string, "initial_term") == 0)
 			rc = get_term(k, path, &cf->term, msg, size), cf->has_term = rc == 0;
 		else if (strcmp(k->string, "tool") != 0 && strcmp(k->string, "version") != 0 &&
 		         strcmp(k->string, "files") != 0 && strcmp(k->string, "node_id") != 0)
-			rc = invalid(msg, size, path,
-			             "unknown key %s (expected nodes, initial_leader, initial_term, "
-			             "network)",
-			             oci_q(k->string).s);
+			rc =
+			    invalid(msg, size, path,
+			            "unknown key %s (expected nodes, initial_leader, initial_term, "
+			            "network)",
+			            oci_q(k->string).s);
 		if (rc != 0)
 			break;
 	}
@@ -258,8 +261,7 @@ void cluster_file_free(struct cluster_file *cf)
 	memset(cf, 0, sizeof(*cf));
 }
 
-int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg,
-                      size_t msgsize)
+int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg, size_t msgsize)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t buf[65536], digest[SHA256_DIGEST_LENGTH];
@@ -327,7 +329,8 @@ static cJSON *record_json(const struct cluster_record *rec)
 			break;
 		cJSON_AddStringToObject(o, "id", rec->ms->m[i].id);
 		cJSON_AddStringToObject(o, "address", rec->ms->m[i].address);
-		cJSON_AddStringToObject(o, "suffrage", rec->ms->m[i].nonvoter ? "nonvoter" : "voter");
+		cJSON_AddStringToObject(o, "suffrage",
+		                        rec->ms->m[i].nonvoter ? "nonvoter" : "voter");
 		cJSON_AddItemToArray(nodes, o);
 	}
 	if (rec->node_id != NULL)
@@ -361,8 +364,8 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid,
-                       gid_t gid, char *msg, size_t msgsize)
+int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid, gid_t gid,
+                       char *msg, size_t msgsize)
 {
 	char tmp[PATH_MAX], final[PATH_MAX], *text;
 	cJSON *doc = record_json(rec);

@@ -59,8 +59,7 @@ struct cluster_file_entry {
 };
 
 /* SHA-256 (libmd) and size of a regular file, read with O_NOFOLLOW. */
-int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg,
-                      size_t msgsize);
+int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg, size_t msgsize);
 
 struct cluster_record {
 	const struct members *ms;
@@ -73,7 +72,7 @@ struct cluster_record {
 
 /* Writes OUTPUT_DIR/cluster.json atomically (temporary file, fsync, chown
  * when uid/gid != -1, rename, fsync OUTPUT_DIR), mode 0644. */
-int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid,
-                       gid_t gid, char *msg, size_t msgsize);
+int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid, gid_t gid,
+                       char *msg, size_t msgsize);
 
 #endif

@@ -48,7 +48,16 @@ struct oci_command {
 	int (*run_raw)(const struct oci_command *cmd, int argc, char **argv);
 };
 
-#define OCI_COMMANDS(X) X(raft_generate) X(raft_verify) X(raft_info) X(bootstrap_cluster) X(raft_backup) X(raft_restore) X(raft_recover)
+/* clang-format off */
+#define OCI_COMMANDS(X) \
+	X(raft_generate) \
+	X(raft_verify) \
+	X(raft_info) \
+	X(raft_backup) \
+	X(raft_restore) \
+	X(raft_recover) \
+	X(bootstrap_cluster)
+/* clang-format on */
 
 #define OCI_DECLARE_COMMAND(id) extern const struct oci_command oci_cmd_##id;
 OCI_COMMANDS(OCI_DECLARE_COMMAND)

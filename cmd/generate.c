@@ -134,10 +134,11 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .name = "if-absent",
             .kind = FLAG_BOOL,
             .def = "false",
-            .help = "Existing state is fine if it is what this command would write,\n"
-                    "                           or raft's later state of the same cluster (exit 0,\n"
-                    "                           nothing written); any other state: exit 1, never\n"
-                    "                           overwritten",
+            .help =
+                "Existing state is fine if it is what this command would write,\n"
+                "                           or raft's later state of the same cluster (exit 0,\n"
+                "                           nothing written); any other state: exit 1, never\n"
+                "                           overwritten",
         },
     [F_NONVOTERS] =
         {
@@ -181,7 +182,8 @@ struct preflight {
 };
 
 __attribute__((noinline)) /* the result is checked: no truncation warning */
-static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
+static int
+join(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
 	int n = c != NULL ? snprintf(buf, size, "%s/%s/%s", a, b, c)
 	                  : snprintf(buf, size, "%s/%s", a, b);
@@ -540,7 +542,8 @@ static void diff_members(struct diff *d, const char *id, const struct rs_config 
 			    memcmp(want->servers[j].id, h->id, h->id_len) == 0)
 				w = &want->servers[j];
 		if (w != NULL && w->address_len == h->address_len &&
-		    memcmp(w->address, h->address, h->address_len) == 0 && w->suffrage == h->suffrage)
+		    memcmp(w->address, h->address, h->address_len) == 0 &&
+		    w->suffrage == h->suffrage)
 			continue;
 		diff_add(d, "  %s: - member %s %s %s", id, oci_q(h->id).s, oci_q(h->address).s,
 		         suffrage_word(h->suffrage));
@@ -553,7 +556,8 @@ static void diff_members(struct diff *d, const char *id, const struct rs_config 
 			    memcmp(have->servers[i].id, w->id, w->id_len) == 0)
 				h = &have->servers[i];
 		if (h != NULL && w->address_len == h->address_len &&
-		    memcmp(w->address, h->address, h->address_len) == 0 && w->suffrage == h->suffrage)
+		    memcmp(w->address, h->address, h->address_len) == 0 &&
+		    w->suffrage == h->suffrage)
 			continue;
 		diff_add(d, "  %s: + member %s %s %s", id, oci_q(w->id).s, oci_q(w->address).s,
 		         suffrage_word(w->suffrage));
@@ -733,7 +737,8 @@ static void compare_record(const char *outdir, const struct members *ms, uint64_
 				break;
 		if (i == cf.ms.n)
 			diff_add(d, "  %s: + node %s %s %s", CLUSTER_JSON, oci_q(ms->m[j].id).s,
-			         oci_q(ms->m[j].address).s, ms->m[j].nonvoter ? "nonvoter" : "voter");
+			         oci_q(ms->m[j].address).s,
+			         ms->m[j].nonvoter ? "nonvoter" : "voter");
 	}
 	cluster_file_free(&cf);
 }
@@ -794,11 +799,11 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		}
 	}
 	if (given(&v[F_NODES]) == NULL && !cf.has_nodes) {
-		rc = config != NULL ? oci_usage(cmd,
-		                                "--nodes is required (or set %s): %s has no \"nodes\"",
-		                                flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
-		                                oci_path(config).s)
-		                    : required(cmd, F_NODES);
+		rc = config != NULL
+		         ? oci_usage(cmd, "--nodes is required (or set %s): %s has no \"nodes\"",
+		                     flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
+		                     oci_path(config).s)
+		         : required(cmd, F_NODES);
 		goto done;
 	}
 	if (given(&v[F_NODES]) != NULL) {
@@ -857,7 +862,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		node_id_what = flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], wid, sizeof(wid));
 	if (given(&v[F_ONLY]) != NULL) {
 		if (node_id != NULL && strcmp(node_id, v[F_ONLY].str) != 0) {
-			rc = oci_usage(cmd, "%s %s and --only %s disagree; --only is an alias of "
+			rc = oci_usage(cmd,
+			               "%s %s and --only %s disagree; --only is an alias of "
 			               "--node-id, give one",
 			               node_id_what, oci_q(node_id).s, oci_q(v[F_ONLY].str).s);
 			goto done;
@@ -937,7 +943,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			present++;
 			(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
 			if (pf.have[i] == 1) {
-				diff_add(&d, "  %s: - only one of %s and %s exists (a partial state)",
+				diff_add(&d,
+				         "  %s: - only one of %s and %s exists (a partial state)",
 				         ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
 				continue;
 			}
@@ -951,10 +958,11 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		if (present > 0)
 			compare_record(outdir, &ms, term, network, &d);
 		if (d.n > 0) {
-			rc = oci_fail(cmd,
-			              "--if-absent: the existing state in %s is not what this command "
-			              "would write; nothing was changed (- existing, + this command):",
-			              oci_path(outdir).s);
+			rc = oci_fail(
+			    cmd,
+			    "--if-absent: the existing state in %s is not what this command "
+			    "would write; nothing was changed (- existing, + this command):",
+			    oci_path(outdir).s);
 			fputs(d.text, stderr);
 			goto done;
 		}
@@ -1000,7 +1008,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			rc = oci_fail(
 			    cmd, "failed to write the state of %s in %s: %s%s", oci_q(ms.m[i].id).s,
 			    oci_path(node_dir).s, err_text(&err, msg, sizeof(msg)),
-			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)" : "");
+			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)"
+			               : "");
 			goto done;
 		}
 		written[i] = 1;
@@ -1015,9 +1024,10 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 				goto done;
 			}
 			if (want_json) {
-				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path), "%s/%s",
-				               ms.m[i].id, names2[f]);
-				if (cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) != 0) {
+				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
+				               "%s/%s", ms.m[i].id, names2[f]);
+				if (cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
+				    0) {
 					rc = oci_fail(cmd, "%s", msg);
 					goto done;
 				}

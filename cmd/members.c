@@ -109,15 +109,14 @@ static int check_id(const struct oci_command *cmd, const char *label, const char
 	if (len == 0)
 		return oci_usage(cmd, "%s is empty", label);
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return oci_usage(cmd, "%s is %s, which cannot be a server directory name",
-		                 label, oci_q(id).s);
-	if (strchr(id, '/') != NULL)
-		return oci_usage(
-		    cmd, "%s %s contains '/', but a server ID becomes a directory name",
-		    label, oci_q(id).s);
-	if (has_control(id))
-		return oci_usage(cmd, "%s %s contains a control character", label,
+		return oci_usage(cmd, "%s is %s, which cannot be a server directory name", label,
 		                 oci_q(id).s);
+	if (strchr(id, '/') != NULL)
+		return oci_usage(cmd,
+		                 "%s %s contains '/', but a server ID becomes a directory name",
+		                 label, oci_q(id).s);
+	if (has_control(id))
+		return oci_usage(cmd, "%s %s contains a control character", label, oci_q(id).s);
 	if (len > MEMBER_ID_MAX)
 		return oci_usage(cmd,
 		                 "%s is %zu bytes long; a server ID becomes a directory "
@@ -144,20 +143,19 @@ static int check_address(const struct oci_command *cmd, const char *label, const
 	if (*addr == '\0')
 		return oci_usage(cmd, "%s is empty", label);
 	if (has_control(addr) || strpbrk(addr, " ") != NULL)
-		return oci_usage(cmd, "%s %s contains a space or control character", label, oci_q(addr).s);
+		return oci_usage(cmd, "%s %s contains a space or control character", label,
+		                 oci_q(addr).s);
 	if (addr[0] == '[') {
 		const char *close = strchr(addr, ']');
 
 		if (close == NULL)
-			return oci_usage(cmd, "%s %s has '[' without ']'", label,
-			                 oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has '[' without ']'", label, oci_q(addr).s);
 		if (close[1] != ':')
-			return oci_usage(cmd, "%s %s is not [ipv6]:port", label,
-			                 oci_q(addr).s);
+			return oci_usage(cmd, "%s %s is not [ipv6]:port", label, oci_q(addr).s);
 		hlen = (size_t)(close - addr - 1);
 		if (hlen >= sizeof(host))
-			return oci_usage(cmd, "%s has a host of more than %zu bytes",
-			                 label, sizeof(host) - 1);
+			return oci_usage(cmd, "%s has a host of more than %zu bytes", label,
+			                 sizeof(host) - 1);
 		memcpy(host, addr + 1, hlen);
 		host[hlen] = '\0';
 		port = close + 2;
@@ -166,9 +164,8 @@ static int check_address(const struct oci_command *cmd, const char *label, const
 		const char *colon = strrchr(addr, ':');
 
 		if (colon == NULL)
-			return oci_usage(cmd,
-			                 "%s %s is not host:port (the port is missing)",
-			                 label, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s is not host:port (the port is missing)", label,
+			                 oci_q(addr).s);
 		hlen = (size_t)(colon - addr);
 		if (memchr(addr, ':', hlen) != NULL)
 			return oci_usage(cmd,
@@ -176,16 +173,15 @@ static int check_address(const struct oci_command *cmd, const char *label, const
 			                 "address as [addr]:port",
 			                 label, oci_q(addr).s);
 		if (hlen >= sizeof(host))
-			return oci_usage(cmd, "%s has a host of more than %zu bytes",
-			                 label, sizeof(host) - 1);
+			return oci_usage(cmd, "%s has a host of more than %zu bytes", label,
+			                 sizeof(host) - 1);
 		memcpy(host, addr, hlen);
 		host[hlen] = '\0';
 		port = colon + 1;
 	}
 
 	if (hlen == 0)
-		return oci_usage(cmd, "%s %s has an empty host", label,
-		                 oci_q(addr).s);
+		return oci_usage(cmd, "%s %s has an empty host", label, oci_q(addr).s);
 	if (ipv6) {
 		char *pct = strchr(host, '%');
 
@@ -193,42 +189,43 @@ static int check_address(const struct oci_command *cmd, const char *label, const
 			*pct = '\0';
 			zone = pct + 1;
 			if (*zone == '\0')
-				return oci_usage(cmd, "%s %s has an empty IPv6 zone",
-				                 label, oci_q(addr).s);
+				return oci_usage(cmd, "%s %s has an empty IPv6 zone", label,
+				                 oci_q(addr).s);
 		}
 		if (inet_pton(AF_INET6, host, bin) != 1)
-			return oci_usage(cmd, "%s %s has an invalid IPv6 address %s",
-			                 label, oci_q(addr).s, oci_q(host).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv6 address %s", label,
+			                 oci_q(addr).s, oci_q(host).s);
 		if (inet_ntop(AF_INET6, bin, num, sizeof(num)) == NULL)
-			return oci_usage(cmd, "%s %s has an invalid IPv6 address", label, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv6 address", label,
+			                 oci_q(addr).s);
 	} else {
 		if (strpbrk(host, "[]/") != NULL)
-			return oci_usage(cmd, "%s %s has a host with '[', ']' or '/'",
-			                 label, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has a host with '[', ']' or '/'", label,
+			                 oci_q(addr).s);
 		for (p = host; *p != '\0'; p++)
 			if (*p != '.' && (*p < '0' || *p > '9'))
 				dotted = 0;
 		if (dotted && inet_pton(AF_INET, host, bin) != 1)
-			return oci_usage(cmd, "%s %s has an invalid IPv4 address %s",
-			                 label, oci_q(addr).s, oci_q(host).s);
+			return oci_usage(cmd, "%s %s has an invalid IPv4 address %s", label,
+			                 oci_q(addr).s, oci_q(host).s);
 		for (i = 0; host[i] != '\0'; i++)
 			if (host[i] >= 'A' && host[i] <= 'Z')
 				host[i] = (char)(host[i] - 'A' + 'a');
 	}
 
 	if (*port == '\0')
-		return oci_usage(cmd, "%s %s has an empty port", label,
-		                 oci_q(addr).s);
+		return oci_usage(cmd, "%s %s has an empty port", label, oci_q(addr).s);
 	for (p = port; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
-			return oci_usage(cmd, "%s %s has a port that is not a number",
-			                 label, oci_q(addr).s);
+			return oci_usage(cmd, "%s %s has a port that is not a number", label,
+			                 oci_q(addr).s);
 		pv = pv * 10 + (unsigned long)(*p - '0');
 		if (pv > 65535)
 			break;
 	}
 	if (pv < 1 || pv > 65535)
-		return oci_usage(cmd, "%s %s has port %s; ports are 1 to 65535", label, oci_q(addr).s, port);
+		return oci_usage(cmd, "%s %s has port %s; ports are 1 to 65535", label,
+		                 oci_q(addr).s, port);
 
 	if (snprintf(key, keysize, "%s%s%s|%lu", ipv6 ? num : host, *zone ? "%" : "", zone, pv) >=
 	    (int)keysize)
@@ -300,15 +297,17 @@ int members_split(const struct oci_command *cmd, const struct members_input *in,
 		}
 	}
 	if (npairs > 0 && npairs < na) {
-		rc = oci_usage(cmd,
-		               "%s mixes id=address pairs (entry %zu) and plain addresses (entry %zu); "
-		               "use one form",
-		               in->nodes_what, first_pair + 1, first_plain + 1);
+		rc = oci_usage(
+		    cmd,
+		    "%s mixes id=address pairs (entry %zu) and plain addresses (entry %zu); "
+		    "use one form",
+		    in->nodes_what, first_pair + 1, first_plain + 1);
 		goto done;
 	}
 	if (npairs == 0 && in->ids == NULL) {
-		rc = oci_usage(cmd, "--server-ids is required (or set %s, or give %s as id=address pairs)",
-		               in->ids_env, in->nodes_what);
+		rc = oci_usage(
+		    cmd, "--server-ids is required (or set %s, or give %s as id=address pairs)",
+		    in->ids_env, in->nodes_what);
 		goto done;
 	}
 	if (in->ids != NULL) {
@@ -400,8 +399,8 @@ int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, con
 }
 
 int members_validate(const struct oci_command *cmd, struct members *ms,
-                     const struct members_names *nm, const char *leader,
-                     const char *leader_what, const char *nonvoters, const char *nonvoters_what)
+                     const struct members_names *nm, const char *leader, const char *leader_what,
+                     const char *nonvoters, const char *nonvoters_what)
 {
 	char **keys = NULL, la[4400], lb[4400];
 	size_t i, j, n = ms->n;
@@ -419,9 +418,10 @@ int members_validate(const struct oci_command *cmd, struct members *ms,
 				rc = oci_usage(cmd, "%s lists %s twice (entries %zu and %zu)",
 				               nm->ids_what, oci_q(ms->m[i].id).s, i + 1, j + 1);
 			else
-				rc = oci_usage(cmd, "%s repeats the server ID %s of %s",
-				               label(la, sizeof(la), nm, 1, j), oci_q(ms->m[i].id).s,
-				               label(lb, sizeof(lb), nm, 1, i));
+				rc =
+				    oci_usage(cmd, "%s repeats the server ID %s of %s",
+				              label(la, sizeof(la), nm, 1, j), oci_q(ms->m[i].id).s,
+				              label(lb, sizeof(lb), nm, 1, i));
 		}
 	if (rc != 0)
 		return rc;
@@ -448,11 +448,10 @@ int members_validate(const struct oci_command *cmd, struct members *ms,
 				    nm->nodes_what, i + 1, oci_q(ms->m[i].address).s, j + 1,
 				    oci_q(ms->m[j].address).s);
 			else
-				rc = oci_usage(cmd, "%s %s is the same address as %s %s",
-				               label(la, sizeof(la), nm, 0, j),
-				               oci_q(ms->m[j].address).s,
-				               label(lb, sizeof(lb), nm, 0, i),
-				               oci_q(ms->m[i].address).s);
+				rc = oci_usage(
+				    cmd, "%s %s is the same address as %s %s",
+				    label(la, sizeof(la), nm, 0, j), oci_q(ms->m[j].address).s,
+				    label(lb, sizeof(lb), nm, 0, i), oci_q(ms->m[i].address).s);
 		}
 	free_list(keys, n);
 	if (rc == 0 && nonvoters != NULL)
@@ -468,12 +467,13 @@ int members_validate(const struct oci_command *cmd, struct members *ms,
 		                 oci_q(leader).s, nm->ids_what);
 	if (ms->m[i].nonvoter) {
 		if (nonvoters == NULL && nm->file != NULL)
-			(void)snprintf(la, sizeof(la), "%s: nodes[%zu].suffrage", oci_path(nm->file).s, i);
+			(void)snprintf(la, sizeof(la), "%s: nodes[%zu].suffrage",
+			               oci_path(nm->file).s, i);
 		else
 			(void)snprintf(la, sizeof(la), "listed in %s", nonvoters_what);
-		return oci_usage(cmd,
-		                 "%s %s is a nonvoter (%s); a nonvoter cannot be the initial leader",
-		                 leader_what, oci_q(leader).s, la);
+		return oci_usage(
+		    cmd, "%s %s is a nonvoter (%s); a nonvoter cannot be the initial leader",
+		    leader_what, oci_q(leader).s, la);
 	}
 	ms->leader = i;
 	return 0;

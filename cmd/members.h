@@ -70,9 +70,8 @@ int members_split(const struct oci_command *cmd, const struct members_input *in,
  * `nonvoters` is non-NULL it replaces every member's suffrage. Sets
  * ms->leader. Returns 0 or prints one usage error and returns its code. */
 int members_validate(const struct oci_command *cmd, struct members *ms,
-                     const struct members_names *names, const char *leader,
-                     const char *leader_what, const char *nonvoters,
-                     const char *nonvoters_what);
+                     const struct members_names *names, const char *leader, const char *leader_what,
+                     const char *nonvoters, const char *nonvoters_what);
 
 /* Marks exactly the IDs in the comma-separated `list` as nonvoters. */
 int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, const char *list,

@@ -100,7 +100,7 @@ const char *oci_quote(char *buf, size_t size, const char *s, size_t n)
 
 struct oci_quoted oci_q(const char *s)
 {
-	struct oci_quoted q;
+	struct oci_quoted q = {0};
 
 	oci_quote(q.s, sizeof(q.s), s, strlen(s));
 	return q;
@@ -108,7 +108,7 @@ struct oci_quoted oci_q(const char *s)
 
 struct oci_quoted oci_path(const char *path)
 {
-	struct oci_quoted q;
+	struct oci_quoted q = {0};
 	const char *p;
 
 	for (p = path; *p != '\0'; p++)

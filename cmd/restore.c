@@ -129,11 +129,12 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		       plan.backup, plan.nfiles);
 	if (plan.nexisting > 0 && !v[F_FORCE].b) {
 		if (!isatty(STDIN_FILENO)) {
-			rc = oci_fail(cmd,
-			              "%s holds existing Raft state and stdin is not a terminal; "
-			              "refusing to replace it without --force "
-			              "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
-			              oci_path(plan.state_dir).s);
+			rc = oci_fail(
+			    cmd,
+			    "%s holds existing Raft state and stdin is not a terminal; "
+			    "refusing to replace it without --force "
+			    "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
+			    oci_path(plan.state_dir).s);
 			goto out;
 		}
 		if (!ask(&plan)) {

@@ -40,7 +40,7 @@
 static int join(char *buf, size_t size, const char *a, const char *b)
 {
 	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)
-	        : *a == '\0'               ? snprintf(buf, size, "%s", b)
+	        : *a == '\0'              ? snprintf(buf, size, "%s", b)
 	                                  : snprintf(buf, size, "%s/%s", a, b);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
@@ -405,8 +405,8 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 static int backup_snapshots(const char *node, const char *dst_node, const char *rel_node,
                             struct files *files, struct rs_err *err)
 {
-	char src[PATH_MAX], dst[PATH_MAX], s1[PATH_MAX], d1[PATH_MAX], s2[PATH_MAX],
-	    d2[PATH_MAX], rel[PATH_MAX];
+	char src[PATH_MAX], dst[PATH_MAX], s1[PATH_MAX], d1[PATH_MAX], s2[PATH_MAX], d2[PATH_MAX],
+	    rel[PATH_MAX];
 	size_t mark = files->n;
 	struct stat st;
 	int rc = RS_OK;
@@ -437,10 +437,13 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 		while (rc == RS_OK && !vanished && (de = readdir(d)) != NULL) {
 			size_t l = strlen(de->d_name);
 
-			if (de->d_name[0] == '.' || (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
+			if (de->d_name[0] == '.' ||
+			    (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
 				continue;
-			if (join(s1, sizeof(s1), src, de->d_name) || join(d1, sizeof(d1), dst, de->d_name)) {
-				rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", src, de->d_name);
+			if (join(s1, sizeof(s1), src, de->d_name) ||
+			    join(d1, sizeof(d1), dst, de->d_name)) {
+				rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", src,
+				             de->d_name);
 				break;
 			}
 			if (lstat(s1, &st) != 0) {
@@ -558,9 +561,8 @@ static int write_text(const char *path, const char *text, struct rs_err *err)
 	return rc;
 }
 
-static int write_manifest(const char *dir, const struct rs_backup_result *res,
-                          const char *version, const char *created, char **nodes,
-                          size_t nnodes, struct rs_err *err)
+static int write_manifest(const char *dir, const struct rs_backup_result *res, const char *version,
+                          const char *created, char **nodes, size_t nnodes, struct rs_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *f, *na;
 	char path[PATH_MAX], *text;
@@ -744,8 +746,8 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 	}
 	if (rc != RS_OK)
 		goto fail;
-	if ((rc = verify_tree(tmp, res->layout, nodes, nnodes, opt->lock_timeout, problems,
-	                      err)) != RS_OK)
+	if ((rc = verify_tree(tmp, res->layout, nodes, nnodes, opt->lock_timeout, problems, err)) !=
+	    RS_OK)
 		goto fail;
 
 	for (size_t i = 0; i < files.n; i++) {
@@ -876,18 +878,19 @@ static int walk_backup(const char *root, const char *rel, int depth, struct file
 			break;
 		}
 		if (S_ISLNK(st.st_mode))
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "refusing backup %s: %s is a symbolic link", root, r);
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: %s is a symbolic link",
+			             root, r);
 		else if (S_ISDIR(st.st_mode))
 			rc = walk_backup(root, r, depth + 1, out, err);
 		else if (!S_ISREG(st.st_mode))
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "refusing backup %s: %s is not a regular file (device, fifo or "
-			             "socket)",
-			             root, r);
+			rc =
+			    rs_errf(err, RS_ECORRUPT,
+			            "refusing backup %s: %s is not a regular file (device, fifo or "
+			            "socket)",
+			            root, r);
 		else if (!safe_relpath(r))
-			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s", root,
-			             printable(r, p, sizeof(p)));
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
+			             root, printable(r, p, sizeof(p)));
 		else if (files_add(out, r, err) == NULL)
 			rc = err->code;
 		else
@@ -953,8 +956,8 @@ static int json_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *out
 
 /* Checks MANIFEST.json against the files found: every listed file exists
  * with its size and crc32, and every state file found is listed. */
-static int check_manifest(const char *backup, struct files *found, int *layout,
-                          size_t *nchecked, struct rs_err *err)
+static int check_manifest(const char *backup, struct files *found, int *layout, size_t *nchecked,
+                          struct rs_err *err)
 {
 	char path[PATH_MAX], *text = NULL;
 	const cJSON *files, *f, *lay, *fmt;
@@ -972,7 +975,8 @@ static int check_manifest(const char *backup, struct files *found, int *layout,
 	fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
 	lay = root ? cJSON_GetObjectItemCaseSensitive(root, "layout") : NULL;
 	files = root ? cJSON_GetObjectItemCaseSensitive(root, "files") : NULL;
-	if (rc == RS_OK && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, RS_BACKUP_FORMAT) != 0))
+	if (rc == RS_OK &&
+	    (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, RS_BACKUP_FORMAT) != 0))
 		rc = rs_errf(err, RS_ECORRUPT, "%s: unknown format (expected \"%s\")", path,
 		             RS_BACKUP_FORMAT);
 	if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "node") == 0)
@@ -980,7 +984,8 @@ static int check_manifest(const char *backup, struct files *found, int *layout,
 	else if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "cluster") == 0)
 		*layout = RS_LAYOUT_CLUSTER;
 	else if (rc == RS_OK)
-		rc = rs_errf(err, RS_ECORRUPT, "%s: \"layout\" must be \"node\" or \"cluster\"", path);
+		rc = rs_errf(err, RS_ECORRUPT, "%s: \"layout\" must be \"node\" or \"cluster\"",
+		             path);
 	if (rc == RS_OK && !cJSON_IsArray(files))
 		rc = rs_errf(err, RS_ECORRUPT, "%s: \"files\" is missing", path);
 	*nchecked = 0;
@@ -995,37 +1000,42 @@ static int check_manifest(const char *backup, struct files *found, int *layout,
 			break;
 		if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
 		    json_u64(f, "crc32", UINT32_MAX, &crc)) {
-			rc = rs_errf(err, RS_ECORRUPT, "%s: file entry %zu lacks path, size or crc32",
-			             path, *nchecked + 1);
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "%s: file entry %zu lacks path, size or crc32", path,
+			             *nchecked + 1);
 			break;
 		}
 		if (!safe_relpath(p->valuestring)) {
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
-			             backup, p->valuestring);
+			rc = rs_errf(
+			    err, RS_ECORRUPT,
+			    "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
+			    backup, p->valuestring);
 			break;
 		}
 		bf = find_file(found, p->valuestring);
 		if (bf == NULL) {
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "backup %s is incomplete: %s is listed in the manifest but missing",
-			             backup, p->valuestring);
+			rc = rs_errf(
+			    err, RS_ECORRUPT,
+			    "backup %s is incomplete: %s is listed in the manifest but missing",
+			    backup, p->valuestring);
 			break;
 		}
 		if (bf->size != size) {
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
-			             backup, p->valuestring, (unsigned long long)bf->size,
-			             (unsigned long long)size);
+			rc = rs_errf(
+			    err, RS_ECORRUPT,
+			    "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
+			    backup, p->valuestring, (unsigned long long)bf->size,
+			    (unsigned long long)size);
 			break;
 		}
 		if ((rc = join_err(path, sizeof(path), backup, p->valuestring, err)) ||
 		    (rc = crc_file(path, &asize, &acrc, err)))
 			break;
 		if (asize != size || acrc != (uint32_t)crc) {
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
-			             backup, p->valuestring, acrc, (uint32_t)crc);
+			rc = rs_errf(
+			    err, RS_ECORRUPT,
+			    "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
+			    backup, p->valuestring, acrc, (uint32_t)crc);
 			break;
 		}
 		bf->crc32 = 1; /* mark: listed */
@@ -1037,7 +1047,8 @@ static int check_manifest(const char *backup, struct files *found, int *layout,
 	for (size_t i = 0; i < found->n; i++) {
 		const char *b = base_of(found->v[i].path);
 
-		if (found->v[i].crc32 == 0 && (is_state_file(b) || strstr(found->v[i].path, SNAP_DIR "/")))
+		if (found->v[i].crc32 == 0 &&
+		    (is_state_file(b) || strstr(found->v[i].path, SNAP_DIR "/")))
 			return rs_errf(err, RS_ECORRUPT,
 			               "backup %s: %s is not listed in the manifest", backup,
 			               found->v[i].path);
@@ -1065,10 +1076,11 @@ static int target_locked(const char *node_dir, struct rs_err *err)
 		r = bolt_lock_probe(fd, LOCK_EX);
 		close(fd);
 		if (r == 1)
-			return rs_errf(err, RS_ELOCKED,
-			               "%s is locked by another process (is op-conductor running?); "
-			               "stop it before restoring",
-			               p);
+			return rs_errf(
+			    err, RS_ELOCKED,
+			    "%s is locked by another process (is op-conductor running?); "
+			    "stop it before restoring",
+			    p);
 		if (r < 0)
 			return sys_err(err, "cannot lock", p);
 	}
@@ -1120,8 +1132,7 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 }
 
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-                     struct rs_restore_plan *plan, struct rs_problems *problems,
-                     struct rs_err *err)
+                     struct rs_restore_plan *plan, struct rs_problems *problems, struct rs_err *err)
 {
 	struct files found = {0};
 	struct stat st;
@@ -1354,8 +1365,8 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 		parent_of(n->target, parent, sizeof(parent));
 		if (plan->layout == RS_LAYOUT_NODE && (rc = mkdir_p(parent, err)) != RS_OK)
 			return rc;
-		if (snprintf(stage, sizeof(stage), "%s/.%s.restore-tmp-%ld", parent, base_of(n->target),
-		             (long)getpid()) >= (int)sizeof(stage))
+		if (snprintf(stage, sizeof(stage), "%s/.%s.restore-tmp-%ld", parent,
+		             base_of(n->target), (long)getpid()) >= (int)sizeof(stage))
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", n->target);
 		remove_tree(stage);
 		if ((rc = stage_node(n->src, stage, err)) != RS_OK)
@@ -1371,8 +1382,7 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 			goto fail;
 		if (n->target_dir_exists) {
 			if (renameat2(AT_FDCWD, stage, AT_FDCWD, n->target, RENAME_EXCHANGE) != 0) {
-				rc = sys_err(err, "cannot swap the restored state into",
-				             n->target);
+				rc = sys_err(err, "cannot swap the restored state into", n->target);
 				goto fail;
 			}
 			exchanged = 1;
@@ -1394,7 +1404,8 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 
 				(void)snprintf(prefix, sizeof(prefix), ".%.200s.pre-restore-",
 				               base_of(n->target));
-				rc = make_keep_dir(parent, prefix, keep_root, sizeof(keep_root), err);
+				rc = make_keep_dir(parent, prefix, keep_root, sizeof(keep_root),
+				                   err);
 			}
 			if (rc != RS_OK)
 				return rc;
@@ -1410,8 +1421,7 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 		} else {
 			/* the keep dir itself holds the replaced node's files */
 			if (rmdir(keep_root) != 0 || rename(stage, keep_root) != 0)
-				return sys_err(err, "cannot keep the replaced state in",
-				               keep_root);
+				return sys_err(err, "cannot keep the replaced state in", keep_root);
 			if ((rc = fsync_path(parent, err)) != RS_OK)
 				return rc;
 		}

@@ -44,7 +44,7 @@ struct rs_backup_file {
 	uint64_t size;
 	uint32_t crc32;
 	int is_db;
-	int live;            /* .db copied lock-free (compact copy) */
+	int live; /* .db copied lock-free (compact copy) */
 	uint64_t txid, pages;
 };
 
@@ -69,16 +69,16 @@ struct rs_backup_result {
  * missing). On a verification failure returns RS_ECORRUPT with the
  * problems in `problems` and no backup directory left behind. */
 int rs_backup_create(const char *state_dir, const char *backup_dir,
-		     const struct rs_backup_opts *opt, struct rs_backup_result *res,
-		     struct rs_problems *problems, struct rs_err *err);
+                     const struct rs_backup_opts *opt, struct rs_backup_result *res,
+                     struct rs_problems *problems, struct rs_err *err);
 void rs_backup_result_free(struct rs_backup_result *res);
 
 struct rs_restore_node {
-	char id[256];            /* server ID ("" for the node layout) */
-	char src[PATH_MAX];      /* node directory inside the backup */
-	char target[PATH_MAX];   /* node directory to replace or create */
-	int target_exists;       /* target holds state files */
-	int target_dir_exists;   /* the target directory exists */
+	char id[256];          /* server ID ("" for the node layout) */
+	char src[PATH_MAX];    /* node directory inside the backup */
+	char target[PATH_MAX]; /* node directory to replace or create */
+	int target_exists;     /* target holds state files */
+	int target_dir_exists; /* the target directory exists */
 };
 
 struct rs_restore_plan {
@@ -97,13 +97,13 @@ struct rs_restore_plan {
  * (verify) or a message (manifest, hostile entry); RS_ELOCKED when a
  * target database is held by another process. */
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-		     struct rs_restore_plan *plan, struct rs_problems *problems,
-		     struct rs_err *err);
+                     struct rs_restore_plan *plan, struct rs_problems *problems,
+                     struct rs_err *err);
 
 /* Replaces every node of the plan. `kept` receives where the replaced
  * state went ("" when nothing was replaced). */
 int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, char *kept,
-		     size_t kept_size, struct rs_problems *problems, struct rs_err *err);
+                     size_t kept_size, struct rs_problems *problems, struct rs_err *err);
 void rs_restore_plan_free(struct rs_restore_plan *plan);
 
 #endif

@@ -28,6 +28,6 @@ struct rs_err {
 
 /* Fills err (when non-NULL) and returns code. printf-style. */
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

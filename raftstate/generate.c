@@ -35,8 +35,9 @@ struct kv {
 
 static int from_bolt(struct rs_err *err, const char *path, const struct bolt_err *be)
 {
-	int code = be->code == BOLT_ENOMEM ? RS_ENOMEM : be->code == BOLT_ELOCKED ? RS_ELOCKED
-							: RS_EIO;
+	int code = be->code == BOLT_ENOMEM    ? RS_ENOMEM
+	           : be->code == BOLT_ELOCKED ? RS_ELOCKED
+	                                      : RS_EIO;
 	int rc = rs_errf(err, code, "%s: %s", path, be->msg);
 
 	if (err != NULL)
@@ -54,9 +55,9 @@ static int create_buckets(struct bolt_db *db, struct bolt_err *be)
 	if ((rc = bolt_tx_begin(db, &tx, be)) != BOLT_OK)
 		return rc;
 	if ((rc = bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_LOGS,
-						strlen(RS_BUCKET_LOGS), &b, be)) != BOLT_OK ||
+	                                        strlen(RS_BUCKET_LOGS), &b, be)) != BOLT_OK ||
 	    (rc = bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_CONF,
-						strlen(RS_BUCKET_CONF), &b, be)) != BOLT_OK) {
+	                                        strlen(RS_BUCKET_CONF), &b, be)) != BOLT_OK) {
 		bolt_tx_rollback(tx);
 		return rc;
 	}
@@ -73,7 +74,7 @@ static int put_one(struct bolt_db *db, const struct kv *kv, struct bolt_err *be)
 	if ((rc = bolt_tx_begin(db, &tx, be)) != BOLT_OK)
 		return rc;
 	if ((rc = bolt_bucket_open(bolt_tx_root(tx), kv->bucket, strlen(kv->bucket), &b, be)) !=
-		    BOLT_OK ||
+	        BOLT_OK ||
 	    (rc = bolt_bucket_put(b, kv->key, kv->klen, kv->value, kv->vlen, be)) != BOLT_OK) {
 		bolt_tx_rollback(tx);
 		return rc;
@@ -84,7 +85,7 @@ static int put_one(struct bolt_db *db, const struct kv *kv, struct bolt_err *be)
 /* Writes `name` in dirfd atomically: a new temporary file (O_EXCL,
  * O_NOFOLLOW, 0600), the transactions, fsync, rename, fsync of the dir. */
 static int write_db(int dirfd, const char *dir, const char *name, const struct kv *kvs, size_t n,
-		    struct rs_err *err)
+                    struct rs_err *err)
 {
 	char tmp[64], path[4096];
 	struct bolt_db *db = NULL;
@@ -97,7 +98,7 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 16)) {
 			rs_errf(err, RS_EIO, "cannot create a temporary file in %s: %s", dir,
-				strerror(errno));
+			        strerror(errno));
 			err->sys_errno = errno;
 			return RS_EIO;
 		}
@@ -152,7 +153,7 @@ static int write_in_place(const char *node_dir, const struct files *f, struct rs
 
 	if (dirfd < 0)
 		return rs_errf(err, RS_EIO, "cannot open directory %s: %s", node_dir,
-			       strerror(errno));
+		               strerror(errno));
 	rc = write_both(dirfd, node_dir, f, err);
 	close(dirfd);
 	return rc;
@@ -248,7 +249,8 @@ static int write_staged(const char *node_dir, const struct files *f, struct rs_e
 	} else {
 		size_t plen = (size_t)(slash - node_dir);
 
-		if (plen >= sizeof(parent) || strlcpy(base, slash + 1, sizeof(base)) >= sizeof(base))
+		if (plen >= sizeof(parent) ||
+		    strlcpy(base, slash + 1, sizeof(base)) >= sizeof(base))
 			return RS_EAGAIN_FILES;
 		memcpy(parent, node_dir, plen);
 		parent[plen] = 0;
@@ -259,7 +261,8 @@ static int write_staged(const char *node_dir, const struct files *f, struct rs_e
 		return RS_EAGAIN_FILES;
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
-		return rs_errf(err, RS_EIO, "cannot open directory %s: %s", parent, strerror(errno));
+		return rs_errf(err, RS_EIO, "cannot open directory %s: %s", parent,
+		               strerror(errno));
 	exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && !S_ISDIR(st.st_mode)) {
 		close(pfd);
@@ -294,7 +297,7 @@ static int write_staged(const char *node_dir, const struct files *f, struct rs_e
 		}
 	} else if (renameat(pfd, stage, pfd, base) != 0) {
 		rc = rs_errf(err, RS_EIO, "cannot rename the staged state to %s: %s", node_dir,
-			     strerror(errno));
+		             strerror(errno));
 		goto fail;
 	}
 	if (fsync(pfd) != 0) {
@@ -317,7 +320,7 @@ fail:
 }
 
 int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const char *self_id,
-		     const char *leader_id, uint64_t term, struct rs_err *err)
+                     const char *leader_id, uint64_t term, struct rs_err *err)
 {
 	struct mp_buf conf = {0}, entry = {0};
 	struct rs_log log = {0};
@@ -343,15 +346,14 @@ int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const ch
 
 	{
 		const struct kv log_kvs[] = {
-			{RS_BUCKET_LOGS, index_key, 8, entry.p, entry.len},
+		    {RS_BUCKET_LOGS, index_key, 8, entry.p, entry.len},
 		};
 		const struct kv stable_kvs[] = {
-			{RS_BUCKET_CONF, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), term_be,
-			 8},
-			{RS_BUCKET_CONF, RS_KEY_LAST_VOTE_TERM, strlen(RS_KEY_LAST_VOTE_TERM),
-			 term_be, 8},
-			{RS_BUCKET_CONF, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), self_id,
-			 strlen(self_id)},
+		    {RS_BUCKET_CONF, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), term_be, 8},
+		    {RS_BUCKET_CONF, RS_KEY_LAST_VOTE_TERM, strlen(RS_KEY_LAST_VOTE_TERM), term_be,
+		     8},
+		    {RS_BUCKET_CONF, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), self_id,
+		     strlen(self_id)},
 		};
 		int leader = leader_id != NULL && strcmp(self_id, leader_id) == 0;
 		struct files f = {log_kvs, 1, stable_kvs, leader ? 3 : 1};

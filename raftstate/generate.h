@@ -15,7 +15,7 @@
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 
-#define RS_LOG_FILE "raft-log.db"
+#define RS_LOG_FILE    "raft-log.db"
 #define RS_STABLE_FILE "raft-stable.db"
 
 /* Writes RS_LOG_FILE and RS_STABLE_FILE into the existing directory
@@ -25,6 +25,6 @@
  * name, and the directory fsynced. Existing files are replaced: the caller
  * decides whether that is allowed. On failure no temporary file remains. */
 int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const char *self_id,
-		     const char *leader_id, uint64_t term, struct rs_err *err);
+                     const char *leader_id, uint64_t term, struct rs_err *err);
 
 #endif

@@ -39,7 +39,7 @@ int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err)
 	memset(n, 0, sizeof(*n));
 	if (stat(dir, &st) != 0)
 		return rs_errf(err, RS_ENOTFOUND, "cannot open state directory %s: %s", dir,
-			       strerror(errno));
+		               strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s is not a directory", dir);
 	if (strlcpy(n->dir, dir, sizeof(n->dir)) >= sizeof(n->dir))
@@ -51,7 +51,6 @@ int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err)
 	strlcpy(n->id, base ? base + 1 : n->dir, sizeof(n->id));
 	return RS_OK;
 }
-
 
 void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv)
 {

@@ -31,14 +31,14 @@ enum rs_config_source {
 };
 
 struct rs_file_info {
-	int present;          /* the file exists and opened as a bolt file */
-	uint64_t file_size;   /* bytes */
+	int present;        /* the file exists and opened as a bolt file */
+	uint64_t file_size; /* bytes */
 	uint32_t page_size;
-	uint64_t txid;        /* active meta */
-	uint64_t hwm;         /* high-water mark in pages */
-	int active_meta;      /* 0 or 1 */
-	int meta_status[2];   /* enum bolt_meta_status */
-	int checked;          /* stats below are filled (verify only) */
+	uint64_t txid;      /* active meta */
+	uint64_t hwm;       /* high-water mark in pages */
+	int active_meta;    /* 0 or 1 */
+	int meta_status[2]; /* enum bolt_meta_status */
+	int checked;        /* stats below are filled (verify only) */
 	struct bolt_check_stats stats;
 };
 
@@ -70,10 +70,10 @@ struct rs_node {
 	uint64_t count;   /* entries present (verify, info --full); info: last-first+1 */
 	uint64_t scanned; /* entries decoded: types/data_bytes cover these */
 	uint64_t last_term;
-	uint64_t data_bytes;                      /* over counted entries */
-	uint64_t types[RS_LOG_TYPE_COUNT + 1];    /* last slot: unknown types */
-	int types_complete;                       /* 1: types cover the whole log */
-	uint64_t types_from;                      /* else: first index counted */
+	uint64_t data_bytes;                   /* over counted entries */
+	uint64_t types[RS_LOG_TYPE_COUNT + 1]; /* last slot: unknown types */
+	int types_complete;                    /* 1: types cover the whole log */
+	uint64_t types_from;                   /* else: first index counted */
 
 	/* newest configuration, as raft would pick it */
 	int config_source;
@@ -103,14 +103,14 @@ struct rs_summary_opts {
 };
 
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
-		      struct rs_err *err);
+                      struct rs_err *err);
 
 /* Calls fn for the newest `limit` entries (0 = every entry), oldest first.
  * `cfg` is the decoded configuration for configuration entries, else NULL.
  * Returning non-zero from fn stops the walk. */
 typedef int (*rs_entry_fn)(void *ctx, const struct rs_log *log, const struct rs_config *cfg);
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
-		    rs_entry_fn fn, void *ctx, struct rs_err *err);
+                    rs_entry_fn fn, void *ctx, struct rs_err *err);
 
 /* Whether `who` (an ID or an address, as raft stores votes) is a member of
  * the configuration; returns the server or NULL. */

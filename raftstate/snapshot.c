@@ -11,7 +11,7 @@
 
 #include "raftstate/snapshot.h"
 
-#define MAX_SNAPSHOTS 1024
+#define MAX_SNAPSHOTS  1024
 #define MAX_META_BYTES (1 << 20)
 
 static uint64_t crc_table[256];
@@ -113,7 +113,7 @@ static char *json_strdup(const cJSON *it, size_t *len)
 }
 
 int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out,
-			   struct rs_err *err)
+                           struct rs_err *err)
 {
 	cJSON *root = cJSON_ParseWithLength(text, len);
 	const cJSON *id, *conf, *servers, *crc, *srv;
@@ -130,13 +130,13 @@ int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out
 		goto out;
 	}
 	strlcpy(out->id, id->valuestring, sizeof(out->id));
-	if (json_u64(root, "Version", &out->version, 0) || json_u64(root, "Index", &out->index, 1) ||
-	    json_u64(root, "Term", &out->term, 1) ||
+	if (json_u64(root, "Version", &out->version, 0) ||
+	    json_u64(root, "Index", &out->index, 1) || json_u64(root, "Term", &out->term, 1) ||
 	    json_u64(root, "ConfigurationIndex", &out->config_index, 0) ||
 	    json_u64(root, "Size", &out->size, 1)) {
 		rs_errf(err, RS_ECORRUPT,
-			"meta.json lacks a valid Index, Term or Size (or a field is not a "
-			"non-negative number)");
+		        "meta.json lacks a valid Index, Term or Size (or a field is not a "
+		        "non-negative number)");
 		goto out;
 	}
 	crc = cJSON_GetObjectItemCaseSensitive(root, "CRC");
@@ -173,19 +173,19 @@ int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out
 		uint64_t suf = 0;
 
 		if (!cJSON_IsObject(srv) || json_u64(srv, "Suffrage", &suf, 0)) {
-			rs_errf(err, RS_ECORRUPT, "meta.json Configuration.Servers[%zu] is malformed",
-				i);
+			rs_errf(err, RS_ECORRUPT,
+			        "meta.json Configuration.Servers[%zu] is malformed", i);
 			goto out;
 		}
 		s->suffrage = suf;
 		s->id = json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "ID"), &s->id_len);
 		s->address =
-			json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "Address"), &s->address_len);
+		    json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "Address"), &s->address_len);
 		out->config.n = ++i;
 		if (s->id == NULL || s->address == NULL) {
 			rs_errf(err, RS_ECORRUPT,
-				"meta.json Configuration.Servers[%zu] lacks a string ID or Address",
-				i - 1);
+			        "meta.json Configuration.Servers[%zu] lacks a string ID or Address",
+			        i - 1);
 			goto out;
 		}
 	}
@@ -234,7 +234,7 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 
 	if (fd < 0) {
 		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be opened: %s",
-			 strerror(errno));
+		         strerror(errno));
 		return;
 	}
 	while ((r = read(fd, buf, sizeof(buf))) > 0) {
@@ -244,7 +244,7 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 	close(fd);
 	if (r < 0) {
 		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be read: %s",
-			 strerror(errno));
+		         strerror(errno));
 		return;
 	}
 	s->checked = 1;
@@ -252,12 +252,12 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 	s->actual_crc = crc;
 	if (size != s->size)
 		snprintf(s->problem, sizeof(s->problem),
-			 "state.bin holds %llu bytes but meta.json says %llu",
-			 (unsigned long long)size, (unsigned long long)s->size);
+		         "state.bin holds %llu bytes but meta.json says %llu",
+		         (unsigned long long)size, (unsigned long long)s->size);
 	else if (s->has_crc && crc != s->crc)
 		snprintf(s->problem, sizeof(s->problem),
-			 "state.bin CRC-64 is %016llx but meta.json says %016llx",
-			 (unsigned long long)crc, (unsigned long long)s->crc);
+		         "state.bin CRC-64 is %016llx but meta.json says %016llx",
+		         (unsigned long long)crc, (unsigned long long)s->crc);
 	else if (!s->has_crc)
 		snprintf(s->problem, sizeof(s->problem), "meta.json has no CRC");
 }
@@ -274,7 +274,7 @@ static int cmp_newest(const void *a, const void *b)
 }
 
 int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots *out,
-		      struct rs_err *err)
+                      struct rs_err *err)
 {
 	char path[4096];
 	DIR *d;
@@ -318,12 +318,13 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		out->n++;
 		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sfd < 0) {
-			snprintf(s->problem, sizeof(s->problem), "cannot open: %s", strerror(errno));
+			snprintf(s->problem, sizeof(s->problem), "cannot open: %s",
+			         strerror(errno));
 			continue;
 		}
 		if (read_small(sfd, "meta.json", &text, &tlen) != 0)
 			snprintf(s->problem, sizeof(s->problem), "meta.json cannot be read: %s",
-				 strerror(errno));
+			         strerror(errno));
 		else if (rs_snapshot_parse_meta(text, tlen, s, &perr) != RS_OK)
 			strlcpy(s->problem, perr.msg, sizeof(s->problem));
 		else if (verify_data)

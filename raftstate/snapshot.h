@@ -45,11 +45,11 @@ uint64_t rs_crc64_update(uint64_t crc, const void *p, size_t n);
  * with `problem` set. With verify_data, state.bin's size and CRC are
  * checked too (reads every byte). Bounded: at most 1024 entries. */
 int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots *out,
-		      struct rs_err *err);
+                      struct rs_err *err);
 void rs_snapshots_free(struct rs_snapshots *s);
 
 /* Parses one meta.json text (len bytes). */
 int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out,
-			   struct rs_err *err);
+                           struct rs_err *err);
 
 #endif

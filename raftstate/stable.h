@@ -14,9 +14,9 @@
 
 #include <stdint.h>
 
-#define RS_BUCKET_LOGS "logs"
-#define RS_BUCKET_CONF "conf"
-#define RS_KEY_CURRENT_TERM "CurrentTerm"
+#define RS_BUCKET_LOGS        "logs"
+#define RS_BUCKET_CONF        "conf"
+#define RS_KEY_CURRENT_TERM   "CurrentTerm"
 #define RS_KEY_LAST_VOTE_TERM "LastVoteTerm"
 #define RS_KEY_LAST_VOTE_CAND "LastVoteCand"
 

@@ -21,20 +21,20 @@
 #define LIVE_RETRIES 8
 
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
-		     struct bolt_view **v, struct rs_err *err)
+                     struct bolt_view **v, struct rs_err *err)
 {
 	char path[4352];
 	struct bolt_err be = {0};
 
 	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
 	if (bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, v,
-			   &be) != BOLT_OK)
+	                   &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
 	return RS_OK;
 }
 
 static int read_u64(const struct bolt_view *v, const struct bolt_vbucket *b, const char *key,
-		    uint64_t *val, int *has, struct rs_err *err)
+                    uint64_t *val, int *has, struct rs_err *err)
 {
 	struct bolt_cursor c;
 	struct bolt_elem e = {0};
@@ -70,21 +70,21 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 			goto out;
 		}
 		if ((rc = read_u64(v, &conf, RS_KEY_CURRENT_TERM, &n->current_term,
-				   &n->has_current_term, err)) != RS_OK ||
+		                   &n->has_current_term, err)) != RS_OK ||
 		    (rc = read_u64(v, &conf, RS_KEY_LAST_VOTE_TERM, &n->last_vote_term,
-				   &n->has_last_vote_term, err)) != RS_OK)
+		                   &n->has_last_vote_term, err)) != RS_OK)
 			goto out;
 		bolt_cursor_init(&c, v, &conf);
 		if (bolt_cursor_seek(&c, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), &e,
-				     &be) != BOLT_OK) {
+		                     &be) != BOLT_OK) {
 			rc = rs_err_from_bolt(err, &be);
 			goto out;
 		}
 		if (e.key != NULL && e.klen == strlen(RS_KEY_LAST_VOTE_CAND) &&
 		    memcmp(e.key, RS_KEY_LAST_VOTE_CAND, e.klen) == 0) {
 			size_t k = e.vlen < sizeof(n->last_vote_cand) - 1
-					   ? e.vlen
-					   : sizeof(n->last_vote_cand) - 1;
+			               ? e.vlen
+			               : sizeof(n->last_vote_cand) - 1;
 
 			memcpy(n->last_vote_cand, e.value, k);
 			n->last_vote_cand[k] = 0;
@@ -107,14 +107,14 @@ static int key_index(const struct bolt_elem *e, uint64_t *index, struct rs_err *
 {
 	if (e->klen != 8)
 		return rs_errf(err, RS_ECORRUPT, "bucket logs holds a %u-byte key; run verify",
-			       e->klen);
+		               e->klen);
 	*index = rs_be64(e->key);
 	return RS_OK;
 }
 
 /* One entry of the scan: types, configuration, newest block. */
 static int count_entry(struct rs_node *n, const struct bolt_elem *e, int *config_done,
-		       struct rs_err *err)
+                       struct rs_err *err)
 {
 	struct rs_log log;
 	struct rs_err derr = {0};
@@ -272,7 +272,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 }
 
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *n,
-		      struct rs_err *err)
+                      struct rs_err *err)
 {
 	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0};
 	int rc;
@@ -287,7 +287,7 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 }
 
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
-		    rs_entry_fn fn, void *ctx, struct rs_err *err)
+                    rs_entry_fn fn, void *ctx, struct rs_err *err)
 {
 	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0};
 	struct rs_node *n = calloc(1, sizeof(*n));
@@ -336,7 +336,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 
 		if (rs_log_decode(e.value, e.vlen, &log, &derr) != RS_OK) {
 			rc = rs_errf(err, RS_ECORRUPT, "an entry does not decode: %s (run verify)",
-				     derr.msg);
+			             derr.msg);
 			break;
 		}
 		if (log.type == RS_LOG_CONFIGURATION &&

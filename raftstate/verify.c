@@ -20,9 +20,9 @@
 #include "raftstate/stable.h"
 #include "raftstate/verify.h"
 
-#define MAX_PROBLEMS 1000
+#define MAX_PROBLEMS    1000
 #define MAX_GAP_REPORTS 16
-#define LIVE_RETRIES 8
+#define LIVE_RETRIES    8
 
 void rs_problems_free(struct rs_problems *p)
 {
@@ -31,7 +31,7 @@ void rs_problems_free(struct rs_problems *p)
 }
 
 void rs_problem_add(struct rs_problems *p, int severity, const char *file, const char *where,
-		    const char *fmt, ...)
+                    const char *fmt, ...)
 {
 	struct rs_problem *x;
 	va_list ap;
@@ -82,7 +82,7 @@ static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
 	if (pgid != BOLT_NO_PGID)
 		snprintf(where, sizeof(where), "page %llu", (unsigned long long)pgid);
 	rs_problem_add(v->probs, severity == BOLT_CHECK_ERROR ? RS_PROBLEM : RS_WARNING, v->file,
-		       where, "%s", msg);
+	               where, "%s", msg);
 }
 
 static int bucket_is(const uint8_t *b, size_t blen, const char *name)
@@ -100,7 +100,8 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 
 	if (e->klen != 8) {
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
-			       "a key of %u bytes in bucket logs (index keys are 8 bytes)", e->klen);
+		               "a key of %u bytes in bucket logs (index keys are 8 bytes)",
+		               e->klen);
 		return;
 	}
 	index = rs_be64(e->key);
@@ -108,9 +109,9 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 #define WHERE() (snprintf(where, sizeof(where), "index %llu", (unsigned long long)index), where)
 	if (n->count > 0 && index != v->prev_index + 1 && v->gaps++ < MAX_GAP_REPORTS)
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
-			       "index %llu follows index %llu: a gap in the log (raft panics "
-			       "reading the missing entries)",
-			       (unsigned long long)index, (unsigned long long)v->prev_index);
+		               "index %llu follows index %llu: a gap in the log (raft panics "
+		               "reading the missing entries)",
+		               (unsigned long long)index, (unsigned long long)v->prev_index);
 	if (n->count == 0)
 		n->first_index = index;
 	n->last_index = index;
@@ -120,26 +121,26 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
 		if (v->bad_values++ < MAX_GAP_REPORTS)
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
-				       "the value does not decode as a raft log entry: %s",
-				       derr.msg);
+			               "the value does not decode as a raft log entry: %s",
+			               derr.msg);
 		n->types[RS_LOG_TYPE_COUNT]++;
 		return;
 	}
 	if (log.index != index)
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
-			       "the entry stored under index %llu says Index %llu",
-			       (unsigned long long)index, (unsigned long long)log.index);
+		               "the entry stored under index %llu says Index %llu",
+		               (unsigned long long)index, (unsigned long long)log.index);
 	if (n->count > 1 && log.term < v->prev_term)
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
-			       "term %llu is lower than the previous entry's term %llu",
-			       (unsigned long long)log.term, (unsigned long long)v->prev_term);
+		               "term %llu is lower than the previous entry's term %llu",
+		               (unsigned long long)log.term, (unsigned long long)v->prev_term);
 	v->prev_term = log.term;
 	n->last_term = log.term;
 	n->data_bytes += log.data_len;
 	if (log.type >= RS_LOG_TYPE_COUNT) {
 		n->types[RS_LOG_TYPE_COUNT]++;
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(), "unknown entry type %llu",
-			       (unsigned long long)log.type);
+		               (unsigned long long)log.type);
 		return;
 	}
 	n->types[log.type]++;
@@ -148,7 +149,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 
 		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
-				       "the configuration does not decode: %s", derr.msg);
+			               "the configuration does not decode: %s", derr.msg);
 			return;
 		}
 		rs_config_free(&n->config);
@@ -171,8 +172,8 @@ static void stable_entry(struct vctx *v, const struct bolt_elem *e)
 			continue;
 		if (e->vlen != 8) {
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, names[i],
-				       "%s holds %u bytes; raft stores 8 (big-endian uint64)",
-				       names[i], e->vlen);
+			               "%s holds %u bytes; raft stores 8 (big-endian uint64)",
+			               names[i], e->vlen);
 			return;
 		}
 		*vals[i] = rs_be64(e->value);
@@ -181,7 +182,7 @@ static void stable_entry(struct vctx *v, const struct bolt_elem *e)
 	}
 	if (bucket_is(e->key, e->klen, RS_KEY_LAST_VOTE_CAND)) {
 		size_t k = e->vlen < sizeof(n->last_vote_cand) - 1 ? e->vlen
-								    : sizeof(n->last_vote_cand) - 1;
+		                                                   : sizeof(n->last_vote_cand) - 1;
 
 		memcpy(n->last_vote_cand, e->value, k);
 		n->last_vote_cand[k] = 0;
@@ -211,19 +212,20 @@ static void require_buckets(struct vctx *v, const struct bolt_view *bv)
 		int rc = bolt_view_bucket(bv, NULL, names[i], strlen(names[i]), &b, &be);
 
 		if (rc == BOLT_ENOTFOUND)
-			rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
-				       "bucket %s is missing (raft-boltdb creates it in both files)",
-				       names[i]);
+			rs_problem_add(
+			    v->probs, RS_PROBLEM, v->file, "",
+			    "bucket %s is missing (raft-boltdb creates it in both files)",
+			    names[i]);
 		else if (rc != BOLT_OK)
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
-				       "bucket %s cannot be read: %s", names[i], be.msg);
+			               "bucket %s cannot be read: %s", names[i], be.msg);
 	}
 }
 
 /* Checks one file. Returns RS_OK when it was checked (or found broken, which
  * is a problem, not a failure), RS_ELOCKED/RS_EIO when it could not be. */
 static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opts *o,
-		       struct rs_problems *probs, struct rs_err *err)
+                       struct rs_problems *probs, struct rs_err *err)
 {
 	const char *name = is_log ? RS_LOG_FILE : RS_STABLE_FILE;
 	struct rs_file_info *fi = is_log ? &n->log_file : &n->stable_file;
@@ -248,7 +250,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
 
 		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
-				    o->lock_timeout, &bv, &be);
+		                    o->lock_timeout, &bv, &be);
 		if (rc == BOLT_ELOCKED)
 			return rs_errf(err, RS_ELOCKED, "%s", be.msg);
 		if (rc == BOLT_ECORRUPT || rc == BOLT_EINVAL) {
@@ -269,9 +271,9 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			memset(&n->config, 0, sizeof(n->config));
 			if (attempt + 1 >= LIVE_RETRIES)
 				return rs_errf(err, RS_EIO,
-					       "%s kept changing while it was read (%d attempts); "
-					       "retry, or stop the writer",
-					       path, LIVE_RETRIES);
+				               "%s kept changing while it was read (%d attempts); "
+				               "retry, or stop the writer",
+				               path, LIVE_RETRIES);
 			continue;
 		}
 		bolt_view_close(bv);
@@ -282,7 +284,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		fi->checked = 1;
 		for (size_t i = 0; i < tmp.n; i++)
 			rs_problem_add(probs, tmp.v[i].severity, tmp.v[i].file, tmp.v[i].where,
-				       "%s", tmp.v[i].reason);
+			               "%s", tmp.v[i].reason);
 		probs->dropped += tmp.dropped;
 		rs_problems_free(&tmp);
 		return RS_OK;
@@ -305,10 +307,9 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 		if (snap == NULL)
 			snap = s;
 		if (n->has_current_term && s->term > n->current_term)
-			rs_problem_add(p, RS_PROBLEM, file, "",
-				       "snapshot term %llu is above CurrentTerm %llu",
-				       (unsigned long long)s->term,
-				       (unsigned long long)n->current_term);
+			rs_problem_add(
+			    p, RS_PROBLEM, file, "", "snapshot term %llu is above CurrentTerm %llu",
+			    (unsigned long long)s->term, (unsigned long long)n->current_term);
 	}
 	/* raft: restore the newest usable snapshot, then scan the log after it */
 	if (snap != NULL && snap->config.n > 0 &&
@@ -316,7 +317,8 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
 		if (rs_config_copy(&n->config, &snap->config) != RS_OK)
-			rs_problem_add(p, RS_PROBLEM, "", "", "out of memory copying a configuration");
+			rs_problem_add(p, RS_PROBLEM, "", "",
+			               "out of memory copying a configuration");
 		n->config_source = RS_CONFIG_SNAPSHOT;
 		n->config_index = snap->config_index;
 		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
@@ -324,52 +326,53 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 
 	if (n->has_current_term && n->count > 0 && n->current_term < n->last_term)
 		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
-			       "CurrentTerm %llu is lower than the last log entry's term %llu",
-			       (unsigned long long)n->current_term,
-			       (unsigned long long)n->last_term);
+		               "CurrentTerm %llu is lower than the last log entry's term %llu",
+		               (unsigned long long)n->current_term,
+		               (unsigned long long)n->last_term);
 	if (!n->has_current_term && n->stable_file.present)
 		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
-			       "CurrentTerm is not set (raft starts at term 0)");
+		               "CurrentTerm is not set (raft starts at term 0)");
 	if (n->has_last_vote_term != n->has_last_vote_cand)
-		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, "",
-			       "%s is set but %s is not: raft writes both together",
-			       n->has_last_vote_term ? RS_KEY_LAST_VOTE_TERM : RS_KEY_LAST_VOTE_CAND,
-			       n->has_last_vote_term ? RS_KEY_LAST_VOTE_CAND : RS_KEY_LAST_VOTE_TERM);
+		rs_problem_add(
+		    p, RS_PROBLEM, RS_STABLE_FILE, "",
+		    "%s is set but %s is not: raft writes both together",
+		    n->has_last_vote_term ? RS_KEY_LAST_VOTE_TERM : RS_KEY_LAST_VOTE_CAND,
+		    n->has_last_vote_term ? RS_KEY_LAST_VOTE_CAND : RS_KEY_LAST_VOTE_TERM);
 	if (n->has_last_vote_term && n->has_current_term && n->last_vote_term > n->current_term)
 		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
-			       "LastVoteTerm %llu is above CurrentTerm %llu",
-			       (unsigned long long)n->last_vote_term,
-			       (unsigned long long)n->current_term);
+		               "LastVoteTerm %llu is above CurrentTerm %llu",
+		               (unsigned long long)n->last_vote_term,
+		               (unsigned long long)n->current_term);
 	if (n->log_file.present && n->count > 0 && n->first_index > 1 &&
 	    (snap == NULL || snap->index + 1 < n->first_index))
 		rs_problem_add(p, RS_PROBLEM, RS_LOG_FILE, "",
-			       "the log starts at index %llu but no snapshot covers index %llu: "
-			       "raft panics (log not found) when it starts",
-			       (unsigned long long)n->first_index,
-			       (unsigned long long)(n->first_index - 1));
+		               "the log starts at index %llu but no snapshot covers index %llu: "
+		               "raft panics (log not found) when it starts",
+		               (unsigned long long)n->first_index,
+		               (unsigned long long)(n->first_index - 1));
 	if (n->config_source == RS_CONFIG_NONE || n->config.n == 0) {
 		if (n->log_file.present)
 			rs_problem_add(p, RS_PROBLEM, "", "",
-				       "no configuration in the log or in a snapshot: raft starts "
-				       "with no members and never elects a leader");
+			               "no configuration in the log or in a snapshot: raft starts "
+			               "with no members and never elects a leader");
 	} else {
 		const struct rs_server *me = rs_config_find(&n->config, n->id, strlen(n->id));
 
 		if (me == NULL || strcmp(me->id, n->id) != 0)
 			rs_problem_add(p, RS_WARNING, "", "",
-				       "this node (%s, from the directory name) is not a member of "
-				       "the configuration",
-				       n->id);
+			               "this node (%s, from the directory name) is not a member of "
+			               "the configuration",
+			               n->id);
 		if (n->has_last_vote_cand && n->last_vote_cand_len > 0 &&
 		    rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len) == NULL)
 			rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_CAND,
-				       "the vote candidate %s is not a member of the configuration",
-				       n->last_vote_cand);
+			               "the vote candidate %s is not a member of the configuration",
+			               n->last_vote_cand);
 	}
 }
 
-int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
-			struct rs_node *n, struct rs_problems *p, struct rs_err *err)
+int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts, struct rs_node *n,
+                        struct rs_problems *p, struct rs_err *err)
 {
 	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0};
 	int rc;
@@ -389,7 +392,7 @@ int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
 }
 
 int rs_verify_node(const char *node_dir, const struct rs_verify_opts *opts,
-		   struct rs_problems *problems, struct rs_err *err)
+                   struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_node *n = calloc(1, sizeof(*n));
 	int rc;

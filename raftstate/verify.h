@@ -33,7 +33,7 @@ struct rs_problems {
 
 void rs_problems_free(struct rs_problems *p);
 void rs_problem_add(struct rs_problems *p, int severity, const char *file, const char *where,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 struct rs_verify_opts {
 	double lock_timeout; /* seconds to wait for LOCK_SH on each file; default 5 */
@@ -44,12 +44,12 @@ struct rs_verify_opts {
  * state is valid iff problems->errors == 0); another code when it could not
  * run at all (directory missing, file locked, I/O error), with err filled. */
 int rs_verify_node(const char *node_dir, const struct rs_verify_opts *opts,
-		   struct rs_problems *problems, struct rs_err *err);
+                   struct rs_problems *problems, struct rs_err *err);
 
 struct rs_node;
 /* The same, also returning everything read (for `verify` to print it and
  * for --json). `node` must be freed with rs_node_free. */
 int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
-			struct rs_node *node, struct rs_problems *problems, struct rs_err *err);
+                        struct rs_node *node, struct rs_problems *problems, struct rs_err *err);
 
 #endif

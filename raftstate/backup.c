@@ -27,6 +27,7 @@
 
 #include "bolt/copy.h"
 #include "bolt/lock.h"
+#include "raftstate/node.h"
 #include "raftstate/backup.h"
 #include "raftstate/generate.h"
 
@@ -54,38 +55,14 @@ static int join_err(char *buf, size_t size, const char *a, const char *b, struct
 }
 
 /* "<what> <path>: <strerror(errno)>" */
-static int sys_err(struct rs_err *err, const char *what, const char *path)
-{
-	int e = errno;
-	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, strerror(e));
-
-	if (err != NULL)
-		err->sys_errno = e;
-	return rc;
-}
-
-static int from_bolt(const struct bolt_err *be, struct rs_err *err)
-{
-	int code = be->code == BOLT_ELOCKED    ? RS_ELOCKED
-	           : be->code == BOLT_ECORRUPT ? RS_ECORRUPT
-	           : be->code == BOLT_ENOMEM   ? RS_ENOMEM
-	           : be->code == BOLT_EINVAL   ? RS_EINVAL
-	                                       : RS_EIO;
-	int rc = rs_errf(err, code, "%s", be->msg);
-
-	if (err != NULL)
-		err->sys_errno = 0;
-	return rc;
-}
-
 static int fsync_path(const char *path, struct rs_err *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return sys_err(err, "cannot open (to sync it)", path);
+		return rs_syserr(err, "cannot open (to sync it)", path);
 	if (fsync(fd) != 0) {
-		int rc = sys_err(err, "cannot sync", path);
+		int rc = rs_syserr(err, "cannot sync", path);
 		close(fd);
 		return rc;
 	}
@@ -219,7 +196,7 @@ static int list_nodes(const char *root, char ***out, size_t *n, struct rs_err *e
 	*out = NULL;
 	*n = 0;
 	if (d == NULL)
-		return sys_err(err, "cannot read", root);
+		return rs_syserr(err, "cannot read", root);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -270,7 +247,7 @@ static int crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_e
 	ssize_t n;
 
 	if (fd < 0)
-		return sys_err(err, "cannot open", path);
+		return rs_syserr(err, "cannot open", path);
 	buf = malloc(bufsz);
 	if (buf == NULL) {
 		close(fd);
@@ -280,7 +257,7 @@ static int crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_e
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			int rc = sys_err(err, "cannot read", path);
+			int rc = rs_syserr(err, "cannot read", path);
 			free(buf);
 			close(fd);
 			return rc;
@@ -304,24 +281,24 @@ static int copy_plain(const char *src, const char *dst, mode_t mode, struct rs_e
 
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
-		return sys_err(err, "cannot open", src);
+		return rs_syserr(err, "cannot open", src);
 	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(in);
 		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
 	}
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
-		rc = sys_err(err, "cannot create", dst);
+		rc = rs_syserr(err, "cannot create", dst);
 		close(in);
 		return rc;
 	}
 	if (bolt_copy_fd(in, out, (uint64_t)st.st_size, src, &be) != BOLT_OK)
-		rc = from_bolt(&be, err);
+		rc = rs_err_from_bolt(err, &be);
 	else if (fsync(out) != 0)
-		rc = sys_err(err, "cannot sync", dst);
+		rc = rs_syserr(err, "cannot sync", dst);
 	close(in);
 	if (close(out) != 0 && rc == RS_OK)
-		rc = sys_err(err, "cannot write", dst);
+		rc = rs_syserr(err, "cannot write", dst);
 	return rc;
 }
 
@@ -369,19 +346,19 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 
 	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return sys_err(err, "cannot create", dst);
+		return rs_syserr(err, "cannot create", dst);
 	if (bolt_copy(src, fd, &co, &info, &be) != BOLT_OK) {
 		rc = be.code == BOLT_ELOCKED
 		         ? rs_errf(err, RS_ELOCKED,
 		                   "%s is locked by another process (is op-conductor running?); "
 		                   "gave up after %.1f s (use --live to copy it without the lock)",
 		                   src, opt->lock_timeout)
-		         : from_bolt(&be, err);
+		         : rs_err_from_bolt(err, &be);
 	} else if (fsync(fd) != 0) {
-		rc = sys_err(err, "cannot sync", dst);
+		rc = rs_syserr(err, "cannot sync", dst);
 	}
 	if (close(fd) != 0 && rc == RS_OK)
-		rc = sys_err(err, "cannot write", dst);
+		rc = rs_syserr(err, "cannot write", dst);
 	if (rc != RS_OK)
 		return rc;
 	if ((f = files_add(files, rel, err)) == NULL)
@@ -417,7 +394,7 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 	if (lstat(src, &st) != 0) {
 		if (errno == ENOENT)
 			return RS_OK;
-		return sys_err(err, "cannot inspect", src);
+		return rs_syserr(err, "cannot inspect", src);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_ECORRUPT, "%s is not a directory", src);
@@ -430,9 +407,9 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 		files->n = mark;
 		remove_tree(dst);
 		if (mkdir(dst, 0755) != 0)
-			return sys_err(err, "cannot create", dst);
+			return rs_syserr(err, "cannot create", dst);
 		if ((d = opendir(src)) == NULL)
-			return sys_err(err, "cannot read", src);
+			return rs_syserr(err, "cannot read", src);
 		rc = RS_OK;
 		while (rc == RS_OK && !vanished && (de = readdir(d)) != NULL) {
 			size_t l = strlen(de->d_name);
@@ -449,19 +426,19 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 			if (lstat(s1, &st) != 0) {
 				vanished = errno == ENOENT;
 				if (!vanished)
-					rc = sys_err(err, "cannot inspect", s1);
+					rc = rs_syserr(err, "cannot inspect", s1);
 				break;
 			}
 			if (!S_ISDIR(st.st_mode))
 				continue; /* raft keeps only directories here */
 			if (mkdir(d1, 0755) != 0) {
-				rc = sys_err(err, "cannot create", d1);
+				rc = rs_syserr(err, "cannot create", d1);
 				break;
 			}
 			if ((sd = opendir(s1)) == NULL) {
 				vanished = errno == ENOENT;
 				if (!vanished)
-					rc = sys_err(err, "cannot read", s1);
+					rc = rs_syserr(err, "cannot read", s1);
 				break;
 			}
 			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
@@ -479,7 +456,7 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 				if (lstat(s2, &st) != 0) {
 					vanished = errno == ENOENT;
 					if (!vanished)
-						rc = sys_err(err, "cannot inspect", s2);
+						rc = rs_syserr(err, "cannot inspect", s2);
 					break;
 				}
 				if (!S_ISREG(st.st_mode))
@@ -523,7 +500,7 @@ static int backup_node(const char *node, const char *dst_node, const char *rel_n
 		if (lstat(src, &st) != 0) {
 			if (errno == ENOENT)
 				return rs_errf(err, RS_ENOTFOUND, "%s is missing", src);
-			return sys_err(err, "cannot inspect", src);
+			return rs_syserr(err, "cannot inspect", src);
 		}
 		if (!S_ISREG(st.st_mode))
 			return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
@@ -542,22 +519,22 @@ static int write_text(const char *path, const char *text, struct rs_err *err)
 	int rc = RS_OK;
 
 	if (fd < 0)
-		return sys_err(err, "cannot create", path);
+		return rs_syserr(err, "cannot create", path);
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			rc = sys_err(err, "cannot write", path);
+			rc = rs_syserr(err, "cannot write", path);
 			break;
 		}
 		off += (size_t)w;
 	}
 	if (rc == RS_OK && fsync(fd) != 0)
-		rc = sys_err(err, "cannot sync", path);
+		rc = rs_syserr(err, "cannot sync", path);
 	if (close(fd) != 0 && rc == RS_OK)
-		rc = sys_err(err, "cannot write", path);
+		rc = rs_syserr(err, "cannot write", path);
 	return rc;
 }
 
@@ -654,7 +631,7 @@ static int finish_name(const char *backup_dir, const char *tmp, const char *ts, 
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
 			return fsync_path(backup_dir, err);
 		if (errno != EEXIST && errno != ENOTEMPTY)
-			return sys_err(err, "cannot rename the finished backup to", final);
+			return rs_syserr(err, "cannot rename the finished backup to", final);
 	}
 	return rs_errf(err, RS_EEXIST, "%s/raft-backup-%s already exists 1000 times", backup_dir,
 	               ts);
@@ -672,11 +649,11 @@ static int mkdir_p(const char *dir, struct rs_err *err)
 			continue;
 		*s = '\0';
 		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return sys_err(err, "cannot create directory", p);
+			return rs_syserr(err, "cannot create directory", p);
 		*s = '/';
 	}
 	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		return sys_err(err, "cannot create directory", p);
+		return rs_syserr(err, "cannot create directory", p);
 	if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s is not a directory", p);
 	return RS_OK;
@@ -695,11 +672,11 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 
 	memset(res, 0, sizeof(*res));
 	if (stat(state_dir, &st) != 0)
-		return sys_err(err, "cannot read --state-dir", state_dir);
+		return rs_syserr(err, "cannot read --state-dir", state_dir);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
 	if (realpath(state_dir, res->source) == NULL)
-		return sys_err(err, "cannot resolve --state-dir", state_dir);
+		return rs_syserr(err, "cannot resolve --state-dir", state_dir);
 	if (has_state(state_dir)) {
 		res->layout = RS_LAYOUT_NODE;
 		res->nnodes = 1;
@@ -725,7 +702,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		goto out;
 	}
 	if (mkdir(tmp, 0755) != 0) {
-		rc = sys_err(err, "cannot create", tmp);
+		rc = rs_syserr(err, "cannot create", tmp);
 		goto out;
 	}
 
@@ -737,7 +714,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 			    (rc = join_err(dst, sizeof(dst), tmp, nodes[i], err)))
 				break;
 			if (mkdir(dst, 0755) != 0) {
-				rc = sys_err(err, "cannot create", dst);
+				rc = rs_syserr(err, "cannot create", dst);
 				break;
 			}
 			if ((rc = backup_node(src, dst, nodes[i], opt, &files, res, err)) != RS_OK)
@@ -865,7 +842,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct file
 	if (join(dir, sizeof(dir), root, rel) != 0)
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
 	if ((d = opendir(dir)) == NULL)
-		return sys_err(err, "cannot read", dir);
+		return rs_syserr(err, "cannot read", dir);
 	while (rc == RS_OK && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -874,7 +851,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct file
 			break;
 		}
 		if (lstat(p, &st) != 0) {
-			rc = sys_err(err, "cannot inspect", p);
+			rc = rs_syserr(err, "cannot inspect", p);
 			break;
 		}
 		if (S_ISLNK(st.st_mode))
@@ -916,7 +893,7 @@ static int read_small(const char *path, char **out, size_t *len, struct rs_err *
 	size_t off = 0;
 
 	if (fd < 0)
-		return sys_err(err, "cannot open", path);
+		return rs_syserr(err, "cannot open", path);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_MANIFEST) {
 		close(fd);
 		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file of at most %u bytes",
@@ -1071,7 +1048,7 @@ static int target_locked(const char *node_dir, struct rs_err *err)
 		if (fd < 0) {
 			if (errno == ENOENT)
 				continue;
-			return sys_err(err, "cannot open", p);
+			return rs_syserr(err, "cannot open", p);
 		}
 		r = bolt_lock_probe(fd, LOCK_EX);
 		close(fd);
@@ -1082,7 +1059,7 @@ static int target_locked(const char *node_dir, struct rs_err *err)
 			    "stop it before restoring",
 			    p);
 		if (r < 0)
-			return sys_err(err, "cannot lock", p);
+			return rs_syserr(err, "cannot lock", p);
 	}
 	return RS_OK;
 }
@@ -1105,7 +1082,7 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 	plan->nnodes++;
 	if (lstat(n->target, &st) != 0) {
 		if (errno != ENOENT)
-			return sys_err(err, "cannot inspect", n->target);
+			return rs_syserr(err, "cannot inspect", n->target);
 		return RS_OK;
 	}
 	if (S_ISLNK(st.st_mode))
@@ -1145,7 +1122,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 		if (errno == ENOENT)
 			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
 			               backup_dir);
-		return sys_err(err, "cannot read backup directory", backup_dir);
+		return rs_syserr(err, "cannot read backup directory", backup_dir);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "--backup-dir %s is not a directory", backup_dir);
@@ -1270,7 +1247,7 @@ static int stage_node(const char *src, const char *stage, struct rs_err *err)
 	int rc;
 
 	if (mkdir(stage, 0755) != 0)
-		return sys_err(err, "cannot create", stage);
+		return rs_syserr(err, "cannot create", stage);
 	for (size_t i = 0; i < 2; i++) {
 		if ((rc = join_err(s, sizeof(s), src, dbs[i], err)) ||
 		    (rc = join_err(d, sizeof(d), stage, dbs[i], err)) ||
@@ -1282,9 +1259,9 @@ static int stage_node(const char *src, const char *stage, struct rs_err *err)
 		return rc;
 	if (lstat(s, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (mkdir(d, 0755) != 0)
-			return sys_err(err, "cannot create", d);
+			return rs_syserr(err, "cannot create", d);
 		if ((dir = opendir(s)) == NULL)
-			return sys_err(err, "cannot read", s);
+			return rs_syserr(err, "cannot read", s);
 		rc = RS_OK;
 		while (rc == RS_OK && (de = readdir(dir)) != NULL) {
 			if (de->d_name[0] == '.')
@@ -1295,11 +1272,11 @@ static int stage_node(const char *src, const char *stage, struct rs_err *err)
 			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
 				continue;
 			if (mkdir(d1, 0755) != 0) {
-				rc = sys_err(err, "cannot create", d1);
+				rc = rs_syserr(err, "cannot create", d1);
 				break;
 			}
 			if ((sd = opendir(s1)) == NULL) {
-				rc = sys_err(err, "cannot read", s1);
+				rc = rs_syserr(err, "cannot read", s1);
 				break;
 			}
 			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
@@ -1341,7 +1318,7 @@ static int make_keep_dir(const char *parent, const char *prefix, char *out, size
 		if (mkdir(out, 0700) == 0)
 			return RS_OK;
 		if (errno != EEXIST)
-			return sys_err(err, "cannot create", out);
+			return rs_syserr(err, "cannot create", out);
 	}
 	return rs_errf(err, RS_EEXIST, "too many %s%s directories in %s", prefix, ts, parent);
 }
@@ -1382,12 +1359,13 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 			goto fail;
 		if (n->target_dir_exists) {
 			if (renameat2(AT_FDCWD, stage, AT_FDCWD, n->target, RENAME_EXCHANGE) != 0) {
-				rc = sys_err(err, "cannot swap the restored state into", n->target);
+				rc = rs_syserr(err, "cannot swap the restored state into",
+				               n->target);
 				goto fail;
 			}
 			exchanged = 1;
 		} else if (renameat2(AT_FDCWD, stage, AT_FDCWD, n->target, RENAME_NOREPLACE) != 0) {
-			rc = sys_err(err, "cannot move the restored state to", n->target);
+			rc = rs_syserr(err, "cannot move the restored state to", n->target);
 			goto fail;
 		}
 		if ((rc = fsync_path(parent, err)) != RS_OK)
@@ -1415,13 +1393,14 @@ int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, ch
 			if ((rc = join_err(old, sizeof(old), keep_root, n->id, err)) != RS_OK)
 				return rc;
 			if (rename(stage, old) != 0)
-				return sys_err(err, "cannot keep the replaced state in", old);
+				return rs_syserr(err, "cannot keep the replaced state in", old);
 			if ((rc = fsync_path(keep_root, err)) || (rc = fsync_path(parent, err)))
 				return rc;
 		} else {
 			/* the keep dir itself holds the replaced node's files */
 			if (rmdir(keep_root) != 0 || rename(stage, keep_root) != 0)
-				return sys_err(err, "cannot keep the replaced state in", keep_root);
+				return rs_syserr(err, "cannot keep the replaced state in",
+				                 keep_root);
 			if ((rc = fsync_path(parent, err)) != RS_OK)
 				return rc;
 		}

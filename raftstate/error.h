@@ -30,4 +30,8 @@ struct rs_err {
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* RS_EIO for a failed system call: "<what> <path>: <strerror(errno)>",
+ * recording errno in err->sys_errno. */
+int rs_syserr(struct rs_err *err, const char *what, const char *path);
+
 #endif

@@ -78,14 +78,20 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
 	case BOLT_ENOTFOUND:
 		code = RS_ENOTFOUND;
 		break;
-	case BOLT_EIO:
-		code = RS_EIO;
-		break;
 	case BOLT_EINVAL:
 		code = RS_EINVAL;
 		break;
-	default:
+	case BOLT_ECORRUPT:
 		code = RS_ECORRUPT;
+		break;
+	case BOLT_ELIMIT:
+		code = RS_ELIMIT;
+		break;
+	case BOLT_EEXIST:
+		code = RS_EEXIST;
+		break;
+	default: /* BOLT_EIO, BOLT_ECHANGED */
+		code = RS_EIO;
 	}
 	rc = rs_errf(err, code, "%s", be->msg);
 	if (err != NULL)

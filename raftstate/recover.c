@@ -32,6 +32,7 @@
 
 #include "bolt/db.h"
 #include "bolt/lock.h"
+#include "raftstate/node.h"
 #include "raftstate/generate.h"
 #include "raftstate/log.h"
 #include "raftstate/msgpack.h"
@@ -44,27 +45,6 @@
 static const char *const db_names[2] = {RS_LOG_FILE, RS_STABLE_FILE};
 
 /* ---- small helpers --------------------------------------------------- */
-
-static int sys_err(struct rs_err *err, const char *what, const char *path)
-{
-	int e = errno;
-	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, strerror(e));
-
-	if (err != NULL)
-		err->sys_errno = e;
-	return rc;
-}
-
-static int from_bolt(const struct bolt_err *be, struct rs_err *err)
-{
-	int code = be->code == BOLT_ELOCKED    ? RS_ELOCKED
-	           : be->code == BOLT_ECORRUPT ? RS_ECORRUPT
-	           : be->code == BOLT_ENOMEM   ? RS_ENOMEM
-	           : be->code == BOLT_EINVAL   ? RS_EINVAL
-	                                       : RS_EIO;
-
-	return rs_errf(err, code, "%s", be->msg);
-}
 
 static int join(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
 {
@@ -81,9 +61,9 @@ static int fsync_dir(const char *path, struct rs_err *err)
 	int rc = RS_OK;
 
 	if (fd < 0)
-		return sys_err(err, "cannot open (to sync it)", path);
+		return rs_syserr(err, "cannot open (to sync it)", path);
 	if (fsync(fd) != 0)
-		rc = sys_err(err, "cannot sync", path);
+		rc = rs_syserr(err, "cannot sync", path);
 	close(fd);
 	return rc;
 }
@@ -137,10 +117,10 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_er
 	ssize_t n;
 
 	if ((in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return sys_err(err, "cannot open", src);
+		return rs_syserr(err, "cannot open", src);
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 	if (out < 0) {
-		rc = sys_err(err, "cannot create", dst);
+		rc = rs_syserr(err, "cannot create", dst);
 		close(in);
 		return rc;
 	}
@@ -148,7 +128,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_er
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = sys_err(err, "cannot read", src);
+			rc = rs_syserr(err, "cannot read", src);
 			break;
 		}
 		for (ssize_t off = 0; off < n;) {
@@ -157,7 +137,7 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_er
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				rc = sys_err(err, "cannot write", dst);
+				rc = rs_syserr(err, "cannot write", dst);
 				break;
 			}
 			off += w;
@@ -167,11 +147,11 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_er
 	}
 	/* the umask may have narrowed the mode */
 	if (rc == RS_OK && fchmod(out, mode & 07777) != 0)
-		rc = sys_err(err, "cannot set the mode of", dst);
+		rc = rs_syserr(err, "cannot set the mode of", dst);
 	if (rc == RS_OK && fsync(out) != 0)
-		rc = sys_err(err, "cannot sync", dst);
+		rc = rs_syserr(err, "cannot sync", dst);
 	if (close(out) != 0 && rc == RS_OK)
-		rc = sys_err(err, "cannot close", dst);
+		rc = rs_syserr(err, "cannot close", dst);
 	close(in);
 	return rc;
 }
@@ -190,11 +170,11 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 	if (depth > COPY_MAX_DEPTH)
 		return rs_errf(err, RS_ELIMIT, "%s is nested too deeply to copy", src);
 	if (lstat(src, &st) != 0)
-		return sys_err(err, "cannot stat", src);
+		return rs_syserr(err, "cannot stat", src);
 	if (mkdir(dst, 0700) != 0)
-		return sys_err(err, "cannot create", dst);
+		return rs_syserr(err, "cannot create", dst);
 	if ((dir = opendir(src)) == NULL)
-		return sys_err(err, "cannot read", src);
+		return rs_syserr(err, "cannot read", src);
 	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
 		struct stat cs;
 
@@ -204,7 +184,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 		    (rc = join(d, sizeof(d), dst, de->d_name, err)) != RS_OK)
 			break;
 		if (lstat(s, &cs) != 0) {
-			rc = sys_err(err, "cannot stat", s);
+			rc = rs_syserr(err, "cannot stat", s);
 			break;
 		}
 		if (S_ISDIR(cs.st_mode)) {
@@ -215,11 +195,11 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 			ssize_t n = readlink(s, target, sizeof(target) - 1);
 
 			if (n < 0)
-				rc = sys_err(err, "cannot read the link", s);
+				rc = rs_syserr(err, "cannot read the link", s);
 			else {
 				target[n] = '\0';
 				if (symlink(target, d) != 0)
-					rc = sys_err(err, "cannot create the link", d);
+					rc = rs_syserr(err, "cannot create the link", d);
 			}
 		} else {
 			rc = rs_errf(err, RS_EINVAL,
@@ -229,7 +209,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 	}
 	closedir(dir);
 	if (rc == RS_OK && chmod(dst, st.st_mode & 07777) != 0)
-		rc = sys_err(err, "cannot set the mode of", dst);
+		rc = rs_syserr(err, "cannot set the mode of", dst);
 	if (rc == RS_OK)
 		rc = fsync_dir(dst, err);
 	return rc;
@@ -247,7 +227,7 @@ static int db_identity(const char *node_dir, int i, uint64_t *ino, uint64_t *siz
 	if ((rc = join(p, sizeof(p), node_dir, db_names[i], err)) != RS_OK)
 		return rc;
 	if (lstat(p, &st) != 0)
-		return sys_err(err, "cannot stat", p);
+		return rs_syserr(err, "cannot stat", p);
 	*ino = (uint64_t)st.st_ino;
 	*size = (uint64_t)st.st_size;
 	*mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
@@ -489,19 +469,19 @@ static int write_log(const char *stage, const struct rs_recover_plan *plan, stru
 	    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS), &logs,
 	                     &be) != BOLT_OK ||
 	    bolt_bucket_put(logs, key, sizeof(key), val.p, val.len, &be) != BOLT_OK) {
-		rc = from_bolt(&be, err);
+		rc = rs_err_from_bolt(err, &be);
 		if (tx != NULL)
 			bolt_tx_rollback(tx);
 		goto out;
 	}
 	if (bolt_tx_commit(tx, &be) != BOLT_OK) {
-		rc = from_bolt(&be, err);
+		rc = rs_err_from_bolt(err, &be);
 		goto out;
 	}
 	rc = RS_OK;
 out:
 	if (db != NULL && bolt_db_close(db, &be) != BOLT_OK && rc == RS_OK)
-		rc = from_bolt(&be, err);
+		rc = rs_err_from_bolt(err, &be);
 	mp_buf_free(&cfg);
 	mp_buf_free(&val);
 	return rc;
@@ -546,9 +526,9 @@ static int write_stable(const char *stage, const struct rs_recover_plan *plan, s
 		if (bolt_tx_commit(t, &be) != BOLT_OK)
 			goto fail;
 	}
-	return bolt_db_close(db, &be) == BOLT_OK ? RS_OK : from_bolt(&be, err);
+	return bolt_db_close(db, &be) == BOLT_OK ? RS_OK : rs_err_from_bolt(err, &be);
 fail:
-	rc = from_bolt(&be, err);
+	rc = rs_err_from_bolt(err, &be);
 	if (tx != NULL)
 		bolt_tx_rollback(tx);
 	if (db != NULL)
@@ -571,9 +551,9 @@ static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds
 		if ((rc = join(p, sizeof(p), plan->node_dir, db_names[i], err)) != RS_OK)
 			return rc;
 		if ((fds[i] = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return sys_err(err, "cannot open", p);
+			return rs_syserr(err, "cannot open", p);
 		if (bolt_lock(fds[i], LOCK_EX, timeout, p, &be) != BOLT_OK)
-			return from_bolt(&be, err);
+			return rs_err_from_bolt(err, &be);
 		if ((rc = db_identity(plan->node_dir, i, &ino, &size, &mt, err)) != RS_OK)
 			return rc;
 		if (ino != plan->ino[i] || size != plan->size[i] || mt != plan->mtime_ns[i])
@@ -681,17 +661,17 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 		goto fail;
 
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, plan->node_dir, RENAME_EXCHANGE) != 0) {
-		rc = sys_err(err, "cannot swap the recovered state into", plan->node_dir);
+		rc = rs_syserr(err, "cannot swap the recovered state into", plan->node_dir);
 		goto fail;
 	}
 	/* from here on the node directory holds the new state */
 	if ((rc = fsync_dir(parent, err)) != RS_OK)
 		goto out;
 	if (renameat2(AT_FDCWD, stage, AT_FDCWD, keep, RENAME_NOREPLACE) != 0) {
-		rc = sys_err(err,
-		             "the new state is in place, but the previous state could "
-		             "not be renamed to",
-		             keep);
+		rc = rs_syserr(err,
+		               "the new state is in place, but the previous state could "
+		               "not be renamed to",
+		               keep);
 		strlcpy(kept, stage, kept_size);
 		goto out;
 	}

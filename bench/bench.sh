@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/bench.sh [BIN] — the `just bench` benchmark (method: docs/bench.md).
+# bench/bench.sh [BIN] — the `just bench` benchmark (method: README, "Benchmark").
 #
 # 1. Builds the Go interop harness (tests/interop/build-harness.sh) and the
 #    snapshot helper (bench/mksnap.go) into .bench/.
@@ -187,7 +187,7 @@ if ((have_info)); then
 	done
 fi
 
-# ---- memory: peak anonymous memory (see docs/bench.md, "Memory") ----
+# ---- memory: peak anonymous memory (see README, "Benchmark", "Memory") ----
 # sample_anon CMD... -> "peak_RssAnon_kB VmHWM_kB samples": polls
 # /proc/PID/status (bash builtins only, no fork per sample) until the process
 # is a zombie; RssAnon excludes the mmap'ed file pages (RssFile), VmHWM does not.

@@ -28,14 +28,7 @@ enum {
 };
 
 static const struct flag_spec backup_flags[F_COUNT] = {
-    [F_STATE_DIR] =
-        {
-            .name = "state-dir",
-            .kind = FLAG_STRING,
-            .metavar = "DIR",
-            .required = 1,
-            .help = "A node's state directory (holding raft-log.db), or a directory of them",
-        },
+    [F_STATE_DIR] = NP_FLAG_STATE_DIR,
     [F_BACKUP_DIR] =
         {
             .name = "backup-dir",
@@ -44,16 +37,7 @@ static const struct flag_spec backup_flags[F_COUNT] = {
             .required = 1,
             .help = "Where to create raft-backup-YYYYMMDD-HHMMSS/ (created when missing)",
         },
-    [F_TIMEOUT] =
-        {
-            .name = "timeout",
-            .kind = FLAG_STRING,
-            .metavar = "SECONDS",
-            .def = "5",
-            .help = "How long to wait for a shared lock on each database file",
-            .check = np_timeout_check,
-            .accepts = NP_TIMEOUT_ACCEPTS,
-        },
+    [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
     [F_LIVE] =
         {
             .name = "live",

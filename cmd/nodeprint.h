@@ -43,6 +43,25 @@ int np_timeout_check(const char *s);
 double np_timeout_value(const char *s);
 #define NP_TIMEOUT_ACCEPTS "a number of seconds between 0 and 86400 (e.g. 5, 0.5, 2s)"
 
+/* Flag specs shared by the commands that read node state (verify, info,
+ * backup): one definition, so their help and parsing never drift apart. */
+#define NP_FLAG_STATE_DIR                                                                          \
+	{                                                                                          \
+		.name = "state-dir", .kind = FLAG_STRING, .metavar = "DIR", .required = 1,         \
+		.help = "A node's state directory (holding raft-log.db), or a directory of them",  \
+	}
+#define NP_FLAG_JSON                                                                               \
+	{                                                                                          \
+		.name = "json", .kind = FLAG_BOOL, .def = "false",                                 \
+		.help = "Print one JSON document instead of text",                                 \
+	}
+#define NP_FLAG_LOCK_TIMEOUT                                                                       \
+	{                                                                                          \
+		.name = "timeout", .kind = FLAG_STRING, .metavar = "SECONDS", .def = "5",          \
+		.help = "How long to wait for a shared lock on each database file",                \
+		.check = np_timeout_check, .accepts = NP_TIMEOUT_ACCEPTS,                          \
+	}
+
 /* A log type's name, or "LogType(N)" for unknown values. Returns buf. */
 const char *np_type_name(uint64_t type, char *buf, size_t size);
 

@@ -35,31 +35,9 @@ enum {
 };
 
 static const struct flag_spec verify_flags[F_COUNT] = {
-    [F_STATE_DIR] =
-        {
-            .name = "state-dir",
-            .kind = FLAG_STRING,
-            .metavar = "DIR",
-            .required = 1,
-            .help = "A node's state directory (holding raft-log.db), or a directory of them",
-        },
-    [F_JSON] =
-        {
-            .name = "json",
-            .kind = FLAG_BOOL,
-            .def = "false",
-            .help = "Print one JSON document instead of text",
-        },
-    [F_TIMEOUT] =
-        {
-            .name = "timeout",
-            .kind = FLAG_STRING,
-            .metavar = "SECONDS",
-            .def = "5",
-            .help = "How long to wait for a shared lock on each database file",
-            .check = np_timeout_check,
-            .accepts = NP_TIMEOUT_ACCEPTS,
-        },
+    [F_STATE_DIR] = NP_FLAG_STATE_DIR,
+    [F_JSON] = NP_FLAG_JSON,
+    [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
     [F_LIVE] =
         {
             .name = "live",

@@ -76,6 +76,10 @@ bench: build
 fuzz SECONDS="60":
     tests/fuzz/run.sh {{SECONDS}}
 
+# the acceptance run: every target until 10 million executions or 30 minutes, whichever comes first
+fuzz-long:
+    FUZZ_RUNS=10000000 tests/fuzz/run.sh 1800
+
 # CI smoke: every fuzz target for 30 s (seeds + testdata/fuzz-regress replayed first)
 fuzz-smoke:
     tests/fuzz/run.sh 30

@@ -10,6 +10,7 @@
 
 #include "bolt/check.h"
 #include "bolt/meta.h"
+#include "bolt/prefault.h"
 
 #define MAX_DEPTH 64
 
@@ -405,6 +406,7 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
                struct bolt_check_stats *stats, struct bolt_err *err)
 {
 	struct checker c = {.v = v, .vis = vis, .st = stats};
+	struct bolt_prefault *pf;
 	uint64_t hwm = v->meta.pgid;
 	uint64_t unreachable = 0, both = 0;
 
@@ -422,12 +424,24 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 	}
 	bit_set(c.seen, 0);
 	bit_set(c.seen, 1);
+	/* every page below the high-water mark is read once: map them ahead */
+	pf = bolt_prefault_start(v->map + 2 * (size_t)v->page_size,
+	                         (size_t)(hwm - 2) * v->page_size);
 	check_metas(&c);
 	check_freelist(&c);
 	walk(&c, v->meta.root, 0, 0, &(struct range){0}, NULL, 0);
+	bolt_prefault_stop(pf);
 
 	for (uint64_t p = 2; p < hwm && !c.stopped; p++) {
-		int s = bit_get(c.seen, p), f = bit_get(c.free, p);
+		int s, f;
+
+		/* the usual case, 8 pages at a time: each reachable xor free */
+		if ((p & 7) == 0 && hwm - p >= 8 && (c.seen[p >> 3] ^ c.free[p >> 3]) == 0xff) {
+			p += 7;
+			continue;
+		}
+		s = bit_get(c.seen, p);
+		f = bit_get(c.free, p);
 
 		if (s && f && both++ < 16)
 			problem(&c, BOLT_CHECK_ERROR, p,

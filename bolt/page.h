@@ -92,6 +92,14 @@ static inline uint64_t bolt_le64(const uint8_t *p)
 	return (uint64_t)bolt_le32(p) | ((uint64_t)bolt_le32(p + 4) << 32);
 }
 
+/* Compilers turn this into one byte-swapped load. */
+static inline uint64_t bolt_be64(const uint8_t *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+	       (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	       (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
 static inline void bolt_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -189,11 +197,19 @@ static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, 
 	return 0;
 }
 
-/* bytes.Compare */
+/* bytes.Compare. Raft log keys are all 8 bytes: compared as big-endian
+ * integers, which orders them exactly as memcmp does. */
 static inline int bolt_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
 	size_t n = alen < blen ? alen : blen;
-	int c = n ? memcmp(a, b, n) : 0;
+	int c;
+
+	if (alen == 8 && blen == 8) {
+		uint64_t x = bolt_be64(a), y = bolt_be64(b);
+
+		return (x > y) - (x < y);
+	}
+	c = n ? memcmp(a, b, n) : 0;
 
 	if (c != 0)
 		return c < 0 ? -1 : 1;

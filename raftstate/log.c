@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "raftstate/stable.h"
+
 enum {
 	F_APPENDED_AT,
 	F_DATA,
@@ -410,8 +412,8 @@ static void log_zero(struct rs_log *out)
 	out->appended_at.utc = 1;
 }
 
-int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
-                         struct rs_err *err)
+int rs_log_decode_prefix_general(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
+                                 struct rs_err *err)
 {
 	struct mp_reader r;
 	int rc = RS_OK;
@@ -441,6 +443,157 @@ int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t 
 	if (used != NULL)
 		*used = r.pos;
 	return RS_OK;
+}
+
+/*
+ * The canonical fast path. Nearly every value in a real log is exactly what
+ * go-msgpack writes (FORMAT.md): 86, then the six keys as fixstr in sorted
+ * order (or 85 and the five without AppendedAt: raft before v1.3), AppendedAt
+ * as c0 or MarshalBinary bytes (af 01 + 14, b0 02 + 15),
+ * Data and Extensions as c0 or raw (a0-bf, da, db), Index and Term as the
+ * smallest unsigned form, Type a fixint or cc. This reads that layout
+ * directly; on the first byte that differs it returns -1 and the general
+ * decoder decides, so acceptance and results are the general decoder's
+ * (tests/fuzz/fuzz_log.c and test_log.c compare the two).
+ */
+struct canon {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
+/* Inlined so that each memcmp has a constant length and becomes two loads. */
+static inline __attribute__((always_inline)) int canon_key(struct canon *c, const char *k,
+                                                           size_t klen)
+{
+	if (c->n - c->pos < klen + 1 || c->p[c->pos] != (0xa0 | klen) ||
+	    memcmp(c->p + c->pos + 1, k, klen) != 0)
+		return -1;
+	c->pos += klen + 1;
+	return 0;
+}
+
+static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_nil)
+{
+	size_t hl, bl, left = c->n - c->pos;
+	uint8_t t;
+
+	if (left == 0)
+		return -1;
+	t = c->p[c->pos];
+	if (t == 0xc0) {
+		*s = NULL;
+		*len = 0;
+		*is_nil = 1;
+		c->pos++;
+		return 0;
+	}
+	if ((t & 0xe0) == 0xa0) {
+		hl = 1;
+		bl = t & 0x1f;
+	} else if (t == 0xda && left >= 3) {
+		hl = 3;
+		bl = (size_t)c->p[c->pos + 1] << 8 | c->p[c->pos + 2];
+	} else if (t == 0xdb && left >= 5) {
+		hl = 5;
+		bl = (size_t)c->p[c->pos + 1] << 24 | (size_t)c->p[c->pos + 2] << 16 |
+		     (size_t)c->p[c->pos + 3] << 8 | c->p[c->pos + 4];
+	} else {
+		return -1;
+	}
+	if (bl > left - hl)
+		return -1;
+	*s = c->p + c->pos + hl;
+	*len = bl;
+	*is_nil = 0;
+	c->pos += hl + bl;
+	return 0;
+}
+
+static int canon_uint(struct canon *c, uint64_t *v)
+{
+	size_t left = c->n - c->pos;
+	const uint8_t *q = c->p + c->pos;
+
+	if (left == 0)
+		return -1;
+	if (q[0] < 0x80) {
+		*v = q[0];
+		c->pos++;
+		return 0;
+	}
+	switch (q[0]) { /* widths spelled out: each becomes one load */
+	case 0xcc:
+		if (left < 2)
+			return -1;
+		*v = q[1];
+		c->pos += 2;
+		return 0;
+	case 0xcd:
+		if (left < 3)
+			return -1;
+		*v = (uint64_t)q[1] << 8 | q[2];
+		c->pos += 3;
+		return 0;
+	case 0xce:
+		if (left < 5)
+			return -1;
+		*v = (uint64_t)q[1] << 24 | (uint64_t)q[2] << 16 | (uint64_t)q[3] << 8 | q[4];
+		c->pos += 5;
+		return 0;
+	case 0xcf:
+		if (left < 9)
+			return -1;
+		*v = rs_be64(q + 1);
+		c->pos += 9;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
+{
+	struct canon c = {p, n, 1};
+	const uint8_t *ts;
+	size_t tn;
+	int tnil;
+
+	if (n < 1 || (p[0] != 0x86 && p[0] != 0x85))
+		return -1;
+	if (p[0] == 0x85)
+		tnil = 1;
+	else if (canon_key(&c, "AppendedAt", 10) != 0 || canon_raw(&c, &ts, &tn, &tnil) != 0)
+		return -1;
+	if (!tnil) {
+		if (time_unmarshal(&out->appended_at, ts, tn) != 0)
+			return -1;
+		out->appended_at_present = 1;
+	}
+	if (canon_key(&c, "Data", 4) != 0 ||
+	    canon_raw(&c, &out->data, &out->data_len, &out->data_nil) != 0 ||
+	    canon_key(&c, "Extensions", 10) != 0 ||
+	    canon_raw(&c, &out->ext, &out->ext_len, &out->ext_nil) != 0 ||
+	    canon_key(&c, "Index", 5) != 0 || canon_uint(&c, &out->index) != 0 ||
+	    canon_key(&c, "Term", 4) != 0 || canon_uint(&c, &out->term) != 0 ||
+	    canon_key(&c, "Type", 4) != 0 || canon_uint(&c, &out->type) != 0 ||
+	    out->type > UINT8_MAX)
+		return -1;
+	*used = c.pos;
+	return 0;
+}
+
+int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
+                         struct rs_err *err)
+{
+	size_t u = 0;
+
+	log_zero(out);
+	if (decode_canonical(p, n, out, &u) == 0) {
+		if (used != NULL)
+			*used = u;
+		return RS_OK;
+	}
+	return rs_log_decode_prefix_general(p, n, out, used, err);
 }
 
 int rs_log_decode(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err)

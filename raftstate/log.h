@@ -90,6 +90,12 @@ int rs_log_decode(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err 
 int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
                          struct rs_err *err);
 
+/* rs_log_decode_prefix without its fast path for the canonical layout: the
+ * lenient decoder alone. The two must agree on every input; this exists so
+ * the tests and the fuzzer can prove they do. */
+int rs_log_decode_prefix_general(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,
+                                 struct rs_err *err);
+
 /* Only the Index/Term/Type fields, without looking at Data beyond skipping
  * it; used by fast scans. Same acceptance as rs_log_decode. */
 int rs_log_decode_header(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err);

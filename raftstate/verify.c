@@ -94,7 +94,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 {
 	struct rs_node *n = v->node;
 	struct rs_log log;
-	struct rs_err derr = {0};
+	struct rs_err derr; /* written only on failure: not cleared per entry */
 	char where[64];
 	uint64_t index;
 

@@ -76,6 +76,6 @@ for c in "$SRC"/bolt/*.c "$SRC"/raftstate/*.c "$SRC"/cmd/*.c; do
 	objs+=("$o")
 done
 # getpwnam/getgrnam in a static glibc binary: the linker warns (see above)
-"$CC" -static -o "$OUT/op-conductor-init" "${objs[@]}" -lbsd -lmd -lz 2> >(grep -v -e "statically linked applications requires at runtime" -e "in function .owner_parse" >&2)
+"$CC" -static -o "$OUT/op-conductor-init" "${objs[@]}" -lbsd -lmd -lz -pthread 2> >(grep -v -e "statically linked applications requires at runtime" -e "in function .owner_parse" >&2)
 strip "$OUT/op-conductor-init" 2>/dev/null || true
 echo "$OUT/op-conductor-init"

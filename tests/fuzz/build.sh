@@ -15,7 +15,7 @@ mkdir -p "$out/obj"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -g -O1 -Wall -Wextra -I$src $san
         $(pkg-config --cflags libbsd libcjson zlib)"
-libs="$(pkg-config --libs libbsd libcjson zlib)"
+libs="$(pkg-config --libs libbsd libcjson zlib) -pthread"
 
 core=()
 for f in "$src"/bolt/*.c "$src"/raftstate/*.c; do

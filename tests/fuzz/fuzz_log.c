@@ -3,7 +3,8 @@
  *
  * rs_log_decode, rs_log_decode_prefix and rs_log_decode_header must agree
  * (the header decoder accepts what the full decoder accepts, with the same
- * Index/Term/Type), and whatever decodes must re-encode and decode again
+ * Index/Term/Type), the canonical fast path must give exactly what the
+ * general decoder gives (rs_log_decode_prefix_general), and whatever decodes must re-encode and decode again
  * to the same entry (the encoding is canonical). The input is copied to an
  * exact-size heap buffer so ASan sees any read past its end.
  */
@@ -41,6 +42,34 @@ static void check_roundtrip(const struct rs_log *log)
 	mp_buf_free(&out);
 }
 
+static int same_time(const struct rs_time *a, const struct rs_time *b)
+{
+	return a->sec == b->sec && a->nsec == b->nsec && a->offset_min == b->offset_min &&
+	       a->offset_sec == b->offset_sec && a->utc == b->utc;
+}
+
+/* The fast path is an optimisation only: same verdict, same fields, same
+ * pointers into the input. */
+static void check_fast_path(const uint8_t *p, size_t size, int rp, const struct rs_log *pre,
+                            size_t used)
+{
+	struct rs_log gen;
+	struct rs_err err;
+	size_t gused = 0;
+	int rg = rs_log_decode_prefix_general(p, size, &gen, &gused, &err);
+
+	if ((rg == RS_OK) != (rp == RS_OK))
+		abort();
+	if (rg != RS_OK)
+		return;
+	if (gused != used || gen.index != pre->index || gen.term != pre->term ||
+	    gen.type != pre->type || gen.data != pre->data || gen.data_len != pre->data_len ||
+	    gen.data_nil != pre->data_nil || gen.ext != pre->ext || gen.ext_len != pre->ext_len ||
+	    gen.ext_nil != pre->ext_nil || gen.appended_at_present != pre->appended_at_present ||
+	    !same_time(&gen.appended_at, &pre->appended_at))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rs_log full, head, pre;
@@ -57,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rp = rs_log_decode_prefix(p, size, &pre, &used, &err);
 	if (rp == RS_OK && used > size)
 		abort();
+	check_fast_path(p, size, rp, &pre, used);
 	if (rf == RS_OK) {
 		if (rp != RS_OK || used != size)
 			abort(); /* a whole value is also a prefix of itself */

@@ -745,6 +745,101 @@ START_TEST(roundtrip_decode_encode_random)
 }
 END_TEST
 
+/* The canonical fast path of rs_log_decode_prefix against the general
+ * decoder: same verdict, same fields, same pointers. */
+static void assert_same_as_general(const uint8_t *p, size_t n)
+{
+	struct rs_log a, b;
+	struct rs_err err;
+	size_t ua = 0, ub = 0;
+	int ra = rs_log_decode_prefix(p, n, &a, &ua, &err);
+	int rb = rs_log_decode_prefix_general(p, n, &b, &ub, &err);
+
+	ck_assert_int_eq(ra == RS_OK, rb == RS_OK);
+	if (ra != RS_OK)
+		return;
+	ck_assert_uint_eq(ua, ub);
+	ck_assert_uint_eq(a.index, b.index);
+	ck_assert_uint_eq(a.term, b.term);
+	ck_assert_uint_eq(a.type, b.type);
+	ck_assert_ptr_eq(a.data, b.data);
+	ck_assert_uint_eq(a.data_len, b.data_len);
+	ck_assert_int_eq(a.data_nil, b.data_nil);
+	ck_assert_ptr_eq(a.ext, b.ext);
+	ck_assert_uint_eq(a.ext_len, b.ext_len);
+	ck_assert_int_eq(a.ext_nil, b.ext_nil);
+	ck_assert_int_eq(a.appended_at_present, b.appended_at_present);
+	ck_assert(memcmp(&a.appended_at, &b.appended_at, sizeof(a.appended_at)) == 0);
+}
+
+START_TEST(fast_path_agrees_with_general_decoder)
+{
+	static const uint64_t widths[] = {0x7f, 0xff, 0xffff, 0xffffffff, UINT64_MAX};
+	static const uint8_t probes[] = {0x00, 0x01, 0x7f, 0x80, 0x85, 0x86, 0xa0, 0xa4, 0xaa,
+	                                 0xaf, 0xb0, 0xc0, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0,
+	                                 0xd9, 0xda, 0xdb, 0xdc, 0xff};
+	uint8_t *buf = malloc(70000), *v5 = malloc(70100);
+	uint64_t s = 0x2545f4914f6cdd1du;
+
+	for (int it = 0; it < 200; it++) {
+		struct rs_log l = base_log();
+		struct mp_buf b = {0};
+		size_t k, n5, skip;
+
+		l.index = rnd(&s) & widths[rnd(&s) % 5];
+		l.term = rnd(&s) & widths[rnd(&s) % 5];
+		l.type = rnd(&s) % 7;
+		l.data_nil = rnd(&s) % 5 == 0;
+		l.data_len = l.data_nil ? 0
+		                        : (size_t)(rnd(&s) % 4 == 0 ? rnd(&s) % 70000 : rnd(&s) % 70);
+		for (k = 0; k < l.data_len; k++)
+			buf[k] = (uint8_t)rnd(&s);
+		l.data = l.data_nil ? NULL : buf;
+		l.ext_nil = rnd(&s) % 2;
+		l.ext = l.ext_nil ? NULL : buf;
+		l.ext_len = l.ext_nil ? 0 : (size_t)(rnd(&s) % 40);
+		l.appended_at_present = rnd(&s) % 4 != 0;
+		l.appended_at.sec = (int64_t)(rnd(&s) >> 2);
+		l.appended_at.utc = rnd(&s) % 2;
+		l.appended_at.offset_min = l.appended_at.utc ? 0 : 60;
+		l.appended_at.offset_sec = l.appended_at.utc || rnd(&s) % 2 ? 0 : 7;
+		encode_or_fail(&l, &b);
+		assert_same_as_general(b.p, b.len);
+		/* every byte of the head and of the tail, replaced by each probe */
+		for (k = 0; k < b.len; k++) {
+			uint8_t keep = b.p[k];
+
+			if (k >= 48 && k + 48 < b.len)
+				continue;
+			for (size_t q = 0; q < sizeof(probes); q++) {
+				b.p[k] = probes[q];
+				assert_same_as_general(b.p, b.len);
+				assert_same_as_general(b.p, k + 1);
+			}
+			b.p[k] = keep;
+		}
+		/* the five-field form of raft before AppendedAt existed: 85, no
+		 * AppendedAt key and value (86 aa "AppendedAt" then af/b0 + body) */
+		skip = 1 + 11 + (b.p[12] == 0xaf ? 16 : 17);
+		ck_assert_uint_eq(b.p[12] == 0xaf || b.p[12] == 0xb0, 1);
+		v5[0] = 0x85;
+		memcpy(v5 + 1, b.p + skip, b.len - skip);
+		n5 = 1 + b.len - skip;
+		assert_same_as_general(v5, n5);
+		for (k = 0; k < n5; k += 1 + (n5 > 200 ? n5 / 97 : 0))
+			assert_same_as_general(v5, k);
+		/* AppendedAt as nil (c0): 86 aa "AppendedAt" c0, then the rest */
+		memcpy(v5, b.p, 12);
+		v5[12] = 0xc0;
+		memcpy(v5 + 13, b.p + skip, b.len - skip);
+		assert_same_as_general(v5, 13 + b.len - skip);
+		mp_buf_free(&b);
+	}
+	free(buf);
+	free(v5);
+}
+END_TEST
+
 START_TEST(encode_rejects_what_go_cannot_hold)
 {
 	struct rs_log l = base_log();
@@ -784,6 +879,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, nesting_bomb_in_unknown_key_is_bounded);
 	tcase_add_test(tc, roundtrip_decode_encode_random);
 	tcase_add_test(tc, encode_rejects_what_go_cannot_hold);
+	tcase_add_test(tc, fast_path_agrees_with_general_decoder);
 	suite_add_tcase(s, tc);
 	return s;
 }

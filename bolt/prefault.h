@@ -1,0 +1,28 @@
+/*
+ * Mapping a file's pages ahead of a reader, on a helper thread.
+ *
+ * A full check reads every page of a big raft log once, and on a warm page
+ * cache about half its time is the kernel filling page tables on faults.
+ * bolt_prefault_start hands that to a second thread, which walks the range
+ * in file order with MADV_POPULATE_READ (Linux 5.14+), chunk by chunk, while
+ * the caller reads. It changes no data and no result: a page the helper has
+ * not reached yet is simply faulted in by the reader as before. Optional by
+ * design: on a small range, an old kernel or any failure it does nothing.
+ */
+#ifndef BOLT_PREFAULT_H
+#define BOLT_PREFAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bolt_prefault;
+
+/* Starts the helper over [p, p + len) when len is worth it; NULL otherwise
+ * (not an error). */
+struct bolt_prefault *bolt_prefault_start(const uint8_t *p, size_t len);
+
+/* Stops the helper (it finishes at most the chunk in hand) and joins it.
+ * Must be called before the range is unmapped. NULL is fine. */
+void bolt_prefault_stop(struct bolt_prefault *pf);
+
+#endif

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -17,6 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "bolt/copy.h"
 #include "bolt/lock.h"
@@ -117,17 +121,152 @@ static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
 	free(buf);
 }
 
-static int copy_locked(int src_fd, const char *src, int dst_fd, struct bolt_copy_info *info,
-                       struct bolt_err *err)
-{
-	struct stat st;
+/*
+ * The locked byte copy. The source cannot change while we hold LOCK_SH (a
+ * bbolt writer needs LOCK_EX), so it is read with pread in chunks: a file
+ * that shrinks anyway is an error, never a SIGBUS. Each chunk is
+ * checksummed while it is still in cache, written with pwrite at the same
+ * offset, and its write-back started (sync_file_range); a large file is
+ * done in two halves on two threads and the two crc32s are joined with
+ * crc32_combine.
+ */
+#define PCOPY_CHUNK    ((size_t)2 << 20)
+#define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size */
+#define PCOPY_PROGRESS ((uint64_t)64 << 20) /* progress calls this often */
+
+struct pcopy {
+	int in, out;
+	const char *name;
+	uint64_t size;
+	atomic_uint_fast64_t done; /* bytes copied by all parts */
+	atomic_int failed;
+	const struct bolt_copy_opts *opt;
+};
+
+struct part {
+	struct pcopy *pc;
+	uint64_t start, end;
+	uLong crc;
+	struct bolt_err err;
 	int rc;
+	int reports; /* the calling thread's part reports progress */
+};
+
+static int pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -1 : 1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
+{
+	size_t put = 0;
+
+	while (put < n) {
+		ssize_t w = pwrite(fd, buf + put, n - put, (off_t)(off + put));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		put += (size_t)w;
+	}
+	return 0;
+}
+
+static void *copy_part(void *arg)
+{
+	struct part *pt = arg;
+	struct pcopy *pc = pt->pc;
+	uint8_t *buf = malloc(PCOPY_CHUNK);
+	uint64_t off = pt->start, next_report = PCOPY_PROGRESS;
+	int r;
+
+	pt->crc = crc32(0L, Z_NULL, 0);
+	if (buf == NULL) {
+		pt->rc = bolt_errf(&pt->err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
+		goto out;
+	}
+	while (off < pt->end && !atomic_load(&pc->failed)) {
+		size_t n = pt->end - off < PCOPY_CHUNK ? (size_t)(pt->end - off) : PCOPY_CHUNK;
+		uint64_t done;
+
+		if ((r = pread_full(pc->in, buf, n, off)) != 0) {
+			pt->rc = r < 0 ? bolt_syserr(&pt->err, "cannot read %s", pc->name)
+			               : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
+			                           "%s shrank while it was copied", pc->name);
+			break;
+		}
+		pt->crc = crc32(pt->crc, buf, (uInt)n);
+		if (pwrite_full(pc->out, buf, n, off) != 0) {
+			pt->rc = bolt_syserr(&pt->err, "cannot write the copy of %s", pc->name);
+			break;
+		}
+		/* only a hint: fsync, later, is what makes the copy durable */
+		(void)sync_file_range(pc->out, (off_t)off, (off_t)n, SYNC_FILE_RANGE_WRITE);
+		off += n;
+		done = atomic_fetch_add(&pc->done, n) + n;
+		if (pt->reports && pc->opt->progress != NULL && done >= next_report) {
+			pc->opt->progress(pc->opt->progress_ctx, done, pc->size);
+			next_report = done + PCOPY_PROGRESS;
+		}
+	}
+	if (pt->rc != BOLT_OK)
+		atomic_store(&pc->failed, 1);
+out:
+	free(buf);
+	return NULL;
+}
+
+static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bolt_copy_opts *opt,
+                       struct bolt_copy_info *info, struct bolt_err *err)
+{
+	struct pcopy pc = {.in = src_fd, .out = dst_fd, .name = src, .opt = opt};
+	struct part parts[2] = {{.pc = &pc, .reports = 1}, {.pc = &pc}};
+	pthread_t helper;
+	int threaded = 0;
+	struct stat st;
 
 	if (fstat(src_fd, &st) != 0)
 		return bolt_syserr(err, "cannot stat %s", src);
-	if ((rc = bolt_copy_fd(src_fd, dst_fd, (uint64_t)st.st_size, src, err)) != BOLT_OK)
-		return rc;
-	info->size = (uint64_t)st.st_size;
+	pc.size = (uint64_t)st.st_size;
+	atomic_init(&pc.done, 0);
+	atomic_init(&pc.failed, 0);
+	parts[0].end = pc.size;
+	if (pc.size >= PCOPY_PARALLEL) {
+		/* split on a 1 MiB boundary; the second half goes to a thread */
+		parts[0].end = (pc.size / 2) & ~(uint64_t)((1u << 20) - 1);
+		parts[1].start = parts[0].end;
+		parts[1].end = pc.size;
+		threaded = pthread_create(&helper, NULL, copy_part, &parts[1]) == 0;
+		if (!threaded)
+			parts[0].end = pc.size;
+	}
+	copy_part(&parts[0]);
+	if (threaded)
+		(void)pthread_join(helper, NULL);
+	for (int i = 0; i < 2; i++)
+		if (parts[i].rc != BOLT_OK) {
+			*err = parts[i].err;
+			return parts[i].rc;
+		}
+	if (opt->progress != NULL)
+		opt->progress(opt->progress_ctx, pc.size, pc.size);
+	info->crc32 = (uint32_t)(threaded ? crc32_combine(parts[0].crc, parts[1].crc,
+	                                                  (z_off_t)(parts[1].end - parts[1].start))
+	                                  : parts[0].crc);
+	info->has_crc = 1;
+	info->size = pc.size;
 	info->live = 0;
 	read_metas(src_fd, info->size, info);
 	return BOLT_OK;
@@ -457,7 +596,7 @@ int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
 	 * for the lock would only delay the live copy. */
 	rc = bolt_lock(fd, LOCK_SH, opt->live ? 0 : opt->lock_timeout, src, err);
 	if (rc == BOLT_OK) {
-		rc = copy_locked(fd, src, dst_fd, info, err);
+		rc = copy_locked(fd, src, dst_fd, opt, info, err);
 		bolt_unlock(fd);
 	} else if (rc == BOLT_ELOCKED && opt->live) {
 		close(fd);

@@ -46,16 +46,26 @@ struct bolt_copy_info {
 	uint32_t page_size;
 	int live;          /* 1: compact lock-free copy, 0: locked byte copy */
 	unsigned attempts; /* live copies started (1 when the first held) */
+	int has_crc;       /* 1: crc32 is set (the locked copy computes it) */
+	uint32_t crc32;    /* zlib crc32 of the copy's bytes */
 };
+
+/* Called now and then during a locked copy, from the calling thread. */
+typedef void (*bolt_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 struct bolt_copy_opts {
 	double lock_timeout;   /* seconds to wait for LOCK_SH; 0 tries once */
 	int live;              /* fall back to the live copy when locked */
 	unsigned max_attempts; /* live copy attempts; 0 = default (500) */
+	bolt_copy_progress_fn progress; /* optional */
+	void *progress_ctx;
 };
 
 /* Copies the bolt file `src` into dst_fd (a new, empty regular file opened
- * for writing; not synced here). */
+ * for writing). The locked copy reads and writes in two halves on two
+ * threads when the file is large, computes the crc32 on the way, and starts
+ * the write-back of what it wrote at once, so the caller's fsync has little
+ * left to wait for; the caller still fsyncs. */
 int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
               struct bolt_copy_info *info, struct bolt_err *err);
 

@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
@@ -67,6 +68,23 @@ static void print_problems(const struct rs_problems *p)
 	}
 }
 
+/* Progress of large database copies, for a person at a terminal: one line
+ * rewritten in place, finished with a newline. */
+#define PROGRESS_MIN ((uint64_t)64 << 20)
+
+static void show_progress(void *ctx, const char *file, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	if (total < PROGRESS_MIN)
+		return;
+	fprintf(stderr, "\r  copying %s: %llu of %llu MiB (%d%%)", oci_path(file).s,
+	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+	        (int)(done * 100 / total));
+	if (done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
 static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -86,6 +104,8 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		return oci_usage(cmd, "--backup-dir is empty");
 	if (v[F_COMPRESS].b)
 		return oci_usage(cmd, "--compress is not supported yet");
+	if (isatty(STDERR_FILENO))
+		opt.progress = show_progress;
 
 	rc = rs_backup_create(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &opt, &res, &probs, &err);
 	if (rc != RS_OK) {

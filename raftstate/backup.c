@@ -334,11 +334,29 @@ static struct rs_backup_file *files_add(struct files *f, const char *rel, struct
 
 /* ---- backup ------------------------------------------------------------ */
 
+struct progress_relay {
+	const struct rs_backup_opts *opt;
+	const char *file;
+};
+
+static void relay_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	const struct progress_relay *r = ctx;
+
+	r->opt->progress(r->opt->progress_ctx, r->file, done, total);
+}
+
 static int backup_db(const char *src, const char *dst, const char *rel,
                      const struct rs_backup_opts *opt, struct files *files,
                      struct rs_backup_result *res, struct rs_err *err)
 {
-	struct bolt_copy_opts co = {.lock_timeout = opt->lock_timeout, .live = opt->live};
+	struct progress_relay relay = {.opt = opt, .file = src};
+	struct bolt_copy_opts co = {
+	    .lock_timeout = opt->lock_timeout,
+	    .live = opt->live,
+	    .progress = opt->progress != NULL ? relay_progress : NULL,
+	    .progress_ctx = &relay,
+	};
 	struct bolt_copy_info info;
 	struct bolt_err be = {0};
 	struct rs_backup_file *f;
@@ -367,6 +385,11 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 	f->live = info.live;
 	f->txid = info.txid;
 	f->pages = info.pages;
+	if (info.has_crc) { /* the locked copy checksummed what it wrote */
+		f->crc_known = 1;
+		f->size = info.size;
+		f->crc32 = info.crc32;
+	}
 	res->ndb++;
 	if (info.live) {
 		res->nlive++;
@@ -728,6 +751,8 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		goto fail;
 
 	for (size_t i = 0; i < files.n; i++) {
+		if (files.v[i].crc_known)
+			continue;
 		if ((rc = join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
 		    (rc = crc_file(dst, &files.v[i].size, &files.v[i].crc32, err)))
 			goto fail;

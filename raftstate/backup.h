@@ -46,12 +46,16 @@ struct rs_backup_file {
 	int is_db;
 	int live; /* .db copied lock-free (compact copy) */
 	uint64_t txid, pages;
+	int crc_known; /* size and crc32 were computed while copying */
 };
 
 struct rs_backup_opts {
 	double lock_timeout; /* seconds to wait for LOCK_SH on each .db */
 	int live;            /* copy locked .db files without the lock */
 	const char *version; /* tool version for the manifest */
+	/* optional: called during long database copies (file = path copied) */
+	void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 struct rs_backup_result {

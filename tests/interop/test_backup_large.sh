@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Proves, on a raft-log.db real raft-boltdb wrote that is large enough
+# (>= 64 MiB) for the locked copy to run in two halves on two threads:
+#   - the manifest's crc32 and size of that file are right: `restore` reads
+#     every file back and checks them against the manifest, and the restored
+#     file is byte-identical to the source (cmp);
+#   - a damaged byte in the second half of the backup's copy is caught by
+#     that crc check (so the joined checksum covers both halves);
+#   - progress goes to stderr when it is a terminal (script(1) gives one),
+#     and nothing but errors when it is not.
+. "$(dirname "$0")/lib.sh"
+need_harness
+
+node=$TMP/state/sequencer-1
+mkdir -p "$node"
+"$H" biglog --out "$node/raft-log.db" --entries 19000 --size 4000 --seed 3 \
+	--config-every 5000 >"$TMP/biglog.json" || die "biglog failed"
+a=sequencer-headless.default.svc.cluster.local:50050
+"$OCI_BIN" raft generate --nodes "sequencer-1.$a" --server-ids sequencer-1 \
+	--initial-leader sequencer-1 --output-dir "$TMP/gen" >/dev/null || die "raft generate failed"
+mv "$TMP/gen/sequencer-1/raft-stable.db" "$node/raft-stable.db"
+size=$(stat -c %s "$node/raft-log.db")
+[ "$size" -ge $((64 << 20)) ] || die "the log is only $size bytes; the test needs >= 64 MiB"
+"$OCI_BIN" raft verify --state-dir "$node" >/dev/null || die "the source does not verify"
+
+# not a terminal: no progress, only the report on stdout
+"$OCI_BIN" raft backup --state-dir "$node" --backup-dir "$TMP/bk1" >"$TMP/b1.out" 2>"$TMP/b1.err" ||
+	die "backup failed: $(cat "$TMP/b1.err")"
+[ ! -s "$TMP/b1.err" ] || die "backup wrote to a non-terminal stderr: $(head -c 300 "$TMP/b1.err")"
+bk=$(ls -d "$TMP/bk1"/raft-backup-*)
+cmp "$node/raft-log.db" "$bk/raft-log.db" || die "the backup's raft-log.db differs from the source"
+say "ok: $size-byte log backed up, byte-identical, no progress on a non-terminal"
+
+"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored" >"$TMP/r.out" 2>"$TMP/r.err" ||
+	die "restore failed: $(cat "$TMP/r.err")"
+cmp "$node/raft-log.db" "$TMP/restored/raft-log.db" || die "restored raft-log.db differs"
+say "ok: restore checked the manifest's crc32 and sizes and restored identical files"
+
+# one byte flipped three quarters into the copy: the second half's crc
+off=$((size * 3 / 4))
+b=$(od -An -tu1 -j "$off" -N1 "$bk/raft-log.db" | tr -d ' ')
+printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of="$bk/raft-log.db" bs=1 seek="$off" conv=notrunc status=none
+expect_fail "restore of a backup damaged in the second half" 'crc32' \
+	"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored2"
+[ ! -e "$TMP/restored2/raft-log.db" ] || die "a refused restore wrote $TMP/restored2/raft-log.db"
+
+# a terminal: progress lines on stderr, ending at 100%
+command -v script >/dev/null || die "script(1) is missing (package bsdutils)"
+# the terminal's output (stderr; stdout goes to /dev/null) lands in $TMP/tty
+script -qec "'$OCI_BIN' raft backup --state-dir '$node' --backup-dir '$TMP/bk2' >/dev/null" "$TMP/tty" >/dev/null ||
+	die "backup on a terminal failed: $(tail -c 300 "$TMP/tty")"
+tr '\r' '\n' <"$TMP/tty" | grep -q 'copying .*raft-log.db: [0-9]* of [0-9]* MiB' ||
+	die "no progress on a terminal: $(head -c 300 "$TMP/tty")"
+tr '\r' '\n' <"$TMP/tty" | grep -q '(100%)' || die "progress did not reach 100%: $(tail -c 200 "$TMP/tty")"
+say "ok: progress on a terminal: $(tr '\r' '\n' <"$TMP/tty" | grep -c copying) updates, ending at 100%"
+say "PASS"

@@ -511,7 +511,8 @@ static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_ni
 
 static int canon_uint(struct canon *c, uint64_t *v)
 {
-	size_t left = c->n - c->pos;
+	static const uint8_t width[4] = {1, 2, 4, 8}; /* cc cd ce cf */
+	size_t left = c->n - c->pos, w;
 	const uint8_t *q = c->p + c->pos;
 
 	if (left == 0)
@@ -521,34 +522,11 @@ static int canon_uint(struct canon *c, uint64_t *v)
 		c->pos++;
 		return 0;
 	}
-	switch (q[0]) { /* widths spelled out: each becomes one load */
-	case 0xcc:
-		if (left < 2)
-			return -1;
-		*v = q[1];
-		c->pos += 2;
-		return 0;
-	case 0xcd:
-		if (left < 3)
-			return -1;
-		*v = (uint64_t)q[1] << 8 | q[2];
-		c->pos += 3;
-		return 0;
-	case 0xce:
-		if (left < 5)
-			return -1;
-		*v = (uint64_t)q[1] << 24 | (uint64_t)q[2] << 16 | (uint64_t)q[3] << 8 | q[4];
-		c->pos += 5;
-		return 0;
-	case 0xcf:
-		if (left < 9)
-			return -1;
-		*v = rs_be64(q + 1);
-		c->pos += 9;
-		return 0;
-	default:
+	if (q[0] < 0xcc || q[0] > 0xcf || left < 1 + (w = width[q[0] - 0xcc]))
 		return -1;
-	}
+	*v = be_u(q + 1, (int)w);
+	c->pos += 1 + w;
+	return 0;
 }
 
 static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)

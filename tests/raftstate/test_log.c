@@ -693,9 +693,26 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-START_TEST(roundtrip_decode_encode_random)
+/* Random Index, Term (every integer width), Data (nil, short up to
+ * `small` bytes, or up to 70000) and Extensions; buf holds 70000 bytes. */
+static void random_fields(struct rs_log *l, uint64_t *s, uint8_t *buf, uint64_t small)
 {
 	static const uint64_t widths[] = {0x7f, 0xff, 0xffff, 0xffffffff, UINT64_MAX};
+
+	l->index = rnd(s) & widths[rnd(s) % 5];
+	l->term = rnd(s) & widths[rnd(s) % 5];
+	l->data_nil = rnd(s) % 5 == 0;
+	l->data_len = l->data_nil ? 0 : (size_t)(rnd(s) % 4 == 0 ? rnd(s) % 70000 : rnd(s) % small);
+	for (size_t k = 0; k < l->data_len; k++)
+		buf[k] = (uint8_t)rnd(s);
+	l->data = l->data_nil ? NULL : buf;
+	l->ext_nil = rnd(s) % 2;
+	l->ext = l->ext_nil ? NULL : buf;
+	l->ext_len = l->ext_nil ? 0 : (size_t)(rnd(s) % 40);
+}
+
+START_TEST(roundtrip_decode_encode_random)
+{
 	uint8_t *buf = malloc(70000);
 	uint64_t s = 0x9e3779b97f4a7c15u;
 	int it;
@@ -704,20 +721,9 @@ START_TEST(roundtrip_decode_encode_random)
 		struct rs_log l = base_log(), back;
 		struct mp_buf b = {0};
 		struct rs_err err = {0};
-		size_t k;
 
-		l.index = rnd(&s) & widths[rnd(&s) % 5];
-		l.term = rnd(&s) & widths[rnd(&s) % 5];
+		random_fields(&l, &s, buf, 300);
 		l.type = rnd(&s) % 6;
-		l.data_nil = rnd(&s) % 5 == 0;
-		l.data_len =
-		    l.data_nil ? 0 : (size_t)(rnd(&s) % 4 == 0 ? rnd(&s) % 70000 : rnd(&s) % 300);
-		for (k = 0; k < l.data_len; k++)
-			buf[k] = (uint8_t)rnd(&s);
-		l.data = l.data_nil ? NULL : buf;
-		l.ext_nil = rnd(&s) % 2;
-		l.ext = l.ext_nil ? NULL : buf;
-		l.ext_len = l.ext_nil ? 0 : (size_t)(rnd(&s) % 40);
 		l.appended_at_present = 1;
 		l.appended_at.sec = (int64_t)(rnd(&s) >> 2);
 		l.appended_at.nsec = (int32_t)(rnd(&s) % 1000000000);
@@ -774,7 +780,6 @@ static void assert_same_as_general(const uint8_t *p, size_t n)
 
 START_TEST(fast_path_agrees_with_general_decoder)
 {
-	static const uint64_t widths[] = {0x7f, 0xff, 0xffff, 0xffffffff, UINT64_MAX};
 	static const uint8_t probes[] = {0x00, 0x01, 0x7f, 0x80, 0x85, 0x86, 0xa0, 0xa4, 0xaa,
 	                                 0xaf, 0xb0, 0xc0, 0xc4, 0xcc, 0xcd, 0xce, 0xcf, 0xd0,
 	                                 0xd9, 0xda, 0xdb, 0xdc, 0xff};
@@ -786,18 +791,8 @@ START_TEST(fast_path_agrees_with_general_decoder)
 		struct mp_buf b = {0};
 		size_t k, n5, skip;
 
-		l.index = rnd(&s) & widths[rnd(&s) % 5];
-		l.term = rnd(&s) & widths[rnd(&s) % 5];
+		random_fields(&l, &s, buf, 70);
 		l.type = rnd(&s) % 7;
-		l.data_nil = rnd(&s) % 5 == 0;
-		l.data_len = l.data_nil ? 0
-		                        : (size_t)(rnd(&s) % 4 == 0 ? rnd(&s) % 70000 : rnd(&s) % 70);
-		for (k = 0; k < l.data_len; k++)
-			buf[k] = (uint8_t)rnd(&s);
-		l.data = l.data_nil ? NULL : buf;
-		l.ext_nil = rnd(&s) % 2;
-		l.ext = l.ext_nil ? NULL : buf;
-		l.ext_len = l.ext_nil ? 0 : (size_t)(rnd(&s) % 40);
 		l.appended_at_present = rnd(&s) % 4 != 0;
 		l.appended_at.sec = (int64_t)(rnd(&s) >> 2);
 		l.appended_at.utc = rnd(&s) % 2;

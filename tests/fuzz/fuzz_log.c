@@ -4,9 +4,9 @@
  * rs_log_decode, rs_log_decode_prefix and rs_log_decode_header must agree
  * (the header decoder accepts what the full decoder accepts, with the same
  * Index/Term/Type), the canonical fast path must give exactly what the
- * general decoder gives (rs_log_decode_prefix_general), and whatever decodes must re-encode and decode again
- * to the same entry (the encoding is canonical). The input is copied to an
- * exact-size heap buffer so ASan sees any read past its end.
+ * general decoder gives (rs_log_decode_prefix_general), and whatever decodes must re-encode and
+ * decode again to the same entry (the encoding is canonical). The input is copied to an exact-size
+ * heap buffer so ASan sees any read past its end.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /*
- * raft restore: put a backup back, all or nothing per node directory.
+ * raft restore: put a backup back, all or nothing per node directory (per
+ * file where the node directory is a mount point or holds other files).
  *
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
  *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
@@ -9,9 +10,11 @@
  *   3. existing state is replaced only with --force, or after a "y" on a
  *      terminal; a non-terminal stdin without --force is refused (a
  *      container must never hang on a prompt);
- *   4. rs_restore_apply(): stage each node beside its target, fsync,
- *      verify, swap it in with one atomic rename, keep what it replaced;
- *   5. print where the replaced state was kept.
+ *   4. rs_restore_apply(): stage every node, fsync, verify the staged
+ *      copies, then put each in place - one atomic directory swap, or
+ *      file by file when the node directory is a mount point or holds
+ *      other files - keeping what it replaced;
+ *   5. print how each node went in and where the replaced state was kept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -145,14 +148,23 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rs_restore_apply(&plan, timeout, kept, sizeof(kept), &probs, &err) != RS_OK) {
 		oci_fail(cmd, "%s", err.msg);
 		print_problems(&probs);
+		for (size_t i = 0; i < plan.nnodes; i++)
+			if (plan.nodes[i].restored)
+				fprintf(stderr, "  already restored before the failure: %s\n",
+				        plan.nodes[i].target);
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
 	printf("Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",
 	       plan.state_dir);
-	for (size_t i = 0; i < plan.nnodes; i++)
-		printf("  %s%s\n", plan.nodes[i].target,
-		       plan.nodes[i].target_exists ? "   (replaced)" : "");
+	for (size_t i = 0; i < plan.nnodes; i++) {
+		const struct rs_restore_node *n = &plan.nodes[i];
+
+		printf("  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
+		if (n->in_place)
+			printf("    files put in one by one (%s)%s%s\n", n->in_place_why,
+			       n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
+	}
 	if (kept[0] != '\0')
 		printf("The replaced state was kept in: %s\n", kept);
 out:
@@ -164,7 +176,7 @@ out:
 const struct oci_command oci_cmd_raft_restore = {
     .group = "raft",
     .name = "restore",
-    .summary = "Restore Raft state from a backup, checked first and swapped in atomically",
+    .summary = "Restore Raft state from a backup, checked first, then swapped in",
     .synopsis = "--backup-dir DIR --state-dir DIR [--force] [--timeout SECONDS]",
     .description =
         "Checks the backup before touching anything: no symlinks, devices or paths that\n"
@@ -172,10 +184,15 @@ const struct oci_command oci_cmd_raft_restore = {
         "backup without a manifest is verified instead), and every node verifies.\n"
         "Refuses when a target database is locked (op-conductor running). Existing state\n"
         "is replaced only with --force or after answering y on a terminal; with a\n"
-        "non-terminal stdin and no --force it refuses. Each node directory is staged\n"
-        "beside its target, synced, and swapped in with one atomic rename; the replaced\n"
-        "state is kept in STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node directory:\n"
-        "a sibling .<name>.pre-restore-YYYYMMDD-HHMMSS/).",
+        "non-terminal stdin and no --force it refuses. Every node is staged and verified\n"
+        "before the first is replaced. Each node directory is staged beside its target,\n"
+        "synced, and swapped in with one atomic rename; the replaced state is kept in\n"
+        "STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node directory: a sibling\n"
+        ".<name>.pre-restore-YYYYMMDD-HHMMSS/). A node directory that is a mount point\n"
+        "(a Kubernetes volume) or holds other files is instead staged inside itself and\n"
+        "its raft-log.db, raft-stable.db and snapshots/ are replaced one by one (each\n"
+        "name atomically, not all together); the old ones are kept in\n"
+        "NODE/.pre-restore-YYYYMMDD-HHMMSS/ and other files stay where they are.",
     .flags = restore_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -16,9 +16,11 @@
  * Restore checks the whole backup before it touches the target: no entry may
  * be a symlink, device, fifo or socket; every path in the manifest stays
  * inside the backup; sizes and crc32s match; node names are valid server
- * IDs; every node verifies. Each node directory is then staged beside its
- * target, fsynced, verified again, and swapped in with one
- * renameat2(RENAME_EXCHANGE); what it replaced is kept.
+ * IDs; every node verifies. Each node is then staged, fsynced and verified
+ * - all nodes before the first is replaced - and put in place: swapped in
+ * with one renameat2(RENAME_EXCHANGE) of the node directory, or, when the
+ * node directory cannot be renamed (a mount point) or holds other files,
+ * file by file from a stage inside it. What it replaced is kept.
  */
 #ifndef RAFTSTATE_BACKUP_H
 #define RAFTSTATE_BACKUP_H
@@ -83,6 +85,11 @@ struct rs_restore_node {
 	char target[PATH_MAX]; /* node directory to replace or create */
 	int target_exists;     /* target holds state files */
 	int target_dir_exists; /* the target directory exists */
+	/* filled by rs_restore_apply */
+	int restored;          /* the new state is in place */
+	int in_place;          /* replaced file by file (see in_place_why) */
+	char in_place_why[64]; /* "it is a mount point", ... */
+	char kept[PATH_MAX];   /* where the replaced state went ("" if none) */
 };
 
 struct rs_restore_plan {
@@ -104,9 +111,14 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
                      struct rs_restore_plan *plan, struct rs_problems *problems,
                      struct rs_err *err);
 
-/* Replaces every node of the plan. `kept` receives where the replaced
- * state went ("" when nothing was replaced). */
-int rs_restore_apply(const struct rs_restore_plan *plan, double lock_timeout, char *kept,
+/* Replaces every node of the plan: first every node is staged and its
+ * staged copy verified (nothing replaced yet), then each is put in place
+ * (a lock check right before). `kept` receives where the replaced state
+ * went: the node's keep directory (node layout), or STATE_DIR/.pre-restore-*
+ * when whole node directories were swapped (cluster layout); "" when
+ * nothing was replaced. Each node's own keep path is in nodes[i].kept. On
+ * failure nodes[i].restored says which nodes were already replaced. */
+int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err);
 void rs_restore_plan_free(struct rs_restore_plan *plan);
 

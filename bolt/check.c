@@ -21,6 +21,7 @@ struct checker {
 	uint8_t *seen; /* bit per page: reachable */
 	uint8_t *free; /* bit per page: listed in the freelist */
 	int stopped;
+	struct bolt_prefault *pf; /* NULL, or the helper mapping pages ahead */
 };
 
 static int bit_get(const uint8_t *m, uint64_t i)
@@ -315,6 +316,7 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 	}
 	c->st->overflow_pages += npages - 1;
 	if (flags == BOLT_PAGE_LEAF) {
+		bolt_prefault_at(c->pf, page);
 		c->st->leaf_pages++;
 		n = check_elems(c, page, span, id, 1, r, "leaf page");
 		visit_leaf(c, page, span, id, n, depth, bucket, blen);
@@ -406,7 +408,6 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
                struct bolt_check_stats *stats, struct bolt_err *err)
 {
 	struct checker c = {.v = v, .vis = vis, .st = stats};
-	struct bolt_prefault *pf;
 	uint64_t hwm = v->meta.pgid;
 	uint64_t unreachable = 0, both = 0;
 
@@ -425,12 +426,12 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 	bit_set(c.seen, 0);
 	bit_set(c.seen, 1);
 	/* every page below the high-water mark is read once: map them ahead */
-	pf = bolt_prefault_start(v->map + 2 * (size_t)v->page_size,
-	                         (size_t)(hwm - 2) * v->page_size);
+	c.pf = bolt_prefault_start(v->map + 2 * (size_t)v->page_size,
+	                           (size_t)(hwm - 2) * v->page_size);
 	check_metas(&c);
 	check_freelist(&c);
 	walk(&c, v->meta.root, 0, 0, &(struct range){0}, NULL, 0);
-	bolt_prefault_stop(pf);
+	bolt_prefault_stop(c.pf);
 
 	for (uint64_t p = 2; p < hwm && !c.stopped; p++) {
 		int s, f;

@@ -21,6 +21,12 @@ struct bolt_prefault;
  * (not an error). */
 struct bolt_prefault *bolt_prefault_start(const uint8_t *p, size_t len);
 
+/* The reader is now on the page at p: the helper drops the page tables of
+ * what lies well behind it (ZAP_MARGIN), so that their teardown is done
+ * while the reader works instead of at munmap. Cheap (one relaxed store);
+ * NULL pf is fine. */
+void bolt_prefault_at(struct bolt_prefault *pf, const uint8_t *p);
+
 /* Stops the helper (it finishes at most the chunk in hand) and joins it.
  * Must be called before the range is unmapped. NULL is fine. */
 void bolt_prefault_stop(struct bolt_prefault *pf);

@@ -69,14 +69,15 @@ static void put_range(struct bolt_db *db, uint64_t from, uint64_t to, uint64_t b
 
 		ck_assert_msg(bolt_tx_begin(db, &tx, &e) == BOLT_OK, "%s", e.msg);
 		ck_assert_msg(bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &b, &e) ==
-				      BOLT_OK,
-			      "%s", e.msg);
+		                  BOLT_OK,
+		              "%s", e.msg);
 		for (uint64_t k = 0; k < batch && i <= to; k++, i++) {
 			uint8_t key[8];
 			size_t n = value_for(i, val);
 
 			be64(key, i);
-			ck_assert_msg(bolt_bucket_put(b, key, 8, val, n, &e) == BOLT_OK, "%s", e.msg);
+			ck_assert_msg(bolt_bucket_put(b, key, 8, val, n, &e) == BOLT_OK, "%s",
+			              e.msg);
 		}
 		ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "commit: %s", e.msg);
 	}
@@ -141,7 +142,7 @@ static struct bolt_check_stats verify_file(uint64_t first, uint64_t last)
 		be64(key, expect);
 		ck_assert_uint_eq(el.klen, 8);
 		ck_assert_msg(memcmp(el.key, key, 8) == 0, "key out of sequence at %llu",
-			      (unsigned long long)expect);
+		              (unsigned long long)expect);
 		ck_assert_uint_eq(el.vlen, n);
 		ck_assert(memcmp(el.value, val, n) == 0);
 		expect++;
@@ -180,9 +181,9 @@ START_TEST(test_multipage_tree_with_overflow)
 	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
 	st = verify_file(1, 2000);
 	ck_assert_msg(st.branch_pages >= 2, "expected a multi-level tree, got %llu branch pages",
-		      (unsigned long long)st.branch_pages);
+	              (unsigned long long)st.branch_pages);
 	ck_assert_msg(st.overflow_pages > 100, "expected overflow pages, got %llu",
-		      (unsigned long long)st.overflow_pages);
+	              (unsigned long long)st.overflow_pages);
 	ck_assert_int_ge(st.max_depth, 2);
 	ck_assert_uint_eq(st.keys, 2000);
 }
@@ -199,7 +200,7 @@ START_TEST(test_delete_range_rebalances_and_reuses_pages)
 	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
 	st = verify_file(1201, 1500);
 	ck_assert_msg(st.free_pages > 500, "a large delete must leave free pages (%llu)",
-		      (unsigned long long)st.free_pages);
+	              (unsigned long long)st.free_pages);
 	/* reopen: appends reuse the freed pages, the high-water mark stays */
 	db = open_db();
 	put_range(db, 1501, 1700, 16);
@@ -230,6 +231,74 @@ START_TEST(test_delete_everything_makes_bucket_inline_again)
 	ck_assert_msg(col.problems == 0, "%s", col.first);
 	ck_assert_uint_eq(st.keys, 0);
 	bolt_view_close(v);
+}
+END_TEST
+
+/* Checks every value against value_for during the check itself. */
+struct checked {
+	uint64_t next, bad;
+};
+
+static int check_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct bolt_elem *e)
+{
+	static uint8_t val[16384];
+	struct checked *c = ctx;
+	uint8_t key[8];
+	size_t n;
+
+	(void)bucket;
+	(void)blen;
+	be64(key, c->next);
+	n = value_for(c->next, val);
+	if (e->klen != 8 || memcmp(e->key, key, 8) != 0 || e->vlen != n ||
+	    memcmp(e->value, val, n) != 0)
+		c->bad++;
+	c->next++;
+	return 0;
+}
+
+static void on_problem_fail(void *ctx, int severity, uint64_t pgid, const char *msg)
+{
+	(void)ctx;
+	ck_abort_msg("problem (severity %d) at page %llu: %s", severity, (unsigned long long)pgid,
+	             msg);
+}
+
+/* A file of 64 MiB or more: the check maps pages ahead of itself and drops
+ * them behind itself on a second thread (bolt/prefault.c). Every value is
+ * compared while the check runs, before and after deletes and appends
+ * that scatter the tree over reused pages (so the reader also goes back
+ * to pages whose mapping was dropped). */
+START_TEST(test_check_large_file_with_prefault_thread)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	struct bolt_check_stats st;
+	struct checked c;
+	struct bolt_check_visitor vis = {
+	    .ctx = &c, .problem = on_problem_fail, .entry = check_entry};
+	uint64_t rounds[2][2] = {{1, 16000}, {12001, 22000}};
+
+	put_range(db, 1, 16000, 500);
+	for (int r = 0; r < 2; r++) {
+		if (r == 1) {
+			delete_range(db, 1, 12000);
+			put_range(db, 16001, 22000, 300);
+		}
+		ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+		ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+		ck_assert_msg(v->map_len >= ((size_t)64 << 20), "only %zu bytes", v->map_len);
+		c.next = rounds[r][0];
+		c.bad = 0;
+		ck_assert(bolt_check(v, &vis, &st, &e) == BOLT_OK);
+		ck_assert_uint_eq(c.bad, 0);
+		ck_assert_uint_eq(c.next, rounds[r][1] + 1);
+		ck_assert_uint_eq(st.keys, rounds[r][1] - rounds[r][0] + 1);
+		bolt_view_close(v);
+		db = open_db();
+	}
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
 }
 END_TEST
 
@@ -374,6 +443,7 @@ int main(void)
 	tcase_add_test(tc, test_multipage_tree_with_overflow);
 	tcase_add_test(tc, test_delete_range_rebalances_and_reuses_pages);
 	tcase_add_test(tc, test_delete_everything_makes_bucket_inline_again);
+	tcase_add_test(tc, test_check_large_file_with_prefault_thread);
 	tcase_add_test(tc, test_get_put_overwrite_and_errors);
 	tcase_add_test(tc, test_meta_fallback);
 	tcase_add_test(tc, test_writer_refuses_truncated_file);

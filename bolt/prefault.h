@@ -1,13 +1,18 @@
 /*
- * Mapping a file's pages ahead of a reader, on a helper thread.
+ * Mapping a file's pages ahead of a reader, and unmapping them behind it,
+ * on a helper thread.
  *
  * A full check reads every page of a big raft log once, and on a warm page
- * cache about half its time is the kernel filling page tables on faults.
- * bolt_prefault_start hands that to a second thread, which walks the range
- * in file order with MADV_POPULATE_READ (Linux 5.14+), chunk by chunk, while
- * the caller reads. It changes no data and no result: a page the helper has
- * not reached yet is simply faulted in by the reader as before. Optional by
- * design: on a small range, an old kernel or any failure it does nothing.
+ * cache about half its time is kernel work on page tables: filling them on
+ * faults, and tearing them down at munmap. bolt_prefault_start hands both
+ * to a second thread: it walks the range in file order with
+ * MADV_POPULATE_READ (Linux 5.14+), chunk by chunk, ahead of the caller,
+ * and drops with MADV_DONTNEED the page tables of what lies well behind
+ * the page the caller last reported (bolt_prefault_at). Raft logs are
+ * mostly laid out in key order, so the reader rarely meets either edge.
+ * It changes no data and no result: a page not mapped yet, or no longer,
+ * is simply faulted in by the reader. Optional by design: on a small
+ * range, an old kernel or any failure it does nothing.
  */
 #ifndef BOLT_PREFAULT_H
 #define BOLT_PREFAULT_H

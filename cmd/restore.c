@@ -5,15 +5,17 @@
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
  *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
  *      leaving the backup), check every file's size and crc32 against
- *      MANIFEST.json (a Go-tool backup has none: say so), verify every node,
- *      refuse when a target database is locked — nothing is touched yet;
+ *      MANIFEST.json (a .gz of a compressed backup is inflated in memory for
+ *      that; a Go-tool backup has no manifest: say so), verify every node of
+ *      a plain backup, refuse when a target database is locked — nothing is
+ *      touched yet;
  *   3. existing state is replaced only with --force, or after a "y" on a
  *      terminal; a non-terminal stdin without --force is refused (a
  *      container must never hang on a prompt);
- *   4. rs_restore_apply(): stage every node, fsync, verify the staged
- *      copies, then put each in place - one atomic directory swap, or
- *      file by file when the node directory is a mount point or holds
- *      other files - keeping what it replaced;
+ *   4. rs_restore_apply(): stage every node (inflated when compressed),
+ *      fsync, verify the staged copies, then put each in place - one
+ *      atomic directory swap, or file by file when the node directory is
+ *      a mount point or holds other files - keeping what it replaced;
  *   5. print how each node went in and where the replaced state was kept.
  */
 #include <stdio.h>
@@ -127,9 +129,14 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		printf("Note: %s has no %s (a backup made by the Go tool?): no checksums were "
 		       "available; its files were verified instead.\n",
 		       plan.backup, RS_BACKUP_MANIFEST);
-	else
+	else if (plan.verified)
 		printf("Backup %s: %zu files match their size and crc32; every node verifies.\n",
 		       plan.backup, plan.nfiles);
+	else
+		printf("Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
+		       "checked by inflating them); the nodes are verified on their inflated "
+		       "staged copies before anything is replaced.\n",
+		       plan.backup, plan.nfiles, plan.ncompressed);
 	if (plan.nexisting > 0 && !v[F_FORCE].b) {
 		if (!isatty(STDIN_FILENO)) {
 			rc = oci_fail(
@@ -155,6 +162,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
+	if (!plan.verified)
+		printf("Verified: every staged node (inflated from the backup) is valid.\n");
 	printf("Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",
 	       plan.state_dir);
 	for (size_t i = 0; i < plan.nnodes; i++) {
@@ -184,8 +193,10 @@ const struct oci_command oci_cmd_raft_restore = {
         "backup without a manifest is verified instead), and every node verifies.\n"
         "Refuses when a target database is locked (op-conductor running). Existing state\n"
         "is replaced only with --force or after answering y on a terminal; with a\n"
-        "non-terminal stdin and no --force it refuses. Every node is staged and verified\n"
-        "before the first is replaced. Each node directory is staged beside its target,\n"
+        "non-terminal stdin and no --force it refuses. A compressed backup (made with\n"
+        "backup --compress) is checked by inflating each .gz in memory; its nodes are\n"
+        "verified on the inflated staged copy. Every node is staged and verified before\n"
+        "the first is replaced. Each node directory is staged beside its target,\n"
         "synced, and swapped in with one atomic rename; the replaced state is kept in\n"
         "STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node directory: a sibling\n"
         ".<name>.pre-restore-YYYYMMDD-HHMMSS/). A node directory that is a mount point\n"

@@ -35,6 +35,9 @@
 #define MAX_ENTRIES      100000
 #define MAX_MANIFEST     (64u << 20)
 #define SNAPSHOT_RETRIES 5
+#define GZ_SUFFIX        ".gz" /* --compress: <path>.gz */
+#define GZ_MODE          "wb6" /* gzip, zlib level 6 */
+#define GZ_CHUNK         (1u << 20)
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -154,14 +157,24 @@ static int is_state_file(const char *name)
 	return strcmp(name, RS_LOG_FILE) == 0 || strcmp(name, RS_STABLE_FILE) == 0;
 }
 
-/* A node directory: holds raft-log.db or raft-stable.db. */
-static int has_state(const char *dir)
+/* A node directory: holds raft-log.db or raft-stable.db (or, in a
+ * compressed backup, `gz`: raft-log.db.gz or raft-stable.db.gz). */
+static int has_state_gz(const char *dir, int gz)
 {
+	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE, RS_LOG_FILE GZ_SUFFIX,
+	                                    RS_STABLE_FILE GZ_SUFFIX};
 	char p[PATH_MAX];
 	struct stat st;
 
-	return (join(p, sizeof(p), dir, RS_LOG_FILE) == 0 && lstat(p, &st) == 0) ||
-	       (join(p, sizeof(p), dir, RS_STABLE_FILE) == 0 && lstat(p, &st) == 0);
+	for (size_t i = 0; i < (gz ? 4u : 2u); i++)
+		if (join(p, sizeof(p), dir, names[i]) == 0 && lstat(p, &st) == 0)
+			return 1;
+	return 0;
+}
+
+static int has_state(const char *dir)
+{
+	return has_state_gz(dir, 0);
 }
 
 /* The rule `raft generate` applies to server IDs: they become directory
@@ -184,8 +197,8 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The node directories of a cluster root: non-hidden directories (not
- * symlinks) holding a state file, sorted. */
-static int list_nodes(const char *root, char ***out, size_t *n, struct rs_err *err)
+ * symlinks) holding a state file (or its .gz when `gz`), sorted. */
+static int list_nodes_gz(const char *root, int gz, char ***out, size_t *n, struct rs_err *err)
 {
 	DIR *d = opendir(root);
 	struct dirent *de;
@@ -201,7 +214,7 @@ static int list_nodes(const char *root, char ***out, size_t *n, struct rs_err *e
 		if (de->d_name[0] == '.')
 			continue;
 		if (join(p, sizeof(p), root, de->d_name) != 0 || lstat(p, &st) != 0 ||
-		    !S_ISDIR(st.st_mode) || !has_state(p))
+		    !S_ISDIR(st.st_mode) || !has_state_gz(p, gz))
 			continue;
 		if (cnt == cap) {
 			size_t nc = cap ? cap * 2 : 16;
@@ -228,6 +241,11 @@ nomem:
 		free(v[i]);
 	free(v);
 	return rs_errf(err, RS_ENOMEM, "out of memory listing %s", root);
+}
+
+static int list_nodes(const char *root, char ***out, size_t *n, struct rs_err *err)
+{
+	return list_nodes_gz(root, 0, out, n, err);
 }
 
 static void free_list(char **v, size_t n)
@@ -307,6 +325,195 @@ static int copy_at(const char *src, int dfd, const char *name, const char *dst, 
 static int copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
 {
 	return copy_at(src, AT_FDCWD, dst, dst, mode, err);
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len, const char *path,
+                     struct rs_err *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return rs_syserr(err, "cannot write", path);
+		off += (size_t)w;
+	}
+	return RS_OK;
+}
+
+/* ---- gzip-compressed backup files ---------------------------------------
+ *
+ * With --compress every file of the finished, verified backup is stored as
+ * <path>.gz (a gzip stream, zlib level 6) and the plain file removed.
+ * MANIFEST.json keeps "path", "size" and "crc32" for the uncompressed
+ * content and adds "compression": "gzip", "stored_path" (<path>.gz) and
+ * "stored_size". Nothing trusts a .gz: every reader inflates it, counts and
+ * checksums what comes out, and compares that with the manifest.
+ */
+
+/* zlib's message for the last error of gz, without its "<fd:N>: " prefix. */
+static const char *gz_reason(gzFile gz, int *errnum)
+{
+	const char *m = gzerror(gz, errnum), *c;
+
+	if (*errnum == Z_ERRNO)
+		return strerror(errno);
+	c = m != NULL ? strstr(m, ": ") : NULL;
+	return c != NULL ? c + 2 : (m != NULL ? m : "unknown error");
+}
+
+/* Compresses the plain file `src` into the new file `dst` (0600), checking
+ * that what it read has the size and crc32 already recorded for it, and
+ * fsyncs dst. *stored receives dst's size. */
+static int gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc,
+                     uint64_t *stored, struct rs_err *err)
+{
+	unsigned char *buf = NULL;
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	gzFile gz = NULL;
+	struct stat st;
+	int in, out, gfd, rc = RS_OK;
+	ssize_t n;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return rs_syserr(err, "cannot open", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = rs_syserr(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	/* gzclose closes the descriptor it was given; keep `out` to fsync */
+	if ((gfd = fcntl(out, F_DUPFD_CLOEXEC, 0)) < 0 || (gz = gzdopen(gfd, GZ_MODE)) == NULL) {
+		rc = gfd < 0 ? rs_syserr(err, "cannot write", dst)
+		             : rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
+		if (gfd >= 0)
+			close(gfd);
+		goto out;
+	}
+	if (gzbuffer(gz, GZ_CHUNK) != 0 || (buf = malloc(GZ_CHUNK)) == NULL) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
+		goto out;
+	}
+	while ((n = read(in, buf, GZ_CHUNK)) != 0) {
+		int e;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rs_syserr(err, "cannot read", src);
+			goto out;
+		}
+		c = crc32(c, buf, (uInt)n);
+		total += (uint64_t)n;
+		if (gzwrite(gz, buf, (unsigned)n) != (int)n) {
+			rc = rs_errf(err, RS_EIO, "cannot write %s: %s", dst, gz_reason(gz, &e));
+			goto out;
+		}
+	}
+	{
+		int zr = gzclose(gz);
+
+		gz = NULL;
+		if (zr != Z_OK) {
+			rc = rs_errf(err, RS_EIO, "cannot write %s: %s", dst,
+			             zr == Z_ERRNO ? strerror(errno) : "zlib error");
+			goto out;
+		}
+	}
+	if (fsync(out) != 0 || fstat(out, &st) != 0) {
+		rc = rs_syserr(err, "cannot sync", dst);
+		goto out;
+	}
+	*stored = (uint64_t)st.st_size;
+	if (total != size || (uint32_t)c != crc)
+		rc = rs_errf(err, RS_EIO,
+		             "%s changed while it was compressed (%llu bytes, crc32 %08x; "
+		             "expected %llu bytes, crc32 %08x)",
+		             src, (unsigned long long)total, (uint32_t)c, (unsigned long long)size,
+		             crc);
+out:
+	if (gz != NULL)
+		(void)gzclose(gz);
+	free(buf);
+	close(in);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = rs_syserr(err, "cannot write", dst);
+	return rc;
+}
+
+/* Inflates the gzip file `path` (called `label` in messages), writing what
+ * comes out to out_fd when it is >= 0 (out_path names it), and returns the
+ * inflated size and crc32. Reading stops with an error past `limit` bytes
+ * (the size the manifest lists), so a hostile file cannot fill the disk.
+ * RS_ECORRUPT for anything but whole gzip data: not gzip at all (zlib
+ * would pass such a file through unchanged), a truncated stream, damaged
+ * deflate data, a bad gzip trailer (crc32 or length). */
+static int gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
+                       uint64_t limit, uint64_t *size, uint32_t *crc, struct rs_err *err)
+{
+	unsigned char *buf = NULL, magic[2];
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	gzFile gz = NULL;
+	struct stat st;
+	int fd, n, e, rc = RS_OK;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return rs_syserr(err, "cannot open", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", label);
+	}
+	if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
+	}
+	if ((gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory reading %s", label);
+	}
+	if (gzbuffer(gz, GZ_CHUNK) != 0 || (buf = malloc(GZ_CHUNK)) == NULL) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", label);
+		goto out;
+	}
+	if (gzdirect(gz)) {
+		rc = rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
+		goto out;
+	}
+	while ((n = gzread(gz, buf, GZ_CHUNK)) > 0) {
+		total += (uint64_t)n;
+		if (total > limit) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "%s inflates to more than the %llu bytes the manifest lists",
+			             label, (unsigned long long)limit);
+			goto out;
+		}
+		c = crc32(c, buf, (uInt)n);
+		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
+			goto out;
+	}
+	/* a truncated stream ends with n == 0 and Z_BUF_ERROR */
+	if (n < 0 || gzerror(gz, &e) == NULL || e != Z_OK) {
+		const char *why = gz_reason(gz, &e);
+
+		rc = e == Z_BUF_ERROR ? rs_errf(err, RS_ECORRUPT,
+		                                "%s is truncated (its gzip data ends early)", label)
+		     : e == Z_ERRNO
+		         ? rs_errf(err, RS_EIO, "cannot read %s: %s", label, why)
+		         : rs_errf(err, RS_ECORRUPT, "%s holds damaged gzip data (%s)", label, why);
+		goto out;
+	}
+	*size = total;
+	*crc = (uint32_t)c;
+out:
+	free(buf);
+	(void)gzclose(gz);
+	return rc;
 }
 
 /* ---- the list of files a backup holds ---------------------------------- */
@@ -600,6 +807,14 @@ static int write_manifest(const char *dir, const struct rs_backup_result *res, c
 			cJSON_AddNumberToObject(f, "pages", (double)bf->pages);
 			cJSON_AddStringToObject(f, "copy", bf->live ? "live-compact" : "locked");
 		}
+		if (bf->compressed) {
+			char sp[PATH_MAX + 4];
+
+			(void)snprintf(sp, sizeof(sp), "%s" GZ_SUFFIX, bf->path);
+			cJSON_AddStringToObject(f, "compression", "gzip");
+			cJSON_AddStringToObject(f, "stored_path", sp);
+			cJSON_AddNumberToObject(f, "stored_size", (double)bf->stored_size);
+		}
 		cJSON_AddItemToArray(arr, f);
 	}
 	text = cJSON_Print(root);
@@ -642,6 +857,50 @@ static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
 			return rc;
 		if (problems->errors > before)
 			return rs_errf(err, RS_ECORRUPT, "%s does not verify", p);
+	}
+	return RS_OK;
+}
+
+/* --compress: replaces every file of the verified backup in `dir` by
+ * <file>.gz, then reads every .gz back and checks it against the size and
+ * crc32 the manifest will list. */
+static int compress_tree(const char *dir, struct files *files, struct rs_err *err)
+{
+	char plain[PATH_MAX], gz[PATH_MAX + 4], parent[PATH_MAX];
+	uint64_t size;
+	uint32_t crc;
+	int rc;
+
+	for (size_t i = 0; i < files->n; i++) {
+		struct rs_backup_file *f = &files->v[i];
+
+		if ((rc = join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
+			return rc;
+		(void)snprintf(gz, sizeof(gz), "%s" GZ_SUFFIX, plain);
+		if ((rc = gzip_file(plain, gz, f->size, f->crc32, &f->stored_size, err)) != RS_OK)
+			return rc;
+		if (unlink(plain) != 0)
+			return rs_syserr(err, "cannot remove", plain);
+		f->compressed = 1;
+		parent_of(plain, parent, sizeof(parent));
+		if ((rc = fsync_path(parent, err)) != RS_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < files->n; i++) {
+		const struct rs_backup_file *f = &files->v[i];
+
+		if ((rc = join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
+			return rc;
+		(void)snprintf(gz, sizeof(gz), "%s" GZ_SUFFIX, plain);
+		if ((rc = gunzip_file(gz, gz, -1, NULL, f->size, &size, &crc, err)) != RS_OK)
+			return rc;
+		if (size != f->size || crc != f->crc32)
+			return rs_errf(
+			    err, RS_EIO,
+			    "%s reads back as %llu bytes with crc32 %08x, but %llu bytes "
+			    "with crc32 %08x were compressed",
+			    gz, (unsigned long long)size, crc, (unsigned long long)f->size,
+			    f->crc32);
 	}
 	return RS_OK;
 }
@@ -764,6 +1023,8 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		    (rc = crc_file(dst, &files.v[i].size, &files.v[i].crc32, err)))
 			goto fail;
 	}
+	if (opt->compress && (rc = compress_tree(tmp, &files, err)) != RS_OK)
+		goto fail;
 	res->files = files.v;
 	res->nfiles = files.n;
 	files.v = NULL;
@@ -963,13 +1224,122 @@ static int json_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *out
 	return 0;
 }
 
+/* A file a manifest must list: a state file (or its .gz) or anything under
+ * snapshots/. */
+static int must_be_listed(const char *rel)
+{
+	const char *b = base_of(rel);
+
+	return is_state_file(b) || strcmp(b, RS_LOG_FILE GZ_SUFFIX) == 0 ||
+	       strcmp(b, RS_STABLE_FILE GZ_SUFFIX) == 0 || strstr(rel, SNAP_DIR "/") != NULL;
+}
+
+/* One "files" entry of MANIFEST.json: its fields, checked against the
+ * file found in the backup (the .gz for a compressed entry, inflated to
+ * check size and crc32), and recorded in `out`. */
+static int check_entry(const char *backup, const cJSON *f, size_t idx, struct files *found,
+                       struct files *out, struct rs_err *err)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+	const cJSON *comp = cJSON_GetObjectItemCaseSensitive(f, "compression");
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(f, "stored_path");
+	char path[PATH_MAX], stored[PATH_MAX + 4], q[1100];
+	struct rs_backup_file *bf, *rec;
+	uint64_t size, crc, ssize = 0, asize;
+	uint32_t acrc;
+	int rc;
+
+	if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
+	    json_u64(f, "crc32", UINT32_MAX, &crc))
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s: manifest file entry %zu lacks path, size or crc32",
+		               backup, idx);
+	if (!safe_relpath(p->valuestring))
+		return rs_errf(err, RS_ECORRUPT,
+		               "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
+		               backup, p->valuestring);
+	(void)snprintf(stored, sizeof(stored), "%s", p->valuestring);
+	if (comp != NULL) {
+		if (!cJSON_IsString(comp) || strcmp(comp->valuestring, "gzip") != 0)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "backup %s: %s has an unknown \"compression\" (only \"gzip\" "
+			    "is supported)",
+			    backup, p->valuestring);
+		(void)snprintf(stored, sizeof(stored), "%s" GZ_SUFFIX, p->valuestring);
+		if (!cJSON_IsString(sp) || strcmp(sp->valuestring, stored) != 0)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "refusing backup %s: the \"stored_path\" of %s is %s, not %s", backup,
+			    p->valuestring,
+			    cJSON_IsString(sp) ? printable(sp->valuestring, q, sizeof(q))
+			                       : "missing",
+			    stored);
+		if (!safe_relpath(stored))
+			return rs_errf(err, RS_ECORRUPT,
+			               "refusing backup %s: the manifest names the unsafe path "
+			               "\"%.200s\"",
+			               backup, stored);
+		if (json_u64(f, "stored_size", UINT64_C(1) << 53, &ssize))
+			return rs_errf(err, RS_ECORRUPT,
+			               "backup %s: the manifest entry of %s lacks \"stored_size\"",
+			               backup, p->valuestring);
+		if (find_file(found, p->valuestring) != NULL)
+			return rs_errf(err, RS_ECORRUPT,
+			               "refusing backup %s: it holds both %s and %s", backup,
+			               p->valuestring, stored);
+	}
+	bf = find_file(found, stored);
+	if (bf == NULL)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is incomplete: %s is listed in the manifest but missing",
+		               backup, stored);
+	if (bf->size != (comp != NULL ? ssize : size))
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
+		               backup, stored, (unsigned long long)bf->size,
+		               (unsigned long long)(comp != NULL ? ssize : size));
+	if ((rc = join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
+		return rc;
+	if (comp == NULL) {
+		if ((rc = crc_file(path, &asize, &acrc, err)) != RS_OK)
+			return rc;
+	} else if ((rc = gunzip_file(path, stored, -1, NULL, size, &asize, &acrc, err)) != RS_OK) {
+		char why[sizeof(err->msg)];
+
+		if (rc != RS_ECORRUPT)
+			return rc;
+		strlcpy(why, err->msg, sizeof(why));
+		return rs_errf(err, RS_ECORRUPT, "backup %s is damaged: %s", backup, why);
+	}
+	if (asize != size)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s inflates to %llu bytes, the manifest says "
+		               "%llu",
+		               backup, stored, (unsigned long long)asize, (unsigned long long)size);
+	if (acrc != (uint32_t)crc)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
+		               backup, stored, acrc, (uint32_t)crc);
+	bf->crc32 = 1; /* mark: listed */
+	if ((rec = files_add(out, p->valuestring, err)) == NULL)
+		return err->code;
+	rec->size = size;
+	rec->crc32 = (uint32_t)crc;
+	rec->compressed = comp != NULL;
+	rec->stored_size = ssize;
+	return RS_OK;
+}
+
 /* Checks MANIFEST.json against the files found: every listed file exists
- * with its size and crc32, and every state file found is listed. */
-static int check_manifest(const char *backup, struct files *found, int *layout, size_t *nchecked,
-                          struct rs_err *err)
+ * with its size and crc32, and every state file found is listed. The
+ * entries go to plan->listed. */
+static int check_manifest(const char *backup, struct files *found, int *layout,
+                          struct rs_restore_plan *plan, struct rs_err *err)
 {
 	char path[PATH_MAX], *text = NULL;
 	const cJSON *files, *f, *lay, *fmt;
+	struct files listed = {0};
 	cJSON *root;
 	size_t len = 0;
 	int rc;
@@ -997,72 +1367,36 @@ static int check_manifest(const char *backup, struct files *found, int *layout, 
 		             path);
 	if (rc == RS_OK && !cJSON_IsArray(files))
 		rc = rs_errf(err, RS_ECORRUPT, "%s: \"files\" is missing", path);
-	*nchecked = 0;
 	cJSON_ArrayForEach(f, files)
 	{
-		const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
-		struct rs_backup_file *bf;
-		uint64_t size, crc, asize;
-		uint32_t acrc;
-
 		if (rc != RS_OK)
 			break;
-		if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
-		    json_u64(f, "crc32", UINT32_MAX, &crc)) {
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "%s: file entry %zu lacks path, size or crc32", path,
-			             *nchecked + 1);
-			break;
-		}
-		if (!safe_relpath(p->valuestring)) {
-			rc = rs_errf(
-			    err, RS_ECORRUPT,
-			    "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
-			    backup, p->valuestring);
-			break;
-		}
-		bf = find_file(found, p->valuestring);
-		if (bf == NULL) {
-			rc = rs_errf(
-			    err, RS_ECORRUPT,
-			    "backup %s is incomplete: %s is listed in the manifest but missing",
-			    backup, p->valuestring);
-			break;
-		}
-		if (bf->size != size) {
-			rc = rs_errf(
-			    err, RS_ECORRUPT,
-			    "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
-			    backup, p->valuestring, (unsigned long long)bf->size,
-			    (unsigned long long)size);
-			break;
-		}
-		if ((rc = join_err(path, sizeof(path), backup, p->valuestring, err)) ||
-		    (rc = crc_file(path, &asize, &acrc, err)))
-			break;
-		if (asize != size || acrc != (uint32_t)crc) {
-			rc = rs_errf(
-			    err, RS_ECORRUPT,
-			    "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
-			    backup, p->valuestring, acrc, (uint32_t)crc);
-			break;
-		}
-		bf->crc32 = 1; /* mark: listed */
-		(*nchecked)++;
+		rc = check_entry(backup, f, listed.n + 1, found, &listed, err);
 	}
 	cJSON_Delete(root);
-	if (rc != RS_OK)
+	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
+		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path))
+			rc =
+			    rs_errf(err, RS_ECORRUPT, "backup %s: %s is not listed in the manifest",
+			            backup, found->v[i].path);
+	if (rc != RS_OK) {
+		free(listed.v);
 		return rc;
-	for (size_t i = 0; i < found->n; i++) {
-		const char *b = base_of(found->v[i].path);
-
-		if (found->v[i].crc32 == 0 &&
-		    (is_state_file(b) || strstr(found->v[i].path, SNAP_DIR "/")))
-			return rs_errf(err, RS_ECORRUPT,
-			               "backup %s: %s is not listed in the manifest", backup,
-			               found->v[i].path);
 	}
+	plan->listed = listed.v;
+	plan->nfiles = listed.n;
+	for (size_t i = 0; i < listed.n; i++)
+		plan->ncompressed += listed.v[i].compressed != 0;
 	return RS_OK;
+}
+
+/* The manifest's entry for `rel` (a path relative to the backup), or NULL. */
+static const struct rs_backup_file *listed_file(const struct rs_restore_plan *plan, const char *rel)
+{
+	for (size_t i = 0; i < plan->nfiles; i++)
+		if (strcmp(plan->listed[i].path, rel) == 0)
+			return &plan->listed[i];
+	return NULL;
 }
 
 /* Whether a target database is held by another process. */
@@ -1168,7 +1502,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 		goto out;
 	if (find_file(&found, RS_BACKUP_MANIFEST) != NULL) {
 		plan->has_manifest = 1;
-		if ((rc = check_manifest(backup_dir, &found, &layout, &plan->nfiles, err)) != RS_OK)
+		if ((rc = check_manifest(backup_dir, &found, &layout, plan, err)) != RS_OK)
 			goto out;
 	}
 	if (layout == 0)
@@ -1199,7 +1533,8 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 			}
 		}
 	} else {
-		if ((rc = list_nodes(backup_dir, &nodes, &nnodes, err)) != RS_OK)
+		if ((rc = list_nodes_gz(backup_dir, plan->ncompressed > 0, &nodes, &nnodes, err)) !=
+		    RS_OK)
 			goto out;
 		if (nnodes == 0) {
 			rc = rs_errf(err, RS_ENOTFOUND,
@@ -1230,8 +1565,10 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	}
 	/* in a node-layout backup every top-level dir except snapshots/ is
 	 * foreign; in a cluster backup, directories holding state that are not
-	 * valid server IDs were already refused (hidden ones are ignored) */
-	{
+	 * valid server IDs were already refused (hidden ones are ignored).
+	 * Compressed nodes cannot be verified here: rs_restore_apply verifies
+	 * their inflated staged copies before it replaces anything. */
+	if (plan->ncompressed == 0) {
 		struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
 
 		for (size_t i = 0; i < plan->nnodes; i++) {
@@ -1246,6 +1583,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 				goto out;
 			}
 		}
+		plan->verified = 1;
 	}
 	for (size_t i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i].target_exists &&
@@ -1260,6 +1598,9 @@ out:
 
 void rs_restore_plan_free(struct rs_restore_plan *plan)
 {
+	free(plan->listed);
+	plan->listed = NULL;
+	plan->nfiles = 0;
 	free(plan->nodes);
 	plan->nodes = NULL;
 	plan->nnodes = 0;
@@ -1267,10 +1608,10 @@ void rs_restore_plan_free(struct rs_restore_plan *plan)
 
 /* ---- restore: replacing the target -------------------------------------
  *
- * Every node is first staged - the backup's files copied into a new
- * dot-named directory, fsynced, and verified - and only when all staged
- * copies verify is the first node replaced. A node goes in one of three
- * ways:
+ * Every node is first staged - the backup's files copied (or inflated)
+ * into a new dot-named directory, fsynced, and verified - and only when all
+ * staged copies verify is the first node replaced. A node goes in one of
+ * three ways:
  *
  *   PUT_NEW       no target directory: the stage, beside it, is renamed to
  *                 the target's name.
@@ -1420,10 +1761,47 @@ static int make_stage(struct put *pu, const char *dir, const char *prefix, struc
 	               dir);
 }
 
-/* The backup's file `rel` (relative to its root). */
-static int backup_path(const struct rs_restore_plan *plan, const char *rel, char *path, size_t size,
-                       struct rs_err *err)
+/* Copies one file of the backup (`rel` from its root, at path `src`) to
+ * `name` in dfd (`dst` names it): inflated when the manifest lists it as
+ * compressed (src is then the .gz), checked once more against the
+ * manifest's size and crc32 on the way. */
+static int stage_file(const struct rs_restore_plan *plan, const char *rel, const char *src, int dfd,
+                      const char *name, const char *dst, mode_t mode, struct rs_err *err)
 {
+	const struct rs_backup_file *f = listed_file(plan, rel);
+	uint64_t size;
+	uint32_t crc;
+	int out, rc;
+
+	if (f == NULL || !f->compressed)
+		return copy_at(src, dfd, name, dst, mode, err);
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0)
+		return rs_syserr(err, "cannot create", dst);
+	rc = gunzip_file(src, src, out, dst, f->size, &size, &crc, err);
+	if (rc == RS_OK && (size != f->size || crc != f->crc32))
+		rc = rs_errf(err, RS_ECORRUPT,
+		             "%s changed since it was checked: it inflates to %llu bytes with "
+		             "crc32 %08x, the manifest says %llu bytes, %08x",
+		             src, (unsigned long long)size, crc, (unsigned long long)f->size,
+		             f->crc32);
+	if (rc == RS_OK && fsync(out) != 0)
+		rc = rs_syserr(err, "cannot sync", dst);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = rs_syserr(err, "cannot write", dst);
+	return rc;
+}
+
+/* The backup's file for `rel_plain`: its path and its own relative path
+ * (<rel_plain>.gz when the manifest lists it as compressed). */
+static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain, char *path,
+                       size_t size, struct rs_err *err)
+{
+	const struct rs_backup_file *f = listed_file(plan, rel_plain);
+	char rel[PATH_MAX + 4];
+
+	(void)snprintf(rel, sizeof(rel), "%s%s", rel_plain,
+	               f != NULL && f->compressed ? GZ_SUFFIX : "");
 	return join_err(path, size, plan->backup, rel, err);
 }
 
@@ -1455,7 +1833,7 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 		if ((rc = join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
 		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
 		    (rc = join_err(d, sizeof(d), pu->stage, dbs[i], err)) ||
-		    (rc = copy_at(s, sfd, dbs[i], d, 0600, err)))
+		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
 			goto out;
 	}
 	if ((rc = join_err(rs, sizeof(rs), n->id, SNAP_DIR, err)) ||
@@ -1474,7 +1852,7 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 			goto out;
 		}
 		while (rc == RS_OK && (de = readdir(dir)) != NULL) {
-			char s1[PATH_MAX], d1[PATH_MAX];
+			char s1[PATH_MAX], d1[PATH_MAX], r1[PATH_MAX];
 			struct dirent *fe;
 			DIR *sd;
 			int fd1;
@@ -1482,7 +1860,8 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 			if (de->d_name[0] == '.')
 				continue;
 			if ((rc = join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
-			    (rc = join_err(d1, sizeof(d1), d, de->d_name, err)))
+			    (rc = join_err(d1, sizeof(d1), d, de->d_name, err)) ||
+			    (rc = join_err(r1, sizeof(r1), rs, de->d_name, err)))
 				break;
 			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
 				continue;
@@ -1498,17 +1877,29 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 				break;
 			}
 			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
-				char s2[PATH_MAX], d2[PATH_MAX];
-				const char *name = fe->d_name;
+				char s2[PATH_MAX], d2[PATH_MAX], r2[PATH_MAX], name[NAME_MAX + 1];
+				const struct rs_backup_file *f;
+				size_t l = strlen(fe->d_name), sl = strlen(GZ_SUFFIX);
 
-				if (name[0] == '.')
+				if (fe->d_name[0] == '.')
 					continue;
-				if ((rc = join_err(s2, sizeof(s2), s1, name, err)) ||
+				/* a compressed file is listed under its plain name */
+				strlcpy(name, fe->d_name, sizeof(name));
+				if (l > sl && strcmp(fe->d_name + l - sl, GZ_SUFFIX) == 0) {
+					name[l - sl] = '\0';
+					if ((rc = join_err(r2, sizeof(r2), r1, name, err)) != RS_OK)
+						break;
+					f = listed_file(plan, r2);
+					if (f == NULL || !f->compressed)
+						strlcpy(name, fe->d_name, sizeof(name));
+				}
+				if ((rc = join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+				    (rc = join_err(r2, sizeof(r2), r1, name, err)) ||
 				    (rc = join_err(d2, sizeof(d2), d1, name, err)))
 					break;
 				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
 					continue;
-				rc = copy_at(s2, fd1, name, d2, 0644, err);
+				rc = stage_file(plan, r2, s2, fd1, name, d2, 0644, err);
 			}
 			closedir(sd);
 			if (rc == RS_OK)

@@ -6,21 +6,30 @@
  *   backup-metadata.txt   what the Go tool writes ("Backup created: <RFC3339>",
  *                         "Source directory: <dir>", "Files backed up: <n .db>")
  *   MANIFEST.json         format, tool, version, created, source, layout,
- *                         nodes, files[{path, size, crc32, [txid, pages, copy]}]
+ *                         nodes, files[{path, size, crc32, [txid, pages, copy],
+ *                         [compression, stored_path, stored_size]}]
  *   <node files>          layout "node": raft-log.db, raft-stable.db and
  *                         snapshots/<name>/... at the top;
  *                         layout "cluster": the same under <server-id>/.
+ *                         With --compress each is stored as <file>.gz; "path",
+ *                         "size" and "crc32" still describe the uncompressed
+ *                         content, "compression": "gzip", "stored_path"
+ *                         (= path + ".gz") and "stored_size" the stored file.
+ *                         An entry without "compression" is a plain file.
  * It is built under BACKUP_DIR/.raft-backup-...tmp-<pid>/, verified node by
- * node, and only then renamed to its final name (never over an existing one).
+ * node (then compressed, and every .gz read back and checked), and only then
+ * renamed to its final name (never over an existing one).
  *
  * Restore checks the whole backup before it touches the target: no entry may
  * be a symlink, device, fifo or socket; every path in the manifest stays
- * inside the backup; sizes and crc32s match; node names are valid server
- * IDs; every node verifies. Each node is then staged, fsynced and verified
- * - all nodes before the first is replaced - and put in place: swapped in
- * with one renameat2(RENAME_EXCHANGE) of the node directory, or, when the
- * node directory cannot be renamed (a mount point) or holds other files,
- * file by file from a stage inside it. What it replaced is kept.
+ * inside the backup; sizes and crc32s match (a .gz is inflated in memory to
+ * check them); node names are valid server IDs; every node of a plain
+ * backup verifies. Each node is then staged (a compressed one inflated),
+ * fsynced and verified - all nodes before the first is replaced - and put
+ * in place: swapped in with one renameat2(RENAME_EXCHANGE) of the node
+ * directory, or, when the node directory cannot be renamed (a mount point)
+ * or holds other files, file by file from a stage inside it. What it
+ * replaced is kept.
  */
 #ifndef RAFTSTATE_BACKUP_H
 #define RAFTSTATE_BACKUP_H
@@ -48,12 +57,15 @@ struct rs_backup_file {
 	int is_db;
 	int live; /* .db copied lock-free (compact copy) */
 	uint64_t txid, pages;
-	int crc_known; /* size and crc32 were computed while copying */
+	int crc_known;        /* size and crc32 were computed while copying */
+	int compressed;       /* stored as <path>.gz */
+	uint64_t stored_size; /* bytes of the .gz when compressed */
 };
 
 struct rs_backup_opts {
 	double lock_timeout; /* seconds to wait for LOCK_SH on each .db */
 	int live;            /* copy locked .db files without the lock */
+	int compress;        /* store every file gzip-compressed as <path>.gz */
 	const char *version; /* tool version for the manifest */
 	/* optional: called during long database copies (file = path copied) */
 	void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
@@ -96,8 +108,13 @@ struct rs_restore_plan {
 	char backup[PATH_MAX];
 	char state_dir[PATH_MAX];
 	int layout;
-	int has_manifest; /* 0: a Go-tool backup, verified but not checksummed */
-	size_t nfiles;    /* files checked against the manifest */
+	int has_manifest;              /* 0: a Go-tool backup, verified but not checksummed */
+	size_t nfiles;                 /* files checked against the manifest */
+	size_t ncompressed;            /* of them stored gzip-compressed */
+	int verified;                  /* rs_restore_check verified every node in place
+	                                * (not for compressed backups: rs_restore_apply
+	                                * verifies their inflated staged copies) */
+	struct rs_backup_file *listed; /* the manifest's files (nfiles) */
 	struct rs_restore_node *nodes;
 	size_t nnodes;
 	size_t nexisting; /* nodes whose target holds state */
@@ -105,8 +122,8 @@ struct rs_restore_plan {
 
 /* Checks the backup and the target without changing anything. RS_OK: the
  * backup is sound and no target is locked. RS_ECORRUPT with `problems`
- * (verify) or a message (manifest, hostile entry); RS_ELOCKED when a
- * target database is held by another process. */
+ * (verify) or a message (manifest, hostile entry, damaged .gz);
+ * RS_ELOCKED when a target database is held by another process. */
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
                      struct rs_restore_plan *plan, struct rs_problems *problems,
                      struct rs_err *err);

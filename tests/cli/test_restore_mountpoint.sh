@@ -11,6 +11,7 @@
 #    directory when the backup has none;
 #  - an unrelated file (and directory) in the node dir stays untouched, on a
 #    mount point and in a plain directory (which is then not swapped whole);
+#  - a compressed backup (backup --compress) restores into the mount point;
 #  - a target database locked by another process (flock) is refused with a
 #    clear error and the mount is unchanged;
 #  - killed (SIGKILL) at random points 30 times: each of raft-log.db and
@@ -153,6 +154,14 @@ if [ -d "$lived/snapshots" ]; then
 else
 	echo "skip: lived/three not found at $lived (snapshots/ case)"
 fi
+
+# --- 5. a compressed backup into the mount point ------------------------------
+"$B" raft backup --compress --state-dir "$node" --backup-dir "$tmp/cbk" >/dev/null 2>"$tmp/err" || bad "backup --compress: $(cat "$tmp/err")"
+cbk=$(ls -d "$tmp"/cbk/raft-backup-* 2>/dev/null | head -n1)
+rm -rf "$tmp/want6" && cp -a "$node" "$tmp/want6"
+"$B" raft generate "${ARGS[@]}" --initial-term 20 --output-dir "$root" --force >/dev/null
+rm -rf "$tmp/pre6" && cp -a "$node" "$tmp/pre6"
+[ -n "$cbk" ] && restore_ok "compressed backup into a mount point" "$cbk" "$node" "$tmp/want6" "$tmp/pre6"
 
 # --- 6. a locked target database is refused, nothing changes -----------------
 "$B" raft generate "${ARGS[@]}" --initial-term 30 --output-dir "$root" --force >/dev/null

@@ -27,7 +27,7 @@
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
-#include "raftstate/backup.h"
+#include "raftstate/restore.h"
 
 enum {
 	F_BACKUP_DIR,

@@ -1,0 +1,469 @@
+/*
+ * The files of a backup, for backup.c (making one) and restore.c (checking
+ * and applying one): path helpers, the node directories of a state or
+ * backup directory, checksums, copies, and the gzip form of --compress.
+ * See backupfile.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <zlib.h>
+
+#include "bolt/copy.h"
+#include "raftstate/backupfile.h"
+#include "raftstate/generate.h"
+#include "raftstate/node.h"
+
+#define MAX_ENTRIES 100000
+#define GZ_MODE     "wb6" /* gzip, zlib level 6 */
+#define GZ_CHUNK    (1u << 20)
+
+/* ---- paths ------------------------------------------------------------- */
+
+int rs_bk_join(char *buf, size_t size, const char *a, const char *b)
+{
+	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)
+	        : *a == '\0'              ? snprintf(buf, size, "%s", b)
+	                                  : snprintf(buf, size, "%s/%s", a, b);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int rs_bk_join_err(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
+{
+	if (rs_bk_join(buf, size, a, b) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", a, b ? b : "");
+	return RS_OK;
+}
+
+void rs_bk_parent_of(const char *path, char *out, size_t size)
+{
+	const char *slash;
+
+	strlcpy(out, path, size);
+	slash = strrchr(out, '/');
+	if (slash == NULL)
+		strlcpy(out, ".", size);
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		out[slash - out] = '\0';
+}
+
+const char *rs_bk_base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+int rs_bk_mkdir_p(const char *dir, struct rs_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (strlcpy(p, dir, sizeof(p)) >= sizeof(p))
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return rs_syserr(err, "cannot create directory", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0755) != 0 && errno != EEXIST)
+		return rs_syserr(err, "cannot create directory", p);
+	if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is not a directory", p);
+	return RS_OK;
+}
+
+/* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
+void rs_bk_timestamp(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	if (strftime(buf, size, "%Y%m%d-%H%M%S", &tm) == 0)
+		strlcpy(buf, "unknown", size);
+}
+
+/* ---- node directories -------------------------------------------------- */
+
+/* A node directory: holds raft-log.db or raft-stable.db (or, in a
+ * compressed backup, `gz`: raft-log.db.gz or raft-stable.db.gz). */
+static int has_state_gz(const char *dir, int gz)
+{
+	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE,
+	                                    RS_LOG_FILE RS_BK_GZ_SUFFIX,
+	                                    RS_STABLE_FILE RS_BK_GZ_SUFFIX};
+	char p[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < (gz ? 4u : 2u); i++)
+		if (rs_bk_join(p, sizeof(p), dir, names[i]) == 0 && lstat(p, &st) == 0)
+			return 1;
+	return 0;
+}
+
+int rs_bk_has_state(const char *dir)
+{
+	return has_state_gz(dir, 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The node directories of a cluster root: non-hidden directories (not
+ * symlinks) holding a state file (or its .gz when `gz`), sorted. */
+int rs_bk_list_nodes(const char *root, int gz, char ***out, size_t *n, struct rs_err *err)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	char **v = NULL, p[PATH_MAX];
+	size_t cnt = 0, cap = 0;
+	struct stat st;
+
+	*out = NULL;
+	*n = 0;
+	if (d == NULL)
+		return rs_syserr(err, "cannot read", root);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (rs_bk_join(p, sizeof(p), root, de->d_name) != 0 || lstat(p, &st) != 0 ||
+		    !S_ISDIR(st.st_mode) || !has_state_gz(p, gz))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			char **nv = reallocarray(v, nc, sizeof(*nv));
+
+			if (nv == NULL || cnt >= MAX_ENTRIES)
+				goto nomem;
+			v = nv;
+			cap = nc;
+		}
+		if ((v[cnt] = strdup(de->d_name)) == NULL)
+			goto nomem;
+		cnt++;
+	}
+	closedir(d);
+	if (cnt > 0)
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	*out = v;
+	*n = cnt;
+	return RS_OK;
+nomem:
+	closedir(d);
+	for (size_t i = 0; i < cnt; i++)
+		free(v[i]);
+	free(v);
+	return rs_errf(err, RS_ENOMEM, "out of memory listing %s", root);
+}
+
+void rs_bk_free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- checksums and copies ---------------------------------------------- */
+
+int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t bufsz = 1u << 20;
+	unsigned char *buf;
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return rs_syserr(err, "cannot open", path);
+	buf = malloc(bufsz);
+	if (buf == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while ((n = read(fd, buf, bufsz)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int rc = rs_syserr(err, "cannot read", path);
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		c = crc32(c, buf, (uInt)n);
+		total += (uint64_t)n;
+	}
+	free(buf);
+	close(fd);
+	*size = total;
+	*crc = (uint32_t)c;
+	return RS_OK;
+}
+
+/* Copies regular file src to the new file `name` in directory dfd (dst is
+ * its path, for messages), fsynced. */
+int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
+                  struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct stat st;
+	int in, out, rc = RS_OK;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return rs_syserr(err, "cannot open", src);
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
+	}
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0) {
+		rc = rs_syserr(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	if (bolt_copy_fd(in, out, (uint64_t)st.st_size, src, &be) != BOLT_OK)
+		rc = rs_err_from_bolt(err, &be);
+	else if (fsync(out) != 0)
+		rc = rs_syserr(err, "cannot sync", dst);
+	close(in);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = rs_syserr(err, "cannot write", dst);
+	return rc;
+}
+
+int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
+{
+	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, err);
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len, const char *path,
+                     struct rs_err *err)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return rs_syserr(err, "cannot write", path);
+		off += (size_t)w;
+	}
+	return RS_OK;
+}
+
+/* ---- gzip-compressed backup files ---------------------------------------
+ *
+ * With --compress every file of the finished, verified backup is stored as
+ * <path>.gz (a gzip stream, zlib level 6) and the plain file removed.
+ * MANIFEST.json keeps "path", "size" and "crc32" for the uncompressed
+ * content and adds "compression": "gzip", "stored_path" (<path>.gz) and
+ * "stored_size". Nothing trusts a .gz: every reader inflates it, counts and
+ * checksums what comes out, and compares that with the manifest.
+ */
+
+/* zlib's message for the last error of gz, without its "<fd:N>: " prefix. */
+static const char *gz_reason(gzFile gz, int *errnum)
+{
+	const char *m = gzerror(gz, errnum), *c;
+
+	if (*errnum == Z_ERRNO)
+		return strerror(errno);
+	c = m != NULL ? strstr(m, ": ") : NULL;
+	return c != NULL ? c + 2 : (m != NULL ? m : "unknown error");
+}
+
+/* Compresses the plain file `src` into the new file `dst` (0600), checking
+ * that what it read has the size and crc32 already recorded for it, and
+ * fsyncs dst. *stored receives dst's size. */
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, uint64_t *stored,
+                    struct rs_err *err)
+{
+	unsigned char *buf = NULL;
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	gzFile gz = NULL;
+	struct stat st;
+	int in, out, gfd, rc = RS_OK;
+	ssize_t n;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return rs_syserr(err, "cannot open", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0) {
+		rc = rs_syserr(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	/* gzclose closes the descriptor it was given; keep `out` to fsync */
+	if ((gfd = fcntl(out, F_DUPFD_CLOEXEC, 0)) < 0 || (gz = gzdopen(gfd, GZ_MODE)) == NULL) {
+		rc = gfd < 0 ? rs_syserr(err, "cannot write", dst)
+		             : rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
+		if (gfd >= 0)
+			close(gfd);
+		goto out;
+	}
+	if (gzbuffer(gz, GZ_CHUNK) != 0 || (buf = malloc(GZ_CHUNK)) == NULL) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
+		goto out;
+	}
+	while ((n = read(in, buf, GZ_CHUNK)) != 0) {
+		int e;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = rs_syserr(err, "cannot read", src);
+			goto out;
+		}
+		c = crc32(c, buf, (uInt)n);
+		total += (uint64_t)n;
+		if (gzwrite(gz, buf, (unsigned)n) != (int)n) {
+			rc = rs_errf(err, RS_EIO, "cannot write %s: %s", dst, gz_reason(gz, &e));
+			goto out;
+		}
+	}
+	{
+		int zr = gzclose(gz);
+
+		gz = NULL;
+		if (zr != Z_OK) {
+			rc = rs_errf(err, RS_EIO, "cannot write %s: %s", dst,
+			             zr == Z_ERRNO ? strerror(errno) : "zlib error");
+			goto out;
+		}
+	}
+	if (fsync(out) != 0 || fstat(out, &st) != 0) {
+		rc = rs_syserr(err, "cannot sync", dst);
+		goto out;
+	}
+	*stored = (uint64_t)st.st_size;
+	if (total != size || (uint32_t)c != crc)
+		rc = rs_errf(err, RS_EIO,
+		             "%s changed while it was compressed (%llu bytes, crc32 %08x; "
+		             "expected %llu bytes, crc32 %08x)",
+		             src, (unsigned long long)total, (uint32_t)c, (unsigned long long)size,
+		             crc);
+out:
+	if (gz != NULL)
+		(void)gzclose(gz);
+	free(buf);
+	close(in);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = rs_syserr(err, "cannot write", dst);
+	return rc;
+}
+
+/* Inflates the gzip file `path` (called `label` in messages), writing what
+ * comes out to out_fd when it is >= 0 (out_path names it), and returns the
+ * inflated size and crc32. Reading stops with an error past `limit` bytes
+ * (the size the manifest lists), so a hostile file cannot fill the disk.
+ * RS_ECORRUPT for anything but whole gzip data: not gzip at all (zlib
+ * would pass such a file through unchanged), a truncated stream, damaged
+ * deflate data, a bad gzip trailer (crc32 or length). */
+int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
+                      uint64_t limit, uint64_t *size, uint32_t *crc, struct rs_err *err)
+{
+	unsigned char *buf = NULL, magic[2];
+	uLong c = crc32(0L, Z_NULL, 0);
+	uint64_t total = 0;
+	gzFile gz = NULL;
+	struct stat st;
+	int fd, n, e, rc = RS_OK;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return rs_syserr(err, "cannot open", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", label);
+	}
+	if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
+	}
+	if ((gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory reading %s", label);
+	}
+	if (gzbuffer(gz, GZ_CHUNK) != 0 || (buf = malloc(GZ_CHUNK)) == NULL) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", label);
+		goto out;
+	}
+	if (gzdirect(gz)) {
+		rc = rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
+		goto out;
+	}
+	while ((n = gzread(gz, buf, GZ_CHUNK)) > 0) {
+		total += (uint64_t)n;
+		if (total > limit) {
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "%s inflates to more than the %llu bytes the manifest lists",
+			             label, (unsigned long long)limit);
+			goto out;
+		}
+		c = crc32(c, buf, (uInt)n);
+		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
+			goto out;
+	}
+	/* a truncated stream ends with n == 0 and Z_BUF_ERROR */
+	if (n < 0 || gzerror(gz, &e) == NULL || e != Z_OK) {
+		const char *why = gz_reason(gz, &e);
+
+		rc = e == Z_BUF_ERROR ? rs_errf(err, RS_ECORRUPT,
+		                                "%s is truncated (its gzip data ends early)", label)
+		     : e == Z_ERRNO
+		         ? rs_errf(err, RS_EIO, "cannot read %s: %s", label, why)
+		         : rs_errf(err, RS_ECORRUPT, "%s holds damaged gzip data (%s)", label, why);
+		goto out;
+	}
+	*size = total;
+	*crc = (uint32_t)c;
+out:
+	free(buf);
+	(void)gzclose(gz);
+	return rc;
+}
+
+/* ---- the list of files a backup holds ---------------------------------- */
+
+struct rs_backup_file *rs_bk_files_add(struct rs_bk_files *f, const char *rel, struct rs_err *err)
+{
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 16;
+		struct rs_backup_file *nv;
+
+		if (f->n >= MAX_ENTRIES) {
+			rs_errf(err, RS_ELIMIT, "more than %d files", MAX_ENTRIES);
+			return NULL;
+		}
+		nv = reallocarray(f->v, nc, sizeof(*nv));
+		if (nv == NULL) {
+			rs_errf(err, RS_ENOMEM, "out of memory");
+			return NULL;
+		}
+		f->v = nv;
+		f->cap = nc;
+	}
+	memset(&f->v[f->n], 0, sizeof(f->v[0]));
+	strlcpy(f->v[f->n].path, rel, sizeof(f->v[0].path));
+	return &f->v[f->n++];
+}

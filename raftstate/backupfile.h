@@ -1,0 +1,81 @@
+/*
+ * The files of a backup, shared by backup.c (making one) and restore.c
+ * (checking and applying one); internal to raftstate/. Paths, the node
+ * directories of a state or backup directory, the list of files a backup
+ * holds, checksums and copies, and the gzip form --compress stores:
+ *
+ *   <path>.gz   a gzip stream (zlib level 6) of the file <path>; the
+ *               manifest lists <path> with the uncompressed size and crc32,
+ *               and nothing trusts a .gz before it was inflated and checked.
+ */
+#ifndef RAFTSTATE_BACKUPFILE_H
+#define RAFTSTATE_BACKUPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "raftstate/backup.h"
+#include "raftstate/error.h"
+
+#define RS_BK_SNAP_DIR  "snapshots"
+#define RS_BK_GZ_SUFFIX ".gz" /* --compress: <path>.gz */
+
+/* ---- paths ---- */
+
+/* a/b into buf (a alone when b is NULL or "", b alone when a is "");
+ * -1 when it does not fit. */
+int rs_bk_join(char *buf, size_t size, const char *a, const char *b);
+/* rs_bk_join, failing with RS_ELIMIT "path a/b is too long". */
+int rs_bk_join_err(char *buf, size_t size, const char *a, const char *b, struct rs_err *err);
+/* The directory part of path ("." when it has none, "/" for "/x"). */
+void rs_bk_parent_of(const char *path, char *out, size_t size);
+/* The last component of path (a pointer into it). */
+const char *rs_bk_base_of(const char *path);
+/* mkdir -p dir (0755); RS_EINVAL when dir exists and is not a directory. */
+int rs_bk_mkdir_p(const char *dir, struct rs_err *err);
+/* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
+void rs_bk_timestamp(char *buf, size_t size);
+
+/* ---- node directories ---- */
+
+/* Whether dir is a node directory: it holds raft-log.db or raft-stable.db. */
+int rs_bk_has_state(const char *dir);
+/* The node directories of a cluster root, sorted: non-hidden directories
+ * (not symlinks) holding a state file (or, when gz, its .gz). */
+int rs_bk_list_nodes(const char *root, int gz, char ***out, size_t *n, struct rs_err *err);
+/* Frees a list from rs_bk_list_nodes. */
+void rs_bk_free_list(char **v, size_t n);
+
+/* ---- checksums, copies, gzip ---- */
+
+/* The size and crc32 of the regular file path (not followed if a symlink). */
+int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err);
+/* Copies regular file src to the new file `name` in directory dfd (dst is
+ * its path, for messages), fsynced. */
+int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
+                  struct rs_err *err);
+/* rs_bk_copy_at to the new file dst (relative to the working directory). */
+int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err);
+/* Compresses src into the new file dst (0600, fsynced), checking that what
+ * it read has the given size and crc32; *stored receives dst's size. */
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, uint64_t *stored,
+                    struct rs_err *err);
+/* Inflates the gzip file path (`label` in messages) to out_fd when >= 0,
+ * returning the inflated size and crc32; RS_ECORRUPT for anything but whole
+ * gzip data or past `limit` inflated bytes. */
+int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
+                      uint64_t limit, uint64_t *size, uint32_t *crc, struct rs_err *err);
+
+/* ---- the list of files a backup holds ---- */
+
+struct rs_bk_files {
+	struct rs_backup_file *v;
+	size_t n, cap;
+};
+
+/* Appends a zeroed entry for rel (relative to the backup) and returns it;
+ * NULL with err filled when out of memory or past the entry limit. */
+struct rs_backup_file *rs_bk_files_add(struct rs_bk_files *f, const char *rel, struct rs_err *err);
+
+#endif

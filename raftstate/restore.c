@@ -1,0 +1,1240 @@
+/*
+ * Restoring a backup: rs_restore_check checks the backup and the target
+ * without changing anything, rs_restore_apply replaces the target. See
+ * restore.h for the checks.
+ *
+ * Every node is first staged - the backup's files copied (or inflated)
+ * into a new dot-named directory, fsynced, and verified - and only when all
+ * staged copies verify is the first node replaced. A node goes in one of
+ * three ways:
+ *
+ *   PUT_NEW       no target directory: the stage, beside it, is renamed to
+ *                 the target's name.
+ *   PUT_SWAP      the stage, beside the target, and the target directory
+ *                 swap names in one renameat2(RENAME_EXCHANGE): a crash
+ *                 leaves the old node directory or the new one, never a mix.
+ *   PUT_IN_PLACE  the target directory cannot be renamed - it is a mount
+ *                 point (a Kubernetes volume), its parent is not writable,
+ *                 or the swap failed with EBUSY/EXDEV or for want of
+ *                 RENAME_EXCHANGE - or it holds files other than raft state
+ *                 (which must stay where they are, as `raft generate` keeps
+ *                 them): the stage is made inside the node directory (same
+ *                 file system), and raft-log.db, raft-stable.db and
+ *                 snapshots/ are swapped one by one (see put_in_place).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <cjson/cJSON.h>
+
+#include "bolt/lock.h"
+#include "raftstate/backupfile.h"
+#include "raftstate/generate.h"
+#include "raftstate/restore.h"
+
+#define MAX_MANIFEST (64u << 20)
+
+/* ---- checking the backup ---------------------------------------------- */
+
+static int is_state_file(const char *name)
+{
+	return strcmp(name, RS_LOG_FILE) == 0 || strcmp(name, RS_STABLE_FILE) == 0;
+}
+
+/* The rule `raft generate` applies to server IDs: they become directory
+ * names. */
+static int valid_server_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 255 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] == '/' || (unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A relative path that stays inside the backup: no empty, "." or ".."
+ * component, not absolute, no control characters or backslashes. */
+static int safe_relpath(const char *p)
+{
+	const char *s = p;
+
+	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
+		return 0;
+	for (const char *c = p; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\')
+			return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+		if (*s == '/')
+			s++;
+		else
+			break;
+		if (*s == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
+ * message. Returns buf. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size < 8)
+		return "";
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 6 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\t' || c == '\n')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Every entry of the backup tree (depth-bounded): only directories and
+ * regular files; regular files are listed relative to the root. */
+static int walk_backup(const char *root, const char *rel, int depth, struct rs_bk_files *out,
+                       struct rs_err *err)
+{
+	char dir[PATH_MAX], p[PATH_MAX], r[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = RS_OK;
+
+	if (depth > 6)
+		return rs_errf(err, RS_ECORRUPT, "backup %s nests directories too deep at %s", root,
+		               rel);
+	if (rs_bk_join(dir, sizeof(dir), root, rel) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
+	if ((d = opendir(dir)) == NULL)
+		return rs_syserr(err, "cannot read", dir);
+	while (rc == RS_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (rs_bk_join(p, sizeof(p), dir, de->d_name) ||
+		    rs_bk_join(r, sizeof(r), rel, de->d_name)) {
+			rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, de->d_name);
+			break;
+		}
+		if (lstat(p, &st) != 0) {
+			rc = rs_syserr(err, "cannot inspect", p);
+			break;
+		}
+		if (S_ISLNK(st.st_mode))
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: %s is a symbolic link",
+			             root, r);
+		else if (S_ISDIR(st.st_mode))
+			rc = walk_backup(root, r, depth + 1, out, err);
+		else if (!S_ISREG(st.st_mode))
+			rc =
+			    rs_errf(err, RS_ECORRUPT,
+			            "refusing backup %s: %s is not a regular file (device, fifo or "
+			            "socket)",
+			            root, r);
+		else if (!safe_relpath(r))
+			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
+			             root, printable(r, p, sizeof(p)));
+		else if (rs_bk_files_add(out, r, err) == NULL)
+			rc = err->code;
+		else
+			out->v[out->n - 1].size = (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return rc;
+}
+
+static struct rs_backup_file *find_file(struct rs_bk_files *f, const char *rel)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].path, rel) == 0)
+			return &f->v[i];
+	return NULL;
+}
+
+static int read_small(const char *path, char **out, size_t *len, struct rs_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	char *buf;
+	size_t off = 0;
+
+	if (fd < 0)
+		return rs_syserr(err, "cannot open", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_MANIFEST) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file of at most %u bytes",
+		               path, MAX_MANIFEST);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	*out = buf;
+	*len = off;
+	return RS_OK;
+}
+
+static int json_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max ||
+	    v->valuedouble != (double)(uint64_t)v->valuedouble)
+		return -1;
+	*out = (uint64_t)v->valuedouble;
+	return 0;
+}
+
+/* A file a manifest must list: a state file (or its .gz) or anything under
+ * snapshots/. */
+static int must_be_listed(const char *rel)
+{
+	const char *b = rs_bk_base_of(rel);
+
+	return is_state_file(b) || strcmp(b, RS_LOG_FILE RS_BK_GZ_SUFFIX) == 0 ||
+	       strcmp(b, RS_STABLE_FILE RS_BK_GZ_SUFFIX) == 0 ||
+	       strstr(rel, RS_BK_SNAP_DIR "/") != NULL;
+}
+
+/* One "files" entry of MANIFEST.json: its fields, checked against the
+ * file found in the backup (the .gz for a compressed entry, inflated to
+ * check size and crc32), and recorded in `out`. */
+static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs_bk_files *found,
+                       struct rs_bk_files *out, struct rs_err *err)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+	const cJSON *comp = cJSON_GetObjectItemCaseSensitive(f, "compression");
+	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(f, "stored_path");
+	char path[PATH_MAX], stored[PATH_MAX + 4], q[1100];
+	struct rs_backup_file *bf, *rec;
+	uint64_t size, crc, ssize = 0, asize;
+	uint32_t acrc;
+	int rc;
+
+	if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
+	    json_u64(f, "crc32", UINT32_MAX, &crc))
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s: manifest file entry %zu lacks path, size or crc32",
+		               backup, idx);
+	if (!safe_relpath(p->valuestring))
+		return rs_errf(err, RS_ECORRUPT,
+		               "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
+		               backup, p->valuestring);
+	(void)snprintf(stored, sizeof(stored), "%s", p->valuestring);
+	if (comp != NULL) {
+		if (!cJSON_IsString(comp) || strcmp(comp->valuestring, "gzip") != 0)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "backup %s: %s has an unknown \"compression\" (only \"gzip\" "
+			    "is supported)",
+			    backup, p->valuestring);
+		(void)snprintf(stored, sizeof(stored), "%s" RS_BK_GZ_SUFFIX, p->valuestring);
+		if (!cJSON_IsString(sp) || strcmp(sp->valuestring, stored) != 0)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "refusing backup %s: the \"stored_path\" of %s is %s, not %s", backup,
+			    p->valuestring,
+			    cJSON_IsString(sp) ? printable(sp->valuestring, q, sizeof(q))
+			                       : "missing",
+			    stored);
+		if (!safe_relpath(stored))
+			return rs_errf(err, RS_ECORRUPT,
+			               "refusing backup %s: the manifest names the unsafe path "
+			               "\"%.200s\"",
+			               backup, stored);
+		if (json_u64(f, "stored_size", UINT64_C(1) << 53, &ssize))
+			return rs_errf(err, RS_ECORRUPT,
+			               "backup %s: the manifest entry of %s lacks \"stored_size\"",
+			               backup, p->valuestring);
+		if (find_file(found, p->valuestring) != NULL)
+			return rs_errf(err, RS_ECORRUPT,
+			               "refusing backup %s: it holds both %s and %s", backup,
+			               p->valuestring, stored);
+	}
+	bf = find_file(found, stored);
+	if (bf == NULL)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is incomplete: %s is listed in the manifest but missing",
+		               backup, stored);
+	if (bf->size != (comp != NULL ? ssize : size))
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
+		               backup, stored, (unsigned long long)bf->size,
+		               (unsigned long long)(comp != NULL ? ssize : size));
+	if ((rc = rs_bk_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
+		return rc;
+	if (comp == NULL) {
+		if ((rc = rs_bk_crc_file(path, &asize, &acrc, err)) != RS_OK)
+			return rc;
+	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, size, &asize, &acrc, err)) !=
+	           RS_OK) {
+		char why[sizeof(err->msg)];
+
+		if (rc != RS_ECORRUPT)
+			return rc;
+		strlcpy(why, err->msg, sizeof(why));
+		return rs_errf(err, RS_ECORRUPT, "backup %s is damaged: %s", backup, why);
+	}
+	if (asize != size)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s inflates to %llu bytes, the manifest says "
+		               "%llu",
+		               backup, stored, (unsigned long long)asize, (unsigned long long)size);
+	if (acrc != (uint32_t)crc)
+		return rs_errf(err, RS_ECORRUPT,
+		               "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
+		               backup, stored, acrc, (uint32_t)crc);
+	bf->crc32 = 1; /* mark: listed */
+	if ((rec = rs_bk_files_add(out, p->valuestring, err)) == NULL)
+		return err->code;
+	rec->size = size;
+	rec->crc32 = (uint32_t)crc;
+	rec->compressed = comp != NULL;
+	rec->stored_size = ssize;
+	return RS_OK;
+}
+
+/* Checks MANIFEST.json against the files found: every listed file exists
+ * with its size and crc32, and every state file found is listed. The
+ * entries go to plan->listed. */
+static int check_manifest(const char *backup, struct rs_bk_files *found, int *layout,
+                          struct rs_restore_plan *plan, struct rs_err *err)
+{
+	char path[PATH_MAX], *text = NULL;
+	const cJSON *files, *f, *lay, *fmt;
+	struct rs_bk_files listed = {0};
+	cJSON *root;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) ||
+	    (rc = read_small(path, &text, &len, err)))
+		return rc;
+	root = cJSON_ParseWithLength(text, len);
+	free(text);
+	if (root == NULL || !cJSON_IsObject(root))
+		rc = rs_errf(err, RS_ECORRUPT, "%s is not valid JSON", path);
+	fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
+	lay = root ? cJSON_GetObjectItemCaseSensitive(root, "layout") : NULL;
+	files = root ? cJSON_GetObjectItemCaseSensitive(root, "files") : NULL;
+	if (rc == RS_OK &&
+	    (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, RS_BACKUP_FORMAT) != 0))
+		rc = rs_errf(err, RS_ECORRUPT, "%s: unknown format (expected \"%s\")", path,
+		             RS_BACKUP_FORMAT);
+	if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "node") == 0)
+		*layout = RS_LAYOUT_NODE;
+	else if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "cluster") == 0)
+		*layout = RS_LAYOUT_CLUSTER;
+	else if (rc == RS_OK)
+		rc = rs_errf(err, RS_ECORRUPT, "%s: \"layout\" must be \"node\" or \"cluster\"",
+		             path);
+	if (rc == RS_OK && !cJSON_IsArray(files))
+		rc = rs_errf(err, RS_ECORRUPT, "%s: \"files\" is missing", path);
+	cJSON_ArrayForEach(f, files)
+	{
+		if (rc != RS_OK)
+			break;
+		rc = check_entry(backup, f, listed.n + 1, found, &listed, err);
+	}
+	cJSON_Delete(root);
+	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
+		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path))
+			rc =
+			    rs_errf(err, RS_ECORRUPT, "backup %s: %s is not listed in the manifest",
+			            backup, found->v[i].path);
+	if (rc != RS_OK) {
+		free(listed.v);
+		return rc;
+	}
+	plan->listed = listed.v;
+	plan->nfiles = listed.n;
+	for (size_t i = 0; i < listed.n; i++)
+		plan->ncompressed += listed.v[i].compressed != 0;
+	return RS_OK;
+}
+
+/* The manifest's entry for `rel` (a path relative to the backup), or NULL. */
+static const struct rs_backup_file *listed_file(const struct rs_restore_plan *plan, const char *rel)
+{
+	for (size_t i = 0; i < plan->nfiles; i++)
+		if (strcmp(plan->listed[i].path, rel) == 0)
+			return &plan->listed[i];
+	return NULL;
+}
+
+/* Whether a target database is held by another process. */
+static int target_locked(const char *node_dir, struct rs_err *err)
+{
+	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < 2; i++) {
+		int fd, r;
+
+		if (rs_bk_join(p, sizeof(p), node_dir, dbs[i]) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return rs_syserr(err, "cannot open", p);
+		}
+		r = bolt_lock_probe(fd, LOCK_EX);
+		close(fd);
+		if (r == 1)
+			return rs_errf(
+			    err, RS_ELOCKED,
+			    "%s is locked by another process (is op-conductor running?); "
+			    "stop it before restoring",
+			    p);
+		if (r < 0)
+			return rs_syserr(err, "cannot lock", p);
+	}
+	return RS_OK;
+}
+
+static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err *err)
+{
+	struct rs_restore_node *nv, *n;
+	struct stat st;
+
+	nv = reallocarray(plan->nodes, plan->nnodes + 1, sizeof(*nv));
+	if (nv == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	plan->nodes = nv;
+	n = &nv[plan->nnodes];
+	memset(n, 0, sizeof(*n));
+	strlcpy(n->id, id, sizeof(n->id));
+	if (rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0 ||
+	    rs_bk_join(n->target, sizeof(n->target), plan->state_dir, id) != 0)
+		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
+	plan->nnodes++;
+	if (lstat(n->target, &st) != 0) {
+		if (errno != ENOENT)
+			return rs_syserr(err, "cannot inspect", n->target);
+		return RS_OK;
+	}
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symbolic link; refusing to restore through it", n->target);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s exists and is not a directory", n->target);
+	n->target_dir_exists = 1;
+	if (rs_bk_has_state(n->target)) {
+		char snap[PATH_MAX];
+
+		n->target_exists = 1;
+		plan->nexisting++;
+		(void)snap;
+	} else {
+		char snap[PATH_MAX];
+
+		if (rs_bk_join(snap, sizeof(snap), n->target, RS_BK_SNAP_DIR) == 0 &&
+		    lstat(snap, &st) == 0) {
+			n->target_exists = 1;
+			plan->nexisting++;
+		}
+	}
+	return RS_OK;
+}
+
+int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
+                     struct rs_restore_plan *plan, struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_bk_files found = {0};
+	struct stat st;
+	char **nodes = NULL;
+	size_t nnodes = 0;
+	int rc, layout = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	if (stat(backup_dir, &st) != 0) {
+		if (errno == ENOENT)
+			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
+			               backup_dir);
+		return rs_syserr(err, "cannot read backup directory", backup_dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "--backup-dir %s is not a directory", backup_dir);
+	if (strlcpy(plan->backup, backup_dir, sizeof(plan->backup)) >= sizeof(plan->backup) ||
+	    strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >= sizeof(plan->state_dir))
+		return rs_errf(err, RS_ELIMIT, "path too long");
+	for (size_t l = strlen(plan->state_dir); l > 1 && plan->state_dir[l - 1] == '/'; l--)
+		plan->state_dir[l - 1] = '\0';
+
+	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
+		goto out;
+	if (find_file(&found, RS_BACKUP_MANIFEST) != NULL) {
+		plan->has_manifest = 1;
+		if ((rc = check_manifest(backup_dir, &found, &layout, plan, err)) != RS_OK)
+			goto out;
+	}
+	if (layout == 0)
+		layout = rs_bk_has_state(backup_dir) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+	plan->layout = layout;
+
+	if (layout == RS_LAYOUT_NODE) {
+		struct rs_restore_node *n = calloc(1, sizeof(*n));
+
+		if (n == NULL) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+			goto out;
+		}
+		plan->nodes = n;
+		plan->nnodes = 1;
+		strlcpy(n->src, backup_dir, sizeof(n->src));
+		strlcpy(n->target, plan->state_dir, sizeof(n->target));
+		if (lstat(n->target, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
+				             n->target);
+				goto out;
+			}
+			n->target_dir_exists = 1;
+			if (rs_bk_has_state(n->target)) {
+				n->target_exists = 1;
+				plan->nexisting = 1;
+			}
+		}
+	} else {
+		if ((rc = rs_bk_list_nodes(backup_dir, plan->ncompressed > 0, &nodes, &nnodes,
+		                           err)) != RS_OK)
+			goto out;
+		if (nnodes == 0) {
+			rc = rs_errf(err, RS_ENOTFOUND,
+			             "backup %s holds no Raft state (no %s in it or in a node "
+			             "directory)",
+			             backup_dir, RS_LOG_FILE);
+			goto out;
+		}
+		if (lstat(plan->state_dir, &st) == 0 && S_ISLNK(st.st_mode) == 0 &&
+		    !S_ISDIR(st.st_mode)) {
+			rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
+			             plan->state_dir);
+			goto out;
+		}
+		for (size_t i = 0; i < nnodes; i++) {
+			char qname[1100];
+
+			if (!valid_server_id(nodes[i])) {
+				rc = rs_errf(err, RS_ECORRUPT,
+				             "refusing backup %s: node directory %s is not a valid "
+				             "server ID",
+				             backup_dir, printable(nodes[i], qname, sizeof(qname)));
+				goto out;
+			}
+			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)
+				goto out;
+		}
+	}
+	/* in a node-layout backup every top-level dir except snapshots/ is
+	 * foreign; in a cluster backup, directories holding state that are not
+	 * valid server IDs were already refused (hidden ones are ignored).
+	 * Compressed nodes cannot be verified here: rs_restore_apply verifies
+	 * their inflated staged copies before it replaces anything. */
+	if (plan->ncompressed == 0) {
+		struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+
+		for (size_t i = 0; i < plan->nnodes; i++) {
+			size_t before = problems->errors;
+
+			if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
+				goto out;
+			if (problems->errors > before) {
+				rc = rs_errf(err, RS_ECORRUPT, "backup of %s does not verify",
+				             plan->layout == RS_LAYOUT_NODE ? "the node"
+				                                            : plan->nodes[i].id);
+				goto out;
+			}
+		}
+		plan->verified = 1;
+	}
+	for (size_t i = 0; i < plan->nnodes; i++)
+		if (plan->nodes[i].target_exists &&
+		    (rc = target_locked(plan->nodes[i].target, err)) != RS_OK)
+			goto out;
+	rc = RS_OK;
+out:
+	free(found.v);
+	rs_bk_free_list(nodes, nnodes);
+	return rc;
+}
+
+void rs_restore_plan_free(struct rs_restore_plan *plan)
+{
+	free(plan->listed);
+	plan->listed = NULL;
+	plan->nfiles = 0;
+	free(plan->nodes);
+	plan->nodes = NULL;
+	plan->nnodes = 0;
+}
+
+/* ---- replacing the target ---------------------------------------------- */
+
+enum put_mode {
+	PUT_NEW = 1,
+	PUT_SWAP,
+	PUT_IN_PLACE,
+};
+
+struct put {
+	int mode;
+	int pfd;                  /* the directory holding the stage */
+	int nfd;                  /* the target node directory, -1 when missing */
+	char parent[PATH_MAX];    /* path of the target's parent */
+	char sname[NAME_MAX + 1]; /* the stage's name in pfd */
+	char stage[PATH_MAX];     /* the stage's path, for verify and messages */
+	int staged;               /* sname exists and is ours */
+};
+
+static void put_init(struct put *pu)
+{
+	memset(pu, 0, sizeof(*pu));
+	pu->pfd = pu->nfd = -1;
+}
+
+static void put_close(struct put *pu)
+{
+	if (pu->pfd >= 0)
+		close(pu->pfd);
+	if (pu->nfd >= 0)
+		close(pu->nfd);
+	pu->pfd = pu->nfd = -1;
+}
+
+/* rm -rf of `name` in dfd, relative to directory descriptors only (so a
+ * symlink swapped in anywhere on the path is removed, never followed);
+ * a stage is at most stage/snapshots/<snapshot>/<file> deep. */
+static void remove_tree_at(int dfd, const char *name, int depth)
+{
+	struct dirent *de;
+	int fd;
+	DIR *d;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT || depth > 4)
+		return;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			remove_tree_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	(void)unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Removes the stage (only ours: created by make_stage). */
+static void put_unstage(struct put *pu)
+{
+	if (pu->staged)
+		remove_tree_at(pu->pfd, pu->sname, 0);
+	pu->staged = 0;
+}
+
+/* Whether the directory open at fd is the root of a mount: such a
+ * directory cannot be renamed (EBUSY). */
+static int is_mount_point(int fd)
+{
+	struct stat st, up;
+#ifdef STATX_ATTR_MOUNT_ROOT
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
+		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+#endif
+	return fstat(fd, &st) == 0 && fstatat(fd, "..", &up, 0) == 0 && st.st_dev != up.st_dev;
+}
+
+/* Whether the directory open at fd holds anything but raft-log.db,
+ * raft-stable.db and snapshots/ (1), only those (0), or cannot be read
+ * (-1, errno set). */
+static int holds_other_files(int fd)
+{
+	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0), other = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0)
+		return -1;
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return -1;
+	}
+	rewinddir(d);
+	while (!other && (de = readdir(d)) != NULL)
+		other = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		        !is_state_file(de->d_name) && strcmp(de->d_name, RS_BK_SNAP_DIR) != 0;
+	closedir(d);
+	return other;
+}
+
+static int fsync_fd(int fd, const char *path, struct rs_err *err)
+{
+	if (fsync(fd) != 0)
+		return rs_syserr(err, "cannot sync", path);
+	return RS_OK;
+}
+
+/* Creates the stage directory in pu->pfd (`prefix`restore-tmp-<pid>[-N]);
+ * fails with errno kept in err->sys_errno. */
+static int make_stage(struct put *pu, const char *dir, const char *prefix, struct rs_err *err)
+{
+	for (int i = 1; i <= 100; i++) {
+		int n = i == 1 ? snprintf(pu->sname, sizeof(pu->sname), "%srestore-tmp-%ld", prefix,
+		                          (long)getpid())
+		               : snprintf(pu->sname, sizeof(pu->sname), "%srestore-tmp-%ld-%d",
+		                          prefix, (long)getpid(), i);
+
+		if (n < 0 || (size_t)n >= sizeof(pu->sname) ||
+		    rs_bk_join(pu->stage, sizeof(pu->stage), dir, pu->sname) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, prefix);
+		if (mkdirat(pu->pfd, pu->sname, 0755) == 0) {
+			pu->staged = 1;
+			return RS_OK;
+		}
+		if (errno != EEXIST)
+			return rs_syserr(err, "cannot create", pu->stage);
+	}
+	return rs_errf(err, RS_EEXIST, "too many stale %srestore-tmp-* directories in %s", prefix,
+	               dir);
+}
+
+/* Copies one file of the backup (`rel` from its root, at path `src`) to
+ * `name` in dfd (`dst` names it): inflated when the manifest lists it as
+ * compressed (src is then the .gz), checked once more against the
+ * manifest's size and crc32 on the way. */
+static int stage_file(const struct rs_restore_plan *plan, const char *rel, const char *src, int dfd,
+                      const char *name, const char *dst, mode_t mode, struct rs_err *err)
+{
+	const struct rs_backup_file *f = listed_file(plan, rel);
+	uint64_t size;
+	uint32_t crc;
+	int out, rc;
+
+	if (f == NULL || !f->compressed)
+		return rs_bk_copy_at(src, dfd, name, dst, mode, err);
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0)
+		return rs_syserr(err, "cannot create", dst);
+	rc = rs_bk_gunzip_file(src, src, out, dst, f->size, &size, &crc, err);
+	if (rc == RS_OK && (size != f->size || crc != f->crc32))
+		rc = rs_errf(err, RS_ECORRUPT,
+		             "%s changed since it was checked: it inflates to %llu bytes with "
+		             "crc32 %08x, the manifest says %llu bytes, %08x",
+		             src, (unsigned long long)size, crc, (unsigned long long)f->size,
+		             f->crc32);
+	if (rc == RS_OK && fsync(out) != 0)
+		rc = rs_syserr(err, "cannot sync", dst);
+	if (close(out) != 0 && rc == RS_OK)
+		rc = rs_syserr(err, "cannot write", dst);
+	return rc;
+}
+
+/* The backup's file for `rel_plain`: its path and its own relative path
+ * (<rel_plain>.gz when the manifest lists it as compressed). */
+static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain, char *path,
+                       size_t size, struct rs_err *err)
+{
+	const struct rs_backup_file *f = listed_file(plan, rel_plain);
+	char rel[PATH_MAX + 4];
+
+	(void)snprintf(rel, sizeof(rel), "%s%s", rel_plain,
+	               f != NULL && f->compressed ? RS_BK_GZ_SUFFIX : "");
+	return rs_bk_join_err(path, size, plan->backup, rel, err);
+}
+
+/* Opens the directory `name` in dfd, not following a symlink. */
+static int open_dir_at(int dfd, const char *name, const char *path, struct rs_err *err, int *out)
+{
+	*out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*out < 0)
+		return rs_syserr(err, "cannot open", path);
+	return RS_OK;
+}
+
+/* Fills the (new, empty) stage of node n from the backup: the two
+ * databases and snapshots/ (nothing else), every file and directory
+ * fsynced. */
+static int stage_node(const struct rs_restore_plan *plan, const struct rs_restore_node *n,
+                      const struct put *pu, struct rs_err *err)
+{
+	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char rel[PATH_MAX], s[PATH_MAX], d[PATH_MAX], rs[PATH_MAX], ss[PATH_MAX];
+	int sfd = -1, snapfd = -1, rc;
+	struct stat st;
+	DIR *dir = NULL;
+	struct dirent *de;
+
+	if ((rc = open_dir_at(pu->pfd, pu->sname, pu->stage, err, &sfd)) != RS_OK)
+		return rc;
+	for (size_t i = 0; i < 2; i++) {
+		if ((rc = rs_bk_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
+		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
+		    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, dbs[i], err)) ||
+		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
+			goto out;
+	}
+	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_BK_SNAP_DIR, err)) ||
+	    (rc = rs_bk_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
+	    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, RS_BK_SNAP_DIR, err)))
+		goto out;
+	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (mkdirat(sfd, RS_BK_SNAP_DIR, 0755) != 0) {
+			rc = rs_syserr(err, "cannot create", d);
+			goto out;
+		}
+		if ((rc = open_dir_at(sfd, RS_BK_SNAP_DIR, d, err, &snapfd)) != RS_OK)
+			goto out;
+		if ((dir = opendir(ss)) == NULL) {
+			rc = rs_syserr(err, "cannot read", ss);
+			goto out;
+		}
+		while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+			char s1[PATH_MAX], d1[PATH_MAX], r1[PATH_MAX];
+			struct dirent *fe;
+			DIR *sd;
+			int fd1;
+
+			if (de->d_name[0] == '.')
+				continue;
+			if ((rc = rs_bk_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
+			    (rc = rs_bk_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
+			    (rc = rs_bk_join_err(r1, sizeof(r1), rs, de->d_name, err)))
+				break;
+			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
+				continue;
+			if (mkdirat(snapfd, de->d_name, 0755) != 0) {
+				rc = rs_syserr(err, "cannot create", d1);
+				break;
+			}
+			if ((rc = open_dir_at(snapfd, de->d_name, d1, err, &fd1)) != RS_OK)
+				break;
+			if ((sd = opendir(s1)) == NULL) {
+				rc = rs_syserr(err, "cannot read", s1);
+				close(fd1);
+				break;
+			}
+			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
+				char s2[PATH_MAX], d2[PATH_MAX], r2[PATH_MAX], name[NAME_MAX + 1];
+				const struct rs_backup_file *f;
+				size_t l = strlen(fe->d_name), sl = strlen(RS_BK_GZ_SUFFIX);
+
+				if (fe->d_name[0] == '.')
+					continue;
+				/* a compressed file is listed under its plain name */
+				strlcpy(name, fe->d_name, sizeof(name));
+				if (l > sl && strcmp(fe->d_name + l - sl, RS_BK_GZ_SUFFIX) == 0) {
+					name[l - sl] = '\0';
+					if ((rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) !=
+					    RS_OK)
+						break;
+					f = listed_file(plan, r2);
+					if (f == NULL || !f->compressed)
+						strlcpy(name, fe->d_name, sizeof(name));
+				}
+				if ((rc = rs_bk_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+				    (rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) ||
+				    (rc = rs_bk_join_err(d2, sizeof(d2), d1, name, err)))
+					break;
+				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
+					continue;
+				rc = stage_file(plan, r2, s2, fd1, name, d2, 0644, err);
+			}
+			closedir(sd);
+			if (rc == RS_OK)
+				rc = fsync_fd(fd1, d1, err);
+			close(fd1);
+		}
+		if (rc == RS_OK)
+			rc = fsync_fd(snapfd, d, err);
+		if (rc != RS_OK)
+			goto out;
+	}
+	rc = fsync_fd(sfd, pu->stage, err);
+out:
+	if (dir != NULL)
+		closedir(dir);
+	if (snapfd >= 0)
+		close(snapfd);
+	close(sfd);
+	return rc;
+}
+
+/* Stages node n into the stage made by make_stage and verifies the staged
+ * copy. */
+static int stage_and_verify(const struct rs_restore_plan *plan, const struct rs_restore_node *n,
+                            struct put *pu, double lock_timeout, struct rs_problems *problems,
+                            struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+	size_t before = problems->errors;
+	int rc;
+
+	if ((rc = stage_node(plan, n, pu, err)) != RS_OK ||
+	    (rc = rs_verify_node(pu->stage, &vo, problems, err)) != RS_OK)
+		return rc;
+	if (problems->errors > before)
+		return rs_errf(err, RS_ECORRUPT, "the staged copy %s does not verify", pu->stage);
+	return RS_OK;
+}
+
+/* Switches node n to PUT_IN_PLACE (why: the reason, for the report) and
+ * stages it inside the node directory. */
+static int prepare_in_place(const struct rs_restore_plan *plan, struct rs_restore_node *n,
+                            struct put *pu, const char *why, double lock_timeout,
+                            struct rs_problems *problems, struct rs_err *err)
+{
+	int dup_fd;
+
+	put_unstage(pu);
+	if ((dup_fd = fcntl(pu->nfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return rs_syserr(err, "cannot open", n->target);
+	close(pu->pfd);
+	pu->pfd = dup_fd;
+	pu->mode = PUT_IN_PLACE;
+	n->in_place = 1;
+	strlcpy(n->in_place_why, why, sizeof(n->in_place_why));
+	if (make_stage(pu, n->target, ".", err) != RS_OK)
+		return err->code;
+	return stage_and_verify(plan, n, pu, lock_timeout, problems, err);
+}
+
+/* Picks how node n goes in, and stages and verifies it. */
+static int prepare_node(const struct rs_restore_plan *plan, struct rs_restore_node *n,
+                        struct put *pu, double lock_timeout, struct rs_problems *problems,
+                        struct rs_err *err)
+{
+	const char *base = rs_bk_base_of(n->target), *why = NULL;
+	char prefix[NAME_MAX + 1];
+	int rc, other;
+
+	rs_bk_parent_of(n->target, pu->parent, sizeof(pu->parent));
+	if (plan->layout == RS_LAYOUT_NODE && (rc = rs_bk_mkdir_p(pu->parent, err)) != RS_OK)
+		return rc;
+	pu->pfd = open(pu->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pu->pfd < 0)
+		return rs_syserr(err, "cannot open", pu->parent);
+	pu->mode = PUT_NEW;
+	if (n->target_dir_exists) {
+		if ((rc = open_dir_at(pu->pfd, base, n->target, err, &pu->nfd)) != RS_OK)
+			return rc;
+		pu->mode = PUT_SWAP;
+		if ((other = holds_other_files(pu->nfd)) < 0)
+			return rs_syserr(err, "cannot read", n->target);
+		if (is_mount_point(pu->nfd))
+			why = "it is a mount point";
+		else if (other)
+			why = "it holds other files, which stay";
+		if (why != NULL)
+			return prepare_in_place(plan, n, pu, why, lock_timeout, problems, err);
+	}
+	if (snprintf(prefix, sizeof(prefix), ".%.200s.", base) >= (int)sizeof(prefix))
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", n->target);
+	if ((rc = make_stage(pu, pu->parent, prefix, err)) != RS_OK) {
+		int e = err->sys_errno;
+
+		if (pu->mode == PUT_SWAP && (e == EACCES || e == EPERM || e == EROFS))
+			return prepare_in_place(plan, n, pu, "its parent directory is not writable",
+			                        lock_timeout, problems, err);
+		return rc;
+	}
+	return stage_and_verify(plan, n, pu, lock_timeout, problems, err);
+}
+
+/* A new directory in dfd (at `dir`) named `prefix`YYYYMMDD-HHMMSS[-N];
+ * its name goes to name, its path to path. */
+static int make_keep_dir(int dfd, const char *dir, const char *prefix, char *name, size_t name_size,
+                         char *path, size_t path_size, struct rs_err *err)
+{
+	char ts[32];
+
+	rs_bk_timestamp(ts, sizeof(ts));
+	for (int i = 1; i <= 1000; i++) {
+		int n = i == 1 ? snprintf(name, name_size, "%s%s", prefix, ts)
+		               : snprintf(name, name_size, "%s%s-%d", prefix, ts, i);
+
+		if (n < 0 || (size_t)n >= name_size || rs_bk_join(path, path_size, dir, name) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
+		if (mkdirat(dfd, name, 0700) == 0)
+			return RS_OK;
+		if (errno != EEXIST)
+			return rs_syserr(err, "cannot create", path);
+	}
+	return rs_errf(err, RS_EEXIST, "too many %s%s directories in %s", prefix, ts, dir);
+}
+
+/* The swap could not happen for a reason an in-place replacement avoids. */
+static int swap_impossible(int e)
+{
+	return e == EBUSY || e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP;
+}
+
+/*
+ * PUT_IN_PLACE: the staged files (in the stage inside the node directory)
+ * replace raft-log.db, raft-stable.db and snapshots/ one at a time, and
+ * what they replace goes to NODE/.pre-restore-YYYYMMDD-HHMMSS/ (inside the
+ * node directory: the same file system, so every step is a rename).
+ *
+ * For each name: renameat2(RENAME_EXCHANGE) of the staged entry with the
+ * current one - the name never goes missing - then the old entry, now in
+ * the stage, is renamed into the keep directory. A file system without
+ * RENAME_EXCHANGE gets rename-old-away then rename-new-in, so there the
+ * name is briefly missing. Every new file was fsynced before, the
+ * directories are fsynced after.
+ *
+ * Unlike the directory swap this is NOT atomic across the files: a crash
+ * part way leaves, for each name, either its old or its new entry (never a
+ * torn file), but raft-log.db may already be new while raft-stable.db is
+ * still old; the stage (.restore-tmp-*) and keep (.pre-restore-*)
+ * directories are then left behind and say which is which; run the restore
+ * again.
+ */
+static int put_in_place(struct rs_restore_node *n, struct put *pu, struct rs_err *err)
+{
+	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE, RS_BK_SNAP_DIR};
+	char kname[NAME_MAX + 1], done[64] = "";
+	int sfd = -1, kfd = -1, rc = RS_OK;
+	struct stat st;
+
+	if ((rc = open_dir_at(pu->nfd, pu->sname, pu->stage, err, &sfd)) != RS_OK)
+		return rc;
+	for (size_t i = 0; i < 3 && kfd < 0; i++) {
+		if (fstatat(pu->nfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if ((rc = make_keep_dir(pu->nfd, n->target, ".pre-restore-", kname, sizeof(kname),
+		                        n->kept, sizeof(n->kept), err)) != RS_OK ||
+		    (rc = open_dir_at(pu->nfd, kname, n->kept, err, &kfd)) != RS_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		const char *nm = names[i];
+		int has_old = fstatat(pu->nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		int r = 0;
+
+		if (has_old && has_new) {
+			r = renameat2(sfd, nm, pu->nfd, nm, RENAME_EXCHANGE);
+			if (r == 0)
+				r = renameat(sfd, nm, kfd, nm);
+			else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
+				r = renameat(pu->nfd, nm, kfd, nm) != 0
+				        ? -1
+				        : renameat(sfd, nm, pu->nfd, nm);
+		} else if (has_old) {
+			r = renameat(pu->nfd, nm, kfd, nm);
+		} else if (has_new) {
+			r = renameat(sfd, nm, pu->nfd, nm);
+		}
+		if (r != 0) {
+			char p[PATH_MAX];
+
+			(void)rs_bk_join(p, sizeof(p), n->target, nm);
+			rc = rs_syserr(err, "cannot replace", p);
+			if (done[0] != '\0') {
+				char m[sizeof(err->msg)];
+
+				if (snprintf(
+				        m, sizeof(m),
+				        "%s (already replaced: %s; the old files are in %s, the "
+				        "new ones not yet moved in %s)",
+				        err->msg, done, n->kept, pu->stage) > 0)
+					strlcpy(err->msg, m, sizeof(err->msg));
+			}
+			pu->staged = 0; /* it may hold old files now: leave it */
+			goto out;
+		}
+		if (has_old || has_new)
+			(void)snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s%s",
+			               done[0] ? ", " : "", nm);
+	}
+	if ((kfd >= 0 && (rc = fsync_fd(kfd, n->kept, err)) != RS_OK) ||
+	    (rc = fsync_fd(sfd, pu->stage, err)) != RS_OK ||
+	    (rc = fsync_fd(pu->nfd, n->target, err)) != RS_OK)
+		goto out;
+	if (unlinkat(pu->nfd, pu->sname, AT_REMOVEDIR) != 0) {
+		rc = rs_syserr(err, "cannot remove the emptied stage", pu->stage);
+		goto out;
+	}
+	pu->staged = 0;
+	rc = fsync_fd(pu->nfd, n->target, err);
+out:
+	if (kfd >= 0)
+		close(kfd);
+	close(sfd);
+	return rc;
+}
+
+/* PUT_SWAP after the exchange: the stage holds the replaced directory.
+ * Cluster layout: it goes to STATE_DIR/.pre-restore-*\/<id> (keep_root,
+ * made on first use); node layout: it is renamed to the sibling
+ * .<name>.pre-restore-*. */
+static int keep_swapped(const struct rs_restore_plan *plan, struct rs_restore_node *n,
+                        struct put *pu, char *keep_root, size_t keep_size, struct rs_err *err)
+{
+	char name[NAME_MAX + 1], prefix[NAME_MAX + 1];
+	int kfd, rc;
+
+	if (plan->layout == RS_LAYOUT_CLUSTER) {
+		if (keep_root[0] == '\0' &&
+		    (rc = make_keep_dir(pu->pfd, pu->parent, ".pre-restore-", name, sizeof(name),
+		                        keep_root, keep_size, err)) != RS_OK)
+			return rc;
+		if ((rc = rs_bk_join_err(n->kept, sizeof(n->kept), keep_root, n->id, err)) != RS_OK)
+			return rc;
+		kfd = open(keep_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (kfd < 0)
+			return rs_syserr(err, "cannot open", keep_root);
+		if (renameat(pu->pfd, pu->sname, kfd, n->id) != 0) {
+			close(kfd);
+			return rs_syserr(err, "cannot keep the replaced state in", n->kept);
+		}
+		pu->staged = 0;
+		rc = fsync_fd(kfd, keep_root, err);
+		close(kfd);
+		if (rc != RS_OK)
+			return rc;
+		return fsync_fd(pu->pfd, pu->parent, err);
+	}
+	(void)snprintf(prefix, sizeof(prefix), ".%.200s.pre-restore-", rs_bk_base_of(n->target));
+	if ((rc = make_keep_dir(pu->pfd, pu->parent, prefix, name, sizeof(name), n->kept,
+	                        sizeof(n->kept), err)) != RS_OK)
+		return rc;
+	/* the keep dir itself becomes the replaced node directory */
+	if (unlinkat(pu->pfd, name, AT_REMOVEDIR) != 0 ||
+	    renameat2(pu->pfd, pu->sname, pu->pfd, name, RENAME_NOREPLACE) != 0)
+		return rs_syserr(err, "cannot keep the replaced state in", n->kept);
+	pu->staged = 0;
+	strlcpy(keep_root, n->kept, keep_size);
+	return fsync_fd(pu->pfd, pu->parent, err);
+}
+
+/* Puts the staged node n in place. */
+static int put_node(const struct rs_restore_plan *plan, struct rs_restore_node *n, struct put *pu,
+                    double lock_timeout, char *keep_root, size_t keep_size,
+                    struct rs_problems *problems, struct rs_err *err)
+{
+	const char *base = rs_bk_base_of(n->target);
+	int rc;
+
+	/* the target may have been locked since the check */
+	if (n->target_exists && (rc = target_locked(n->target, err)) != RS_OK)
+		return rc;
+	if (pu->mode == PUT_NEW) {
+		if (renameat2(pu->pfd, pu->sname, pu->pfd, base, RENAME_NOREPLACE) != 0)
+			return rs_syserr(err, "cannot move the restored state to", n->target);
+		pu->staged = 0;
+		return fsync_fd(pu->pfd, pu->parent, err);
+	}
+	if (pu->mode == PUT_SWAP) {
+		if (renameat2(pu->pfd, pu->sname, pu->pfd, base, RENAME_EXCHANGE) == 0) {
+			if ((rc = fsync_fd(pu->pfd, pu->parent, err)) != RS_OK) {
+				pu->staged = 0; /* it holds the replaced state now */
+				return rc;
+			}
+			return keep_swapped(plan, n, pu, keep_root, keep_size, err);
+		}
+		if (!swap_impossible(errno))
+			return rs_syserr(err, "cannot swap the restored state into", n->target);
+		rc = prepare_in_place(plan, n, pu,
+		                      errno == EBUSY || errno == EXDEV
+		                          ? "it cannot be renamed (a mount point?)"
+		                          : "the file system cannot swap directories",
+		                      lock_timeout, problems, err);
+		if (rc != RS_OK)
+			return rc;
+		if (n->target_exists && (rc = target_locked(n->target, err)) != RS_OK)
+			return rc;
+	}
+	return put_in_place(n, pu, err);
+}
+
+int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
+                     size_t kept_size, struct rs_problems *problems, struct rs_err *err)
+{
+	char keep_root[PATH_MAX] = "";
+	struct put *puts;
+	size_t i;
+	int rc = RS_OK;
+
+	if (kept_size > 0)
+		kept[0] = '\0';
+	if (plan->layout == RS_LAYOUT_CLUSTER &&
+	    (rc = rs_bk_mkdir_p(plan->state_dir, err)) != RS_OK)
+		return rc;
+	if ((puts = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*puts))) == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	for (i = 0; i < plan->nnodes; i++)
+		put_init(&puts[i]);
+	/* 1. stage and verify every node; nothing is replaced yet */
+	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
+		rc = prepare_node(plan, &plan->nodes[i], &puts[i], lock_timeout, problems, err);
+	/* 2. no target may be locked; then replace node by node */
+	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
+		if (plan->nodes[i].target_exists)
+			rc = target_locked(plan->nodes[i].target, err);
+	for (i = 0; i < plan->nnodes && rc == RS_OK; i++) {
+		struct rs_restore_node *n = &plan->nodes[i];
+
+		rc = put_node(plan, n, &puts[i], lock_timeout, keep_root, sizeof(keep_root),
+		              problems, err);
+		if (rc == RS_OK)
+			n->restored = 1;
+	}
+	if (rc == RS_OK) {
+		if (plan->layout == RS_LAYOUT_NODE && plan->nnodes == 1)
+			strlcpy(kept, plan->nodes[0].kept, kept_size);
+		else
+			strlcpy(kept, keep_root, kept_size);
+	}
+	for (i = 0; i < plan->nnodes; i++) {
+		put_unstage(&puts[i]);
+		put_close(&puts[i]);
+	}
+	free(puts);
+	return rc;
+}

@@ -54,9 +54,9 @@ struct bolt_copy_info {
 typedef void (*bolt_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
 struct bolt_copy_opts {
-	double lock_timeout;   /* seconds to wait for LOCK_SH; 0 tries once */
-	int live;              /* fall back to the live copy when locked */
-	unsigned max_attempts; /* live copy attempts; 0 = default (500) */
+	double lock_timeout;            /* seconds to wait for LOCK_SH; 0 tries once */
+	int live;                       /* fall back to the live copy when locked */
+	unsigned max_attempts;          /* live copy attempts; 0 = default (500) */
 	bolt_copy_progress_fn progress; /* optional */
 	void *progress_ctx;
 };

@@ -172,7 +172,8 @@ const struct oci_command oci_cmd_raft_backup = {
         "looks complete. With --compress every file is then stored gzip-compressed as\n"
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
-        "and every .gz is read back and checked before the directory is named.",
+        "and every .gz is read back and checked before the directory is named.\n"
+        "Copies of 64 MiB or more show their progress on stderr when it is a terminal.",
     .flags = backup_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -21,18 +21,14 @@
 #  - a failure while compressing (unlink fails, injected with strace when
 #    present) leaves no backup directory and no temporary directory.
 # Env: OCI_BIN, OCI_SHARED.
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}"
-OCI_SHARED=${OCI_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-umask 022
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN
+default_shared
+output_style colon
 B=$OCI_BIN
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-bkgz.XXXXXX") || exit 1
+make_tmp oci-bkgz
 lockpid=
-trap '[ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+cleanup_hook() { [ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; }
 
 ARGS=(--nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --server-ids s1,s2,s3 --initial-leader s1)
 # same state files (relative), same bytes; ignores .pre-restore-* dirs
@@ -66,8 +62,7 @@ if "$B" raft backup --compress --state-dir "$tmp/st" --backup-dir "$tmp/bk" >"$t
 	ok "backup --compress: exit 0 ($(grep -c '^  .*\.gz ' "$tmp/out") .gz files listed)"
 else
 	bad "backup --compress failed: $(cat "$tmp/err")"
-	echo "$pass passed, $fail failed"
-	exit 1
+	finish
 fi
 check_layout "$bk" "$tmp/st" "cluster backup"
 ls -A "$tmp/bk" | grep -q '^\.' && bad "a temporary directory was left: $(ls -A "$tmp/bk")" || ok "no temporary directory left"
@@ -268,5 +263,4 @@ fi
 "$B" raft backup --help >"$tmp/out" 2>&1
 grep -q -- '--compress' "$tmp/out" && ! grep -qi 'not supported' "$tmp/out" && ok "backup --help documents --compress" || bad "backup --help: $(grep -i compress "$tmp/out")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -12,19 +12,15 @@
 #    directory (nor temp directory) left; with --live: a compact copy that
 #    verifies.
 # Env: OCI_BIN, OCI_SHARED (shared/ tree with vectors/).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}"
-OCI_SHARED=${OCI_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-backup.XXXXXX") || exit 1
-lockpid=
-trap '[ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN
+default_shared
+output_style colon
 B=$OCI_BIN
+make_tmp oci-backup
+lockpid=
+cleanup_hook() { [ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; }
+
 gen() { "$B" raft generate --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 \
 	--server-ids s1,s2,s3 --initial-leader s1 --output-dir "$1" >/dev/null; }
 
@@ -213,5 +209,4 @@ lockpid=
 "$B" raft backup --state-dir "$tmp/nope" --backup-dir "$tmp/x" >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && [ ! -e "$tmp/x" ] && ok "missing state dir: exit 1, no backup dir created ($(cat "$tmp/err"))" || bad "missing state dir: $(cat "$tmp/err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

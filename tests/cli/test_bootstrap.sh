@@ -19,24 +19,13 @@
 # The preflight is covered by test_bootstrap_preflight.sh.
 #
 # Env: OCI_BIN (the binary), OCI_SRC (source dir, for the fake's source).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_SRC:?OCI_SRC is not set}"
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC
 B=$OCI_BIN
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-boot.XXXXXX") || exit 1
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
+make_tmp oci-boot
 
 # nothing from the caller's environment may steer the tool or the fake
-for v in $(env | grep -o '^\(OP_CONDUCTOR_[A-Z_]*\|FAKE_OC_[A-Z_]*\)='); do unset "${v%=}"; done
+unset_env 'OP_CONDUCTOR_[A-Z_]*' 'FAKE_OC_[A-Z_]*'
 
 mkdir -p "$tmp/fake" "$tmp/pathA" "$tmp/varB" "$tmp/empty1" "$tmp/empty2" "$tmp/noexec"
 if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \

@@ -14,25 +14,15 @@
 # positional argument) are not read by the preflight either.
 #
 # Env: OCI_BIN, OCI_SRC (for the fake's source), OCI_SHARED (corrupt vectors).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_SRC:?OCI_SRC is not set}" "${OCI_SHARED:?OCI_SHARED is not set}"
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC OCI_SHARED
 B=$OCI_BIN
 CORRUPT=$OCI_SHARED/vectors/corrupt
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-bootpf.XXXXXX") || exit 1
+make_tmp oci-bootpf
 holder=
-trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+cleanup_hook() { [ -n "$holder" ] && kill "$holder" 2>/dev/null; }
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
-
-for v in $(env | grep -o '^\(OP_CONDUCTOR_[A-Z_]*\|FAKE_OC_[A-Z_]*\)='); do unset "${v%=}"; done
+unset_env 'OP_CONDUCTOR_[A-Z_]*' 'FAKE_OC_[A-Z_]*'
 
 mkdir -p "$tmp/fake"
 if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \

@@ -9,16 +9,12 @@
 #
 # Env: OCI_BIN (the binary), OCI_TESTDATA (source testdata/, for gen/three and
 # gen/five, whose outputs the positive tests cmp against).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_TESTDATA:?OCI_TESTDATA is not set}"
-umask 022
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_TESTDATA
 B=$OCI_BIN
 V3=$OCI_TESTDATA/gen/three
 V5=$OCI_TESTDATA/gen/five
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-genbad.XXXXXX") || exit 1
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+make_tmp oci-genbad
 n=0
 
 # the clearly-valid cluster most negative cases start from
@@ -31,10 +27,7 @@ N5=$N3,sequencer-4.ns.svc.cluster.local:50050,sequencer-5.ns.svc.cluster.local:5
 I5=$I3,sequencer-4,sequencer-5
 LONG=$(printf 'x%.0s' $(seq 300))
 # every environment variable the tool reads is cleared for the tests
-for v in $(env | grep -o '^OP_CONDUCTOR_INIT_[A-Z_]*'); do unset "$v"; done
-
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+unset_env 'OP_CONDUCTOR_INIT_[A-Z_]*'
 
 # A listing of everything under $1 that changes if anything is created,
 # removed, renamed (dir mtimes), chmod'ed, relinked or rewritten.
@@ -242,5 +235,4 @@ if [ -w /dev/full ]; then
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -19,20 +19,14 @@
 #                     matches, never written by a plain Go-style run
 #
 # Env: OCI_BIN, OCI_TESTDATA (gen/ vectors), OCI_SHARED (optional, lived/).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_TESTDATA:?OCI_TESTDATA is not set}"
-umask 022
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_TESTDATA
 B=$OCI_BIN
 V3=$OCI_TESTDATA/gen/three
 V5=$OCI_TESTDATA/gen/five
 LIVED=${OCI_SHARED:-/nonexistent}/vectors/lived/three
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-genfeat.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-for v in $(env | grep -o '^OP_CONDUCTOR_INIT_[A-Z_]*'); do unset "$v"; done
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+make_tmp oci-genfeat
+unset_env 'OP_CONDUCTOR_INIT_[A-Z_]*'
 check() { # check NAME CONDITION-SHELL-CODE
 	if eval "$2"; then ok "$1"; else bad "$1"; fi
 }
@@ -259,5 +253,4 @@ echo "# help"
 run "--help" 0 "$B" raft generate --help &&
 	check "--help lists every new flag and its variable" 'for f in node-id only if-absent nonvoters config chown cluster-json; do grep -q -- "--$f" "$tmp/out" || exit 1; done; grep -q OP_CONDUCTOR_INIT_IF_ABSENT "$tmp/out"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,13 +6,9 @@
 #
 # Env: OCI_BIN (the binary), OCI_TESTDATA (source testdata/, holds gen/<case>/
 # with CASE.args, <id>/raft-log.db, <id>/raft-stable.db, SHA256SUMS).
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_TESTDATA:?OCI_TESTDATA is not set}"
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-genvec.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_TESTDATA
+make_tmp oci-genvec
 
 check_case() {
 	local vec=$1 name out args problems="" f rel rc
@@ -64,8 +60,6 @@ for vec in "$OCI_TESTDATA"/gen/*/; do
 	if check_case "$vec"; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 done
 if [ "$ncases" -eq 0 ]; then
-	echo "FAIL no cases found under $OCI_TESTDATA/gen"
-	fail=$((fail + 1))
+	bad "no cases found under $OCI_TESTDATA/gen"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -16,24 +16,13 @@
 #   - a cluster root summarizes every node.
 #
 # Env: OCI_BIN, OCI_SHARED.
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_SHARED:?OCI_SHARED is not set}"
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SHARED
 B=$OCI_BIN
 V=$OCI_SHARED/vectors
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-info.XXXXXX") || exit 1
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+make_tmp oci-info
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
-
-for v in $(env | grep -o '^OP_CONDUCTOR_[A-Z_]*='); do unset "${v%=}"; done
+unset_env 'OP_CONDUCTOR_[A-Z_]*'
 
 # jget FILE PATH: one value of a JSON document (cJSON); PATH is
 # /-separated, numbers index arrays, a trailing "#" gives an array's length.

@@ -10,17 +10,13 @@
 #   stdin and no --force. A Go-tool backup (no manifest) is accepted with a
 #   note that no checksums were available.
 # Env: OCI_BIN.
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}"
-umask 022
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-restore-bad.XXXXXX") || exit 1
-lockpid=
-trap '[ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN
+output_style colon
 B=$OCI_BIN
+make_tmp oci-restore-bad
+lockpid=
+cleanup_hook() { [ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null; }
 
 "$B" raft generate --nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --server-ids s1,s2,s3 \
 	--initial-leader s1 --output-dir "$tmp/src" >/dev/null || { echo "generate failed"; exit 1; }
@@ -117,5 +113,4 @@ else
 	bad "Go-tool backup: $(cat "$tmp/err") $(cat "$tmp/out")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -19,24 +19,19 @@
 #    unrelated file is untouched.
 # Needs root (mount -t tmpfs); prints SKIP and passes only when mounting is
 # not permitted. Env: OCI_BIN, OCI_SHARED.
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}"
-OCI_SHARED=${OCI_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-umask 022
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN
+default_shared
+output_style colon
 B=$OCI_BIN
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-rmount.XXXXXX") || exit 1
+make_tmp oci-rmount
 mounts=()
 lockpid=
-cleanup() {
+# run on exit, before $tmp is removed
+cleanup_hook() {
 	[ -n "$lockpid" ] && kill "$lockpid" 2>/dev/null && wait "$lockpid" 2>/dev/null
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # mnt DIR: a fresh tmpfs mounted at DIR (registered for the trap)
 mnt() {
@@ -257,5 +252,4 @@ else
 	ok "$kills random kills (no strace: install it to hit every step): each name was its old or restored entry; states:$(printf '%s\n' "${states[@]}" | sort | uniq -c | tr -s ' \n' ' ')"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

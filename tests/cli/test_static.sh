@@ -11,23 +11,16 @@
 # fetches Debian's cJSON source package). Where it cannot be built or a
 # chroot is not allowed, the test says so and passes only outside CI.
 # Env: OCI_SRC, OCI_BUILD, OCI_TESTDATA.
-set -u
-: "${OCI_SRC:?}" "${OCI_BUILD:?}" "${OCI_TESTDATA:?}"
+. "$(dirname "$0")/lib.sh"
+need_env OCI_SRC OCI_BUILD OCI_TESTDATA
 V3=$OCI_TESTDATA/gen/three
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-static.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+make_tmp oci-static
 cannot() {
 	echo "SKIP: $*"
 	if [ "${CI:-}" = true ]; then
 		bad "CI=true: $*"
 	fi
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
+	finish
 }
 
 S=$OCI_BUILD/static/op-conductor-init
@@ -114,5 +107,4 @@ else
 	echo "note: this binary has no raft verify yet; the output was checked byte for byte instead"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

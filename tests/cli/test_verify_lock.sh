@@ -12,11 +12,11 @@
 #     environment (OP_CONDUCTOR_INIT_STATE_DIR) is read, --help exits 0.
 #
 # Env: OCI_BIN, OCI_SHARED.
-set -u
-: "${OCI_BIN:?OCI_BIN is not set}" "${OCI_SHARED:?OCI_SHARED is not set}"
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SHARED
 B=$OCI_BIN
 V=$OCI_SHARED/vectors
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/oci-vlock.XXXXXX") || exit 1
+make_tmp oci-vlock
 holder=
 release() {
 	if [ -n "$holder" ]; then
@@ -25,19 +25,9 @@ release() {
 		holder=
 	fi
 }
-trap 'release; chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-pass=0
-fail=0
+cleanup_hook() { release; }
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
-}
-
-for v in $(env | grep -o '^OP_CONDUCTOR_[A-Z_]*='); do unset "${v%=}"; done
+unset_env 'OP_CONDUCTOR_[A-Z_]*'
 
 if ! command -v flock >/dev/null; then
 	bad "flock(1) (util-linux) is not installed"

@@ -1,0 +1,89 @@
+# Sourced by tests/cli/test_*.sh (not a test itself):
+#	. "$(dirname "$0")/lib.sh"
+# Environment from CMake: OCI_BIN, OCI_SRC, OCI_TESTDATA, OCI_SHARED,
+# OCI_BUILD; a test names the ones it needs with need_env.
+#
+# Gives every test set -u, umask 022 (the modes the Go tool's files are
+# compared with), the counters pass and fail, and:
+#   need_env VAR...      exit 1 unless every VAR is set and not empty
+#   default_shared       OCI_SHARED defaults to the shared/ tree beside the
+#                        source tree (for tests run by hand)
+#   unset_env REGEX...   unset every environment variable whose whole name
+#                        matches one of the extended regexps, so that the
+#                        caller's environment cannot steer the tool
+#   make_tmp PREFIX      a private directory $tmp, removed on exit; the
+#                        test's function cleanup_hook, if it defines one
+#                        (kill a lock holder, unmount), runs first
+#   ok MSG / bad MSG     count a pass / a failure and print "ok   MSG" /
+#                        "FAIL MSG" ("ok: MSG" / "FAIL: MSG" after
+#                        output_style colon)
+#   finish               print "N passed, M failed"; exit 1 if M > 0, else 0
+set -u
+umask 022
+
+pass=0
+fail=0
+_ok_tag='ok   '
+_bad_tag='FAIL '
+
+need_env() {
+	local v
+	for v; do
+		if [ -z "${!v:-}" ]; then
+			echo "$0: $v is not set" >&2
+			exit 1
+		fi
+	done
+}
+
+default_shared() {
+	OCI_SHARED=${OCI_SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
+}
+
+unset_env() {
+	local re v
+	re=$(IFS='|' && echo "$*")
+	for v in $(env | grep -oE "^($re)="); do unset "${v%=}"; done
+}
+
+make_tmp() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	trap _lib_exit EXIT
+}
+
+# The EXIT trap: bash keeps the test's exit status through it.
+_lib_exit() {
+	if declare -F cleanup_hook >/dev/null; then
+		cleanup_hook
+	fi
+	chmod -R u+rwx "$tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+
+# output_style colon|spaced: how ok and bad tag their lines
+output_style() {
+	case $1 in
+	colon) _ok_tag='ok: ' _bad_tag='FAIL: ' ;;
+	spaced) _ok_tag='ok   ' _bad_tag='FAIL ' ;;
+	*)
+		echo "$0: output_style: unknown style '$1'" >&2
+		exit 1
+		;;
+	esac
+}
+
+ok() {
+	pass=$((pass + 1))
+	echo "$_ok_tag$*"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "$_bad_tag$*"
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] || exit 1
+	exit 0
+}

@@ -25,72 +25,13 @@
 #include "bolt/db.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
+#include "tests/check_support.h"
 
 #define PS           4096u
 #define MEM_BOUND_KB (64 * 1024) /* peak RSS growth allowed per case */
 #define TIME_BOUND_S 5.0         /* generous: ASan, a loaded 2-core CI box */
 
 static char tmpdir[] = "/tmp/oci-hostile-XXXXXX";
-
-/* ---- measuring ---- */
-
-static int hwm_reset(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
-	int ok = fd >= 0 && write(fd, "5", 1) == 1;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static long hwm_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-struct bound {
-	int mem_ok; /* clear_refs worked: the memory bound is checked */
-	long kb0;
-	double t0;
-};
-
-static void bound_start(struct bound *b)
-{
-	b->mem_ok = hwm_reset();
-	b->kb0 = hwm_kb();
-	b->t0 = now();
-}
-
-static void bound_check(const struct bound *b, const char *what)
-{
-	double dt = now() - b->t0;
-
-	ck_assert_msg(dt < TIME_BOUND_S, "%s took %.2f s", what, dt);
-	if (b->mem_ok && b->kb0 >= 0) {
-		long grew = hwm_kb() - b->kb0;
-
-		ck_assert_msg(grew < MEM_BOUND_KB, "%s grew the peak RSS by %ld kB", what, grew);
-	}
-}
 
 /* ---- files ---- */
 
@@ -189,7 +130,7 @@ START_TEST(meta_claims_2pow63_pages)
 	meta_set(f, 1, META_PGID_OFF, UINT64_C(1) << 63);
 	path = write_tmp("pgid-2pow63.db", f, len);
 
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	ck_assert_int_eq(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &err), BOLT_ECORRUPT);
 	ck_assert_ptr_null(v);
 	ck_assert_msg(strstr(err.msg, "is truncated or damaged: meta 1 says the file has "
@@ -222,7 +163,7 @@ START_TEST(meta1_claims_2pow63_pages_meta0_sound)
 	int rc;
 
 	meta_set(f, 1, META_PGID_OFF, UINT64_C(1) << 63);
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	rc = bolt_view_open(write_tmp("pgid1-2pow63.db", f, len), BOLT_VIEW_LIVE, 0, &v, &err);
 	ck_assert_int_eq(rc, BOLT_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "meta 1 says the file has 9223372036854775808 pages") != NULL,
@@ -281,7 +222,7 @@ START_TEST(freelist_claims_2pow60_ids)
 	bolt_put64(fl + BOLT_PAGE_HEADER_SIZE, UINT64_C(1) << 60);
 	path = write_tmp("freelist-2pow60.db", f, len);
 
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	run_check(path, &p, &st);
 	ck_assert_msg(strstr(p.text, "freelist page 3 claims 1152921504606846976 ids but its 1 "
 	                             "page(s) hold at most 509") != NULL,
@@ -379,7 +320,7 @@ START_TEST(branch_cycle_is_infinite_depth)
 
 	branch_to(f, 2, 2);
 	path = write_tmp("cycle-self.db", f, len);
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	run_check(path, &p, &st);
 	ck_assert_msg(p.n > 0, "a self-referencing branch page passed the check");
 	ck_assert_int_le(st.max_depth, 64);
@@ -482,18 +423,14 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
 	char cmd[128];
+	int rc;
 
 	if (mkdtemp(tmpdir) == NULL)
 		return EXIT_FAILURE;
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = oci_check_run(suite());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
-		failed++;
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		rc = EXIT_FAILURE;
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include "bolt/freelist.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
+#include "tests/check_support.h"
 
 static char path[256];
 
@@ -435,8 +436,6 @@ int main(void)
 {
 	Suite *s = suite_create("bolt writer");
 	TCase *tc = tcase_create("writer");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -449,9 +448,5 @@ int main(void)
 	tcase_add_test(tc, test_writer_refuses_truncated_file);
 	tcase_add_test(tc, test_freelist_first_fit_and_long_form);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return oci_check_run(s);
 }

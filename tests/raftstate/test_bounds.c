@@ -21,68 +21,11 @@
 #include "raftstate/config.h"
 #include "raftstate/log.h"
 #include "raftstate/msgpack.h"
+#include "tests/check_support.h"
 
 #define MEM_BOUND_KB (16 * 1024)
 #define TIME_BOUND_S 5.0
 #define DEEP         10000000u /* ten million levels */
-
-static int hwm_reset(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY);
-	int ok = fd >= 0 && write(fd, "5", 1) == 1;
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-static long hwm_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-struct bound {
-	int mem_ok;
-	long kb0;
-	double t0;
-};
-
-static void bound_start(struct bound *b)
-{
-	b->mem_ok = hwm_reset();
-	b->kb0 = hwm_kb();
-	b->t0 = now();
-}
-
-static void bound_check(const struct bound *b, const char *what)
-{
-	double dt = now() - b->t0;
-
-	ck_assert_msg(dt < TIME_BOUND_S, "%s took %.2f s", what, dt);
-	if (b->mem_ok && b->kb0 >= 0) {
-		long grew = hwm_kb() - b->kb0;
-
-		ck_assert_msg(grew < MEM_BOUND_KB, "%s grew the peak RSS by %ld kB", what, grew);
-	}
-}
 
 /* Decodes p as a raft.Log and as a raft.Configuration; each must fail with
  * `code` and a message containing `log_msg` / `cfg_msg`. */
@@ -92,7 +35,7 @@ static void expect_log(const uint8_t *p, size_t n, int code, const char *want)
 	struct rs_err err = {0};
 	struct bound b;
 
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	ck_assert_int_eq(rs_log_decode(p, n, &l, &err), code);
 	ck_assert_msg(strstr(err.msg, want) != NULL, "want \"%s\", got: %s", want, err.msg);
 	memset(&err, 0, sizeof(err));
@@ -107,7 +50,7 @@ static void expect_config(const uint8_t *p, size_t n, int code, const char *want
 	struct rs_err err = {0};
 	struct bound b;
 
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	ck_assert_int_eq(rs_config_decode(p, n, &c, &err), code);
 	ck_assert_msg(strstr(err.msg, want) != NULL, "want \"%s\", got: %s", want, err.msg);
 	ck_assert_ptr_null(c.servers);
@@ -202,7 +145,7 @@ START_TEST(nesting_10_million_deep)
 	expect_config(arr, n, RS_ELIMIT,
 	              "msgpack: containers nested deeper than 1024 at offset 1025");
 
-	bound_start(&b);
+	bound_start(&b, MEM_BOUND_KB, TIME_BOUND_S);
 	mp_reader_init(&r, map, m);
 	ck_assert_int_eq(mp_skip(&r, &err), RS_ELIMIT);
 	ck_assert_str_eq(err.msg, "msgpack: containers nested deeper than 1024 at offset 2046");
@@ -255,11 +198,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return oci_check_run(suite());
 }

@@ -6,6 +6,7 @@
 
 #include "msgpack_fixtures.h"
 #include "raftstate/config.h"
+#include "tests/check_support.h"
 
 static struct rs_server srv(const char *addr, const char *id, uint64_t suffrage)
 {
@@ -316,11 +317,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return oci_check_run(suite());
 }

@@ -9,6 +9,7 @@
 #include "msgpack_fixtures.h"
 #include "raftstate/config.h"
 #include "raftstate/log.h"
+#include "tests/check_support.h"
 
 static void encode_or_fail(const struct rs_log *l, struct mp_buf *b)
 {
@@ -881,11 +882,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return oci_check_run(suite());
 }

@@ -6,6 +6,7 @@
 
 #include "msgpack_fixtures.h"
 #include "raftstate/msgpack.h"
+#include "tests/check_support.h"
 
 static void expect_hex(const struct mp_buf *b, size_t off, size_t n, const char *hex)
 {
@@ -482,11 +483,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return oci_check_run(suite());
 }

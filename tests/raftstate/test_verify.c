@@ -19,6 +19,7 @@
 #include "raftstate/node.h"
 #include "raftstate/stable.h"
 #include "raftstate/verify.h"
+#include "tests/check_support.h"
 
 /* ---- building node directories --------------------------------------- */
 
@@ -652,11 +653,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return oci_check_run(suite());
 }

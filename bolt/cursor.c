@@ -123,7 +123,10 @@ int bolt_cursor_last(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 	return current(c, e, err);
 }
 
-int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+/* One step forward (back = 0) or backward: move the deepest frame that can
+ * move, then descend to the first (or last) leaf element below it; empty
+ * leaves are stepped over. At the end, *e is all zero. */
+static int step(struct bolt_cursor *c, int back, struct bolt_elem *e, struct bolt_err *err)
 {
 	for (;;) {
 		int i, rc;
@@ -131,14 +134,19 @@ int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 		for (i = c->depth - 1; i >= 0; i--) {
 			struct bolt_cursor_ref *r = &c->stack[i];
 
-			if (r->count > 0 && r->index < r->count - 1) {
+			if (back && r->index > 0 && r->index <= r->count) {
+				r->index--;
+				break;
+			}
+			if (!back && r->count > 0 && r->index < r->count - 1) {
 				r->index++;
 				break;
 			}
 		}
 		if (i < 0) {
 			memset(e, 0, sizeof(*e));
-			c->stack[c->depth - 1].index = c->stack[c->depth - 1].count;
+			if (!back)
+				c->stack[c->depth - 1].index = c->stack[c->depth - 1].count;
 			return BOLT_OK;
 		}
 		c->depth = i + 1;
@@ -148,7 +156,7 @@ int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
 			    (rc = push(c, b.pgid, err)) != BOLT_OK)
 				return rc;
-			if ((rc = descend(c, 0, err)) != BOLT_OK)
+			if ((rc = descend(c, back, err)) != BOLT_OK)
 				return rc;
 		}
 		if (c->stack[c->depth - 1].count == 0)
@@ -157,37 +165,14 @@ int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 	}
 }
 
+int bolt_cursor_next(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
+{
+	return step(c, 0, e, err);
+}
+
 int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
 {
-	for (;;) {
-		int i, rc;
-
-		for (i = c->depth - 1; i >= 0; i--) {
-			struct bolt_cursor_ref *r = &c->stack[i];
-
-			if (r->index > 0 && r->index <= r->count) {
-				r->index--;
-				break;
-			}
-		}
-		if (i < 0) {
-			memset(e, 0, sizeof(*e));
-			return BOLT_OK;
-		}
-		c->depth = i + 1;
-		if (!is_leaf(&c->stack[i])) {
-			struct bolt_elem b = {0};
-
-			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
-			    (rc = push(c, b.pgid, err)) != BOLT_OK)
-				return rc;
-			if ((rc = descend(c, 1, err)) != BOLT_OK)
-				return rc;
-		}
-		if (c->stack[c->depth - 1].count == 0)
-			continue;
-		return current(c, e, err);
-	}
+	return step(c, 1, e, err);
 }
 
 int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,

@@ -18,6 +18,9 @@
 #                        "FAIL MSG" ("ok: MSG" / "FAIL: MSG" after
 #                        output_style colon)
 #   finish               print "N passed, M failed"; exit 1 if M > 0, else 0
+#   hold FILE / release  another process takes (and keeps) an exclusive
+#                        flock on FILE, as a running op-conductor does /
+#                        ends it; call release from cleanup_hook
 set -u
 umask 022
 
@@ -86,4 +89,33 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ] || exit 1
 	exit 0
+}
+
+# hold FILE: one background process takes LOCK_EX on FILE with flock(1) on
+# its own descriptor, then becomes `sleep` (which keeps the lock); no
+# output pipe is inherited, so nothing outlives the test. Returns once the
+# lock is seen taken (bad and 1 after 5 s). release ends it.
+holder=
+hold() {
+	release
+	(
+		exec 9<"$1"
+		flock -x 9
+		exec sleep 60
+	) </dev/null >/dev/null 2>&1 &
+	holder=$!
+	for _ in $(seq 1 100); do
+		flock -n -s "$1" true 2>/dev/null || return 0
+		sleep 0.05
+	done
+	bad "could not take the lock on $1 for the test"
+	return 1
+}
+
+release() {
+	if [ -n "$holder" ]; then
+		kill "$holder" 2>/dev/null
+		wait "$holder" 2>/dev/null
+		holder=
+	fi
 }

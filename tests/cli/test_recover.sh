@@ -23,14 +23,6 @@ need_env OCI_BIN OCI_SHARED
 B=$OCI_BIN
 V=$OCI_SHARED/vectors
 make_tmp oci-recover
-holder=
-release() {
-	if [ -n "$holder" ]; then
-		kill "$holder" 2>/dev/null
-		wait "$holder" 2>/dev/null
-		holder=
-	fi
-}
 cleanup_hook() { release; }
 
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -65,22 +57,6 @@ refused() {
 	else
 		ok "$name (exit $rc): $(head -n1 "$tmp/err" | cut -c1-160)"
 	fi
-}
-
-hold() {
-	release
-	(
-		exec 9<"$1"
-		flock -x 9
-		exec sleep 60
-	) </dev/null >/dev/null 2>&1 &
-	holder=$!
-	for _ in $(seq 1 100); do
-		flock -n -s "$1" true 2>/dev/null || return 0
-		sleep 0.05
-	done
-	bad "could not take the lock on $1 for the test"
-	return 1
 }
 
 # info_has DIR PATTERN: `raft info` of DIR matches PATTERN

@@ -17,14 +17,6 @@ need_env OCI_BIN OCI_SHARED
 B=$OCI_BIN
 V=$OCI_SHARED/vectors
 make_tmp oci-vlock
-holder=
-release() {
-	if [ -n "$holder" ]; then
-		kill "$holder" 2>/dev/null
-		wait "$holder" 2>/dev/null
-		holder=
-	fi
-}
 cleanup_hook() { release; }
 
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -41,25 +33,6 @@ chmod -R u+w "$S"
 N1=$S/sequencer-1
 
 # hold FILE: another process takes LOCK_EX on FILE and keeps it until release
-hold() {
-	release
-	# one process, killed by its pid: a subshell takes LOCK_EX with flock(1)
-	# on its own descriptor, then becomes `sleep` (which keeps the lock);
-	# no output pipe is inherited, so nothing outlives the test
-	(
-		exec 9<"$1"
-		flock -x 9
-		exec sleep 60
-	) </dev/null >/dev/null 2>&1 &
-	holder=$!
-	for _ in $(seq 1 100); do
-		flock -n -s "$1" true 2>/dev/null || return 0
-		sleep 0.05
-	done
-	bad "could not take the lock on $1 for the test"
-	return 1
-}
-
 # timed CMD...: runs the tool; sets rc, ms, $tmp/out, $tmp/err
 timed() {
 	local t0 t1

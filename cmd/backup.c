@@ -58,18 +58,6 @@ static const struct flag_spec backup_flags[F_COUNT] = {
         },
 };
 
-static void print_problems(const struct rs_problems *p)
-{
-	for (size_t i = 0; i < p->n && i < 10; i++) {
-		const struct rs_problem *pr = &p->v[i];
-
-		if (pr->severity != RS_PROBLEM)
-			continue;
-		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
-		        pr->where[0] ? ": " : "", pr->reason);
-	}
-}
-
 /* Progress of large database copies, for a person at a terminal: one line
  * rewritten in place, finished with a newline. */
 #define PROGRESS_MIN ((uint64_t)64 << 20)
@@ -113,7 +101,7 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		if (probs.errors > 0) {
 			oci_fail(cmd, "the copy of %s does not verify; no backup was kept: %s",
 			         oci_path(v[F_STATE_DIR].str).s, err.msg);
-			print_problems(&probs);
+			np_print_errors(&probs, NULL);
 		} else {
 			oci_fail(cmd, "%s", err.msg);
 		}

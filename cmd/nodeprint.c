@@ -643,3 +643,20 @@ int np_json_emit(cJSON *doc)
 	free(s);
 	return 0;
 }
+
+void np_print_errors(const struct rs_problems *p, const char *more_hint)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < p->n && shown < 10; i++) {
+		const struct rs_problem *pr = &p->v[i];
+
+		if (pr->severity != RS_PROBLEM)
+			continue;
+		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
+		        pr->where[0] ? ": " : "", pr->reason);
+		shown++;
+	}
+	if (more_hint != NULL && p->errors > shown)
+		fprintf(stderr, "  ... and %zu more (%s)\n", p->errors - shown, more_hint);
+}

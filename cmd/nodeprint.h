@@ -19,6 +19,7 @@
 
 #include "raftstate/log.h"
 #include "raftstate/node.h"
+#include "raftstate/verify.h"
 
 struct oci_command;
 
@@ -101,6 +102,11 @@ cJSON *np_json_servers(const struct rs_config *c);
 cJSON *np_json_config(const struct rs_node *n);
 cJSON *np_json_snapshots(const struct rs_node *n, int with_crc);
 cJSON *np_json_block(const struct rs_node *n);
+
+/* The first 10 errors of p on stderr, one indented line each ("file:
+ * where: reason"); with more_hint, a last line "... and N more (HINT)"
+ * when some were not shown. Warnings are left out. */
+void np_print_errors(const struct rs_problems *p, const char *more_hint);
 
 /* Prints the document on stdout followed by a newline and frees it.
  * Returns 0, or -1 when it could not be rendered (out of memory). */

@@ -269,23 +269,6 @@ static void print_change(const struct rs_recover_plan *p)
 		       p->self < 0 ? "not in" : "a nonvoter in");
 }
 
-static void print_problems(const struct rs_problems *p)
-{
-	size_t shown = 0;
-
-	for (size_t i = 0; i < p->n && shown < 10; i++) {
-		const struct rs_problem *pr = &p->v[i];
-
-		if (pr->severity != RS_PROBLEM)
-			continue;
-		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
-		        pr->where[0] ? ": " : "", pr->reason);
-		shown++;
-	}
-	if (p->errors > shown)
-		fprintf(stderr, "  ... and %zu more (run raft verify)\n", p->errors - shown);
-}
-
 static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -317,7 +300,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if (rs_recover_plan(dir, &cfg, &opts, &plan, &probs, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
-		print_problems(&probs);
+		np_print_errors(&probs, "run raft verify");
 		goto out;
 	}
 	print_change(&plan);
@@ -331,7 +314,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 			rc = oci_fail(cmd, "%s (previous state: %s)", err.msg, kept);
 		else
 			rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
-		print_problems(&probs);
+		np_print_errors(&probs, "run raft verify");
 		goto out;
 	}
 	printf("Recovered %s: the configuration entry is index %llu (term %llu); the state "

@@ -74,18 +74,6 @@ static const struct flag_spec restore_flags[F_COUNT] = {
         },
 };
 
-static void print_problems(const struct rs_problems *p)
-{
-	for (size_t i = 0; i < p->n && i < 10; i++) {
-		const struct rs_problem *pr = &p->v[i];
-
-		if (pr->severity != RS_PROBLEM)
-			continue;
-		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
-		        pr->where[0] ? ": " : "", pr->reason);
-	}
-}
-
 /* One question on the terminal; anything but y/yes is no. */
 static int ask(const struct rs_restore_plan *plan)
 {
@@ -121,7 +109,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, timeout, &plan, &probs,
 	                     &err) != RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
-		print_problems(&probs);
+		np_print_errors(&probs, NULL);
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
@@ -154,7 +142,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if (rs_restore_apply(&plan, timeout, kept, sizeof(kept), &probs, &err) != RS_OK) {
 		oci_fail(cmd, "%s", err.msg);
-		print_problems(&probs);
+		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
 			if (plan.nodes[i].restored)
 				fprintf(stderr, "  already restored before the failure: %s\n",

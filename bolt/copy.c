@@ -123,14 +123,23 @@ static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
 
 /*
  * The locked byte copy. The source cannot change while we hold LOCK_SH (a
- * bbolt writer needs LOCK_EX), so it is read with pread in chunks: a file
- * that shrinks anyway is an error, never a SIGBUS. Each chunk is
- * checksummed while it is still in cache, written with pwrite at the same
- * offset, and its write-back started (sync_file_range); a large file is
- * done in two halves on two threads and the two crc32s are joined with
- * crc32_combine.
+ * bbolt writer needs LOCK_EX). A large file is done in two halves on two
+ * threads, chunk by chunk at the same offsets on both sides:
+ *
+ *   1. copy_file_range moves the chunk in the kernel (no copy through user
+ *      memory); where it cannot (another file system on an older kernel, a
+ *      file system without it) the chunk is read and written with pread and
+ *      pwrite instead, and so is every chunk after it;
+ *   2. the crc32 is taken of the chunk as the copy holds it, read back
+ *      while it is still in the page cache (the rw path takes it of the
+ *      buffer it writes), and the halves are joined with crc32_combine;
+ *   3. the chunk's write-back is started at once (sync_file_range), so the
+ *      caller's fsync has little left to wait for.
+ *
+ * Reads are positional and bounded by the size seen under the lock: a file
+ * that shrinks anyway is an error, never a SIGBUS.
  */
-#define PCOPY_CHUNK    ((size_t)2 << 20)
+#define PCOPY_CHUNK    ((size_t)8 << 20)
 #define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size */
 #define PCOPY_PROGRESS ((uint64_t)64 << 20) /* progress calls this often */
 
@@ -140,6 +149,7 @@ struct pcopy {
 	uint64_t size;
 	atomic_uint_fast64_t done; /* bytes copied by all parts */
 	atomic_int failed;
+	atomic_int in_kernel; /* copy_file_range still works for this pair */
 	const struct bolt_copy_opts *opt;
 };
 
@@ -152,6 +162,7 @@ struct part {
 	int reports; /* the calling thread's part reports progress */
 };
 
+/* pread of exactly n bytes: 0, 1 at end of file, -1 with errno */
 static int pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
@@ -184,6 +195,46 @@ static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+/* errnos that mean "copy_file_range cannot do this pair", not "I/O failed" */
+static int cfr_unsupported(int e)
+{
+	return e == EXDEV || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP || e == EBADF;
+}
+
+/*
+ * Chunk [off, off+n) in the kernel, then its crc32 read back from the copy.
+ * Returns 0, 1 when the source ended early, -1 with errno on an I/O error,
+ * or -2 when the kernel path does not apply to this pair (nothing is lost:
+ * the caller redoes the chunk with pread and pwrite).
+ */
+static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uLong *crc)
+{
+	loff_t in_off = (loff_t)off, out_off = (loff_t)off;
+	size_t left = n;
+
+	while (left > 0) {
+		ssize_t r = copy_file_range(pc->in, &in_off, pc->out, &out_off, left, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cfr_unsupported(errno) ? -2 : -1;
+		if (r == 0)
+			return 1;
+		left -= (size_t)r;
+	}
+	switch (pread_full(pc->out, buf, n, off)) {
+	case 0:
+		*crc = crc32(*crc, buf, (uInt)n);
+		return 0;
+	case 1: /* our own copy shorter than what we wrote: not ours to judge */
+		errno = EIO;
+		return -1;
+	default:
+		return errno == EBADF ? -2 : -1; /* a write-only descriptor */
+	}
+}
+
 static void *copy_part(void *arg)
 {
 	struct part *pt = arg;
@@ -201,15 +252,22 @@ static void *copy_part(void *arg)
 		size_t n = pt->end - off < PCOPY_CHUNK ? (size_t)(pt->end - off) : PCOPY_CHUNK;
 		uint64_t done;
 
-		if ((r = pread_full(pc->in, buf, n, off)) != 0) {
-			pt->rc = r < 0 ? bolt_syserr(&pt->err, "cannot read %s", pc->name)
+		r = atomic_load(&pc->in_kernel) ? chunk_in_kernel(pc, buf, n, off, &pt->crc) : -2;
+		if (r == -2) {
+			atomic_store(&pc->in_kernel, 0);
+			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
+				pt->crc = crc32(pt->crc, buf, (uInt)n);
+				if (pwrite_full(pc->out, buf, n, off) != 0) {
+					pt->rc = bolt_syserr(&pt->err, "cannot write the copy of %s",
+					                     pc->name);
+					break;
+				}
+			}
+		}
+		if (r != 0) {
+			pt->rc = r < 0 ? bolt_syserr(&pt->err, "cannot copy %s", pc->name)
 			               : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
 			                           "%s shrank while it was copied", pc->name);
-			break;
-		}
-		pt->crc = crc32(pt->crc, buf, (uInt)n);
-		if (pwrite_full(pc->out, buf, n, off) != 0) {
-			pt->rc = bolt_syserr(&pt->err, "cannot write the copy of %s", pc->name);
 			break;
 		}
 		/* only a hint: fsync, later, is what makes the copy durable */
@@ -242,6 +300,7 @@ static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bol
 	pc.size = (uint64_t)st.st_size;
 	atomic_init(&pc.done, 0);
 	atomic_init(&pc.failed, 0);
+	atomic_init(&pc.in_kernel, 1);
 	parts[0].end = pc.size;
 	if (pc.size >= PCOPY_PARALLEL) {
 		/* split on a 1 MiB boundary; the second half goes to a thread */

@@ -2,8 +2,8 @@
  * A consistent copy of a bbolt file, taken while it may be in use.
  *
  * Locked copy (the default): flock(LOCK_SH) on the source with a timeout,
- * then the whole file copied as it is (copy_file_range, in the kernel), so
- * the copy is byte-identical. A writer holding LOCK_EX (a running
+ * then the whole file copied as it is (copy_file_range, in the kernel, or
+ * pread/pwrite where the kernel cannot), so the copy is byte-identical. A writer holding LOCK_EX (a running
  * op-conductor) makes it fail with BOLT_ELOCKED at the deadline.
  *
  * Live copy (`live`): when the lock cannot be had at once, the tree of the
@@ -62,10 +62,11 @@ struct bolt_copy_opts {
 };
 
 /* Copies the bolt file `src` into dst_fd (a new, empty regular file opened
- * for writing). The locked copy reads and writes in two halves on two
- * threads when the file is large, computes the crc32 on the way, and starts
- * the write-back of what it wrote at once, so the caller's fsync has little
- * left to wait for; the caller still fsyncs. */
+ * read-write: the locked copy reads its chunks back for the crc32; with a
+ * write-only descriptor it copies through user memory instead). The locked
+ * copy works in two halves on two threads when the file is large, and
+ * starts the write-back of each chunk at once, so the caller's fsync has
+ * little left to wait for; the caller still fsyncs. */
 int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
               struct bolt_copy_info *info, struct bolt_err *err);
 

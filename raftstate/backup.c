@@ -125,7 +125,7 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 	struct rs_backup_file *f;
 	int fd, rc = RS_OK;
 
-	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return rs_syserr(err, "cannot create", dst);
 	if (bolt_copy(src, fd, &co, &info, &be) != BOLT_OK) {

@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "bolt/check.h"
+#include "bolt/copy.h"
 #include "bolt/cursor.h"
 #include "bolt/db.h"
 #include "bolt/freelist.h"
@@ -303,6 +306,79 @@ START_TEST(test_check_large_file_with_prefault_thread)
 }
 END_TEST
 
+static uint8_t *slurp(const char *p, size_t *len)
+{
+	FILE *f = fopen(p, "rb");
+	uint8_t *buf;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len ? *len : 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return buf;
+}
+
+static void last_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	uint64_t *seen = ctx;
+
+	ck_assert_uint_le(done, total);
+	seen[0] = done;
+	seen[1] = total;
+}
+
+/* The locked copy of a file of 64 MiB or more (two halves, two threads),
+ * into a read-write destination (copy_file_range, crc32 read back from the
+ * copy) and into a write-only one (the kernel path cannot read back, so
+ * every chunk goes through pread/pwrite): byte-identical, and the crc32 and
+ * size it reports are the source's, computed here by zlib over the whole
+ * file in one piece. */
+START_TEST(test_locked_copy_both_paths)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	char out[300];
+	size_t slen, clen;
+	uint8_t *src, *copy;
+	uint32_t want;
+
+	put_range(db, 1, 16000, 500);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	src = slurp(path, &slen);
+	ck_assert_msg(slen >= ((size_t)64 << 20), "only %zu bytes", slen);
+	want = (uint32_t)crc32(crc32(0L, Z_NULL, 0), src, (uInt)slen);
+	snprintf(out, sizeof(out), "%s.copy", path);
+	for (int wronly = 0; wronly < 2; wronly++) {
+		uint64_t seen[2] = {0, 0};
+		struct bolt_copy_opts opt = {
+		    .lock_timeout = 1, .progress = last_progress, .progress_ctx = seen};
+		struct bolt_copy_info info;
+		int fd;
+
+		unlink(out);
+		fd = open(out, (wronly ? O_WRONLY : O_RDWR) | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_msg(bolt_copy(path, fd, &opt, &info, &e) == BOLT_OK, "%s", e.msg);
+		close(fd);
+		copy = slurp(out, &clen);
+		unlink(out);
+		ck_assert_uint_eq(clen, slen);
+		ck_assert_msg(memcmp(copy, src, slen) == 0, "the copy differs (write-only %d)", wronly);
+		free(copy);
+		ck_assert(info.has_crc && !info.live);
+		ck_assert_uint_eq(info.size, slen);
+		ck_assert_uint_eq(info.crc32, want);
+		ck_assert_uint_eq(seen[0], slen);
+		ck_assert_uint_eq(seen[1], slen);
+	}
+	free(src);
+}
+END_TEST
+
 START_TEST(test_get_put_overwrite_and_errors)
 {
 	struct bolt_db *db = open_db();
@@ -443,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, test_delete_range_rebalances_and_reuses_pages);
 	tcase_add_test(tc, test_delete_everything_makes_bucket_inline_again);
 	tcase_add_test(tc, test_check_large_file_with_prefault_thread);
+	tcase_add_test(tc, test_locked_copy_both_paths);
 	tcase_add_test(tc, test_get_put_overwrite_and_errors);
 	tcase_add_test(tc, test_meta_fallback);
 	tcase_add_test(tc, test_writer_refuses_truncated_file);

@@ -7,7 +7,11 @@
 #   - a damaged byte in the second half of the backup's copy is caught by
 #     that crc check (so the joined checksum covers both halves);
 #   - progress goes to stderr when it is a terminal (script(1) gives one),
-#     and nothing but errors when it is not.
+#     and nothing but errors when it is not;
+#   - both copy paths give that result: on one file system the chunks move
+#     in the kernel (strace shows copy_file_range copying), and into another
+#     file system (a tmpfs; needs root, else that half is skipped)
+#     copy_file_range fails with EXDEV and pread/pwrite copy instead.
 . "$(dirname "$0")/lib.sh"
 need_harness
 
@@ -53,4 +57,36 @@ tr '\r' '\n' <"$TMP/tty" | grep -q 'copying .*raft-log.db: [0-9]* of [0-9]* MiB'
 	die "no progress on a terminal: $(head -c 300 "$TMP/tty")"
 tr '\r' '\n' <"$TMP/tty" | grep -q '(100%)' || die "progress did not reach 100%: $(tail -c 200 "$TMP/tty")"
 say "ok: progress on a terminal: $(tr '\r' '\n' <"$TMP/tty" | grep -c copying) updates, ending at 100%"
+# the two copy paths, seen with strace: the same file system (kernel copy)
+# and another one (copy_file_range refused with EXDEV; pread and pwrite)
+command -v strace >/dev/null || die "strace is missing (package strace)"
+# traced_backup DIR: backup into DIR under strace; the restore of it checks
+# every crc32 and size of the manifest; the restored log is cmp-equal
+traced_backup() {
+	local dir=$1 b
+	strace -f -qq -e trace=copy_file_range -o "$TMP/cfr.trace" \
+		"$OCI_BIN" raft backup --state-dir "$node" --backup-dir "$dir" >/dev/null 2>"$TMP/bt.err" ||
+		die "backup into $dir failed: $(cat "$TMP/bt.err")"
+	b=$(ls -d "$dir"/raft-backup-*)
+	cmp "$node/raft-log.db" "$b/raft-log.db" || die "the backup in $dir differs from the source"
+	rm -rf "$TMP/restored3"
+	"$OCI_BIN" raft restore --backup-dir "$b" --state-dir "$TMP/restored3" >/dev/null 2>"$TMP/rt.err" ||
+		die "restore of the backup in $dir failed: $(cat "$TMP/rt.err")"
+	cmp "$node/raft-log.db" "$TMP/restored3/raft-log.db" || die "the log restored from $dir differs"
+}
+traced_backup "$TMP/bk3"
+copied=$(grep -Ec '= [1-9][0-9]*$' "$TMP/cfr.trace" || true)
+[ "$copied" -ge $((size >> 23)) ] ||
+	die "same file system: only $copied copy_file_range calls copied bytes for a $size-byte log: $(head -c 300 "$TMP/cfr.trace")"
+say "ok: same file system: $copied copy_file_range calls copied in the kernel; manifest crc32 checked by restore"
+if [ "$(id -u)" = 0 ] && mkdir -p "$TMP/tmpfs" && mount -t tmpfs -o size=512m tmpfs "$TMP/tmpfs" 2>/dev/null; then
+	trap 'umount "$TMP/tmpfs" 2>/dev/null || umount -l "$TMP/tmpfs"; rm -rf "$TMP"' EXIT
+	traced_backup "$TMP/tmpfs"
+	grep -q 'EXDEV' "$TMP/cfr.trace" || die "into a tmpfs: copy_file_range did not fail with EXDEV: $(head -c 300 "$TMP/cfr.trace")"
+	! grep -Eq '= [1-9][0-9]*$' "$TMP/cfr.trace" ||
+		die "into a tmpfs: copy_file_range copied bytes across file systems; the pread/pwrite path was not taken"
+	say "ok: another file system (tmpfs): copy_file_range refused (EXDEV), pread/pwrite copied; crc32 checked by restore"
+else
+	say "SKIP part: cannot mount a tmpfs (not root?); the pread/pwrite path across file systems was not run"
+fi
 say "PASS"

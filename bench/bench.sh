@@ -12,7 +12,9 @@
 # 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
 #    page cache, and reports medians and ratios taken in this same run:
 #    verify vs cat, verify vs the Go reference reader, info (absolute),
-#    peak anonymous memory of verify and info, backup vs cp.
+#    peak anonymous memory of verify and info, backup vs cp (beside cp +
+#    sync, and zlib's crc32 of the log alone, bench/crc32file.c, whose value
+#    must equal the backup manifest's crc32 of that file).
 # Writes the table to stdout and to .bench/results.md.
 #
 # Environment:
@@ -73,6 +75,12 @@ if [ ! -x "$mksnap" ] || [ "$src/bench/mksnap.go" -nt "$mksnap" ]; then
 	say "building $mksnap"
 	(cd "$src/bench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$out/harness/gocache" CGO_ENABLED=0 \
 		go build -o "$mksnap.tmp" mksnap.go) && mv -f "$mksnap.tmp" "$mksnap"
+fi
+
+crcref=$out/crc32file
+if [ ! -x "$crcref" ] || [ "$src/bench/crc32file.c" -nt "$crcref" ]; then
+	say "building $crcref"
+	${CC:-cc} -O2 -o "$crcref" "$src/bench/crc32file.c" -lz || die "cannot build bench/crc32file.c (needs zlib1g-dev)"
 fi
 
 # -------------------------------------------------------------- dataset ----
@@ -147,9 +155,9 @@ mkdir -p "$scratch"
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in verify | info | backup | livebk) o=$scratch/$name.out ;; esac
+	case $name in verify | info | backup | livebk | crc) o=$scratch/$name.out ;; esac
 	t0=$EPOCHREALTIME
-	"$@" >"$o" 2>"$scratch/$name.err" || rc=$?
+	"$@" >>"$o" 2>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
 	echo $(((${t1/./} - ${t0/./}))) | awk '{printf "%.3f\n", $1 / 1000}' >>"$scratch/$name.ms"
 	echo "$rc" >>"$scratch/$name.rc"
@@ -269,6 +277,11 @@ if ((have_backup)); then
 	for ((r = 1; r <= rounds; r++)); do
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed backup "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
+		# the manifest's crc32 of raft-log.db, for the check against crc32file
+		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {gsub(/[^0-9]/, ""); print; exit}' \
+			"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/manifest.crc" 2>/dev/null || true
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed crc "$crcref" "$log"
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed cp cp -r "$node" "$bk/"
 		rm -rf "$bk" && mkdir -p "$bk" && sync
@@ -303,6 +316,16 @@ row() { # name label cmd
 	echo "| $2 | \`$3\` | $4 | $5 | $6 | $7 | $(rcs "$1") |"
 }
 short() { echo "$1" | sed "s|$src/||g"; }
+crc_verdict=
+if ((have_backup)); then
+	if [ "$(sort -u "$scratch/crc.out" | wc -l)" = 1 ] && [ -s "$scratch/manifest.crc" ] &&
+		[ "$(cat "$scratch/crc.out" "$scratch/manifest.crc" | sort -u | wc -l)" = 1 ] &&
+		[ "$(wc -l <"$scratch/manifest.crc")" = "$rounds" ]; then
+		crc_verdict="agree in every round"
+	else
+		crc_verdict="**DISAGREE** (a wrong manifest checksum)"
+	fi
+fi
 B=$(short "$bin")
 N=$(short "$node")
 F=$(short "$free_node")
@@ -319,6 +342,9 @@ HS=$(short "$H")
 	if ((have_verify)); then
 		echo "- verify verdict on the dataset: exit $(rcs verify) — $(tail -n1 "$scratch/verify.out" 2>/dev/null)"
 	fi
+	if ((have_backup)); then
+		echo "- crc32 of raft-log.db: bench/crc32file gave $(sort -u "$scratch/crc.out" | paste -sd, -), the backups' MANIFEST.json $(sort -u "$scratch/manifest.crc" | paste -sd, -): $crc_verdict"
+	fi
 	echo
 	echo "| measurement | command | median ms | min ms | max ms | runs | exit |"
 	echo "|---|---|---:|---:|---:|---:|---|"
@@ -330,6 +356,7 @@ HS=$(short "$H")
 		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
 		row cp "cp" "cp -r $N DIR/"
 		row cpsync "cp + sync" "cp -r $N DIR/ && sync -f DIR"
+		row crc "zlib crc32 of raft-log.db, one thread (the checksum a backup must compute)" "$(short "$crcref") $L"
 		row livebk "backup --live (mostly free, locked by a writer)" "$B raft backup --live --state-dir $F --backup-dir DIR"
 		row cpfree "cp (mostly free)" "cp -r $F DIR/"
 	fi
@@ -355,6 +382,8 @@ HS=$(short "$H")
 		echo "| backup / cp | ${v}× | $(rratio backup cp)× | ≤ 1.2× | $(meets "$v" "<=" 1.2) |"
 		v=$(ratio "$(median backup)" "$(median cpsync)")
 		echo "| backup / (cp + sync) | ${v}× | $(rratio backup cpsync)× | (reference: a durable copy) | |"
+		v=$(ratio "$(median crc)" "$(median cp)")
+		echo "| crc32 alone (one thread) / cp | ${v}× | $(rratio crc cp)× | (reference: the checksum's cost) | |"
 		v=$(ratio "$(median livebk)" "$(median cpfree)")
 		echo "| backup --live (mostly free) / cp | ${v}× | $(rratio livebk cpfree)× | < 1× | $(meets "$v" "<=" 0.999) |"
 		echo "| backup --live output size / source size | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | |"
@@ -386,3 +415,4 @@ HS=$(short "$H")
 cp "$scratch/results.md" "$out/results.md"
 cat "$out/results.md"
 say "written to $out/results.md"
+case $crc_verdict in *DISAGREE*) die "the backup's manifest crc32 of raft-log.db disagrees with zlib's crc32 of the file" ;; esac

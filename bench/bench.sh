@@ -278,7 +278,7 @@ if ((have_backup)); then
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed backup "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
 		# the manifest's crc32 of raft-log.db, for the check against crc32file
-		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {gsub(/[^0-9]/, ""); print; exit}' \
+		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {sub(/.*"crc32":[[:space:]]*/, ""); sub(/[^0-9].*/, ""); print; exit}' \
 			"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/manifest.crc" 2>/dev/null || true
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed crc "$crcref" "$log"

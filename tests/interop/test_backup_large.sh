@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves, on a raft-log.db real raft-boltdb wrote that is large enough
 # (>= 64 MiB) for the locked copy to run in two halves on two threads:
+#   - the finished backup leaves its copy out of the page cache (fincore);
 #   - the manifest's crc32 and size of that file are right: `restore` reads
 #     every file back and checks them against the manifest, and the restored
 #     file is byte-identical to the source (cmp);
@@ -32,6 +33,12 @@ size=$(stat -c %s "$node/raft-log.db")
 	die "backup failed: $(cat "$TMP/b1.err")"
 [ ! -s "$TMP/b1.err" ] || die "backup wrote to a non-terminal stderr: $(head -c 300 "$TMP/b1.err")"
 bk=$(ls -d "$TMP/bk1"/raft-backup-*)
+# the finished backup's pages were dropped from the page cache (before cmp
+# reads them again): at most 1% of the copy is still resident
+command -v fincore >/dev/null || die "fincore is missing (package util-linux)"
+resident=$(fincore --noheadings --bytes --output RES "$bk/raft-log.db" | tr -d ' ')
+[ "$resident" -le $((size / 100)) ] ||
+	die "$resident of the backup's $size bytes are still in the page cache"
 cmp "$node/raft-log.db" "$bk/raft-log.db" || die "the backup's raft-log.db differs from the source"
 say "ok: $size-byte log backed up, byte-identical, no progress on a non-terminal"
 

@@ -127,9 +127,10 @@ static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
  * threads, chunk by chunk at the same offsets on both sides:
  *
  *   1. copy_file_range moves the chunk in the kernel (no copy through user
- *      memory); where it cannot (another file system on an older kernel, a
- *      file system without it) the chunk is read and written with pread and
- *      pwrite instead, and so is every chunk after it;
+ *      memory; XFS and btrfs may share the extents instead); where it
+ *      cannot (the copy on another file system, a file system or kernel
+ *      without it, a write-only copy) the chunk is read and written with
+ *      pread and pwrite instead, and so is every chunk after it;
  *   2. the crc32 is taken of the chunk as the copy holds it, read back
  *      while it is still in the page cache (the rw path takes it of the
  *      buffer it writes), and the halves are joined with crc32_combine;

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,80 +26,9 @@
 #include "bolt/meta.h"
 #include "bolt/view.h"
 
-#define COPY_CHUNK       (64u << 20)
 #define OUT_FLUSH        (4u << 20)
 #define DEFAULT_ATTEMPTS 500u
 #define MIN_FILE_SIZE    32768u /* bbolt's smallest mapping: what it writes */
-
-/* ---- plain copies ------------------------------------------------------ */
-
-static int copy_rw(int in_fd, int out_fd, uint64_t left, const char *name, struct bolt_err *err)
-{
-	size_t bufsz = 1u << 20;
-	char *buf = malloc(bufsz);
-	int rc = BOLT_OK;
-
-	if (buf == NULL)
-		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
-	while (left > 0) {
-		ssize_t n = read(in_fd, buf, left < bufsz ? (size_t)left : bufsz);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n < 0 ? bolt_syserr(err, "cannot read %s", name)
-			           : bolt_errf(err, BOLT_EIO, BOLT_NO_PGID,
-			                       "%s shrank while it was copied", name);
-			break;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out_fd, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = bolt_syserr(err, "cannot write the copy of %s", name);
-				goto out;
-			}
-			off += w;
-		}
-		left -= (uint64_t)n;
-	}
-out:
-	free(buf);
-	return rc;
-}
-
-int bolt_copy_fd(int in_fd, int out_fd, uint64_t len, const char *name, struct bolt_err *err)
-{
-	uint64_t left = len;
-	int use_sendfile = 0;
-
-	while (left > 0) {
-		size_t chunk = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
-		ssize_t n = use_sendfile ? sendfile(out_fd, in_fd, NULL, chunk)
-		                         : copy_file_range(in_fd, NULL, out_fd, NULL, chunk, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && left == len &&
-		    (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP ||
-		     errno == EBADF)) {
-			if (!use_sendfile) {
-				use_sendfile = 1;
-				continue;
-			}
-			return copy_rw(in_fd, out_fd, left, name, err);
-		}
-		if (n < 0)
-			return bolt_syserr(err, "cannot copy %s", name);
-		if (n == 0)
-			return bolt_errf(err, BOLT_EIO, BOLT_NO_PGID,
-			                 "%s shrank while it was copied", name);
-		left -= (uint64_t)n;
-	}
-	return BOLT_OK;
-}
 
 /* The metas of the copy, for the caller's manifest. */
 static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
@@ -151,7 +79,8 @@ struct pcopy {
 	atomic_uint_fast64_t done; /* bytes copied by all parts */
 	atomic_int failed;
 	atomic_int in_kernel; /* copy_file_range still works for this pair */
-	const struct bolt_copy_opts *opt;
+	bolt_copy_progress_fn progress;
+	void *progress_ctx;
 };
 
 struct part {
@@ -253,8 +182,11 @@ static void *copy_part(void *arg)
 		size_t n = pt->end - off < PCOPY_CHUNK ? (size_t)(pt->end - off) : PCOPY_CHUNK;
 		uint64_t done;
 
-		r = atomic_load(&pc->in_kernel) ? chunk_in_kernel(pc, buf, n, off, &pt->crc) : -2;
-		if (r == -2) {
+		if (pc->out < 0) { /* only the checksum */
+			if ((r = pread_full(pc->in, buf, n, off)) == 0)
+				pt->crc = crc32(pt->crc, buf, (uInt)n);
+		} else if ((r = atomic_load(&pc->in_kernel) ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
+		                                             : -2) == -2) {
 			atomic_store(&pc->in_kernel, 0);
 			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
 				pt->crc = crc32(pt->crc, buf, (uInt)n);
@@ -266,17 +198,21 @@ static void *copy_part(void *arg)
 			}
 		}
 		if (r != 0) {
-			pt->rc = r < 0 ? bolt_syserr(&pt->err, "cannot copy %s", pc->name)
+			pt->rc = r < 0 ? bolt_syserr(&pt->err, pc->out < 0 ? "cannot read %s"
+			                                                    : "cannot copy %s",
+			                             pc->name)
 			               : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
-			                           "%s shrank while it was copied", pc->name);
+			                           "%s shrank while it was %s", pc->name,
+			                           pc->out < 0 ? "read" : "copied");
 			break;
 		}
 		/* only a hint: fsync, later, is what makes the copy durable */
-		(void)sync_file_range(pc->out, (off_t)off, (off_t)n, SYNC_FILE_RANGE_WRITE);
+		if (pc->out >= 0)
+			(void)sync_file_range(pc->out, (off_t)off, (off_t)n, SYNC_FILE_RANGE_WRITE);
 		off += n;
 		done = atomic_fetch_add(&pc->done, n) + n;
-		if (pt->reports && pc->opt->progress != NULL && done >= next_report) {
-			pc->opt->progress(pc->opt->progress_ctx, done, pc->size);
+		if (pt->reports && pc->progress != NULL && done >= next_report) {
+			pc->progress(pc->progress_ctx, done, pc->size);
 			next_report = done + PCOPY_PROGRESS;
 		}
 	}
@@ -287,30 +223,31 @@ out:
 	return NULL;
 }
 
-static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-                       struct bolt_copy_info *info, struct bolt_err *err)
+int bolt_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
+                    bolt_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
+                    struct bolt_err *err)
 {
-	struct pcopy pc = {.in = src_fd, .out = dst_fd, .name = src, .opt = opt};
-	struct part parts[2] = {{.pc = &pc, .reports = 1}, {.pc = &pc}};
+	struct pcopy pc = {.in = in_fd,
+	                   .out = out_fd,
+	                   .name = name,
+	                   .size = size,
+	                   .progress = progress,
+	                   .progress_ctx = progress_ctx};
+	struct part parts[2] = {{.pc = &pc, .reports = 1, .end = size}, {.pc = &pc}};
 	pthread_t helper;
 	int threaded = 0;
-	struct stat st;
 
-	if (fstat(src_fd, &st) != 0)
-		return bolt_syserr(err, "cannot stat %s", src);
-	pc.size = (uint64_t)st.st_size;
 	atomic_init(&pc.done, 0);
 	atomic_init(&pc.failed, 0);
 	atomic_init(&pc.in_kernel, 1);
-	parts[0].end = pc.size;
-	if (pc.size >= PCOPY_PARALLEL) {
+	if (size >= PCOPY_PARALLEL) {
 		/* split on a 1 MiB boundary; the second half goes to a thread */
-		parts[0].end = (pc.size / 2) & ~(uint64_t)((1u << 20) - 1);
+		parts[0].end = (size / 2) & ~(uint64_t)((1u << 20) - 1);
 		parts[1].start = parts[0].end;
-		parts[1].end = pc.size;
+		parts[1].end = size;
 		threaded = pthread_create(&helper, NULL, copy_part, &parts[1]) == 0;
 		if (!threaded)
-			parts[0].end = pc.size;
+			parts[0].end = size;
 	}
 	copy_part(&parts[0]);
 	if (threaded)
@@ -320,13 +257,28 @@ static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bol
 			*err = parts[i].err;
 			return parts[i].rc;
 		}
-	if (opt->progress != NULL)
-		opt->progress(opt->progress_ctx, pc.size, pc.size);
-	info->crc32 = (uint32_t)(threaded ? crc32_combine(parts[0].crc, parts[1].crc,
-	                                                  (z_off_t)(parts[1].end - parts[1].start))
-	                                  : parts[0].crc);
+	if (progress != NULL)
+		progress(progress_ctx, size, size);
+	*crc = (uint32_t)(threaded ? crc32_combine(parts[0].crc, parts[1].crc,
+	                                           (z_off_t)(parts[1].end - parts[1].start))
+	                           : parts[0].crc);
+	return BOLT_OK;
+}
+
+static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bolt_copy_opts *opt,
+                       struct bolt_copy_info *info, struct bolt_err *err)
+{
+	struct stat st;
+	int rc;
+
+	if (fstat(src_fd, &st) != 0)
+		return bolt_syserr(err, "cannot stat %s", src);
+	rc = bolt_copy_range(src_fd, dst_fd, (uint64_t)st.st_size, src, opt->progress,
+	                     opt->progress_ctx, &info->crc32, err);
+	if (rc != BOLT_OK)
+		return rc;
 	info->has_crc = 1;
-	info->size = pc.size;
+	info->size = (uint64_t)st.st_size;
 	info->live = 0;
 	read_metas(src_fd, info->size, info);
 	return BOLT_OK;

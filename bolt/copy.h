@@ -70,9 +70,19 @@ struct bolt_copy_opts {
 int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
               struct bolt_copy_info *info, struct bolt_err *err);
 
-/* Copies bytes [0, len) of in_fd to out_fd at their current offsets,
- * in the kernel when it can (copy_file_range, then sendfile), else with a
- * large buffer. */
-int bolt_copy_fd(int in_fd, int out_fd, uint64_t len, const char *name, struct bolt_err *err);
+/*
+ * Copies bytes [0, size) of in_fd to the same offsets of out_fd, and sets
+ * *crc to the zlib crc32 of those bytes as the copy holds them. Chunks move
+ * in the kernel (copy_file_range) when it can, else through pread/pwrite;
+ * from 64 MiB the two halves go on two threads; each chunk's write-back is
+ * started at once. out_fd should be open read-write (the crc32 is read back
+ * from it; a write-only out_fd makes every chunk go through user memory).
+ * The caller fsyncs. With out_fd < 0 nothing is written: the bytes are only
+ * read (in two halves, likewise) for the crc32. A source shorter than size
+ * is an error. `progress` (may be NULL) is called from the calling thread.
+ */
+int bolt_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
+                    bolt_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
+                    struct bolt_err *err);
 
 #endif

@@ -184,46 +184,31 @@ void rs_bk_free_list(char **v, size_t n)
 
 int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t bufsz = 1u << 20;
-	unsigned char *buf;
-	uLong c = crc32(0L, Z_NULL, 0);
-	uint64_t total = 0;
-	ssize_t n;
+	struct bolt_err be = {0};
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = RS_OK;
 
 	if (fd < 0)
 		return rs_syserr(err, "cannot open", path);
-	buf = malloc(bufsz);
-	if (buf == NULL) {
-		close(fd);
-		return rs_errf(err, RS_ENOMEM, "out of memory");
-	}
-	while ((n = read(fd, buf, bufsz)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int rc = rs_syserr(err, "cannot read", path);
-			free(buf);
-			close(fd);
-			return rc;
-		}
-		c = crc32(c, buf, (uInt)n);
-		total += (uint64_t)n;
-	}
-	free(buf);
+	if (fstat(fd, &st) != 0)
+		rc = rs_syserr(err, "cannot stat", path);
+	else if (!S_ISREG(st.st_mode))
+		rc = rs_errf(err, RS_ECORRUPT, "%s is not a regular file", path);
+	else if (bolt_copy_range(fd, -1, (uint64_t)st.st_size, path, NULL, NULL, crc, &be) !=
+	         BOLT_OK)
+		rc = rs_err_from_bolt(err, &be);
+	else
+		*size = (uint64_t)st.st_size;
 	close(fd);
-	*size = total;
-	*crc = (uint32_t)c;
-	return RS_OK;
+	return rc;
 }
 
-/* Copies regular file src to the new file `name` in directory dfd (dst is
- * its path, for messages), fsynced. */
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  struct rs_err *err)
+                  uint32_t *crc, struct rs_err *err)
 {
 	struct bolt_err be = {0};
 	struct stat st;
+	uint32_t c;
 	int in, out, rc = RS_OK;
 
 	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -233,16 +218,19 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 		close(in);
 		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
 	}
-	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	/* read-write: the copy is read back for its crc32 */
+	out = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
 		close(in);
 		return rc;
 	}
-	if (bolt_copy_fd(in, out, (uint64_t)st.st_size, src, &be) != BOLT_OK)
+	if (bolt_copy_range(in, out, (uint64_t)st.st_size, src, NULL, NULL, &c, &be) != BOLT_OK)
 		rc = rs_err_from_bolt(err, &be);
 	else if (fsync(out) != 0)
 		rc = rs_syserr(err, "cannot sync", dst);
+	else if (crc != NULL)
+		*crc = c;
 	close(in);
 	if (close(out) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
@@ -251,7 +239,7 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
 {
-	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, err);
+	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, err);
 }
 
 static int write_all(int fd, const unsigned char *buf, size_t len, const char *path,

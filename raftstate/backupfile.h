@@ -49,12 +49,14 @@ void rs_bk_free_list(char **v, size_t n);
 
 /* ---- checksums, copies, gzip ---- */
 
-/* The size and crc32 of the regular file path (not followed if a symlink). */
+/* The size and crc32 of the regular file path (not followed if a symlink);
+ * a large file is read in two halves on two threads (bolt_copy_range). */
 int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err);
 /* Copies regular file src to the new file `name` in directory dfd (dst is
- * its path, for messages), fsynced. */
+ * its path, for messages), fsynced, with bolt_copy_range; *crc (when not
+ * NULL) receives the crc32 of the copy. */
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  struct rs_err *err);
+                  uint32_t *crc, struct rs_err *err);
 /* rs_bk_copy_at to the new file dst (relative to the working directory). */
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err);
 /* Compresses src into the new file dst (0600, fsynced), checking that what

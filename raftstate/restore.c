@@ -746,8 +746,8 @@ static int make_stage(struct put *pu, const char *dir, const char *prefix, struc
 
 /* Copies one file of the backup (`rel` from its root, at path `src`) to
  * `name` in dfd (`dst` names it): inflated when the manifest lists it as
- * compressed (src is then the .gz), checked once more against the
- * manifest's size and crc32 on the way. */
+ * compressed (src is then the .gz). A file the manifest lists is checked
+ * once more against its crc32 (and, inflated, its size) on the way. */
 static int stage_file(const struct rs_restore_plan *plan, const char *rel, const char *src, int dfd,
                       const char *name, const char *dst, mode_t mode, struct rs_err *err)
 {
@@ -756,8 +756,15 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	uint32_t crc;
 	int out, rc;
 
-	if (f == NULL || !f->compressed)
-		return rs_bk_copy_at(src, dfd, name, dst, mode, err);
+	if (f == NULL || !f->compressed) {
+		rc = rs_bk_copy_at(src, dfd, name, dst, mode, &crc, err);
+		if (rc == RS_OK && f != NULL && crc != f->crc32)
+			rc = rs_errf(err, RS_ECORRUPT,
+			             "%s changed since it was checked: its copy has crc32 %08x, the "
+			             "manifest says %08x",
+			             src, crc, f->crc32);
+		return rc;
+	}
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0)
 		return rs_syserr(err, "cannot create", dst);

@@ -336,7 +336,7 @@ static void last_progress(void *ctx, uint64_t done, uint64_t total)
  * copy) and into a write-only one (the kernel path cannot read back, so
  * every chunk goes through pread/pwrite): byte-identical, and the crc32 and
  * size it reports are the source's, computed here by zlib over the whole
- * file in one piece. */
+ * file in one piece. Then bolt_copy_range's checksum-only mode. */
 START_TEST(test_locked_copy_both_paths)
 {
 	struct bolt_db *db = open_db();
@@ -374,6 +374,20 @@ START_TEST(test_locked_copy_both_paths)
 		ck_assert_uint_eq(info.crc32, want);
 		ck_assert_uint_eq(seen[0], slen);
 		ck_assert_uint_eq(seen[1], slen);
+	}
+	/* checksum only (out_fd < 0): the same crc32, nothing written; a size
+	 * beyond the end of the file is an error, not a short checksum */
+	{
+		uint32_t crc = 0;
+		int fd = open(path, O_RDONLY);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert(bolt_copy_range(fd, -1, slen, path, NULL, NULL, &crc, &e) == BOLT_OK);
+		ck_assert_uint_eq(crc, want);
+		ck_assert_int_eq(bolt_copy_range(fd, -1, slen + 4096, path, NULL, NULL, &crc, &e),
+		                 BOLT_EIO);
+		ck_assert_msg(strstr(e.msg, "shrank") != NULL, "%s", e.msg);
+		close(fd);
 	}
 	free(src);
 }

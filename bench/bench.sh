@@ -12,7 +12,7 @@
 # 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
 #    page cache, and reports medians and ratios taken in this same run:
 #    verify vs cat, verify vs the Go reference reader, info (absolute),
-#    peak anonymous memory of verify and info, backup vs cp (beside cp +
+#    peak anonymous memory of verify and info, backup and restore vs cp (beside cp +
 #    sync, and zlib's crc32 of the log alone, bench/crc32file.c, whose value
 #    must equal the backup manifest's crc32 of that file).
 # Writes the table to stdout and to .bench/results.md.
@@ -155,7 +155,7 @@ mkdir -p "$scratch"
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in verify | info | backup | livebk | crc) o=$scratch/$name.out ;; esac
+	case $name in verify | info | backup | livebk | crc | restore) o=$scratch/$name.out ;; esac
 	t0=$EPOCHREALTIME
 	"$@" >>"$o" 2>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
@@ -274,6 +274,12 @@ if ((have_backup)); then
 	grep -q '^locked' "$scratch/wait-lock.out" || die "oci-harness wait-lock did not take the lock: $(cat "$scratch/wait-lock.out")"
 	say "backup vs cp: $rounds interleaved rounds (outputs removed and synced between runs, untimed); $free_node/raft-log.db held locked by oci-harness wait-lock (pid $wl_pid)"
 	bk=$scratch/bk
+	# one backup of the node, made once, for the restore rows
+	rbk=$scratch/restore-src
+	mkdir -p "$rbk"
+	"$bin" raft backup --state-dir "$node" --backup-dir "$rbk" >/dev/null || die "the backup for the restore rows failed"
+	rbk=$(ls -d "$rbk"/raft-backup-*)
+	rdst=$scratch/restored
 	for ((r = 1; r <= rounds; r++)); do
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed backup "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
@@ -286,12 +292,15 @@ if ((have_backup)); then
 		run_timed cp cp -r "$node" "$bk/"
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed cpsync sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
-		rm -rf "$bk" && mkdir -p "$bk" && sync
+		# restore reads a warm backup, like every other row reads warm files
+		rm -rf "$bk" "$rdst" && mkdir -p "$bk" && cat "$rbk/raft-log.db" >/dev/null && sync
+		run_timed restore "$bin" raft restore --backup-dir "$rbk" --state-dir "$rdst"
+		rm -rf "$rdst" && mkdir -p "$bk" && sync
 		run_timed livebk "$bin" raft backup --live --state-dir "$free_node" --backup-dir "$bk"
 		livebk_bytes=$(du -sb "$bk" | cut -f1)
 		rm -rf "$bk" && mkdir -p "$bk" && sync
 		run_timed cpfree cp -r "$free_node" "$bk/"
-		say "  round $r/$rounds: backup $(tail -n1 "$scratch/backup.ms") ms, cp $(tail -n1 "$scratch/cp.ms") ms, cp+sync $(tail -n1 "$scratch/cpsync.ms") ms, live $(tail -n1 "$scratch/livebk.ms") ms, cp free $(tail -n1 "$scratch/cpfree.ms") ms"
+		say "  round $r/$rounds: backup $(tail -n1 "$scratch/backup.ms") ms, cp $(tail -n1 "$scratch/cp.ms") ms, cp+sync $(tail -n1 "$scratch/cpsync.ms") ms, restore $(tail -n1 "$scratch/restore.ms") ms, live $(tail -n1 "$scratch/livebk.ms") ms, cp free $(tail -n1 "$scratch/cpfree.ms") ms"
 	done
 	rm -rf "$bk"
 	kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true
@@ -356,6 +365,7 @@ HS=$(short "$H")
 		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
 		row cp "cp" "cp -r $N DIR/"
 		row cpsync "cp + sync" "cp -r $N DIR/ && sync -f DIR"
+		row restore "restore (of a backup of that node, into a new directory)" "$B raft restore --backup-dir DIR/raft-backup-* --state-dir NEW"
 		row crc "zlib crc32 of raft-log.db, one thread (the checksum a backup must compute)" "$(short "$crcref") $L"
 		row livebk "backup --live (mostly free, locked by a writer)" "$B raft backup --live --state-dir $F --backup-dir DIR"
 		row cpfree "cp (mostly free)" "cp -r $F DIR/"
@@ -382,6 +392,8 @@ HS=$(short "$H")
 		echo "| backup / cp | ${v}× | $(rratio backup cp)× | ≤ 1.2× | $(meets "$v" "<=" 1.2) |"
 		v=$(ratio "$(median backup)" "$(median cpsync)")
 		echo "| backup / (cp + sync) | ${v}× | $(rratio backup cpsync)× | (reference: a durable copy) | |"
+		v=$(ratio "$(median restore)" "$(median cpsync)")
+		echo "| restore / (cp + sync) | ${v}× | $(rratio restore cpsync)× | (no target: it checks the backup's crc32s, verifies it, copies it durably and verifies the copy) | |"
 		v=$(ratio "$(median crc)" "$(median cp)")
 		echo "| crc32 alone (one thread) / cp | ${v}× | $(rratio crc cp)× | (reference: the checksum's cost) | |"
 		v=$(ratio "$(median livebk)" "$(median cpfree)")

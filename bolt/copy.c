@@ -185,25 +185,27 @@ static void *copy_part(void *arg)
 		if (pc->out < 0) { /* only the checksum */
 			if ((r = pread_full(pc->in, buf, n, off)) == 0)
 				pt->crc = crc32(pt->crc, buf, (uInt)n);
-		} else if ((r = atomic_load(&pc->in_kernel) ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
-		                                             : -2) == -2) {
+		} else if ((r = atomic_load(&pc->in_kernel)
+		                    ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
+		                    : -2) == -2) {
 			atomic_store(&pc->in_kernel, 0);
 			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
 				pt->crc = crc32(pt->crc, buf, (uInt)n);
 				if (pwrite_full(pc->out, buf, n, off) != 0) {
-					pt->rc = bolt_syserr(&pt->err, "cannot write the copy of %s",
-					                     pc->name);
+					pt->rc = bolt_syserr(
+					    &pt->err, "cannot write the copy of %s", pc->name);
 					break;
 				}
 			}
 		}
 		if (r != 0) {
-			pt->rc = r < 0 ? bolt_syserr(&pt->err, pc->out < 0 ? "cannot read %s"
-			                                                    : "cannot copy %s",
-			                             pc->name)
-			               : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
-			                           "%s shrank while it was %s", pc->name,
-			                           pc->out < 0 ? "read" : "copied");
+			pt->rc =
+			    r < 0 ? bolt_syserr(&pt->err,
+			                        pc->out < 0 ? "cannot read %s" : "cannot copy %s",
+			                        pc->name)
+			          : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
+			                      "%s shrank while it was %s", pc->name,
+			                      pc->out < 0 ? "read" : "copied");
 			break;
 		}
 		/* only a hint: fsync, later, is what makes the copy durable */

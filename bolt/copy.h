@@ -3,8 +3,8 @@
  *
  * Locked copy (the default): flock(LOCK_SH) on the source with a timeout,
  * then the whole file copied as it is (copy_file_range, in the kernel, or
- * pread/pwrite where the kernel cannot), so the copy is byte-identical. A writer holding LOCK_EX (a running
- * op-conductor) makes it fail with BOLT_ELOCKED at the deadline.
+ * pread/pwrite where the kernel cannot), so the copy is byte-identical. A writer holding LOCK_EX (a
+ * running op-conductor) makes it fail with BOLT_ELOCKED at the deadline.
  *
  * Live copy (`live`): when the lock cannot be had at once, the tree of the
  * newest valid meta (txid T) is rebuilt into a compact file without taking

@@ -58,23 +58,6 @@ static const struct flag_spec backup_flags[F_COUNT] = {
         },
 };
 
-/* Progress of large database copies, for a person at a terminal: one line
- * rewritten in place, finished with a newline. */
-#define PROGRESS_MIN ((uint64_t)64 << 20)
-
-static void show_progress(void *ctx, const char *file, uint64_t done, uint64_t total)
-{
-	(void)ctx;
-	if (total < PROGRESS_MIN)
-		return;
-	fprintf(stderr, "\r  copying %s: %llu of %llu MiB (%d%%)", oci_path(file).s,
-	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
-	        (int)(done * 100 / total));
-	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
 static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -93,8 +76,8 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		return oci_usage(cmd, "--state-dir is empty");
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
-	if (isatty(STDERR_FILENO))
-		opt.progress = show_progress;
+	if (np_tty_progress() != NULL)
+		opt.progress = *np_tty_progress();
 
 	rc = rs_backup_create(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &opt, &res, &probs, &err);
 	if (rc != RS_OK) {
@@ -161,7 +144,8 @@ const struct oci_command oci_cmd_raft_backup = {
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
         "and every .gz is read back and checked before the directory is named.\n"
-        "Copies of 64 MiB or more show their progress on stderr when it is a terminal.",
+        "Copies, checksums and compression of files of 64 MiB or more show their\n"
+        "progress on stderr when it is a terminal.",
     .flags = backup_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bolt/meta.h"
 #include "cmd/command.h"
@@ -659,4 +660,27 @@ void np_print_errors(const struct rs_problems *p, const char *more_hint)
 	}
 	if (more_hint != NULL && p->errors > shown)
 		fprintf(stderr, "  ... and %zu more (%s)\n", p->errors - shown, more_hint);
+}
+
+#define PROGRESS_MIN ((uint64_t)64 << 20)
+
+static void tty_progress(void *ctx, const char *verb, const char *file, uint64_t done,
+                         uint64_t total)
+{
+	(void)ctx;
+	if (total < PROGRESS_MIN)
+		return;
+	fprintf(stderr, "\r  %s %s: %llu of %llu MiB (%d%%)", verb, oci_path(file).s,
+	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+	        (int)(done * 100 / total));
+	if (done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+const struct rs_progress *np_tty_progress(void)
+{
+	static const struct rs_progress tty = {.fn = tty_progress};
+
+	return isatty(STDERR_FILENO) ? &tty : NULL;
 }

@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "raftstate/backup.h"
 #include "raftstate/log.h"
 #include "raftstate/node.h"
 #include "raftstate/verify.h"
@@ -107,6 +108,12 @@ cJSON *np_json_block(const struct rs_node *n);
  * where: reason"); with more_hint, a last line "... and N more (HINT)"
  * when some were not shown. Warnings are left out. */
 void np_print_errors(const struct rs_problems *p, const char *more_hint);
+
+/* Progress of backup and restore, for a person at a terminal: for files of
+ * 64 MiB or more one line on stderr ("  copying FILE: 512 of 1238 MiB
+ * (41%)"), rewritten in place and ended at 100%. NULL when stderr is not a
+ * terminal (nothing is printed there then). */
+const struct rs_progress *np_tty_progress(void);
 
 /* Prints the document on stdout followed by a newline and frees it.
  * Returns 0, or -1 when it could not be rendered (out of memory). */

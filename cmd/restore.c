@@ -106,8 +106,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
 
-	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, timeout, &plan, &probs,
-	                     &err) != RS_OK) {
+	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, timeout, np_tty_progress(),
+	                     &plan, &probs, &err) != RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, NULL);
 		rc = OCI_EXIT_FAIL;
@@ -191,7 +191,9 @@ const struct oci_command oci_cmd_raft_restore = {
         "(a Kubernetes volume) or holds other files is instead staged inside itself and\n"
         "its raft-log.db, raft-stable.db and snapshots/ are replaced one by one (each\n"
         "name atomically, not all together); the old ones are kept in\n"
-        "NODE/.pre-restore-YYYYMMDD-HHMMSS/ and other files stay where they are.",
+        "NODE/.pre-restore-YYYYMMDD-HHMMSS/ and other files stay where they are.\n"
+        "Checksums, copies and inflation of files of 64 MiB or more show their progress\n"
+        "on stderr when it is a terminal.",
     .flags = restore_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -97,27 +97,15 @@ static void rfc3339(char *buf, size_t size)
 
 /* ---- backup ------------------------------------------------------------ */
 
-struct progress_relay {
-	const struct rs_backup_opts *opt;
-	const char *file;
-};
-
-static void relay_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	const struct progress_relay *r = ctx;
-
-	r->opt->progress(r->opt->progress_ctx, r->file, done, total);
-}
-
 static int backup_db(const char *src, const char *dst, const char *rel,
                      const struct rs_backup_opts *opt, struct rs_bk_files *files,
                      struct rs_backup_result *res, struct rs_err *err)
 {
-	struct progress_relay relay = {.opt = opt, .file = src};
+	struct rs_bk_relay relay = {.pg = &opt->progress, .verb = "copying", .file = src};
 	struct bolt_copy_opts co = {
 	    .lock_timeout = opt->lock_timeout,
 	    .live = opt->live,
-	    .progress = opt->progress != NULL ? relay_progress : NULL,
+	    .progress = opt->progress.fn != NULL ? rs_bk_relay_progress : NULL,
 	    .progress_ctx = &relay,
 	};
 	struct bolt_copy_info info;
@@ -413,7 +401,8 @@ static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
 /* --compress: replaces every file of the verified backup in `dir` by
  * <file>.gz, then reads every .gz back and checks it against the size and
  * crc32 the manifest will list. */
-static int compress_tree(const char *dir, struct rs_bk_files *files, struct rs_err *err)
+static int compress_tree(const char *dir, struct rs_bk_files *files, const struct rs_progress *pg,
+                         struct rs_err *err)
 {
 	char plain[PATH_MAX], gz[PATH_MAX + 4], parent[PATH_MAX];
 	uint64_t size;
@@ -426,8 +415,8 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, struct rs_e
 		if ((rc = rs_bk_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
-		if ((rc = rs_bk_gzip_file(plain, gz, f->size, f->crc32, &f->stored_size, err)) !=
-		    RS_OK)
+		if ((rc = rs_bk_gzip_file(plain, gz, f->size, f->crc32, pg, &f->stored_size,
+		                          err)) != RS_OK)
 			return rc;
 		if (unlink(plain) != 0)
 			return rs_syserr(err, "cannot remove", plain);
@@ -442,7 +431,8 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, struct rs_e
 		if ((rc = rs_bk_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
-		if ((rc = rs_bk_gunzip_file(gz, gz, -1, NULL, f->size, &size, &crc, err)) != RS_OK)
+		if ((rc = rs_bk_gunzip_file(gz, gz, -1, NULL, f->size, pg, &size, &crc, err)) !=
+		    RS_OK)
 			return rc;
 		if (size != f->size || crc != f->crc32)
 			return rs_errf(
@@ -571,10 +561,11 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		if (files.v[i].crc_known)
 			continue;
 		if ((rc = rs_bk_join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
-		    (rc = rs_bk_crc_file(dst, &files.v[i].size, &files.v[i].crc32, err)))
+		    (rc = rs_bk_crc_file(dst, &opt->progress, &files.v[i].size, &files.v[i].crc32,
+		                         err)))
 			goto fail;
 	}
-	if (opt->compress && (rc = compress_tree(tmp, &files, err)) != RS_OK)
+	if (opt->compress && (rc = compress_tree(tmp, &files, &opt->progress, err)) != RS_OK)
 		goto fail;
 	drop_cached(tmp, &files);
 	res->files = files.v;

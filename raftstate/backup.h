@@ -30,6 +30,16 @@
 #include "raftstate/error.h"
 #include "raftstate/verify.h"
 
+/* Progress of long file operations, for a person at a terminal: `verb` is
+ * "copying", "checking", "compressing" or "inflating", `file` the file
+ * read, `total` its (uncompressed) size. Called every RS_PROGRESS_STEP
+ * bytes or so, and once with done == total. */
+struct rs_progress {
+	void (*fn)(void *ctx, const char *verb, const char *file, uint64_t done, uint64_t total);
+	void *ctx;
+};
+#define RS_PROGRESS_STEP ((uint64_t)64 << 20)
+
 #define RS_BACKUP_MANIFEST "MANIFEST.json"
 #define RS_BACKUP_METADATA "backup-metadata.txt"
 #define RS_BACKUP_FORMAT   "op-conductor-init-backup/1"
@@ -52,13 +62,11 @@ struct rs_backup_file {
 };
 
 struct rs_backup_opts {
-	double lock_timeout; /* seconds to wait for LOCK_SH on each .db */
-	int live;            /* copy locked .db files without the lock */
-	int compress;        /* store every file gzip-compressed as <path>.gz */
-	const char *version; /* tool version for the manifest */
-	/* optional: called during long database copies (file = path copied) */
-	void (*progress)(void *ctx, const char *file, uint64_t done, uint64_t total);
-	void *progress_ctx;
+	double lock_timeout;         /* seconds to wait for LOCK_SH on each .db */
+	int live;                    /* copy locked .db files without the lock */
+	int compress;                /* store every file gzip-compressed as <path>.gz */
+	const char *version;         /* tool version for the manifest */
+	struct rs_progress progress; /* optional (fn NULL): copies and compression */
 };
 
 struct rs_backup_result {

@@ -182,8 +182,20 @@ void rs_bk_free_list(char **v, size_t n)
 
 /* ---- checksums and copies ---------------------------------------------- */
 
-int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err)
+void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total)
 {
+	const struct rs_bk_relay *r = ctx;
+
+	r->pg->fn(r->pg->ctx, r->verb, r->file, done, total);
+}
+
+/* bolt_copy_range's progress arguments for pg (NULL or without fn: none) */
+#define RELAY_FN(pg) ((pg) != NULL && (pg)->fn != NULL ? rs_bk_relay_progress : NULL)
+
+int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                   struct rs_err *err)
+{
+	struct rs_bk_relay relay = {.pg = pg, .verb = "checking", .file = path};
 	struct bolt_err be = {0};
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = RS_OK;
@@ -194,8 +206,8 @@ int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_er
 		rc = rs_syserr(err, "cannot stat", path);
 	else if (!S_ISREG(st.st_mode))
 		rc = rs_errf(err, RS_ECORRUPT, "%s is not a regular file", path);
-	else if (bolt_copy_range(fd, -1, (uint64_t)st.st_size, path, NULL, NULL, crc, &be) !=
-	         BOLT_OK)
+	else if (bolt_copy_range(fd, -1, (uint64_t)st.st_size, path, RELAY_FN(pg), &relay, crc,
+	                         &be) != BOLT_OK)
 		rc = rs_err_from_bolt(err, &be);
 	else
 		*size = (uint64_t)st.st_size;
@@ -204,8 +216,9 @@ int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_er
 }
 
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  uint32_t *crc, struct rs_err *err)
+                  const struct rs_progress *pg, uint32_t *crc, struct rs_err *err)
 {
+	struct rs_bk_relay relay = {.pg = pg, .verb = "copying", .file = src};
 	struct bolt_err be = {0};
 	struct stat st;
 	uint32_t c;
@@ -225,7 +238,8 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 		close(in);
 		return rc;
 	}
-	if (bolt_copy_range(in, out, (uint64_t)st.st_size, src, NULL, NULL, &c, &be) != BOLT_OK)
+	if (bolt_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, &be) !=
+	    BOLT_OK)
 		rc = rs_err_from_bolt(err, &be);
 	else if (fsync(out) != 0)
 		rc = rs_syserr(err, "cannot sync", dst);
@@ -239,7 +253,7 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
 {
-	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, err);
+	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, NULL, err);
 }
 
 static int write_all(int fd, const unsigned char *buf, size_t len, const char *path,
@@ -269,6 +283,17 @@ static int write_all(int fd, const unsigned char *buf, size_t len, const char *p
  * checksums what comes out, and compares that with the manifest.
  */
 
+/* Tells pg of `done` of `total` bytes once `done` reaches `next` (and at
+ * the end); returns the next byte count to report at. */
+static uint64_t report(const struct rs_progress *pg, const char *verb, const char *file,
+                       uint64_t done, uint64_t total, uint64_t next)
+{
+	if (pg == NULL || pg->fn == NULL || (done < next && done < total))
+		return next;
+	pg->fn(pg->ctx, verb, file, done < total ? done : total, total);
+	return done + RS_PROGRESS_STEP;
+}
+
 /* zlib's message for the last error of gz, without its "<fd:N>: " prefix. */
 static const char *gz_reason(gzFile gz, int *errnum)
 {
@@ -283,12 +308,12 @@ static const char *gz_reason(gzFile gz, int *errnum)
 /* Compresses the plain file `src` into the new file `dst` (0600), checking
  * that what it read has the size and crc32 already recorded for it, and
  * fsyncs dst. *stored receives dst's size. */
-int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, uint64_t *stored,
-                    struct rs_err *err)
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc,
+                    const struct rs_progress *pg, uint64_t *stored, struct rs_err *err)
 {
 	unsigned char *buf = NULL;
 	uLong c = crc32(0L, Z_NULL, 0);
-	uint64_t total = 0;
+	uint64_t total = 0, next = RS_PROGRESS_STEP;
 	gzFile gz = NULL;
 	struct stat st;
 	int in, out, gfd, rc = RS_OK;
@@ -329,6 +354,7 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 			rc = rs_errf(err, RS_EIO, "cannot write %s: %s", dst, gz_reason(gz, &e));
 			goto out;
 		}
+		next = report(pg, "compressing", src, total, size, next);
 	}
 	{
 		int zr = gzclose(gz);
@@ -369,11 +395,12 @@ out:
  * would pass such a file through unchanged), a truncated stream, damaged
  * deflate data, a bad gzip trailer (crc32 or length). */
 int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
-                      uint64_t limit, uint64_t *size, uint32_t *crc, struct rs_err *err)
+                      uint64_t limit, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                      struct rs_err *err)
 {
 	unsigned char *buf = NULL, magic[2];
 	uLong c = crc32(0L, Z_NULL, 0);
-	uint64_t total = 0;
+	uint64_t total = 0, next = RS_PROGRESS_STEP;
 	gzFile gz = NULL;
 	struct stat st;
 	int fd, n, e, rc = RS_OK;
@@ -411,6 +438,7 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 		c = crc32(c, buf, (uInt)n);
 		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
 			goto out;
+		next = report(pg, out_fd >= 0 ? "inflating" : "checking", path, total, limit, next);
 	}
 	/* a truncated stream ends with n == 0 and Z_BUF_ERROR */
 	if (n < 0 || gzerror(gz, &e) == NULL || e != Z_OK) {

@@ -49,25 +49,39 @@ void rs_bk_free_list(char **v, size_t n);
 
 /* ---- checksums, copies, gzip ---- */
 
+/* Relays bolt_copy_range's progress (a bolt_copy_progress_fn; ctx is a
+ * struct rs_bk_relay) to an rs_progress, with a verb and a file name. */
+struct rs_bk_relay {
+	const struct rs_progress *pg;
+	const char *verb, *file;
+};
+void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total);
+
 /* The size and crc32 of the regular file path (not followed if a symlink);
- * a large file is read in two halves on two threads (bolt_copy_range). */
-int rs_bk_crc_file(const char *path, uint64_t *size, uint32_t *crc, struct rs_err *err);
+ * a large file is read in two halves on two threads (bolt_copy_range).
+ * pg (may be NULL) hears "checking". */
+int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                   struct rs_err *err);
 /* Copies regular file src to the new file `name` in directory dfd (dst is
  * its path, for messages), fsynced, with bolt_copy_range; *crc (when not
- * NULL) receives the crc32 of the copy. */
+ * NULL) receives the crc32 of the copy. pg (may be NULL) hears "copying". */
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  uint32_t *crc, struct rs_err *err);
-/* rs_bk_copy_at to the new file dst (relative to the working directory). */
+                  const struct rs_progress *pg, uint32_t *crc, struct rs_err *err);
+/* rs_bk_copy_at to the new file dst (relative to the working directory),
+ * without progress or crc32. */
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err);
 /* Compresses src into the new file dst (0600, fsynced), checking that what
- * it read has the given size and crc32; *stored receives dst's size. */
-int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, uint64_t *stored,
-                    struct rs_err *err);
+ * it read has the given size and crc32; *stored receives dst's size. pg
+ * (may be NULL) hears "compressing". */
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc,
+                    const struct rs_progress *pg, uint64_t *stored, struct rs_err *err);
 /* Inflates the gzip file path (`label` in messages) to out_fd when >= 0,
  * returning the inflated size and crc32; RS_ECORRUPT for anything but whole
- * gzip data or past `limit` inflated bytes. */
+ * gzip data or past `limit` inflated bytes. pg (may be NULL) hears
+ * "inflating" (out_fd >= 0) or "checking", with limit as the total. */
 int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
-                      uint64_t limit, uint64_t *size, uint32_t *crc, struct rs_err *err);
+                      uint64_t limit, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                      struct rs_err *err);
 
 /* ---- the list of files a backup holds ---- */
 

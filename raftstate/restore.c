@@ -239,7 +239,7 @@ static int must_be_listed(const char *rel)
  * file found in the backup (the .gz for a compressed entry, inflated to
  * check size and crc32), and recorded in `out`. */
 static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs_bk_files *found,
-                       struct rs_bk_files *out, struct rs_err *err)
+                       struct rs_bk_files *out, const struct rs_progress *pg, struct rs_err *err)
 {
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
 	const cJSON *comp = cJSON_GetObjectItemCaseSensitive(f, "compression");
@@ -303,9 +303,9 @@ static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs
 	if ((rc = rs_bk_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
 		return rc;
 	if (comp == NULL) {
-		if ((rc = rs_bk_crc_file(path, &asize, &acrc, err)) != RS_OK)
+		if ((rc = rs_bk_crc_file(path, pg, &asize, &acrc, err)) != RS_OK)
 			return rc;
-	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, size, &asize, &acrc, err)) !=
+	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, size, pg, &asize, &acrc, err)) !=
 	           RS_OK) {
 		char why[sizeof(err->msg)];
 
@@ -373,7 +373,7 @@ static int check_manifest(const char *backup, struct rs_bk_files *found, int *la
 	{
 		if (rc != RS_OK)
 			break;
-		rc = check_entry(backup, f, listed.n + 1, found, &listed, err);
+		rc = check_entry(backup, f, listed.n + 1, found, &listed, &plan->progress, err);
 	}
 	cJSON_Delete(root);
 	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
@@ -478,7 +478,8 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 }
 
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-                     struct rs_restore_plan *plan, struct rs_problems *problems, struct rs_err *err)
+                     const struct rs_progress *pg, struct rs_restore_plan *plan,
+                     struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_bk_files found = {0};
 	struct stat st;
@@ -487,6 +488,8 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	int rc, layout = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	if (pg != NULL)
+		plan->progress = *pg;
 	if (stat(backup_dir, &st) != 0) {
 		if (errno == ENOENT)
 			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
@@ -757,18 +760,19 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	int out, rc;
 
 	if (f == NULL || !f->compressed) {
-		rc = rs_bk_copy_at(src, dfd, name, dst, mode, &crc, err);
+		rc = rs_bk_copy_at(src, dfd, name, dst, mode, &plan->progress, &crc, err);
 		if (rc == RS_OK && f != NULL && crc != f->crc32)
-			rc = rs_errf(err, RS_ECORRUPT,
-			             "%s changed since it was checked: its copy has crc32 %08x, the "
-			             "manifest says %08x",
-			             src, crc, f->crc32);
+			rc =
+			    rs_errf(err, RS_ECORRUPT,
+			            "%s changed since it was checked: its copy has crc32 %08x, the "
+			            "manifest says %08x",
+			            src, crc, f->crc32);
 		return rc;
 	}
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0)
 		return rs_syserr(err, "cannot create", dst);
-	rc = rs_bk_gunzip_file(src, src, out, dst, f->size, &size, &crc, err);
+	rc = rs_bk_gunzip_file(src, src, out, dst, f->size, &plan->progress, &size, &crc, err);
 	if (rc == RS_OK && (size != f->size || crc != f->crc32))
 		rc = rs_errf(err, RS_ECORRUPT,
 		             "%s changed since it was checked: it inflates to %llu bytes with "

@@ -49,16 +49,19 @@ struct rs_restore_plan {
 	struct rs_backup_file *listed; /* the manifest's files (nfiles) */
 	struct rs_restore_node *nodes;
 	size_t nnodes;
-	size_t nexisting; /* nodes whose target holds state */
+	size_t nexisting;            /* nodes whose target holds state */
+	struct rs_progress progress; /* from rs_restore_check, for both steps */
 };
 
 /* Checks the backup and the target without changing anything. RS_OK: the
  * backup is sound and no target is locked. RS_ECORRUPT with `problems`
  * (verify) or a message (manifest, hostile entry, damaged .gz);
- * RS_ELOCKED when a target database is held by another process. */
+ * RS_ELOCKED when a target database is held by another process. pg (may
+ * be NULL) hears the checksums ("checking") here and the staging copies
+ * ("copying", "inflating") in rs_restore_apply. */
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-                     struct rs_restore_plan *plan, struct rs_problems *problems,
-                     struct rs_err *err);
+                     const struct rs_progress *pg, struct rs_restore_plan *plan,
+                     struct rs_problems *problems, struct rs_err *err);
 
 /* Replaces every node of the plan: first every node is staged and its
  * staged copy verified (nothing replaced yet), then each is put in place

@@ -367,7 +367,8 @@ START_TEST(test_locked_copy_both_paths)
 		copy = slurp(out, &clen);
 		unlink(out);
 		ck_assert_uint_eq(clen, slen);
-		ck_assert_msg(memcmp(copy, src, slen) == 0, "the copy differs (write-only %d)", wronly);
+		ck_assert_msg(memcmp(copy, src, slen) == 0, "the copy differs (write-only %d)",
+		              wronly);
 		free(copy);
 		ck_assert(info.has_crc && !info.live);
 		ck_assert_uint_eq(info.size, slen);

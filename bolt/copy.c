@@ -169,7 +169,10 @@ static void *copy_part(void *arg)
 {
 	struct part *pt = arg;
 	struct pcopy *pc = pt->pc;
-	uint8_t *buf = malloc(PCOPY_CHUNK);
+	/* a chunk, or less for a small part that is not empty */
+	uint8_t *buf = malloc(pt->end - pt->start < PCOPY_CHUNK && pt->end > pt->start
+	                          ? (size_t)(pt->end - pt->start)
+	                          : PCOPY_CHUNK);
 	uint64_t off = pt->start, next_report = PCOPY_PROGRESS;
 	int r;
 

@@ -26,6 +26,8 @@
 #   BENCH_MIN_BYTES (1000000000)  refuse a smaller main log (set 0 for a quick try)
 #   BENCH_MASSIF (1)         0 skips the valgrind/massif heap measurement
 #   BENCH_GO_CHECK (1)       0 skips the one-time Go check of a new dataset
+#   BENCH_COMPRESS_ROUNDS (0) rounds of backup --compress vs gzip -6 of the
+#                            log (off by default: ~90 s a round)
 set -euo pipefail
 export LC_ALL=C
 
@@ -48,6 +50,7 @@ config_every=${BENCH_CONFIG_EVERY:-100000}
 free_entries=${BENCH_FREE_ENTRIES:-120000}
 free_keep=${BENCH_FREE_KEEP:-6000}
 min_bytes=${BENCH_MIN_BYTES:-1000000000}
+compress_rounds=${BENCH_COMPRESS_ROUNDS:-0}
 
 say() { echo "bench: $*" >&2; }
 die() {
@@ -155,7 +158,7 @@ mkdir -p "$scratch"
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in verify | info | backup | livebk | crc | restore) o=$scratch/$name.out ;; esac
+	case $name in verify | info | backup | livebk | crc | restore | bkgz) o=$scratch/$name.out ;; esac
 	t0=$EPOCHREALTIME
 	"$@" >>"$o" 2>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
@@ -305,6 +308,17 @@ if ((have_backup)); then
 	rm -rf "$bk"
 	kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true
 	wl_pid=
+	if [ "$compress_rounds" -gt 0 ]; then
+		say "backup --compress vs gzip -6: $compress_rounds interleaved rounds (about 90 s each)"
+		for ((r = 1; r <= compress_rounds; r++)); do
+			rm -rf "$bk" && mkdir -p "$bk" && sync
+			run_timed bkgz "$bin" raft backup --compress --state-dir "$node" --backup-dir "$bk"
+			rm -rf "$bk" && mkdir -p "$bk" && sync
+			run_timed gzip sh -c 'gzip -6 -c "$1" >"$2/raft-log.db.gz"' sh "$log" "$bk"
+			say "  round $r/$compress_rounds: backup --compress $(tail -n1 "$scratch/bkgz.ms") ms, gzip -6 $(tail -n1 "$scratch/gzip.ms") ms"
+		done
+		rm -rf "$bk"
+	fi
 fi
 
 # --------------------------------------------------------------- report ----
@@ -369,6 +383,10 @@ HS=$(short "$H")
 		row crc "zlib crc32 of raft-log.db, one thread (the checksum a backup must compute)" "$(short "$crcref") $L"
 		row livebk "backup --live (mostly free, locked by a writer)" "$B raft backup --live --state-dir $F --backup-dir DIR"
 		row cpfree "cp (mostly free)" "cp -r $F DIR/"
+		if [ "$compress_rounds" -gt 0 ]; then
+			row bkgz "backup --compress" "$B raft backup --compress --state-dir $N --backup-dir DIR"
+			row gzip "gzip -6 of raft-log.db (one thread, no sync, no read-back)" "gzip -6 -c $L >DIR/raft-log.db.gz"
+		fi
 	fi
 	echo
 	echo "| ratio (same run) | ratio of medians | median of per-round ratios | target | met (ratio of medians) |"
@@ -398,6 +416,10 @@ HS=$(short "$H")
 		echo "| crc32 alone (one thread) / cp | ${v}× | $(rratio crc cp)× | (reference: the checksum's cost) | |"
 		v=$(ratio "$(median livebk)" "$(median cpfree)")
 		echo "| backup --live (mostly free) / cp | ${v}× | $(rratio livebk cpfree)× | < 1× | $(meets "$v" "<=" 0.999) |"
+		if [ "$compress_rounds" -gt 0 ]; then
+			v=$(ratio "$(median bkgz)" "$(median gzip)")
+			echo "| backup --compress / gzip -6 | ${v}× | $(rratio bkgz gzip)× | (no target; backup also copies, verifies, reads every .gz back and syncs) | |"
+		fi
 		echo "| backup --live output size / source size | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | |"
 	else
 		echo "| backup | SKIP: not implemented | | | |"

@@ -382,8 +382,10 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 		close(in);
 		return rc;
 	}
-	for (int i = 0; i < 2; i++)
-		if ((blk[i].in = malloc(GZ_BLOCK)) == NULL) {
+	/* input buffers: a block each, or the whole (small, not empty) file */
+	for (int i = 0; i < (size > GZ_BLOCK ? 2 : 1); i++)
+		if ((blk[i].in = malloc(size < GZ_BLOCK && size > 0 ? (size_t)size : GZ_BLOCK)) ==
+		    NULL) {
 			rc = rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
 			goto out;
 		}

@@ -14,13 +14,15 @@ build:
     cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build {{build_dir}} -j {{jobs}}
 
-# the whole test suite: unit, CLI and interop tests, a fuzz smoke of every target, then all unit+CLI tests again under ASan+UBSan
+# the whole test suite: unit, CLI and interop tests, a fuzz smoke of every target, then all unit+CLI tests and the large backup test again under ASan+UBSan
 test: build
     cd {{build_dir}} && ctest --output-on-failure -j {{jobs}} --timeout 1200
     tests/fuzz/run.sh 30
     cmake -S . -B {{asan_dir}} -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON >/dev/null
     cmake --build {{asan_dir}} -j {{jobs}}
     cd {{asan_dir}} && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j {{jobs}} -LE interop --timeout 1200
+    # the large-file paths (two-thread copy, checksum and compression, progress) under the sanitizers too
+    cd {{asan_dir}} && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -R '^interop/test_backup_large$' --timeout 1200
 
 # run only the unit tests
 test-unit: build

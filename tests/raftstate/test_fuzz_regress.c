@@ -31,6 +31,9 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_snapshot_meta_one
 #include "../fuzz/fuzz_snapshot_meta.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_gunzip_one
+#include "../fuzz/fuzz_gunzip.c"
 #include "tests/check_support.h"
 #undef LLVMFuzzerTestOneInput
 
@@ -114,6 +117,12 @@ START_TEST(replay_snapshot_meta)
 }
 END_TEST
 
+START_TEST(replay_gunzip)
+{
+	ck_assert_int_gt(replay("gunzip", fuzz_gunzip_one), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fuzz-regress");
@@ -123,6 +132,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_log);
 	tcase_add_test(tc, replay_config);
 	tcase_add_test(tc, replay_snapshot_meta);
+	tcase_add_test(tc, replay_gunzip);
 	suite_add_tcase(s, tc);
 	return s;
 }

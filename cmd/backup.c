@@ -144,8 +144,11 @@ const struct oci_command oci_cmd_raft_backup = {
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
         "and every .gz is read back and checked before the directory is named.\n"
-        "Copies, checksums and compression of files of 64 MiB or more show their\n"
-        "progress on stderr when it is a terminal.",
+        "Everything is synced to disk before the command succeeds; the finished\n"
+        "backup's files are then dropped from the page cache, so a large backup does\n"
+        "not push other processes' data out of memory. Copies, checksums and\n"
+        "compression of files of 64 MiB or more show their progress on stderr when it\n"
+        "is a terminal.",
     .flags = backup_flags,
     .nflags = F_COUNT,
     .max_args = 0,

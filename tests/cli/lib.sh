@@ -21,6 +21,13 @@
 #   hold FILE / release  another process takes (and keeps) an exclusive
 #                        flock on FILE, as a running op-conductor does /
 #                        ends it; call release from cleanup_hook
+#   listing DIR          the whole tree under DIR (names, types, modes,
+#                        sizes, sha256), for comparing before with after
+#   refuse_restore WHAT PATTERN BACKUP [ARGS...]
+#                        `$B raft restore --backup-dir BACKUP --state-dir
+#                        $tmp/target ARGS` must exit 1 with stderr matching
+#                        PATTERN and leave $tmp/target as it was; with
+#                        REFUSE_ONE_LINE=1, stderr must be that one line
 set -u
 umask 022
 
@@ -117,5 +124,27 @@ release() {
 		kill "$holder" 2>/dev/null
 		wait "$holder" 2>/dev/null
 		holder=
+	fi
+}
+
+listing() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
+
+refuse_restore() {
+	local what=$1 pat=$2 bk=$3 rc
+	shift 3
+	listing "$tmp/target" >"$tmp/before"
+	"$B" raft restore --backup-dir "$bk" --state-dir "$tmp/target" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	listing "$tmp/target" >"$tmp/after"
+	if [ "$rc" != 1 ]; then
+		bad "$what: exit $rc (want 1): $(head -c 300 "$tmp/err")"
+	elif ! grep -Eq "^op-conductor-init: raft restore: .*$pat" "$tmp/err"; then
+		bad "$what: stderr does not match /$pat/: $(head -c 300 "$tmp/err")"
+	elif [ "${REFUSE_ONE_LINE:-0}" = 1 ] && [ "$(wc -l <"$tmp/err")" != 1 ]; then
+		bad "$what: more than one line on stderr: $(cat "$tmp/err")"
+	elif ! cmp -s "$tmp/before" "$tmp/after"; then
+		bad "$what: the target changed"
+	else
+		ok "$what: $(head -n1 "$tmp/err" | cut -c1-170)"
 	fi
 }

@@ -45,8 +45,6 @@ if ! mnt "$tmp/probe"; then
 fi
 
 ARGS=(--nodes 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003 --server-ids s1,s2,s3 --initial-leader s1)
-# the whole tree under $1 (names, types, modes, sizes, sha256): before == after
-listing() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
 same_state() { # A B: both databases and snapshots/ cmp-equal
 	local a=$1 b=$2 f
 	for f in raft-log.db raft-stable.db; do cmp -s "$a/$f" "$b/$f" || { echo "  $f differs"; return 1; }; done

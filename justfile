@@ -70,7 +70,7 @@ lint:
     clang-format --dry-run --Werror cmd/*.[ch] bolt/*.[ch] raftstate/*.[ch]
     cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr --std=c11 -I . cmd bolt raftstate
 
-# benchmark verify/info/backup on a cached >= 1 GB raft log vs cat, cp and the Go reader (README: "Benchmark"); table in .bench/results.md
+# benchmark verify/info/backup on a cached >= 1 GB raft log vs cat, cp and the Go reader (method: docs/testing.md, "Benchmark"); table in .bench/results.md and bench/RESULTS.md
 bench: build
     bash bench/bench.sh {{bin}}
 

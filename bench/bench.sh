@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/bench.sh [BIN] — the `just bench` benchmark (method: README, "Benchmark").
+# bench/bench.sh [BIN] — the `just bench` benchmark (method: docs/testing.md, "Benchmark").
 #
 # 1. Builds the Go interop harness (tests/interop/build-harness.sh) and the
 #    snapshot helper (bench/mksnap.go) into .bench/.
@@ -15,7 +15,8 @@
 #    peak anonymous memory of verify and info, backup and restore vs cp (beside cp +
 #    sync, and zlib's crc32 of the log alone, bench/crc32file.c, whose value
 #    must equal the backup manifest's crc32 of that file).
-# Writes the table to stdout and to .bench/results.md.
+# Writes the table to stdout, to .bench/results.md and into bench/RESULTS.md
+# (its latest-run block; BENCH_WRITE_RESULTS=0 skips that).
 #
 # Environment:
 #   BENCH_ROUNDS (7)         rounds for the large measurements (>= 5)
@@ -198,7 +199,7 @@ if ((have_info)); then
 	done
 fi
 
-# ---- memory: peak anonymous memory (see README, "Benchmark", "Memory") ----
+# ---- memory: peak anonymous memory (see docs/testing.md, "Benchmark", "Memory") ----
 # sample_anon CMD... -> "peak_RssAnon_kB VmHWM_kB samples": polls
 # /proc/PID/status (bash builtins only, no fork per sample) until the process
 # is a zombie; RssAnon excludes the mmap'ed file pages (RssFile), VmHWM does not.
@@ -449,4 +450,22 @@ HS=$(short "$H")
 cp "$scratch/results.md" "$out/results.md"
 cat "$out/results.md"
 say "written to $out/results.md"
+# bench/RESULTS.md keeps the latest run: its block between the two markers is
+# replaced by this run's table (the hand-written text around it stays).
+# BENCH_WRITE_RESULTS=0 leaves the file alone (e.g. for a quick try).
+if [ "${BENCH_WRITE_RESULTS:-1}" != 0 ]; then
+	results=$src/bench/RESULTS.md
+	begin='<!-- bench.sh: latest run begin -->'
+	end='<!-- bench.sh: latest run end -->'
+	if [ "$(grep -cxF -e "$begin" -e "$end" "$results")" = 2 ]; then
+		awk -v b="$begin" -v e="$end" -v f="$scratch/results.md" '
+			$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0 }
+			!skip' "$results" >"$scratch/RESULTS.md"
+		cat "$scratch/RESULTS.md" >"$results"
+		say "latest run written to bench/RESULTS.md"
+	else
+		say "bench/RESULTS.md has not exactly one pair of bench.sh markers; not updated"
+	fi
+fi
 case $crc_verdict in *DISAGREE*) die "the backup's manifest crc32 of raft-log.db disagrees with zlib's crc32 of the file" ;; esac

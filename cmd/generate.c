@@ -11,7 +11,7 @@
  *   4. rs_generate_node() per node (temp file, fsync, rename, fsync dir);
  *   5. print what was written and what to do next.
  *
- * Beyond the Go tool (README: "Operator features"): --node-id writes one node
+ * Beyond the Go tool (docs/operations.md: "Operator features"): --node-id writes one node
  * only; --if-absent compares existing state with what would be written
  * (cmd/ifabsent below) instead of refusing; --nodes id=address pairs,
  * --nonvoters and --config FILE (cmd/clusterfile.h) describe the cluster;

@@ -4,7 +4,7 @@
  * struct rs_node (raftstate/node.h) as text or as JSON.
  *
  * JSON field names built here are part of the documented schema
- * (README: "Inspecting state", JSON schema): change them only together with that text.
+ * (docs/operations.md: "Inspecting state"; docs/json.md): change them only together with that text.
  * Every 64-bit integer is written as an exact JSON number (never rounded
  * through a double).
  */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves the operator features of `raft generate` beyond the Go tool
-# (README: "Operator features"), each also through its OP_CONDUCTOR_INIT_*
+# (docs/operations.md: "Operator features"), each also through its OP_CONDUCTOR_INIT_*
 # variable:
 #   --node-id/--only  one node, cmp-identical to the same node of a full run
 #   --if-absent       a rerun writes nothing (tree listing with mtimes

@@ -30,262 +30,71 @@
 #define DEFAULT_ATTEMPTS 500u
 #define MIN_FILE_SIZE    32768u /* bbolt's smallest mapping: what it writes */
 
-/* The metas of the copy, for the caller's manifest. */
-static void read_metas(int fd, uint64_t size, struct bolt_copy_info *info)
-{
-	size_t len = size < 2u * BOLT_MAX_PAGE_SIZE ? (size_t)size : 2u * BOLT_MAX_PAGE_SIZE;
-	uint8_t *buf = malloc(len);
-	struct bolt_meta m[2];
-	int st[2], active;
-
-	if (buf == NULL)
-		return;
-	if (pread(fd, buf, len, 0) == (ssize_t)len &&
-	    (active = bolt_meta_pick(buf, len, m, st)) >= 0) {
-		info->txid = m[active].txid;
-		info->pages = m[active].pgid;
-		info->page_size = m[active].page_size;
-	}
-	free(buf);
-}
-
 /*
- * The locked byte copy. The source cannot change while we hold LOCK_SH (a
- * bbolt writer needs LOCK_EX). A large file is done in two halves on two
- * threads, chunk by chunk at the same offsets on both sides:
- *
- *   1. copy_file_range moves the chunk in the kernel (no copy through user
- *      memory; XFS and btrfs may share the extents instead); where it
- *      cannot (the copy on another file system, a file system or kernel
- *      without it, a write-only copy) the chunk is read and written with
- *      pread and pwrite instead, and so is every chunk after it;
- *   2. the crc32 is taken of the chunk as the copy holds it, read back
- *      while it is still in the page cache (the rw path takes it of the
- *      buffer it writes), and the halves are joined with crc32_combine;
- *   3. the chunk's write-back is started at once (sync_file_range), so the
- *      caller's fsync has little left to wait for.
- *
- * Reads are positional and bounded by the size seen under the lock: a file
- * that shrinks anyway is an error, never a SIGBUS.
+ * The size bbolt can have given a file whose active meta has high-water
+ * mark `used` bytes. The file grows only in tx.Commit -> db.grow
+ * (etcd-io/bbolt db.go, DB.grow): to the mapping's size while that is at
+ * most AllocSize (16 MiB by default; raft-boltdb keeps the default), else
+ * to the needed size plus AllocSize; the mapping (DB.mmapSize) doubles from
+ * 32 KiB to 1 GiB. So a file above max(2 * used, used + 16 MiB) was not
+ * grown by bbolt; we allow twice that slack (a tool may have preallocated)
+ * and refuse only what is far beyond, like a huge sparse file.
  */
-#define PCOPY_CHUNK    ((size_t)8 << 20)
-#define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size */
-#define PCOPY_PROGRESS ((uint64_t)64 << 20) /* progress calls this often */
-
-struct pcopy {
-	int in, out;
-	const char *name;
-	uint64_t size;
-	atomic_uint_fast64_t done; /* bytes copied by all parts */
-	atomic_int failed;
-	atomic_int in_kernel; /* copy_file_range still works for this pair */
-	bolt_copy_progress_fn progress;
-	void *progress_ctx;
-};
-
-struct part {
-	struct pcopy *pc;
-	uint64_t start, end;
-	uLong crc;
-	struct bolt_err err;
-	int rc;
-	int reports; /* the calling thread's part reports progress */
-};
-
-/* pread of exactly n bytes: 0, 1 at end of file, -1 with errno */
-static int pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
+static uint64_t plausible_size(uint64_t used)
 {
-	size_t got = 0;
+	uint64_t slack = used > ((uint64_t)1 << 30) ? used : ((uint64_t)1 << 30);
 
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+	if (used > UINT64_MAX - slack)
+		return UINT64_MAX;
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -1 : 1;
-		got += (size_t)r;
-	}
-	return 0;
+	return used + slack;
 }
 
-static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
-{
-	size_t put = 0;
-
-	while (put < n) {
-		ssize_t w = pwrite(fd, buf + put, n - put, (off_t)(off + put));
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		put += (size_t)w;
-	}
-	return 0;
-}
-
-/* errnos that mean "copy_file_range cannot do this pair", not "I/O failed" */
-static int cfr_unsupported(int e)
-{
-	return e == EXDEV || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP || e == EBADF;
-}
-
-/*
- * Chunk [off, off+n) in the kernel, then its crc32 read back from the copy.
- * Returns 0, 1 when the source ended early, -1 with errno on an I/O error,
- * or -2 when the kernel path does not apply to this pair (nothing is lost:
- * the caller redoes the chunk with pread and pwrite).
- */
-static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uLong *crc)
-{
-	loff_t in_off = (loff_t)off, out_off = (loff_t)off;
-	size_t left = n;
-
-	while (left > 0) {
-		ssize_t r = copy_file_range(pc->in, &in_off, pc->out, &out_off, left, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cfr_unsupported(errno) ? -2 : -1;
-		if (r == 0)
-			return 1;
-		left -= (size_t)r;
-	}
-	switch (pread_full(pc->out, buf, n, off)) {
-	case 0:
-		*crc = crc32(*crc, buf, (uInt)n);
-		return 0;
-	case 1: /* our own copy shorter than what we wrote: not ours to judge */
-		errno = EIO;
-		return -1;
-	default:
-		return errno == EBADF ? -2 : -1; /* a write-only descriptor */
-	}
-}
-
-static void *copy_part(void *arg)
-{
-	struct part *pt = arg;
-	struct pcopy *pc = pt->pc;
-	/* a chunk, or less for a small part that is not empty */
-	uint8_t *buf = malloc(pt->end - pt->start < PCOPY_CHUNK && pt->end > pt->start
-	                          ? (size_t)(pt->end - pt->start)
-	                          : PCOPY_CHUNK);
-	uint64_t off = pt->start, next_report = PCOPY_PROGRESS;
-	int r;
-
-	pt->crc = crc32(0L, Z_NULL, 0);
-	if (buf == NULL) {
-		pt->rc = bolt_errf(&pt->err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
-		goto out;
-	}
-	while (off < pt->end && !atomic_load(&pc->failed)) {
-		size_t n = pt->end - off < PCOPY_CHUNK ? (size_t)(pt->end - off) : PCOPY_CHUNK;
-		uint64_t done;
-
-		if (pc->out < 0) { /* only the checksum */
-			if ((r = pread_full(pc->in, buf, n, off)) == 0)
-				pt->crc = crc32(pt->crc, buf, (uInt)n);
-		} else if ((r = atomic_load(&pc->in_kernel)
-		                    ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
-		                    : -2) == -2) {
-			atomic_store(&pc->in_kernel, 0);
-			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
-				pt->crc = crc32(pt->crc, buf, (uInt)n);
-				if (pwrite_full(pc->out, buf, n, off) != 0) {
-					pt->rc = bolt_syserr(
-					    &pt->err, "cannot write the copy of %s", pc->name);
-					break;
-				}
-			}
-		}
-		if (r != 0) {
-			pt->rc =
-			    r < 0 ? bolt_syserr(&pt->err,
-			                        pc->out < 0 ? "cannot read %s" : "cannot copy %s",
-			                        pc->name)
-			          : bolt_errf(&pt->err, BOLT_EIO, BOLT_NO_PGID,
-			                      "%s shrank while it was %s", pc->name,
-			                      pc->out < 0 ? "read" : "copied");
-			break;
-		}
-		/* only a hint: fsync, later, is what makes the copy durable */
-		if (pc->out >= 0)
-			(void)sync_file_range(pc->out, (off_t)off, (off_t)n, SYNC_FILE_RANGE_WRITE);
-		off += n;
-		done = atomic_fetch_add(&pc->done, n) + n;
-		if (pt->reports && pc->progress != NULL && done >= next_report) {
-			pc->progress(pc->progress_ctx, done, pc->size);
-			next_report = done + PCOPY_PROGRESS;
-		}
-	}
-	if (pt->rc != BOLT_OK)
-		atomic_store(&pc->failed, 1);
-out:
-	free(buf);
-	return NULL;
-}
-
-int bolt_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
-                    bolt_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
+int bolt_copy_check(int fd, uint64_t size, const char *name, struct bolt_copy_info *info,
                     struct bolt_err *err)
 {
-	struct pcopy pc = {.in = in_fd,
-	                   .out = out_fd,
-	                   .name = name,
-	                   .size = size,
-	                   .progress = progress,
-	                   .progress_ctx = progress_ctx};
-	struct part parts[2] = {{.pc = &pc, .reports = 1, .end = size}, {.pc = &pc}};
-	pthread_t helper;
-	int threaded = 0;
+	size_t len = size < 2u * BOLT_MAX_PAGE_SIZE ? (size_t)size : 2u * BOLT_MAX_PAGE_SIZE;
+	uint8_t *buf = malloc(len ? len : 1);
+	struct bolt_meta m[2];
+	int st[2], active = -1;
+	uint64_t used;
+	ssize_t got;
 
-	atomic_init(&pc.done, 0);
-	atomic_init(&pc.failed, 0);
-	atomic_init(&pc.in_kernel, 1);
-	if (size >= PCOPY_PARALLEL) {
-		/* split on a 1 MiB boundary; the second half goes to a thread */
-		parts[0].end = (size / 2) & ~(uint64_t)((1u << 20) - 1);
-		parts[1].start = parts[0].end;
-		parts[1].end = size;
-		threaded = pthread_create(&helper, NULL, copy_part, &parts[1]) == 0;
-		if (!threaded)
-			parts[0].end = size;
+	if (buf == NULL)
+		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
+	got = len ? pread(fd, buf, len, 0) : 0;
+	if (got < 0) {
+		free(buf);
+		return bolt_syserr(err, "cannot read %s", name);
 	}
-	copy_part(&parts[0]);
-	if (threaded)
-		(void)pthread_join(helper, NULL);
-	for (int i = 0; i < 2; i++)
-		if (parts[i].rc != BOLT_OK) {
-			*err = parts[i].err;
-			return parts[i].rc;
-		}
-	if (progress != NULL)
-		progress(progress_ctx, size, size);
-	*crc = (uint32_t)(threaded ? crc32_combine(parts[0].crc, parts[1].crc,
-	                                           (z_off_t)(parts[1].end - parts[1].start))
-	                           : parts[0].crc);
-	return BOLT_OK;
-}
-
-static int copy_locked(int src_fd, const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-                       struct bolt_copy_info *info, struct bolt_err *err)
-{
-	struct stat st;
-	int rc;
-
-	if (fstat(src_fd, &st) != 0)
-		return bolt_syserr(err, "cannot stat %s", src);
-	rc = bolt_copy_range(src_fd, dst_fd, (uint64_t)st.st_size, src, opt->progress,
-	                     opt->progress_ctx, &info->crc32, err);
-	if (rc != BOLT_OK)
-		return rc;
-	info->has_crc = 1;
-	info->size = (uint64_t)st.st_size;
-	info->live = 0;
-	read_metas(src_fd, info->size, info);
+	if (got == (ssize_t)len)
+		active = bolt_meta_pick(buf, len, m, st);
+	free(buf);
+	if (got != (ssize_t)len)
+		return bolt_errf(err, BOLT_EIO, BOLT_NO_PGID, "%s shrank while it was read", name);
+	if (active < 0)
+		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+		                 "%s is not a bbolt database (meta page 0: %s; meta page 1: %s)",
+		                 name, bolt_meta_status_text(st[0]), bolt_meta_status_text(st[1]));
+	if (m[active].pgid > UINT64_MAX / 2 / m[active].page_size)
+		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+		                 "%s is not a plausible bbolt database: its meta claims %llu pages",
+		                 name, (unsigned long long)m[active].pgid);
+	used = m[active].pgid * m[active].page_size;
+	if (size < used)
+		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+		                 "%s is truncated: %llu bytes, but its meta (txid %llu) uses %llu",
+		                 name, (unsigned long long)size, (unsigned long long)m[active].txid,
+		                 (unsigned long long)used);
+	if (size > plausible_size(used))
+		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+		                 "%s is not a plausible bbolt database: %llu bytes, but its meta "
+		                 "(txid %llu) uses only %llu",
+		                 name, (unsigned long long)size, (unsigned long long)m[active].txid,
+		                 (unsigned long long)used);
+	info->txid = m[active].txid;
+	info->pages = m[active].pgid;
+	info->page_size = m[active].page_size;
 	return BOLT_OK;
 }
 
@@ -557,11 +366,15 @@ static int writer_moved(const struct bolt_view *v)
 	return 0;
 }
 
-static int copy_live(const char *src, int dst_fd, unsigned max_attempts,
-                     struct bolt_copy_info *info, struct bolt_err *err)
+int bolt_copy_live(const char *src, int dst_fd, unsigned max_attempts, struct bolt_copy_info *info,
+                   struct bolt_err *err)
 {
 	struct bolt_view *v;
 	int rc = BOLT_OK, moved;
+
+	memset(info, 0, sizeof(*info));
+	if (max_attempts == 0)
+		max_attempts = DEFAULT_ATTEMPTS;
 
 	for (unsigned a = 1; a <= max_attempts; a++) {
 		info->attempts = a;
@@ -589,40 +402,4 @@ static int copy_live(const char *src, int dst_fd, unsigned max_attempts,
 	return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
 	                 "%s: the writer committed during each of %u live copy attempts", src,
 	                 max_attempts);
-}
-
-int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-              struct bolt_copy_info *info, struct bolt_err *err)
-{
-	struct stat st;
-	int fd, rc;
-
-	memset(info, 0, sizeof(*info));
-	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return bolt_syserr(err, "cannot open %s", src);
-	if (fstat(fd, &st) != 0) {
-		rc = bolt_syserr(err, "cannot stat %s", src);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "%s is not a regular file", src);
-		goto out;
-	}
-	/* --live: a writer holds LOCK_EX for as long as it runs, so waiting
-	 * for the lock would only delay the live copy. */
-	rc = bolt_lock(fd, LOCK_SH, opt->live ? 0 : opt->lock_timeout, src, err);
-	if (rc == BOLT_OK) {
-		rc = copy_locked(fd, src, dst_fd, opt, info, err);
-		bolt_unlock(fd);
-	} else if (rc == BOLT_ELOCKED && opt->live) {
-		close(fd);
-		fd = -1;
-		rc = copy_live(src, dst_fd,
-		               opt->max_attempts ? opt->max_attempts : DEFAULT_ATTEMPTS, info, err);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
 }

@@ -1,12 +1,11 @@
 /*
- * A consistent copy of a bbolt file, taken while it may be in use.
+ * What a copy of a bbolt file needs from the format. The locked copy - the
+ * file's bytes under flock(LOCK_SH), which a writer's LOCK_EX (a running
+ * op-conductor) excludes - is raftstate's (raftstate/backup.c, with the
+ * byte copy of raftstate/filecopy.h); it asks bolt_copy_check first
+ * whether the file is a bbolt file of a plausible size.
  *
- * Locked copy (the default): flock(LOCK_SH) on the source with a timeout,
- * then the whole file copied as it is (copy_file_range, in the kernel, or
- * pread/pwrite where the kernel cannot), so the copy is byte-identical. A writer holding LOCK_EX (a
- * running op-conductor) makes it fail with BOLT_ELOCKED at the deadline.
- *
- * Live copy (`live`): when the lock cannot be had at once, the tree of the
+ * Live copy (bolt_copy_live): when the lock cannot be had, the tree of the
  * newest valid meta (txid T) is rebuilt into a compact file without taking
  * any lock:
  *
@@ -46,43 +45,23 @@ struct bolt_copy_info {
 	uint32_t page_size;
 	int live;          /* 1: compact lock-free copy, 0: locked byte copy */
 	unsigned attempts; /* live copies started (1 when the first held) */
-	int has_crc;       /* 1: crc32 is set (the locked copy computes it) */
-	uint32_t crc32;    /* zlib crc32 of the copy's bytes */
 };
-
-/* Called now and then during a locked copy, from the calling thread. */
-typedef void (*bolt_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
-
-struct bolt_copy_opts {
-	double lock_timeout;            /* seconds to wait for LOCK_SH; 0 tries once */
-	int live;                       /* fall back to the live copy when locked */
-	unsigned max_attempts;          /* live copy attempts; 0 = default (500) */
-	bolt_copy_progress_fn progress; /* optional */
-	void *progress_ctx;
-};
-
-/* Copies the bolt file `src` into dst_fd (a new, empty regular file opened
- * read-write: the locked copy reads its chunks back for the crc32; with a
- * write-only descriptor it copies through user memory instead). The locked
- * copy works in two halves on two threads when the file is large, and
- * starts the write-back of each chunk at once, so the caller's fsync has
- * little left to wait for; the caller still fsyncs. */
-int bolt_copy(const char *src, int dst_fd, const struct bolt_copy_opts *opt,
-              struct bolt_copy_info *info, struct bolt_err *err);
 
 /*
- * Copies bytes [0, size) of in_fd to the same offsets of out_fd, and sets
- * *crc to the zlib crc32 of those bytes as the copy holds them. Chunks move
- * in the kernel (copy_file_range) when it can, else through pread/pwrite;
- * from 64 MiB the two halves go on two threads; each chunk's write-back is
- * started at once. out_fd should be open read-write (the crc32 is read back
- * from it; a write-only out_fd makes every chunk go through user memory).
- * The caller fsyncs. With out_fd < 0 nothing is written: the bytes are only
- * read (in two halves, likewise) for the crc32. A source shorter than size
- * is an error. `progress` (may be NULL) is called from the calling thread.
+ * Before a locked copy of the open file fd (size bytes, as fstat saw it
+ * under the lock): its meta pages must hold a valid meta, its size must
+ * reach that meta's high-water mark (pgid * page size) and not lie far
+ * beyond what bbolt could have grown it to. BOLT_ECORRUPT with one
+ * sentence naming `name` when not; else info's txid, pages and page_size
+ * are set (the rest is left alone).
  */
-int bolt_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
-                    bolt_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
+int bolt_copy_check(int fd, uint64_t size, const char *name, struct bolt_copy_info *info,
                     struct bolt_err *err);
+
+/* The live copy of src into dst_fd (a new, empty regular file; truncated
+ * before each attempt) without any lock; max_attempts 0 = 500. BOLT_ECHANGED
+ * when the writer committed during every attempt. The caller fsyncs. */
+int bolt_copy_live(const char *src, int dst_fd, unsigned max_attempts, struct bolt_copy_info *info,
+                   struct bolt_err *err);
 
 #endif

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,8 +25,10 @@
 #include <cjson/cJSON.h>
 
 #include "bolt/copy.h"
+#include "bolt/lock.h"
 #include "raftstate/backup.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
 
@@ -97,35 +101,102 @@ static void rfc3339(char *buf, size_t size)
 
 /* ---- backup ------------------------------------------------------------ */
 
+/* RS_ELIMIT with one sentence when `need` bytes do not fit in the free
+ * space of the file system holding dir (statvfs: what an unprivileged
+ * writer may use). */
+static int check_space(const char *dir, uint64_t need, const char *what, struct rs_err *err)
+{
+	struct statvfs vs;
+	uint64_t avail;
+
+	if (statvfs(dir, &vs) != 0)
+		return rs_syserr(err, "cannot inspect the file system of", dir);
+	avail = (uint64_t)vs.f_bavail * (uint64_t)vs.f_frsize;
+	if (need > avail)
+		return rs_errf(err, RS_ELIMIT,
+		               "%s needs %llu bytes, but the file system of %s has only %llu free",
+		               what, (unsigned long long)need, dir, (unsigned long long)avail);
+	return RS_OK;
+}
+
+/* The locked copy of the database fd (src, LOCK_SH held): it must be a
+ * bbolt file of plausible size (bolt_copy_check) and fit in the backup's
+ * file system before a byte is copied; then its bytes, checksummed. */
+static int copy_locked_db(int fd, const char *src, int out, const char *dst,
+                          const struct rs_backup_opts *opt, struct bolt_copy_info *info,
+                          struct rs_backup_file *f, struct rs_err *err)
+{
+	struct rs_bk_relay relay = {.pg = &opt->progress, .verb = "copying", .file = src};
+	struct bolt_err be = {0};
+	char dir[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st) != 0)
+		return rs_syserr(err, "cannot stat", src);
+	if (bolt_copy_check(fd, (uint64_t)st.st_size, src, info, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	rs_bk_parent_of(dst, dir, sizeof(dir));
+	if ((rc = check_space(dir, (uint64_t)st.st_size, src, err)) != RS_OK)
+		return rc;
+	rc = rs_copy_range(fd, out, (uint64_t)st.st_size, src,
+	                   opt->progress.fn != NULL ? rs_bk_relay_progress : NULL, &relay,
+	                   &f->crc32, err);
+	if (rc != RS_OK)
+		return rc;
+	f->crc_known = 1;
+	f->size = (uint64_t)st.st_size;
+	return RS_OK;
+}
+
+/* One database: the locked copy, or with --live the lock-free one when a
+ * writer holds the lock (it holds LOCK_EX for as long as it runs, so
+ * --live does not wait for it). */
 static int backup_db(const char *src, const char *dst, const char *rel,
                      const struct rs_backup_opts *opt, struct rs_bk_files *files,
                      struct rs_backup_result *res, struct rs_err *err)
 {
-	struct rs_bk_relay relay = {.pg = &opt->progress, .verb = "copying", .file = src};
-	struct bolt_copy_opts co = {
-	    .lock_timeout = opt->lock_timeout,
-	    .live = opt->live,
-	    .progress = opt->progress.fn != NULL ? rs_bk_relay_progress : NULL,
-	    .progress_ctx = &relay,
-	};
-	struct bolt_copy_info info;
+	struct bolt_copy_info info = {0};
+	struct rs_backup_file copied = {0}, *f;
 	struct bolt_err be = {0};
-	struct rs_backup_file *f;
-	int fd, rc = RS_OK;
+	struct stat st;
+	int in, fd, rc = RS_OK;
 
-	fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return rs_syserr(err, "cannot create", dst);
-	if (bolt_copy(src, fd, &co, &info, &be) != BOLT_OK) {
-		rc = be.code == BOLT_ELOCKED
-		         ? rs_errf(err, RS_ELOCKED,
-		                   "%s is locked by another process (is op-conductor running?); "
-		                   "gave up after %.1f s (use --live to copy it without the lock)",
-		                   src, opt->lock_timeout)
-		         : rs_err_from_bolt(err, &be);
-	} else if (fsync(fd) != 0) {
-		rc = rs_syserr(err, "cannot sync", dst);
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (in < 0)
+		return rs_syserr(err, "cannot open", src);
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
 	}
+	fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = rs_syserr(err, "cannot create", dst);
+		close(in);
+		return rc;
+	}
+	switch (bolt_lock(in, LOCK_SH, opt->live ? 0 : opt->lock_timeout, src, &be)) {
+	case BOLT_OK:
+		rc = copy_locked_db(in, src, fd, dst, opt, &info, &copied, err);
+		bolt_unlock(in);
+		break;
+	case BOLT_ELOCKED:
+		if (opt->live) {
+			if (bolt_copy_live(src, fd, 0, &info, &be) != BOLT_OK)
+				rc = rs_err_from_bolt(err, &be);
+			break;
+		}
+		rc = rs_errf(err, RS_ELOCKED,
+		             "%s is locked by another process (is op-conductor running?); "
+		             "gave up after %.1f s (use --live to copy it without the lock)",
+		             src, opt->lock_timeout);
+		break;
+	default:
+		rc = rs_err_from_bolt(err, &be);
+	}
+	close(in);
+	if (rc == RS_OK && fsync(fd) != 0)
+		rc = rs_syserr(err, "cannot sync", dst);
 	if (close(fd) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
 	if (rc != RS_OK)
@@ -136,10 +207,10 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 	f->live = info.live;
 	f->txid = info.txid;
 	f->pages = info.pages;
-	if (info.has_crc) { /* the locked copy checksummed what it wrote */
+	if (copied.crc_known) { /* the locked copy checksummed what it wrote */
 		f->crc_known = 1;
-		f->size = info.size;
-		f->crc32 = info.crc32;
+		f->size = copied.size;
+		f->crc32 = copied.crc32;
 	}
 	res->ndb++;
 	if (info.live) {

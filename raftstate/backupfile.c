@@ -18,8 +18,8 @@
 #include <bsd/string.h>
 #include <zlib.h>
 
-#include "bolt/copy.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
 
@@ -189,14 +189,13 @@ void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total)
 	r->pg->fn(r->pg->ctx, r->verb, r->file, done, total);
 }
 
-/* bolt_copy_range's progress arguments for pg (NULL or without fn: none) */
+/* rs_copy_range's progress arguments for pg (NULL or without fn: none) */
 #define RELAY_FN(pg) ((pg) != NULL && (pg)->fn != NULL ? rs_bk_relay_progress : NULL)
 
 int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
                    struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "checking", .file = path};
-	struct bolt_err be = {0};
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = RS_OK;
 
@@ -206,10 +205,8 @@ int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *siz
 		rc = rs_syserr(err, "cannot stat", path);
 	else if (!S_ISREG(st.st_mode))
 		rc = rs_errf(err, RS_ECORRUPT, "%s is not a regular file", path);
-	else if (bolt_copy_range(fd, -1, (uint64_t)st.st_size, path, RELAY_FN(pg), &relay, crc,
-	                         &be) != BOLT_OK)
-		rc = rs_err_from_bolt(err, &be);
-	else
+	else if ((rc = rs_copy_range(fd, -1, (uint64_t)st.st_size, path, RELAY_FN(pg), &relay, crc,
+	                             err)) == RS_OK)
 		*size = (uint64_t)st.st_size;
 	close(fd);
 	return rc;
@@ -219,7 +216,6 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
                   const struct rs_progress *pg, uint32_t *crc, struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "copying", .file = src};
-	struct bolt_err be = {0};
 	struct stat st;
 	uint32_t c;
 	int in, out, rc = RS_OK;
@@ -238,12 +234,10 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 		close(in);
 		return rc;
 	}
-	if (bolt_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, &be) !=
-	    BOLT_OK)
-		rc = rs_err_from_bolt(err, &be);
-	else if (fsync(out) != 0)
+	rc = rs_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, err);
+	if (rc == RS_OK && fsync(out) != 0)
 		rc = rs_syserr(err, "cannot sync", dst);
-	else if (crc != NULL)
+	if (rc == RS_OK && crc != NULL)
 		*crc = c;
 	close(in);
 	if (close(out) != 0 && rc == RS_OK)

@@ -49,7 +49,7 @@ void rs_bk_free_list(char **v, size_t n);
 
 /* ---- checksums, copies, gzip ---- */
 
-/* Relays bolt_copy_range's progress (a bolt_copy_progress_fn; ctx is a
+/* Relays rs_copy_range's progress (an rs_copy_progress_fn; ctx is a
  * struct rs_bk_relay) to an rs_progress, with a verb and a file name. */
 struct rs_bk_relay {
 	const struct rs_progress *pg;
@@ -58,12 +58,12 @@ struct rs_bk_relay {
 void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total);
 
 /* The size and crc32 of the regular file path (not followed if a symlink);
- * a large file is read in two halves on two threads (bolt_copy_range).
+ * a large file is read in two halves on two threads (rs_copy_range).
  * pg (may be NULL) hears "checking". */
 int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
                    struct rs_err *err);
 /* Copies regular file src to the new file `name` in directory dfd (dst is
- * its path, for messages), fsynced, with bolt_copy_range; *crc (when not
+ * its path, for messages), fsynced, with rs_copy_range; *crc (when not
  * NULL) receives the crc32 of the copy. pg (may be NULL) hears "copying". */
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
                   const struct rs_progress *pg, uint32_t *crc, struct rs_err *err);

@@ -1,0 +1,31 @@
+/*
+ * Copying a file's bytes, fast and checked: the one copy every backup and
+ * restore path uses (raftstate/backup.c, backupfile.c).
+ */
+#ifndef RAFTSTATE_FILECOPY_H
+#define RAFTSTATE_FILECOPY_H
+
+#include <stdint.h>
+
+#include "raftstate/error.h"
+
+/* Called now and then during a copy, from the calling thread. */
+typedef void (*rs_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/*
+ * Copies bytes [0, size) of in_fd to the same offsets of out_fd, and sets
+ * *crc to the zlib crc32 of those bytes as the copy holds them. Chunks move
+ * in the kernel (copy_file_range) when it can, else through pread/pwrite;
+ * from 64 MiB the two halves go on two threads; each chunk's write-back is
+ * started at once. out_fd should be open read-write (the crc32 is read back
+ * from it; a write-only out_fd makes every chunk go through user memory).
+ * The caller fsyncs. With out_fd < 0 nothing is written: the bytes are only
+ * read (in two halves, likewise) for the crc32. A source shorter than size
+ * is an error (RS_EIO, "NAME shrank while it was copied"). `progress` (may
+ * be NULL) is called from the calling thread.
+ */
+int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
+                  rs_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
+                  struct rs_err *err);
+
+#endif

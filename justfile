@@ -57,6 +57,10 @@ test-run: build
         --server-ids node-1,node-2,node-3 --initial-leader node-1 --output-dir "$d"
     for n in "$d"/*/; do {{bin}} raft verify --state-dir "$n"; done
 
+# re-render the man page, the bash completion and README's command block from the tables in cmd/
+docs: build
+    bash scripts/render-docs.sh {{bin}}
+
 # remove build trees and generated state
 clean:
     rm -rf {{build_dir}} {{asan_dir}} build-* example-state raft-state .bench

@@ -43,6 +43,9 @@
 #define BIN_ENV            "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
 #define SKIP_ENV           "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
 #define DEFAULT_BIN        "op-conductor"
+#define STORAGE_DIR_ENV    "OP_CONDUCTOR_RAFT_STORAGE_DIR"
+#define SERVER_ID_ENV      "OP_CONDUCTOR_RAFT_SERVER_ID"
+#define BOOTSTRAP_ENV      "OP_CONDUCTOR_RAFT_BOOTSTRAP"
 #define PREFLIGHT_LOCK_SEC 5.0
 
 /* ---- finding the binary ---------------------------------------------- */
@@ -270,9 +273,9 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 			i++; /* an unknown flag's value */
 		}
 	}
-	set_from_env(&r->storage_dir, "OP_CONDUCTOR_RAFT_STORAGE_DIR");
-	set_from_env(&r->server_id, "OP_CONDUCTOR_RAFT_SERVER_ID");
-	set_from_env(&r->bootstrap, "OP_CONDUCTOR_RAFT_BOOTSTRAP");
+	set_from_env(&r->storage_dir, STORAGE_DIR_ENV);
+	set_from_env(&r->server_id, SERVER_ID_ENV);
+	set_from_env(&r->bootstrap, BOOTSTRAP_ENV);
 }
 
 /* ---- preflight -------------------------------------------------------- */
@@ -456,13 +459,14 @@ static void fd_close_new(const struct fd_snapshot *before)
 
 /* ---- the command ------------------------------------------------------ */
 
-static int print_help(const struct oci_command *cmd)
-{
-	/* the same text main.c prints for `help bootstrap cluster` */
-	printf("usage: %s %s %s %s\n\n%s.\n\n%s\n", OCI_PROG, cmd->group, cmd->name, cmd->synopsis,
-	       cmd->summary, cmd->description);
-	return OCI_EXIT_OK;
-}
+static const struct oci_env bootstrap_env[] = {
+    {BIN_ENV,
+     "The op-conductor binary: a path, or a name looked up in PATH (default op-conductor)"},
+    {SKIP_ENV, "true (or 1, t, ...) skips the preflight check of the node's state"},
+    {STORAGE_DIR_ENV, "op-conductor's --raft.storage.dir, when not on the command line"},
+    {SERVER_ID_ENV, "op-conductor's --raft.server.id, when not on the command line"},
+    {BOOTSTRAP_ENV, "op-conductor's --raft.bootstrap, when not on the command line"},
+};
 
 static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char **argv)
 {
@@ -473,7 +477,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 
 	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-help") == 0 ||
 	                 strcmp(argv[0], "-h") == 0))
-		return print_help(cmd);
+		return oci_command_help(cmd, stdout);
 	rc = find_binary(cmd, bin, sizeof(bin));
 	if (rc != 0)
 		return rc;
@@ -527,6 +531,8 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
     .flags = NULL,
     .nflags = 0,
     .max_args = -1,
+    .env = bootstrap_env,
+    .nenv = sizeof(bootstrap_env) / sizeof(bootstrap_env[0]),
     .run = NULL,
     .run_raw = run_bootstrap_cluster,
 };

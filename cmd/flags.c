@@ -74,6 +74,11 @@ static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
         },
 };
 
+const struct flag_spec *flags_log_specs(void)
+{
+	return log_flags;
+}
+
 const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
 {
 	size_t o, i;

@@ -90,6 +90,9 @@ enum flag_result {
 enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
                              struct flag_set *fs);
 
+/* The op-service log flags every command accepts (FLAG_LOG_COUNT of them). */
+const struct flag_spec *flags_log_specs(void);
+
 /* Prints one aligned line per flag (the command's, then the log flags). */
 void flags_print_help(const struct oci_command *cmd, FILE *out);
 

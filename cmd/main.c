@@ -17,11 +17,6 @@
 #include "cmd/flags.h"
 #include "cmd/report.h"
 
-#define OCI_COMMAND_ROW(id) &oci_cmd_##id,
-static const struct oci_command *const commands[] = {OCI_COMMANDS(OCI_COMMAND_ROW)};
-#undef OCI_COMMAND_ROW
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static int is_help_word(const char *a)
 {
 	return strcmp(a, "--help") == 0 || strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0 ||
@@ -37,8 +32,8 @@ static int group_exists(const char *group)
 {
 	size_t i;
 
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i]->group, group) == 0)
+	for (i = 0; i < oci_ncommands; i++)
+		if (strcmp(oci_commands[i]->group, group) == 0)
 			return 1;
 	return 0;
 }
@@ -47,9 +42,10 @@ static const struct oci_command *find_command(const char *group, const char *nam
 {
 	size_t i;
 
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i]->group, group) == 0 && strcmp(commands[i]->name, name) == 0)
-			return commands[i];
+	for (i = 0; i < oci_ncommands; i++)
+		if (strcmp(oci_commands[i]->group, group) == 0 &&
+		    strcmp(oci_commands[i]->name, name) == 0)
+			return oci_commands[i];
 	return NULL;
 }
 
@@ -59,11 +55,11 @@ static const char *group_members(const char *group, char *buf, size_t size)
 	size_t i, o = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < NCOMMANDS && o < size; i++) {
-		if (strcmp(commands[i]->group, group) != 0)
+	for (i = 0; i < oci_ncommands && o < size; i++) {
+		if (strcmp(oci_commands[i]->group, group) != 0)
 			continue;
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", o > 0 ? ", " : "",
-		                      commands[i]->name);
+		                      oci_commands[i]->name);
 	}
 	return buf;
 }
@@ -74,18 +70,19 @@ static void print_command_list(const char *group, FILE *out)
 	size_t i;
 
 	fprintf(out, "Commands:\n");
-	for (i = 0; i < NCOMMANDS; i++) {
-		if (group != NULL && strcmp(commands[i]->group, group) != 0)
+	for (i = 0; i < oci_ncommands; i++) {
+		if (group != NULL && strcmp(oci_commands[i]->group, group) != 0)
 			continue;
-		(void)snprintf(left, sizeof(left), "%s %s", commands[i]->group, commands[i]->name);
-		fprintf(out, "  %-20s %s\n", left, commands[i]->summary);
+		(void)snprintf(left, sizeof(left), "%s %s", oci_commands[i]->group,
+		               oci_commands[i]->name);
+		fprintf(out, "  %-20s %s\n", left, oci_commands[i]->summary);
 	}
 }
 
 static int main_help(FILE *out)
 {
 	fprintf(out,
-	        "%s %s - prepare and inspect HashiCorp-Raft state for op-conductor clusters\n"
+	        "%s %s - " OCI_TAGLINE "\n"
 	        "\n"
 	        "usage: %s <command> [flags]\n"
 	        "       %s --help | --version\n"
@@ -107,19 +104,6 @@ static int group_help(const char *group, FILE *out)
 	return OCI_EXIT_OK;
 }
 
-static int command_help(const struct oci_command *cmd, FILE *out)
-{
-	fprintf(out, "usage: %s %s %s %s\n\n%s.\n", OCI_PROG, cmd->group, cmd->name, cmd->synopsis,
-	        cmd->summary);
-	if (cmd->description != NULL)
-		fprintf(out, "\n%s\n", cmd->description);
-	if (cmd->run_raw == NULL) {
-		fprintf(out, "\n");
-		flags_print_help(cmd, out);
-	}
-	return OCI_EXIT_OK;
-}
-
 /* `help`, `help raft`, `help raft generate` */
 static int help_topic(int argc, char **argv)
 {
@@ -135,7 +119,7 @@ static int help_topic(int argc, char **argv)
 	if (cmd == NULL)
 		return oci_usage(NULL, "no help for unknown command %s %s", argv[0],
 		                 oci_q(argv[1]).s);
-	return command_help(cmd, stdout);
+	return oci_command_help(cmd, stdout);
 }
 
 static int dispatch(int argc, char **argv)
@@ -148,6 +132,8 @@ static int dispatch(int argc, char **argv)
 		return oci_usage(NULL, "missing command (see %s --help)", OCI_PROG);
 	if (strcmp(argv[1], "help") == 0)
 		return help_topic(argc - 2, argv + 2);
+	if (strcmp(argv[1], "--render") == 0) /* hidden: the docs from the tables */
+		return oci_render(argc - 2, argv + 2);
 	if (is_help_word(argv[1]))
 		return main_help(stdout);
 	if (is_version_word(argv[1])) {
@@ -180,7 +166,7 @@ static int dispatch(int argc, char **argv)
 		return cmd->run_raw(cmd, argc - 3, argv + 3);
 	switch (flags_parse(cmd, argc - 3, argv + 3, &fs)) {
 	case FLAGS_HELP:
-		return command_help(cmd, stdout);
+		return oci_command_help(cmd, stdout);
 	case FLAGS_USAGE:
 		return OCI_EXIT_USAGE;
 	case FLAGS_OK:

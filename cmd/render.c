@@ -538,6 +538,27 @@ static void bash_value_arms(const struct flag_spec *specs, size_t n, FILE *out)
 	}
 }
 
+/* Whether oci_commands[i] is the first command of its group. */
+static int first_of_group(size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
+			return 0;
+	return 1;
+}
+
+/* "raft bootstrap ": every group once, in table order. */
+static void bash_groups(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < oci_ncommands; i++)
+		if (first_of_group(i))
+			fprintf(out, "%s ", oci_commands[i]->group);
+}
+
 static int render_bash(FILE *out)
 {
 	size_t i, j;
@@ -571,13 +592,7 @@ static int render_bash(FILE *out)
 	      "\tif [[ -z $group ]]; then\n"
 	      "\t\tCOMPREPLY=($(compgen -W \"",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
-				break;
-		if (j == i)
-			fprintf(out, "%s ", oci_commands[i]->group);
-	}
+	bash_groups(out);
 	fputs("help --help --version\" -- \"$cur\"))\n"
 	      "\t\treturn\n"
 	      "\tfi\n"
@@ -585,10 +600,7 @@ static int render_bash(FILE *out)
 	      "\t\tcase $group in\n",
 	      out);
 	for (i = 0; i < oci_ncommands; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
-				break;
-		if (j < i)
+		if (!first_of_group(i))
 			continue;
 		fprintf(out, "\t\t\t%s) w=\"", oci_commands[i]->group);
 		for (j = i; j < oci_ncommands; j++)
@@ -597,13 +609,7 @@ static int render_bash(FILE *out)
 		fputs("--help\" ;;\n", out);
 	}
 	fputs("\t\t\thelp) w=\"", out);
-	for (i = 0; i < oci_ncommands; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
-				break;
-		if (j == i)
-			fprintf(out, "%s ", oci_commands[i]->group);
-	}
+	bash_groups(out);
 	fputs("\" ;;\n"
 	      "\t\t\t*) w= ;;\n"
 	      "\t\tesac\n"

@@ -38,6 +38,7 @@
 #include "cmd/flags.h"
 #include "cmd/report.h"
 #include "raftstate/error.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/verify.h"
 
 #define BIN_ENV            "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
@@ -300,31 +301,17 @@ static int skip_preflight(const struct oci_command *cmd)
  * 0 if neither, -1 (message printed) if we cannot tell. */
 static int has_state(const struct oci_command *cmd, const char *node_dir)
 {
-	static const char *const files[] = {"raft-log.db", "raft-stable.db"};
-	char path[PATH_MAX];
-	struct stat st;
-	size_t i;
-	int found = 0;
+	struct rs_err err = {0};
+	int m = rs_nd_state(node_dir, &err);
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		int w = snprintf(path, sizeof(path), "%s/%s", node_dir, files[i]);
-
-		if (w < 0 || (size_t)w >= sizeof(path)) {
-			oci_fail(
-			    cmd,
-			    "refusing to start op-conductor: the node directory %s is too long",
-			    oci_path(node_dir).s);
-			return -1;
-		}
-		if (lstat(path, &st) == 0)
-			found = 1;
-		else if (errno != ENOENT && errno != ENOTDIR) {
-			oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
-			         oci_path(path).s, strerror(errno));
-			return -1;
-		}
+	if (m < 0 && err.sys_errno == ENOTDIR)
+		return 0;
+	if (m < 0) {
+		oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
+		         oci_path(node_dir).s, strerror(err.sys_errno));
+		return -1;
 	}
-	return found;
+	return (m & RS_ND_DBS) != 0;
 }
 
 static void print_problem(const struct rs_problem *p)

@@ -21,27 +21,9 @@
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/generate.h"
+#include "raftstate/nodedir.h"
 
 /* ---- node discovery -------------------------------------------------- */
-
-static int is_file(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	int w = snprintf(path, sizeof(path), "%s/%s", dir, name);
-
-	return w > 0 && (size_t)w < sizeof(path) && stat(path, &st) == 0;
-}
-
-static int is_node_dir(const char *dir)
-{
-	return is_file(dir, RS_LOG_FILE) || is_file(dir, RS_STABLE_FILE);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static int add_dir(struct np_nodes *ns, const char *path)
 {
@@ -60,10 +42,10 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
                   struct np_nodes *out)
 {
 	char path[PATH_MAX];
+	struct rs_err err = {0};
 	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	size_t len;
+	char **names = NULL;
+	size_t len, nnames = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (dir[0] == '\0')
@@ -79,38 +61,33 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 		                strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return oci_fail(cmd, "%s %s is not a directory", what, oci_path(dir).s);
-	if (is_node_dir(path)) {
+	if (rs_nd_has(path, RS_ND_DBS)) {
 		if (add_dir(out, path) != 0)
 			goto oom;
 		return 0;
 	}
-	if ((d = opendir(path)) == NULL)
+	/* the one discovery rule (raftstate/nodedir.h) */
+	if (rs_nd_list(path, 0, &names, &nnames, &err) != RS_OK)
 		return oci_fail(cmd, "cannot read %s %s: %s", what, oci_path(dir).s,
-		                strerror(errno));
-	while ((de = readdir(d)) != NULL) {
+		                strerror(err.sys_errno));
+	for (size_t i = 0; i < nnames; i++) {
 		char sub[PATH_MAX];
-		int w;
+		int w = snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
+		                 names[i]);
 
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		w = snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
-		             de->d_name);
 		if (w < 0 || (size_t)w >= sizeof(sub))
 			continue;
-		if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode) || !is_node_dir(sub))
-			continue;
 		if (add_dir(out, sub) != 0) {
-			closedir(d);
+			rs_nd_free_list(names, nnames);
 			goto oom;
 		}
 	}
-	closedir(d);
+	rs_nd_free_list(names, nnames);
 	if (out->n == 0)
 		return oci_fail(cmd,
 		                "%s %s holds no Raft state: neither %s nor %s, and no node "
 		                "directory holding them",
 		                what, oci_path(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
-	qsort(out->dirs, out->n, sizeof(*out->dirs), cmp_str);
 	out->cluster = 1;
 	return 0;
 oom:

@@ -233,8 +233,8 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 	struct stat st;
 	int rc = RS_OK;
 
-	if ((rc = rs_bk_join_err(src, sizeof(src), node, RS_BK_SNAP_DIR, err)) ||
-	    (rc = rs_bk_join_err(dst, sizeof(dst), dst_node, RS_BK_SNAP_DIR, err)))
+	if ((rc = rs_bk_join_err(src, sizeof(src), node, RS_SNAP_DIR, err)) ||
+	    (rc = rs_bk_join_err(dst, sizeof(dst), dst_node, RS_SNAP_DIR, err)))
 		return rc;
 	if (lstat(src, &st) != 0) {
 		if (errno == ENOENT)
@@ -292,7 +292,7 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 				if (rs_bk_join(s2, sizeof(s2), s1, fe->d_name) ||
 				    rs_bk_join(d2, sizeof(d2), d1, fe->d_name) ||
 				    snprintf(rel, sizeof(rel), "%s%s%s/%s/%s", rel_node,
-				             *rel_node ? "/" : "", RS_BK_SNAP_DIR, de->d_name,
+				             *rel_node ? "/" : "", RS_SNAP_DIR, de->d_name,
 				             fe->d_name) >= (int)sizeof(rel)) {
 					rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", s1,
 					             fe->d_name);
@@ -578,12 +578,12 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
 	if (realpath(state_dir, res->source) == NULL)
 		return rs_syserr(err, "cannot resolve --state-dir", state_dir);
-	if (rs_bk_has_state(state_dir)) {
+	if (rs_nd_has(state_dir, RS_ND_DBS)) {
 		res->layout = RS_LAYOUT_NODE;
 		res->nnodes = 1;
 	} else {
 		res->layout = RS_LAYOUT_CLUSTER;
-		if ((rc = rs_bk_list_nodes(state_dir, 0, &nodes, &nnodes, err)) != RS_OK)
+		if ((rc = rs_nd_list(state_dir, 0, &nodes, &nnodes, err)) != RS_OK)
 			return rc;
 		if (nnodes == 0)
 			return rs_errf(err, RS_ENOTFOUND,
@@ -665,7 +665,7 @@ fail:
 	remove_tree(tmp);
 out:
 	free(files.v);
-	rs_bk_free_list(nodes, nnodes);
+	rs_nd_free_list(nodes, nnodes);
 	return rc;
 }
 

@@ -17,8 +17,8 @@
 
 #include "raftstate/backup.h"
 #include "raftstate/error.h"
+#include "raftstate/nodedir.h"
 
-#define RS_BK_SNAP_DIR  "snapshots"
 #define RS_BK_GZ_SUFFIX ".gz" /* --compress: <path>.gz */
 
 /* ---- paths ---- */
@@ -37,15 +37,7 @@ int rs_bk_mkdir_p(const char *dir, struct rs_err *err);
 /* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
 void rs_bk_timestamp(char *buf, size_t size);
 
-/* ---- node directories ---- */
-
-/* Whether dir is a node directory: it holds raft-log.db or raft-stable.db. */
-int rs_bk_has_state(const char *dir);
-/* The node directories of a cluster root, sorted: non-hidden directories
- * (not symlinks) holding a state file (or, when gz, its .gz). */
-int rs_bk_list_nodes(const char *root, int gz, char ***out, size_t *n, struct rs_err *err);
-/* Frees a list from rs_bk_list_nodes. */
-void rs_bk_free_list(char **v, size_t n);
+/* (node directories: raftstate/nodedir.h) */
 
 /* ---- checksums, copies, gzip ---- */
 

@@ -14,9 +14,7 @@
 
 #include "raftstate/config.h"
 #include "raftstate/error.h"
-
-#define RS_LOG_FILE    "raft-log.db"
-#define RS_STABLE_FILE "raft-stable.db"
+#include "raftstate/nodedir.h"
 
 /* Writes RS_LOG_FILE and RS_STABLE_FILE into the existing directory
  * node_dir for server `self_id` (which votes for itself when it equals

@@ -234,17 +234,6 @@ static int db_identity(const char *node_dir, int i, uint64_t *ino, uint64_t *siz
 	return RS_OK;
 }
 
-static int has_state(const char *node_dir)
-{
-	char p[PATH_MAX];
-	struct stat st;
-
-	for (int i = 0; i < 2; i++)
-		if (join(p, sizeof(p), node_dir, db_names[i], NULL) == RS_OK && lstat(p, &st) == 0)
-			return 1;
-	return 0;
-}
-
 static int find_id(const struct rs_config *c, const char *id)
 {
 	size_t len = strlen(id);
@@ -319,7 +308,7 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
 	/* like raft.RecoverCluster: no state is an operator error */
-	if (!has_state(node_dir))
+	if (!rs_nd_has(node_dir, RS_ND_DBS))
 		return rs_errf(err, RS_ENOTFOUND,
 		               "%s holds no Raft state (no %s or %s); is it a "
 		               "node directory <state-dir>/<server-id>?",

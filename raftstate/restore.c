@@ -232,7 +232,7 @@ static int must_be_listed(const char *rel)
 
 	return is_state_file(b) || strcmp(b, RS_LOG_FILE RS_BK_GZ_SUFFIX) == 0 ||
 	       strcmp(b, RS_STABLE_FILE RS_BK_GZ_SUFFIX) == 0 ||
-	       strstr(rel, RS_BK_SNAP_DIR "/") != NULL;
+	       strstr(rel, RS_SNAP_DIR "/") != NULL;
 }
 
 /* One "files" entry of MANIFEST.json: its fields, checked against the
@@ -459,20 +459,9 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s exists and is not a directory", n->target);
 	n->target_dir_exists = 1;
-	if (rs_bk_has_state(n->target)) {
-		char snap[PATH_MAX];
-
+	if (rs_nd_has(n->target, RS_ND_STATE)) {
 		n->target_exists = 1;
 		plan->nexisting++;
-		(void)snap;
-	} else {
-		char snap[PATH_MAX];
-
-		if (rs_bk_join(snap, sizeof(snap), n->target, RS_BK_SNAP_DIR) == 0 &&
-		    lstat(snap, &st) == 0) {
-			n->target_exists = 1;
-			plan->nexisting++;
-		}
 	}
 	return RS_OK;
 }
@@ -512,7 +501,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 			goto out;
 	}
 	if (layout == 0)
-		layout = rs_bk_has_state(backup_dir) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
 	plan->layout = layout;
 
 	if (layout == RS_LAYOUT_NODE) {
@@ -533,14 +522,14 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 				goto out;
 			}
 			n->target_dir_exists = 1;
-			if (rs_bk_has_state(n->target)) {
+			if (rs_nd_has(n->target, RS_ND_STATE)) {
 				n->target_exists = 1;
 				plan->nexisting = 1;
 			}
 		}
 	} else {
-		if ((rc = rs_bk_list_nodes(backup_dir, plan->ncompressed > 0, &nodes, &nnodes,
-		                           err)) != RS_OK)
+		if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, &nodes, &nnodes, err)) !=
+		    RS_OK)
 			goto out;
 		if (nnodes == 0) {
 			rc = rs_errf(err, RS_ENOTFOUND,
@@ -598,7 +587,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	rc = RS_OK;
 out:
 	free(found.v);
-	rs_bk_free_list(nodes, nnodes);
+	rs_nd_free_list(nodes, nnodes);
 	return rc;
 }
 
@@ -711,7 +700,7 @@ static int holds_other_files(int fd)
 	rewinddir(d);
 	while (!other && (de = readdir(d)) != NULL)
 		other = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		        !is_state_file(de->d_name) && strcmp(de->d_name, RS_BK_SNAP_DIR) != 0;
+		        !is_state_file(de->d_name) && strcmp(de->d_name, RS_SNAP_DIR) != 0;
 	closedir(d);
 	return other;
 }
@@ -830,16 +819,16 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
 			goto out;
 	}
-	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_BK_SNAP_DIR, err)) ||
+	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
 	    (rc = rs_bk_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
-	    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, RS_BK_SNAP_DIR, err)))
+	    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, RS_SNAP_DIR, err)))
 		goto out;
 	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (mkdirat(sfd, RS_BK_SNAP_DIR, 0755) != 0) {
+		if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0) {
 			rc = rs_syserr(err, "cannot create", d);
 			goto out;
 		}
-		if ((rc = open_dir_at(sfd, RS_BK_SNAP_DIR, d, err, &snapfd)) != RS_OK)
+		if ((rc = open_dir_at(sfd, RS_SNAP_DIR, d, err, &snapfd)) != RS_OK)
 			goto out;
 		if ((dir = opendir(ss)) == NULL) {
 			rc = rs_syserr(err, "cannot read", ss);
@@ -1047,7 +1036,7 @@ static int swap_impossible(int e)
  */
 static int put_in_place(struct rs_restore_node *n, struct put *pu, struct rs_err *err)
 {
-	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE, RS_BK_SNAP_DIR};
+	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE, RS_SNAP_DIR};
 	char kname[NAME_MAX + 1], done[64] = "";
 	int sfd = -1, kfd = -1, rc = RS_OK;
 	struct stat st;

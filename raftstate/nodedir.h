@@ -1,0 +1,173 @@
+/*
+ * The node directory, as op-conductor reads it and as every command of this
+ * tool finds, locks and replaces it (one engine; no printing here):
+ *
+ *   <root>/<server-id>/raft-log.db      LogStore (bucket logs)
+ *                      raft-stable.db   StableStore (bucket conf)
+ *                      snapshots/       raft FileSnapshotStore
+ *
+ * What counts as state: any of those three names (of any file type). A
+ * fresh log beside an old snapshots/ is not a new node: raft starts from
+ * the newest snapshot's configuration (FORMAT.md, "The configuration it
+ * starts with"), so snapshots/ is state as much as the databases are.
+ *
+ * Discovery (rs_nd_list): the node directories of a root are its entries
+ * that are real directories (never a symbolic link), whose name does not
+ * start with '.' (stages and kept copies are hidden), and that hold
+ * raft-log.db or raft-stable.db. Every command uses this one rule.
+ *
+ * The lock (rs_nd_lock): flock(LOCK_EX) on the directory that holds the node
+ * directories (a cluster's --output-dir/--state-dir, or a node directory's
+ * parent), held for the whole run. It never moves (only node directories
+ * are swapped), it writes nothing, and a killed run's lock goes with its
+ * process, so a re-run with the same PID never mistakes a stale lock for
+ * its own. A second run fails at once, naming the holder (pid and command,
+ * from /proc/locks), or waits up to its timeout.
+ *
+ * The replace (struct rs_nd_replace): the new state is made in a stage
+ * beside the target, ".<id>.<verb>-tmp-XXXXXXXX" (a name made with mkdir,
+ * so never anyone else's), filled, fsynced, given the owner and mode of what
+ * it replaces, checked, and then
+ *   - no target yet:      renamed to the target's name (RENAME_NOREPLACE);
+ *   - a plain directory:  swapped with it in one renameat2(RENAME_EXCHANGE),
+ *                         and the old directory, now under the stage's name,
+ *                         renamed over a fresh empty keep directory
+ *                         ".<id>.pre-<verb>-YYYYMMDD-HHMMSS[-N]" (or
+ *                         <root>/.pre-<verb>-YYYYMMDD-HHMMSS[-N]/<id> for a
+ *                         cluster);
+ *   - a mount point, a directory holding other files, an unwritable parent,
+ *     or a file system that cannot swap directories: staged inside the node
+ *     directory and swapped name by name (raft-log.db, raft-stable.db,
+ *     snapshots/), the old entries going to NODE/.pre-<verb>-YYYYMMDD-HHMMSS.
+ * Keep directories are made with mkdir, so a name is never reused and never
+ * taken over from another run. Nothing here deletes a kept copy. A stage a
+ * killed run left behind is removed by a later run (under the lock, after
+ * its own replace) only when every file in it is also in the target with
+ * the same bytes; otherwise it is renamed to a keep name, so whatever it
+ * held (the new state of a run killed before its swap, or the old state of
+ * one killed right after it) stays.
+ */
+#ifndef RAFTSTATE_NODEDIR_H
+#define RAFTSTATE_NODEDIR_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "raftstate/error.h"
+
+#define RS_LOG_FILE    "raft-log.db"
+#define RS_STABLE_FILE "raft-stable.db"
+#define RS_SNAP_DIR    "snapshots"
+
+/* ---- layout ---- */
+
+enum {
+	RS_ND_LOG = 1,     /* raft-log.db exists */
+	RS_ND_STABLE = 2,  /* raft-stable.db exists */
+	RS_ND_SNAPS = 4,   /* snapshots/ exists */
+	RS_ND_DBS = 1 | 2, /* either database: the discovery rule */
+	RS_ND_STATE = 1 | 2 | 4,
+};
+
+/* Whether name is one of the three state names. */
+int rs_nd_is_state_name(const char *name);
+/* Which state names exist in dir (lstat: a link counts, it is not
+ * followed): a mask of RS_ND_*. 0 when dir is missing; -1 with err when it
+ * cannot be read. */
+int rs_nd_state(const char *dir, struct rs_err *err);
+/* rs_nd_state(dir, NULL) & want, as 0/1 (unreadable: 0). */
+int rs_nd_has(const char *dir, int want);
+
+/* The node directories of root by the rule above, sorted names; `gz`: a
+ * compressed backup, where <db>.gz also counts. */
+int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *err);
+void rs_nd_free_list(char **v, size_t n);
+
+/* ---- files ---- */
+
+/* fsync(fd); `path` names it in the message. */
+int rs_fsync_fd(int fd, const char *path, struct rs_err *err);
+/* Opens path (a file or a directory, not following a final symlink) and
+ * fsyncs it. */
+int rs_fsync_path(const char *path, struct rs_err *err);
+/* rm -rf of `name` in directory dfd, through directory descriptors only (a
+ * symlink anywhere is removed, never followed), at most 8 levels deep.
+ * Only for trees this run made itself. */
+void rs_remove_tree_at(int dfd, const char *name);
+/* rs_remove_tree_at of a path. */
+void rs_remove_tree(const char *path);
+
+/* ---- the lock ---- */
+
+struct rs_nd_lock {
+	int fd;
+	char dir[PATH_MAX];
+};
+
+/* Takes the run lock on dir (which must exist), waiting up to `timeout`
+ * seconds (0: one try). RS_ELOCKED: "<dir> is in use by another run (pid
+ * N: COMMAND); ..." */
+int rs_nd_lock(const char *dir, double timeout, struct rs_nd_lock *lk, struct rs_err *err);
+/* The directory whose lock guards node_dir: its parent. */
+void rs_nd_lock_dir_of(const char *node_dir, char *out, size_t size);
+void rs_nd_unlock(struct rs_nd_lock *lk);
+
+/* RS_ELOCKED when another process holds a lock on one of node_dir's
+ * databases (op-conductor running on it); `doing` ends the sentence
+ * ("stop it before restoring"). */
+int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err);
+
+/* ---- the replace ---- */
+
+/* Fills the new, empty stage directory sfd (path `stage`) with the node's
+ * new state - only raft-log.db, raft-stable.db and snapshots/ - every file
+ * fsynced. `old` is the node directory being replaced (NULL when there is
+ * none). */
+typedef int (*rs_nd_fill_fn)(void *ctx, int sfd, const char *stage, const char *old,
+                             struct rs_err *err);
+/* Checks a filled stage (e.g. verifies it); may be NULL. */
+typedef int (*rs_nd_check_fn)(void *ctx, const char *stage, struct rs_err *err);
+
+struct rs_nd_replace {
+	/* set by rs_nd_replace_init */
+	char target[PATH_MAX];
+	char verb[16]; /* "restore", "generate", "recover": names the stage and keep */
+	rs_nd_fill_fn fill;
+	rs_nd_check_fn check;
+	void *ctx;
+	uid_t uid; /* --chown; (uid_t)-1: keep the replaced files' owner */
+	gid_t gid;
+	int dbs_held; /* the caller holds the databases' locks itself */
+	/* filled by rs_nd_prepare / rs_nd_commit */
+	int existed;           /* the target held state */
+	int in_place;          /* replaced name by name (see in_place_why) */
+	char in_place_why[64]; /* "it is a mount point", ... */
+	char stage[PATH_MAX];  /* the stage's path, while it exists */
+	char kept[PATH_MAX];   /* where the replaced state went ("" if none) */
+	int replaced;          /* the new state is in place */
+	size_t salvaged;       /* leftovers of killed runs renamed to a keep name */
+	size_t cleaned;        /* leftovers removed (the target holds all of them) */
+	char salvaged_to[PATH_MAX];
+	/* internal */
+	int mode, pfd, nfd, staged;
+	char parent[PATH_MAX], sname[NAME_MAX + 1];
+};
+
+void rs_nd_replace_init(struct rs_nd_replace *r, const char *target, const char *verb,
+                        rs_nd_fill_fn fill, rs_nd_check_fn check, void *ctx);
+/* Stages, fills, syncs, sets owners and checks the new state; replaces
+ * nothing. Refuses a target whose databases are locked. */
+int rs_nd_prepare(struct rs_nd_replace *r, struct rs_err *err);
+/* Puts the prepared stage in place and keeps what it replaced. keep_root
+ * (size keep_size; may be NULL): for a cluster, the shared keep directory,
+ * made on first use ("" until then); NULL: a keep directory beside the node. */
+int rs_nd_commit(struct rs_nd_replace *r, char *keep_root, size_t keep_size, struct rs_err *err);
+/* Removes the stage if it still holds only this run's unused new state;
+ * closes everything. Always call it. */
+void rs_nd_replace_end(struct rs_nd_replace *r);
+/* prepare + commit + end for one node. */
+int rs_nd_replace_node(struct rs_nd_replace *r, char *keep_root, size_t keep_size,
+                       struct rs_err *err);
+
+#endif

@@ -15,6 +15,7 @@
 #include <sha2.h>
 
 #include "cmd/report.h"
+#include "raftstate/json.h"
 
 #define CLUSTER_FILE_MAX (16u << 20)        /* far above any real cluster */
 #define EXACT_MAX        9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
@@ -33,54 +34,6 @@ static int invalid(char *msg, size_t size, const char *path, const char *fmt, ..
 	(void)vsnprintf(msg + n, size - (size_t)n, fmt, ap);
 	va_end(ap);
 	return CLUSTER_FILE_EINVALID;
-}
-
-static char *read_file(const char *path, size_t *len, char *msg, size_t msgsize)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		(void)snprintf(msg, msgsize, "cannot open %s: %s", oci_path(path).s,
-		               strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		(void)snprintf(msg, msgsize, "%s is not a regular file", oci_path(path).s);
-		goto fail;
-	}
-	if ((uint64_t)st.st_size > CLUSTER_FILE_MAX) {
-		(void)snprintf(msg, msgsize, "%s is larger than %u bytes", oci_path(path).s,
-		               CLUSTER_FILE_MAX);
-		goto fail;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		(void)snprintf(msg, msgsize, "out of memory reading %s", oci_path(path).s);
-		goto fail;
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			(void)snprintf(msg, msgsize, "cannot read %s: %s", oci_path(path).s,
-			               r < 0 ? strerror(errno) : "file shrank while reading");
-			goto fail;
-		}
-		got += (size_t)r;
-	}
-	buf[got] = '\0';
-	*len = got;
-	close(fd);
-	return buf;
-fail:
-	free(buf);
-	close(fd);
-	return NULL;
 }
 
 /* A string member, or an error naming it. */
@@ -200,28 +153,18 @@ static int get_nodes(const cJSON *nodes, const char *file, struct cluster_file *
 
 int cluster_file_load(const char *path, struct cluster_file *cf, char *msg, size_t size)
 {
-	const char *end = NULL;
+	struct rs_err err = {0};
 	const cJSON *k;
 	cJSON *root;
-	size_t len = 0;
-	char *text;
 	int rc = CLUSTER_FILE_OK;
 
 	memset(cf, 0, sizeof(*cf));
-	text = read_file(path, &len, msg, size);
-	if (text == NULL)
-		return CLUSTER_FILE_EIO;
-	root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (root == NULL) {
-		size_t off = end != NULL && end >= text ? (size_t)(end - text) : 0, line = 1, j;
-
-		for (j = 0; j < off && j < len; j++)
-			line += text[j] == '\n';
-		free(text);
-		return invalid(msg, size, path, "not valid JSON (near byte %zu, line %zu)", off,
-		               line);
+	/* strict JSON (raftstate/json.h); followed: a --config file may be a
+	 * ConfigMap's symbolic link */
+	if (rs_json_load(path, oci_path(path).s, CLUSTER_FILE_MAX, 1, &root, &err) != RS_OK) {
+		(void)snprintf(msg, size, "%s", err.msg);
+		return err.code == RS_EIO ? CLUSTER_FILE_EIO : CLUSTER_FILE_EINVALID;
 	}
-	free(text);
 	if (!cJSON_IsObject(root)) {
 		rc = invalid(msg, size, path, "the document must be a JSON object");
 		goto done;

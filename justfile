@@ -61,6 +61,10 @@ test-run: build
 docs: build
     bash scripts/render-docs.sh {{bin}}
 
+# a Debian package (build/op-conductor-init_<version>_<arch>.deb: binary, man page, bash completion; Depends from dpkg-shlibdeps)
+deb: build
+    cd {{build_dir}} && cpack -G DEB
+
 # remove build trees and generated state
 clean:
     rm -rf {{build_dir}} {{asan_dir}} build-* example-state raft-state .bench

@@ -18,6 +18,7 @@
 
 #include "bolt/meta.h"
 #include "cmd/command.h"
+#include "cmd/flags.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/generate.h"
@@ -137,6 +138,19 @@ double np_timeout_value(const char *s)
 
 	(void)parse_seconds(s, &d);
 	return d;
+}
+
+int np_run_lock(const struct oci_command *cmd, const char *dir, const struct flag_value *timeout,
+                struct rs_nd_lock *lk)
+{
+	double t = timeout != NULL && (timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV)
+	               ? np_timeout_value(timeout->str)
+	               : 0;
+	struct rs_err err = {0};
+
+	if (rs_nd_lock(dir, t, lk, &err) != RS_OK)
+		return oci_fail(cmd, "%s; nothing was changed", err.msg);
+	return 0;
 }
 
 /* ---- small renderings ------------------------------------------------ */

@@ -21,6 +21,7 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/recover.h"
 
 enum {
@@ -276,7 +277,11 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .term = given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
 	    .force = v[F_FORCE].b,
+	    .uid = (uid_t)-1,
+	    .gid = (gid_t)-1,
 	};
+	struct rs_nd_lock lk = {.fd = -1};
+	char lockdir[PATH_MAX];
 	struct members ms = {0};
 	struct cluster_file cf = {0};
 	struct rs_config cfg = {0};
@@ -298,6 +303,10 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = oci_fail(cmd, "out of memory");
 		goto out;
 	}
+	/* the run lock, before anything is read: the plan must not go stale */
+	rs_nd_lock_dir_of(dir, lockdir, sizeof(lockdir));
+	if (!v[F_DRY_RUN].b && (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
+		goto out;
 	if (rs_recover_plan(dir, &cfg, &opts, &plan, &probs, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, "run raft verify");
@@ -327,6 +336,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	       (unsigned long long)plan.term);
 	rc = OCI_EXIT_OK;
 out:
+	rs_nd_unlock(&lk);
 	rs_recover_plan_free(&plan);
 	rs_problems_free(&probs);
 	free(cfg.servers); /* the strings belong to ms */

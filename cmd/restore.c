@@ -27,6 +27,8 @@
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
+#include "raftstate/backupfile.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/restore.h"
 
 enum {
@@ -98,7 +100,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_restore_plan plan;
 	struct rs_problems probs = {0};
 	struct rs_err err = {0};
-	char kept[4096];
+	char kept[4096], lockdir[4096];
+	struct rs_nd_lock lk = {.fd = -1};
 	int rc = OCI_EXIT_OK;
 
 	if (v[F_STATE_DIR].str[0] == '\0')
@@ -125,6 +128,18 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		       "checked by inflating them); the nodes are verified on their inflated "
 		       "staged copies before anything is replaced.\n",
 		       plan.backup, plan.nfiles, plan.ncompressed);
+	/* the run lock; then the targets again, as they are under it */
+	rs_restore_lock_dir(&plan, lockdir, sizeof(lockdir));
+	if (rs_bk_mkdir_p(lockdir, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		goto out;
+	}
+	if ((rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
+		goto out;
+	if (rs_restore_recheck(&plan, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		goto out;
+	}
 	if (plan.nexisting > 0 && !v[F_FORCE].b) {
 		if (!isatty(STDIN_FILENO)) {
 			rc = oci_fail(
@@ -164,7 +179,12 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if (kept[0] != '\0')
 		printf("The replaced state was kept in: %s\n", kept);
+	if (plan.salvaged > 0)
+		printf("Note: %zu stage%s left by an interrupted run (holding files the state "
+		       "does not have) kept in: %s\n",
+		       plan.salvaged, plan.salvaged == 1 ? "" : "s", plan.salvaged_to);
 out:
+	rs_nd_unlock(&lk);
 	rs_restore_plan_free(&plan);
 	rs_problems_free(&probs);
 	return rc;

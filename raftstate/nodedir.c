@@ -526,6 +526,15 @@ static int make_keep_dir(int dfd, const char *dir, const char *prefix, char *nam
 	return rs_errf(err, RS_EEXIST, "too many %s%s directories in %s", prefix, ts, dir);
 }
 
+/* The permission bits a new entry takes from the one it replaces: the same,
+ * but always readable and writable (and a directory searchable) by its
+ * owner - raft must write its files, so a read-only copy is never what it
+ * ran on. */
+static mode_t want_mode(const struct stat *old)
+{
+	return (old->st_mode & 07777) | (S_ISDIR(old->st_mode) ? S_IRWXU : S_IRUSR | S_IWUSR);
+}
+
 /* Gives entry `name` of sfd (and, for a directory, what it holds) the owner
  * and mode of the entry it replaces (same name in ofd, which may be -1), or
  * the owner `dflt` (the replaced node directory's) when there is none; the
@@ -557,8 +566,8 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 		return rs_errf(err, RS_EIO,
 		               "cannot give %s the owner %ld:%ld of the state it replaces: %s", p,
 		               (long)uid, (long)gid, strerror(errno));
-	if (have_old && !S_ISLNK(st.st_mode) && (old.st_mode & 07777) != (st.st_mode & 07777) &&
-	    fchmodat(sfd, name, old.st_mode & 07777, 0) != 0)
+	if (have_old && !S_ISLNK(st.st_mode) && want_mode(&old) != (st.st_mode & 07777) &&
+	    fchmodat(sfd, name, want_mode(&old), 0) != 0)
 		return rs_syserr(err, "cannot set the mode of", p);
 	if (S_ISDIR(st.st_mode) && depth < TREE_MAX_DEPTH) {
 		int cfd, ocfd = -1, dfd, rc = RS_OK;
@@ -604,8 +613,7 @@ static int set_owners(struct rs_nd_replace *r, struct rs_err *err)
 	if (r->mode != PUT_IN_PLACE) {
 		rc = set_owner_at(r, r->pfd, r->sname, -1, have_node ? &nst : NULL, TREE_MAX_DEPTH,
 		                  err);
-		if (rc == RS_OK && have_node &&
-		    fchmodat(r->pfd, r->sname, nst.st_mode & 07777, 0) != 0)
+		if (rc == RS_OK && have_node && fchmodat(r->pfd, r->sname, want_mode(&nst), 0) != 0)
 			rc = rs_syserr(err, "cannot set the mode of", r->stage);
 		if (rc == RS_OK && !have_node && fchmodat(r->pfd, r->sname, 0755, 0) != 0)
 			rc = rs_syserr(err, "cannot set the mode of", r->stage);

@@ -33,7 +33,9 @@
 #include "bolt/db.h"
 #include "bolt/lock.h"
 #include "raftstate/node.h"
+#include "raftstate/backupfile.h"
 #include "raftstate/generate.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/log.h"
 #include "raftstate/msgpack.h"
 #include "raftstate/recover.h"
@@ -55,106 +57,7 @@ static int join(char *buf, size_t size, const char *a, const char *b, struct rs_
 	return RS_OK;
 }
 
-static int fsync_dir(const char *path, struct rs_err *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = RS_OK;
-
-	if (fd < 0)
-		return rs_syserr(err, "cannot open (to sync it)", path);
-	if (fsync(fd) != 0)
-		rc = rs_syserr(err, "cannot sync", path);
-	close(fd);
-	return rc;
-}
-
-static void split_path(const char *path, char *parent, size_t psize, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-
-	strlcpy(parent, path, psize);
-	if (slash == NULL) {
-		strlcpy(parent, ".", psize);
-		*base = path;
-	} else {
-		parent[slash == path ? 1 : slash - path] = '\0';
-		*base = slash + 1;
-	}
-}
-
-/* rm -rf of a directory this file created (never follows symlinks). */
-static void remove_tree(const char *path, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	char child[PATH_MAX];
-	DIR *d;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (!S_ISDIR(st.st_mode) || depth > COPY_MAX_DEPTH) {
-		(void)unlink(path);
-		return;
-	}
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (join(child, sizeof(child), path, de->d_name, NULL) == RS_OK)
-				remove_tree(child, depth + 1);
-		}
-		closedir(d);
-	}
-	(void)rmdir(path);
-}
-
 /* ---- copying the node directory --------------------------------------- */
-
-static int copy_file(const char *src, const char *dst, mode_t mode, struct rs_err *err)
-{
-	static char buf[1 << 16];
-	int in, out, rc = RS_OK;
-	ssize_t n;
-
-	if ((in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return rs_syserr(err, "cannot open", src);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
-	if (out < 0) {
-		rc = rs_syserr(err, "cannot create", dst);
-		close(in);
-		return rc;
-	}
-	while ((n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = rs_syserr(err, "cannot read", src);
-			break;
-		}
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				rc = rs_syserr(err, "cannot write", dst);
-				break;
-			}
-			off += w;
-		}
-		if (rc != RS_OK)
-			break;
-	}
-	/* the umask may have narrowed the mode */
-	if (rc == RS_OK && fchmod(out, mode & 07777) != 0)
-		rc = rs_syserr(err, "cannot set the mode of", dst);
-	if (rc == RS_OK && fsync(out) != 0)
-		rc = rs_syserr(err, "cannot sync", dst);
-	if (close(out) != 0 && rc == RS_OK)
-		rc = rs_syserr(err, "cannot close", dst);
-	close(in);
-	return rc;
-}
 
 /* Copies the tree under src into the new directory dst: directories,
  * regular files (modes kept) and symlinks (as symlinks); anything else is
@@ -190,7 +93,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 		if (S_ISDIR(cs.st_mode)) {
 			rc = copy_tree(s, d, depth + 1, err);
 		} else if (S_ISREG(cs.st_mode)) {
-			rc = copy_file(s, d, cs.st_mode, err);
+			rc = rs_bk_copy_plain(s, d, cs.st_mode & 07777, err);
 		} else if (S_ISLNK(cs.st_mode)) {
 			ssize_t n = readlink(s, target, sizeof(target) - 1);
 
@@ -211,7 +114,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 	if (rc == RS_OK && chmod(dst, st.st_mode & 07777) != 0)
 		rc = rs_syserr(err, "cannot set the mode of", dst);
 	if (rc == RS_OK)
-		rc = fsync_dir(dst, err);
+		rc = rs_fsync_path(dst, err);
 	return rc;
 }
 
@@ -594,84 +497,82 @@ static int check_stage(const char *stage, const struct rs_recover_plan *plan, do
 	return rc;
 }
 
-/* .<id>.pre-recover-YYYYMMDD-HHMMSS[-N] in parent, not existing yet. */
-static int keep_name(const char *parent, const char *base, char *out, size_t size,
-                     struct rs_err *err)
+struct recover_ctx {
+	const struct rs_recover_plan *plan;
+	const struct rs_recover_opts *opts;
+	struct rs_problems *problems;
+};
+
+/* The stage: a copy of the node's state (the databases and snapshots/),
+ * then the new configuration entry and stable keys written into it. */
+static int fill_stage(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
 {
-	char ts[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	const struct recover_ctx *c = ctx;
+	static const char *const names[3] = {RS_LOG_FILE, RS_STABLE_FILE, RS_SNAP_DIR};
+	char s[PATH_MAX], d[PATH_MAX];
 	struct stat st;
+	int rc;
 
-	localtime_r(&now, &tm);
-	if (strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", &tm) == 0)
-		strlcpy(ts, "unknown", sizeof(ts));
-	for (int i = 1; i <= 1000; i++) {
-		int n = i == 1
-		            ? snprintf(out, size, "%s/.%s.pre-recover-%s", parent, base, ts)
-		            : snprintf(out, size, "%s/.%s.pre-recover-%s-%d", parent, base, ts, i);
-
-		if (n < 0 || (size_t)n >= size)
-			return rs_errf(err, RS_ELIMIT, "path too long in %s", parent);
-		if (lstat(out, &st) != 0 && errno == ENOENT)
-			return RS_OK;
+	(void)sfd;
+	for (int i = 0; i < 3; i++) {
+		if ((rc = join(s, sizeof(s), old != NULL ? old : c->plan->node_dir, names[i],
+		               err)) != RS_OK ||
+		    (rc = join(d, sizeof(d), stage, names[i], err)) != RS_OK)
+			return rc;
+		if (lstat(s, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return rs_syserr(err, "cannot stat", s);
+		}
+		if (S_ISDIR(st.st_mode))
+			rc = copy_tree(s, d, 1, err);
+		else if (S_ISREG(st.st_mode))
+			rc = rs_bk_copy_plain(s, d, st.st_mode & 07777, err);
+		else
+			rc = rs_errf(err, RS_EINVAL,
+			             "%s is not a regular file; refusing to copy it", s);
+		if (rc != RS_OK)
+			return rc;
 	}
-	return rs_errf(err, RS_EEXIST, "too many .%s.pre-recover-%s directories in %s", base, ts,
-	               parent);
+	if ((rc = write_log(stage, c->plan, err)) != RS_OK)
+		return rc;
+	return write_stable(stage, c->plan, err);
 }
 
+static int check_filled(void *ctx, const char *stage, struct rs_err *err)
+{
+	const struct recover_ctx *c = ctx;
+
+	return check_stage(stage, c->plan, c->opts->lock_timeout, c->problems, err);
+}
+
+/*
+ * The replace is raftstate/nodedir.h's (stage beside the node, swap, keep
+ * the old directory as .<id>.pre-recover-*; name by name inside a mount
+ * point). Both databases stay under LOCK_EX from before the copy until the
+ * new state is in place, so op-conductor cannot start on them half-way.
+ */
 int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover_opts *opts,
                      char *kept, size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
-	char parent[PATH_MAX], stage[PATH_MAX], keep[PATH_MAX];
-	const char *base;
+	struct recover_ctx c = {plan, opts, problems};
+	struct rs_nd_replace r;
 	int fds[2] = {-1, -1};
 	int rc;
 
 	if (kept_size > 0)
 		kept[0] = '\0';
-	split_path(plan->node_dir, parent, sizeof(parent), &base);
-	if (snprintf(stage, sizeof(stage), "%s/.%s.recover-tmp-%ld", parent, base,
-	             (long)getpid()) >= (int)sizeof(stage))
-		return rs_errf(err, RS_ELIMIT, "path too long: %s", plan->node_dir);
-	remove_tree(stage, 0);
-
-	if ((rc = lock_node(plan, opts->lock_timeout, fds, err)) != RS_OK)
-		goto fail;
-	if ((rc = copy_tree(plan->node_dir, stage, 0, err)) != RS_OK ||
-	    (rc = fsync_dir(parent, err)) != RS_OK)
-		goto fail;
-	if ((rc = write_log(stage, plan, err)) != RS_OK ||
-	    (rc = write_stable(stage, plan, err)) != RS_OK)
-		goto fail;
-	if ((rc = check_stage(stage, plan, opts->lock_timeout, problems, err)) != RS_OK)
-		goto fail;
-	if ((rc = keep_name(parent, base, keep, sizeof(keep), err)) != RS_OK)
-		goto fail;
-
-	if (renameat2(AT_FDCWD, stage, AT_FDCWD, plan->node_dir, RENAME_EXCHANGE) != 0) {
-		rc = rs_syserr(err, "cannot swap the recovered state into", plan->node_dir);
-		goto fail;
+	if ((rc = lock_node(plan, opts->lock_timeout, fds, err)) != RS_OK) {
+		unlock_node(fds);
+		return rc;
 	}
-	/* from here on the node directory holds the new state */
-	if ((rc = fsync_dir(parent, err)) != RS_OK)
-		goto out;
-	if (renameat2(AT_FDCWD, stage, AT_FDCWD, keep, RENAME_NOREPLACE) != 0) {
-		rc = rs_syserr(err,
-		               "the new state is in place, but the previous state could "
-		               "not be renamed to",
-		               keep);
-		strlcpy(kept, stage, kept_size);
-		goto out;
-	}
-	strlcpy(kept, keep, kept_size);
-	rc = fsync_dir(parent, err);
-out:
+	rs_nd_replace_init(&r, plan->node_dir, "recover", fill_stage, check_filled, &c);
+	r.uid = opts->uid;
+	r.gid = opts->gid;
+	r.dbs_held = 1;
+	rc = rs_nd_replace_node(&r, NULL, 0, err);
+	strlcpy(kept, r.kept, kept_size);
 	unlock_node(fds);
-	return rc;
-fail:
-	unlock_node(fds);
-	remove_tree(stage, 0);
 	return rc;
 }
 

@@ -27,20 +27,24 @@
  *            both), any other vote is kept (it is for an older term now);
  *   every existing entry and snapshot is kept unchanged.
  *
- * The change is made on a copy: the node directory is copied beside itself
- * (.<id>.recover-tmp-<pid>/), the copy is changed with the bolt writer and
- * verified, and the two directories are swapped with one
- * renameat2(RENAME_EXCHANGE). The previous directory is kept as
+ * The change is made on a copy, by raftstate/nodedir.h's replace: the
+ * node's state is copied into a stage beside it (.<id>.recover-tmp-*), the
+ * copy is changed with the bolt writer and verified, given the owner and
+ * mode of the files it replaces, and the two directories are swapped with
+ * one renameat2(RENAME_EXCHANGE) (name by name when the node directory is a
+ * mount point or holds other files). The previous state is kept as
  * .<id>.pre-recover-YYYYMMDD-HHMMSS/ beside it (hidden, so that nothing
- * scanning the state root mistakes it for a node). Both databases are held
- * under LOCK_EX from the copy to the swap, so op-conductor cannot start on
- * them half-way.
+ * scanning the state root mistakes it for a node; inside the node
+ * directory when replaced name by name). Both databases are held under
+ * LOCK_EX from the copy to the swap, so op-conductor cannot start on them
+ * half-way.
  */
 #ifndef RAFTSTATE_RECOVER_H
 #define RAFTSTATE_RECOVER_H
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "raftstate/config.h"
 #include "raftstate/error.h"
@@ -51,6 +55,8 @@ struct rs_recover_opts {
 	double lock_timeout; /* seconds to wait for each lock */
 	uint64_t term;       /* term of the new entry; 0: max(CurrentTerm, last term) + 1 */
 	int force;           /* allow a configuration where this node is not a voter */
+	uid_t uid;           /* owner of the new files; (uid_t)-1: the replaced files' */
+	gid_t gid;
 };
 
 struct rs_recover_plan {

@@ -5,22 +5,12 @@
  *
  * Every node is first staged - the backup's files copied (or inflated)
  * into a new dot-named directory, fsynced, and verified - and only when all
- * staged copies verify is the first node replaced. A node goes in one of
- * three ways:
- *
- *   PUT_NEW       no target directory: the stage, beside it, is renamed to
- *                 the target's name.
- *   PUT_SWAP      the stage, beside the target, and the target directory
- *                 swap names in one renameat2(RENAME_EXCHANGE): a crash
- *                 leaves the old node directory or the new one, never a mix.
- *   PUT_IN_PLACE  the target directory cannot be renamed - it is a mount
- *                 point (a Kubernetes volume), its parent is not writable,
- *                 or the swap failed with EBUSY/EXDEV or for want of
- *                 RENAME_EXCHANGE - or it holds files other than raft state
- *                 (which must stay where they are, as `raft generate` keeps
- *                 them): the stage is made inside the node directory (same
- *                 file system), and raft-log.db, raft-stable.db and
- *                 snapshots/ are swapped one by one (see put_in_place).
+ * staged copies verify is the first node replaced. Staging, the choice
+ * between one directory swap and a name-by-name replace (a mount point, a
+ * node directory holding other files), and keeping the replaced state are
+ * raftstate/nodedir.h's replace, shared with generate and recover; this
+ * file supplies what goes into a stage (stage_node) and its check
+ * (verify_stage).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +28,7 @@
 #include "bolt/lock.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/generate.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/restore.h"
 
 #define MAX_MANIFEST (64u << 20)
@@ -401,53 +392,14 @@ static const struct rs_backup_file *listed_file(const struct rs_restore_plan *pl
 	return NULL;
 }
 
-/* Whether a target database is held by another process. */
-static int target_locked(const char *node_dir, struct rs_err *err)
+/* What is at node n's target now: nothing, a directory, one holding state
+ * (what counts as state: raftstate/nodedir.h). */
+static int inspect_target(struct rs_restore_plan *plan, struct rs_restore_node *n,
+                          struct rs_err *err)
 {
-	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
-	char p[PATH_MAX];
-
-	for (size_t i = 0; i < 2; i++) {
-		int fd, r;
-
-		if (rs_bk_join(p, sizeof(p), node_dir, dbs[i]) != 0)
-			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
-		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return rs_syserr(err, "cannot open", p);
-		}
-		r = bolt_lock_probe(fd, LOCK_EX);
-		close(fd);
-		if (r == 1)
-			return rs_errf(
-			    err, RS_ELOCKED,
-			    "%s is locked by another process (is op-conductor running?); "
-			    "stop it before restoring",
-			    p);
-		if (r < 0)
-			return rs_syserr(err, "cannot lock", p);
-	}
-	return RS_OK;
-}
-
-static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err *err)
-{
-	struct rs_restore_node *nv, *n;
 	struct stat st;
 
-	nv = reallocarray(plan->nodes, plan->nnodes + 1, sizeof(*nv));
-	if (nv == NULL)
-		return rs_errf(err, RS_ENOMEM, "out of memory");
-	plan->nodes = nv;
-	n = &nv[plan->nnodes];
-	memset(n, 0, sizeof(*n));
-	strlcpy(n->id, id, sizeof(n->id));
-	if (rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0 ||
-	    rs_bk_join(n->target, sizeof(n->target), plan->state_dir, id) != 0)
-		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
-	plan->nnodes++;
+	n->target_exists = n->target_dir_exists = 0;
 	if (lstat(n->target, &st) != 0) {
 		if (errno != ENOENT)
 			return rs_syserr(err, "cannot inspect", n->target);
@@ -466,6 +418,24 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 	return RS_OK;
 }
 
+static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err *err)
+{
+	struct rs_restore_node *nv, *n;
+
+	nv = reallocarray(plan->nodes, plan->nnodes + 1, sizeof(*nv));
+	if (nv == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	plan->nodes = nv;
+	n = &nv[plan->nnodes];
+	memset(n, 0, sizeof(*n));
+	strlcpy(n->id, id, sizeof(n->id));
+	if (rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0 ||
+	    rs_bk_join(n->target, sizeof(n->target), plan->state_dir, id) != 0)
+		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
+	plan->nnodes++;
+	return inspect_target(plan, n, err);
+}
+
 int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
                      const struct rs_progress *pg, struct rs_restore_plan *plan,
                      struct rs_problems *problems, struct rs_err *err)
@@ -477,6 +447,8 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	int rc, layout = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->uid = (uid_t)-1;
+	plan->gid = (gid_t)-1;
 	if (pg != NULL)
 		plan->progress = *pg;
 	if (stat(backup_dir, &st) != 0) {
@@ -582,13 +554,32 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	}
 	for (size_t i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i].target_exists &&
-		    (rc = target_locked(plan->nodes[i].target, err)) != RS_OK)
+		    (rc = rs_nd_check_unlocked(plan->nodes[i].target, "stop it before restoring",
+		                               err)) != RS_OK)
 			goto out;
 	rc = RS_OK;
 out:
 	free(found.v);
 	rs_nd_free_list(nodes, nnodes);
 	return rc;
+}
+
+int rs_restore_recheck(struct rs_restore_plan *plan, struct rs_err *err)
+{
+	int rc = RS_OK;
+
+	plan->nexisting = 0;
+	for (size_t i = 0; i < plan->nnodes && rc == RS_OK; i++)
+		rc = inspect_target(plan, &plan->nodes[i], err);
+	return rc;
+}
+
+void rs_restore_lock_dir(const struct rs_restore_plan *plan, char *out, size_t size)
+{
+	if (plan->layout == RS_LAYOUT_CLUSTER)
+		strlcpy(out, plan->state_dir, size);
+	else
+		rs_nd_lock_dir_of(plan->state_dir, out, size);
 }
 
 void rs_restore_plan_free(struct rs_restore_plan *plan)
@@ -601,139 +592,15 @@ void rs_restore_plan_free(struct rs_restore_plan *plan)
 	plan->nnodes = 0;
 }
 
-/* ---- replacing the target ---------------------------------------------- */
+/* ---- replacing the target (raftstate/nodedir.h does the replace) ----- */
 
-enum put_mode {
-	PUT_NEW = 1,
-	PUT_SWAP,
-	PUT_IN_PLACE,
-};
-
-struct put {
-	int mode;
-	int pfd;                  /* the directory holding the stage */
-	int nfd;                  /* the target node directory, -1 when missing */
-	char parent[PATH_MAX];    /* path of the target's parent */
-	char sname[NAME_MAX + 1]; /* the stage's name in pfd */
-	char stage[PATH_MAX];     /* the stage's path, for verify and messages */
-	int staged;               /* sname exists and is ours */
-};
-
-static void put_init(struct put *pu)
+/* Opens the directory `name` in dfd, not following a symlink. */
+static int open_dir_at(int dfd, const char *name, const char *path, struct rs_err *err, int *out)
 {
-	memset(pu, 0, sizeof(*pu));
-	pu->pfd = pu->nfd = -1;
-}
-
-static void put_close(struct put *pu)
-{
-	if (pu->pfd >= 0)
-		close(pu->pfd);
-	if (pu->nfd >= 0)
-		close(pu->nfd);
-	pu->pfd = pu->nfd = -1;
-}
-
-/* rm -rf of `name` in dfd, relative to directory descriptors only (so a
- * symlink swapped in anywhere on the path is removed, never followed);
- * a stage is at most stage/snapshots/<snapshot>/<file> deep. */
-static void remove_tree_at(int dfd, const char *name, int depth)
-{
-	struct dirent *de;
-	int fd;
-	DIR *d;
-
-	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT || depth > 4)
-		return;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			remove_tree_at(dirfd(d), de->d_name, depth + 1);
-	closedir(d);
-	(void)unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
-/* Removes the stage (only ours: created by make_stage). */
-static void put_unstage(struct put *pu)
-{
-	if (pu->staged)
-		remove_tree_at(pu->pfd, pu->sname, 0);
-	pu->staged = 0;
-}
-
-/* Whether the directory open at fd is the root of a mount: such a
- * directory cannot be renamed (EBUSY). */
-static int is_mount_point(int fd)
-{
-	struct stat st, up;
-#ifdef STATX_ATTR_MOUNT_ROOT
-	struct statx sx;
-
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
-	    (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0)
-		return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
-#endif
-	return fstat(fd, &st) == 0 && fstatat(fd, "..", &up, 0) == 0 && st.st_dev != up.st_dev;
-}
-
-/* Whether the directory open at fd holds anything but raft-log.db,
- * raft-stable.db and snapshots/ (1), only those (0), or cannot be read
- * (-1, errno set). */
-static int holds_other_files(int fd)
-{
-	int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0), other = 0;
-	struct dirent *de;
-	DIR *d;
-
-	if (dfd < 0)
-		return -1;
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return -1;
-	}
-	rewinddir(d);
-	while (!other && (de = readdir(d)) != NULL)
-		other = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		        !is_state_file(de->d_name) && strcmp(de->d_name, RS_SNAP_DIR) != 0;
-	closedir(d);
-	return other;
-}
-
-static int fsync_fd(int fd, const char *path, struct rs_err *err)
-{
-	if (fsync(fd) != 0)
-		return rs_syserr(err, "cannot sync", path);
+	*out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*out < 0)
+		return rs_syserr(err, "cannot open", path);
 	return RS_OK;
-}
-
-/* Creates the stage directory in pu->pfd (`prefix`restore-tmp-<pid>[-N]);
- * fails with errno kept in err->sys_errno. */
-static int make_stage(struct put *pu, const char *dir, const char *prefix, struct rs_err *err)
-{
-	for (int i = 1; i <= 100; i++) {
-		int n = i == 1 ? snprintf(pu->sname, sizeof(pu->sname), "%srestore-tmp-%ld", prefix,
-		                          (long)getpid())
-		               : snprintf(pu->sname, sizeof(pu->sname), "%srestore-tmp-%ld-%d",
-		                          prefix, (long)getpid(), i);
-
-		if (n < 0 || (size_t)n >= sizeof(pu->sname) ||
-		    rs_bk_join(pu->stage, sizeof(pu->stage), dir, pu->sname) != 0)
-			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, prefix);
-		if (mkdirat(pu->pfd, pu->sname, 0755) == 0) {
-			pu->staged = 1;
-			return RS_OK;
-		}
-		if (errno != EEXIST)
-			return rs_syserr(err, "cannot create", pu->stage);
-	}
-	return rs_errf(err, RS_EEXIST, "too many stale %srestore-tmp-* directories in %s", prefix,
-	               dir);
 }
 
 /* Copies one file of the backup (`rel` from its root, at path `src`) to
@@ -788,40 +655,29 @@ static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain
 	return rs_bk_join_err(path, size, plan->backup, rel, err);
 }
 
-/* Opens the directory `name` in dfd, not following a symlink. */
-static int open_dir_at(int dfd, const char *name, const char *path, struct rs_err *err, int *out)
-{
-	*out = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (*out < 0)
-		return rs_syserr(err, "cannot open", path);
-	return RS_OK;
-}
-
 /* Fills the (new, empty) stage of node n from the backup: the two
  * databases and snapshots/ (nothing else), every file and directory
  * fsynced. */
-static int stage_node(const struct rs_restore_plan *plan, const struct rs_restore_node *n,
-                      const struct put *pu, struct rs_err *err)
+static int stage_node(const struct rs_restore_plan *plan, const struct rs_restore_node *n, int sfd,
+                      const char *stage, struct rs_err *err)
 {
 	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
 	char rel[PATH_MAX], s[PATH_MAX], d[PATH_MAX], rs[PATH_MAX], ss[PATH_MAX];
-	int sfd = -1, snapfd = -1, rc;
+	int snapfd = -1, rc;
 	struct stat st;
 	DIR *dir = NULL;
 	struct dirent *de;
 
-	if ((rc = open_dir_at(pu->pfd, pu->sname, pu->stage, err, &sfd)) != RS_OK)
-		return rc;
 	for (size_t i = 0; i < 2; i++) {
 		if ((rc = rs_bk_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
 		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
-		    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, dbs[i], err)) ||
+		    (rc = rs_bk_join_err(d, sizeof(d), stage, dbs[i], err)) ||
 		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
 			goto out;
 	}
 	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
 	    (rc = rs_bk_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
-	    (rc = rs_bk_join_err(d, sizeof(d), pu->stage, RS_SNAP_DIR, err)))
+	    (rc = rs_bk_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
 		goto out;
 	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0) {
@@ -887,343 +743,106 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 			}
 			closedir(sd);
 			if (rc == RS_OK)
-				rc = fsync_fd(fd1, d1, err);
+				rc = rs_fsync_fd(fd1, d1, err);
 			close(fd1);
 		}
 		if (rc == RS_OK)
-			rc = fsync_fd(snapfd, d, err);
+			rc = rs_fsync_fd(snapfd, d, err);
 		if (rc != RS_OK)
 			goto out;
 	}
-	rc = fsync_fd(sfd, pu->stage, err);
+	rc = rs_fsync_fd(sfd, stage, err);
 out:
 	if (dir != NULL)
 		closedir(dir);
 	if (snapfd >= 0)
 		close(snapfd);
-	close(sfd);
 	return rc;
 }
 
-/* Stages node n into the stage made by make_stage and verifies the staged
- * copy. */
-static int stage_and_verify(const struct rs_restore_plan *plan, const struct rs_restore_node *n,
-                            struct put *pu, double lock_timeout, struct rs_problems *problems,
-                            struct rs_err *err)
+struct restore_ctx {
+	const struct rs_restore_plan *plan;
+	const struct rs_restore_node *n;
+	double lock_timeout;
+	struct rs_problems *problems;
+};
+
+static int fill_node(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
 {
-	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
-	size_t before = problems->errors;
+	const struct restore_ctx *c = ctx;
+
+	(void)old;
+	return stage_node(c->plan, c->n, sfd, stage, err);
+}
+
+/* The staged copy must verify before anything is replaced. */
+static int verify_stage(void *ctx, const char *stage, struct rs_err *err)
+{
+	const struct restore_ctx *c = ctx;
+	struct rs_verify_opts vo = {.lock_timeout = c->lock_timeout, .live = 0};
+	size_t before = c->problems->errors;
 	int rc;
 
-	if ((rc = stage_node(plan, n, pu, err)) != RS_OK ||
-	    (rc = rs_verify_node(pu->stage, &vo, problems, err)) != RS_OK)
+	if ((rc = rs_verify_node(stage, &vo, c->problems, err)) != RS_OK)
 		return rc;
-	if (problems->errors > before)
-		return rs_errf(err, RS_ECORRUPT, "the staged copy %s does not verify", pu->stage);
+	if (c->problems->errors > before)
+		return rs_errf(err, RS_ECORRUPT, "the staged copy %s does not verify", stage);
 	return RS_OK;
-}
-
-/* Switches node n to PUT_IN_PLACE (why: the reason, for the report) and
- * stages it inside the node directory. */
-static int prepare_in_place(const struct rs_restore_plan *plan, struct rs_restore_node *n,
-                            struct put *pu, const char *why, double lock_timeout,
-                            struct rs_problems *problems, struct rs_err *err)
-{
-	int dup_fd;
-
-	put_unstage(pu);
-	if ((dup_fd = fcntl(pu->nfd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return rs_syserr(err, "cannot open", n->target);
-	close(pu->pfd);
-	pu->pfd = dup_fd;
-	pu->mode = PUT_IN_PLACE;
-	n->in_place = 1;
-	strlcpy(n->in_place_why, why, sizeof(n->in_place_why));
-	if (make_stage(pu, n->target, ".", err) != RS_OK)
-		return err->code;
-	return stage_and_verify(plan, n, pu, lock_timeout, problems, err);
-}
-
-/* Picks how node n goes in, and stages and verifies it. */
-static int prepare_node(const struct rs_restore_plan *plan, struct rs_restore_node *n,
-                        struct put *pu, double lock_timeout, struct rs_problems *problems,
-                        struct rs_err *err)
-{
-	const char *base = rs_bk_base_of(n->target), *why = NULL;
-	char prefix[NAME_MAX + 1];
-	int rc, other;
-
-	rs_bk_parent_of(n->target, pu->parent, sizeof(pu->parent));
-	if (plan->layout == RS_LAYOUT_NODE && (rc = rs_bk_mkdir_p(pu->parent, err)) != RS_OK)
-		return rc;
-	pu->pfd = open(pu->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pu->pfd < 0)
-		return rs_syserr(err, "cannot open", pu->parent);
-	pu->mode = PUT_NEW;
-	if (n->target_dir_exists) {
-		if ((rc = open_dir_at(pu->pfd, base, n->target, err, &pu->nfd)) != RS_OK)
-			return rc;
-		pu->mode = PUT_SWAP;
-		if ((other = holds_other_files(pu->nfd)) < 0)
-			return rs_syserr(err, "cannot read", n->target);
-		if (is_mount_point(pu->nfd))
-			why = "it is a mount point";
-		else if (other)
-			why = "it holds other files, which stay";
-		if (why != NULL)
-			return prepare_in_place(plan, n, pu, why, lock_timeout, problems, err);
-	}
-	if (snprintf(prefix, sizeof(prefix), ".%.200s.", base) >= (int)sizeof(prefix))
-		return rs_errf(err, RS_ELIMIT, "path %s is too long", n->target);
-	if ((rc = make_stage(pu, pu->parent, prefix, err)) != RS_OK) {
-		int e = err->sys_errno;
-
-		if (pu->mode == PUT_SWAP && (e == EACCES || e == EPERM || e == EROFS))
-			return prepare_in_place(plan, n, pu, "its parent directory is not writable",
-			                        lock_timeout, problems, err);
-		return rc;
-	}
-	return stage_and_verify(plan, n, pu, lock_timeout, problems, err);
-}
-
-/* A new directory in dfd (at `dir`) named `prefix`YYYYMMDD-HHMMSS[-N];
- * its name goes to name, its path to path. */
-static int make_keep_dir(int dfd, const char *dir, const char *prefix, char *name, size_t name_size,
-                         char *path, size_t path_size, struct rs_err *err)
-{
-	char ts[32];
-
-	rs_bk_timestamp(ts, sizeof(ts));
-	for (int i = 1; i <= 1000; i++) {
-		int n = i == 1 ? snprintf(name, name_size, "%s%s", prefix, ts)
-		               : snprintf(name, name_size, "%s%s-%d", prefix, ts, i);
-
-		if (n < 0 || (size_t)n >= name_size || rs_bk_join(path, path_size, dir, name) != 0)
-			return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
-		if (mkdirat(dfd, name, 0700) == 0)
-			return RS_OK;
-		if (errno != EEXIST)
-			return rs_syserr(err, "cannot create", path);
-	}
-	return rs_errf(err, RS_EEXIST, "too many %s%s directories in %s", prefix, ts, dir);
-}
-
-/* The swap could not happen for a reason an in-place replacement avoids. */
-static int swap_impossible(int e)
-{
-	return e == EBUSY || e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP;
-}
-
-/*
- * PUT_IN_PLACE: the staged files (in the stage inside the node directory)
- * replace raft-log.db, raft-stable.db and snapshots/ one at a time, and
- * what they replace goes to NODE/.pre-restore-YYYYMMDD-HHMMSS/ (inside the
- * node directory: the same file system, so every step is a rename).
- *
- * For each name: renameat2(RENAME_EXCHANGE) of the staged entry with the
- * current one - the name never goes missing - then the old entry, now in
- * the stage, is renamed into the keep directory. A file system without
- * RENAME_EXCHANGE gets rename-old-away then rename-new-in, so there the
- * name is briefly missing. Every new file was fsynced before, the
- * directories are fsynced after.
- *
- * Unlike the directory swap this is NOT atomic across the files: a crash
- * part way leaves, for each name, either its old or its new entry (never a
- * torn file), but raft-log.db may already be new while raft-stable.db is
- * still old; the stage (.restore-tmp-*) and keep (.pre-restore-*)
- * directories are then left behind and say which is which; run the restore
- * again.
- */
-static int put_in_place(struct rs_restore_node *n, struct put *pu, struct rs_err *err)
-{
-	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE, RS_SNAP_DIR};
-	char kname[NAME_MAX + 1], done[64] = "";
-	int sfd = -1, kfd = -1, rc = RS_OK;
-	struct stat st;
-
-	if ((rc = open_dir_at(pu->nfd, pu->sname, pu->stage, err, &sfd)) != RS_OK)
-		return rc;
-	for (size_t i = 0; i < 3 && kfd < 0; i++) {
-		if (fstatat(pu->nfd, names[i], &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if ((rc = make_keep_dir(pu->nfd, n->target, ".pre-restore-", kname, sizeof(kname),
-		                        n->kept, sizeof(n->kept), err)) != RS_OK ||
-		    (rc = open_dir_at(pu->nfd, kname, n->kept, err, &kfd)) != RS_OK)
-			goto out;
-	}
-	for (size_t i = 0; i < 3; i++) {
-		const char *nm = names[i];
-		int has_old = fstatat(pu->nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		int r = 0;
-
-		if (has_old && has_new) {
-			r = renameat2(sfd, nm, pu->nfd, nm, RENAME_EXCHANGE);
-			if (r == 0)
-				r = renameat(sfd, nm, kfd, nm);
-			else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-				r = renameat(pu->nfd, nm, kfd, nm) != 0
-				        ? -1
-				        : renameat(sfd, nm, pu->nfd, nm);
-		} else if (has_old) {
-			r = renameat(pu->nfd, nm, kfd, nm);
-		} else if (has_new) {
-			r = renameat(sfd, nm, pu->nfd, nm);
-		}
-		if (r != 0) {
-			char p[PATH_MAX];
-
-			(void)rs_bk_join(p, sizeof(p), n->target, nm);
-			rc = rs_syserr(err, "cannot replace", p);
-			if (done[0] != '\0') {
-				char m[sizeof(err->msg)];
-
-				if (snprintf(
-				        m, sizeof(m),
-				        "%s (already replaced: %s; the old files are in %s, the "
-				        "new ones not yet moved in %s)",
-				        err->msg, done, n->kept, pu->stage) > 0)
-					strlcpy(err->msg, m, sizeof(err->msg));
-			}
-			pu->staged = 0; /* it may hold old files now: leave it */
-			goto out;
-		}
-		if (has_old || has_new)
-			(void)snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s%s",
-			               done[0] ? ", " : "", nm);
-	}
-	if ((kfd >= 0 && (rc = fsync_fd(kfd, n->kept, err)) != RS_OK) ||
-	    (rc = fsync_fd(sfd, pu->stage, err)) != RS_OK ||
-	    (rc = fsync_fd(pu->nfd, n->target, err)) != RS_OK)
-		goto out;
-	if (unlinkat(pu->nfd, pu->sname, AT_REMOVEDIR) != 0) {
-		rc = rs_syserr(err, "cannot remove the emptied stage", pu->stage);
-		goto out;
-	}
-	pu->staged = 0;
-	rc = fsync_fd(pu->nfd, n->target, err);
-out:
-	if (kfd >= 0)
-		close(kfd);
-	close(sfd);
-	return rc;
-}
-
-/* PUT_SWAP after the exchange: the stage holds the replaced directory.
- * Cluster layout: it goes to STATE_DIR/.pre-restore-*\/<id> (keep_root,
- * made on first use); node layout: it is renamed to the sibling
- * .<name>.pre-restore-*. */
-static int keep_swapped(const struct rs_restore_plan *plan, struct rs_restore_node *n,
-                        struct put *pu, char *keep_root, size_t keep_size, struct rs_err *err)
-{
-	char name[NAME_MAX + 1], prefix[NAME_MAX + 1];
-	int kfd, rc;
-
-	if (plan->layout == RS_LAYOUT_CLUSTER) {
-		if (keep_root[0] == '\0' &&
-		    (rc = make_keep_dir(pu->pfd, pu->parent, ".pre-restore-", name, sizeof(name),
-		                        keep_root, keep_size, err)) != RS_OK)
-			return rc;
-		if ((rc = rs_bk_join_err(n->kept, sizeof(n->kept), keep_root, n->id, err)) != RS_OK)
-			return rc;
-		kfd = open(keep_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (kfd < 0)
-			return rs_syserr(err, "cannot open", keep_root);
-		if (renameat(pu->pfd, pu->sname, kfd, n->id) != 0) {
-			close(kfd);
-			return rs_syserr(err, "cannot keep the replaced state in", n->kept);
-		}
-		pu->staged = 0;
-		rc = fsync_fd(kfd, keep_root, err);
-		close(kfd);
-		if (rc != RS_OK)
-			return rc;
-		return fsync_fd(pu->pfd, pu->parent, err);
-	}
-	(void)snprintf(prefix, sizeof(prefix), ".%.200s.pre-restore-", rs_bk_base_of(n->target));
-	if ((rc = make_keep_dir(pu->pfd, pu->parent, prefix, name, sizeof(name), n->kept,
-	                        sizeof(n->kept), err)) != RS_OK)
-		return rc;
-	/* the keep dir itself becomes the replaced node directory */
-	if (unlinkat(pu->pfd, name, AT_REMOVEDIR) != 0 ||
-	    renameat2(pu->pfd, pu->sname, pu->pfd, name, RENAME_NOREPLACE) != 0)
-		return rs_syserr(err, "cannot keep the replaced state in", n->kept);
-	pu->staged = 0;
-	strlcpy(keep_root, n->kept, keep_size);
-	return fsync_fd(pu->pfd, pu->parent, err);
-}
-
-/* Puts the staged node n in place. */
-static int put_node(const struct rs_restore_plan *plan, struct rs_restore_node *n, struct put *pu,
-                    double lock_timeout, char *keep_root, size_t keep_size,
-                    struct rs_problems *problems, struct rs_err *err)
-{
-	const char *base = rs_bk_base_of(n->target);
-	int rc;
-
-	/* the target may have been locked since the check */
-	if (n->target_exists && (rc = target_locked(n->target, err)) != RS_OK)
-		return rc;
-	if (pu->mode == PUT_NEW) {
-		if (renameat2(pu->pfd, pu->sname, pu->pfd, base, RENAME_NOREPLACE) != 0)
-			return rs_syserr(err, "cannot move the restored state to", n->target);
-		pu->staged = 0;
-		return fsync_fd(pu->pfd, pu->parent, err);
-	}
-	if (pu->mode == PUT_SWAP) {
-		if (renameat2(pu->pfd, pu->sname, pu->pfd, base, RENAME_EXCHANGE) == 0) {
-			if ((rc = fsync_fd(pu->pfd, pu->parent, err)) != RS_OK) {
-				pu->staged = 0; /* it holds the replaced state now */
-				return rc;
-			}
-			return keep_swapped(plan, n, pu, keep_root, keep_size, err);
-		}
-		if (!swap_impossible(errno))
-			return rs_syserr(err, "cannot swap the restored state into", n->target);
-		rc = prepare_in_place(plan, n, pu,
-		                      errno == EBUSY || errno == EXDEV
-		                          ? "it cannot be renamed (a mount point?)"
-		                          : "the file system cannot swap directories",
-		                      lock_timeout, problems, err);
-		if (rc != RS_OK)
-			return rc;
-		if (n->target_exists && (rc = target_locked(n->target, err)) != RS_OK)
-			return rc;
-	}
-	return put_in_place(n, pu, err);
 }
 
 int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
-	char keep_root[PATH_MAX] = "";
-	struct put *puts;
+	char keep_root[PATH_MAX] = "", parent[PATH_MAX];
+	struct rs_nd_replace *rs;
+	struct restore_ctx *cs;
 	size_t i;
 	int rc = RS_OK;
 
 	if (kept_size > 0)
 		kept[0] = '\0';
-	if (plan->layout == RS_LAYOUT_CLUSTER &&
-	    (rc = rs_bk_mkdir_p(plan->state_dir, err)) != RS_OK)
+	if (plan->layout == RS_LAYOUT_CLUSTER)
+		rc = rs_bk_mkdir_p(plan->state_dir, err);
+	else if (plan->nnodes == 1) {
+		rs_bk_parent_of(plan->nodes[0].target, parent, sizeof(parent));
+		rc = rs_bk_mkdir_p(parent, err);
+	}
+	if (rc != RS_OK)
 		return rc;
-	if ((puts = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*puts))) == NULL)
+	rs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*rs));
+	cs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*cs));
+	if (rs == NULL || cs == NULL) {
+		free(rs);
+		free(cs);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
-	for (i = 0; i < plan->nnodes; i++)
-		put_init(&puts[i]);
+	}
+	for (i = 0; i < plan->nnodes; i++) {
+		cs[i] = (struct restore_ctx){plan, &plan->nodes[i], lock_timeout, problems};
+		rs_nd_replace_init(&rs[i], plan->nodes[i].target, "restore", fill_node,
+		                   verify_stage, &cs[i]);
+		rs[i].uid = plan->uid;
+		rs[i].gid = plan->gid;
+	}
 	/* 1. stage and verify every node; nothing is replaced yet */
 	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
-		rc = prepare_node(plan, &plan->nodes[i], &puts[i], lock_timeout, problems, err);
+		rc = rs_nd_prepare(&rs[i], err);
 	/* 2. no target may be locked; then replace node by node */
 	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
 		if (plan->nodes[i].target_exists)
-			rc = target_locked(plan->nodes[i].target, err);
+			rc = rs_nd_check_unlocked(plan->nodes[i].target, "stop it before restoring",
+			                          err);
 	for (i = 0; i < plan->nnodes && rc == RS_OK; i++) {
 		struct rs_restore_node *n = &plan->nodes[i];
 
-		rc = put_node(plan, n, &puts[i], lock_timeout, keep_root, sizeof(keep_root),
-		              problems, err);
-		if (rc == RS_OK)
-			n->restored = 1;
+		rc = rs_nd_commit(&rs[i], plan->layout == RS_LAYOUT_CLUSTER ? keep_root : NULL,
+		                  sizeof(keep_root), err);
+		n->restored = rs[i].replaced;
+		n->in_place = rs[i].in_place;
+		strlcpy(n->in_place_why, rs[i].in_place_why, sizeof(n->in_place_why));
+		strlcpy(n->kept, rs[i].kept, sizeof(n->kept));
+		plan->salvaged += rs[i].salvaged;
+		if (rs[i].salvaged > 0)
+			strlcpy(plan->salvaged_to, rs[i].salvaged_to, sizeof(plan->salvaged_to));
 	}
 	if (rc == RS_OK) {
 		if (plan->layout == RS_LAYOUT_NODE && plan->nnodes == 1)
@@ -1232,9 +851,11 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 			strlcpy(kept, keep_root, kept_size);
 	}
 	for (i = 0; i < plan->nnodes; i++) {
-		put_unstage(&puts[i]);
-		put_close(&puts[i]);
+		if (rc != RS_OK && rs[i].in_place && !rs[i].replaced)
+			plan->nodes[i].in_place = 1;
+		rs_nd_replace_end(&rs[i]);
 	}
-	free(puts);
+	free(rs);
+	free(cs);
 	return rc;
 }

@@ -8,16 +8,18 @@
  * check them); node names are valid server IDs; every node of a plain
  * backup verifies. Each node is then staged (a compressed one inflated),
  * fsynced and verified - all nodes before the first is replaced - and put
- * in place: swapped in with one renameat2(RENAME_EXCHANGE) of the node
- * directory, or, when the node directory cannot be renamed (a mount point)
- * or holds other files, file by file from a stage inside it. What it
- * replaced is kept.
+ * in place by raftstate/nodedir.h's replace: swapped in with one
+ * renameat2(RENAME_EXCHANGE) of the node directory, or, when the node
+ * directory cannot be renamed (a mount point) or holds other files, file by
+ * file from a stage inside it. What it replaced is kept, with its owner and
+ * mode given to the new files.
  */
 #ifndef RAFTSTATE_RESTORE_H
 #define RAFTSTATE_RESTORE_H
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "raftstate/backup.h"
 #include "raftstate/error.h"
@@ -51,6 +53,11 @@ struct rs_restore_plan {
 	size_t nnodes;
 	size_t nexisting;            /* nodes whose target holds state */
 	struct rs_progress progress; /* from rs_restore_check, for both steps */
+	uid_t uid;                   /* owner to give ((uid_t)-1: the replaced files') */
+	gid_t gid;
+	/* filled by rs_restore_apply */
+	size_t salvaged;            /* stages of killed runs kept (raftstate/nodedir.h) */
+	char salvaged_to[PATH_MAX]; /* the last of them */
 };
 
 /* Checks the backup and the target without changing anything. RS_OK: the
@@ -72,6 +79,13 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
  * failure nodes[i].restored says which nodes were already replaced. */
 int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err);
+/* The directory whose run lock (raftstate/nodedir.h) guards the plan's
+ * targets: STATE_DIR for a cluster, its parent for a node. */
+void rs_restore_lock_dir(const struct rs_restore_plan *plan, char *out, size_t size);
+/* Under the run lock: the targets looked at again (another run may have
+ * written them since rs_restore_check); updates target_exists and
+ * nexisting. */
+int rs_restore_recheck(struct rs_restore_plan *plan, struct rs_err *err);
 void rs_restore_plan_free(struct rs_restore_plan *plan);
 
 #endif

@@ -625,8 +625,19 @@ cJSON *np_json_block(const struct rs_node *n)
 
 int np_json_emit(cJSON *doc)
 {
-	char *s = doc != NULL ? cJSON_Print(doc) : NULL;
+	cJSON *ver = cJSON_CreateNumber(NP_JSON_SCHEMA_VERSION);
+	char *s = NULL;
 
+	/* first, so a reader sees the version before anything else; ver is
+	 * ours again whenever it is not in doc */
+	if (doc != NULL && ver != NULL && cJSON_AddItemToObject(doc, "schema_version", ver)) {
+		ver = cJSON_DetachItemFromObjectCaseSensitive(doc, "schema_version");
+		if (ver != NULL && cJSON_InsertItemInArray(doc, 0, ver)) {
+			ver = NULL;
+			s = cJSON_Print(doc);
+		}
+	}
+	cJSON_Delete(ver);
 	cJSON_Delete(doc);
 	if (s == NULL)
 		return -1;

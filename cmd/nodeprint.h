@@ -124,7 +124,13 @@ void np_print_errors(const struct rs_problems *p, const char *more_hint);
  * terminal (nothing is printed there then). */
 const struct rs_progress *np_tty_progress(void);
 
-/* Prints the document on stdout followed by a newline and frees it.
+/* The version of the JSON documents --json prints (docs/json.md): raised
+ * when a field is renamed, removed or changes meaning, not when one is
+ * added. Every document's first field is "schema_version". */
+#define NP_JSON_SCHEMA_VERSION 1
+
+/* Prints the document on stdout, with "schema_version" put first, followed
+ * by a newline, and frees it. Every --json document goes through here.
  * Returns 0, or -1 when it could not be rendered (out of memory). */
 int np_json_emit(cJSON *doc);
 

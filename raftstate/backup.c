@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
-#include <cjson/cJSON.h>
 
 #include "bolt/copy.h"
 #include "bolt/lock.h"
@@ -30,6 +29,7 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
+#include "raftstate/manifest.h"
 #include "raftstate/node.h"
 
 #define SNAPSHOT_RETRIES 5
@@ -386,64 +386,22 @@ static int write_text(const char *path, const char *text, struct rs_err *err)
 static int write_manifest(const char *dir, const struct rs_backup_result *res, const char *version,
                           const char *created, char **nodes, size_t nnodes, struct rs_err *err)
 {
-	cJSON *root = cJSON_CreateObject(), *arr, *f, *na;
-	char path[PATH_MAX], *text;
+	struct rs_manifest m = {.layout = res->layout,
+	                        .version = version,
+	                        .created = created,
+	                        .source = res->source,
+	                        .nodes = nodes,
+	                        .nnodes = nnodes,
+	                        .files = res->files,
+	                        .nfiles = res->nfiles};
+	char path[PATH_MAX], *text = rs_manifest_text(&m);
 	int rc;
 
-	if (root == NULL)
-		return rs_errf(err, RS_ENOMEM, "out of memory");
-	cJSON_AddStringToObject(root, "format", RS_BACKUP_FORMAT);
-	cJSON_AddStringToObject(root, "tool", "op-conductor-init");
-	cJSON_AddStringToObject(root, "version", version ? version : "unknown");
-	cJSON_AddStringToObject(root, "created", created);
-	cJSON_AddStringToObject(root, "source", res->source);
-	cJSON_AddStringToObject(root, "layout", res->layout == RS_LAYOUT_NODE ? "node" : "cluster");
-	na = cJSON_AddArrayToObject(root, "nodes");
-	for (size_t i = 0; na != NULL && i < nnodes; i++)
-		cJSON_AddItemToArray(na, cJSON_CreateString(nodes[i]));
-	arr = cJSON_AddArrayToObject(root, "files");
-	for (size_t i = 0; arr != NULL && i < res->nfiles; i++) {
-		const struct rs_backup_file *bf = &res->files[i];
-
-		if ((f = cJSON_CreateObject()) == NULL)
-			break;
-		cJSON_AddStringToObject(f, "path", bf->path);
-		cJSON_AddNumberToObject(f, "size", (double)bf->size);
-		cJSON_AddNumberToObject(f, "crc32", (double)bf->crc32);
-		if (bf->is_db) {
-			cJSON_AddNumberToObject(f, "txid", (double)bf->txid);
-			cJSON_AddNumberToObject(f, "pages", (double)bf->pages);
-			cJSON_AddStringToObject(f, "copy", bf->live ? "live-compact" : "locked");
-		}
-		if (bf->compressed) {
-			char sp[PATH_MAX + 4];
-
-			(void)snprintf(sp, sizeof(sp), "%s" RS_BK_GZ_SUFFIX, bf->path);
-			cJSON_AddStringToObject(f, "compression", "gzip");
-			cJSON_AddStringToObject(f, "stored_path", sp);
-			cJSON_AddNumberToObject(f, "stored_size", (double)bf->stored_size);
-		}
-		cJSON_AddItemToArray(arr, f);
-	}
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
 	if (text == NULL)
 		return rs_errf(err, RS_ENOMEM, "out of memory writing the manifest");
-	if ((rc = rs_bk_join_err(path, sizeof(path), dir, RS_BACKUP_MANIFEST, err)) == RS_OK) {
-		size_t l = strlen(text);
-		char *t2 = malloc(l + 2);
-
-		if (t2 == NULL) {
-			rc = rs_errf(err, RS_ENOMEM, "out of memory");
-		} else {
-			memcpy(t2, text, l);
-			t2[l] = '\n';
-			t2[l + 1] = '\0';
-			rc = write_text(path, t2, err);
-			free(t2);
-		}
-	}
-	cJSON_free(text);
+	if ((rc = rs_bk_join_err(path, sizeof(path), dir, RS_BACKUP_MANIFEST, err)) == RS_OK)
+		rc = write_text(path, text, err);
+	free(text);
 	return rc;
 }
 
@@ -578,6 +536,9 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
 	if (realpath(state_dir, res->source) == NULL)
 		return rs_syserr(err, "cannot resolve --state-dir", state_dir);
+	if ((rc = rs_bk_check_apart(state_dir, "--state-dir", backup_dir, "--backup-dir", err)) !=
+	    RS_OK)
+		return rc;
 	if (rs_nd_has(state_dir, RS_ND_DBS)) {
 		res->layout = RS_LAYOUT_NODE;
 		res->nnodes = 1;

@@ -98,6 +98,165 @@ void rs_bk_timestamp(char *buf, size_t size)
 		strlcpy(buf, "unknown", size);
 }
 
+/* A relative path that stays inside the backup: no empty, "." or ".."
+ * component, not absolute, no control characters or backslashes. */
+int rs_bk_safe_relpath(const char *p)
+{
+	const char *s = p;
+
+	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
+		return 0;
+	for (const char *c = p; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\')
+			return 0;
+	while (*s) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+
+		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		s += n;
+		if (*s == '/')
+			s++;
+		else
+			break;
+		if (*s == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
+ * message. Returns buf. */
+const char *rs_bk_quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size < 8)
+		return "";
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 6 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\t' || c == '\n')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- source and target apart ---- */
+
+/* The directories from path (or, when it does not exist yet, from its
+ * nearest existing ancestor) up to "/", by device and inode: each found by
+ * opening ".." of the one before, so symbolic links, "..", bind mounts and
+ * different spellings all give the same chain. */
+struct dir_chain {
+	dev_t *dev;
+	ino_t *ino;
+	size_t n;
+	int exists; /* path itself exists */
+};
+
+static int chain_of(const char *path, struct dir_chain *c, struct rs_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	if (strlcpy(p, path, sizeof(p)) >= sizeof(p))
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", path);
+	c->exists = 1;
+	while (stat(p, &st) != 0) {
+		char up[PATH_MAX];
+
+		if (errno != ENOENT)
+			return rs_syserr(err, "cannot inspect", p);
+		c->exists = 0;
+		rs_bk_parent_of(p, up, sizeof(up));
+		if (strcmp(up, p) == 0)
+			return rs_syserr(err, "cannot inspect", p);
+		strlcpy(p, up, sizeof(p));
+	}
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_PATH)) < 0)
+		return rs_syserr(err, "cannot open", p);
+	/* bounded: a path of PATH_MAX bytes has at most PATH_MAX / 2 levels */
+	for (size_t depth = 0; depth < PATH_MAX / 2; depth++) {
+		int up;
+
+		if (fstat(fd, &st) != 0)
+			break;
+		if (c->n > 0 && c->dev[c->n - 1] == st.st_dev && c->ino[c->n - 1] == st.st_ino)
+			break; /* "/" is its own parent */
+		{
+			dev_t *nd = reallocarray(c->dev, c->n + 1, sizeof(*nd));
+			ino_t *ni = nd ? reallocarray(c->ino, c->n + 1, sizeof(*ni)) : NULL;
+
+			if (nd != NULL)
+				c->dev = nd;
+			if (ni == NULL) {
+				close(fd);
+				return rs_errf(err, RS_ENOMEM, "out of memory");
+			}
+			c->ino = ni;
+		}
+		c->dev[c->n] = st.st_dev;
+		c->ino[c->n] = st.st_ino;
+		c->n++;
+		up = openat(fd, "..", O_RDONLY | O_CLOEXEC | O_PATH | O_DIRECTORY);
+		close(fd);
+		if (up < 0)
+			return rs_syserr(err, "cannot open the parent of", p);
+		fd = up;
+	}
+	close(fd);
+	return RS_OK;
+}
+
+/* Whether the directory at the head of `outer` is in `inner`'s chain. */
+static int chain_holds(const struct dir_chain *inner, const struct dir_chain *outer)
+{
+	if (outer->n == 0 || !outer->exists)
+		return 0;
+	for (size_t i = 0; i < inner->n; i++)
+		if (inner->dev[i] == outer->dev[0] && inner->ino[i] == outer->ino[0])
+			return 1;
+	return 0;
+}
+
+int rs_bk_check_apart(const char *a, const char *a_what, const char *b, const char *b_what,
+                      struct rs_err *err)
+{
+	struct dir_chain ca, cb;
+	int rc;
+
+	if ((rc = chain_of(a, &ca, err)) != RS_OK)
+		return rc;
+	if ((rc = chain_of(b, &cb, err)) == RS_OK) {
+		if (ca.exists && cb.exists && ca.dev[0] == cb.dev[0] && ca.ino[0] == cb.ino[0])
+			rc = rs_errf(err, RS_EINVAL, "%s %s and %s %s are the same directory",
+			             a_what, a, b_what, b);
+		else if (chain_holds(&cb, &ca))
+			rc = rs_errf(err, RS_EINVAL,
+			             "%s %s is inside %s %s; they must not contain each other",
+			             b_what, b, a_what, a);
+		else if (chain_holds(&ca, &cb))
+			rc = rs_errf(err, RS_EINVAL,
+			             "%s %s is inside %s %s; they must not contain each other",
+			             a_what, a, b_what, b);
+	}
+	free(ca.dev), free(ca.ino), free(cb.dev), free(cb.ino);
+	return rc;
+}
+
 /* ---- checksums and copies ---------------------------------------------- */
 
 void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total)

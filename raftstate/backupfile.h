@@ -34,6 +34,19 @@ void rs_bk_parent_of(const char *path, char *out, size_t size);
 const char *rs_bk_base_of(const char *path);
 /* mkdir -p dir (0755); RS_EINVAL when dir exists and is not a directory. */
 int rs_bk_mkdir_p(const char *dir, struct rs_err *err);
+/* A relative path that stays inside the backup: no empty, "." or ".."
+ * component, not absolute, no control characters or backslashes. */
+int rs_bk_safe_relpath(const char *p);
+/* s quoted, with control bytes, '"' and '\\' escaped: safe in a one-line
+ * message. Returns buf. */
+const char *rs_bk_quote(const char *s, char *buf, size_t size);
+/* RS_EINVAL with one sentence ("--state-dir X is inside --backup-dir Y;
+ * ...") when directories a and b (a_what, b_what: how to name them) are
+ * the same or one holds the other, compared by device and inode up the
+ * tree (not by their names). A path that does not exist yet is judged by
+ * its nearest existing ancestor: it would be created inside that. */
+int rs_bk_check_apart(const char *a, const char *a_what, const char *b, const char *b_what,
+                      struct rs_err *err);
 /* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
 void rs_bk_timestamp(char *buf, size_t size);
 

@@ -23,15 +23,13 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
-#include <cjson/cJSON.h>
 
 #include "bolt/lock.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/generate.h"
+#include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/restore.h"
-
-#define MAX_MANIFEST (64u << 20)
 
 /* ---- checking the backup ---------------------------------------------- */
 
@@ -52,60 +50,6 @@ static int valid_server_id(const char *id)
 		if (id[i] == '/' || (unsigned char)id[i] < 0x20 || id[i] == 0x7f)
 			return 0;
 	return 1;
-}
-
-/* A relative path that stays inside the backup: no empty, "." or ".."
- * component, not absolute, no control characters or backslashes. */
-static int safe_relpath(const char *p)
-{
-	const char *s = p;
-
-	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
-		return 0;
-	for (const char *c = p; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\')
-			return 0;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-		s += n;
-		if (*s == '/')
-			s++;
-		else
-			break;
-		if (*s == '\0')
-			return 0;
-	}
-	return 1;
-}
-
-/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
- * message. Returns buf. */
-static const char *printable(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	if (size < 8)
-		return "";
-	buf[o++] = '"';
-	for (; *s != '\0' && o + 6 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\t' || c == '\n')
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
 }
 
 /* Every entry of the backup tree (depth-bounded): only directories and
@@ -149,9 +93,9 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 			            "refusing backup %s: %s is not a regular file (device, fifo or "
 			            "socket)",
 			            root, r);
-		else if (!safe_relpath(r))
+		else if (!rs_bk_safe_relpath(r))
 			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
-			             root, printable(r, p, sizeof(p)));
+			             root, rs_bk_quote(r, p, sizeof(p)));
 		else if (rs_bk_files_add(out, r, err) == NULL)
 			rc = err->code;
 		else
@@ -169,52 +113,6 @@ static struct rs_backup_file *find_file(struct rs_bk_files *f, const char *rel)
 	return NULL;
 }
 
-static int read_small(const char *path, char **out, size_t *len, struct rs_err *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	char *buf;
-	size_t off = 0;
-
-	if (fd < 0)
-		return rs_syserr(err, "cannot open", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_MANIFEST) {
-		close(fd);
-		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file of at most %u bytes",
-		               path, MAX_MANIFEST);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (buf == NULL) {
-		close(fd);
-		return rs_errf(err, RS_ENOMEM, "out of memory");
-	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	buf[off] = '\0';
-	*out = buf;
-	*len = off;
-	return RS_OK;
-}
-
-static int json_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > (double)max ||
-	    v->valuedouble != (double)(uint64_t)v->valuedouble)
-		return -1;
-	*out = (uint64_t)v->valuedouble;
-	return 0;
-}
-
 /* A file a manifest must list: a state file (or its .gz) or anything under
  * snapshots/. */
 static int must_be_listed(const char *rel)
@@ -226,78 +124,40 @@ static int must_be_listed(const char *rel)
 	       strstr(rel, RS_SNAP_DIR "/") != NULL;
 }
 
-/* One "files" entry of MANIFEST.json: its fields, checked against the
- * file found in the backup (the .gz for a compressed entry, inflated to
- * check size and crc32), and recorded in `out`. */
-static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs_bk_files *found,
-                       struct rs_bk_files *out, const struct rs_progress *pg, struct rs_err *err)
+/* One entry of MANIFEST.json (rs_manifest_read checked its fields and
+ * paths) against the file found in the backup (the .gz for a compressed
+ * entry, inflated to check size and crc32). */
+static int check_entry(const char *backup, const struct rs_backup_file *e,
+                       struct rs_bk_files *found, const struct rs_progress *pg, struct rs_err *err)
 {
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
-	const cJSON *comp = cJSON_GetObjectItemCaseSensitive(f, "compression");
-	const cJSON *sp = cJSON_GetObjectItemCaseSensitive(f, "stored_path");
-	char path[PATH_MAX], stored[PATH_MAX + 4], q[1100];
-	struct rs_backup_file *bf, *rec;
-	uint64_t size, crc, ssize = 0, asize;
+	char path[PATH_MAX], stored[PATH_MAX + 4];
+	struct rs_backup_file *bf;
+	uint64_t asize;
 	uint32_t acrc;
 	int rc;
 
-	if (!cJSON_IsString(p) || json_u64(f, "size", UINT64_C(1) << 53, &size) ||
-	    json_u64(f, "crc32", UINT32_MAX, &crc))
-		return rs_errf(err, RS_ECORRUPT,
-		               "backup %s: manifest file entry %zu lacks path, size or crc32",
-		               backup, idx);
-	if (!safe_relpath(p->valuestring))
-		return rs_errf(err, RS_ECORRUPT,
-		               "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
-		               backup, p->valuestring);
-	(void)snprintf(stored, sizeof(stored), "%s", p->valuestring);
-	if (comp != NULL) {
-		if (!cJSON_IsString(comp) || strcmp(comp->valuestring, "gzip") != 0)
-			return rs_errf(
-			    err, RS_ECORRUPT,
-			    "backup %s: %s has an unknown \"compression\" (only \"gzip\" "
-			    "is supported)",
-			    backup, p->valuestring);
-		(void)snprintf(stored, sizeof(stored), "%s" RS_BK_GZ_SUFFIX, p->valuestring);
-		if (!cJSON_IsString(sp) || strcmp(sp->valuestring, stored) != 0)
-			return rs_errf(
-			    err, RS_ECORRUPT,
-			    "refusing backup %s: the \"stored_path\" of %s is %s, not %s", backup,
-			    p->valuestring,
-			    cJSON_IsString(sp) ? printable(sp->valuestring, q, sizeof(q))
-			                       : "missing",
-			    stored);
-		if (!safe_relpath(stored))
-			return rs_errf(err, RS_ECORRUPT,
-			               "refusing backup %s: the manifest names the unsafe path "
-			               "\"%.200s\"",
-			               backup, stored);
-		if (json_u64(f, "stored_size", UINT64_C(1) << 53, &ssize))
-			return rs_errf(err, RS_ECORRUPT,
-			               "backup %s: the manifest entry of %s lacks \"stored_size\"",
-			               backup, p->valuestring);
-		if (find_file(found, p->valuestring) != NULL)
-			return rs_errf(err, RS_ECORRUPT,
-			               "refusing backup %s: it holds both %s and %s", backup,
-			               p->valuestring, stored);
-	}
+	(void)snprintf(stored, sizeof(stored), "%s%s", e->path,
+	               e->compressed ? RS_BK_GZ_SUFFIX : "");
+	if (e->compressed && find_file(found, e->path) != NULL)
+		return rs_errf(err, RS_ECORRUPT, "refusing backup %s: it holds both %s and %s",
+		               backup, e->path, stored);
 	bf = find_file(found, stored);
 	if (bf == NULL)
 		return rs_errf(err, RS_ECORRUPT,
 		               "backup %s is incomplete: %s is listed in the manifest but missing",
 		               backup, stored);
-	if (bf->size != (comp != NULL ? ssize : size))
+	if (bf->size != (e->compressed ? e->stored_size : e->size))
 		return rs_errf(err, RS_ECORRUPT,
 		               "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
 		               backup, stored, (unsigned long long)bf->size,
-		               (unsigned long long)(comp != NULL ? ssize : size));
+		               (unsigned long long)(e->compressed ? e->stored_size : e->size));
 	if ((rc = rs_bk_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
 		return rc;
-	if (comp == NULL) {
+	if (!e->compressed) {
 		if ((rc = rs_bk_crc_file(path, pg, &asize, &acrc, err)) != RS_OK)
 			return rc;
-	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, size, pg, &asize, &acrc, err)) !=
-	           RS_OK) {
+	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, pg, &asize, &acrc,
+	                                   err)) != RS_OK) {
 		char why[sizeof(err->msg)];
 
 		if (rc != RS_ECORRUPT)
@@ -305,22 +165,17 @@ static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs
 		strlcpy(why, err->msg, sizeof(why));
 		return rs_errf(err, RS_ECORRUPT, "backup %s is damaged: %s", backup, why);
 	}
-	if (asize != size)
+	if (asize != e->size)
 		return rs_errf(err, RS_ECORRUPT,
 		               "backup %s is damaged: %s inflates to %llu bytes, the manifest says "
 		               "%llu",
-		               backup, stored, (unsigned long long)asize, (unsigned long long)size);
-	if (acrc != (uint32_t)crc)
+		               backup, stored, (unsigned long long)asize,
+		               (unsigned long long)e->size);
+	if (acrc != e->crc32)
 		return rs_errf(err, RS_ECORRUPT,
 		               "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
-		               backup, stored, acrc, (uint32_t)crc);
+		               backup, stored, acrc, e->crc32);
 	bf->crc32 = 1; /* mark: listed */
-	if ((rec = rs_bk_files_add(out, p->valuestring, err)) == NULL)
-		return err->code;
-	rec->size = size;
-	rec->crc32 = (uint32_t)crc;
-	rec->compressed = comp != NULL;
-	rec->stored_size = ssize;
 	return RS_OK;
 }
 
@@ -330,56 +185,27 @@ static int check_entry(const char *backup, const cJSON *f, size_t idx, struct rs
 static int check_manifest(const char *backup, struct rs_bk_files *found, int *layout,
                           struct rs_restore_plan *plan, struct rs_err *err)
 {
-	char path[PATH_MAX], *text = NULL;
-	const cJSON *files, *f, *lay, *fmt;
-	struct rs_bk_files listed = {0};
-	cJSON *root;
-	size_t len = 0;
+	struct rs_manifest m;
 	int rc;
 
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) ||
-	    (rc = read_small(path, &text, &len, err)))
+	if ((rc = rs_manifest_read(backup, &m, err)) != RS_OK)
 		return rc;
-	root = cJSON_ParseWithLength(text, len);
-	free(text);
-	if (root == NULL || !cJSON_IsObject(root))
-		rc = rs_errf(err, RS_ECORRUPT, "%s is not valid JSON", path);
-	fmt = root ? cJSON_GetObjectItemCaseSensitive(root, "format") : NULL;
-	lay = root ? cJSON_GetObjectItemCaseSensitive(root, "layout") : NULL;
-	files = root ? cJSON_GetObjectItemCaseSensitive(root, "files") : NULL;
-	if (rc == RS_OK &&
-	    (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, RS_BACKUP_FORMAT) != 0))
-		rc = rs_errf(err, RS_ECORRUPT, "%s: unknown format (expected \"%s\")", path,
-		             RS_BACKUP_FORMAT);
-	if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "node") == 0)
-		*layout = RS_LAYOUT_NODE;
-	else if (rc == RS_OK && cJSON_IsString(lay) && strcmp(lay->valuestring, "cluster") == 0)
-		*layout = RS_LAYOUT_CLUSTER;
-	else if (rc == RS_OK)
-		rc = rs_errf(err, RS_ECORRUPT, "%s: \"layout\" must be \"node\" or \"cluster\"",
-		             path);
-	if (rc == RS_OK && !cJSON_IsArray(files))
-		rc = rs_errf(err, RS_ECORRUPT, "%s: \"files\" is missing", path);
-	cJSON_ArrayForEach(f, files)
-	{
-		if (rc != RS_OK)
-			break;
-		rc = check_entry(backup, f, listed.n + 1, found, &listed, &plan->progress, err);
-	}
-	cJSON_Delete(root);
+	for (size_t i = 0; rc == RS_OK && i < m.nfiles; i++)
+		rc = check_entry(backup, &m.files[i], found, &plan->progress, err);
 	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
 		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path))
 			rc =
 			    rs_errf(err, RS_ECORRUPT, "backup %s: %s is not listed in the manifest",
 			            backup, found->v[i].path);
 	if (rc != RS_OK) {
-		free(listed.v);
+		rs_manifest_free(&m);
 		return rc;
 	}
-	plan->listed = listed.v;
-	plan->nfiles = listed.n;
-	for (size_t i = 0; i < listed.n; i++)
-		plan->ncompressed += listed.v[i].compressed != 0;
+	*layout = m.layout;
+	plan->listed = m.files;
+	plan->nfiles = m.nfiles;
+	for (size_t i = 0; i < m.nfiles; i++)
+		plan->ncompressed += m.files[i].compressed != 0;
 	return RS_OK;
 }
 
@@ -459,16 +285,25 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	}
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "--backup-dir %s is not a directory", backup_dir);
+	if ((rc = rs_bk_check_apart(backup_dir, "--backup-dir", state_dir, "--state-dir", err)) !=
+	    RS_OK)
+		return rc;
 	if (strlcpy(plan->backup, backup_dir, sizeof(plan->backup)) >= sizeof(plan->backup) ||
 	    strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >= sizeof(plan->state_dir))
 		return rs_errf(err, RS_ELIMIT, "path too long");
 	for (size_t l = strlen(plan->state_dir); l > 1 && plan->state_dir[l - 1] == '/'; l--)
 		plan->state_dir[l - 1] = '\0';
 
+	/* a MANIFEST.json that is not a regular file is refused, never taken
+	 * for a Go-tool backup without one (which skips every checksum) */
+	if ((rc = rs_manifest_present(backup_dir, err)) < 0) {
+		rc = -rc;
+		goto out;
+	}
+	plan->has_manifest = rc;
 	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
 		goto out;
-	if (find_file(&found, RS_BACKUP_MANIFEST) != NULL) {
-		plan->has_manifest = 1;
+	if (plan->has_manifest) {
 		if ((rc = check_manifest(backup_dir, &found, &layout, plan, err)) != RS_OK)
 			goto out;
 	}
@@ -523,7 +358,8 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 				rc = rs_errf(err, RS_ECORRUPT,
 				             "refusing backup %s: node directory %s is not a valid "
 				             "server ID",
-				             backup_dir, printable(nodes[i], qname, sizeof(qname)));
+				             backup_dir,
+				             rs_bk_quote(nodes[i], qname, sizeof(qname)));
 				goto out;
 			}
 			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)

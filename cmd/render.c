@@ -9,6 +9,7 @@
  *   man               the man page op-conductor-init.1 (roff, man macros)
  *   synopsis          README's command table and synopsis (Markdown)
  *   bash-completion   a bash completion script (complete -F)
+ *   environment       docs/operations.md's table of the variables (Markdown)
  *
  * Only the sections that are about the tool as a whole (DESCRIPTION, FLAG
  * SYNTAX, EXIT STATUS, FILES, EXAMPLES, SECURITY, SEE ALSO) are written
@@ -217,80 +218,123 @@ static void man_command(const struct oci_command *cmd, FILE *out)
 	}
 }
 
+/* Every variable any command reads, once, in table order: var() with its
+ * name (and, for a variable that is not a flag's, its help), then use() for
+ * each flag it sets (flag NULL: not a flag; cmd NULL: every command). */
+struct env_visitor {
+	void (*var)(const char *env, const char *help, void *ctx);
+	void (*use)(const struct flag_spec *flag, const struct oci_command *cmd, int nth,
+	            void *ctx);
+	void (*end)(void *ctx);
+	void *ctx;
+};
+
+static int env_seen_before(size_t i, size_t j, const char *env)
+{
+	char other[128];
+	size_t k, m;
+
+	for (k = 0; k <= i; k++)
+		for (m = 0; m < (k < i ? oci_commands[k]->nflags : j); m++)
+			if (strcmp(flags_env_name(&oci_commands[k]->flags[m], other, sizeof(other)),
+			           env) == 0)
+				return 1;
+	return 0;
+}
+
+static void each_variable(const struct env_visitor *v)
+{
+	const struct flag_spec *log = flags_log_specs();
+	char env[128], other[128];
+	size_t i, j, k, f;
+
+	for (i = 0; i < oci_ncommands; i++) {
+		const struct oci_command *c = oci_commands[i];
+
+		for (j = 0; j < c->nflags; j++) {
+			int nth = 0;
+
+			flags_env_name(&c->flags[j], env, sizeof(env));
+			if (env_seen_before(i, j, env))
+				continue;
+			v->var(env, NULL, v->ctx);
+			for (k = i; k < oci_ncommands; k++)
+				for (f = 0; f < oci_commands[k]->nflags; f++)
+					if (strcmp(flags_env_name(&oci_commands[k]->flags[f], other,
+					                          sizeof(other)),
+					           env) == 0)
+						v->use(&oci_commands[k]->flags[f], oci_commands[k],
+						       nth++, v->ctx);
+			v->end(v->ctx);
+		}
+		for (j = 0; j < c->nenv; j++) {
+			v->var(c->env[j].name, c->env[j].help, v->ctx);
+			v->use(NULL, c, 0, v->ctx);
+			v->end(v->ctx);
+		}
+	}
+	for (i = 0; i < FLAG_LOG_COUNT; i++) {
+		v->var(flags_env_name(&log[i], env, sizeof(env)), NULL, v->ctx);
+		v->use(&log[i], NULL, 0, v->ctx);
+		v->end(v->ctx);
+	}
+}
+
+static void man_env_var(const char *env, const char *help, void *ctx)
+{
+	FILE *out = ctx;
+
+	fputs(".TP\n\\fB", out);
+	roffs(env, out);
+	fputs("\\fR\n", out);
+	if (help != NULL) {
+		roffs(help, out);
+		fputc(' ', out);
+	}
+}
+
+static void man_env_use(const struct flag_spec *flag, const struct oci_command *cmd, int nth,
+                        void *ctx)
+{
+	FILE *out = ctx;
+
+	if (flag == NULL) { /* a command's own variable */
+		fputc('(', out);
+		roffs(cmd->group, out);
+		fputc(' ', out);
+		roffs(cmd->name, out);
+		fputs(").", out);
+		return;
+	}
+	fputs(nth > 0 ? ", \\fB" : "\\fB", out);
+	roffs("--", out);
+	roffs(flag->name, out);
+	fputs("\\fR of ", out);
+	if (cmd == NULL) {
+		fputs("every command", out);
+		return;
+	}
+	roffs(cmd->group, out);
+	fputc(' ', out);
+	roffs(cmd->name, out);
+}
+
+static void man_env_end(void *ctx)
+{
+	fputc('\n', (FILE *)ctx);
+}
+
 /* ENVIRONMENT: every variable of every command, once, with its flag and
  * the commands that read it. */
 static void man_environment(FILE *out)
 {
-	const struct flag_spec *log = flags_log_specs();
-	size_t i, j, k, m;
-	char env[128], other[128];
+	const struct env_visitor v = {man_env_var, man_env_use, man_env_end, out};
 
 	fputs(".SH ENVIRONMENT\n"
 	      "Every flag can also come from a variable (listed with each flag above);\n"
 	      "a flag on the command line wins, and an empty variable counts as unset.\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		const struct oci_command *c = oci_commands[i];
-
-		for (j = 0; j < c->nflags; j++) {
-			int seen = 0;
-
-			flags_env_name(&c->flags[j], env, sizeof(env));
-			for (k = 0; k < i && !seen; k++)
-				for (m = 0; m < oci_commands[k]->nflags && !seen; m++)
-					seen = strcmp(flags_env_name(&oci_commands[k]->flags[m],
-					                             other, sizeof(other)),
-					              env) == 0;
-			for (m = 0; m < j && !seen; m++)
-				seen = strcmp(flags_env_name(&c->flags[m], other, sizeof(other)),
-				              env) == 0;
-			if (seen)
-				continue;
-			fputs(".TP\n\\fB", out);
-			roffs(env, out);
-			fputs("\\fR\n", out);
-			/* every command with a flag of this variable */
-			for (k = i, m = 0; k < oci_ncommands; k++) {
-				size_t f;
-
-				for (f = 0; f < oci_commands[k]->nflags; f++) {
-					const struct flag_spec *s = &oci_commands[k]->flags[f];
-
-					if (strcmp(flags_env_name(s, other, sizeof(other)), env) !=
-					    0)
-						continue;
-					fputs(m++ > 0 ? ", " : "", out);
-					fputs("\\fB", out);
-					roffs("--", out);
-					roffs(s->name, out);
-					fputs("\\fR of ", out);
-					roffs(oci_commands[k]->group, out);
-					fputc(' ', out);
-					roffs(oci_commands[k]->name, out);
-				}
-			}
-			fputs("\n", out);
-		}
-		for (j = 0; j < c->nenv; j++) {
-			fputs(".TP\n\\fB", out);
-			roffs(c->env[j].name, out);
-			fputs("\\fR\n", out);
-			roffs(c->env[j].help, out);
-			fputs(" (", out);
-			roffs(c->group, out);
-			fputc(' ', out);
-			roffs(c->name, out);
-			fputs(").\n", out);
-		}
-	}
-	for (i = 0; i < FLAG_LOG_COUNT; i++) {
-		fputs(".TP\n\\fB", out);
-		roffs(flags_env_name(&log[i], env, sizeof(env)), out);
-		fputs("\\fR\n\\fB", out);
-		roffs("--", out);
-		roffs(log[i].name, out);
-		fputs("\\fR of every command\n", out);
-	}
+	each_variable(&v);
 }
 
 static const char man_description[] =
@@ -447,6 +491,41 @@ static int render_synopsis(FILE *out)
 	for (i = 0; i < oci_ncommands; i++)
 		synopsis_lines(oci_commands[i], "    ", md_synopsis_line, out);
 	fprintf(out, "%s --help | --version        (and --help on every command)\n```\n", OCI_PROG);
+	return OCI_EXIT_OK;
+}
+
+/* ---- the environment table of docs/operations.md ---------------------- */
+
+static void md_env_var(const char *env, const char *help, void *ctx)
+{
+	fprintf(ctx, "| `%s` | %s", env, help != NULL ? help : "");
+}
+
+static void md_env_use(const struct flag_spec *flag, const struct oci_command *cmd, int nth,
+                       void *ctx)
+{
+	FILE *out = ctx;
+
+	if (flag == NULL)
+		fprintf(out, " (`%s %s`)", cmd->group, cmd->name);
+	else if (cmd == NULL)
+		fprintf(out, "`--%s` of every command", flag->name);
+	else
+		fprintf(out, "%s`%s %s --%s`", nth > 0 ? ", " : "", cmd->group, cmd->name,
+		        flag->name);
+}
+
+static void md_env_end(void *ctx)
+{
+	fputs(" |\n", ctx);
+}
+
+static int render_environment(FILE *out)
+{
+	const struct env_visitor v = {md_env_var, md_env_use, md_env_end, out};
+
+	fputs("| variable | sets |\n|---|---|\n", out);
+	each_variable(&v);
 	return OCI_EXIT_OK;
 }
 
@@ -648,13 +727,17 @@ static int render_bash(FILE *out)
 int oci_render(int argc, char **argv)
 {
 	if (argc != 1)
-		return oci_usage(NULL, "--render needs one of: man, synopsis, bash-completion");
+		return oci_usage(
+		    NULL, "--render needs one of: man, synopsis, bash-completion, environment");
 	if (strcmp(argv[0], "man") == 0)
 		return render_man(stdout);
 	if (strcmp(argv[0], "synopsis") == 0)
 		return render_synopsis(stdout);
 	if (strcmp(argv[0], "bash-completion") == 0)
 		return render_bash(stdout);
-	return oci_usage(NULL, "--render %s: unknown; one of man, synopsis, bash-completion",
+	if (strcmp(argv[0], "environment") == 0)
+		return render_environment(stdout);
+	return oci_usage(NULL,
+	                 "--render %s: unknown; one of man, synopsis, bash-completion, environment",
 	                 oci_q(argv[0]).s);
 }

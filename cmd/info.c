@@ -149,23 +149,6 @@ static int print_entry(void *ctx, const struct rs_log *log, const struct rs_conf
 
 /* ---- one node -------------------------------------------------------- */
 
-static void print_block(const struct rs_node *n)
-{
-	const struct rs_block *b = &n->block;
-	char when[64];
-
-	if (!b->found) {
-		printf("  Newest block:  none decoded from the entries read\n");
-		return;
-	}
-	printf("  Newest block:  %" PRIu64 " 0x", b->number);
-	for (int i = 0; i < 32; i++)
-		printf("%02x", b->hash[i]);
-	printf("\n                 time %s (%" PRIu64 "), V%d payload at index %" PRIu64 "\n",
-	       np_unix_time(b->timestamp, when, sizeof(when)), b->timestamp, b->version + 1,
-	       b->entry_index);
-}
-
 static void print_node(const struct rs_node *n)
 {
 	char vote[700];
@@ -203,7 +186,7 @@ static void print_node(const struct rs_node *n)
 		np_print_servers(stdout, "    ", &n->config);
 	printf("  Snapshots:\n");
 	np_print_snapshots(stdout, "    ", n, 0);
-	print_block(n);
+	np_print_head(stdout, n);
 }
 
 static cJSON *json_node(const struct rs_node *n, const char *error)
@@ -247,7 +230,9 @@ static cJSON *json_node(const struct rs_node *n, const char *error)
 	cJSON_AddItemToObject(o, "log", np_json_log(n));
 	cJSON_AddItemToObject(o, "configuration", np_json_config(n));
 	cJSON_AddItemToObject(o, "snapshots", np_json_snapshots(n, 0));
-	cJSON_AddItemToObject(o, "block", np_json_block(n));
+	cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&n->head.block));
+	cJSON_AddItemToObject(o, "head_scan", np_json_head_scan(n));
+	cJSON_AddItemToObject(o, "terms", np_json_terms(n));
 	files = cJSON_AddObjectToObject(o, "files");
 	cJSON_AddItemToObject(files, "raft-log.db", np_json_file(&n->log_file));
 	cJSON_AddItemToObject(files, "raft-stable.db", np_json_file(&n->stable_file));

@@ -601,26 +601,171 @@ cJSON *np_json_snapshots(const struct rs_node *n, int with_crc)
 	return a;
 }
 
-cJSON *np_json_block(const struct rs_node *n)
+const char *np_hash_hex(const uint8_t h[32], char *buf, size_t size)
 {
-	const struct rs_block *b = &n->block;
+	if (size < 67) {
+		if (size > 0)
+			buf[0] = 0;
+		return buf;
+	}
+	buf[0] = '0';
+	buf[1] = 'x';
+	for (int i = 0; i < 32; i++)
+		(void)snprintf(buf + 2 + 2 * i, 3, "%02x", h[i]);
+	return buf;
+}
+
+const char *np_snap_state_name(int state)
+{
+	switch (state) {
+	case RS_SNAP_STATE_PAYLOAD:
+		return "payload";
+	case RS_SNAP_STATE_EMPTY:
+		return "empty";
+	case RS_SNAP_STATE_BAD:
+		return "undecodable";
+	case RS_SNAP_STATE_UNREAD:
+		return "unreadable";
+	default:
+		return "none";
+	}
+}
+
+cJSON *np_json_payload(const struct rs_block *b)
+{
 	char hex[67], when[64];
 	cJSON *o;
 
 	if (!b->found)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	hex[0] = '0';
-	hex[1] = 'x';
-	for (int i = 0; i < 32; i++)
-		(void)snprintf(hex + 2 + 2 * i, 3, "%02x", b->hash[i]);
-	cJSON_AddItemToObject(o, "entry_index", np_json_u64(b->entry_index));
-	cJSON_AddNumberToObject(o, "version", b->version + 1);
 	cJSON_AddItemToObject(o, "number", np_json_u64(b->number));
-	cJSON_AddStringToObject(o, "hash", hex);
+	cJSON_AddStringToObject(o, "hash", np_hash_hex(b->hash, hex, sizeof(hex)));
+	cJSON_AddStringToObject(o, "parent_hash", np_hash_hex(b->parent_hash, hex, sizeof(hex)));
 	cJSON_AddItemToObject(o, "timestamp", np_json_u64(b->timestamp));
 	cJSON_AddStringToObject(o, "time", np_unix_time(b->timestamp, when, sizeof(when)));
+	cJSON_AddNumberToObject(o, "version", b->version);
+	cJSON_AddStringToObject(o, "form", b->form == RS_PAYLOAD_LEGACY ? "legacy" : "envelope");
+	cJSON_AddItemToObject(o, "transactions", np_json_u64(b->tx_count));
+	if (b->source == RS_BLOCK_SNAPSHOT) {
+		cJSON_AddStringToObject(o, "source", "snapshot");
+		cJSON_AddNullToObject(o, "entry_index");
+		cJSON_AddStringToObject(o, "snapshot", b->snapshot);
+	} else {
+		cJSON_AddStringToObject(o, "source", "log");
+		cJSON_AddItemToObject(o, "entry_index", np_json_u64(b->entry_index));
+		cJSON_AddNullToObject(o, "snapshot");
+	}
 	return o;
+}
+
+cJSON *np_json_head_scan(const struct rs_node *n)
+{
+	const struct rs_head *h = &n->head;
+	cJSON *o = cJSON_CreateObject(), *ss;
+
+	cJSON_AddItemToObject(o, "from", np_json_u64(h->from));
+	cJSON_AddItemToObject(o, "to", np_json_u64(h->to));
+	cJSON_AddBoolToObject(o, "complete", h->complete);
+	cJSON_AddItemToObject(o, "commands", np_json_u64(h->commands));
+	cJSON_AddItemToObject(o, "not_payloads", np_json_u64(h->not_payloads));
+	cJSON_AddItemToObject(o, "legacy", np_json_u64(h->legacy));
+	if (h->not_payloads > 0) {
+		cJSON *b = cJSON_AddObjectToObject(o, "newest_not_payload");
+
+		cJSON_AddItemToObject(b, "index", np_json_u64(h->first_bad));
+		cJSON_AddStringToObject(b, "why", h->first_bad_why);
+	} else {
+		cJSON_AddNullToObject(o, "newest_not_payload");
+	}
+	ss = cJSON_AddObjectToObject(o, "snapshot_state");
+	if (h->snap_name[0])
+		cJSON_AddStringToObject(ss, "snapshot", h->snap_name);
+	else
+		cJSON_AddNullToObject(ss, "snapshot");
+	cJSON_AddStringToObject(ss, "state", np_snap_state_name(h->snap_state));
+	if (h->snap_why[0])
+		cJSON_AddStringToObject(ss, "why", h->snap_why);
+	else
+		cJSON_AddNullToObject(ss, "why");
+	cJSON_AddItemToObject(ss, "payload", np_json_payload(&h->snap_block));
+	return o;
+}
+
+cJSON *np_json_terms(const struct rs_node *n)
+{
+	const struct rs_terms *t = &n->terms;
+	cJSON *o, *a;
+
+	if (!t->valid)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "complete", t->complete);
+	a = cJSON_AddArrayToObject(o, "starts");
+	for (size_t i = 0; i < t->n; i++) {
+		cJSON *p = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(p, np_json_u64(t->v[i].index));
+		cJSON_AddItemToArray(p, np_json_u64(t->v[i].term));
+		cJSON_AddItemToArray(a, p);
+	}
+	return o;
+}
+
+void np_print_payload_line(FILE *out, const struct rs_block *b)
+{
+	char hex[67], when[64];
+
+	fprintf(out, "%" PRIu64 " %s\n", b->number, np_hash_hex(b->hash, hex, sizeof(hex)));
+	fprintf(out, "                 time %s (%" PRIu64 "), V%d%s, %u transaction%s, ",
+	        np_unix_time(b->timestamp, when, sizeof(when)), b->timestamp, b->version,
+	        b->form == RS_PAYLOAD_LEGACY ? " legacy (early-2024) form" : "", b->tx_count,
+	        b->tx_count == 1 ? "" : "s");
+	if (b->source == RS_BLOCK_SNAPSHOT)
+		fprintf(out, "from snapshot %s\n", b->snapshot);
+	else
+		fprintf(out, "from entry %" PRIu64 "\n", b->entry_index);
+}
+
+void np_print_head(FILE *out, const struct rs_node *n)
+{
+	const struct rs_head *h = &n->head;
+
+	fprintf(out, "  Unsafe head:   ");
+	if (h->block.found)
+		np_print_payload_line(out, &h->block);
+	else
+		fprintf(out, "none\n");
+	if (h->block.found && h->block.form == RS_PAYLOAD_LEGACY)
+		fprintf(out,
+		        "                 (today's op-conductor does not apply the legacy form: "
+		        "it would hold no head from these entries)\n");
+	if (h->snap_state != RS_SNAP_STATE_NONE) {
+		fprintf(out, "                 snapshot %s state.bin: ", h->snap_name);
+		switch (h->snap_state) {
+		case RS_SNAP_STATE_PAYLOAD:
+			fprintf(out, "block %" PRIu64 "\n", h->snap_block.number);
+			break;
+		case RS_SNAP_STATE_EMPTY:
+			fprintf(out, "empty (no unsafe head when it was taken)\n");
+			break;
+		case RS_SNAP_STATE_BAD:
+			fprintf(out, "does not decode%s: op-conductor cannot restore it\n",
+			        h->snap_block.found ? " (early-2024 legacy form)" : "");
+			break;
+		default:
+			fprintf(out, "unreadable: %s\n", h->snap_why);
+		}
+	}
+	if (h->from > h->to)
+		fprintf(out, "                 log: no entry after the snapshot index\n");
+	else
+		fprintf(out,
+		        "                 log: entries %" PRIu64 "..%" PRIu64 " read (%" PRIu64
+		        " LogCommand, %" PRIu64 " not payloads)%s\n",
+		        h->from, h->to, h->commands, h->not_payloads,
+		        h->complete ? ", all after the snapshot index"
+		                    : "; older ones not read (--full reads them all)");
 }
 
 int np_json_emit(cJSON *doc)

@@ -111,7 +111,19 @@ cJSON *np_json_log(const struct rs_node *n);
 cJSON *np_json_servers(const struct rs_config *c);
 cJSON *np_json_config(const struct rs_node *n);
 cJSON *np_json_snapshots(const struct rs_node *n, int with_crc);
-cJSON *np_json_block(const struct rs_node *n);
+/* The unsafe head pieces (raftstate/node.h struct rs_head), as documented
+ * in the JSON schema: "unsafe_head" (a payload or null), "head_scan", "terms". */
+cJSON *np_json_payload(const struct rs_block *b);
+cJSON *np_json_head_scan(const struct rs_node *n);
+cJSON *np_json_terms(const struct rs_node *n);
+const char *np_snap_state_name(int state);
+/* 0x + 64 hex digits; buf holds at least 67 bytes. Returns buf. */
+const char *np_hash_hex(const uint8_t h[32], char *buf, size_t size);
+/* "  Unsafe head:   N 0x..." with its source, the snapshot's state.bin and
+ * the range of the log read. */
+void np_print_head(FILE *out, const struct rs_node *n);
+/* "N 0xHASH" then a line with time, version, transactions and source. */
+void np_print_payload_line(FILE *out, const struct rs_block *b);
 
 /* The first 10 errors of p on stderr, one indented line each ("file:
  * where: reason"); with more_hint, a last line "... and N more (HINT)"

@@ -110,6 +110,12 @@ static void print_node(const struct node_result *r)
 			np_print_servers(stdout, "  ", &n->config);
 		printf("\n=== Snapshots ===\n");
 		np_print_snapshots(stdout, "  ", n, 1);
+		printf("\n=== op-conductor ===\n");
+		if (!n->head.fsm_data)
+			printf("  No op-conductor payload in the log or the snapshot: judged by "
+			       "raft's "
+			       "rules only\n");
+		np_print_head(stdout, n);
 		printf("\n=== Problems ===\n");
 		for (size_t i = 0; i < r->probs.n; i++)
 			print_problem(&r->probs.v[i]);
@@ -145,6 +151,9 @@ static cJSON *json_node(const struct node_result *r)
 	cJSON_AddItemToObject(o, "log", np_json_log(n));
 	cJSON_AddItemToObject(o, "configuration", np_json_config(n));
 	cJSON_AddItemToObject(o, "snapshots", np_json_snapshots(n, 1));
+	cJSON_AddBoolToObject(o, "op_conductor_data", n->head.fsm_data);
+	cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&n->head.block));
+	cJSON_AddItemToObject(o, "head_scan", np_json_head_scan(n));
 	probs = cJSON_AddArrayToObject(o, "problems");
 	for (size_t i = 0; i < r->probs.n; i++) {
 		const struct rs_problem *p = &r->probs.v[i];
@@ -166,6 +175,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_verify_opts opts = {
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .live = v[F_LIVE].b,
+	    .op_conductor = 1,
 	};
 	struct node_result *res = NULL;
 	struct np_nodes ns;

@@ -4,6 +4,7 @@
  * membership lookups, cleanup.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -97,4 +98,131 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
 	if (err != NULL)
 		err->sys_errno = be->sys_errno;
 	return rc;
+}
+
+int rs_config_same(const struct rs_config *a, const struct rs_config *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct rs_server *x = &a->servers[i];
+		int found = 0;
+
+		for (size_t j = 0; j < b->n && !found; j++) {
+			const struct rs_server *y = &b->servers[j];
+
+			found = x->suffrage == y->suffrage && x->id_len == y->id_len &&
+			        x->address_len == y->address_len &&
+			        memcmp(x->id, y->id, x->id_len) == 0 &&
+			        memcmp(x->address, y->address, x->address_len) == 0;
+		}
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+const struct rs_snapshot *rs_node_newest_snapshot(const struct rs_node *n)
+{
+	/* raft api.go restoreSnapshot tries FileSnapshotStore.List(), which
+	 * returns at most `retain` snapshots, newest first; op-conductor retains
+	 * 1, so the newest one with a sound meta.json is the one restored. */
+	for (size_t i = 0; i < n->snapshots.n; i++)
+		if (n->snapshots.v[i].problem[0] == 0)
+			return &n->snapshots.v[i];
+	return NULL;
+}
+
+/* A payload op-conductor would not apply can be big; the head never needs
+ * more than this of state.bin (an envelope holds at most 2^20 transactions
+ * and op-stack blocks are far smaller). */
+#define STATE_MAX ((size_t)256 << 20)
+
+void rs_node_snapshot_head(struct rs_node *n)
+{
+	const struct rs_snapshot *s = rs_node_newest_snapshot(n);
+	struct rs_head *h = &n->head;
+	struct rs_err err = {0};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int form;
+
+	h->snap_state = RS_SNAP_STATE_NONE;
+	h->snap_name[0] = h->snap_why[0] = 0;
+	memset(&h->snap_block, 0, sizeof(h->snap_block));
+	if (s == NULL)
+		return;
+	strlcpy(h->snap_name, s->name, sizeof(h->snap_name));
+	if (rs_snapshot_read_state(n->dir, s, STATE_MAX, &buf, &len, &err) != RS_OK) {
+		h->snap_state = RS_SNAP_STATE_UNREAD;
+		strlcpy(h->snap_why, err.msg, sizeof(h->snap_why));
+		return;
+	}
+	if (len == 0) {
+		/* raft_fsm.go Restore: n == 0 is "no unsafe head" (PR 22908) */
+		h->snap_state = RS_SNAP_STATE_EMPTY;
+		free(buf);
+		return;
+	}
+	form = rs_payload_decode(buf, len, &h->snap_block, h->snap_why, sizeof(h->snap_why));
+	free(buf);
+	h->snap_state = form == RS_PAYLOAD_ENVELOPE ? RS_SNAP_STATE_PAYLOAD : RS_SNAP_STATE_BAD;
+	if (form != RS_PAYLOAD_NONE) {
+		h->snap_block.source = RS_BLOCK_SNAPSHOT;
+		strlcpy(h->snap_block.snapshot, s->name, sizeof(h->snap_block.snapshot));
+	}
+}
+
+/* Apply's rule: replace when the block number is higher. Walking newest
+ * first, an equal number seen later is an older entry, which Apply applied
+ * first and kept: it wins. */
+static void keep_higher(struct rs_block *cur, const struct rs_block *b, int backward)
+{
+	if (!cur->found || b->number > cur->number || (backward && b->number == cur->number))
+		*cur = *b;
+}
+
+void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *decoded,
+                        const char *why, uint64_t index, int backward)
+{
+	struct rs_head *h = &n->head;
+	struct rs_block b;
+
+	if (h->commands == 0 || index < h->from)
+		h->from = index;
+	if (h->commands == 0 || index > h->to)
+		h->to = index;
+	h->commands++;
+	if (form == RS_PAYLOAD_NONE) {
+		if (h->not_payloads++ == 0 || !backward) {
+			h->first_bad = index;
+			strlcpy(h->first_bad_why, why, sizeof(h->first_bad_why));
+		}
+		return;
+	}
+	b = *decoded;
+	b.source = RS_BLOCK_LOG;
+	b.entry_index = index;
+	if (form == RS_PAYLOAD_LEGACY) {
+		h->legacy++;
+		/* today's Apply rejects it: it only stands in when no envelope is seen */
+		if (h->block.found && h->block.form == RS_PAYLOAD_ENVELOPE)
+			return;
+		keep_higher(&h->block, &b, backward);
+		return;
+	}
+	if (h->block.found && h->block.form == RS_PAYLOAD_LEGACY)
+		h->block.found = 0;
+	keep_higher(&h->block, &b, backward);
+}
+
+void rs_node_head_finish(struct rs_node *n)
+{
+	struct rs_head *h = &n->head;
+
+	/* Restore first, then the entries after the snapshot index */
+	if (h->snap_state == RS_SNAP_STATE_PAYLOAD &&
+	    (!h->block.found || h->block.form != RS_PAYLOAD_ENVELOPE ||
+	     h->snap_block.number >= h->block.number))
+		h->block = h->snap_block;
 }

@@ -22,6 +22,7 @@
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/log.h"
+#include "raftstate/payload.h"
 #include "raftstate/snapshot.h"
 
 enum rs_config_source {
@@ -42,16 +43,49 @@ struct rs_file_info {
 	struct bolt_check_stats stats;
 };
 
-/* op-conductor's command entries carry one block-version byte and an SSZ
- * execution payload (V3+ envelopes put a 32-byte parent beacon block root
- * first). Best effort: `found` is 0 when nothing could be decoded. */
-struct rs_block {
-	int found;
-	uint64_t entry_index;
-	uint8_t version; /* 0 = V1 ... 3 = V4 */
-	uint64_t number;
-	uint64_t timestamp;
-	uint8_t hash[32];
+/* The unsafe head op-conductor's FSM holds once raft has started: the newest
+ * snapshot's state.bin (raft_fsm.go Restore), then every LogCommand entry
+ * after the snapshot's index (Apply keeps the payload with the highest block
+ * number; an equal or lower one is ignored). */
+enum rs_snap_state {
+	RS_SNAP_STATE_NONE = 0,    /* no usable snapshot: nothing to restore */
+	RS_SNAP_STATE_PAYLOAD = 1, /* state.bin decodes (V4 or V3 envelope) */
+	RS_SNAP_STATE_EMPTY = 2,   /* 0 bytes: "no unsafe head" (PR 22908 releases only) */
+	RS_SNAP_STATE_BAD = 3,     /* neither V4 nor V3 decodes: Restore fails */
+	RS_SNAP_STATE_UNREAD = 4,  /* state.bin could not be read (why says why) */
+};
+
+struct rs_head {
+	struct rs_block block; /* the head (found = 0: none); envelope form, or legacy when
+	                        * no entry read holds an envelope */
+	uint64_t from, to;     /* LogCommand entries of from..to were read (from > to: none) */
+	int complete;          /* 1: from..to is every entry after the snapshot index */
+	uint64_t commands;     /* LogCommand entries read */
+	uint64_t not_payloads; /* of those, how many no form decodes */
+	uint64_t legacy;       /* of those, how many are the early-2024 form */
+	uint64_t first_bad;    /* index of the newest one that is not a payload */
+	char first_bad_why[240];
+	int snap_state; /* enum rs_snap_state, for the newest usable snapshot */
+	char snap_name[256];
+	char snap_why[240];
+	struct rs_block snap_block; /* its payload (snap_state PAYLOAD, or legacy when BAD) */
+	int fsm_data; /* verify: the node holds op-conductor data (its FSM checks count) */
+};
+
+/* Where each term starts in the log, oldest first: terms of a raft log
+ * never decrease, so these points give the term of every index >= v[0].index
+ * (raft's log matching compares (index, term) pairs). Found by binary search
+ * (a few seeks per term), never by reading the entries in between. At most
+ * RS_TERMS_MAX points, the newest; complete = v[0].index is the first index. */
+#define RS_TERMS_MAX 128
+struct rs_term_start {
+	uint64_t index, term;
+};
+struct rs_terms {
+	struct rs_term_start v[RS_TERMS_MAX];
+	size_t n;
+	int complete;
+	int valid; /* 0: not looked up (or the log could not be searched) */
 };
 
 struct rs_node {
@@ -81,8 +115,17 @@ struct rs_node {
 	char config_snapshot[256];
 	struct rs_config config;
 
+	/* the newest configuration entry at or below the snapshot index, which raft never
+	 * reads at start (only known when those entries were read: verify, info --full) */
+	int shadowed_config;
+	uint64_t shadowed_index;
+	int shadowed_differs; /* its members differ from the snapshot's */
+
+	uint64_t payload_entries; /* verify: LogCommand entries holding a payload (either form) */
+
 	struct rs_snapshots snapshots;
-	struct rs_block block;
+	struct rs_head head;
+	struct rs_terms terms;
 };
 
 /* Zeroes n and records dir and its ID; fails when dir is not a directory. */
@@ -100,7 +143,11 @@ struct rs_summary_opts {
 	double lock_timeout;
 	int live;
 	int full; /* count entry types over the whole log (reads it all) */
+	/* LogCommand entries read, newest first, for the unsafe head when not full
+	 * (0: RS_HEAD_SCAN_DEFAULT); the scan stops earlier at the snapshot index */
+	uint64_t head_scan;
 };
+#define RS_HEAD_SCAN_DEFAULT 4096
 
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
                       struct rs_err *err);
@@ -111,6 +158,21 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 typedef int (*rs_entry_fn)(void *ctx, const struct rs_log *log, const struct rs_config *cfg);
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
                     rs_entry_fn fn, void *ctx, struct rs_err *err);
+
+/* The newest usable snapshot (meta.json sound), or NULL. */
+const struct rs_snapshot *rs_node_newest_snapshot(const struct rs_node *n);
+/* Reads the newest usable snapshot's state.bin and decodes it as Restore
+ * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */
+void rs_node_snapshot_head(struct rs_node *n);
+/* Offers one LogCommand entry at `index`, decoded by rs_payload_decode (its
+ * form, block and why), to n->head as Apply would see it; `backward` when
+ * entries come newest first (ties: the older wins). */
+void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *b, const char *why,
+                        uint64_t index, int backward);
+/* Final head: the snapshot's payload and the entries' highest, as Apply keeps. */
+void rs_node_head_finish(struct rs_node *n);
+/* Whether two configurations hold the same servers (ID, address, suffrage), in any order. */
+int rs_config_same(const struct rs_config *a, const struct rs_config *b);
 
 /* Whether `who` (an ID or an address, as raft stores votes) is a member of
  * the configuration; returns the server or NULL. */

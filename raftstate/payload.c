@@ -1,49 +1,197 @@
+/*
+ * The payload decoder (layout: payload.h). Each rule below is one check of
+ * op-service/eth/ssz.go (ethereum-optimism/optimism): the function named
+ * in the comment is where op-service makes it. We only decide "would
+ * op-conductor accept these bytes" and read the few fields we report;
+ * nothing is copied, and every read is inside [0, len).
+ */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "raftstate/payload.h"
 
-#define FIXED_PART 504
-/* 2015-07-30 (Ethereum genesis) .. 2100-01-01: a timestamp outside is not a block */
-#define MIN_TS UINT64_C(1438214400)
-#define MAX_TS UINT64_C(4102444800)
+#define OFF_PARENT_HASH 0
+#define OFF_NUMBER      404
+#define OFF_TIMESTAMP   428
+#define OFF_EXTRA       436
+#define OFF_HASH        472
+#define OFF_TXS         504
+#define OFF_WDS         508
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static uint64_t le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-static int try_at(const uint8_t *data, size_t len, size_t off, struct rs_block *b)
-{
-	uint64_t ts;
+#define U(x) ((unsigned long long)(x))
 
-	if (len < off || len - off < FIXED_PART)
+/* Writes the reason (when asked for) and returns 0: "not this version". */
+__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || size == 0)
 		return 0;
-	ts = le64(data + off + 428);
-	if (ts < MIN_TS || ts > MAX_TS)
-		return 0;
-	b->number = le64(data + off + 404);
-	b->timestamp = ts;
-	memcpy(b->hash, data + off + 472, 32);
+	va_start(ap, fmt);
+	(void)vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+uint32_t rs_payload_fixed_size(int version)
+{
+	/* ssz.go executionPayloadFixedPart: blockV1FixedPart .. blockV4FixedPart */
+	static const uint32_t fixed[5] = {0, 508, 512, 528, 560};
+
+	return version >= 1 && version <= 4 ? fixed[version] : 0;
+}
+
+/* ssz.go unmarshalTransactions over list[0..n): the offset table. */
+static int check_txs(const uint8_t *list, uint32_t n, uint32_t *count, char *why, size_t ws)
+{
+	uint32_t first, cur;
+
+	*count = 0;
+	if (n == 0)
+		return 1; /* empty list */
+	if (n < 4)
+		return fail(why, ws, "the transaction list has %llu bytes, too few for an offset",
+		            U(n));
+	first = le32(list);
+	if (first % 4 != 0)
+		return fail(why, ws, "the first transaction offset %llu is not a multiple of 4",
+		            U(first));
+	if (first > n)
+		return fail(why, ws,
+		            "the first transaction offset %llu is beyond the list (%llu bytes)",
+		            U(first), U(n));
+	if (first == 0)
+		return fail(why, ws, "the first transaction offset is 0 in a list of %llu bytes",
+		            U(n));
+	if (first / 4 > RS_PAYLOAD_MAX_TXS)
+		return fail(why, ws, "%llu transactions, more than the %llu allowed", U(first / 4),
+		            U(RS_PAYLOAD_MAX_TXS));
+	/* offset i+1 is at 4(i+1) < first <= n: inside the list */
+	cur = first;
+	for (uint32_t i = 0; i < first / 4; i++) {
+		uint32_t next = i + 1 < first / 4 ? le32(list + 4 * (i + 1)) : n;
+
+		if (next < cur || next > n)
+			return fail(why, ws, "transaction %llu has a bad end offset %llu", U(i),
+			            U(next));
+		cur = next;
+	}
+	*count = first / 4;
 	return 1;
 }
 
-void rs_payload_peek(const uint8_t *data, size_t len, uint64_t index, struct rs_block *out)
+int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct rs_block *out,
+                              char *why, size_t ws)
 {
-	struct rs_block b = {0};
-	int envelope_first;
+	uint32_t fixed = rs_payload_fixed_size(version), scope, extra, txs, wds, ntx;
+	size_t wd_bytes;
 
-	if (data == NULL || len < 1 + FIXED_PART || data[0] > 3)
-		return;
-	b.version = data[0];
-	b.entry_index = index;
-	envelope_first = b.version >= 2;
-	if ((envelope_first && (try_at(data, len, 33, &b) || try_at(data, len, 1, &b))) ||
-	    (!envelope_first && (try_at(data, len, 1, &b) || try_at(data, len, 33, &b)))) {
-		b.found = 1;
-		*out = b;
+	if (fixed == 0)
+		return fail(why, ws, "version %llu is not one of 1..4", U(version));
+	if (len > UINT32_MAX)
+		return fail(why, ws, "%llu bytes, more than an SSZ scope (u32) holds", U(len));
+	scope = (uint32_t)len;
+	/* ExecutionPayload.UnmarshalSSZ, in its order */
+	if (scope < fixed)
+		return fail(why, ws, "%llu bytes, fewer than the fixed part (%llu)", U(scope),
+		            U(fixed));
+	extra = le32(p + OFF_EXTRA);
+	if (extra != fixed)
+		return fail(why, ws, "the extra-data offset is %llu, not %llu", U(extra), U(fixed));
+	txs = le32(p + OFF_TXS);
+	if (txs < extra)
+		return fail(why, ws,
+		            "the transactions offset %llu is below the extra-data offset %llu",
+		            U(txs), U(extra));
+	wds = scope;
+	if (version >= 2) {
+		wds = le32(p + OFF_WDS);
+		if (wds < txs)
+			return fail(
+			    why, ws,
+			    "the withdrawals offset %llu is below the transactions offset %llu",
+			    U(wds), U(txs));
+		if (wds > scope)
+			return fail(why, ws, "the withdrawals offset %llu is beyond the %llu bytes",
+			            U(wds), U(scope));
 	}
+	if (txs > extra + RS_PAYLOAD_MAX_EXTRA || txs > scope)
+		return fail(why, ws,
+		            "the extra data is %llu bytes (at most 32; payload %llu bytes)",
+		            U(txs - extra), U(scope));
+	if (!check_txs(p + txs, wds - txs, &ntx, why, ws))
+		return 0;
+	wd_bytes = version >= 2 ? scope - wds : 0;
+	/* unmarshalWithdrawals */
+	if (wd_bytes % RS_PAYLOAD_WD_SIZE != 0)
+		return fail(why, ws, "the withdrawals take %llu bytes, not a multiple of %llu",
+		            U(wd_bytes), U(RS_PAYLOAD_WD_SIZE));
+	if (wd_bytes / RS_PAYLOAD_WD_SIZE > RS_PAYLOAD_MAX_WD)
+		return fail(why, ws, "%llu withdrawals, more than the %llu allowed",
+		            U(wd_bytes / RS_PAYLOAD_WD_SIZE), U(RS_PAYLOAD_MAX_WD));
+	memset(out, 0, sizeof(*out));
+	out->found = 1;
+	out->version = version;
+	out->number = le64(p + OFF_NUMBER);
+	out->timestamp = le64(p + OFF_TIMESTAMP);
+	memcpy(out->hash, p + OFF_HASH, 32);
+	memcpy(out->parent_hash, p + OFF_PARENT_HASH, 32);
+	out->tx_count = ntx;
+	out->withdrawals = (uint32_t)(wd_bytes / RS_PAYLOAD_WD_SIZE);
+	out->extra_len = txs - extra;
+	out->size = len;
+	return 1;
+}
+
+int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
+{
+	char w4[160] = "", w3[160] = "";
+	struct rs_block b;
+
+	if (why != NULL && ws > 0)
+		why[0] = 0;
+	if (data == NULL || len == 0) {
+		/* raft_fsm.go Apply: "log data is nil or empty" */
+		fail(why, ws, "no data");
+		return RS_PAYLOAD_NONE;
+	}
+	/* ExecutionPayloadEnvelope.UnmarshalSSZ: the beacon root, then the payload */
+	if (len < RS_PAYLOAD_BEACON_ROOT) {
+		fail(why, ws, "%llu bytes, fewer than the %llu-byte beacon block root", U(len),
+		     U(RS_PAYLOAD_BEACON_ROOT));
+	} else {
+		const uint8_t *p = data + RS_PAYLOAD_BEACON_ROOT;
+		size_t n = len - RS_PAYLOAD_BEACON_ROOT;
+
+		/* raft_fsm.go Apply/Restore: BlockV4 first, then BlockV3 */
+		if (rs_payload_decode_version(p, n, 4, &b, w4, sizeof(w4)) ||
+		    rs_payload_decode_version(p, n, 3, &b, w3, sizeof(w3))) {
+			b.form = RS_PAYLOAD_ENVELOPE;
+			b.size = len;
+			*out = b;
+			return RS_PAYLOAD_ENVELOPE;
+		}
+		if (why != NULL && ws > 0)
+			(void)snprintf(why, ws, "not a V4 envelope (%s), nor V3 (%s)", w4, w3);
+	}
+	/* early 2024: unsafeHeadData.UnmarshalSSZ, version byte 0 (V1) or 1 (V2) */
+	if (data[0] <= 1 &&
+	    rs_payload_decode_version(data + 1, len - 1, data[0] + 1, &b, NULL, 0)) {
+		b.form = RS_PAYLOAD_LEGACY;
+		b.size = len;
+		*out = b;
+		return RS_PAYLOAD_LEGACY;
+	}
+	return RS_PAYLOAD_NONE;
 }

@@ -262,6 +262,54 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 		snprintf(s->problem, sizeof(s->problem), "meta.json has no CRC");
 }
 
+int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, size_t max,
+                           uint8_t **buf, size_t *len, struct rs_err *err)
+{
+	char path[4608];
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/snapshots/%s/state.bin", node_dir, s->name) >=
+	    sizeof(path))
+		return rs_errf(err, RS_EINVAL, "path too long: %s", node_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return rs_errf(err, RS_EIO, "%s is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return rs_errf(err, RS_ELIMIT, "%s holds %llu bytes, more than the %zu read", path,
+		               (unsigned long long)st.st_size, max);
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (*buf == NULL) {
+		close(fd);
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
+
+		if (r <= 0) {
+			int e = r < 0 ? errno : EIO;
+
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return rs_errf(err, RS_EIO, "cannot read %s: %s", path, strerror(e));
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = got;
+	return RS_OK;
+}
+
 static int cmp_newest(const void *a, const void *b)
 {
 	const struct rs_snapshot *x = a, *y = b;

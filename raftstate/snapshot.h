@@ -48,6 +48,12 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
                       struct rs_err *err);
 void rs_snapshots_free(struct rs_snapshots *s);
 
+/* Reads <node_dir>/snapshots/<s->name>/state.bin whole (at most max bytes)
+ * into a new buffer (*buf, *len; free it). RS_ELIMIT when larger, RS_EIO
+ * when it cannot be opened or read (O_NOFOLLOW, a regular file only). */
+int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, size_t max,
+                           uint8_t **buf, size_t *len, struct rs_err *err);
+
 /* Parses one meta.json text (len bytes). */
 int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out,
                            struct rs_err *err);

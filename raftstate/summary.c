@@ -15,7 +15,6 @@
 #include "bolt/view.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
-#include "raftstate/payload.h"
 #include "raftstate/stable.h"
 
 #define LIVE_RETRIES 8
@@ -112,14 +111,31 @@ static int key_index(const struct bolt_elem *e, uint64_t *index, struct rs_err *
 	return RS_OK;
 }
 
-/* One entry of the scan: types, configuration, newest block. */
-static int count_entry(struct rs_node *n, const struct bolt_elem *e, int *config_done,
+/* What the scan needs to know about the snapshot boundary: raft reads only
+ * the entries after the newest snapshot's index when it starts. */
+struct scan {
+	int has_snap;
+	uint64_t snap_index;
+	uint64_t head_scan; /* LogCommand entries to read newest first (0: all) */
+	int full;
+	int config_done;
+	uint64_t lowest; /* lowest index read after the snapshot index */
+	int read_after;  /* 1: lowest is set */
+};
+
+static int after_snapshot(const struct scan *sc, uint64_t index)
+{
+	return !sc->has_snap || index > sc->snap_index;
+}
+
+/* One entry of the scan: types, configuration, unsafe head. */
+static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan *sc,
                        struct rs_err *err)
 {
 	struct rs_log log;
 	struct rs_err derr = {0};
 	uint64_t index = 0;
-	int rc;
+	int rc, after;
 
 	if ((rc = key_index(e, &index, err)) != RS_OK)
 		return rc;
@@ -130,25 +146,123 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, int *config
 	}
 	n->data_bytes += log.data_len;
 	n->types[log.type < RS_LOG_TYPE_COUNT ? log.type : RS_LOG_TYPE_COUNT]++;
-	if (log.type == RS_LOG_COMMAND && !n->block.found)
-		rs_payload_peek(log.data, log.data_len, index, &n->block);
-	if (log.type == RS_LOG_CONFIGURATION && !*config_done) {
+	after = after_snapshot(sc, index);
+	if (after && (!sc->read_after || index < sc->lowest)) {
+		sc->lowest = index;
+		sc->read_after = 1;
+	}
+	if (log.type == RS_LOG_COMMAND && after && (sc->full || n->head.commands < sc->head_scan)) {
+		struct rs_block b;
+		char why[240];
+		int form = rs_payload_decode(log.data, log.data_len, &b, why, sizeof(why));
+
+		rs_node_head_offer(n, form, &b, why, index, !sc->full);
+	}
+	if (log.type == RS_LOG_CONFIGURATION && !sc->config_done) {
 		struct rs_config cfg = {0};
 
-		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) == RS_OK) {
+		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK)
+			return RS_OK;
+		if (after) {
+			/* newest first, the first found wins; oldest first, the last */
 			rs_config_free(&n->config);
 			n->config = cfg;
 			n->config_source = RS_CONFIG_LOG;
 			n->config_index = index;
-			*config_done = 1;
+			sc->config_done = !sc->full;
+		} else {
+			/* raft never reads it at start; kept to say so */
+			const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
+
+			n->shadowed_config = 1;
+			n->shadowed_index = index;
+			n->shadowed_differs = snap != NULL && !rs_config_same(&cfg, &snap->config);
+			rs_config_free(&cfg);
 		}
 	}
 	return RS_OK;
 }
 
+/* The term of the entry at `index`, by a seek (one descent of the tree). */
+static int term_at(struct bolt_cursor *c, uint64_t index, uint64_t *term)
+{
+	struct bolt_elem e = {0};
+	struct bolt_err be = {0};
+	struct rs_err derr = {0};
+	struct rs_log log;
+	uint8_t key[8];
+
+	for (int i = 7; i >= 0; i--)
+		key[7 - i] = (uint8_t)(index >> (8 * i));
+	if (bolt_cursor_seek(c, key, 8, &e, &be) != BOLT_OK || e.key == NULL || e.klen != 8 ||
+	    memcmp(e.key, key, 8) != 0)
+		return -1;
+	if (rs_log_decode_header(e.value, e.vlen, &log, &derr) != RS_OK)
+		return -1;
+	*term = log.term;
+	return 0;
+}
+
+/* Term starts in (lo, hi], newest first, by bisection: terms never decrease
+ * along a raft log, so equal terms at both ends mean none in between. */
+static int find_starts(struct bolt_cursor *c, uint64_t lo, uint64_t tlo, uint64_t hi, uint64_t thi,
+                       struct rs_terms *t, int depth)
+{
+	uint64_t mid, tmid;
+
+	if (tlo == thi || t->n >= RS_TERMS_MAX)
+		return 0;
+	if (depth > 70)
+		return -1; /* cannot happen with 64-bit indexes: a corrupt log */
+	if (hi == lo + 1) {
+		t->v[t->n].index = hi;
+		t->v[t->n].term = thi;
+		t->n++;
+		return 0;
+	}
+	mid = lo + (hi - lo) / 2;
+	if (term_at(c, mid, &tmid) != 0)
+		return -1;
+	if (find_starts(c, mid, tmid, hi, thi, t, depth + 1) != 0)
+		return -1;
+	return find_starts(c, lo, tlo, mid, tmid, t, depth + 1);
+}
+
+static void build_terms(struct rs_node *n, const struct bolt_view *v, const struct bolt_vbucket *b)
+{
+	struct rs_terms *t = &n->terms;
+	struct bolt_cursor c;
+	uint64_t tfirst, tlast;
+
+	memset(t, 0, sizeof(*t));
+	if (n->last_index < n->first_index || (n->first_index == 0 && n->last_index == 0))
+		return;
+	bolt_cursor_init(&c, v, b);
+	if (term_at(&c, n->first_index, &tfirst) != 0 || term_at(&c, n->last_index, &tlast) != 0)
+		return;
+	if (find_starts(&c, n->first_index, tfirst, n->last_index, tlast, t, 0) != 0) {
+		t->n = 0;
+		return;
+	}
+	if (t->n < RS_TERMS_MAX) {
+		t->v[t->n].index = n->first_index;
+		t->v[t->n].term = tfirst;
+		t->n++;
+		t->complete = 1;
+	}
+	/* found newest first: put them oldest first */
+	for (size_t i = 0; i < t->n / 2; i++) {
+		struct rs_term_start x = t->v[i];
+
+		t->v[i] = t->v[t->n - 1 - i];
+		t->v[t->n - 1 - i] = x;
+	}
+	t->valid = 1;
+}
+
 static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
 {
-	const struct rs_snapshot *snap = NULL;
+	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	struct bolt_view *v = NULL;
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
@@ -156,21 +270,29 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	struct bolt_elem e = {0};
 	int rc = RS_OK;
 
-	for (size_t i = 0; i < n->snapshots.n && snap == NULL; i++)
-		if (n->snapshots.v[i].problem[0] == 0)
-			snap = &n->snapshots.v[i];
-
 	for (int attempt = 0;; attempt++) {
 		uint64_t steps = 0, max_steps, index = 0;
-		int config_done = 0;
+		struct scan sc = {
+		    .has_snap = snap != NULL,
+		    .snap_index = snap != NULL ? snap->index : 0,
+		    .head_scan = o->head_scan ? o->head_scan : RS_HEAD_SCAN_DEFAULT,
+		    .full = o->full,
+		};
+		struct rs_head keep = n->head;
 
 		memset(n->types, 0, sizeof(n->types));
 		n->count = n->scanned = n->data_bytes = 0;
 		n->first_index = n->last_index = n->last_term = 0;
-		memset(&n->block, 0, sizeof(n->block));
+		memset(&n->head, 0, sizeof(n->head));
+		n->head.snap_state = keep.snap_state;
+		memcpy(n->head.snap_name, keep.snap_name, sizeof(keep.snap_name));
+		memcpy(n->head.snap_why, keep.snap_why, sizeof(keep.snap_why));
+		n->head.snap_block = keep.snap_block;
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
 		n->config_source = RS_CONFIG_NONE;
+		n->shadowed_config = n->shadowed_differs = 0;
+		memset(&n->terms, 0, sizeof(n->terms));
 
 		if ((rc = open_view(n, RS_LOG_FILE, o, &v, err)) != RS_OK)
 			return rc;
@@ -210,9 +332,8 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 			}
 			n->types_from = n->first_index;
 			for (; e.key != NULL && steps++ < max_steps;) {
-				if ((rc = count_entry(n, &e, &config_done, err)) != RS_OK)
+				if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
 					break;
-				config_done = 0; /* keep the newest: later entries win */
 				if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
 					rc = rs_err_from_bolt(err, &be);
 					break;
@@ -222,17 +343,18 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 				break;
 			n->types_complete = 1;
 		} else {
-			/* newest first, back to the newest config or the snapshot */
+			/* newest first, back to the snapshot index, or until both the
+			 * newest configuration and head_scan LogCommand entries are read */
 			for (; e.key != NULL && steps++ < max_steps;) {
 				if ((rc = key_index(&e, &index, err)) != RS_OK)
 					break;
-				if (snap != NULL && index <= snap->index && n->scanned > 0)
+				if (!after_snapshot(&sc, index) && n->scanned > 0)
 					break;
-				if ((rc = count_entry(n, &e, &config_done, err)) != RS_OK)
+				if (sc.config_done && n->head.commands >= sc.head_scan)
+					break;
+				if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
 					break;
 				n->types_from = index;
-				if (config_done)
-					break;
 				if (bolt_cursor_prev(&c, &e, &be) != BOLT_OK) {
 					rc = rs_err_from_bolt(err, &be);
 					break;
@@ -246,6 +368,19 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 			n->count = n->scanned;
 		else
 			n->count = n->last_index - n->first_index + 1;
+		/* the range the head covers: from the lowest entry read after the
+		 * snapshot index to the last; complete when that is all of them */
+		{
+			uint64_t want = n->first_index;
+
+			if (sc.has_snap && sc.snap_index + 1 > want)
+				want = sc.snap_index + 1;
+			n->head.to = n->last_index;
+			n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
+			n->head.complete =
+			    !sc.read_after ? want > n->last_index : sc.lowest <= want;
+		}
+		build_terms(n, v, &logs);
 	done:
 		if (bolt_view_recheck(v, &be) == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES) {
 			bolt_view_close(v);
@@ -257,24 +392,26 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	bolt_view_close(v);
 	if (rc != RS_OK)
 		return rc;
-	/* raft: the newest snapshot's configuration unless the log has a newer one */
-	if (snap != NULL && snap->config.n > 0 &&
-	    (n->config_source == RS_CONFIG_NONE || snap->config_index > n->config_index)) {
+	/* raft (api.go restoreSnapshot, then NewRaft's scan of the entries after
+	 * the snapshot index): the newest snapshot's configuration, replaced by
+	 * configuration entries after its index only (FORMAT.md) */
+	if (snap != NULL && n->config_source != RS_CONFIG_LOG) {
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
 		if (rs_config_copy(&n->config, &snap->config) != RS_OK)
 			return rs_errf(err, RS_ENOMEM, "out of memory");
-		n->config_source = RS_CONFIG_SNAPSHOT;
+		n->config_source = snap->config.n > 0 ? RS_CONFIG_SNAPSHOT : RS_CONFIG_NONE;
 		n->config_index = snap->config_index;
 		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
 	}
+	rs_node_head_finish(n);
 	return RS_OK;
 }
 
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *n,
                       struct rs_err *err)
 {
-	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0, 0};
 	int rc;
 
 	if ((rc = rs_node_init(n, dir, err)) != RS_OK)
@@ -283,13 +420,14 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 		return rc;
 	if ((rc = read_stable(n, &o, err)) != RS_OK)
 		return rc;
+	rs_node_snapshot_head(n);
 	return read_log(n, &o, err);
 }
 
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
                     rs_entry_fn fn, void *ctx, struct rs_err *err)
 {
-	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0, 0};
 	struct rs_node *n = calloc(1, sizeof(*n));
 	struct bolt_view *v = NULL;
 	struct bolt_vbucket logs;

@@ -72,6 +72,13 @@ struct vctx {
 	uint64_t prev_index, prev_term;
 	uint64_t gaps;
 	uint64_t bad_values;
+	/* op-conductor payloads along the log */
+	const struct rs_snapshot *snap; /* the newest usable snapshot, or NULL */
+	int op_conductor;               /* report what its FSM rejects */
+	struct rs_problems *fsm;        /* those reports, kept apart (see fsm_verdict) */
+	uint64_t not_payloads, legacy, backwards;
+	int has_prev_block;
+	uint64_t prev_block, prev_block_index;
 };
 
 static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
@@ -88,6 +95,53 @@ static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
 static int bucket_is(const uint8_t *b, size_t blen, const char *name)
 {
 	return blen == strlen(name) && memcmp(b, name, blen) == 0;
+}
+
+/* A LogCommand entry as op-conductor's FSM sees it (raft_fsm.go Apply):
+ * what it rejects, and blocks that go backwards (Apply ignores them). */
+static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *log,
+                          const char *where)
+{
+	struct rs_node *n = v->node;
+	struct rs_block b;
+	char why[240];
+	int form = rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why));
+
+	if (v->snap == NULL || index > v->snap->index)
+		rs_node_head_offer(n, form, &b, why, index, 0);
+	if (form != RS_PAYLOAD_NONE)
+		n->payload_entries++;
+	if (!v->op_conductor)
+		return;
+	if (form == RS_PAYLOAD_NONE) {
+		if (v->not_payloads++ < MAX_GAP_REPORTS)
+			rs_problem_add(v->fsm, RS_WARNING, v->file, where,
+			               "the LogCommand entry is not an op-conductor payload (%s): "
+			               "its FSM rejects it and does not apply it",
+			               why);
+		return;
+	}
+	if (form == RS_PAYLOAD_LEGACY) {
+		if (v->legacy++ < MAX_GAP_REPORTS)
+			rs_problem_add(
+			    v->fsm, RS_WARNING, v->file, where,
+			    "the LogCommand entry holds block %llu in the early-2024 form "
+			    "(version byte + V%d payload, no beacon root): today's "
+			    "op-conductor rejects it",
+			    (unsigned long long)b.number, b.version);
+		return;
+	}
+	if (v->has_prev_block && b.number < v->prev_block && v->backwards++ < MAX_GAP_REPORTS)
+		rs_problem_add(v->fsm, RS_WARNING, v->file, where,
+		               "block %llu is below block %llu of index %llu: the block numbers "
+		               "go backwards (the FSM keeps the higher one and ignores this)",
+		               (unsigned long long)b.number, (unsigned long long)v->prev_block,
+		               (unsigned long long)v->prev_block_index);
+	if (!v->has_prev_block || b.number >= v->prev_block) {
+		v->has_prev_block = 1;
+		v->prev_block = b.number;
+		v->prev_block_index = index;
+	}
 }
 
 static void log_entry(struct vctx *v, const struct bolt_elem *e)
@@ -144,12 +198,22 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		return;
 	}
 	n->types[log.type]++;
+	if (log.type == RS_LOG_COMMAND)
+		command_entry(v, index, &log, WHERE());
 	if (log.type == RS_LOG_CONFIGURATION) {
 		struct rs_config cfg = {0};
 
 		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 			               "the configuration does not decode: %s", derr.msg);
+			return;
+		}
+		if (v->snap != NULL && index <= v->snap->index) {
+			/* raft never reads it at start (FORMAT.md) */
+			n->shadowed_config = 1;
+			n->shadowed_index = index;
+			n->shadowed_differs = !rs_config_same(&cfg, &v->snap->config);
+			rs_config_free(&cfg);
 			return;
 		}
 		rs_config_free(&n->config);
@@ -222,10 +286,17 @@ static void require_buckets(struct vctx *v, const struct bolt_view *bv)
 	}
 }
 
+static void report_more(struct rs_problems *p, const char *file, uint64_t total, const char *what)
+{
+	if (total > MAX_GAP_REPORTS)
+		rs_problem_add(p, RS_WARNING, file, "", "%llu %s in all (the first %d are listed)",
+		               (unsigned long long)total, what, MAX_GAP_REPORTS);
+}
+
 /* Checks one file. Returns RS_OK when it was checked (or found broken, which
  * is a problem, not a failure), RS_ELOCKED/RS_EIO when it could not be. */
 static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opts *o,
-                       struct rs_problems *probs, struct rs_err *err)
+                       struct rs_problems *probs, struct rs_problems *fsm, struct rs_err *err)
 {
 	const char *name = is_log ? RS_LOG_FILE : RS_STABLE_FILE;
 	struct rs_file_info *fi = is_log ? &n->log_file : &n->stable_file;
@@ -244,9 +315,15 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, strerror(errno));
 	}
 	for (int attempt = 0;; attempt++) {
-		struct rs_problems tmp = {0};
+		struct rs_problems tmp = {0}, tmp_fsm = {0};
 		struct rs_node saved = *n;
-		struct vctx v = {.node = n, .probs = &tmp, .file = name, .is_log = is_log};
+		struct vctx v = {.node = n,
+		                 .probs = &tmp,
+		                 .file = name,
+		                 .is_log = is_log,
+		                 .snap = rs_node_newest_snapshot(n),
+		                 .op_conductor = o->op_conductor,
+		                 .fsm = &tmp_fsm};
 		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
 
 		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
@@ -266,6 +343,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		if (rc == BOLT_OK && bolt_view_recheck(bv, &be) == BOLT_ECHANGED) {
 			bolt_view_close(bv);
 			rs_problems_free(&tmp);
+			rs_problems_free(&tmp_fsm);
 			rs_config_free(&n->config);
 			*n = saved;
 			memset(&n->config, 0, sizeof(n->config));
@@ -279,9 +357,18 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		bolt_view_close(bv);
 		if (rc != BOLT_OK) {
 			rs_problems_free(&tmp);
+			rs_problems_free(&tmp_fsm);
 			return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
 		}
 		fi->checked = 1;
+		report_more(&tmp_fsm, name, v.not_payloads, "LogCommand entries are not payloads");
+		report_more(&tmp_fsm, name, v.legacy,
+		            "LogCommand entries are in the early-2024 form");
+		report_more(&tmp_fsm, name, v.backwards, "blocks go backwards");
+		for (size_t i = 0; i < tmp_fsm.n; i++)
+			rs_problem_add(fsm, tmp_fsm.v[i].severity, tmp_fsm.v[i].file,
+			               tmp_fsm.v[i].where, "%s", tmp_fsm.v[i].reason);
+		rs_problems_free(&tmp_fsm);
 		for (size_t i = 0; i < tmp.n; i++)
 			rs_problem_add(probs, tmp.v[i].severity, tmp.v[i].file, tmp.v[i].where,
 			               "%s", tmp.v[i].reason);
@@ -289,6 +376,72 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		rs_problems_free(&tmp);
 		return RS_OK;
 	}
+}
+
+/* What op-conductor's Restore will make of the newest snapshot's state.bin
+ * (raft_fsm.go unsafeHeadTracker.Restore; raft restores only the newest:
+ * FileSnapshotStore.List returns `retain` = 1 snapshots for op-conductor). */
+static void check_snapshot_state(struct rs_node *n, int op_conductor, struct rs_problems *p)
+{
+	const struct rs_head *h = &n->head;
+	char file[96];
+
+	rs_node_snapshot_head(n);
+	rs_node_head_finish(n);
+	if (!op_conductor)
+		return;
+	snprintf(file, sizeof(file), "snapshots/%.60s/state.bin", h->snap_name);
+	switch (h->snap_state) {
+	case RS_SNAP_STATE_BAD:
+		if (h->snap_block.found)
+			rs_problem_add(
+			    p, RS_PROBLEM, file, "",
+			    "state.bin holds block %llu in the early-2024 form (version "
+			    "byte + V%d payload): it decodes neither as V4 nor as V3, so "
+			    "op-conductor's Restore fails and the node does not start",
+			    (unsigned long long)h->snap_block.number, h->snap_block.version);
+		else
+			rs_problem_add(
+			    p, RS_PROBLEM, file, "",
+			    "state.bin decodes neither as a V4 nor as a V3 payload (%.200s): "
+			    "op-conductor's Restore fails and the node does not start",
+			    h->snap_why);
+		break;
+	case RS_SNAP_STATE_EMPTY:
+		rs_problem_add(
+		    p, RS_WARNING, file, "",
+		    "state.bin is empty: the snapshot was taken before any unsafe head "
+		    "was committed. Only op-conductor builds with PR 22908 restore it (as "
+		    "\"no unsafe head\"); earlier releases fail to decode 0 bytes and do "
+		    "not start (they never write it: they panic in Persist, issue 13363)");
+		break;
+	case RS_SNAP_STATE_UNREAD:
+		rs_problem_add(p, RS_PROBLEM, file, "", "%.300s", h->snap_why);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The FSM's reports count only for a node that holds op-conductor data: some
+ * LogCommand entry or the newest state.bin decodes as a payload (either
+ * form), or state.bin is op-conductor's empty snapshot. Raft state written
+ * by another FSM (e.g. the test vectors' own) is judged by raft's rules
+ * alone, and says so (n->head.fsm_data = 0). */
+static void fsm_verdict(struct rs_node *n, int op_conductor, struct rs_problems *fsm,
+                        struct rs_problems *p)
+{
+	const struct rs_head *h = &n->head;
+
+	n->head.fsm_data = n->payload_entries > 0 || h->snap_state == RS_SNAP_STATE_PAYLOAD ||
+	                   h->snap_state == RS_SNAP_STATE_EMPTY ||
+	                   (h->snap_state == RS_SNAP_STATE_BAD && h->snap_block.found);
+	if (!op_conductor || !n->head.fsm_data)
+		return;
+	for (size_t i = 0; i < fsm->n; i++)
+		rs_problem_add(p, fsm->v[i].severity, fsm->v[i].file, fsm->v[i].where, "%s",
+		               fsm->v[i].reason);
+	p->dropped += fsm->dropped;
 }
 
 static void check_invariants(struct rs_node *n, struct rs_problems *p)
@@ -311,18 +464,28 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 			    p, RS_PROBLEM, file, "", "snapshot term %llu is above CurrentTerm %llu",
 			    (unsigned long long)s->term, (unsigned long long)n->current_term);
 	}
-	/* raft: restore the newest usable snapshot, then scan the log after it */
-	if (snap != NULL && snap->config.n > 0 &&
-	    (n->config_source == RS_CONFIG_NONE || snap->config_index > n->config_index)) {
+	/* raft (api.go restoreSnapshot, then NewRaft's scan after the snapshot
+	 * index): the snapshot's configuration unless an entry after its index
+	 * replaces it; log_entry kept only those as n->config */
+	if (snap != NULL && n->config_source != RS_CONFIG_LOG) {
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
 		if (rs_config_copy(&n->config, &snap->config) != RS_OK)
 			rs_problem_add(p, RS_PROBLEM, "", "",
 			               "out of memory copying a configuration");
-		n->config_source = RS_CONFIG_SNAPSHOT;
+		n->config_source = snap->config.n > 0 ? RS_CONFIG_SNAPSHOT : RS_CONFIG_NONE;
 		n->config_index = snap->config_index;
 		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
 	}
+	if (snap != NULL && n->config_source == RS_CONFIG_SNAPSHOT && n->shadowed_config &&
+	    n->shadowed_differs)
+		rs_problem_add(
+		    p, RS_WARNING, RS_LOG_FILE, "",
+		    "the log's newest configuration entry (index %llu) is at or below "
+		    "snapshot %.60s's index %llu, so raft never reads it: it starts with "
+		    "the snapshot's members, which differ from that entry's",
+		    (unsigned long long)n->shadowed_index, snap->name,
+		    (unsigned long long)snap->index);
 
 	if (n->has_current_term && n->count > 0 && n->current_term < n->last_term)
 		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
@@ -374,20 +537,36 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts, struct rs_node *n,
                         struct rs_problems *p, struct rs_err *err)
 {
-	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0};
+	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0, 0};
+	struct rs_problems fsm = {0};
 	int rc;
 
 	if ((rc = rs_node_init(n, node_dir, err)) != RS_OK)
 		return rc;
-	if ((rc = verify_file(n, 1, &o, p, err)) != RS_OK)
-		return rc;
-	if ((rc = verify_file(n, 0, &o, p, err)) != RS_OK)
-		return rc;
-	n->types_complete = 1;
-	n->types_from = n->first_index;
+	/* snapshots first: the log's walk needs the newest one's index */
 	if ((rc = rs_snapshots_load(n->dir, 1, &n->snapshots, err)) != RS_OK)
 		return rc;
+	if ((rc = verify_file(n, 1, &o, p, &fsm, err)) != RS_OK ||
+	    (rc = verify_file(n, 0, &o, p, &fsm, err)) != RS_OK) {
+		rs_problems_free(&fsm);
+		return rc;
+	}
+	n->types_complete = 1;
+	n->types_from = n->first_index;
+	{
+		/* every entry after the snapshot index was offered to the head */
+		const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
+
+		n->head.from = n->first_index;
+		if (snap != NULL && snap->index + 1 > n->head.from)
+			n->head.from = snap->index + 1;
+		n->head.to = n->last_index;
+		n->head.complete = 1;
+	}
 	check_invariants(n, p);
+	check_snapshot_state(n, o.op_conductor, &fsm);
+	fsm_verdict(n, o.op_conductor, &fsm, p);
+	rs_problems_free(&fsm);
 	return RS_OK;
 }
 

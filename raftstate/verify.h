@@ -38,6 +38,11 @@ void rs_problem_add(struct rs_problems *p, int severity, const char *file, const
 struct rs_verify_opts {
 	double lock_timeout; /* seconds to wait for LOCK_SH on each file; default 5 */
 	int live;            /* read without the lock (consistent-snapshot protocol) */
+	/* also judge the data as op-conductor's FSM will (raft_fsm.go): LogCommand
+	 * entries that are not payloads, blocks going backwards (warnings), a
+	 * newest snapshot whose state.bin Restore rejects (error). `raft verify`
+	 * sets it; backup, restore, recover and bootstrap check raft's structure only. */
+	int op_conductor;
 };
 
 /* Verifies node_dir. Returns RS_OK when the check ran to completion (the

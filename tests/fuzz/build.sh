@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
 # into ${FUZZ_OUT:-build-fuzz}/: fuzz_bolt fuzz_log fuzz_config
-# fuzz_snapshot_meta fuzz_flags fuzz_gunzip. The project sources are compiled straight
+# fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload. The project sources are compiled straight
 # in (bolt/*.c raftstate/*.c, and the flag parser of cmd/ for fuzz_flags),
 # with the libraries from pkg-config. Run from anywhere; CC overrides clang.
 set -euo pipefail
@@ -48,7 +48,7 @@ wait
 core_objs=("${objs[@]:0:${#core[@]}}")
 cmd_objs=("${objs[@]:${#core[@]}}")
 
-for t in bolt log config snapshot_meta flags gunzip; do
+for t in bolt log config snapshot_meta flags gunzip payload; do
 	extra=()
 	[[ $t == flags ]] && extra=("${cmd_objs[@]}")
 	echo "link fuzz_$t" >&2

@@ -34,8 +34,13 @@
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_gunzip_one
 #include "../fuzz/fuzz_gunzip.c"
+#undef LLVMFuzzerTestOneInput
+#define get64                  fuzz_payload_get64
+#define LLVMFuzzerTestOneInput fuzz_payload_one
+#include "../fuzz/fuzz_payload.c"
 #include "tests/check_support.h"
 #undef LLVMFuzzerTestOneInput
+#undef get64
 
 typedef int (*fuzz_fn)(const uint8_t *, size_t);
 
@@ -117,6 +122,12 @@ START_TEST(replay_snapshot_meta)
 }
 END_TEST
 
+START_TEST(replay_payload)
+{
+	ck_assert_int_gt(replay("payload", fuzz_payload_one), 0);
+}
+END_TEST
+
 START_TEST(replay_gunzip)
 {
 	ck_assert_int_gt(replay("gunzip", fuzz_gunzip_one), 0);
@@ -133,6 +144,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_config);
 	tcase_add_test(tc, replay_snapshot_meta);
 	tcase_add_test(tc, replay_gunzip);
+	tcase_add_test(tc, replay_payload);
 	suite_add_tcase(s, tc);
 	return s;
 }

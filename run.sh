@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev check
-	clang clang-format cppcheck xxd util-linux util-linux-extra bsdutils strace valgrind dpkg-dev
+	clang libclang-rt-14-dev clang-format cppcheck xxd util-linux util-linux-extra bsdutils strace valgrind dpkg-dev
 	golang-go golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev
 	golang-github-coreos-bbolt-dev man-db python3-yaml)
 missing=()

@@ -20,6 +20,7 @@
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/node.h"
+#include "raftstate/payload.h"
 
 enum {
 	F_STATE_DIR,
@@ -114,7 +115,11 @@ struct entries_ctx {
 static int print_entry(void *ctx, const struct rs_log *log, const struct rs_config *cfg)
 {
 	struct entries_ctx *c = ctx;
-	char type[32], when[64];
+	char type[32], when[64], hex[67], why[240];
+	struct rs_block b = {0};
+	int form = log->type == RS_LOG_COMMAND
+	               ? rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why))
+	               : RS_PAYLOAD_NONE;
 
 	c->n++;
 	np_type_name(log->type, type, sizeof(type));
@@ -135,11 +140,25 @@ static int print_entry(void *ctx, const struct rs_log *log, const struct rs_conf
 			cJSON_AddNullToObject(o, "appended_at");
 		if (cfg != NULL)
 			cJSON_AddItemToObject(o, "configuration", np_json_servers(cfg));
+		if (log->type == RS_LOG_COMMAND) {
+			b.source = RS_BLOCK_LOG;
+			b.entry_index = log->index;
+			cJSON_AddItemToObject(o, "payload", np_json_payload(&b));
+			if (form == RS_PAYLOAD_NONE)
+				cJSON_AddStringToObject(o, "not_payload", why);
+		}
 		cJSON_AddItemToArray(c->json, o);
 		return 0;
 	}
-	printf("  %10" PRIu64 "  %6" PRIu64 "  %-16s  %9zu  %s\n", log->index, log->term, type,
+	printf("  %10" PRIu64 "  %6" PRIu64 "  %-16s  %9zu  %s", log->index, log->term, type,
 	       log->data_len, when);
+	if (form != RS_PAYLOAD_NONE)
+		printf("  block %" PRIu64 " %.12s%s", b.number,
+		       np_hash_hex(b.hash, hex, sizeof(hex)),
+		       form == RS_PAYLOAD_LEGACY ? " (legacy form)" : "");
+	else if (log->type == RS_LOG_COMMAND)
+		printf("  not a payload");
+	printf("\n");
 	if (cfg != NULL)
 		np_print_servers(stdout, "              ", cfg);
 	else if (log->type == RS_LOG_CONFIGURATION)

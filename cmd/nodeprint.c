@@ -762,10 +762,11 @@ void np_print_head(FILE *out, const struct rs_node *n)
 	else
 		fprintf(out,
 		        "                 log: entries %" PRIu64 "..%" PRIu64 " read (%" PRIu64
-		        " LogCommand, %" PRIu64 " not payloads)%s\n",
+		        " LogCommand, %" PRIu64 " not a payload)%s\n",
 		        h->from, h->to, h->commands, h->not_payloads,
-		        h->complete ? ", all after the snapshot index"
-		                    : "; older ones not read (--full reads them all)");
+		        !h->complete ? "; older ones not read (--full reads them all)"
+		        : rs_node_newest_snapshot(n) ? ", all after the snapshot index"
+		                                     : ", the whole log");
 }
 
 int np_json_emit(cJSON *doc)

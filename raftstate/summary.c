@@ -147,7 +147,9 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan
 	n->data_bytes += log.data_len;
 	n->types[log.type < RS_LOG_TYPE_COUNT ? log.type : RS_LOG_TYPE_COUNT]++;
 	after = after_snapshot(sc, index);
-	if (after && (!sc->read_after || index < sc->lowest)) {
+	/* the head's range: entries read while the head still takes commands */
+	if (after && (sc->full || n->head.commands < sc->head_scan) &&
+	    (!sc->read_after || index < sc->lowest)) {
 		sc->lowest = index;
 		sc->read_after = 1;
 	}

@@ -23,6 +23,13 @@
 #                        ends it; call release from cleanup_hook
 #   listing DIR          the whole tree under DIR (names, types, modes,
 #                        sizes, sha256), for comparing before with after
+#   build_jget           compiles a JSON reader: jget FILE PATH prints one value
+#                        (PATH /-separated, numbers index arrays, a trailing
+#                        "#" gives an array's length; strings bare, integral
+#                        numbers as integers, else the JSON text)
+#   build_mknode         compiles tests/cli/mknode.c (op-conductor-shaped node
+#                        directories through our writer) into $MKNODE; needs
+#                        OCI_SRC and OCI_BUILD
 #   refuse_restore WHAT PATTERN BACKUP [ARGS...]
 #                        `$B raft restore --backup-dir BACKUP --state-dir
 #                        $tmp/target ARGS` must exit 1 with stderr matching
@@ -148,3 +155,49 @@ refuse_restore() {
 		ok "$what: $(head -n1 "$tmp/err" | cut -c1-170)"
 	fi
 }
+
+build_mknode() {
+	MKNODE=$tmp/mknode
+	# shellcheck disable=SC2046
+	cc -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$OCI_SRC" "$OCI_SRC/tests/cli/mknode.c" \
+		"$OCI_BUILD/libocicore.a" $(pkg-config --libs libbsd libcjson zlib) -o "$MKNODE" 2>"$tmp/mknode.err" || {
+		bad "compile tests/cli/mknode.c: $(head -c 600 "$tmp/mknode.err")"
+		finish
+	}
+}
+
+build_jget() {
+cat >"$tmp/jget.c" <<'EOF'
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv)
+{
+	FILE *f; long n; char *buf, *p, *tok; cJSON *doc, *j;
+	if (argc != 3 || (f = fopen(argv[1], "rb")) == NULL) return 2;
+	fseek(f, 0, SEEK_END); n = ftell(f); rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n) return 2;
+	if ((doc = cJSON_Parse(buf)) == NULL) { puts("UNPARSABLE"); return 1; }
+	j = doc; p = strdup(argv[2]);
+	for (tok = strtok(p, "/"); tok != NULL && j != NULL; tok = strtok(NULL, "/")) {
+		if (strcmp(tok, "#") == 0) { printf("%d\n", cJSON_GetArraySize(j)); return 0; }
+		if (cJSON_IsArray(j)) j = cJSON_GetArrayItem(j, atoi(tok));
+		else j = cJSON_GetObjectItemCaseSensitive(j, tok);
+	}
+	if (j == NULL) { puts("MISSING"); return 1; }
+	if (cJSON_IsString(j)) puts(j->valuestring);
+	else if (cJSON_IsNumber(j) && j->valuedouble == (double)(long long)j->valuedouble)
+		printf("%lld\n", (long long)j->valuedouble);
+	else { char *s = cJSON_PrintUnformatted(j); puts(s); }
+	return 0;
+}
+EOF
+if ! cc -std=c11 -O1 -Wall -Werror -o "$tmp/jget" "$tmp/jget.c" $(pkg-config --cflags --libs libcjson) 2>"$tmp/cc.err"; then
+	bad "compile the JSON reader: $(cat "$tmp/cc.err")"
+	finish
+fi
+}
+jget() { "$tmp/jget" "$@"; }

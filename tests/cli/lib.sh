@@ -160,7 +160,7 @@ build_mknode() {
 	MKNODE=$tmp/mknode
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$OCI_SRC" "$OCI_SRC/tests/cli/mknode.c" \
-		"$OCI_BUILD/libocicore.a" $(pkg-config --libs libbsd libcjson zlib) -o "$MKNODE" 2>"$tmp/mknode.err" || {
+		"$OCI_BUILD/libraftstate.a" "$OCI_BUILD/libbolt.a" $(pkg-config --libs libbsd libmd libcjson zlib) -pthread -o "$MKNODE" 2>"$tmp/mknode.err" || {
 		bad "compile tests/cli/mknode.c: $(head -c 600 "$tmp/mknode.err")"
 		finish
 	}

@@ -96,6 +96,25 @@ static void put(struct bolt_bucket *b, const void *k, size_t kl, const void *v, 
 		bolt_die("put", &e);
 }
 
+/* dir/name created with raft-boltdb's two buckets, in an open transaction. */
+static struct bolt_db *open_with_buckets(const char *dir, const char *name, struct bolt_tx **tx,
+                                         struct bolt_bucket **logs, struct bolt_bucket **conf)
+{
+	char path[4096];
+	struct bolt_db *db;
+	struct bolt_err e = {0};
+	struct bolt_db_options o = {.no_sync = 1};
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (bolt_db_open(path, 1, &o, &db, &e) != BOLT_OK)
+		bolt_die(path, &e);
+	if (bolt_tx_begin(db, tx, &e) != BOLT_OK ||
+	    bolt_bucket_create_if_missing(bolt_tx_root(*tx), "logs", 4, logs, &e) != BOLT_OK ||
+	    bolt_bucket_create_if_missing(bolt_tx_root(*tx), "conf", 4, conf, &e) != BOLT_OK)
+		bolt_die("buckets", &e);
+	return db;
+}
+
 struct range {
 	uint64_t from, to, term;
 	char kind[16];
@@ -144,21 +163,13 @@ static void entry_data(const struct range *r, uint64_t index, struct rs_log *log
 
 static void write_log(const char *dir, const struct range *rs, size_t nr, uint64_t *last_term)
 {
-	char path[4096];
 	struct bolt_db *db;
 	struct bolt_tx *tx;
 	struct bolt_bucket *logs, *conf;
 	struct bolt_err e = {0};
-	struct bolt_db_options o = {.no_sync = 1};
 	struct mp_buf cfgbuf = {0};
 
-	snprintf(path, sizeof(path), "%s/raft-log.db", dir);
-	if (bolt_db_open(path, 1, &o, &db, &e) != BOLT_OK)
-		bolt_die(path, &e);
-	if (bolt_tx_begin(db, &tx, &e) != BOLT_OK ||
-	    bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &logs, &e) != BOLT_OK ||
-	    bolt_bucket_create_if_missing(bolt_tx_root(tx), "conf", 4, &conf, &e) != BOLT_OK)
-		bolt_die("buckets", &e);
+	db = open_with_buckets(dir, "raft-log.db", &tx, &logs, &conf);
 	for (size_t i = 0; i < nr; i++) {
 		for (uint64_t idx = rs[i].from; idx <= rs[i].to; idx++) {
 			struct rs_log log = {.index = idx, .term = rs[i].term, .ext_nil = 1};
@@ -186,21 +197,13 @@ static void write_log(const char *dir, const struct range *rs, size_t nr, uint64
 
 static void write_stable(const char *dir, uint64_t term, uint64_t vote_term, const char *cand)
 {
-	char path[4096];
 	struct bolt_db *db;
 	struct bolt_tx *tx;
 	struct bolt_bucket *logs, *conf;
 	struct bolt_err e = {0};
-	struct bolt_db_options o = {.no_sync = 1};
 	uint8_t v[8];
 
-	snprintf(path, sizeof(path), "%s/raft-stable.db", dir);
-	if (bolt_db_open(path, 1, &o, &db, &e) != BOLT_OK)
-		bolt_die(path, &e);
-	if (bolt_tx_begin(db, &tx, &e) != BOLT_OK ||
-	    bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &logs, &e) != BOLT_OK ||
-	    bolt_bucket_create_if_missing(bolt_tx_root(tx), "conf", 4, &conf, &e) != BOLT_OK)
-		bolt_die("buckets", &e);
+	db = open_with_buckets(dir, "raft-stable.db", &tx, &logs, &conf);
 	rs_put_be64(v, term);
 	put(conf, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), v, 8);
 	if (cand != NULL) {

@@ -17,6 +17,7 @@
 
 #include <bsd/string.h>
 
+#include "bolt/file.h"
 #include "bolt/lock.h"
 #include "bolt/writer.h"
 
@@ -227,10 +228,8 @@ int bolt_db_open_fd(int fd, const char *name, const struct bolt_db_options *opt,
 	bolt_freelist_init(&db->freelist);
 	if ((rc = bolt_lock(fd, LOCK_EX, opt ? opt->lock_timeout : 0, name, err)) != BOLT_OK)
 		goto fail;
-	if (fstat(fd, &st) != 0) {
-		rc = bolt_syserr(err, "cannot stat %s", name);
+	if ((rc = bolt_file_check(fd, name, &st, err)) != BOLT_OK)
 		goto fail;
-	}
 	if (st.st_size == 0) {
 		long sys = sysconf(_SC_PAGESIZE);
 
@@ -258,7 +257,11 @@ fail:
 int bolt_db_open(const char *path, int create, const struct bolt_db_options *opt,
                  struct bolt_db **out, struct bolt_err *err)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+	/* O_NONBLOCK: no effect on a regular file, and bolt_db_open_fd refuses
+	 * anything else (see bolt/file.h) */
+	int fd = open(
+	    path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0),
+	    0600);
 
 	if (fd < 0)
 		return bolt_syserr(err, "cannot open %s", path);

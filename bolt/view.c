@@ -15,6 +15,7 @@
 #include <bsd/string.h>
 
 #include "bolt/cursor.h"
+#include "bolt/file.h"
 #include "bolt/lock.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
@@ -57,23 +58,16 @@ int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
 	v->mode = mode;
 	strlcpy(v->name, path, sizeof(v->name));
-	v->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (v->fd < 0) {
-		rc = bolt_syserr(err, "cannot open %s", path);
+	if ((rc = bolt_file_open(AT_FDCWD, path, 0, NULL, &v->fd, NULL, err)) != BOLT_OK) {
 		free(v);
 		return rc;
 	}
 	if (mode == BOLT_VIEW_LOCKED &&
 	    (rc = bolt_lock(v->fd, LOCK_SH, lock_timeout, path, err)) != BOLT_OK)
 		goto fail;
-	if (fstat(v->fd, &st) != 0) {
-		rc = bolt_syserr(err, "cannot stat %s", path);
+	/* the size once the lock is held (a writer may have grown it) */
+	if ((rc = bolt_file_check(v->fd, path, &st, err)) != BOLT_OK)
 		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = bolt_errf(err, BOLT_EINVAL, BOLT_NO_PGID, "%s is not a regular file", path);
-		goto fail;
-	}
 	v->file_size = (uint64_t)st.st_size;
 	if (v->file_size < 2 * BOLT_MIN_PAGE_SIZE) {
 		rc = bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 #include <sha2.h>
 
+#include "bolt/file.h"
 #include "cmd/report.h"
 #include "raftstate/json.h"
 
@@ -209,12 +210,12 @@ int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *ms
 	static const char hex[] = "0123456789abcdef";
 	uint8_t buf[65536], digest[SHA256_DIGEST_LENGTH];
 	SHA2_CTX ctx;
+	struct bolt_err be = {0};
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), i;
+	int fd, i;
 
-	if (fd < 0) {
-		(void)snprintf(msg, msgsize, "cannot open %s: %s", oci_path(path).s,
-		               strerror(errno));
+	if (bolt_file_open(AT_FDCWD, path, 0, oci_path(path).s, &fd, NULL, &be) != BOLT_OK) {
+		(void)snprintf(msg, msgsize, "%s", be.msg);
 		return -1;
 	}
 	SHA256Init(&ctx);

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "bolt/file.h"
 #include "cmd/chown.h"
 #include "cmd/clusterfile.h"
 #include "cmd/command.h"
@@ -472,8 +473,12 @@ static int same_file(const char *a, const char *b)
 {
 	unsigned char ba[8192], bb[8192];
 	ssize_t ra, rb;
-	int fa = open(a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	int fb = open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), same = fa >= 0 && fb >= 0;
+	int fa, fb, same;
+
+	/* a FIFO or a link in place of the state file is "not the same" */
+	(void)bolt_file_open(AT_FDCWD, a, 0, NULL, &fa, NULL, NULL);
+	(void)bolt_file_open(AT_FDCWD, b, 0, NULL, &fb, NULL, NULL);
+	same = fa >= 0 && fb >= 0;
 
 	while (same) {
 		ra = read(fa, ba, sizeof(ba));

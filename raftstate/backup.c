@@ -24,6 +24,7 @@
 #include <bsd/string.h>
 
 #include "bolt/copy.h"
+#include "bolt/file.h"
 #include "bolt/lock.h"
 #include "raftstate/backup.h"
 #include "raftstate/backupfile.h"
@@ -162,13 +163,8 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 	struct stat st;
 	int in, fd, rc = RS_OK;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (in < 0)
-		return rs_syserr(err, "cannot open", src);
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(in);
-		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
-	}
+	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, &st, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
 	fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
@@ -304,8 +300,14 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 						rc = rs_syserr(err, "cannot inspect", s2);
 					break;
 				}
-				if (!S_ISREG(st.st_mode))
-					continue;
+				if (!S_ISREG(st.st_mode)) {
+					/* meta.json or state.bin as a FIFO: the copy
+					 * would not verify; say why */
+					rc = rs_errf(err, RS_ECORRUPT,
+					             "%s is %s, not a regular file", s2,
+					             bolt_file_kind(st.st_mode));
+					break;
+				}
 				rc = rs_bk_copy_plain(s2, d2, 0644, err);
 				if (rc != RS_OK && err->sys_errno == ENOENT) {
 					vanished = 1;
@@ -348,7 +350,8 @@ static int backup_node(const char *node, const char *dst_node, const char *rel_n
 			return rs_syserr(err, "cannot inspect", src);
 		}
 		if (!S_ISREG(st.st_mode))
-			return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
+			return rs_errf(err, RS_ECORRUPT, "%s is %s, not a regular file", src,
+			               bolt_file_kind(st.st_mode));
 		if ((rc = backup_db(src, dst, rel, opt, files, res, err)) != RS_OK)
 			return rc;
 	}
@@ -490,8 +493,7 @@ static void drop_cached(const char *dir, const struct rs_bk_files *files)
 		if (rs_bk_join(p, sizeof(p), dir, f->path) != 0)
 			continue;
 		(void)snprintf(gz, sizeof(gz), "%s%s", p, f->compressed ? RS_BK_GZ_SUFFIX : "");
-		fd = open(gz, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
+		if (bolt_file_open(AT_FDCWD, gz, 0, NULL, &fd, NULL, NULL) != BOLT_OK)
 			continue;
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 		close(fd);

@@ -18,6 +18,7 @@
 #include <bsd/string.h>
 #include <zlib.h>
 
+#include "bolt/file.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
@@ -273,17 +274,14 @@ int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *siz
                    struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "checking", .file = path};
+	struct bolt_err be = {0};
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = RS_OK;
+	int fd, rc = RS_OK;
 
-	if (fd < 0)
-		return rs_syserr(err, "cannot open", path);
-	if (fstat(fd, &st) != 0)
-		rc = rs_syserr(err, "cannot stat", path);
-	else if (!S_ISREG(st.st_mode))
-		rc = rs_errf(err, RS_ECORRUPT, "%s is not a regular file", path);
-	else if ((rc = rs_copy_range(fd, -1, (uint64_t)st.st_size, path, RELAY_FN(pg), &relay, crc,
-	                             err)) == RS_OK)
+	if (bolt_file_open(AT_FDCWD, path, 0, NULL, &fd, &st, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if ((rc = rs_copy_range(fd, -1, (uint64_t)st.st_size, path, RELAY_FN(pg), &relay, crc,
+	                        err)) == RS_OK)
 		*size = (uint64_t)st.st_size;
 	close(fd);
 	return rc;
@@ -293,17 +291,13 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
                   const struct rs_progress *pg, uint32_t *crc, struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "copying", .file = src};
+	struct bolt_err be = {0};
 	struct stat st;
 	uint32_t c;
 	int in, out, rc = RS_OK;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
-		return rs_syserr(err, "cannot open", src);
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(in);
-		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", src);
-	}
+	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, &st, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
 	/* read-write: the copy is read back for its crc32 */
 	out = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
@@ -441,12 +435,13 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 	struct gz_block blk[2];
 	uLong c = crc32(0L, Z_NULL, 0);
 	uint64_t off = 0, next = RS_PROGRESS_STEP;
+	struct bolt_err be = {0};
 	struct stat st;
 	int in, out, rc = RS_OK;
 
 	memset(blk, 0, sizeof(blk));
-	if ((in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return rs_syserr(err, "cannot open", src);
+	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, NULL, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
@@ -541,15 +536,12 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 	uLong c = crc32(0L, Z_NULL, 0);
 	uint64_t total = 0, next = RS_PROGRESS_STEP;
 	gzFile gz = NULL;
+	struct bolt_err be = {0};
 	struct stat st;
 	int fd, n, e, rc = RS_OK;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return rs_syserr(err, "cannot open", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", label);
-	}
+	if (bolt_file_open(AT_FDCWD, path, 0, label, &fd, &st, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
 	if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
 		close(fd);
 		return rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bolt/file.h"
 #include "raftstate/json.h"
+#include "raftstate/node.h"
 
 struct jv {
 	const unsigned char *s, *p, *end;
@@ -467,29 +469,22 @@ int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, s
 int rs_json_load(const char *path, const char *name, size_t max, int follow, cJSON **out,
                  struct rs_err *err)
 {
-	int fd =
-	    open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (follow ? 0 : O_NOFOLLOW));
+	struct bolt_err be = {0};
 	struct stat st;
 	size_t got = 0;
 	char *buf;
-	int rc;
+	int fd, rc;
 
 	*out = NULL;
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return rs_errf(err, RS_ECORRUPT,
-			               "%s is a symbolic link, not a regular file", name);
-		return rs_syserr(err, "cannot open", name);
+	if (bolt_file_open(AT_FDCWD, path, follow ? BOLT_FILE_FOLLOW : 0, name, &fd, &st, &be) !=
+	    BOLT_OK) {
+		/* a FIFO, link or device: not the file asked for */
+		if (be.code == BOLT_EINVAL)
+			return rs_errf(err, RS_ECORRUPT, "%s", be.msg);
+		return rs_err_from_bolt(err, &be);
 	}
-	if (fstat(fd, &st) != 0) {
-		rc = rs_syserr(err, "cannot stat", name);
+	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		close(fd);
-		if (!S_ISREG(st.st_mode))
-			return rs_errf(err, RS_ECORRUPT, "%s is not a regular file", name);
 		return rs_errf(err, RS_ECORRUPT, "%s is larger than %zu bytes", name, max);
 	}
 	buf = malloc((size_t)st.st_size + 1);

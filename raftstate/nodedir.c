@@ -184,7 +184,8 @@ int rs_fsync_fd(int fd, const char *path, struct rs_err *err)
 
 int rs_fsync_path(const char *path, struct rs_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC),
+	    rc; /* a dir or our own file */
 
 	if (fd < 0)
 		return rs_syserr(err, "cannot open (to sync it)", path);

@@ -31,6 +31,7 @@
 #include <bsd/string.h>
 
 #include "bolt/db.h"
+#include "bolt/file.h"
 #include "bolt/lock.h"
 #include "raftstate/node.h"
 #include "raftstate/backupfile.h"
@@ -442,8 +443,8 @@ static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds
 	for (int i = 0; i < 2; i++) {
 		if ((rc = join(p, sizeof(p), plan->node_dir, db_names[i], err)) != RS_OK)
 			return rc;
-		if ((fds[i] = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-			return rs_syserr(err, "cannot open", p);
+		if (bolt_file_open(AT_FDCWD, p, 0, NULL, &fds[i], NULL, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
 		if (bolt_lock(fds[i], LOCK_EX, timeout, p, &be) != BOLT_OK)
 			return rs_err_from_bolt(err, &be);
 		if ((rc = db_identity(plan->node_dir, i, &ino, &size, &mt, err)) != RS_OK)

@@ -9,6 +9,7 @@
 #include <bsd/string.h>
 #include <cjson/cJSON.h>
 
+#include "bolt/file.h"
 #include "raftstate/snapshot.h"
 
 #define MAX_SNAPSHOTS  1024
@@ -195,49 +196,68 @@ out:
 	return rc;
 }
 
-static int read_small(int dirfd, const char *name, char **buf, size_t *len)
+/* meta.json, whole; on failure the reason in problem */
+static int read_small(int dirfd, const char *name, char **buf, size_t *len, char *problem,
+                      size_t psize)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct bolt_err be = {0};
 	struct stat st;
+	size_t got = 0;
 	ssize_t r;
+	int fd;
 
-	if (fd < 0)
+	if (bolt_file_open(dirfd, name, 0, NULL, &fd, &st, &be) != BOLT_OK) {
+		strlcpy(problem, be.msg, psize);
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_META_BYTES) {
+	}
+	if (st.st_size > MAX_META_BYTES) {
+		snprintf(problem, psize, "%s is larger than %d bytes", name, MAX_META_BYTES);
 		close(fd);
-		errno = EFBIG;
 		return -1;
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {
+		strlcpy(problem, "out of memory", psize);
 		close(fd);
 		return -1;
 	}
-	r = read(fd, *buf, (size_t)st.st_size);
+	while (got < (size_t)st.st_size) {
+		r = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			snprintf(problem, psize, "%s cannot be read: %s", name,
+			         r < 0 ? strerror(errno) : "it shrank while it was read");
+			break;
+		}
+		got += (size_t)r;
+	}
 	close(fd);
-	if (r != st.st_size) {
+	if (got != (size_t)st.st_size) {
 		free(*buf);
-		errno = EIO;
+		*buf = NULL;
 		return -1;
 	}
-	(*buf)[r] = 0;
-	*len = (size_t)r;
+	(*buf)[got] = 0;
+	*len = got;
 	return 0;
 }
 
 static void check_data(int dirfd, struct rs_snapshot *s)
 {
-	int fd = openat(dirfd, "state.bin", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct bolt_err be = {0};
+	int fd;
 	uint8_t buf[1 << 16];
 	uint64_t crc = 0, size = 0;
 	ssize_t r;
 
-	if (fd < 0) {
-		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be opened: %s",
-		         strerror(errno));
+	if (bolt_file_open(dirfd, "state.bin", 0, NULL, &fd, NULL, &be) != BOLT_OK) {
+		strlcpy(s->problem, be.msg, sizeof(s->problem));
 		return;
 	}
-	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+	while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR)) {
+		if (r < 0)
+			continue;
 		crc = rs_crc64_update(crc, buf, (size_t)r);
 		size += (uint64_t)r;
 	}
@@ -370,13 +390,14 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 			         strerror(errno));
 			continue;
 		}
-		if (read_small(sfd, "meta.json", &text, &tlen) != 0)
-			snprintf(s->problem, sizeof(s->problem), "meta.json cannot be read: %s",
-			         strerror(errno));
-		else if (rs_snapshot_parse_meta(text, tlen, s, &perr) != RS_OK)
-			strlcpy(s->problem, perr.msg, sizeof(s->problem));
-		else if (verify_data)
-			check_data(sfd, s);
+		/* a failed read has put its reason in s->problem */
+		if (read_small(sfd, "meta.json", &text, &tlen, s->problem, sizeof(s->problem)) ==
+		    0) {
+			if (rs_snapshot_parse_meta(text, tlen, s, &perr) != RS_OK)
+				strlcpy(s->problem, perr.msg, sizeof(s->problem));
+			else if (verify_data)
+				check_data(sfd, s);
+		}
 		free(text);
 		close(sfd);
 	}

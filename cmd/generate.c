@@ -36,11 +36,13 @@
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
+#include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
+#include "raftstate/nodedir.h"
 
 enum {
 	F_NODES,
@@ -57,6 +59,7 @@ enum {
 	F_CONFIG,
 	F_CHOWN,
 	F_CLUSTER_JSON,
+	F_TIMEOUT,
 	F_COUNT,
 };
 
@@ -171,6 +174,16 @@ static const struct flag_spec generate_flags[F_COUNT] = {
                     "                           tool is used: --config, --node-id, --if-absent,\n"
                     "                           --nonvoters, --chown or id=address pairs)",
         },
+    [F_TIMEOUT] =
+        {
+            .name = "timeout",
+            .kind = FLAG_STRING,
+            .metavar = "SECONDS",
+            .def = "0",
+            .help = "How long to wait for another run on DIR to finish (0: fail at once)",
+            .check = np_timeout_check,
+            .accepts = NP_TIMEOUT_ACCEPTS,
+        },
 };
 
 /* What stands in OUTPUT_DIR before we touch it. */
@@ -266,7 +279,7 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
                    const unsigned char *target, int force, int if_absent, struct preflight *pf)
 {
 	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
-	char path[PATH_MAX];
+	char path[PATH_MAX], file_snap[PATH_MAX];
 	struct stat st;
 	int need_write = 0, rc;
 	size_t i, f, before;
@@ -325,6 +338,22 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 				return rc;
 		}
 		pf->have[i] = (unsigned char)(pf->nexisting - before);
+		/* snapshots/ is state too: raft starts from the newest snapshot's
+		 * configuration whatever a fresh log says (FORMAT.md) */
+		if (join(file_snap, sizeof(file_snap), outdir, ms->m[i].id, RS_SNAP_DIR) != 0)
+			return oci_fail(cmd, "path %s is too long", oci_path(path).s);
+		if (lstat(file_snap, &st) == 0) {
+			if (if_absent && pf->have[i] == 0)
+				return oci_fail(
+				    cmd,
+				    "--if-absent: %s holds no database but a %s/ directory: "
+				    "raft would start from its snapshot, not from what this "
+				    "command writes; nothing was changed (move it away, or "
+				    "replace the node with --force)",
+				    oci_path(path).s, RS_SNAP_DIR);
+			if (append_existing(pf, file_snap) != 0)
+				return oci_fail(cmd, "out of memory");
+		}
 		if (if_absent && pf->have[i] > 0)
 			continue; /* compared, never written: see if_absent_check */
 		if (access(path, W_OK | X_OK) != 0)
@@ -335,6 +364,15 @@ static int inspect(const struct oci_command *cmd, const char *outdir, const stru
 		return oci_fail(
 		    cmd, "refusing to overwrite %zu existing state file%s without --force: %s",
 		    pf->nexisting, pf->nexisting == 1 ? "" : "s", pf->existing);
+	/* --force replaces whole nodes: none may be in use */
+	for (i = 0; force && i < ms->n; i++) {
+		struct rs_err err = {0};
+
+		if (!target[i] || join(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
+			continue;
+		if (rs_nd_check_unlocked(path, "stop it before generating over it", &err) != RS_OK)
+			return oci_fail(cmd, "%s; nothing was changed", err.msg);
+	}
 	if (need_write && access(outdir, W_OK | X_OK) != 0)
 		return oci_fail(cmd, "--output-dir %s is not writable: %s", oci_path(outdir).s,
 		                strerror(errno));
@@ -511,7 +549,7 @@ static int same_bytes(const char *node_dir, const struct rs_config *cfg, const c
 	if (snprintf(tmpl, sizeof(tmpl), "%s/oci-if-absent.XXXXXX", tmpdir) >= (int)sizeof(tmpl) ||
 	    mkdtemp(tmpl) == NULL)
 		return -1;
-	if (rs_generate_node(tmpl, cfg, id, leader, term, &err) == RS_OK) {
+	if (rs_generate_node(tmpl, cfg, id, leader, term, NULL, &err) == RS_OK) {
 		(void)join(a, sizeof(a), node_dir, RS_LOG_FILE, NULL);
 		(void)join(b, sizeof(b), tmpl, RS_LOG_FILE, NULL);
 		same = same_file(a, b);
@@ -788,6 +826,9 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	size_t i, len, nfiles = 0, nwrite = 0;
 	int rc, if_absent = v[F_IF_ABSENT].b, want_json, do_chown = given(&v[F_CHOWN]) != NULL;
 	int pairs = 0;
+	char keep_root[PATH_MAX] = "", keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
+	struct rs_nd_lock lk = {.fd = -1};
+	struct rs_generate_put put = {.uid = (uid_t)-1, .gid = (gid_t)-1};
 
 	flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
 	flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
@@ -884,6 +925,12 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		rc = oci_usage(cmd, "--chown: %s", msg);
 		goto done;
 	}
+	put.uid = uid;
+	put.gid = gid;
+	put.keep_root = keep_root;
+	put.keep_size = sizeof(keep_root);
+	put.keep_dir = keep_parent;
+	put.keep_prefix = keep_prefix;
 
 	flags_what(&cmd->flags[F_OUTPUT_DIR], &v[F_OUTPUT_DIR], wo, sizeof(wo));
 	len = strlen(v[F_OUTPUT_DIR].str);
@@ -910,6 +957,11 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	/* "out/" must be inspected as "out": lstat("link/") follows the link */
 	while (len > 1 && outdir[len - 1] == '/')
 		outdir[--len] = '\0';
+	/* what --force replaces is kept beside OUTPUT_DIR, not in it (OUTPUT_DIR
+	 * holds exactly the nodes' state): ../.<name>.pre-generate-TS/<id> */
+	rs_nd_lock_dir_of(outdir, keep_parent, sizeof(keep_parent));
+	(void)snprintf(keep_prefix, sizeof(keep_prefix), ".%.200s.pre-generate-",
+	               strrchr(outdir, '/') != NULL ? strrchr(outdir, '/') + 1 : outdir);
 
 	for (i = 0; i < ms.n; i++) {
 		cfg.servers[i].suffrage = ms.m[i].nonvoter ? RS_NONVOTER : RS_VOTER;
@@ -983,9 +1035,33 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 				target[i] = 0; /* keep what is there, write the rest */
 	}
 
-	/* 4. write */
+	/* 4. write: under the run lock on OUTPUT_DIR, after looking again */
 	if (pf.make_outdir && (rc = make_outdir(cmd, outdir)) != 0)
 		goto done;
+	if ((rc = np_run_lock(cmd, outdir, &v[F_TIMEOUT], &lk)) != 0)
+		goto done;
+	{
+		struct preflight again = {0};
+		int made = pf.make_outdir;
+
+		again.make = calloc(ms.n, 1);
+		again.have = calloc(ms.n, 1);
+		rc = again.make == NULL || again.have == NULL
+		         ? oci_fail(cmd, "out of memory")
+		         : inspect(cmd, outdir, &ms, target, v[F_FORCE].b, 0, &again);
+		if (rc == 0) {
+			free(pf.make);
+			free(pf.have);
+			free(pf.existing);
+			pf = again;
+			pf.make_outdir = made;
+		} else {
+			free(again.make);
+			free(again.have);
+			free(again.existing);
+			goto done;
+		}
+	}
 	if (pf.make_outdir && do_chown && owner_apply(outdir, uid, gid, msg, sizeof(msg)) != 0) {
 		rc = oci_fail(cmd, "%s", msg);
 		goto done;
@@ -1008,8 +1084,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		if (!target[i])
 			continue;
 		(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
-		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id, term, &err) !=
-		    RS_OK) {
+		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id, term, &put,
+		                     &err) != RS_OK) {
 			rc = oci_fail(
 			    cmd, "failed to write the state of %s in %s: %s%s", oci_q(ms.m[i].id).s,
 			    oci_path(node_dir).s, err_text(&err, msg, sizeof(msg)),
@@ -1056,8 +1132,15 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		}
 	}
 	print_summary(outdir, &ms, written, term, network, want_json);
+	if (keep_root[0] != '\0')
+		printf("The replaced state (snapshots/ included) was kept in: %s\n", keep_root);
+	if (put.salvaged > 0)
+		printf("Note: %zu stage%s left by an interrupted run (holding files the state does "
+		       "not have) kept in: %s\n",
+		       put.salvaged, put.salvaged == 1 ? "" : "s", put.salvaged_to);
 	rc = OCI_EXIT_OK;
 done:
+	rs_nd_unlock(&lk);
 	free(d.text);
 	free(files);
 	free(cfg.servers);

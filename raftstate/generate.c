@@ -9,7 +9,6 @@
  *                   leader only: tx 4 LastVoteTerm = term,
  *                                tx 5 LastVoteCand = its server ID
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,9 +133,6 @@ struct files {
 	size_t nstable;
 };
 
-/* Internal: the staged swap is not possible here; write file by file. */
-#define RS_EAGAIN_FILES (-1)
-
 static int write_both(int dirfd, const char *dir, const struct files *f, struct rs_err *err)
 {
 	int rc = write_db(dirfd, dir, RS_LOG_FILE, f->log, f->nlog, err);
@@ -146,181 +142,15 @@ static int write_both(int dirfd, const char *dir, const struct files *f, struct 
 	return rc;
 }
 
-/* Fallback: each file replaced atomically on its own. */
-static int write_in_place(const char *node_dir, const struct files *f, struct rs_err *err)
+static int fill_node(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
 {
-	int dirfd = open(node_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc;
-
-	if (dirfd < 0)
-		return rs_errf(err, RS_EIO, "cannot open directory %s: %s", node_dir,
-		               strerror(errno));
-	rc = write_both(dirfd, node_dir, f, err);
-	close(dirfd);
-	return rc;
-}
-
-/* Whether dir holds nothing but state files (so swapping the whole
- * directory loses nothing); a missing dir counts as empty. */
-static int only_state_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int ok = 1;
-
-	if (d == NULL)
-		return errno == ENOENT;
-	while (ok && (de = readdir(d)) != NULL) {
-		const char *n = de->d_name;
-
-		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strcmp(n, RS_LOG_FILE) == 0 ||
-		    strcmp(n, RS_STABLE_FILE) == 0)
-			continue;
-		ok = 0;
-	}
-	closedir(d);
-	return ok;
-}
-
-static void remove_stage(int pfd, const char *stage)
-{
-	int sfd = openat(pfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-
-	if (sfd >= 0 && (d = fdopendir(sfd)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-				(void)unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	} else if (sfd >= 0) {
-		close(sfd);
-	}
-	(void)unlinkat(pfd, stage, AT_REMOVEDIR);
-}
-
-/* A run killed mid-way may leave ".<id>.gen-XXXXXXXX" beside the node
- * directory (holding either the unfinished new pair or the replaced old
- * one); the next run removes them. */
-static void remove_stale_stages(int pfd, const char *base)
-{
-	char prefix[300];
-	int fd = dup(pfd);
-	DIR *d;
-	struct dirent *de;
-	size_t plen;
-
-	(void)snprintf(prefix, sizeof(prefix), ".%s.gen-", base);
-	plen = strlen(prefix);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, prefix, plen) == 0 && strlen(de->d_name) == plen + 8)
-			remove_stage(pfd, de->d_name);
-	closedir(d);
-}
-
-/*
- * Both files of a node change together: they are written into a new
- * directory beside the node directory, which is then swapped with it in
- * one step (renameat2 RENAME_EXCHANGE, or a plain rename when the node
- * directory does not exist yet). A crash leaves either the old pair or the
- * new pair under the node's name, never one of each; at worst a stale
- * ".<id>.gen-XXXXXXXX" directory beside it. Returns RS_EAGAIN_FILES when a
- * swap is not possible (other files in the node directory, a mount point, a
- * file system without RENAME_EXCHANGE): the caller then replaces the files
- * one by one.
- */
-static int write_staged(const char *node_dir, const struct files *f, struct rs_err *err)
-{
-	char parent[4096], base[256], stage[320];
-	const char *slash;
-	struct stat st;
-	int pfd, sfd, exists, rc, tries = 0;
-
-	if (!only_state_files(node_dir))
-		return RS_EAGAIN_FILES;
-	slash = strrchr(node_dir, '/');
-	if (slash == NULL) {
-		strlcpy(parent, ".", sizeof(parent));
-		strlcpy(base, node_dir, sizeof(base));
-	} else {
-		size_t plen = (size_t)(slash - node_dir);
-
-		if (plen >= sizeof(parent) ||
-		    strlcpy(base, slash + 1, sizeof(base)) >= sizeof(base))
-			return RS_EAGAIN_FILES;
-		memcpy(parent, node_dir, plen);
-		parent[plen] = 0;
-		if (plen == 0)
-			strlcpy(parent, "/", sizeof(parent));
-	}
-	if (base[0] == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return RS_EAGAIN_FILES;
-	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pfd < 0)
-		return rs_errf(err, RS_EIO, "cannot open directory %s: %s", parent,
-		               strerror(errno));
-	exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (exists && !S_ISDIR(st.st_mode)) {
-		close(pfd);
-		return rs_errf(err, RS_EIO, "%s is not a directory", node_dir);
-	}
-	remove_stale_stages(pfd, base);
-	do {
-		(void)snprintf(stage, sizeof(stage), ".%s.gen-%08x", base, arc4random());
-		rc = mkdirat(pfd, stage, 0755);
-	} while (rc != 0 && errno == EEXIST && ++tries < 16);
-	if (rc != 0) {
-		close(pfd);
-		return RS_EAGAIN_FILES; /* e.g. parent not writable: let the caller try */
-	}
-	sfd = openat(pfd, stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0) {
-		rc = rs_errf(err, RS_EIO, "cannot open %s/%s: %s", parent, stage, strerror(errno));
-		goto fail;
-	}
-	if ((rc = write_both(sfd, node_dir, f, err)) != RS_OK)
-		goto fail;
-	if (fsync(sfd) != 0) {
-		rc = rs_errf(err, RS_EIO, "cannot sync %s/%s: %s", parent, stage, strerror(errno));
-		goto fail;
-	}
-	if (exists) {
-		if (renameat2(pfd, stage, pfd, base, RENAME_EXCHANGE) != 0) {
-			remove_stage(pfd, stage);
-			close(sfd);
-			close(pfd);
-			return RS_EAGAIN_FILES;
-		}
-	} else if (renameat(pfd, stage, pfd, base) != 0) {
-		rc = rs_errf(err, RS_EIO, "cannot rename the staged state to %s: %s", node_dir,
-		             strerror(errno));
-		goto fail;
-	}
-	if (fsync(pfd) != 0) {
-		rc = rs_errf(err, RS_EIO, "cannot sync directory %s: %s", parent, strerror(errno));
-		close(sfd);
-		close(pfd);
-		return rc;
-	}
-	if (exists)
-		remove_stage(pfd, stage); /* the previous pair, now under the stage name */
-	close(sfd);
-	close(pfd);
-	return RS_OK;
-fail:
-	if (sfd >= 0)
-		close(sfd);
-	remove_stage(pfd, stage);
-	close(pfd);
-	return rc;
+	(void)old;
+	return write_both(sfd, stage, ctx, err);
 }
 
 int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const char *self_id,
-                     const char *leader_id, uint64_t term, struct rs_err *err)
+                     const char *leader_id, uint64_t term, struct rs_generate_put *put,
+                     struct rs_err *err)
 {
 	struct mp_buf conf = {0}, entry = {0};
 	struct rs_log log = {0};
@@ -358,9 +188,25 @@ int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const ch
 		int leader = leader_id != NULL && strcmp(self_id, leader_id) == 0;
 		struct files f = {log_kvs, 1, stable_kvs, leader ? 3 : 1};
 
-		rc = write_staged(node_dir, &f, err);
-		if (rc == RS_EAGAIN_FILES)
-			rc = write_in_place(node_dir, &f, err);
+		struct rs_nd_replace r;
+
+		rs_nd_replace_init(&r, node_dir, "generate", fill_node, NULL, &f);
+		if (put != NULL) {
+			r.uid = put->uid;
+			r.gid = put->gid;
+			r.keep_dir = put->keep_dir;
+			r.keep_prefix = put->keep_prefix;
+		}
+		rc = rs_nd_replace_node(&r, put != NULL ? put->keep_root : NULL,
+		                        put != NULL ? put->keep_size : 0, err);
+		if (put != NULL) {
+			put->in_place = r.in_place;
+			strlcpy(put->in_place_why, r.in_place_why, sizeof(put->in_place_why));
+			strlcpy(put->kept, r.kept, sizeof(put->kept));
+			put->salvaged += r.salvaged;
+			if (r.salvaged > 0)
+				strlcpy(put->salvaged_to, r.salvaged_to, sizeof(put->salvaged_to));
+		}
 	}
 out:
 	mp_buf_free(&conf);

@@ -10,19 +10,42 @@
 #ifndef RAFTSTATE_GENERATE_H
 #define RAFTSTATE_GENERATE_H
 
+#include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/nodedir.h"
 
-/* Writes RS_LOG_FILE and RS_STABLE_FILE into the existing directory
- * node_dir for server `self_id` (which votes for itself when it equals
- * leader_id). Each file is written to a fresh temporary name in node_dir
- * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), fsynced, renamed over the final
- * name, and the directory fsynced. Existing files are replaced: the caller
- * decides whether that is allowed. On failure no temporary file remains. */
+/* How rs_generate_node puts the files in place (may be NULL: as the
+ * replaced files were, the replaced state kept beside the node). */
+struct rs_generate_put {
+	uid_t uid; /* --chown; (uid_t)-1: the replaced files' owner */
+	gid_t gid;
+	char *keep_root; /* a cluster's shared keep directory ("" until made), or NULL */
+	size_t keep_size;
+	const char *keep_dir;    /* where to make it (struct rs_nd_replace), or NULL */
+	const char *keep_prefix; /* and its name's prefix */
+	/* filled */
+	int in_place;
+	char in_place_why[64];
+	char kept[PATH_MAX];
+	size_t salvaged;
+	char salvaged_to[PATH_MAX];
+};
+
+/* Writes the state of server `self_id` (which votes for itself when it
+ * equals leader_id) as node_dir, through raftstate/nodedir.h's replace: the
+ * two files are written in a stage beside node_dir (each made O_EXCL |
+ * O_NOFOLLOW, 0600, fsynced), which then becomes node_dir in one rename or
+ * swap (name by name into a mount point or a directory holding other
+ * files). Whatever node_dir held - raft-log.db, raft-stable.db, snapshots/
+ * - is replaced as a whole and kept (put->kept): the caller decides whether
+ * replacing is allowed. On failure nothing was replaced. */
 int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const char *self_id,
-                     const char *leader_id, uint64_t term, struct rs_err *err);
+                     const char *leader_id, uint64_t term, struct rs_generate_put *put,
+                     struct rs_err *err);
 
 #endif

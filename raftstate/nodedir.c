@@ -817,6 +817,32 @@ out:
 	return rc;
 }
 
+/* A cluster's shared keep directory: in r->keep_dir (named
+ * r->keep_prefix-TS) when that is writable and on the node's file system
+ * (a rename must reach it), else in the node's parent (.pre-<verb>-TS). */
+static int make_keep_root(struct rs_nd_replace *r, char *keep_root, size_t keep_size,
+                          struct rs_err *err)
+{
+	char name[NAME_MAX + 1], prefix[NAME_MAX + 1];
+	struct stat a, b;
+	int kfd, rc;
+
+	if (r->keep_dir != NULL && r->keep_prefix != NULL && stat(r->keep_dir, &a) == 0 &&
+	    fstat(r->pfd, &b) == 0 && a.st_dev == b.st_dev &&
+	    access(r->keep_dir, W_OK | X_OK) == 0 &&
+	    (kfd = open(r->keep_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		rc = make_keep_dir(kfd, r->keep_dir, r->keep_prefix, name, sizeof(name), keep_root,
+		                   keep_size, err);
+		if (rc == RS_OK)
+			rc = rs_fsync_fd(kfd, r->keep_dir, err);
+		close(kfd);
+		return rc;
+	}
+	(void)snprintf(prefix, sizeof(prefix), ".pre-%s-", r->verb);
+	return make_keep_dir(r->pfd, r->parent, prefix, name, sizeof(name), keep_root, keep_size,
+	                     err);
+}
+
 /* After the exchange the stage holds the replaced directory: rename it over
  * a fresh empty keep directory (keep_root/<id> for a cluster, else the
  * sibling .<id>.pre-<verb>-*). */
@@ -826,11 +852,15 @@ static int keep_swapped(struct rs_nd_replace *r, char *keep_root, size_t keep_si
 	char name[NAME_MAX + 1], prefix[NAME_MAX + 1];
 	int kfd, rc;
 
+	/* an empty directory held nothing to keep (rmdir fails on anything else) */
+	if (!r->existed && unlinkat(r->pfd, r->sname, AT_REMOVEDIR) == 0) {
+		r->staged = 0;
+		r->stage[0] = '\0';
+		return rs_fsync_fd(r->pfd, r->parent, err);
+	}
 	if (keep_root != NULL) {
-		(void)snprintf(prefix, sizeof(prefix), ".pre-%s-", r->verb);
 		if (keep_root[0] == '\0' &&
-		    (rc = make_keep_dir(r->pfd, r->parent, prefix, name, sizeof(name), keep_root,
-		                        keep_size, err)) != RS_OK)
+		    (rc = make_keep_root(r, keep_root, keep_size, err)) != RS_OK)
 			return rc;
 		if (join(r->kept, sizeof(r->kept), keep_root, base_of(r)) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", keep_root);

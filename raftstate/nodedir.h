@@ -32,9 +32,11 @@
  *   - a plain directory:  swapped with it in one renameat2(RENAME_EXCHANGE),
  *                         and the old directory, now under the stage's name,
  *                         renamed over a fresh empty keep directory
- *                         ".<id>.pre-<verb>-YYYYMMDD-HHMMSS[-N]" (or
- *                         <root>/.pre-<verb>-YYYYMMDD-HHMMSS[-N]/<id> for a
- *                         cluster);
+ *                         ".<id>.pre-<verb>-YYYYMMDD-HHMMSS[-N]" (or, for
+ *                         a cluster, <id> in one keep directory per run:
+ *                         <root>/.pre-<verb>-YYYYMMDD-HHMMSS[-N]/, or one
+ *                         the caller places, e.g. generate's beside the
+ *                         output directory);
  *   - a mount point, a directory holding other files, an unwritable parent,
  *     or a file system that cannot swap directories: staged inside the node
  *     directory and swapped name by name (raft-log.db, raft-stable.db,
@@ -139,6 +141,10 @@ struct rs_nd_replace {
 	uid_t uid; /* --chown; (uid_t)-1: keep the replaced files' owner */
 	gid_t gid;
 	int dbs_held; /* the caller holds the databases' locks itself */
+	/* where rs_nd_commit makes a cluster's shared keep directory (NULL:
+	 * in the node's parent, named .pre-<verb>-TS) and its name's prefix */
+	const char *keep_dir;
+	const char *keep_prefix;
 	/* filled by rs_nd_prepare / rs_nd_commit */
 	int existed;           /* the target held state */
 	int in_place;          /* replaced name by name (see in_place_why) */

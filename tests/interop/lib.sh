@@ -1,5 +1,8 @@
 # Sourced by tests/interop/test_*.sh (not a test itself).
-# Environment from CMake: OCI_BIN, OCI_SRC, OCI_SHARED, OCI_BUILD.
+# Environment from CMake: OCI_BIN, OCI_SRC, OCI_SHARED, OCI_BUILD, and OCI_STACK:
+# which build of the Go harness $H is (CMake registers every test once per stack).
+#   raft-1.1.2  Debian's raft 1.1.2 + raft-boltdb v1 (boltdb/bolt, go-msgpack 0.5.5)
+#   raft-1.7.2  op-conductor's raft v1.7.2 + raft-boltdb/v2 v2.3.1 (bbolt, go-msgpack/v2)
 set -euo pipefail
 
 OCI_SRC=${OCI_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -7,8 +10,16 @@ OCI_SHARED=${OCI_SHARED:-$OCI_SRC/../shared}
 OCI_BUILD=${OCI_BUILD:-$OCI_SRC/build}
 VECTORS=$OCI_SHARED/vectors
 HARNESS_DIR=$OCI_BUILD/interop
-H=$HARNESS_DIR/oci-harness
-TEST_NAME=$(basename "$0" .sh)
+OCI_STACK=${OCI_STACK:-raft-1.1.2}
+case $OCI_STACK in
+raft-1.1.2) H=$HARNESS_DIR/oci-harness ;;
+raft-1.7.2) H=$HARNESS_DIR/oci-harness-raft-1.7.2 ;;
+*)
+	echo "OCI_STACK=$OCI_STACK: want raft-1.1.2 or raft-1.7.2" >&2
+	exit 2
+	;;
+esac
+TEST_NAME=$(basename "$0" .sh)@$OCI_STACK
 
 say() { echo "[$TEST_NAME] $*"; }
 die() {
@@ -20,16 +31,20 @@ skip() {
 	exit 77
 }
 
-# need_harness: build (once, shared by all tests) or skip. With CI=true a
-# missing Go toolchain or package is a failure, not a skip.
+# need_harness: build this stack's harness (once, shared by all tests) or skip
+# with one line saying why. With CI=true a missing Go toolchain, Debian package or
+# module proxy is a failure, not a skip. Says which stack the test runs on.
 need_harness() {
 	local rc=0
-	bash "$OCI_SRC/tests/interop/build-harness.sh" "$HARNESS_DIR" || rc=$?
+	mkdir -p "$HARNESS_DIR"
+	bash "$OCI_SRC/tests/interop/build-harness.sh" "$HARNESS_DIR" "$OCI_STACK" 2>"$TMP/build-harness.err" || rc=$?
 	if [ "$rc" = 77 ]; then
-		[ "${CI:-}" = true ] && die "CI=true but the Go harness cannot be built (see above); install the Go packages"
-		skip "Go harness unavailable (see above)"
+		[ "${CI:-}" = true ] && die "CI=true but the $OCI_STACK harness cannot be built: $(tail -n1 "$TMP/build-harness.err")"
+		skip "$(tail -n1 "$TMP/build-harness.err" | sed 's/^build-harness: //')"
 	fi
-	[ "$rc" = 0 ] || die "building the Go harness failed (exit $rc)"
+	cat "$TMP/build-harness.err" >&2
+	[ "$rc" = 0 ] || die "building the $OCI_STACK Go harness failed (exit $rc)"
+	say "stack: $("$H" stack)"
 }
 
 need_vectors() {

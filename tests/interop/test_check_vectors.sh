@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real Go libraries (bbolt tx.Check, raft-boltdb v1 + raft 1.1.2 decoders)
+# Real Go libraries (bbolt tx.Check, the stack's raft-boltdb + raft decoders)
 # accept every node of the Go tool's reference vectors, and lived/three
 # (state after a real raft cluster ran: compacted logs, configuration only in
 # snapshots). Inputs are opened read-only and must be unchanged afterwards.

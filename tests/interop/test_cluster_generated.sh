@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # OUR `raft generate` output, on 127.0.0.1, started as real HashiCorp Raft
-# nodes (raft 1.1.2 + raft-boltdb v1, no BootstrapCluster): for 1, 3 and 5
+# nodes (each stack: raft 1.1.2 or v1.7.2, no BootstrapCluster): for 1, 3 and 5
 # nodes the files pass bbolt tx.Check and raft-boltdb reads, a leader is
 # elected from the configuration in the files, the live configuration equals
-# it, 50 commands replicate to every node with identical FSM chains, and the
+# it, 50 commands (V4 payload envelopes, the op-conductor FSM) replicate to
+# every node with identical FSM chains and unsafe heads, and the
 # files raft wrote afterwards still check (and pass our own `raft verify`)
 # and restart (a second cluster run on them).
 . "$(dirname "$0")/lib.sh"
@@ -76,6 +77,10 @@ run_case() { # run_case NODES TERM
 			die "$n nodes: restart on the files raft wrote: $(cat "$TMP/cluster.err")"
 		[ "$(grep -c '"applied_commands": 100,' "$TMP/cluster2.json")" = "$n" ] || die "$n nodes: restart: not every node applied 50 + 50 commands"
 		json_has "$TMP/cluster2.json" last_apply_index 103
+		# op-conductor FSM: blocks 135000000..049, then after the restart (each
+		# node replayed its log) 050..099 continuing from the leader's head
+		[ "$(grep -c '"number": 135000099,' "$TMP/cluster2.json")" = "$n" ] ||
+			die "$n nodes: restart: the unsafe head is not block 135000099 on every node"
 		say "ok: $n nodes: restart elected $(grep -m1 '"leader"' "$TMP/cluster2.json" | tr -d ' ,') in term $(grep -m1 '"term"' "$TMP/cluster2.json" | tr -dc 0-9), replayed 50 + applied 50 more"
 		if [ $verify_impl = yes ]; then
 			say "ok: $n nodes: files raft wrote still check, and our raft verify accepts them"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The harness must be able to say "no": damaged files fail `check`/`scan
 # --check`, and a cluster without a quorum must not elect a leader.
+# ctest-resource-lock: lived-three-ports
 . "$(dirname "$0")/lib.sh"
 need_vectors
 need_harness
@@ -48,8 +49,8 @@ fi
 
 # 1 of 3 nodes cannot elect a leader (lived/three: real raft state, loopback).
 t0=$(date +%s)
-expect_fail "1 of 3 nodes started" 'no leader' "$H" cluster "$VECTORS/lived/three" --start sequencer-2 --timeout 4s
+expect_fail "1 of 3 nodes started" 'no leader' "$H" cluster "$VECTORS/lived/three" --fsm chain --start sequencer-2 --timeout 4s
 [ $(($(date +%s) - t0)) -lt 30 ] || die "cluster --start took too long to give up"
 # ...but 2 of 3 can.
-"$H" cluster "$VECTORS/lived/three" --start sequencer-2,sequencer-3 --applies 5 --timeout 20s >"$TMP/c2.json" || die "2 of 3 nodes did not elect a leader"
+"$H" cluster "$VECTORS/lived/three" --fsm chain --start sequencer-2,sequencer-3 --applies 5 --timeout 20s >"$TMP/c2.json" || die "2 of 3 nodes did not elect a leader"
 say "ok: 2 of 3 nodes elect $(grep -m1 '"leader"' "$TMP/c2.json" | tr -d ' ,')"

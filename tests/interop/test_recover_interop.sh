@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `raft recover` against real HashiCorp Raft (raft 1.1.2 + raft-boltdb v1,
+# `raft recover` against real HashiCorp Raft (each stack: raft 1.1.2 or v1.7.2,
 # never BootstrapCluster):
 #   A. outage: a 3-node cluster from our generated state runs and applies 30
 #      commands; two node directories are deleted; the survivor is recovered
@@ -15,6 +15,7 @@
 #      restore their snapshots and replay to 600 + 5 commands; sequencer-2
 #      recovered alone to {sequencer-2} starts alone the same way.
 # Every recovered node passes our raft verify and the harness check.
+# ctest-resource-lock: lived-three-ports
 . "$(dirname "$0")/lib.sh"
 need_harness
 [ -x "${OCI_BIN:-}" ] || die "OCI_BIN is not set to the op-conductor-init binary"
@@ -141,7 +142,7 @@ for s in 1 2 3; do
 done
 say "ok: C: lived/three recovered to {sequencer-1, sequencer-3} at index 603 (after compacted logs 465/539/423..602)"
 rc=0
-"$H" cluster "$L/three" --in-place --start sequencer-1,sequencer-3 --applies 5 --timeout 30s >"$TMP/c3.json" 2>"$TMP/c3.err" || rc=$?
+"$H" cluster "$L/three" --fsm chain --in-place --start sequencer-1,sequencer-3 --applies 5 --timeout 30s >"$TMP/c3.json" 2>"$TMP/c3.err" || rc=$?
 [ $rc = 0 ] || die "C: recovered lived/three did not start: $(cat "$TMP/c3.err")"
 [ "$(count "$TMP/c3.json" '"applied_commands": 605,')" = 2 ] || die "C: not 600 + 5 commands on both nodes"
 [ "$(count "$TMP/c3.json" '"restored_snapshot": "2-')" = 2 ] || die "C: snapshots not restored"
@@ -149,7 +150,7 @@ say "ok: C: sequencer-1 + sequencer-3 restored their snapshots, elected $(grep -
 recover "$L/solo/sequencer-2" --nodes "sequencer-2=127.0.0.1:37212"
 grep -q "removed (not in the new configuration)" "$TMP/recover.out" || die "C: the vote for sequencer-1 was not removed"
 json_has "$TMP/check.json" last_vote_cand null
-"$H" cluster "$L/solo" --in-place --start sequencer-2 --applies 5 --timeout 30s >"$TMP/c4.json" 2>"$TMP/c4.err" ||
+"$H" cluster "$L/solo" --fsm chain --in-place --start sequencer-2 --applies 5 --timeout 30s >"$TMP/c4.json" 2>"$TMP/c4.err" ||
 	die "C: sequencer-2 alone did not start: $(cat "$TMP/c4.err")"
 json_has "$TMP/c4.json" leader '"sequencer-2"'
 json_has "$TMP/c4.json" applied_commands 605

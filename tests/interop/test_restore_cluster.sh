@@ -6,6 +6,7 @@
 # a leader and applies commands. Then the same for a --live backup taken
 # while the harness `append` holds one node's log (LOCK_EX): the restored
 # compact copy starts too.
+# ctest-resource-lock: lived-three-ports
 . "$(dirname "$0")/lib.sh"
 need_harness
 need_vectors
@@ -29,7 +30,7 @@ for n in sequencer-1 sequencer-2 sequencer-3; do
 	"$H" check "$st/$n" >"$TMP/check-$n.json" 2>"$TMP/check.err" || die "check $n: $(cat "$TMP/check.err")"
 done
 rm -rf "$st"/.pre-restore-*
-"$H" cluster "$st" --in-place --applies 5 --timeout 30s >"$TMP/cluster.json" 2>"$TMP/cluster.err" ||
+"$H" cluster "$st" --fsm chain --in-place --applies 5 --timeout 30s >"$TMP/cluster.json" 2>"$TMP/cluster.err" ||
 	die "raft on the restored state: $(tail -n3 "$TMP/cluster.err")"
 grep -q '"leader": "sequencer-' "$TMP/cluster.json" || die "no leader: $(head -c 400 "$TMP/cluster.json")"
 say "ok: real raft on the restored copy elected $(grep -m1 '"leader"' "$TMP/cluster.json" | tr -d ' ,') and applied 5 commands"
@@ -57,7 +58,7 @@ last=$(grep -m1 '"last_index"' "$TMP/c3.json" | tr -dc 0-9)
 [ "$last" -ge "${before:-602}" ] || die "restored live copy ends at $last, but $before was committed before the backup"
 # the appended commands were never replicated: the other nodes' logs are shorter;
 # raft still elects (sequencer-2's log is the longest, in term 2) and catches the others up
-"$H" cluster "$st3" --in-place --applies 5 --timeout 40s >"$TMP/cluster3.json" 2>"$TMP/cluster3.err" ||
+"$H" cluster "$st3" --fsm chain --in-place --applies 5 --timeout 40s >"$TMP/cluster3.json" 2>"$TMP/cluster3.err" ||
 	die "raft on the restored live copy: $(tail -n3 "$TMP/cluster3.err")"
 grep -q '"leader": "sequencer-' "$TMP/cluster3.json" || die "no leader on the restored live copy"
 say "ok: --live backup (writer at $before) restored into a new dir; sequencer-2 holds ..$last; raft elected $(grep -m1 '"leader"' "$TMP/cluster3.json" | tr -d ' ,')"

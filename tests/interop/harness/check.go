@@ -9,7 +9,6 @@ import (
 	"time"
 
 	raft "github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb"
 )
 
 type checkJSON struct {
@@ -92,7 +91,7 @@ func cmdCheck(args []string) error {
 		if err == nil {
 			s := string(v)
 			out.LastVoteCand = &s
-		} else if err != raftboltdb.ErrKeyNotFound {
+		} else if err != errKeyNotFound {
 			return fmt.Errorf("%s: LastVoteCand: %v", stablePath, err)
 		}
 		return nil
@@ -178,7 +177,7 @@ func rwReopenCopy(paths ...string) error {
 			return err
 		}
 		err := withTimeout(checkTimeout, "read-write reopen of a copy of "+p, func() error {
-			s, err := raftboltdb.NewBoltStore(c)
+			s, err := newBoltStore(c)
 			if err != nil {
 				return fmt.Errorf("copy of %s: NewBoltStore: %v", p, err)
 			}

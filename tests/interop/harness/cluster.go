@@ -18,7 +18,6 @@ import (
 	"time"
 
 	raft "github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb"
 )
 
 // ---- a small FSM: counts applied commands and chains their data ------------
@@ -50,14 +49,19 @@ func (f *chainFSM) Apply(l *raft.Log) interface{} {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	h := sha256.New()
-	h.Write(f.chain[:])
-	h.Write(l.Data)
-	copy(f.chain[:], h.Sum(nil))
+	chainStep(&f.chain, l.Data)
 	f.applied++
 	f.dataBytes += uint64(len(l.Data))
 	f.lastIndex = l.Index
 	return f.applied
+}
+
+// chainStep: chain = SHA256(chain || data).
+func chainStep(chain *[32]byte, data []byte) {
+	h := sha256.New()
+	h.Write(chain[:])
+	h.Write(data)
+	copy(chain[:], h.Sum(nil))
 }
 
 func (f *chainFSM) state() fsmState {
@@ -80,6 +84,14 @@ func (s fsmSnap) Persist(sink raft.SnapshotSink) error {
 func (s fsmSnap) Release() {}
 
 func (f *chainFSM) Snapshot() (raft.FSMSnapshot, error) { return fsmSnap{f.state()}, nil }
+
+func (f *chainFSM) status() fsmStatus {
+	st := f.state()
+	return fsmStatus{Commands: st.AppliedCommands, LastIndex: st.LastIndex, ChainSHA256: st.ChainSHA256,
+		Accepted: st.AppliedCommands, Rejected: []uint64{}, Restored: f.restored}
+}
+
+func (f *chainFSM) headPayload() *execPayload { return nil }
 
 func (f *chainFSM) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
@@ -110,10 +122,10 @@ type clusterNode struct {
 	conf          raft.Configuration
 	confJSON      *configJSON
 	snapshotID    string
-	logs, stable  *raftboltdb.BoltStore
+	logs, stable  *boltStore
 	snaps         *raft.FileSnapshotStore
-	trans         *raft.NetworkTransport
-	fsm           *chainFSM
+	trans         raft.Transport // TCP (NewTCPTransport) or in-memory; both are io.Closers
+	fsm           harnessFSM
 	r             *raft.Raft
 	peer          bool // --peer: a new member started on an empty directory
 }
@@ -127,6 +139,9 @@ type nodeJSON struct {
 	AppliedCommands  uint64     `json:"applied_commands"`
 	LastAppliedIndex uint64     `json:"last_applied_index"`
 	ChainSHA256      string     `json:"chain_sha256"`
+	PayloadsAccepted uint64     `json:"payloads_accepted"`
+	RejectedIndexes  []uint64   `json:"rejected_indexes"`
+	UnsafeHead       *headJSON  `json:"unsafe_head"`
 	ConfigurationOK  bool       `json:"configuration_ok"`
 	Peer             bool       `json:"peer,omitempty"`
 	After            *afterJSON `json:"after"`
@@ -140,6 +155,8 @@ type afterJSON struct {
 }
 
 type clusterJSON struct {
+	Stack          string      `json:"stack"`
+	FSM            string      `json:"fsm"`
 	Root           string      `json:"root"`
 	InPlace        bool        `json:"in_place"`
 	Kept           bool        `json:"kept"`
@@ -164,6 +181,8 @@ func cmdCluster(args []string) error {
 	startList := fs.String("start", "", "comma-separated server IDs to start (default: all)")
 	seed := fs.Int64("seed", 1, "PRNG seed for command payloads")
 	verbose := fs.Bool("verbose", false, "raft logs to stderr")
+	fsmKind := fs.String("fsm", "op-conductor", "op-conductor (SSZ payload envelopes, see fsm_opc.go) or chain (the JSON chain FSM of the lived/ vectors)")
+	payloadVersion := fs.Int("payload", 4, "version of the payloads applied (op-conductor: 3 or 4; op-conductor-legacy: 1 or 2)")
 	peerList := fs.String("peer", "", "ID=127.0.0.1:PORT,... new members started on EMPTY state dirs (see peers.go)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -179,9 +198,16 @@ func cmdCluster(args []string) error {
 	if *applies < 0 || *timeout <= 0 {
 		return usagef("--applies must be >= 0 and --timeout > 0")
 	}
+	newFSM, err := fsmFactory(*fsmKind)
+	if err != nil {
+		return err
+	}
+	if legacy := *fsmKind == "op-conductor-legacy"; (legacy && *payloadVersion > 2) || (!legacy && *payloadVersion < 3) || *payloadVersion < 1 || *payloadVersion > 4 {
+		return usagef("--payload: the op-conductor FSM takes 3 or 4, the legacy one 1 or 2")
+	}
 	t0 := time.Now()
 	root := pos[0]
-	out := &clusterJSON{InPlace: *inPlace, Applies: *applies, Nodes: []*nodeJSON{}}
+	out := &clusterJSON{Stack: stackName, FSM: *fsmKind, InPlace: *inPlace, Applies: *applies, Nodes: []*nodeJSON{}}
 	if !*inPlace {
 		tmp, err := ioutil.TempDir("", "oci-cluster-")
 		if err != nil {
@@ -244,7 +270,7 @@ func cmdCluster(args []string) error {
 		}
 	}()
 	for _, id := range ids {
-		n, err := openNode(id, all[id], logOut)
+		n, err := openNode(id, all[id], newFSM(), logOut)
 		if err != nil {
 			return err
 		}
@@ -257,7 +283,7 @@ func cmdCluster(args []string) error {
 		if _, ok := all[p.id]; ok {
 			return usagef("--peer %s: %s/%s already holds Raft state", p.id, pos[0], p.id)
 		}
-		n, err := openPeer(root, p, logOut)
+		n, err := openPeer(root, p, newFSM(), logOut)
 		if err != nil {
 			return err
 		}
@@ -360,13 +386,13 @@ func cmdCluster(args []string) error {
 	}
 
 	// Apply N commands through the leader.
-	rng := rand.New(rand.NewSource(*seed))
+	cmds, err := nextCommands(leader, *fsmKind, *applies, *seed, *payloadVersion, *timeout)
+	if err != nil {
+		return err
+	}
 	var futures []raft.ApplyFuture
-	for i := 1; i <= *applies; i++ {
-		p := []byte(fmt.Sprintf("oci-harness-cmd-%05d:", i))
-		extra := make([]byte, 16+rng.Intn(2048))
-		rng.Read(extra)
-		futures = append(futures, leader.r.Apply(append(p, extra...), 10*time.Second))
+	for _, c := range cmds {
+		futures = append(futures, leader.r.Apply(c, 10*time.Second))
 	}
 	for i, f := range futures {
 		if err := f.Error(); err != nil {
@@ -381,7 +407,7 @@ func cmdCluster(args []string) error {
 		for {
 			done := true
 			for _, n := range nodes {
-				if n.fsm.state().LastIndex < out.LastApplyIndex {
+				if n.fsm.status().LastIndex < out.LastApplyIndex {
 					done = false
 				}
 			}
@@ -391,7 +417,7 @@ func cmdCluster(args []string) error {
 			if time.Now().After(deadline) {
 				var lag []string
 				for _, n := range nodes {
-					lag = append(lag, fmt.Sprintf("%s@%d", n.id, n.fsm.state().LastIndex))
+					lag = append(lag, fmt.Sprintf("%s@%d", n.id, n.fsm.status().LastIndex))
 				}
 				return fmt.Errorf("not replicated within %v: want index %d, applied %s", *timeout, out.LastApplyIndex, strings.Join(lag, " "))
 			}
@@ -404,10 +430,11 @@ func cmdCluster(args []string) error {
 	out.Term = leaderTerm(leader.r)
 	var chain0 string
 	for i, n := range nodes {
-		st := n.fsm.state()
+		st := n.fsm.status()
 		j := nj[n.id]
 		j.State = n.r.State().String()
-		j.AppliedCommands, j.LastAppliedIndex, j.ChainSHA256 = st.AppliedCommands, st.LastIndex, st.ChainSHA256
+		j.AppliedCommands, j.LastAppliedIndex, j.ChainSHA256 = st.Commands, st.LastIndex, st.ChainSHA256
+		j.PayloadsAccepted, j.RejectedIndexes, j.UnsafeHead = st.Accepted, st.Rejected, st.Head
 		if i == 0 {
 			chain0 = st.ChainSHA256
 		} else if st.ChainSHA256 != chain0 {
@@ -450,8 +477,8 @@ func leaderTerm(r *raft.Raft) uint64 {
 // openNode opens the node's stores, finds its configuration (newest snapshot,
 // then LogConfiguration entries after it — what NewRaft does) and binds its
 // transport to its own address from that configuration.
-func openNode(id, dir string, logOut io.Writer) (*clusterNode, error) {
-	n := &clusterNode{id: id, dir: dir, fsm: &chainFSM{}}
+func openNode(id, dir string, fsm harnessFSM, logOut io.Writer) (*clusterNode, error) {
+	n := &clusterNode{id: id, dir: dir, fsm: fsm}
 	snaps, err := readSnapshots(dir)
 	if err != nil {
 		return nil, fmt.Errorf("node %s: %v", id, err)
@@ -528,10 +555,10 @@ func (n *clusterNode) close() {
 		withTimeout(15*time.Second, "shutdown", func() error { return n.r.Shutdown().Error() })
 		n.r = nil
 	}
-	if n.trans != nil {
-		n.trans.Close()
-		n.trans = nil
+	if c, ok := n.trans.(io.Closer); ok {
+		c.Close()
 	}
+	n.trans = nil
 	if n.logs != nil {
 		n.logs.Close()
 		n.logs = nil
@@ -577,4 +604,46 @@ func afterRun(dir string) (*afterJSON, error) {
 		return nil
 	})
 	return a, err
+}
+
+func fsmFactory(kind string) (func() harnessFSM, error) {
+	switch kind {
+	case "op-conductor":
+		return func() harnessFSM { return &opcFSM{} }, nil
+	case "op-conductor-legacy":
+		return func() harnessFSM { return &opcFSM{legacy: true} }, nil
+	case "chain":
+		return func() harnessFSM { return &chainFSM{} }, nil
+	}
+	return nil, usagef("--fsm: want op-conductor, op-conductor-legacy or chain, got %q", kind)
+}
+
+// nextCommands makes the commands the leader applies. For the op-conductor
+// FSMs: consecutive blocks after the leader's unsafe head (a Barrier first, so
+// its FSM holds everything in its log when it won: waitApplied), as CommitUnsafePayload
+// would commit them; for the chain FSM: random bytes.
+func nextCommands(leader *clusterNode, kind string, n int, seed int64, version int, timeout time.Duration) ([][]byte, error) {
+	var out [][]byte
+	if kind == "chain" {
+		rng := rand.New(rand.NewSource(seed))
+		for i := 1; i <= n; i++ {
+			p := []byte(fmt.Sprintf("oci-harness-cmd-%05d:", i))
+			extra := make([]byte, 16+rng.Intn(2048))
+			rng.Read(extra)
+			out = append(out, append(p, extra...))
+		}
+		return out, nil
+	}
+	if err := waitApplied(leader.r, timeout); err != nil {
+		return nil, fmt.Errorf("leader %s: %v", leader.id, err)
+	}
+	legacy := kind == "op-conductor-legacy"
+	g := newChainGen(seed, 135_000_000, isthmusTime)
+	if head := leader.fsm.headPayload(); head != nil {
+		g.continueFrom(head)
+	}
+	for i := 0; i < n; i++ {
+		out = append(out, commandFor(g.next(version), legacy))
+	}
+	return out, nil
 }

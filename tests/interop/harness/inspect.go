@@ -16,9 +16,7 @@ import (
 	"strings"
 	"time"
 
-	boltv1 "github.com/boltdb/bolt"
 	raft "github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -296,15 +294,15 @@ func bboltCheck(path string) (*fileCheckJSON, error) {
 	return res, nil
 }
 
-// ---- raft-boltdb (v1 on boltdb/bolt) ----------------------------------------
+// ---- raft-boltdb (the stack's: v1 on boltdb/bolt or v2 on bbolt) ----------------------------------------
 
 // openStoreRO opens a raft-boltdb store read-only (shared flock, O_RDONLY):
 // raft-boltdb's Options.BoltOptions.ReadOnly skips its bucket-creating commit.
-func openStoreRO(path string) (*raftboltdb.BoltStore, error) {
+func openStoreRO(path string) (*boltStore, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, err
 	}
-	s, err := raftboltdb.New(raftboltdb.Options{Path: path, BoltOptions: &boltv1.Options{ReadOnly: true, Timeout: openTimeout}})
+	s, err := newStore(path, true, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: raft-boltdb open: %v", path, err)
 	}
@@ -313,8 +311,8 @@ func openStoreRO(path string) (*raftboltdb.BoltStore, error) {
 
 // openStoreRW opens a raft-boltdb store read-write (exclusive flock), the
 // way raft/op-conductor do; the open commits a transaction.
-func openStoreRW(path string, noSync bool) (*raftboltdb.BoltStore, error) {
-	s, err := raftboltdb.New(raftboltdb.Options{Path: path, NoSync: noSync, BoltOptions: &boltv1.Options{Timeout: openTimeout}})
+func openStoreRW(path string, noSync bool) (*boltStore, error) {
+	s, err := newStore(path, false, noSync)
 	if err != nil {
 		return nil, fmt.Errorf("%s: raft-boltdb open: %v", path, err)
 	}
@@ -330,7 +328,7 @@ type logScan struct {
 
 // scanLog reads every index First..Last with GetLog; a missing index, an
 // entry whose Index differs from its key, or a term going backwards fails.
-func scanLog(s *raftboltdb.BoltStore, path string, wantConfigs bool) (*logScan, error) {
+func scanLog(s *boltStore, path string, wantConfigs bool) (*logScan, error) {
 	res := &logScan{Types: map[string]uint64{}}
 	err := withTimeout(10*time.Minute, "reading "+path, func() error {
 		var err error
@@ -374,9 +372,9 @@ func scanLog(s *raftboltdb.BoltStore, path string, wantConfigs bool) (*logScan, 
 	return res, err
 }
 
-func getUint64(s *raftboltdb.BoltStore, key []byte) (*uint64, error) {
+func getUint64(s *boltStore, key []byte) (*uint64, error) {
 	v, err := s.Get(key)
-	if err == raftboltdb.ErrKeyNotFound {
+	if err == errKeyNotFound {
 		return nil, nil
 	}
 	if err != nil {

@@ -1,12 +1,12 @@
 // oci-harness: interop test harness for op-conductor-init.
 //
 // It drives the real Go libraries that op-conductor's storage stack is made
-// of (hashicorp/raft, hashicorp/raft-boltdb v1 on boltdb/bolt, go.etcd.io/bbolt
-// for tx.Check) against state files written by the C tool, so the tests can
-// prove those files are accepted by real HashiCorp Raft.
-//
-// Built in GOPATH mode against Debian's golang-*-dev packages only; see
-// ../build-harness.sh. Every subcommand prints one JSON document on stdout
+// of against state files written by the C tool, so the tests can prove those
+// files are accepted by real HashiCorp Raft. Two builds (../build-harness.sh):
+// the Debian stack (GOPATH mode, Debian's golang-*-dev packages: raft 1.1.2,
+// raft-boltdb v1 on boltdb/bolt) and op-conductor's stack (-tags raft17, the
+// go.mod here: raft v1.7.2, raft-boltdb/v2 v2.3.1 on go.etcd.io/bbolt,
+// go-msgpack/v2). What differs is in stack_debian.go / stack_raft17.go. Every subcommand prints one JSON document on stdout
 // (except append / wait-lock, which print progress lines) and exits non-zero
 // with a one-line reason on stderr on any failure.
 package main
@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -37,6 +39,11 @@ commands:
                                 a deterministic append/delete workload through go.etcd.io/bbolt
                                 (compared byte for byte with our writer)
   boltcheck FILE                bbolt tx.Check of any bolt file (read-only)
+  opc-vectors --out DIR [--cases A,B] [--seed S]
+                                op-conductor-shaped node dirs written by a real raft node with the
+                                op-conductor FSM (fsm_opc.go), each with an expected.json (opcvec.go)
+  opc-read NODE_DIR             this harness's reading of such a dir: decoded, and by raft on a copy
+  stack                         print which raft stack this binary was built against
   ports N                       print N free TCP ports in [20000,40000) on 127.0.0.1
   refgen --nodes .. --server-ids .. --initial-leader S --output-dir DIR [--initial-term T]
                                 generate-like state via raft-boltdb v1 (harness self-test only;
@@ -71,6 +78,13 @@ func main() {
 		err = cmdBoltwrite(args)
 	case "boltcheck":
 		err = cmdBoltcheck(args)
+	case "opc-vectors":
+		err = cmdOpcVectors(args)
+	case "opc-read":
+		err = cmdOpcRead(args)
+	case "stack":
+		fmt.Println(stackName + ": " + stackLong + builtModules())
+		return
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -148,4 +162,24 @@ func withTimeout(d time.Duration, what string, f func() error) error {
 	case <-time.After(d):
 		return fmt.Errorf("%s: did not finish within %v", what, d)
 	}
+}
+
+// builtModules names the storage modules this binary was linked with, read
+// from its build info (module builds only; a GOPATH build has none).
+func builtModules() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "; " + runtime.Version()
+	}
+	var parts []string
+	for _, d := range bi.Deps {
+		switch d.Path {
+		case "github.com/hashicorp/raft", "github.com/hashicorp/raft-boltdb/v2", "github.com/hashicorp/go-msgpack/v2", "go.etcd.io/bbolt":
+			parts = append(parts, d.Path+" "+d.Version)
+		}
+	}
+	if len(parts) == 0 {
+		return "; " + runtime.Version()
+	}
+	return "; linked: " + strings.Join(parts, ", ") + "; " + runtime.Version()
 }

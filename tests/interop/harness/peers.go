@@ -44,7 +44,7 @@ func parsePeers(list string) ([]peerSpec, error) {
 }
 
 // openPeer opens a new member on an empty (or missing) ROOT/ID.
-func openPeer(root string, p peerSpec, logOut io.Writer) (*clusterNode, error) {
+func openPeer(root string, p peerSpec, fsm harnessFSM, logOut io.Writer) (*clusterNode, error) {
 	dir := filepath.Join(root, p.id)
 	if err := os.MkdirAll(dir, 0755); err != nil {
 		return nil, fmt.Errorf("peer %s: %v", p.id, err)
@@ -54,7 +54,7 @@ func openPeer(root string, p peerSpec, logOut io.Writer) (*clusterNode, error) {
 			return nil, fmt.Errorf("peer %s: %s already holds %s; a new member must start with an empty state directory", p.id, dir, f)
 		}
 	}
-	n := &clusterNode{id: p.id, dir: dir, addr: p.addr, fsm: &chainFSM{}, peer: true}
+	n := &clusterNode{id: p.id, dir: dir, addr: p.addr, fsm: fsm, peer: true}
 	var err error
 	if n.logs, err = openStoreRW(filepath.Join(dir, logFileName), false); err != nil {
 		return nil, fmt.Errorf("peer %s: %v", p.id, err)

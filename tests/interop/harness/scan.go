@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	boltv1 "github.com/boltdb/bolt"
 	raft "github.com/hashicorp/raft"
 )
 
@@ -162,11 +161,11 @@ func cmdWaitLock(args []string) error {
 	if err := metaGuard(pos[0]); err != nil {
 		return err
 	}
-	db, err := boltv1.Open(pos[0], 0600, &boltv1.Options{Timeout: openTimeout})
+	unlock, err := lockBolt(pos[0])
 	if err != nil {
 		return fmt.Errorf("%s: bolt open: %v", pos[0], err)
 	}
-	defer db.Close()
+	defer unlock()
 	fmt.Printf("locked %s\n", pos[0])
 	os.Stdout.Sync()
 	sig := make(chan os.Signal, 1)
@@ -176,5 +175,5 @@ func cmdWaitLock(args []string) error {
 	case <-sig:
 	}
 	fmt.Printf("released %s\n", pos[0])
-	return db.Close()
+	return unlock()
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	raft "github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb"
 )
 
 // cmdPorts prints N distinct TCP ports in [20000, 40000) that could all be
@@ -84,7 +83,7 @@ func cmdRefgen(args []string) error {
 		if err := os.MkdirAll(d, 0755); err != nil {
 			return err
 		}
-		st, err := raftboltdb.NewBoltStore(filepath.Join(d, stableFileName))
+		st, err := newBoltStore(filepath.Join(d, stableFileName))
 		if err != nil {
 			return err
 		}
@@ -100,7 +99,7 @@ func cmdRefgen(args []string) error {
 			}
 		}
 		st.Close()
-		ls, err := raftboltdb.NewBoltStore(filepath.Join(d, logFileName))
+		ls, err := newBoltStore(filepath.Join(d, logFileName))
 		if err != nil {
 			return err
 		}

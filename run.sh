@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev check
 	clang libclang-rt-14-dev clang-format cppcheck xxd util-linux util-linux-extra bsdutils strace valgrind dpkg-dev
 	golang-go golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev
-	golang-github-coreos-bbolt-dev man-db python3-yaml)
+	golang-github-coreos-bbolt-dev man-db python3-yaml
+	ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -620,7 +620,7 @@ func fsmFactory(kind string) (func() harnessFSM, error) {
 
 // nextCommands makes the commands the leader applies. For the op-conductor
 // FSMs: consecutive blocks after the leader's unsafe head (a Barrier first, so
-// its FSM holds everything in its log when it won: waitApplied), as CommitUnsafePayload
+// its FSM holds everything in its log when it won: waitFSM), as CommitUnsafePayload
 // would commit them; for the chain FSM: random bytes.
 func nextCommands(leader *clusterNode, kind string, n int, seed int64, version int, timeout time.Duration) ([][]byte, error) {
 	var out [][]byte
@@ -634,7 +634,7 @@ func nextCommands(leader *clusterNode, kind string, n int, seed int64, version i
 		}
 		return out, nil
 	}
-	if err := waitApplied(leader.r, timeout); err != nil {
+	if err := waitFSM(leader, timeout); err != nil {
 		return nil, fmt.Errorf("leader %s: %v", leader.id, err)
 	}
 	legacy := kind == "op-conductor-legacy"

@@ -140,14 +140,54 @@ func waitLeader(r *raft.Raft, d time.Duration) error {
 	return nil
 }
 
-// waitApplied waits until the FSM has applied every entry raft has now
-// (without a Barrier, which would add a LogBarrier entry op-conductor never writes).
+// waitApplied waits until raft has handed every entry it has now to the FSM
+// (AppliedIndex; see waitFSM for the FSM itself), without a Barrier, which
+// would add a LogBarrier entry.
 func waitApplied(r *raft.Raft, d time.Duration) error {
 	want := r.LastIndex()
 	deadline := time.Now().Add(d)
 	for r.AppliedIndex() < want {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("raft applied up to %d, not %d, within %v", r.AppliedIndex(), want, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// waitFSM waits until n's FSM has applied every LogCommand raft has handed
+// it: raft's AppliedIndex moves when a batch is dispatched to the FSM
+// goroutine, before Apply ran, so wait for the FSM's own last index to reach
+// the last LogCommand at or below it and after the newest snapshot (found
+// reading back from it; none: all came from the snapshot, which NewRaft
+// restored synchronously).
+func waitFSM(n *clusterNode, d time.Duration) error {
+	if err := waitApplied(n.r, d); err != nil {
+		return err
+	}
+	applied := n.r.AppliedIndex()
+	first, err := n.logs.FirstIndex()
+	if err != nil {
+		return err
+	}
+	if snaps, err := n.snaps.List(); err == nil && len(snaps) > 0 && snaps[0].Index+1 > first {
+		first = snaps[0].Index + 1 // entries up to the snapshot are never applied again
+	}
+	var want uint64
+	for i := applied; i >= first && i > 0; i-- {
+		var l raft.Log
+		if err := n.logs.GetLog(i, &l); err != nil {
+			break // compacted away: older entries are in the snapshot
+		}
+		if l.Type == raft.LogCommand {
+			want = i
+			break
+		}
+	}
+	deadline := time.Now().Add(d)
+	for n.fsm.status().LastIndex < want {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the FSM applied up to %d, not %d, within %v", n.fsm.status().LastIndex, want, d)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -575,7 +615,7 @@ func raftRead(dir string) (*fsmStatus, error) {
 	if err := waitLeader(r, 10*time.Second); err != nil {
 		return nil, err
 	}
-	if err := waitApplied(r, 10*time.Second); err != nil {
+	if err := waitFSM(n, 10*time.Second); err != nil {
 		return nil, err
 	}
 	st := n.fsm.status()

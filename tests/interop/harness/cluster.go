@@ -521,10 +521,12 @@ func openNode(id, dir string, fsm harnessFSM, logOut io.Writer) (*clusterNode, e
 		n.close()
 		return nil, fmt.Errorf("node %s: snapshot store: %v", id, err)
 	}
-	if n.trans, err = raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut); err != nil {
+	tt, err := raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut)
+	if err != nil { // (assigned only on success: a nil *NetworkTransport in the interface would not be nil)
 		n.close()
 		return nil, fmt.Errorf("node %s: TCP transport on %s: %v", id, n.addr, err)
 	}
+	n.trans = tt
 	return n, nil
 }
 

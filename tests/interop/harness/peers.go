@@ -68,10 +68,12 @@ func openPeer(root string, p peerSpec, fsm harnessFSM, logOut io.Writer) (*clust
 		n.close()
 		return nil, fmt.Errorf("peer %s: snapshot store: %v", p.id, err)
 	}
-	if n.trans, err = raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut); err != nil {
+	tt, err := raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut)
+	if err != nil { // (assigned only on success: a nil *NetworkTransport in the interface would not be nil)
 		n.close()
 		return nil, fmt.Errorf("peer %s: TCP transport on %s: %v", p.id, n.addr, err)
 	}
+	n.trans = tt
 	return n, nil
 }
 

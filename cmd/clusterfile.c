@@ -83,7 +83,7 @@ bad:
 	               "initial_term must be an integer >= 1 (a number, or a decimal string)");
 }
 
-static int get_node(const cJSON *node, size_t i, const char *file, struct member *m, char *msg,
+static int get_node(const cJSON *node, size_t i, const char *file, struct rs_member *m, char *msg,
                     size_t size)
 {
 	char jpath[64];
@@ -135,9 +135,9 @@ static int get_nodes(const cJSON *nodes, const char *file, struct cluster_file *
 	n = (size_t)cJSON_GetArraySize(nodes);
 	if (n == 0)
 		return invalid(msg, size, file, "nodes is empty");
-	if (n > MEMBERS_MAX)
+	if (n > RS_MEMBERS_MAX)
 		return invalid(msg, size, file, "nodes has %zu entries; at most %d are supported",
-		               n, MEMBERS_MAX);
+		               n, RS_MEMBERS_MAX);
 	cf->ms.m = calloc(n, sizeof(*cf->ms.m));
 	if (cf->ms.m == NULL)
 		return invalid(msg, size, file, "out of memory");
@@ -199,7 +199,7 @@ done:
 
 void cluster_file_free(struct cluster_file *cf)
 {
-	members_free(&cf->ms);
+	rs_members_free(&cf->ms);
 	free(cf->leader);
 	free(cf->network);
 	memset(cf, 0, sizeof(*cf));

@@ -31,7 +31,7 @@
 #define CLUSTER_JSON "cluster.json"
 
 struct cluster_file {
-	struct members ms; /* unvalidated; has_nodes says whether "nodes" was given */
+	struct rs_members ms; /* unvalidated; has_nodes says whether "nodes" was given */
 	int has_nodes;
 	char *leader;  /* NULL: not given */
 	char *network; /* NULL: not given */
@@ -62,7 +62,7 @@ struct cluster_file_entry {
 int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg, size_t msgsize);
 
 struct cluster_record {
-	const struct members *ms;
+	const struct rs_members *ms;
 	uint64_t term;
 	const char *network; /* NULL: recorded as null */
 	const char *node_id; /* NULL: all nodes were written */

@@ -275,7 +275,7 @@ static int inspect_state_file(const struct oci_command *cmd, struct preflight *p
 	return 0;
 }
 
-static int inspect(const struct oci_command *cmd, const char *outdir, const struct members *ms,
+static int inspect(const struct oci_command *cmd, const char *outdir, const struct rs_members *ms,
                    const unsigned char *target, int force, int if_absent, struct preflight *pf)
 {
 	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
@@ -432,7 +432,7 @@ static const char *err_text(const struct rs_err *e, char *buf, size_t size)
 	return buf;
 }
 
-static void print_summary(const char *outdir, const struct members *ms,
+static void print_summary(const char *outdir, const struct rs_members *ms,
                           const unsigned char *written, uint64_t term, const char *network,
                           int cluster_json)
 {
@@ -473,263 +473,9 @@ static void print_summary(const char *outdir, const struct members *ms,
 
 /* ---- --if-absent ------------------------------------------------------- */
 
-/* Differences found, one "  - existing / + wanted" line pair each. */
-struct diff {
-	char *text;
-	size_t len;
-	size_t n;
-};
-
-static void diff_add(struct diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void diff_add(struct diff *d, const char *fmt, ...)
-{
-	char line[1200];
-	va_list ap;
-	char *p;
-	int k;
-
-	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return;
-	if ((size_t)k >= sizeof(line))
-		k = (int)sizeof(line) - 1;
-	p = realloc(d->text, d->len + (size_t)k + 2);
-	if (p == NULL)
-		return;
-	memcpy(p + d->len, line, (size_t)k);
-	d->len += (size_t)k;
-	p[d->len++] = '\n';
-	p[d->len] = '\0';
-	d->text = p;
-	d->n++;
-}
-
-static int same_file(const char *a, const char *b)
-{
-	unsigned char ba[8192], bb[8192];
-	ssize_t ra, rb;
-	int fa, fb, same;
-
-	/* a FIFO or a link in place of the state file is "not the same" */
-	(void)bolt_file_open(AT_FDCWD, a, 0, NULL, &fa, NULL, NULL);
-	(void)bolt_file_open(AT_FDCWD, b, 0, NULL, &fb, NULL, NULL);
-	same = fa >= 0 && fb >= 0;
-
-	while (same) {
-		ra = read(fa, ba, sizeof(ba));
-		rb = read(fb, bb, sizeof(bb));
-		if (ra != rb || ra < 0 || memcmp(ba, bb, (size_t)ra) != 0)
-			same = 0;
-		else if (ra == 0)
-			break;
-	}
-	if (fa >= 0)
-		close(fa);
-	if (fb >= 0)
-		close(fb);
-	return same;
-}
-
-/* Are the node's files byte for byte what rs_generate_node would write?
- * The reference is written into a private temporary directory (never into
- * OUTPUT_DIR: --if-absent writes nothing there). -1: could not tell. */
-static int same_bytes(const char *node_dir, const struct rs_config *cfg, const char *id,
-                      const char *leader, uint64_t term)
-{
-	char tmpl[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
-	const char *tmpdir = getenv("TMPDIR");
-	struct rs_err err = {0};
-	int same = -1;
-
-	if (tmpdir == NULL || *tmpdir == '\0')
-		tmpdir = "/tmp";
-	if (snprintf(tmpl, sizeof(tmpl), "%s/oci-if-absent.XXXXXX", tmpdir) >= (int)sizeof(tmpl) ||
-	    mkdtemp(tmpl) == NULL)
-		return -1;
-	if (rs_generate_node(tmpl, cfg, id, leader, term, NULL, &err) == RS_OK) {
-		(void)join(a, sizeof(a), node_dir, RS_LOG_FILE, NULL);
-		(void)join(b, sizeof(b), tmpl, RS_LOG_FILE, NULL);
-		same = same_file(a, b);
-		(void)join(a, sizeof(a), node_dir, RS_STABLE_FILE, NULL);
-		(void)join(b, sizeof(b), tmpl, RS_STABLE_FILE, NULL);
-		same = same && same_file(a, b);
-	}
-	(void)join(b, sizeof(b), tmpl, RS_LOG_FILE, NULL);
-	(void)unlink(b);
-	(void)join(b, sizeof(b), tmpl, RS_STABLE_FILE, NULL);
-	(void)unlink(b);
-	(void)rmdir(tmpl);
-	return same;
-}
-
-static const char *suffrage_word(uint64_t s)
-{
-	return s == RS_VOTER ? "voter" : s == RS_NONVOTER ? "nonvoter" : "staging";
-}
-
-/* Members as sets keyed by ID: "- ID ADDRESS SUFFRAGE" for what the files
- * hold and the command would not write, "+ ..." for the reverse. */
-static void diff_members(struct diff *d, const char *id, const struct rs_config *have,
-                         const struct rs_config *want)
-{
-	size_t i, j;
-
-	for (i = 0; i < have->n; i++) {
-		const struct rs_server *h = &have->servers[i], *w = NULL;
-
-		for (j = 0; j < want->n; j++)
-			if (want->servers[j].id_len == h->id_len &&
-			    memcmp(want->servers[j].id, h->id, h->id_len) == 0)
-				w = &want->servers[j];
-		if (w != NULL && w->address_len == h->address_len &&
-		    memcmp(w->address, h->address, h->address_len) == 0 &&
-		    w->suffrage == h->suffrage)
-			continue;
-		diff_add(d, "  %s: - member %s %s %s", id, oci_q(h->id).s, oci_q(h->address).s,
-		         suffrage_word(h->suffrage));
-	}
-	for (j = 0; j < want->n; j++) {
-		const struct rs_server *w = &want->servers[j], *h = NULL;
-
-		for (i = 0; i < have->n; i++)
-			if (have->servers[i].id_len == w->id_len &&
-			    memcmp(have->servers[i].id, w->id, w->id_len) == 0)
-				h = &have->servers[i];
-		if (h != NULL && w->address_len == h->address_len &&
-		    memcmp(w->address, h->address, h->address_len) == 0 &&
-		    w->suffrage == h->suffrage)
-			continue;
-		diff_add(d, "  %s: + member %s %s %s", id, oci_q(w->id).s, oci_q(w->address).s,
-		         suffrage_word(w->suffrage));
-	}
-}
-
-struct first_entry {
-	int found;
-	uint64_t index, term;
-	int type;
-};
-
-static int take_first(void *ctx, const struct rs_log *log, const struct rs_config *cfg)
-{
-	struct first_entry *f = ctx;
-
-	(void)cfg;
-	f->found = 1;
-	f->index = log->index;
-	f->term = log->term;
-	f->type = (int)log->type;
-	return 1;
-}
-
-enum { STATE_SAME = 0, STATE_MOVED_ON = 1, STATE_CONFLICT = 2 };
-
-/*
- * One node whose two state files exist: is it the state this command
- * would write (byte for byte, or the same configuration, term and vote), or
- * the state raft made of it since (same members, higher term or more
- * entries)? Anything else is a conflict, described in d. `note` says which
- * of the first two it is.
- */
-static int compare_node(const char *node_dir, const char *id, const struct rs_config *cfg,
-                        const char *leader, uint64_t term, struct diff *d, char *note,
-                        size_t notesize)
-{
-	struct rs_summary_opts o = {.lock_timeout = 2.0};
-	struct rs_node *n;
-	struct first_entry first = {0};
-	struct rs_err err = {0};
-	size_t before = d->n;
-	int rc, is_leader = strcmp(id, leader) == 0;
-
-	if (same_bytes(node_dir, cfg, id, leader, term) == 1) {
-		(void)snprintf(note, notesize, "identical to what this command writes");
-		return STATE_SAME;
-	}
-	n = calloc(1, sizeof(*n));
-	if (n == NULL) {
-		diff_add(d, "  %s: out of memory", id);
-		return STATE_CONFLICT;
-	}
-	rc = rs_node_summarize(node_dir, &o, n, &err);
-	if (rc == RS_ELOCKED) { /* a running node holds it: read it live */
-		o.live = 1;
-		rs_node_free(n);
-		memset(n, 0, sizeof(*n));
-		rc = rs_node_summarize(node_dir, &o, n, &err);
-	}
-	if (rc != RS_OK) {
-		diff_add(d, "  %s: the existing state cannot be read: %s", id, err.msg);
-		goto out;
-	}
-	if (n->config_source == RS_CONFIG_NONE)
-		diff_add(d, "  %s: - no configuration in the log or a snapshot", id);
-	else
-		diff_members(d, id, &n->config, cfg);
-	if (n->first_index == 1 && n->count > 0 &&
-	    rs_node_entries(node_dir, &o, 0, take_first, &first, &err) == RS_OK && first.found &&
-	    first.index == 1 && first.term != term) {
-		diff_add(d, "  %s: - initial term %llu (log entry 1)", id,
-		         (unsigned long long)first.term);
-		diff_add(d, "  %s: + initial term %llu", id, (unsigned long long)term);
-	}
-	if (!n->has_current_term || n->current_term < term) {
-		if (n->has_current_term)
-			diff_add(d, "  %s: - current term %llu", id,
-			         (unsigned long long)n->current_term);
-		else
-			diff_add(d, "  %s: - no current term", id);
-		diff_add(d, "  %s: + current term %llu", id, (unsigned long long)term);
-	}
-	if (d->n > before)
-		goto out;
-	if (n->current_term == term && n->last_index <= 1) {
-		/* not touched by raft: the vote must be what generate records */
-		int has_vote = n->has_last_vote_cand || n->has_last_vote_term;
-		int vote_ok = is_leader ? n->has_last_vote_cand && n->has_last_vote_term &&
-		                              n->last_vote_term == term &&
-		                              strcmp(n->last_vote_cand, id) == 0
-		                        : !has_vote;
-
-		if (!vote_ok) {
-			if (has_vote)
-				diff_add(d, "  %s: - vote for %s in term %llu", id,
-				         oci_q(n->last_vote_cand).s,
-				         (unsigned long long)n->last_vote_term);
-			else
-				diff_add(d, "  %s: - no vote", id);
-			if (is_leader)
-				diff_add(d, "  %s: + vote for %s in term %llu", id, oci_q(id).s,
-				         (unsigned long long)term);
-			else
-				diff_add(d, "  %s: + no vote", id);
-			goto out;
-		}
-		(void)snprintf(note, notesize,
-		               "same configuration, term and vote as this command writes");
-		rs_node_free(n);
-		free(n);
-		return STATE_SAME;
-	}
-	(void)snprintf(note, notesize,
-	               "already initialized: raft has moved on (current term %llu, last index "
-	               "%llu), same members",
-	               (unsigned long long)n->current_term, (unsigned long long)n->last_index);
-	rs_node_free(n);
-	free(n);
-	return STATE_MOVED_ON;
-out:
-	rs_node_free(n);
-	free(n);
-	return STATE_CONFLICT;
-}
-
 /* An existing cluster.json must describe the same cluster. */
-static void compare_record(const char *outdir, const struct members *ms, uint64_t term,
-                           const char *network, struct diff *d)
+static void compare_record(const char *outdir, const struct rs_members *ms, uint64_t term,
+                           const char *network, struct rs_diff *d)
 {
 	char path[PATH_MAX], msg[1024];
 	struct cluster_file cf;
@@ -742,24 +488,25 @@ static void compare_record(const char *outdir, const struct members *ms, uint64_
 		return; /* none (or a node named cluster.json): nothing to compare */
 	rc = cluster_file_load(path, &cf, msg, sizeof(msg));
 	if (rc != CLUSTER_FILE_OK) {
-		diff_add(d, "  %s: %s", CLUSTER_JSON, msg);
+		rs_diff_add(d, "  %s: %s", CLUSTER_JSON, msg);
 		cluster_file_free(&cf);
 		return;
 	}
 	if (cf.has_term && cf.term != term) {
-		diff_add(d, "  %s: - initial_term %llu", CLUSTER_JSON, (unsigned long long)cf.term);
-		diff_add(d, "  %s: + initial_term %llu", CLUSTER_JSON, (unsigned long long)term);
+		rs_diff_add(d, "  %s: - initial_term %llu", CLUSTER_JSON,
+		            (unsigned long long)cf.term);
+		rs_diff_add(d, "  %s: + initial_term %llu", CLUSTER_JSON, (unsigned long long)term);
 	}
 	if (cf.leader != NULL && strcmp(cf.leader, ms->m[ms->leader].id) != 0) {
-		diff_add(d, "  %s: - initial_leader %s", CLUSTER_JSON, oci_q(cf.leader).s);
-		diff_add(d, "  %s: + initial_leader %s", CLUSTER_JSON,
-		         oci_q(ms->m[ms->leader].id).s);
+		rs_diff_add(d, "  %s: - initial_leader %s", CLUSTER_JSON, oci_q(cf.leader).s);
+		rs_diff_add(d, "  %s: + initial_leader %s", CLUSTER_JSON,
+		            oci_q(ms->m[ms->leader].id).s);
 	}
 	if (network != NULL && *network != '\0' &&
 	    (cf.network == NULL || strcmp(cf.network, network) != 0)) {
-		diff_add(d, "  %s: - network %s", CLUSTER_JSON,
-		         cf.network != NULL ? oci_q(cf.network).s : "null");
-		diff_add(d, "  %s: + network %s", CLUSTER_JSON, oci_q(network).s);
+		rs_diff_add(d, "  %s: - network %s", CLUSTER_JSON,
+		            cf.network != NULL ? oci_q(cf.network).s : "null");
+		rs_diff_add(d, "  %s: + network %s", CLUSTER_JSON, oci_q(network).s);
 	}
 	for (i = 0; i < cf.ms.n; i++) {
 		for (j = 0; j < ms->n; j++)
@@ -768,9 +515,9 @@ static void compare_record(const char *outdir, const struct members *ms, uint64_
 			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
 				break;
 		if (j == ms->n)
-			diff_add(d, "  %s: - node %s %s %s", CLUSTER_JSON, oci_q(cf.ms.m[i].id).s,
-			         oci_q(cf.ms.m[i].address).s,
-			         cf.ms.m[i].nonvoter ? "nonvoter" : "voter");
+			rs_diff_add(d, "  %s: - node %s %s %s", CLUSTER_JSON,
+			            oci_q(cf.ms.m[i].id).s, oci_q(cf.ms.m[i].address).s,
+			            cf.ms.m[i].nonvoter ? "nonvoter" : "voter");
 	}
 	for (j = 0; j < ms->n; j++) {
 		for (i = 0; i < cf.ms.n; i++)
@@ -779,9 +526,9 @@ static void compare_record(const char *outdir, const struct members *ms, uint64_
 			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
 				break;
 		if (i == cf.ms.n)
-			diff_add(d, "  %s: + node %s %s %s", CLUSTER_JSON, oci_q(ms->m[j].id).s,
-			         oci_q(ms->m[j].address).s,
-			         ms->m[j].nonvoter ? "nonvoter" : "voter");
+			rs_diff_add(d, "  %s: + node %s %s %s", CLUSTER_JSON, oci_q(ms->m[j].id).s,
+			            oci_q(ms->m[j].address).s,
+			            ms->m[j].nonvoter ? "nonvoter" : "voter");
 	}
 	cluster_file_free(&cf);
 }
@@ -808,13 +555,13 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	char wn[128], wi[128], wl[128], wo[128], wv[128], wc[128], wx[4400], wf[4400], wid[128];
 	char node_dir[PATH_MAX];
 	char msg[1024], note[256], path[PATH_MAX], env[128];
-	struct members ms = {0};
+	struct rs_members ms = {0};
 	struct members_names names = {0};
 	struct cluster_file cf = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
 	struct rs_err err = {0};
-	struct diff d = {0};
+	struct rs_diff d = {0}, changed = {0};
 	struct cluster_file_entry *files = NULL;
 	unsigned char *target = NULL, *written = NULL;
 	const char *config = given(&v[F_CONFIG]), *leader, *leader_what, *network, *node_id;
@@ -938,7 +685,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		rc = oci_usage(cmd, "%s is empty", wo);
 		goto done;
 	}
-	if (len + 1 + MEMBER_ID_MAX + 1 + sizeof(RS_STABLE_FILE) + 32 > PATH_MAX) {
+	if (len + 1 + RS_SERVER_ID_MAX + 1 + sizeof(RS_STABLE_FILE) + 32 > PATH_MAX) {
 		rc = oci_usage(cmd, "%s is too long (%zu bytes)", wo, len);
 		goto done;
 	}
@@ -947,10 +694,9 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	pf.have = calloc(ms.n, 1);
 	target = calloc(ms.n, 1);
 	written = calloc(ms.n, 1);
-	cfg.servers = calloc(ms.n, sizeof(*cfg.servers));
 	files = calloc(2 * ms.n, sizeof(*files));
 	if (outdir == NULL || pf.make == NULL || pf.have == NULL || target == NULL ||
-	    written == NULL || cfg.servers == NULL || files == NULL) {
+	    written == NULL || files == NULL || rs_members_config(&ms, &cfg, &err) != RS_OK) {
 		rc = oci_fail(cmd, "out of memory");
 		goto done;
 	}
@@ -964,15 +710,9 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	               strrchr(outdir, '/') != NULL ? strrchr(outdir, '/') + 1 : outdir);
 
 	for (i = 0; i < ms.n; i++) {
-		cfg.servers[i].suffrage = ms.m[i].nonvoter ? RS_NONVOTER : RS_VOTER;
-		cfg.servers[i].id = ms.m[i].id;
-		cfg.servers[i].id_len = strlen(ms.m[i].id);
-		cfg.servers[i].address = ms.m[i].address;
-		cfg.servers[i].address_len = strlen(ms.m[i].address);
 		target[i] = node_id == NULL || strcmp(ms.m[i].id, node_id) == 0;
 		nwrite += target[i];
 	}
-	cfg.n = ms.n;
 	if (nwrite == 0) {
 		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", node_id_what,
 		               oci_q(node_id).s, names.ids_what);
@@ -1000,14 +740,14 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			present++;
 			(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
 			if (pf.have[i] == 1) {
-				diff_add(&d,
-				         "  %s: - only one of %s and %s exists (a partial state)",
-				         ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
+				rs_diff_add(
+				    &d, "  %s: - only one of %s and %s exists (a partial state)",
+				    ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
 				continue;
 			}
-			rc = compare_node(node_dir, ms.m[i].id, &cfg, ms.m[ms.leader].id, term, &d,
-			                  note, sizeof(note));
-			if (rc != STATE_CONFLICT) {
+			rc = rs_cluster_compare_node(node_dir, ms.m[i].id, &cfg, ms.m[ms.leader].id,
+			                             term, &changed, &d, note, sizeof(note));
+			if (rc != RS_NODE_CONFLICT) {
 				printf("%s: %s\n", node_dir, note);
 				same++;
 			}
@@ -1022,6 +762,17 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			    oci_path(outdir).s);
 			fputs(d.text, stderr);
 			goto done;
+		}
+		if (changed.n > 0) {
+			/* raft's own changes (a member added through op-conductor, say)
+			 * win: the volume's state is the cluster's */
+			(void)oci_fail(
+			    cmd,
+			    "--if-absent: raft has changed the configuration in %s since it "
+			    "was initialized; that state is kept as it is (- raft's "
+			    "configuration now, + the one given):",
+			    oci_path(outdir).s);
+			fputs(changed.text, stderr);
 		}
 		if (present == nwrite) {
 			printf("Nothing to do: %s already holds the state of %zu node%s; nothing "
@@ -1141,16 +892,17 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	rc = OCI_EXIT_OK;
 done:
 	rs_nd_unlock(&lk);
-	free(d.text);
+	rs_diff_free(&d);
+	rs_diff_free(&changed);
 	free(files);
-	free(cfg.servers);
+	rs_members_config_free(&cfg); /* the strings belong to ms */
 	free(pf.make);
 	free(pf.have);
 	free(pf.existing);
 	free(target);
 	free(written);
 	free(outdir);
-	members_free(&ms);
+	rs_members_free(&ms);
 	cluster_file_free(&cf);
 	return rc;
 }
@@ -1174,8 +926,11 @@ const struct oci_command oci_cmd_raft_generate = {
         "\n"
         "Per pod: --node-id ID writes only DIR/ID/ (the same bytes as a full run), and\n"
         "--if-absent makes a rerun safe: exit 0 when the state is already there (as\n"
-        "written, or as raft has since advanced it), exit 1 with a diff when it belongs\n"
-        "to another cluster. --nonvoters members replicate but never vote.\n"
+        "written, or as raft has since advanced it: then the state wins, and how raft's\n"
+        "configuration now differs from the given one is printed on stderr), exit 1\n"
+        "with a diff when no run of this cluster could have produced it (another\n"
+        "cluster's, or generated with other members and untouched by raft).\n"
+        "--nonvoters members replicate but never vote.\n"
         "\n"
         "Note: the vote recorded for --initial-leader does not choose the first leader:\n"
         "every voter campaigns at term N+1 and any node may win the first election.",

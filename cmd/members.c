@@ -102,27 +102,30 @@ static int has_control(const char *s)
 	return 0;
 }
 
+/* The server-ID rule is raftstate's (rs_server_id_check); here it is told
+ * in the words of the flag or JSON path at fault. */
 static int check_id(const struct oci_command *cmd, const char *label, const char *id)
 {
-	size_t len = strlen(id);
-
-	if (len == 0)
+	switch (rs_server_id_check(id)) {
+	case RS_ID_OK:
+		return 0;
+	case RS_ID_EMPTY:
 		return oci_usage(cmd, "%s is empty", label);
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+	case RS_ID_DOT:
 		return oci_usage(cmd, "%s is %s, which cannot be a server directory name", label,
 		                 oci_q(id).s);
-	if (strchr(id, '/') != NULL)
+	case RS_ID_SLASH:
 		return oci_usage(cmd,
 		                 "%s %s contains '/', but a server ID becomes a directory name",
 		                 label, oci_q(id).s);
-	if (has_control(id))
+	case RS_ID_CONTROL:
 		return oci_usage(cmd, "%s %s contains a control character", label, oci_q(id).s);
-	if (len > MEMBER_ID_MAX)
+	default:
 		return oci_usage(cmd,
 		                 "%s is %zu bytes long; a server ID becomes a directory "
 		                 "name and may have at most %d",
-		                 label, len, MEMBER_ID_MAX);
-	return 0;
+		                 label, strlen(id), RS_SERVER_ID_MAX);
+	}
 }
 
 /*
@@ -275,7 +278,7 @@ static int split_pair(const char *item, char **id, char **addr)
 }
 
 int members_split(const struct oci_command *cmd, const struct members_input *in,
-                  struct members *out, struct members_names *names)
+                  struct rs_members *out, struct members_names *names)
 {
 	char **addrs = NULL, **ids = NULL;
 	size_t na, ni = 0, i, npairs = 0, first_pair = 0, first_plain = 0, nplain = 0;
@@ -324,9 +327,9 @@ int members_split(const struct oci_command *cmd, const struct members_input *in,
 		               in->nodes_what, na, in->ids_what, ni);
 		goto done;
 	}
-	if (na > MEMBERS_MAX) {
+	if (na > RS_MEMBERS_MAX) {
 		rc = oci_usage(cmd, "%s has %zu entries; at most %d nodes are supported",
-		               in->nodes_what, na, MEMBERS_MAX);
+		               in->nodes_what, na, RS_MEMBERS_MAX);
 		goto done;
 	}
 	out->m = calloc(na, sizeof(*out->m));
@@ -360,13 +363,13 @@ int members_split(const struct oci_command *cmd, const struct members_input *in,
 		names->ids_what = in->nodes_what;
 done:
 	if (rc != 0)
-		members_free(out);
+		rs_members_free(out);
 	free_list(addrs, na);
 	free_list(ids, ni);
 	return rc;
 }
 
-int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, const char *list,
+int members_set_nonvoters(const struct oci_command *cmd, struct rs_members *ms, const char *list,
                           const char *what)
 {
 	char **v = NULL;
@@ -398,7 +401,7 @@ int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, con
 	return rc;
 }
 
-int members_validate(const struct oci_command *cmd, struct members *ms,
+int members_validate(const struct oci_command *cmd, struct rs_members *ms,
                      const struct members_names *nm, const char *leader, const char *leader_what,
                      const char *nonvoters, const char *nonvoters_what)
 {
@@ -480,7 +483,7 @@ int members_validate(const struct oci_command *cmd, struct members *ms,
 }
 
 int members_parse(const struct oci_command *cmd, const struct members_input *in,
-                  struct members *out)
+                  struct rs_members *out)
 {
 	struct members_names nm;
 	int rc;
@@ -490,17 +493,4 @@ int members_parse(const struct oci_command *cmd, const struct members_input *in,
 		rc = members_validate(cmd, out, &nm, in->leader, in->leader_what, in->nonvoters,
 		                      in->nonvoters_what);
 	return rc;
-}
-
-void members_free(struct members *ms)
-{
-	size_t i;
-
-	if (ms->m != NULL)
-		for (i = 0; i < ms->n; i++) {
-			free(ms->m[i].id);
-			free(ms->m[i].address);
-		}
-	free(ms->m);
-	memset(ms, 0, sizeof(*ms));
 }

@@ -12,7 +12,7 @@
  *               '[' or ']'; an all-digits-and-dots host must be a valid
  *               IPv4 address; port decimal 1..65535; no duplicates
  *               (hostnames compared case-insensitively, IPv6 by value)
- *   counts      as many addresses as IDs, 1..MEMBERS_MAX
+ *   counts      as many addresses as IDs, 1..RS_MEMBERS_MAX
  *   leader      one of the IDs, and a voter
  *
  * Beyond the Go tool: --nodes may hold id=address pairs (then --server-ids
@@ -26,22 +26,9 @@
 
 #include <stddef.h>
 
+#include "raftstate/cluster.h"
+
 struct oci_command;
-
-#define MEMBERS_MAX   4096
-#define MEMBER_ID_MAX 255 /* NAME_MAX: the ID is a directory name */
-
-struct member {
-	char *id;      /* trimmed, NUL-terminated */
-	char *address; /* trimmed, NUL-terminated */
-	int nonvoter;  /* Suffrage Nonvoter instead of Voter */
-};
-
-struct members {
-	struct member *m;
-	size_t n;
-	size_t leader; /* index into m */
-};
 
 /* The inputs, and how to name each in a message ("--nodes" or the
  * environment variable it came from). */
@@ -64,23 +51,22 @@ struct members_names {
  * unvalidated, and fills `names`. Returns 0 or prints one usage error and
  * returns its exit code; `out` is empty on error. */
 int members_split(const struct oci_command *cmd, const struct members_input *in,
-                  struct members *out, struct members_names *names);
+                  struct rs_members *out, struct members_names *names);
 
 /* Step 2 for any source: validates IDs, addresses and the leader. When
  * `nonvoters` is non-NULL it replaces every member's suffrage. Sets
  * ms->leader. Returns 0 or prints one usage error and returns its code. */
-int members_validate(const struct oci_command *cmd, struct members *ms,
+int members_validate(const struct oci_command *cmd, struct rs_members *ms,
                      const struct members_names *names, const char *leader, const char *leader_what,
                      const char *nonvoters, const char *nonvoters_what);
 
 /* Marks exactly the IDs in the comma-separated `list` as nonvoters. */
-int members_set_nonvoters(const struct oci_command *cmd, struct members *ms, const char *list,
+int members_set_nonvoters(const struct oci_command *cmd, struct rs_members *ms, const char *list,
                           const char *what);
 
 /* Both steps for the flags alone. `out` must be freed with members_free
  * either way. */
 int members_parse(const struct oci_command *cmd, const struct members_input *in,
-                  struct members *out);
-void members_free(struct members *ms);
+                  struct rs_members *out);
 
 #endif

@@ -113,7 +113,7 @@ static int in_list(const char *list, const char *id)
 
 /* The member list from the flags or the cluster file, validated. */
 static int read_members(const struct oci_command *cmd, const struct flag_set *fs,
-                        struct members *ms, struct cluster_file *cf)
+                        struct rs_members *ms, struct cluster_file *cf)
 {
 	const struct flag_value *v = fs->v;
 	char wn[128], wi[128], wv[128], wc[128], wf[4400], env[128], msg[1024];
@@ -181,31 +181,6 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	return members_validate(cmd, ms, &names, leader, "the configuration", nonvoters, wv);
 }
 
-static int to_config(const struct members *ms, struct rs_config *c)
-{
-	c->servers = calloc(ms->n, sizeof(*c->servers));
-	if (c->servers == NULL)
-		return -1;
-	c->n = ms->n;
-	for (size_t i = 0; i < ms->n; i++) {
-		c->servers[i].id = ms->m[i].id;
-		c->servers[i].id_len = strlen(ms->m[i].id);
-		c->servers[i].address = ms->m[i].address;
-		c->servers[i].address_len = strlen(ms->m[i].address);
-		c->servers[i].suffrage = ms->m[i].nonvoter ? RS_NONVOTER : RS_VOTER;
-	}
-	return 0;
-}
-
-static const struct rs_server *find(const struct rs_config *c, const struct rs_server *s)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->servers[i].id_len == s->id_len &&
-		    memcmp(c->servers[i].id, s->id, s->id_len) == 0)
-			return &c->servers[i];
-	return NULL;
-}
-
 static void print_server(char mark, const struct rs_server *s, const char *note)
 {
 	char a[600], b[600];
@@ -236,13 +211,15 @@ static void print_change(const struct rs_recover_plan *p)
 	np_print_config_source(stdout, n);
 	printf(") -> new (%zu member%s):\n", cur->n, cur->n == 1 ? "" : "s");
 	for (size_t i = 0; i < old->n; i++) {
-		const struct rs_server *s = &old->servers[i], *t = find(cur, s);
+		const struct rs_server *s = &old->servers[i],
+		                       *t = rs_config_server(cur, s->id, s->id_len);
 
 		if (t == NULL)
 			print_server('-', s, "   (removed)");
 	}
 	for (size_t i = 0; i < cur->n; i++) {
-		const struct rs_server *s = &cur->servers[i], *o = find(old, s);
+		const struct rs_server *s = &cur->servers[i],
+		                       *o = rs_config_server(old, s->id, s->id_len);
 
 		if (o == NULL)
 			print_server('+', s, "   (added: start it with an EMPTY state directory)");
@@ -282,7 +259,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	};
 	struct rs_nd_lock lk = {.fd = -1};
 	char lockdir[PATH_MAX];
-	struct members ms = {0};
+	struct rs_members ms = {0};
 	struct cluster_file cf = {0};
 	struct rs_config cfg = {0};
 	struct rs_recover_plan plan;
@@ -299,8 +276,8 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if ((rc = read_members(cmd, fs, &ms, &cf)) != 0)
 		goto out;
-	if (to_config(&ms, &cfg) != 0) {
-		rc = oci_fail(cmd, "out of memory");
+	if (rs_members_config(&ms, &cfg, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s", err.msg);
 		goto out;
 	}
 	/* the run lock, before anything is read: the plan must not go stale */
@@ -339,8 +316,8 @@ out:
 	rs_nd_unlock(&lk);
 	rs_recover_plan_free(&plan);
 	rs_problems_free(&probs);
-	free(cfg.servers); /* the strings belong to ms */
-	members_free(&ms);
+	rs_members_config_free(&cfg); /* the strings belong to ms */
+	rs_members_free(&ms);
 	cluster_file_free(&cf);
 	return rc;
 }

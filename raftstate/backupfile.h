@@ -37,9 +37,6 @@ int rs_bk_mkdir_p(const char *dir, struct rs_err *err);
 /* A relative path that stays inside the backup: no empty, "." or ".."
  * component, not absolute, no control characters or backslashes. */
 int rs_bk_safe_relpath(const char *p);
-/* s quoted, with control bytes, '"' and '\\' escaped: safe in a one-line
- * message. Returns buf. */
-const char *rs_bk_quote(const char *s, char *buf, size_t size);
 /* RS_EINVAL with one sentence ("--state-dir X is inside --backup-dir Y;
  * ...") when directories a and b (a_what, b_what: how to name them) are
  * the same or one holds the other, compared by device and inode up the

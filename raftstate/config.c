@@ -364,3 +364,11 @@ int rs_config_copy(struct rs_config *dst, const struct rs_config *src)
 	}
 	return RS_OK;
 }
+
+const struct rs_server *rs_config_server(const struct rs_config *c, const char *id, size_t id_len)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->servers[i].id_len == id_len && memcmp(c->servers[i].id, id, id_len) == 0)
+			return &c->servers[i];
+	return NULL;
+}

@@ -42,6 +42,8 @@ int rs_config_encode(const struct rs_config *c, struct mp_buf *out, struct rs_er
  * array-encoded structs). `out` must be freed with rs_config_free. */
 int rs_config_decode(const uint8_t *p, size_t n, struct rs_config *out, struct rs_err *err);
 void rs_config_free(struct rs_config *c);
+/* The server of c whose ID is id (id_len bytes), or NULL. */
+const struct rs_server *rs_config_server(const struct rs_config *c, const char *id, size_t id_len);
 /* Deep copy of src into dst (dst is overwritten, not freed first). */
 int rs_config_copy(struct rs_config *dst, const struct rs_config *src);
 

@@ -28,3 +28,29 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path)
 		err->sys_errno = e;
 	return rc;
 }
+
+/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
+ * message. Returns buf. */
+const char *rs_quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size < 8)
+		return "";
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 6 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\t' || c == '\n')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		else if (c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}

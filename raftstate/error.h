@@ -6,6 +6,7 @@
 #ifndef RAFTSTATE_ERROR_H
 #define RAFTSTATE_ERROR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum rs_code {
@@ -33,5 +34,9 @@ int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
 /* RS_EIO for a failed system call: "<what> <path>: <strerror(errno)>",
  * recording errno in err->sys_errno. */
 int rs_syserr(struct rs_err *err, const char *what, const char *path);
+
+/* s quoted, with control bytes, '"' and '\\' escaped: safe in a one-line
+ * message (what cmd/'s oci_q prints). Returns buf. */
+const char *rs_quote(const char *s, char *buf, size_t size);
 
 #endif

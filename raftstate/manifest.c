@@ -112,7 +112,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 			return rs_errf(
 			    err, RS_ECORRUPT,
 			    "refusing backup %s: the \"stored_path\" of %s is %s, not %s", backup,
-			    path, sp ? rs_bk_quote(sp, q, sizeof(q)) : "missing", stored);
+			    path, sp ? rs_quote(sp, q, sizeof(q)) : "missing", stored);
 		if (!rs_bk_safe_relpath(stored))
 			return rs_errf(err, RS_ECORRUPT,
 			               "refusing backup %s: the manifest names the unsafe path "
@@ -124,7 +124,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 	for (size_t k = 0; k < out->n; k++)
 		if (strcmp(out->v[k].path, path) == 0)
 			return rs_errf(err, RS_ECORRUPT, "%s: files[%zu] lists %s a second time",
-			               name, i, rs_bk_quote(path, q, sizeof(q)));
+			               name, i, rs_quote(path, q, sizeof(q)));
 	if ((rec = rs_bk_files_add(out, path, err)) == NULL)
 		return err->code;
 	rec->size = size;

@@ -26,6 +26,7 @@
 
 #include "bolt/lock.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/cluster.h"
 #include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
@@ -36,20 +37,6 @@
 static int is_state_file(const char *name)
 {
 	return strcmp(name, RS_LOG_FILE) == 0 || strcmp(name, RS_STABLE_FILE) == 0;
-}
-
-/* The rule `raft generate` applies to server IDs: they become directory
- * names. */
-static int valid_server_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 255 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (id[i] == '/' || (unsigned char)id[i] < 0x20 || id[i] == 0x7f)
-			return 0;
-	return 1;
 }
 
 /* Every entry of the backup tree (depth-bounded): only directories and
@@ -95,7 +82,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 			            root, r);
 		else if (!rs_bk_safe_relpath(r))
 			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
-			             root, rs_bk_quote(r, p, sizeof(p)));
+			             root, rs_quote(r, p, sizeof(p)));
 		else if (rs_bk_files_add(out, r, err) == NULL)
 			rc = err->code;
 		else
@@ -354,12 +341,11 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 		for (size_t i = 0; i < nnodes; i++) {
 			char qname[1100];
 
-			if (!valid_server_id(nodes[i])) {
+			if (rs_server_id_check(nodes[i]) != RS_ID_OK) {
 				rc = rs_errf(err, RS_ECORRUPT,
 				             "refusing backup %s: node directory %s is not a valid "
 				             "server ID",
-				             backup_dir,
-				             rs_bk_quote(nodes[i], qname, sizeof(qname)));
+				             backup_dir, rs_quote(nodes[i], qname, sizeof(qname)));
 				goto out;
 			}
 			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)

@@ -99,15 +99,15 @@ static void run(int argc, char **argv)
 		    .leader_what = flags_what(&cmd->flags[F_INITIAL_LEADER],
 		                              &fs.v[F_INITIAL_LEADER], wl, sizeof(wl)),
 		};
-		struct members ms;
+		struct rs_members ms;
 
 		/* run_generate() reports missing ones itself (--config can give
 		 * them); members_parse() is only reached with all three */
 		if (in.nodes != NULL && in.ids != NULL && in.leader != NULL) {
 			mr = members_parse(cmd, &in, &ms);
-			if (mr == 0 && (ms.n == 0 || ms.n > MEMBERS_MAX || ms.leader >= ms.n))
+			if (mr == 0 && (ms.n == 0 || ms.n > RS_MEMBERS_MAX || ms.leader >= ms.n))
 				abort();
-			members_free(&ms);
+			rs_members_free(&ms);
 		} else {
 			mr = -1; /* would be a usage error, printed by run_generate() */
 		}

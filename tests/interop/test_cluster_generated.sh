@@ -81,6 +81,18 @@ run_case() { # run_case NODES TERM
 		# node replayed its log) 050..099 continuing from the leader's head
 		[ "$(grep -c '"number": 135000099,' "$TMP/cluster2.json")" = "$n" ] ||
 			die "$n nodes: restart: the unsafe head is not block 135000099 on every node"
+		# ...and our `raft info --json` on the files this stack's raft wrote names
+		# the block the harness applied last (number and hash)
+		local hh
+		hh=$(sed -n '/"unsafe_head": {/,/}/s/^ *"hash": "\(0x[0-9a-f]*\)",/\1/p' "$TMP/cluster2.json" | sort -u)
+		[ "$(echo "$hh" | wc -l)" = 1 ] && [ -n "$hh" ] || die "$n nodes: the nodes' unsafe heads differ: $hh"
+		for ((i = 1; i <= n; i++)); do
+			"$OCI_BIN" raft info --json --state-dir "$dir/n$i" >"$TMP/info.json" 2>"$TMP/info.err" ||
+				die "$n nodes: raft info n$i: $(cat "$TMP/info.err")"
+			tr -d ' \t\n' <"$TMP/info.json" | grep -q "\"unsafe_head\":{\"number\":135000099,\"hash\":\"$hh\"" ||
+				die "$n nodes: raft info on n$i does not name block 135000099 $hh: $(tr -d ' \t\n' <"$TMP/info.json" | grep -o '"unsafe_head":[^}]*' | head -c 300)"
+		done
+		say "ok: $n nodes: our raft info names the last applied block 135000099 ${hh:0:12} on every node"
 		say "ok: $n nodes: restart elected $(grep -m1 '"leader"' "$TMP/cluster2.json" | tr -d ' ,') in term $(grep -m1 '"term"' "$TMP/cluster2.json" | tr -dc 0-9), replayed 50 + applied 50 more"
 		if [ $verify_impl = yes ]; then
 			say "ok: $n nodes: files raft wrote still check, and our raft verify accepts them"

@@ -7,7 +7,8 @@
 #      rejects exactly the non-payload entries, and fails to start exactly where
 #      op-conductor's Restore fails; bbolt tx.Check + raft-boltdb read every file;
 #   2. the committed vectors (written by raft v1.7.2) are the same set of cases, and
-#      this stack's reading of them agrees with their committed expected.json.
+#      this stack's reading of them agrees with their committed expected.json;
+#   3. in both, our `raft info --json` names the head the harness recorded.
 . "$(dirname "$0")/lib.sh"
 need_harness
 
@@ -20,7 +21,7 @@ jget() {
 
 # agree CASE-DIR: the reading of CASE-DIR/sequencer-1 matches CASE-DIR/expected.json.
 agree() {
-	local c=$1 name ex rd want got restore rrestore
+	local c=$1 name ex rd want got info restore rrestore
 	name=$(basename "$c")
 	ex=$c/expected.json
 	rd=$TMP/read-$name-$RANDOM.json
@@ -51,7 +52,20 @@ agree() {
 		tr -d ' \n' <"$rd" | grep -q "\"form\":\"legacy-V[12]\",\"number\":$(jget "$ex" legacy_head_number),\"hash\":\"$(jget "$ex" legacy_head_hash)\"" ||
 			die "$name: the legacy head $(jget "$ex" legacy_head_number) was not read as a legacy-form entry"
 	fi
-	say "ok: $2 $name: head $(jget "$ex" head_number) $(jget "$ex" head_hash | cut -c1-12) (decoded and by raft), restore $rrestore, rejected [${got}]"
+	# our `raft info --json` names the same unsafe head (the legacy form's
+	# where only legacy entries follow the snapshot; none where neither does)
+	"$OCI_BIN" raft info --json --state-dir "$c/sequencer-1" >"$TMP/info.json" 2>"$TMP/info.err" ||
+		die "$name: raft info: $(cat "$TMP/info.err")"
+	info=$(tr -d ' \t\n' <"$TMP/info.json" | sed -n 's/.*"unsafe_head":\(null\|{"number":[0-9]*,"hash":"0x[0-9a-f]*"\).*/\1/p')
+	want=null
+	if [ "$(jget "$ex" head_number)" != null ]; then
+		want="{\"number\":$(jget "$ex" head_number),\"hash\":\"$(jget "$ex" head_hash)\""
+	elif [ "$(jget "$rd" decoded_legacy_head)" != null ]; then
+		[ -n "$(sed -n '/"decoded_legacy_head": {/,/}/p' "$rd")" ] || die "$name: opc-read: no decoded_legacy_head object"
+		want="{\"number\":$(sed -n '/"decoded_legacy_head": {/,/}/s/^ *"number": \([0-9]*\),/\1/p' "$rd"),\"hash\":\"$(sed -n '/"decoded_legacy_head": {/,/}/s/^ *"hash": "\(0x[0-9a-f]*\)",/\1/p' "$rd")\""
+	fi
+	[ "$info" = "$want" ] || die "$name: raft info --json unsafe_head $info, the harness wrote $want"
+	say "ok: $2 $name: head $(jget "$ex" head_number) $(jget "$ex" head_hash | cut -c1-12) (decoded, by raft, by our raft info), restore $rrestore, rejected [${got}]"
 }
 
 "$H" opc-vectors --out "$TMP/v" >"$TMP/gen.json" 2>"$TMP/gen.err" || die "opc-vectors: $(cat "$TMP/gen.err")"

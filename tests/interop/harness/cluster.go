@@ -167,6 +167,8 @@ type clusterJSON struct {
 	ElectionMS     int64       `json:"election_ms"`
 	Applies        int         `json:"applies"`
 	LastApplyIndex uint64      `json:"last_apply_index"`
+	Stopped        string      `json:"stopped,omitempty"`
+	StoppedAtIndex uint64      `json:"stopped_at_index,omitempty"`
 	ElapsedMS      int64       `json:"elapsed_ms"`
 	Configuration  *configJSON `json:"configuration"`
 	Nodes          []*nodeJSON `json:"nodes"`
@@ -183,6 +185,7 @@ func cmdCluster(args []string) error {
 	verbose := fs.Bool("verbose", false, "raft logs to stderr")
 	fsmKind := fs.String("fsm", "op-conductor", "op-conductor (SSZ payload envelopes, see fsm_opc.go) or chain (the JSON chain FSM of the lived/ vectors)")
 	payloadVersion := fs.Int("payload", 4, "version of the payloads applied (op-conductor: 3 or 4; op-conductor-legacy: 1 or 2)")
+	stopAfter := fs.Int("stop-follower-after", -1, "after K commands reached every node, shut one follower down and apply the rest on the others")
 	peerList := fs.String("peer", "", "ID=127.0.0.1:PORT,... new members started on EMPTY state dirs (see peers.go)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -390,33 +393,36 @@ func cmdCluster(args []string) error {
 	if err != nil {
 		return err
 	}
-	var futures []raft.ApplyFuture
-	for _, c := range cmds {
-		futures = append(futures, leader.r.Apply(c, 10*time.Second))
-	}
-	for i, f := range futures {
-		if err := f.Error(); err != nil {
-			return fmt.Errorf("apply %d through leader %s: %v", i+1, leader.id, err)
+	// applyAndWait applies cmds through the leader and waits until every node
+	// in on has applied them.
+	applyAndWait := func(cmds [][]byte, on []*clusterNode) error {
+		var futures []raft.ApplyFuture
+		for _, c := range cmds {
+			futures = append(futures, leader.r.Apply(c, 10*time.Second))
 		}
-		out.LastApplyIndex = f.Index()
-	}
-
-	// Wait until every started node applied them, then compare the chains.
-	if *applies > 0 {
-		deadline = time.Now().Add(*timeout)
+		for i, f := range futures {
+			if err := f.Error(); err != nil {
+				return fmt.Errorf("apply %d through leader %s: %v", i+1, leader.id, err)
+			}
+			out.LastApplyIndex = f.Index()
+		}
+		if len(cmds) == 0 {
+			return nil
+		}
+		deadline := time.Now().Add(*timeout)
 		for {
 			done := true
-			for _, n := range nodes {
+			for _, n := range on {
 				if n.fsm.status().LastIndex < out.LastApplyIndex {
 					done = false
 				}
 			}
 			if done {
-				break
+				return nil
 			}
 			if time.Now().After(deadline) {
 				var lag []string
-				for _, n := range nodes {
+				for _, n := range on {
 					lag = append(lag, fmt.Sprintf("%s@%d", n.id, n.fsm.status().LastIndex))
 				}
 				return fmt.Errorf("not replicated within %v: want index %d, applied %s", *timeout, out.LastApplyIndex, strings.Join(lag, " "))
@@ -424,12 +430,49 @@ func cmdCluster(args []string) error {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	running := nodes
+	var stopped *clusterNode
+	var stoppedStatus fsmStatus
+	if *stopAfter >= 0 && *stopAfter <= len(cmds) {
+		// --stop-follower-after K: K commands reach every node, then one
+		// follower (the first voter by ID that is not the leader) shuts down
+		// cleanly and the others go on with the rest: its files end behind.
+		if err := applyAndWait(cmds[:*stopAfter], nodes); err != nil {
+			return err
+		}
+		running = nil
+		for _, n := range nodes {
+			if stopped == nil && n != leader && !n.peer && !isNonvoter(n.conf, n.id) {
+				stopped = n
+				continue
+			}
+			running = append(running, n)
+		}
+		if stopped == nil {
+			return usagef("--stop-follower-after: no follower to stop")
+		}
+		stoppedStatus = stopped.fsm.status()
+		if err := stopped.shutdown(); err != nil {
+			return err
+		}
+		out.Stopped, out.StoppedAtIndex = stopped.id, out.LastApplyIndex
+		cmds = cmds[*stopAfter:]
+	}
+	if err := applyAndWait(cmds, running); err != nil {
+		return err
+	}
 	if err := checkPeers(nodes, nj, nodes[0].conf); err != nil {
 		return err
 	}
 	out.Term = leaderTerm(leader.r)
 	var chain0 string
-	for i, n := range nodes {
+	if stopped != nil {
+		j := nj[stopped.id]
+		j.State = "Shutdown (--stop-follower-after)"
+		j.AppliedCommands, j.LastAppliedIndex, j.ChainSHA256 = stoppedStatus.Commands, stoppedStatus.LastIndex, stoppedStatus.ChainSHA256
+		j.PayloadsAccepted, j.RejectedIndexes, j.UnsafeHead = stoppedStatus.Accepted, stoppedStatus.Rejected, stoppedStatus.Head
+	}
+	for i, n := range running {
 		st := n.fsm.status()
 		j := nj[n.id]
 		j.State = n.r.State().String()
@@ -438,7 +481,7 @@ func cmdCluster(args []string) error {
 		if i == 0 {
 			chain0 = st.ChainSHA256
 		} else if st.ChainSHA256 != chain0 {
-			return fmt.Errorf("FSM chains differ: %s %s vs %s %s", nodes[0].id, chain0, n.id, st.ChainSHA256)
+			return fmt.Errorf("FSM chains differ: %s %s vs %s %s", running[0].id, chain0, n.id, st.ChainSHA256)
 		}
 	}
 

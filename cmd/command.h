@@ -66,6 +66,7 @@ struct oci_command {
 	X(raft_generate) \
 	X(raft_verify) \
 	X(raft_info) \
+	X(raft_compare) \
 	X(raft_backup) \
 	X(raft_restore) \
 	X(raft_recover) \

@@ -178,6 +178,14 @@ static int set_value(const struct oci_command *cmd, const struct flag_spec *spec
 			oci_usage(cmd, "%s must be %s, got %s", what, spec->accepts, oci_q(text).s);
 			return -1;
 		}
+		if (spec->repeat) {
+			if (val->n >= FLAGS_REPEAT_MAX) {
+				oci_usage(cmd, "%s is given more than %d times", what,
+				          FLAGS_REPEAT_MAX);
+				return -1;
+			}
+			val->list[val->n++] = text;
+		}
 		break;
 	}
 	val->src = src;

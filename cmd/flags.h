@@ -8,7 +8,8 @@
  *   --            ends the flags; parsing also stops at the first argument
  *                 that is not a flag (Go's rule)
  *   -h, --help    the command's help (flags_parse returns FLAGS_HELP)
- *   a flag given twice: the last one wins
+ *   a flag given twice: the last one wins, unless its spec says `repeat`
+ *                 (then every value is kept, in order, up to FLAGS_REPEAT_MAX)
  *   environment:  OP_CONDUCTOR_INIT_<NAME> (upper case, '-' and '.' -> '_')
  *                 unless the spec names another variable; read only for
  *                 flags not given on the command line, and validated only
@@ -45,9 +46,11 @@ struct flag_spec {
 	 * `accepts` then completes "--x must be <accepts>, got ...". */
 	int (*check)(const char *value);
 	const char *accepts;
+	int repeat; /* FLAG_STRING: may be given several times (flag_value.list) */
 };
 
-#define FLAGS_MAX 16
+#define FLAGS_MAX        16
+#define FLAGS_REPEAT_MAX 16
 
 enum flag_source {
 	FLAG_UNSET = 0,
@@ -61,6 +64,9 @@ struct flag_value {
 	const char *str; /* the text as given; NULL when unset (no default) */
 	int b;           /* FLAG_BOOL */
 	uint64_t u;      /* FLAG_UINT64 */
+	/* repeat flags: every value given (str is the last one) */
+	const char *list[FLAGS_REPEAT_MAX];
+	int n;
 };
 
 enum {

@@ -93,11 +93,19 @@ static uint8_t *pb_build(const struct pb_spec *s, int legacy, size_t *len)
 	return b;
 }
 
-/* A hash whose bytes are all derived from seed (distinct seeds, distinct hashes). */
+/* A hash whose bytes are all derived from seed (splitmix64 per 8 bytes):
+ * distinct seeds, distinct hashes. */
 static void pb_hash(uint8_t h[32], uint64_t seed)
 {
-	for (int i = 0; i < 32; i++)
-		h[i] = (uint8_t)((seed * 131u + (uint64_t)i * 17u + (seed >> 8)) & 0xff);
+	for (int k = 0; k < 4; k++) {
+		uint64_t z = seed + (uint64_t)(k + 1) * UINT64_C(0x9e3779b97f4a7c15);
+
+		z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+		z ^= z >> 31;
+		for (int i = 0; i < 8; i++)
+			h[8 * k + i] = (uint8_t)(z >> (8 * i));
+	}
 }
 
 #endif

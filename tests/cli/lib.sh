@@ -14,6 +14,7 @@
 #   make_tmp PREFIX      a private directory $tmp, removed on exit; the
 #                        test's function cleanup_hook, if it defines one
 #                        (kill a lock holder, unmount), runs first
+#   eq NAME GOT WANT     ok "NAME = WANT" when GOT is WANT, else bad with both
 #   ok MSG / bad MSG     count a pass / a failure and print "ok   MSG" /
 #                        "FAIL MSG" ("ok: MSG" / "FAIL: MSG" after
 #                        output_style colon)
@@ -97,6 +98,14 @@ ok() {
 bad() {
 	fail=$((fail + 1))
 	echo "$_bad_tag$*"
+}
+
+eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1 = $3"
+	else
+		bad "$1: got '$2', want '$3'"
+	fi
 }
 
 finish() {

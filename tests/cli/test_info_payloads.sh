@@ -14,7 +14,6 @@ build_jget
 build_mknode
 M=$MKNODE
 
-eq() { if [ "$2" = "$3" ]; then ok "$1 = $3"; else bad "$1: got '$2', want '$3'"; fi; }
 head_of() { # FILE: "number hash source entry_index|snapshot"
 	local f=$1 src
 	src=$(jget "$f" unsafe_head/source)

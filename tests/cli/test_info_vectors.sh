@@ -26,14 +26,6 @@ unset_env 'OP_CONDUCTOR_[A-Z_]*'
 
 build_jget
 
-# eq NAME GOT WANT
-eq() {
-	if [ "$2" = "$3" ]; then
-		ok "$1 = $3"
-	else
-		bad "$1: got '$2', want '$3'"
-	fi
-}
 
 LIVED=$V/lived/three
 # README table: node first last count log-size hwm free current vote-term snapshots(newest first)

@@ -1,0 +1,718 @@
+/*
+ * raft compare: every node of a cluster side by side, and what Raft will
+ * make of them (raftstate/compare.h): where the logs agree and where they
+ * diverge, the most up-to-date node (the one `raft recover` starts from),
+ * the unsafe heads, the configurations.
+ *
+ * Nodes come from --state-dir (a node directory or a cluster root; the flag
+ * may be repeated) and from --from-json (a document `raft info --json`
+ * wrote, for one node or a cluster root; repeated too), in any mix. A
+ * directory costs what `raft info` costs; a document costs nothing more:
+ * the comparison needs only what info --json carries (last index and term,
+ * the term starts, the head, the configuration), so the logs are never read
+ * entry by entry. Read-only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bsd/string.h>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/nodeprint.h"
+#include "cmd/report.h"
+#include "raftstate/compare.h"
+#include "raftstate/node.h"
+
+enum {
+	F_STATE_DIR,
+	F_FROM_JSON,
+	F_JSON,
+	F_TIMEOUT,
+	F_COUNT,
+};
+
+static const struct flag_spec compare_flags[F_COUNT] = {
+    [F_STATE_DIR] =
+        {
+            .name = "state-dir",
+            .kind = FLAG_STRING,
+            .metavar = "DIR",
+            .help = "A node's state directory or a directory of them (may be repeated)",
+            .repeat = 1,
+        },
+    [F_FROM_JSON] =
+        {
+            .name = "from-json",
+            .kind = FLAG_STRING,
+            .metavar = "FILE",
+            .help = "A document written by `raft info --json` (may be repeated)",
+            .repeat = 1,
+        },
+    [F_JSON] = NP_FLAG_JSON,
+    [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
+};
+
+#define MAX_NODES  64
+#define JSON_LIMIT ((long)64 << 20)
+
+struct nodes {
+	struct rs_cmp_node *v;
+	size_t n;
+};
+
+static struct rs_cmp_node *add_node(struct nodes *ns)
+{
+	if (ns->n >= MAX_NODES)
+		return NULL;
+	memset(&ns->v[ns->n], 0, sizeof(ns->v[0]));
+	return &ns->v[ns->n++];
+}
+
+/* ---- from directories ------------------------------------------------- */
+
+static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv, double timeout,
+                     struct nodes *ns)
+{
+	struct rs_summary_opts opts = {.lock_timeout = timeout};
+
+	for (int k = 0; k < fv->n; k++) {
+		struct np_nodes found;
+		int rc = np_find_nodes(cmd, fv->list[k], "--state-dir", &found);
+
+		if (rc != 0)
+			return rc;
+		for (size_t i = 0; i < found.n; i++) {
+			struct rs_node *n = calloc(1, sizeof(*n));
+			struct rs_cmp_node *c = add_node(ns);
+			struct rs_err err = {0};
+
+			if (c == NULL || n == NULL) {
+				free(n);
+				np_nodes_free(&found);
+				return oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			}
+			if (rs_node_summarize(found.dirs[i], &opts, n, &err) != RS_OK) {
+				const char *base = strrchr(found.dirs[i], '/');
+
+				strlcpy(c->name, base ? base + 1 : found.dirs[i], sizeof(c->name));
+				strlcpy(c->origin, found.dirs[i], sizeof(c->origin));
+				(void)snprintf(c->error, sizeof(c->error), "cannot be read: %.500s",
+				               err.msg);
+			} else if (rs_cmp_from_node(c, n) != RS_OK) {
+				rs_node_free(n);
+				free(n);
+				np_nodes_free(&found);
+				return oci_fail(cmd, "out of memory");
+			}
+			rs_node_free(n);
+			free(n);
+		}
+		np_nodes_free(&found);
+	}
+	return 0;
+}
+
+/* ---- from info --json documents ---------------------------------------- */
+
+/* A JSON number that is an exact unsigned integer (cJSON reads doubles:
+ * above 2^53 the value would not be exact, so it is refused). */
+static int get_u64(const cJSON *o, const char *key, uint64_t *v, int *present)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (present != NULL)
+		*present = 0;
+	if (j == NULL || cJSON_IsNull(j))
+		return present != NULL ? 0 : -1;
+	if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 9007199254740992.0 ||
+	    j->valuedouble != (double)(uint64_t)j->valuedouble)
+		return -1;
+	*v = (uint64_t)j->valuedouble;
+	if (present != NULL)
+		*present = 1;
+	return 0;
+}
+
+static const char *get_str(const cJSON *o, const char *key)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static int hex32(const char *s, uint8_t out[32])
+{
+	if (s == NULL || strlen(s) != 66 || s[0] != '0' || s[1] != 'x')
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int json_servers(const cJSON *a, struct rs_config *c)
+{
+	int n = cJSON_GetArraySize(a);
+
+	if (!cJSON_IsArray(a) || n > 1024)
+		return -1;
+	c->servers = calloc((size_t)(n ? n : 1), sizeof(*c->servers));
+	if (c->servers == NULL)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const cJSON *s = cJSON_GetArrayItem(a, i);
+		const char *id = get_str(s, "id"), *addr = get_str(s, "address");
+		const char *suf = get_str(s, "suffrage");
+		struct rs_server *x = &c->servers[c->n];
+
+		if (id == NULL || addr == NULL)
+			return -1;
+		x->id = strdup(id);
+		x->address = strdup(addr);
+		if (x->id == NULL || x->address == NULL)
+			return -1;
+		x->id_len = strlen(id);
+		x->address_len = strlen(addr);
+		x->suffrage = suf == NULL                    ? 99
+		              : strcmp(suf, "Voter") == 0    ? RS_VOTER
+		              : strcmp(suf, "Nonvoter") == 0 ? RS_NONVOTER
+		              : strcmp(suf, "Staging") == 0  ? RS_STAGING
+		                                             : 99;
+		c->n++;
+	}
+	return 0;
+}
+
+static int json_payload(const cJSON *o, struct rs_block *b)
+{
+	const char *src = get_str(o, "source"), *form = get_str(o, "form");
+	uint64_t version = 0, txs = 0;
+
+	memset(b, 0, sizeof(*b));
+	if (o == NULL || cJSON_IsNull(o))
+		return 0;
+	if (get_u64(o, "number", &b->number, NULL) != 0 ||
+	    hex32(get_str(o, "hash"), b->hash) != 0 ||
+	    get_u64(o, "timestamp", &b->timestamp, NULL) != 0 ||
+	    get_u64(o, "version", &version, NULL) != 0 ||
+	    get_u64(o, "transactions", &txs, NULL) != 0 || src == NULL || form == NULL)
+		return -1;
+	(void)hex32(get_str(o, "parent_hash"), b->parent_hash);
+	b->found = 1;
+	b->version = (int)version;
+	b->tx_count = (uint32_t)txs;
+	b->form = strcmp(form, "legacy") == 0 ? RS_PAYLOAD_LEGACY : RS_PAYLOAD_ENVELOPE;
+	if (strcmp(src, "snapshot") == 0) {
+		b->source = RS_BLOCK_SNAPSHOT;
+		strlcpy(b->snapshot, get_str(o, "snapshot") ? get_str(o, "snapshot") : "",
+		        sizeof(b->snapshot));
+	} else {
+		b->source = RS_BLOCK_LOG;
+		if (get_u64(o, "entry_index", &b->entry_index, NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One node object of `raft info --json` (cmd/info.c json_node). Returns 0,
+ * or -1 with what[] naming the field that is missing or wrong. */
+static int json_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	const cJSON *stable = cJSON_GetObjectItemCaseSensitive(o, "stable");
+	const cJSON *vote = cJSON_GetObjectItemCaseSensitive(o, "vote");
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(o, "log");
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(o, "configuration");
+	const cJSON *snaps = cJSON_GetObjectItemCaseSensitive(o, "snapshots");
+	const cJSON *scan = cJSON_GetObjectItemCaseSensitive(o, "head_scan");
+	const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms");
+	const char *name = get_str(o, "node"), *err = get_str(o, "error"), *src, *st;
+	uint64_t count = 0;
+	int has_vote_term = 0;
+
+#define NEED(cond, field)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			(void)snprintf(what, wsize, "%s", field);                                  \
+			return -1;                                                                 \
+		}                                                                                  \
+	} while (0)
+	NEED(cJSON_IsObject(o) && name != NULL, "node");
+	strlcpy(c->name, name, sizeof(c->name));
+	if (err != NULL) {
+		(void)snprintf(c->error, sizeof(c->error),
+		               "could not be read where info ran: %.500s", err);
+		return 0;
+	}
+	NEED(get_u64(stable, "current_term", &c->current_term, &c->has_current_term) == 0,
+	     "stable/current_term");
+	NEED(get_u64(vote, "term", &c->vote_term, &has_vote_term) == 0, "vote/term");
+	if (get_str(vote, "candidate") != NULL) {
+		c->has_vote = 1;
+		strlcpy(c->vote_cand, get_str(vote, "candidate"), sizeof(c->vote_cand));
+	}
+	NEED(get_u64(log, "count", &count, NULL) == 0, "log/count");
+	NEED(get_u64(log, "first_index", &c->first_index, NULL) == 0, "log/first_index");
+	NEED(get_u64(log, "last_index", &c->last_index, NULL) == 0, "log/last_index");
+	NEED(get_u64(log, "last_term", &c->last_term, NULL) == 0, "log/last_term");
+	if (count == 0)
+		c->first_index = c->last_index = c->last_term = 0;
+	NEED(cJSON_IsArray(snaps), "snapshots");
+	for (int i = 0; i < cJSON_GetArraySize(snaps); i++) {
+		const cJSON *s = cJSON_GetArrayItem(snaps, i);
+
+		if (get_str(s, "problem") != NULL)
+			continue; /* not usable: raft skips it */
+		NEED(get_u64(s, "index", &c->snap_index, NULL) == 0 &&
+		         get_u64(s, "term", &c->snap_term, NULL) == 0 && get_str(s, "name") != NULL,
+		     "snapshots/index");
+		c->has_snapshot = 1;
+		strlcpy(c->snap_name, get_str(s, "name"), sizeof(c->snap_name));
+		break;
+	}
+	src = get_str(cfg, "source");
+	NEED(src != NULL, "configuration/source");
+	c->config_source = strcmp(src, "log") == 0        ? RS_CONFIG_LOG
+	                   : strcmp(src, "snapshot") == 0 ? RS_CONFIG_SNAPSHOT
+	                                                  : RS_CONFIG_NONE;
+	if (c->config_source != RS_CONFIG_NONE)
+		NEED(get_u64(cfg, "index", &c->config_index, NULL) == 0, "configuration/index");
+	NEED(json_servers(cJSON_GetObjectItemCaseSensitive(cfg, "servers"), &c->config) == 0,
+	     "configuration/servers");
+	NEED(json_payload(cJSON_GetObjectItemCaseSensitive(o, "unsafe_head"), &c->head) == 0,
+	     "unsafe_head");
+	NEED(cJSON_IsObject(scan), "head_scan");
+	c->head_complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(scan, "complete"));
+	st = get_str(cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "state");
+	NEED(st != NULL, "head_scan/snapshot_state/state");
+	c->snap_state = strcmp(st, "payload") == 0       ? RS_SNAP_STATE_PAYLOAD
+	                : strcmp(st, "empty") == 0       ? RS_SNAP_STATE_EMPTY
+	                : strcmp(st, "undecodable") == 0 ? RS_SNAP_STATE_BAD
+	                : strcmp(st, "unreadable") == 0  ? RS_SNAP_STATE_UNREAD
+	                                                 : RS_SNAP_STATE_NONE;
+	if (c->snap_state == RS_SNAP_STATE_BAD && !c->head.found &&
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "payload")))
+		c->snap_state = RS_SNAP_STATE_NONE; /* as rs_cmp_from_node */
+	if (!cJSON_IsNull(terms)) {
+		const cJSON *starts = cJSON_GetObjectItemCaseSensitive(terms, "starts");
+		int k = cJSON_GetArraySize(starts);
+
+		NEED(cJSON_IsObject(terms) && cJSON_IsArray(starts) && k <= RS_TERMS_MAX,
+		     "terms/starts");
+		for (int i = 0; i < k; i++) {
+			const cJSON *p = cJSON_GetArrayItem(starts, i);
+			const cJSON *a = cJSON_GetArrayItem(p, 0), *b = cJSON_GetArrayItem(p, 1);
+
+			NEED(cJSON_IsArray(p) && cJSON_IsNumber(a) && cJSON_IsNumber(b) &&
+			         a->valuedouble >= 0 && b->valuedouble >= 0 &&
+			         a->valuedouble <= 9007199254740992.0 &&
+			         b->valuedouble <= 9007199254740992.0,
+			     "terms/starts");
+			c->terms.v[i].index = (uint64_t)a->valuedouble;
+			c->terms.v[i].term = (uint64_t)b->valuedouble;
+			NEED(i == 0 || c->terms.v[i].index > c->terms.v[i - 1].index,
+			     "terms/starts (in index order)");
+		}
+		c->terms.n = (size_t)k;
+		c->terms.complete =
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(terms, "complete"));
+		c->terms.valid = 1;
+	}
+#undef NEED
+	return 0;
+}
+
+static int from_json_file(const struct oci_command *cmd, const char *path, struct nodes *ns)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, what[64] = "";
+	cJSON *doc = NULL, *list;
+	long size;
+	int rc = 0, count;
+
+	if (f == NULL)
+		return oci_fail(cmd, "cannot open --from-json %s: %s", oci_path(path).s,
+		                strerror(errno));
+	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > JSON_LIMIT ||
+	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
+	    fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(buf);
+		return oci_fail(cmd, "cannot read --from-json %s (a file of at most 64 MiB)",
+		                oci_path(path).s);
+	}
+	fclose(f);
+	buf[size] = 0;
+	doc = cJSON_Parse(buf);
+	free(buf);
+	if (doc == NULL || !cJSON_IsObject(doc))
+		rc = oci_fail(cmd,
+		              "--from-json %s is not a JSON document (write it with `raft info "
+		              "--json`)",
+		              oci_path(path).s);
+	list = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
+	count = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 1;
+	for (int i = 0; rc == 0 && i < count; i++) {
+		const cJSON *o = cJSON_IsArray(list) ? cJSON_GetArrayItem(list, i) : doc;
+		struct rs_cmp_node *c = add_node(ns);
+
+		if (c == NULL) {
+			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			break;
+		}
+		strlcpy(c->origin, path, sizeof(c->origin));
+		if (json_node(o, c, what, sizeof(what)) != 0)
+			rc =
+			    oci_fail(cmd,
+			             "--from-json %s is not a `raft info --json` document: node %d "
+			             "has no valid %s",
+			             oci_path(path).s, i + 1, what);
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* Nodes in name order (then origin), whatever order the flags gave them. */
+static int cmp_name(const void *a, const void *b)
+{
+	const struct rs_cmp_node *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->origin, y->origin);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+static const char *relation_name(int r)
+{
+	static const char *const names[] = {"source",     "same",    "behind", "diverged",
+	                                    "no_overlap", "unknown", "invalid"};
+
+	return r >= 0 && r <= RS_REL_INVALID ? names[r] : "unknown";
+}
+
+static void print_table(const struct nodes *ns)
+{
+	char hex[67], vote[300], snap[32], log[64];
+
+	printf("%-16s %6s  %-20s  %-24s  %9s  %-16s  %s\n", "NODE", "TERM", "VOTE",
+	       "LOG first..last (term)", "SNAPSHOT", "CONFIGURATION", "UNSAFE HEAD");
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct rs_cmp_node *c = &ns->v[i];
+
+		if (c->error[0]) {
+			printf("%-16s %s\n", c->name, c->error);
+			continue;
+		}
+		if (c->has_vote)
+			(void)snprintf(vote, sizeof(vote), "%" PRIu64 " %s", c->vote_term,
+			               c->vote_cand);
+		else
+			(void)snprintf(vote, sizeof(vote), "-");
+		if (c->last_index == 0)
+			(void)snprintf(log, sizeof(log), "empty");
+		else
+			(void)snprintf(log, sizeof(log), "%" PRIu64 "..%" PRIu64 " (%" PRIu64 ")",
+			               c->first_index, c->last_index, c->last_term);
+		if (c->has_snapshot)
+			(void)snprintf(snap, sizeof(snap), "%" PRIu64, c->snap_index);
+		else
+			(void)snprintf(snap, sizeof(snap), "-");
+		printf("%-16s %6" PRIu64 "  %-20.20s  %-24s  %9s  ", c->name, c->current_term, vote,
+		       log, snap);
+		if (c->config_source == RS_CONFIG_NONE)
+			printf("%-16s  ", "none");
+		else
+			printf("%-4s %-6" PRIu64 " (%zu)  ",
+			       c->config_source == RS_CONFIG_LOG ? "log" : "snap", c->config_index,
+			       c->config.n);
+		if (c->head.found)
+			printf("%" PRIu64 " %.18s%s\n", c->head.number,
+			       np_hash_hex(c->head.hash, hex, sizeof(hex)),
+			       c->head.form == RS_PAYLOAD_LEGACY ? " (legacy)" : "");
+		else
+			printf("none\n");
+	}
+}
+
+static void print_members(const struct rs_config *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		printf("%s%s=%s%s", i ? ", " : "", c->servers[i].id, c->servers[i].address,
+		       c->servers[i].suffrage == RS_VOTER ? "" : " (not a voter)");
+	if (c->n == 0)
+		printf("(none)");
+}
+
+static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r)
+{
+	const struct rs_cmp_node *src = r->has_source ? &ns->v[r->source] : NULL;
+	char h1[67], h2[67];
+
+	printf("\nFindings:\n");
+	if (src == NULL) {
+		printf("  No node can be compared: every one is invalid.\n");
+	} else {
+		printf("  Most up to date (last term %" PRIu64 ", then last index %" PRIu64
+		       "): %s%s. Start `raft recover` from it.\n",
+		       src->last_term, src->last_index, src->name,
+		       r->tie ? " (tied with the nodes marked \"the same log\")" : "");
+	}
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct rs_cmp_node *c = &ns->v[i];
+		const struct rs_cmp_pair *p = &r->pairs[i];
+
+		switch (p->relation) {
+		case RS_REL_INVALID:
+			if (c->error[0])
+				printf("  %s: INVALID: %s\n", c->name, c->error);
+			else
+				printf("  %s: INVALID: op-conductor cannot restore its newest "
+				       "snapshot's "
+				       "state.bin, so it does not start (run raft verify)\n",
+				       c->name);
+			break;
+		case RS_REL_SAME:
+			printf("  %s: the same log as %s (both end at index %" PRIu64
+			       ", term %" PRIu64 ").\n",
+			       c->name, src->name, c->last_index, c->last_term);
+			break;
+		case RS_REL_BEHIND:
+			printf("  %s: behind %s by %" PRIu64
+			       " entr%s: its log is a prefix (they agree "
+			       "up to index %" PRIu64 ").\n",
+			       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies",
+			       p->common);
+			break;
+		case RS_REL_NO_OVERLAP:
+			printf("  %s: its log (%" PRIu64 "..%" PRIu64
+			       ") does not overlap %s's (%" PRIu64 "..%" PRIu64
+			       "): it is behind and needs %s's snapshot.\n",
+			       c->name, c->first_index, c->last_index, src->name, src->first_index,
+			       src->last_index, src->name);
+			break;
+		case RS_REL_DIVERGED:
+			printf("  %s: DIVERGES from %s after index %" PRIu64
+			       ": its entries %" PRIu64 "..%" PRIu64 " (term %" PRIu64
+			       "; %s has term %" PRIu64
+			       " there) are not on %s and are discarded when it follows %s.\n",
+			       c->name, src->name, p->common, p->discard_from, p->discard_to,
+			       p->its_term, src->name, p->source_term, src->name, src->name);
+			if (c->head.found && c->head.source == RS_BLOCK_LOG &&
+			    c->head.entry_index >= p->discard_from)
+				printf("    Its unsafe head (block %" PRIu64 ", entry %" PRIu64
+				       ") is on that tail.\n",
+				       c->head.number, c->head.entry_index);
+			break;
+		case RS_REL_UNKNOWN:
+			printf(
+			    "  %s: cannot be matched against %s: the term starts recorded do not "
+			    "cover their common range.\n",
+			    c->name, src->name);
+			break;
+		default:
+			break;
+		}
+	}
+	if (r->has_head_high) {
+		const struct rs_cmp_node *h = &ns->v[r->head_high];
+
+		printf("  Highest unsafe head: %" PRIu64 " %s on %s.\n", h->head.number,
+		       np_hash_hex(h->head.hash, h1, sizeof(h1)), h->name);
+	} else {
+		printf("  No unsafe head on any node.\n");
+	}
+	if (r->reorg) {
+		const struct rs_cmp_node *a = &ns->v[r->reorg_a], *b = &ns->v[r->reorg_b];
+
+		printf("  UNSAFE REORG RISK: %s and %s both hold block %" PRIu64
+		       " with different hashes (%s vs %s).\n",
+		       a->name, b->name, a->head.number, np_hash_hex(a->head.hash, h1, sizeof(h1)),
+		       np_hash_hex(b->head.hash, h2, sizeof(h2)));
+	}
+	for (size_t i = 0; src != NULL && i < ns->n; i++) {
+		if (!r->config_differs[i])
+			continue;
+		printf("  CONFIGURATION MISMATCH: %s starts with ", ns->v[i].name);
+		print_members(&ns->v[i].config);
+		printf("; %s with ", src->name);
+		print_members(&src->config);
+		printf(".\n");
+	}
+	printf("\n%s\n", r->consistent ? "CONSISTENT" : "NOT CONSISTENT");
+}
+
+static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
+{
+	cJSON *doc = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(doc, "nodes"), *u;
+	char hex[67];
+
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct rs_cmp_node *c = &ns->v[i];
+		const struct rs_cmp_pair *p = &r->pairs[i];
+		cJSON *o = cJSON_CreateObject(), *x;
+
+		cJSON_AddStringToObject(o, "node", c->name);
+		cJSON_AddStringToObject(o, "origin", c->origin);
+		if (c->error[0])
+			cJSON_AddStringToObject(o, "error", c->error);
+		else
+			cJSON_AddNullToObject(o, "error");
+		cJSON_AddStringToObject(o, "relation", relation_name(p->relation));
+		cJSON_AddItemToArray(a, o);
+		if (c->error[0])
+			continue;
+		cJSON_AddItemToObject(o, "current_term",
+		                      c->has_current_term ? np_json_u64(c->current_term)
+		                                          : cJSON_CreateNull());
+		x = cJSON_AddObjectToObject(o, "vote");
+		cJSON_AddItemToObject(x, "term",
+		                      c->has_vote ? np_json_u64(c->vote_term) : cJSON_CreateNull());
+		if (c->has_vote)
+			cJSON_AddStringToObject(x, "candidate", c->vote_cand);
+		else
+			cJSON_AddNullToObject(x, "candidate");
+		x = cJSON_AddObjectToObject(o, "log");
+		cJSON_AddItemToObject(x, "first_index", np_json_u64(c->first_index));
+		cJSON_AddItemToObject(x, "last_index", np_json_u64(c->last_index));
+		cJSON_AddItemToObject(x, "last_term", np_json_u64(c->last_term));
+		if (c->has_snapshot) {
+			x = cJSON_AddObjectToObject(o, "snapshot");
+			cJSON_AddStringToObject(x, "name", c->snap_name);
+			cJSON_AddItemToObject(x, "index", np_json_u64(c->snap_index));
+			cJSON_AddItemToObject(x, "term", np_json_u64(c->snap_term));
+		} else {
+			cJSON_AddNullToObject(o, "snapshot");
+		}
+		x = cJSON_AddObjectToObject(o, "configuration");
+		cJSON_AddStringToObject(x, "source",
+		                        c->config_source == RS_CONFIG_LOG        ? "log"
+		                        : c->config_source == RS_CONFIG_SNAPSHOT ? "snapshot"
+		                                                                 : "none");
+		cJSON_AddItemToObject(x, "index",
+		                      c->config_source != RS_CONFIG_NONE
+		                          ? np_json_u64(c->config_index)
+		                          : cJSON_CreateNull());
+		cJSON_AddItemToObject(x, "servers", np_json_servers(&c->config));
+		cJSON_AddBoolToObject(o, "config_differs", r->config_differs[i] != 0);
+		cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&c->head));
+		cJSON_AddItemToObject(o, "common_index", np_json_u64(p->common));
+		cJSON_AddItemToObject(o, "behind_by", np_json_u64(p->behind));
+		if (p->relation == RS_REL_DIVERGED) {
+			x = cJSON_AddObjectToObject(o, "discarded");
+			cJSON_AddItemToObject(x, "from", np_json_u64(p->discard_from));
+			cJSON_AddItemToObject(x, "to", np_json_u64(p->discard_to));
+			cJSON_AddItemToObject(x, "term", np_json_u64(p->its_term));
+			cJSON_AddItemToObject(x, "source_term", np_json_u64(p->source_term));
+		} else {
+			cJSON_AddNullToObject(o, "discarded");
+		}
+	}
+	if (r->has_source)
+		cJSON_AddStringToObject(doc, "source", ns->v[r->source].name);
+	else
+		cJSON_AddNullToObject(doc, "source");
+	cJSON_AddBoolToObject(doc, "tie", r->tie);
+	u = cJSON_AddObjectToObject(doc, "unsafe_heads");
+	if (r->has_head_high) {
+		cJSON *h = cJSON_AddObjectToObject(u, "highest");
+
+		cJSON_AddStringToObject(h, "node", ns->v[r->head_high].name);
+		cJSON_AddItemToObject(h, "number", np_json_u64(ns->v[r->head_high].head.number));
+		cJSON_AddStringToObject(
+		    h, "hash", np_hash_hex(ns->v[r->head_high].head.hash, hex, sizeof(hex)));
+	} else {
+		cJSON_AddNullToObject(u, "highest");
+	}
+	if (r->reorg) {
+		cJSON *h = cJSON_AddObjectToObject(u, "reorg_risk"), *nodes;
+
+		cJSON_AddItemToObject(h, "number", np_json_u64(ns->v[r->reorg_a].head.number));
+		nodes = cJSON_AddArrayToObject(h, "nodes");
+		cJSON_AddItemToArray(nodes, cJSON_CreateString(ns->v[r->reorg_a].name));
+		cJSON_AddItemToArray(nodes, cJSON_CreateString(ns->v[r->reorg_b].name));
+	} else {
+		cJSON_AddNullToObject(u, "reorg_risk");
+	}
+	cJSON_AddBoolToObject(doc, "config_mismatch", r->config_mismatch);
+	cJSON_AddBoolToObject(doc, "consistent", r->consistent);
+	return doc;
+}
+
+static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	const struct flag_value *v = fs->v;
+	struct nodes ns = {0};
+	struct rs_cmp_result r;
+	struct rs_err err = {0};
+	int rc = 0;
+
+	if (v[F_STATE_DIR].n == 0 && v[F_FROM_JSON].n == 0)
+		return oci_usage(cmd, "give the nodes to compare: --state-dir DIR (a node or a "
+		                      "cluster root) and/or --from-json FILE, as often as needed");
+	ns.v = calloc(MAX_NODES, sizeof(*ns.v));
+	if (ns.v == NULL)
+		return oci_fail(cmd, "out of memory");
+	if ((rc = from_dirs(cmd, &v[F_STATE_DIR], np_timeout_value(v[F_TIMEOUT].str), &ns)) != 0)
+		goto out;
+	for (int k = 0; k < v[F_FROM_JSON].n && rc == 0; k++)
+		rc = from_json_file(cmd, v[F_FROM_JSON].list[k], &ns);
+	if (rc != 0)
+		goto out;
+	if (ns.n < 2) {
+		rc = oci_usage(cmd, "compare needs at least two nodes; the inputs hold %zu", ns.n);
+		goto out;
+	}
+	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
+	if (rs_compare(ns.v, ns.n, &r, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s", err.msg);
+		goto out;
+	}
+	if (v[F_JSON].b) {
+		if (np_json_emit(json_out(&ns, &r)) != 0)
+			rc = oci_fail(cmd, "out of memory while writing the JSON document");
+	} else {
+		printf("Comparing %zu nodes:\n\n", ns.n);
+		print_table(&ns);
+		print_findings(&ns, &r);
+	}
+	if (rc == 0)
+		rc = r.consistent ? OCI_EXIT_OK : OCI_EXIT_FAIL;
+	rs_cmp_result_free(&r);
+out:
+	for (size_t i = 0; i < ns.n; i++)
+		rs_cmp_node_free(&ns.v[i]);
+	free(ns.v);
+	return rc;
+}
+
+const struct oci_command oci_cmd_raft_compare = {
+    .group = "raft",
+    .name = "compare",
+    .summary = "Compare nodes side by side: log agreement, the most up-to-date node, unsafe heads",
+    .synopsis = "[--state-dir DIR]... [--from-json FILE]... [--json] [--timeout SECONDS]",
+    .description =
+        "Shows each node's CurrentTerm, vote, first and last index and term, snapshot\n"
+        "index, configuration and op-conductor unsafe head, then what Raft makes of them:\n"
+        "where the logs agree and where they diverge (log matching: the highest common\n"
+        "(index, term), found by binary search over term starts, never by reading the\n"
+        "logs), which node is the most up to date (last term, then last index) and so\n"
+        "the one `raft recover` should start from, unsafe heads at one height with\n"
+        "different hashes (a reorg risk), and members that disagree. Nodes come from\n"
+        "--state-dir (a node or a cluster root) and from --from-json (documents that\n"
+        "`raft info --json` wrote on each pod), both repeatable and mixable. Exit 0 when\n"
+        "the nodes are consistent, 1 when they diverge or a node is invalid. Read-only.",
+    .flags = compare_flags,
+    .nflags = F_COUNT,
+    .max_args = 0,
+    .run = run_compare,
+};

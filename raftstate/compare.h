@@ -1,0 +1,106 @@
+/*
+ * Comparing the nodes of one cluster side by side, as Raft itself would
+ * judge them (the Raft paper, 5.3 and 5.4; hashicorp/raft follows it):
+ *
+ *   log matching    two logs holding an entry with the same index and term
+ *                   hold the same entries up to it; so the entries two nodes
+ *                   agree on are a prefix, and its end (the highest common
+ *                   (index, term)) is found by binary search over the
+ *                   overlapping range, from each node's term starts
+ *                   (struct rs_terms: where each term begins), never by
+ *                   reading the entries;
+ *   up to date      the log with the later last term, or with the same last
+ *                   term and the higher last index, is more up to date
+ *                   (raft.go requestVote): that node would win an election
+ *                   against the others, and is the one `raft recover`
+ *                   should start from; entries of another node after the
+ *                   point where its log diverges from it are discarded
+ *                   when it follows that leader (an uncommitted tail);
+ *   unsafe heads    op-conductor's FSM head per node: the same block number
+ *                   with different hashes is an unsafe reorg risk;
+ *   configuration   the members each node would start with.
+ *
+ * A node comes from a directory (rs_node_summarize) or from the JSON that
+ * `raft info --json` wrote (the cmd layer parses it into the same struct).
+ */
+#ifndef RAFTSTATE_COMPARE_H
+#define RAFTSTATE_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raftstate/node.h"
+
+struct rs_cmp_node {
+	char name[256];    /* the server ID */
+	char origin[4096]; /* the directory or the JSON file it came from */
+	char error[640];   /* non-empty: the node could not be read (invalid) */
+
+	int has_current_term;
+	uint64_t current_term;
+	int has_vote;
+	uint64_t vote_term;
+	char vote_cand[256];
+
+	uint64_t first_index, last_index, last_term; /* last_index 0: empty log */
+	int has_snapshot;
+	uint64_t snap_index, snap_term;
+	char snap_name[256];
+
+	int config_source; /* enum rs_config_source */
+	uint64_t config_index;
+	struct rs_config config;
+
+	struct rs_block head; /* the unsafe head (found = 0: none) */
+	int head_complete;
+	int snap_state; /* enum rs_snap_state */
+	struct rs_terms terms;
+};
+
+/* The node's comparison facts, from a summary. */
+int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n);
+void rs_cmp_node_free(struct rs_cmp_node *c);
+
+enum rs_cmp_relation {
+	RS_REL_SOURCE = 0,     /* the most up-to-date node itself */
+	RS_REL_SAME = 1,       /* the same last (index, term) as the source */
+	RS_REL_BEHIND = 2,     /* a prefix of the source's log */
+	RS_REL_DIVERGED = 3,   /* agrees up to `common`, differs at common + 1 */
+	RS_REL_NO_OVERLAP = 4, /* its log ends before the source's begins (needs a snapshot) */
+	RS_REL_UNKNOWN = 5,    /* the term starts recorded cannot decide */
+	RS_REL_INVALID = 6,    /* the node could not be read, or op-conductor cannot start it */
+};
+
+struct rs_cmp_pair {
+	int relation;
+	uint64_t common;       /* highest index with the same term on both (0: none) */
+	uint64_t behind;       /* RS_REL_BEHIND: entries it lacks */
+	uint64_t discard_from; /* RS_REL_DIVERGED: its entries from here on are discarded */
+	uint64_t discard_to;
+	uint64_t its_term, source_term; /* the terms at discard_from */
+};
+
+struct rs_cmp_result {
+	size_t source; /* index of the most up-to-date valid node; valid only if has_source */
+	int has_source;
+	int tie;                   /* another node has the same last (term, index) */
+	struct rs_cmp_pair *pairs; /* per node, against the source */
+	/* unsafe heads */
+	size_t head_high; /* the node with the highest head (has_head_high) */
+	int has_head_high;
+	int reorg;               /* two nodes hold the same block number, different hashes */
+	size_t reorg_a, reorg_b; /* the first such pair */
+	int config_mismatch;     /* some node's members differ from the source's */
+	size_t *config_differs;  /* per node: 1 when its members differ from the source's */
+	int consistent;          /* exit 0 */
+};
+
+/* Compares n >= 2 nodes. */
+int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, struct rs_err *err);
+void rs_cmp_result_free(struct rs_cmp_result *r);
+
+/* The term of entry `index` from the node's term starts; 0 when it is
+ * outside the log or before the first recorded start. */
+int rs_cmp_term_at(const struct rs_cmp_node *c, uint64_t index, uint64_t *term);
+
+#endif

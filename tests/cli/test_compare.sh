@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# raft compare: nodes built by tests/cli/mknode.c (our bolt writer and
+# raft.Log encoder), each case a cluster state Raft has a clear answer for:
+# identical nodes, a follower behind, a deposed leader with an uncommitted
+# divergent tail, one height with two hashes, a member mismatch, an invalid
+# node, logs that do not overlap; --from-json documents must give what the
+# directories give; bad input is one clear line and exit 2 or 1.
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC OCI_BUILD
+B=$OCI_BIN
+make_tmp oci-compare
+unset_env 'OP_CONDUCTOR_[A-Z_]*'
+build_jget
+build_mknode
+M=$MKNODE
+
+# cmp_json NAME ARGS...: runs compare --json into $tmp/NAME.json, echoes the exit code
+cmp_json() {
+	local name=$1
+	shift
+	"$B" raft compare --json "$@" >"$tmp/$name.json" 2>"$tmp/$name.err"
+	echo $?
+}
+rel() { jget "$1" "nodes/$2/relation"; }
+
+# 1. identical nodes
+C=$tmp/same
+for n in 1 2 3; do "$M" "$C/sequencer-$n" 1-1:1:config 2-80:1:block 81-90:2:block --vote 2:sequencer-1; done
+eq "identical: exit" "$(cmp_json same --state-dir "$C")" 0
+J=$tmp/same.json
+eq "identical: relations" "$(rel "$J" 0) $(rel "$J" 1) $(rel "$J" 2)" "source same same"
+eq "identical: source, consistent" "$(jget "$J" source) $(jget "$J" consistent) $(jget "$J" tie)" "sequencer-1 true true"
+eq "identical: head" "$(jget "$J" unsafe_heads/highest/number) $(jget "$J" unsafe_heads/highest/hash)" "90 $("$M" --hash 90)"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "^CONSISTENT$" "$tmp/out" && ok "identical: text verdict" || bad "identical: $(tail -n 3 "$tmp/out")"
+
+# 2. a follower behind (a prefix of the leader's log)
+C=$tmp/behind
+"$M" "$C/sequencer-1" 1-1:1:config 2-200:1:block 201-300:2:block --vote 2:sequencer-1
+"$M" "$C/sequencer-2" 1-1:1:config 2-200:1:block 201-300:2:block --vote 2:sequencer-1
+"$M" "$C/sequencer-3" 1-1:1:config 2-200:1:block 201-250:2:block --vote 2:sequencer-1
+eq "behind: exit" "$(cmp_json behind --state-dir "$C")" 0
+J=$tmp/behind.json
+eq "behind: sequencer-3" "$(rel "$J" 2) $(jget "$J" nodes/2/behind_by) $(jget "$J" nodes/2/common_index)" "behind 50 250"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "sequencer-3: behind sequencer-1 by 50 entries: its log is a prefix (they agree up to index 250)" "$tmp/out" &&
+	ok "behind: text names it" || bad "behind: $(grep sequencer-3: "$tmp/out")"
+
+# 3. a deposed leader with an uncommitted divergent tail: sequencer-1 led
+# term 2 and appended 101..120 alone; sequencer-2 won term 3 with
+# sequencer-3 and wrote 101..110 (other blocks: fork 1)
+C=$tmp/deposed
+"$M" "$C/sequencer-1" 1-1:1:config 2-100:1:block 101-120:2:block --vote 2:sequencer-1
+"$M" "$C/sequencer-2" 1-1:1:config 2-100:1:block 101-110:3:block:0:1 --vote 3:sequencer-2
+"$M" "$C/sequencer-3" 1-1:1:config 2-100:1:block 101-108:3:block:0:1 --vote 3:sequencer-2
+eq "deposed: exit" "$(cmp_json deposed --state-dir "$C")" 1
+J=$tmp/deposed.json
+eq "deposed: winner (last term 3)" "$(jget "$J" source)" sequencer-2
+eq "deposed: sequencer-1 diverged" "$(rel "$J" 0) $(jget "$J" nodes/0/common_index)" "diverged 100"
+eq "deposed: discarded tail" "$(jget "$J" nodes/0/discarded/from)..$(jget "$J" nodes/0/discarded/to) term $(jget "$J" nodes/0/discarded/term) vs $(jget "$J" nodes/0/discarded/source_term)" \
+	"101..120 term 2 vs 3"
+eq "deposed: sequencer-3 behind" "$(rel "$J" 2) $(jget "$J" nodes/2/behind_by)" "behind 2"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "sequencer-1: DIVERGES from sequencer-2 after index 100: its entries 101..120 (term 2; sequencer-2 has term 3 there)" "$tmp/out" &&
+	ok "deposed: the point is named" || bad "deposed: $(grep DIVERGES "$tmp/out")"
+grep -q "Most up to date (last term 3, then last index 110): sequencer-2. Start \`raft recover\` from it." "$tmp/out" &&
+	ok "deposed: the recovery source is named" || bad "deposed: $(grep 'Most up' "$tmp/out")"
+# the same cluster from the pods' info --json documents, and mixed
+for n in 1 2 3; do "$B" raft info --state-dir "$C/sequencer-$n" --json >"$tmp/pod$n.json"; done
+eq "deposed --from-json: exit" "$(cmp_json deposed_j --from-json "$tmp/pod1.json" --from-json "$tmp/pod2.json" --from-json "$tmp/pod3.json")" 1
+if diff <(grep -v '"origin"' "$tmp/deposed.json") <(grep -v '"origin"' "$tmp/deposed_j.json") >"$tmp/diff"; then
+	ok "--from-json documents give what the directories give"
+else
+	bad "--from-json differs: $(head -c 600 "$tmp/diff")"
+fi
+"$B" raft info --state-dir "$C" --json >"$tmp/root.json"
+cmp_json deposed_r --from-json "$tmp/root.json" >/dev/null
+diff <(grep -v '"origin"' "$tmp/deposed.json") <(grep -v '"origin"' "$tmp/deposed_r.json") >/dev/null &&
+	ok "--from-json of a cluster root's document" || bad "cluster-root document differs"
+cmp_json deposed_m --state-dir "$C/sequencer-1" --from-json "$tmp/pod2.json" --state-dir "$C/sequencer-3" >/dev/null
+diff <(grep -v '"origin"' "$tmp/deposed.json") <(grep -v '"origin"' "$tmp/deposed_m.json") >/dev/null &&
+	ok "directories and documents mixed" || bad "mixed inputs differ"
+
+# 4. one height, two hashes: the same raft log shape, different blocks
+C=$tmp/reorg
+"$M" "$C/sequencer-1" 1-1:1:config 2-50:1:block
+"$M" "$C/sequencer-2" 1-1:1:config 2-50:1:block:0:7
+eq "reorg: exit" "$(cmp_json reorg --state-dir "$C")" 1
+J=$tmp/reorg.json
+eq "reorg risk" "$(jget "$J" unsafe_heads/reorg_risk/number) $(jget "$J" unsafe_heads/reorg_risk/nodes)" '50 ["sequencer-1","sequencer-2"]'
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "UNSAFE REORG RISK: sequencer-1 and sequencer-2 both hold block 50 with different hashes ($("$M" --hash 50) vs $("$M" --hash 50 7))" "$tmp/out" &&
+	ok "reorg: text names both hashes" || bad "reorg: $(grep -i reorg "$tmp/out")"
+
+# 5. a member mismatch
+C=$tmp/members
+"$M" "$C/sequencer-1" 1-1:1:config 2-20:1:block
+"$M" "$C/sequencer-2" 1-1:1:config 2-20:1:block
+"$M" "$C/sequencer-3" 1-1:1:config 2-20:1:block --members "sequencer-1=127.0.0.1:50051,sequencer-3=127.0.0.1:50053"
+eq "members: exit" "$(cmp_json members --state-dir "$C")" 1
+J=$tmp/members.json
+eq "members: mismatch" "$(jget "$J" config_mismatch) $(jget "$J" nodes/2/config_differs) $(jget "$J" nodes/1/config_differs)" "true true false"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "CONFIGURATION MISMATCH: sequencer-3 starts with sequencer-1=127.0.0.1:50051, sequencer-3=127.0.0.1:50053; sequencer-1 with" "$tmp/out" &&
+	ok "members: text" || bad "members: $(grep -i mismatch "$tmp/out")"
+
+# 6. an invalid node (op-conductor cannot restore its snapshot) is named
+C=$tmp/invalid
+"$M" "$C/sequencer-1" 1-1:1:config 2-60:1:block
+"$M" "$C/sequencer-2" 1-1:1:config 2-60:1:block --snapshot 50:1:garbage
+eq "invalid: exit" "$(cmp_json invalid --state-dir "$C")" 1
+eq "invalid: relation" "$(rel "$tmp/invalid.json" 1) $(jget "$tmp/invalid.json" source)" "invalid sequencer-1"
+
+# 7. logs that do not overlap: the follower needs the leader's snapshot
+C=$tmp/gap
+"$M" "$C/sequencer-1" 500-600:2:block --snapshot 499:2:block:499
+"$M" "$C/sequencer-2" 1-1:1:config 2-10:1:block
+eq "no overlap: exit" "$(cmp_json gap --state-dir "$C")" 0
+eq "no overlap: relation" "$(rel "$tmp/gap.json" 1) $(jget "$tmp/gap.json" nodes/1/behind_by)" "no_overlap 590"
+
+# 8. bad input: one clear line each
+one_line() { # NAME WANT_RC PATTERN ARGS...
+	local name=$1 want=$2 pat=$3 rc
+	shift 3
+	"$B" raft compare "$@" >"$tmp/o" 2>"$tmp/e"
+	rc=$?
+	if [ "$rc" = "$want" ] && [ "$(wc -l <"$tmp/e")" = 1 ] && grep -q "$pat" "$tmp/e" && [ ! -s "$tmp/o" ]; then
+		ok "$name: exit $rc, $(cat "$tmp/e")"
+	else
+		bad "$name: exit $rc (want $want), stderr: $(head -c 300 "$tmp/e"), stdout: $(head -c 200 "$tmp/o")"
+	fi
+}
+one_line "no nodes" 2 "give the nodes to compare"
+one_line "one node" 2 "at least two nodes; the inputs hold 1" --state-dir "$tmp/same/sequencer-1"
+echo '{"nodes": [' >"$tmp/broken.json"
+one_line "unreadable JSON" 1 "is not a JSON document" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/broken.json"
+echo '{"node": "sequencer-9", "log": {}}' >"$tmp/partial.json"
+one_line "not an info document" 1 "is not a \`raft info --json\` document: node 1 has no valid" \
+	--state-dir "$tmp/same/sequencer-1" --from-json "$tmp/partial.json"
+one_line "missing JSON file" 1 "cannot open --from-json" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/nope.json"
+one_line "missing directory" 1 "cannot open --state-dir" --state-dir "$tmp/nope" --state-dir "$tmp/same"
+
+finish

@@ -32,53 +32,11 @@
 #include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/node.h"
+#include "raftstate/nodedir.h"
 
 #define SNAPSHOT_RETRIES 5
 
 /* ---- small helpers ----------------------------------------------------- */
-
-/* "<what> <path>: <strerror(errno)>" */
-static int fsync_path(const char *path, struct rs_err *err)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return rs_syserr(err, "cannot open (to sync it)", path);
-	if (fsync(fd) != 0) {
-		int rc = rs_syserr(err, "cannot sync", path);
-		close(fd);
-		return rc;
-	}
-	close(fd);
-	return RS_OK;
-}
-
-/* rm -rf of a directory we created (never follows symlinks). */
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (!S_ISDIR(st.st_mode)) {
-		(void)unlink(path);
-		return;
-	}
-	d = opendir(path);
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (rs_bk_join(child, sizeof(child), path, de->d_name) == 0)
-				remove_tree(child);
-		}
-		closedir(d);
-	}
-	(void)rmdir(path);
-}
 
 /* Go's time.RFC3339 in local time: 2006-01-02T15:04:05Z07:00. */
 static void rfc3339(char *buf, size_t size)
@@ -191,8 +149,8 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 		rc = rs_err_from_bolt(err, &be);
 	}
 	close(in);
-	if (rc == RS_OK && fsync(fd) != 0)
-		rc = rs_syserr(err, "cannot sync", dst);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(fd, dst, err);
 	if (close(fd) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
 	if (rc != RS_OK)
@@ -246,7 +204,7 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 		int vanished = 0;
 
 		files->n = mark;
-		remove_tree(dst);
+		rs_remove_tree(dst);
 		if (mkdir(dst, 0755) != 0)
 			return rs_syserr(err, "cannot create", dst);
 		if ((d = opendir(src)) == NULL)
@@ -318,14 +276,14 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 					rc = err->code;
 			}
 			closedir(sd);
-			if (rc == RS_OK && !vanished && fsync_path(d1, err) != RS_OK)
+			if (rc == RS_OK && !vanished && rs_fsync_path(d1, err) != RS_OK)
 				rc = err->code;
 		}
 		closedir(d);
 		if (rc != RS_OK)
 			return rc;
 		if (!vanished)
-			return fsync_path(dst, err);
+			return rs_fsync_path(dst, err);
 	}
 	return rs_errf(err, RS_EIO, "%s kept changing while it was copied", src);
 }
@@ -357,7 +315,7 @@ static int backup_node(const char *node, const char *dst_node, const char *rel_n
 	}
 	if ((rc = backup_snapshots(node, dst_node, rel_node, files, err)) != RS_OK)
 		return rc;
-	return fsync_path(dst_node, err);
+	return rs_fsync_path(dst_node, err);
 }
 
 static int write_text(const char *path, const char *text, struct rs_err *err)
@@ -379,8 +337,8 @@ static int write_text(const char *path, const char *text, struct rs_err *err)
 		}
 		off += (size_t)w;
 	}
-	if (rc == RS_OK && fsync(fd) != 0)
-		rc = rs_syserr(err, "cannot sync", path);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(fd, path, err);
 	if (close(fd) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", path);
 	return rc;
@@ -454,7 +412,7 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, const struc
 			return rs_syserr(err, "cannot remove", plain);
 		f->compressed = 1;
 		rs_bk_parent_of(plain, parent, sizeof(parent));
-		if ((rc = fsync_path(parent, err)) != RS_OK)
+		if ((rc = rs_fsync_path(parent, err)) != RS_OK)
 			return rc;
 	}
 	for (size_t i = 0; i < files->n; i++) {
@@ -513,7 +471,7 @@ static int finish_name(const char *backup_dir, const char *tmp, const char *ts, 
 		if (rs_bk_join(final, size, backup_dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", backup_dir, name);
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-			return fsync_path(backup_dir, err);
+			return rs_fsync_path(backup_dir, err);
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return rs_syserr(err, "cannot rename the finished backup to", final);
 	}
@@ -619,13 +577,13 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 	               "Backup created: %s\nSource directory: %s\nFiles backed up: %zu\n", created,
 	               state_dir, res->ndb);
 	if ((rc = rs_bk_join_err(dst, sizeof(dst), tmp, RS_BACKUP_METADATA, err)) ||
-	    (rc = write_text(dst, meta, err)) || (rc = fsync_path(tmp, err)))
+	    (rc = write_text(dst, meta, err)) || (rc = rs_fsync_path(tmp, err)))
 		goto fail;
 	if ((rc = finish_name(backup_dir, tmp, ts, res->path, sizeof(res->path), err)) != RS_OK)
 		goto fail;
 	goto out;
 fail:
-	remove_tree(tmp);
+	rs_remove_tree(tmp);
 out:
 	free(files.v);
 	rs_nd_free_list(nodes, nnodes);

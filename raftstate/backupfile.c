@@ -280,8 +280,8 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 		return rc;
 	}
 	rc = rs_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, err);
-	if (rc == RS_OK && fsync(out) != 0)
-		rc = rs_syserr(err, "cannot sync", dst);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(out, dst, err);
 	if (rc == RS_OK && crc != NULL)
 		*crc = c;
 	close(in);
@@ -475,8 +475,10 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 		}
 		next = report(pg, "compressing", src, off, size, next);
 	} while (off < size);
-	if (fsync(out) != 0 || fstat(out, &st) != 0) {
-		rc = rs_syserr(err, "cannot sync", dst);
+	if ((rc = rs_fsync_fd(out, dst, err)) != RS_OK)
+		goto out;
+	if (fstat(out, &st) != 0) {
+		rc = rs_syserr(err, "cannot inspect", dst);
 		goto out;
 	}
 	*stored = (uint64_t)st.st_size;

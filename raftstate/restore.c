@@ -457,8 +457,8 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 		             "crc32 %08x, the manifest says %llu bytes, %08x",
 		             src, (unsigned long long)size, crc, (unsigned long long)f->size,
 		             f->crc32);
-	if (rc == RS_OK && fsync(out) != 0)
-		rc = rs_syserr(err, "cannot sync", dst);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(out, dst, err);
 	if (close(out) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
 	return rc;

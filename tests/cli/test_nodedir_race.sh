@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Proves: two replacing runs started together on one node directory (every
+# pair of generate --force, restore --force and recover, each pair 4 times)
+# never mix or lose state: each run that fails exits 1 or 2 with one
+# sentence on stderr (the second run names the first: "in use by another
+# run (pid N: ...)"), at least one succeeds, the node then holds exactly the
+# result of the successful runs in some order, and every state it held
+# before - the original one and, when both succeeded, the one in between -
+# is in a kept copy that verifies. A run given --timeout waits for the
+# other and then succeeds.
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN
+output_style colon
+B=$OCI_BIN
+make_tmp oci-ndrace
+build_jget
+. "$(dirname "$0")/nodedir-states.sh"
+nd_setup
+R=$tmp/root/R
+mkdir -p "$tmp/root"
+
+# member LABEL WORDS...: LABEL is one of WORDS
+member() { local l=$1 w; shift; for w; do [ "$l" = "$w" ] && return 0; done; return 1; }
+
+race() { # A B ITER
+	local a=$1 b=$2 it=$3 ra rb final want lines what="$1+$2 #$3" k kl got_o=0 mid=
+	nd_reset "$R"
+	( nd_run "$a" "$R" >"$tmp/a.out" 2>"$tmp/a.err" ) &
+	local pa=$!
+	( nd_run "$b" "$R" >"$tmp/b.out" 2>"$tmp/b.err" ) &
+	local pb=$!
+	wait $pa; ra=$?
+	wait $pb; rb=$?
+	for x in a:$ra b:$rb; do
+		local who=${x%%:*} rc=${x#*:}
+		case $rc in
+		0) ;;
+		1 | 2)
+			lines=$(wc -l <"$tmp/$who.err")
+			if [ "$lines" != 1 ]; then bad "$what: run $who exited $rc with $lines lines on stderr: $(head -c 600 "$tmp/$who.err")"; return; fi ;;
+		*) bad "$what: run $who exited $rc: $(head -c 400 "$tmp/$who.err")"; return ;;
+		esac
+	done
+	if [ $ra != 0 ] && [ $rb != 0 ]; then bad "$what: both runs failed: $(cat "$tmp/a.err" "$tmp/b.err")"; return; fi
+	final=$(nd_label "$R/s1")
+	if [ $ra = 0 ] && [ $rb = 0 ]; then
+		want="$(nd_after "$b" "$(nd_after "$a" O)") $(nd_after "$a" "$(nd_after "$b" O)")"
+	elif [ $ra = 0 ]; then want=$(nd_after "$a" O); else want=$(nd_after "$b" O); fi
+	# shellcheck disable=SC2086
+	if ! member "$final" $want; then bad "$what: s1 holds $final, not one run's result ($want; exits $ra $rb)"; return; fi
+	for n in s2 s3; do cmp -s "$R/$n/raft-log.db" "$tmp/O/$n/raft-log.db" || { bad "$what: $n changed"; return; }; done
+	# kept copies: each verifies and is a state s1 held before
+	k=0
+	while read -r d; do
+		[ -n "$d" ] || continue
+		k=$((k + 1))
+		kl=$(nd_label "$d")
+		case $kl in BAD | MISSING | "?") bad "$what: kept copy $d holds $kl"; return ;; esac
+		"$B" raft verify --state-dir "$d" >/dev/null 2>&1 || { bad "$what: kept copy $d does not verify"; return; }
+		[ "$kl" = O ] && got_o=1
+		mid="$mid $kl"
+	done < <(nd_kept "$R")
+	[ "$got_o" = 1 ] || { bad "$what: the original state is in no kept copy (kept:$mid; final $final)"; return; }
+	if [ $ra = 0 ] && [ $rb = 0 ] && [ $k -lt 2 ]; then bad "$what: both runs replaced s1 but only $k kept copies:$mid"; return; fi
+	ok "$what: exits $ra/$rb, s1 = $final, kept:$mid"
+	[ $ra != 0 ] && grep -q 'in use by another run (pid [0-9]*: ' "$tmp/a.err" && named=$((named + 1))
+	[ $rb != 0 ] && grep -q 'in use by another run (pid [0-9]*: ' "$tmp/b.err" && named=$((named + 1))
+	return 0
+}
+
+named=0
+for pair in "G5 G9" "S S" "C C" "G5 S" "G5 C" "S C"; do
+	for it in 1 2 3 4; do
+		# shellcheck disable=SC2086
+		race $pair $it
+	done
+done
+[ "$named" -gt 0 ] && ok "$named losing runs named the winner's pid and command" || bad "no losing run named the other run"
+
+# a run that waits (--timeout) gets the lock once the other is done
+nd_reset "$R"
+exec 8<"$R"
+flock -x 8
+( sleep 0.5; flock -u 8 ) &
+t0=$(date +%s%N)
+if "$B" raft generate "${ND_ARGS[@]}" --node-id s1 --initial-term 5 --output-dir "$R" --force --timeout 5 >/dev/null 2>"$tmp/w.err" &&
+	[ "$(nd_label "$R/s1")" = G5 ] && [ $(( ($(date +%s%N) - t0) / 1000000 )) -ge 400 ]; then
+	ok "generate --timeout 5 waited for the lock holder and then replaced s1"
+else
+	bad "generate --timeout did not wait or failed: $(cat "$tmp/w.err")"
+fi
+wait
+exec 8<&-
+# without --timeout, a held lock fails at once, naming the holder
+nd_reset "$R"
+flock -x "$R" sleep 30 &
+hp=$!
+sleep 0.3
+for who in G5 S C; do
+	if nd_run "$who" "$R" >/dev/null 2>"$tmp/l.err"; then
+		bad "$who ran while $R was locked"
+	elif [ "$(wc -l <"$tmp/l.err")" = 1 ] && grep -q "is in use by another run (pid $hp: flock -x $R sleep 30)" "$tmp/l.err" &&
+		[ "$(nd_label "$R/s1")" = O ]; then
+		ok "$who on a locked root: one sentence naming pid $hp and its command, nothing changed"
+	else
+		bad "$who on a locked root: $(cat "$tmp/l.err")"
+	fi
+done
+kill $hp 2>/dev/null
+wait $hp 2>/dev/null
+finish

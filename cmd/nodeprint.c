@@ -670,6 +670,7 @@ cJSON *np_json_head_scan(const struct rs_node *n)
 	cJSON_AddItemToObject(o, "commands", np_json_u64(h->commands));
 	cJSON_AddItemToObject(o, "not_payloads", np_json_u64(h->not_payloads));
 	cJSON_AddItemToObject(o, "legacy", np_json_u64(h->legacy));
+	cJSON_AddItemToObject(o, "legacy_head", np_json_payload(&h->legacy_block));
 	if (h->not_payloads > 0) {
 		cJSON *b = cJSON_AddObjectToObject(o, "newest_not_payload");
 
@@ -737,9 +738,14 @@ void np_print_head(FILE *out, const struct rs_node *n)
 	else
 		fprintf(out, "none\n");
 	if (h->block.found && h->block.form == RS_PAYLOAD_LEGACY)
-		fprintf(out,
-		        "                 (today's op-conductor does not apply the legacy form: "
-		        "it would hold no head from these entries)\n");
+		fprintf(out, "                 (the early-2024 form: today's op-conductor rejects "
+		             "these entries and holds no head)\n");
+	else if (h->legacy_block.found) {
+		fprintf(out, "  Early-2024:    ");
+		np_print_payload_line(out, &h->legacy_block);
+		fprintf(out, "                 (the early-2024 form: today's op-conductor rejects "
+		             "it; that era's FSM held this block)\n");
+	}
 	if (h->snap_state != RS_SNAP_STATE_NONE) {
 		fprintf(out, "                 snapshot %s state.bin: ", h->snap_name);
 		switch (h->snap_state) {

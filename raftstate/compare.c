@@ -43,7 +43,8 @@ int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n)
 	c->snap_state = n->head.snap_state;
 	/* a state.bin Restore rejects only makes the node invalid when the node
 	 * holds op-conductor data at all (as verify judges it) */
-	if (c->snap_state == RS_SNAP_STATE_BAD && !n->head.block.found && !n->head.snap_block.found)
+	if (c->snap_state == RS_SNAP_STATE_BAD && !n->head.block.found &&
+	    !n->head.legacy_block.found && !n->head.snap_block.found)
 		c->snap_state = RS_SNAP_STATE_NONE;
 	c->terms = n->terms;
 	return RS_OK;

@@ -204,15 +204,11 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 	b.source = RS_BLOCK_LOG;
 	b.entry_index = index;
 	if (form == RS_PAYLOAD_LEGACY) {
+		/* today's Apply rejects it; that era's FSM kept the highest the same way */
 		h->legacy++;
-		/* today's Apply rejects it: it only stands in when no envelope is seen */
-		if (h->block.found && h->block.form == RS_PAYLOAD_ENVELOPE)
-			return;
-		keep_higher(&h->block, &b, backward);
+		keep_higher(&h->legacy_block, &b, backward);
 		return;
 	}
-	if (h->block.found && h->block.form == RS_PAYLOAD_LEGACY)
-		h->block.found = 0;
 	keep_higher(&h->block, &b, backward);
 }
 
@@ -222,7 +218,14 @@ void rs_node_head_finish(struct rs_node *n)
 
 	/* Restore first, then the entries after the snapshot index */
 	if (h->snap_state == RS_SNAP_STATE_PAYLOAD &&
-	    (!h->block.found || h->block.form != RS_PAYLOAD_ENVELOPE ||
-	     h->snap_block.number >= h->block.number))
+	    (!h->block.found || h->snap_block.number >= h->block.number))
 		h->block = h->snap_block;
+	/* entries only in the early-2024 form: their head stands in, marked by its
+	 * form (unsafe_head "form": "legacy"); today's op-conductor holds none */
+	if (!h->block.found && h->legacy_block.found)
+		h->block = h->legacy_block;
+	/* the early-2024 FSM restored its own form the same way */
+	if (h->snap_state == RS_SNAP_STATE_BAD && h->snap_block.found &&
+	    (!h->legacy_block.found || h->snap_block.number >= h->legacy_block.number))
+		h->legacy_block = h->snap_block;
 }

@@ -56,8 +56,12 @@ enum rs_snap_state {
 };
 
 struct rs_head {
-	struct rs_block block; /* the head (found = 0: none); envelope form, or legacy when
-	                        * no entry read holds an envelope */
+	struct rs_block block;        /* the head today's op-conductor holds (found = 0: none);
+	                               * when the entries read hold only the early-2024 form,
+	                               * their highest, with form RS_PAYLOAD_LEGACY */
+	struct rs_block legacy_block; /* the highest early-2024 payload (entries after the
+	                               * snapshot index, or state.bin): what that era's FSM
+	                               * held; today's rejects it */
 	uint64_t from, to;     /* LogCommand entries of from..to were read (from > to: none) */
 	int complete;          /* 1: from..to is every entry after the snapshot index */
 	uint64_t commands;     /* LogCommand entries read */

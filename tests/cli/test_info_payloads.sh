@@ -118,8 +118,9 @@ eq "junk: head and count" "$(head_of "$tmp/j") $(jget "$tmp/j" head_scan/not_pay
 N=$tmp/legacylog/sequencer-1
 "$M" "$N" 1-1:1:config 2-20:1:legacy:0
 "$B" raft info --state-dir "$N" --json >"$tmp/j"
-eq "legacy log head" "$(head_of "$tmp/j") $(jget "$tmp/j" unsafe_head/form) V$(jget "$tmp/j" unsafe_head/version)" \
-	"20 $("$M" --hash 20) log 20 legacy V2"
+eq "legacy log: the head, marked legacy" "$(head_of "$tmp/j") $(jget "$tmp/j" unsafe_head/form)" "20 $("$M" --hash 20) log 20 legacy"
+eq "legacy log: that era's head" "$(jget "$tmp/j" head_scan/legacy_head/number) $(jget "$tmp/j" head_scan/legacy_head/hash) $(jget "$tmp/j" head_scan/legacy_head/form) V$(jget "$tmp/j" head_scan/legacy_head/version) $(jget "$tmp/j" head_scan/legacy)" \
+	"20 $("$M" --hash 20) legacy V2 19"
 
 # 10. the configuration raft starts with: the snapshot's, not an older entry's
 N=$tmp/cfg/sequencer-1

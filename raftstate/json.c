@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bolt/file.h"
+#include "bolt/file.h"
 #include "raftstate/json.h"
 #include "raftstate/node.h"
 
@@ -476,13 +477,11 @@ int rs_json_load(const char *path, const char *name, size_t max, int follow, cJS
 	int fd, rc;
 
 	*out = NULL;
+	/* the one safe open (bolt/file.h): never blocks on a FIFO, follows a
+	 * link only for a file the operator names (follow) */
 	if (bolt_file_open(AT_FDCWD, path, follow ? BOLT_FILE_FOLLOW : 0, name, &fd, &st, &be) !=
-	    BOLT_OK) {
-		/* a FIFO, link or device: not the file asked for */
-		if (be.code == BOLT_EINVAL)
-			return rs_errf(err, RS_ECORRUPT, "%s", be.msg);
-		return rs_err_from_bolt(err, &be);
-	}
+	    BOLT_OK)
+		return rs_errf(err, be.code == BOLT_EINVAL ? RS_ECORRUPT : RS_EIO, "%s", be.msg);
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return rs_errf(err, RS_ECORRUPT, "%s is larger than %zu bytes", name, max);

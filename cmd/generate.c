@@ -14,7 +14,7 @@
  * Beyond the Go tool (docs/operations.md: "Operator features"): --node-id writes one node
  * only; --if-absent compares existing state with what would be written
  * (cmd/ifabsent below) instead of refusing; --nodes id=address pairs,
- * --nonvoters and --config FILE (cmd/clusterfile.h) describe the cluster;
+ * --nonvoters and --config FILE (raftstate/clusterfile.h) describe the cluster;
  * --chown hands the result to op-conductor's user; cluster.json records
  * what was written whenever one of these is used (a plain Go-compatible
  * invocation writes exactly the Go tool's files and nothing else).
@@ -32,7 +32,7 @@
 
 #include "bolt/file.h"
 #include "cmd/chown.h"
-#include "cmd/clusterfile.h"
+#include "raftstate/clusterfile.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
@@ -453,7 +453,7 @@ static void print_summary(const char *outdir, const struct rs_members *ms,
 	}
 	if (cluster_json)
 		printf("  %s/%s   (what was generated, with sha256 of each file)\n", outdir,
-		       CLUSTER_JSON);
+		       RS_CLUSTER_JSON);
 	printf("\n"
 	       "Next steps:\n"
 	       "  1. Copy each %s/<server-id>/ directory into that sequencer's --raft.storage.dir\n"
@@ -478,35 +478,36 @@ static void compare_record(const char *outdir, const struct rs_members *ms, uint
                            const char *network, struct rs_diff *d)
 {
 	char path[PATH_MAX], msg[1024];
-	struct cluster_file cf;
+	struct rs_cluster_file cf;
 	struct stat st;
 	size_t i, j;
 	int rc;
 
-	(void)join(path, sizeof(path), outdir, CLUSTER_JSON, NULL);
+	(void)join(path, sizeof(path), outdir, RS_CLUSTER_JSON, NULL);
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return; /* none (or a node named cluster.json): nothing to compare */
-	rc = cluster_file_load(path, &cf, msg, sizeof(msg));
-	if (rc != CLUSTER_FILE_OK) {
-		rs_diff_add(d, "  %s: %s", CLUSTER_JSON, msg);
-		cluster_file_free(&cf);
+	rc = rs_cluster_file_load(path, &cf, msg, sizeof(msg));
+	if (rc != RS_CLUSTER_FILE_OK) {
+		rs_diff_add(d, "  %s: %s", RS_CLUSTER_JSON, msg);
+		rs_cluster_file_free(&cf);
 		return;
 	}
 	if (cf.has_term && cf.term != term) {
-		rs_diff_add(d, "  %s: - initial_term %llu", CLUSTER_JSON,
+		rs_diff_add(d, "  %s: - initial_term %llu", RS_CLUSTER_JSON,
 		            (unsigned long long)cf.term);
-		rs_diff_add(d, "  %s: + initial_term %llu", CLUSTER_JSON, (unsigned long long)term);
+		rs_diff_add(d, "  %s: + initial_term %llu", RS_CLUSTER_JSON,
+		            (unsigned long long)term);
 	}
 	if (cf.leader != NULL && strcmp(cf.leader, ms->m[ms->leader].id) != 0) {
-		rs_diff_add(d, "  %s: - initial_leader %s", CLUSTER_JSON, oci_q(cf.leader).s);
-		rs_diff_add(d, "  %s: + initial_leader %s", CLUSTER_JSON,
+		rs_diff_add(d, "  %s: - initial_leader %s", RS_CLUSTER_JSON, oci_q(cf.leader).s);
+		rs_diff_add(d, "  %s: + initial_leader %s", RS_CLUSTER_JSON,
 		            oci_q(ms->m[ms->leader].id).s);
 	}
 	if (network != NULL && *network != '\0' &&
 	    (cf.network == NULL || strcmp(cf.network, network) != 0)) {
-		rs_diff_add(d, "  %s: - network %s", CLUSTER_JSON,
+		rs_diff_add(d, "  %s: - network %s", RS_CLUSTER_JSON,
 		            cf.network != NULL ? oci_q(cf.network).s : "null");
-		rs_diff_add(d, "  %s: + network %s", CLUSTER_JSON, oci_q(network).s);
+		rs_diff_add(d, "  %s: + network %s", RS_CLUSTER_JSON, oci_q(network).s);
 	}
 	for (i = 0; i < cf.ms.n; i++) {
 		for (j = 0; j < ms->n; j++)
@@ -515,7 +516,7 @@ static void compare_record(const char *outdir, const struct rs_members *ms, uint
 			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
 				break;
 		if (j == ms->n)
-			rs_diff_add(d, "  %s: - node %s %s %s", CLUSTER_JSON,
+			rs_diff_add(d, "  %s: - node %s %s %s", RS_CLUSTER_JSON,
 			            oci_q(cf.ms.m[i].id).s, oci_q(cf.ms.m[i].address).s,
 			            cf.ms.m[i].nonvoter ? "nonvoter" : "voter");
 	}
@@ -526,11 +527,11 @@ static void compare_record(const char *outdir, const struct rs_members *ms, uint
 			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
 				break;
 		if (i == cf.ms.n)
-			rs_diff_add(d, "  %s: + node %s %s %s", CLUSTER_JSON, oci_q(ms->m[j].id).s,
-			            oci_q(ms->m[j].address).s,
+			rs_diff_add(d, "  %s: + node %s %s %s", RS_CLUSTER_JSON,
+			            oci_q(ms->m[j].id).s, oci_q(ms->m[j].address).s,
 			            ms->m[j].nonvoter ? "nonvoter" : "voter");
 	}
-	cluster_file_free(&cf);
+	rs_cluster_file_free(&cf);
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -557,12 +558,12 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	char msg[1024], note[256], path[PATH_MAX], env[128];
 	struct rs_members ms = {0};
 	struct members_names names = {0};
-	struct cluster_file cf = {0};
+	struct rs_cluster_file cf = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
 	struct rs_err err = {0};
 	struct rs_diff d = {0}, changed = {0};
-	struct cluster_file_entry *files = NULL;
+	struct rs_cluster_file_entry *files = NULL;
 	unsigned char *target = NULL, *written = NULL;
 	const char *config = given(&v[F_CONFIG]), *leader, *leader_what, *network, *node_id;
 	const char *node_id_what = NULL;
@@ -585,8 +586,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 
 	/* 1. the cluster: the file first, then the flags override it */
 	if (config != NULL) {
-		rc = cluster_file_load(config, &cf, msg, sizeof(msg));
-		if (rc != CLUSTER_FILE_OK) {
+		rc = rs_cluster_file_load(config, &cf, msg, sizeof(msg));
+		if (rc != RS_CLUSTER_FILE_OK) {
 			rc = oci_usage(cmd, "%s: %s", wc, msg);
 			goto done;
 		}
@@ -723,7 +724,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	                : config != NULL || node_id != NULL || if_absent || do_chown || pairs ||
 	                      given(&v[F_NONVOTERS]) != NULL;
 	for (i = 0; i < ms.n; i++)
-		if (strcmp(ms.m[i].id, CLUSTER_JSON) == 0)
+		if (strcmp(ms.m[i].id, RS_CLUSTER_JSON) == 0)
 			want_json = 0; /* that name is a node directory here */
 
 	/* 3. what is there already */
@@ -858,7 +859,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			if (want_json) {
 				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
 				               "%s/%s", ms.m[i].id, names2[f]);
-				if (cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
+				if (rs_cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
 				    0) {
 					rc = oci_fail(cmd, "%s", msg);
 					goto done;
@@ -868,7 +869,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		}
 	}
 	if (want_json) {
-		struct cluster_record rec = {
+		struct rs_cluster_record rec = {
 		    .ms = &ms,
 		    .term = term,
 		    .network = network,
@@ -877,7 +878,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		    .nfiles = nfiles,
 		};
 
-		if (cluster_json_write(outdir, &rec, uid, gid, msg, sizeof(msg)) != 0) {
+		if (rs_cluster_json_write(outdir, &rec, uid, gid, msg, sizeof(msg)) != 0) {
 			rc = oci_fail(cmd, "the state files were written, but %s", msg);
 			goto done;
 		}
@@ -903,7 +904,7 @@ done:
 	free(written);
 	free(outdir);
 	rs_members_free(&ms);
-	cluster_file_free(&cf);
+	rs_cluster_file_free(&cf);
 	return rc;
 }
 

@@ -18,7 +18,7 @@
  * Beyond the Go tool: --nodes may hold id=address pairs (then --server-ids
  * may be left out, or must repeat the IDs in order; mixing pairs and plain
  * addresses is an error), --nonvoters ID,... gives those members Suffrage
- * Nonvoter, and a cluster file (cmd/clusterfile.h) can fill the list, in
+ * Nonvoter, and a cluster file (raftstate/clusterfile.h) can fill the list, in
  * which case messages name the JSON path ("FILE: nodes[2].address").
  */
 #ifndef CMD_MEMBERS_H

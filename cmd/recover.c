@@ -2,7 +2,7 @@
  * raft recover: give one stopped node a new configuration (outage recovery,
  * offline membership change). The engine is raftstate/recover.h; here:
  *   1. parse flags; the new members come from --nodes/--server-ids or
- *      --config (cmd/members.h, cmd/clusterfile.h) with --nonvoters;
+ *      --config (cmd/members.h, raftstate/clusterfile.h) with --nonvoters;
  *   2. rs_recover_plan(): verify the node (refuse invalid or locked state),
  *      refuse a configuration without this node as a voter unless --force;
  *   3. print old members -> new members and the entry to be written;
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/clusterfile.h"
+#include "raftstate/clusterfile.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
@@ -113,7 +113,7 @@ static int in_list(const char *list, const char *id)
 
 /* The member list from the flags or the cluster file, validated. */
 static int read_members(const struct oci_command *cmd, const struct flag_set *fs,
-                        struct rs_members *ms, struct cluster_file *cf)
+                        struct rs_members *ms, struct rs_cluster_file *cf)
 {
 	const struct flag_value *v = fs->v;
 	char wn[128], wi[128], wv[128], wc[128], wf[4400], env[128], msg[1024];
@@ -128,8 +128,8 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	flags_what(&cmd->flags[F_CONFIG], &v[F_CONFIG], wc, sizeof(wc));
 
 	if (config != NULL) {
-		rc = cluster_file_load(config, cf, msg, sizeof(msg));
-		if (rc != CLUSTER_FILE_OK)
+		rc = rs_cluster_file_load(config, cf, msg, sizeof(msg));
+		if (rc != RS_CLUSTER_FILE_OK)
 			return oci_usage(cmd, "%s: %s", wc, msg);
 	}
 	if (given(&v[F_NODES]) == NULL && !cf->has_nodes)
@@ -260,7 +260,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_nd_lock lk = {.fd = -1};
 	char lockdir[PATH_MAX];
 	struct rs_members ms = {0};
-	struct cluster_file cf = {0};
+	struct rs_cluster_file cf = {0};
 	struct rs_config cfg = {0};
 	struct rs_recover_plan plan;
 	struct rs_problems probs = {0};
@@ -318,7 +318,7 @@ out:
 	rs_problems_free(&probs);
 	rs_members_config_free(&cfg); /* the strings belong to ms */
 	rs_members_free(&ms);
-	cluster_file_free(&cf);
+	rs_cluster_file_free(&cf);
 	return rc;
 }
 

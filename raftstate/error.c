@@ -54,3 +54,22 @@ const char *rs_quote(const char *s, char *buf, size_t size)
 	buf[o] = '\0';
 	return buf;
 }
+
+struct rs_quoted rs_q(const char *s)
+{
+	struct rs_quoted q = {{0}};
+
+	(void)rs_quote(s, q.s, sizeof(q.s));
+	return q;
+}
+
+struct rs_quoted rs_qpath(const char *path)
+{
+	struct rs_quoted q = {{0}};
+
+	for (const char *p = path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
+			return rs_q(path);
+	(void)snprintf(q.s, sizeof(q.s), "%s", path);
+	return q;
+}

@@ -39,4 +39,13 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path);
  * message (what cmd/'s oci_q prints). Returns buf. */
 const char *rs_quote(const char *s, char *buf, size_t size);
 
+/* By value, for message arguments (C11 keeps the temporary alive for the
+ * full expression): rs_q(s).s is s quoted; rs_qpath(p).s is p as it is, or
+ * quoted when it holds a control byte or a '"'. */
+struct rs_quoted {
+	char s[1100];
+};
+struct rs_quoted rs_q(const char *s);
+struct rs_quoted rs_qpath(const char *path);
+
 #endif

@@ -134,19 +134,48 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 	return RS_OK;
 }
 
+static int from_tree(const char *backup, const char *path, cJSON *root, struct rs_manifest *m,
+                     struct rs_err *err);
+
 int rs_manifest_read(const char *backup, struct rs_manifest *m, struct rs_err *err)
 {
-	struct rs_bk_files files = {0};
-	const cJSON *fmt, *lay, *arr, *f;
 	char path[PATH_MAX];
 	cJSON *root = NULL;
-	size_t i = 0;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
 	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
 	    (rc = rs_json_load(path, path, RS_MANIFEST_MAX, 0, &root, err)) != RS_OK)
 		return rc;
+	return from_tree(backup, path, root, m, err);
+}
+
+int rs_manifest_parse(const char *text, size_t len, const char *backup, struct rs_manifest *m,
+                      struct rs_err *err)
+{
+	char path[PATH_MAX];
+	cJSON *root = NULL;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (len > RS_MANIFEST_MAX)
+		return rs_errf(err, RS_ECORRUPT, "%s/%s is larger than %u bytes", backup,
+		               RS_BACKUP_MANIFEST, RS_MANIFEST_MAX);
+	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
+	    (rc = rs_json_parse(text, len, path, &root, err)) != RS_OK)
+		return rc;
+	return from_tree(backup, path, root, m, err);
+}
+
+/* The document, from its strict parse (consumed). */
+static int from_tree(const char *backup, const char *path, cJSON *root, struct rs_manifest *m,
+                     struct rs_err *err)
+{
+	struct rs_bk_files files = {0};
+	const cJSON *fmt, *lay, *arr, *f;
+	size_t i = 0;
+	int rc = RS_OK;
+
 	fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
 	lay = cJSON_GetObjectItemCaseSensitive(root, "layout");
 	arr = cJSON_GetObjectItemCaseSensitive(root, "files");

@@ -52,6 +52,9 @@ int rs_manifest_present(const char *backup, struct rs_err *err);
  * themselves are not looked at. RS_ECORRUPT with one sentence naming the
  * file and the JSON path. Free with rs_manifest_free. */
 int rs_manifest_read(const char *backup, struct rs_manifest *m, struct rs_err *err);
+/* The same for a document in memory, as if read from backup/MANIFEST.json. */
+int rs_manifest_parse(const char *text, size_t len, const char *backup, struct rs_manifest *m,
+                      struct rs_err *err);
 void rs_manifest_free(struct rs_manifest *m);
 
 /* The document for m, indented, with a final newline; NULL when out of

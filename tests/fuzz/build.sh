@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
 # into ${FUZZ_OUT:-build-fuzz}/: fuzz_bolt fuzz_log fuzz_config
-# fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload. The project sources are compiled straight
+# fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload fuzz_json. The project sources are compiled straight
 # in (bolt/*.c raftstate/*.c, and the flag parser of cmd/ for fuzz_flags),
 # with the libraries from pkg-config. Run from anywhere; CC overrides clang.
 set -euo pipefail
@@ -15,7 +15,7 @@ mkdir -p "$out/obj"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -g -O1 -Wall -Wextra -I$src $san
         $(pkg-config --cflags libbsd libcjson zlib)"
-libs="$(pkg-config --libs libbsd libcjson zlib) -pthread"
+libs="$(pkg-config --libs libbsd libmd libcjson zlib) -pthread"
 
 core=()
 for f in "$src"/bolt/*.c "$src"/raftstate/*.c; do
@@ -48,7 +48,7 @@ wait
 core_objs=("${objs[@]:0:${#core[@]}}")
 cmd_objs=("${objs[@]:${#core[@]}}")
 
-for t in bolt log config snapshot_meta flags gunzip payload; do
+for t in bolt log config snapshot_meta flags gunzip payload json; do
 	extra=()
 	[[ $t == flags ]] && extra=("${cmd_objs[@]}")
 	echo "link fuzz_$t" >&2

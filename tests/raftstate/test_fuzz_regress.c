@@ -35,6 +35,11 @@
 #define LLVMFuzzerTestOneInput fuzz_gunzip_one
 #include "../fuzz/fuzz_gunzip.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_json_one
+#define one_line               fuzz_json_one_line
+#include "../fuzz/fuzz_json.c"
+#undef one_line
+#undef LLVMFuzzerTestOneInput
 #define get64                  fuzz_payload_get64
 #define LLVMFuzzerTestOneInput fuzz_payload_one
 #include "../fuzz/fuzz_payload.c"
@@ -134,6 +139,12 @@ START_TEST(replay_gunzip)
 }
 END_TEST
 
+START_TEST(replay_json)
+{
+	ck_assert_int_gt(replay("json", fuzz_json_one), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("fuzz-regress");
@@ -145,6 +156,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, replay_snapshot_meta);
 	tcase_add_test(tc, replay_gunzip);
 	tcase_add_test(tc, replay_payload);
+	tcase_add_test(tc, replay_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

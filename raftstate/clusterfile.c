@@ -1,4 +1,4 @@
-#include "cmd/clusterfile.h"
+#include "raftstate/clusterfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +15,6 @@
 #include <sha2.h>
 
 #include "bolt/file.h"
-#include "cmd/report.h"
 #include "raftstate/json.h"
 
 #define CLUSTER_FILE_MAX (16u << 20)        /* far above any real cluster */
@@ -27,14 +26,14 @@ static int invalid(char *msg, size_t size, const char *path, const char *fmt, ..
 static int invalid(char *msg, size_t size, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(msg, size, "%s: ", oci_path(path).s);
+	int n = snprintf(msg, size, "%s: ", rs_qpath(path).s);
 
 	if (n < 0 || (size_t)n >= size)
-		return CLUSTER_FILE_EINVALID;
+		return RS_CLUSTER_FILE_EINVALID;
 	va_start(ap, fmt);
 	(void)vsnprintf(msg + n, size - (size_t)n, fmt, ap);
 	va_end(ap);
-	return CLUSTER_FILE_EINVALID;
+	return RS_CLUSTER_FILE_EINVALID;
 }
 
 /* A string member, or an error naming it. */
@@ -46,7 +45,7 @@ static int get_string(const cJSON *item, const char *file, const char *jpath, ch
 	*out = strdup(item->valuestring);
 	if (*out == NULL)
 		return invalid(msg, size, file, "out of memory");
-	return CLUSTER_FILE_OK;
+	return RS_CLUSTER_FILE_OK;
 }
 
 static int get_term(const cJSON *item, const char *file, uint64_t *out, char *msg, size_t size)
@@ -60,7 +59,7 @@ static int get_term(const cJSON *item, const char *file, uint64_t *out, char *ms
 			               "initial_term must be an integer from 1 to 2^53-1 (write "
 			               "larger terms as a decimal string)");
 		*out = (uint64_t)d;
-		return CLUSTER_FILE_OK;
+		return RS_CLUSTER_FILE_OK;
 	}
 	if (cJSON_IsString(item) && item->valuestring != NULL) {
 		const char *s = item->valuestring;
@@ -76,7 +75,7 @@ static int get_term(const cJSON *item, const char *file, uint64_t *out, char *ms
 		if (v < 1)
 			goto bad;
 		*out = v;
-		return CLUSTER_FILE_OK;
+		return RS_CLUSTER_FILE_OK;
 	}
 bad:
 	return invalid(msg, size, file,
@@ -113,17 +112,17 @@ static int get_node(const cJSON *node, size_t i, const char *file, struct rs_mem
 				    "nodes[%zu].suffrage must be \"voter\" or \"nonvoter\"", i);
 		} else {
 			return invalid(msg, size, file, "nodes[%zu] has an unknown key %s", i,
-			               oci_q(k->string).s);
+			               rs_q(k->string).s);
 		}
 	}
 	if (m->id == NULL)
 		return invalid(msg, size, file, "nodes[%zu].id is missing", i);
 	if (m->address == NULL)
 		return invalid(msg, size, file, "nodes[%zu].address is missing", i);
-	return CLUSTER_FILE_OK;
+	return RS_CLUSTER_FILE_OK;
 }
 
-static int get_nodes(const cJSON *nodes, const char *file, struct cluster_file *cf, char *msg,
+static int get_nodes(const cJSON *nodes, const char *file, struct rs_cluster_file *cf, char *msg,
                      size_t size)
 {
 	const cJSON *node;
@@ -149,23 +148,53 @@ static int get_nodes(const cJSON *nodes, const char *file, struct cluster_file *
 		i++;
 	}
 	cf->has_nodes = 1;
-	return CLUSTER_FILE_OK;
+	return RS_CLUSTER_FILE_OK;
 }
 
-int cluster_file_load(const char *path, struct cluster_file *cf, char *msg, size_t size)
+static int from_tree(cJSON *root, const char *path, struct rs_cluster_file *cf, char *msg,
+                     size_t size);
+
+int rs_cluster_file_load(const char *path, struct rs_cluster_file *cf, char *msg, size_t size)
 {
 	struct rs_err err = {0};
-	const cJSON *k;
 	cJSON *root;
-	int rc = CLUSTER_FILE_OK;
 
 	memset(cf, 0, sizeof(*cf));
 	/* strict JSON (raftstate/json.h); followed: a --config file may be a
 	 * ConfigMap's symbolic link */
-	if (rs_json_load(path, oci_path(path).s, CLUSTER_FILE_MAX, 1, &root, &err) != RS_OK) {
+	if (rs_json_load(path, rs_qpath(path).s, CLUSTER_FILE_MAX, 1, &root, &err) != RS_OK) {
 		(void)snprintf(msg, size, "%s", err.msg);
-		return err.code == RS_EIO ? CLUSTER_FILE_EIO : CLUSTER_FILE_EINVALID;
+		return err.code == RS_EIO ? RS_CLUSTER_FILE_EIO : RS_CLUSTER_FILE_EINVALID;
 	}
+	return from_tree(root, path, cf, msg, size);
+}
+
+int rs_cluster_file_parse(const char *text, size_t len, const char *name,
+                          struct rs_cluster_file *cf, char *msg, size_t size)
+{
+	struct rs_err err = {0};
+	cJSON *root;
+
+	memset(cf, 0, sizeof(*cf));
+	if (len > CLUSTER_FILE_MAX) {
+		(void)snprintf(msg, size, "%s is larger than %u bytes", rs_qpath(name).s,
+		               CLUSTER_FILE_MAX);
+		return RS_CLUSTER_FILE_EINVALID;
+	}
+	if (rs_json_parse(text, len, rs_qpath(name).s, &root, &err) != RS_OK) {
+		(void)snprintf(msg, size, "%s", err.msg);
+		return RS_CLUSTER_FILE_EINVALID;
+	}
+	return from_tree(root, name, cf, msg, size);
+}
+
+/* The document's shape, from its strict parse (consumed). */
+static int from_tree(cJSON *root, const char *path, struct rs_cluster_file *cf, char *msg,
+                     size_t size)
+{
+	const cJSON *k;
+	int rc = RS_CLUSTER_FILE_OK;
+
 	if (!cJSON_IsObject(root)) {
 		rc = invalid(msg, size, path, "the document must be a JSON object");
 		goto done;
@@ -188,7 +217,7 @@ int cluster_file_load(const char *path, struct cluster_file *cf, char *msg, size
 			    invalid(msg, size, path,
 			            "unknown key %s (expected nodes, initial_leader, initial_term, "
 			            "network)",
-			            oci_q(k->string).s);
+			            rs_q(k->string).s);
 		if (rc != 0)
 			break;
 	}
@@ -197,7 +226,7 @@ done:
 	return rc;
 }
 
-void cluster_file_free(struct cluster_file *cf)
+void rs_cluster_file_free(struct rs_cluster_file *cf)
 {
 	rs_members_free(&cf->ms);
 	free(cf->leader);
@@ -205,7 +234,8 @@ void cluster_file_free(struct cluster_file *cf)
 	memset(cf, 0, sizeof(*cf));
 }
 
-int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg, size_t msgsize)
+int rs_cluster_hash_file(const char *path, struct rs_cluster_file_entry *out, char *msg,
+                         size_t msgsize)
 {
 	static const char hex[] = "0123456789abcdef";
 	uint8_t buf[65536], digest[SHA256_DIGEST_LENGTH];
@@ -214,7 +244,7 @@ int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *ms
 	ssize_t r;
 	int fd, i;
 
-	if (bolt_file_open(AT_FDCWD, path, 0, oci_path(path).s, &fd, NULL, &be) != BOLT_OK) {
+	if (bolt_file_open(AT_FDCWD, path, 0, rs_qpath(path).s, &fd, NULL, &be) != BOLT_OK) {
 		(void)snprintf(msg, msgsize, "%s", be.msg);
 		return -1;
 	}
@@ -225,7 +255,7 @@ int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *ms
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			(void)snprintf(msg, msgsize, "cannot read %s: %s", oci_path(path).s,
+			(void)snprintf(msg, msgsize, "cannot read %s: %s", rs_qpath(path).s,
 			               strerror(errno));
 			close(fd);
 			return -1;
@@ -245,7 +275,7 @@ int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *ms
 	return 0;
 }
 
-static cJSON *record_json(const struct cluster_record *rec)
+static cJSON *record_json(const struct rs_cluster_record *rec)
 {
 	cJSON *root = cJSON_CreateObject(), *nodes, *files, *o;
 	size_t i;
@@ -308,8 +338,8 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid, gid_t gid,
-                       char *msg, size_t msgsize)
+int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *rec, uid_t uid,
+                          gid_t gid, char *msg, size_t msgsize)
 {
 	char tmp[PATH_MAX], final[PATH_MAX], *text;
 	cJSON *doc = record_json(rec);
@@ -322,18 +352,19 @@ int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid
 		(void)snprintf(msg, msgsize, "out of memory");
 		return -1;
 	}
-	n = snprintf(final, sizeof(final), "%s/%s", outdir, CLUSTER_JSON);
+	n = snprintf(final, sizeof(final), "%s/%s", outdir, RS_CLUSTER_JSON);
 	if (n < 0 || (size_t)n >= sizeof(final) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", outdir, CLUSTER_JSON) >= (int)sizeof(tmp)) {
-		(void)snprintf(msg, msgsize, "path %s/%s is too long", oci_path(outdir).s,
-		               CLUSTER_JSON);
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", outdir, RS_CLUSTER_JSON) >=
+	        (int)sizeof(tmp)) {
+		(void)snprintf(msg, msgsize, "path %s/%s is too long", rs_qpath(outdir).s,
+		               RS_CLUSTER_JSON);
 		free(text);
 		return -1;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		(void)snprintf(msg, msgsize, "cannot create a temporary file in %s: %s",
-		               oci_path(outdir).s, strerror(errno));
+		               rs_qpath(outdir).s, strerror(errno));
 		free(text);
 		return -1;
 	}
@@ -342,26 +373,26 @@ int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid
 	if (write_all(fd, text, len + 1) != 0 || fchmod(fd, 0644) != 0 ||
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0) ||
 	    fsync(fd) != 0) {
-		(void)snprintf(msg, msgsize, "cannot write %s: %s", oci_path(tmp).s,
+		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
 		               strerror(errno));
 		goto fail;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		(void)snprintf(msg, msgsize, "cannot write %s: %s", oci_path(tmp).s,
+		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
 		               strerror(errno));
 		goto fail;
 	}
 	fd = -1;
 	if (rename(tmp, final) != 0) {
-		(void)snprintf(msg, msgsize, "cannot rename %s to %s: %s", oci_path(tmp).s,
-		               oci_path(final).s, strerror(errno));
+		(void)snprintf(msg, msgsize, "cannot rename %s to %s: %s", rs_qpath(tmp).s,
+		               rs_qpath(final).s, strerror(errno));
 		goto fail;
 	}
 	free(text);
 	dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) != 0) {
-		(void)snprintf(msg, msgsize, "cannot fsync %s: %s", oci_path(outdir).s,
+		(void)snprintf(msg, msgsize, "cannot fsync %s: %s", rs_qpath(outdir).s,
 		               strerror(errno));
 		if (dfd >= 0)
 			close(dfd);

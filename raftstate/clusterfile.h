@@ -19,18 +19,18 @@
  * every error names the JSON path at fault: "FILE: nodes[2].address must be
  * a string". A cluster.json written by this tool is a valid --config.
  */
-#ifndef CMD_CLUSTERFILE_H
-#define CMD_CLUSTERFILE_H
+#ifndef RAFTSTATE_CLUSTERFILE_H
+#define RAFTSTATE_CLUSTERFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cmd/members.h"
+#include "raftstate/cluster.h"
 
-#define CLUSTER_JSON "cluster.json"
+#define RS_CLUSTER_JSON "cluster.json"
 
-struct cluster_file {
+struct rs_cluster_file {
 	struct rs_members ms; /* unvalidated; has_nodes says whether "nodes" was given */
 	int has_nodes;
 	char *leader;  /* NULL: not given */
@@ -40,39 +40,43 @@ struct cluster_file {
 };
 
 enum {
-	CLUSTER_FILE_OK = 0,
-	CLUSTER_FILE_EIO = -1,      /* cannot read it (errno kept in the message) */
-	CLUSTER_FILE_EINVALID = -2, /* not the document described above */
+	RS_CLUSTER_FILE_OK = 0,
+	RS_CLUSTER_FILE_EIO = -1,      /* cannot read it (errno kept in the message) */
+	RS_CLUSTER_FILE_EINVALID = -2, /* not the document described above */
 };
 
-/* Reads and checks the document's shape (not the values: members.h does
- * that). Returns CLUSTER_FILE_*; on error `msg` holds one sentence starting
- * with the file name. `out` must be freed with cluster_file_free either way. */
-int cluster_file_load(const char *path, struct cluster_file *out, char *msg, size_t msgsize);
-void cluster_file_free(struct cluster_file *cf);
+/* Reads and checks the document's shape (not the values: cmd/members.h does
+ * that). Returns RS_CLUSTER_FILE_*; on error `msg` holds one sentence starting
+ * with the file name. `out` must be freed with rs_cluster_file_free either way. */
+int rs_cluster_file_load(const char *path, struct rs_cluster_file *out, char *msg, size_t msgsize);
+/* The same for a document in memory (name: how messages call it). */
+int rs_cluster_file_parse(const char *text, size_t len, const char *name,
+                          struct rs_cluster_file *out, char *msg, size_t msgsize);
+void rs_cluster_file_free(struct rs_cluster_file *cf);
 
 /* One file recorded in cluster.json. */
-struct cluster_file_entry {
+struct rs_cluster_file_entry {
 	char path[600]; /* relative to OUTPUT_DIR */
 	uint64_t size;
 	char sha256[65];
 };
 
 /* SHA-256 (libmd) and size of a regular file, read with O_NOFOLLOW. */
-int cluster_hash_file(const char *path, struct cluster_file_entry *out, char *msg, size_t msgsize);
+int rs_cluster_hash_file(const char *path, struct rs_cluster_file_entry *out, char *msg,
+                         size_t msgsize);
 
-struct cluster_record {
+struct rs_cluster_record {
 	const struct rs_members *ms;
 	uint64_t term;
 	const char *network; /* NULL: recorded as null */
 	const char *node_id; /* NULL: all nodes were written */
-	const struct cluster_file_entry *files;
+	const struct rs_cluster_file_entry *files;
 	size_t nfiles;
 };
 
 /* Writes OUTPUT_DIR/cluster.json atomically (temporary file, fsync, chown
  * when uid/gid != -1, rename, fsync OUTPUT_DIR), mode 0644. */
-int cluster_json_write(const char *outdir, const struct cluster_record *rec, uid_t uid, gid_t gid,
-                       char *msg, size_t msgsize);
+int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *rec, uid_t uid,
+                          gid_t gid, char *msg, size_t msgsize);
 
 #endif

@@ -351,24 +351,10 @@ out:
 	return rc;
 }
 
-/* 1 when the writer may have reused pages of the tree we copied: a valid
- * meta newer than the one we followed (see copy.h). */
-static int writer_moved(const struct bolt_view *v)
-{
-	struct bolt_meta m[2];
-	int st[2];
-
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	(void)bolt_meta_pick(v->map, v->map_len, m, st);
-	for (int i = 0; i < 2; i++)
-		if (st[i] == BOLT_META_OK && m[i].txid > v->meta.txid)
-			return 1;
-	return 0;
-}
-
 int bolt_copy_live(const char *src, int dst_fd, unsigned max_attempts, struct bolt_copy_info *info,
                    struct bolt_err *err)
 {
+	struct bolt_err why = {0};
 	struct bolt_view *v;
 	int rc = BOLT_OK, moved;
 
@@ -386,7 +372,10 @@ int bolt_copy_live(const char *src, int dst_fd, unsigned max_attempts, struct bo
 		if (rc != BOLT_OK)
 			return rc;
 		rc = compact_copy(v, dst_fd, info, err);
-		moved = writer_moved(v);
+		/* the writer may have reused pages of the tree we copied (a
+		 * valid meta newer than the one we followed, see copy.h), or
+		 * the file shrank under the mapping (bolt/mapguard.h) */
+		moved = bolt_view_recheck(v, &why) != BOLT_OK;
 		bolt_view_close(v);
 		if (!moved)
 			return rc;
@@ -400,6 +389,7 @@ int bolt_copy_live(const char *src, int dst_fd, unsigned max_attempts, struct bo
 		}
 	}
 	return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
-	                 "%s: the writer committed during each of %u live copy attempts", src,
-	                 max_attempts);
+	                 "%s: the writer committed during each of %u live copy attempts (the "
+	                 "last: %s)",
+	                 src, max_attempts, why.msg);
 }

@@ -19,6 +19,7 @@ enum bolt_code {
 	BOLT_EEXIST,    /* bucket or key already exists */
 	BOLT_ELIMIT,    /* a size bound was exceeded */
 	BOLT_ECHANGED,  /* a live (lock-free) read raced a writer; retry */
+	BOLT_ESHRANK,   /* the file shrank under a locked read (bolt/mapguard.h) */
 };
 
 #define BOLT_NO_PGID UINT64_MAX

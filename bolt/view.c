@@ -82,7 +82,14 @@ int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_
 	}
 	v->map = map;
 	v->map_len = (size_t)v->file_size;
+	if ((rc = bolt_mapguard_add(v->map, v->map_len, &v->guard, err)) != BOLT_OK)
+		goto fail;
 	v->active = bolt_meta_pick(v->map, v->map_len, v->metas, v->meta_status);
+	if (bolt_mapguard_hit(v->guard)) {
+		rc = bolt_errf(err, mode == BOLT_VIEW_LIVE ? BOLT_ECHANGED : BOLT_ESHRANK,
+		               BOLT_NO_PGID, "%s shrank while it was read", path);
+		goto fail;
+	}
 	if (v->active < 0) {
 		rc = bolt_errf(err, BOLT_ECORRUPT, 0,
 		               "%s: both meta pages are invalid (meta 0: %s; meta 1: %s)", path,
@@ -106,6 +113,7 @@ void bolt_view_close(struct bolt_view *v)
 {
 	if (v == NULL)
 		return;
+	bolt_mapguard_remove(v->guard);
 	if (v->map != NULL)
 		munmap((void *)v->map, (size_t)v->file_size);
 	if (v->fd >= 0)
@@ -140,9 +148,16 @@ int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err)
 	struct bolt_meta m[2];
 	int st[2];
 
+	if (bolt_mapguard_hit(v->guard))
+		return bolt_errf(err, v->mode == BOLT_VIEW_LIVE ? BOLT_ECHANGED : BOLT_ESHRANK,
+		                 BOLT_NO_PGID, "%s shrank while it was read", v->name);
 	if (v->mode != BOLT_VIEW_LIVE)
 		return BOLT_OK;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	(void)bolt_meta_pick(v->map, v->map_len, m, st);
+	if (bolt_mapguard_hit(v->guard))
+		return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID, "%s shrank while it was read",
+		                 v->name);
 	for (int i = 0; i < 2; i++)
 		if (st[i] == BOLT_META_OK && m[i].txid > v->meta.txid)
 			return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "bolt/error.h"
+#include "bolt/mapguard.h"
 #include "bolt/page.h"
 
 enum bolt_view_mode {
@@ -36,8 +37,9 @@ struct bolt_view {
 	int mode;
 	char name[256];
 	const uint8_t *map;
-	size_t map_len;     /* bytes mapped: the file size rounded down to pages */
-	uint64_t file_size; /* bytes */
+	struct bolt_mapguard *guard; /* SIGBUS past the end of the file -> zeros */
+	size_t map_len;              /* bytes mapped: the file size rounded down to pages */
+	uint64_t file_size;          /* bytes */
 	uint32_t page_size;
 	struct bolt_meta metas[2];
 	int meta_status[2]; /* enum bolt_meta_status */
@@ -54,9 +56,13 @@ void bolt_view_close(struct bolt_view *v);
 int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page, size_t *span,
                    struct bolt_err *err);
 
-/* Live mode: BOLT_OK if what was read from meta txid T is still intact
- * (no valid meta newer than T), BOLT_ECHANGED if not. Always BOLT_OK when the
- * view holds the lock. */
+/* Whether what was read through the view is intact. Call it after every
+ * walk, also one that failed: a file that shrank under the mapping reads as
+ * zeros past its new end (bolt/mapguard.h), which a walk may report as
+ * corruption. BOLT_OK, or "NAME shrank while it was read" (BOLT_ECHANGED in
+ * live mode, to be retried like any torn read; BOLT_ESHRANK with the lock
+ * held), or in live mode BOLT_ECHANGED when a valid meta newer than the
+ * one read (txid T) exists. */
 int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err);
 
 /* A bucket found in the view: a root page, or an inline leaf image. */

@@ -229,3 +229,12 @@ void rs_node_head_finish(struct rs_node *n)
 	    (!h->legacy_block.found || h->snap_block.number >= h->legacy_block.number))
 		h->legacy_block = h->snap_block;
 }
+
+int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts)
+{
+	if (code == BOLT_ECHANGED)
+		return rs_errf(err, RS_EIO,
+		               "%s, at each of %d attempts to read it; retry, or stop the writer",
+		               why->msg, attempts);
+	return rs_err_from_bolt(err, why);
+}

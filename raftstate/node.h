@@ -142,6 +142,10 @@ struct bolt_err;
 void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv);
 /* A bolt error as a raftstate error (same message, mapped code). */
 int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
+/* What bolt_view_recheck said when a read could not be trusted: the live
+ * read still changing after `attempts` tries (BOLT_ECHANGED), or the file
+ * shrank under a locked read (BOLT_ESHRANK). RS_EIO with why's sentence. */
+int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
 
 struct rs_summary_opts {
 	double lock_timeout;

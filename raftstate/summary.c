@@ -51,55 +51,58 @@ static int read_u64(const struct bolt_view *v, const struct bolt_vbucket *b, con
 	return RS_OK;
 }
 
-static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
+/* One read of the stable keys through v; the caller rechecks v after it. */
+static int walk_stable(struct rs_node *n, const struct bolt_view *v, struct rs_err *err)
 {
-	struct bolt_view *v = NULL;
 	struct bolt_vbucket conf;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
 	struct bolt_elem e = {0};
 	int rc;
 
+	n->has_current_term = n->has_last_vote_term = n->has_last_vote_cand = 0;
+	if (bolt_view_bucket(v, NULL, RS_BUCKET_CONF, 4, &conf, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if ((rc = read_u64(v, &conf, RS_KEY_CURRENT_TERM, &n->current_term, &n->has_current_term,
+	                   err)) != RS_OK ||
+	    (rc = read_u64(v, &conf, RS_KEY_LAST_VOTE_TERM, &n->last_vote_term,
+	                   &n->has_last_vote_term, err)) != RS_OK)
+		return rc;
+	bolt_cursor_init(&c, v, &conf);
+	if (bolt_cursor_seek(&c, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), &e, &be) !=
+	    BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if (e.key != NULL && e.klen == strlen(RS_KEY_LAST_VOTE_CAND) &&
+	    memcmp(e.key, RS_KEY_LAST_VOTE_CAND, e.klen) == 0) {
+		size_t k =
+		    e.vlen < sizeof(n->last_vote_cand) - 1 ? e.vlen : sizeof(n->last_vote_cand) - 1;
+
+		memcpy(n->last_vote_cand, e.value, k);
+		n->last_vote_cand[k] = 0;
+		n->last_vote_cand_len = e.vlen;
+		n->has_last_vote_cand = 1;
+	}
+	return RS_OK;
+}
+
+static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
+{
+	struct bolt_view *v = NULL;
+	struct bolt_err why = {0};
+	int rc, recheck;
+
 	for (int attempt = 0;; attempt++) {
 		if ((rc = open_view(n, RS_STABLE_FILE, o, &v, err)) != RS_OK)
 			return rc;
 		rs_file_info_fill(&n->stable_file, v);
-		if (bolt_view_bucket(v, NULL, RS_BUCKET_CONF, 4, &conf, &be) != BOLT_OK) {
-			rc = rs_err_from_bolt(err, &be);
-			goto out;
-		}
-		if ((rc = read_u64(v, &conf, RS_KEY_CURRENT_TERM, &n->current_term,
-		                   &n->has_current_term, err)) != RS_OK ||
-		    (rc = read_u64(v, &conf, RS_KEY_LAST_VOTE_TERM, &n->last_vote_term,
-		                   &n->has_last_vote_term, err)) != RS_OK)
-			goto out;
-		bolt_cursor_init(&c, v, &conf);
-		if (bolt_cursor_seek(&c, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), &e,
-		                     &be) != BOLT_OK) {
-			rc = rs_err_from_bolt(err, &be);
-			goto out;
-		}
-		if (e.key != NULL && e.klen == strlen(RS_KEY_LAST_VOTE_CAND) &&
-		    memcmp(e.key, RS_KEY_LAST_VOTE_CAND, e.klen) == 0) {
-			size_t k = e.vlen < sizeof(n->last_vote_cand) - 1
-			               ? e.vlen
-			               : sizeof(n->last_vote_cand) - 1;
-
-			memcpy(n->last_vote_cand, e.value, k);
-			n->last_vote_cand[k] = 0;
-			n->last_vote_cand_len = e.vlen;
-			n->has_last_vote_cand = 1;
-		}
-		if (bolt_view_recheck(v, &be) == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES) {
-			bolt_view_close(v);
-			continue;
-		}
-		rc = RS_OK;
-		break;
+		rc = walk_stable(n, v, err);
+		recheck = bolt_view_recheck(v, &why);
+		bolt_view_close(v);
+		if (recheck == BOLT_OK)
+			return rc;
+		if (recheck != BOLT_ECHANGED || attempt + 1 >= LIVE_RETRIES)
+			return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
 	}
-out:
-	bolt_view_close(v);
-	return rc;
 }
 
 static int key_index(const struct bolt_elem *e, uint64_t *index, struct rs_err *err)
@@ -262,24 +265,111 @@ static void build_terms(struct rs_node *n, const struct bolt_view *v, const stru
 	t->valid = 1;
 }
 
-static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
+/* One pass over the log through v; the caller rechecks v after it, whatever
+ * it returns (bolt/view.h). */
+static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const struct bolt_view *v,
+                    struct rs_err *err)
 {
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
-	struct bolt_view *v = NULL;
+	uint64_t steps = 0, max_steps, index = 0;
+	struct scan sc = {
+	    .has_snap = snap != NULL,
+	    .snap_index = snap != NULL ? snap->index : 0,
+	    .head_scan = o->head_scan ? o->head_scan : RS_HEAD_SCAN_DEFAULT,
+	    .full = o->full,
+	};
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
 	struct bolt_elem e = {0};
 	int rc = RS_OK;
 
+	max_steps = v->map_len / 16;
+	if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	bolt_cursor_init(&c, v, &logs);
+	if (bolt_cursor_first(&c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if (e.key == NULL)
+		return RS_OK; /* empty log */
+	if ((rc = key_index(&e, &n->first_index, err)) != RS_OK)
+		return rc;
+	if (bolt_cursor_last(&c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if ((rc = key_index(&e, &n->last_index, err)) != RS_OK)
+		return rc;
+	{
+		struct rs_log log;
+		struct rs_err derr = {0};
+
+		if (rs_log_decode(e.value, e.vlen, &log, &derr) == RS_OK)
+			n->last_term = log.term;
+	}
+	if (o->full) {
+		/* every entry, oldest first */
+		if (bolt_cursor_first(&c, &e, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+		n->types_from = n->first_index;
+		for (; e.key != NULL && steps++ < max_steps;) {
+			if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
+				break;
+			if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
+				rc = rs_err_from_bolt(err, &be);
+				break;
+			}
+		}
+		if (rc != RS_OK)
+			return rc;
+		n->types_complete = 1;
+	} else {
+		/* newest first, back to the snapshot index, or until both the
+		 * newest configuration and head_scan LogCommand entries are read */
+		for (; e.key != NULL && steps++ < max_steps;) {
+			if ((rc = key_index(&e, &index, err)) != RS_OK)
+				break;
+			if (!after_snapshot(&sc, index) && n->scanned > 0)
+				break;
+			if (sc.config_done && n->head.commands >= sc.head_scan)
+				break;
+			if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
+				break;
+			n->types_from = index;
+			if (bolt_cursor_prev(&c, &e, &be) != BOLT_OK) {
+				rc = rs_err_from_bolt(err, &be);
+				break;
+			}
+		}
+		if (rc != RS_OK)
+			return rc;
+		n->types_complete = n->types_from == n->first_index;
+	}
+	if (n->types_complete)
+		n->count = n->scanned;
+	else
+		n->count = n->last_index - n->first_index + 1;
+	/* the range the head covers: from the lowest entry read after the
+	 * snapshot index to the last; complete when that is all of them */
+	{
+		uint64_t want = n->first_index;
+
+		if (sc.has_snap && sc.snap_index + 1 > want)
+			want = sc.snap_index + 1;
+		n->head.to = n->last_index;
+		n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
+		n->head.complete = !sc.read_after ? want > n->last_index : sc.lowest <= want;
+	}
+	build_terms(n, v, &logs);
+	return RS_OK;
+}
+
+static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
+{
+	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
+	struct bolt_view *v = NULL;
+	struct bolt_err why = {0};
+	int rc = RS_OK, recheck;
+
 	for (int attempt = 0;; attempt++) {
-		uint64_t steps = 0, max_steps, index = 0;
-		struct scan sc = {
-		    .has_snap = snap != NULL,
-		    .snap_index = snap != NULL ? snap->index : 0,
-		    .head_scan = o->head_scan ? o->head_scan : RS_HEAD_SCAN_DEFAULT,
-		    .full = o->full,
-		};
 		struct rs_head keep = n->head;
 
 		memset(n->types, 0, sizeof(n->types));
@@ -299,99 +389,15 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		if ((rc = open_view(n, RS_LOG_FILE, o, &v, err)) != RS_OK)
 			return rc;
 		rs_file_info_fill(&n->log_file, v);
-		max_steps = v->map_len / 16;
-		if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK) {
-			rc = rs_err_from_bolt(err, &be);
+		rc = walk_log(n, o, v, err);
+		recheck = bolt_view_recheck(v, &why);
+		bolt_view_close(v);
+		if (recheck == BOLT_OK)
 			break;
-		}
-		bolt_cursor_init(&c, v, &logs);
-		if (bolt_cursor_first(&c, &e, &be) != BOLT_OK) {
-			rc = rs_err_from_bolt(err, &be);
-			break;
-		}
-		if (e.key == NULL)
-			goto done; /* empty log */
-		if ((rc = key_index(&e, &n->first_index, err)) != RS_OK)
-			break;
-		if (bolt_cursor_last(&c, &e, &be) != BOLT_OK) {
-			rc = rs_err_from_bolt(err, &be);
-			break;
-		}
-		if ((rc = key_index(&e, &n->last_index, err)) != RS_OK)
-			break;
-		{
-			struct rs_log log;
-			struct rs_err derr = {0};
-
-			if (rs_log_decode(e.value, e.vlen, &log, &derr) == RS_OK)
-				n->last_term = log.term;
-		}
-		if (o->full) {
-			/* every entry, oldest first */
-			if (bolt_cursor_first(&c, &e, &be) != BOLT_OK) {
-				rc = rs_err_from_bolt(err, &be);
-				break;
-			}
-			n->types_from = n->first_index;
-			for (; e.key != NULL && steps++ < max_steps;) {
-				if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
-					break;
-				if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
-					rc = rs_err_from_bolt(err, &be);
-					break;
-				}
-			}
-			if (rc != RS_OK)
-				break;
-			n->types_complete = 1;
-		} else {
-			/* newest first, back to the snapshot index, or until both the
-			 * newest configuration and head_scan LogCommand entries are read */
-			for (; e.key != NULL && steps++ < max_steps;) {
-				if ((rc = key_index(&e, &index, err)) != RS_OK)
-					break;
-				if (!after_snapshot(&sc, index) && n->scanned > 0)
-					break;
-				if (sc.config_done && n->head.commands >= sc.head_scan)
-					break;
-				if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
-					break;
-				n->types_from = index;
-				if (bolt_cursor_prev(&c, &e, &be) != BOLT_OK) {
-					rc = rs_err_from_bolt(err, &be);
-					break;
-				}
-			}
-			if (rc != RS_OK)
-				break;
-			n->types_complete = n->types_from == n->first_index;
-		}
-		if (n->types_complete)
-			n->count = n->scanned;
-		else
-			n->count = n->last_index - n->first_index + 1;
-		/* the range the head covers: from the lowest entry read after the
-		 * snapshot index to the last; complete when that is all of them */
-		{
-			uint64_t want = n->first_index;
-
-			if (sc.has_snap && sc.snap_index + 1 > want)
-				want = sc.snap_index + 1;
-			n->head.to = n->last_index;
-			n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
-			n->head.complete =
-			    !sc.read_after ? want > n->last_index : sc.lowest <= want;
-		}
-		build_terms(n, v, &logs);
-	done:
-		if (bolt_view_recheck(v, &be) == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES) {
-			bolt_view_close(v);
-			v = NULL;
+		if (recheck == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES)
 			continue;
-		}
-		break;
+		return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
 	}
-	bolt_view_close(v);
 	if (rc != RS_OK)
 		return rc;
 	/* raft (api.go restoreSnapshot, then NewRaft's scan of the entries after

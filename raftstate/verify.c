@@ -302,9 +302,9 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 	struct rs_file_info *fi = is_log ? &n->log_file : &n->stable_file;
 	char path[4352];
 	struct bolt_view *bv = NULL;
-	struct bolt_err be = {0};
+	struct bolt_err be = {0}, why = {0};
 	struct stat st;
-	int rc;
+	int rc, recheck;
 
 	snprintf(path, sizeof(path), "%s/%s", n->dir, name);
 	if (stat(path, &st) != 0) {
@@ -334,31 +334,37 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s", be.msg);
 			return RS_OK;
 		}
-		if (rc != BOLT_OK)
-			return rs_errf(err, RS_EIO, "%s", be.msg);
-		rs_file_info_fill(fi, bv);
-		rc = bolt_check(bv, &vis, &fi->stats, &be);
-		if (rc == BOLT_OK)
-			require_buckets(&v, bv);
-		if (rc == BOLT_OK && bolt_view_recheck(bv, &be) == BOLT_ECHANGED) {
+		if (rc == BOLT_OK) {
+			rs_file_info_fill(fi, bv);
+			rc = bolt_check(bv, &vis, &fi->stats, &be);
+			if (rc == BOLT_OK)
+				require_buckets(&v, bv);
+			/* after every walk, also a failed one: what a file that
+			 * shrank under us reads as is not the file (bolt/view.h) */
+			if ((recheck = bolt_view_recheck(bv, &why)) != BOLT_OK)
+				rc = recheck;
 			bolt_view_close(bv);
+		} else {
+			why = be;
+		}
+		if (rc == BOLT_ECHANGED) {
 			rs_problems_free(&tmp);
 			rs_problems_free(&tmp_fsm);
 			rs_config_free(&n->config);
 			*n = saved;
 			memset(&n->config, 0, sizeof(n->config));
 			if (attempt + 1 >= LIVE_RETRIES)
-				return rs_errf(err, RS_EIO,
-				               "%s kept changing while it was read (%d attempts); "
-				               "retry, or stop the writer",
-				               path, LIVE_RETRIES);
+				return rs_err_unsettled(err, rc, &why, LIVE_RETRIES);
 			continue;
 		}
-		bolt_view_close(bv);
 		if (rc != BOLT_OK) {
 			rs_problems_free(&tmp);
 			rs_problems_free(&tmp_fsm);
-			return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
+			if (rc == BOLT_ESHRANK)
+				return rs_err_unsettled(err, rc, &why, LIVE_RETRIES);
+			if (rc == BOLT_ENOMEM)
+				return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
+			return rs_errf(err, RS_EIO, "%s", be.msg);
 		}
 		fi->checked = 1;
 		report_more(&tmp_fsm, name, v.not_payloads, "LogCommand entries are not payloads");

@@ -25,6 +25,22 @@ static inline int oci_check_run(Suite *s)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* Runs the suite with a private directory made from the mkdtemp template
+ * tmpdir (rewritten in place, for the tests to use), removed afterwards. */
+static inline int oci_check_run_in_tmpdir(Suite *s, char *tmpdir)
+{
+	char cmd[256];
+	int rc;
+
+	if (mkdtemp(tmpdir) == NULL)
+		return EXIT_FAILURE;
+	rc = oci_check_run(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		rc = EXIT_FAILURE;
+	return rc;
+}
+
 /* Resets the process's peak RSS (VmHWM); 0 when the kernel does not let it. */
 static inline int oci_hwm_reset(void)
 {

@@ -423,14 +423,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	char cmd[128];
-	int rc;
-
-	if (mkdtemp(tmpdir) == NULL)
-		return EXIT_FAILURE;
-	rc = oci_check_run(suite());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		rc = EXIT_FAILURE;
-	return rc;
+	return oci_check_run_in_tmpdir(suite(), tmpdir);
 }

@@ -15,7 +15,7 @@
  *   6 renameat stage -> keep           node = new, keep = old: done
  *   7 fsync the parent
  *
- *   name by name (PUT_IN_PLACE)        for each of log, stable, snapshots/
+ *   name by name (PUT_IN_PLACE)        for each of stable, log, snapshots/
  *   1 mkdirat  NODE/.<verb>-tmp-X, fill as above
  *   2 mkdirat  NODE/.pre-<verb>-TS     the keep directory
  *   3 renameat2 RENAME_EXCHANGE        NODE/name = new, stage/name = old
@@ -750,6 +750,11 @@ static int swap_impossible(int e)
  * torn file), the old ones in the keep directory or still in the stage. */
 static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 {
+	/* raft-stable.db first: a kill between the two leaves the old log with
+	 * the new CurrentTerm - valid state (CurrentTerm >= the last log term),
+	 * which a re-run of recover accepts - never a new log whose last term
+	 * is above the old CurrentTerm */
+	static const char *const order[3] = {RS_STABLE_FILE, RS_LOG_FILE, RS_SNAP_DIR};
 	char kname[NAME_MAX + 1], prefix[32], done[64] = "";
 	int sfd = -1, kfd = -1, rc = RS_OK;
 	struct stat st;
@@ -763,7 +768,7 @@ static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 	     (rc = open_dir_at(r->nfd, kname, r->kept, err, &kfd)) != RS_OK))
 		goto out;
 	for (size_t i = 0; i < 3; i++) {
-		const char *nm = state_names[i];
+		const char *nm = order[i];
 		int has_old = fstatat(r->nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		int x = 0;

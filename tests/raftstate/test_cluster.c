@@ -48,7 +48,7 @@ static void members(struct rs_members *ms, size_t n, int other)
 	ms->n = n;
 	ms->leader = 0;
 	for (size_t i = 0; i < n; i++) {
-		char id[16], a[32];
+		char id[32], a[48];
 
 		snprintf(id, sizeof(id), "s%zu", i + 1);
 		snprintf(a, sizeof(a), "%s-%zu:7000", other ? "other" : "host", i + 1);

@@ -12,6 +12,8 @@
 # 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
 #    page cache, and reports medians and ratios taken in this same run:
 #    verify vs cat, verify vs the Go reference reader, info (absolute),
+#    compare of 3 such nodes (absolute, interleaved with info of one node;
+#    the 3 nodes are hard links of the >= 1 GB node: 3 x the files, no extra disk),
 #    peak anonymous memory of verify and info, backup and restore vs cp (beside cp +
 #    sync, and zlib's crc32 of the log alone, bench/crc32file.c, whose value
 #    must equal the backup manifest's crc32 of that file).
@@ -159,7 +161,7 @@ mkdir -p "$scratch"
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in verify | info | backup | livebk | crc | restore | bkgz) o=$scratch/$name.out ;; esac
+	case $name in verify | info | compare | backup | livebk | crc | restore | bkgz) o=$scratch/$name.out ;; esac
 	t0=$EPOCHREALTIME
 	"$@" >>"$o" 2>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
@@ -180,7 +182,7 @@ say "warming the page cache (cat once)"
 cat "$log" "$node/raft-stable.db" >/dev/null
 cat "$free_node/raft-log.db" >/dev/null
 
-have_verify=0 have_info=0 have_backup=0
+have_verify=0 have_info=0 have_backup=0 have_compare=0
 has_cmd verify && have_verify=1 || say "SKIP verify: not implemented ($bin raft verify --help fails)"
 has_cmd info && have_info=1 || say "SKIP info: not implemented ($bin raft info --help fails)"
 has_cmd backup && have_backup=1 || say "SKIP backup: not implemented ($bin raft backup --help fails)"
@@ -192,10 +194,22 @@ for ((r = 1; r <= rounds; r++)); do
 	run_timed goscan "$H" scan --check "$log"
 	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms"
 done
+has_cmd compare && have_compare=1 || say "SKIP compare: not implemented ($bin raft compare --help fails)"
+if ((have_compare)); then
+	# three nodes of >= 1 GB each: hard links of the benchmark node (same
+	# bytes, so the same log; each is summarized on its own, as three pods' are)
+	cluster3=$(dirname "$node")/cluster3
+	if [ ! -d "$cluster3/sequencer-3" ]; then
+		rm -rf "$cluster3"
+		mkdir -p "$cluster3"
+		for k in 1 2 3; do cp -al "$node" "$cluster3/sequencer-$k"; done
+	fi
+fi
 if ((have_info)); then
-	say "info: $info_rounds rounds"
+	say "info$( ((have_compare)) && echo " and compare (3 nodes)"): $info_rounds interleaved rounds"
 	for ((r = 1; r <= info_rounds; r++)); do
 		run_timed info "$bin" raft info --state-dir "$node"
+		((have_compare)) && run_timed compare "$bin" raft compare --state-dir "$cluster3"
 	done
 fi
 
@@ -376,6 +390,7 @@ HS=$(short "$H")
 	((have_verify)) && row verify "verify" "$B raft verify --state-dir $N"
 	row goscan "Go reference reader" "$HS scan --check $L"
 	((have_info)) && row info "info" "$B raft info --state-dir $N"
+	((have_info && have_compare)) && row compare "compare, 3 nodes of that size (hard links of N)" "$B raft compare --state-dir $(short "$cluster3")"
 	if ((have_backup)); then
 		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
 		row cp "cp" "cp -r $N DIR/"
@@ -403,6 +418,10 @@ HS=$(short "$H")
 	if ((have_info)); then
 		v=$(median info)
 		echo "| info (absolute median, incl. process start) | $v ms | | ≤ 20 ms | $(meets "$v" "<=" 20) |"
+		if ((have_compare)); then
+			v=$(median compare)
+			echo "| compare of 3 nodes (absolute median, incl. process start) | $v ms | | ≤ 20 ms | $(meets "$v" "<=" 20) |"
+		fi
 	else
 		echo "| info | SKIP: not implemented | | | |"
 	fi

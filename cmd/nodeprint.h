@@ -139,7 +139,7 @@ const struct rs_progress *np_tty_progress(void);
 /* The version of the JSON documents --json prints (docs/json.md): raised
  * when a field is renamed, removed or changes meaning, not when one is
  * added. Every document's first field is "schema_version". */
-#define NP_JSON_SCHEMA_VERSION 1
+#define NP_JSON_SCHEMA_VERSION 2
 
 /* Prints the document on stdout, with "schema_version" put first, followed
  * by a newline, and frees it. Every --json document goes through here.

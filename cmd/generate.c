@@ -180,7 +180,7 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .kind = FLAG_STRING,
             .metavar = "SECONDS",
             .def = "0",
-            .help = "How long to wait for another run on DIR to finish (0: fail at once)",
+            .help = "How long to wait for another run's lock on DIR (0: fail at once)",
             .check = np_timeout_check,
             .accepts = NP_TIMEOUT_ACCEPTS,
         },
@@ -915,7 +915,7 @@ const struct oci_command oci_cmd_raft_generate = {
     .synopsis = "--nodes A1,A2,... --server-ids S1,S2,... --initial-leader ID\n"
                 "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]\n"
                 "           [--node-id ID] [--if-absent] [--nonvoters ID,...] [--config FILE]\n"
-                "           [--chown USER:GROUP] [--cluster-json[=false]]\n"
+                "           [--chown USER:GROUP] [--cluster-json[=false]] [--timeout SECONDS]\n"
                 "       raft generate --nodes ID1=A1,ID2=A2,... --initial-leader ID ...\n"
                 "       raft generate --config cluster.json [flags that override it]",
     .description =
@@ -923,7 +923,13 @@ const struct oci_command oci_cmd_raft_generate = {
         "as a voter, at index 1 and the initial term) and DIR/<server-id>/raft-stable.db\n"
         "(CurrentTerm; the initial leader also records a vote for itself), byte for byte\n"
         "as the Go op-conductor-init writes them. Everything is validated before anything\n"
-        "is written; existing state files are only replaced with --force.\n"
+        "is written; existing state (raft-log.db, raft-stable.db, and snapshots/, from\n"
+        "which raft would start whatever a fresh log says) is only replaced with --force,\n"
+        "never while op-conductor holds a database locked. --force replaces whole nodes,\n"
+        "snapshots/ included, and keeps what it replaced beside DIR in\n"
+        ".<DIR>.pre-generate-YYYYMMDD-HHMMSS/<server-id>/ (a new name each time, never\n"
+        "deleted). The run holds a lock on DIR: a second run on it fails at once naming\n"
+        "the first (pid, command), or waits up to --timeout seconds.\n"
         "\n"
         "Per pod: --node-id ID writes only DIR/ID/ (the same bytes as a full run), and\n"
         "--if-absent makes a rerun safe: exit 0 when the state is already there (as\n"

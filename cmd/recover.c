@@ -81,7 +81,8 @@ static const struct flag_spec recover_flags[F_COUNT] = {
                    .kind = FLAG_STRING,
                    .metavar = "SECONDS",
                    .def = "5",
-                   .help = "How long to wait for a lock on each database file",
+                   .help = "How long to wait for a lock on each database file (and, when\n"
+                           "                           given, for another run's lock)",
                    .check = np_timeout_check,
                    .accepts = NP_TIMEOUT_ACCEPTS},
 };
@@ -337,8 +338,12 @@ const struct oci_command oci_cmd_raft_recover = {
         "used (--term, default CurrentTerm + 1), and raises CurrentTerm to it; a vote for\n"
         "a server that is not in the new configuration is removed. Every existing entry\n"
         "and snapshot is kept. The change is made on a copy beside the node directory,\n"
-        "verified, and swapped in atomically; the previous state is kept as the sibling\n"
-        ".<server-id>.pre-recover-YYYYMMDD-HHMMSS/.\n"
+        "verified, given the owner and mode of the files it replaces, and swapped in\n"
+        "atomically (name by name inside a mount point); the previous state is kept as\n"
+        "the sibling .<server-id>.pre-recover-YYYYMMDD-HHMMSS/ (a new name each time,\n"
+        "never deleted). The run holds a lock on the node's parent directory: a second\n"
+        "run there fails at once naming the first (pid, command); --timeout also makes\n"
+        "it wait that long for that lock.\n"
         "\n"
         "Refuses a configuration in which this node (the directory name) is not a voter\n"
         "unless --force. Recover every surviving member with the same configuration and\n"

@@ -382,7 +382,11 @@ static const char man_files[] =
     ".TP\n.I BACKUP_DIR/raft-backup-YYYYMMDD-HHMMSS/\n"
     "A backup: the state files (or .gz with --compress), MANIFEST.json, backup-metadata.txt.\n"
     ".TP\n.I STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/, .<id>.pre-recover-YYYYMMDD-HHMMSS/\n"
-    "The state that restore or recover replaced.\n";
+    "The state that restore or recover replaced.\n"
+    ".TP\n.I .<DIR>.pre-generate-YYYYMMDD-HHMMSS/<id>/\n"
+    "The state that generate --force replaced, beside its --output-dir DIR.\n"
+    ".TP\n.I .<id>.<verb>-tmp-XXXXXXXX/, .<id>.pre-<verb>-interrupted-YYYYMMDD-HHMMSS/\n"
+    "A stage being filled; what a killed run's stage held, kept by the next run.\n";
 
 static const char man_examples[] =
     "Generate a three-node cluster, then check one node:\n"

@@ -70,7 +70,8 @@ static const struct flag_spec restore_flags[F_COUNT] = {
             .kind = FLAG_STRING,
             .metavar = "SECONDS",
             .def = "5",
-            .help = "How long to wait for a lock on each database file while verifying",
+            .help = "How long to wait for a lock on each database file while verifying\n"
+                    "                           (and, when given, for another run's lock)",
             .check = np_timeout_check,
             .accepts = NP_TIMEOUT_ACCEPTS,
         },
@@ -205,13 +206,18 @@ const struct oci_command oci_cmd_raft_restore = {
         "backup --compress) is checked by inflating each .gz in memory; its nodes are\n"
         "verified on the inflated staged copy. Every node is staged and verified before\n"
         "the first is replaced. Each node directory is staged beside its target,\n"
-        "synced, and swapped in with one atomic rename; the replaced state is kept in\n"
+        "synced, given the owner and mode of the files it replaces, and swapped in with\n"
+        "one atomic rename; the replaced state is kept (a new name each time, never\n"
+        "deleted) in\n"
         "STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node directory: a sibling\n"
         ".<name>.pre-restore-YYYYMMDD-HHMMSS/). A node directory that is a mount point\n"
         "(a Kubernetes volume) or holds other files is instead staged inside itself and\n"
         "its raft-log.db, raft-stable.db and snapshots/ are replaced one by one (each\n"
         "name atomically, not all together); the old ones are kept in\n"
         "NODE/.pre-restore-YYYYMMDD-HHMMSS/ and other files stay where they are.\n"
+        "The run holds a lock on STATE_DIR (a node directory: its parent): a second run\n"
+        "there fails at once naming the first (pid, command); a given --timeout also\n"
+        "makes it wait that long for that lock.\n"
         "Checksums, copies and inflation of files of 64 MiB or more show their progress\n"
         "on stderr when it is a terminal.",
     .flags = restore_flags,

@@ -211,19 +211,34 @@ static int time_from_timestamp(struct rs_time *t, const uint8_t *s, size_t n)
 	}
 }
 
-/* time.UnmarshalBinary; -1 when Go would reject the bytes. */
+/* Go's Time packs nanoseconds into the low 30 bits of its wall word; when the
+ * top bit (hasMonotonic) is set, the wall word's bits 30..62 are seconds since
+ * 1885-01-01 (Go's wallToInternal) instead of the ext word. */
+#define GO_NSEC_MASK        ((UINT64_C(1) << 30) - 1)
+#define GO_WALL_TO_INTERNAL INT64_C(59453308800)
+
+/* time.UnmarshalBinary (Go's time/time.go) and the Time it makes, read back
+ * as Go's Unix()/Nanosecond()/Zone() would: it stores the nanoseconds word
+ * sign-extended as the wall word without checking it, so bytes whose
+ * nanoseconds are outside [0, 1e9) come out as Go's packing makes them; the
+ * version-2 seconds byte is added unsigned. -1 when Go would reject the bytes. */
 static int time_unmarshal(struct rs_time *t, const uint8_t *s, size_t n)
 {
+	uint64_t wall;
 	int32_t off;
 
 	if (n == 0 || (s[0] != 1 && s[0] != 2) || n != (s[0] == 1 ? 15u : 16u))
 		return -1;
 	memset(t, 0, sizeof(*t));
-	t->sec = (int64_t)be_u(s + 1, 8);
-	t->nsec = (int32_t)(uint32_t)be_u(s + 9, 4);
+	wall = (uint64_t)(int64_t)(int32_t)(uint32_t)be_u(s + 9, 4);
+	t->nsec = (int32_t)(wall & GO_NSEC_MASK);
+	if (wall >> 63)
+		t->sec = GO_WALL_TO_INTERNAL + (int64_t)((wall << 1) >> 31);
+	else
+		t->sec = (int64_t)be_u(s + 1, 8);
 	t->offset_min = (int16_t)(uint16_t)be_u(s + 13, 2);
-	t->offset_sec = s[0] == 2 ? (int8_t)s[15] : 0;
-	off = (int32_t)t->offset_min * 60 + (s[0] == 2 ? (int32_t)s[15] : 0);
+	t->offset_sec = s[0] == 2 ? s[15] : 0;
+	off = (int32_t)t->offset_min * 60 + t->offset_sec;
 	if (off == -60) {
 		t->utc = 1;
 		t->offset_min = 0;
@@ -244,17 +259,23 @@ static int decode_time(struct mp_reader *r, struct rs_log *out, struct rs_err *e
 	if ((rc = mp_peek(r, &ty, err)) != RS_OK)
 		return rc;
 	if (ty == MP_T_STR || ty == MP_T_BIN) {
+		/* go-msgpack/v2 decodeTime (msgpack.go): only a fixstr is tried as
+		 * time.MarshalBinary; any raw of 4, 8 or 12 bytes is a timestamp. */
+		int fixstr = (r->p[at] & 0xe0) == 0xa0;
+
 		if ((rc = mp_read_raw(r, &s, &n, err)) != RS_OK)
 			return rc;
-		if (time_unmarshal(&out->appended_at, s, n) == 0 ||
+		if ((fixstr && time_unmarshal(&out->appended_at, s, n) == 0) ||
 		    time_from_timestamp(&out->appended_at, s, n) == 0) {
 			out->appended_at_present = 1;
 			return RS_OK;
 		}
-		return rs_errf(err, RS_ECORRUPT,
-		               "string of %zu bytes at offset %zu is neither time.MarshalBinary "
-		               "(15/16 bytes, version 1/2) nor a timestamp (4, 8 or 12 bytes)",
-		               n, at);
+		return rs_errf(
+		    err, RS_ECORRUPT,
+		    "string of %zu bytes at offset %zu is neither time.MarshalBinary "
+		    "(15/16 bytes, version 1/2, in a fixstr) nor a timestamp (4, 8 or 12 "
+		    "bytes)",
+		    n, at);
 	}
 	if (ty == MP_T_EXT) {
 		if ((rc = mp_read_ext(r, &xt, &s, &n, err)) != RS_OK)
@@ -280,8 +301,33 @@ static int decode_span(struct mp_reader *r, const uint8_t **p, size_t *n, int *i
 {
 	struct mp_bytes b;
 	size_t at = r->pos;
+	uint32_t pairs, i;
 	int rc;
 
+	if (r->pos < r->len &&
+	    (r->p[r->pos] >> 4 == 0x8 || r->p[r->pos] == 0xde || r->p[r->pos] == 0xdf)) {
+		/* go-msgpack decodes a map into a []byte as its keys and values in
+		 * turn (decSliceHelperStart); when they are all positive fixints the
+		 * map body is that byte string. */
+		if ((rc = mp_read_map(r, &pairs, err)) != RS_OK)
+			return rc;
+		if ((size_t)pairs * 2 > r->len - r->pos)
+			return rs_errf(err, RS_ECORRUPT, "map at offset %zu claims %u pairs", at,
+			               pairs);
+		for (i = 0; i < pairs * 2; i++)
+			if (r->p[r->pos + i] >= 0x80)
+				return rs_errf(
+				    err, RS_ECORRUPT,
+				    "map at offset %zu holds a value wider than a positive "
+				    "fixint: go-msgpack would accept it as bytes, this "
+				    "zero-copy decoder does not",
+				    at);
+		*p = r->p + r->pos;
+		*n = (size_t)pairs * 2;
+		*is_nil = 0;
+		r->pos += *n;
+		return RS_OK;
+	}
 	if ((rc = mp_read_bytes(r, NULL, 0, &b, err)) != RS_OK)
 		return rc;
 	if (b.copied)
@@ -380,9 +426,19 @@ static int decode_map(struct mp_reader *r, struct rs_log *out, struct rs_err *er
 	if ((rc = mp_read_map(r, &n, err)) != RS_OK)
 		return rc;
 	for (i = 0; i < n; i++) {
+		size_t kat = r->pos;
+
 		if ((rc = mp_read_bytes(r, kbuf, sizeof(kbuf), &key, err)) != RS_OK)
 			return in_field(err, rc, F_UNKNOWN);
-		f = key.was_nil || key.n > sizeof(kbuf) ? F_UNKNOWN : field_of(key.s, key.n);
+		/* go-msgpack/v2 fails on a nil or empty key (its struct field lookup
+		 * indexes the name's first byte: "index out of range [0]"). */
+		if (key.was_nil || key.n == 0)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "raft.Log: %s map key at offset %zu: go-msgpack cannot decode a "
+			    "struct from it",
+			    key.was_nil ? "nil" : "empty", kat);
+		f = key.n > sizeof(kbuf) ? F_UNKNOWN : field_of(key.s, key.n);
 		if ((rc = decode_field(r, f, out, err)) != RS_OK)
 			return in_field(err, rc, f);
 	}
@@ -540,8 +596,10 @@ static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size
 		return -1;
 	if (p[0] == 0x85)
 		tnil = 1;
-	else if (canon_key(&c, "AppendedAt", 10) != 0 || canon_raw(&c, &ts, &tn, &tnil) != 0)
-		return -1;
+	else if (canon_key(&c, "AppendedAt", 10) != 0 ||
+	         (c.pos < n && c.p[c.pos] != 0xc0 && (c.p[c.pos] & 0xe0) != 0xa0) ||
+	         canon_raw(&c, &ts, &tn, &tnil) != 0)
+		return -1; /* (MarshalBinary is read from a fixstr only: decode_time) */
 	if (!tnil) {
 		if (time_unmarshal(&out->appended_at, ts, tn) != 0)
 			return -1;

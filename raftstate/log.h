@@ -48,9 +48,10 @@ const char *rs_log_type_name(uint64_t type);
  * writes. */
 struct rs_time {
 	int64_t sec;        /* seconds since 0001-01-01T00:00:00Z */
-	int32_t nsec;       /* 0..999999999 */
+	int32_t nsec;       /* 0..999999999 (up to 2^30-1 as Go reads odd MarshalBinary bytes) */
 	int16_t offset_min; /* zone offset in minutes, when !utc */
-	int8_t offset_sec;  /* seconds part of the offset (version 2) */
+	uint8_t offset_sec; /* seconds byte of a version-2 offset, added unsigned (as Go's
+	                       UnmarshalBinary adds it) */
 	uint8_t utc;        /* 1: location UTC (offset bytes ff ff) */
 };
 

@@ -43,6 +43,10 @@ commands:
                                 op-conductor-shaped node dirs written by a real raft node with the
                                 op-conductor FSM (fsm_opc.go), each with an expected.json (opcvec.go)
   opc-read NODE_DIR             this harness's reading of such a dir: decoded, and by raft on a copy
+  msgpack-corpus --count N [--seed S] [--demo FILE] | --hex FILE
+                                framed msgpack inputs for the differential test (msgdiff_raft17.go)
+  msgpack-decode < FRAMES       decode each as raft-boltdb/v2 GetLog does (go-msgpack/v2), one line each
+                                (both: the raft-1.7.2 build only)
   stack                         print which raft stack this binary was built against
   ports N                       print N free TCP ports in [20000,40000) on 127.0.0.1
   refgen --nodes .. --server-ids .. --initial-leader S --output-dir DIR [--initial-term T]
@@ -82,6 +86,10 @@ func main() {
 		err = cmdOpcVectors(args)
 	case "opc-read":
 		err = cmdOpcRead(args)
+	case "msgpack-corpus":
+		err = cmdMsgpackCorpus(args)
+	case "msgpack-decode":
+		err = cmdMsgpackDecode(args)
 	case "stack":
 		fmt.Println(stackName + ": " + stackLong + builtModules())
 		return

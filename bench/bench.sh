@@ -11,7 +11,8 @@
 #    once, when they are made.
 # 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
 #    page cache, and reports medians and ratios taken in this same run:
-#    verify vs cat, verify vs the Go reference reader, info (absolute),
+#    verify vs cat, verify vs the Go reference reader (on both harness stacks:
+#    raft 1.1.2 + raft-boltdb v1, and raft v1.7.2 + raft-boltdb/v2), info (absolute),
 #    compare of 3 such nodes (absolute, interleaved with info of one node;
 #    the 3 nodes are hard links of the >= 1 GB node: 3 x the files, no extra disk),
 #    peak anonymous memory of verify and info, backup and restore vs cp (beside cp +
@@ -76,6 +77,15 @@ esac
 bash "$src/tests/interop/build-harness.sh" "$out/harness" ||
 	die "cannot build the Go harness (exit $?): install golang-go and the golang-github-hashicorp-raft*/coreos-bbolt -dev packages (./run.sh does)"
 H=$out/harness/oci-harness
+# The same reference reader on op-conductor's stack (raft v1.7.2, raft-boltdb/v2 v2.3.1
+# on bbolt v1.3.5, go-msgpack/v2): a second row when the module proxy can be reached.
+H2=$out/harness/oci-harness-raft-1.7.2
+have_go2=0
+if bash "$src/tests/interop/build-harness.sh" "$out/harness" raft-1.7.2 2>"$out/harness/build-raft17.err"; then
+	have_go2=1
+else
+	say "SKIP the raft-1.7.2 Go reference row: $(tail -n1 "$out/harness/build-raft17.err")"
+fi
 mksnap=$out/harness/mksnap
 if [ ! -x "$mksnap" ] || [ "$src/bench/mksnap.go" -nt "$mksnap" ]; then
 	say "building $mksnap"
@@ -192,7 +202,8 @@ for ((r = 1; r <= rounds; r++)); do
 	run_timed cat cat "$log"
 	((have_verify)) && run_timed verify "$bin" raft verify --state-dir "$node"
 	run_timed goscan "$H" scan --check "$log"
-	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms"
+	((have_go2)) && run_timed goscan2 "$H2" scan --check "$log"
+	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms$( ((have_go2)) && echo ", go raft-1.7.2 $(tail -n1 "$scratch/goscan2.ms") ms")"
 done
 has_cmd compare && have_compare=1 || say "SKIP compare: not implemented ($bin raft compare --help fails)"
 if ((have_compare)); then
@@ -388,7 +399,8 @@ HS=$(short "$H")
 	echo "|---|---|---:|---:|---:|---:|---|"
 	row cat "cat (warm cache)" "cat $L >/dev/null"
 	((have_verify)) && row verify "verify" "$B raft verify --state-dir $N"
-	row goscan "Go reference reader" "$HS scan --check $L"
+	row goscan "Go reference reader (raft 1.1.2 stack: bbolt tx.Check + raft-boltdb v1 GetLog of every entry)" "$HS scan --check $L"
+	((have_go2)) && row goscan2 "Go reference reader (raft v1.7.2 stack: bbolt v1.3.5 tx.Check + raft-boltdb/v2 v2.3.1 GetLog of every entry)" "$(short "$H2") scan --check $L"
 	((have_info)) && row info "info" "$B raft info --state-dir $N"
 	((have_info && have_compare)) && row compare "compare, 3 nodes of that size (hard links of N)" "$B raft compare --state-dir $(short "$cluster3")"
 	if ((have_backup)); then
@@ -412,6 +424,10 @@ HS=$(short "$H")
 		echo "| verify / cat | ${v}× | $(rratio verify cat)× | ≤ 0.5× | $(meets "$v" "<=" 0.5) |"
 		v=$(ratio "$(median goscan)" "$(median verify)")
 		echo "| Go reference / verify (speed-up) | ${v}× | $(rratio goscan verify)× | ≥ 5× | $(meets "$v" ">=" 5) |"
+		if ((have_go2)); then
+			v=$(ratio "$(median goscan2)" "$(median verify)")
+			echo "| Go reference (raft v1.7.2 stack) / verify (speed-up) | ${v}× | $(rratio goscan2 verify)× | ≥ 5× | $(meets "$v" ">=" 5) |"
+		fi
 	else
 		echo "| verify | SKIP: not implemented | | | |"
 	fi

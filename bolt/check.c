@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bolt/check.h"
 #include "bolt/meta.h"
@@ -129,6 +130,22 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 static void check_inline(struct checker *c, const uint8_t *page, size_t span, bolt_pgid at,
                          const uint8_t *bucket, size_t blen);
 
+/* Element i again, after check_elems found it sound: with --live a writer
+ * may have rewritten the page since (bolt/view.h), and a failed read leaves
+ * *e without a key. Reported and -1: the caller stops reading the page, and
+ * bolt_view_recheck tells the caller to discard the whole walk. */
+static int reread(struct checker *c, const uint8_t *page, size_t span, int leaf, uint32_t i,
+                  bolt_pgid at, struct bolt_elem *e)
+{
+	if (bolt_page_elem(page, span, leaf, i, e) == 0)
+		return 0;
+	memset(e, 0, sizeof(*e));
+	problem(c, BOLT_CHECK_ERROR, at,
+	        "element %u of page %llu changed while it was read (a writer rewrote the page)", i,
+	        (unsigned long long)at);
+	return -1;
+}
+
 /* A leaf element that is a nested bucket. */
 static void check_bucket_value(struct checker *c, const struct bolt_elem *e, bolt_pgid at,
                                int depth, const uint8_t *bucket)
@@ -208,7 +225,8 @@ static void visit_leaf(struct checker *c, const uint8_t *page, size_t span, bolt
 	for (uint32_t i = 0; i < n && !c->stopped; i++) {
 		struct bolt_elem e = {0};
 
-		(void)bolt_page_elem(page, span, 1, i, &e);
+		if (reread(c, page, span, 1, i, at, &e) != 0)
+			return;
 		if (e.flags & BOLT_BUCKET_LEAF_FLAG) {
 			check_bucket_value(c, &e, at, depth, bucket);
 			continue;
@@ -252,7 +270,8 @@ static void check_inline(struct checker *c, const uint8_t *page, size_t span, bo
 	for (uint32_t i = 0; i < n; i++) {
 		struct bolt_elem e = {0};
 
-		(void)bolt_page_elem(page, span, 1, i, &e);
+		if (reread(c, page, span, 1, i, at, &e) != 0)
+			return;
 		if (e.flags & BOLT_BUCKET_LEAF_FLAG) {
 			problem(c, BOLT_CHECK_ERROR, at,
 			        "inline bucket on page %llu holds a nested bucket (bbolt never "
@@ -333,11 +352,13 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		struct bolt_elem e = {0}, next = {0};
 		struct range cr = *r;
 
-		(void)bolt_page_elem(page, span, 0, i, &e);
+		if (reread(c, page, span, 0, i, id, &e) != 0)
+			return;
 		cr.lo = e.key;
 		cr.lolen = e.klen;
 		if (i + 1 < n) {
-			(void)bolt_page_elem(page, span, 0, i + 1, &next);
+			if (reread(c, page, span, 0, i + 1, id, &next) != 0)
+				return;
 			cr.hi = next.key;
 			cr.hilen = next.klen;
 		}

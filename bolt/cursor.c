@@ -41,6 +41,7 @@ static int push(struct bolt_cursor *c, bolt_pgid id, struct bolt_err *err)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
 		                 "page %llu is a %s page (flags 0x%x) inside a bucket tree",
 		                 (unsigned long long)id, bolt_page_type_name(flags), flags);
+	r->leaf = flags == BOLT_PAGE_LEAF;
 	r->count = bolt_page_count(r->page);
 	if (flags == BOLT_PAGE_BRANCH && r->count == 0)
 		return bolt_errf(err, BOLT_ECORRUPT, id, "branch page %llu is empty",
@@ -52,7 +53,7 @@ static int push(struct bolt_cursor *c, bolt_pgid id, struct bolt_err *err)
 
 static int is_leaf(const struct bolt_cursor_ref *r)
 {
-	return bolt_page_flags(r->page) == BOLT_PAGE_LEAF;
+	return r->leaf;
 }
 
 static int elem_at(const struct bolt_cursor *c, const struct bolt_cursor_ref *r,

@@ -16,6 +16,7 @@ struct bolt_cursor_ref {
 	size_t span;
 	uint32_t index;
 	uint32_t count;
+	int leaf; /* read once, at push: a live writer may rewrite the page */
 };
 
 struct bolt_cursor {

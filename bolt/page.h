@@ -164,8 +164,10 @@ struct bolt_elem {
 };
 
 /* Resolves element i of the leaf or branch page image `page`, which spans
- * `span` readable bytes. Returns 0, or -1 when the element header, key or
- * value would lie outside the span. Never reads outside [page, page+span). */
+ * `span` readable bytes. Returns 0, or -1 (and *e all zero: no pointer to
+ * follow) when the element header, key or value would lie outside the span.
+ * Never reads outside [page, page+span); reads each header field once (a
+ * live writer may be rewriting the page). */
 static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
                                  struct bolt_elem *e)
 {
@@ -173,8 +175,10 @@ static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, 
 	const uint8_t *el;
 	uint64_t kstart, end;
 
-	if (off + BOLT_LEAF_ELEM_SIZE > span)
+	if (off + BOLT_LEAF_ELEM_SIZE > span) {
+		memset(e, 0, sizeof(*e));
 		return -1;
+	}
 	el = page + off;
 	if (is_leaf) {
 		e->flags = bolt_le32(el);
@@ -190,8 +194,10 @@ static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, 
 		e->pgid = bolt_le64(el + 8);
 	}
 	end = kstart + (uint64_t)e->klen + (uint64_t)e->vlen;
-	if (end > span)
+	if (end > span) {
+		memset(e, 0, sizeof(*e));
 		return -1;
+	}
 	e->key = page + kstart;
 	e->value = is_leaf ? page + kstart + e->klen : NULL;
 	return 0;

@@ -557,7 +557,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	char node_dir[PATH_MAX];
 	char msg[1024], note[256], path[PATH_MAX], env[128];
 	struct rs_members ms = {0};
-	struct members_names names = {0};
+	struct rs_members_names names = {0};
 	struct rs_cluster_file cf = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
@@ -623,7 +623,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		goto done;
 	}
 	if (given(&v[F_NODES]) != NULL) {
-		struct members_input in = {
+		struct rs_members_input in = {
 		    .nodes = v[F_NODES].str,
 		    .nodes_what = wn,
 		    .ids = given(&v[F_SERVER_IDS]),

@@ -118,7 +118,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 {
 	const struct flag_value *v = fs->v;
 	char wn[128], wi[128], wv[128], wc[128], wf[4400], env[128], msg[1024];
-	struct members_names names = {0};
+	struct rs_members_names names = {0};
 	const char *config = given(&v[F_CONFIG]), *nonvoters = given(&v[F_NONVOTERS]);
 	const char *leader = NULL;
 	int rc;
@@ -141,7 +141,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		                       "the new configuration is required: give --nodes "
 		                       "(with --server-ids, or id=address pairs) or --config FILE");
 	if (given(&v[F_NODES]) != NULL) {
-		struct members_input in = {
+		struct rs_members_input in = {
 		    .nodes = v[F_NODES].str,
 		    .nodes_what = wn,
 		    .ids = given(&v[F_SERVER_IDS]),

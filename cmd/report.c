@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/command.h"
+#include "raftstate/error.h"
 
 static void vreport(const struct oci_command *cmd, const char *fmt, va_list ap)
 {
@@ -38,64 +39,7 @@ int oci_fail(const struct oci_command *cmd, const char *fmt, ...)
 
 const char *oci_quote(char *buf, size_t size, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-	char esc[5];
-	size_t elen;
-
-	if (size < 6) {
-		if (size > 0)
-			buf[0] = '\0';
-		return buf;
-	}
-	buf[o++] = '"';
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		elen = 0;
-		switch (c) {
-		case '"':
-			esc[elen++] = '\\';
-			esc[elen++] = '"';
-			break;
-		case '\\':
-			esc[elen++] = '\\';
-			esc[elen++] = '\\';
-			break;
-		case '\n':
-			esc[elen++] = '\\';
-			esc[elen++] = 'n';
-			break;
-		case '\r':
-			esc[elen++] = '\\';
-			esc[elen++] = 'r';
-			break;
-		case '\t':
-			esc[elen++] = '\\';
-			esc[elen++] = 't';
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f) {
-				esc[elen++] = '\\';
-				esc[elen++] = 'x';
-				esc[elen++] = hex[c >> 4];
-				esc[elen++] = hex[c & 0xf];
-			} else {
-				esc[elen++] = (char)c;
-			}
-		}
-		/* keep room for the closing quote, "..." and NUL */
-		if (o + elen + 5 > size) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		memcpy(buf + o, esc, elen);
-		o += elen;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	return rs_quote_n(buf, size, s, n);
 }
 
 struct oci_quoted oci_q(const char *s)

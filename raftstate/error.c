@@ -29,30 +29,71 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path)
 	return rc;
 }
 
-/* s with control bytes, '"' and '\\' escaped, quoted: safe in a one-line
- * message. Returns buf. */
-const char *rs_quote(const char *s, char *buf, size_t size)
+const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n)
 {
-	size_t o = 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+	char esc[5];
+	size_t elen;
 
-	if (size < 8)
-		return "";
+	if (size < 6) {
+		if (size > 0)
+			buf[0] = '\0';
+		return buf;
+	}
 	buf[o++] = '"';
-	for (; *s != '\0' && o + 6 < size; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\t' || c == '\n')
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", c == '\t' ? 't' : 'n');
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		else if (c == '"' || c == '\\')
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", c);
-		else
-			buf[o++] = (char)c;
+		elen = 0;
+		switch (c) {
+		case '"':
+			esc[elen++] = '\\';
+			esc[elen++] = '"';
+			break;
+		case '\\':
+			esc[elen++] = '\\';
+			esc[elen++] = '\\';
+			break;
+		case '\n':
+			esc[elen++] = '\\';
+			esc[elen++] = 'n';
+			break;
+		case '\r':
+			esc[elen++] = '\\';
+			esc[elen++] = 'r';
+			break;
+		case '\t':
+			esc[elen++] = '\\';
+			esc[elen++] = 't';
+			break;
+		default:
+			if (c < 0x20 || c == 0x7f) {
+				esc[elen++] = '\\';
+				esc[elen++] = 'x';
+				esc[elen++] = hex[c >> 4];
+				esc[elen++] = hex[c & 0xf];
+			} else {
+				esc[elen++] = (char)c;
+			}
+		}
+		/* keep room for the closing quote, "..." and NUL */
+		if (o + elen + 5 > size) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, esc, elen);
+		o += elen;
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;
+}
+
+const char *rs_quote(const char *s, char *buf, size_t size)
+{
+	return rs_quote_n(buf, size, s, strlen(s));
 }
 
 struct rs_quoted rs_q(const char *s)

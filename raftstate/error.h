@@ -35,8 +35,12 @@ int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
  * recording errno in err->sys_errno. */
 int rs_syserr(struct rs_err *err, const char *what, const char *path);
 
-/* s quoted, with control bytes, '"' and '\\' escaped: safe in a one-line
- * message (what cmd/'s oci_q prints). Returns buf. */
+/* s (n bytes) as a double-quoted string in the style of Go's %q: control
+ * bytes, DEL, '"' and '\\' are escaped, so a bad value can never break the
+ * one-line rule. Truncates with "..." to fit `size`. Returns buf. The one
+ * quoting of every message (cmd/'s oci_quote is this). */
+const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n);
+/* rs_quote_n of the NUL-terminated s. */
 const char *rs_quote(const char *s, char *buf, size_t size);
 
 /* By value, for message arguments (C11 keeps the temporary alive for the

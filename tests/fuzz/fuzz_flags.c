@@ -89,7 +89,7 @@ static void run(int argc, char **argv)
 	fr = flags_parse(cmd, argc, argv, &fs);
 	if (fr == FLAGS_OK) {
 		char wn[128], wi[128], wl[128];
-		struct members_input in = {
+		struct rs_members_input in = {
 		    .nodes = fs.v[F_NODES].str,
 		    .nodes_what = flags_what(&cmd->flags[F_NODES], &fs.v[F_NODES], wn, sizeof(wn)),
 		    .ids = fs.v[F_SERVER_IDS].str,

@@ -28,9 +28,9 @@
 #                        (PATH /-separated, numbers index arrays, a trailing
 #                        "#" gives an array's length; strings bare, integral
 #                        numbers as integers, else the JSON text)
-#   build_mknode         compiles tests/cli/mknode.c (op-conductor-shaped node
-#                        directories through our writer) into $MKNODE; needs
-#                        OCI_SRC and OCI_BUILD
+#   build_mknode         sets $MKNODE to tests/cli/mknode.c as CMake built it
+#                        (op-conductor-shaped node directories through our
+#                        writer); needs OCI_BUILD
 #   refuse_restore WHAT PATTERN BACKUP [ARGS...]
 #                        `$B raft restore --backup-dir BACKUP --state-dir
 #                        $tmp/target ARGS` must exit 1 with stderr matching
@@ -166,11 +166,10 @@ refuse_restore() {
 }
 
 build_mknode() {
-	MKNODE=$tmp/mknode
-	# shellcheck disable=SC2046
-	cc -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$OCI_SRC" "$OCI_SRC/tests/cli/mknode.c" \
-		"$OCI_BUILD/libraftstate.a" "$OCI_BUILD/libbolt.a" $(pkg-config --libs libbsd libmd libcjson zlib) -pthread -o "$MKNODE" 2>"$tmp/mknode.err" || {
-		bad "compile tests/cli/mknode.c: $(head -c 600 "$tmp/mknode.err")"
+	# built by CMake (target mknode) with the flags of the libraries it links
+	MKNODE=$OCI_BUILD/mknode
+	[ -x "$MKNODE" ] || {
+		bad "tests/cli/mknode.c is not built at $MKNODE (cmake --build the tree first)"
 		finish
 	}
 }

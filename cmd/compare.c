@@ -359,6 +359,21 @@ static int from_json_file(const struct oci_command *cmd, const char *path, struc
 		              "--from-json %s is not a JSON document (write it with `raft info "
 		              "--json`)",
 		              oci_path(path).s);
+	if (rc == 0) {
+		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+
+		if (!cJSON_IsNumber(ver))
+			rc = oci_fail(cmd,
+			              "--from-json %s has no schema_version: compare reads version "
+			              "%d (write it with this release's `raft info --json`)",
+			              oci_path(path).s, NP_JSON_SCHEMA_VERSION);
+		else if (ver->valuedouble != NP_JSON_SCHEMA_VERSION)
+			rc =
+			    oci_fail(cmd,
+			             "--from-json %s has JSON schema_version %g; compare reads "
+			             "version %d (write it with this release's `raft info --json`)",
+			             oci_path(path).s, ver->valuedouble, NP_JSON_SCHEMA_VERSION);
+	}
 	list = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
 	count = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 1;
 	for (int i = 0; rc == 0 && i < count; i++) {

@@ -155,7 +155,9 @@ struct rs_summary_opts {
 	 * (0: RS_HEAD_SCAN_DEFAULT); the scan stops earlier at the snapshot index */
 	uint64_t head_scan;
 };
-#define RS_HEAD_SCAN_DEFAULT 4096
+/* 256: on the benchmark's 1.2 GB log (4 KB entries) reading 4096 cost 19 ms of CPU for
+ * `compare` of 3 nodes, 256 cost 6 ms (perf stat task-clock, 2026-12-04). */
+#define RS_HEAD_SCAN_DEFAULT 256
 
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
                       struct rs_err *err);

@@ -67,11 +67,11 @@ N=$tmp/long/sequencer-1
 "$M" "$N" 1-1:1:config 2-5001:1:block:0:0 --term 1
 "$B" raft info --state-dir "$N" --json >"$tmp/j"
 eq "bounded head range" "$(jget "$tmp/j" head_scan/from)..$(jget "$tmp/j" head_scan/to) $(jget "$tmp/j" head_scan/complete) $(jget "$tmp/j" head_scan/commands)" \
-	"906..5001 false 4096"
+	"4746..5001 false 256"
 "$B" raft info --state-dir "$N" --full --json >"$tmp/j"
 eq "--full head range" "$(jget "$tmp/j" head_scan/from)..$(jget "$tmp/j" head_scan/to) $(jget "$tmp/j" head_scan/complete)" "1..5001 true"
 "$B" raft info --state-dir "$N" >"$tmp/out"
-grep -q "entries 906..5001 read (4096 LogCommand, 0 not a payload); older ones not read (--full reads them all)" "$tmp/out" &&
+grep -q "entries 4746..5001 read (256 LogCommand, 0 not a payload); older ones not read (--full reads them all)" "$tmp/out" &&
 	ok "text says which range the head covers" || bad "head range text: $(grep -A3 'Unsafe head' "$tmp/out")"
 
 # 6. verify: a state.bin op-conductor cannot restore is an error naming it

@@ -6,9 +6,12 @@
  * Order of work, so that bad input never costs anything:
  *   1. parse and validate every flag and the member list (exit 2);
  *   2. inspect the output tree without changing it: symlinks, non-
- *      directories, unwritable directories, existing state files (exit 1);
- *   3. create OUTPUT_DIR (mkdir -p) and OUTPUT_DIR/<id>/, mode 0755;
- *   4. rs_generate_node() per node (temp file, fsync, rename, fsync dir);
+ *      directories, unwritable directories, existing state (the two
+ *      databases and snapshots/), locked databases (exit 1);
+ *   3. create OUTPUT_DIR (mkdir -p), take the run lock on it
+ *      (raftstate/nodedir.h; --timeout) and inspect again under it;
+ *   4. rs_generate_node() per node: nodedir's replace (stage, fsync, swap,
+ *      the replaced node kept beside OUTPUT_DIR);
  *   5. print what was written and what to do next.
  *
  * Beyond the Go tool (docs/operations.md: "Operator features"): --node-id writes one node

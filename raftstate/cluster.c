@@ -171,11 +171,7 @@ static int same_bytes(const char *node_dir, const struct rs_config *cfg, const c
 			same = same == 1 && same_file(a, b) ? 1 : same == -1 ? -1 : 0;
 		}
 	}
-	for (size_t i = 0; i < 2; i++) {
-		(void)snprintf(b, sizeof(b), "%s/%s", tmpl, dbs[i]);
-		(void)unlink(b);
-	}
-	(void)rmdir(tmpl);
+	rs_remove_tree(tmpl);
 	return same;
 }
 

@@ -6,15 +6,16 @@
  *          note each database's inode, size and mtime;
  *   apply  1. LOCK_EX on both databases (refused while op-conductor runs),
  *             then check they are the files that were verified;
- *          2. copy the node directory to .<id>.recover-tmp-<pid>/ beside it
- *             (every file fsynced, every directory fsynced);
- *          3. on the copy, with the bolt writer: logs[index] = the entry;
- *             conf: CurrentTerm, and the vote keys removed if planned;
- *          4. verify the copy; it must show the new entry as the last one,
- *             the new configuration taken from it, the new CurrentTerm;
- *          5. renameat2(copy, node, RENAME_EXCHANGE), fsync the parent;
- *          6. the copy's name now holds the old state: rename it to
- *             .<id>.pre-recover-YYYYMMDD-HHMMSS/, fsync the parent;
+ *          2-6. raftstate/nodedir.h's replace: the node's state copied into
+ *             a stage .<id>.recover-tmp-XXXXXXXX/ beside it (fill_stage:
+ *             the copy, then with the bolt writer logs[index] = the entry
+ *             and conf: CurrentTerm, the vote keys removed if planned),
+ *             synced, given the replaced files' owner and mode, verified
+ *             (check_filled: the new entry is the last one, its
+ *             configuration is the one raft takes, the new CurrentTerm),
+ *             swapped with the node in one renameat2(RENAME_EXCHANGE)
+ *             (name by name inside a mount point), the old state kept as
+ *             .<id>.pre-recover-YYYYMMDD-HHMMSS/;
  *          7. drop the locks (they were on the old files).
  */
 #include <dirent.h>

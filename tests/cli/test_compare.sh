@@ -7,6 +7,7 @@
 # directories give; bad input is one clear line and exit 2 or 1.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN OCI_SRC OCI_BUILD
+default_shared
 B=$OCI_BIN
 make_tmp oci-compare
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -118,7 +119,19 @@ C=$tmp/gap
 eq "no overlap: exit" "$(cmp_json gap --state-dir "$C")" 0
 eq "no overlap: relation" "$(rel "$tmp/gap.json" 1) $(jget "$tmp/gap.json" nodes/1/behind_by)" "no_overlap 590"
 
-# 8. bad input: one clear line each
+# 8. a cluster real HashiCorp Raft wrote (../shared/vectors/lived/three: three
+# nodes, each compacted to a different first index and snapshot)
+L=$OCI_SHARED/vectors/lived/three
+eq "lived: exit" "$(cmp_json lived --state-dir "$L")" 0
+J=$tmp/lived.json
+eq "lived: relations" "$(rel "$J" 0) $(rel "$J" 1) $(rel "$J" 2)" "source same same"
+eq "lived: logs" "$(jget "$J" nodes/0/log/first_index)..$(jget "$J" nodes/0/log/last_index) $(jget "$J" nodes/1/log/first_index) $(jget "$J" nodes/2/log/first_index)" \
+	"$("$B" raft info --state-dir "$L/sequencer-1" --json >"$tmp/l1.json" && jget "$tmp/l1.json" log/first_index)..$(jget "$tmp/l1.json" log/last_index) $("$B" raft info --state-dir "$L/sequencer-2" --json >"$tmp/l2.json" && jget "$tmp/l2.json" log/first_index) $("$B" raft info --state-dir "$L/sequencer-3" --json >"$tmp/l3.json" && jget "$tmp/l3.json" log/first_index)"
+cmp_json lived_j --from-json "$tmp/l1.json" --from-json "$tmp/l2.json" --from-json "$tmp/l3.json" >/dev/null
+diff <(grep -v '"origin"' "$tmp/lived.json") <(grep -v '"origin"' "$tmp/lived_j.json") >/dev/null &&
+	ok "lived: --from-json gives what the directories give" || bad "lived: --from-json differs"
+
+# 9. bad input: one clear line each
 one_line() { # NAME WANT_RC PATTERN ARGS...
 	local name=$1 want=$2 pat=$3 rc
 	shift 3

@@ -553,22 +553,193 @@ static int required(const struct oci_command *cmd, int k)
 	                 flags_env_name(&cmd->flags[k], env, sizeof(env)));
 }
 
+/* The cluster as given (step 1): the --config file first, then the flags
+ * override it. */
+struct given_cluster {
+	struct rs_members ms; /* validated; leader set */
+	struct rs_members_names names;
+	struct rs_cluster_file cf;
+	uint64_t term;
+	const char *network;
+	int pairs; /* --nodes holds id=address pairs */
+	char wn[128], wi[128], wl[128], wv[128], wc[128], wx[4400], wf[4400];
+};
+
+static void given_cluster_free(struct given_cluster *gc)
+{
+	rs_members_free(&gc->ms);
+	rs_cluster_file_free(&gc->cf);
+}
+
+static int read_cluster(const struct oci_command *cmd, const struct flag_value *v,
+                        struct given_cluster *gc)
+{
+	const char *config = given(&v[F_CONFIG]), *leader, *leader_what;
+	char msg[1024], env[128];
+	int rc;
+
+	flags_what(&cmd->flags[F_NODES], &v[F_NODES], gc->wn, sizeof(gc->wn));
+	flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], gc->wi, sizeof(gc->wi));
+	flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], gc->wl, sizeof(gc->wl));
+	flags_what(&cmd->flags[F_NONVOTERS], &v[F_NONVOTERS], gc->wv, sizeof(gc->wv));
+	flags_what(&cmd->flags[F_CONFIG], &v[F_CONFIG], gc->wc, sizeof(gc->wc));
+
+	/* 1. the cluster: the file first, then the flags override it */
+	if (config != NULL) {
+		rc = rs_cluster_file_load(config, &gc->cf, msg, sizeof(msg));
+		if (rc != RS_CLUSTER_FILE_OK) {
+			rc = oci_usage(cmd, "%s: %s", gc->wc, msg);
+			return rc;
+		}
+	}
+	if (given(&v[F_NODES]) == NULL && !gc->cf.has_nodes) {
+		rc = config != NULL
+		         ? oci_usage(cmd, "--nodes is required (or set %s): %s has no \"nodes\"",
+		                     flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
+		                     oci_path(config).s)
+		         : required(cmd, F_NODES);
+		return rc;
+	}
+	if (given(&v[F_NODES]) != NULL) {
+		gc->pairs = strchr(v[F_NODES].str, '=') != NULL;
+		if (!gc->pairs && given(&v[F_SERVER_IDS]) == NULL) {
+			rc = required(cmd, F_SERVER_IDS);
+			return rc;
+		}
+	} else if (given(&v[F_SERVER_IDS]) != NULL) {
+		rc = oci_usage(cmd, "%s needs --nodes: the nodes come from %s", gc->wi,
+		               oci_path(config).s);
+		return rc;
+	}
+	leader = given(&v[F_INITIAL_LEADER]);
+	leader_what = gc->wl;
+	if (leader == NULL && gc->cf.leader != NULL) {
+		leader = gc->cf.leader;
+		(void)snprintf(gc->wx, sizeof(gc->wx), "%s: initial_leader", oci_path(config).s);
+		leader_what = gc->wx;
+	}
+	if (leader == NULL) {
+		rc = required(cmd, F_INITIAL_LEADER);
+		return rc;
+	}
+	if (given(&v[F_NODES]) != NULL) {
+		struct rs_members_input in = {
+		    .nodes = v[F_NODES].str,
+		    .nodes_what = gc->wn,
+		    .ids = given(&v[F_SERVER_IDS]),
+		    .ids_what = gc->wi,
+		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
+		};
+
+		if ((rc = members_split(cmd, &in, &gc->ms, &gc->names)) != 0)
+			return rc;
+	} else {
+		gc->ms = gc->cf.ms;
+		memset(&gc->cf.ms, 0, sizeof(gc->cf.ms));
+		gc->names.file = config;
+		(void)snprintf(gc->wf, sizeof(gc->wf), "%s: nodes", oci_path(config).s);
+		gc->names.nodes_what = gc->names.ids_what = gc->wf;
+	}
+	rc = members_validate(cmd, &gc->ms, &gc->names, leader, leader_what, given(&v[F_NONVOTERS]),
+	                      gc->wv);
+	if (rc != 0)
+		return rc;
+
+	if (v[F_INITIAL_TERM].src == FLAG_ARGV || v[F_INITIAL_TERM].src == FLAG_ENV ||
+	    !gc->cf.has_term)
+		gc->term = v[F_INITIAL_TERM].u;
+	else
+		gc->term = gc->cf.term;
+	gc->network = given(&v[F_NETWORK]) != NULL ? v[F_NETWORK].str : gc->cf.network;
+
+	return 0;
+}
+
+/* Step 3 with --if-absent: what is there is compared, never written. 0:
+ * go on and write the nodes still missing (target[] now says which); -1:
+ * nothing is left to write (exit 0); else the exit code of a refusal. */
+static int check_if_absent(const struct oci_command *cmd, const char *outdir,
+                           const struct given_cluster *gc, const struct rs_config *cfg,
+                           unsigned char *target, const struct preflight *pf, size_t nwrite)
+{
+	struct rs_diff d = {0}, changed = {0};
+	char node_dir[PATH_MAX], note[256];
+	size_t i;
+	int rc = 0;
+
+	{
+		size_t present = 0, same = 0;
+
+		for (i = 0; i < gc->ms.n; i++) {
+			if (!target[i] || pf->have[i] == 0)
+				continue;
+			present++;
+			(void)join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL);
+			if (pf->have[i] == 1) {
+				rs_diff_add(
+				    &d, "  %s: - only one of %s and %s exists (a partial state)",
+				    gc->ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
+				continue;
+			}
+			int verdict = rs_cluster_compare_node(node_dir, gc->ms.m[i].id, cfg,
+			                                      gc->ms.m[gc->ms.leader].id, gc->term,
+			                                      &changed, &d, note, sizeof(note));
+			if (verdict != RS_NODE_CONFLICT) {
+				printf("%s: %s\n", node_dir, note);
+				same++;
+			}
+		}
+		if (present > 0)
+			compare_record(outdir, &gc->ms, gc->term, gc->network, &d);
+		if (d.n > 0) {
+			rc = oci_fail(
+			    cmd,
+			    "--if-absent: the existing state in %s is not what this command "
+			    "would write; nothing was changed (- existing, + this command):",
+			    oci_path(outdir).s);
+			fputs(d.text, stderr);
+			goto out;
+		}
+		if (changed.n > 0) {
+			/* raft's own changes (a member added through op-conductor, say)
+			 * win: the volume's state is the cluster's */
+			(void)oci_fail(
+			    cmd,
+			    "--if-absent: raft has changed the configuration in %s since it "
+			    "was initialized; that state is kept as it is (- raft's "
+			    "configuration now, + the one given):",
+			    oci_path(outdir).s);
+			fputs(changed.text, stderr);
+		}
+		if (present == nwrite) {
+			printf("Nothing to do: %s already holds the state of %zu node%s; nothing "
+			       "was written.\n",
+			       outdir, present, present == 1 ? "" : "s");
+			rc = -1; /* done: exit 0 */
+			goto out;
+		}
+		for (i = 0; i < gc->ms.n; i++)
+			if (pf->have[i] > 0)
+				target[i] = 0; /* keep what is there, write the rest */
+	}
+
+out:
+	rs_diff_free(&d);
+	rs_diff_free(&changed);
+	return rc;
+}
+
 static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
-	char wn[128], wi[128], wl[128], wo[128], wv[128], wc[128], wx[4400], wf[4400], wid[128];
-	char node_dir[PATH_MAX];
-	char msg[1024], note[256], path[PATH_MAX], env[128];
-	struct rs_members ms = {0};
-	struct rs_members_names names = {0};
-	struct rs_cluster_file cf = {0};
+	char wo[128], wid[128], node_dir[PATH_MAX], msg[1024], path[PATH_MAX];
+	struct given_cluster gc = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
 	struct rs_err err = {0};
-	struct rs_diff d = {0}, changed = {0};
 	struct rs_cluster_file_entry *files = NULL;
 	unsigned char *target = NULL, *written = NULL;
-	const char *config = given(&v[F_CONFIG]), *leader, *leader_what, *network, *node_id;
+	const char *config = given(&v[F_CONFIG]), *network, *node_id;
 	const char *node_id_what = NULL;
 	char *outdir = NULL;
 	uid_t uid = (uid_t)-1;
@@ -576,82 +747,14 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	uint64_t term;
 	size_t i, len, nfiles = 0, nwrite = 0;
 	int rc, if_absent = v[F_IF_ABSENT].b, want_json, do_chown = given(&v[F_CHOWN]) != NULL;
-	int pairs = 0;
 	char keep_root[PATH_MAX] = "", keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
 	struct rs_nd_lock lk = {.fd = -1};
 	struct rs_generate_put put = {.uid = (uid_t)-1, .gid = (gid_t)-1};
 
-	flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
-	flags_what(&cmd->flags[F_SERVER_IDS], &v[F_SERVER_IDS], wi, sizeof(wi));
-	flags_what(&cmd->flags[F_INITIAL_LEADER], &v[F_INITIAL_LEADER], wl, sizeof(wl));
-	flags_what(&cmd->flags[F_NONVOTERS], &v[F_NONVOTERS], wv, sizeof(wv));
-	flags_what(&cmd->flags[F_CONFIG], &v[F_CONFIG], wc, sizeof(wc));
-
-	/* 1. the cluster: the file first, then the flags override it */
-	if (config != NULL) {
-		rc = rs_cluster_file_load(config, &cf, msg, sizeof(msg));
-		if (rc != RS_CLUSTER_FILE_OK) {
-			rc = oci_usage(cmd, "%s: %s", wc, msg);
-			goto done;
-		}
-	}
-	if (given(&v[F_NODES]) == NULL && !cf.has_nodes) {
-		rc = config != NULL
-		         ? oci_usage(cmd, "--nodes is required (or set %s): %s has no \"nodes\"",
-		                     flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
-		                     oci_path(config).s)
-		         : required(cmd, F_NODES);
+	if ((rc = read_cluster(cmd, v, &gc)) != 0)
 		goto done;
-	}
-	if (given(&v[F_NODES]) != NULL) {
-		pairs = strchr(v[F_NODES].str, '=') != NULL;
-		if (!pairs && given(&v[F_SERVER_IDS]) == NULL) {
-			rc = required(cmd, F_SERVER_IDS);
-			goto done;
-		}
-	} else if (given(&v[F_SERVER_IDS]) != NULL) {
-		rc = oci_usage(cmd, "%s needs --nodes: the nodes come from %s", wi,
-		               oci_path(config).s);
-		goto done;
-	}
-	leader = given(&v[F_INITIAL_LEADER]);
-	leader_what = wl;
-	if (leader == NULL && cf.leader != NULL) {
-		leader = cf.leader;
-		(void)snprintf(wx, sizeof(wx), "%s: initial_leader", oci_path(config).s);
-		leader_what = wx;
-	}
-	if (leader == NULL) {
-		rc = required(cmd, F_INITIAL_LEADER);
-		goto done;
-	}
-	if (given(&v[F_NODES]) != NULL) {
-		struct rs_members_input in = {
-		    .nodes = v[F_NODES].str,
-		    .nodes_what = wn,
-		    .ids = given(&v[F_SERVER_IDS]),
-		    .ids_what = wi,
-		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
-		};
-
-		if ((rc = members_split(cmd, &in, &ms, &names)) != 0)
-			goto done;
-	} else {
-		ms = cf.ms;
-		memset(&cf.ms, 0, sizeof(cf.ms));
-		names.file = config;
-		(void)snprintf(wf, sizeof(wf), "%s: nodes", oci_path(config).s);
-		names.nodes_what = names.ids_what = wf;
-	}
-	rc = members_validate(cmd, &ms, &names, leader, leader_what, given(&v[F_NONVOTERS]), wv);
-	if (rc != 0)
-		goto done;
-
-	if (v[F_INITIAL_TERM].src == FLAG_ARGV || v[F_INITIAL_TERM].src == FLAG_ENV || !cf.has_term)
-		term = v[F_INITIAL_TERM].u;
-	else
-		term = cf.term;
-	network = given(&v[F_NETWORK]) != NULL ? v[F_NETWORK].str : cf.network;
+	term = gc.term;
+	network = gc.network;
 
 	/* 2. which nodes, how, as whom */
 	node_id = given(&v[F_NODE_ID]);
@@ -694,13 +797,13 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		goto done;
 	}
 	outdir = strdup(v[F_OUTPUT_DIR].str);
-	pf.make = calloc(ms.n, 1);
-	pf.have = calloc(ms.n, 1);
-	target = calloc(ms.n, 1);
-	written = calloc(ms.n, 1);
-	files = calloc(2 * ms.n, sizeof(*files));
+	pf.make = calloc(gc.ms.n, 1);
+	pf.have = calloc(gc.ms.n, 1);
+	target = calloc(gc.ms.n, 1);
+	written = calloc(gc.ms.n, 1);
+	files = calloc(2 * gc.ms.n, sizeof(*files));
 	if (outdir == NULL || pf.make == NULL || pf.have == NULL || target == NULL ||
-	    written == NULL || files == NULL || rs_members_config(&ms, &cfg, &err) != RS_OK) {
+	    written == NULL || files == NULL || rs_members_config(&gc.ms, &cfg, &err) != RS_OK) {
 		rc = oci_fail(cmd, "out of memory");
 		goto done;
 	}
@@ -713,81 +816,32 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	(void)snprintf(keep_prefix, sizeof(keep_prefix), ".%.200s.pre-generate-",
 	               strrchr(outdir, '/') != NULL ? strrchr(outdir, '/') + 1 : outdir);
 
-	for (i = 0; i < ms.n; i++) {
-		target[i] = node_id == NULL || strcmp(ms.m[i].id, node_id) == 0;
+	for (i = 0; i < gc.ms.n; i++) {
+		target[i] = node_id == NULL || strcmp(gc.ms.m[i].id, node_id) == 0;
 		nwrite += target[i];
 	}
 	if (nwrite == 0) {
 		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", node_id_what,
-		               oci_q(node_id).s, names.ids_what);
+		               oci_q(node_id).s, gc.names.ids_what);
 		goto done;
 	}
 	want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
 	                ? v[F_CLUSTER_JSON].b
-	                : config != NULL || node_id != NULL || if_absent || do_chown || pairs ||
+	                : config != NULL || node_id != NULL || if_absent || do_chown || gc.pairs ||
 	                      given(&v[F_NONVOTERS]) != NULL;
-	for (i = 0; i < ms.n; i++)
-		if (strcmp(ms.m[i].id, RS_CLUSTER_JSON) == 0)
+	for (i = 0; i < gc.ms.n; i++)
+		if (strcmp(gc.ms.m[i].id, RS_CLUSTER_JSON) == 0)
 			want_json = 0; /* that name is a node directory here */
 
 	/* 3. what is there already */
-	rc = inspect(cmd, outdir, &ms, target, v[F_FORCE].b, if_absent, &pf);
+	rc = inspect(cmd, outdir, &gc.ms, target, v[F_FORCE].b, if_absent, &pf);
 	if (rc != 0)
 		goto done;
 
-	if (if_absent) {
-		size_t present = 0, same = 0;
-
-		for (i = 0; i < ms.n; i++) {
-			if (!target[i] || pf.have[i] == 0)
-				continue;
-			present++;
-			(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
-			if (pf.have[i] == 1) {
-				rs_diff_add(
-				    &d, "  %s: - only one of %s and %s exists (a partial state)",
-				    ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
-				continue;
-			}
-			rc = rs_cluster_compare_node(node_dir, ms.m[i].id, &cfg, ms.m[ms.leader].id,
-			                             term, &changed, &d, note, sizeof(note));
-			if (rc != RS_NODE_CONFLICT) {
-				printf("%s: %s\n", node_dir, note);
-				same++;
-			}
-		}
-		if (present > 0)
-			compare_record(outdir, &ms, term, network, &d);
-		if (d.n > 0) {
-			rc = oci_fail(
-			    cmd,
-			    "--if-absent: the existing state in %s is not what this command "
-			    "would write; nothing was changed (- existing, + this command):",
-			    oci_path(outdir).s);
-			fputs(d.text, stderr);
-			goto done;
-		}
-		if (changed.n > 0) {
-			/* raft's own changes (a member added through op-conductor, say)
-			 * win: the volume's state is the cluster's */
-			(void)oci_fail(
-			    cmd,
-			    "--if-absent: raft has changed the configuration in %s since it "
-			    "was initialized; that state is kept as it is (- raft's "
-			    "configuration now, + the one given):",
-			    oci_path(outdir).s);
-			fputs(changed.text, stderr);
-		}
-		if (present == nwrite) {
-			printf("Nothing to do: %s already holds the state of %zu node%s; nothing "
-			       "was written.\n",
-			       outdir, present, present == 1 ? "" : "s");
+	if (if_absent && (rc = check_if_absent(cmd, outdir, &gc, &cfg, target, &pf, nwrite)) != 0) {
+		if (rc < 0)
 			rc = OCI_EXIT_OK;
-			goto done;
-		}
-		for (i = 0; i < ms.n; i++)
-			if (pf.have[i] > 0)
-				target[i] = 0; /* keep what is there, write the rest */
+		goto done;
 	}
 
 	/* 4. write: under the run lock on OUTPUT_DIR, after looking again */
@@ -799,11 +853,11 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		struct preflight again = {0};
 		int made = pf.make_outdir;
 
-		again.make = calloc(ms.n, 1);
-		again.have = calloc(ms.n, 1);
+		again.make = calloc(gc.ms.n, 1);
+		again.have = calloc(gc.ms.n, 1);
 		rc = again.make == NULL || again.have == NULL
 		         ? oci_fail(cmd, "out of memory")
-		         : inspect(cmd, outdir, &ms, target, v[F_FORCE].b, 0, &again);
+		         : inspect(cmd, outdir, &gc.ms, target, v[F_FORCE].b, 0, &again);
 		if (rc == 0) {
 			free(pf.make);
 			free(pf.have);
@@ -821,29 +875,30 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		rc = oci_fail(cmd, "%s", msg);
 		goto done;
 	}
-	for (i = 0; i < ms.n; i++) {
+	for (i = 0; i < gc.ms.n; i++) {
 		if (!target[i])
 			continue;
-		if (join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL) != 0) {
-			rc =
-			    oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s, ms.m[i].id);
+		if (join(node_dir, sizeof(node_dir), outdir, gc.ms.m[i].id, NULL) != 0) {
+			rc = oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
+			              gc.ms.m[i].id);
 			goto done;
 		}
 		if (pf.make[i] && (rc = make_dir(cmd, node_dir)) != 0)
 			goto done;
 	}
-	for (i = 0; i < ms.n; i++) {
+	for (i = 0; i < gc.ms.n; i++) {
 		static const char *const names2[] = {RS_LOG_FILE, RS_STABLE_FILE};
 		size_t f;
 
 		if (!target[i])
 			continue;
-		(void)join(node_dir, sizeof(node_dir), outdir, ms.m[i].id, NULL);
-		if (rs_generate_node(node_dir, &cfg, ms.m[i].id, ms.m[ms.leader].id, term, &put,
-		                     &err) != RS_OK) {
+		(void)join(node_dir, sizeof(node_dir), outdir, gc.ms.m[i].id, NULL);
+		if (rs_generate_node(node_dir, &cfg, gc.ms.m[i].id, gc.ms.m[gc.ms.leader].id, term,
+		                     &put, &err) != RS_OK) {
 			rc = oci_fail(
-			    cmd, "failed to write the state of %s in %s: %s%s", oci_q(ms.m[i].id).s,
-			    oci_path(node_dir).s, err_text(&err, msg, sizeof(msg)),
+			    cmd, "failed to write the state of %s in %s: %s%s",
+			    oci_q(gc.ms.m[i].id).s, oci_path(node_dir).s,
+			    err_text(&err, msg, sizeof(msg)),
 			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)"
 			               : "");
 			goto done;
@@ -854,14 +909,14 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			goto done;
 		}
 		for (f = 0; f < 2; f++) {
-			(void)join(path, sizeof(path), outdir, ms.m[i].id, names2[f]);
+			(void)join(path, sizeof(path), outdir, gc.ms.m[i].id, names2[f]);
 			if (do_chown && owner_apply(path, uid, gid, msg, sizeof(msg)) != 0) {
 				rc = oci_fail(cmd, "%s", msg);
 				goto done;
 			}
 			if (want_json) {
 				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
-				               "%s/%s", ms.m[i].id, names2[f]);
+				               "%s/%s", gc.ms.m[i].id, names2[f]);
 				if (rs_cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
 				    0) {
 					rc = oci_fail(cmd, "%s", msg);
@@ -873,7 +928,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	}
 	if (want_json) {
 		struct rs_cluster_record rec = {
-		    .ms = &ms,
+		    .ms = &gc.ms,
 		    .term = term,
 		    .network = network,
 		    .node_id = node_id,
@@ -886,7 +941,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			goto done;
 		}
 	}
-	print_summary(outdir, &ms, written, term, network, want_json);
+	print_summary(outdir, &gc.ms, written, term, network, want_json);
 	if (keep_root[0] != '\0')
 		printf("The replaced state (snapshots/ included) was kept in: %s\n", keep_root);
 	if (put.salvaged > 0)
@@ -896,8 +951,6 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	rc = OCI_EXIT_OK;
 done:
 	rs_nd_unlock(&lk);
-	rs_diff_free(&d);
-	rs_diff_free(&changed);
 	free(files);
 	rs_members_config_free(&cfg); /* the strings belong to ms */
 	free(pf.make);
@@ -906,8 +959,7 @@ done:
 	free(target);
 	free(written);
 	free(outdir);
-	rs_members_free(&ms);
-	rs_cluster_file_free(&cf);
+	given_cluster_free(&gc);
 	return rc;
 }
 

@@ -11,18 +11,11 @@ help:
 
 # configure and build the release binary (build/op-conductor-init)
 build:
-    cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build {{build_dir}} -j {{jobs}}
+    bash scripts/build.sh
 
-# the whole test suite: unit, CLI and interop tests, a fuzz smoke of every target, then all unit+CLI tests and the large backup test again under ASan+UBSan
-test: build
-    cd {{build_dir}} && ctest --output-on-failure -j {{jobs}} --timeout 1200
-    tests/fuzz/run.sh 30
-    cmake -S . -B {{asan_dir}} -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON >/dev/null
-    cmake --build {{asan_dir}} -j {{jobs}}
-    cd {{asan_dir}} && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j {{jobs}} -LE interop --timeout 1200
-    # the large-file paths (two-thread copy, checksum and compression, progress) under the sanitizers too
-    cd {{asan_dir}} && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -R '^interop/test_backup_large@raft-1.1.2$' --timeout 1200
+# the whole test suite: unit, CLI and interop tests, a fuzz smoke of every target, then all unit+CLI tests and the large backup test again under ASan+UBSan (scripts/test.sh)
+test:
+    bash scripts/test.sh
 
 # run only the unit tests
 test-unit: build
@@ -32,16 +25,9 @@ test-unit: build
 interop: build
     cd {{build_dir}} && ctest --output-on-failure -L interop --timeout 1200
 
-# build, generate the Go README's 3-node example into ./example-state, and show it
-example: build
-    rm -rf example-state
-    {{bin}} raft generate \
-        --nodes sequencer-1.sequencer-headless.default.svc.cluster.local:50050,sequencer-2.sequencer-headless.default.svc.cluster.local:50050,sequencer-3.sequencer-headless.default.svc.cluster.local:50050 \
-        --server-ids sequencer-1,sequencer-2,sequencer-3 \
-        --initial-leader sequencer-1 \
-        --output-dir ./example-state
-    find example-state -type f -exec ls -l {} +
-    -{{bin}} raft info --state-dir ./example-state/sequencer-1
+# build, generate the Go README's 3-node example into ./example-state, and show it (scripts/example.sh)
+example:
+    bash scripts/example.sh
 
 # verify every node of ./example-state
 verify-example: build
@@ -102,3 +88,7 @@ fuzz-smoke:
 static:
     bash scripts/build-static.sh build-static
     ldd build-static/op-conductor-init || true
+
+# the README's quick start (./run.sh example, ./run.sh test) in fresh Debian 12 roots, as root and as a sudo user; MODES: root user
+fresh-check *MODES:
+    bash scripts/fresh-check.sh {{MODES}}

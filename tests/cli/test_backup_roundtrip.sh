@@ -135,6 +135,7 @@ lived=$OCI_SHARED/vectors/lived/three
 if [ -d "$lived" ]; then
 	mkdir -p "$tmp/lv"
 	for d in "$lived"/*/; do cp -a "$d" "$tmp/lv/"; done
+	chmod -R u+w "$tmp/lv" # the vectors are read-only; this copy is restored over
 	cp -a "$tmp/lv" "$tmp/lvorig"
 	if "$B" raft backup --state-dir "$tmp/lv" --backup-dir "$tmp/lvbk" >/dev/null 2>"$tmp/err"; then
 		lbk=$(ls -d "$tmp"/lvbk/raft-backup-*)

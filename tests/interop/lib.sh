@@ -53,7 +53,8 @@ need_vectors() {
 
 # A private temp dir, removed on exit.
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oci-interop.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# (copies of the read-only vectors may be read-only: make the tree removable first)
+trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # expect_fail DESCRIPTION PATTERN CMD...: CMD must exit non-zero and its
 # stderr must match PATTERN (extended regexp).

@@ -17,6 +17,7 @@ need_vectors
 node=$TMP/state/sequencer-3
 mkdir -p "$TMP/state"
 cp -a "$VECTORS/lived/three/sequencer-3" "$node"
+chmod -R u+w "$node" # the vectors are read-only; this copy is written to
 first=$(sed -n 's/.*"first_index": *\([0-9]*\).*/\1/p' "$VECTORS/lived/three/sequencer-3.dump.json" | head -n1)
 first=${first:-423}
 : >"$TMP/append.out"

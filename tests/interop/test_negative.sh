@@ -24,6 +24,7 @@ expect_fail "missing files" 'no such file' "$H" check "$TMP/does-not-exist"
 
 # A snapshot whose state.bin does not match its meta.json CRC.
 cp -r "$VECTORS/lived/three/sequencer-1" "$TMP/snapbad"
+chmod -R u+w "$TMP/snapbad" # the vectors are read-only; this copy is damaged below
 sb=$(ls -d "$TMP"/snapbad/snapshots/*/ | tail -n1)
 printf 'X' | dd of="${sb}state.bin" bs=1 seek=5 conv=notrunc status=none
 expect_fail "snapshot state.bin CRC mismatch" 'CRC' "$H" check "$TMP/snapbad"
@@ -39,6 +40,7 @@ if command -v xxd >/dev/null 2>&1; then
 	apply_patch() { grep -v '^#' "$1" | while read -r off hex _; do printf '%s' "$hex" | xxd -r -p | dd of="$2" bs=1 seek="$off" conv=notrunc status=none; done; }
 	for p in d-medium-leaf-key-order f-medium-leaf-in-freelist; do
 		cp "$VECTORS/big/medium-raft-log.db" "$TMP/$p.db"
+		chmod u+w "$TMP/$p.db" # the vectors are read-only; this copy is patched
 		apply_patch "$C/$p.patch" "$TMP/$p.db"
 	done
 	expect_fail "leaf keys out of order" 'log not found|needs to be' "$H" scan --check "$TMP/d-medium-leaf-key-order.db"

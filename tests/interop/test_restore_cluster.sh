@@ -14,6 +14,7 @@ need_vectors
 st=$TMP/state
 mkdir -p "$st"
 for d in "$VECTORS"/lived/three/*/; do cp -a "$d" "$st/"; done
+chmod -R u+w "$st" # the vectors are read-only; this copy is restored over
 cp -a "$st" "$TMP/orig"
 
 "$OCI_BIN" raft backup --state-dir "$st" --backup-dir "$TMP/bk" >"$TMP/b.out" 2>"$TMP/b.err" || die "backup: $(cat "$TMP/b.err")"
@@ -39,6 +40,7 @@ say "ok: real raft on the restored copy elected $(grep -m1 '"leader"' "$TMP/clus
 st2=$TMP/state2
 mkdir -p "$st2"
 for d in "$VECTORS"/lived/three/*/; do cp -a "$d" "$st2/"; done
+chmod -R u+w "$st2"
 : >"$TMP/append.out"
 "$H" append "$st2/sequencer-2/raft-log.db" --rate 100 --seconds 20 >"$TMP/append.out" 2>&1 &
 apid=$!

@@ -399,7 +399,9 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm())
+	// owner-writable whatever the source: the copy is ours to open read-write
+	// (raft-boltdb opens its files O_RDWR), and ../shared's vectors are read-only
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, st.Mode().Perm()|0600)
 	if err != nil {
 		return err
 	}

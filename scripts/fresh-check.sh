@@ -192,7 +192,7 @@ new_root() {
 	else
 		home=$root/root
 	fi
-	git clone -q "$bundle" "$home/op-conductor-init"
+	git -c advice.detachedHead=false clone -q "$bundle" "$home/op-conductor-init"
 	[ "$(git -C "$home/op-conductor-init" rev-parse HEAD)" = "$commit" ]
 	cp -a "$shared" "$home/shared"
 	if [ "$mode" = user ]; then

@@ -147,7 +147,7 @@ remove_root() {
 	root=
 }
 trap 'remove_root; rm -f "$bundle" "$self"' EXIT
-trap 'exit 130' INT TERM
+trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; wait; exit 130' INT TERM
 
 if [ ! -s "$tarball" ]; then
 	echo "fresh-check: caching the $suite minbase packages in $tarball" >&2
@@ -201,8 +201,16 @@ new_root() {
 }
 
 # run_in CMD: CMD (bash) as root in the root, in new mount and PID namespaces
+# (in the background and waited for, so that INT/TERM reach the trap at once;
+# the trap kills unshare, and --kill-child takes the namespace's processes with it)
+child=
 run_in() {
-	unshare --mount --pid --fork --kill-child -- bash "$self" --enter "$root" "$1" </dev/null
+	local rc=0
+	unshare --mount --pid --fork --kill-child -- bash "$self" --enter "$root" "$1" </dev/null &
+	child=$!
+	wait "$child" || rc=$?
+	child=
+	return "$rc"
 }
 
 summary=()

@@ -268,4 +268,9 @@ if ((${#skips[@]})); then
 else
 	echo "skips reported by the tests: none"
 fi
+if [ "$failed" = 0 ]; then
+	echo "fresh-check: passed (${#summary[@]} commands)"
+else
+	echo "fresh-check: FAILED (logs in $cache/logs)"
+fi
 exit "$failed"

@@ -56,7 +56,10 @@ done < <(readelf -d "$OCI_BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 r=$tmp/root
 mkdir -p "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates"
 : >"$r/var/lib/dpkg/status"
-if dpkg --root="$r" --force-depends --force-not-root --log=/dev/null -i "$deb" >"$tmp/dpkg.out" 2>&1; then
+# dpkg wants ldconfig and start-stop-daemon on PATH, and a non-root user's
+# PATH (Debian's login.defs) has no /usr/sbin or /sbin
+sbin_path=$PATH:/usr/local/sbin:/usr/sbin:/sbin
+if PATH=$sbin_path dpkg --root="$r" --force-depends --force-not-root --log=/dev/null -i "$deb" >"$tmp/dpkg.out" 2>&1; then
 	ok "dpkg --root installs it"
 else
 	bad "dpkg --root -i failed: $(tail -5 "$tmp/dpkg.out")"
@@ -80,7 +83,7 @@ cmp -s "$r/usr/share/man/man1/op-conductor-init.1" "$OCI_SRC/docs/op-conductor-i
 got=$(bash -c '. "$1"; COMP_WORDS=(op-conductor-init raft backup --comp); COMP_CWORD=3; _op_conductor_init; echo "${COMPREPLY[*]}"' _ \
 	"$r/usr/share/bash-completion/completions/op-conductor-init")
 [ "$got" = --compress ] && ok "the installed completion completes --comp to --compress" || bad "installed completion gave [$got]"
-if dpkg --root="$r" --force-not-root --log=/dev/null -r op-conductor-init >"$tmp/rm.out" 2>&1 && ! [ -e "$b" ] &&
+if PATH=$sbin_path dpkg --root="$r" --force-not-root --log=/dev/null -r op-conductor-init >"$tmp/rm.out" 2>&1 && ! [ -e "$b" ] &&
 	! [ -e "$r/usr/share/man/man1/op-conductor-init.1" ]; then
 	ok "dpkg --root -r removes it"
 else

@@ -51,10 +51,11 @@ JSON
 # in_root CMD...: run inside the empty root, no environment
 CHROOT=$(command -v chroot || echo /usr/sbin/chroot)
 UNSHARE=$(command -v unshare || echo /usr/bin/unshare)
-if chroot "$root" /op-conductor-init --version >/dev/null 2>&1; then
+# (the probes by the same paths: a non-root user's PATH has no /usr/sbin)
+if "$CHROOT" "$root" /op-conductor-init --version >/dev/null 2>&1; then
 	in_root() { env -i "$CHROOT" "$root" "$@"; }
 	how="chroot (only the binary inside), env -i"
-elif unshare -r chroot "$root" /op-conductor-init --version >/dev/null 2>&1; then
+elif "$UNSHARE" -r "$CHROOT" "$root" /op-conductor-init --version >/dev/null 2>&1; then
 	in_root() { env -i "$UNSHARE" -r "$CHROOT" "$root" "$@"; }
 	how="unshare -r + chroot (only the binary inside), env -i"
 else

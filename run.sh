@@ -29,7 +29,7 @@ case ${1:-} in
 example | test) script=scripts/$1.sh ;;
 fresh-check)
 	script=scripts/fresh-check.sh
-	packages+=(debootstrap)
+	packages+=(debootstrap slirp4netns iproute2 procps)
 	;;
 *) command -v just >/dev/null 2>&1 || command -v npx >/dev/null 2>&1 || packages+=(nodejs npm) ;;
 esac

@@ -20,16 +20,17 @@
 # In the root mode, `./run.sh help` runs last: the one command that takes the
 # npx path (Debian's nodejs/npm, rust-just pinned in run.sh).
 #
-# What goes in from this machine: the clone, ../shared, /etc/resolv.conf
-# (debootstrap copies it, for the network) and CA: the locally added CA
-# certificates, the ones update-ca-certificates takes from
+# What goes in from this machine: the clone, ../shared and CA: the locally
+# added CA certificates, the ones update-ca-certificates takes from
 # /usr/local/share/ca-certificates (our build network presents its own CA);
 # update-ca-certificates is then run in the root. Nothing else.
 #
-# The commands run in a private mount and PID namespace whose root is the new
-# root (pivot_root, not chroot, so unshare(2) of user namespaces works in it as
-# on a real machine), with /proc, /sys, /dev (and /dev/pts, /dev/shm) and /run
-# mounted as a machine has them (/tmp is on the root's disk, as on Debian 12): the tests' strace, tmpfs mounts, flock,
+# The commands run in private mount, PID and network namespaces (the network
+# through slirp4netns: own loopback, NAT to the outside, DNS at 10.0.2.3)
+# whose root is the new root (pivot_root, not chroot, so unshare(2) of user
+# namespaces works in it as on a real machine), with /proc, /sys, /dev (and
+# /dev/pts, /dev/shm) and /run mounted as a machine has them (/tmp is on the
+# root's disk, as on Debian 12): the tests' strace, tmpfs mounts, flock,
 # script(1) and namespaces then work and nothing is skipped because of the
 # check. Every mount lives in that namespace and goes with it; the trap
 # checks that nothing is left mounted under the root before removing it.
@@ -49,6 +50,16 @@ sys_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # enter ROOT CMD: mount what a machine has, make ROOT the root, run CMD with bash
 if [ "${1:-}" = --enter ]; then
 	root=$2 cmd=$3
+	# the network namespace's own loopback, and tap0 from slirp4netns (run_in)
+	ip link set lo up
+	for _ in $(seq 200); do
+		ip -4 addr show dev tap0 2>/dev/null | grep -q inet && break
+		sleep 0.05
+	done
+	ip -4 addr show dev tap0 2>/dev/null | grep -q inet || {
+		echo "fresh-check: no network in the namespace (slirp4netns did not configure tap0)" >&2
+		exit 1
+	}
 	mount --make-rprivate /
 	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
@@ -97,9 +108,9 @@ if [ "$(id -u)" != 0 ]; then
 	}
 	exec sudo "$0" "$@"
 fi
-for t in debootstrap unshare pivot_root git; do
+for t in debootstrap unshare pivot_root git slirp4netns ip pgrep; do
 	command -v "$t" >/dev/null || {
-		echo "fresh-check: $t is missing (./run.sh fresh-check installs debootstrap)" >&2
+		echo "fresh-check: $t is missing (./run.sh fresh-check installs debootstrap and slirp4netns)" >&2
 		exit 1
 	}
 done
@@ -147,7 +158,7 @@ remove_root() {
 	root=
 }
 trap 'remove_root; rm -f "$bundle" "$self"' EXIT
-trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; wait; exit 130' INT TERM
+trap '[ -z "$child" ] || kill -KILL "$child" 2>/dev/null; [ -z "$slirp" ] || kill "$slirp" 2>/dev/null; wait; exit 130' INT TERM
 
 if [ ! -s "$tarball" ]; then
 	echo "fresh-check: caching the $suite minbase packages in $tarball" >&2
@@ -179,6 +190,7 @@ new_root() {
 		deb http://deb.debian.org/debian-security $suite-security main
 	EOF
 	echo fresh-check >"$root/etc/hostname"
+	echo "nameserver 10.0.2.3" >"$root/etc/resolv.conf" # slirp4netns's DNS forwarder
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\tfresh-check\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 	# CA: only the locally added certificates
 	if [ -d /usr/local/share/ca-certificates ]; then
@@ -201,15 +213,29 @@ new_root() {
 }
 
 # run_in CMD: CMD (bash) as root in the root, in new mount and PID namespaces
-# (in the background and waited for, so that INT/TERM reach the trap at once;
-# the trap kills unshare, and --kill-child takes the namespace's processes with it)
-child=
+# and a network namespace: its own loopback (the tests' fixed and random ports
+# cannot meet other processes of this machine) and, through slirp4netns (user-
+# mode NAT, no access to this machine's loopback), the outside world, as a
+# machine of its own would have it.
+# (unshare runs in the background and is waited for, so that INT/TERM reach the
+# trap at once; the trap kills it, and --kill-child takes the namespace's
+# processes with it)
+child= slirp=
 run_in() {
-	local rc=0
-	unshare --mount --pid --fork --kill-child -- bash "$self" --enter "$root" "$1" </dev/null &
+	local rc=0 inner=
+	unshare --mount --pid --net --fork --kill-child -- bash "$self" --enter "$root" "$1" </dev/null &
 	child=$!
+	for _ in $(seq 200); do
+		inner=$(pgrep -P "$child" | head -n1) && [ -n "$inner" ] && break
+		sleep 0.05
+	done
+	if [ -n "$inner" ]; then
+		slirp4netns --configure --mtu=65520 --disable-host-loopback "$inner" tap0 >/dev/null 2>&1 &
+		slirp=$!
+	fi
 	wait "$child" || rc=$?
-	child=
+	[ -z "$slirp" ] || { kill "$slirp" 2>/dev/null; wait "$slirp" 2>/dev/null || true; }
+	child= slirp=
 	return "$rc"
 }
 

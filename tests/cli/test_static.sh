@@ -55,9 +55,12 @@ UNSHARE=$(command -v unshare || echo /usr/bin/unshare)
 if "$CHROOT" "$root" /op-conductor-init --version >/dev/null 2>&1; then
 	in_root() { env -i "$CHROOT" "$root" "$@"; }
 	how="chroot (only the binary inside), env -i"
+	owner=4321:8765 owner_outside=4321:8765
 elif "$UNSHARE" -r "$CHROOT" "$root" /op-conductor-init --version >/dev/null 2>&1; then
 	in_root() { env -i "$UNSHARE" -r "$CHROOT" "$root" "$@"; }
 	how="unshare -r + chroot (only the binary inside), env -i"
+	# the user namespace maps only its root (to this user): the one owner to give
+	owner=0:0 owner_outside=$(id -u):$(id -g)
 else
 	cannot "neither chroot nor unshare -r chroot is permitted here"
 fi
@@ -74,9 +77,9 @@ if in_root /op-conductor-init raft generate --nodes "$A" --server-ids "$I" --ini
 else
 	bad "generate with flags in the empty root: $(head -c 400 "$tmp/out")"
 fi
-if in_root /op-conductor-init raft generate --config /cluster-in.json --chown 4321:8765 --output-dir /cfg >"$tmp/out" 2>&1 &&
-	same3 "$root/cfg" && [ -z "$(find "$root/cfg" ! -user 4321 -o ! -group 8765)" ]; then
-	ok "generate --config --chown 4321:8765 in the empty root: cmp-identical, owned by 4321:8765"
+if in_root /op-conductor-init raft generate --config /cluster-in.json --chown "$owner" --output-dir /cfg >"$tmp/out" 2>&1 &&
+	same3 "$root/cfg" && [ -z "$(find "$root/cfg" ! -user "${owner_outside%:*}" -o ! -group "${owner_outside#*:}")" ]; then
+	ok "generate --config --chown $owner in the empty root: cmp-identical, owned by $owner_outside"
 else
 	bad "generate --config --chown in the empty root: $(head -c 400 "$tmp/out")"
 fi

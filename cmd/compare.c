@@ -13,14 +13,17 @@
  * entry by entry. Read-only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
+#include "bolt/file.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
@@ -333,15 +336,25 @@ static int json_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 
 static int from_json_file(const struct oci_command *cmd, const char *path, struct nodes *ns)
 {
-	FILE *f = fopen(path, "rb");
+	struct bolt_err be = {0};
+	FILE *f = NULL;
 	char *buf = NULL, what[64] = "";
 	cJSON *doc = NULL, *list;
 	long size;
-	int rc = 0, count;
+	int rc = 0, count, fd;
 
-	if (f == NULL)
+	/* never blocks on a FIFO; followed: a file the operator names
+	 * (bolt/file.h) */
+	if (bolt_file_open(AT_FDCWD, path, BOLT_FILE_FOLLOW, oci_path(path).s, &fd, NULL, &be) !=
+	    BOLT_OK)
+		return be.code == BOLT_EINVAL ? oci_fail(cmd, "--from-json %s", be.msg)
+		                              : oci_fail(cmd, "cannot open --from-json %s: %s",
+		                                         oci_path(path).s, strerror(be.sys_errno));
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return oci_fail(cmd, "cannot open --from-json %s: %s", oci_path(path).s,
 		                strerror(errno));
+	}
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > JSON_LIMIT ||
 	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
 	    fread(buf, 1, (size_t)size, f) != (size_t)size) {

@@ -145,5 +145,9 @@ const struct rs_progress *np_tty_progress(void);
  * by a newline, and frees it. Every --json document goes through here.
  * Returns 0, or -1 when it could not be rendered (out of memory). */
 int np_json_emit(cJSON *doc);
+/* What np_json_emit prints (without the newline), as a string to free; it
+ * frees doc. NULL when out of memory. Strings that are not UTF-8 are
+ * rewritten as docs/json.md says ("Bytes that are not UTF-8"). */
+char *np_json_render(cJSON *doc);
 
 #endif

@@ -4,7 +4,7 @@
 # At each path (raft-log.db, raft-stable.db, a snapshot's meta.json and
 # state.bin) and for each command that reads it (verify, info, info --json,
 # recover, backup, bootstrap cluster's preflight), and as the --config file
-# of generate and recover, the command
+# of generate and recover and the --from-json file of compare, the command
 #   - ends within the guard (timeout 20 s; 124 means it hung),
 #   - exits 1 (2 for --config, a usage error like any bad --config),
 #   - says on stderr (or, for verify's report, on stdout) that the path "is a
@@ -127,6 +127,8 @@ check "generate --config FIFO" 2 "cfg.json is a FIFO, not a regular file" \
 [ ! -e "$tmp/gen-out" ] && ok "generate --config FIFO: nothing written" || bad "generate --config FIFO: $tmp/gen-out was created"
 check "generate --config directory" 2 "cfgdir is a directory, not a regular file" \
 	"$B" raft generate --config "$tmp/cfgdir" --output-dir "$tmp/gen-out"
+check "compare --from-json FIFO" 1 "cfg.json is a FIFO, not a regular file" \
+	"$B" raft compare --from-json "$tmp/cfg.json" --from-json "$tmp/cfg.json"
 check "recover --config FIFO" 2 "cfg.json is a FIFO, not a regular file" \
 	"$B" raft recover --state-dir "$N" --config "$tmp/cfg.json" --force
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
 # into ${FUZZ_OUT:-build-fuzz}/: fuzz_bolt fuzz_log fuzz_config
-# fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload fuzz_json. The project sources are compiled straight
+# fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload fuzz_json fuzz_json_out. The project sources are compiled straight
 # in (bolt/*.c raftstate/*.c, and the flag parser of cmd/ for fuzz_flags),
 # with the libraries from pkg-config. Run from anywhere; CC overrides clang.
 set -euo pipefail
@@ -48,9 +48,9 @@ wait
 core_objs=("${objs[@]:0:${#core[@]}}")
 cmd_objs=("${objs[@]:${#core[@]}}")
 
-for t in bolt log config snapshot_meta flags gunzip payload json; do
+for t in bolt log config snapshot_meta flags gunzip payload json json_out; do
 	extra=()
-	[[ $t == flags ]] && extra=("${cmd_objs[@]}")
+	[[ $t == flags || $t == json_out ]] && extra=("${cmd_objs[@]}")
 	echo "link fuzz_$t" >&2
 	# shellcheck disable=SC2086
 	$cc $cflags -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" "${extra[@]}" \

@@ -1,8 +1,10 @@
 /*
  * Fuzz target: arbitrary bytes as a bbolt file.
  *
- * The bytes go to a memfd, which is opened by path (/proc/self/fd/N) the way
- * `verify --live` opens a database: bolt_view_open(BOLT_VIEW_LIVE), then the
+ * The bytes go to a file (one per process, in /dev/shm when there is one),
+ * opened by path the way `verify --live` opens a database (bolt/file.h: a
+ * regular file, never a link; /proc/self/fd/N would be one):
+ * bolt_view_open(BOLT_VIEW_LIVE), then the
  * full bolt_check with a visitor that decodes every value of `logs` as a
  * raft.Log (and a LogConfiguration's Data as a raft.Configuration), then
  * cursors first/last/seek/next/prev over the root bucket and over `logs`
@@ -14,13 +16,17 @@
  * first unused byte of meta page 0) is set, the target recomputes both
  * meta checksums before writing the file; when clear, the bytes are used
  * as they are, so bad checksums are fuzzed too.
+ *
+ * When bit 1 of byte 80 is set, the file is cut to (size * byte 81 / 256)
+ * bytes right after it is mapped, as another process truncating it would:
+ * every walk then reads zeros past the cut (bolt/mapguard.h) and
+ * bolt_view_recheck must say the file shrank.
  */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "bolt/check.h"
@@ -99,6 +105,14 @@ static void fix_meta(uint8_t *p, size_t size, size_t off)
 
 static int memfd = -1;
 static char mempath[64];
+/* inputs that opened as a view (tests/raftstate/test_fuzz_regress checks
+ * that the seeds reach the check at all) */
+unsigned long fuzz_bolt_views;
+
+static void remove_file(void)
+{
+	unlink(mempath);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -110,10 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned entries = 0;
 
 	if (memfd < 0) {
-		memfd = memfd_create("fuzz-bolt", MFD_CLOEXEC);
+		snprintf(mempath, sizeof(mempath), "%s/fuzz-bolt-XXXXXX",
+		         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		memfd = mkstemp(mempath);
 		if (memfd < 0)
 			abort();
-		snprintf(mempath, sizeof(mempath), "/proc/self/fd/%d", memfd);
+		atexit(remove_file);
 	}
 	if (size > 80 && (data[80] & 1)) {
 		uint8_t *p = malloc(size);
@@ -136,6 +152,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (bolt_view_open(mempath, BOLT_VIEW_LIVE, 0, &v, &err) != BOLT_OK)
 		return 0;
+	fuzz_bolt_views++;
+	if (size > 81 && (data[80] & 2) && ftruncate(memfd, (off_t)(size * data[81] / 256)) != 0)
+		abort();
 	vis.ctx = &entries;
 	vis.problem = on_problem;
 	vis.entry = on_entry;

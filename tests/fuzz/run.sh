@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets: run.sh [SECONDS] [TARGET...]
 #   SECONDS  per target (default 60); TARGET: bolt log config snapshot_meta
-#            flags gunzip payload json (default: all).
+#            flags gunzip payload json json_out (default: all).
 # Builds first (build.sh). Each target starts from its seeds
 # (tests/fuzz/corpus/<t>/) and its regression files
 # (testdata/fuzz-regress/<t>/), so old crashes are replayed on every run;
@@ -19,7 +19,7 @@ out=${FUZZ_OUT:-$src/build-fuzz}
 secs=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(bolt log config snapshot_meta flags gunzip payload json)
+((${#targets[@]})) || targets=(bolt log config snapshot_meta flags gunzip payload json json_out)
 
 FUZZ_OUT=$out "$src/tests/fuzz/build.sh" || exit 1
 

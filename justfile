@@ -21,9 +21,9 @@ test:
 test-unit: build
     cd {{build_dir}} && ctest --output-on-failure -j {{jobs}} -L unit
 
-# run only the interop tests against real HashiCorp Raft (Go from Debian packages)
+# run only the interop tests against real HashiCorp Raft, on both harness stacks (Debian's raft 1.1.2; raft v1.7.2 + raft-boltdb/v2 from the Go module proxy), in parallel
 interop: build
-    cd {{build_dir}} && ctest --output-on-failure -L interop --timeout 1200
+    cd {{build_dir}} && ctest --output-on-failure -L interop -j {{jobs}} --timeout 1200
 
 # build, generate the Go README's 3-node example into ./example-state, and show it (scripts/example.sh)
 example:

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "raftstate/clusterfile.h"
+#include "cmd/chown.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
@@ -34,6 +35,7 @@ enum {
 	F_FORCE,
 	F_DRY_RUN,
 	F_TIMEOUT,
+	F_CHOWN,
 	F_COUNT,
 };
 
@@ -85,6 +87,11 @@ static const struct flag_spec recover_flags[F_COUNT] = {
                            "                           given, for another run's lock)",
                    .check = np_timeout_check,
                    .accepts = NP_TIMEOUT_ACCEPTS},
+    [F_CHOWN] = {.name = "chown",
+                 .kind = FLAG_STRING,
+                 .metavar = "USER:GROUP",
+                 .help = "Owner for the recovered files (default: the owner of the files\n"
+                         "                           they replace)"},
 };
 
 static const char *given(const struct flag_value *v)
@@ -275,6 +282,11 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = oci_usage(cmd, "--state-dir is empty");
 		goto out;
 	}
+	if (given(&v[F_CHOWN]) != NULL &&
+	    owner_parse(v[F_CHOWN].str, &opts.uid, &opts.gid, kept, sizeof(kept)) != 0) {
+		rc = oci_usage(cmd, "--chown: %s", kept);
+		goto out;
+	}
 	if ((rc = read_members(cmd, fs, &ms, &cf)) != 0)
 		goto out;
 	if (rs_members_config(&ms, &cfg, &err) != RS_OK) {
@@ -329,7 +341,8 @@ const struct oci_command oci_cmd_raft_recover = {
     .summary = "Give a stopped node a new configuration (outage recovery, membership change)",
     .synopsis = "--state-dir NODE_DIR (--nodes ... [--server-ids ...] | --config FILE)\n"
                 "           [--nonvoters ID,...] [--term N] [--force] [--dry-run] "
-                "[--timeout SECONDS]",
+                "[--timeout SECONDS]\n"
+                "           [--chown USER:GROUP]",
     .description =
         "For when a majority of the cluster is lost for good, or members must change while\n"
         "no leader can be elected. Verifies the node (refuses invalid or locked state),\n"
@@ -338,10 +351,10 @@ const struct oci_command oci_cmd_raft_recover = {
         "used (--term, default CurrentTerm + 1), and raises CurrentTerm to it; a vote for\n"
         "a server that is not in the new configuration is removed. Every existing entry\n"
         "and snapshot is kept. The change is made on a copy beside the node directory,\n"
-        "verified, given the owner and mode of the files it replaces, and swapped in\n"
-        "atomically (name by name inside a mount point); the previous state is kept as\n"
-        "the sibling .<server-id>.pre-recover-YYYYMMDD-HHMMSS/ (a new name each time,\n"
-        "never deleted). The run holds a lock on the node's parent directory: a second\n"
+        "verified, given the owner (or --chown's) and mode of the files it replaces, and\n"
+        "swapped in atomically (name by name inside a mount point); the previous state\n"
+        "is kept as the sibling .<server-id>.pre-recover-YYYYMMDD-HHMMSS/ (a new name\n"
+        "each time, never deleted). The run holds a lock on the node's parent directory: a second\n"
         "run there fails at once naming the first (pid, command); --timeout also makes\n"
         "it wait that long for that lock.\n"
         "\n"

@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cmd/chown.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
@@ -36,6 +37,7 @@ enum {
 	F_STATE_DIR,
 	F_FORCE,
 	F_TIMEOUT,
+	F_CHOWN,
 	F_COUNT,
 };
 
@@ -75,6 +77,14 @@ static const struct flag_spec restore_flags[F_COUNT] = {
             .check = np_timeout_check,
             .accepts = NP_TIMEOUT_ACCEPTS,
         },
+    [F_CHOWN] =
+        {
+            .name = "chown",
+            .kind = FLAG_STRING,
+            .metavar = "USER:GROUP",
+            .help = "Owner for the restored files (default: the owner of the files\n"
+                    "                           they replace)",
+        },
 };
 
 /* One question on the terminal; anything but y/yes is no. */
@@ -103,12 +113,17 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_err err = {0};
 	char kept[4096], lockdir[4096];
 	struct rs_nd_lock lk = {.fd = -1};
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 	int rc = OCI_EXIT_OK;
 
 	if (v[F_STATE_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
+	if ((v[F_CHOWN].src == FLAG_ARGV || v[F_CHOWN].src == FLAG_ENV) &&
+	    owner_parse(v[F_CHOWN].str, &uid, &gid, kept, sizeof(kept)) != 0)
+		return oci_usage(cmd, "--chown: %s", kept);
 
 	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, timeout, np_tty_progress(),
 	                     &plan, &probs, &err) != RS_OK) {
@@ -129,6 +144,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		       "checked by inflating them); the nodes are verified on their inflated "
 		       "staged copies before anything is replaced.\n",
 		       plan.backup, plan.nfiles, plan.ncompressed);
+	plan.uid = uid;
+	plan.gid = gid;
 	/* the run lock; then the targets again, as they are under it */
 	rs_restore_lock_dir(&plan, lockdir, sizeof(lockdir));
 	if (rs_bk_mkdir_p(lockdir, &err) != RS_OK) {
@@ -195,7 +212,8 @@ const struct oci_command oci_cmd_raft_restore = {
     .group = "raft",
     .name = "restore",
     .summary = "Restore Raft state from a backup, checked first, then swapped in",
-    .synopsis = "--backup-dir DIR --state-dir DIR [--force] [--timeout SECONDS]",
+    .synopsis = "--backup-dir DIR --state-dir DIR [--force] [--timeout SECONDS]\n"
+                "           [--chown USER:GROUP]",
     .description =
         "Checks the backup before touching anything: no symlinks, devices or paths that\n"
         "leave it, every file's size and crc32 as MANIFEST.json lists them (a Go-tool\n"
@@ -206,10 +224,10 @@ const struct oci_command oci_cmd_raft_restore = {
         "backup --compress) is checked by inflating each .gz in memory; its nodes are\n"
         "verified on the inflated staged copy. Every node is staged and verified before\n"
         "the first is replaced. Each node directory is staged beside its target,\n"
-        "synced, given the owner and mode of the files it replaces, and swapped in with\n"
-        "one atomic rename; the replaced state is kept (a new name each time, never\n"
-        "deleted) in\n"
-        "STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node directory: a sibling\n"
+        "synced, given the owner (or --chown's) and mode of the files it replaces, and\n"
+        "swapped in with one atomic rename; the replaced state is kept (a new name each\n"
+        "time, never deleted) in STATE_DIR/.pre-restore-YYYYMMDD-HHMMSS/ (for a node\n"
+        "directory: a sibling\n"
         ".<name>.pre-restore-YYYYMMDD-HHMMSS/). A node directory that is a mount point\n"
         "(a Kubernetes volume) or holds other files is instead staged inside itself and\n"
         "its raft-log.db, raft-stable.db and snapshots/ are replaced one by one (each\n"

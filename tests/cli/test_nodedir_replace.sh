@@ -4,7 +4,8 @@
 #  - restore and recover run as root keep the owner and mode of what they
 #    replace: a node owned by uid 10001 (op-conductor's user) with 0600/0640
 #    files, 0750 directories and a snapshots/ tree is still owned by 10001
-#    with the same modes afterwards, new files included (SKIP unless root);
+#    with the same modes afterwards, new files included; --chown wins
+#    (SKIP unless root); a bad --chown is a usage error;
 #  - generate --force refuses a node whose database another process holds
 #    locked (as a running op-conductor does): exit 1, one sentence, nothing
 #    changed, also with --node-id;
@@ -66,9 +67,25 @@ if [ "$(id -u)" = 0 ]; then
 	"$B" raft restore --backup-dir "$bk" --state-dir "$node" --force </dev/null >/dev/null 2>"$tmp/err" || bad "restore (no old snapshots/): $(cat "$tmp/err")"
 	f=$(find "$node" ! -user 10001 -printf '%p ')
 	[ -z "$f" ] && ok "restore: new snapshots/ files take the node's owner 10001" || bad "restore: owned by someone else: $f"
+	# --chown wins over the replaced files' owner
+	own_node "$node"
+	"$B" raft restore --backup-dir "$bk" --state-dir "$node" --force --chown 4321:8765 </dev/null >/dev/null 2>"$tmp/err" || bad "restore --chown: $(cat "$tmp/err")"
+	f=$(find "$node" -path "$node/.*" -prune -o \( ! -user 4321 -o ! -group 8765 \) -printf '%p ')
+	[ -z "$f" ] && ok "restore --chown 4321:8765: every restored entry so owned" || bad "restore --chown: not so owned: $f"
+	own_node "$node"
+	"$B" raft recover --state-dir "$node" --nodes 127.0.0.1:50001,127.0.0.1:50002 --server-ids sequencer-1,sequencer-2 --chown 4321:8765 >/dev/null 2>"$tmp/err" || bad "recover --chown: $(cat "$tmp/err")"
+	f=$(find "$node" -path "$node/.*" -prune -o \( ! -user 4321 -o ! -group 8765 \) -printf '%p ')
+	[ -z "$f" ] && ok "recover --chown 4321:8765: every recovered entry so owned" || bad "recover --chown: not so owned: $f"
 else
 	echo "SKIP: not root; the owner and mode checks of restore and recover were not run"
 fi
+for c in restore recover; do
+	if [ $c = restore ]; then set -- --backup-dir "$tmp" --state-dir "$tmp/x"; else set -- --state-dir "$tmp/x" --nodes 127.0.0.1:1 --server-ids x; fi
+	"$B" raft $c "$@" --chown no-such-user-xyz: >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q -- '--chown' "$tmp/err" && [ ! -e "$tmp/x" ] &&
+		ok "$c --chown with an unknown user: exit 2, one sentence" || bad "$c bad --chown: rc=$rc $(cat "$tmp/err")"
+done
 
 # --- a locked node refuses generate --force --------------------------------
 out=$tmp/gen

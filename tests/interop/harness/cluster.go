@@ -564,13 +564,27 @@ func openNode(id, dir string, fsm harnessFSM, logOut io.Writer) (*clusterNode, e
 		n.close()
 		return nil, fmt.Errorf("node %s: snapshot store: %v", id, err)
 	}
-	tt, err := raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut)
+	tt, err := bindTCP(n.addr, logOut)
 	if err != nil { // (assigned only on success: a nil *NetworkTransport in the interface would not be nil)
 		n.close()
 		return nil, fmt.Errorf("node %s: TCP transport on %s: %v", id, n.addr, err)
 	}
 	n.trans = tt
 	return n, nil
+}
+
+// bindTCP is NewTCPTransport on addr, retried for up to 10 s while the port is
+// in use: the lived/ vectors' nodes have fixed ports, which another test run
+// on the same machine may hold for a moment.
+func bindTCP(addr string, logOut io.Writer) (*raft.NetworkTransport, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tt, err := raft.NewTCPTransport(addr, nil, 3, 5*time.Second, logOut)
+		if err == nil || !strings.Contains(err.Error(), "address already in use") || time.Now().After(deadline) {
+			return tt, err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // newRaftNoPanic turns NewRaft's panic on a log gap into an error.

@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	raft "github.com/hashicorp/raft"
 )
@@ -68,7 +67,7 @@ func openPeer(root string, p peerSpec, fsm harnessFSM, logOut io.Writer) (*clust
 		n.close()
 		return nil, fmt.Errorf("peer %s: snapshot store: %v", p.id, err)
 	}
-	tt, err := raft.NewTCPTransport(n.addr, nil, 3, 5*time.Second, logOut)
+	tt, err := bindTCP(n.addr, logOut)
 	if err != nil { // (assigned only on success: a nil *NetworkTransport in the interface would not be nil)
 		n.close()
 		return nil, fmt.Errorf("peer %s: TCP transport on %s: %v", p.id, n.addr, err)

@@ -701,6 +701,15 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 		goto out;
 	}
 	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
+	/* sorted by name: a server ID given twice (the same node named twice, or
+	 * two nodes that claim one ID) would make every finding ambiguous */
+	for (size_t i = 1; i < ns.n; i++)
+		if (strcmp(ns.v[i - 1].name, ns.v[i].name) == 0) {
+			rc = oci_usage(
+			    cmd, "node %s is given twice (%s and %s): give each server ID once",
+			    ns.v[i].name, ns.v[i - 1].origin, ns.v[i].origin);
+			goto out;
+		}
 	if (rs_compare(ns.v, ns.n, &r, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s", err.msg);
 		goto out;

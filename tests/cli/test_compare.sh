@@ -154,6 +154,8 @@ echo '{"schema_version": 1, "node": "sequencer-9"}' >"$tmp/old.json"
 one_line "an older schema_version" 1 "has JSON schema_version 1; compare reads version 2" \
 	--state-dir "$tmp/same/sequencer-1" --from-json "$tmp/old.json"
 one_line "missing JSON file" 1 "cannot open --from-json" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/nope.json"
+one_line "the same node twice" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --state-dir "$tmp/same/sequencer-1"
+one_line "one ID from two inputs" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/l1.json"
 one_line "missing directory" 1 "cannot open --state-dir" --state-dir "$tmp/nope" --state-dir "$tmp/same"
 
 finish

@@ -3,7 +3,8 @@
 # where a state file or an input file should be never hangs the tool.
 # At each path (raft-log.db, raft-stable.db, a snapshot's meta.json and
 # state.bin) and for each command that reads it (verify, info, info --json,
-# recover, backup, bootstrap cluster's preflight), and as the --config file
+# recover, backup, compare, bootstrap cluster's preflight; restore with the
+# FIFO in the backup), and as the --config file
 # of generate and recover and the --from-json file of compare, the command
 #   - ends within the guard (timeout 20 s; 124 means it hung),
 #   - exits 1 (2 for --config, a usage error like any bad --config),
@@ -96,6 +97,14 @@ commands_at() {
 	check "backup: FIFO as $rel" 1 "$what" "$B" raft backup --state-dir "$N" --backup-dir "$tmp/bk"
 	[ -z "$(ls -A "$tmp/bk")" ] && ok "backup: FIFO as $rel: no backup left behind" ||
 		bad "backup: FIFO as $rel: left $(ls -A "$tmp/bk")"
+	case $rel in
+	snapshots/*) # compare judges by the snapshots it can read: no hang, exit 0
+		check "compare: FIFO as $rel" 0 "" "$B" raft compare --state-dir "$N" \
+			--state-dir "$OCI_SHARED/vectors/lived/three/sequencer-2" ;;
+	*)
+		check "compare: FIFO as $rel" 1 "$what" "$B" raft compare --state-dir "$N" \
+			--state-dir "$OCI_SHARED/vectors/lived/three/sequencer-2" ;;
+	esac
 	check "bootstrap cluster preflight: FIFO as $rel" 1 "$what" \
 		env OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN="$tmp/fake/op-conductor" FAKE_OC_RECORD="$tmp/rec" \
 		"$B" bootstrap cluster --raft.storage.dir "$tmp/st" --raft.server.id sequencer-1
@@ -107,6 +116,30 @@ commands_at() {
 fresh
 for rel in raft-log.db raft-stable.db "snapshots/$SNAP/meta.json" "snapshots/$SNAP/state.bin"; do
 	commands_at "$rel"
+done
+
+# restore: a FIFO in place of a file of a good backup
+fresh
+mkdir -p "$tmp/bk" "$tmp/target"
+"$B" raft backup --state-dir "$N" --backup-dir "$tmp/bk" >/dev/null 2>&1
+BK=$(ls -d "$tmp/bk"/raft-backup-* 2>/dev/null | head -n 1)
+for rel in raft-log.db "snapshots/$SNAP/meta.json"; do
+	rm -rf "$tmp/target" && mkdir -p "$tmp/target"
+	f=$(find "$BK" -path "*/$rel" | head -n 1)
+	if [ -z "$f" ]; then
+		bad "restore: no $rel in the backup"
+		continue
+	fi
+	rm -f "$f" && mkfifo "$f"
+	listing "$tmp/target" >"$tmp/tbefore"
+	check "restore: FIFO as the backup's $rel" 1 "${rel##*/} is not a regular file" \
+		"$B" raft restore --backup-dir "$BK" --state-dir "$tmp/target" --force
+	listing "$tmp/target" >"$tmp/tafter"
+	cmp -s "$tmp/tbefore" "$tmp/tafter" && ok "restore: FIFO as the backup's $rel: target unchanged" ||
+		bad "restore: FIFO as the backup's $rel: the target changed"
+	rm -rf "$tmp/bk" && mkdir -p "$tmp/bk"
+	"$B" raft backup --state-dir "$N" --backup-dir "$tmp/bk" >/dev/null 2>&1
+	BK=$(ls -d "$tmp/bk"/raft-backup-* | head -n 1)
 done
 
 # never followed: a link to a valid raft-log.db is not read either

@@ -729,24 +729,119 @@ out:
 	return rc;
 }
 
+/* What --chown asks for (on: given). */
+struct chown_to {
+	int on;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Step 4's writing, under the run lock: each target node's directory and
+ * two files, their owner, and cluster.json (want_json) listing them. */
+static int write_nodes(const struct oci_command *cmd, const char *outdir,
+                       const struct given_cluster *gc, const struct rs_config *cfg,
+                       const unsigned char *target, unsigned char *written,
+                       const struct preflight *pf, struct rs_generate_put *put,
+                       const struct chown_to *own, int want_json, const char *node_id)
+{
+	char node_dir[PATH_MAX], path[PATH_MAX], msg[1024];
+	struct rs_cluster_file_entry *files = calloc(2 * gc->ms.n, sizeof(*files));
+	struct rs_err err = {0};
+	size_t i, nfiles = 0;
+	int rc = 0;
+
+	if (files == NULL)
+		return oci_fail(cmd, "out of memory");
+	for (i = 0; i < gc->ms.n; i++) {
+		if (!target[i])
+			continue;
+		if (join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL) != 0) {
+			rc = oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
+			              gc->ms.m[i].id);
+			goto out;
+		}
+		if (pf->make[i] && (rc = make_dir(cmd, node_dir)) != 0)
+			goto out;
+	}
+	for (i = 0; i < gc->ms.n; i++) {
+		static const char *const names2[] = {RS_LOG_FILE, RS_STABLE_FILE};
+		size_t f;
+
+		if (!target[i])
+			continue;
+		(void)join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL);
+		if (rs_generate_node(node_dir, cfg, gc->ms.m[i].id, gc->ms.m[gc->ms.leader].id,
+		                     gc->term, put, &err) != RS_OK) {
+			rc = oci_fail(
+			    cmd, "failed to write the state of %s in %s: %s%s",
+			    oci_q(gc->ms.m[i].id).s, oci_path(node_dir).s,
+			    err_text(&err, msg, sizeof(msg)),
+			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)"
+			               : "");
+			goto out;
+		}
+		written[i] = 1;
+		if (own->on && owner_apply(node_dir, own->uid, own->gid, msg, sizeof(msg)) != 0) {
+			rc = oci_fail(cmd, "%s", msg);
+			goto out;
+		}
+		for (f = 0; f < 2; f++) {
+			(void)join(path, sizeof(path), outdir, gc->ms.m[i].id, names2[f]);
+			if (own->on &&
+			    owner_apply(path, own->uid, own->gid, msg, sizeof(msg)) != 0) {
+				rc = oci_fail(cmd, "%s", msg);
+				goto out;
+			}
+			if (want_json) {
+				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
+				               "%s/%s", gc->ms.m[i].id, names2[f]);
+				if (rs_cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
+				    0) {
+					rc = oci_fail(cmd, "%s", msg);
+					goto out;
+				}
+			}
+			nfiles++;
+		}
+	}
+	if (want_json) {
+		struct rs_cluster_record rec = {
+		    .ms = &gc->ms,
+		    .term = gc->term,
+		    .network = gc->network,
+		    .node_id = node_id,
+		    .files = files,
+		    .nfiles = nfiles,
+		};
+
+		if (rs_cluster_json_write(outdir, &rec, own->uid, own->gid, msg, sizeof(msg)) !=
+		    0) {
+			rc = oci_fail(cmd, "the state files were written, but %s", msg);
+			goto out;
+		}
+	}
+out:
+	free(files);
+	return rc;
+}
+
 static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
-	char wo[128], wid[128], node_dir[PATH_MAX], msg[1024], path[PATH_MAX];
+	char wo[128], wid[128], msg[1024];
 	struct given_cluster gc = {0};
 	struct preflight pf = {0};
 	struct rs_config cfg = {0};
 	struct rs_err err = {0};
-	struct rs_cluster_file_entry *files = NULL;
 	unsigned char *target = NULL, *written = NULL;
 	const char *config = given(&v[F_CONFIG]), *network, *node_id;
 	const char *node_id_what = NULL;
 	char *outdir = NULL;
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
+	struct chown_to own = {
+	    .on = given(&v[F_CHOWN]) != NULL, .uid = (uid_t)-1, .gid = (gid_t)-1};
 	uint64_t term;
-	size_t i, len, nfiles = 0, nwrite = 0;
-	int rc, if_absent = v[F_IF_ABSENT].b, want_json, do_chown = given(&v[F_CHOWN]) != NULL;
+	size_t i, len, nwrite = 0;
+	int rc, if_absent = v[F_IF_ABSENT].b, want_json;
 	char keep_root[PATH_MAX] = "", keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
 	struct rs_nd_lock lk = {.fd = -1};
 	struct rs_generate_put put = {.uid = (uid_t)-1, .gid = (gid_t)-1};
@@ -775,12 +870,12 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 		rc = oci_usage(cmd, "--if-absent and --force contradict each other; give one");
 		goto done;
 	}
-	if (do_chown && owner_parse(v[F_CHOWN].str, &uid, &gid, msg, sizeof(msg)) != 0) {
+	if (own.on && owner_parse(v[F_CHOWN].str, &own.uid, &own.gid, msg, sizeof(msg)) != 0) {
 		rc = oci_usage(cmd, "--chown: %s", msg);
 		goto done;
 	}
-	put.uid = uid;
-	put.gid = gid;
+	put.uid = own.uid;
+	put.gid = own.gid;
 	put.keep_root = keep_root;
 	put.keep_size = sizeof(keep_root);
 	put.keep_dir = keep_parent;
@@ -801,9 +896,8 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	pf.have = calloc(gc.ms.n, 1);
 	target = calloc(gc.ms.n, 1);
 	written = calloc(gc.ms.n, 1);
-	files = calloc(2 * gc.ms.n, sizeof(*files));
 	if (outdir == NULL || pf.make == NULL || pf.have == NULL || target == NULL ||
-	    written == NULL || files == NULL || rs_members_config(&gc.ms, &cfg, &err) != RS_OK) {
+	    written == NULL || rs_members_config(&gc.ms, &cfg, &err) != RS_OK) {
 		rc = oci_fail(cmd, "out of memory");
 		goto done;
 	}
@@ -827,7 +921,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	}
 	want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
 	                ? v[F_CLUSTER_JSON].b
-	                : config != NULL || node_id != NULL || if_absent || do_chown || gc.pairs ||
+	                : config != NULL || node_id != NULL || if_absent || own.on || gc.pairs ||
 	                      given(&v[F_NONVOTERS]) != NULL;
 	for (i = 0; i < gc.ms.n; i++)
 		if (strcmp(gc.ms.m[i].id, RS_CLUSTER_JSON) == 0)
@@ -871,76 +965,15 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 			goto done;
 		}
 	}
-	if (pf.make_outdir && do_chown && owner_apply(outdir, uid, gid, msg, sizeof(msg)) != 0) {
+	if (pf.make_outdir && own.on &&
+	    owner_apply(outdir, own.uid, own.gid, msg, sizeof(msg)) != 0) {
 		rc = oci_fail(cmd, "%s", msg);
 		goto done;
 	}
-	for (i = 0; i < gc.ms.n; i++) {
-		if (!target[i])
-			continue;
-		if (join(node_dir, sizeof(node_dir), outdir, gc.ms.m[i].id, NULL) != 0) {
-			rc = oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
-			              gc.ms.m[i].id);
-			goto done;
-		}
-		if (pf.make[i] && (rc = make_dir(cmd, node_dir)) != 0)
-			goto done;
-	}
-	for (i = 0; i < gc.ms.n; i++) {
-		static const char *const names2[] = {RS_LOG_FILE, RS_STABLE_FILE};
-		size_t f;
-
-		if (!target[i])
-			continue;
-		(void)join(node_dir, sizeof(node_dir), outdir, gc.ms.m[i].id, NULL);
-		if (rs_generate_node(node_dir, &cfg, gc.ms.m[i].id, gc.ms.m[gc.ms.leader].id, term,
-		                     &put, &err) != RS_OK) {
-			rc = oci_fail(
-			    cmd, "failed to write the state of %s in %s: %s%s",
-			    oci_q(gc.ms.m[i].id).s, oci_path(node_dir).s,
-			    err_text(&err, msg, sizeof(msg)),
-			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)"
-			               : "");
-			goto done;
-		}
-		written[i] = 1;
-		if (do_chown && owner_apply(node_dir, uid, gid, msg, sizeof(msg)) != 0) {
-			rc = oci_fail(cmd, "%s", msg);
-			goto done;
-		}
-		for (f = 0; f < 2; f++) {
-			(void)join(path, sizeof(path), outdir, gc.ms.m[i].id, names2[f]);
-			if (do_chown && owner_apply(path, uid, gid, msg, sizeof(msg)) != 0) {
-				rc = oci_fail(cmd, "%s", msg);
-				goto done;
-			}
-			if (want_json) {
-				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
-				               "%s/%s", gc.ms.m[i].id, names2[f]);
-				if (rs_cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
-				    0) {
-					rc = oci_fail(cmd, "%s", msg);
-					goto done;
-				}
-			}
-			nfiles++;
-		}
-	}
-	if (want_json) {
-		struct rs_cluster_record rec = {
-		    .ms = &gc.ms,
-		    .term = term,
-		    .network = network,
-		    .node_id = node_id,
-		    .files = files,
-		    .nfiles = nfiles,
-		};
-
-		if (rs_cluster_json_write(outdir, &rec, uid, gid, msg, sizeof(msg)) != 0) {
-			rc = oci_fail(cmd, "the state files were written, but %s", msg);
-			goto done;
-		}
-	}
+	rc = write_nodes(cmd, outdir, &gc, &cfg, target, written, &pf, &put, &own, want_json,
+	                 node_id);
+	if (rc != 0)
+		goto done;
 	print_summary(outdir, &gc.ms, written, term, network, want_json);
 	if (keep_root[0] != '\0')
 		printf("The replaced state (snapshots/ included) was kept in: %s\n", keep_root);
@@ -951,7 +984,6 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	rc = OCI_EXIT_OK;
 done:
 	rs_nd_unlock(&lk);
-	free(files);
 	rs_members_config_free(&cfg); /* the strings belong to ms */
 	free(pf.make);
 	free(pf.have);

@@ -108,6 +108,24 @@ static int copy_locked_db(int fd, const char *src, int out, const char *dst,
 	return RS_OK;
 }
 
+/* Before a live copy: it holds at most the pages below the high-water mark
+ * of the newest meta, which must fit in the backup's file system. Metas
+ * that cannot be read here (a writer mid-commit) are left to
+ * bolt_copy_live, which retries and judges them. */
+static int live_space(int fd, const char *src, const char *dst, struct rs_err *err)
+{
+	struct bolt_copy_info info = {0};
+	struct bolt_err be = {0};
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 ||
+	    bolt_copy_check(fd, (uint64_t)st.st_size, src, &info, &be) != BOLT_OK)
+		return RS_OK;
+	rs_bk_parent_of(dst, dir, sizeof(dir));
+	return check_space(dir, info.pages * info.page_size, src, err);
+}
+
 /* One database: the locked copy, or with --live the lock-free one when a
  * writer holds the lock (it holds LOCK_EX for as long as it runs, so
  * --live does not wait for it). */
@@ -136,7 +154,8 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 		break;
 	case BOLT_ELOCKED:
 		if (opt->live) {
-			if (bolt_copy_live(src, fd, 0, &info, &be) != BOLT_OK)
+			if ((rc = live_space(in, src, dst, err)) == RS_OK &&
+			    bolt_copy_live(src, fd, 0, &info, &be) != BOLT_OK)
 				rc = rs_err_from_bolt(err, &be);
 			break;
 		}

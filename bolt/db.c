@@ -84,10 +84,17 @@ static int init_file(struct bolt_db *db, struct bolt_err *err)
 	bolt_put16(buf + 3 * ps + 8, BOLT_PAGE_LEAF);
 	if (pwrite_all(db->fd, buf, 4 * ps, 0) != 0)
 		rc = bolt_syserr(err, "cannot write %s", db->name);
-	else if (!db->no_sync && fdatasync(db->fd) != 0)
-		rc = bolt_syserr(err, "cannot sync %s", db->name);
+	else
+		rc = bolt_db_sync(db, 0, err);
 	free(buf);
 	return rc;
+}
+
+int bolt_db_sync(struct bolt_db *db, int full, struct bolt_err *err)
+{
+	if (db->no_sync || (full ? fsync(db->fd) : fdatasync(db->fd)) == 0)
+		return BOLT_OK;
+	return bolt_syserr(err, "cannot sync %s", db->name);
 }
 
 int bolt_db_remap(struct bolt_db *db, struct bolt_err *err)
@@ -158,6 +165,8 @@ int bolt_db_allocate_id(struct bolt_db *db, struct bolt_meta *meta, size_t count
 
 int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err)
 {
+	int rc;
+
 	if (size <= db->filesz)
 		return BOLT_OK;
 	if (db->datasz <= ALLOC_SIZE)
@@ -167,8 +176,9 @@ int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err)
 	if (ftruncate(db->fd, (off_t)size) != 0)
 		return bolt_syserr(err, "cannot grow %s to %llu bytes", db->name,
 		                   (unsigned long long)size);
-	if (!db->no_sync && fsync(db->fd) != 0)
-		return bolt_syserr(err, "cannot sync %s", db->name);
+	rc = bolt_db_sync(db, 1, err);
+	if (rc != BOLT_OK)
+		return rc;
 	db->filesz = size;
 	return BOLT_OK;
 }

@@ -759,8 +759,8 @@ static int write_dirty(struct bolt_tx *tx, struct bolt_err *err)
 
 		rc = write_all(db->fd, d->buf, len, d->id * db->page_size, db->name, err);
 	}
-	if (rc == BOLT_OK && !db->no_sync && fdatasync(db->fd) != 0)
-		rc = bolt_syserr(err, "cannot sync %s", db->name);
+	if (rc == BOLT_OK)
+		rc = bolt_db_sync(db, 0, err);
 	return rc;
 }
 
@@ -889,8 +889,8 @@ int bolt_tx_commit(struct bolt_tx *tx, struct bolt_err *err)
 		rc = write_all(db->fd, meta_page, db->page_size, id * db->page_size, db->name, err);
 	}
 	free(meta_page);
-	if (rc == BOLT_OK && !db->no_sync && fdatasync(db->fd) != 0)
-		rc = bolt_syserr(err, "cannot sync %s", db->name);
+	if (rc == BOLT_OK)
+		rc = bolt_db_sync(db, 0, err);
 	if (rc != BOLT_OK)
 		goto fail;
 	db->meta = tx->meta;

@@ -104,6 +104,10 @@ int bolt_db_allocate_id(struct bolt_db *db, struct bolt_meta *meta, size_t count
                         struct bolt_err *err);
 int bolt_db_grow(struct bolt_db *db, uint64_t size, struct bolt_err *err);
 int bolt_db_remap(struct bolt_db *db, struct bolt_err *err);
+/* The writer's one sync of its file (nothing when no_sync): fdatasync, as
+ * bbolt's fdatasync() in bolt_linux.go, or with `full` fsync, as the
+ * file.Sync() of bbolt's (*DB).grow (db.go) after its Truncate. */
+int bolt_db_sync(struct bolt_db *db, int full, struct bolt_err *err);
 
 /* tx.c */
 void *bolt_tx_alloc(struct bolt_tx *tx, size_t n);

@@ -16,6 +16,7 @@
 
 #include "bolt/file.h"
 #include "raftstate/json.h"
+#include "raftstate/nodedir.h"
 
 #define CLUSTER_FILE_MAX (16u << 20)        /* far above any real cluster */
 #define EXACT_MAX        9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
@@ -343,7 +344,8 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 {
 	char tmp[PATH_MAX], final[PATH_MAX], *text;
 	cJSON *doc = record_json(rec);
-	int fd = -1, dfd = -1, n;
+	struct rs_err e = {0};
+	int fd = -1, n;
 	size_t len;
 
 	text = doc != NULL ? cJSON_Print(doc) : NULL;
@@ -371,10 +373,13 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	len = strlen(text);
 	text[len] = '\n'; /* cJSON_Print leaves no final newline; keep the NUL out */
 	if (write_all(fd, text, len + 1) != 0 || fchmod(fd, 0644) != 0 ||
-	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0) ||
-	    fsync(fd) != 0) {
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)) {
 		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
 		               strerror(errno));
+		goto fail;
+	}
+	if (rs_fsync_fd(fd, rs_qpath(tmp).s, &e) != RS_OK) {
+		(void)snprintf(msg, msgsize, "%s", e.msg);
 		goto fail;
 	}
 	if (close(fd) != 0) {
@@ -390,15 +395,10 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 		goto fail;
 	}
 	free(text);
-	dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		(void)snprintf(msg, msgsize, "cannot fsync %s: %s", rs_qpath(outdir).s,
-		               strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
+	if (rs_fsync_path(outdir, &e) != RS_OK) {
+		(void)snprintf(msg, msgsize, "%s", e.msg);
 		return -1;
 	}
-	close(dfd);
 	return 0;
 fail:
 	if (fd >= 0)

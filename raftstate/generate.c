@@ -22,6 +22,7 @@
 #include "bolt/db.h"
 #include "raftstate/generate.h"
 #include "raftstate/log.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/stable.h"
 
 struct kv {
@@ -89,7 +90,7 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 	char tmp[64], path[4096];
 	struct bolt_db *db = NULL;
 	struct bolt_err be = {0};
-	int fd = -1, rc;
+	int fd = -1, rc, src = RS_OK; /* src: a sync failure, already in err */
 
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
 	for (int tries = 0; fd < 0; tries++) {
@@ -107,8 +108,8 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 		rc = create_buckets(db, &be);
 	for (size_t i = 0; rc == BOLT_OK && i < n; i++)
 		rc = put_one(db, &kvs[i], &be);
-	if (rc == BOLT_OK && fsync(bolt_db_fd(db)) != 0)
-		rc = bolt_syserr(&be, "cannot sync %s", path);
+	if (rc == BOLT_OK && (src = rs_fsync_fd(bolt_db_fd(db), path, err)) != RS_OK)
+		rc = BOLT_EIO;
 	if (db != NULL) {
 		int crc = bolt_db_close(db, rc == BOLT_OK ? &be : NULL);
 
@@ -117,11 +118,11 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 	}
 	if (rc == BOLT_OK && renameat(dirfd, tmp, dirfd, name) != 0)
 		rc = bolt_syserr(&be, "cannot rename the temporary file to %s", path);
-	if (rc == BOLT_OK && fsync(dirfd) != 0)
-		rc = bolt_syserr(&be, "cannot sync directory %s", dir);
+	if (rc == BOLT_OK && (src = rs_fsync_fd(dirfd, dir, err)) != RS_OK)
+		rc = BOLT_EIO;
 	if (rc != BOLT_OK) {
 		(void)unlinkat(dirfd, tmp, 0);
-		return from_bolt(err, path, &be);
+		return src != RS_OK ? src : from_bolt(err, path, &be);
 	}
 	return RS_OK;
 }

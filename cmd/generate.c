@@ -825,173 +825,192 @@ out:
 	return rc;
 }
 
-static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+/* One run, from its flags to the written nodes. */
+struct gen_run {
+	struct given_cluster gc;
+	struct preflight pf;
+	struct rs_config cfg;
+	unsigned char *target, *written;
+	const char *node_id, *node_id_what;
+	char *outdir;
+	struct chown_to own;
+	size_t nwrite;
+	int if_absent, want_json;
+	char wid[128];
+	char keep_root[PATH_MAX], keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
+	struct rs_nd_lock lk;
+	struct rs_generate_put put;
+};
+
+/* Parse (steps 1 and 2): the cluster, and which nodes, how, as whom. */
+static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
 {
-	const struct flag_value *v = fs->v;
-	char wo[128], wid[128], msg[1024];
-	struct given_cluster gc = {0};
-	struct preflight pf = {0};
-	struct rs_config cfg = {0};
+	char wo[128], msg[1024];
 	struct rs_err err = {0};
-	unsigned char *target = NULL, *written = NULL;
-	const char *config = given(&v[F_CONFIG]), *network, *node_id;
-	const char *node_id_what = NULL;
-	char *outdir = NULL;
-	struct chown_to own = {
-	    .on = given(&v[F_CHOWN]) != NULL, .uid = (uid_t)-1, .gid = (gid_t)-1};
-	uint64_t term;
-	size_t i, len, nwrite = 0;
-	int rc, if_absent = v[F_IF_ABSENT].b, want_json;
-	char keep_root[PATH_MAX] = "", keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
-	struct rs_nd_lock lk = {.fd = -1};
-	struct rs_generate_put put = {.uid = (uid_t)-1, .gid = (gid_t)-1};
+	size_t len;
+	int rc;
 
-	if ((rc = read_cluster(cmd, v, &gc)) != 0)
-		goto done;
-	term = gc.term;
-	network = gc.network;
-
-	/* 2. which nodes, how, as whom */
-	node_id = given(&v[F_NODE_ID]);
-	if (node_id != NULL)
-		node_id_what = flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], wid, sizeof(wid));
+	if ((rc = read_cluster(cmd, v, &r->gc)) != 0)
+		return rc;
+	r->node_id = given(&v[F_NODE_ID]);
+	if (r->node_id != NULL)
+		r->node_id_what =
+		    flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], r->wid, sizeof(r->wid));
 	if (given(&v[F_ONLY]) != NULL) {
-		if (node_id != NULL && strcmp(node_id, v[F_ONLY].str) != 0) {
-			rc = oci_usage(cmd,
-			               "%s %s and --only %s disagree; --only is an alias of "
-			               "--node-id, give one",
-			               node_id_what, oci_q(node_id).s, oci_q(v[F_ONLY].str).s);
-			goto done;
-		}
-		node_id = v[F_ONLY].str;
-		node_id_what = flags_what(&cmd->flags[F_ONLY], &v[F_ONLY], wid, sizeof(wid));
+		if (r->node_id != NULL && strcmp(r->node_id, v[F_ONLY].str) != 0)
+			return oci_usage(cmd,
+			                 "%s %s and --only %s disagree; --only is an alias of "
+			                 "--node-id, give one",
+			                 r->node_id_what, oci_q(r->node_id).s,
+			                 oci_q(v[F_ONLY].str).s);
+		r->node_id = v[F_ONLY].str;
+		r->node_id_what =
+		    flags_what(&cmd->flags[F_ONLY], &v[F_ONLY], r->wid, sizeof(r->wid));
 	}
-	if (if_absent && v[F_FORCE].b) {
-		rc = oci_usage(cmd, "--if-absent and --force contradict each other; give one");
-		goto done;
-	}
-	if (own.on && owner_parse(v[F_CHOWN].str, &own.uid, &own.gid, msg, sizeof(msg)) != 0) {
-		rc = oci_usage(cmd, "--chown: %s", msg);
-		goto done;
-	}
-	put.uid = own.uid;
-	put.gid = own.gid;
-	put.keep_root = keep_root;
-	put.keep_size = sizeof(keep_root);
-	put.keep_dir = keep_parent;
-	put.keep_prefix = keep_prefix;
+	if (r->if_absent && v[F_FORCE].b)
+		return oci_usage(cmd, "--if-absent and --force contradict each other; give one");
+	if (r->own.on &&
+	    owner_parse(v[F_CHOWN].str, &r->own.uid, &r->own.gid, msg, sizeof(msg)) != 0)
+		return oci_usage(cmd, "--chown: %s", msg);
+	r->put.uid = r->own.uid;
+	r->put.gid = r->own.gid;
+	r->put.keep_root = r->keep_root;
+	r->put.keep_size = sizeof(r->keep_root);
+	r->put.keep_dir = r->keep_parent;
+	r->put.keep_prefix = r->keep_prefix;
 
 	flags_what(&cmd->flags[F_OUTPUT_DIR], &v[F_OUTPUT_DIR], wo, sizeof(wo));
 	len = strlen(v[F_OUTPUT_DIR].str);
-	if (len == 0) {
-		rc = oci_usage(cmd, "%s is empty", wo);
-		goto done;
-	}
-	if (len + 1 + RS_SERVER_ID_MAX + 1 + sizeof(RS_STABLE_FILE) + 32 > PATH_MAX) {
-		rc = oci_usage(cmd, "%s is too long (%zu bytes)", wo, len);
-		goto done;
-	}
-	outdir = strdup(v[F_OUTPUT_DIR].str);
-	pf.make = calloc(gc.ms.n, 1);
-	pf.have = calloc(gc.ms.n, 1);
-	target = calloc(gc.ms.n, 1);
-	written = calloc(gc.ms.n, 1);
-	if (outdir == NULL || pf.make == NULL || pf.have == NULL || target == NULL ||
-	    written == NULL || rs_members_config(&gc.ms, &cfg, &err) != RS_OK) {
-		rc = oci_fail(cmd, "out of memory");
-		goto done;
-	}
+	if (len == 0)
+		return oci_usage(cmd, "%s is empty", wo);
+	if (len + 1 + RS_SERVER_ID_MAX + 1 + sizeof(RS_STABLE_FILE) + 32 > PATH_MAX)
+		return oci_usage(cmd, "%s is too long (%zu bytes)", wo, len);
+	r->outdir = strdup(v[F_OUTPUT_DIR].str);
+	r->pf.make = calloc(r->gc.ms.n, 1);
+	r->pf.have = calloc(r->gc.ms.n, 1);
+	r->target = calloc(r->gc.ms.n, 1);
+	r->written = calloc(r->gc.ms.n, 1);
+	if (r->outdir == NULL || r->pf.make == NULL || r->pf.have == NULL || r->target == NULL ||
+	    r->written == NULL || rs_members_config(&r->gc.ms, &r->cfg, &err) != RS_OK)
+		return oci_fail(cmd, "out of memory");
+	return 0;
+}
+
+/* Plan: where, which nodes (target[]), where replaced state is kept, and
+ * whether cluster.json is written. */
+static int gen_plan(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+{
+	size_t i, len = strlen(r->outdir);
+
 	/* "out/" must be inspected as "out": lstat("link/") follows the link */
-	while (len > 1 && outdir[len - 1] == '/')
-		outdir[--len] = '\0';
+	while (len > 1 && r->outdir[len - 1] == '/')
+		r->outdir[--len] = '\0';
 	/* what --force replaces is kept beside OUTPUT_DIR, not in it (OUTPUT_DIR
 	 * holds exactly the nodes' state): ../.<name>.pre-generate-TS/<id> */
-	rs_nd_lock_dir_of(outdir, keep_parent, sizeof(keep_parent));
-	(void)snprintf(keep_prefix, sizeof(keep_prefix), ".%.200s.pre-generate-",
-	               strrchr(outdir, '/') != NULL ? strrchr(outdir, '/') + 1 : outdir);
+	rs_nd_lock_dir_of(r->outdir, r->keep_parent, sizeof(r->keep_parent));
+	(void)snprintf(r->keep_prefix, sizeof(r->keep_prefix), ".%.200s.pre-generate-",
+	               strrchr(r->outdir, '/') != NULL ? strrchr(r->outdir, '/') + 1 : r->outdir);
 
-	for (i = 0; i < gc.ms.n; i++) {
-		target[i] = node_id == NULL || strcmp(gc.ms.m[i].id, node_id) == 0;
-		nwrite += target[i];
+	for (i = 0; i < r->gc.ms.n; i++) {
+		r->target[i] = r->node_id == NULL || strcmp(r->gc.ms.m[i].id, r->node_id) == 0;
+		r->nwrite += r->target[i];
 	}
-	if (nwrite == 0) {
-		rc = oci_usage(cmd, "%s %s is not one of the server IDs in %s", node_id_what,
-		               oci_q(node_id).s, gc.names.ids_what);
-		goto done;
-	}
-	want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
-	                ? v[F_CLUSTER_JSON].b
-	                : config != NULL || node_id != NULL || if_absent || own.on || gc.pairs ||
-	                      given(&v[F_NONVOTERS]) != NULL;
-	for (i = 0; i < gc.ms.n; i++)
-		if (strcmp(gc.ms.m[i].id, RS_CLUSTER_JSON) == 0)
-			want_json = 0; /* that name is a node directory here */
+	if (r->nwrite == 0)
+		return oci_usage(cmd, "%s %s is not one of the server IDs in %s", r->node_id_what,
+		                 oci_q(r->node_id).s, r->gc.names.ids_what);
+	r->want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
+	                   ? v[F_CLUSTER_JSON].b
+	                   : given(&v[F_CONFIG]) != NULL || r->node_id != NULL || r->if_absent ||
+	                         r->own.on || r->gc.pairs || given(&v[F_NONVOTERS]) != NULL;
+	for (i = 0; i < r->gc.ms.n; i++)
+		if (strcmp(r->gc.ms.m[i].id, RS_CLUSTER_JSON) == 0)
+			r->want_json = 0; /* that name is a node directory here */
+	return 0;
+}
 
-	/* 3. what is there already */
-	rc = inspect(cmd, outdir, &gc.ms, target, v[F_FORCE].b, if_absent, &pf);
+/* Check (step 3): what is there already; -1: nothing left to write. */
+static int gen_check(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+{
+	int rc = inspect(cmd, r->outdir, &r->gc.ms, r->target, v[F_FORCE].b, r->if_absent, &r->pf);
+
+	if (rc != 0 || !r->if_absent)
+		return rc;
+	return check_if_absent(cmd, r->outdir, &r->gc, &r->cfg, r->target, &r->pf, r->nwrite);
+}
+
+/* Apply (step 4): under the run lock on OUTPUT_DIR, after looking again. */
+static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+{
+	struct preflight again = {0};
+	char msg[1024];
+	int rc, made = r->pf.make_outdir;
+
+	if (r->pf.make_outdir && (rc = make_outdir(cmd, r->outdir)) != 0)
+		return rc;
+	if ((rc = np_run_lock(cmd, r->outdir, &v[F_TIMEOUT], &r->lk)) != 0)
+		return rc;
+	again.make = calloc(r->gc.ms.n, 1);
+	again.have = calloc(r->gc.ms.n, 1);
+	rc = again.make == NULL || again.have == NULL
+	         ? oci_fail(cmd, "out of memory")
+	         : inspect(cmd, r->outdir, &r->gc.ms, r->target, v[F_FORCE].b, 0, &again);
+	if (rc != 0) {
+		free(again.make);
+		free(again.have);
+		free(again.existing);
+		return rc;
+	}
+	free(r->pf.make);
+	free(r->pf.have);
+	free(r->pf.existing);
+	r->pf = again;
+	r->pf.make_outdir = made;
+	if (r->pf.make_outdir && r->own.on &&
+	    owner_apply(r->outdir, r->own.uid, r->own.gid, msg, sizeof(msg)) != 0)
+		return oci_fail(cmd, "%s", msg);
+	rc = write_nodes(cmd, r->outdir, &r->gc, &r->cfg, r->target, r->written, &r->pf, &r->put,
+	                 &r->own, r->want_json, r->node_id);
 	if (rc != 0)
-		goto done;
-
-	if (if_absent && (rc = check_if_absent(cmd, outdir, &gc, &cfg, target, &pf, nwrite)) != 0) {
-		if (rc < 0)
-			rc = OCI_EXIT_OK;
-		goto done;
-	}
-
-	/* 4. write: under the run lock on OUTPUT_DIR, after looking again */
-	if (pf.make_outdir && (rc = make_outdir(cmd, outdir)) != 0)
-		goto done;
-	if ((rc = np_run_lock(cmd, outdir, &v[F_TIMEOUT], &lk)) != 0)
-		goto done;
-	{
-		struct preflight again = {0};
-		int made = pf.make_outdir;
-
-		again.make = calloc(gc.ms.n, 1);
-		again.have = calloc(gc.ms.n, 1);
-		rc = again.make == NULL || again.have == NULL
-		         ? oci_fail(cmd, "out of memory")
-		         : inspect(cmd, outdir, &gc.ms, target, v[F_FORCE].b, 0, &again);
-		if (rc == 0) {
-			free(pf.make);
-			free(pf.have);
-			free(pf.existing);
-			pf = again;
-			pf.make_outdir = made;
-		} else {
-			free(again.make);
-			free(again.have);
-			free(again.existing);
-			goto done;
-		}
-	}
-	if (pf.make_outdir && own.on &&
-	    owner_apply(outdir, own.uid, own.gid, msg, sizeof(msg)) != 0) {
-		rc = oci_fail(cmd, "%s", msg);
-		goto done;
-	}
-	rc = write_nodes(cmd, outdir, &gc, &cfg, target, written, &pf, &put, &own, want_json,
-	                 node_id);
-	if (rc != 0)
-		goto done;
-	print_summary(outdir, &gc.ms, written, term, network, want_json);
-	if (keep_root[0] != '\0')
-		printf("The replaced state (snapshots/ included) was kept in: %s\n", keep_root);
-	if (put.salvaged > 0)
+		return rc;
+	print_summary(r->outdir, &r->gc.ms, r->written, r->gc.term, r->gc.network, r->want_json);
+	if (r->keep_root[0] != '\0')
+		printf("The replaced state (snapshots/ included) was kept in: %s\n", r->keep_root);
+	if (r->put.salvaged > 0)
 		printf("Note: %zu stage%s left by an interrupted run (holding files the state does "
 		       "not have) kept in: %s\n",
-		       put.salvaged, put.salvaged == 1 ? "" : "s", put.salvaged_to);
-	rc = OCI_EXIT_OK;
-done:
-	rs_nd_unlock(&lk);
-	rs_members_config_free(&cfg); /* the strings belong to ms */
-	free(pf.make);
-	free(pf.have);
-	free(pf.existing);
-	free(target);
-	free(written);
-	free(outdir);
-	given_cluster_free(&gc);
+		       r->put.salvaged, r->put.salvaged == 1 ? "" : "s", r->put.salvaged_to);
+	return OCI_EXIT_OK;
+}
+
+static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	const struct flag_value *v = fs->v;
+	struct gen_run *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (r == NULL)
+		return oci_fail(cmd, "out of memory");
+	r->own =
+	    (struct chown_to){.on = given(&v[F_CHOWN]) != NULL, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	r->if_absent = v[F_IF_ABSENT].b;
+	r->lk.fd = -1;
+	r->put.uid = (uid_t)-1;
+	r->put.gid = (gid_t)-1;
+	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, v, r)) == 0 &&
+	    (rc = gen_check(cmd, v, r)) == 0)
+		rc = gen_apply(cmd, v, r);
+	else if (rc < 0)
+		rc = OCI_EXIT_OK; /* --if-absent: nothing left to write */
+	rs_nd_unlock(&r->lk);
+	rs_members_config_free(&r->cfg); /* the strings belong to ms */
+	free(r->pf.make);
+	free(r->pf.have);
+	free(r->pf.existing);
+	free(r->target);
+	free(r->written);
+	free(r->outdir);
+	given_cluster_free(&r->gc);
+	free(r);
 	return rc;
 }
 

@@ -255,83 +255,116 @@ static void print_change(const struct rs_recover_plan *p)
 		       p->self < 0 ? "not in" : "a nonvoter in");
 }
 
-static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
+/* One run, from its flags to the recovered node. */
+struct recover_run {
+	struct rs_recover_opts opts;
+	struct rs_nd_lock lk;
+	struct rs_members ms;
+	struct rs_cluster_file cf;
+	struct rs_config cfg;
+	struct rs_recover_plan plan;
+	struct rs_problems probs;
+	const char *dir;
+};
+
+/* Parse: the flags into options and the new configuration. */
+static int recover_parse(const struct oci_command *cmd, const struct flag_set *fs,
+                         struct recover_run *r)
 {
 	const struct flag_value *v = fs->v;
-	struct rs_recover_opts opts = {
+	struct rs_err err = {0};
+	char msg[PATH_MAX];
+	int rc;
+
+	r->opts = (struct rs_recover_opts){
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .term = given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
 	    .force = v[F_FORCE].b,
 	    .uid = (uid_t)-1,
 	    .gid = (gid_t)-1,
 	};
-	struct rs_nd_lock lk = {.fd = -1};
-	char lockdir[PATH_MAX];
-	struct rs_members ms = {0};
-	struct rs_cluster_file cf = {0};
-	struct rs_config cfg = {0};
-	struct rs_recover_plan plan;
-	struct rs_problems probs = {0};
+	r->dir = v[F_STATE_DIR].str;
+	if (r->dir[0] == '\0')
+		return oci_usage(cmd, "--state-dir is empty");
+	if (given(&v[F_CHOWN]) != NULL &&
+	    owner_parse(v[F_CHOWN].str, &r->opts.uid, &r->opts.gid, msg, sizeof(msg)) != 0)
+		return oci_usage(cmd, "--chown: %s", msg);
+	if ((rc = read_members(cmd, fs, &r->ms, &r->cf)) != 0)
+		return rc;
+	if (rs_members_config(&r->ms, &r->cfg, &err) != RS_OK)
+		return oci_fail(cmd, "%s", err.msg);
+	return 0;
+}
+
+/* Plan and check: under the run lock (taken before anything is read, so
+ * that the plan cannot go stale), the node is read and verified and the
+ * change worked out (rs_recover_plan refuses what it must); printed. */
+static int recover_plan(const struct oci_command *cmd, const struct flag_value *v,
+                        struct recover_run *r)
+{
 	struct rs_err err = {0};
-	char kept[PATH_MAX];
-	const char *dir = v[F_STATE_DIR].str;
+	char lockdir[PATH_MAX];
 	int rc;
 
-	memset(&plan, 0, sizeof(plan));
-	if (dir[0] == '\0') {
-		rc = oci_usage(cmd, "--state-dir is empty");
-		goto out;
-	}
-	if (given(&v[F_CHOWN]) != NULL &&
-	    owner_parse(v[F_CHOWN].str, &opts.uid, &opts.gid, kept, sizeof(kept)) != 0) {
-		rc = oci_usage(cmd, "--chown: %s", kept);
-		goto out;
-	}
-	if ((rc = read_members(cmd, fs, &ms, &cf)) != 0)
-		goto out;
-	if (rs_members_config(&ms, &cfg, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s", err.msg);
-		goto out;
-	}
-	/* the run lock, before anything is read: the plan must not go stale */
-	rs_nd_lock_dir_of(dir, lockdir, sizeof(lockdir));
-	if (!v[F_DRY_RUN].b && (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
-		goto out;
-	if (rs_recover_plan(dir, &cfg, &opts, &plan, &probs, &err) != RS_OK) {
+	rs_nd_lock_dir_of(r->dir, lockdir, sizeof(lockdir));
+	if (!v[F_DRY_RUN].b && (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &r->lk)) != 0)
+		return rc;
+	if (rs_recover_plan(r->dir, &r->cfg, &r->opts, &r->plan, &r->probs, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
-		np_print_errors(&probs, "run raft verify");
-		goto out;
+		np_print_errors(&r->probs, "run raft verify");
+		return rc;
 	}
-	print_change(&plan);
-	if (v[F_DRY_RUN].b) {
-		printf("Dry run: nothing was written.\n");
-		rc = OCI_EXIT_OK;
-		goto out;
-	}
-	if (rs_recover_apply(&plan, &opts, kept, sizeof(kept), &probs, &err) != RS_OK) {
+	print_change(&r->plan);
+	return 0;
+}
+
+/* Apply: the change, on a copy swapped in (raftstate/recover.h). */
+static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
+{
+	struct rs_err err = {0};
+	char kept[PATH_MAX];
+	int rc;
+
+	if (rs_recover_apply(&r->plan, &r->opts, kept, sizeof(kept), &r->probs, &err) != RS_OK) {
 		if (kept[0] != '\0')
 			rc = oci_fail(cmd, "%s (previous state: %s)", err.msg, kept);
 		else
 			rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
-		np_print_errors(&probs, "run raft verify");
-		goto out;
+		np_print_errors(&r->probs, "run raft verify");
+		return rc;
 	}
 	printf("Recovered %s: the configuration entry is index %llu (term %llu); the state "
 	       "verifies.\n",
-	       plan.node_dir, (unsigned long long)plan.index, (unsigned long long)plan.term);
+	       r->plan.node_dir, (unsigned long long)r->plan.index,
+	       (unsigned long long)r->plan.term);
 	printf("The previous state was kept in: %s\n", kept);
 	printf("Next: recover every other surviving member with the same configuration and "
 	       "--term %llu, start new members with empty state directories, then start the "
 	       "nodes.\n",
-	       (unsigned long long)plan.term);
-	rc = OCI_EXIT_OK;
-out:
-	rs_nd_unlock(&lk);
-	rs_recover_plan_free(&plan);
-	rs_problems_free(&probs);
-	rs_members_config_free(&cfg); /* the strings belong to ms */
-	rs_members_free(&ms);
-	rs_cluster_file_free(&cf);
+	       (unsigned long long)r->plan.term);
+	return OCI_EXIT_OK;
+}
+
+static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	struct recover_run r = {.lk = {.fd = -1}};
+	int rc;
+
+	memset(&r.plan, 0, sizeof(r.plan));
+	if ((rc = recover_parse(cmd, fs, &r)) == 0 && (rc = recover_plan(cmd, fs->v, &r)) == 0) {
+		if (fs->v[F_DRY_RUN].b) {
+			printf("Dry run: nothing was written.\n");
+			rc = OCI_EXIT_OK;
+		} else {
+			rc = recover_apply(cmd, &r);
+		}
+	}
+	rs_nd_unlock(&r.lk);
+	rs_recover_plan_free(&r.plan);
+	rs_problems_free(&r.probs);
+	rs_members_config_free(&r.cfg); /* the strings belong to ms */
+	rs_members_free(&r.ms);
+	rs_cluster_file_free(&r.cf);
 	return rc;
 }
 

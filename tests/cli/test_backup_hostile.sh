@@ -14,7 +14,10 @@
 #    that is not a bbolt file (raft-log.db of 64 GiB) is refused at once
 #    into a small tmpfs, which stays empty; a real bbolt file that does not
 #    fit in the backup's file system (statvfs) is refused with one sentence
-#    saying how much it needs and has.
+#    saying how much it needs and has; with --live, a database a writer
+#    holds locked is refused the same way before the lock-free copy starts
+#    (it needs at most its newest meta's high-water mark, pgid * page size),
+#    and the small tmpfs stays empty.
 # The tmpfs cases need root (mount); they print SKIP when it is not
 # permitted. Env: OCI_BIN.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +27,7 @@ B=$OCI_BIN
 make_tmp oci-bk-hostile
 mounts=()
 cleanup_hook() {
+	release
 	for m in "${mounts[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
 }
 
@@ -134,5 +138,34 @@ if [ "$rc" = 1 ] && grep -Eq 's3/raft-log.db needs 33554432 bytes, but the file 
 	ok "a bbolt file larger than the free space: refused before copying, nothing left: $(cut -c1-150 "$tmp/err")"
 else
 	bad "a bbolt file larger than the free space: exit $rc, tmpfs holds [$(ls -A "$tmp/small")]: $(head -c 300 "$tmp/err")"
+fi
+
+echo "# backup --live: a locked database's copy is checked to fit first"
+mkdir -p "$tmp/tiny"
+if mount -t tmpfs -o size=1m,mode=0755 tmpfs "$tmp/tiny" 2>"$tmp/mount.err"; then
+	mounts+=("$tmp/tiny")
+	build_mknode
+	"$MKNODE" "$tmp/live/s3" --members s1=127.0.0.1:7001,s2=127.0.0.1:7002,s3=127.0.0.1:7003 \
+		1-1:1:config 2-3000:1:block >/dev/null || bad "mknode could not write $tmp/live/s3 (test setup)"
+	f=$tmp/live/s3/raft-log.db
+	# bbolt's meta (page 0 and 1, after the 16-byte page header): pageSize at
+	# +8, pgid (the high-water mark) at +40, txid at +48; the newest txid wins
+	u8() { od -An -t u8 -j "$1" -N 8 "$f" | tr -d ' '; }
+	ps=$(od -An -t u4 -j 24 -N 4 "$f" | tr -d ' ')
+	if [ "$(u8 $((16 + 48)))" -gt "$(u8 $((ps + 16 + 48)))" ]; then hwm=$(u8 $((16 + 40))); else hwm=$(u8 $((ps + 16 + 40))); fi
+	need=$((hwm * ps))
+	[ "$need" -gt 1048576 ] || bad "the test database's high-water mark ($need bytes) fits in 1 MiB (test setup)"
+	hold "$f"
+	timeout 60 "$B" raft backup --live --state-dir "$tmp/live" --backup-dir "$tmp/tiny" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	release
+	if [ "$rc" = 1 ] && grep -Eq "s3/raft-log.db needs $need bytes, but the file system of .* has only [0-9]+ free" "$tmp/err" &&
+		[ "$(wc -l <"$tmp/err")" = 1 ] && [ -z "$(ls -A "$tmp/tiny")" ]; then
+		ok "--live, a locked database larger than the free space: refused before copying, nothing left: $(cut -c1-150 "$tmp/err")"
+	else
+		bad "--live, a locked database larger than the free space ($need bytes): exit $rc, tmpfs holds [$(ls -A "$tmp/tiny")]: $(head -c 300 "$tmp/err")"
+	fi
+else
+	echo "SKIP: a second tmpfs could not be mounted ($(cat "$tmp/mount.err")); the --live case was not run"
 fi
 finish

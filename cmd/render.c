@@ -407,8 +407,11 @@ static const char man_examples[] =
     "op-conductor-init raft restore --backup-dir /backup/raft-backup-20260101-120000 \\e\n"
     "    --state-dir /data/raft/seq-1 --force\n"
     ".RE\n.fi\n.PP\n"
-    "Outage recovery of the only survivor:\n"
+    "Outage recovery: compare what is left of the cluster (raft compare names the\n"
+    "most up-to-date node), then give that node a one-member configuration, first\n"
+    "as a dry run:\n"
     ".PP\n.nf\n.RS\n"
+    "op-conductor-init raft compare --state-dir /data/raft\n"
     "op-conductor-init raft recover --state-dir /data/raft/seq-1 \\e\n"
     "    --nodes seq-1=seq-1.internal:50050 --dry-run\n"
     ".RE\n.fi\n";

@@ -196,7 +196,7 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 	if (form == RS_PAYLOAD_NONE) {
 		if (h->not_payloads++ == 0 || !backward) {
 			h->first_bad = index;
-			strlcpy(h->first_bad_why, why, sizeof(h->first_bad_why));
+			strlcpy(h->first_bad_why, why ? why : "", sizeof(h->first_bad_why));
 		}
 		return;
 	}

@@ -175,8 +175,12 @@ int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, cha
 		size_t n = len - RS_PAYLOAD_BEACON_ROOT;
 
 		/* raft_fsm.go Apply/Restore: BlockV4 first, then BlockV3 */
-		if (rs_payload_decode_version(p, n, 4, &b, w4, sizeof(w4)) ||
-		    rs_payload_decode_version(p, n, 3, &b, w3, sizeof(w3))) {
+		/* the reasons are formatted only when asked for: verify decodes
+		 * every LogCommand entry, and formatting costs more than decoding */
+		int want = why != NULL && ws > 0;
+
+		if (rs_payload_decode_version(p, n, 4, &b, want ? w4 : NULL, sizeof(w4)) ||
+		    rs_payload_decode_version(p, n, 3, &b, want ? w3 : NULL, sizeof(w3))) {
 			b.form = RS_PAYLOAD_ENVELOPE;
 			b.size = len;
 			*out = b;

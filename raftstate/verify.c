@@ -14,6 +14,7 @@
 #include <bsd/string.h>
 
 #include "bolt/check.h"
+#include "bolt/cursor.h"
 #include "bolt/view.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
@@ -97,34 +98,46 @@ static int bucket_is(const uint8_t *b, size_t blen, const char *name)
 	return blen == strlen(name) && memcmp(b, name, blen) == 0;
 }
 
+/* "index N" into where[64], for a problem's place: formatted only when one
+ * is reported (the callers run for every entry). */
+static const char *at(char where[64], uint64_t index)
+{
+	snprintf(where, 64, "index %llu", (unsigned long long)index);
+	return where;
+}
+
 /* A LogCommand entry as op-conductor's FSM sees it (raft_fsm.go Apply):
  * what it rejects, and blocks that go backwards (Apply ignores them). */
-static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *log,
-                          const char *where)
+static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *log)
 {
 	struct rs_node *n = v->node;
 	struct rs_block b;
-	char why[240];
-	int form = rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why));
+	char why[240], where[64];
+	/* no reason asked for here: this runs for every entry; the reported
+	 * ones decode again for theirs, and the head's (the newest such entry)
+	 * is read once after the walk (newest_bad_why) */
+	int form = rs_payload_decode(log->data, log->data_len, &b, NULL, 0);
 
 	if (v->snap == NULL || index > v->snap->index)
-		rs_node_head_offer(n, form, &b, why, index, 0);
+		rs_node_head_offer(n, form, &b, NULL, index, 0);
 	if (form != RS_PAYLOAD_NONE)
 		n->payload_entries++;
 	if (!v->op_conductor)
 		return;
 	if (form == RS_PAYLOAD_NONE) {
-		if (v->not_payloads++ < MAX_GAP_REPORTS)
-			rs_problem_add(v->fsm, RS_WARNING, v->file, where,
+		if (v->not_payloads++ < MAX_GAP_REPORTS) {
+			(void)rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why));
+			rs_problem_add(v->fsm, RS_WARNING, v->file, at(where, index),
 			               "the LogCommand entry is not an op-conductor payload (%s): "
 			               "its FSM rejects it and does not apply it",
 			               why);
+		}
 		return;
 	}
 	if (form == RS_PAYLOAD_LEGACY) {
 		if (v->legacy++ < MAX_GAP_REPORTS)
 			rs_problem_add(
-			    v->fsm, RS_WARNING, v->file, where,
+			    v->fsm, RS_WARNING, v->file, at(where, index),
 			    "the LogCommand entry holds block %llu in the early-2024 form "
 			    "(version byte + V%d payload, no beacon root): today's "
 			    "op-conductor rejects it",
@@ -132,7 +145,7 @@ static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *l
 		return;
 	}
 	if (v->has_prev_block && b.number < v->prev_block && v->backwards++ < MAX_GAP_REPORTS)
-		rs_problem_add(v->fsm, RS_WARNING, v->file, where,
+		rs_problem_add(v->fsm, RS_WARNING, v->file, at(where, index),
 		               "block %llu is below block %llu of index %llu: the block numbers "
 		               "go backwards (the FSM keeps the higher one and ignores this)",
 		               (unsigned long long)b.number, (unsigned long long)v->prev_block,
@@ -199,7 +212,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	}
 	n->types[log.type]++;
 	if (log.type == RS_LOG_COMMAND)
-		command_entry(v, index, &log, WHERE());
+		command_entry(v, index, &log);
 	if (log.type == RS_LOG_CONFIGURATION) {
 		struct rs_config cfg = {0};
 
@@ -293,6 +306,36 @@ static void report_more(struct rs_problems *p, const char *file, uint64_t total,
 		               (unsigned long long)total, what, MAX_GAP_REPORTS);
 }
 
+/* The reason the newest LogCommand entry that is not a payload is not one,
+ * for the head's report: one seek and one decode, while the view is still
+ * open (a read of a mapping that shrank reads zeros: bolt/mapguard.h, and
+ * the caller's recheck then discards the walk). Left empty when the entry
+ * cannot be read again. */
+static void newest_bad_why(struct rs_node *n, const struct bolt_view *bv)
+{
+	struct rs_head *h = &n->head;
+	struct bolt_vbucket logs;
+	struct bolt_cursor c;
+	struct bolt_elem e;
+	struct bolt_err be;
+	struct rs_log log;
+	struct rs_err derr;
+	struct rs_block b;
+	uint8_t key[8];
+
+	if (h->not_payloads == 0 || h->first_bad_why[0] != 0 ||
+	    bolt_view_bucket(bv, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK)
+		return;
+	rs_put_be64(key, h->first_bad);
+	bolt_cursor_init(&c, bv, &logs);
+	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK || e.key == NULL ||
+	    e.klen != 8 || rs_be64(e.key) != h->first_bad ||
+	    rs_log_decode(e.value, e.vlen, &log, &derr) != RS_OK)
+		return;
+	(void)rs_payload_decode(log.data, log.data_len, &b, h->first_bad_why,
+	                        sizeof(h->first_bad_why));
+}
+
 /* Checks one file. Returns RS_OK when it was checked (or found broken, which
  * is a problem, not a failure), RS_ELOCKED/RS_EIO when it could not be. */
 static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opts *o,
@@ -337,8 +380,10 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		if (rc == BOLT_OK) {
 			rs_file_info_fill(fi, bv);
 			rc = bolt_check(bv, &vis, &fi->stats, &be);
-			if (rc == BOLT_OK)
+			if (rc == BOLT_OK) {
 				require_buckets(&v, bv);
+				newest_bad_why(n, bv);
+			}
 			/* after every walk, also a failed one: what a file that
 			 * shrank under us reads as is not the file (bolt/view.h) */
 			if ((recheck = bolt_view_recheck(bv, &why)) != BOLT_OK)

@@ -69,7 +69,7 @@ static void parse_members(const char *list, struct rs_config *into)
 {
 	char *dup = strdup(list), *save = NULL;
 
-	into->n = 0;
+	rs_config_free(into); /* a later --members replaces the default */
 	into->servers = calloc(64, sizeof(*into->servers));
 	for (char *t = strtok_r(dup, ",", &save); t != NULL && into->n < 64;
 	     t = strtok_r(NULL, ",", &save)) {

@@ -310,9 +310,12 @@ func cmdCluster(args []string) error {
 	for _, n := range nodes {
 		cfg := raft.DefaultConfig()
 		cfg.LocalID = raft.ServerID(n.id)
-		cfg.HeartbeatTimeout = 300 * time.Millisecond
-		cfg.ElectionTimeout = 300 * time.Millisecond
-		cfg.LeaderLeaseTimeout = 150 * time.Millisecond
+		// Short enough for quick elections, long enough that a leader
+		// starved of CPU on a loaded 2-core CI machine keeps its lease
+		// (at 150 ms it stepped down mid-apply: "node is not the leader").
+		cfg.HeartbeatTimeout = 500 * time.Millisecond
+		cfg.ElectionTimeout = 500 * time.Millisecond
+		cfg.LeaderLeaseTimeout = 400 * time.Millisecond
 		cfg.CommitTimeout = 20 * time.Millisecond
 		cfg.SnapshotInterval = time.Hour
 		cfg.SnapshotThreshold = 1 << 30

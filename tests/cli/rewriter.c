@@ -13,6 +13,11 @@
  * So every page a reader of transaction T walks may be overwritten by T+2
  * while it reads. Prints "ready" once the first commit is done, then runs
  * for SECONDS (or until killed), no fsync (speed: the point is churn).
+ * It commits in bursts of BURST_MS with QUIET_MS pauses between them (a real
+ * sequencer commits a block every second or two): without a quiet moment a
+ * reader on a loaded machine may never see one transaction through, and
+ * the test's "some round reads a consistent transaction" would depend on
+ * the scheduler.
  *
  * usage: rewriter FILE SECONDS SEED
  */
@@ -26,6 +31,8 @@
 #include "raftstate/msgpack.h"
 
 #define MAX_ENTRIES 3000 /* about 9 MB of log: each verify stays quick */
+#define BURST_MS    60
+#define QUIET_MS    40
 
 static uint64_t rng;
 
@@ -126,12 +133,20 @@ static void bounds(struct bolt_bucket *b, uint64_t *first, uint64_t *last, uint6
 	}
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
 int main(int argc, char **argv)
 {
 	struct bolt_db_options o = {.no_sync = 1};
 	struct bolt_err be = {0};
 	struct bolt_db *db;
-	uint64_t first, last, term, commits = 0;
+	uint64_t first, last, term, commits = 0, burst = now_ms();
 	time_t end;
 
 	if (argc != 4)
@@ -165,6 +180,12 @@ int main(int argc, char **argv)
 		}
 		if ((commits & 63) == 0 && time(NULL) >= end)
 			break;
+		if (now_ms() - burst >= BURST_MS) {
+			struct timespec quiet = {0, QUIET_MS * 1000000L};
+
+			nanosleep(&quiet, NULL);
+			burst = now_ms();
+		}
 	}
 	printf("commits %llu last %llu\n", (unsigned long long)commits, (unsigned long long)last);
 	return bolt_db_close(db, &be) == BOLT_OK ? 0 : 1;

@@ -44,13 +44,25 @@ uint64_t bolt_meta_sum(const uint8_t *meta_body)
 	return h;
 }
 
+/* The page may be a live writer's (verify --live reads a mapping another
+ * process writes to): its bytes are copied once, and the fields and the
+ * checksum are both taken from that copy. Read in place, the fields could
+ * come from one meta and the checksummed bytes from the next one written
+ * over it, a valid-looking meta that pairs a new txid with an old root
+ * (which the live recheck, comparing txids, cannot catch). A copy torn by
+ * the writer fails the checksum. */
 int bolt_meta_decode(const uint8_t *page, size_t len, struct bolt_meta *m)
 {
-	const uint8_t *b = page + BOLT_PAGE_HEADER_SIZE;
+	uint8_t img[BOLT_PAGE_HEADER_SIZE + BOLT_META_SIZE];
+	const uint8_t *b = img + BOLT_PAGE_HEADER_SIZE;
 
 	memset(m, 0, sizeof(*m));
-	if (len < BOLT_PAGE_HEADER_SIZE + BOLT_META_SIZE)
+	if (len < sizeof(img))
 		return BOLT_META_SHORT;
+	memcpy(img, page, sizeof(img));
+	/* the compiler must not read `page` again in place of the copy */
+	__asm__ volatile("" ::: "memory");
+	page = img;
 	m->magic = bolt_le32(b);
 	m->version = bolt_le32(b + 4);
 	m->page_size = bolt_le32(b + 8);

@@ -13,7 +13,9 @@ jobs=${FUZZ_BUILD_JOBS:-2}
 mkdir -p "$out/obj"
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -g -O1 -Wall -Wextra -I$src $san
+# OCI_GZ_CHUNK: raftstate/backupfile.c's inflate chunk, 1 MiB in the tool,
+# 16 KiB here (fuzz_gunzip ran at ~1,000 inputs/s on fresh 1 MiB buffers)
+cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -DOCI_GZ_CHUNK=16384 -g -O1 -Wall -Wextra -I$src $san
         $(pkg-config --cflags libbsd libcjson zlib)"
 libs="$(pkg-config --libs libbsd libmd libcjson zlib) -pthread"
 

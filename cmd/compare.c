@@ -272,14 +272,19 @@ static int json_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 	for (int i = 0; i < cJSON_GetArraySize(snaps); i++) {
 		const cJSON *s = cJSON_GetArrayItem(snaps, i);
 
-		if (get_str(s, "problem") != NULL)
-			continue; /* not usable: raft skips it */
+		if (get_str(s, "problem") != NULL) {
+			/* not usable: raft does not restore it */
+			rs_cmp_add_unusable(c, get_str(s, "name") ? get_str(s, "name") : "?",
+			                    get_str(s, "problem"));
+			continue;
+		}
+		if (c->has_snapshot)
+			continue;
 		NEED(get_u64(s, "index", &c->snap_index, NULL) == 0 &&
 		         get_u64(s, "term", &c->snap_term, NULL) == 0 && get_str(s, "name") != NULL,
 		     "snapshots/index");
 		c->has_snapshot = 1;
 		strlcpy(c->snap_name, get_str(s, "name"), sizeof(c->snap_name));
-		break;
 	}
 	src = get_str(cfg, "source");
 	NEED(src != NULL, "configuration/source");
@@ -501,13 +506,7 @@ static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r
 
 		switch (p->relation) {
 		case RS_REL_INVALID:
-			if (c->error[0])
-				printf("  %s: INVALID: %s\n", c->name, c->error);
-			else
-				printf("  %s: INVALID: op-conductor cannot restore its newest "
-				       "snapshot's "
-				       "state.bin, so it does not start (run raft verify)\n",
-				       c->name);
+			printf("  %s: INVALID: %s\n", c->name, p->invalid_why);
 			break;
 		case RS_REL_SAME:
 			printf("  %s: the same log as %s (both end at index %" PRIu64
@@ -567,6 +566,19 @@ static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r
 		       a->name, b->name, a->head.number, np_hash_hex(a->head.hash, h1, sizeof(h1)),
 		       np_hash_hex(b->head.hash, h2, sizeof(h2)));
 	}
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct rs_cmp_node *c = &ns->v[i];
+
+		if (c->snap_unusable == 0)
+			continue;
+		printf("  UNUSABLE SNAPSHOT on %s: %s%s; raft does not restore it", c->name,
+		       c->snap_unusable_why,
+		       c->snap_unusable > 1 ? " (and more: run raft verify)" : "");
+		if (c->has_snapshot)
+			printf(" (it restores %s instead).\n", c->snap_name);
+		else
+			printf(" (no other snapshot is usable).\n");
+	}
 	for (size_t i = 0; src != NULL && i < ns->n; i++) {
 		if (!r->config_differs[i])
 			continue;
@@ -596,6 +608,10 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 		else
 			cJSON_AddNullToObject(o, "error");
 		cJSON_AddStringToObject(o, "relation", relation_name(p->relation));
+		if (p->relation == RS_REL_INVALID)
+			cJSON_AddStringToObject(o, "invalid_reason", p->invalid_why);
+		else
+			cJSON_AddNullToObject(o, "invalid_reason");
 		cJSON_AddItemToArray(a, o);
 		if (c->error[0])
 			continue;
@@ -620,6 +636,13 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 			cJSON_AddItemToObject(x, "term", np_json_u64(c->snap_term));
 		} else {
 			cJSON_AddNullToObject(o, "snapshot");
+		}
+		if (c->snap_unusable > 0) {
+			x = cJSON_AddObjectToObject(o, "unusable_snapshots");
+			cJSON_AddItemToObject(x, "count", np_json_u64(c->snap_unusable));
+			cJSON_AddStringToObject(x, "newest", c->snap_unusable_why);
+		} else {
+			cJSON_AddNullToObject(o, "unusable_snapshots");
 		}
 		x = cJSON_AddObjectToObject(o, "configuration");
 		cJSON_AddStringToObject(x, "source",
@@ -672,6 +695,7 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 		cJSON_AddNullToObject(u, "reorg_risk");
 	}
 	cJSON_AddBoolToObject(doc, "config_mismatch", r->config_mismatch);
+	cJSON_AddBoolToObject(doc, "unusable_snapshots", r->snap_unusable);
 	cJSON_AddBoolToObject(doc, "consistent", r->consistent);
 	return doc;
 }
@@ -747,7 +771,8 @@ const struct oci_command oci_cmd_raft_compare = {
         "different hashes (a reorg risk), and members that disagree. Nodes come from\n"
         "--state-dir (a node or a cluster root) and from --from-json (documents that\n"
         "`raft info --json` wrote on each pod), both repeatable and mixable. Exit 0 when\n"
-        "the nodes are consistent, 1 when they diverge or a node is invalid. Read-only.",
+        "the nodes are consistent, 1 when they diverge, a node is invalid or holds a\n"
+        "snapshot raft cannot use. Read-only.",
     .flags = compare_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -4,6 +4,7 @@
  * so it costs the same for directories and for `info --json` documents and
  * reads no log entry.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,9 @@ int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n)
 		c->last_index = n->last_index;
 		c->last_term = n->last_term;
 	}
+	for (size_t i = 0; i < n->snapshots.n; i++)
+		if (n->snapshots.v[i].problem[0] != 0)
+			rs_cmp_add_unusable(c, n->snapshots.v[i].name, n->snapshots.v[i].problem);
 	if (s != NULL) {
 		c->has_snapshot = 1;
 		c->snap_index = s->index;
@@ -48,6 +52,13 @@ int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n)
 		c->snap_state = RS_SNAP_STATE_NONE;
 	c->terms = n->terms;
 	return RS_OK;
+}
+
+void rs_cmp_add_unusable(struct rs_cmp_node *c, const char *name, const char *problem)
+{
+	if (c->snap_unusable++ == 0)
+		(void)snprintf(c->snap_unusable_why, sizeof(c->snap_unusable_why), "%.250s: %.380s",
+		               name, problem);
 }
 
 void rs_cmp_node_free(struct rs_cmp_node *c)
@@ -77,10 +88,34 @@ int rs_cmp_term_at(const struct rs_cmp_node *c, uint64_t index, uint64_t *term)
 	return 1;
 }
 
-static int invalid(const struct rs_cmp_node *c)
+/* Whether op-conductor can start the node at all; why not, in `why`.
+ * The same judgements as raft verify (raftstate/verify.c): a log that
+ * starts after 1 needs a snapshot at or past the entry before it (raft
+ * panics, log not found, when it starts: api.go NewRaft restores the
+ * snapshot, then reads the entries after it), and the newest snapshot's
+ * state.bin must restore when the node holds op-conductor data. */
+static int invalid(const struct rs_cmp_node *c, char *why, size_t size)
 {
-	return c->error[0] != 0 || c->snap_state == RS_SNAP_STATE_BAD ||
-	       c->snap_state == RS_SNAP_STATE_UNREAD;
+	if (c->error[0] != 0) {
+		(void)snprintf(why, size, "%s", c->error);
+		return 1;
+	}
+	if (c->last_index > 0 && c->first_index > 1 &&
+	    (!c->has_snapshot || c->snap_index + 1 < c->first_index)) {
+		(void)snprintf(why, size,
+		               "its log starts at index %llu but no usable snapshot covers index "
+		               "%llu: raft panics (log not found) when it starts (run raft verify)",
+		               (unsigned long long)c->first_index,
+		               (unsigned long long)(c->first_index - 1));
+		return 1;
+	}
+	if (c->snap_state == RS_SNAP_STATE_BAD || c->snap_state == RS_SNAP_STATE_UNREAD) {
+		(void)snprintf(why, size,
+		               "op-conductor cannot restore its newest snapshot's state.bin, so it "
+		               "does not start (run raft verify)");
+		return 1;
+	}
+	return 0;
 }
 
 /* Raft's up-to-date rule (raft.go requestVote: lastLogTerm, then lastLogIndex). */
@@ -166,7 +201,7 @@ int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, s
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (invalid(&v[i]))
+		if (invalid(&v[i], r->pairs[i].invalid_why, sizeof(r->pairs[i].invalid_why)))
 			continue;
 		if (!r->has_source || more_up_to_date(&v[i], &v[r->source])) {
 			r->source = i;
@@ -177,7 +212,11 @@ int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, s
 	for (size_t i = 0; i < n; i++) {
 		struct rs_cmp_pair *p = &r->pairs[i];
 
-		if (invalid(&v[i])) {
+		if (v[i].snap_unusable > 0) {
+			r->snap_unusable = 1;
+			r->consistent = 0;
+		}
+		if (p->invalid_why[0] != 0) {
 			p->relation = RS_REL_INVALID;
 			r->consistent = 0;
 			continue;

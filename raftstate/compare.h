@@ -43,9 +43,13 @@ struct rs_cmp_node {
 	char vote_cand[256];
 
 	uint64_t first_index, last_index, last_term; /* last_index 0: empty log */
-	int has_snapshot;
+	int has_snapshot; /* the snapshot raft restores: the newest usable one */
 	uint64_t snap_index, snap_term;
 	char snap_name[256];
+	/* snapshots raft does not restore (their meta.json cannot be read):
+	 * how many, and the newest one's "NAME: PROBLEM" */
+	unsigned snap_unusable;
+	char snap_unusable_why[640];
 
 	int config_source; /* enum rs_config_source */
 	uint64_t config_index;
@@ -59,6 +63,8 @@ struct rs_cmp_node {
 
 /* The node's comparison facts, from a summary. */
 int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n);
+/* Records a snapshot raft does not restore (newest first). */
+void rs_cmp_add_unusable(struct rs_cmp_node *c, const char *name, const char *problem);
 void rs_cmp_node_free(struct rs_cmp_node *c);
 
 enum rs_cmp_relation {
@@ -73,6 +79,7 @@ enum rs_cmp_relation {
 
 struct rs_cmp_pair {
 	int relation;
+	char invalid_why[720]; /* RS_REL_INVALID: why, one sentence */
 	uint64_t common;       /* highest index with the same term on both (0: none) */
 	uint64_t behind;       /* RS_REL_BEHIND: entries it lacks */
 	uint64_t discard_from; /* RS_REL_DIVERGED: its entries from here on are discarded */
@@ -91,6 +98,7 @@ struct rs_cmp_result {
 	int reorg;               /* two nodes hold the same block number, different hashes */
 	size_t reorg_a, reorg_b; /* the first such pair */
 	int config_mismatch;     /* some node's members differ from the source's */
+	int snap_unusable;       /* some node holds a snapshot raft does not restore */
 	size_t *config_differs;  /* per node: 1 when its members differ from the source's */
 	int consistent;          /* exit 0 */
 };

@@ -53,11 +53,7 @@ struct oci_quoted oci_q(const char *s)
 struct oci_quoted oci_path(const char *path)
 {
 	struct oci_quoted q = {0};
-	const char *p;
 
-	for (p = path; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
-			return oci_q(path);
-	(void)snprintf(q.s, sizeof(q.s), "%s", path);
+	(void)rs_path_text(path, q.s, sizeof(q.s));
 	return q;
 }

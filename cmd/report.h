@@ -34,7 +34,7 @@ struct oci_quoted {
 struct oci_quoted oci_q(const char *s);
 
 /* A path for a message: as is, or quoted when it holds a control byte or
- * a '"'. Same lifetime rule as oci_q. */
+ * a '"' (rs_path_text, the one rule). Same lifetime rule as oci_q. */
 struct oci_quoted oci_path(const char *path);
 
 #endif

@@ -104,13 +104,19 @@ struct rs_quoted rs_q(const char *s)
 	return q;
 }
 
+const char *rs_path_text(const char *path, char *buf, size_t size)
+{
+	for (const char *p = path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
+			return rs_quote(path, buf, size);
+	(void)snprintf(buf, size, "%s", path);
+	return buf;
+}
+
 struct rs_quoted rs_qpath(const char *path)
 {
 	struct rs_quoted q = {{0}};
 
-	for (const char *p = path; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
-			return rs_q(path);
-	(void)snprintf(q.s, sizeof(q.s), "%s", path);
+	(void)rs_path_text(path, q.s, sizeof(q.s));
 	return q;
 }

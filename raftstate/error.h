@@ -42,6 +42,10 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path);
 const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n);
 /* rs_quote_n of the NUL-terminated s. */
 const char *rs_quote(const char *s, char *buf, size_t size);
+/* A path for a message, into buf: as it is, or rs_quote'd when it holds a
+ * control byte, DEL or a '"' (the one rule; cmd/'s oci_path is this).
+ * Returns buf. */
+const char *rs_path_text(const char *path, char *buf, size_t size);
 
 /* By value, for message arguments (C11 keeps the temporary alive for the
  * full expression): rs_q(s).s is s quoted; rs_qpath(p).s is p as it is, or

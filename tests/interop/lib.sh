@@ -21,11 +21,22 @@ raft-1.7.2) H=$HARNESS_DIR/oci-harness-raft-1.7.2 ;;
 esac
 TEST_NAME=$(basename "$0" .sh)@$OCI_STACK
 
-say() { echo "[$TEST_NAME] $*"; }
+# say MSG: one line of progress; a line starting "ok" counts as a passed
+# check. die MSG: the failure, the count so far, exit 1. passed: the count
+# at the end of a test whose checks all passed.
+PASSED=0
+say() {
+	echo "[$TEST_NAME] $*"
+	case $* in ok*) PASSED=$((PASSED + 1)) ;; esac
+}
 die() {
 	echo "[$TEST_NAME] FAIL: $*" >&2
+	echo "$PASSED passed, 1 failed"
 	exit 1
 }
+passed() { echo "$PASSED passed, 0 failed"; }
+# count FILE PATTERN: lines of FILE matching PATTERN (0 when none)
+count() { grep -c "$2" "$1" || true; }
 skip() {
 	echo "[$TEST_NAME] SKIP: $*"
 	exit 77

@@ -20,19 +20,7 @@
 need_harness
 [ -x "${OCI_BIN:-}" ] || die "OCI_BIN is not set to the op-conductor-init binary"
 
-count() { grep -c "$2" "$1" || true; }
-
-# Every step below is one check; the first failure ends the test.
-PASSED=0
-die() {
-	echo "[$TEST_NAME] FAIL: $*" >&2
-	echo "$PASSED passed, 1 failed"
-	exit 1
-}
-say() {
-	echo "[$TEST_NAME] $*"
-	case $* in ok*) PASSED=$((PASSED + 1)) ;; esac
-}
+# Every step below is one check; the first failure ends the test (lib.sh).
 
 recover() { # recover NODE_DIR ARGS... (must succeed, state must verify and check)
 	local d=$1
@@ -155,4 +143,4 @@ json_has "$TMP/check.json" last_vote_cand null
 json_has "$TMP/c4.json" leader '"sequencer-2"'
 json_has "$TMP/c4.json" applied_commands 605
 say "ok: C: sequencer-2 (snapshot at its last index 602) recovered alone: vote for the removed sequencer-1 cleared, elected itself, 605 commands"
-echo "$PASSED passed, 0 failed"
+passed

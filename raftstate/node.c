@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <bsd/string.h>
@@ -237,4 +238,34 @@ int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, i
 		               "%s, at each of %d attempts to read it; retry, or stop the writer",
 		               why->msg, attempts);
 	return rs_err_from_bolt(err, why);
+}
+
+void rs_scratch_free(struct rs_scratch *s)
+{
+	free(s->p);
+	memset(s, 0, sizeof(*s));
+}
+
+int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
+                     struct rs_scratch *s, struct rs_log *out, struct rs_err *err)
+{
+	const uint8_t *p = e->value;
+	size_t n = e->vlen;
+
+	if (v->mode == BOLT_VIEW_LIVE && n > 0) {
+		if (n > s->cap) {
+			uint8_t *np = realloc(s->p, n);
+
+			if (np == NULL)
+				return rs_errf(err, RS_ENOMEM,
+				               "out of memory copying a log value of %zu bytes", n);
+			s->p = np;
+			s->cap = n;
+		}
+		memcpy(s->p, p, n);
+		/* the decoder must read the copy, not the mapping again */
+		__asm__ volatile("" ::: "memory");
+		p = s->p;
+	}
+	return header_only ? rs_log_decode_header(p, n, out, err) : rs_log_decode(p, n, out, err);
 }

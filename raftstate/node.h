@@ -147,6 +147,26 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
  * shrank under a locked read (BOLT_ESHRANK). RS_EIO with why's sentence. */
 int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
 
+/* Room for the values read through a live view (rs_log_decode_at); a zeroed
+ * struct is empty. */
+struct rs_scratch {
+	uint8_t *p;
+	size_t cap;
+};
+void rs_scratch_free(struct rs_scratch *s);
+
+/* Decodes the raft.Log value of element e, read through v (rs_log_decode,
+ * or rs_log_decode_header when header_only). With the lock held the file
+ * cannot change and the value is decoded in place. In live mode the writer
+ * may rewrite it while it is decoded, and a decoder that reads a byte twice
+ * could act on two values (a table indexed past its end, a length checked
+ * and another one used), so the value is copied once into *s and decoded
+ * from the copy: out->data then points into *s, valid until its next use.
+ * What a torn copy decodes to is discarded by the caller's recheck, as any
+ * torn read. RS_ENOMEM when the copy cannot be made. */
+int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
+                     struct rs_scratch *s, struct rs_log *out, struct rs_err *err);
+
 struct rs_summary_opts {
 	double lock_timeout;
 	int live;

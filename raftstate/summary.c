@@ -124,6 +124,8 @@ struct scan {
 	int config_done;
 	uint64_t lowest; /* lowest index read after the snapshot index */
 	int read_after;  /* 1: lowest is set */
+	const struct bolt_view *view;
+	struct rs_scratch *copy; /* live reads decode a copy (rs_log_decode_at) */
 };
 
 static int after_snapshot(const struct scan *sc, uint64_t index)
@@ -143,7 +145,9 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan
 	if ((rc = key_index(e, &index, err)) != RS_OK)
 		return rc;
 	n->scanned++;
-	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
+	if ((rc = rs_log_decode_at(sc->view, e, 0, sc->copy, &log, &derr)) != RS_OK) {
+		if (rc == RS_ENOMEM)
+			return rs_errf(err, rc, "%s", derr.msg);
 		n->types[RS_LOG_TYPE_COUNT]++;
 		return RS_OK;
 	}
@@ -195,17 +199,20 @@ static int term_at(struct bolt_cursor *c, uint64_t index, uint64_t *term)
 	struct bolt_err be = {0};
 	struct rs_err derr = {0};
 	struct rs_log log;
+	struct rs_scratch copy = {0};
 	uint8_t key[8];
+	int rc = -1;
 
 	for (int i = 7; i >= 0; i--)
 		key[7 - i] = (uint8_t)(index >> (8 * i));
-	if (bolt_cursor_seek(c, key, 8, &e, &be) != BOLT_OK || e.key == NULL || e.klen != 8 ||
-	    memcmp(e.key, key, 8) != 0)
-		return -1;
-	if (rs_log_decode_header(e.value, e.vlen, &log, &derr) != RS_OK)
-		return -1;
-	*term = log.term;
-	return 0;
+	if (bolt_cursor_seek(c, key, 8, &e, &be) == BOLT_OK && e.key != NULL && e.klen == 8 &&
+	    memcmp(e.key, key, 8) == 0 &&
+	    rs_log_decode_at(c->view, &e, 1, &copy, &log, &derr) == RS_OK) {
+		*term = log.term;
+		rc = 0;
+	}
+	rs_scratch_free(&copy);
+	return rc;
 }
 
 /* Term starts in (lo, hi], newest first, by bisection: terms never decrease
@@ -267,8 +274,9 @@ static void build_terms(struct rs_node *n, const struct bolt_view *v, const stru
 
 /* One pass over the log through v; the caller rechecks v after it, whatever
  * it returns (bolt/view.h). */
-static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const struct bolt_view *v,
-                    struct rs_err *err)
+static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
+                            const struct bolt_view *v, struct rs_scratch *copy,
+                            struct rs_err *err)
 {
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	uint64_t steps = 0, max_steps, index = 0;
@@ -277,6 +285,8 @@ static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const st
 	    .snap_index = snap != NULL ? snap->index : 0,
 	    .head_scan = o->head_scan ? o->head_scan : RS_HEAD_SCAN_DEFAULT,
 	    .full = o->full,
+	    .view = v,
+	    .copy = copy,
 	};
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
@@ -302,7 +312,7 @@ static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const st
 		struct rs_log log;
 		struct rs_err derr = {0};
 
-		if (rs_log_decode(e.value, e.vlen, &log, &derr) == RS_OK)
+		if (rs_log_decode_at(v, &e, 0, copy, &log, &derr) == RS_OK)
 			n->last_term = log.term;
 	}
 	if (o->full) {
@@ -360,6 +370,16 @@ static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const st
 	}
 	build_terms(n, v, &logs);
 	return RS_OK;
+}
+
+static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const struct bolt_view *v,
+                    struct rs_err *err)
+{
+	struct rs_scratch copy = {0};
+	int rc = walk_log_copying(n, o, v, &copy, err);
+
+	rs_scratch_free(&copy);
+	return rc;
 }
 
 static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct rs_err *err)
@@ -442,6 +462,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
 	struct bolt_elem e = {0};
+	struct rs_scratch copy = {0};
 	uint64_t steps = 0, max_steps;
 	int rc;
 
@@ -480,9 +501,11 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		struct rs_err derr = {0};
 		int stop, have_cfg = 0;
 
-		if (rs_log_decode(e.value, e.vlen, &log, &derr) != RS_OK) {
-			rc = rs_errf(err, RS_ECORRUPT, "an entry does not decode: %s (run verify)",
-			             derr.msg);
+		if ((rc = rs_log_decode_at(v, &e, 0, &copy, &log, &derr)) != RS_OK) {
+			rc = rc == RS_ENOMEM ? rs_errf(err, rc, "%s", derr.msg)
+			                     : rs_errf(err, RS_ECORRUPT,
+			                               "an entry does not decode: %s (run verify)",
+			                               derr.msg);
 			break;
 		}
 		if (log.type == RS_LOG_CONFIGURATION &&
@@ -498,6 +521,7 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		}
 	}
 out:
+	rs_scratch_free(&copy);
 	bolt_view_close(v);
 	rs_node_free(n);
 	free(n);

@@ -80,6 +80,9 @@ struct vctx {
 	uint64_t not_payloads, legacy, backwards;
 	int has_prev_block;
 	uint64_t prev_block, prev_block_index;
+	const struct bolt_view *view; /* the view walked: live reads decode a copy */
+	struct rs_scratch scratch;    /* that copy (rs_log_decode_at) */
+	int oom;                      /* a copy could not be made: the check stopped */
 };
 
 static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
@@ -164,6 +167,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	struct rs_err derr; /* written only on failure: not cleared per entry */
 	char where[64];
 	uint64_t index;
+	int rc;
 
 	if (e->klen != 8) {
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, "",
@@ -185,7 +189,11 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	n->count++;
 	n->scanned++;
 	v->prev_index = index;
-	if (rs_log_decode(e->value, e->vlen, &log, &derr) != RS_OK) {
+	if ((rc = rs_log_decode_at(v->view, e, 0, &v->scratch, &log, &derr)) != RS_OK) {
+		if (rc == RS_ENOMEM) {
+			v->oom = 1;
+			return;
+		}
 		if (v->bad_values++ < MAX_GAP_REPORTS)
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
 			               "the value does not decode as a raft log entry: %s",
@@ -276,7 +284,7 @@ static int on_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct 
 		log_entry(v, e);
 	else if (!v->is_log && bucket_is(bucket, blen, RS_BUCKET_CONF))
 		stable_entry(v, e);
-	return 0;
+	return v->oom;
 }
 
 static void require_buckets(struct vctx *v, const struct bolt_view *bv)
@@ -321,6 +329,7 @@ static void newest_bad_why(struct rs_node *n, const struct bolt_view *bv)
 	struct rs_log log;
 	struct rs_err derr;
 	struct rs_block b;
+	struct rs_scratch copy = {0};
 	uint8_t key[8];
 
 	if (h->not_payloads == 0 || h->first_bad_why[0] != 0 ||
@@ -328,12 +337,12 @@ static void newest_bad_why(struct rs_node *n, const struct bolt_view *bv)
 		return;
 	rs_put_be64(key, h->first_bad);
 	bolt_cursor_init(&c, bv, &logs);
-	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK || e.key == NULL ||
-	    e.klen != 8 || rs_be64(e.key) != h->first_bad ||
-	    rs_log_decode(e.value, e.vlen, &log, &derr) != RS_OK)
-		return;
-	(void)rs_payload_decode(log.data, log.data_len, &b, h->first_bad_why,
-	                        sizeof(h->first_bad_why));
+	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) == BOLT_OK && e.key != NULL &&
+	    e.klen == 8 && rs_be64(e.key) == h->first_bad &&
+	    rs_log_decode_at(bv, &e, 0, &copy, &log, &derr) == RS_OK)
+		(void)rs_payload_decode(log.data, log.data_len, &b, h->first_bad_why,
+		                        sizeof(h->first_bad_why));
+	rs_scratch_free(&copy);
 }
 
 /* Checks one file. Returns RS_OK when it was checked (or found broken, which
@@ -366,7 +375,8 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		                 .is_log = is_log,
 		                 .snap = rs_node_newest_snapshot(n),
 		                 .op_conductor = o->op_conductor,
-		                 .fsm = &tmp_fsm};
+		                 .fsm = &tmp_fsm,
+		                 .scratch = {0}};
 		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
 
 		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
@@ -379,7 +389,12 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		}
 		if (rc == BOLT_OK) {
 			rs_file_info_fill(fi, bv);
+			v.view = bv;
 			rc = bolt_check(bv, &vis, &fi->stats, &be);
+			rs_scratch_free(&v.scratch);
+			if (v.oom)
+				rc = bolt_errf(&be, BOLT_ENOMEM, BOLT_NO_PGID,
+				               "out of memory copying a log value");
 			if (rc == BOLT_OK) {
 				require_buckets(&v, bv);
 				newest_bad_why(n, bv);

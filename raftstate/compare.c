@@ -89,19 +89,18 @@ int rs_cmp_term_at(const struct rs_cmp_node *c, uint64_t index, uint64_t *term)
 }
 
 /* Whether op-conductor can start the node at all; why not, in `why`.
- * The same judgements as raft verify (raftstate/verify.c): a log that
- * starts after 1 needs a snapshot at or past the entry before it (raft
- * panics, log not found, when it starts: api.go NewRaft restores the
- * snapshot, then reads the entries after it), and the newest snapshot's
- * state.bin must restore when the node holds op-conductor data. */
+ * The same judgements as raft verify (raftstate/verify.c): the log's start
+ * must be reached by the restored snapshot (rs_log_start_uncovered), and
+ * the newest snapshot's state.bin must restore when the node holds
+ * op-conductor data. */
 static int invalid(const struct rs_cmp_node *c, char *why, size_t size)
 {
 	if (c->error[0] != 0) {
 		(void)snprintf(why, size, "%s", c->error);
 		return 1;
 	}
-	if (c->last_index > 0 && c->first_index > 1 &&
-	    (!c->has_snapshot || c->snap_index + 1 < c->first_index)) {
+	if (c->last_index > 0 &&
+	    rs_log_start_uncovered(c->first_index, c->has_snapshot, c->snap_index)) {
 		(void)snprintf(why, size,
 		               "its log starts at index %llu but no usable snapshot covers index "
 		               "%llu: raft panics (log not found) when it starts (run raft verify)",

@@ -134,6 +134,11 @@ const struct rs_snapshot *rs_node_newest_snapshot(const struct rs_node *n)
 	return NULL;
 }
 
+int rs_log_start_uncovered(uint64_t first_index, int has_snap, uint64_t snap_index)
+{
+	return first_index > 1 && (!has_snap || snap_index + 1 < first_index);
+}
+
 /* A payload op-conductor would not apply can be big; the head never needs
  * more than this of state.bin (an envelope holds at most 2^20 transactions
  * and op-stack blocks are far smaller). */

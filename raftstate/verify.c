@@ -176,10 +176,8 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		return;
 	}
 	index = rs_be64(e->key);
-	/* formatted only when a problem is reported: this runs for every entry */
-#define WHERE() (snprintf(where, sizeof(where), "index %llu", (unsigned long long)index), where)
 	if (n->count > 0 && index != v->prev_index + 1 && v->gaps++ < MAX_GAP_REPORTS)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 		               "index %llu follows index %llu: a gap in the log (raft panics "
 		               "reading the missing entries)",
 		               (unsigned long long)index, (unsigned long long)v->prev_index);
@@ -195,18 +193,18 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 			return;
 		}
 		if (v->bad_values++ < MAX_GAP_REPORTS)
-			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 			               "the value does not decode as a raft log entry: %s",
 			               derr.msg);
 		n->types[RS_LOG_TYPE_COUNT]++;
 		return;
 	}
 	if (log.index != index)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 		               "the entry stored under index %llu says Index %llu",
 		               (unsigned long long)index, (unsigned long long)log.index);
 	if (n->count > 1 && log.term < v->prev_term)
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 		               "term %llu is lower than the previous entry's term %llu",
 		               (unsigned long long)log.term, (unsigned long long)v->prev_term);
 	v->prev_term = log.term;
@@ -214,8 +212,8 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	n->data_bytes += log.data_len;
 	if (log.type >= RS_LOG_TYPE_COUNT) {
 		n->types[RS_LOG_TYPE_COUNT]++;
-		rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(), "unknown entry type %llu",
-		               (unsigned long long)log.type);
+		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
+		               "unknown entry type %llu", (unsigned long long)log.type);
 		return;
 	}
 	n->types[log.type]++;
@@ -225,7 +223,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		struct rs_config cfg = {0};
 
 		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
-			rs_problem_add(v->probs, RS_PROBLEM, v->file, WHERE(),
+			rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 			               "the configuration does not decode: %s", derr.msg);
 			return;
 		}
@@ -243,7 +241,6 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		n->config_index = index;
 	}
 }
-#undef WHERE
 
 static void stable_entry(struct vctx *v, const struct bolt_elem *e)
 {
@@ -375,8 +372,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		                 .is_log = is_log,
 		                 .snap = rs_node_newest_snapshot(n),
 		                 .op_conductor = o->op_conductor,
-		                 .fsm = &tmp_fsm,
-		                 .scratch = {0}};
+		                 .fsm = &tmp_fsm};
 		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
 
 		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
@@ -572,8 +568,8 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 		               "LastVoteTerm %llu is above CurrentTerm %llu",
 		               (unsigned long long)n->last_vote_term,
 		               (unsigned long long)n->current_term);
-	if (n->log_file.present && n->count > 0 && n->first_index > 1 &&
-	    (snap == NULL || snap->index + 1 < n->first_index))
+	if (n->log_file.present && n->count > 0 &&
+	    rs_log_start_uncovered(n->first_index, snap != NULL, snap != NULL ? snap->index : 0))
 		rs_problem_add(p, RS_PROBLEM, RS_LOG_FILE, "",
 		               "the log starts at index %llu but no snapshot covers index %llu: "
 		               "raft panics (log not found) when it starts",

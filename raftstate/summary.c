@@ -275,8 +275,7 @@ static void build_terms(struct rs_node *n, const struct bolt_view *v, const stru
 /* One pass over the log through v; the caller rechecks v after it, whatever
  * it returns (bolt/view.h). */
 static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
-                            const struct bolt_view *v, struct rs_scratch *copy,
-                            struct rs_err *err)
+                            const struct bolt_view *v, struct rs_scratch *copy, struct rs_err *err)
 {
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	uint64_t steps = 0, max_steps, index = 0;
@@ -502,10 +501,10 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 		int stop, have_cfg = 0;
 
 		if ((rc = rs_log_decode_at(v, &e, 0, &copy, &log, &derr)) != RS_OK) {
-			rc = rc == RS_ENOMEM ? rs_errf(err, rc, "%s", derr.msg)
-			                     : rs_errf(err, RS_ECORRUPT,
-			                               "an entry does not decode: %s (run verify)",
-			                               derr.msg);
+			rc = rc == RS_ENOMEM
+			         ? rs_errf(err, rc, "%s", derr.msg)
+			         : rs_errf(err, RS_ECORRUPT,
+			                   "an entry does not decode: %s (run verify)", derr.msg);
 			break;
 		}
 		if (log.type == RS_LOG_CONFIGURATION &&

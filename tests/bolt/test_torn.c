@@ -203,10 +203,20 @@ static void *race_writer(void *arg)
 
 START_TEST(meta_rewritten_while_decoded)
 {
-	struct bolt_meta a = {.magic = BOLT_MAGIC, .version = BOLT_VERSION, .page_size = 4096,
-	                      .root = 100, .freelist = 101, .pgid = 200, .txid = 10};
-	struct bolt_meta b = {.magic = BOLT_MAGIC, .version = BOLT_VERSION, .page_size = 4096,
-	                      .root = 300, .freelist = 301, .pgid = 400, .txid = 12};
+	struct bolt_meta a = {.magic = BOLT_MAGIC,
+	                      .version = BOLT_VERSION,
+	                      .page_size = 4096,
+	                      .root = 100,
+	                      .freelist = 101,
+	                      .pgid = 200,
+	                      .txid = 10};
+	struct bolt_meta b = {.magic = BOLT_MAGIC,
+	                      .version = BOLT_VERSION,
+	                      .page_size = 4096,
+	                      .root = 300,
+	                      .freelist = 301,
+	                      .pgid = 400,
+	                      .txid = 12};
 	unsigned long valid = 0, torn = 0, mixed = 0;
 	pthread_t th;
 	struct timespec t0, t;
@@ -240,8 +250,9 @@ START_TEST(meta_rewritten_while_decoded)
 	pthread_join(th, NULL);
 	/* the race happened (some decodes saw a torn page) and none passed mixed */
 	ck_assert_msg(torn > 0 && valid > 0, "no race: %lu valid, %lu torn", valid, torn);
-	ck_assert_msg(mixed == 0, "%lu decodes accepted a meta mixed from two (%lu valid, %lu torn)",
-	              mixed, valid, torn);
+	ck_assert_msg(mixed == 0,
+	              "%lu decodes accepted a meta mixed from two (%lu valid, %lu torn)", mixed,
+	              valid, torn);
 }
 END_TEST
 

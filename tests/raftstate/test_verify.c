@@ -657,7 +657,8 @@ START_TEST(live_reads_decode_a_copy)
 		ck_assert(bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &b, &be) == BOLT_OK);
 		bolt_cursor_init(&c, v, &b);
 		ck_assert(bolt_cursor_last(&c, &e, &be) == BOLT_OK && e.key != NULL);
-		ck_assert_msg(rs_log_decode_at(v, &e, 0, &copy, &log, &err) == RS_OK, "%s", err.msg);
+		ck_assert_msg(rs_log_decode_at(v, &e, 0, &copy, &log, &err) == RS_OK, "%s",
+		              err.msg);
 		ck_assert_uint_eq(log.index, 2);
 		ck_assert_uint_eq(log.data_len, sizeof(want) - 1);
 		ck_assert_mem_eq(log.data, want, sizeof(want) - 1);
@@ -673,7 +674,8 @@ START_TEST(live_reads_decode_a_copy)
 			memset(junk, 0xff, sizeof(junk));
 
 			ck_assert_msg(!in_map, "a live read was decoded in place");
-			ck_assert(log.data >= copy.p && log.data + log.data_len <= copy.p + copy.cap);
+			ck_assert(log.data >= copy.p &&
+			          log.data + log.data_len <= copy.p + copy.cap);
 			/* the writer rewrites the value: the mapping shows it at once,
 			 * what was decoded does not change */
 			ck_assert_int_ge(fd, 0);

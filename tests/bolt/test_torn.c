@@ -210,17 +210,15 @@ START_TEST(meta_rewritten_while_decoded)
 	                      .freelist = 101,
 	                      .pgid = 200,
 	                      .txid = 10};
-	struct bolt_meta b = {.magic = BOLT_MAGIC,
-	                      .version = BOLT_VERSION,
-	                      .page_size = 4096,
-	                      .root = 300,
-	                      .freelist = 301,
-	                      .pgid = 400,
-	                      .txid = 12};
+	struct bolt_meta b = a; /* a later transaction: another root, freelist, size */
 	unsigned long valid = 0, torn = 0, mixed = 0;
 	pthread_t th;
 	struct timespec t0, t;
 
+	b.root = 300;
+	b.freelist = 301;
+	b.pgid = 400;
+	b.txid = 12;
 	bolt_meta_encode(&a, race_img[0]);
 	bolt_meta_encode(&b, race_img[1]);
 	memcpy(race_page, race_img[0], sizeof(race_page));

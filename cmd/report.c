@@ -7,7 +7,8 @@
 #include "cmd/command.h"
 #include "raftstate/error.h"
 
-static void vreport(const struct oci_command *cmd, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vreport(const struct oci_command *cmd,
+                                                        const char *fmt, va_list ap)
 {
 	if (cmd != NULL)
 		fprintf(stderr, "%s: %s %s: ", OCI_PROG, cmd->group, cmd->name);

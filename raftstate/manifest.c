@@ -84,7 +84,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 	const char *path, *comp, *sp;
 	char stored[PATH_MAX + 4], q[1100];
 	struct rs_backup_file *rec;
-	uint64_t size, crc, ssize = 0;
+	uint64_t size = 0, crc = 0, ssize = 0; /* set by get_u64 before use */
 	int rc;
 
 	if (!cJSON_IsObject(f))

@@ -63,10 +63,14 @@ int rs_nd_is_state_name(const char *name)
 
 static int join(char *buf, size_t size, const char *a, const char *b)
 {
-	int n = strcmp(a, "/") == 0 ? snprintf(buf, size, "/%s", b)
-	                            : snprintf(buf, size, "%s/%s", a, b);
+	size_t la = strcmp(a, "/") == 0 ? 0 : strlen(a), lb = strlen(b);
 
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	if (la + 1 + lb >= size)
+		return -1;
+	memcpy(buf, a, la);
+	buf[la] = '/';
+	memcpy(buf + la + 1, b, lb + 1);
+	return 0;
 }
 
 static int state_at(int dfd, int gz)

@@ -3,5 +3,5 @@
 # (`just build`; the first step of scripts/example.sh and scripts/test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCI_WERROR=ON >/dev/null
 cmake --build build -j "$(nproc)"

@@ -11,7 +11,7 @@ sanitizers=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_sta
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 1200)
 tests/fuzz/run.sh 30
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON -DOCI_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && env "${sanitizers[@]}" ctest --output-on-failure -j "$jobs" -LE interop --timeout 1200)
 # the large-file paths (two-thread copy, checksum and compression, progress) under the sanitizers too

@@ -552,8 +552,18 @@ int rs_restore_check(const char *backup_dir, const char *state_dir,
 			if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
 				goto out;
 			if (problems->errors > before) {
-				rc = rs_errf(err, RS_ECORRUPT, "backup of %s does not verify",
-				             plan->nodes[i].id[0] ? plan->nodes[i].id : "the node");
+				const struct rs_restore_node *n = &plan->nodes[i];
+				int go = !plan->has_manifest && !rs_nd_has(n->src, RS_ND_SNAPS);
+
+				rc = rs_errf(
+				    err, RS_ECORRUPT, "backup of %s does not verify%s",
+				    n->id[0] ? n->id : "the node",
+				    go ? " (a backup without MANIFEST.json, made by the Go "
+				         "tool, holds only the .db files and never snapshots/, "
+				         "so a compacted node's backup lacks the snapshot its "
+				         "log starts after: back such a node up with "
+				         "op-conductor-init raft backup)"
+				       : "");
 				goto out;
 			}
 		}

@@ -61,7 +61,7 @@ static const struct flag_spec logs_flags[F_COUNT] = {
     [F_TO_BLOCK] = {.name = "to-block",
                     .kind = FLAG_UINT64,
                     .metavar = "N",
-                    .help = "Only payloads up to block N (the scan stops at the first above)"},
+                    .help = "Only payloads up to block N"},
     [F_TYPE] = {.name = "type",
                 .kind = FLAG_STRING,
                 .metavar = "TYPE,...",
@@ -263,7 +263,8 @@ const struct oci_command oci_cmd_raft_logs = {
         "of admin_postUnsafePayload. --from/--to select by index; --from-block and\n"
         "--to-block select payloads by block number (only payload entries are printed),\n"
         "the start found by binary search, which assumes block numbers do not decrease\n"
-        "along the log (a note on stderr says where they do). Memory stays bounded\n"
+        "along the log (a note on stderr says where they do), then every entry to the\n"
+        "end of the index range read. Memory stays bounded\n"
         "whatever the range. The read holds a shared lock on raft-log.db (so\n"
         "op-conductor cannot start meanwhile); --live reads without it while\n"
         "op-conductor runs, each batch of entries checked to be settled.",

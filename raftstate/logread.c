@@ -277,13 +277,10 @@ static int pass_batch(struct reader *r, rs_logs_fn fn, void *ctx, int *done, str
 			}
 			r->have_prev = 1;
 			r->prev_number = b.number;
-			if (o->has_to_block && b.number > o->to_block) {
-				*done = 1;
-				return RS_OK;
-			}
 		}
 		if (blocks &&
-		    (form == RS_PAYLOAD_NONE || (o->has_from_block && b.number < o->from_block)))
+		    (form == RS_PAYLOAD_NONE || (o->has_from_block && b.number < o->from_block) ||
+		     (o->has_to_block && b.number > o->to_block)))
 			continue;
 		if (!type_wanted(o, log.type))
 			continue;

@@ -8,13 +8,14 @@
  * (raftstate/payload.h). With a block range only payload entries inside it
  * are passed on. Where the scan starts is found by binary search over the
  * index range, which assumes block numbers do not decrease along the log
- * (op-conductor commits each new unsafe head after the one before). Where
- * they do decrease (a payload with a lower number than the one before it,
- * e.g. after a reorg a new leader committed again), the search may start
- * after an entry whose block is in range, and the scan stops at the first
- * payload above to_block: the stats name the first decrease seen
- * (decreased, decrease_index) so the caller can say so; an index range
- * (--from/--to) reads every entry.
+ * (op-conductor commits each new unsafe head after the one before); the
+ * scan then reads to the end of the index range (a payload above to_block
+ * does not end it). Where numbers do decrease (a payload with a lower
+ * number than the one before it: a new leader committed a lower block
+ * again), the payloads in range after the start are all passed on, but the
+ * search may have started after one before the decrease: the stats name
+ * the first decrease the scan saw (decreased, decrease_index) so the
+ * caller can say so; an index range (--from/--to) alone reads every entry.
  *
  * Locked (default): one view under LOCK_SH (bolt_view_open) for the whole
  * read. Live (opts.live): no lock; entries are read in batches (at most

@@ -28,7 +28,6 @@
 
 #define OUT_FLUSH        (4u << 20)
 #define DEFAULT_ATTEMPTS 500u
-#define MIN_FILE_SIZE    32768u /* bbolt's smallest mapping: what it writes */
 
 /*
  * The size bbolt can have given a file whose active meta has high-water
@@ -333,8 +332,8 @@ static int compact_copy(const struct bolt_view *v, int fd, struct bolt_copy_info
 	if ((rc = c_flush(&c, err)) != BOLT_OK || (rc = c_write_metas(&c, root, freelist, err)))
 		goto out;
 	size = c.next * (uint64_t)ps;
-	if (size < MIN_FILE_SIZE)
-		size = MIN_FILE_SIZE;
+	if (size < BOLT_COPY_MIN_SIZE)
+		size = BOLT_COPY_MIN_SIZE;
 	if (ftruncate(fd, (off_t)size) != 0) {
 		rc = bolt_syserr(err, "cannot size the copy of %s", v->name);
 		goto out;

@@ -38,6 +38,9 @@
 
 #include "bolt/error.h"
 
+/* The smallest copy: bbolt's smallest mapping, which is what it writes. */
+#define BOLT_COPY_MIN_SIZE 32768u
+
 struct bolt_copy_info {
 	uint64_t txid;  /* transaction the copy holds */
 	uint64_t pages; /* high-water mark of the copy (pages) */

@@ -70,6 +70,7 @@ struct oci_command {
 	X(raft_backup) \
 	X(raft_restore) \
 	X(raft_recover) \
+	X(raft_compact) \
 	X(bootstrap_cluster)
 /* clang-format on */
 

@@ -198,7 +198,40 @@ static void print_server(char mark, const struct rs_server *s, const char *note)
 	       np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
 }
 
-static void print_change(const struct rs_recover_plan *p)
+static int server_changed(const struct rs_server *o, const struct rs_server *s)
+{
+	return o->suffrage != s->suffrage || o->address_len != s->address_len ||
+	       memcmp(o->address, s->address, s->address_len) != 0;
+}
+
+/* "~ id old-address old-suffrage -> new-address new-suffrage" */
+static void print_moved(const struct rs_server *o, const struct rs_server *s)
+{
+	char a[600], b[600], c[600];
+	const char *os = rs_suffrage_name(o->suffrage), *ns = rs_suffrage_name(s->suffrage);
+
+	printf("  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
+	       np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
+	       np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
+}
+
+/* The new configuration holds exactly the old members, addresses and
+ * suffrages (in any order). */
+static int same_members(const struct rs_config *old, const struct rs_config *cur)
+{
+	if (old->n != cur->n)
+		return 0;
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct rs_server *o =
+		    rs_config_server(old, cur->servers[i].id, cur->servers[i].id_len);
+
+		if (o == NULL || server_changed(o, &cur->servers[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static void print_change(const struct rs_recover_plan *p, const char *from_env)
 {
 	const struct rs_node *n = &p->old;
 	const struct rs_config *old = &n->config, *cur = &p->config;
@@ -217,7 +250,8 @@ static void print_change(const struct rs_recover_plan *p)
 	printf("\n");
 	printf("Configuration: old (");
 	np_print_config_source(stdout, n);
-	printf(") -> new (%zu member%s):\n", cur->n, cur->n == 1 ? "" : "s");
+	printf(") -> new (%zu member%s%s%s):\n", cur->n, cur->n == 1 ? "" : "s",
+	       from_env != NULL ? ", from " : "", from_env != NULL ? from_env : "");
 	for (size_t i = 0; i < old->n; i++) {
 		const struct rs_server *s = &old->servers[i],
 		                       *t = rs_config_server(cur, s->id, s->id_len);
@@ -231,9 +265,8 @@ static void print_change(const struct rs_recover_plan *p)
 
 		if (o == NULL)
 			print_server('+', s, "   (added: start it with an EMPTY state directory)");
-		else if (o->suffrage != s->suffrage || o->address_len != s->address_len ||
-		         memcmp(o->address, s->address, s->address_len) != 0)
-			print_server('~', s, "   (changed)");
+		else if (server_changed(o, s))
+			print_moved(o, s);
 		else
 			print_server('=', s, "");
 	}
@@ -255,6 +288,29 @@ static void print_change(const struct rs_recover_plan *p)
 	if (p->self != RS_VOTER)
 		printf("Warning: %s is %s the new configuration (--force).\n", n->id,
 		       p->self < 0 ? "not in" : "a nonvoter in");
+	if (same_members(old, cur))
+		printf("Warning: the new configuration is the one %s already has: nothing about "
+		       "its members changes, yet recover appends an entry and raises CurrentTerm "
+		       "to %llu. If the node only needs to start, leave it as it is.\n",
+		       n->id, (unsigned long long)p->current_term);
+}
+
+/* Which of the run's values came from OP_CONDUCTOR_INIT_* variables, for
+ * the output: "OP_CONDUCTOR_INIT_NODES, OP_CONDUCTOR_INIT_TERM". */
+static void print_env_values(const struct oci_command *cmd, const struct flag_value *v)
+{
+	char name[128];
+	int any = 0;
+
+	for (size_t i = 0; i < cmd->nflags; i++)
+		if (v[i].src == FLAG_ENV) {
+			printf("%s%s=%s", any ? ", " : "From the environment: ",
+			       flags_env_name(&cmd->flags[i], name, sizeof(name)),
+			       oci_q(v[i].str).s);
+			any = 1;
+		}
+	if (any)
+		printf("\n");
 }
 
 /* One run, from its flags to the recovered node. */
@@ -305,8 +361,8 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
                         struct recover_run *r)
 {
 	struct rs_err err = {0};
-	char lockdir[PATH_MAX];
-	int rc;
+	char lockdir[PATH_MAX], env[128];
+	int rc, src;
 
 	rs_nd_lock_dir_of(r->dir, lockdir, sizeof(lockdir));
 	if (!v[F_DRY_RUN].b && (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &r->lk)) != 0)
@@ -316,7 +372,12 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
-	print_change(&r->plan);
+	print_env_values(cmd, v);
+	/* the members come from --nodes when given, else from --config */
+	src = given(&v[F_NODES]) != NULL ? F_NODES : F_CONFIG;
+	print_change(&r->plan, v[src].src == FLAG_ENV
+	                           ? flags_env_name(&cmd->flags[src], env, sizeof(env))
+	                           : NULL);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
  *   5. print how each node went in and where the replaced state was kept.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/cluster.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/restore.h"
 
@@ -38,6 +40,9 @@ enum {
 	F_FORCE,
 	F_TIMEOUT,
 	F_CHOWN,
+	F_NODE_ID,
+	F_OTHER_NODE,
+	F_DRY_RUN,
 	F_COUNT,
 };
 
@@ -55,8 +60,8 @@ static const struct flag_spec restore_flags[F_COUNT] = {
             .name = "state-dir",
             .kind = FLAG_STRING,
             .metavar = "DIR",
-            .required = 1,
-            .help = "The node directory (or cluster root) to restore into",
+            .help = "The node directory (or cluster root) to restore into (required\n"
+                    "                           unless --dry-run)",
         },
     [F_FORCE] =
         {
@@ -85,7 +90,89 @@ static const struct flag_spec restore_flags[F_COUNT] = {
             .help = "Owner for the restored files (default: the owner of the files\n"
                     "                           they replace)",
         },
+    [F_NODE_ID] =
+        {
+            .name = "node-id",
+            .kind = FLAG_STRING,
+            .metavar = "ID",
+            .env = "OP_CONDUCTOR_INIT_RESTORE_NODE_ID",
+            .help = "Restore only node ID of a cluster backup; --state-dir is then\n"
+                    "                           that node's directory",
+        },
+    [F_OTHER_NODE] =
+        {
+            .name = "into-other-node",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .env = "OP_CONDUCTOR_INIT_RESTORE_INTO_OTHER_NODE",
+            .help = "Allow a node's state into a directory named for another node",
+        },
+    [F_DRY_RUN] =
+        {
+            .name = "dry-run",
+            .kind = FLAG_BOOL,
+            .def = "false",
+            .help = "Check the backup (and that it fits --state-dir), print what\n"
+                    "                           would change, write nothing",
+        },
 };
+
+/* The node a plan entry restores, for the text. */
+static const char *node_name(const struct rs_restore_plan *plan, const struct rs_restore_node *n)
+{
+	if (n->id[0] != '\0')
+		return n->id;
+	return plan->from_id[0] != '\0' ? plan->from_id : "the node";
+}
+
+/* --dry-run: a compressed backup's nodes verified on an inflated copy in
+ * $TMPDIR (never near the target), then what a restore would do. */
+static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, double timeout,
+                   int force, struct rs_problems *probs)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	struct rs_err err = {0};
+
+	if (tmpdir == NULL || tmpdir[0] == '\0')
+		tmpdir = "/tmp";
+	if (!plan->verified) {
+		if (rs_restore_verify_inflated(plan, tmpdir, timeout, probs, &err) != RS_OK) {
+			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			np_print_errors(probs, NULL);
+			return OCI_EXIT_FAIL;
+		}
+		printf("Verified: every node, inflated into a temporary directory in %s (removed "
+		       "again), is valid.\n",
+		       tmpdir);
+	}
+	if (plan->state_dir[0] == '\0') {
+		printf("Backup %s is sound: %zu node%s (", plan->backup, plan->nnodes,
+		       plan->nnodes == 1 ? "" : "s");
+		for (size_t i = 0; i < plan->nnodes; i++)
+			printf("%s%s", i ? ", " : "", node_name(plan, &plan->nodes[i]));
+		printf("), %s backup. Dry run: nothing was changed.\n",
+		       plan->backup_layout == RS_LAYOUT_NODE ? "a node" : "a cluster");
+		return OCI_EXIT_OK;
+	}
+	printf("Dry run: a restore into %s would:\n", plan->state_dir);
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		const struct rs_restore_node *n = &plan->nodes[i];
+
+		printf("  %s %s with node %s's state%s\n",
+		       n->target_exists       ? "replace"
+		       : n->target_dir_exists ? "fill"
+		                              : "create",
+		       n->target, node_name(plan, n),
+		       n->target_exists ? " (the current state kept aside)" : "");
+	}
+	if (plan->other_node)
+		printf("Note: %s is named for another node than %s (--into-other-node).\n",
+		       plan->state_dir, plan->from_id);
+	if (plan->nexisting > 0 && !force)
+		printf("Replacing existing state needs --force (or y on a terminal).\n");
+	printf("Nothing was changed.\n");
+	return OCI_EXIT_OK;
+}
 
 /* One question on the terminal; anything but y/yes is no. */
 static int ask(const struct rs_restore_plan *plan)
@@ -117,16 +204,27 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	gid_t gid = (gid_t)-1;
 	int rc = OCI_EXIT_OK;
 
-	if (v[F_STATE_DIR].str[0] == '\0')
+	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
+	                             .other_node = v[F_OTHER_NODE].b,
+	                             .lock_timeout = timeout,
+	                             .pg = np_tty_progress()};
+
+	if (v[F_STATE_DIR].str == NULL && !v[F_DRY_RUN].b)
+		return oci_usage(cmd, "--state-dir is required (or give --dry-run to check the "
+		                      "backup alone)");
+	if (v[F_STATE_DIR].str != NULL && v[F_STATE_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
+	if (ro.node_id != NULL && rs_server_id_check(ro.node_id) != RS_ID_OK)
+		return oci_usage(cmd, "--node-id %s is not a valid server ID",
+		                 oci_path(ro.node_id).s);
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
 	if ((v[F_CHOWN].src == FLAG_ARGV || v[F_CHOWN].src == FLAG_ENV) &&
 	    owner_parse(v[F_CHOWN].str, &uid, &gid, kept, sizeof(kept)) != 0)
 		return oci_usage(cmd, "--chown: %s", kept);
 
-	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, timeout, np_tty_progress(),
-	                     &plan, &probs, &err) != RS_OK) {
+	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
+	    RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, NULL);
 		rc = OCI_EXIT_FAIL;
@@ -138,12 +236,16 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		       plan.backup, RS_BACKUP_MANIFEST);
 	else if (plan.verified)
 		printf("Backup %s: %zu files match their size and crc32; every node verifies.\n",
-		       plan.backup, plan.nfiles);
+		       plan.backup, plan.nchecked);
 	else
 		printf("Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
 		       "checked by inflating them); the nodes are verified on their inflated "
 		       "staged copies before anything is replaced.\n",
-		       plan.backup, plan.nfiles, plan.ncompressed);
+		       plan.backup, plan.nchecked, plan.ncompressed);
+	if (v[F_DRY_RUN].b) {
+		rc = dry_run(cmd, &plan, timeout, v[F_FORCE].b, &probs);
+		goto out;
+	}
 	plan.uid = uid;
 	plan.gid = gid;
 	/* the run lock; then the targets again, as they are under it */
@@ -212,9 +314,16 @@ const struct oci_command oci_cmd_raft_restore = {
     .group = "raft",
     .name = "restore",
     .summary = "Restore Raft state from a backup, checked first, then swapped in",
-    .synopsis = "--backup-dir DIR --state-dir DIR [--force] [--timeout SECONDS]\n"
-                "           [--chown USER:GROUP]",
+    .synopsis = "--backup-dir DIR --state-dir DIR [--node-id ID] [--into-other-node]\n"
+                "           [--force] [--dry-run] [--timeout SECONDS] [--chown USER:GROUP]",
     .description =
+        "The backup must fit the target: a node backup (or one node of a cluster\n"
+        "backup, --node-id ID) goes into a node directory named for that node (the\n"
+        "directory name is the server ID op-conductor reads; --into-other-node puts it\n"
+        "into another node's), a cluster backup into a cluster root that holds no node\n"
+        "it lacks; anything else is refused with the fix. --dry-run checks the backup\n"
+        "(a compressed one inflated into $TMPDIR and verified there) and prints what a\n"
+        "restore would replace; without --state-dir it checks the backup alone.\n"
         "Checks the backup before touching anything: no symlinks, devices or paths that\n"
         "leave it, every file's size and crc32 as MANIFEST.json lists them (a Go-tool\n"
         "backup without a manifest is verified instead), and every node verifies.\n"

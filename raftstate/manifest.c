@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "raftstate/backupfile.h"
+#include "raftstate/cluster.h"
 #include "raftstate/json.h"
 #include "raftstate/manifest.h"
 
@@ -136,6 +137,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 
 static int from_tree(const char *backup, const char *path, cJSON *root, struct rs_manifest *m,
                      struct rs_err *err);
+static void read_node(const cJSON *root, struct rs_manifest *m);
 
 int rs_manifest_read(const char *backup, struct rs_manifest *m, struct rs_err *err)
 {
@@ -199,6 +201,8 @@ static int from_tree(const char *backup, const char *path, cJSON *root, struct r
 			if ((rc = read_entry(backup, path, f, i++, &files, err)) != RS_OK)
 				break;
 		}
+	if (rc == RS_OK)
+		read_node(root, m);
 	cJSON_Delete(root);
 	if (rc != RS_OK) {
 		free(files.v);
@@ -208,6 +212,19 @@ static int from_tree(const char *backup, const char *path, cJSON *root, struct r
 	m->files = files.v;
 	m->nfiles = files.n;
 	return RS_OK;
+}
+
+/* The node a node-layout backup records (nodes[0]), if it is a server ID
+ * (restore compares it with the target directory's name). */
+static void read_node(const cJSON *root, struct rs_manifest *m)
+{
+	const cJSON *na = cJSON_GetObjectItemCaseSensitive(root, "nodes");
+	const cJSON *first = cJSON_IsArray(na) ? cJSON_GetArrayItem(na, 0) : NULL;
+
+	m->node[0] = '\0';
+	if (m->layout == RS_LAYOUT_NODE && cJSON_IsString(first) && first->valuestring != NULL &&
+	    rs_server_id_check(first->valuestring) == RS_ID_OK)
+		strlcpy(m->node, first->valuestring, sizeof(m->node));
 }
 
 void rs_manifest_free(struct rs_manifest *m)

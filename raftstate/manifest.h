@@ -6,7 +6,8 @@
  *     "format": "op-conductor-init-backup/1",       (required on input)
  *     "tool", "version", "created", "source",       (written; ignored on input)
  *     "layout": "node" | "cluster",                 (required)
- *     "nodes": ["<server-id>", ...],                (written; ignored on input)
+ *     "nodes": ["<server-id>", ...],                (written; on input only the
+ *                                                    node of a node layout)
  *     "files": [ {"path": "<relative path>",        (required, each:)
  *                 "size": <bytes>, "crc32": <uint32>,
  *                 "txid", "pages", "copy",          (databases; ignored on input)
@@ -36,6 +37,10 @@ struct rs_manifest {
 	const char *version, *created, *source;
 	char **nodes;
 	size_t nnodes;
+	/* read: the server ID a node-layout backup was made of (nodes[0], the
+	 * name of its source directory); "" when not recorded or not a valid
+	 * server ID */
+	char node[256];
 	/* read: path, size, crc32, compressed, stored_size of each entry;
 	 * written: those and is_db, live, txid, pages */
 	struct rs_backup_file *files;

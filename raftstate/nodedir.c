@@ -44,7 +44,10 @@
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 
+#include "bolt/file.h"
 #include "bolt/lock.h"
+#include "raftstate/backupfile.h"
+#include "raftstate/node.h"
 
 #define TREE_MAX_DEPTH 8
 #define LIST_MAX       100000 /* node directories in one root */
@@ -404,6 +407,151 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 			return rs_syserr(err, "cannot lock", p);
 	}
 	return RS_OK;
+}
+
+/* ---- copying and holding a node's state -------------------------------- */
+
+/* Copies the tree under src into the new directory dst (see
+ * rs_nd_copy_state). */
+static int copy_tree(const char *src, const char *dst, int depth, struct rs_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX], target[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int rc = RS_OK;
+
+	if (depth > TREE_MAX_DEPTH)
+		return rs_errf(err, RS_ELIMIT, "%s is nested too deeply to copy", src);
+	if (lstat(src, &st) != 0)
+		return rs_syserr(err, "cannot stat", src);
+	if (mkdir(dst, 0700) != 0)
+		return rs_syserr(err, "cannot create", dst);
+	if ((dir = opendir(src)) == NULL)
+		return rs_syserr(err, "cannot read", src);
+	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+		struct stat cs;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (join(s, sizeof(s), src, de->d_name) != 0 ||
+		    join(d, sizeof(d), dst, de->d_name) != 0) {
+			rc = rs_errf(err, RS_ELIMIT, "path too long: %s/%s", src, de->d_name);
+			break;
+		}
+		if (lstat(s, &cs) != 0) {
+			rc = rs_syserr(err, "cannot stat", s);
+			break;
+		}
+		if (S_ISDIR(cs.st_mode)) {
+			rc = copy_tree(s, d, depth + 1, err);
+		} else if (S_ISREG(cs.st_mode)) {
+			rc = rs_bk_copy_plain(s, d, cs.st_mode & 07777, err);
+		} else if (S_ISLNK(cs.st_mode)) {
+			ssize_t n = readlink(s, target, sizeof(target) - 1);
+
+			if (n < 0)
+				rc = rs_syserr(err, "cannot read the link", s);
+			else {
+				target[n] = '\0';
+				if (symlink(target, d) != 0)
+					rc = rs_syserr(err, "cannot create the link", d);
+			}
+		} else {
+			rc = rs_errf(err, RS_EINVAL,
+			             "%s is not a file, directory or symlink; refusing to copy it",
+			             s);
+		}
+	}
+	closedir(dir);
+	if (rc == RS_OK && chmod(dst, st.st_mode & 07777) != 0)
+		rc = rs_syserr(err, "cannot set the mode of", dst);
+	if (rc == RS_OK)
+		rc = rs_fsync_path(dst, err);
+	return rc;
+}
+
+int rs_nd_copy_state(const char *src, const char *dst, int mask, struct rs_err *err)
+{
+	char s[PATH_MAX], d[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	for (int i = 0; i < 3; i++) {
+		if (!(mask & (1 << i)))
+			continue;
+		if (join(s, sizeof(s), src, state_names[i]) != 0 ||
+		    join(d, sizeof(d), dst, state_names[i]) != 0)
+			return rs_errf(err, RS_ELIMIT, "path too long: %s/%s", src, state_names[i]);
+		if (lstat(s, &st) != 0) {
+			if (errno == ENOENT)
+				continue;
+			return rs_syserr(err, "cannot stat", s);
+		}
+		if (S_ISDIR(st.st_mode))
+			rc = copy_tree(s, d, 1, err);
+		else if (S_ISREG(st.st_mode))
+			rc = rs_bk_copy_plain(s, d, st.st_mode & 07777, err);
+		else
+			rc = rs_errf(err, RS_EINVAL,
+			             "%s is not a regular file; refusing to copy it", s);
+		if (rc != RS_OK)
+			return rc;
+	}
+	return RS_OK;
+}
+
+int rs_nd_db_ident(const char *node_dir, int which, struct rs_nd_ident *id, struct rs_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (join(p, sizeof(p), node_dir, state_names[which]) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
+	if (lstat(p, &st) != 0)
+		return rs_syserr(err, "cannot stat", p);
+	memset(id, 0, sizeof(*id));
+	id->ino = (uint64_t)st.st_ino;
+	id->size = (uint64_t)st.st_size;
+	id->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return RS_OK;
+}
+
+int rs_nd_hold_dbs(const char *node_dir, double timeout, const struct rs_nd_ident want[2],
+                   const char *verb, int fds[2], struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct rs_nd_ident now;
+	char p[PATH_MAX];
+	int rc;
+
+	fds[0] = fds[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		if (join(p, sizeof(p), node_dir, state_names[i]) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
+		if (bolt_file_open(AT_FDCWD, p, 0, NULL, &fds[i], NULL, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+		if (bolt_lock(fds[i], LOCK_EX, timeout, p, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+		if ((rc = rs_nd_db_ident(node_dir, i, &now, err)) != RS_OK)
+			return rc;
+		if (memcmp(&now, &want[i], sizeof(now)) != 0)
+			return rs_errf(err, RS_ELOCKED,
+			               "%s changed since it was verified; run %s again once "
+			               "nothing uses it",
+			               p, verb);
+	}
+	return RS_OK;
+}
+
+void rs_nd_release_dbs(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0) {
+			bolt_unlock(fds[i]);
+			close(fds[i]);
+			fds[i] = -1;
+		}
 }
 
 /* ---- the replace ------------------------------------------------------- */

@@ -120,6 +120,32 @@ void rs_nd_unlock(struct rs_nd_lock *lk);
  * ("stop it before restoring"). */
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err);
 
+/* ---- copying and holding a node's state ---- */
+
+/* Copies the state names of node directory src chosen by mask (RS_ND_*)
+ * into the directory dst: the databases as plain copies (modes kept),
+ * snapshots/ as a tree (directories, regular files, symlinks as symlinks;
+ * anything else refused; at most 8 levels). Names src lacks are skipped.
+ * Everything written is fsynced. */
+int rs_nd_copy_state(const char *src, const char *dst, int mask, struct rs_err *err);
+
+/* What a database file was when a plan read it: a change means someone
+ * wrote it since (apply refuses to work from a stale plan). */
+struct rs_nd_ident {
+	uint64_t ino, size;
+	int64_t mtime_ns;
+};
+/* which: 0 raft-log.db, 1 raft-stable.db. */
+int rs_nd_db_ident(const char *node_dir, int which, struct rs_nd_ident *id, struct rs_err *err);
+/* LOCK_EX on both databases of node_dir (waiting up to timeout seconds
+ * each), then checks each is still the file `want` describes: RS_ELOCKED
+ * "... changed since it was verified; run <verb> again once nothing uses
+ * it" otherwise. fds[] receive the descriptors, also on failure: always
+ * call rs_nd_release_dbs. */
+int rs_nd_hold_dbs(const char *node_dir, double timeout, const struct rs_nd_ident want[2],
+                   const char *verb, int fds[2], struct rs_err *err);
+void rs_nd_release_dbs(int fds[2]);
+
 /* ---- the replace ---- */
 
 /* Fills the new, empty stage directory sfd (path `stage`) with the node's

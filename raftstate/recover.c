@@ -44,8 +44,6 @@
 #include "raftstate/snapshot.h"
 #include "raftstate/stable.h"
 
-#define COPY_MAX_DEPTH 8
-
 static const char *const db_names[2] = {RS_LOG_FILE, RS_STABLE_FILE};
 
 /* ---- small helpers --------------------------------------------------- */
@@ -59,85 +57,7 @@ static int join(char *buf, size_t size, const char *a, const char *b, struct rs_
 	return RS_OK;
 }
 
-/* ---- copying the node directory --------------------------------------- */
-
-/* Copies the tree under src into the new directory dst: directories,
- * regular files (modes kept) and symlinks (as symlinks); anything else is
- * refused. Everything written is fsynced. */
-static int copy_tree(const char *src, const char *dst, int depth, struct rs_err *err)
-{
-	char s[PATH_MAX], d[PATH_MAX], target[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *dir;
-	int rc = RS_OK;
-
-	if (depth > COPY_MAX_DEPTH)
-		return rs_errf(err, RS_ELIMIT, "%s is nested too deeply to copy", src);
-	if (lstat(src, &st) != 0)
-		return rs_syserr(err, "cannot stat", src);
-	if (mkdir(dst, 0700) != 0)
-		return rs_syserr(err, "cannot create", dst);
-	if ((dir = opendir(src)) == NULL)
-		return rs_syserr(err, "cannot read", src);
-	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
-		struct stat cs;
-
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if ((rc = join(s, sizeof(s), src, de->d_name, err)) != RS_OK ||
-		    (rc = join(d, sizeof(d), dst, de->d_name, err)) != RS_OK)
-			break;
-		if (lstat(s, &cs) != 0) {
-			rc = rs_syserr(err, "cannot stat", s);
-			break;
-		}
-		if (S_ISDIR(cs.st_mode)) {
-			rc = copy_tree(s, d, depth + 1, err);
-		} else if (S_ISREG(cs.st_mode)) {
-			rc = rs_bk_copy_plain(s, d, cs.st_mode & 07777, err);
-		} else if (S_ISLNK(cs.st_mode)) {
-			ssize_t n = readlink(s, target, sizeof(target) - 1);
-
-			if (n < 0)
-				rc = rs_syserr(err, "cannot read the link", s);
-			else {
-				target[n] = '\0';
-				if (symlink(target, d) != 0)
-					rc = rs_syserr(err, "cannot create the link", d);
-			}
-		} else {
-			rc = rs_errf(err, RS_EINVAL,
-			             "%s is not a file, directory or symlink; refusing to copy it",
-			             s);
-		}
-	}
-	closedir(dir);
-	if (rc == RS_OK && chmod(dst, st.st_mode & 07777) != 0)
-		rc = rs_syserr(err, "cannot set the mode of", dst);
-	if (rc == RS_OK)
-		rc = rs_fsync_path(dst, err);
-	return rc;
-}
-
 /* ---- plan --------------------------------------------------------------- */
-
-static int db_identity(const char *node_dir, int i, uint64_t *ino, uint64_t *size,
-                       int64_t *mtime_ns, struct rs_err *err)
-{
-	char p[PATH_MAX];
-	struct stat st;
-	int rc;
-
-	if ((rc = join(p, sizeof(p), node_dir, db_names[i], err)) != RS_OK)
-		return rc;
-	if (lstat(p, &st) != 0)
-		return rs_syserr(err, "cannot stat", p);
-	*ino = (uint64_t)st.st_ino;
-	*size = (uint64_t)st.st_size;
-	*mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	return RS_OK;
-}
 
 static int find_id(const struct rs_config *c, const char *id)
 {
@@ -194,9 +114,9 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 {
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
-	uint64_t ino2, size2, top;
+	struct rs_nd_ident now;
 	struct rs_last_entry last;
-	int64_t mt2;
+	uint64_t top;
 	struct stat st;
 	int rc, self;
 
@@ -223,8 +143,7 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		return rc;
 
 	for (int i = 0; i < 2; i++)
-		if ((rc = db_identity(node_dir, i, &plan->ino[i], &plan->size[i],
-		                      &plan->mtime_ns[i], err)) != RS_OK)
+		if ((rc = rs_nd_db_ident(node_dir, i, &plan->ident[i], err)) != RS_OK)
 			return rc;
 	rc = rs_verify_node_full(node_dir, &vo, n, problems, err);
 	if (rc != RS_OK)
@@ -235,9 +154,9 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		               "only rewrites valid state",
 		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
 	for (int i = 0; i < 2; i++) {
-		if ((rc = db_identity(node_dir, i, &ino2, &size2, &mt2, err)) != RS_OK)
+		if ((rc = rs_nd_db_ident(node_dir, i, &now, err)) != RS_OK)
 			return rc;
-		if (ino2 != plan->ino[i] || size2 != plan->size[i] || mt2 != plan->mtime_ns[i])
+		if (memcmp(&now, &plan->ident[i], sizeof(now)) != 0)
 			return rs_errf(err, RS_ELOCKED,
 			               "%s/%s changed while it was verified; is "
 			               "op-conductor running?",
@@ -429,45 +348,6 @@ fail:
 	return rc;
 }
 
-/* LOCK_EX on both databases of the node; fds[] receive the descriptors. */
-static int lock_node(const struct rs_recover_plan *plan, double timeout, int fds[2],
-                     struct rs_err *err)
-{
-	struct bolt_err be = {0};
-	char p[PATH_MAX];
-	uint64_t ino, size;
-	int64_t mt;
-	int rc;
-
-	fds[0] = fds[1] = -1;
-	for (int i = 0; i < 2; i++) {
-		if ((rc = join(p, sizeof(p), plan->node_dir, db_names[i], err)) != RS_OK)
-			return rc;
-		if (bolt_file_open(AT_FDCWD, p, 0, NULL, &fds[i], NULL, &be) != BOLT_OK)
-			return rs_err_from_bolt(err, &be);
-		if (bolt_lock(fds[i], LOCK_EX, timeout, p, &be) != BOLT_OK)
-			return rs_err_from_bolt(err, &be);
-		if ((rc = db_identity(plan->node_dir, i, &ino, &size, &mt, err)) != RS_OK)
-			return rc;
-		if (ino != plan->ino[i] || size != plan->size[i] || mt != plan->mtime_ns[i])
-			return rs_errf(err, RS_ELOCKED,
-			               "%s changed since it was verified; run "
-			               "recover again once nothing uses it",
-			               p);
-	}
-	return RS_OK;
-}
-
-static void unlock_node(int fds[2])
-{
-	for (int i = 0; i < 2; i++)
-		if (fds[i] >= 0) {
-			bolt_unlock(fds[i]);
-			close(fds[i]);
-			fds[i] = -1;
-		}
-}
-
 /* The copy must be exactly the planned state. */
 static int check_stage(const char *stage, const struct rs_recover_plan *plan, double timeout,
                        struct rs_problems *problems, struct rs_err *err)
@@ -509,32 +389,12 @@ struct recover_ctx {
 static int fill_stage(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
 {
 	const struct recover_ctx *c = ctx;
-	static const char *const names[3] = {RS_LOG_FILE, RS_STABLE_FILE, RS_SNAP_DIR};
-	char s[PATH_MAX], d[PATH_MAX];
-	struct stat st;
 	int rc;
 
 	(void)sfd;
-	for (int i = 0; i < 3; i++) {
-		if ((rc = join(s, sizeof(s), old != NULL ? old : c->plan->node_dir, names[i],
-		               err)) != RS_OK ||
-		    (rc = join(d, sizeof(d), stage, names[i], err)) != RS_OK)
-			return rc;
-		if (lstat(s, &st) != 0) {
-			if (errno == ENOENT)
-				continue;
-			return rs_syserr(err, "cannot stat", s);
-		}
-		if (S_ISDIR(st.st_mode))
-			rc = copy_tree(s, d, 1, err);
-		else if (S_ISREG(st.st_mode))
-			rc = rs_bk_copy_plain(s, d, st.st_mode & 07777, err);
-		else
-			rc = rs_errf(err, RS_EINVAL,
-			             "%s is not a regular file; refusing to copy it", s);
-		if (rc != RS_OK)
-			return rc;
-	}
+	rc = rs_nd_copy_state(old != NULL ? old : c->plan->node_dir, stage, RS_ND_STATE, err);
+	if (rc != RS_OK)
+		return rc;
 	if ((rc = write_log(stage, c->plan, err)) != RS_OK)
 		return rc;
 	return write_stable(stage, c->plan, err);
@@ -563,8 +423,9 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 
 	if (kept_size > 0)
 		kept[0] = '\0';
-	if ((rc = lock_node(plan, opts->lock_timeout, fds, err)) != RS_OK) {
-		unlock_node(fds);
+	if ((rc = rs_nd_hold_dbs(plan->node_dir, opts->lock_timeout, plan->ident, "recover", fds,
+	                         err)) != RS_OK) {
+		rs_nd_release_dbs(fds);
 		return rc;
 	}
 	rs_nd_replace_init(&r, plan->node_dir, "recover", fill_stage, check_filled, &c);
@@ -573,7 +434,7 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 	r.dbs_held = 1;
 	rc = rs_nd_replace_node(&r, NULL, 0, err);
 	strlcpy(kept, r.kept, kept_size);
-	unlock_node(fds);
+	rs_nd_release_dbs(fds);
 	return rc;
 }
 

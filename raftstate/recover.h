@@ -49,6 +49,7 @@
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/node.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/verify.h"
 
 struct rs_recover_opts {
@@ -71,8 +72,7 @@ struct rs_recover_plan {
 	                * snapshot (raft's last entry is the snapshot's) */
 
 	/* identity of the two databases when verified (apply checks it) */
-	uint64_t ino[2], size[2];
-	int64_t mtime_ns[2];
+	struct rs_nd_ident ident[2];
 };
 
 /* Verifies node_dir and works out the change; writes nothing.

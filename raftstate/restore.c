@@ -166,34 +166,37 @@ static int check_entry(const char *backup, const struct rs_backup_file *e,
 	return RS_OK;
 }
 
-/* Checks MANIFEST.json against the files found: every listed file exists
- * with its size and crc32, and every state file found is listed. The
- * entries go to plan->listed. */
-static int check_manifest(const char *backup, struct rs_bk_files *found, int *layout,
+/* Whether rel lies under prefix ("" : everything). */
+static int under(const char *rel, const char *prefix)
+{
+	size_t l = strlen(prefix);
+
+	return l == 0 || (strncmp(rel, prefix, l) == 0 && rel[l] == '/');
+}
+
+/* Checks plan->listed (MANIFEST.json's entries) against the files found:
+ * every listed file exists with its size and crc32, and every state file
+ * found is listed; only those under `prefix` (a node of a cluster backup
+ * restored alone; "" for all). */
+static int check_manifest(const char *backup, struct rs_bk_files *found, const char *prefix,
                           struct rs_restore_plan *plan, struct rs_err *err)
 {
-	struct rs_manifest m;
-	int rc;
+	int rc = RS_OK;
 
-	if ((rc = rs_manifest_read(backup, &m, err)) != RS_OK)
-		return rc;
-	for (size_t i = 0; rc == RS_OK && i < m.nfiles; i++)
-		rc = check_entry(backup, &m.files[i], found, &plan->progress, err);
+	for (size_t i = 0; rc == RS_OK && i < plan->nfiles; i++) {
+		if (!under(plan->listed[i].path, prefix))
+			continue;
+		rc = check_entry(backup, &plan->listed[i], found, &plan->progress, err);
+		plan->nchecked++;
+		plan->ncompressed += plan->listed[i].compressed != 0;
+	}
 	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
-		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path))
+		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path) &&
+		    under(found->v[i].path, prefix))
 			rc =
 			    rs_errf(err, RS_ECORRUPT, "backup %s: %s is not listed in the manifest",
 			            backup, found->v[i].path);
-	if (rc != RS_OK) {
-		rs_manifest_free(&m);
-		return rc;
-	}
-	*layout = m.layout;
-	plan->listed = m.files;
-	plan->nfiles = m.nfiles;
-	for (size_t i = 0; i < m.nfiles; i++)
-		plan->ncompressed += m.files[i].compressed != 0;
-	return RS_OK;
+	return rc;
 }
 
 /* The manifest's entry for `rel` (a path relative to the backup), or NULL. */
@@ -231,7 +234,10 @@ static int inspect_target(struct rs_restore_plan *plan, struct rs_restore_node *
 	return RS_OK;
 }
 
-static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err *err)
+/* One node of the plan: the backup's node `id` ("" for a node backup, whose
+ * files are at its top) into `target` ("": only the backup is checked). */
+static int plan_add(struct rs_restore_plan *plan, const char *id, const char *target,
+                    struct rs_err *err)
 {
 	struct rs_restore_node *nv, *n;
 
@@ -242,28 +248,222 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, struct rs_err 
 	n = &nv[plan->nnodes];
 	memset(n, 0, sizeof(*n));
 	strlcpy(n->id, id, sizeof(n->id));
-	if (rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0 ||
-	    rs_bk_join(n->target, sizeof(n->target), plan->state_dir, id) != 0)
+	if ((id[0] == '\0' ? strlcpy(n->src, plan->backup, sizeof(n->src)) >= sizeof(n->src)
+	                   : rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0) ||
+	    strlcpy(n->target, target, sizeof(n->target)) >= sizeof(n->target))
 		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
 	plan->nnodes++;
-	return inspect_target(plan, n, err);
+	return target[0] == '\0' ? RS_OK : inspect_target(plan, n, err);
 }
 
-int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-                     const struct rs_progress *pg, struct rs_restore_plan *plan,
+static int in_list(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* "a, b, c" (cut short with "..." when long) for a message. */
+static const char *id_list(char **v, size_t n, char *buf, size_t size)
+{
+	size_t l = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		l = strlcat(buf, i > 0 ? ", " : "", size);
+		l = strlcat(buf, v[i], size);
+		if (l >= size - 4 || (i > 0 && l > 200)) {
+			if (i + 1 < n || l >= size)
+				(void)snprintf(buf + (size > 205 ? 200 : size - 5), 5, "...");
+			break;
+		}
+	}
+	return buf;
+}
+
+/* The server ID a Go-tool backup (no manifest) was made of: the name of
+ * the "Source directory:" its backup-metadata.txt records; "" when there
+ * is none or it is not a server ID. Read bounded, never followed. */
+static void metadata_source_id(const char *backup, char *out, size_t size)
+{
+	static const char key[] = "Source directory: ";
+	char path[PATH_MAX], buf[8192], *p, *e;
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	if (rs_bk_join(path, sizeof(path), backup, RS_BACKUP_METADATA) != 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; p != NULL; p = (e = strchr(p, '\n')) ? e + 1 : NULL)
+		if (strncmp(p, key, sizeof(key) - 1) == 0)
+			break;
+	if (p == NULL)
+		return;
+	p += sizeof(key) - 1;
+	p[strcspn(p, "\r\n")] = '\0';
+	for (size_t l = strlen(p); l > 1 && p[l - 1] == '/'; l--)
+		p[l - 1] = '\0';
+	if ((e = strrchr(p, '/')) != NULL)
+		p = e + 1;
+	if (rs_server_id_check(p) == RS_ID_OK && strcmp(p, ".") != 0 && strcmp(p, "..") != 0)
+		strlcpy(out, p, size);
+}
+
+/* A cluster is not restored into a directory that sits beside node
+ * directories: it is a node directory of that cluster root (an empty one
+ * after a lost volume). */
+static int beside_nodes(const struct rs_restore_plan *plan, const char *name, char **bnodes,
+                        size_t nb, struct rs_err *err)
+{
+	char parent[PATH_MAX], list[256], tl[256];
+	char **sib = NULL;
+	size_t ns = 0;
+	int rc = RS_OK;
+
+	rs_bk_parent_of(plan->state_dir, parent, sizeof(parent));
+	if (rs_nd_list(parent, 0, &sib, &ns, err) != RS_OK)
+		return RS_OK; /* an unreadable parent says nothing */
+	if (ns > 0 && !(ns == 1 && strcmp(sib[0], name) == 0))
+		rc = rs_errf(err, RS_EINVAL,
+		             "--state-dir %s sits beside the node directories of %s (%s), so it is "
+		             "a node's directory, and backup %s is of a cluster (%s): give "
+		             "--node-id ID to restore one node into it, or a cluster root",
+		             plan->state_dir, parent, id_list(sib, ns, tl, sizeof(tl)),
+		             plan->backup, id_list(bnodes, nb, list, sizeof(list)));
+	rs_nd_free_list(sib, ns);
+	return rc;
+}
+
+/* The rules of restore.h: which target the backup fits; fills plan->nodes.
+ * bnodes: a cluster backup's node IDs. */
+static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
+                      char **bnodes, size_t nb, struct rs_err *err)
+{
+	char list[256], tl[256], target[PATH_MAX];
+	const char *sd = plan->state_dir, *name = rs_bk_base_of(sd);
+	char **tnodes = NULL;
+	size_t nt = 0;
+	struct stat st;
+	int one = plan->backup_layout == RS_LAYOUT_NODE || opt->node_id != NULL;
+	int has, rc = RS_OK;
+
+	if (opt->node_id != NULL) {
+		if (plan->backup_layout == RS_LAYOUT_NODE && plan->from_id[0] != '\0' &&
+		    strcmp(opt->node_id, plan->from_id) != 0)
+			return rs_errf(
+			    err, RS_EINVAL,
+			    "--node-id %s: backup %s holds only node %s (a node backup); "
+			    "give --node-id %s or leave it out",
+			    opt->node_id, plan->backup, plan->from_id, plan->from_id);
+		if (plan->backup_layout == RS_LAYOUT_CLUSTER && !in_list(bnodes, nb, opt->node_id))
+			return rs_errf(err, RS_EINVAL,
+			               "--node-id %s: backup %s has no such node (it holds %s)",
+			               opt->node_id, plan->backup,
+			               id_list(bnodes, nb, list, sizeof(list)));
+		strlcpy(plan->from_id, opt->node_id, sizeof(plan->from_id));
+	}
+	plan->layout = one ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+	if (sd[0] == '\0') { /* only the backup is checked */
+		if (one)
+			return plan_add(plan,
+			                plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id,
+			                "", err);
+		for (size_t i = 0; i < nb && rc == RS_OK; i++)
+			rc = plan_add(plan, bnodes[i], "", err);
+		return rc;
+	}
+	if ((has = rs_nd_state(sd, err)) < 0)
+		return err->code;
+	if (has == 0 && stat(sd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (rc = rs_nd_list(sd, 0, &tnodes, &nt, err)) != RS_OK)
+		return rc;
+	if (one) {
+		if (nt > 0)
+			rc = rs_errf(err, RS_EINVAL,
+			             "--state-dir %s holds node directories (%s), and %s is one "
+			             "node's state: give that node's directory, --state-dir %s/%s",
+			             sd, id_list(tnodes, nt, tl, sizeof(tl)), plan->backup, sd,
+			             plan->from_id[0] ? plan->from_id : "ID");
+		else if (plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0 &&
+		         !opt->other_node)
+			rc = rs_errf(
+			    err, RS_EINVAL,
+			    "%s holds node %s's state, but --state-dir %s is named for node "
+			    "%s (op-conductor reads <raft.storage.dir>/<raft.server.id>/): "
+			    "give the directory of %s, or --into-other-node to put %s's "
+			    "state into %s",
+			    plan->backup, plan->from_id, sd, name, plan->from_id, plan->from_id,
+			    name);
+		else {
+			plan->other_node =
+			    plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0;
+			rc = plan_add(plan,
+			              plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id, sd,
+			              err);
+		}
+		goto out;
+	}
+	if (has > 0)
+		rc = rs_errf(err, RS_EINVAL,
+		             "--state-dir %s holds a node's state, and backup %s is of a cluster "
+		             "(%s): restore one node into it with --node-id %s, or the whole "
+		             "cluster into its root (the parent directory)",
+		             sd, plan->backup, id_list(bnodes, nb, list, sizeof(list)),
+		             in_list(bnodes, nb, name) ? name : "ID");
+	else if (in_list(bnodes, nb, name))
+		rc = rs_errf(err, RS_EINVAL,
+		             "--state-dir %s is named for node %s of backup %s, a cluster (%s): "
+		             "give --node-id %s to restore that node into it, or the parent "
+		             "directory to restore the whole cluster",
+		             sd, name, plan->backup, id_list(bnodes, nb, list, sizeof(list)), name);
+	else if (nt == 0)
+		rc = beside_nodes(plan, name, bnodes, nb, err);
+	for (size_t i = 0; rc == RS_OK && i < nt; i++)
+		if (!in_list(bnodes, nb, tnodes[i]))
+			rc = rs_errf(
+			    err, RS_EINVAL,
+			    "--state-dir %s holds node %s, which backup %s does not have (it "
+			    "holds %s); a restore would leave it beside the restored nodes "
+			    "with its own state: move it away first, or restore nodes one "
+			    "by one with --node-id ID --state-dir %s/ID",
+			    sd, tnodes[i], plan->backup, id_list(bnodes, nb, list, sizeof(list)),
+			    sd);
+	for (size_t i = 0; rc == RS_OK && i < nb; i++) {
+		if (rs_bk_join(target, sizeof(target), sd, bnodes[i]) != 0)
+			rc = rs_errf(err, RS_ELIMIT, "path for node %s is too long", bnodes[i]);
+		else
+			rc = plan_add(plan, bnodes[i], target, err);
+	}
+out:
+	rs_nd_free_list(tnodes, nt);
+	return rc;
+}
+
+int rs_restore_check(const char *backup_dir, const char *state_dir,
+                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
                      struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_bk_files found = {0};
+	struct rs_manifest m;
 	struct stat st;
-	char **nodes = NULL;
+	char **nodes = NULL, prefix[256] = "";
 	size_t nnodes = 0;
 	int rc, layout = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->uid = (uid_t)-1;
 	plan->gid = (gid_t)-1;
-	if (pg != NULL)
-		plan->progress = *pg;
+	if (state_dir == NULL)
+		state_dir = "";
+	if (opt->pg != NULL)
+		plan->progress = *opt->pg;
 	if (stat(backup_dir, &st) != 0) {
 		if (errno == ENOENT)
 			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
@@ -272,8 +472,8 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	}
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "--backup-dir %s is not a directory", backup_dir);
-	if ((rc = rs_bk_check_apart(backup_dir, "--backup-dir", state_dir, "--state-dir", err)) !=
-	    RS_OK)
+	if (state_dir[0] != '\0' && (rc = rs_bk_check_apart(backup_dir, "--backup-dir", state_dir,
+	                                                    "--state-dir", err)) != RS_OK)
 		return rc;
 	if (strlcpy(plan->backup, backup_dir, sizeof(plan->backup)) >= sizeof(plan->backup) ||
 	    strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >= sizeof(plan->state_dir))
@@ -291,37 +491,22 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
 		goto out;
 	if (plan->has_manifest) {
-		if ((rc = check_manifest(backup_dir, &found, &layout, plan, err)) != RS_OK)
+		if ((rc = rs_manifest_read(backup_dir, &m, err)) != RS_OK)
 			goto out;
+		layout = m.layout;
+		strlcpy(plan->from_id, m.node, sizeof(plan->from_id));
+		plan->listed = m.files; /* rs_restore_plan_free frees them */
+		plan->nfiles = m.nfiles;
+		for (size_t i = 0; i < m.nfiles; i++)
+			plan->ncompressed += m.files[i].compressed != 0;
 	}
-	if (layout == 0)
+	if (layout == 0) {
 		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
-	plan->layout = layout;
-
-	if (layout == RS_LAYOUT_NODE) {
-		struct rs_restore_node *n = calloc(1, sizeof(*n));
-
-		if (n == NULL) {
-			rc = rs_errf(err, RS_ENOMEM, "out of memory");
-			goto out;
-		}
-		plan->nodes = n;
-		plan->nnodes = 1;
-		strlcpy(n->src, backup_dir, sizeof(n->src));
-		strlcpy(n->target, plan->state_dir, sizeof(n->target));
-		if (lstat(n->target, &st) == 0) {
-			if (!S_ISDIR(st.st_mode)) {
-				rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
-				             n->target);
-				goto out;
-			}
-			n->target_dir_exists = 1;
-			if (rs_nd_has(n->target, RS_ND_STATE)) {
-				n->target_exists = 1;
-				plan->nexisting = 1;
-			}
-		}
-	} else {
+		if (layout == RS_LAYOUT_NODE)
+			metadata_source_id(backup_dir, plan->from_id, sizeof(plan->from_id));
+	}
+	plan->backup_layout = layout;
+	if (layout == RS_LAYOUT_CLUSTER) {
 		if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, &nodes, &nnodes, err)) !=
 		    RS_OK)
 			goto out;
@@ -330,12 +515,6 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 			             "backup %s holds no Raft state (no %s in it or in a node "
 			             "directory)",
 			             backup_dir, RS_LOG_FILE);
-			goto out;
-		}
-		if (lstat(plan->state_dir, &st) == 0 && S_ISLNK(st.st_mode) == 0 &&
-		    !S_ISDIR(st.st_mode)) {
-			rc = rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory",
-			             plan->state_dir);
 			goto out;
 		}
 		for (size_t i = 0; i < nnodes; i++) {
@@ -348,17 +527,24 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 				             backup_dir, rs_quote(nodes[i], qname, sizeof(qname)));
 				goto out;
 			}
-			if ((rc = plan_add(plan, nodes[i], err)) != RS_OK)
-				goto out;
 		}
 	}
+	/* does it fit the target? (before any checksum is read) */
+	if ((rc = fit_target(plan, opt, nodes, nnodes, err)) != RS_OK)
+		goto out;
+	if (layout == RS_LAYOUT_CLUSTER && opt->node_id != NULL)
+		strlcpy(prefix, opt->node_id, sizeof(prefix));
+	plan->ncompressed = 0;
+	if (plan->has_manifest &&
+	    (rc = check_manifest(backup_dir, &found, prefix, plan, err)) != RS_OK)
+		goto out;
 	/* in a node-layout backup every top-level dir except snapshots/ is
 	 * foreign; in a cluster backup, directories holding state that are not
 	 * valid server IDs were already refused (hidden ones are ignored).
 	 * Compressed nodes cannot be verified here: rs_restore_apply verifies
 	 * their inflated staged copies before it replaces anything. */
 	if (plan->ncompressed == 0) {
-		struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+		struct rs_verify_opts vo = {.lock_timeout = opt->lock_timeout, .live = 0};
 
 		for (size_t i = 0; i < plan->nnodes; i++) {
 			size_t before = problems->errors;
@@ -366,9 +552,18 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 			if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
 				goto out;
 			if (problems->errors > before) {
-				rc = rs_errf(err, RS_ECORRUPT, "backup of %s does not verify",
-				             plan->layout == RS_LAYOUT_NODE ? "the node"
-				                                            : plan->nodes[i].id);
+				const struct rs_restore_node *n = &plan->nodes[i];
+				int go = !plan->has_manifest && !rs_nd_has(n->src, RS_ND_SNAPS);
+
+				rc = rs_errf(
+				    err, RS_ECORRUPT, "backup of %s does not verify%s",
+				    n->id[0] ? n->id : "the node",
+				    go ? " (a backup without MANIFEST.json, made by the Go "
+				         "tool, holds only the .db files and never snapshots/, "
+				         "so a compacted node's backup lacks the snapshot its "
+				         "log starts after: back such a node up with "
+				         "op-conductor-init raft backup)"
+				       : "");
 				goto out;
 			}
 		}
@@ -383,6 +578,53 @@ int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_
 out:
 	free(found.v);
 	rs_nd_free_list(nodes, nnodes);
+	return rc;
+}
+
+static int stage_node(const struct rs_restore_plan *plan, const struct rs_restore_node *n, int sfd,
+                      const char *stage, struct rs_err *err);
+
+/* Fills a new private directory under tmp_parent with node n, verifies it,
+ * removes it. */
+static int verify_inflated_node(struct rs_restore_plan *plan, const struct rs_restore_node *n,
+                                const char *tmp_parent, double lock_timeout,
+                                struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+	char dir[PATH_MAX];
+	size_t before = problems->errors;
+	int fd, rc;
+
+	if (snprintf(dir, sizeof(dir), "%s/.oci-restore-check-XXXXXX", tmp_parent) >=
+	    (int)sizeof(dir))
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", tmp_parent);
+	if (mkdtemp(dir) == NULL)
+		return rs_syserr(err, "cannot create a directory in", tmp_parent);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = rs_syserr(err, "cannot open", dir);
+	} else {
+		rc = stage_node(plan, n, fd, dir, err);
+		close(fd);
+	}
+	if (rc == RS_OK && (rc = rs_verify_node(dir, &vo, problems, err)) == RS_OK &&
+	    problems->errors > before)
+		rc = rs_errf(err, RS_ECORRUPT, "backup of %s does not verify (inflated)",
+		             n->id[0] ? n->id : "the node");
+	rs_remove_tree(dir);
+	return rc;
+}
+
+int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_parent,
+                               double lock_timeout, struct rs_problems *problems,
+                               struct rs_err *err)
+{
+	int rc = RS_OK;
+
+	for (size_t i = 0; i < plan->nnodes && rc == RS_OK; i++)
+		rc = verify_inflated_node(plan, &plan->nodes[i], tmp_parent, lock_timeout, problems,
+		                          err);
+	if (rc == RS_OK)
+		plan->verified = 1;
 	return rc;
 }
 

@@ -13,6 +13,24 @@
  * directory cannot be renamed (a mount point) or holds other files, file by
  * file from a stage inside it. What it replaced is kept, with its owner and
  * mode given to the new files.
+ *
+ * Which target a backup fits (rs_restore_check refuses any other, before
+ * it reads a checksum). op-conductor reads <raft.storage.dir>/<server-id>/,
+ * so a node directory's name is its server ID (as verify and recover take
+ * it), and the node a backup holds is recorded: a cluster backup's node
+ * directories, a node backup's MANIFEST.json "nodes" (its source
+ * directory's name; for a Go-tool backup, the "Source directory:" line of
+ * backup-metadata.txt).
+ *   - a node backup, or one node of a cluster backup (--node-id ID), goes
+ *     into a node directory: not a cluster root (a directory holding node
+ *     directories), and named for that node unless other_node
+ *     (--into-other-node) says that another node's state is wanted there;
+ *   - a whole cluster backup goes into a cluster root: not a directory
+ *     holding a node's state, nor one named for one of its nodes or lying
+ *     beside node directories (a node's own directory, empty after a lost
+ *     volume: --node-id), and not
+ *     one holding a node the backup lacks (it would keep its own state
+ *     beside the restored nodes).
  */
 #ifndef RAFTSTATE_RESTORE_H
 #define RAFTSTATE_RESTORE_H
@@ -38,13 +56,25 @@ struct rs_restore_node {
 	char kept[PATH_MAX];   /* where the replaced state went ("" if none) */
 };
 
+/* What to restore where (restore's flags). */
+struct rs_restore_opts {
+	const char *node_id; /* restore only this node of a cluster backup (NULL: all) */
+	int other_node;      /* a node's state may go into a directory named for another */
+	double lock_timeout;
+	const struct rs_progress *pg; /* may be NULL */
+};
+
 struct rs_restore_plan {
 	char backup[PATH_MAX];
-	char state_dir[PATH_MAX];
-	int layout;
+	char state_dir[PATH_MAX];      /* "" when only the backup is checked */
+	int layout;                    /* what the target is: RS_LAYOUT_NODE or _CLUSTER */
+	int backup_layout;             /* what the backup holds */
+	char from_id[256];             /* target is a node: the node backed up ("" unknown) */
+	int other_node;                /* ... and the target is named for another node */
 	int has_manifest;              /* 0: a Go-tool backup, verified but not checksummed */
-	size_t nfiles;                 /* files checked against the manifest */
-	size_t ncompressed;            /* of them stored gzip-compressed */
+	size_t nfiles;                 /* files the manifest lists (listed) */
+	size_t nchecked;               /* of them checked (--node-id: that node's) */
+	size_t ncompressed;            /* of the checked ones stored gzip-compressed */
 	int verified;                  /* rs_restore_check verified every node in place
 	                                * (not for compressed backups: rs_restore_apply
 	                                * verifies their inflated staged copies) */
@@ -60,15 +90,25 @@ struct rs_restore_plan {
 	char salvaged_to[PATH_MAX]; /* the last of them */
 };
 
-/* Checks the backup and the target without changing anything. RS_OK: the
- * backup is sound and no target is locked. RS_ECORRUPT with `problems`
- * (verify) or a message (manifest, hostile entry, damaged .gz);
- * RS_ELOCKED when a target database is held by another process. pg (may
- * be NULL) hears the checksums ("checking") here and the staging copies
+/* Checks the backup and the target without changing anything (the plan:
+ * what goes where). RS_OK: the backup is sound, fits the target (above),
+ * and no target is locked. RS_EINVAL when it does not fit; RS_ECORRUPT
+ * with `problems` (verify) or a message (manifest, hostile entry, damaged
+ * .gz); RS_ELOCKED when a target database is held by another process.
+ * state_dir NULL or "": only the backup is checked (nodes[].target "").
+ * opt->pg hears the checksums ("checking") here and the staging copies
  * ("copying", "inflating") in rs_restore_apply. */
-int rs_restore_check(const char *backup_dir, const char *state_dir, double lock_timeout,
-                     const struct rs_progress *pg, struct rs_restore_plan *plan,
+int rs_restore_check(const char *backup_dir, const char *state_dir,
+                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
                      struct rs_problems *problems, struct rs_err *err);
+
+/* A compressed backup's nodes cannot be verified where they lie: each is
+ * inflated into a private directory under tmp_parent, verified there and
+ * removed. Sets plan->verified. RS_ECORRUPT (with problems) when one does
+ * not verify. Writes nothing outside tmp_parent. */
+int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_parent,
+                               double lock_timeout, struct rs_problems *problems,
+                               struct rs_err *err);
 
 /* Replaces every node of the plan: first every node is staged and its
  * staged copy verified (nothing replaced yet), then each is put in place

@@ -35,7 +35,9 @@
 #                        `$B raft restore --backup-dir BACKUP --state-dir
 #                        $tmp/target ARGS` must exit 1 with stderr matching
 #                        PATTERN and leave $tmp/target as it was; with
-#                        REFUSE_ONE_LINE=1, stderr must be that one line
+#                        REFUSE_ONE_LINE=1, stderr must be that one line;
+#                        RESTORE_TARGET / RESTORE_WATCH: another --state-dir
+#                        / tree that must not change
 set -u
 umask 022
 
@@ -146,12 +148,13 @@ release() {
 listing() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
 
 refuse_restore() {
-	local what=$1 pat=$2 bk=$3 rc
+	local what=$1 pat=$2 bk=$3 rc target=${RESTORE_TARGET:-$tmp/target}
+	local watch=${RESTORE_WATCH:-${RESTORE_TARGET:-$tmp/target}}
 	shift 3
-	listing "$tmp/target" >"$tmp/before"
-	"$B" raft restore --backup-dir "$bk" --state-dir "$tmp/target" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	listing "$watch" >"$tmp/before"
+	"$B" raft restore --backup-dir "$bk" --state-dir "$target" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	listing "$tmp/target" >"$tmp/after"
+	listing "$watch" >"$tmp/after"
 	if [ "$rc" != 1 ]; then
 		bad "$what: exit $rc (want 1): $(head -c 300 "$tmp/err")"
 	elif ! grep -Eq "^op-conductor-init: raft restore: .*$pat" "$tmp/err"; then

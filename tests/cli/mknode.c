@@ -15,6 +15,9 @@
  *                       ConfigurationIndex 1) and
  *                       state.bin: block:N[:FORK] (V4 envelope), block3:N[:FORK],
  *                       legacy:N, empty, garbage
+ *   --delete FROM-TO    afterwards, in a transaction of its own, remove
+ *                       entries FROM..TO (as raft-boltdb's DeleteRange after
+ *                       a snapshot): their pages become free pages
  *   RANGE = FROM-TO:TERM:KIND  entries FROM..TO of TERM; KIND:
  *       config              LogConfiguration of --members
  *       block[:OFF[:FORK]]  LogCommand, V4 envelope of block index+OFF
@@ -199,6 +202,24 @@ static void write_log(const char *dir, const struct range *rs, size_t nr, uint64
 	mp_buf_free(&cfgbuf);
 }
 
+static void delete_range(const char *dir, uint64_t from, uint64_t to)
+{
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *logs, *conf;
+	struct bolt_err e = {0};
+	uint8_t key[8];
+
+	db = open_with_buckets(dir, "raft-log.db", &tx, &logs, &conf);
+	for (uint64_t idx = from; idx <= to; idx++) {
+		rs_put_be64(key, idx);
+		if (bolt_bucket_delete(logs, key, 8, &e) != BOLT_OK)
+			bolt_die("delete", &e);
+	}
+	if (bolt_tx_commit(tx, &e) != BOLT_OK || bolt_db_close(db, &e) != BOLT_OK)
+		bolt_die("commit", &e);
+}
+
 static void write_stable(const char *dir, uint64_t term, uint64_t vote_term, const char *cand)
 {
 	struct bolt_db *db;
@@ -299,6 +320,7 @@ int main(int argc, char **argv)
 	struct range rs[64];
 	size_t nr = 0;
 	uint64_t term = 0, vote_term = 0, last_term = 0;
+	unsigned long del_from = 0, del_to = 0;
 	int has_term = 0;
 	const char *cand = NULL, *snaps[8], *dir;
 	size_t ns = 0;
@@ -331,6 +353,10 @@ int main(int argc, char **argv)
 				die("--vote is T:ID", argv[i]);
 			vote_term = strtoull(argv[i], NULL, 10);
 			cand = c + 1;
+		} else if (strcmp(argv[i], "--delete") == 0 && i + 1 < argc) {
+			if (sscanf(argv[++i], "%lu-%lu", &del_from, &del_to) != 2 ||
+			    del_from == 0 || del_to < del_from)
+				die("--delete is FROM-TO", argv[i]);
 		} else if (strcmp(argv[i], "--members") == 0 && i + 1 < argc) {
 			parse_members(argv[++i], &members);
 		} else if (strcmp(argv[i], "--snapshot-members") == 0 && i + 1 < argc) {
@@ -362,6 +388,8 @@ int main(int argc, char **argv)
 		mkdir(p, 0755);
 	}
 	write_log(dir, rs, nr, &last_term);
+	if (del_from != 0)
+		delete_range(dir, del_from, del_to);
 	write_stable(dir, has_term ? term : last_term, vote_term, cand);
 	for (size_t i = 0; i < ns; i++)
 		write_snapshot(dir, snaps[i]);

@@ -120,8 +120,8 @@ rm -rf "$tmp/target" && cp -a "$tmp/target.orig" "$tmp/target"
 # --- 3. node layout and snapshots (lived/three) ----------------------------------
 "$B" raft backup --compress --state-dir "$tmp/st/s2" --backup-dir "$tmp/nbk" >/dev/null 2>"$tmp/err" || bad "node backup --compress: $(cat "$tmp/err")"
 nbk=$(ls -d "$tmp"/nbk/raft-backup-* 2>/dev/null | head -n1)
-if [ -n "$nbk" ] && [ -f "$nbk/raft-log.db.gz" ] && "$B" raft restore --backup-dir "$nbk" --state-dir "$tmp/n2" </dev/null >/dev/null 2>"$tmp/err" &&
-	same_tree "$tmp/st/s2" "$tmp/n2"; then
+if [ -n "$nbk" ] && [ -f "$nbk/raft-log.db.gz" ] && "$B" raft restore --backup-dir "$nbk" --state-dir "$tmp/nroot/s2" </dev/null >/dev/null 2>"$tmp/err" &&
+	same_tree "$tmp/st/s2" "$tmp/nroot/s2"; then
 	ok "node-layout compressed backup: raft-log.db.gz at the top, restores cmp-equal"
 else
 	bad "node-layout compressed backup: $(cat "$tmp/err")"

@@ -137,7 +137,7 @@ for rel in raft-log.db "snapshots/$SNAP/meta.json"; do
 	rm -f "$f" && mkfifo "$f"
 	listing "$tmp/target" >"$tmp/tbefore"
 	check "restore: FIFO as the backup's $rel" 1 "${rel##*/} is not a regular file" \
-		"$B" raft restore --backup-dir "$BK" --state-dir "$tmp/target" --force
+		"$B" raft restore --backup-dir "$BK" --state-dir "$tmp/target" --into-other-node --force
 	listing "$tmp/target" >"$tmp/tafter"
 	cmp -s "$tmp/tbefore" "$tmp/tafter" && ok "restore: FIFO as the backup's $rel: target unchanged" ||
 		bad "restore: FIFO as the backup's $rel: the target changed"

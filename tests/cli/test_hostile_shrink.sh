@@ -103,7 +103,7 @@ BKLOG=$(find "$BK" -name raft-log.db | head -n 1)
 listing "$tmp/target" >"$tmp/before"
 shrunk "restore: the backup's raft-log.db cut while restore reads it" "$BKLOG" \
 	"raft-log\.db (shrank while it was read|is truncated|does not match)" \
-	"$B" raft restore --backup-dir "$BK" --state-dir "$tmp/target" --force
+	"$B" raft restore --backup-dir "$BK" --state-dir "$tmp/target" --into-other-node --force
 listing "$tmp/target" >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok "restore: the target is unchanged" ||
 	bad "restore: the target changed"

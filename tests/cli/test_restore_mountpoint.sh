@@ -58,7 +58,7 @@ same_state() { # A B: both databases and snapshots/ cmp-equal
 restore_ok() {
 	local what=$1 bk=$2 node=$3 want=$4 pre=$5 dev kept
 	dev=$(stat -c %d "$node")
-	if ! "$B" raft restore --backup-dir "$bk" --state-dir "$node" --force </dev/null >"$tmp/out" 2>"$tmp/err"; then
+	if ! "$B" raft restore --backup-dir "$bk" --state-dir "$node" --into-other-node --force </dev/null >"$tmp/out" 2>"$tmp/err"; then
 		bad "$what: restore failed: $(cat "$tmp/err")"
 		return 1
 	fi
@@ -116,7 +116,7 @@ gen3=$tmp/g3
 "$B" raft generate "${ARGS[@]}" --initial-term 4 --output-dir "$gen3" >/dev/null
 echo keep-me >"$gen3/s1/notes.txt"
 ino=$(stat -c %i "$gen3/s1")
-if "$B" raft restore --backup-dir "$bk" --state-dir "$gen3/s1" --force </dev/null >"$tmp/out" 2>"$tmp/err" &&
+if "$B" raft restore --backup-dir "$bk" --state-dir "$gen3/s1" --into-other-node --force </dev/null >"$tmp/out" 2>"$tmp/err" &&
 	same_state "$bk" "$gen3/s1" && [ "$(cat "$gen3/s1/notes.txt")" = keep-me ] && [ "$(stat -c %i "$gen3/s1")" = "$ino" ] &&
 	grep -q 'it holds other files' "$tmp/out"; then
 	ok "a plain node dir with another file: restored file by file, notes.txt stays"
@@ -166,7 +166,7 @@ listing "$node" >"$tmp/before"
 ) &
 lockpid=$!
 sleep 0.3
-"$B" raft restore --backup-dir "$bk" --state-dir "$node" --force --timeout 0.5 </dev/null >"$tmp/out" 2>"$tmp/err"
+"$B" raft restore --backup-dir "$bk" --state-dir "$node" --into-other-node --force --timeout 0.5 </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
 kill "$lockpid" 2>/dev/null
 wait "$lockpid" 2>/dev/null
@@ -208,7 +208,7 @@ check_kill() {
 	else bad "$what: snapshots/ is neither the old nor the restored one"; st+=x; fi
 	[ "$(cat "$node/extra.txt" 2>/dev/null)" = "operator notes" ] || bad "$what: extra.txt changed"
 	mountpoint -q "$node" || bad "$what: not a mount point any more"
-	if ! "$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --force </dev/null >/dev/null 2>"$tmp/err2" ||
+	if ! "$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --into-other-node --force </dev/null >/dev/null 2>"$tmp/err2" ||
 		! same_state "$want7" "$node" >/dev/null; then
 		bad "$what: restoring again did not complete: $(cat "$tmp/err2")"
 	fi
@@ -224,7 +224,7 @@ if strace -f -qq -o /dev/null -e inject=getpid:retval=1 true >/dev/null 2>&1; th
 			# (a subshell: the shell's "Killed" notice goes to /dev/null;
 			# LeakSanitizer cannot run under ptrace in an ASan build)
 			(ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
-				"$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --force </dev/null >/dev/null 2>&1; exit $?) 2>/dev/null
+				"$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --into-other-node --force </dev/null >/dev/null 2>&1; exit $?) 2>/dev/null
 			rc=$?
 			[ "$rc" = 0 ] && break # the n-th call never came: every call of $sc was hit
 			if [ "$rc" != 137 ]; then
@@ -239,7 +239,7 @@ if strace -f -qq -o /dev/null -e inject=getpid:retval=1 true >/dev/null 2>&1; th
 else
 	for i in $(seq 1 30); do
 		reset_node
-		"$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --force </dev/null >/dev/null 2>&1 &
+		"$B" raft restore --backup-dir "$cbk7" --state-dir "$node" --into-other-node --force </dev/null >/dev/null 2>&1 &
 		pid=$!
 		sleep "0.00$((RANDOM % 4))"
 		kill -9 "$pid" 2>/dev/null

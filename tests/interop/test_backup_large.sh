@@ -44,7 +44,7 @@ resident=$(fincore --noheadings --bytes --output RES "$bk/raft-log.db" | tr -d '
 cmp "$node/raft-log.db" "$bk/raft-log.db" || die "the backup's raft-log.db differs from the source"
 say "ok: $size-byte log backed up, byte-identical, no progress on a non-terminal"
 
-"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored" >"$TMP/r.out" 2>"$TMP/r.err" ||
+"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored" --into-other-node >"$TMP/r.out" 2>"$TMP/r.err" ||
 	die "restore failed: $(cat "$TMP/r.err")"
 cmp "$node/raft-log.db" "$TMP/restored/raft-log.db" || die "restored raft-log.db differs"
 say "ok: restore checked the manifest's crc32 and sizes and restored identical files"
@@ -54,7 +54,7 @@ off=$((size * 3 / 4))
 b=$(od -An -tu1 -j "$off" -N1 "$bk/raft-log.db" | tr -d ' ')
 printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of="$bk/raft-log.db" bs=1 seek="$off" conv=notrunc status=none
 expect_fail "restore of a backup damaged in the second half" 'crc32' \
-	"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored2"
+	"$OCI_BIN" raft restore --backup-dir "$bk" --state-dir "$TMP/restored2" --into-other-node
 [ ! -e "$TMP/restored2/raft-log.db" ] || die "a refused restore wrote $TMP/restored2/raft-log.db"
 
 # a terminal: progress lines on stderr, ending at 100%
@@ -81,7 +81,7 @@ saw() {
 }
 [ ! -s "$TMP/r.err" ] || die "restore wrote to a non-terminal stderr: $(head -c 300 "$TMP/r.err")"
 bk2=$(ls -d "$TMP/bk2"/raft-backup-*)
-tty_run restore "'$OCI_BIN' raft restore --backup-dir '$bk2' --state-dir '$TMP/restored4' >/dev/null"
+tty_run restore "'$OCI_BIN' raft restore --backup-dir '$bk2' --state-dir '$TMP/restored4' --into-other-node >/dev/null"
 saw restore checking
 saw restore copying
 cmp "$node/raft-log.db" "$TMP/restored4/raft-log.db" || die "the log restored on a terminal differs"
@@ -98,7 +98,7 @@ bk5=$(ls -d "$TMP/bk5"/raft-backup-*)
 # is one gzip file to the standard tool too
 gzip -t "$bk5/raft-log.db.gz" || die "gzip -t rejects the backup's raft-log.db.gz"
 gzip -dc "$bk5/raft-log.db.gz" | cmp - "$node/raft-log.db" || die "gzip -dc of raft-log.db.gz differs from the log"
-tty_run rsgz "'$OCI_BIN' raft restore --backup-dir '$bk5' --state-dir '$TMP/restored5' >/dev/null"
+tty_run rsgz "'$OCI_BIN' raft restore --backup-dir '$bk5' --state-dir '$TMP/restored5' --into-other-node >/dev/null"
 saw rsgz checking
 saw rsgz inflating
 cmp "$node/raft-log.db" "$TMP/restored5/raft-log.db" || die "the log restored from the .gz backup differs"
@@ -117,7 +117,7 @@ traced_backup() {
 	b=$(ls -d "$dir"/raft-backup-*)
 	cmp "$node/raft-log.db" "$b/raft-log.db" || die "the backup in $dir differs from the source"
 	rm -rf "$TMP/restored3"
-	"$OCI_BIN" raft restore --backup-dir "$b" --state-dir "$TMP/restored3" >/dev/null 2>"$TMP/rt.err" ||
+	"$OCI_BIN" raft restore --backup-dir "$b" --state-dir "$TMP/restored3" --into-other-node >/dev/null 2>"$TMP/rt.err" ||
 		die "restore of the backup in $dir failed: $(cat "$TMP/rt.err")"
 	cmp "$node/raft-log.db" "$TMP/restored3/raft-log.db" || die "the log restored from $dir differs"
 }

@@ -1,0 +1,300 @@
+/*
+ * raft compact: shrink a stopped node's raft-log.db and raft-stable.db to
+ * their live pages, optionally removing first the log entries raft itself
+ * would remove after its newest snapshot (--trailing N). The engine is
+ * raftstate/compact.h; here:
+ *   1. parse flags;
+ *   2. rs_compact_plan(): verify the node, work out sizes and the range
+ *      --trailing removes; print it (text or --json);
+ *   3. --dry-run stops here; removing entries asks on a terminal unless
+ *      --force (refused on a non-terminal stdin without it);
+ *   4. rs_compact_apply() (the run lock, the databases held, stage, check,
+ *      swap, keep) and print the sizes before and after.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/nodeprint.h"
+#include "cmd/report.h"
+#include "raftstate/compact.h"
+
+enum {
+	F_STATE_DIR,
+	F_TRAILING,
+	F_DRY_RUN,
+	F_FORCE,
+	F_TIMEOUT,
+	F_JSON,
+	F_COUNT,
+};
+
+static const struct flag_spec compact_flags[F_COUNT] = {
+    [F_STATE_DIR] = {.name = "state-dir",
+                     .kind = FLAG_STRING,
+                     .metavar = "DIR",
+                     .required = 1,
+                     .help = "The node directory to compact (<raft.storage-dir>/<server-id>)"},
+    [F_TRAILING] = {.name = "trailing",
+                    .kind = FLAG_UINT64,
+                    .metavar = "N",
+                    .help = "First remove the entries raft would remove after its newest "
+                            "snapshot,\n"
+                            "                           keeping the newest N (raft's "
+                            "TrailingLogs) and every entry\n"
+                            "                           after the snapshot"},
+    [F_DRY_RUN] = {.name = "dry-run",
+                   .kind = FLAG_BOOL,
+                   .def = "false",
+                   .help = "Print what would change and write nothing"},
+    [F_FORCE] = {.name = "force",
+                 .kind = FLAG_BOOL,
+                 .def = "false",
+                 .env = "OP_CONDUCTOR_INIT_COMPACT_FORCE",
+                 .help = "Remove entries (--trailing) without asking"},
+    [F_TIMEOUT] = {.name = "timeout",
+                   .kind = FLAG_STRING,
+                   .metavar = "SECONDS",
+                   .def = "5",
+                   .help = "How long to wait for a lock on each database file and for\n"
+                           "                           another run's lock",
+                   .check = np_timeout_check,
+                   .accepts = NP_TIMEOUT_ACCEPTS},
+    [F_JSON] = NP_FLAG_JSON,
+};
+
+static const char *const file_names[2] = {"raft-log.db", "raft-stable.db"};
+
+static void print_plan(const struct rs_compact_plan *p, const struct rs_compact_opts *o)
+{
+	printf("Node %s (%s): verified.\n", p->old.id, p->node_dir);
+	for (int i = 0; i < 2; i++) {
+		const struct rs_compact_file *f = &p->file[i];
+
+		printf("  %-15s %llu bytes, %llu pages of %u bytes, %llu free\n", file_names[i],
+		       (unsigned long long)f->size, (unsigned long long)f->pages, f->page_size,
+		       (unsigned long long)f->free_pages);
+	}
+	if (!o->trailing_set)
+		return;
+	if (p->del_count == 0)
+		printf("--trailing %llu: no entry to remove: %s.\n",
+		       (unsigned long long)o->trailing, p->keep_why);
+	else
+		printf("--trailing %llu: remove entries %llu..%llu (%llu entries, %llu bytes of "
+		       "keys and values); keep %llu..%llu (newest snapshot index %llu).\n",
+		       (unsigned long long)o->trailing, (unsigned long long)p->del_from,
+		       (unsigned long long)p->del_to, (unsigned long long)p->del_count,
+		       (unsigned long long)p->del_bytes, (unsigned long long)p->del_to + 1,
+		       (unsigned long long)p->old.last_index, (unsigned long long)p->snap_index);
+}
+
+static cJSON *json_result(const struct rs_compact_plan *p, const struct rs_compact_opts *o,
+                          int dry_run)
+{
+	cJSON *j = cJSON_CreateObject(), *files = cJSON_CreateArray(), *t;
+
+	cJSON_AddStringToObject(j, "node_dir", p->node_dir);
+	cJSON_AddNullToObject(j, "error");
+	cJSON_AddStringToObject(j, "server_id", p->old.id);
+	cJSON_AddBoolToObject(j, "dry_run", dry_run);
+	for (int i = 0; i < 2; i++) {
+		const struct rs_compact_file *f = &p->file[i];
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "name", file_names[i]);
+		cJSON_AddItemToObject(e, "size_before", np_json_u64(f->size));
+		cJSON_AddItemToObject(e, "pages_before", np_json_u64(f->pages));
+		cJSON_AddItemToObject(e, "free_pages_before", np_json_u64(f->free_pages));
+		cJSON_AddItemToObject(e, "page_size", np_json_u64(f->page_size));
+		cJSON_AddItemToObject(e, dry_run ? "size_after_estimate" : "size_after",
+		                      np_json_u64(f->new_size));
+		cJSON_AddItemToArray(files, e);
+	}
+	cJSON_AddItemToObject(j, "files", files);
+	if (!o->trailing_set) {
+		cJSON_AddNullToObject(j, "trailing");
+	} else {
+		t = cJSON_AddObjectToObject(j, "trailing");
+		cJSON_AddItemToObject(t, "trailing", np_json_u64(o->trailing));
+		if (p->has_snap)
+			cJSON_AddItemToObject(t, "snapshot_index", np_json_u64(p->snap_index));
+		else
+			cJSON_AddNullToObject(t, "snapshot_index");
+		cJSON_AddItemToObject(t, "removed_entries", np_json_u64(p->del_count));
+		cJSON_AddItemToObject(t, "removed_bytes", np_json_u64(p->del_bytes));
+		if (p->del_count > 0) {
+			cJSON_AddItemToObject(t, "removed_from", np_json_u64(p->del_from));
+			cJSON_AddItemToObject(t, "removed_to", np_json_u64(p->del_to));
+			cJSON_AddNullToObject(t, "nothing_removed_because");
+		} else {
+			cJSON_AddNullToObject(t, "removed_from");
+			cJSON_AddNullToObject(t, "removed_to");
+			cJSON_AddStringToObject(t, "nothing_removed_because", p->keep_why);
+		}
+	}
+	if (p->kept[0] != '\0')
+		cJSON_AddStringToObject(j, "kept", p->kept);
+	else
+		cJSON_AddNullToObject(j, "kept");
+	return j;
+}
+
+static int print_json(const struct oci_command *cmd, const struct rs_compact_plan *p,
+                      const struct rs_compact_opts *o, int dry_run)
+{
+	if (np_json_emit(json_result(p, o, dry_run)) != 0)
+		return oci_fail(cmd, "out of memory");
+	return OCI_EXIT_OK;
+}
+
+/* One question on the terminal; anything but y/yes is no. */
+static int ask(const struct rs_compact_plan *p)
+{
+	char line[64];
+
+	fprintf(stderr, "Remove log entries %llu..%llu of %s (the old files are kept)? [y/N]: ",
+	        (unsigned long long)p->del_from, (unsigned long long)p->del_to, p->node_dir);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+/* With --json a failure is a document too: node_dir and error. */
+static void json_failure(const char *dir, const char *msg)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(j, "node_dir", dir);
+	cJSON_AddStringToObject(j, "error", msg);
+	(void)np_json_emit(j);
+}
+
+static int compact_apply(const struct oci_command *cmd, const struct flag_value *v,
+                         struct rs_compact_plan *plan, const struct rs_compact_opts *o,
+                         struct rs_problems *probs)
+{
+	struct rs_err err = {0};
+
+	if (plan->del_count > 0 && !v[F_FORCE].b) {
+		if (!isatty(STDIN_FILENO)) {
+			char msg[256];
+
+			(void)snprintf(msg, sizeof(msg),
+			               "--trailing would remove %llu entries and stdin is not a "
+			               "terminal; give --force (or "
+			               "OP_CONDUCTOR_INIT_COMPACT_FORCE=true) to remove them",
+			               (unsigned long long)plan->del_count);
+			if (v[F_JSON].b)
+				json_failure(plan->node_dir, msg);
+			return oci_fail(cmd, "%s; nothing was changed", msg);
+		}
+		if (!ask(plan)) {
+			printf("Compact cancelled; nothing was changed.\n");
+			return OCI_EXIT_OK;
+		}
+	}
+	if (rs_compact_apply(plan, o, probs, &err) != RS_OK) {
+		int rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+
+		if (v[F_JSON].b)
+			json_failure(plan->node_dir, err.msg);
+		np_print_errors(probs, "run raft verify");
+		return rc;
+	}
+	if (v[F_JSON].b)
+		return print_json(cmd, plan, o, 0);
+	printf("Compacted %s:\n", plan->node_dir);
+	for (int i = 0; i < 2; i++)
+		printf("  %-15s %llu -> %llu bytes\n", file_names[i],
+		       (unsigned long long)plan->file[i].size,
+		       (unsigned long long)plan->file[i].new_size);
+	if (plan->del_count > 0)
+		printf("Removed entries %llu..%llu (%llu).\n", (unsigned long long)plan->del_from,
+		       (unsigned long long)plan->del_to, (unsigned long long)plan->del_count);
+	printf("The new files check clean, hold the same content%s, and the node verifies.\n",
+	       plan->del_count > 0 ? " but for the removed entries" : "");
+	printf("The previous state was kept in: %s\n", plan->kept);
+	return OCI_EXIT_OK;
+}
+
+static int run_compact(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	const struct flag_value *v = fs->v;
+	struct rs_compact_opts o = {
+	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .trailing_set = v[F_TRAILING].src == FLAG_ARGV || v[F_TRAILING].src == FLAG_ENV,
+	    .trailing = v[F_TRAILING].u,
+	    .uid = (uid_t)-1,
+	    .gid = (gid_t)-1,
+	};
+	struct rs_compact_plan plan;
+	struct rs_problems probs = {0};
+	struct rs_err err = {0};
+	int rc;
+
+	if (v[F_STATE_DIR].str[0] == '\0')
+		return oci_usage(cmd, "--state-dir is empty");
+	if (rs_compact_plan(v[F_STATE_DIR].str, &o, &plan, &probs, &err) != RS_OK) {
+		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		np_print_errors(&probs, "run raft verify");
+		if (v[F_JSON].b)
+			json_failure(v[F_STATE_DIR].str, err.msg);
+	} else if (v[F_DRY_RUN].b) {
+		if (v[F_JSON].b) {
+			rc = print_json(cmd, &plan, &o, 1);
+		} else {
+			print_plan(&plan, &o);
+			printf("Dry run: nothing was written (about %llu and %llu bytes after "
+			       "compacting%s).\n",
+			       (unsigned long long)plan.file[0].new_size,
+			       (unsigned long long)plan.file[1].new_size,
+			       plan.del_count > 0 ? ", before the removal" : "");
+			rc = OCI_EXIT_OK;
+		}
+	} else {
+		if (!v[F_JSON].b)
+			print_plan(&plan, &o);
+		rc = compact_apply(cmd, v, &plan, &o, &probs);
+	}
+	rs_compact_plan_free(&plan);
+	rs_problems_free(&probs);
+	return rc;
+}
+
+const struct oci_command oci_cmd_raft_compact = {
+    .group = "raft",
+    .name = "compact",
+    .summary = "Shrink a stopped node's database files (and trim its log as raft would)",
+    .synopsis = "--state-dir NODE_DIR [--trailing N] [--dry-run] [--force] "
+                "[--timeout SECONDS] [--json]",
+    .description =
+        "bbolt never gives freed pages back, so raft-log.db stays at its largest size.\n"
+        "Rewrites raft-log.db and raft-stable.db into new files that hold only their\n"
+        "live pages: the same buckets, keys and values, no free page. The new files are\n"
+        "checked (bbolt's consistency check, every key and value compared with the old\n"
+        "file, the node verified), given the owner and mode of the files they replace,\n"
+        "and swapped in atomically (name by name inside a mount point); the previous\n"
+        "state is kept as the sibling .<server-id>.pre-compact-YYYYMMDD-HHMMSS/ (never\n"
+        "deleted). Prints the sizes before and after.\n"
+        "\n"
+        "--trailing N first removes the entries raft removes after a snapshot\n"
+        "(compactLogs with TrailingLogs = N): from the first entry up to the newest\n"
+        "usable snapshot's index or the last index minus N, whichever is lower, and\n"
+        "nothing without a usable snapshot. Entries after the snapshot are never\n"
+        "removed, and no snapshot is written. Removing entries asks on a terminal and\n"
+        "needs --force otherwise. --dry-run prints how many entries and bytes would go\n"
+        "and writes nothing. The node must be stopped: a locked database is refused.\n"
+        "The run holds a lock on the node's parent directory: a second run there fails\n"
+        "naming the first, or waits up to --timeout.",
+    .flags = compact_flags,
+    .nflags = F_COUNT,
+    .max_args = 0,
+    .run = run_compact,
+};

@@ -11,8 +11,16 @@
 #       raft-boltdb/v2 v2.3.1, go-msgpack/v2 v2.1.2, go.etcd.io/bbolt v1.3.5 (what
 #       op-conductor runs), fetched through the Go module proxy ($GOPROXY) into the
 #       module cache once, verified against go.sum, never upgraded (-mod=readonly).
+#   opc-1.19.6 -> OUTDIR/oci-opc
+#       module mode, opc/go.mod + go.sum: op-conductor v1.19.6's own consensus package
+#       (github.com/ethereum-optimism/optimism v1.19.6 op-conductor/consensus, with
+#       optimism's own replace of go-ethereum by op-geth v1.101702.3-rc.7, which a
+#       dependency's go.mod cannot pass on), so hashicorp/raft v1.7.3, raft-boltdb/v2
+#       v2.3.1, go-msgpack/v2 v2.1.2, go.etcd.io/bbolt v1.3.6. Needs Go >= 1.26
+#       (optimism's go.mod says go 1.26.0); ~1 GB of module cache; a cold build takes
+#       minutes (docs/testing.md), later runs reuse OUTDIR/gocache.
 #
-# Go: both builds need Go >= 1.19 (go-msgpack/v2's go.mod floor; raft v1.7.2 says 1.20
+# Go: the first two builds need Go >= 1.19 (go-msgpack/v2's go.mod floor; raft v1.7.2 says 1.20
 # but builds with 1.19.8, Debian 12's golang-go, as does everything else here; GOPATH
 # mode still works on 1.26). $OCI_GO if set, else the newest Go found among `go` on
 # PATH, /usr/local/go/bin/go and /usr/lib/go-*/bin/go is used, and named.
@@ -24,7 +32,7 @@
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: $0 OUTDIR [raft-1.1.2|raft-1.7.2]" >&2
+	echo "usage: $0 OUTDIR [raft-1.1.2|raft-1.7.2|opc-1.19.6]" >&2
 	exit 2
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,13 +44,16 @@ debs="golang-go golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-bo
 case $stack in
 raft-1.1.2) bin=$out/oci-harness ;;
 raft-1.7.2) bin=$out/oci-harness-raft-1.7.2 ;;
+opc-1.19.6) bin=$out/oci-opc ;;
 *)
-	echo "build-harness: unknown stack '$stack' (raft-1.1.2 or raft-1.7.2)" >&2
+	echo "build-harness: unknown stack '$stack' (raft-1.1.2, raft-1.7.2 or opc-1.19.6)" >&2
 	exit 2
 	;;
 esac
 
-# pick_go: the newest Go >= 1.19 among the candidates.
+# pick_go: the newest Go >= $minor_min among the candidates.
+minor_min=19
+[ $stack = opc-1.19.6 ] && minor_min=26
 pick_go() {
 	local c v best= bestv=0 major minor cands
 	if [ -n "${OCI_GO:-}" ]; then
@@ -58,7 +69,7 @@ pick_go() {
 		minor=${v#*.}
 		minor=${minor%%[!0-9]*}
 		[[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || continue
-		[ "$major" -eq 1 ] && [ "$minor" -ge 19 ] || continue
+		[ "$major" -eq 1 ] && [ "$minor" -ge $minor_min ] || continue
 		if [ "$minor" -gt "$bestv" ]; then
 			best=$c bestv=$minor
 		fi
@@ -66,7 +77,11 @@ pick_go() {
 	[ -n "$best" ] && echo "$best"
 }
 GO=$(pick_go) || {
-	echo "build-harness: no Go toolchain >= 1.19 found (apt-get install golang-go)" >&2
+	if [ $minor_min = 19 ]; then
+		echo "build-harness: no Go toolchain >= 1.19 found (apt-get install golang-go)" >&2
+	else
+		echo "build-harness: the $stack stack needs Go >= 1.$minor_min (optimism v1.19.6's go.mod) and none was found: install it from go.dev/dl into /usr/local/go, or set OCI_GO" >&2
+	fi
 	exit 77
 }
 gover=$(GOTOOLCHAIN=local "$GO" env GOVERSION)
@@ -104,7 +119,11 @@ if [ $stack = raft-1.1.2 ]; then
 		"$GO" build -o "$bin.tmp.$$" .
 	)
 else
-	stamp=$( { echo "$stack $gover"; cat "$here"/harness/*.go "$here"/harness/go.mod "$here"/harness/go.sum; } | sha256sum | cut -d' ' -f1)
+	moddir=$here/harness tags=raft17
+	if [ $stack = opc-1.19.6 ]; then
+		moddir=$here/opc tags=
+	fi
+	stamp=$( { echo "$stack $gover"; cat "$moddir"/*.go "$moddir"/go.mod "$moddir"/go.sum; } | sha256sum | cut -d' ' -f1)
 	if [ -x "$bin" ] && [ "$(cat "$bin.stamp" 2>/dev/null)" = "$stamp" ]; then
 		exit 0
 	fi
@@ -112,21 +131,24 @@ else
 	if [ -z "$(GOTOOLCHAIN=local "$GO" env GOMODCACHE 2>/dev/null)" ]; then
 		export GOMODCACHE="$out/gomodcache" # no HOME/GOPATH: keep the module cache beside the build
 	fi
-	cd "$here/harness"
+	cd "$moddir"
 	# The modules come from the module cache or the proxy; go.sum verifies them.
-	# A proxy that answers "no" does so at once; one that hangs gets 180 s.
-	if ! timeout 180 "$GO" mod download >"$out/go-mod-download.log" 2>&1; then
-		if grep -Eqi 'dial tcp|no such host|connection refused|i/o timeout|network is unreachable|TLS handshake|proxyconnect|GOPROXY=off|disabled by GOPROXY|Temporary failure|context deadline|certificate' "$out/go-mod-download.log" ||
-			! [ -s "$out/go-mod-download.log" ]; then
-			echo "build-harness: the Go module proxy ($(GOTOOLCHAIN=local "$GO" env GOPROXY)) cannot be reached, so the raft-1.7.2 stack cannot be built: $(grep -m1 . "$out/go-mod-download.log" || echo 'timed out after 180 s')" >&2
+	# A proxy that answers "no" does so at once; one that hangs gets 180 s (opc-1.19.6:
+	# 900 s, its cold download is ~1 GB).
+	dl_timeout=180 dl_log=$bin.mod-download.log
+	[ $stack = opc-1.19.6 ] && dl_timeout=900
+	if ! timeout $dl_timeout "$GO" mod download >"$dl_log" 2>&1; then
+		if grep -Eqi 'dial tcp|no such host|connection refused|i/o timeout|network is unreachable|TLS handshake|proxyconnect|GOPROXY=off|disabled by GOPROXY|Temporary failure|context deadline|certificate' "$dl_log" ||
+			! [ -s "$dl_log" ]; then
+			echo "build-harness: the Go module proxy ($(GOTOOLCHAIN=local "$GO" env GOPROXY)) cannot be reached, so the $stack stack cannot be built: $(grep -m1 . "$dl_log" || echo "timed out after $dl_timeout s")" >&2
 			exit 77
 		fi
 		echo "build-harness: go mod download failed:" >&2
-		cat "$out/go-mod-download.log" >&2
+		cat "$dl_log" >&2
 		exit 1
 	fi
 	echo "build-harness: building $bin: stack $stack (Go modules, go.sum-pinned) with $gover ($GO)" >&2
-	"$GO" build -tags raft17 -o "$bin.tmp.$$" .
+	"$GO" build -tags "$tags" -o "$bin.tmp.$$" .
 fi
 mv -f "$bin.tmp.$$" "$bin"
 echo "$stamp" >"$bin.stamp"

@@ -3,6 +3,8 @@
 # which build of the Go harness $H is (CMake registers every test once per stack).
 #   raft-1.1.2  Debian's raft 1.1.2 + raft-boltdb v1 (boltdb/bolt, go-msgpack 0.5.5)
 #   raft-1.7.2  op-conductor's raft v1.7.2 + raft-boltdb/v2 v2.3.1 (bbolt, go-msgpack/v2)
+#   opc-1.19.6  op-conductor v1.19.6's own consensus package (tests/interop/opc/, its
+#               tests only: $H is oci-opc, whose commands differ from oci-harness's)
 set -euo pipefail
 
 OCI_SRC=${OCI_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -14,8 +16,9 @@ OCI_STACK=${OCI_STACK:-raft-1.1.2}
 case $OCI_STACK in
 raft-1.1.2) H=$HARNESS_DIR/oci-harness ;;
 raft-1.7.2) H=$HARNESS_DIR/oci-harness-raft-1.7.2 ;;
+opc-1.19.6) H=$HARNESS_DIR/oci-opc ;;
 *)
-	echo "OCI_STACK=$OCI_STACK: want raft-1.1.2 or raft-1.7.2" >&2
+	echo "OCI_STACK=$OCI_STACK: want raft-1.1.2, raft-1.7.2 or opc-1.19.6" >&2
 	exit 2
 	;;
 esac

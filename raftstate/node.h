@@ -153,6 +153,8 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
  * read still changing after `attempts` tries (BOLT_ECHANGED), or the file
  * shrank under a locked read (BOLT_ESHRANK). RS_EIO with why's sentence. */
 int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
+/* How many times a live read is made before rs_err_unsettled. */
+#define RS_LIVE_RETRIES 8
 
 /* Room for the values read through a live view (rs_log_decode_at); a zeroed
  * struct is empty. */

@@ -21,8 +21,6 @@
 #include "raftstate/nodedir.h"
 #include "raftstate/stable.h"
 
-#define LIVE_RETRIES 8
-
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
                      struct bolt_view **v, struct rs_err *err)
 {
@@ -104,8 +102,8 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 		bolt_view_close(v);
 		if (recheck == BOLT_OK)
 			return rc;
-		if (recheck != BOLT_ECHANGED || attempt + 1 >= LIVE_RETRIES)
-			return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
+		if (recheck != BOLT_ECHANGED || attempt + 1 >= RS_LIVE_RETRIES)
+			return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
 	}
 }
 
@@ -473,9 +471,9 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		bolt_view_close(v);
 		if (recheck == BOLT_OK)
 			break;
-		if (recheck == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES)
+		if (recheck == BOLT_ECHANGED && attempt + 1 < RS_LIVE_RETRIES)
 			continue;
-		return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
+		return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
 	}
 	if (rc != RS_OK)
 		return rc;

@@ -114,7 +114,7 @@ static int probe(struct reader *r, uint64_t at, int *found, uint64_t *index, uin
 	while (e.key != NULL && steps++ < max_steps) {
 		struct rs_log log;
 		struct rs_block b;
-		uint64_t idx;
+		uint64_t idx = 0; /* key_of sets it; gcc -O3 cannot see that */
 
 		if ((rc = key_of(&e, &idx, err)) != RS_OK)
 			return rc;
@@ -189,7 +189,7 @@ static int fill(struct reader *r, uint64_t next, struct rs_err *err)
 	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
 	while (e.key != NULL && r->n < RS_LOGS_BATCH) {
-		uint64_t idx;
+		uint64_t idx = 0; /* key_of sets it; gcc -O3 cannot see that */
 
 		if ((rc = key_of(&e, &idx, err)) != RS_OK)
 			return rc;

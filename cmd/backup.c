@@ -10,8 +10,10 @@
  *      backup-metadata.txt, and only then give the directory its final name;
  *   3. print what was written.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/command.h"
@@ -20,6 +22,7 @@
 #include "cmd/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
+#include "raftstate/nodedir.h"
 
 enum {
 	F_STATE_DIR,
@@ -94,6 +97,9 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_backup_result res;
 	struct rs_problems probs = {0};
 	struct rs_err err = {0};
+	struct rs_nd_lock lk = {.fd = -1};
+	char lockdir[PATH_MAX];
+	struct stat st;
 	int rc;
 
 	if (v[F_STATE_DIR].str[0] == '\0')
@@ -103,7 +109,20 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	if (np_tty_progress() != NULL)
 		opt.progress = *np_tty_progress();
 
+	/* the run lock restore, recover and generate take (the node's parent,
+	 * or the cluster root): no run swaps a node while it is copied, so the
+	 * backup holds one state of each node, never an old raft-log.db beside
+	 * a new raft-stable.db */
+	if (rs_nd_has(v[F_STATE_DIR].str, RS_ND_DBS))
+		rs_nd_lock_dir_of(v[F_STATE_DIR].str, lockdir, sizeof(lockdir));
+	else
+		(void)snprintf(lockdir, sizeof(lockdir), "%s", v[F_STATE_DIR].str);
+	/* (a state directory that does not exist is rs_backup_create's error) */
+	if (stat(lockdir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
+		return rc;
 	rc = rs_backup_create(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &opt, &res, &probs, &err);
+	rs_nd_unlock(&lk);
 	if (rc != RS_OK) {
 		if (probs.errors > 0) {
 			oci_fail(cmd, "the copy of %s does not verify; no backup was kept: %s",
@@ -148,6 +167,9 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		       res.max_attempts == 1 ? "" : "s");
 	printf("Verified: every node of the backup is valid. Manifest: %s/%s\n", res.path,
 	       RS_BACKUP_MANIFEST);
+	printf("One state per node: the run lock on %s was held while copying, so no restore, "
+	       "recover or generate changed a node during the backup.\n",
+	       lockdir);
 	if (opt.compress)
 		printf("Compressed: every file was verified before compression, and each .gz was "
 		       "read back and matches its size and crc32.\n");
@@ -175,6 +197,8 @@ const struct oci_command oci_cmd_raft_backup = {
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
         "and every .gz is read back and checked before the directory is named.\n"
+        "The run lock that restore, recover and generate take (the node's parent, or the\n"
+        "cluster root) is held while copying, so the backup holds one state of each node.\n"
         "Everything is synced to disk before the command succeeds; the finished\n"
         "backup's files are then dropped from the page cache, so a large backup does\n"
         "not push other processes' data out of memory. Copies, checksums and\n"

@@ -915,6 +915,24 @@ static int json_utf8(cJSON *item, int depth, int *fixed)
 	return oom ? -1 : 0;
 }
 
+cJSON *np_json_problems(const struct rs_problems *p)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a != NULL && i < p->n; i++) {
+		const struct rs_problem *pr = &p->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "severity",
+		                        pr->severity == RS_PROBLEM ? "error" : "warning");
+		cJSON_AddStringToObject(x, "file", pr->file);
+		cJSON_AddStringToObject(x, "where", pr->where);
+		cJSON_AddStringToObject(x, "reason", pr->reason);
+		cJSON_AddItemToArray(a, x);
+	}
+	return a;
+}
+
 char *np_json_render(cJSON *doc)
 {
 	cJSON *ver = cJSON_CreateNumber(NP_JSON_SCHEMA_VERSION);

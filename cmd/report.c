@@ -196,3 +196,15 @@ struct oci_quoted oci_path(const char *path)
 	(void)rs_path_text(path, q.s, sizeof(q.s));
 	return q;
 }
+
+int oci_confirm(const char *question)
+{
+	char line[64];
+
+	fprintf(stderr, "%s [y/N]: ", question);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}

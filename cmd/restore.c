@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cmd/chown.h"
@@ -236,18 +235,11 @@ static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, 
 /* One question on the terminal; anything but y/yes is no. */
 static int ask(const struct rs_restore_plan *plan)
 {
-	char line[64];
-
 	fprintf(stderr, "The following state will be replaced (and kept aside):\n");
 	for (size_t i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i].target_exists)
 			fprintf(stderr, "  - %s\n", plan->nodes[i].target);
-	fprintf(stderr, "Continue with restore? [y/N]: ");
-	fflush(stderr);
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		return 0;
-	line[strcspn(line, "\r\n")] = '\0';
-	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+	return oci_confirm("Continue with restore?");
 }
 
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)

@@ -43,13 +43,18 @@ test-run: build
         --server-ids node-1,node-2,node-3 --initial-leader node-1 --output-dir "$d"
     for n in "$d"/*/; do {{bin}} raft verify --state-dir "$n"; done
 
-# re-render the man page, the bash completion and README's command block from the tables in cmd/
+# re-render the man page, the bash, zsh and fish completions and README's command block from the tables in cmd/
 docs: build
     bash scripts/render-docs.sh {{bin}}
 
-# a Debian package (build/op-conductor-init_<version>_<arch>.deb: binary, man page, bash completion; Depends from dpkg-shlibdeps)
+# compile-only: every build type (Debug, RelWithDebInfo, Release, MinSizeRel) with gcc and clang, -Werror, into build-matrix/ (a step of `just test`)
+build-matrix:
+    bash scripts/build-matrix.sh
+
+# a Debian package (build/op-conductor-init_<version>-<release>_<arch>.deb: binary, gzip'd man page, bash/zsh/fish completions, systemd unit, /etc/default conffile, copyright, changelogs; Depends from dpkg-shlibdeps), then lintian on it
 deb: build
     cd {{build_dir}} && cpack -G DEB
+    lintian --fail-on error,warning --display-info {{build_dir}}/op-conductor-init_*.deb
 
 # remove build trees and generated state
 clean:

@@ -367,6 +367,13 @@ static int check_state(const struct oci_command *cmd, const char *node_dir)
 	return 0;
 }
 
+/* How the user gave --raft.bootstrap (the flag or its variable). */
+static const char *bootstrap_what(const struct oc_raft *r)
+{
+	return strcmp(r->bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
+	                                                         : r->bootstrap.src;
+}
+
 /* Returns 0 to go on with the exec, or the exit code. */
 static int preflight(const struct oci_command *cmd, int argc, char **argv)
 {
@@ -396,19 +403,40 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 	rc = has_state(cmd, node_dir);
 	if (rc < 0)
 		return OCI_EXIT_FAIL;
-	if (rc == 0)
-		return 0; /* a new node: op-conductor creates its state */
+	if (r.bootstrap.val == NULL || flags_parse_bool(r.bootstrap.val, &b) != 0)
+		b = 0;
+	/* What op-conductor does with --raft.bootstrap=true (optimism PR 14927,
+	 * March 2025; read in op-conductor/consensus/raft.go NewRaftConsensus and
+	 * conductor/service.go initConsensus of the Go module versions named
+	 * here): up to v1.12.2 raft's ErrCantBootstrap on a node with state
+	 * stops the start; from v1.13.7 (read up to v1.19.6) raft.go logs and
+	 * ignores it and service.go then pauses the conductor on every start
+	 * with the flag, the first one included. */
+	if (rc == 0) {
+		/* a new node: op-conductor creates its state */
+		if (b)
+			fprintf(
+			    stderr,
+			    "%s: %s %s: note: %s is true and %s holds no Raft state: op-conductor "
+			    "bootstraps a one-member cluster and (v1.13.7 and later, optimism PR "
+			    "14927) starts the conductor paused; add the other members, then "
+			    "resume it with conductor_resume\n",
+			    OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r),
+			    oci_path(node_dir).s);
+		return 0;
+	}
 	rc = check_state(cmd, node_dir);
 	if (rc != 0)
 		return rc;
-	if (r.bootstrap.val != NULL && flags_parse_bool(r.bootstrap.val, &b) == 0 && b)
+	if (b)
 		fprintf(stderr,
-		        "%s: %s %s: warning: %s is true but %s already holds Raft state; raft "
-		        "never bootstraps a node twice, so op-conductor will ignore it\n",
-		        OCI_PROG, cmd->group, cmd->name,
-		        strcmp(r.bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
-		                                                         : r.bootstrap.src,
-		        oci_path(node_dir).s);
+		        "%s: %s %s: warning: %s is true but %s already holds Raft state: raft "
+		        "does not bootstrap it again; op-conductor v1.13.7 and later (optimism PR "
+		        "14927) log 'Raft cluster already exists, skipping bootstrap' and start "
+		        "the conductor PAUSED on every start with this flag (resume it with "
+		        "conductor_resume), and releases up to v1.12.2 fail to start ('failed to "
+		        "bootstrap raft cluster'); set it to false once the cluster has formed\n",
+		        OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r), oci_path(node_dir).s);
 	return 0;
 }
 
@@ -509,8 +537,11 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
                    "<storage-dir>/<server-id>/. If raft-log.db or raft-stable.db exists there, it\n"
                    "is verified read-only, waiting up to 5 s for each file's lock; invalid state\n"
                    "or a file locked by a running process stops the start with exit status 1 and\n"
-                   "the problems on stderr. --raft.bootstrap on a node that already has state\n"
-                   "only warns: raft never bootstraps a node twice and op-conductor ignores it.\n"
+                   "the problems on stderr. --raft.bootstrap=true only warns: on a node with\n"
+                   "state raft does not bootstrap again, and op-conductor v1.13.7 and later\n"
+                   "(optimism PR 14927) start paused on every start with the flag (resume:\n"
+                   "conductor_resume), v1.12.2 and older fail to start; on a new node it notes\n"
+                   "the paused first start.\n"
                    "Set " SKIP_ENV "=true to skip the preflight.\n"
                    "\n"
                    "Only --help or -h as the first argument shows this help; anywhere else it\n"

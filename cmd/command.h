@@ -71,6 +71,7 @@ struct oci_command {
 	X(raft_restore) \
 	X(raft_recover) \
 	X(raft_compact) \
+	X(raft_logs) \
 	X(bootstrap_cluster)
 /* clang-format on */
 

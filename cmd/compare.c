@@ -427,10 +427,10 @@ static int cmp_name(const void *a, const void *b)
 
 static const char *relation_name(int r)
 {
-	static const char *const names[] = {"source",     "same",    "behind", "diverged",
-	                                    "no_overlap", "unknown", "invalid"};
+	static const char *const names[] = {"source",     "same",    "behind",  "diverged",
+	                                    "no_overlap", "unknown", "invalid", "ahead"};
 
-	return r >= 0 && r <= RS_REL_INVALID ? names[r] : "unknown";
+	return r >= 0 && r <= RS_REL_AHEAD ? names[r] : "unknown";
 }
 
 static void print_table(const struct nodes *ns)
@@ -486,20 +486,91 @@ static void print_members(const struct rs_config *c)
 		printf("(none)");
 }
 
-static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r)
+/* "index I, term T (from the log|its snapshot NAME)" */
+static const char *last_text(const struct rs_cmp_node *c, char *buf, size_t size)
+{
+	struct rs_last_entry l = rs_cmp_last(c);
+
+	if (l.from_snapshot)
+		(void)snprintf(buf, size, "term %" PRIu64 ", index %" PRIu64 " (its snapshot %s)",
+		               l.term, l.index, c->snap_name);
+	else
+		(void)snprintf(buf, size, "term %" PRIu64 ", index %" PRIu64, l.term, l.index);
+	return buf;
+}
+
+/* Who raft elects, whether a recovery is needed, and with which term. */
+static void print_source(const struct nodes *ns, const struct rs_cmp_result *r)
 {
 	const struct rs_cmp_node *src = r->has_source ? &ns->v[r->source] : NULL;
+	char last[400];
+
+	if (!r->has_ref) {
+		printf("  No node can be compared: every one is invalid.\n");
+		return;
+	}
+	if (src == NULL) {
+		printf("  No valid node is a voter of its own configuration, so none starts an "
+		       "election: raft elects no leader from these nodes. `raft recover` them "
+		       "with a configuration that lists them as voters, with --term %" PRIu64
+		       " on every one.\n",
+		       r->recover_term);
+		return;
+	}
+	printf("  Most up to date voter (last entry %s): %s%s.\n",
+	       last_text(src, last, sizeof(last)), src->name,
+	       r->tie ? " (tied with the nodes marked \"the same log\")" : "");
+	if (ns->n == 1)
+		printf("  One node: the only survivor compared. Its configuration has %zu voter%s; "
+		       "a leader needs %zu.\n",
+		       r->voters, r->voters == 1 ? "" : "s", r->quorum);
+	if (r->recovery_needed)
+		printf(
+		    "  Recovery needed: %zu of its configuration's %zu voters %s here and valid; "
+		    "a leader needs %zu. Start `raft recover` from %s, with --term %" PRIu64
+		    " on every survivor.\n",
+		    r->voters_present, r->voters, r->voters_present == 1 ? "is" : "are", r->quorum,
+		    src->name, r->recover_term);
+	else
+		printf("  No recovery is needed: %zu of its configuration's %zu voters %s here and "
+		       "valid (a leader needs %zu), and each grants %s its vote: raft elects it "
+		       "by itself when they start.\n",
+		       r->voters_present, r->voters, r->voters_present == 1 ? "is" : "are",
+		       r->quorum, src->name);
+	if (r->has_nonvoter_ahead) {
+		const struct rs_cmp_node *a = &ns->v[r->nonvoter_ahead];
+		const struct rs_cmp_pair *p = &r->pairs[r->nonvoter_ahead];
+
+		printf("  NONVOTER AHEAD: %s holds more than every voter (last entry %s), but "
+		       "a nonvoter never starts an election, so raft elects %s. ",
+		       a->name, last_text(a, last, sizeof(last)), src->name);
+		if (p->relation == RS_REL_AHEAD)
+			printf(
+			    "Its entries %" PRIu64 "..%" PRIu64 " are on no voter: they are "
+			    "discarded when it follows %s. Recovering from %s instead (listed as "
+			    "a voter) would keep them and lose nothing %s holds.\n",
+			    p->common + 1, rs_cmp_last(a).index, src->name, a->name, src->name);
+		else if (p->relation == RS_REL_DIVERGED)
+			printf(
+			    "Its entries %" PRIu64 "..%" PRIu64 " differ from %s's and are "
+			    "discarded when it follows %s. Recovering from %s instead (listed as "
+			    "a voter) would keep them and lose %s's entries %" PRIu64 "..%" PRIu64
+			    ".\n",
+			    p->discard_from, p->discard_to, src->name, src->name, a->name,
+			    src->name, p->discard_from, rs_cmp_last(src).index);
+		else
+			printf("How its log relates to %s's cannot be decided from these facts.\n",
+			       src->name);
+	}
+}
+
+static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r)
+{
+	const struct rs_cmp_node *src = r->has_ref ? &ns->v[r->ref] : NULL;
 	char h1[67], h2[67];
 
 	printf("\nFindings:\n");
-	if (src == NULL) {
-		printf("  No node can be compared: every one is invalid.\n");
-	} else {
-		printf("  Most up to date (last term %" PRIu64 ", then last index %" PRIu64
-		       "): %s%s. Start `raft recover` from it.\n",
-		       src->last_term, src->last_index, src->name,
-		       r->tie ? " (tied with the nodes marked \"the same log\")" : "");
-	}
+	print_source(ns, r);
 	for (size_t i = 0; i < ns->n; i++) {
 		const struct rs_cmp_node *c = &ns->v[i];
 		const struct rs_cmp_pair *p = &r->pairs[i];
@@ -534,11 +605,32 @@ static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r
 			       " there) are not on %s and are discarded when it follows %s.\n",
 			       c->name, src->name, p->common, p->discard_from, p->discard_to,
 			       p->its_term, src->name, p->source_term, src->name, src->name);
-			if (c->head.found && c->head.source == RS_BLOCK_LOG &&
-			    c->head.entry_index >= p->discard_from)
-				printf("    Its unsafe head (block %" PRIu64 ", entry %" PRIu64
-				       ") is on that tail.\n",
-				       c->head.number, c->head.entry_index);
+			if (p->head_conflict) {
+				const struct rs_cmp_node *o = &ns->v[p->head_conflict_with];
+
+				printf(
+				    "    CONFLICT: its unsafe head, block %" PRIu64
+				    " %s (entry %" PRIu64
+				    "), is on that tail; %s holds block %" PRIu64
+				    " with hash %s. The two blocks conflict: %s's is lost when it "
+				    "follows %s.\n",
+				    c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
+				    c->head.entry_index, o->name, o->head.number,
+				    np_hash_hex(o->head.hash, h2, sizeof(h2)), c->name, src->name);
+			} else if (c->head.found && c->head.source == RS_BLOCK_LOG &&
+			           c->head.entry_index >= p->discard_from) {
+				printf("    Its unsafe head (block %" PRIu64 " %s, entry %" PRIu64
+				       ") is on that tail: it is lost when it follows %s.\n",
+				       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
+				       c->head.entry_index, src->name);
+			}
+			break;
+		case RS_REL_AHEAD:
+			printf("  %s: ahead of %s by %" PRIu64
+			       " entr%s: %s's log is a prefix of its "
+			       "own (they agree up to index %" PRIu64 ").\n",
+			       c->name, src->name, p->ahead, p->ahead == 1 ? "y" : "ies", src->name,
+			       p->common);
 			break;
 		case RS_REL_UNKNOWN:
 			printf(
@@ -656,8 +748,31 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 		cJSON_AddItemToObject(x, "servers", np_json_servers(&c->config));
 		cJSON_AddBoolToObject(o, "config_differs", r->config_differs[i] != 0);
 		cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&c->head));
+		cJSON_AddBoolToObject(o, "candidate", p->candidate);
+		{
+			struct rs_last_entry l = rs_cmp_last(c);
+
+			x = cJSON_AddObjectToObject(o, "last_entry");
+			cJSON_AddItemToObject(x, "index", np_json_u64(l.index));
+			cJSON_AddItemToObject(x, "term", np_json_u64(l.term));
+			cJSON_AddStringToObject(x, "from", l.from_snapshot ? "snapshot" : "log");
+		}
 		cJSON_AddItemToObject(o, "common_index", np_json_u64(p->common));
 		cJSON_AddItemToObject(o, "behind_by", np_json_u64(p->behind));
+		cJSON_AddItemToObject(o, "ahead_by", np_json_u64(p->ahead));
+		if (p->head_conflict) {
+			const struct rs_cmp_node *w = &ns->v[p->head_conflict_with];
+
+			x = cJSON_AddObjectToObject(o, "head_conflict");
+			cJSON_AddItemToObject(x, "number", np_json_u64(c->head.number));
+			cJSON_AddStringToObject(x, "hash",
+			                        np_hash_hex(c->head.hash, hex, sizeof(hex)));
+			cJSON_AddStringToObject(x, "node", w->name);
+			cJSON_AddStringToObject(x, "other_hash",
+			                        np_hash_hex(w->head.hash, hex, sizeof(hex)));
+		} else {
+			cJSON_AddNullToObject(o, "head_conflict");
+		}
 		if (p->relation == RS_REL_DIVERGED) {
 			x = cJSON_AddObjectToObject(o, "discarded");
 			cJSON_AddItemToObject(x, "from", np_json_u64(p->discard_from));
@@ -673,6 +788,16 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 	else
 		cJSON_AddNullToObject(doc, "source");
 	cJSON_AddBoolToObject(doc, "tie", r->tie);
+	if (r->has_nonvoter_ahead)
+		cJSON_AddStringToObject(doc, "nonvoter_ahead", ns->v[r->nonvoter_ahead].name);
+	else
+		cJSON_AddNullToObject(doc, "nonvoter_ahead");
+	u = cJSON_AddObjectToObject(doc, "recovery");
+	cJSON_AddBoolToObject(u, "needed", r->recovery_needed);
+	cJSON_AddItemToObject(u, "voters", np_json_u64(r->voters));
+	cJSON_AddItemToObject(u, "voters_present", np_json_u64(r->voters_present));
+	cJSON_AddItemToObject(u, "quorum", np_json_u64(r->quorum));
+	cJSON_AddItemToObject(u, "term", np_json_u64(r->recover_term));
 	u = cJSON_AddObjectToObject(doc, "unsafe_heads");
 	if (r->has_head_high) {
 		cJSON *h = cJSON_AddObjectToObject(u, "highest");
@@ -720,8 +845,8 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = from_json_file(cmd, v[F_FROM_JSON].list[k], &ns);
 	if (rc != 0)
 		goto out;
-	if (ns.n < 2) {
-		rc = oci_usage(cmd, "compare needs at least two nodes; the inputs hold %zu", ns.n);
+	if (ns.n == 0) {
+		rc = oci_usage(cmd, "the inputs hold no node to compare");
 		goto out;
 	}
 	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);
@@ -766,13 +891,16 @@ const struct oci_command oci_cmd_raft_compare = {
         "index, configuration and op-conductor unsafe head, then what Raft makes of them:\n"
         "where the logs agree and where they diverge (log matching: the highest common\n"
         "(index, term), found by binary search over term starts, never by reading the\n"
-        "logs), which node is the most up to date (last term, then last index) and so\n"
-        "the one `raft recover` should start from, unsafe heads at one height with\n"
-        "different hashes (a reorg risk), and members that disagree. Nodes come from\n"
+        "logs), which voter is the most up to date (its last entry, the snapshot's when\n"
+        "the log ends below it: last term, then last index) and so the one raft elects\n"
+        "and `raft recover` starts from, whether a recovery is needed at all (and the\n"
+        "--term to use), a nonvoter that holds more than every voter, unsafe heads at\n"
+        "one height with different hashes (a reorg risk), and members that disagree.\n"
+        "One node may be compared alone. Nodes come from\n"
         "--state-dir (a node or a cluster root) and from --from-json (documents that\n"
         "`raft info --json` wrote on each pod), both repeatable and mixable. Exit 0 when\n"
         "the nodes are consistent, 1 when they diverge, a node is invalid or holds a\n"
-        "snapshot raft cannot use. Read-only.",
+        "snapshot raft cannot use, or a nonvoter is ahead of every voter. Read-only.",
     .flags = compare_flags,
     .nflags = F_COUNT,
     .max_args = 0,

@@ -915,6 +915,14 @@ static int gen_plan(const struct oci_command *cmd, const struct flag_value *v, s
 		r->target[i] = r->node_id == NULL || strcmp(r->gc.ms.m[i].id, r->node_id) == 0;
 		r->nwrite += r->target[i];
 	}
+	if (r->nwrite == 0 && r->gc.cf.formed && r->if_absent) {
+		/* a member added since the cluster formed (not in the file): it
+		 * starts empty and gets everything from the leader */
+		printf("%s/%s: %s is not in %s, and the cluster has formed: nothing written; "
+		       "op-conductor starts this node as its state directory is\n",
+		       r->outdir, r->node_id, r->node_id, oci_path(given(&v[F_CONFIG])).s);
+		return -1;
+	}
 	if (r->nwrite == 0)
 		return oci_usage(cmd, "%s %s is not one of the server IDs in %s", r->node_id_what,
 		                 oci_q(r->node_id).s, r->gc.names.ids_what);
@@ -928,11 +936,48 @@ static int gen_plan(const struct oci_command *cmd, const struct flag_value *v, s
 	return 0;
 }
 
+/* A cluster file that says "formed": true: the cluster has run, and its
+ * nodes' state is raft's. After a recover or a membership change the
+ * file's members are older than the cluster's, and a node generated from
+ * them (a pod back with an empty volume) would bring the old configuration
+ * back. So nothing is generated: without --if-absent that is refused; with
+ * it, a node without state is left empty (op-conductor starts it empty and
+ * the leader sends it the configuration once it is a member), and nodes
+ * with state are checked as usual. -1: nothing left to do. */
+static int formed_skip(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+{
+	const char *file = oci_path(given(&v[F_CONFIG])).s;
+	char node_dir[PATH_MAX];
+
+	if (!r->if_absent)
+		return oci_fail(
+		    cmd,
+		    "%s says the cluster has formed (\"formed\": true): its nodes' state "
+		    "comes from raft now, never from generate; nothing was written (start "
+		    "a new member with an empty state directory, change members with raft "
+		    "recover, or use --if-absent to check existing state)",
+		    file);
+	for (size_t i = 0; i < r->gc.ms.n; i++) {
+		if (!r->target[i] || r->pf.have[i] != 0)
+			continue;
+		(void)join(node_dir, sizeof(node_dir), r->outdir, r->gc.ms.m[i].id, NULL);
+		printf("%s: no state, and %s says the cluster has formed: nothing written; "
+		       "op-conductor starts this node empty, and the leader sends it the "
+		       "configuration once it is a member\n",
+		       node_dir, file);
+		r->target[i] = 0;
+		r->nwrite--;
+	}
+	return r->nwrite == 0 ? -1 : 0;
+}
+
 /* Check (step 3): what is there already; -1: nothing left to write. */
 static int gen_check(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
 {
 	int rc = inspect(cmd, r->outdir, &r->gc.ms, r->target, v[F_FORCE].b, r->if_absent, &r->pf);
 
+	if (rc == 0 && r->gc.cf.formed)
+		rc = formed_skip(cmd, v, r);
 	if (rc != 0 || !r->if_absent)
 		return rc;
 	return check_if_absent(cmd, r->outdir, &r->gc, &r->cfg, r->target, &r->pf, r->nwrite);

@@ -190,13 +190,7 @@ static void print_node(const struct rs_node *n)
 	} else {
 		printf("  Vote:          none recorded\n");
 	}
-	if (n->count == 0)
-		printf("  Log:           empty\n");
-	else
-		printf("  Log:           %" PRIu64 "..%" PRIu64 " (%" PRIu64
-		       " entr%s), last term %" PRIu64 "\n",
-		       n->first_index, n->last_index, n->count, n->count == 1 ? "y" : "ies",
-		       n->last_term);
+	np_print_log(stdout, "  Log:           ", "empty", n);
 	np_print_types(stdout, "  ", "Entry types:   ", "Data bytes:    ", n);
 	printf("  Configuration: ");
 	np_print_config_source(stdout, n);

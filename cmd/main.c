@@ -6,7 +6,7 @@
  *
  *   op-conductor-init <group> <command> [flags]   e.g. raft generate ...
  *   op-conductor-init --help | -h | help [group [command]]
- *   op-conductor-init --version
+ *   op-conductor-init --version [--json]
  *   op-conductor-init <group> --help | help [command]
  *   op-conductor-init <group> <command> --help | -h | help
  */
@@ -16,6 +16,7 @@
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/report.h"
+#include "cmd/version.h"
 
 static int is_help_word(const char *a)
 {
@@ -85,7 +86,7 @@ static int main_help(FILE *out)
 	        "%s %s - " OCI_TAGLINE "\n"
 	        "\n"
 	        "usage: %s <command> [flags]\n"
-	        "       %s --help | --version\n"
+	        "       %s --help | --version [--json]\n"
 	        "\n",
 	        OCI_PROG, OCI_VERSION, OCI_PROG, OCI_PROG);
 	print_command_list(NULL, out);
@@ -136,10 +137,8 @@ static int dispatch(int argc, char **argv)
 		return oci_render(argc - 2, argv + 2);
 	if (is_help_word(argv[1]))
 		return main_help(stdout);
-	if (is_version_word(argv[1])) {
-		printf("%s %s\n", OCI_PROG, OCI_VERSION);
-		return OCI_EXIT_OK;
-	}
+	if (is_version_word(argv[1]))
+		return oci_version(argc - 2, argv + 2);
 	if (argv[1][0] == '-')
 		return oci_usage(NULL, "unknown flag %s (see %s --help)", oci_q(argv[1]).s,
 		                 OCI_PROG);

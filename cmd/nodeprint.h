@@ -93,7 +93,8 @@ const char *np_vote_text(const struct rs_node *n, char *buf, size_t size);
 /* Text blocks, each ending with a newline. `indent` is prefixed to every line. */
 void np_print_file(FILE *out, const char *indent, const struct rs_file_info *fi);
 void np_print_stable(FILE *out, const char *indent, const struct rs_node *n);
-void np_print_log(FILE *out, const char *indent, const struct rs_node *n);
+/* "LABEL first..last (N entries), last term T", or LABEL EMPTY; label includes the indent */
+void np_print_log(FILE *out, const char *label, const char *empty, const struct rs_node *n);
 /* Entries per type, then the data bytes they hold, each after its label. */
 void np_print_types(FILE *out, const char *indent, const char *types_label, const char *bytes_label,
                     const struct rs_node *n);

@@ -273,7 +273,9 @@ static void print_change(const struct rs_recover_plan *p, const char *from_env)
 	printf("Change: append LogConfiguration at index %llu, term %llu%s; CurrentTerm %llu -> "
 	       "%llu; ",
 	       (unsigned long long)p->index, (unsigned long long)p->term,
-	       p->log_empty ? " (the log is empty: right after the snapshot)" : "",
+	       !p->log_empty   ? ""
+	       : n->count == 0 ? " (the log is empty: right after the snapshot)"
+	                       : " (right after the snapshot: the log ends below its index)",
 	       (unsigned long long)n->current_term, (unsigned long long)p->current_term);
 	if (!n->has_last_vote_cand && !n->has_last_vote_term)
 		printf("no vote recorded.\n");

@@ -9,6 +9,8 @@
  *   man               the man page op-conductor-init.1 (roff, man macros)
  *   synopsis          README's command table and synopsis (Markdown)
  *   bash-completion   a bash completion script (complete -F)
+ *   zsh-completion    a zsh completion function (#compdef, _arguments)
+ *   fish-completion   fish `complete` commands
  *   environment       docs/operations.md's table of the variables (Markdown)
  *
  * Only the sections that are about the tool as a whole (DESCRIPTION, FLAG
@@ -430,6 +432,20 @@ static const char man_security[] =
     "symlinks, devices, absolute or \"..\" paths and bad checksums in a backup\n"
     "before touching anything.";
 
+static const char man_version[] =
+    "--version prints the version, the git commit it was built from (with\n"
+    "\"-dirty\" when the tree held uncommitted changes; \"unknown\" outside a git\n"
+    "tree), the build date (SOURCE_DATE_EPOCH when the build had it, else the\n"
+    "commit's date, so that a rebuild gives the same bytes), the versions of\n"
+    "libbsd, cJSON and zlib it was compiled against and of cJSON and zlib it\n"
+    "runs with, and the license. --version --json prints the same as one JSON\n"
+    "document (docs/json.md).";
+
+static const char man_copyright[] =
+    "Copyright (c) 2026 the op-conductor-init authors. MIT License: see the\n"
+    "LICENSE file, or /usr/share/doc/op-conductor-init/copyright where the\n"
+    "package is installed.";
+
 static int render_man(FILE *out)
 {
 	const struct flag_spec *log = flags_log_specs();
@@ -447,7 +463,7 @@ static int render_man(FILE *out)
 	fputs("\n.SH SYNOPSIS\n.nf\n", out);
 	for (i = 0; i < oci_ncommands; i++)
 		synopsis_lines(oci_commands[i], "    ", man_synopsis_line, out);
-	roffs(OCI_PROG " --help | --version\n", out);
+	roffs(OCI_PROG " --help | --version [--json]\n", out);
 	fputs(".fi\n.SH DESCRIPTION\n", out);
 	man_paragraphs(man_description, out);
 	fputs(".SH COMMANDS\n", out);
@@ -471,11 +487,15 @@ static int render_man(FILE *out)
 	fputs(man_examples, out);
 	fputs(".SH SECURITY\n", out);
 	man_paragraphs(man_security, out);
+	fputs(".SH VERSION\n", out);
+	man_paragraphs(man_version, out);
 	fputs(".SH SEE ALSO\n"
 	      "\\fBop\\-conductor\\fR(1) (\\fBop\\-conductor \\-\\-help\\fR),\n"
 	      "docs/operations.md, docs/design.md, docs/json.md and docs/testing.md\n"
 	      "in the source tree.\n",
 	      out);
+	fputs(".SH COPYRIGHT\n", out);
+	man_paragraphs(man_copyright, out);
 	return OCI_EXIT_OK;
 }
 
@@ -497,7 +517,8 @@ static int render_synopsis(FILE *out)
 	fputs("\n```\n", out);
 	for (i = 0; i < oci_ncommands; i++)
 		synopsis_lines(oci_commands[i], "    ", md_synopsis_line, out);
-	fprintf(out, "%s --help | --version        (and --help on every command)\n```\n", OCI_PROG);
+	fprintf(out, "%s --help | --version [--json]   (and --help on every command)\n```\n",
+	        OCI_PROG);
 	return OCI_EXIT_OK;
 }
 
@@ -731,20 +752,331 @@ static int render_bash(FILE *out)
 	return OCI_EXIT_OK;
 }
 
+/* ---- zsh and fish completion ------------------------------------------ */
+
+/* Whether a '.' before p ends a sentence: the text ends, or the next word
+ * starts with a capital ("e.g. op-mainnet" goes on). */
+static int sentence_ends(const char *p)
+{
+	if (*p != ' ' && *p != '\n' && *p != '\0')
+		return 0;
+	while (*p == ' ' || *p == '\n')
+		p++;
+	return *p == '\0' || (*p >= 'A' && *p <= 'Z');
+}
+
+/* A flag's help as one short line for a completion menu: its lines joined,
+ * cut after the first sentence. */
+static const char *menu_line(const char *help, char *buf, size_t size)
+{
+	size_t o = 0;
+	const char *p = help;
+
+	while (*p != '\0' && o + 1 < size) {
+		if (*p == '\n') {
+			while (p[1] == ' ')
+				p++;
+			buf[o++] = ' ';
+		} else if (*p == '.' && sentence_ends(p + 1)) {
+			break;
+		} else {
+			buf[o++] = *p;
+		}
+		p++;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* s inside a single-quoted zsh word; `special` are the characters that
+ * _arguments or _describe would take as syntax there (backslashed). */
+static void zsh_text(const char *s, const char *special, FILE *out)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", out);
+		else {
+			if (*s == '\\' || strchr(special, *s) != NULL)
+				fputc('\\', out);
+			fputc(*s, out);
+		}
+	}
+}
+
+/* One _arguments spec: '--name=[help]:METAVAR:ACTION' (a repeatable flag
+ * starts with '*'). */
+static void zsh_flag_spec(const struct flag_spec *s, FILE *out)
+{
+	char line[512];
+
+	fputs("\t\t\t'", out);
+	if (s->repeat)
+		fputc('*', out);
+	fprintf(out, "--%s%s[", s->name, s->kind == FLAG_BOOL ? "" : "=");
+	zsh_text(menu_line(s->help, line, sizeof(line)), "[]", out);
+	fputc(']', out);
+	if (s->kind != FLAG_BOOL) {
+		fputc(':', out);
+		zsh_text(s->metavar != NULL ? s->metavar : "VALUE", ":", out);
+		fputc(':', out);
+		switch (value_kind(s)) {
+		case VALUE_DIR:
+			fputs("_files -/", out);
+			break;
+		case VALUE_FILE:
+			fputs("_files", out);
+			break;
+		case VALUE_WORDS:
+			fputc('(', out);
+			if (s->accepts != NULL && strncmp(s->accepts, "one of ", 7) == 0)
+				accepts_words(s->accepts, out);
+			else
+				fputs("all", out);
+			fputc(')', out);
+			break;
+		case VALUE_NONE:
+			fputc(' ', out);
+			break;
+		}
+	}
+	fputs("' \\\n", out);
+}
+
+/* "generate, verify, ..." : the commands of a group, for a menu. */
+static void group_commands(const char *group, const char *sep, FILE *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < oci_ncommands; i++)
+		if (strcmp(oci_commands[i]->group, group) == 0)
+			fprintf(out, "%s%s", n++ > 0 ? sep : "", oci_commands[i]->name);
+}
+
+static int render_zsh(FILE *out)
+{
+	const struct flag_spec *log = flags_log_specs();
+	size_t i, j;
+
+	fputs("#compdef " OCI_PROG "\n"
+	      "# zsh completion for op-conductor-init\n"
+	      "# Generated by `op-conductor-init --render zsh-completion` from the command and\n"
+	      "# flag tables in cmd/ (`just docs`); do not edit.\n"
+	      "\n"
+	      "_op-conductor-init() {\n"
+	      "\tlocal group= cmd= i\n"
+	      "\tlocal -a w\n"
+	      "\t# the group and the command: the first two words that are not flags\n"
+	      "\tfor ((i = 2; i < CURRENT; i++)); do\n"
+	      "\t\t[[ ${words[i]} == -* ]] && continue\n"
+	      "\t\tif [[ -z $group ]]; then group=${words[i]}; else cmd=${words[i]}; break; fi\n"
+	      "\tdone\n"
+	      "\tif [[ -z $group ]]; then\n"
+	      "\t\tw=(\n",
+	      out);
+	for (i = 0; i < oci_ncommands; i++) {
+		if (!first_of_group(i))
+			continue;
+		fprintf(out, "\t\t\t'%s:", oci_commands[i]->group);
+		group_commands(oci_commands[i]->group, ", ", out);
+		fputs("'\n", out);
+	}
+	fputs("\t\t\t'help:show the help of a command'\n"
+	      "\t\t)\n"
+	      "\t\t_describe -t commands 'command group' w\n"
+	      "\t\t[[ $PREFIX == -* ]] && compadd -- --help --version\n"
+	      "\t\treturn\n"
+	      "\tfi\n"
+	      "\tif [[ -z $cmd ]]; then\n"
+	      "\t\tcase $group in\n",
+	      out);
+	for (i = 0; i < oci_ncommands; i++) {
+		if (!first_of_group(i))
+			continue;
+		fprintf(out, "\t\t%s)\n\t\t\tw=(\n", oci_commands[i]->group);
+		for (j = i; j < oci_ncommands; j++) {
+			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) != 0)
+				continue;
+			fprintf(out, "\t\t\t\t'%s:", oci_commands[j]->name);
+			zsh_text(oci_commands[j]->summary, "", out);
+			fputs("'\n", out);
+		}
+		fputs("\t\t\t)\n\t\t\t;;\n", out);
+	}
+	fputs("\t\thelp) w=(", out);
+	for (i = 0; i < oci_ncommands; i++)
+		if (first_of_group(i))
+			fprintf(out, "%s%s", i > 0 ? " " : "", oci_commands[i]->group);
+	fputs(") ;;\n"
+	      "\t\t*) return 1 ;;\n"
+	      "\t\tesac\n"
+	      "\t\t_describe -t commands \"$group command\" w\n"
+	      "\t\t[[ $PREFIX == -* ]] && compadd -- --help\n"
+	      "\t\treturn\n"
+	      "\tfi\n"
+	      "\t# from here on the command is the first word, as _arguments wants it\n"
+	      "\tshift $((i - 1)) words\n"
+	      "\t((CURRENT -= i - 1))\n"
+	      "\tcase \"$group $cmd\" in\n",
+	      out);
+	for (i = 0; i < oci_ncommands; i++) {
+		const struct oci_command *c = oci_commands[i];
+
+		fprintf(out, "\t\"%s %s\")\n", c->group, c->name);
+		if (c->run_raw != NULL) {
+			/* everything after the command is someone else's (op-conductor's) */
+			fputs("\t\t((CURRENT == 2)) && compadd -- --help\n\t\t;;\n", out);
+			continue;
+		}
+		fputs("\t\t_arguments -S \\\n", out);
+		for (j = 0; j < c->nflags; j++)
+			zsh_flag_spec(&c->flags[j], out);
+		for (j = 0; j < FLAG_LOG_COUNT; j++)
+			zsh_flag_spec(&log[j], out);
+		fputs("\t\t\t'(- *)--help[show the help of the command]'\n\t\t;;\n", out);
+	}
+	fputs("\t*) return 1 ;;\n"
+	      "\tesac\n"
+	      "}\n"
+	      "\n"
+	      "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
+	      "\t_op-conductor-init \"$@\"\n"
+	      "else\n"
+	      "\tcompdef _op-conductor-init " OCI_PROG "\n"
+	      "fi\n",
+	      out);
+	return OCI_EXIT_OK;
+}
+
+/* s inside a single-quoted fish word. */
+static void fish_text(const char *s, FILE *out)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '\'')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+/* complete -c op-conductor-init -n '__op_conductor_init_at GROUP CMD'
+ * -l NAME [-r and the value's completion] -d 'help' */
+static void fish_flag(const struct oci_command *c, const struct flag_spec *s, FILE *out)
+{
+	char line[512];
+
+	fprintf(out, "complete -c %s -n '__op_conductor_init_at %s %s' -l %s", OCI_PROG, c->group,
+	        c->name, s->name);
+	if (s->kind != FLAG_BOOL) {
+		switch (value_kind(s)) {
+		case VALUE_DIR:
+			fputs(" -x -a '(__fish_complete_directories (commandline -ct))'", out);
+			break;
+		case VALUE_FILE:
+			fputs(" -r -F", out);
+			break;
+		case VALUE_WORDS:
+			fputs(" -x -a '", out);
+			if (s->accepts != NULL && strncmp(s->accepts, "one of ", 7) == 0)
+				accepts_words(s->accepts, out);
+			else
+				fputs("all", out);
+			fputc('\'', out);
+			break;
+		case VALUE_NONE:
+			fputs(" -x", out);
+			break;
+		}
+	}
+	fputs(" -d '", out);
+	fish_text(menu_line(s->help, line, sizeof(line)), out);
+	fputs("'\n", out);
+}
+
+static int render_fish(FILE *out)
+{
+	const struct flag_spec *log = flags_log_specs();
+	size_t i, j;
+
+	fputs("# fish completion for op-conductor-init\n"
+	      "# Generated by `op-conductor-init --render fish-completion` from the command and\n"
+	      "# flag tables in cmd/ (`just docs`); do not edit.\n"
+	      "\n"
+	      "# True when the words typed before the cursor that are not flags begin\n"
+	      "# with exactly $argv (the group, then the command); no arguments: none yet.\n"
+	      "function __op_conductor_init_at\n"
+	      "\tset -l seen\n"
+	      "\tfor w in (commandline -opc)[2..-1]\n"
+	      "\t\tstring match -q -- '-*' $w; and continue\n"
+	      "\t\tset -a seen $w\n"
+	      "\t\ttest (count $seen) -ge 2; and break\n"
+	      "\tend\n"
+	      "\ttest \"$seen\" = \"$argv\"\n"
+	      "end\n"
+	      "\n"
+	      "complete -c " OCI_PROG " -f\n"
+	      "complete -c " OCI_PROG " -n __op_conductor_init_at -l help -d 'show the help'\n"
+	      "complete -c " OCI_PROG " -n __op_conductor_init_at -l version "
+	      "-d 'show the version, commit, build date and libraries'\n"
+	      "complete -c " OCI_PROG
+	      " -n __op_conductor_init_at -a help -d 'show the help of a command'\n",
+	      out);
+	for (i = 0; i < oci_ncommands; i++) {
+		if (!first_of_group(i))
+			continue;
+		fprintf(out, "complete -c %s -n __op_conductor_init_at -a %s -d '", OCI_PROG,
+		        oci_commands[i]->group);
+		group_commands(oci_commands[i]->group, ", ", out);
+		fputs("'\n", out);
+		fprintf(out, "complete -c %s -n '__op_conductor_init_at help' -a %s\n", OCI_PROG,
+		        oci_commands[i]->group);
+		fprintf(
+		    out,
+		    "complete -c %s -n '__op_conductor_init_at %s' -l help -d 'show the help'\n",
+		    OCI_PROG, oci_commands[i]->group);
+	}
+	for (i = 0; i < oci_ncommands; i++) {
+		const struct oci_command *c = oci_commands[i];
+
+		fprintf(out, "\n# %s %s\n", c->group, c->name);
+		fprintf(out, "complete -c %s -n '__op_conductor_init_at %s' -a %s -d '", OCI_PROG,
+		        c->group, c->name);
+		fish_text(c->summary, out);
+		fputs("'\n", out);
+		fprintf(out,
+		        "complete -c %s -n '__op_conductor_init_at %s %s' -l help "
+		        "-d 'show the help of the command'\n",
+		        OCI_PROG, c->group, c->name);
+		if (c->run_raw != NULL) /* the rest is op-conductor's */
+			continue;
+		for (j = 0; j < c->nflags; j++)
+			fish_flag(c, &c->flags[j], out);
+		for (j = 0; j < FLAG_LOG_COUNT; j++)
+			fish_flag(c, &log[j], out);
+	}
+	return OCI_EXIT_OK;
+}
+
 int oci_render(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*render)(FILE *out);
+	} what[] = {
+	    {"man", render_man},
+	    {"synopsis", render_synopsis},
+	    {"bash-completion", render_bash},
+	    {"zsh-completion", render_zsh},
+	    {"fish-completion", render_fish},
+	    {"environment", render_environment},
+	};
+	static const char names[] =
+	    "man, synopsis, bash-completion, zsh-completion, fish-completion, environment";
+	size_t i;
+
 	if (argc != 1)
-		return oci_usage(
-		    NULL, "--render needs one of: man, synopsis, bash-completion, environment");
-	if (strcmp(argv[0], "man") == 0)
-		return render_man(stdout);
-	if (strcmp(argv[0], "synopsis") == 0)
-		return render_synopsis(stdout);
-	if (strcmp(argv[0], "bash-completion") == 0)
-		return render_bash(stdout);
-	if (strcmp(argv[0], "environment") == 0)
-		return render_environment(stdout);
-	return oci_usage(NULL,
-	                 "--render %s: unknown; one of man, synopsis, bash-completion, environment",
-	                 oci_q(argv[0]).s);
+		return oci_usage(NULL, "--render needs one of: %s", names);
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (strcmp(argv[0], what[i].name) == 0)
+			return what[i].render(stdout);
+	return oci_usage(NULL, "--render %s: unknown; one of %s", oci_q(argv[0]).s, names);
 }

@@ -101,7 +101,7 @@ static void print_node(const struct node_result *r)
 		np_print_stable(stdout, "  ", n);
 		printf("\n=== Log Store (%s) ===\n", RS_LOG_FILE);
 		np_print_file(stdout, "  ", &n->log_file);
-		np_print_log(stdout, "  ", n);
+		np_print_log(stdout, "  entries: ", "none", n);
 		np_print_types(stdout, "  ", "entries per type: ", "data bytes: ", n);
 		printf("\n=== Configuration ===\n  source: ");
 		np_print_config_source(stdout, n);

@@ -212,12 +212,16 @@ static int from_tree(cJSON *root, const char *path, struct rs_cluster_file *cf, 
 			         : get_string(k, path, "network", &cf->network, msg, size);
 		else if (strcmp(k->string, "initial_term") == 0)
 			rc = get_term(k, path, &cf->term, msg, size), cf->has_term = rc == 0;
+		else if (strcmp(k->string, "formed") == 0)
+			rc = cJSON_IsBool(k)
+			         ? (cf->formed = cJSON_IsTrue(k), 0)
+			         : invalid(msg, size, path, "formed must be true or false");
 		else if (strcmp(k->string, "tool") != 0 && strcmp(k->string, "version") != 0 &&
 		         strcmp(k->string, "files") != 0 && strcmp(k->string, "node_id") != 0)
 			rc =
 			    invalid(msg, size, path,
 			            "unknown key %s (expected nodes, initial_leader, initial_term, "
-			            "network)",
+			            "network, formed)",
 			            rs_q(k->string).s);
 		if (rc != 0)
 			break;

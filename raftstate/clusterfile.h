@@ -10,6 +10,9 @@
  *     "initial_leader": "sequencer-1",
  *     "nodes": [ {"id": "sequencer-1", "address": "host:50050",
  *                 "suffrage": "voter" | "nonvoter"}, ... ],   (suffrage optional)
+ *     "formed": true,                                    (optional, default false: the
+ *                                                         cluster has run; generate then
+ *                                                         writes no node: raft owns them)
  *     "node_id": "sequencer-1",                          (written with --node-id; ignored)
  *     "files": [ {"path": "sequencer-1/raft-log.db", "size": 32768,
  *                 "sha256": "<64 hex>"}, ... ]           (written; ignored on input)
@@ -37,6 +40,7 @@ struct rs_cluster_file {
 	char *network; /* NULL: not given */
 	int has_term;
 	uint64_t term;
+	int formed; /* "formed": true: generate writes nothing for this cluster */
 };
 
 enum {

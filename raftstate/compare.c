@@ -117,95 +117,214 @@ static int invalid(const struct rs_cmp_node *c, char *why, size_t size)
 	return 0;
 }
 
-/* Raft's up-to-date rule (raft.go requestVote: lastLogTerm, then lastLogIndex). */
-static int more_up_to_date(const struct rs_cmp_node *a, const struct rs_cmp_node *b)
+struct rs_last_entry rs_cmp_last(const struct rs_cmp_node *c)
 {
-	if (a->last_term != b->last_term)
-		return a->last_term > b->last_term;
-	return a->last_index > b->last_index;
+	return rs_rule_last_entry(c->last_index, c->last_term, c->has_snapshot, c->snap_index,
+	                          c->snap_term);
+}
+
+int rs_cmp_candidate(const struct rs_cmp_node *c)
+{
+	return rs_rule_can_campaign(&c->config, c->name, strlen(c->name));
+}
+
+/* The term at `index`: the snapshot's at its own index, else the log's. */
+static int known_term(const struct rs_cmp_node *c, uint64_t index, uint64_t *term)
+{
+	if (c->has_snapshot && index == c->snap_index) {
+		*term = c->snap_term;
+		return 1;
+	}
+	return rs_cmp_term_at(c, index, term);
+}
+
+/* The lowest index of the top of the node's history where known_term
+ * answers for every index up to its last entry (UINT64_MAX: none): its log
+ * from the first recorded term start, joined by the snapshot when that ends
+ * right before it; a last entry that is the snapshot's is that alone (an
+ * older log below it may have gaps, raft never reads it). */
+static uint64_t known_from(const struct rs_cmp_node *c)
+{
+	struct rs_last_entry l = rs_cmp_last(c);
+	uint64_t lo;
+
+	if (l.from_snapshot)
+		return c->snap_index;
+	if (!c->terms.valid || c->terms.n == 0 || c->last_index == 0)
+		return UINT64_MAX;
+	lo = c->terms.v[0].index;
+	if (c->has_snapshot && c->snap_index < lo && c->snap_index + 1 == lo)
+		lo = c->snap_index;
+	return lo;
+}
+
+/* Below this index the node holds nothing to match: known_from, or its
+ * first log index when no term starts were recorded. */
+static uint64_t reach(const struct rs_cmp_node *c)
+{
+	uint64_t k = known_from(c);
+
+	return k != UINT64_MAX ? k : c->first_index;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
 }
 
 static void match(const struct rs_cmp_node *a, const struct rs_cmp_node *src, struct rs_cmp_pair *p)
 {
-	uint64_t lo, hi, ta, ts, known;
+	struct rs_last_entry la = rs_cmp_last(a), ls = rs_cmp_last(src);
+	uint64_t lo, hi, ta, ts, floor = 0;
 
-	memset(p, 0, sizeof(*p));
-	if (a->last_index == src->last_index && a->last_term == src->last_term) {
+	if (la.index == ls.index && la.term == ls.term) {
 		/* equal (index, term) at the end: equal logs (log matching) */
 		p->relation = RS_REL_SAME;
-		p->common = a->last_index;
+		p->common = la.index;
 		return;
 	}
-	if (a->last_index == 0 || src->last_index == 0 || a->last_index < src->first_index ||
-	    src->last_index < a->first_index) {
+	/* both agree up to the lower snapshot index: committed entries
+	 * (raftrules.h, committed prefix) */
+	if (a->has_snapshot && src->has_snapshot)
+		floor = a->snap_index < src->snap_index ? a->snap_index : src->snap_index;
+	if (la.index == 0 || ls.index == 0 || la.index < reach(src) || ls.index < reach(a)) {
 		p->relation = RS_REL_NO_OVERLAP;
-		p->behind = src->last_index > a->last_index ? src->last_index - a->last_index : 0;
+		p->behind = ls.index > la.index ? ls.index - la.index : 0;
 		return;
 	}
-	lo = a->first_index > src->first_index ? a->first_index : src->first_index;
-	hi = a->last_index < src->last_index ? a->last_index : src->last_index;
-	/* only indexes whose terms both nodes recorded can be compared */
-	known = UINT64_MAX;
-	if (a->terms.n > 0 && src->terms.n > 0)
-		known = a->terms.v[0].index > src->terms.v[0].index ? a->terms.v[0].index
-		                                                    : src->terms.v[0].index;
-	if (known > lo)
-		lo = known;
-	if (lo > hi || !rs_cmp_term_at(a, lo, &ta) || !rs_cmp_term_at(src, lo, &ts)) {
-		p->relation = RS_REL_UNKNOWN;
-		return;
-	}
-	if (ta != ts) {
-		/* they differ already at the first comparable index */
-		p->common = lo - 1;
+	if (la.index <= floor || ls.index <= floor) {
+		p->common = la.index < ls.index ? la.index : ls.index;
 	} else {
-		/* largest i in [lo, hi] with equal terms: agreement is a prefix */
-		uint64_t good = lo, bad = hi + 1;
-
-		while (bad - good > 1) {
-			uint64_t mid = good + (bad - good) / 2;
-
-			if (!rs_cmp_term_at(a, mid, &ta) || !rs_cmp_term_at(src, mid, &ts)) {
-				p->relation = RS_REL_UNKNOWN;
-				return;
-			}
-			if (ta == ts)
-				good = mid;
-			else
-				bad = mid;
+		lo = max_u64(floor + 1, max_u64(known_from(a), known_from(src)));
+		hi = la.index < ls.index ? la.index : ls.index;
+		if (lo > hi || !known_term(a, lo, &ta) || !known_term(src, lo, &ts)) {
+			p->relation = RS_REL_UNKNOWN;
+			return;
 		}
-		p->common = good;
+		if (ta != ts) {
+			/* they differ already at the first comparable index */
+			p->common = lo - 1;
+		} else {
+			/* largest i in [lo, hi] with equal terms: agreement is a prefix */
+			uint64_t good = lo, bad = hi + 1;
+
+			while (bad - good > 1) {
+				uint64_t mid = good + (bad - good) / 2;
+
+				if (!known_term(a, mid, &ta) || !known_term(src, mid, &ts)) {
+					p->relation = RS_REL_UNKNOWN;
+					return;
+				}
+				if (ta == ts)
+					good = mid;
+				else
+					bad = mid;
+			}
+			p->common = good;
+		}
 	}
-	if (p->common == a->last_index) {
+	if (p->common == la.index) {
 		p->relation = RS_REL_BEHIND;
-		p->behind = src->last_index - a->last_index;
+		p->behind = ls.index - la.index;
+		return;
+	}
+	if (p->common == ls.index) {
+		p->relation = RS_REL_AHEAD;
+		p->ahead = la.index - ls.index;
 		return;
 	}
 	p->relation = RS_REL_DIVERGED;
 	p->discard_from = p->common + 1;
-	p->discard_to = a->last_index;
-	(void)rs_cmp_term_at(a, p->discard_from, &p->its_term);
-	(void)rs_cmp_term_at(src, p->discard_from, &p->source_term);
+	p->discard_to = la.index;
+	(void)known_term(a, p->discard_from, &p->its_term);
+	(void)known_term(src, p->discard_from, &p->source_term);
+}
+
+/* Recovery: whether the valid voters here can elect the source by
+ * themselves, and the term a recovery must use on every survivor (recover
+ * refuses one at or below a node's CurrentTerm or last term). */
+static void recovery(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r)
+{
+	uint64_t top = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rs_last_entry l = rs_cmp_last(&v[i]);
+
+		if (v[i].error[0] != 0)
+			continue;
+		top = max_u64(top, max_u64(v[i].current_term, max_u64(v[i].vote_term, l.term)));
+		top = max_u64(top, v[i].last_term);
+	}
+	r->recover_term = top < UINT64_MAX ? top + 1 : top;
+	if (!r->has_source) {
+		r->recovery_needed = 1;
+		return;
+	}
+	r->voters = rs_rule_voters(&v[r->source].config);
+	r->quorum = rs_rule_quorum(r->voters);
+	for (size_t i = 0; i < n; i++)
+		if (r->pairs[i].relation != RS_REL_INVALID && r->pairs[i].candidate &&
+		    rs_rule_can_campaign(&v[r->source].config, v[i].name, strlen(v[i].name)))
+			r->voters_present++;
+	r->recovery_needed = r->voters_present < r->quorum;
+}
+
+/* A diverged node whose unsafe head is on its discarded tail: the node
+ * holding that block number with another hash (the reference first). */
+static void head_conflict(const struct rs_cmp_node *v, size_t n, size_t i, struct rs_cmp_result *r)
+{
+	struct rs_cmp_pair *p = &r->pairs[i];
+	const struct rs_block *h = &v[i].head;
+
+	if (p->relation != RS_REL_DIVERGED || !h->found || h->source != RS_BLOCK_LOG ||
+	    h->entry_index < p->discard_from)
+		return;
+	for (size_t k = 0; k <= n; k++) {
+		size_t j = k == 0 ? r->ref : k - 1;
+
+		if (j == i || !v[j].head.found || v[j].head.number != h->number ||
+		    memcmp(v[j].head.hash, h->hash, 32) == 0)
+			continue;
+		p->head_conflict = 1;
+		p->head_conflict_with = j;
+		return;
+	}
 }
 
 int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, struct rs_err *err)
 {
 	memset(r, 0, sizeof(*r));
-	if (n < 2)
-		return rs_errf(err, RS_EINVAL, "compare needs at least two nodes, got %zu", n);
+	if (n < 1)
+		return rs_errf(err, RS_EINVAL, "compare needs at least one node");
 	r->pairs = calloc(n, sizeof(*r->pairs));
 	r->config_differs = calloc(n, sizeof(*r->config_differs));
 	if (r->pairs == NULL || r->config_differs == NULL) {
 		rs_cmp_result_free(r);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
+	/* the source: the most up-to-date valid voter (only voters campaign) */
 	for (size_t i = 0; i < n; i++) {
 		if (invalid(&v[i], r->pairs[i].invalid_why, sizeof(r->pairs[i].invalid_why)))
 			continue;
-		if (!r->has_source || more_up_to_date(&v[i], &v[r->source])) {
+		r->pairs[i].candidate = rs_cmp_candidate(&v[i]);
+		if (!r->has_ref ||
+		    rs_rule_up_to_date_cmp(rs_cmp_last(&v[i]), rs_cmp_last(&v[r->ref])) > 0) {
+			r->ref = i;
+			r->has_ref = 1;
+		}
+		if (r->pairs[i].candidate &&
+		    (!r->has_source ||
+		     rs_rule_up_to_date_cmp(rs_cmp_last(&v[i]), rs_cmp_last(&v[r->source])) > 0)) {
 			r->source = i;
 			r->has_source = 1;
 		}
+	}
+	if (r->has_source) {
+		if (r->ref != r->source) {
+			r->nonvoter_ahead = r->ref;
+			r->has_nonvoter_ahead = 1;
+		}
+		r->ref = r->source;
 	}
 	r->consistent = r->has_source;
 	for (size_t i = 0; i < n; i++) {
@@ -220,23 +339,25 @@ int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, s
 			r->consistent = 0;
 			continue;
 		}
-		if (i == r->source) {
+		if (i == r->ref) {
 			p->relation = RS_REL_SOURCE;
-			p->common = v[i].last_index;
+			p->common = rs_cmp_last(&v[i]).index;
 			continue;
 		}
-		match(&v[i], &v[r->source], p);
+		match(&v[i], &v[r->ref], p);
 		if (p->relation == RS_REL_SAME)
 			r->tie = 1;
-		if (p->relation == RS_REL_DIVERGED || p->relation == RS_REL_UNKNOWN)
+		if (p->relation == RS_REL_DIVERGED || p->relation == RS_REL_UNKNOWN ||
+		    p->relation == RS_REL_AHEAD)
 			r->consistent = 0;
 		if (v[i].config_source != RS_CONFIG_NONE &&
-		    !rs_config_same(&v[i].config, &v[r->source].config)) {
+		    !rs_config_same(&v[i].config, &v[r->ref].config)) {
 			r->config_differs[i] = 1;
 			r->config_mismatch = 1;
 			r->consistent = 0;
 		}
 	}
+	recovery(v, n, r);
 	/* unsafe heads: the highest, and the same height with another hash */
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].head.found)
@@ -254,6 +375,8 @@ int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, s
 				r->consistent = 0;
 			}
 	}
+	for (size_t i = 0; r->has_ref && i < n; i++)
+		head_conflict(v, n, i, r);
 	return RS_OK;
 }
 

@@ -9,13 +9,19 @@
  *                   overlapping range, from each node's term starts
  *                   (struct rs_terms: where each term begins), never by
  *                   reading the entries;
- *   up to date      the log with the later last term, or with the same last
- *                   term and the higher last index, is more up to date
- *                   (raft.go requestVote): that node would win an election
- *                   against the others, and is the one `raft recover`
- *                   should start from; entries of another node after the
- *                   point where its log diverges from it are discarded
- *                   when it follows that leader (an uncommitted tail);
+ *   up to date      raft's rules (raftrules.h): each node's last entry is
+ *                   its last log entry or its snapshot's (getLastEntry);
+ *                   the later last term, then the higher last index, is
+ *                   more up to date (requestVote); only voters campaign, so
+ *                   the most up-to-date valid voter is the node raft elects
+ *                   and the one `raft recover` starts from; entries of
+ *                   another node after the point where its log diverges
+ *                   from it are discarded when it follows that leader (an
+ *                   uncommitted tail), and so is the extra tail of a
+ *                   nonvoter that holds more than every voter;
+ *   recovery        needed only when the valid voters present are fewer
+ *                   than a majority of the source's configuration (or no
+ *                   voter is valid): otherwise raft elects by itself;
  *   unsafe heads    op-conductor's FSM head per node: the same block number
  *                   with different hashes is an unsafe reorg risk;
  *   configuration   the members each node would start with.
@@ -75,7 +81,13 @@ enum rs_cmp_relation {
 	RS_REL_NO_OVERLAP = 4, /* its log ends before the source's begins (needs a snapshot) */
 	RS_REL_UNKNOWN = 5,    /* the term starts recorded cannot decide */
 	RS_REL_INVALID = 6,    /* the node could not be read, or op-conductor cannot start it */
+	RS_REL_AHEAD = 7,      /* the source's log is a prefix of its own (a nonvoter) */
 };
+
+/* The node's last entry (raftrules.h rs_rule_last_entry). */
+struct rs_last_entry rs_cmp_last(const struct rs_cmp_node *c);
+/* Whether it starts elections: a voter of its own latest configuration. */
+int rs_cmp_candidate(const struct rs_cmp_node *c);
 
 struct rs_cmp_pair {
 	int relation;
@@ -85,11 +97,30 @@ struct rs_cmp_pair {
 	uint64_t discard_from; /* RS_REL_DIVERGED: its entries from here on are discarded */
 	uint64_t discard_to;
 	uint64_t its_term, source_term; /* the terms at discard_from */
+	uint64_t ahead;                 /* RS_REL_AHEAD: entries it holds past the source */
+	int candidate;                  /* rs_cmp_candidate */
+	/* its unsafe head is on its discarded tail and another node holds
+	 * that block number with another hash: that node */
+	int head_conflict;
+	size_t head_conflict_with;
 };
 
 struct rs_cmp_result {
-	size_t source; /* index of the most up-to-date valid node; valid only if has_source */
+	size_t source; /* index of the most up-to-date valid voter; valid only if has_source */
 	int has_source;
+	/* the node the pairs are matched against: the source, or with no valid
+	 * voter the most up-to-date valid node (has_ref) */
+	size_t ref;
+	int has_ref;
+	/* a valid node that does not campaign and is more up to date than
+	 * every valid voter (the most up-to-date such) */
+	size_t nonvoter_ahead;
+	int has_nonvoter_ahead;
+	/* recovery: the source's voters, how many of them are here and valid
+	 * voters themselves, how many a leader needs; needed when fewer */
+	size_t voters, voters_present, quorum;
+	int recovery_needed;
+	uint64_t recover_term;     /* the --term for every survivor: above every term seen */
 	int tie;                   /* another node has the same last (term, index) */
 	struct rs_cmp_pair *pairs; /* per node, against the source */
 	/* unsafe heads */
@@ -103,7 +134,7 @@ struct rs_cmp_result {
 	int consistent;          /* exit 0 */
 };
 
-/* Compares n >= 2 nodes. */
+/* Compares n >= 1 nodes. */
 int rs_compare(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result *r, struct rs_err *err);
 void rs_cmp_result_free(struct rs_cmp_result *r);
 

@@ -123,22 +123,6 @@ int rs_config_same(const struct rs_config *a, const struct rs_config *b)
 	return 1;
 }
 
-const struct rs_snapshot *rs_node_newest_snapshot(const struct rs_node *n)
-{
-	/* raft api.go restoreSnapshot tries FileSnapshotStore.List(), which
-	 * returns at most `retain` snapshots, newest first; op-conductor retains
-	 * 1, so the newest one with a sound meta.json is the one restored. */
-	for (size_t i = 0; i < n->snapshots.n; i++)
-		if (n->snapshots.v[i].problem[0] == 0)
-			return &n->snapshots.v[i];
-	return NULL;
-}
-
-int rs_log_start_uncovered(uint64_t first_index, int has_snap, uint64_t snap_index)
-{
-	return first_index > 1 && (!has_snap || snap_index + 1 < first_index);
-}
-
 /* A payload op-conductor would not apply can be big; the head never needs
  * more than this of state.bin (an envelope holds at most 2^20 transactions
  * and op-stack blocks are far smaller). */

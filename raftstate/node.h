@@ -23,6 +23,7 @@
 #include "raftstate/error.h"
 #include "raftstate/log.h"
 #include "raftstate/payload.h"
+#include "raftstate/raftrules.h"
 #include "raftstate/snapshot.h"
 
 enum rs_config_source {
@@ -147,6 +148,8 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
  * read still changing after `attempts` tries (BOLT_ECHANGED), or the file
  * shrank under a locked read (BOLT_ESHRANK). RS_EIO with why's sentence. */
 int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
+/* How many times a live read is made before rs_err_unsettled. */
+#define RS_LIVE_RETRIES 8
 
 /* Room for the values read through a live view (rs_log_decode_at); a zeroed
  * struct is empty. */
@@ -190,14 +193,6 @@ typedef int (*rs_entry_fn)(void *ctx, const struct rs_log *log, const struct rs_
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
                     rs_entry_fn fn, void *ctx, struct rs_err *err);
 
-/* The newest usable snapshot (meta.json sound), or NULL. */
-const struct rs_snapshot *rs_node_newest_snapshot(const struct rs_node *n);
-/* Whether a non-empty log that starts at first_index lacks entries raft
- * needs: raft restores the newest usable snapshot (has_snap, at
- * snap_index), then reads every entry after it (api.go NewRaft), so a log starting past
- * snap_index + 1 (or past 1 with no snapshot) makes it panic (log not
- * found) at start. One rule for verify and compare. */
-int rs_log_start_uncovered(uint64_t first_index, int has_snap, uint64_t snap_index);
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
  * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */
 void rs_node_snapshot_head(struct rs_node *n);

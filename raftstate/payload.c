@@ -12,12 +12,23 @@
 #include "raftstate/payload.h"
 
 #define OFF_PARENT_HASH 0
+#define OFF_FEE_RECIP   32
+#define OFF_STATE_ROOT  52
+#define OFF_RCPT_ROOT   84
+#define OFF_BLOOM       116
+#define OFF_RANDAO      372
 #define OFF_NUMBER      404
+#define OFF_GAS_LIMIT   412
+#define OFF_GAS_USED    420
 #define OFF_TIMESTAMP   428
 #define OFF_EXTRA       436
 #define OFF_HASH        472
+#define OFF_BASE_FEE    440
 #define OFF_TXS         504
 #define OFF_WDS         508
+#define OFF_BLOB_GAS    512
+#define OFF_EXCESS_BLOB 520
+#define OFF_WD_ROOT     528
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -145,6 +156,7 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 	out->version = version;
 	out->number = le64(p + OFF_NUMBER);
 	out->timestamp = le64(p + OFF_TIMESTAMP);
+	out->gas_used = le64(p + OFF_GAS_USED);
 	memcpy(out->hash, p + OFF_HASH, 32);
 	memcpy(out->parent_hash, p + OFF_PARENT_HASH, 32);
 	out->tx_count = ntx;
@@ -198,4 +210,140 @@ int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, cha
 		return RS_PAYLOAD_LEGACY;
 	}
 	return RS_PAYLOAD_NONE;
+}
+
+/* ---- op-node's JSON form (payload.h) ------------------------------------ */
+
+static const char hexdig[16] = "0123456789abcdef";
+
+static char *put_str(char *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* "0x" + the bytes in hex, quoted (hexutil.Bytes.MarshalText) */
+static char *put_hex(char *o, const uint8_t *p, size_t n)
+{
+	*o++ = '"';
+	*o++ = '0';
+	*o++ = 'x';
+	for (size_t i = 0; i < n; i++) {
+		*o++ = hexdig[p[i] >> 4];
+		*o++ = hexdig[p[i] & 15];
+	}
+	*o++ = '"';
+	return o;
+}
+
+/* A quantity: "0x" + big-endian hex without leading zeros, "0x0" for zero
+ * (hexutil.Uint64 and hexutil.U256 MarshalText). le: n little-endian bytes. */
+static char *put_quantity_le(char *o, const uint8_t *le, size_t n)
+{
+	size_t top = n;
+	int first = 1;
+
+	while (top > 0 && le[top - 1] == 0)
+		top--;
+	o = put_str(o, "\"0x");
+	if (top == 0)
+		*o++ = '0';
+	for (size_t i = top; i-- > 0;) {
+		if (!first || (le[i] >> 4) != 0)
+			*o++ = hexdig[le[i] >> 4];
+		*o++ = hexdig[le[i] & 15];
+		first = 0;
+	}
+	*o++ = '"';
+	return o;
+}
+
+static char *put_field(char *o, const char *name, int comma)
+{
+	if (comma)
+		*o++ = ',';
+	*o++ = '"';
+	o = put_str(o, name);
+	*o++ = '"';
+	*o++ = ':';
+	return o;
+}
+
+size_t rs_payload_json_bound(size_t len, const struct rs_block *b)
+{
+	/* every byte at most 2 hex digits; per transaction "0x" and 3 marks;
+	 * the names, the fixed fields' marks and the withdrawals' names */
+	return 2 * len + 8 * (size_t)b->tx_count + 1024 + 128 * (size_t)RS_PAYLOAD_MAX_WD;
+}
+
+size_t rs_payload_json(const uint8_t *data, size_t len, const struct rs_block *b, char *out)
+{
+	size_t skip = b->form == RS_PAYLOAD_ENVELOPE ? RS_PAYLOAD_BEACON_ROOT : 1;
+	const uint8_t *p = data + skip;
+	uint32_t scope = (uint32_t)(len - skip), fixed = rs_payload_fixed_size(b->version);
+	uint32_t txs = le32(p + OFF_TXS), wds = b->version >= 2 ? le32(p + OFF_WDS) : scope;
+	char *o = out;
+
+	*o++ = '{';
+	if (b->form == RS_PAYLOAD_ENVELOPE) {
+		o = put_field(o, "parentBeaconBlockRoot", 0);
+		o = put_hex(o, data, RS_PAYLOAD_BEACON_ROOT);
+		*o++ = ',';
+	}
+	o = put_field(o, "executionPayload", 0);
+	*o++ = '{';
+	o = put_hex(put_field(o, "parentHash", 0), p + OFF_PARENT_HASH, 32);
+	o = put_hex(put_field(o, "feeRecipient", 1), p + OFF_FEE_RECIP, 20);
+	o = put_hex(put_field(o, "stateRoot", 1), p + OFF_STATE_ROOT, 32);
+	o = put_hex(put_field(o, "receiptsRoot", 1), p + OFF_RCPT_ROOT, 32);
+	o = put_hex(put_field(o, "logsBloom", 1), p + OFF_BLOOM, 256);
+	o = put_hex(put_field(o, "prevRandao", 1), p + OFF_RANDAO, 32);
+	o = put_quantity_le(put_field(o, "blockNumber", 1), p + OFF_NUMBER, 8);
+	o = put_quantity_le(put_field(o, "gasLimit", 1), p + OFF_GAS_LIMIT, 8);
+	o = put_quantity_le(put_field(o, "gasUsed", 1), p + OFF_GAS_USED, 8);
+	o = put_quantity_le(put_field(o, "timestamp", 1), p + OFF_TIMESTAMP, 8);
+	o = put_hex(put_field(o, "extraData", 1), p + fixed, txs - fixed);
+	o = put_quantity_le(put_field(o, "baseFeePerGas", 1), p + OFF_BASE_FEE, 32);
+	o = put_hex(put_field(o, "blockHash", 1), p + OFF_HASH, 32);
+	o = put_field(o, "transactions", 1);
+	*o++ = '[';
+	/* the offset table was checked by rs_payload_decode_version */
+	for (uint32_t i = 0; i < b->tx_count; i++) {
+		const uint8_t *list = p + txs;
+		uint32_t start = le32(list + 4 * i);
+		uint32_t end = i + 1 < b->tx_count ? le32(list + 4 * (i + 1)) : wds - txs;
+
+		if (i > 0)
+			*o++ = ',';
+		o = put_hex(o, list + start, end - start);
+	}
+	*o++ = ']';
+	if (b->version >= 2) {
+		o = put_field(o, "withdrawals", 1);
+		*o++ = '[';
+		for (uint32_t i = 0; i < b->withdrawals; i++) {
+			const uint8_t *w = p + wds + (size_t)i * RS_PAYLOAD_WD_SIZE;
+
+			if (i > 0)
+				*o++ = ',';
+			*o++ = '{';
+			o = put_quantity_le(put_field(o, "index", 0), w, 8);
+			o = put_quantity_le(put_field(o, "validatorIndex", 1), w + 8, 8);
+			o = put_hex(put_field(o, "address", 1), w + 16, 20);
+			o = put_quantity_le(put_field(o, "amount", 1), w + 36, 8);
+			*o++ = '}';
+		}
+		*o++ = ']';
+	}
+	if (b->version >= 3) {
+		o = put_quantity_le(put_field(o, "blobGasUsed", 1), p + OFF_BLOB_GAS, 8);
+		o = put_quantity_le(put_field(o, "excessBlobGas", 1), p + OFF_EXCESS_BLOB, 8);
+	}
+	if (b->version >= 4)
+		o = put_hex(put_field(o, "withdrawalsRoot", 1), p + OFF_WD_ROOT, 32);
+	*o++ = '}';
+	*o++ = '}';
+	return (size_t)(o - out);
 }

@@ -73,6 +73,7 @@ struct rs_block {
 	int version; /* 1..4 = BlockV1..BlockV4 */
 	uint64_t number;
 	uint64_t timestamp; /* unix seconds */
+	uint64_t gas_used;
 	uint8_t hash[32];
 	uint8_t parent_hash[32];
 	uint32_t tx_count;
@@ -100,5 +101,31 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 
 /* Fixed size of version 1..4 (where extra_data starts); 0 for others. */
 uint32_t rs_payload_fixed_size(int version);
+
+/*
+ * The payload as op-node reads it over JSON-RPC (admin_postUnsafePayload
+ * takes an eth.ExecutionPayloadEnvelope): encoding/json of op-service's
+ * ExecutionPayloadEnvelope (op-service/eth/types.go, optimism v1.19.6) as
+ * ExecutionPayloadEnvelope.UnmarshalSSZ fills it (ssz.go), fields in the
+ * struct's order:
+ *   {"parentBeaconBlockRoot": hash (omitted for the legacy form, which has
+ *    none), "executionPayload": {parentHash, feeRecipient, stateRoot,
+ *    receiptsRoot, logsBloom, prevRandao, blockNumber, gasLimit, gasUsed,
+ *    timestamp, extraData, baseFeePerGas, blockHash, transactions,
+ *    withdrawals (V2+), blobGasUsed, excessBlobGas (V3+), withdrawalsRoot
+ *    (V4)}}
+ * Hashes, addresses and byte strings are "0x" + lower-case hex (hexutil
+ * Bytes; "0x" when empty); quantities (hexutil.Uint64, hexutil.U256) "0x" +
+ * hex without leading zeros ("0x0"); transactions is a list of byte
+ * strings, [] when empty (unmarshalTransactions makes it non-nil); each
+ * withdrawal is {"index", "validatorIndex", "address", "amount"} (op-geth
+ * gen_withdrawal_json.go: quantities and an address).
+ *
+ * b is what rs_payload_decode returned for these bytes (form ENVELOPE or
+ * LEGACY). rs_payload_json_bound is an upper bound of the bytes written
+ * (no NUL); rs_payload_json writes them to out and returns the count.
+ */
+size_t rs_payload_json_bound(size_t len, const struct rs_block *b);
+size_t rs_payload_json(const uint8_t *data, size_t len, const struct rs_block *b, char *out);
 
 #endif

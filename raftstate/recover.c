@@ -115,7 +115,8 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
 	struct rs_nd_ident now;
-	uint64_t top, snap_index = 0;
+	struct rs_last_entry last;
+	uint64_t top;
 	struct stat st;
 	int rc, self;
 
@@ -177,32 +178,30 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		               n->id, why, n->id);
 	}
 
-	if (n->snapshots.n > 0)
-		snap_index = n->snapshots.v[0].index;
-	if (n->count == 0) {
-		if (snap_index == 0)
-			return rs_errf(err, RS_ECORRUPT,
-			               "%s has neither log entries nor a snapshot", node_dir);
-		plan->log_empty = 1;
-		plan->index = snap_index + 1;
-	} else {
-		if (snap_index > n->last_index)
-			return rs_errf(
-			    err, RS_EINVAL,
-			    "the newest snapshot (index %llu) is ahead of "
-			    "the last log entry (%llu); an entry after the snapshot would "
-			    "leave a gap in the log",
-			    (unsigned long long)snap_index, (unsigned long long)n->last_index);
-		plan->index = n->last_index + 1;
+	{
+		/* the new entry follows raft's last entry (getLastEntry): after
+		 * the snapshot when the log ends at or below it, leaving the old
+		 * entries below the snapshot index, where raft never reads
+		 * (raftrules.h) */
+		const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
+
+		last = rs_rule_last_entry(n->count > 0 ? n->last_index : 0, n->last_term,
+		                          snap != NULL, snap != NULL ? snap->index : 0,
+		                          snap != NULL ? snap->term : 0);
 	}
+	if (last.index == 0)
+		return rs_errf(err, RS_ECORRUPT, "%s has neither log entries nor a snapshot",
+		               node_dir);
+	plan->log_empty = last.from_snapshot;
+	plan->index = last.index + 1;
 	if (plan->index == 0)
 		return rs_errf(err, RS_ELIMIT, "the log index cannot grow beyond 2^64-1");
 
 	top = n->has_current_term ? n->current_term : 0;
 	if (n->last_term > top)
 		top = n->last_term;
-	if (n->snapshots.n > 0 && n->snapshots.v[0].term > top)
-		top = n->snapshots.v[0].term;
+	if (last.term > top)
+		top = last.term;
 	if (opts->term != 0) {
 		if (opts->term <= top)
 			return rs_errf(

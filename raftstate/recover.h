@@ -68,7 +68,8 @@ struct rs_recover_plan {
 	uint64_t current_term;   /* CurrentTerm afterwards */
 	int clear_vote;          /* the vote is for a server not in `config` */
 	int self;                /* this node in `config`: -1 absent, else its suffrage */
-	int log_empty;           /* the log holds no entry: index follows the snapshot */
+	int log_empty; /* the log is empty or ends below the snapshot index: index follows the
+	                * snapshot (raft's last entry is the snapshot's) */
 
 	/* identity of the two databases when verified (apply checks it) */
 	struct rs_nd_ident ident[2];

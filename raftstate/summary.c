@@ -17,8 +17,6 @@
 #include "raftstate/node.h"
 #include "raftstate/stable.h"
 
-#define LIVE_RETRIES 8
-
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
                      struct bolt_view **v, struct rs_err *err)
 {
@@ -100,8 +98,8 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 		bolt_view_close(v);
 		if (recheck == BOLT_OK)
 			return rc;
-		if (recheck != BOLT_ECHANGED || attempt + 1 >= LIVE_RETRIES)
-			return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
+		if (recheck != BOLT_ECHANGED || attempt + 1 >= RS_LIVE_RETRIES)
+			return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
 	}
 }
 
@@ -428,27 +426,26 @@ static int find_starts(struct bolt_cursor *c, uint64_t lo, uint64_t tlo, uint64_
 	return find_starts(c, lo, tlo, mid, tmid, t, depth + 1);
 }
 
-static void build_terms(struct rs_node *n, const struct bolt_view *v, const struct bolt_vbucket *b)
+/* The term starts of lo..last; lo is the first index, or (a log with gaps
+ * at or below the snapshot index, where a seek finds no entry) the first
+ * index NewRaft reads. */
+static int find_terms(struct rs_node *n, struct bolt_cursor *c, uint64_t lo)
 {
 	struct rs_terms *t = &n->terms;
-	struct bolt_cursor c;
 	uint64_t tfirst, tlast;
 
 	memset(t, 0, sizeof(*t));
-	if (n->last_index < n->first_index || (n->first_index == 0 && n->last_index == 0))
-		return;
-	bolt_cursor_init(&c, v, b);
-	if (term_at(&c, n->first_index, &tfirst) != 0 || term_at(&c, n->last_index, &tlast) != 0)
-		return;
-	if (find_starts(&c, n->first_index, tfirst, n->last_index, tlast, t, 0) != 0) {
+	if (term_at(c, lo, &tfirst) != 0 || term_at(c, n->last_index, &tlast) != 0)
+		return -1;
+	if (find_starts(c, lo, tfirst, n->last_index, tlast, t, 0) != 0) {
 		t->n = 0;
-		return;
+		return -1;
 	}
 	if (t->n < RS_TERMS_MAX) {
-		t->v[t->n].index = n->first_index;
+		t->v[t->n].index = lo;
 		t->v[t->n].term = tfirst;
 		t->n++;
-		t->complete = 1;
+		t->complete = lo == n->first_index;
 	}
 	/* found newest first: put them oldest first */
 	for (size_t i = 0; i < t->n / 2; i++) {
@@ -458,6 +455,62 @@ static void build_terms(struct rs_node *n, const struct bolt_view *v, const stru
 		t->v[t->n - 1 - i] = x;
 	}
 	t->valid = 1;
+	return 0;
+}
+
+static void build_terms(struct rs_node *n, const struct bolt_view *v, const struct bolt_vbucket *b,
+                        uint64_t first_read)
+{
+	struct bolt_cursor c;
+
+	memset(&n->terms, 0, sizeof(n->terms));
+	if (n->last_index < n->first_index || (n->first_index == 0 && n->last_index == 0))
+		return;
+	bolt_cursor_init(&c, v, b);
+	/* a gap below the snapshot index (count_present found fewer entries
+	 * than the range) holds no term: start after it */
+	if (n->count < n->last_index - n->first_index + 1 && first_read > n->first_index &&
+	    first_read <= n->last_index) {
+		(void)find_terms(n, &c, first_read);
+		return;
+	}
+	if (find_terms(n, &c, n->first_index) != 0 && first_read > n->first_index &&
+	    first_read <= n->last_index)
+		(void)find_terms(n, &c, first_read);
+}
+
+/* n->count when the scan did not read every entry: what raft-boltdb holds.
+ * Entries at or below the snapshot index may have gaps raft never reads
+ * (raftrules.h rs_rule_gap_read), so they are counted key by key (no value
+ * is decoded; after a normal compaction they are TrailingLogs entries at
+ * most); every entry after it is one NewRaft reads, so there the first and
+ * last index give the count (a gap there is INVALID, which verify reports). */
+static int count_present(struct rs_node *n, struct bolt_cursor *c, const struct scan *sc,
+                         uint64_t max_steps, struct rs_err *err)
+{
+	uint64_t from = rs_rule_first_read(sc->has_snap, sc->snap_index), below = 0, index = 0;
+	uint64_t steps = 0;
+	struct bolt_elem e = {0};
+	struct bolt_err be = {0};
+	int rc;
+
+	n->count = 0;
+	if (n->first_index < from) {
+		if (bolt_cursor_first(c, &e, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+		for (; e.key != NULL && steps++ < max_steps; below++) {
+			if ((rc = key_index(&e, &index, err)) != RS_OK)
+				return rc;
+			if (index >= from)
+				break;
+			if (bolt_cursor_next(c, &e, &be) != BOLT_OK)
+				return rs_err_from_bolt(err, &be);
+		}
+	}
+	n->count = below;
+	if (n->last_index >= from)
+		n->count += n->last_index - (n->first_index > from ? n->first_index : from) + 1;
+	return RS_OK;
 }
 
 /* One pass over the log through v; the caller rechecks v after it, whatever
@@ -545,10 +598,11 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 			return rc;
 		n->types_complete = n->types_from == n->first_index;
 	}
-	if (n->types_complete)
+	if (n->types_complete) {
 		n->count = n->scanned;
-	else
-		n->count = n->last_index - n->first_index + 1;
+	} else if ((rc = count_present(n, &c, &sc, max_steps, err)) != RS_OK) {
+		return rc;
+	}
 	/* the range the head covers: from the lowest entry read after the
 	 * snapshot index to the last; complete when that is all of them */
 	{
@@ -560,7 +614,7 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 		n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
 		n->head.complete = !sc.read_after ? want > n->last_index : sc.lowest <= want;
 	}
-	build_terms(n, v, &logs);
+	build_terms(n, v, &logs, rs_rule_first_read(sc.has_snap, sc.snap_index));
 	return RS_OK;
 }
 
@@ -606,9 +660,9 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		bolt_view_close(v);
 		if (recheck == BOLT_OK)
 			break;
-		if (recheck == BOLT_ECHANGED && attempt + 1 < LIVE_RETRIES)
+		if (recheck == BOLT_ECHANGED && attempt + 1 < RS_LIVE_RETRIES)
 			continue;
-		return rs_err_unsettled(err, recheck, &why, LIVE_RETRIES);
+		return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
 	}
 	if (rc != RS_OK)
 		return rc;

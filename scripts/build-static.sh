@@ -64,6 +64,9 @@ cp "$cjson/cJSON.h" "$OUT/include/cjson/cJSON.h"
 
 # --- compile and link
 version=$(sed -n 's/^project(op-conductor-init VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+# cmd/version.c's commit, date and libbsd version, as the CMake build writes them
+cmake -DSRC="$SRC" -DOUT="$OUT/include/oci_buildinfo.h" \
+	-DLIBBSD_VERSION="$(pkg-config --modversion libbsd 2>/dev/null || echo unknown)" -P "$SRC/cmake/buildinfo.cmake"
 flags=(-std=c11 -O2 -D_GNU_SOURCE "-DOCI_VERSION=\"$version\"" -I"$OUT/include" -I"$SRC")
 warn=(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror)
 objs=()

@@ -3,6 +3,8 @@
 # is rendered from the command and flag tables in cmd/ (`just docs`):
 #   docs/op-conductor-init.1                 BIN --render man
 #   docs/op-conductor-init.bash-completion   BIN --render bash-completion
+#   docs/op-conductor-init.zsh-completion    BIN --render zsh-completion
+#   docs/op-conductor-init.fish-completion   BIN --render fish-completion
 #   README.md, between the "commands" markers: BIN --render synopsis
 #   docs/operations.md, between the "environment" markers: BIN --render environment
 # Without --check it rewrites them; with --check it changes nothing, prints a
@@ -21,7 +23,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 "$bin" --render man >"$tmp/op-conductor-init.1"
-"$bin" --render bash-completion >"$tmp/op-conductor-init.bash-completion"
+for shell in bash zsh fish; do
+	"$bin" --render $shell-completion >"$tmp/op-conductor-init.$shell-completion"
+done
 
 # splice FILE NAME WHAT: FILE with the block between its NAME markers
 # replaced by `BIN --render WHAT`, into $tmp/FILE
@@ -47,6 +51,8 @@ splice docs/operations.md environment environment
 drift=0
 for pair in "op-conductor-init.1:docs/op-conductor-init.1" \
 	"op-conductor-init.bash-completion:docs/op-conductor-init.bash-completion" \
+	"op-conductor-init.zsh-completion:docs/op-conductor-init.zsh-completion" \
+	"op-conductor-init.fish-completion:docs/op-conductor-init.fish-completion" \
 	"README.md:README.md" "docs/operations.md:docs/operations.md"; do
 	new=$tmp/${pair%%:*}
 	dst=$src/${pair#*:}

@@ -7,7 +7,8 @@
  * usage: mknode DIR [OPTION...] RANGE...
  *   --term T            CurrentTerm (default: the last entry's term)
  *   --vote T:ID         LastVoteTerm / LastVoteCand
- *   --members LIST      id=address,... (Voters) for config entries and snapshots
+ *   --members LIST      id=address,... (Voters; ~id=address a Nonvoter) for config
+ *                       entries and snapshots
  *   --snapshot-members LIST  the snapshots' members, when they differ
  *   --snapshot I:T:STATE  snapshots/T-I-1700000000000/ with meta.json
  *                       (configuration = --snapshot-members, else --members;
@@ -78,6 +79,9 @@ static void parse_members(const char *list, struct rs_config *into)
 	     t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
 		struct rs_server *s = &into->servers[into->n++];
+		int nonvoter = t[0] == '~';
+
+		t += nonvoter;
 
 		if (eq == NULL)
 			die("a member is id=address", t);
@@ -86,7 +90,7 @@ static void parse_members(const char *list, struct rs_config *into)
 		s->id_len = strlen(t);
 		s->address = strdup(eq + 1);
 		s->address_len = strlen(eq + 1);
-		s->suffrage = 0;
+		s->suffrage = nonvoter ? 1 : 0;
 	}
 	free(dup);
 }

@@ -17,7 +17,9 @@
 #     then the op-conductor container's shell script for every pod, with a
 #     fake op-conductor as the image's binary: sequencer-0 alone starts with
 #     --raft.bootstrap=true, every pod exec's op-conductor with its storage
-#     dir and ID;
+#     dir and ID; restarted with Raft state sequencer-0 starts with
+#     --raft.bootstrap=false (op-conductor would start paused otherwise), and
+#     with a lost volume once CLUSTER_FORMED=true, also false;
 #   - examples/systemd/: the unit's ExecStart lines with its EnvironmentFile
 #     (op-conductor-init.env) and examples/cluster.json installed where the
 #     unit's comment says, in a scratch root: the first start generates and
@@ -288,6 +290,30 @@ for pod in pods:
 
 # ---- 3. approach 2: bootstrap cluster ----------------------------------------
 sts = k8s('examples/kubernetes/bootstrap.yaml', 'StatefulSet')
+
+
+def start_op_conductor(pod, root, extra_env):
+    """The op-conductor container's script for pod (its env, plus extra_env
+    as if set in the manifest); returns the run and the argv the fake
+    op-conductor was exec'd with."""
+    env = pod_env(main, pod)
+    env.update(extra_env)
+    # the op-conductor image's binary is the fake, which records how it was run
+    env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN'] = in_root(root, env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN'],
+                                                        {env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN']: fake})
+    rec = os.path.join(root, 'record')
+    env['FAKE_OC_RECORD'] = rec
+    if os.path.exists(rec + '.argv'):
+        os.unlink(rec + '.argv')
+    cmd = [k8s_expand(str(a), env) for a in main['command']]
+    script = k8s_expand(str(main['args'][0]), env)
+    for m in main['volumeMounts']:   # the script's paths into this pod's root
+        script = re.sub(r'(?<![\w.-])' + re.escape(m['mountPath']) + r'(?=[/"\s]|$)', root + m['mountPath'], script)
+    r = run(cmd + [script], env)
+    argv = open(rec + '.argv', 'rb').read().split(b'\0')[:-1] if os.path.exists(rec + '.argv') else []
+    return r, [a.decode() for a in argv]
+
+
 spec = sts['spec']['template']['spec']
 tools = spec['initContainers'][0]
 main = spec['containers'][0]
@@ -304,24 +330,24 @@ for pod in pods:
     copied = os.path.join(copied[0], os.path.basename(binary))
     check(r.returncode == 0 and os.path.exists(copied) and open(copied, 'rb').read() == open(binary, 'rb').read(),
           '%s: the tools init container copies the binary into the shared volume' % pod)
-    env = pod_env(main, pod)
-    # the op-conductor image's binary is the fake, which records how it was run
-    env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN'] = in_root(root, env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN'],
-                                                        {env['OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN']: fake})
-    rec = os.path.join(root, 'record')
-    env['FAKE_OC_RECORD'] = rec
-    cmd = [k8s_expand(str(a), env) for a in main['command']]
-    script = k8s_expand(str(main['args'][0]), env)
-    for m in main['volumeMounts']:   # the script's paths into this pod's root
-        script = re.sub(r'(?<![\w.-])' + re.escape(m['mountPath']) + r'(?=[/"\s]|$)', root + m['mountPath'], script)
-    r = run(cmd + [script], env)
-    argv = open(rec + '.argv', 'rb').read().split(b'\0')[:-1] if os.path.exists(rec + '.argv') else []
-    argv = [a.decode() for a in argv]
+    r, argv = start_op_conductor(pod, root, {})
     want_boot = 'true' if pod == pods[0] else 'false'
     check(r.returncode == 0 and '--raft.bootstrap=' + want_boot in argv and '--raft.server.id=' + pod in argv and
           '--raft.storage.dir=' + root + '/data/raft' in argv,
           '%s: op-conductor exec\'d with --raft.bootstrap=%s, its ID and storage dir (exit %d%s)' %
           (pod, want_boot, r.returncode, '' if r.returncode == 0 else ': ' + r.stderr.strip()))
+# the bootstrap node again, now with the state its first start made (a
+# one-member cluster of itself): no bootstrap, so no paused start
+pod, root = pods[0], os.path.join(tmp, 'boot', pods[0])
+g = run([binary, 'raft', 'generate', '--nodes', '%s=%s.x:50050' % (pod, pod), '--initial-leader', pod,
+         '--output-dir', root + '/data/raft'], {})
+r, argv = start_op_conductor(pod, root, {})
+check(g.returncode == 0 and r.returncode == 0 and '--raft.bootstrap=false' in argv and 'warning' not in r.stderr,
+      '%s restarted with Raft state: --raft.bootstrap=false, no warning (%s)' % (pod, r.stderr.strip()[:200]))
+shutil.rmtree(root + '/data/raft/' + pod)
+r, argv = start_op_conductor(pod, root, {'CLUSTER_FORMED': 'true'})
+check(r.returncode == 0 and '--raft.bootstrap=false' in argv,
+      '%s with a lost volume and CLUSTER_FORMED=true: --raft.bootstrap=false (no second cluster)' % pod)
 
 # ---- 4. systemd: a one-shot unit before op-conductor ----------------------
 unit_path = os.path.join(src, 'examples/systemd/op-conductor-raft-init.service')

@@ -220,7 +220,7 @@ pos "--help lists raft generate" "" 'grep -q "raft generate" "$tmp/stdout"' "$B"
 pos "-h" "" 'grep -q "^usage: op-conductor-init" "$tmp/stdout"' "$B" -h
 pos "help" "" 'grep -q "^usage: op-conductor-init" "$tmp/stdout"' "$B" help
 pos "raft --help lists generate" "" 'grep -q "raft generate" "$tmp/stdout"' "$B" raft --help
-pos "--version" "" 'grep -qx "op-conductor-init [0-9][0-9A-Za-z.+-]*" "$tmp/stdout" && [ "$(wc -l <"$tmp/stdout")" -eq 1 ]' "$B" --version
+pos "--version" "" 'head -1 "$tmp/stdout" | grep -qx "op-conductor-init [0-9][0-9A-Za-z.+-]*" && grep -q "^commit: " "$tmp/stdout"' "$B" --version
 
 n=$((n + 1))
 if [ -w /dev/full ]; then

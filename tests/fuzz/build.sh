@@ -15,7 +15,10 @@ mkdir -p "$out/obj"
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # OCI_GZ_CHUNK: raftstate/backupfile.c's inflate chunk, 1 MiB in the tool,
 # 16 KiB here (fuzz_gunzip ran at ~1,000 inputs/s on fresh 1 MiB buffers)
-cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -DOCI_GZ_CHUNK=16384 -g -O1 -Wall -Wextra -I$src $san
+# cmd/version.c's header of the commit and date (cmake/buildinfo.cmake, as the CMake build)
+cmake -DSRC="$src" -DOUT="$out/gen/oci_buildinfo.h" -DLIBBSD_VERSION="$(pkg-config --modversion libbsd)" \
+	-P "$src/cmake/buildinfo.cmake"
+cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -DOCI_GZ_CHUNK=16384 -g -O1 -Wall -Wextra -I$src -I$out/gen $san
         $(pkg-config --cflags libbsd libcjson zlib)"
 libs="$(pkg-config --libs libbsd libmd libcjson zlib) -pthread"
 

@@ -72,8 +72,17 @@ rc=0
 check_compare "compare --state-dir" "$TMP/cmp.json"
 "$OCI_BIN" raft compare --state-dir "$dir" >"$TMP/cmp.txt" 2>&1 || die "raft compare (text) failed: $(cat "$TMP/cmp.txt")"
 grep -Eq "^  $stopped: behind [^ ]+ by 20 entries" "$TMP/cmp.txt" || die "text: $stopped not named behind by 20: $(cat "$TMP/cmp.txt")"
-grep -q 'Start `raft recover` from it' "$TMP/cmp.txt" || die "text: no recovery source named"
-say "ok: the text output names $stopped behind by 20 entries and where to start raft recover"
+grep -q 'Start `raft recover`' "$TMP/cmp.txt" && die "text: recovery advised although the three voters elect by themselves"
+grep -q "^  No recovery is needed: 3 of its configuration's 3 voters are here and valid" "$TMP/cmp.txt" ||
+	die "text: does not say that no recovery is needed: $(cat "$TMP/cmp.txt")"
+say "ok: the text output names $stopped behind by 20 entries and says no recovery is needed"
+# the stopped node alone: one survivor of three voters cannot elect; the
+# advice names it with a --term above every term it holds
+"$OCI_BIN" raft compare --json --state-dir "$dir/$stopped" >"$TMP/one.json" 2>"$TMP/one.err" ||
+	die "compare of one node exited non-zero: $(cat "$TMP/one.err")"
+tr -d '\t\n' <"$TMP/one.json" | grep -q '"recovery":{"needed":true,"voters":3,"voters_present":1,"quorum":2' ||
+	die "compare of one node: recovery not needed: $(tr -d '\t\n' <"$TMP/one.json" | grep -o '"recovery":{[^}]*}')"
+say "ok: compare of the stopped node alone says a recovery is needed (1 of 3 voters)"
 
 for n in n1 n2 n3; do
 	"$OCI_BIN" raft info --json --state-dir "$dir/$n" >"$TMP/$n.info.json" 2>"$TMP/info.err" || die "raft info $n: $(cat "$TMP/info.err")"

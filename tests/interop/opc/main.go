@@ -43,6 +43,10 @@ commands:
         LatestUnsafePayload returns and each node's raft stats, and shut down.
   payload --blocks SPEC --out DIR
         write each payload of SPEC as op-service/eth MarshalSSZ encodes it (DIR/N.ssz)
+  logs-check --dir NODE --ndjson FILE
+        compare raft logs --payload json output with raft-boltdb and op-service (logs_check.go)
+  bolt-check --file DB
+        bbolt's tx.Check, free pages, high-water mark and buckets of DB (logs_check.go)
   stack   which op-conductor, raft, raft-boltdb, go-msgpack and bbolt this binary runs
   ports N N free TCP ports on 127.0.0.1
 
@@ -64,6 +68,10 @@ func main() {
 		err = cmdRun(args)
 	case "payload":
 		err = cmdPayload(args)
+	case "logs-check":
+		err = cmdLogsCheck(args)
+	case "bolt-check":
+		err = cmdBoltCheck(args)
 	case "stack":
 		fmt.Println(stackLine())
 	case "ports":

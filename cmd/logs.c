@@ -1,0 +1,275 @@
+/*
+ * raft logs: a node's log entries as NDJSON, one entry per line, with the
+ * payload op-conductor stored in each LogCommand entry, and with
+ * --payload json the whole envelope in op-node's JSON form, ready for
+ * admin_postUnsafePayload. The engine is raftstate/logread.h (ranges, the
+ * block-number search, live reads, bounded memory); the envelope's JSON is
+ * raftstate/payload.h's. Here: parse, render each line, say on stderr what
+ * the reader noticed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd/command.h"
+#include "cmd/flags.h"
+#include "cmd/nodeprint.h"
+#include "cmd/report.h"
+#include "raftstate/log.h"
+#include "raftstate/logread.h"
+#include "raftstate/payload.h"
+
+enum {
+	F_STATE_DIR,
+	F_FROM,
+	F_TO,
+	F_FROM_BLOCK,
+	F_TO_BLOCK,
+	F_TYPE,
+	F_PAYLOAD,
+	F_LIVE,
+	F_TIMEOUT,
+	F_COUNT,
+};
+
+static int payload_check(const char *s)
+{
+	return strcmp(s, "none") != 0 && strcmp(s, "json") != 0;
+}
+
+static const struct flag_spec logs_flags[F_COUNT] = {
+    [F_STATE_DIR] = {.name = "state-dir",
+                     .kind = FLAG_STRING,
+                     .metavar = "DIR",
+                     .required = 1,
+                     .help = "The node directory (<raft.storage-dir>/<server-id>)"},
+    [F_FROM] = {.name = "from",
+                .kind = FLAG_UINT64,
+                .metavar = "INDEX",
+                .help = "First log index to print (default: the first entry)"},
+    [F_TO] = {.name = "to",
+              .kind = FLAG_UINT64,
+              .metavar = "INDEX",
+              .help = "Last log index to print (default: the last entry)"},
+    [F_FROM_BLOCK] = {.name = "from-block",
+                      .kind = FLAG_UINT64,
+                      .metavar = "N",
+                      .help = "Only payloads of block N or later (found by binary search)"},
+    [F_TO_BLOCK] = {.name = "to-block",
+                    .kind = FLAG_UINT64,
+                    .metavar = "N",
+                    .help = "Only payloads up to block N"},
+    [F_TYPE] = {.name = "type",
+                .kind = FLAG_STRING,
+                .metavar = "TYPE,...",
+                .help = "Only entries of these types (LogCommand, LogNoop, LogBarrier,\n"
+                        "                           LogConfiguration, ... or numbers)"},
+    [F_PAYLOAD] = {.name = "payload",
+                   .kind = FLAG_STRING,
+                   .metavar = "none|json",
+                   .def = "none",
+                   .help = "json: add each payload's whole envelope in op-node's JSON form",
+                   .check = payload_check,
+                   .accepts = "none or json"},
+    [F_LIVE] = {.name = "live",
+                .kind = FLAG_BOOL,
+                .def = "false",
+                .help = "Read while op-conductor runs (no lock; each batch read settled)"},
+    [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
+};
+
+static const char *given(const struct flag_value *v)
+{
+	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
+}
+
+/* --type: names as raft prints them (any case) or numbers; a bit mask. */
+static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_size)
+{
+	char buf[512], *save = NULL, *tok;
+
+	*mask = 0;
+	if (strlen(list) >= sizeof(buf)) {
+		(void)snprintf(bad, bad_size, "the list is too long");
+		return -1;
+	}
+	memcpy(buf, list, strlen(list) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long long n;
+		int found = 0;
+
+		while (*tok == ' ')
+			tok++;
+		for (uint64_t t = 0; t < RS_LOG_TYPE_COUNT && !found; t++)
+			if (strcasecmp(tok, rs_log_type_name(t)) == 0) {
+				*mask |= UINT64_C(1) << t;
+				found = 1;
+			}
+		if (found)
+			continue;
+		errno = 0;
+		n = strtoull(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || errno != 0 || n > 255) {
+			(void)snprintf(bad, bad_size, "%s", tok);
+			return -1;
+		}
+		*mask |= UINT64_C(1) << (n < RS_LOG_TYPE_COUNT ? n : 63);
+	}
+	if (*mask == 0) {
+		(void)snprintf(bad, bad_size, "(empty)");
+		return -1;
+	}
+	return 0;
+}
+
+struct logs_out {
+	int json;
+	char *buf; /* the envelope's JSON, reused */
+	size_t cap;
+	int failed; /* stdout failed (a closed pipe) */
+};
+
+static void put_hash(const uint8_t h[32])
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[67];
+
+	s[0] = '0';
+	s[1] = 'x';
+	for (int i = 0; i < 32; i++) {
+		s[2 + 2 * i] = hex[h[i] >> 4];
+		s[3 + 2 * i] = hex[h[i] & 15];
+	}
+	s[66] = '\0';
+	fputs(s, stdout);
+}
+
+static int print_entry(void *ctx, const struct rs_log *log, int form, const struct rs_block *b)
+{
+	struct logs_out *o = ctx;
+	char tn[32], tm[64];
+
+	printf("{\"index\":%" PRIu64 ",\"term\":%" PRIu64 ",\"type\":\"%s\",\"appended_at\":",
+	       log->index, log->term, np_type_name(log->type, tn, sizeof(tn)));
+	if (log->appended_at_present)
+		printf("\"%s\"", np_time(&log->appended_at, tm, sizeof(tm)));
+	else
+		fputs("null", stdout);
+	printf(",\"data_size\":%zu,\"payload\":", log->data_len);
+	if (form == RS_PAYLOAD_NONE) {
+		fputs("null", stdout);
+	} else {
+		printf("{\"form\":\"%s\",\"version\":%d,\"block_number\":%" PRIu64 ",\"hash\":\"",
+		       form == RS_PAYLOAD_ENVELOPE ? "envelope" : "legacy", b->version, b->number);
+		put_hash(b->hash);
+		fputs("\",\"parent_hash\":\"", stdout);
+		put_hash(b->parent_hash);
+		printf("\",\"timestamp\":%" PRIu64 ",\"gas_used\":%" PRIu64
+		       ",\"transactions\":%u,\"withdrawals\":%u}",
+		       b->timestamp, b->gas_used, b->tx_count, b->withdrawals);
+	}
+	if (o->json && form != RS_PAYLOAD_NONE) {
+		size_t need = rs_payload_json_bound(log->data_len, b), n;
+
+		if (need > o->cap) {
+			char *p = realloc(o->buf, need);
+
+			if (p == NULL)
+				return -1;
+			o->buf = p;
+			o->cap = need;
+		}
+		n = rs_payload_json(log->data, log->data_len, b, o->buf);
+		fputs(",\"envelope\":", stdout);
+		fwrite(o->buf, 1, n, stdout);
+	}
+	fputs("}\n", stdout);
+	if (ferror(stdout)) {
+		o->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	const struct flag_value *v = fs->v;
+	struct rs_logs_opts o = {
+	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .live = v[F_LIVE].b,
+	    .from = given(&v[F_FROM]) ? v[F_FROM].u : 0,
+	    .to = given(&v[F_TO]) ? v[F_TO].u : UINT64_MAX,
+	    .has_from_block = given(&v[F_FROM_BLOCK]) != NULL,
+	    .from_block = v[F_FROM_BLOCK].u,
+	    .has_to_block = given(&v[F_TO_BLOCK]) != NULL,
+	    .to_block = v[F_TO_BLOCK].u,
+	};
+	struct logs_out out = {.json = strcmp(v[F_PAYLOAD].str, "json") == 0};
+	struct rs_logs_stats st;
+	struct rs_err err = {0};
+	static char obuf[1 << 20];
+	char bad[512];
+	int rc;
+
+	if (v[F_STATE_DIR].str[0] == '\0')
+		return oci_usage(cmd, "--state-dir is empty");
+	if (o.from > o.to)
+		return oci_usage(cmd, "--from %" PRIu64 " is above --to %" PRIu64, o.from, o.to);
+	if (o.has_from_block && o.has_to_block && o.from_block > o.to_block)
+		return oci_usage(cmd, "--from-block %" PRIu64 " is above --to-block %" PRIu64,
+		                 o.from_block, o.to_block);
+	if (given(&v[F_TYPE]) && parse_types(v[F_TYPE].str, &o.types, bad, sizeof(bad)) != 0)
+		return oci_usage(cmd,
+		                 "--type: %s is not a log type (LogCommand, LogNoop, "
+		                 "LogBarrier, LogConfiguration, ... or a number 0..255)",
+		                 bad);
+	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	rc = rs_logs_read(v[F_STATE_DIR].str, &o, print_entry, &out, &st, &err);
+	free(out.buf);
+	if (fflush(stdout) != 0 || out.failed)
+		return oci_fail(cmd, "cannot write the entries to stdout: %s", strerror(errno));
+	if (rc < 0)
+		return oci_fail(cmd, "out of memory rendering a payload");
+	if (rc != RS_OK)
+		return oci_fail(cmd, "%s", err.msg);
+	if (st.decreased && (o.has_from_block || o.has_to_block))
+		fprintf(stderr,
+		        "%s: raft logs: note: block numbers decrease at index %" PRIu64 " (%" PRIu64
+		        " after %" PRIu64 "); the block range assumes they do not, "
+		        "so payloads in range before index %" PRIu64
+		        " or after the stop may be missing; use --from/--to for every entry\n",
+		        OCI_PROG, st.decrease_index, st.decrease_to, st.decrease_from,
+		        st.start_index);
+	return OCI_EXIT_OK;
+}
+
+const struct oci_command oci_cmd_raft_logs = {
+    .group = "raft",
+    .name = "logs",
+    .summary = "Print a node's log entries and payloads as NDJSON (one entry per line)",
+    .synopsis = "--state-dir NODE_DIR [--from INDEX] [--to INDEX] [--from-block N]\n"
+                "           [--to-block N] [--type TYPE,...] [--payload none|json] [--live]\n"
+                "           [--timeout SECONDS]",
+    .description =
+        "One JSON object per line, oldest first: index, term, type, appended_at,\n"
+        "data_size and, for a LogCommand entry holding an unsafe payload, its form,\n"
+        "version, block number, hash, parent hash, timestamp, gas used and transaction\n"
+        "and withdrawal counts (\"payload\", else null). --payload json adds\n"
+        "\"envelope\": the ExecutionPayloadEnvelope in op-node's JSON form, the params\n"
+        "of admin_postUnsafePayload. --from/--to select by index; --from-block and\n"
+        "--to-block select payloads by block number (only payload entries are printed),\n"
+        "the start found by binary search, which assumes block numbers do not decrease\n"
+        "along the log (a note on stderr says where they do), then every entry to the\n"
+        "end of the index range read. Memory stays bounded\n"
+        "whatever the range. The read holds a shared lock on raft-log.db (so\n"
+        "op-conductor cannot start meanwhile); --live reads without it while\n"
+        "op-conductor runs, each batch of entries checked to be settled.",
+    .flags = logs_flags,
+    .nflags = F_COUNT,
+    .max_args = 0,
+    .run = run_logs,
+};

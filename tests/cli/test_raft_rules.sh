@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Raft's own rules (raftstate/raftrules.h, hashicorp/raft v1.7.3) as verify,
+# info, compare and recover apply them, on nodes built by tests/cli/mknode.c:
+#  - a gap at or below the snapshot index is normal (NewRaft reads only after
+#    it; raft leaves such a gap after InstallSnapshot): VALID, counted as the
+#    entries present; a gap above it stays INVALID;
+#  - the last entry is the snapshot's when the log ends below it
+#    (getLastEntry): compare ranks with it, recover appends after it;
+#  - only voters campaign: compare's source is a voter, and a nonvoter that
+#    holds more is named with what recovering from it would keep;
+#  - recovery is advised only when the voters here cannot elect (with the
+#    --term to use); one node compares; a head on a discarded tail is named
+#    as a conflict with both hashes.
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC OCI_BUILD
+B=$OCI_BIN
+make_tmp oci-rules
+unset_env 'OP_CONDUCTOR_[A-Z_]*'
+build_jget
+build_mknode
+M=$MKNODE
+MEM3=sequencer-1=127.0.0.1:50051,sequencer-2=127.0.0.1:50052,sequencer-3=127.0.0.1:50053
+
+# 1. a follower that installed snapshot 100 keeps its old log 1..5 (shorter
+# than TrailingLogs, snapshot.go compactLogsWithTrailing) and appends 101..110
+N=$tmp/below/sequencer-1
+"$M" "$N" 1-1:1:config 2-5:1:block 101-110:2:block --snapshot 100:2:block:100 --members "$MEM3" --vote 2:sequencer-2
+"$B" raft verify --state-dir "$N" >"$tmp/out" 2>&1
+eq "gap below the snapshot: verify exit" "$?" 0
+grep -q "^VALID: sequencer-1$" "$tmp/out" && ok "gap below the snapshot: VALID" || bad "gap below: $(tail -n 3 "$tmp/out")"
+grep -q "entries: 1..110 (15 entries present; 95 of the indexes between hold none)" "$tmp/out" &&
+	ok "verify counts the entries present" || bad "verify count: $(grep entries: "$tmp/out")"
+"$B" raft info --state-dir "$N" >"$tmp/out" 2>&1
+grep -q "Log: *1..110 (15 entries present; 95 of the indexes between hold none), last term 2" "$tmp/out" &&
+	ok "info counts what raft-boltdb holds" || bad "info count: $(grep Log: "$tmp/out")"
+"$B" raft info --json --state-dir "$N" >"$tmp/i.json"
+eq "info --json count" "$(jget "$tmp/i.json" log/count)" 15
+
+# the same with the gap reaching above the snapshot index: raft panics
+N2=$tmp/above/sequencer-1
+"$M" "$N2" 1-1:1:config 2-5:1:block 101-110:2:block --snapshot 99:2:block:99 --members "$MEM3"
+"$B" raft verify --state-dir "$N2" >"$tmp/out" 2>&1
+eq "gap above the snapshot: verify exit" "$?" 1
+grep -q "index 101 follows index 5: a gap in the log" "$tmp/out" && ok "gap above the snapshot: INVALID, named" ||
+	bad "gap above: $(grep -i gap "$tmp/out")"
+
+# backup keeps the first (its verify accepts the gap)
+"$B" raft backup --state-dir "$N" --backup-dir "$tmp/bk" >"$tmp/out" 2>&1
+eq "gap below the snapshot: backup exit" "$?" 0
+
+# 2. recover after the snapshot: the log ends below it
+R=$tmp/rec/sequencer-1
+"$M" "$R" 1-1:1:config 2-5:1:block --snapshot 100:2:block:100 --members "$MEM3" --term 2
+"$B" raft recover --state-dir "$R" --nodes sequencer-1=127.0.0.1:50051 >"$tmp/out" 2>&1
+eq "recover: log below the snapshot: exit" "$?" 0
+grep -q "append LogConfiguration at index 101, term 3 (right after the snapshot" "$tmp/out" &&
+	ok "recover appends after the snapshot's index" || bad "recover: $(cat "$tmp/out")"
+"$B" raft verify --state-dir "$R" >"$tmp/out" 2>&1
+eq "recover: the result verifies" "$?" 0
+
+# 3. compare ranks with snapshots: sequencer-1 installed snapshot 100 (term 2)
+# and holds its old log 1..5; sequencer-2 and -3 hold 1..80 of term 1 only.
+# requestVote compares getLastEntry: (term 2, index 100) wins.
+C=$tmp/snaprank
+"$M" "$C/sequencer-1" 1-1:1:config 2-5:1:block --snapshot 100:2:block:100 --members "$MEM3" --term 2
+"$M" "$C/sequencer-2" 1-1:1:config 2-80:1:block --members "$MEM3"
+"$M" "$C/sequencer-3" 1-1:1:config 2-60:1:block --members "$MEM3"
+"$B" raft compare --json --state-dir "$C" >"$tmp/c.json" 2>"$tmp/err"
+J=$tmp/c.json
+eq "snapshot ranks: source" "$(jget "$J" source)" sequencer-1
+eq "snapshot ranks: last entry" "$(jget "$J" nodes/0/last_entry/index) $(jget "$J" nodes/0/last_entry/term) $(jget "$J" nodes/0/last_entry/from)" "100 2 snapshot"
+eq "snapshot ranks: the others need its snapshot" "$(jget "$J" nodes/1/relation) $(jget "$J" nodes/1/behind_by) $(jget "$J" nodes/2/relation)" "no_overlap 20 no_overlap"
+eq "snapshot ranks: no recovery needed" "$(jget "$J" recovery/needed) $(jget "$J" recovery/voters_present) $(jget "$J" recovery/quorum)" "false 3 2"
+"$B" raft compare --state-dir "$C" >"$tmp/out" 2>&1
+grep -q "Most up to date voter (last entry term 2, index 100 (its snapshot 2-100-1700000000000)): sequencer-1." "$tmp/out" &&
+	ok "snapshot ranks: text" || bad "snapshot ranks: $(grep 'Most up' "$tmp/out")"
+grep -q 'Start `raft recover`' "$tmp/out" && bad "recovery advised on an electable cluster" ||
+	ok "no recovery advice when the voters elect by themselves"
+grep -q "^  No recovery is needed: 3 of its configuration's 3 voters are here and valid" "$tmp/out" &&
+	ok "says no recovery is needed" || bad "no-recovery text: $(grep -i recover "$tmp/out")"
+
+# 4. a nonvoter holding more than every voter is never the source
+C=$tmp/nonvoter
+MEMNV=sequencer-1=127.0.0.1:50051,sequencer-2=127.0.0.1:50052,~sequencer-3=127.0.0.1:50053
+"$M" "$C/sequencer-1" 1-1:1:config 2-50:1:block --members "$MEMNV"
+"$M" "$C/sequencer-2" 1-1:1:config 2-48:1:block --members "$MEMNV"
+"$M" "$C/sequencer-3" 1-1:1:config 2-70:1:block --members "$MEMNV"
+"$B" raft compare --json --state-dir "$C" >"$tmp/nv.json"
+eq "nonvoter: exit" "$?" 1
+J=$tmp/nv.json
+eq "nonvoter: source is a voter" "$(jget "$J" source) $(jget "$J" nodes/2/candidate) $(jget "$J" nonvoter_ahead)" "sequencer-1 false sequencer-3"
+eq "nonvoter: ahead" "$(jget "$J" nodes/2/relation) $(jget "$J" nodes/2/ahead_by) $(jget "$J" nodes/2/common_index)" "ahead 20 50"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "NONVOTER AHEAD: sequencer-3 holds more than every voter (last entry term 1, index 70), but a nonvoter never starts an election, so raft elects sequencer-1. Its entries 51..70 are on no voter: they are discarded when it follows sequencer-1. Recovering from sequencer-3 instead (listed as a voter) would keep them" "$tmp/out" &&
+	ok "nonvoter: what following and recovering from it keep" || bad "nonvoter: $(grep -A1 NONVOTER "$tmp/out")"
+
+# 5. one node: exit 0, and what one survivor of three means
+C=$tmp/one
+"$M" "$C/sequencer-1" 1-1:1:config 2-40:1:block --members "$MEM3" --term 4 --vote 4:sequencer-1
+"$B" raft compare --state-dir "$C/sequencer-1" >"$tmp/out" 2>"$tmp/err"
+eq "one node: exit" "$?" 0
+grep -q "One node: the only survivor compared. Its configuration has 3 voters; a leader needs 2." "$tmp/out" &&
+	grep -q 'Recovery needed: 1 of its configuration.s 3 voters is here and valid; a leader needs 2. Start `raft recover` from sequencer-1, with --term 5 on every survivor.' "$tmp/out" &&
+	ok "one node: the survivor, the recovery and its --term" || bad "one node: $(cat "$tmp/out" "$tmp/err")"
+"$B" raft compare --json --state-dir "$C/sequencer-1" >"$tmp/one.json"
+eq "one node: JSON recovery" "$(jget "$tmp/one.json" recovery/needed) $(jget "$tmp/one.json" recovery/term)" "true 5"
+
+# 6. a deposed leader's head on its discarded tail, the other side holding
+# the same block number with another hash: a conflict, both hashes named
+C=$tmp/conflict
+"$M" "$C/sequencer-1" 1-1:1:config 2-100:1:block 101-110:2:block --members "$MEM3"
+"$M" "$C/sequencer-2" 1-1:1:config 2-100:1:block 101-110:3:block:0:1 --members "$MEM3"
+"$M" "$C/sequencer-3" 1-1:1:config 2-100:1:block 101-105:3:block:0:1 --members "$MEM3"
+"$B" raft compare --state-dir "$C" >"$tmp/out"
+grep -q "CONFLICT: its unsafe head, block 110 $("$M" --hash 110) (entry 110), is on that tail; sequencer-2 holds block 110 with hash $("$M" --hash 110 1). The two blocks conflict" "$tmp/out" &&
+	ok "a head on a discarded tail is a conflict with both hashes" || bad "conflict: $(grep -A1 DIVERGES "$tmp/out")"
+"$B" raft compare --json --state-dir "$C" >"$tmp/cf.json"
+eq "conflict: JSON" "$(jget "$tmp/cf.json" nodes/0/head_conflict/node) $(jget "$tmp/cf.json" nodes/0/head_conflict/other_hash)" "sequencer-2 $("$M" --hash 110 1)"
+
+finish

@@ -10,8 +10,10 @@
  *      backup-metadata.txt, and only then give the directory its final name;
  *   3. print what was written.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/command.h"
@@ -19,6 +21,8 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/backup.h"
+#include "raftstate/manifest.h"
+#include "raftstate/nodedir.h"
 
 enum {
 	F_STATE_DIR,
@@ -26,6 +30,7 @@ enum {
 	F_TIMEOUT,
 	F_LIVE,
 	F_COMPRESS,
+	F_JSON,
 	F_COUNT,
 };
 
@@ -56,7 +61,29 @@ static const struct flag_spec backup_flags[F_COUNT] = {
             .help = "Store every file of the backup gzip-compressed as FILE.gz (MANIFEST.json "
                     "and backup-metadata.txt stay plain); restore inflates them",
         },
+    [F_JSON] = NP_FLAG_JSON,
 };
+
+/* --json (docs/json.md): the new backup's path and each file as
+ * MANIFEST.json lists it. */
+static int print_json(const struct oci_command *cmd, const struct rs_backup_result *res)
+{
+	cJSON *doc = cJSON_CreateObject(), *files;
+	char manifest[PATH_MAX + 32];
+
+	(void)snprintf(manifest, sizeof(manifest), "%s/%s", res->path, RS_BACKUP_MANIFEST);
+	cJSON_AddStringToObject(doc, "backup", res->path);
+	cJSON_AddStringToObject(doc, "manifest", manifest);
+	cJSON_AddStringToObject(doc, "source", res->source);
+	cJSON_AddStringToObject(doc, "layout", res->layout == RS_LAYOUT_NODE ? "node" : "cluster");
+	cJSON_AddItemToObject(doc, "nodes", np_json_u64(res->nnodes));
+	cJSON_AddItemToObject(doc, "live_copies", np_json_u64(res->nlive));
+	cJSON_AddBoolToObject(doc, "verified", 1);
+	files = cJSON_AddArrayToObject(doc, "files");
+	for (size_t i = 0; i < res->nfiles; i++)
+		cJSON_AddItemToArray(files, rs_manifest_file_json(&res->files[i]));
+	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
+}
 
 static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 {
@@ -70,6 +97,9 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_backup_result res;
 	struct rs_problems probs = {0};
 	struct rs_err err = {0};
+	struct rs_nd_lock lk = {.fd = -1};
+	char lockdir[PATH_MAX];
+	struct stat st;
 	int rc;
 
 	if (v[F_STATE_DIR].str[0] == '\0')
@@ -79,7 +109,20 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	if (np_tty_progress() != NULL)
 		opt.progress = *np_tty_progress();
 
+	/* the run lock restore, recover and generate take (the node's parent,
+	 * or the cluster root): no run swaps a node while it is copied, so the
+	 * backup holds one state of each node, never an old raft-log.db beside
+	 * a new raft-stable.db */
+	if (rs_nd_has(v[F_STATE_DIR].str, RS_ND_DBS))
+		rs_nd_lock_dir_of(v[F_STATE_DIR].str, lockdir, sizeof(lockdir));
+	else
+		(void)snprintf(lockdir, sizeof(lockdir), "%s", v[F_STATE_DIR].str);
+	/* (a state directory that does not exist is rs_backup_create's error) */
+	if (stat(lockdir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
+		return rc;
 	rc = rs_backup_create(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &opt, &res, &probs, &err);
+	rs_nd_unlock(&lk);
 	if (rc != RS_OK) {
 		if (probs.errors > 0) {
 			oci_fail(cmd, "the copy of %s does not verify; no backup was kept: %s",
@@ -90,6 +133,12 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		}
 		rs_problems_free(&probs);
 		return OCI_EXIT_FAIL;
+	}
+	if (v[F_JSON].b) {
+		rc = print_json(cmd, &res);
+		rs_backup_result_free(&res);
+		rs_problems_free(&probs);
+		return rc;
 	}
 	printf("Backup of %s (%s, %zu node%s) written to:\n  %s\n", res.source,
 	       res.layout == RS_LAYOUT_NODE ? "node directory" : "cluster root", res.nnodes,
@@ -118,6 +167,9 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		       res.max_attempts == 1 ? "" : "s");
 	printf("Verified: every node of the backup is valid. Manifest: %s/%s\n", res.path,
 	       RS_BACKUP_MANIFEST);
+	printf("One state per node: the run lock on %s was held while copying, so no restore, "
+	       "recover or generate changed a node during the backup.\n",
+	       lockdir);
 	if (opt.compress)
 		printf("Compressed: every file was verified before compression, and each .gz was "
 		       "read back and matches its size and crc32.\n");
@@ -130,7 +182,8 @@ const struct oci_command oci_cmd_raft_backup = {
     .group = "raft",
     .name = "backup",
     .summary = "Make a verified, consistent backup of Raft state (also while op-conductor runs)",
-    .synopsis = "--state-dir DIR --backup-dir DIR [--timeout SECONDS] [--live] [--compress]",
+    .synopsis = "--state-dir DIR --backup-dir DIR [--timeout SECONDS] [--live] [--compress]\n"
+                "           [--json]",
     .description =
         "Creates BACKUP_DIR/raft-backup-YYYYMMDD-HHMMSS/ (with -2, -3, ... when that\n"
         "exists) holding raft-log.db, raft-stable.db and snapshots/ of the node (or of\n"
@@ -144,6 +197,8 @@ const struct oci_command oci_cmd_raft_backup = {
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
         "and every .gz is read back and checked before the directory is named.\n"
+        "The run lock that restore, recover and generate take (the node's parent, or the\n"
+        "cluster root) is held while copying, so the backup holds one state of each node.\n"
         "Everything is synced to disk before the command succeeds; the finished\n"
         "backup's files are then dropped from the page cache, so a large backup does\n"
         "not push other processes' data out of memory. Copies, checksums and\n"

@@ -264,7 +264,20 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 	*out = NULL;
 	if (n == NULL)
 		return oci_fail(cmd, "out of memory");
-	if (rs_node_summarize(dir, opts, n, &err) != RS_OK) {
+	rc = rs_node_summarize(dir, opts, n, &err);
+	if (rc != RS_OK && n->partial) {
+		/* one file is missing: what the other holds, then the error */
+		rc = oci_fail(cmd, "cannot read %s: %s", oci_path(dir).s, err.msg);
+		if (json) {
+			*out = json_node(n, NULL);
+			cJSON_ReplaceItemInObjectCaseSensitive(*out, "error",
+			                                       cJSON_CreateString(err.msg));
+		} else {
+			print_node(n);
+			printf("  Error:         %s\n", err.msg);
+		}
+		goto done;
+	} else if (rc != RS_OK) {
 		rc = oci_fail(cmd, "cannot read %s: %s", oci_path(dir).s, err.msg);
 		rs_node_free(n);
 		if (rs_node_init(n, dir, NULL) != RS_OK)

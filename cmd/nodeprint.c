@@ -262,7 +262,10 @@ void np_print_file(FILE *out, const char *ind, const struct rs_file_info *fi)
 	const struct bolt_check_stats *s = &fi->stats;
 
 	if (!fi->present) {
-		fprintf(out, "%sfile: not read\n", ind);
+		if (fi->exists)
+			fprintf(out, "%sfile: present, unreadable: %s\n", ind, fi->unreadable);
+		else
+			fprintf(out, "%sfile: not read\n", ind);
 		return;
 	}
 	fprintf(out,
@@ -467,9 +470,17 @@ cJSON *np_json_file(const struct rs_file_info *fi)
 {
 	cJSON *o = cJSON_CreateObject(), *m, *p;
 
-	cJSON_AddBoolToObject(o, "present", fi->present);
-	if (!fi->present)
+	/* a file that exists but does not open as a bolt file (both meta
+	 * pages damaged, not a bolt file) is present, in state "unreadable" */
+	cJSON_AddBoolToObject(o, "present", fi->present || fi->exists);
+	if (!fi->present) {
+		if (fi->exists) {
+			cJSON_AddStringToObject(o, "state", "unreadable");
+			cJSON_AddStringToObject(o, "reason", fi->unreadable);
+		}
 		return o;
+	}
+	cJSON_AddStringToObject(o, "state", "readable");
 	cJSON_AddItemToObject(o, "size", np_json_u64(fi->file_size));
 	cJSON_AddItemToObject(o, "page_size", np_json_u64(fi->page_size));
 	cJSON_AddItemToObject(o, "txid", np_json_u64(fi->txid));
@@ -910,6 +921,24 @@ static int json_utf8(cJSON *item, int depth, int *fixed)
 			return -1;
 	}
 	return oom ? -1 : 0;
+}
+
+cJSON *np_json_problems(const struct rs_problems *p)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a != NULL && i < p->n; i++) {
+		const struct rs_problem *pr = &p->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "severity",
+		                        pr->severity == RS_PROBLEM ? "error" : "warning");
+		cJSON_AddStringToObject(x, "file", pr->file);
+		cJSON_AddStringToObject(x, "where", pr->where);
+		cJSON_AddStringToObject(x, "reason", pr->reason);
+		cJSON_AddItemToArray(a, x);
+	}
+	return a;
 }
 
 char *np_json_render(cJSON *doc)

@@ -3,12 +3,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd/command.h"
 #include "raftstate/error.h"
 
 __attribute__((format(printf, 2, 0))) static void vreport(const struct oci_command *cmd,
-                                                        const char *fmt, va_list ap)
+                                                          const char *fmt, va_list ap)
 {
 	if (cmd != NULL)
 		fprintf(stderr, "%s: %s %s: ", OCI_PROG, cmd->group, cmd->name);
@@ -57,4 +58,16 @@ struct oci_quoted oci_path(const char *path)
 
 	(void)rs_path_text(path, q.s, sizeof(q.s));
 	return q;
+}
+
+int oci_confirm(const char *question)
+{
+	char line[64];
+
+	fprintf(stderr, "%s [y/N]: ", question);
+	fflush(stderr);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }

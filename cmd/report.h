@@ -37,4 +37,8 @@ struct oci_quoted oci_q(const char *s);
  * a '"' (rs_path_text, the one rule). Same lifetime rule as oci_q. */
 struct oci_quoted oci_path(const char *path);
 
+/* Asks `question` on the terminal (stderr), " [y/N]: " appended; 1 when the
+ * answer read from stdin is y or yes (any case), else 0. */
+int oci_confirm(const char *question);
+
 #endif

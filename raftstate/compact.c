@@ -19,12 +19,10 @@
  */
 #include "raftstate/compact.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -139,21 +137,12 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
 	struct rs_nd_ident now;
-	struct stat st;
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
-	if (strlcpy(plan->node_dir, node_dir, sizeof(plan->node_dir)) >= sizeof(plan->node_dir))
-		return rs_errf(err, RS_ELIMIT, "path too long: %s", node_dir);
-	if (lstat(node_dir, &st) != 0)
-		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
-	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL,
-		               "%s is a symlink; give the node directory itself "
-		               "(it is swapped atomically, a link would be replaced)",
-		               node_dir);
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
+	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
+	    RS_OK)
+		return rc;
 	if ((rs_nd_state(node_dir, NULL) & RS_ND_DBS) != RS_ND_DBS)
 		return rs_errf(err, RS_ENOTFOUND,
 		               "%s does not hold both %s and %s; is it a node directory "

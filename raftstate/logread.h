@@ -34,7 +34,7 @@
 #include "raftstate/payload.h"
 
 #define RS_LOGS_BATCH       1024
-#define RS_LOGS_BATCH_BYTES ((uint64_t)64 << 20)
+#define RS_LOGS_BATCH_BYTES ((uint64_t)16 << 20)
 
 struct rs_logs_opts {
 	double lock_timeout;

@@ -33,8 +33,10 @@ enum rs_config_source {
 };
 
 struct rs_file_info {
-	int present;        /* the file exists and opened as a bolt file */
-	uint64_t file_size; /* bytes */
+	int present;          /* the file exists and opened as a bolt file */
+	int exists;           /* verify: the file exists (present or not) */
+	char unreadable[200]; /* verify: it exists but does not open as a bolt file: why */
+	uint64_t file_size;   /* bytes */
 	uint32_t page_size;
 	uint64_t txid;      /* active meta */
 	uint64_t hwm;       /* high-water mark in pages */
@@ -132,6 +134,10 @@ struct rs_node {
 	struct rs_snapshots snapshots;
 	struct rs_head head;
 	struct rs_terms terms;
+
+	/* rs_node_summarize failed because one of the two files is missing: the
+	 * other one and the snapshots were still read (partial = 1) */
+	int partial;
 };
 
 /* Zeroes n and records dir and its ID; fails when dir is not a directory. */

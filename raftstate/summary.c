@@ -6,8 +6,11 @@
  * newest configuration entry, or to the newest snapshot's index (older
  * entries are covered by the snapshot). `full` counts every entry instead.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <sys/stat.h>
 
 #include <bsd/string.h>
 
@@ -15,6 +18,7 @@
 #include "bolt/view.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/stable.h"
 
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
@@ -682,6 +686,16 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	return RS_OK;
 }
 
+/* Whether <node>/file does not exist at all. */
+static int file_missing(const struct rs_node *n, const char *file)
+{
+	char path[4352];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *n,
                       struct rs_err *err)
 {
@@ -692,10 +706,24 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 		return rc;
 	if ((rc = rs_snapshots_load(n->dir, 0, &n->snapshots, err)) != RS_OK)
 		return rc;
-	if ((rc = read_stable(n, &o, err)) != RS_OK)
+	/* one file missing: the other is still read, so that info can show
+	 * it, and the error names the missing one (partial) */
+	if ((rc = read_stable(n, &o, err)) != RS_OK) {
+		struct rs_err lerr = {0};
+
+		if (!file_missing(n, RS_STABLE_FILE) || !rs_nd_has(n->dir, RS_ND_LOG))
+			return rc;
+		rs_node_snapshot_head(n);
+		if (read_log(n, &o, &lerr) != RS_OK)
+			return rc;
+		n->partial = 1;
 		return rc;
+	}
 	rs_node_snapshot_head(n);
-	return read_log(n, &o, err);
+	rc = read_log(n, &o, err);
+	if (rc != RS_OK && file_missing(n, RS_LOG_FILE))
+		n->partial = 1;
+	return rc;
 }
 
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,

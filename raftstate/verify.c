@@ -368,6 +368,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		}
 		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, strerror(errno));
 	}
+	fi->exists = 1;
 	for (int attempt = 0;; attempt++) {
 		struct rs_problems tmp = {0}, tmp_fsm = {0};
 		struct rs_node saved = *n;
@@ -386,6 +387,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			return rs_errf(err, RS_ELOCKED, "%s", be.msg);
 		if (rc == BOLT_ECORRUPT || rc == BOLT_EINVAL) {
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s", be.msg);
+			strlcpy(fi->unreadable, be.msg, sizeof(fi->unreadable));
 			return RS_OK;
 		}
 		if (rc == BOLT_OK) {

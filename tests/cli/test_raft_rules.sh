@@ -117,4 +117,102 @@ grep -q "CONFLICT: its unsafe head, block 110 $("$M" --hash 110) (entry 110), is
 "$B" raft compare --json --state-dir "$C" >"$tmp/cf.json"
 eq "conflict: JSON" "$(jget "$tmp/cf.json" nodes/0/head_conflict/node) $(jget "$tmp/cf.json" nodes/0/head_conflict/other_hash)" "sequencer-2 $("$M" --hash 110 1)"
 
+
+# 7. verify --json names a file that exists but whose meta pages are both
+# damaged as present, with its state and why
+D=$tmp/damaged/sequencer-1
+"$M" "$D" 1-1:1:config 2-20:1:block
+dd if=/dev/zero of="$D/raft-log.db" bs=1 seek=16 count=64 conv=notrunc 2>/dev/null
+dd if=/dev/zero of="$D/raft-log.db" bs=1 seek=4112 count=64 conv=notrunc 2>/dev/null
+"$B" raft verify --json --state-dir "$D" >"$tmp/dm.json"
+eq "damaged file: exit" "$?" 1
+eq "damaged file: present, unreadable" "$(jget "$tmp/dm.json" files/raft-log.db/present) $(jget "$tmp/dm.json" files/raft-log.db/state)" "true unreadable"
+jget "$tmp/dm.json" files/raft-log.db/reason | grep -q "both meta pages are invalid" &&
+	ok "damaged file: the reason is given" || bad "damaged file: reason $(jget "$tmp/dm.json" files/raft-log.db/reason)"
+eq "missing file: not present" "$(rm "$D/raft-stable.db"; "$B" raft verify --json --state-dir "$D" >"$tmp/dm2.json"; jget "$tmp/dm2.json" files/raft-stable.db/present)" false
+
+# 8. info prints what it can read when one file is missing, and exits 1
+I=$tmp/partial/sequencer-1
+"$M" "$I" 1-1:1:config 2-20:1:block
+rm "$I/raft-stable.db"
+"$B" raft info --state-dir "$I" >"$tmp/out" 2>"$tmp/err"
+eq "info, stable file missing: exit" "$?" 1
+grep -q "Log: *1..20 (20 entries), last term 1" "$tmp/out" && grep -q "Error: .*raft-stable.db" "$tmp/out" &&
+	[ "$(wc -l <"$tmp/err")" = 1 ] && ok "info, stable file missing: the log is shown, the error named" ||
+	bad "info partial: $(cat "$tmp/out" "$tmp/err")"
+"$B" raft info --json --state-dir "$I" >"$tmp/p.json" 2>/dev/null
+eq "info --json, stable file missing: log and error" "$(jget "$tmp/p.json" log/last_index) $(jget "$tmp/p.json" error | grep -c raft-stable.db)" "20 1"
+I2=$tmp/partial2/sequencer-1
+"$M" "$I2" 1-1:1:config 2-20:1:block --term 7
+rm "$I2/raft-log.db"
+"$B" raft info --state-dir "$I2" >"$tmp/out" 2>"$tmp/err"
+eq "info, log file missing: exit" "$?" 1
+grep -q "CurrentTerm: *7" "$tmp/out" && grep -q "Error: .*raft-log.db" "$tmp/out" &&
+	ok "info, log file missing: the stable keys are shown, the error named" || bad "info partial log: $(cat "$tmp/out" "$tmp/err")"
+
+
+# 9. a .gz whose gzip trailer (crc32 + length, the last 8 bytes) is cut by
+# 1..8 bytes is refused even when MANIFEST.json's stored_size is edited to
+# match: the inflated data would be whole, the trailer that proves it is not
+G=$tmp/gz/sequencer-1
+"$M" "$G" 1-1:1:config 2-200:1:block
+"$B" raft backup --compress --state-dir "$G" --backup-dir "$tmp/gzb" >/dev/null 2>&1 || bad "backup --compress"
+GB=$(ls -d "$tmp"/gzb/raft-backup-*)
+refused=0
+for cut in 1 2 3 4 5 6 7 8; do
+	c=$tmp/gzcut$cut
+	cp -a "$GB" "$c"
+	sz=$(stat -c %s "$c/raft-log.db.gz")
+	truncate -s $((sz - cut)) "$c/raft-log.db.gz"
+	python3 - "$c/MANIFEST.json" $((sz - cut)) <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for f in m["files"]:
+    if f["path"] == "raft-log.db":
+        f["stored_size"] = int(sys.argv[2])
+json.dump(m, open(sys.argv[1], "w"), indent="\t")
+PY
+	if "$B" raft restore --backup-dir "$c" --state-dir "$tmp/gzt$cut/sequencer-1" >"$tmp/out" 2>"$tmp/err"; then
+		bad "gzip trailer cut by $cut bytes: restored"
+	elif grep -q "raft-log.db.gz is truncated" "$tmp/err" && [ ! -e "$tmp/gzt$cut/sequencer-1/raft-log.db" ]; then
+		refused=$((refused + 1))
+	else
+		bad "gzip trailer cut by $cut: $(cat "$tmp/err")"
+	fi
+done
+eq "a gzip trailer cut by 1..8 bytes is refused" "$refused" 8
+"$B" raft restore --backup-dir "$GB" --state-dir "$tmp/gzok/sequencer-1" >"$tmp/out" 2>&1 &&
+	ok "the uncut backup restores (control)" || bad "uncut backup: $(cat "$tmp/out")"
+
+
+# 10. backup and restore exclude each other: both take the run lock on the
+# node's parent (or the cluster root). While another run holds it (a process
+# here, as a restore would), a backup is refused and writes nothing; a
+# restore is refused the same way; once it is free the backup says it held it.
+Q=$tmp/lockq
+"$M" "$Q/sequencer-1" 1-1:1:config 2-20:1:block
+"$B" raft backup --state-dir "$Q/sequencer-1" --backup-dir "$tmp/lkb0" >/dev/null 2>&1 || bad "backup for the restore below"
+# one process holds it (flock(1) would leave its child holding it)
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.flock(fd, fcntl.LOCK_EX)
+time.sleep(60)' "$Q" &
+holder=$!
+for _ in $(seq 1 200); do flock -n "$Q" true 2>/dev/null || break; sleep 0.05; done
+"$B" raft backup --state-dir "$Q/sequencer-1" --backup-dir "$tmp/lkb" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+eq "backup while the run lock is held: exit" "$rc" 1
+grep -q "is in use by another run" "$tmp/err" && [ -z "$(ls -A "$tmp/lkb" 2>/dev/null)" ] &&
+	ok "backup while the run lock is held: refused, nothing written" || bad "backup under lock: $(cat "$tmp/err")"
+"$B" raft backup --state-dir "$Q" --backup-dir "$tmp/lkb" >"$tmp/out" 2>"$tmp/err"
+eq "backup of the cluster root while the lock is held: exit" "$?" 1
+"$B" raft restore --force --backup-dir "$(ls -d "$tmp"/lkb0/raft-backup-*)" --state-dir "$Q/sequencer-1" >"$tmp/out" 2>"$tmp/err"
+eq "restore while the run lock is held: exit" "$?" 1
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+"$B" raft backup --state-dir "$Q/sequencer-1" --backup-dir "$tmp/lkb" >"$tmp/out" 2>&1
+eq "backup once the lock is free: exit" "$?" 0
+grep -q "^One state per node: the run lock on $Q was held while copying" "$tmp/out" &&
+	ok "backup says it held the run lock" || bad "backup output: $(tail -n 2 "$tmp/out")"
+
 finish

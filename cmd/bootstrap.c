@@ -317,12 +317,12 @@ static int has_state(const struct oci_command *cmd, const char *node_dir)
 
 static void print_problem(const struct rs_problem *p)
 {
-	fprintf(stderr, "  %s", p->severity == RS_PROBLEM ? "error" : "warning");
-	if (p->file[0] != '\0')
-		fprintf(stderr, ": %s", oci_path(p->file).s);
-	if (p->where[0] != '\0')
-		fprintf(stderr, ": %s", p->where);
-	fprintf(stderr, ": %s\n", p->reason);
+	int err = p->severity == RS_PROBLEM;
+
+	oci_detail(err ? OCI_LVL_ERROR : OCI_LVL_WARN, "  %s%s%s%s%s: %s",
+	           err ? "error" : "warning", p->file[0] != '\0' ? ": " : "",
+	           p->file[0] != '\0' ? oci_path(p->file).s : "", p->where[0] != '\0' ? ": " : "",
+	           p->where, p->reason);
 }
 
 /* Verifies node_dir. Returns 0 to go on, or the exit code. */
@@ -370,17 +370,16 @@ static int check_state(const struct oci_command *cmd, const char *node_dir, stru
 		for (i = 0; i < probs.n; i++)
 			print_problem(&probs.v[i]);
 		if (probs.dropped > 0)
-			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+			oci_detail(OCI_LVL_ERROR, "  ... and %zu more", probs.dropped);
 		rs_problems_free(&probs);
 		return OCI_EXIT_FAIL;
 	}
 	if (probs.warnings > 0) {
-		fprintf(stderr, "%s: %s %s: warning: the Raft state in %s is usable but:\n",
-		        OCI_PROG, cmd->group, cmd->name, oci_path(node_dir).s);
+		oci_warn(cmd, "the Raft state in %s is usable but:", oci_path(node_dir).s);
 		for (i = 0; i < probs.n; i++)
 			print_problem(&probs.v[i]);
 		if (probs.dropped > 0)
-			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+			oci_detail(OCI_LVL_WARN, "  ... and %zu more", probs.dropped);
 	}
 	rs_problems_free(&probs);
 	return 0;
@@ -440,14 +439,13 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 		if (b)
 			vd->note = "bootstrap_first_start";
 		if (b)
-			fprintf(
-			    stderr,
-			    "%s: %s %s: note: %s is true and %s holds no Raft state: op-conductor "
-			    "bootstraps a one-member cluster and (v1.13.7 and later, optimism PR "
-			    "14927) starts the conductor paused; add the other members, then "
-			    "resume it with conductor_resume\n",
-			    OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r),
-			    oci_path(node_dir).s);
+			oci_note(
+			    cmd,
+			    "%s is true and %s holds no Raft state: op-conductor bootstraps a "
+			    "one-member cluster and (v1.13.7 and later, optimism PR 14927) "
+			    "starts the conductor paused; add the other members, then resume it "
+			    "with conductor_resume",
+			    bootstrap_what(&r), oci_path(node_dir).s);
 		return 0;
 	}
 	rc = check_state(cmd, node_dir, vd);
@@ -456,14 +454,14 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 	if (b)
 		vd->note = "bootstrap_on_state";
 	if (b)
-		fprintf(stderr,
-		        "%s: %s %s: warning: %s is true but %s already holds Raft state: raft "
-		        "does not bootstrap it again; op-conductor v1.13.7 and later (optimism PR "
-		        "14927) log 'Raft cluster already exists, skipping bootstrap' and start "
-		        "the conductor PAUSED on every start with this flag (resume it with "
-		        "conductor_resume), and releases up to v1.12.2 fail to start ('failed to "
-		        "bootstrap raft cluster'); set it to false once the cluster has formed\n",
-		        OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r), oci_path(node_dir).s);
+		oci_warn(cmd,
+		         "%s is true but %s already holds Raft state: raft does not bootstrap it "
+		         "again; op-conductor v1.13.7 and later (optimism PR 14927) log 'Raft "
+		         "cluster already exists, skipping bootstrap' and start the conductor "
+		         "PAUSED on every start with this flag (resume it with conductor_resume), "
+		         "and releases up to v1.12.2 fail to start ('failed to bootstrap raft "
+		         "cluster'); set it to false once the cluster has formed",
+		         bootstrap_what(&r), oci_path(node_dir).s);
 	return 0;
 }
 

@@ -660,6 +660,18 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 /* Step 3 with --if-absent: what is there is compared, never written. 0:
  * go on and write the nodes still missing (target[] now says which); -1:
  * nothing is left to write (exit 0); else the exit code of a refusal. */
+/* A diff's lines (rs_diff text) as details of the message before them. */
+static void print_diff(enum oci_log_level level, const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *e = strchr(p, '\n');
+		int n = e != NULL ? (int)(e - p) : (int)strlen(p);
+
+		oci_detail(level, "%.*s", n, p);
+		p = e != NULL ? e + 1 : NULL;
+	}
+}
+
 static int check_if_absent(const struct oci_command *cmd, const char *outdir,
                            const struct given_cluster *gc, const struct rs_config *cfg,
                            unsigned char *target, const struct preflight *pf, size_t nwrite,
@@ -700,19 +712,18 @@ static int check_if_absent(const struct oci_command *cmd, const char *outdir,
 			    "--if-absent: the existing state in %s is not what this command "
 			    "would write; nothing was changed (- existing, + this command):",
 			    oci_path(outdir).s);
-			fputs(d.text, stderr);
+			print_diff(OCI_LVL_ERROR, d.text);
 			goto out;
 		}
 		if (changed.n > 0) {
 			/* raft's own changes (a member added through op-conductor, say)
 			 * win: the volume's state is the cluster's */
-			(void)oci_fail(
-			    cmd,
-			    "--if-absent: raft has changed the configuration in %s since it "
-			    "was initialized; that state is kept as it is (- raft's "
-			    "configuration now, + the one given):",
-			    oci_path(outdir).s);
-			fputs(changed.text, stderr);
+			oci_warn(cmd,
+			         "--if-absent: raft has changed the configuration in %s since it "
+			         "was initialized; that state is kept as it is (- raft's "
+			         "configuration now, + the one given):",
+			         oci_path(outdir).s);
+			print_diff(OCI_LVL_WARN, changed.text);
 		}
 		if (present == nwrite) {
 			fprintf(say,

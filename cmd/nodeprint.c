@@ -990,12 +990,12 @@ void np_print_errors(const struct rs_problems *p, const char *more_hint)
 
 		if (pr->severity != RS_PROBLEM)
 			continue;
-		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
-		        pr->where[0] ? ": " : "", pr->reason);
+		oci_detail(OCI_LVL_ERROR, "  %s%s%s%s%s", pr->file, pr->file[0] ? ": " : "",
+		           pr->where, pr->where[0] ? ": " : "", pr->reason);
 		shown++;
 	}
 	if (more_hint != NULL && p->errors > shown)
-		fprintf(stderr, "  ... and %zu more (%s)\n", p->errors - shown, more_hint);
+		oci_detail(OCI_LVL_ERROR, "  ... and %zu more (%s)", p->errors - shown, more_hint);
 }
 
 #define PROGRESS_MIN ((uint64_t)64 << 20)

@@ -338,8 +338,9 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
 			if (plan.nodes[i].restored)
-				fprintf(stderr, "  already restored before the failure: %s\n",
-				        plan.nodes[i].target);
+				oci_detail(OCI_LVL_ERROR,
+				           "  already restored before the failure: %s",
+				           plan.nodes[i].target);
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}

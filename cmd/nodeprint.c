@@ -780,6 +780,14 @@ void np_print_head(FILE *out, const struct rs_node *n)
 	}
 	if (h->from > h->to)
 		fprintf(out, "                 log: no entry after the snapshot index\n");
+	else if (h->peeked > 0)
+		fprintf(out,
+		        "                 log: entries %" PRIu64 "..%" PRIu64
+		        " read (the newest %" PRIu64 " LogCommand in full, %" PRIu64
+		        " not a payload; %" PRIu64 " older entries by block number)%s\n",
+		        h->from, h->to, h->commands, h->not_payloads, h->peeked,
+		        rs_node_newest_snapshot(n) ? ", all after the snapshot index"
+		                                   : ", the whole log");
 	else
 		fprintf(out,
 		        "                 log: entries %" PRIu64 "..%" PRIu64 " read (%" PRIu64

@@ -82,42 +82,56 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
                      struct nodes *ns)
 {
 	struct rs_summary_opts opts = {.lock_timeout = timeout};
+	struct np_nodes found[MAX_NODES];
+	struct rs_summary_job *jobs;
+	size_t nfound = 0, njobs = 0;
+	int rc = 0;
 
-	for (int k = 0; k < fv->n; k++) {
-		struct np_nodes found;
-		int rc = np_find_nodes(cmd, fv->list[k], "--state-dir", &found);
-
-		if (rc != 0)
-			return rc;
-		for (size_t i = 0; i < found.n; i++) {
-			struct rs_node *n = calloc(1, sizeof(*n));
-			struct rs_cmp_node *c = add_node(ns);
-			struct rs_err err = {0};
-
-			if (c == NULL || n == NULL) {
-				free(n);
-				np_nodes_free(&found);
-				return oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
-			}
-			if (rs_node_summarize(found.dirs[i], &opts, n, &err) != RS_OK) {
-				const char *base = strrchr(found.dirs[i], '/');
-
-				strlcpy(c->name, base ? base + 1 : found.dirs[i], sizeof(c->name));
-				strlcpy(c->origin, found.dirs[i], sizeof(c->origin));
-				(void)snprintf(c->error, sizeof(c->error), "cannot be read: %.500s",
-				               err.msg);
-			} else if (rs_cmp_from_node(c, n) != RS_OK) {
-				rs_node_free(n);
-				free(n);
-				np_nodes_free(&found);
-				return oci_fail(cmd, "out of memory");
-			}
-			rs_node_free(n);
-			free(n);
+	/* every directory first (in the order given), then all read at once */
+	for (int k = 0; k < fv->n && rc == 0; k++) {
+		if (nfound == MAX_NODES) {
+			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			break;
 		}
-		np_nodes_free(&found);
+		if ((rc = np_find_nodes(cmd, fv->list[k], "--state-dir", &found[nfound])) != 0)
+			break;
+		njobs += found[nfound++].n;
+		if (ns->n + njobs > MAX_NODES)
+			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
 	}
-	return 0;
+	jobs = rc == 0 ? calloc(njobs ? njobs : 1, sizeof(*jobs)) : NULL;
+	if (rc == 0 && jobs == NULL)
+		rc = oci_fail(cmd, "out of memory");
+	if (rc == 0) {
+		size_t j = 0;
+
+		for (size_t k = 0; k < nfound; k++)
+			for (size_t i = 0; i < found[k].n; i++)
+				jobs[j++].dir = found[k].dirs[i];
+		rs_node_summarize_all(jobs, njobs, &opts);
+	}
+	for (size_t j = 0; rc == 0 && j < njobs; j++) {
+		struct rs_cmp_node *c = add_node(ns);
+
+		if (c == NULL) /* counted above; kept for the bound's sake */
+			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+		else if (jobs[j].rc != RS_OK) {
+			const char *base = strrchr(jobs[j].dir, '/');
+
+			strlcpy(c->name, base ? base + 1 : jobs[j].dir, sizeof(c->name));
+			strlcpy(c->origin, jobs[j].dir, sizeof(c->origin));
+			(void)snprintf(c->error, sizeof(c->error), "cannot be read: %.500s",
+			               jobs[j].err.msg);
+		} else if (rs_cmp_from_node(c, &jobs[j].node) != RS_OK) {
+			rc = oci_fail(cmd, "out of memory");
+		}
+	}
+	for (size_t j = 0; jobs != NULL && j < njobs; j++)
+		rs_node_free(&jobs[j].node);
+	free(jobs);
+	for (size_t k = 0; k < nfound; k++)
+		np_nodes_free(&found[k]);
+	return rc;
 }
 
 /* ---- from info --json documents ---------------------------------------- */

@@ -192,6 +192,23 @@ struct rs_summary_opts {
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
                       struct rs_err *err);
 
+/* One node of rs_node_summarize_all: dir in; node, rc and err out, as
+ * rs_node_summarize gives them (rs_node_free(&node) afterwards, whatever rc). */
+struct rs_summary_job {
+	const char *dir;
+	struct rs_node node;
+	struct rs_err err;
+	int rc;
+};
+/* Summarizes jobs[0..n) at once, on up to RS_SUMMARY_THREADS threads (a
+ * node's reads are mostly waits on memory or the disk, so the nodes of a
+ * compare overlap them); each job's result is what rs_node_summarize alone
+ * would give. Where a thread cannot be started, the calling thread does the
+ * rest. */
+#define RS_SUMMARY_THREADS 8
+void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
+                           const struct rs_summary_opts *opts);
+
 /* Calls fn for the newest `limit` entries (0 = every entry), oldest first.
  * `cfg` is the decoded configuration for configuration entries, else NULL.
  * Returning non-zero from fn stops the walk. */

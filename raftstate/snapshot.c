@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #define MAX_META_BYTES (1 << 20)
 
 static uint64_t crc_table[256];
-static int crc_ready;
+static pthread_once_t crc_ready = PTHREAD_ONCE_INIT; /* nodes are read on threads */
 
 static void crc_init(void)
 {
@@ -29,15 +30,13 @@ static void crc_init(void)
 			c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
 		crc_table[i] = c;
 	}
-	crc_ready = 1;
 }
 
 uint64_t rs_crc64_update(uint64_t crc, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 
-	if (!crc_ready)
-		crc_init();
+	(void)pthread_once(&crc_ready, crc_init);
 	crc = ~crc;
 	for (size_t i = 0; i < n; i++)
 		crc = crc_table[(uint8_t)(crc ^ b[i])] ^ (crc >> 8);
@@ -113,13 +112,21 @@ static char *json_strdup(const cJSON *it, size_t *len)
 	return s;
 }
 
+/* cJSON's parser writes a process-wide error pointer (global_error, cJSON.c),
+ * and nodes are read on threads (rs_node_summarize_all): one parse at a time. */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out,
                            struct rs_err *err)
 {
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	cJSON *root;
 	const cJSON *id, *conf, *servers, *crc, *srv;
 	size_t n = 0, i = 0;
 	int rc = RS_ECORRUPT;
+
+	(void)pthread_mutex_lock(&parse_lock);
+	root = cJSON_ParseWithLength(text, len);
+	(void)pthread_mutex_unlock(&parse_lock);
 
 	if (root == NULL || !cJSON_IsObject(root)) {
 		rs_errf(err, RS_ECORRUPT, "meta.json is not a JSON object");

@@ -7,6 +7,8 @@
  * entries are covered by the snapshot). `full` counts every entry instead.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -724,6 +726,41 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 	if (rc != RS_OK && file_missing(n, RS_LOG_FILE))
 		n->partial = 1;
 	return rc;
+}
+
+struct summary_pool {
+	struct rs_summary_job *jobs;
+	size_t n;
+	atomic_size_t next;
+	const struct rs_summary_opts *opts;
+};
+
+static void *summarize_worker(void *arg)
+{
+	struct summary_pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		p->jobs[i].rc =
+		    rs_node_summarize(p->jobs[i].dir, p->opts, &p->jobs[i].node, &p->jobs[i].err);
+	return NULL;
+}
+
+void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
+                           const struct rs_summary_opts *opts)
+{
+	struct summary_pool p = {.jobs = jobs, .n = n, .opts = opts};
+	pthread_t t[RS_SUMMARY_THREADS - 1];
+	size_t started = 0;
+
+	atomic_init(&p.next, 0);
+	/* the calling thread is one of the workers */
+	while (started + 1 < n && started < RS_SUMMARY_THREADS - 1 &&
+	       pthread_create(&t[started], NULL, summarize_worker, &p) == 0)
+		started++;
+	summarize_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		(void)pthread_join(t[i], NULL);
 }
 
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,

@@ -3,7 +3,8 @@
 # raft.Log encoder), each case a cluster state Raft has a clear answer for:
 # identical nodes, a follower behind, a deposed leader with an uncommitted
 # divergent tail, one height with two hashes, a member mismatch, an invalid
-# node, logs that do not overlap; --from-json documents must give what the
+# node, logs that do not overlap; the nodes read at once, on threads, the
+# output in the order given; --from-json documents must give what the
 # directories give; bad input is one clear line and exit 2 or 1.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN OCI_SRC OCI_BUILD
@@ -34,6 +35,21 @@ eq "identical: source, consistent" "$(jget "$J" source) $(jget "$J" consistent) 
 eq "identical: head" "$(jget "$J" unsafe_heads/highest/number) $(jget "$J" unsafe_heads/highest/hash)" "90 $("$M" --hash 90)"
 "$B" raft compare --state-dir "$C" >"$tmp/out"
 grep -q "^CONSISTENT$" "$tmp/out" && ok "identical: text verdict" || bad "identical: $(tail -n 3 "$tmp/out")"
+
+# 1b. the nodes are read at once, on threads of their own (issue 27): under
+# strace -f, the three raft-log.db files are opened by more than one thread,
+# and the output is the same as when each is compared from its own JSON
+if strace -f -qq -o /dev/null true >/dev/null 2>&1; then
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=openat \
+		-o "$tmp/cmp.trace" "$B" raft compare --state-dir "$C" >"$tmp/traced.out" 2>&1
+	tids=$(grep '/raft-log.db"' "$tmp/cmp.trace" | awk '{print $1}' | sort -u | wc -l)
+	[ "$tids" -ge 2 ] && ok "identical: the 3 nodes are read on $tids threads" ||
+		bad "identical: the nodes were read by $tids thread(s): $(grep raft-log.db "$tmp/cmp.trace" | head -3)"
+	cmp -s "$tmp/out" "$tmp/traced.out" && ok "identical: the same output, read on threads, twice" ||
+		bad "identical: output differs between two runs"
+else
+	echo "skip: strace cannot run here (the threads of compare)"
+fi
 
 # 2. a follower behind (a prefix of the leader's log)
 C=$tmp/behind

@@ -21,6 +21,7 @@
 #include "raftstate/config.h"
 #include "raftstate/node.h"
 #include "raftstate/payload.h"
+#include "raftstate/summary.h"
 
 enum {
 	F_STATE_DIR,

@@ -13,7 +13,6 @@
  * entry by entry. Read-only.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +22,12 @@
 
 #include <bsd/string.h>
 
-#include "bolt/file.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/compare.h"
+#include "raftstate/json.h"
 #include "raftstate/node.h"
 
 enum {
@@ -341,20 +340,18 @@ static int json_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 
 static int from_json_file(const struct oci_command *cmd, const char *path, struct nodes *ns)
 {
-	struct bolt_err be = {0};
+	struct rs_err oe = {0};
 	FILE *f = NULL;
 	char *buf = NULL, what[64] = "";
 	cJSON *doc = NULL, *list;
 	long size;
 	int rc = 0, count, fd;
 
-	/* never blocks on a FIFO; followed: a file the operator names
-	 * (bolt/file.h) */
-	if (bolt_file_open(AT_FDCWD, path, BOLT_FILE_FOLLOW, oci_path(path).s, &fd, NULL, &be) !=
-	    BOLT_OK)
-		return be.code == BOLT_EINVAL ? oci_fail(cmd, "--from-json %s", be.msg)
+	/* never blocks on a FIFO; followed: a file the operator names */
+	if (rs_json_open(path, oci_path(path).s, 1, &fd, NULL, &oe) != RS_OK)
+		return oe.code == RS_ECORRUPT ? oci_fail(cmd, "--from-json %s", oe.msg)
 		                              : oci_fail(cmd, "cannot open --from-json %s: %s",
-		                                         oci_path(path).s, strerror(be.sys_errno));
+		                                         oci_path(path).s, strerror(oe.sys_errno));
 	if ((f = fdopen(fd, "rb")) == NULL) {
 		close(fd);
 		return oci_fail(cmd, "cannot open --from-json %s: %s", oci_path(path).s,

@@ -16,9 +16,7 @@
 #include <unistd.h>
 
 #include "bolt/file.h"
-#include "bolt/file.h"
 #include "raftstate/json.h"
-#include "raftstate/node.h"
 
 struct jv {
 	const unsigned char *s, *p, *end;

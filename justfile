@@ -53,8 +53,7 @@ build-matrix:
 
 # a Debian package (build/op-conductor-init_<version>-<release>_<arch>.deb: binary, gzip'd man page, bash/zsh/fish completions, systemd unit, /etc/default conffile, copyright, changelogs; Depends from dpkg-shlibdeps), then lintian on it
 deb: build
-    cd {{build_dir}} && cpack -G DEB
-    lintian --fail-on error,warning --display-info {{build_dir}}/op-conductor-init_*.deb
+    cd {{build_dir}} && rm -f op-conductor-init_*.deb && cpack -G DEB && lintian --fail-on error,warning --display-info op-conductor-init_*.deb
 
 # remove build trees and generated state
 clean:

@@ -206,6 +206,8 @@ for ((r = 1; r <= rounds; r++)); do
 	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms$( ((have_go2)) && echo ", go raft-1.7.2 $(tail -n1 "$scratch/goscan2.ms") ms")"
 done
 has_cmd compare && have_compare=1 || say "SKIP compare: not implemented ($bin raft compare --help fails)"
+have_logs=0
+has_cmd logs && [ -x "$(dirname "$bin")/mknode" ] && have_logs=1 || say "SKIP logs: raft logs or the build's mknode is missing"
 if ((have_compare)); then
 	# three nodes of >= 1 GB each: hard links of the benchmark node (same
 	# bytes, so the same log; each is summarized on its own, as three pods' are)
@@ -347,6 +349,30 @@ if ((have_backup)); then
 	fi
 fi
 
+# ------------------------------------------------------ raft logs export ----
+# 10,000 LogCommand entries of ~50 KB (V4 envelopes, 2 transactions of 25 KB,
+# written by the build's mknode: tests/cli/mknode.c), exported as NDJSON with
+# and without --payload json (output to /dev/null), against cat of the file;
+# warm cache, interleaved rounds.
+if ((have_logs)); then
+	logs_node=$out/data/logs-10000x50k/sequencer-1
+	if [ ! -f "$out/data/logs-10000x50k/.done" ]; then
+		rm -rf "$(dirname "$logs_node")"
+		say "generating the raft logs dataset (once): mknode --tx-bytes 50000, 10,000 blocks"
+		"$(dirname "$bin")/mknode" "$logs_node" --tx-bytes 50000 1-1:1:config 2-10001:2:block >/dev/null ||
+			die "mknode failed"
+		touch "$out/data/logs-10000x50k/.done"
+	fi
+	logs_bytes=$(stat -c %s "$logs_node/raft-log.db")
+	cat "$logs_node/raft-log.db" >/dev/null
+	for ((r = 1; r <= rounds; r++)); do
+		run_timed catlogs cat "$logs_node/raft-log.db"
+		run_timed logs "$bin" raft logs --state-dir "$logs_node"
+		run_timed logsjson "$bin" raft logs --state-dir "$logs_node" --payload json
+	done
+	say "raft logs: cat $(median catlogs) ms, logs $(median logs) ms, logs --payload json $(median logsjson) ms (medians of $rounds)"
+fi
+
 # --------------------------------------------------------------- report ----
 # rratio A B -> median over rounds of A_r / B_r (pairs from the same round;
 # robust when the machine's load drifts between rounds)
@@ -416,6 +442,12 @@ HS=$(short "$H")
 			row gzip "gzip -6 of raft-log.db (one thread, no sync, no read-back)" "gzip -6 -c $L >DIR/raft-log.db.gz"
 		fi
 	fi
+	if ((have_logs)); then
+		LN=$(short "$logs_node")
+		row catlogs "cat of a log of 10,000 ~50 KB payloads ($logs_bytes bytes, warm)" "cat $LN/raft-log.db >/dev/null"
+		row logs "raft logs of that log (NDJSON, payload fields)" "$B raft logs --state-dir $LN >/dev/null"
+		row logsjson "raft logs --payload json of that log (whole envelopes, hex)" "$B raft logs --state-dir $LN --payload json >/dev/null"
+	fi
 	echo
 	echo "| ratio (same run) | ratio of medians | median of per-round ratios | target | met (ratio of medians) |"
 	echo "|---|---:|---:|---|---|"
@@ -459,6 +491,10 @@ HS=$(short "$H")
 		echo "| backup --live output size / source size | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | |"
 	else
 		echo "| backup | SKIP: not implemented | | | |"
+	fi
+	if ((have_logs)); then
+		echo "| raft logs / cat (10,000 ~50 KB payloads) | $(ratio "$(median logs)" "$(median catlogs)")× | $(rratio logs catlogs)× | (no target) | |"
+		echo "| raft logs --payload json / cat | $(ratio "$(median logsjson)" "$(median catlogs)")× | $(rratio logsjson catlogs)× | (no target; it writes 2 hex digits per byte) | |"
 	fi
 	if ((have_verify || have_info)); then
 		echo

@@ -21,6 +21,7 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/backup.h"
+#include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
 
 enum {
@@ -29,6 +30,7 @@ enum {
 	F_TIMEOUT,
 	F_LIVE,
 	F_COMPRESS,
+	F_JSON,
 	F_COUNT,
 };
 
@@ -59,7 +61,29 @@ static const struct flag_spec backup_flags[F_COUNT] = {
             .help = "Store every file of the backup gzip-compressed as FILE.gz (MANIFEST.json "
                     "and backup-metadata.txt stay plain); restore inflates them",
         },
+    [F_JSON] = NP_FLAG_JSON,
 };
+
+/* --json (docs/json.md): the new backup's path and each file as
+ * MANIFEST.json lists it. */
+static int print_json(const struct oci_command *cmd, const struct rs_backup_result *res)
+{
+	cJSON *doc = cJSON_CreateObject(), *files;
+	char manifest[PATH_MAX + 32];
+
+	(void)snprintf(manifest, sizeof(manifest), "%s/%s", res->path, RS_BACKUP_MANIFEST);
+	cJSON_AddStringToObject(doc, "backup", res->path);
+	cJSON_AddStringToObject(doc, "manifest", manifest);
+	cJSON_AddStringToObject(doc, "source", res->source);
+	cJSON_AddStringToObject(doc, "layout", res->layout == RS_LAYOUT_NODE ? "node" : "cluster");
+	cJSON_AddItemToObject(doc, "nodes", np_json_u64(res->nnodes));
+	cJSON_AddItemToObject(doc, "live_copies", np_json_u64(res->nlive));
+	cJSON_AddBoolToObject(doc, "verified", 1);
+	files = cJSON_AddArrayToObject(doc, "files");
+	for (size_t i = 0; i < res->nfiles; i++)
+		cJSON_AddItemToArray(files, rs_manifest_file_json(&res->files[i]));
+	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
+}
 
 static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 {
@@ -110,6 +134,12 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		rs_problems_free(&probs);
 		return OCI_EXIT_FAIL;
 	}
+	if (v[F_JSON].b) {
+		rc = print_json(cmd, &res);
+		rs_backup_result_free(&res);
+		rs_problems_free(&probs);
+		return rc;
+	}
 	printf("Backup of %s (%s, %zu node%s) written to:\n  %s\n", res.source,
 	       res.layout == RS_LAYOUT_NODE ? "node directory" : "cluster root", res.nnodes,
 	       res.nnodes == 1 ? "" : "s", res.path);
@@ -152,7 +182,8 @@ const struct oci_command oci_cmd_raft_backup = {
     .group = "raft",
     .name = "backup",
     .summary = "Make a verified, consistent backup of Raft state (also while op-conductor runs)",
-    .synopsis = "--state-dir DIR --backup-dir DIR [--timeout SECONDS] [--live] [--compress]",
+    .synopsis = "--state-dir DIR --backup-dir DIR [--timeout SECONDS] [--live] [--compress]\n"
+                "           [--json]",
     .description =
         "Creates BACKUP_DIR/raft-backup-YYYYMMDD-HHMMSS/ (with -2, -3, ... when that\n"
         "exists) holding raft-log.db, raft-stable.db and snapshots/ of the node (or of\n"

@@ -36,6 +36,7 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/error.h"
 #include "raftstate/nodedir.h"
@@ -316,16 +317,27 @@ static int has_state(const struct oci_command *cmd, const char *node_dir)
 
 static void print_problem(const struct rs_problem *p)
 {
-	fprintf(stderr, "  %s", p->severity == RS_PROBLEM ? "error" : "warning");
-	if (p->file[0] != '\0')
-		fprintf(stderr, ": %s", oci_path(p->file).s);
-	if (p->where[0] != '\0')
-		fprintf(stderr, ": %s", p->where);
-	fprintf(stderr, ": %s\n", p->reason);
+	int err = p->severity == RS_PROBLEM;
+
+	oci_detail(err ? OCI_LVL_ERROR : OCI_LVL_WARN, "  %s%s%s%s%s: %s",
+	           err ? "error" : "warning", p->file[0] != '\0' ? ": " : "",
+	           p->file[0] != '\0' ? oci_path(p->file).s : "", p->where[0] != '\0' ? ": " : "",
+	           p->where, p->reason);
 }
 
 /* Verifies node_dir. Returns 0 to go on, or the exit code. */
-static int check_state(const struct oci_command *cmd, const char *node_dir)
+/* The preflight's verdict, for `bootstrap cluster --json` (docs/json.md). */
+struct pf_verdict {
+	char node_dir[PATH_MAX]; /* "" when not known */
+	const char *state;       /* none, valid, warnings, invalid, unreadable,
+	                          * not_checked, skipped */
+	int bootstrap;
+	size_t errors, warnings;
+	cJSON *problems;  /* NULL when not verified */
+	const char *note; /* "bootstrap_on_state", "bootstrap_first_start" or NULL */
+};
+
+static int check_state(const struct oci_command *cmd, const char *node_dir, struct pf_verdict *vd)
 {
 	struct rs_verify_opts opts = {.lock_timeout = PREFLIGHT_LOCK_SEC, .live = 0};
 	struct rs_problems probs;
@@ -336,6 +348,13 @@ static int check_state(const struct oci_command *cmd, const char *node_dir)
 	memset(&probs, 0, sizeof(probs));
 	memset(&err, 0, sizeof(err));
 	rc = rs_verify_node(node_dir, &opts, &probs, &err);
+	vd->errors = probs.errors;
+	vd->warnings = probs.warnings;
+	vd->problems = np_json_problems(&probs);
+	vd->state = rc != RS_OK          ? "unreadable"
+	            : probs.errors > 0   ? "invalid"
+	            : probs.warnings > 0 ? "warnings"
+	                                 : "valid";
 	if (rc != RS_OK) {
 		rs_problems_free(&probs);
 		return oci_fail(
@@ -351,17 +370,16 @@ static int check_state(const struct oci_command *cmd, const char *node_dir)
 		for (i = 0; i < probs.n; i++)
 			print_problem(&probs.v[i]);
 		if (probs.dropped > 0)
-			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+			oci_detail(OCI_LVL_ERROR, "  ... and %zu more", probs.dropped);
 		rs_problems_free(&probs);
 		return OCI_EXIT_FAIL;
 	}
 	if (probs.warnings > 0) {
-		fprintf(stderr, "%s: %s %s: warning: the Raft state in %s is usable but:\n",
-		        OCI_PROG, cmd->group, cmd->name, oci_path(node_dir).s);
+		oci_warn(cmd, "the Raft state in %s is usable but:", oci_path(node_dir).s);
 		for (i = 0; i < probs.n; i++)
 			print_problem(&probs.v[i]);
 		if (probs.dropped > 0)
-			fprintf(stderr, "  ... and %zu more\n", probs.dropped);
+			oci_detail(OCI_LVL_WARN, "  ... and %zu more", probs.dropped);
 	}
 	rs_problems_free(&probs);
 	return 0;
@@ -375,15 +393,17 @@ static const char *bootstrap_what(const struct oc_raft *r)
 }
 
 /* Returns 0 to go on with the exec, or the exit code. */
-static int preflight(const struct oci_command *cmd, int argc, char **argv)
+static int preflight(const struct oci_command *cmd, int argc, char **argv, struct pf_verdict *vd)
 {
-	char node_dir[PATH_MAX];
+	char *node_dir = vd->node_dir;
 	struct oc_raft r;
 	int skip, rc, w, b;
 
+	vd->state = "skipped";
 	skip = skip_preflight(cmd);
 	if (skip != 0)
 		return skip < 0 ? OCI_EXIT_USAGE : 0;
+	vd->state = "not_checked";
 	read_oc_flags(argc, argv, &r);
 	/* op-conductor would only print help or version; an empty ID is rejected by
 	 * raft; without a storage dir op-conductor refuses to start. */
@@ -392,19 +412,21 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 		return 0;
 	/* filepath.Join(storage, id): an empty storage dir means the cwd */
 	if (r.storage_dir.val[0] == '\0')
-		w = snprintf(node_dir, sizeof(node_dir), "%s", r.server_id.val);
+		w = snprintf(node_dir, sizeof(vd->node_dir), "%s", r.server_id.val);
 	else
-		w = snprintf(node_dir, sizeof(node_dir), "%s/%s", r.storage_dir.val,
+		w = snprintf(node_dir, sizeof(vd->node_dir), "%s/%s", r.storage_dir.val,
 		             r.server_id.val);
-	if (w < 0 || (size_t)w >= sizeof(node_dir))
+	if (w < 0 || (size_t)w >= sizeof(vd->node_dir))
 		return oci_fail(cmd, "refusing to start op-conductor: %s/%s is too long",
 		                r.storage_dir.src, r.server_id.src);
 
 	rc = has_state(cmd, node_dir);
+	vd->state = rc < 0 ? "unreadable" : "none";
 	if (rc < 0)
 		return OCI_EXIT_FAIL;
 	if (r.bootstrap.val == NULL || flags_parse_bool(r.bootstrap.val, &b) != 0)
 		b = 0;
+	vd->bootstrap = b;
 	/* What op-conductor does with --raft.bootstrap=true (optimism PR 14927,
 	 * March 2025; read in op-conductor/consensus/raft.go NewRaftConsensus and
 	 * conductor/service.go initConsensus of the Go module versions named
@@ -415,28 +437,31 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv)
 	if (rc == 0) {
 		/* a new node: op-conductor creates its state */
 		if (b)
-			fprintf(
-			    stderr,
-			    "%s: %s %s: note: %s is true and %s holds no Raft state: op-conductor "
-			    "bootstraps a one-member cluster and (v1.13.7 and later, optimism PR "
-			    "14927) starts the conductor paused; add the other members, then "
-			    "resume it with conductor_resume\n",
-			    OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r),
-			    oci_path(node_dir).s);
+			vd->note = "bootstrap_first_start";
+		if (b)
+			oci_note(
+			    cmd,
+			    "%s is true and %s holds no Raft state: op-conductor bootstraps a "
+			    "one-member cluster and (v1.13.7 and later, optimism PR 14927) "
+			    "starts the conductor paused; add the other members, then resume it "
+			    "with conductor_resume",
+			    bootstrap_what(&r), oci_path(node_dir).s);
 		return 0;
 	}
-	rc = check_state(cmd, node_dir);
+	rc = check_state(cmd, node_dir, vd);
 	if (rc != 0)
 		return rc;
 	if (b)
-		fprintf(stderr,
-		        "%s: %s %s: warning: %s is true but %s already holds Raft state: raft "
-		        "does not bootstrap it again; op-conductor v1.13.7 and later (optimism PR "
-		        "14927) log 'Raft cluster already exists, skipping bootstrap' and start "
-		        "the conductor PAUSED on every start with this flag (resume it with "
-		        "conductor_resume), and releases up to v1.12.2 fail to start ('failed to "
-		        "bootstrap raft cluster'); set it to false once the cluster has formed\n",
-		        OCI_PROG, cmd->group, cmd->name, bootstrap_what(&r), oci_path(node_dir).s);
+		vd->note = "bootstrap_on_state";
+	if (b)
+		oci_warn(cmd,
+		         "%s is true but %s already holds Raft state: raft does not bootstrap it "
+		         "again; op-conductor v1.13.7 and later (optimism PR 14927) log 'Raft "
+		         "cluster already exists, skipping bootstrap' and start the conductor "
+		         "PAUSED on every start with this flag (resume it with conductor_resume), "
+		         "and releases up to v1.12.2 fail to start ('failed to bootstrap raft "
+		         "cluster'); set it to false once the cluster has formed",
+		         bootstrap_what(&r), oci_path(node_dir).s);
 	return 0;
 }
 
@@ -483,23 +508,65 @@ static const struct oci_env bootstrap_env[] = {
     {BOOTSTRAP_ENV, "op-conductor's --raft.bootstrap, when not on the command line"},
 };
 
+/* --json: the verdict as one document on stderr (stdout is op-conductor's
+ * after the exec), before the exec or the refusal. */
+static void print_verdict(struct pf_verdict *vd, int rc)
+{
+	cJSON *doc = cJSON_CreateObject();
+	char *s;
+
+	if (vd->node_dir[0] != '\0')
+		cJSON_AddStringToObject(doc, "node_dir", vd->node_dir);
+	else
+		cJSON_AddNullToObject(doc, "node_dir");
+	cJSON_AddStringToObject(doc, "state", vd->state);
+	cJSON_AddBoolToObject(doc, "raft_bootstrap", vd->bootstrap);
+	cJSON_AddStringToObject(doc, "verdict", rc == 0 ? "start" : "refused");
+	cJSON_AddItemToObject(doc, "errors", np_json_u64(vd->errors));
+	cJSON_AddItemToObject(doc, "warnings", np_json_u64(vd->warnings));
+	if (vd->problems != NULL)
+		cJSON_AddItemToObject(doc, "problems", vd->problems);
+	else
+		cJSON_AddNullToObject(doc, "problems");
+	vd->problems = NULL;
+	if (vd->note != NULL)
+		cJSON_AddStringToObject(doc, "note", vd->note);
+	else
+		cJSON_AddNullToObject(doc, "note");
+	if ((s = np_json_render(doc)) != NULL) {
+		fputs(s, stderr);
+		fputc('\n', stderr);
+		free(s);
+	}
+}
+
 static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char **argv)
 {
 	struct fd_snapshot fds;
+	struct pf_verdict vd = {.state = "not_checked"};
 	char bin[PATH_MAX];
 	char **nargv;
-	int rc;
+	int rc, json = 0;
 
 	if (argc > 0 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-help") == 0 ||
 	                 strcmp(argv[0], "-h") == 0))
 		return oci_command_help(cmd, stdout);
+	if (argc > 0 && strcmp(argv[0], "--json") == 0) { /* ours only as the first */
+		json = 1;
+		argc--;
+		argv++;
+	}
 	rc = find_binary(cmd, bin, sizeof(bin));
 	if (rc != 0)
 		return rc;
 
 	fd_snapshot_take(&fds);
-	rc = preflight(cmd, argc, argv);
+	rc = preflight(cmd, argc, argv, &vd);
 	fd_close_new(&fds);
+	if (json)
+		print_verdict(&vd, rc);
+	else
+		cJSON_Delete(vd.problems);
 	if (rc != 0)
 		return rc;
 
@@ -521,7 +588,7 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
     .group = "bootstrap",
     .name = "cluster",
     .summary = "Check this node's Raft state, then become op-conductor (exec)",
-    .synopsis = "[op-conductor flags ...]",
+    .synopsis = "[--json] [op-conductor flags ...]",
     .description = "Replaces this process with op-conductor (execv: same pid, so signals and the\n"
                    "exit status are op-conductor's), passing every argument after 'cluster'\n"
                    "unchanged and the environment as is. This is the classic way to form a\n"
@@ -544,6 +611,8 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
                    "the paused first start.\n"
                    "Set " SKIP_ENV "=true to skip the preflight.\n"
                    "\n"
+                   "--json as the first argument prints the preflight's verdict as one JSON\n"
+                   "document on stderr (stdout is op-conductor's) before the exec or refusal.\n"
                    "Only --help or -h as the first argument shows this help; anywhere else it\n"
                    "is op-conductor's. For op-conductor's own flags run: op-conductor --help",
     .flags = NULL,

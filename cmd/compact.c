@@ -14,7 +14,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cmd/command.h"
@@ -152,20 +151,6 @@ static int print_json(const struct oci_command *cmd, const struct rs_compact_pla
 	return OCI_EXIT_OK;
 }
 
-/* One question on the terminal; anything but y/yes is no. */
-static int ask(const struct rs_compact_plan *p)
-{
-	char line[64];
-
-	fprintf(stderr, "Remove log entries %llu..%llu of %s (the old files are kept)? [y/N]: ",
-	        (unsigned long long)p->del_from, (unsigned long long)p->del_to, p->node_dir);
-	fflush(stderr);
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		return 0;
-	line[strcspn(line, "\r\n")] = '\0';
-	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
-}
-
 /* With --json a failure is a document too: node_dir and error. */
 static void json_failure(const char *dir, const char *msg)
 {
@@ -195,7 +180,13 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 				json_failure(plan->node_dir, msg);
 			return oci_fail(cmd, "%s; nothing was changed", msg);
 		}
-		if (!ask(plan)) {
+		char q[PATH_MAX + 128];
+
+		(void)snprintf(q, sizeof(q),
+		               "Remove log entries %llu..%llu of %s (the old files are kept)?",
+		               (unsigned long long)plan->del_from, (unsigned long long)plan->del_to,
+		               plan->node_dir);
+		if (!oci_confirm(q)) {
 			printf("Compact cancelled; nothing was changed.\n");
 			return OCI_EXIT_OK;
 		}

@@ -44,7 +44,7 @@ static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
             .kind = FLAG_STRING,
             .metavar = "LEVEL",
             .def = "info",
-            .help = "Log level (this tool does not log)",
+            .help = "Lowest level written on stderr (errors: error, warnings: warn, notes: info)",
             .check = check_log_level,
             .accepts = "one of trace, debug, info, warn, error, crit",
         },
@@ -54,7 +54,7 @@ static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
             .kind = FLAG_STRING,
             .metavar = "FORMAT",
             .def = "text",
-            .help = "Log format",
+            .help = "Shape of stderr: text/terminal (sentences), logfmt, json, json-pretty",
             .check = check_log_format,
             .accepts = "one of text, terminal, logfmt, json, json-pretty",
         },
@@ -63,14 +63,14 @@ static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
             .name = "log.color",
             .kind = FLAG_BOOL,
             .def = "false",
-            .help = "Color the log output",
+            .help = "Accepted; nothing is colored",
         },
     [FLAG_LOG_PID] =
         {
             .name = "log.pid",
             .kind = FLAG_BOOL,
             .def = "false",
-            .help = "Show the pid in the log",
+            .help = "Add the pid to each logfmt/json record",
         },
 };
 
@@ -370,7 +370,7 @@ void flags_print_help(const struct oci_command *cmd, FILE *out)
 	for (i = 0; i < cmd->nflags; i++)
 		print_spec(&cmd->flags[i], out);
 	fprintf(out, "  %-24s %s\n", "--help, -h", "Show this help");
-	fprintf(out, "\nLog flags (op-service compatible; validated, otherwise ignored):\n");
+	fprintf(out, "\nLog flags (op-service compatible; they shape stderr, cmd/report.h):\n");
 	for (i = 0; i < FLAG_LOG_COUNT; i++)
 		print_spec(&log_flags[i], out);
 }

@@ -16,8 +16,8 @@
  *                 then; an empty variable counts as unset
  *
  * Every command also accepts op-service's log flags --log.level,
- * --log.format, --log.color and --log.pid (and their variables); they are
- * validated loosely and otherwise ignored: this tool logs nothing.
+ * --log.format, --log.color and --log.pid (and their variables); cmd/main.c
+ * hands them to cmd/report.h, which shapes every line on stderr by them.
  */
 #ifndef CMD_FLAGS_H
 #define CMD_FLAGS_H

@@ -63,6 +63,7 @@ enum {
 	F_CHOWN,
 	F_CLUSTER_JSON,
 	F_TIMEOUT,
+	F_JSON,
 	F_COUNT,
 };
 
@@ -187,6 +188,7 @@ static const struct flag_spec generate_flags[F_COUNT] = {
             .check = np_timeout_check,
             .accepts = NP_TIMEOUT_ACCEPTS,
         },
+    [F_JSON] = NP_FLAG_JSON,
 };
 
 /* What stands in OUTPUT_DIR before we touch it. */
@@ -658,9 +660,22 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 /* Step 3 with --if-absent: what is there is compared, never written. 0:
  * go on and write the nodes still missing (target[] now says which); -1:
  * nothing is left to write (exit 0); else the exit code of a refusal. */
+/* A diff's lines (rs_diff text) as details of the message before them. */
+static void print_diff(enum oci_log_level level, const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *e = strchr(p, '\n');
+		int n = e != NULL ? (int)(e - p) : (int)strlen(p);
+
+		oci_detail(level, "%.*s", n, p);
+		p = e != NULL ? e + 1 : NULL;
+	}
+}
+
 static int check_if_absent(const struct oci_command *cmd, const char *outdir,
                            const struct given_cluster *gc, const struct rs_config *cfg,
-                           unsigned char *target, const struct preflight *pf, size_t nwrite)
+                           unsigned char *target, const struct preflight *pf, size_t nwrite,
+                           FILE *say)
 {
 	struct rs_diff d = {0}, changed = {0};
 	char node_dir[PATH_MAX], note[256];
@@ -685,7 +700,7 @@ static int check_if_absent(const struct oci_command *cmd, const char *outdir,
 			                                      gc->ms.m[gc->ms.leader].id, gc->term,
 			                                      &changed, &d, note, sizeof(note));
 			if (verdict != RS_NODE_CONFLICT) {
-				printf("%s: %s\n", node_dir, note);
+				fprintf(say, "%s: %s\n", node_dir, note);
 				same++;
 			}
 		}
@@ -697,24 +712,24 @@ static int check_if_absent(const struct oci_command *cmd, const char *outdir,
 			    "--if-absent: the existing state in %s is not what this command "
 			    "would write; nothing was changed (- existing, + this command):",
 			    oci_path(outdir).s);
-			fputs(d.text, stderr);
+			print_diff(OCI_LVL_ERROR, d.text);
 			goto out;
 		}
 		if (changed.n > 0) {
 			/* raft's own changes (a member added through op-conductor, say)
 			 * win: the volume's state is the cluster's */
-			(void)oci_fail(
-			    cmd,
-			    "--if-absent: raft has changed the configuration in %s since it "
-			    "was initialized; that state is kept as it is (- raft's "
-			    "configuration now, + the one given):",
-			    oci_path(outdir).s);
-			fputs(changed.text, stderr);
+			oci_warn(cmd,
+			         "--if-absent: raft has changed the configuration in %s since it "
+			         "was initialized; that state is kept as it is (- raft's "
+			         "configuration now, + the one given):",
+			         oci_path(outdir).s);
+			print_diff(OCI_LVL_WARN, changed.text);
 		}
 		if (present == nwrite) {
-			printf("Nothing to do: %s already holds the state of %zu node%s; nothing "
-			       "was written.\n",
-			       outdir, present, present == 1 ? "" : "s");
+			fprintf(say,
+			        "Nothing to do: %s already holds the state of %zu node%s; nothing "
+			        "was written.\n",
+			        outdir, present, present == 1 ? "" : "s");
 			rc = -1; /* done: exit 0 */
 			goto out;
 		}
@@ -836,6 +851,9 @@ struct gen_run {
 	struct chown_to own;
 	size_t nwrite;
 	int if_absent, want_json;
+	int json;             /* --json: the document on stdout, notes on stderr */
+	FILE *say;            /* where notes go: stdout, or stderr with --json */
+	unsigned char *asked; /* the target nodes before --if-absent kept some */
 	char wid[128];
 	char keep_root[PATH_MAX], keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
 	struct rs_nd_lock lk;
@@ -918,9 +936,10 @@ static int gen_plan(const struct oci_command *cmd, const struct flag_value *v, s
 	if (r->nwrite == 0 && r->gc.cf.formed && r->if_absent) {
 		/* a member added since the cluster formed (not in the file): it
 		 * starts empty and gets everything from the leader */
-		printf("%s/%s: %s is not in %s, and the cluster has formed: nothing written; "
-		       "op-conductor starts this node as its state directory is\n",
-		       r->outdir, r->node_id, r->node_id, oci_path(given(&v[F_CONFIG])).s);
+		fprintf(r->say,
+		        "%s/%s: %s is not in %s, and the cluster has formed: nothing written; "
+		        "op-conductor starts this node as its state directory is\n",
+		        r->outdir, r->node_id, r->node_id, oci_path(given(&v[F_CONFIG])).s);
 		return -1;
 	}
 	if (r->nwrite == 0)
@@ -961,10 +980,11 @@ static int formed_skip(const struct oci_command *cmd, const struct flag_value *v
 		if (!r->target[i] || r->pf.have[i] != 0)
 			continue;
 		(void)join(node_dir, sizeof(node_dir), r->outdir, r->gc.ms.m[i].id, NULL);
-		printf("%s: no state, and %s says the cluster has formed: nothing written; "
-		       "op-conductor starts this node empty, and the leader sends it the "
-		       "configuration once it is a member\n",
-		       node_dir, file);
+		fprintf(r->say,
+		        "%s: no state, and %s says the cluster has formed: nothing written; "
+		        "op-conductor starts this node empty, and the leader sends it the "
+		        "configuration once it is a member\n",
+		        node_dir, file);
 		r->target[i] = 0;
 		r->nwrite--;
 	}
@@ -980,7 +1000,74 @@ static int gen_check(const struct oci_command *cmd, const struct flag_value *v, 
 		rc = formed_skip(cmd, v, r);
 	if (rc != 0 || !r->if_absent)
 		return rc;
-	return check_if_absent(cmd, r->outdir, &r->gc, &r->cfg, r->target, &r->pf, r->nwrite);
+	return check_if_absent(cmd, r->outdir, &r->gc, &r->cfg, r->target, &r->pf, r->nwrite,
+	                       r->say);
+}
+
+/* --json (docs/json.md, "raft generate --json"): what was written, where,
+ * with each file's size and sha256, and the nodes left as they were. */
+static int print_json(const struct oci_command *cmd, const struct gen_run *r)
+{
+	cJSON *doc = cJSON_CreateObject(), *wr, *left;
+	char dir[PATH_MAX], path[PATH_MAX], msg[1024];
+
+	cJSON_AddStringToObject(doc, "output_dir", r->outdir);
+	if (r->gc.network != NULL)
+		cJSON_AddStringToObject(doc, "network", r->gc.network);
+	else
+		cJSON_AddNullToObject(doc, "network");
+	cJSON_AddItemToObject(doc, "initial_term", np_json_u64(r->gc.term));
+	wr = cJSON_AddArrayToObject(doc, "written");
+	left = cJSON_AddArrayToObject(doc, "left_as_is");
+	for (size_t i = 0; i < r->gc.ms.n; i++) {
+		const char *id = r->gc.ms.m[i].id;
+		cJSON *n, *files;
+
+		if (!r->asked[i])
+			continue;
+		(void)join(dir, sizeof(dir), r->outdir, id, NULL);
+		n = cJSON_CreateObject();
+		cJSON_AddStringToObject(n, "id", id);
+		cJSON_AddStringToObject(n, "dir", dir);
+		if (!r->written[i]) {
+			cJSON_AddItemToArray(left, n);
+			continue;
+		}
+		cJSON_AddBoolToObject(n, "votes_for_itself", i == r->gc.ms.leader);
+		files = cJSON_AddArrayToObject(n, "files");
+		for (size_t f = 0; f < 2; f++) {
+			struct rs_cluster_file_entry e = {0};
+			cJSON *fo = cJSON_CreateObject();
+
+			(void)join(path, sizeof(path), r->outdir, id,
+			           f == 0 ? RS_LOG_FILE : RS_STABLE_FILE);
+			if (rs_cluster_hash_file(path, &e, msg, sizeof(msg)) != 0) {
+				cJSON_Delete(n);
+				cJSON_Delete(fo);
+				cJSON_Delete(doc);
+				return oci_fail(cmd, "the state was written, but %s", msg);
+			}
+			cJSON_AddStringToObject(fo, "path", path);
+			cJSON_AddItemToObject(fo, "size", np_json_u64(e.size));
+			cJSON_AddStringToObject(fo, "sha256", e.sha256);
+			cJSON_AddItemToArray(files, fo);
+		}
+		cJSON_AddItemToArray(wr, n);
+	}
+	(void)join(path, sizeof(path), r->outdir, RS_CLUSTER_JSON, NULL);
+	if (r->want_json && cJSON_GetArraySize(wr) > 0)
+		cJSON_AddStringToObject(doc, "cluster_json", path);
+	else
+		cJSON_AddNullToObject(doc, "cluster_json");
+	if (r->keep_root[0] != '\0')
+		cJSON_AddStringToObject(doc, "replaced_state_kept_in", r->keep_root);
+	else
+		cJSON_AddNullToObject(doc, "replaced_state_kept_in");
+	if (r->put.salvaged > 0)
+		cJSON_AddStringToObject(doc, "interrupted_stages_kept_in", r->put.salvaged_to);
+	else
+		cJSON_AddNullToObject(doc, "interrupted_stages_kept_in");
+	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
 /* Apply (step 4): under the run lock on OUTPUT_DIR, after looking again. */
@@ -1017,6 +1104,8 @@ static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, 
 	                 &r->own, r->want_json, r->node_id);
 	if (rc != 0)
 		return rc;
+	if (r->json)
+		return print_json(cmd, r);
 	print_summary(r->outdir, &r->gc.ms, r->written, r->gc.term, r->gc.network, r->want_json);
 	if (r->keep_root[0] != '\0')
 		printf("The replaced state (snapshots/ included) was kept in: %s\n", r->keep_root);
@@ -1041,11 +1130,17 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	r->lk.fd = -1;
 	r->put.uid = (uid_t)-1;
 	r->put.gid = (gid_t)-1;
-	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, v, r)) == 0 &&
-	    (rc = gen_check(cmd, v, r)) == 0)
+	r->json = v[F_JSON].b;
+	r->say = r->json ? stderr : stdout;
+	if ((rc = gen_parse(cmd, v, r)) == 0 &&
+	    (r->asked = calloc(r->gc.ms.n ? r->gc.ms.n : 1, 1)) == NULL)
+		rc = oci_fail(cmd, "out of memory");
+	if (rc == 0 && (rc = gen_plan(cmd, v, r)) == 0)
+		memcpy(r->asked, r->target, r->gc.ms.n);
+	if (rc == 0 && (rc = gen_check(cmd, v, r)) == 0)
 		rc = gen_apply(cmd, v, r);
-	else if (rc < 0)
-		rc = OCI_EXIT_OK; /* --if-absent: nothing left to write */
+	else if (rc < 0) /* --if-absent: nothing left to write */
+		rc = r->json && r->asked != NULL ? print_json(cmd, r) : OCI_EXIT_OK;
 	rs_nd_unlock(&r->lk);
 	rs_members_config_free(&r->cfg); /* the strings belong to ms */
 	free(r->pf.make);
@@ -1053,6 +1148,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	free(r->pf.existing);
 	free(r->target);
 	free(r->written);
+	free(r->asked);
 	free(r->outdir);
 	given_cluster_free(&r->gc);
 	free(r);
@@ -1067,6 +1163,7 @@ const struct oci_command oci_cmd_raft_generate = {
                 "           [--output-dir DIR] [--initial-term N] [--network NAME] [--force]\n"
                 "           [--node-id ID] [--if-absent] [--nonvoters ID,...] [--config FILE]\n"
                 "           [--chown USER:GROUP] [--cluster-json[=false]] [--timeout SECONDS]\n"
+                "           [--json]\n"
                 "       raft generate --nodes ID1=A1,ID2=A2,... --initial-leader ID ...\n"
                 "       raft generate --config cluster.json [flags that override it]",
     .description =

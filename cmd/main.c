@@ -18,6 +18,9 @@
 #include "cmd/report.h"
 #include "cmd/version.h"
 
+/* The one piece of run-wide state: how stderr is shaped (cmd/report.h). */
+struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO, .pid = 0};
+
 static int is_help_word(const char *a)
 {
 	return strcmp(a, "--help") == 0 || strcmp(a, "-help") == 0 || strcmp(a, "-h") == 0 ||
@@ -171,6 +174,9 @@ static int dispatch(int argc, char **argv)
 	case FLAGS_OK:
 		break;
 	}
+	oci_log_conf.format = oci_log_format_of(fs.log[FLAG_LOG_FORMAT].str);
+	oci_log_conf.level = oci_log_level_of(fs.log[FLAG_LOG_LEVEL].str);
+	oci_log_conf.pid = fs.log[FLAG_LOG_PID].b;
 	return cmd->run(cmd, &fs);
 }
 

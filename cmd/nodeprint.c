@@ -915,6 +915,24 @@ static int json_utf8(cJSON *item, int depth, int *fixed)
 	return oom ? -1 : 0;
 }
 
+cJSON *np_json_problems(const struct rs_problems *p)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a != NULL && i < p->n; i++) {
+		const struct rs_problem *pr = &p->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "severity",
+		                        pr->severity == RS_PROBLEM ? "error" : "warning");
+		cJSON_AddStringToObject(x, "file", pr->file);
+		cJSON_AddStringToObject(x, "where", pr->where);
+		cJSON_AddStringToObject(x, "reason", pr->reason);
+		cJSON_AddItemToArray(a, x);
+	}
+	return a;
+}
+
 char *np_json_render(cJSON *doc)
 {
 	cJSON *ver = cJSON_CreateNumber(NP_JSON_SCHEMA_VERSION);
@@ -964,12 +982,12 @@ void np_print_errors(const struct rs_problems *p, const char *more_hint)
 
 		if (pr->severity != RS_PROBLEM)
 			continue;
-		fprintf(stderr, "  %s%s%s%s%s\n", pr->file, pr->file[0] ? ": " : "", pr->where,
-		        pr->where[0] ? ": " : "", pr->reason);
+		oci_detail(OCI_LVL_ERROR, "  %s%s%s%s%s", pr->file, pr->file[0] ? ": " : "",
+		           pr->where, pr->where[0] ? ": " : "", pr->reason);
 		shown++;
 	}
 	if (more_hint != NULL && p->errors > shown)
-		fprintf(stderr, "  ... and %zu more (%s)\n", p->errors - shown, more_hint);
+		oci_detail(OCI_LVL_ERROR, "  ... and %zu more (%s)", p->errors - shown, more_hint);
 }
 
 #define PROGRESS_MIN ((uint64_t)64 << 20)

@@ -115,6 +115,8 @@ cJSON *np_json_snapshots(const struct rs_node *n, int with_crc);
 /* The unsafe head pieces (raftstate/node.h struct rs_head), as documented
  * in the JSON schema: "unsafe_head" (a payload or null), "head_scan", "terms". */
 cJSON *np_json_payload(const struct rs_block *b);
+/* verify's "problems": [{severity, file, where, reason}, ...] */
+cJSON *np_json_problems(const struct rs_problems *p);
 cJSON *np_json_head_scan(const struct rs_node *n);
 cJSON *np_json_terms(const struct rs_node *n);
 const char *np_snap_state_name(int state);

@@ -10,6 +10,7 @@
  *      previous state was kept.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ enum {
 	F_DRY_RUN,
 	F_TIMEOUT,
 	F_CHOWN,
+	F_JSON,
 	F_COUNT,
 };
 
@@ -92,6 +94,7 @@ static const struct flag_spec recover_flags[F_COUNT] = {
                  .metavar = "USER:GROUP",
                  .help = "Owner for the recovered files (default: the owner of the files\n"
                          "                           they replace)"},
+    [F_JSON] = NP_FLAG_JSON,
 };
 
 static const char *given(const struct flag_value *v)
@@ -189,13 +192,13 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	return members_validate(cmd, ms, &names, leader, "the configuration", nonvoters, wv);
 }
 
-static void print_server(char mark, const struct rs_server *s, const char *note)
+static void print_server(FILE *out, char mark, const struct rs_server *s, const char *note)
 {
 	char a[600], b[600];
 	const char *suf = rs_suffrage_name(s->suffrage);
 
-	printf("  %c %s %s %s%s\n", mark, np_str(s->id, s->id_len, a, sizeof(a)),
-	       np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
+	fprintf(out, "  %c %s %s %s%s\n", mark, np_str(s->id, s->id_len, a, sizeof(a)),
+	        np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
 }
 
 static int server_changed(const struct rs_server *o, const struct rs_server *s)
@@ -205,14 +208,14 @@ static int server_changed(const struct rs_server *o, const struct rs_server *s)
 }
 
 /* "~ id old-address old-suffrage -> new-address new-suffrage" */
-static void print_moved(const struct rs_server *o, const struct rs_server *s)
+static void print_moved(FILE *out, const struct rs_server *o, const struct rs_server *s)
 {
 	char a[600], b[600], c[600];
 	const char *os = rs_suffrage_name(o->suffrage), *ns = rs_suffrage_name(s->suffrage);
 
-	printf("  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
-	       np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
-	       np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
+	fprintf(out, "  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
+	        np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
+	        np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
 }
 
 /* The new configuration holds exactly the old members, addresses and
@@ -231,86 +234,118 @@ static int same_members(const struct rs_config *old, const struct rs_config *cur
 	return 1;
 }
 
-static void print_change(const struct rs_recover_plan *p, const char *from_env)
+static void print_change(FILE *out, const struct rs_recover_plan *p, const char *from_env)
 {
 	const struct rs_node *n = &p->old;
 	const struct rs_config *old = &n->config, *cur = &p->config;
 	char vote[600];
 
-	printf("Node %s (%s): verified.\n", n->id, p->node_dir);
-	printf("  CurrentTerm %llu, log ", (unsigned long long)n->current_term);
+	fprintf(out, "Node %s (%s): verified.\n", n->id, p->node_dir);
+	fprintf(out, "  CurrentTerm %llu, log ", (unsigned long long)n->current_term);
 	if (n->count == 0)
-		printf("empty");
+		fprintf(out, "empty");
 	else
-		printf("%llu..%llu (last term %llu)", (unsigned long long)n->first_index,
-		       (unsigned long long)n->last_index, (unsigned long long)n->last_term);
+		fprintf(out, "%llu..%llu (last term %llu)", (unsigned long long)n->first_index,
+		        (unsigned long long)n->last_index, (unsigned long long)n->last_term);
 	if (n->snapshots.n > 0)
-		printf(", newest snapshot %s (index %llu)", n->snapshots.v[0].name,
-		       (unsigned long long)n->snapshots.v[0].index);
-	printf("\n");
-	printf("Configuration: old (");
-	np_print_config_source(stdout, n);
-	printf(") -> new (%zu member%s%s%s):\n", cur->n, cur->n == 1 ? "" : "s",
-	       from_env != NULL ? ", from " : "", from_env != NULL ? from_env : "");
+		fprintf(out, ", newest snapshot %s (index %llu)", n->snapshots.v[0].name,
+		        (unsigned long long)n->snapshots.v[0].index);
+	fprintf(out, "\n");
+	fprintf(out, "Configuration: old (");
+	np_print_config_source(out, n);
+	fprintf(out, ") -> new (%zu member%s%s%s):\n", cur->n, cur->n == 1 ? "" : "s",
+	        from_env != NULL ? ", from " : "", from_env != NULL ? from_env : "");
 	for (size_t i = 0; i < old->n; i++) {
 		const struct rs_server *s = &old->servers[i],
 		                       *t = rs_config_server(cur, s->id, s->id_len);
 
 		if (t == NULL)
-			print_server('-', s, "   (removed)");
+			print_server(out, '-', s, "   (removed)");
 	}
 	for (size_t i = 0; i < cur->n; i++) {
 		const struct rs_server *s = &cur->servers[i],
 		                       *o = rs_config_server(old, s->id, s->id_len);
 
 		if (o == NULL)
-			print_server('+', s, "   (added: start it with an EMPTY state directory)");
+			print_server(out, '+', s,
+			             "   (added: start it with an EMPTY state directory)");
 		else if (server_changed(o, s))
-			print_moved(o, s);
+			print_moved(out, o, s);
 		else
-			print_server('=', s, "");
+			print_server(out, '=', s, "");
 	}
-	printf("Change: append LogConfiguration at index %llu, term %llu%s; CurrentTerm %llu -> "
-	       "%llu; ",
-	       (unsigned long long)p->index, (unsigned long long)p->term,
-	       !p->log_empty   ? ""
-	       : n->count == 0 ? " (the log is empty: right after the snapshot)"
-	                       : " (right after the snapshot: the log ends below its index)",
-	       (unsigned long long)n->current_term, (unsigned long long)p->current_term);
+	fprintf(out,
+	        "Change: append LogConfiguration at index %llu, term %llu%s; CurrentTerm %llu -> "
+	        "%llu; ",
+	        (unsigned long long)p->index, (unsigned long long)p->term,
+	        !p->log_empty   ? ""
+	        : n->count == 0 ? " (the log is empty: right after the snapshot)"
+	                        : " (right after the snapshot: the log ends below its index)",
+	        (unsigned long long)n->current_term, (unsigned long long)p->current_term);
 	if (!n->has_last_vote_cand && !n->has_last_vote_term)
-		printf("no vote recorded.\n");
+		fprintf(out, "no vote recorded.\n");
 	else if (p->clear_vote)
-		printf("vote for %s removed (not in the new configuration).\n",
-		       np_vote_text(n, vote, sizeof(vote)));
+		fprintf(out, "vote for %s removed (not in the new configuration).\n",
+		        np_vote_text(n, vote, sizeof(vote)));
 	else
-		printf("vote for %s kept (for term %llu, now past).\n",
-		       np_vote_text(n, vote, sizeof(vote)), (unsigned long long)n->last_vote_term);
+		fprintf(out, "vote for %s kept (for term %llu, now past).\n",
+		        np_vote_text(n, vote, sizeof(vote)), (unsigned long long)n->last_vote_term);
 	if (p->self != RS_VOTER)
-		printf("Warning: %s is %s the new configuration (--force).\n", n->id,
-		       p->self < 0 ? "not in" : "a nonvoter in");
+		fprintf(out, "Warning: %s is %s the new configuration (--force).\n", n->id,
+		        p->self < 0 ? "not in" : "a nonvoter in");
 	if (same_members(old, cur))
-		printf("Warning: the new configuration is the one %s already has: nothing about "
-		       "its members changes, yet recover appends an entry and raises CurrentTerm "
-		       "to %llu. If the node only needs to start, leave it as it is.\n",
-		       n->id, (unsigned long long)p->current_term);
+		fprintf(out,
+		        "Warning: the new configuration is the one %s already has: nothing about "
+		        "its members changes, yet recover appends an entry and raises CurrentTerm "
+		        "to %llu. If the node only needs to start, leave it as it is.\n",
+		        n->id, (unsigned long long)p->current_term);
 }
 
 /* Which of the run's values came from OP_CONDUCTOR_INIT_* variables, for
  * the output: "OP_CONDUCTOR_INIT_NODES, OP_CONDUCTOR_INIT_TERM". */
-static void print_env_values(const struct oci_command *cmd, const struct flag_value *v)
+static void print_env_values(FILE *out, const struct oci_command *cmd, const struct flag_value *v)
 {
 	char name[128];
 	int any = 0;
 
 	for (size_t i = 0; i < cmd->nflags; i++)
 		if (v[i].src == FLAG_ENV) {
-			printf("%s%s=%s", any ? ", " : "From the environment: ",
-			       flags_env_name(&cmd->flags[i], name, sizeof(name)),
-			       oci_q(v[i].str).s);
+			fprintf(out, "%s%s=%s", any ? ", " : "From the environment: ",
+			        flags_env_name(&cmd->flags[i], name, sizeof(name)),
+			        oci_q(v[i].str).s);
 			any = 1;
 		}
 	if (any)
-		printf("\n");
+		fprintf(out, "\n");
+}
+
+/* --json (docs/json.md): old and new members, each change, the entry,
+ * the term and vote, the values from the environment, the kept copy. */
+static cJSON *json_change(const struct rs_server *o, const struct rs_server *s)
+{
+	cJSON *c = cJSON_CreateObject();
+	const struct rs_server *any = s != NULL ? s : o;
+	const char *what = o == NULL              ? "added"
+	                   : s == NULL            ? "removed"
+	                   : server_changed(o, s) ? "changed"
+	                                          : "unchanged";
+
+	cJSON_AddItemToObject(c, "id", np_json_strn(any->id, any->id_len));
+	cJSON_AddStringToObject(c, "change", what);
+	for (int k = 0; k < 2; k++) {
+		const struct rs_server *x = k == 0 ? o : s;
+		struct rs_config one = {.servers = (struct rs_server *)(uintptr_t)x, .n = 1};
+
+		cJSON *arr = x != NULL ? np_json_servers(&one) : NULL;
+
+		if (arr == NULL)
+			cJSON_AddNullToObject(c, k == 0 ? "old" : "new");
+		else
+			cJSON_AddItemToObject(c, k == 0 ? "old" : "new",
+			                      cJSON_DetachItemFromArray(arr, 0));
+		cJSON_Delete(arr);
+	}
+	return c;
 }
 
 /* One run, from its flags to the recovered node. */
@@ -323,6 +358,10 @@ struct recover_run {
 	struct rs_recover_plan plan;
 	struct rs_problems probs;
 	const char *dir;
+	int json;       /* --json: the document on stdout */
+	FILE *out;      /* the text: stdout, or stderr with --json */
+	char from[128]; /* the variable the members came from ("" for flags) */
+	char kept[PATH_MAX];
 };
 
 /* Parse: the flags into options and the new configuration. */
@@ -361,7 +400,7 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
                         struct recover_run *r)
 {
 	struct rs_err err = {0};
-	char lockdir[PATH_MAX], env[128];
+	char lockdir[PATH_MAX];
 	int rc, src;
 
 	rs_nd_lock_dir_of(r->dir, lockdir, sizeof(lockdir));
@@ -372,12 +411,12 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
-	print_env_values(cmd, v);
+	print_env_values(r->out, cmd, v);
 	/* the members come from --nodes when given, else from --config */
 	src = given(&v[F_NODES]) != NULL ? F_NODES : F_CONFIG;
-	print_change(&r->plan, v[src].src == FLAG_ENV
-	                           ? flags_env_name(&cmd->flags[src], env, sizeof(env))
-	                           : NULL);
+	if (v[src].src == FLAG_ENV)
+		flags_env_name(&cmd->flags[src], r->from, sizeof(r->from));
+	print_change(r->out, &r->plan, r->from[0] != '\0' ? r->from : NULL);
 	return 0;
 }
 
@@ -385,10 +424,11 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 {
 	struct rs_err err = {0};
-	char kept[PATH_MAX];
+	char *kept = r->kept;
+	FILE *out = r->out;
 	int rc;
 
-	if (rs_recover_apply(&r->plan, &r->opts, kept, sizeof(kept), &r->probs, &err) != RS_OK) {
+	if (rs_recover_apply(&r->plan, &r->opts, kept, sizeof(r->kept), &r->probs, &err) != RS_OK) {
 		if (kept[0] != '\0')
 			rc = oci_fail(cmd, "%s (previous state: %s)", err.msg, kept);
 		else
@@ -396,16 +436,69 @@ static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
-	printf("Recovered %s: the configuration entry is index %llu (term %llu); the state "
-	       "verifies.\n",
-	       r->plan.node_dir, (unsigned long long)r->plan.index,
-	       (unsigned long long)r->plan.term);
-	printf("The previous state was kept in: %s\n", kept);
-	printf("Next: recover every other surviving member with the same configuration and "
-	       "--term %llu, start new members with empty state directories, then start the "
-	       "nodes.\n",
-	       (unsigned long long)r->plan.term);
+	fprintf(out,
+	        "Recovered %s: the configuration entry is index %llu (term %llu); the state "
+	        "verifies.\n",
+	        r->plan.node_dir, (unsigned long long)r->plan.index,
+	        (unsigned long long)r->plan.term);
+	fprintf(out, "The previous state was kept in: %s\n", kept);
+	fprintf(out,
+	        "Next: recover every other surviving member with the same configuration and "
+	        "--term %llu, start new members with empty state directories, then start the "
+	        "nodes.\n",
+	        (unsigned long long)r->plan.term);
 	return OCI_EXIT_OK;
+}
+
+static int print_json(const struct oci_command *cmd, const struct flag_value *v,
+                      const struct recover_run *r)
+{
+	const struct rs_recover_plan *p = &r->plan;
+	const struct rs_config *old = &p->old.config, *cur = &p->config;
+	cJSON *doc = cJSON_CreateObject(), *ch, *env, *vote;
+	char name[128];
+
+	cJSON_AddStringToObject(doc, "node", p->old.id);
+	cJSON_AddStringToObject(doc, "node_dir", p->node_dir);
+	cJSON_AddBoolToObject(doc, "dry_run", v[F_DRY_RUN].b);
+	cJSON_AddItemToObject(doc, "old_configuration", np_json_servers(old));
+	cJSON_AddItemToObject(doc, "new_configuration", np_json_servers(cur));
+	if (r->from[0] != '\0')
+		cJSON_AddStringToObject(doc, "members_from", r->from);
+	else
+		cJSON_AddNullToObject(doc, "members_from");
+	ch = cJSON_AddArrayToObject(doc, "changes");
+	for (size_t i = 0; i < old->n; i++)
+		if (rs_config_server(cur, old->servers[i].id, old->servers[i].id_len) == NULL)
+			cJSON_AddItemToArray(ch, json_change(&old->servers[i], NULL));
+	for (size_t i = 0; i < cur->n; i++)
+		cJSON_AddItemToArray(ch, json_change(rs_config_server(old, cur->servers[i].id,
+		                                                      cur->servers[i].id_len),
+		                                     &cur->servers[i]));
+	cJSON_AddBoolToObject(doc, "same_members", same_members(old, cur));
+	cJSON_AddItemToObject(doc, "entry_index", np_json_u64(p->index));
+	cJSON_AddItemToObject(doc, "entry_term", np_json_u64(p->term));
+	cJSON_AddItemToObject(doc, "current_term_before", np_json_u64(p->old.current_term));
+	cJSON_AddItemToObject(doc, "current_term_after", np_json_u64(p->current_term));
+	vote = cJSON_CreateString(!p->old.has_last_vote_cand && !p->old.has_last_vote_term ? "none"
+	                          : p->clear_vote ? "removed"
+	                                          : "kept");
+	cJSON_AddItemToObject(doc, "vote", vote);
+	env = cJSON_AddArrayToObject(doc, "from_environment");
+	for (size_t i = 0; i < cmd->nflags; i++)
+		if (v[i].src == FLAG_ENV) {
+			cJSON *e = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(e, "variable",
+			                        flags_env_name(&cmd->flags[i], name, sizeof(name)));
+			cJSON_AddStringToObject(e, "value", v[i].str);
+			cJSON_AddItemToArray(env, e);
+		}
+	if (r->kept[0] != '\0')
+		cJSON_AddStringToObject(doc, "kept", r->kept);
+	else
+		cJSON_AddNullToObject(doc, "kept");
+	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
 static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
@@ -414,13 +507,17 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 	int rc;
 
 	memset(&r.plan, 0, sizeof(r.plan));
+	r.json = fs->v[F_JSON].b;
+	r.out = r.json ? stderr : stdout;
 	if ((rc = recover_parse(cmd, fs, &r)) == 0 && (rc = recover_plan(cmd, fs->v, &r)) == 0) {
 		if (fs->v[F_DRY_RUN].b) {
-			printf("Dry run: nothing was written.\n");
+			fprintf(r.out, "Dry run: nothing was written.\n");
 			rc = OCI_EXIT_OK;
 		} else {
 			rc = recover_apply(cmd, &r);
 		}
+		if (rc == OCI_EXIT_OK && r.json)
+			rc = print_json(cmd, fs->v, &r);
 	}
 	rs_nd_unlock(&r.lk);
 	rs_recover_plan_free(&r.plan);
@@ -436,7 +533,7 @@ const struct oci_command oci_cmd_raft_recover = {
     .name = "recover",
     .summary = "Give a stopped node a new configuration (outage recovery, membership change)",
     .synopsis = "--state-dir NODE_DIR (--nodes ... [--server-ids ...] | --config FILE)\n"
-                "           [--nonvoters ID,...] [--term N] [--force] [--dry-run] "
+                "           [--nonvoters ID,...] [--term N] [--force] [--dry-run] [--json] "
                 "[--timeout SECONDS]\n"
                 "           [--chown USER:GROUP]",
     .description =

@@ -20,6 +20,50 @@ int oci_usage(const struct oci_command *cmd, const char *fmt, ...)
 int oci_fail(const struct oci_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* How stderr is shaped: op-service's log flags (--log.format, --log.level,
+ * --log.pid; --log.color changes nothing: nothing is colored). Every line
+ * the tool writes on stderr goes through oci_usage/oci_fail (level error),
+ * oci_warn (warn), oci_note (info) or oci_detail (a line that belongs to
+ * the message before it, at its level):
+ *   text, terminal   "op-conductor-init: raft restore: <sentence>"; details
+ *                    as they are
+ *   logfmt           t=<RFC 3339> lvl=eror msg="..." cmd="raft restore" [pid=N]
+ *   json             {"t": ..., "lvl": "error", "msg": ..., "cmd": ..., ["pid": N]}
+ *   json-pretty      the same, indented
+ * A line below --log.level is not written (crit: not even errors; the exit
+ * status still says it). */
+enum oci_log_format { OCI_LOG_TEXT, OCI_LOG_LOGFMT, OCI_LOG_JSON, OCI_LOG_JSON_PRETTY };
+enum oci_log_level {
+	OCI_LVL_TRACE,
+	OCI_LVL_DEBUG,
+	OCI_LVL_INFO,
+	OCI_LVL_WARN,
+	OCI_LVL_ERROR,
+	OCI_LVL_CRIT
+};
+struct oci_log_conf {
+	enum oci_log_format format;
+	enum oci_log_level level;
+	int pid;
+};
+/* The run's setting (cmd/main.c sets it from the parsed log flags). */
+extern struct oci_log_conf oci_log_conf;
+/* The flags' text as op-service reads it (case-insensitive; geth's short
+ * level names too); unknown text leaves the default. */
+enum oci_log_format oci_log_format_of(const char *s);
+enum oci_log_level oci_log_level_of(const char *s);
+
+/* A warning / a note: one line like an error's ("...: warning: ..."),
+ * returning nothing. */
+void oci_warn(const struct oci_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void oci_note(const struct oci_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A line that belongs to the message before it (a problem, a diff line),
+ * at `level`; in text it is written as it is, with a newline. */
+void oci_detail(enum oci_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Renders s (n bytes) as a double-quoted string in the style of Go's %q:
  * control bytes, DEL, '"' and '\\' are escaped, so a bad value can never
  * break the one-line rule. Truncates with "..." to fit `size`. Returns buf. */
@@ -36,5 +80,9 @@ struct oci_quoted oci_q(const char *s);
 /* A path for a message: as is, or quoted when it holds a control byte or
  * a '"' (rs_path_text, the one rule). Same lifetime rule as oci_q. */
 struct oci_quoted oci_path(const char *path);
+
+/* Asks `question` on the terminal (stderr), " [y/N]: " appended; 1 when the
+ * answer read from stdin is y or yes (any case), else 0. */
+int oci_confirm(const char *question);
 
 #endif

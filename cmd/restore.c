@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "cmd/chown.h"
@@ -43,6 +42,7 @@ enum {
 	F_NODE_ID,
 	F_OTHER_NODE,
 	F_DRY_RUN,
+	F_JSON,
 	F_COUNT,
 };
 
@@ -115,6 +115,7 @@ static const struct flag_spec restore_flags[F_COUNT] = {
             .help = "Check the backup (and that it fits --state-dir), print what\n"
                     "                           would change, write nothing",
         },
+    [F_JSON] = NP_FLAG_JSON,
 };
 
 /* The node a plan entry restores, for the text. */
@@ -125,10 +126,66 @@ static const char *node_name(const struct rs_restore_plan *plan, const struct rs
 	return plan->from_id[0] != '\0' ? plan->from_id : "the node";
 }
 
+/* --json (docs/json.md): where each node went (or would go), and where the
+ * replaced state is kept. */
+static int print_json(const struct oci_command *cmd, const struct rs_restore_plan *plan,
+                      const char *kept, int dry_run)
+{
+	cJSON *doc = cJSON_CreateObject(), *nodes;
+
+	cJSON_AddStringToObject(doc, "backup", plan->backup);
+	if (plan->state_dir[0] != '\0')
+		cJSON_AddStringToObject(doc, "state_dir", plan->state_dir);
+	else
+		cJSON_AddNullToObject(doc, "state_dir");
+	cJSON_AddStringToObject(doc, "backup_layout",
+	                        plan->backup_layout == RS_LAYOUT_NODE ? "node" : "cluster");
+	cJSON_AddBoolToObject(doc, "dry_run", dry_run);
+	cJSON_AddBoolToObject(doc, "has_manifest", plan->has_manifest);
+	cJSON_AddItemToObject(doc, "files_checked", np_json_u64(plan->nchecked));
+	cJSON_AddItemToObject(doc, "files_compressed", np_json_u64(plan->ncompressed));
+	/* a restore verifies every staged node before it replaces anything */
+	cJSON_AddBoolToObject(doc, "verified", plan->verified || !dry_run);
+	cJSON_AddBoolToObject(doc, "into_other_node", plan->other_node);
+	nodes = cJSON_AddArrayToObject(doc, "nodes");
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		const struct rs_restore_node *n = &plan->nodes[i];
+		cJSON *o = cJSON_CreateObject();
+		const char *act = n->target_exists       ? "replace"
+		                  : n->target_dir_exists ? "fill"
+		                                         : "create";
+
+		cJSON_AddStringToObject(o, "id", node_name(plan, n));
+		if (n->target[0] != '\0') {
+			cJSON_AddStringToObject(o, "target", n->target);
+			cJSON_AddStringToObject(o, "action", act);
+		} else {
+			cJSON_AddNullToObject(o, "target");
+			cJSON_AddNullToObject(o, "action");
+		}
+		cJSON_AddBoolToObject(o, "restored", n->restored);
+		cJSON_AddBoolToObject(o, "in_place", n->in_place);
+		if (n->kept[0] != '\0')
+			cJSON_AddStringToObject(o, "kept", n->kept);
+		else
+			cJSON_AddNullToObject(o, "kept");
+		cJSON_AddItemToArray(nodes, o);
+	}
+	if (kept[0] != '\0')
+		cJSON_AddStringToObject(doc, "kept", kept);
+	else
+		cJSON_AddNullToObject(doc, "kept");
+	if (plan->salvaged > 0)
+		cJSON_AddStringToObject(doc, "interrupted_stages_kept_in", plan->salvaged_to);
+	else
+		cJSON_AddNullToObject(doc, "interrupted_stages_kept_in");
+	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
+}
+
 /* --dry-run: a compressed backup's nodes verified on an inflated copy in
  * $TMPDIR (never near the target), then what a restore would do. */
 static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, double timeout,
-                   int force, struct rs_problems *probs)
+                   int force, struct rs_problems *probs, FILE *out)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	struct rs_err err = {0};
@@ -141,54 +198,48 @@ static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, 
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
-		printf("Verified: every node, inflated into a temporary directory in %s (removed "
-		       "again), is valid.\n",
-		       tmpdir);
+		fprintf(out,
+		        "Verified: every node, inflated into a temporary directory in %s (removed "
+		        "again), is valid.\n",
+		        tmpdir);
 	}
 	if (plan->state_dir[0] == '\0') {
-		printf("Backup %s is sound: %zu node%s (", plan->backup, plan->nnodes,
-		       plan->nnodes == 1 ? "" : "s");
+		fprintf(out, "Backup %s is sound: %zu node%s (", plan->backup, plan->nnodes,
+		        plan->nnodes == 1 ? "" : "s");
 		for (size_t i = 0; i < plan->nnodes; i++)
-			printf("%s%s", i ? ", " : "", node_name(plan, &plan->nodes[i]));
-		printf("), %s backup. Dry run: nothing was changed.\n",
-		       plan->backup_layout == RS_LAYOUT_NODE ? "a node" : "a cluster");
+			fprintf(out, "%s%s", i ? ", " : "", node_name(plan, &plan->nodes[i]));
+		fprintf(out, "), %s backup. Dry run: nothing was changed.\n",
+		        plan->backup_layout == RS_LAYOUT_NODE ? "a node" : "a cluster");
 		return OCI_EXIT_OK;
 	}
-	printf("Dry run: a restore into %s would:\n", plan->state_dir);
+	fprintf(out, "Dry run: a restore into %s would:\n", plan->state_dir);
 	for (size_t i = 0; i < plan->nnodes; i++) {
 		const struct rs_restore_node *n = &plan->nodes[i];
 
-		printf("  %s %s with node %s's state%s\n",
-		       n->target_exists       ? "replace"
-		       : n->target_dir_exists ? "fill"
-		                              : "create",
-		       n->target, node_name(plan, n),
-		       n->target_exists ? " (the current state kept aside)" : "");
+		fprintf(out, "  %s %s with node %s's state%s\n",
+		        n->target_exists       ? "replace"
+		        : n->target_dir_exists ? "fill"
+		                               : "create",
+		        n->target, node_name(plan, n),
+		        n->target_exists ? " (the current state kept aside)" : "");
 	}
 	if (plan->other_node)
-		printf("Note: %s is named for another node than %s (--into-other-node).\n",
-		       plan->state_dir, plan->from_id);
+		fprintf(out, "Note: %s is named for another node than %s (--into-other-node).\n",
+		        plan->state_dir, plan->from_id);
 	if (plan->nexisting > 0 && !force)
-		printf("Replacing existing state needs --force (or y on a terminal).\n");
-	printf("Nothing was changed.\n");
+		fprintf(out, "Replacing existing state needs --force (or y on a terminal).\n");
+	fprintf(out, "Nothing was changed.\n");
 	return OCI_EXIT_OK;
 }
 
 /* One question on the terminal; anything but y/yes is no. */
 static int ask(const struct rs_restore_plan *plan)
 {
-	char line[64];
-
 	fprintf(stderr, "The following state will be replaced (and kept aside):\n");
 	for (size_t i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i].target_exists)
 			fprintf(stderr, "  - %s\n", plan->nodes[i].target);
-	fprintf(stderr, "Continue with restore? [y/N]: ");
-	fflush(stderr);
-	if (fgets(line, sizeof(line), stdin) == NULL)
-		return 0;
-	line[strcspn(line, "\r\n")] = '\0';
-	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+	return oci_confirm("Continue with restore?");
 }
 
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
@@ -204,6 +255,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	gid_t gid = (gid_t)-1;
 	int rc = OCI_EXIT_OK;
 
+	int json = v[F_JSON].b;
+	FILE *out = json ? stderr : stdout; /* --json: stdout holds the document */
 	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
 	                             .other_node = v[F_OTHER_NODE].b,
 	                             .lock_timeout = timeout,
@@ -231,19 +284,24 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		goto out;
 	}
 	if (!plan.has_manifest)
-		printf("Note: %s has no %s (a backup made by the Go tool?): no checksums were "
-		       "available; its files were verified instead.\n",
-		       plan.backup, RS_BACKUP_MANIFEST);
+		fprintf(out,
+		        "Note: %s has no %s (a backup made by the Go tool?): no checksums were "
+		        "available; its files were verified instead.\n",
+		        plan.backup, RS_BACKUP_MANIFEST);
 	else if (plan.verified)
-		printf("Backup %s: %zu files match their size and crc32; every node verifies.\n",
-		       plan.backup, plan.nchecked);
+		fprintf(out,
+		        "Backup %s: %zu files match their size and crc32; every node verifies.\n",
+		        plan.backup, plan.nchecked);
 	else
-		printf("Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
-		       "checked by inflating them); the nodes are verified on their inflated "
-		       "staged copies before anything is replaced.\n",
-		       plan.backup, plan.nchecked, plan.ncompressed);
+		fprintf(out,
+		        "Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
+		        "checked by inflating them); the nodes are verified on their inflated "
+		        "staged copies before anything is replaced.\n",
+		        plan.backup, plan.nchecked, plan.ncompressed);
 	if (v[F_DRY_RUN].b) {
-		rc = dry_run(cmd, &plan, timeout, v[F_FORCE].b, &probs);
+		rc = dry_run(cmd, &plan, timeout, v[F_FORCE].b, &probs, out);
+		if (rc == OCI_EXIT_OK && json)
+			rc = print_json(cmd, &plan, "", 1);
 		goto out;
 	}
 	plan.uid = uid;
@@ -271,7 +329,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 			goto out;
 		}
 		if (!ask(&plan)) {
-			printf("Restore cancelled; nothing was changed.\n");
+			fprintf(out, "Restore cancelled; nothing was changed.\n");
 			goto out;
 		}
 	}
@@ -280,29 +338,33 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
 			if (plan.nodes[i].restored)
-				fprintf(stderr, "  already restored before the failure: %s\n",
-				        plan.nodes[i].target);
+				oci_detail(OCI_LVL_ERROR,
+				           "  already restored before the failure: %s",
+				           plan.nodes[i].target);
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
 	if (!plan.verified)
-		printf("Verified: every staged node (inflated from the backup) is valid.\n");
-	printf("Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",
-	       plan.state_dir);
+		fprintf(out, "Verified: every staged node (inflated from the backup) is valid.\n");
+	fprintf(out, "Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",
+	        plan.state_dir);
 	for (size_t i = 0; i < plan.nnodes; i++) {
 		const struct rs_restore_node *n = &plan.nodes[i];
 
-		printf("  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
+		fprintf(out, "  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
 		if (n->in_place)
-			printf("    files put in one by one (%s)%s%s\n", n->in_place_why,
-			       n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
+			fprintf(out, "    files put in one by one (%s)%s%s\n", n->in_place_why,
+			        n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
 	}
 	if (kept[0] != '\0')
-		printf("The replaced state was kept in: %s\n", kept);
+		fprintf(out, "The replaced state was kept in: %s\n", kept);
 	if (plan.salvaged > 0)
-		printf("Note: %zu stage%s left by an interrupted run (holding files the state "
-		       "does not have) kept in: %s\n",
-		       plan.salvaged, plan.salvaged == 1 ? "" : "s", plan.salvaged_to);
+		fprintf(out,
+		        "Note: %zu stage%s left by an interrupted run (holding files the state "
+		        "does not have) kept in: %s\n",
+		        plan.salvaged, plan.salvaged == 1 ? "" : "s", plan.salvaged_to);
+	if (json)
+		rc = print_json(cmd, &plan, kept, 0);
 out:
 	rs_nd_unlock(&lk);
 	rs_restore_plan_free(&plan);
@@ -314,8 +376,9 @@ const struct oci_command oci_cmd_raft_restore = {
     .group = "raft",
     .name = "restore",
     .summary = "Restore Raft state from a backup, checked first, then swapped in",
-    .synopsis = "--backup-dir DIR --state-dir DIR [--node-id ID] [--into-other-node]\n"
-                "           [--force] [--dry-run] [--timeout SECONDS] [--chown USER:GROUP]",
+    .synopsis =
+        "--backup-dir DIR --state-dir DIR [--node-id ID] [--into-other-node]\n"
+        "           [--force] [--dry-run] [--timeout SECONDS] [--chown USER:GROUP] [--json]",
     .description =
         "The backup must fit the target: a node backup (or one node of a cluster\n"
         "backup, --node-id ID) goes into a node directory named for that node (the\n"

@@ -131,7 +131,7 @@ static void print_node(const struct node_result *r)
 static cJSON *json_node(const struct node_result *r)
 {
 	const struct rs_node *n = r->node;
-	cJSON *o = cJSON_CreateObject(), *files, *probs;
+	cJSON *o = cJSON_CreateObject(), *files;
 
 	cJSON_AddStringToObject(o, "node", n->id);
 	cJSON_AddStringToObject(o, "dir", n->dir);
@@ -154,18 +154,7 @@ static cJSON *json_node(const struct node_result *r)
 	cJSON_AddBoolToObject(o, "op_conductor_data", n->head.fsm_data);
 	cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&n->head.block));
 	cJSON_AddItemToObject(o, "head_scan", np_json_head_scan(n));
-	probs = cJSON_AddArrayToObject(o, "problems");
-	for (size_t i = 0; i < r->probs.n; i++) {
-		const struct rs_problem *p = &r->probs.v[i];
-		cJSON *x = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(x, "severity",
-		                        p->severity == RS_PROBLEM ? "error" : "warning");
-		cJSON_AddStringToObject(x, "file", p->file);
-		cJSON_AddStringToObject(x, "where", p->where);
-		cJSON_AddStringToObject(x, "reason", p->reason);
-		cJSON_AddItemToArray(probs, x);
-	}
+	cJSON_AddItemToObject(o, "problems", np_json_problems(&r->probs));
 	return o;
 }
 

@@ -19,12 +19,10 @@
  */
 #include "raftstate/compact.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -139,21 +137,12 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
 	struct rs_nd_ident now;
-	struct stat st;
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
-	if (strlcpy(plan->node_dir, node_dir, sizeof(plan->node_dir)) >= sizeof(plan->node_dir))
-		return rs_errf(err, RS_ELIMIT, "path too long: %s", node_dir);
-	if (lstat(node_dir, &st) != 0)
-		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
-	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL,
-		               "%s is a symlink; give the node directory itself "
-		               "(it is swapped atomically, a link would be replaced)",
-		               node_dir);
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
+	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
+	    RS_OK)
+		return rc;
 	if ((rs_nd_state(node_dir, NULL) & RS_ND_DBS) != RS_ND_DBS)
 		return rs_errf(err, RS_ENOTFOUND,
 		               "%s does not hold both %s and %s; is it a node directory "
@@ -200,22 +189,40 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 
 /* ---- apply: the new files ------------------------------------------------ */
 
-/* Removes the planned range from the database at path (a scratch copy). */
-static int remove_range(const char *path, const struct rs_compact_plan *plan, struct rs_err *err)
+/* Removes the planned range from the database at path (a scratch copy of
+ * old_log): the keys are those old_log holds in the range, found with a
+ * cursor (a log may have gaps below its snapshot, of any length), read
+ * without a lock because we hold LOCK_EX on old_log; deleted in
+ * transactions of at most DELETE_BATCH keys. */
+static int remove_range(const char *path, const char *old_log, const struct rs_compact_plan *plan,
+                        struct rs_err *err)
 {
 	struct bolt_db_options bo = {.lock_timeout = 0, .no_sync = 1};
 	struct bolt_err be = {0};
 	struct bolt_db *db = NULL;
-	uint64_t i = plan->del_from;
-	int rc = RS_OK;
+	struct bolt_view *v = NULL;
+	struct bolt_vbucket vlogs;
+	struct bolt_cursor c;
+	struct bolt_elem e = {0};
+	uint8_t key[8];
+	int rc = RS_OK, more = 1;
 
-	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK)
-		return rs_err_from_bolt(err, &be);
-	while (rc == RS_OK && i <= plan->del_to) {
+	if (bolt_view_open(old_log, BOLT_VIEW_LIVE, 0, &v, &be) != BOLT_OK ||
+	    bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS), &vlogs, &be) !=
+	        BOLT_OK ||
+	    bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK) {
+		rc = rs_err_from_bolt(err, &be);
+		goto out;
+	}
+	bolt_cursor_init(&c, v, &vlogs);
+	rs_put_be64(key, plan->del_from);
+	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK) {
+		rc = rs_err_from_bolt(err, &be);
+		goto out;
+	}
+	while (rc == RS_OK && more) {
 		struct bolt_tx *tx = NULL;
 		struct bolt_bucket *logs;
-		uint64_t end =
-		    plan->del_to - i < DELETE_BATCH ? plan->del_to : i + DELETE_BATCH - 1;
 
 		if (bolt_tx_begin(db, &tx, &be) != BOLT_OK ||
 		    bolt_bucket_open(bolt_tx_root(tx), RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS),
@@ -225,28 +232,30 @@ static int remove_range(const char *path, const struct rs_compact_plan *plan, st
 				bolt_tx_rollback(tx);
 			break;
 		}
-		for (; i <= end; i++) {
-			uint8_t key[8];
-
-			rs_put_be64(key, i);
-			if (bolt_bucket_delete(logs, key, sizeof(key), &be) != BOLT_OK) {
+		more = 0;
+		for (size_t n = 0; e.key != NULL && e.klen == 8 && rs_be64(e.key) <= plan->del_to;
+		     n++) {
+			if (n == DELETE_BATCH) {
+				more = 1;
+				break;
+			}
+			if (bolt_bucket_delete(logs, e.key, e.klen, &be) != BOLT_OK ||
+			    bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
 				rc = rs_err_from_bolt(err, &be);
 				break;
 			}
-			if (i == UINT64_MAX)
-				break;
 		}
-		if (rc != RS_OK) {
+		if (rc != RS_OK)
 			bolt_tx_rollback(tx);
-			break;
-		}
-		if (bolt_tx_commit(tx, &be) != BOLT_OK)
+		else if (bolt_tx_commit(tx, &be) != BOLT_OK)
 			rc = rs_err_from_bolt(err, &be);
-		if (end == plan->del_to)
-			break;
 	}
-	if (bolt_db_close(db, &be) != BOLT_OK && rc == RS_OK)
+	if (rc == RS_OK && bolt_view_recheck(v, &be) != BOLT_OK)
 		rc = rs_err_from_bolt(err, &be);
+out:
+	if (db != NULL && bolt_db_close(db, &be) != BOLT_OK && rc == RS_OK)
+		rc = rs_err_from_bolt(err, &be);
+	bolt_view_close(v);
 	return rc;
 }
 
@@ -296,7 +305,7 @@ static int fill_stage(void *ctx, int sfd, const char *stage, const char *old, st
 			return RS_ELIMIT;
 		if (i == 0 && c->plan->del_count > 0) {
 			if ((rc = rs_bk_copy_plain(src, full, 0600, err)) != RS_OK ||
-			    (rc = remove_range(full, c->plan, err)) != RS_OK)
+			    (rc = remove_range(full, src, c->plan, err)) != RS_OK)
 				return rc;
 			rc = compact_copy(full, dst, &c->plan->file[i].new_size, err);
 			if (unlink(full) != 0 && rc == RS_OK)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bolt/cursor.h"
 #include "bolt/view.h"
@@ -188,14 +189,17 @@ static int fill(struct reader *r, uint64_t next, struct rs_err *err)
 	rs_put_be64(key, next);
 	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
-	while (e.key != NULL && r->n < RS_LOGS_BATCH) {
+	size_t max_n = r->o->live ? RS_LOGS_LIVE_BATCH : RS_LOGS_BATCH;
+	uint64_t max_bytes = r->o->live ? RS_LOGS_LIVE_BATCH_BYTES : RS_LOGS_BATCH_BYTES;
+
+	while (e.key != NULL && r->n < max_n) {
 		uint64_t idx = 0; /* key_of sets it; gcc -O3 cannot see that */
 
 		if ((rc = key_of(&e, &idx, err)) != RS_OK)
 			return rc;
 		if (idx > r->hi)
 			break;
-		if (r->n > 0 && r->used + e.vlen > RS_LOGS_BATCH_BYTES)
+		if (r->n > 0 && r->used + e.vlen > max_bytes)
 			break;
 		if (r->used + e.vlen > r->cap) {
 			size_t want = r->used + e.vlen, cap = r->cap ? r->cap : 1 << 20;
@@ -236,8 +240,14 @@ static int fill_settled(struct reader *r, uint64_t next, struct rs_err *err)
 		view_close(r);
 		if (recheck == BOLT_OK)
 			return rc;
-		if (recheck != BOLT_ECHANGED || attempt + 1 >= RS_LIVE_RETRIES)
-			return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
+		if (recheck != BOLT_ECHANGED || attempt + 1 >= RS_LOGS_LIVE_ATTEMPTS)
+			return rs_err_unsettled(err, recheck, &why, RS_LOGS_LIVE_ATTEMPTS);
+		if (attempt % 8 == 7) {
+			/* let a fast writer finish a commit, then race it again */
+			struct timespec ts = {0, 200 * 1000};
+
+			nanosleep(&ts, NULL);
+		}
 	}
 }
 

@@ -17,12 +17,17 @@
  * the first decrease the scan saw (decreased, decrease_index) so the
  * caller can say so; an index range (--from/--to) alone reads every entry.
  *
- * Locked (default): one view under LOCK_SH (bolt_view_open) for the whole
- * read. Live (opts.live): no lock; entries are read in batches (at most
- * RS_LOGS_BATCH entries and RS_LOGS_BATCH_BYTES bytes copied), each batch
- * checked with bolt_view_recheck after it is copied and read again (up to
- * RS_LIVE_RETRIES times) when the writer moved, and handed on only once
- * it is settled: every entry passed on is one the file held, whole.
+ * Entries are copied in batches (at most RS_LOGS_BATCH entries and
+ * RS_LOGS_BATCH_BYTES bytes) and handed on from the copy. Locked (default):
+ * one view under LOCK_SH (bolt_view_open) for the whole read. Live
+ * (opts.live): no lock; a batch is smaller (RS_LOGS_LIVE_BATCH entries,
+ * RS_LOGS_LIVE_BATCH_BYTES bytes, so that copying it takes well under the
+ * time between two commits of op-conductor), copied through a fresh view,
+ * checked with bolt_view_recheck and copied again (up to
+ * RS_LOGS_LIVE_ATTEMPTS times, as bolt_copy_live races a fast writer: a
+ * short pause every 8 attempts) when the writer committed meanwhile, and
+ * handed on only once it is settled: every entry passed on is one the file
+ * held, whole.
  */
 #ifndef RAFTSTATE_LOGREAD_H
 #define RAFTSTATE_LOGREAD_H
@@ -33,8 +38,11 @@
 #include "raftstate/log.h"
 #include "raftstate/payload.h"
 
-#define RS_LOGS_BATCH       1024
-#define RS_LOGS_BATCH_BYTES ((uint64_t)64 << 20)
+#define RS_LOGS_BATCH            1024
+#define RS_LOGS_BATCH_BYTES      ((uint64_t)16 << 20)
+#define RS_LOGS_LIVE_BATCH       64
+#define RS_LOGS_LIVE_BATCH_BYTES ((uint64_t)1 << 20)
+#define RS_LOGS_LIVE_ATTEMPTS    100
 
 struct rs_logs_opts {
 	double lock_timeout;

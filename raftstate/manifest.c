@@ -234,6 +234,31 @@ void rs_manifest_free(struct rs_manifest *m)
 	m->nfiles = 0;
 }
 
+cJSON *rs_manifest_file_json(const struct rs_backup_file *bf)
+{
+	cJSON *f = cJSON_CreateObject();
+
+	if (f == NULL)
+		return NULL;
+	cJSON_AddStringToObject(f, "path", bf->path);
+	cJSON_AddNumberToObject(f, "size", (double)bf->size);
+	cJSON_AddNumberToObject(f, "crc32", (double)bf->crc32);
+	if (bf->is_db) {
+		cJSON_AddNumberToObject(f, "txid", (double)bf->txid);
+		cJSON_AddNumberToObject(f, "pages", (double)bf->pages);
+		cJSON_AddStringToObject(f, "copy", bf->live ? "live-compact" : "locked");
+	}
+	if (bf->compressed) {
+		char sp[PATH_MAX + 4];
+
+		(void)snprintf(sp, sizeof(sp), "%s" RS_BK_GZ_SUFFIX, bf->path);
+		cJSON_AddStringToObject(f, "compression", "gzip");
+		cJSON_AddStringToObject(f, "stored_path", sp);
+		cJSON_AddNumberToObject(f, "stored_size", (double)bf->stored_size);
+	}
+	return f;
+}
+
 char *rs_manifest_text(const struct rs_manifest *m)
 {
 	cJSON *root = cJSON_CreateObject(), *arr, *f, *na;
@@ -253,26 +278,8 @@ char *rs_manifest_text(const struct rs_manifest *m)
 		cJSON_AddItemToArray(na, cJSON_CreateString(m->nodes[i]));
 	arr = cJSON_AddArrayToObject(root, "files");
 	for (size_t i = 0; arr != NULL && i < m->nfiles; i++) {
-		const struct rs_backup_file *bf = &m->files[i];
-
-		if ((f = cJSON_CreateObject()) == NULL)
+		if ((f = rs_manifest_file_json(&m->files[i])) == NULL)
 			break;
-		cJSON_AddStringToObject(f, "path", bf->path);
-		cJSON_AddNumberToObject(f, "size", (double)bf->size);
-		cJSON_AddNumberToObject(f, "crc32", (double)bf->crc32);
-		if (bf->is_db) {
-			cJSON_AddNumberToObject(f, "txid", (double)bf->txid);
-			cJSON_AddNumberToObject(f, "pages", (double)bf->pages);
-			cJSON_AddStringToObject(f, "copy", bf->live ? "live-compact" : "locked");
-		}
-		if (bf->compressed) {
-			char sp[PATH_MAX + 4];
-
-			(void)snprintf(sp, sizeof(sp), "%s" RS_BK_GZ_SUFFIX, bf->path);
-			cJSON_AddStringToObject(f, "compression", "gzip");
-			cJSON_AddStringToObject(f, "stored_path", sp);
-			cJSON_AddNumberToObject(f, "stored_size", (double)bf->stored_size);
-		}
 		cJSON_AddItemToArray(arr, f);
 	}
 	text = cJSON_Print(root);

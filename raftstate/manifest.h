@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "raftstate/backup.h"
 #include "raftstate/error.h"
 
@@ -61,6 +63,10 @@ int rs_manifest_read(const char *backup, struct rs_manifest *m, struct rs_err *e
 int rs_manifest_parse(const char *text, size_t len, const char *backup, struct rs_manifest *m,
                       struct rs_err *err);
 void rs_manifest_free(struct rs_manifest *m);
+
+/* One entry of "files", as the manifest writes it (backup --json prints
+ * the same objects); NULL when out of memory. */
+cJSON *rs_manifest_file_json(const struct rs_backup_file *bf);
 
 /* The document for m, indented, with a final newline; NULL when out of
  * memory. free() it. */

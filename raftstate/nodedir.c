@@ -411,6 +411,24 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 
 /* ---- copying and holding a node's state -------------------------------- */
 
+int rs_nd_check_node_dir(const char *node_dir, char *out, size_t size, struct rs_err *err)
+{
+	struct stat st;
+
+	if (strlcpy(out, node_dir, size) >= size)
+		return rs_errf(err, RS_ELIMIT, "path too long: %s", node_dir);
+	if (lstat(node_dir, &st) != 0)
+		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symlink; give the node directory itself "
+		               "(it is swapped atomically, a link would be replaced)",
+		               node_dir);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
+	return RS_OK;
+}
+
 /* Copies the tree under src into the new directory dst (see
  * rs_nd_copy_state). */
 static int copy_tree(const char *src, const char *dst, int depth, struct rs_err *err)

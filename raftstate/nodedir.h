@@ -122,6 +122,12 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 
 /* ---- copying and holding a node's state ---- */
 
+/* The node directory a replacing command (recover, compact) is given:
+ * copied into out (size bytes), and it must exist and be a real directory
+ * (a symbolic link would be replaced by the swap, not followed).
+ * RS_ENOTFOUND, RS_EINVAL or RS_ELIMIT with one sentence. */
+int rs_nd_check_node_dir(const char *node_dir, char *out, size_t size, struct rs_err *err);
+
 /* Copies the state names of node directory src chosen by mask (RS_ND_*)
  * into the directory dst: the databases as plain copies (modes kept),
  * snapshots/ as a tree (directories, regular files, symlinks as symlinks;

@@ -18,24 +18,14 @@
  *             .<id>.pre-recover-YYYYMMDD-HHMMSS/;
  *          7. drop the locks (they were on the old files).
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "bolt/db.h"
-#include "bolt/file.h"
-#include "bolt/lock.h"
 #include "raftstate/node.h"
-#include "raftstate/backupfile.h"
 #include "raftstate/generate.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/log.h"
@@ -117,22 +107,13 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 	struct rs_nd_ident now;
 	struct rs_last_entry last;
 	uint64_t top;
-	struct stat st;
 	int rc, self;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->self = -1;
-	if (strlcpy(plan->node_dir, node_dir, sizeof(plan->node_dir)) >= sizeof(plan->node_dir))
-		return rs_errf(err, RS_ELIMIT, "path too long: %s", node_dir);
-	if (lstat(node_dir, &st) != 0)
-		return rs_errf(err, RS_ENOTFOUND, "node directory %s does not exist", node_dir);
-	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL,
-		               "%s is a symlink; give the node directory itself "
-		               "(it is swapped atomically, a link would be replaced)",
-		               node_dir);
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is not a directory", node_dir);
+	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
+	    RS_OK)
+		return rc;
 	/* like raft.RecoverCluster: no state is an operator error */
 	if (!rs_nd_has(node_dir, RS_ND_DBS))
 		return rs_errf(err, RS_ENOTFOUND,

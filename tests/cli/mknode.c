@@ -15,6 +15,8 @@
  *                       ConfigurationIndex 1) and
  *                       state.bin: block:N[:FORK] (V4 envelope), block3:N[:FORK],
  *                       legacy:N, empty, garbage
+ *   --tx-bytes N        every block holds 2 transactions of N/2 bytes (default:
+ *                       number % 4 transactions of 40 bytes)
  *   --delete FROM-TO    afterwards, in a transaction of its own, remove
  *                       entries FROM..TO (as raft-boltdb's DeleteRange after
  *                       a snapshot): their pages become free pages
@@ -43,6 +45,7 @@
 #include "tests/payload_build.h"
 
 static struct rs_config members, snap_members;
+static uint32_t tx_bytes; /* --tx-bytes: 2 transactions of half that each */
 
 static void die(const char *msg, const char *arg)
 {
@@ -65,6 +68,10 @@ static uint8_t *block_data(int version, int legacy, uint64_t number, uint64_t fo
 	s.extra_len = 8;
 	s.txs = (uint32_t)(number % 4);
 	s.tx_size = 40;
+	if (tx_bytes > 0) {
+		s.txs = 2;
+		s.tx_size = tx_bytes / 2;
+	}
 	s.withdrawals = version >= 2 ? 1 : 0;
 	return pb_build(&s, legacy, len);
 }
@@ -353,6 +360,10 @@ int main(int argc, char **argv)
 				die("--vote is T:ID", argv[i]);
 			vote_term = strtoull(argv[i], NULL, 10);
 			cand = c + 1;
+		} else if (strcmp(argv[i], "--tx-bytes") == 0 && i + 1 < argc) {
+			tx_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
+			if (tx_bytes < 2 || tx_bytes > (64u << 20))
+				die("--tx-bytes is 2..64 MiB", argv[i]);
 		} else if (strcmp(argv[i], "--delete") == 0 && i + 1 < argc) {
 			if (sscanf(argv[++i], "%lu-%lu", &del_from, &del_to) != 2 ||
 			    del_from == 0 || del_to < del_from)

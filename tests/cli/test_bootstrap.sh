@@ -265,7 +265,7 @@ missing "bare name in the variable not in PATH" \
 for h in --help -h -help; do
 	runboot "$h" --raft.server.id s1
 	[ "$rc" -eq 0 ] && [ ! -e "$rec.argv" ] && [ ! -s "$tmp/err" ] &&
-		grep -q '^usage: op-conductor-init bootstrap cluster \[op-conductor flags \.\.\.\]' "$tmp/out" &&
+		grep -q '^usage: op-conductor-init bootstrap cluster \[--json\] \[op-conductor flags \.\.\.\]' "$tmp/out" &&
 		grep -q 'op-conductor --help' "$tmp/out" && grep -q OP_CONDUCTOR_INIT_SKIP_PREFLIGHT "$tmp/out" &&
 		grep -q OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN "$tmp/out" &&
 		ok "help: bootstrap cluster $h prints our help, ending with op-conductor's, and runs nothing" ||

@@ -15,6 +15,10 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/nodeprint.h"
+#include "cmd/report.h"
+
+/* cmd/main.c is not linked: the run-wide stderr setting it holds */
+struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO, .pid = 0};
 
 static int valid_utf8(const unsigned char *p, size_t n)
 {

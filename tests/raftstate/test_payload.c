@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "raftstate/json.h"
 #include "raftstate/payload.h"
 #include "tests/check_support.h"
 #include "tests/payload_build.h"
@@ -307,6 +308,110 @@ START_TEST(truncations_never_decode_and_never_read_past_the_end)
 }
 END_TEST
 
+/* Every quantity of the payload p (version v, nwd withdrawals at the end of
+ * its n bytes) set to all ones: the longest hex they can print. */
+static void max_quantities(uint8_t *p, size_t n, int v, uint32_t nwd)
+{
+	memset(p + 404, 0xff, 32); /* number, gas limit, gas used, timestamp */
+	memset(p + 440, 0xff, 32); /* base fee */
+	if (v >= 3)
+		memset(p + 512, 0xff, 16); /* blob gas used, excess blob gas */
+	for (uint32_t i = 0; i < nwd; i++) {
+		uint8_t *w = p + n - (size_t)(nwd - i) * RS_PAYLOAD_WD_SIZE;
+
+		memset(w, 0xff, 16);     /* index, validator index */
+		memset(w + 36, 0xff, 8); /* amount */
+	}
+}
+
+/* rs_payload_json of s (legacy: the early-2024 form; maxq: every quantity
+ * all ones) into a buffer of exactly rs_payload_json_bound bytes (the rest
+ * of a larger allocation is a canary), parsed back. */
+static cJSON *envelope_json(const struct pb_spec *s, int legacy, int maxq)
+{
+	size_t len, bound, n;
+	uint8_t *buf = pb_build(s, legacy, &len);
+	size_t skip = legacy ? 1 : 32;
+
+	if (maxq)
+		max_quantities(buf + skip, len - skip, s->version,
+		               s->version >= 2 ? s->withdrawals : 0);
+	struct rs_block b;
+	struct rs_err err = {0};
+	cJSON *doc = NULL;
+	char *out;
+
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b, NULL, 0),
+	                 legacy ? RS_PAYLOAD_LEGACY : RS_PAYLOAD_ENVELOPE);
+	bound = rs_payload_json_bound(len, &b);
+	out = malloc(bound + 64);
+	ck_assert_ptr_nonnull(out);
+	memset(out, 0x5a, bound + 64);
+	n = rs_payload_json(buf, len, &b, out);
+	ck_assert_uint_le(n, bound);
+	for (size_t i = bound; i < bound + 64; i++)
+		ck_assert_int_eq((unsigned char)out[i], 0x5a);
+	ck_assert_int_eq(rs_json_parse(out, n, "envelope", &doc, &err), RS_OK);
+	free(out);
+	free(buf);
+	return doc;
+}
+
+static const char *str_at(const cJSON *o, const char *k)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	ck_assert_msg(cJSON_IsString(j), "%s is not a string", k);
+	return j->valuestring;
+}
+
+START_TEST(json_envelope_within_its_bound_and_in_op_service_form)
+{
+	static const struct {
+		int version, legacy;
+		uint32_t txs, tx_size, wds, extra;
+	} cases[] = {
+	    {4, 0, 3, 10, 2, 5},      {3, 0, 0, 0, 0, 0},     {4, 0, 0, 0, 16, 32},
+	    {4, 0, 1 << 20, 0, 0, 0}, {3, 0, 2, 70000, 1, 1}, {1, 1, 2, 3, 0, 0},
+	    {2, 1, 1, 4, 3, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pb_spec s = spec(cases[i].version);
+		int maxq = i % 2;
+		cJSON *doc, *p;
+		char num[32];
+
+		s.txs = cases[i].txs;
+		s.tx_size = cases[i].tx_size;
+		s.withdrawals = cases[i].version >= 2 ? cases[i].wds : 0;
+		s.extra_len = cases[i].extra;
+		doc = envelope_json(&s, cases[i].legacy, maxq);
+		p = cJSON_GetObjectItemCaseSensitive(doc, "executionPayload");
+		ck_assert_ptr_nonnull(p);
+		/* the beacon root only in the envelope form */
+		ck_assert_int_eq(cJSON_HasObjectItem(doc, "parentBeaconBlockRoot"),
+		                 !cases[i].legacy);
+		(void)snprintf(num, sizeof(num), "0x%llx",
+		               maxq ? 0xffffffffffffffffULL : (unsigned long long)s.number);
+		ck_assert_str_eq(str_at(p, "blockNumber"), num);
+		ck_assert_int_eq(strlen(str_at(p, "blockHash")), 66);
+		ck_assert_int_eq(strlen(str_at(p, "extraData")), 2 + 2 * cases[i].extra);
+		ck_assert_int_eq(
+		    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "transactions")),
+		    (int)cases[i].txs);
+		ck_assert_int_eq(cJSON_HasObjectItem(p, "withdrawals"), cases[i].version >= 2);
+		if (cases[i].version >= 2)
+			ck_assert_int_eq(
+			    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "withdrawals")),
+			    (int)cases[i].wds);
+		ck_assert_int_eq(cJSON_HasObjectItem(p, "blobGasUsed"), cases[i].version >= 3);
+		ck_assert_int_eq(cJSON_HasObjectItem(p, "withdrawalsRoot"), cases[i].version >= 4);
+		cJSON_Delete(doc);
+	}
+}
+END_TEST
+
 START_TEST(why_names_both_versions)
 {
 	struct pb_spec s = spec(4);
@@ -340,6 +445,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, withdrawals_16_but_not_17_and_multiple_of_44);
 	tcase_add_test(tc, truncations_never_decode_and_never_read_past_the_end);
 	tcase_add_test(tc, why_names_both_versions);
+	tcase_add_test(tc, json_envelope_within_its_bound_and_in_op_service_form);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -528,40 +528,77 @@ static inline __attribute__((always_inline)) int canon_key(struct canon *c, cons
 	return 0;
 }
 
-static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_nil)
+/* The header of the raw (str) value at c->pos: its size *hl and the byte
+ * length *bl that follows it (not checked against c->n); *hl = 0 for nil. */
+static int canon_raw_header(const struct canon *c, size_t *hl, size_t *bl)
 {
-	size_t hl, bl, left = c->n - c->pos;
+	size_t left = c->n - c->pos;
 	uint8_t t;
 
 	if (left == 0)
 		return -1;
 	t = c->p[c->pos];
 	if (t == 0xc0) {
+		*hl = *bl = 0;
+	} else if ((t & 0xe0) == 0xa0) {
+		*hl = 1;
+		*bl = t & 0x1f;
+	} else if (t == 0xda && left >= 3) {
+		*hl = 3;
+		*bl = (size_t)c->p[c->pos + 1] << 8 | c->p[c->pos + 2];
+	} else if (t == 0xdb && left >= 5) {
+		*hl = 5;
+		*bl = (size_t)c->p[c->pos + 1] << 24 | (size_t)c->p[c->pos + 2] << 16 |
+		      (size_t)c->p[c->pos + 3] << 8 | c->p[c->pos + 4];
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_nil)
+{
+	size_t hl, bl;
+
+	if (canon_raw_header(c, &hl, &bl) != 0)
+		return -1;
+	if (hl == 0) {
 		*s = NULL;
 		*len = 0;
 		*is_nil = 1;
 		c->pos++;
 		return 0;
 	}
-	if ((t & 0xe0) == 0xa0) {
-		hl = 1;
-		bl = t & 0x1f;
-	} else if (t == 0xda && left >= 3) {
-		hl = 3;
-		bl = (size_t)c->p[c->pos + 1] << 8 | c->p[c->pos + 2];
-	} else if (t == 0xdb && left >= 5) {
-		hl = 5;
-		bl = (size_t)c->p[c->pos + 1] << 24 | (size_t)c->p[c->pos + 2] << 16 |
-		     (size_t)c->p[c->pos + 3] << 8 | c->p[c->pos + 4];
-	} else {
-		return -1;
-	}
-	if (bl > left - hl)
+	if (bl > c->n - c->pos - hl)
 		return -1;
 	*s = c->p + c->pos + hl;
 	*len = bl;
 	*is_nil = 0;
 	c->pos += hl + bl;
+	return 0;
+}
+
+int rs_log_peek_data(const uint8_t *p, size_t avail, size_t total, size_t *off, size_t *len)
+{
+	struct canon c = {p, avail, 1};
+	const uint8_t *ts;
+	size_t tn, hl, bl;
+	int tnil;
+
+	if (avail < 1 || avail > total || (p[0] != 0x86 && p[0] != 0x85))
+		return -1;
+	if (p[0] == 0x86 && (canon_key(&c, "AppendedAt", 10) != 0 ||
+	                     (c.pos < avail && c.p[c.pos] != 0xc0 && (c.p[c.pos] & 0xe0) != 0xa0) ||
+	                     canon_raw(&c, &ts, &tn, &tnil) != 0))
+		return -1;
+	if (canon_key(&c, "Data", 4) != 0 || canon_raw_header(&c, &hl, &bl) != 0)
+		return -1;
+	if (hl == 0) /* nil */
+		hl = 1;
+	if (bl > total - c.pos - hl)
+		return -1;
+	*off = c.pos + hl;
+	*len = bl;
 	return 0;
 }
 

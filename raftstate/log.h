@@ -101,4 +101,12 @@ int rs_log_decode_prefix_general(const uint8_t *p, size_t n, struct rs_log *out,
  * it; used by fast scans. Same acceptance as rs_log_decode. */
 int rs_log_decode_header(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err);
 
+/* Where Data sits in a raft.Log value of `total` bytes, from its first
+ * `avail` bytes only, when they are in the canonical layout go-msgpack writes
+ * (rs_log_decode_prefix's fast path): 0 and *off, *len (Data's bytes are
+ * value[*off .. *off + *len), inside `total`; nil Data has *len 0), or -1
+ * when the prefix is not that layout (decode the whole value instead). Checks
+ * nothing after Data: a value it accepts may still fail rs_log_decode. */
+int rs_log_peek_data(const uint8_t *p, size_t avail, size_t total, size_t *off, size_t *len);
+
 #endif

@@ -70,6 +70,7 @@ struct rs_head {
 	uint64_t commands;     /* LogCommand entries read */
 	uint64_t not_payloads; /* of those, how many no form decodes */
 	uint64_t legacy;       /* of those, how many are the early-2024 form */
+	uint64_t peeked;       /* entries past those read by block number only (summary.c) */
 	uint64_t first_bad;    /* index of the newest one that is not a payload */
 	char first_bad_why[240];
 	int snap_state; /* enum rs_snap_state, for the newest usable snapshot */

@@ -128,7 +128,12 @@ struct scan {
 	int read_after;  /* 1: lowest is set */
 	const struct bolt_view *view;
 	struct rs_scratch *copy; /* live reads decode a copy (rs_log_decode_at) */
+	struct cand *cands;      /* entries past the head_scan newest (head_rest) */
+	size_t ncands, capcands;
 };
+
+static int cand_add(struct scan *sc, uint64_t index, uint64_t number, struct rs_err *err);
+static uint64_t payload_number(const uint8_t *d, size_t avail, size_t len, int *k);
 
 static int after_snapshot(const struct scan *sc, uint64_t index)
 {
@@ -156,13 +161,20 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan
 	n->data_bytes += log.data_len;
 	n->types[log.type < RS_LOG_TYPE_COUNT ? log.type : RS_LOG_TYPE_COUNT]++;
 	after = after_snapshot(sc, index);
-	/* the head's range: entries read while the head still takes commands */
-	if (after && (sc->full || n->head.commands < sc->head_scan) &&
-	    (!sc->read_after || index < sc->lowest)) {
+	/* the head's range: every entry after the snapshot index is read for it */
+	if (after && (!sc->read_after || index < sc->lowest)) {
 		sc->lowest = index;
 		sc->read_after = 1;
 	}
-	if (log.type == RS_LOG_COMMAND && after && (sc->full || n->head.commands < sc->head_scan)) {
+	if (log.type == RS_LOG_COMMAND && after && !sc->full && n->head.commands >= sc->head_scan) {
+		/* past the newest head_scan: a candidate for head_resolve */
+		int k = 0;
+		uint64_t number = payload_number(log.data, log.data_len, log.data_len, &k);
+
+		n->head.peeked++;
+		if (k == 1 && (rc = cand_add(sc, index, number, err)) != RS_OK)
+			return rc;
+	} else if (log.type == RS_LOG_COMMAND && after) {
 		struct rs_block b;
 		char why[240];
 		int form = rs_payload_decode(log.data, log.data_len, &b, why, sizeof(why));
@@ -190,6 +202,182 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan
 			n->shadowed_differs = snap != NULL && !rs_config_same(&cfg, &snap->config);
 			rs_config_free(&cfg);
 		}
+	}
+	return RS_OK;
+}
+
+/* ---- the unsafe head beyond the entries read in full ----------------------
+ *
+ * op-conductor's FSM holds the highest block number of every entry after the
+ * snapshot index (the first of equals), so the head is a maximum over all of
+ * them, and on op-conductor's shape (a snapshot every --raft.snapshot-threshold
+ * = 8192 entries of ~50 KB) that is thousands of entries. Past the newest
+ * head_scan commands, each entry is read only as far as its block number: the
+ * first bytes of the value (the canonical msgpack up to Data, rs_log_peek_data)
+ * and the SSZ fields at fixed offsets (payload.h). An entry whose extra_data
+ * offset is not V3's or V4's fixed size cannot be applied (Apply decodes V4,
+ * then V3, each requires it); the others are candidates, decoded in full, the
+ * highest number first (the oldest of equals), until one is a LogCommand
+ * payload Apply accepts: that is the head, unless the snapshot's is as high. */
+#define PEEK_BYTES 640 /* msgpack up to Data (<= 40 bytes) + the SSZ fields read */
+
+struct cand {
+	uint64_t number, index;
+};
+
+static int cand_order(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->number != y->number)
+		return x->number > y->number ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The block number of the envelope d (len bytes, avail of them readable)
+ * with *k = 1 when Apply may accept it, *k = 0 when it cannot (too short, or
+ * an extra_data offset neither V3's nor V4's fixed size), *k = -1 when the
+ * bytes needed are not within avail. */
+static uint64_t payload_number(const uint8_t *d, size_t avail, size_t len, int *k)
+{
+	const size_t fix = RS_PAYLOAD_BEACON_ROOT + 436; /* the extra_data offset field */
+	uint64_t number = 0;
+	uint32_t fixed;
+
+	*k = 0;
+	if (len < RS_PAYLOAD_BEACON_ROOT + rs_payload_fixed_size(3))
+		return 0;
+	if (avail < fix + 4) {
+		*k = -1;
+		return 0;
+	}
+	fixed = (uint32_t)d[fix] | (uint32_t)d[fix + 1] << 8 | (uint32_t)d[fix + 2] << 16 |
+	        (uint32_t)d[fix + 3] << 24;
+	if (fixed != rs_payload_fixed_size(3) && fixed != rs_payload_fixed_size(4))
+		return 0;
+	for (int i = 7; i >= 0; i--)
+		number = number << 8 | d[RS_PAYLOAD_BEACON_ROOT + 404 + i];
+	*k = 1;
+	return number;
+}
+
+/* 1 and *number when e may hold a V3/V4 envelope, 0 when Apply cannot accept
+ * it, -1 when that cannot be told from the value's first bytes (not the
+ * canonical layout: decode it in full). The bytes used are copied once first:
+ * a live view may change under us. */
+static int peek_number(const struct bolt_elem *e, uint64_t *number)
+{
+	uint8_t buf[PEEK_BYTES];
+	size_t avail = e->vlen < sizeof(buf) ? e->vlen : sizeof(buf), off = 0, len = 0;
+	int k = 0;
+
+	if (avail == 0)
+		return 0;
+	memcpy(buf, e->value, avail);
+	if (rs_log_peek_data(buf, avail, e->vlen, &off, &len) != 0)
+		return -1;
+	*number = payload_number(buf + off, avail - off, len, &k);
+	return k;
+}
+
+static int cand_add(struct scan *sc, uint64_t index, uint64_t number, struct rs_err *err)
+{
+	if (sc->ncands == sc->capcands) {
+		size_t ncap = sc->capcands ? sc->capcands * 2 : 1024;
+		struct cand *v = reallocarray(sc->cands, ncap, sizeof(*v));
+
+		if (v == NULL)
+			return rs_errf(err, RS_ENOMEM, "out of memory reading the unsafe head");
+		sc->cands = v;
+		sc->capcands = ncap;
+	}
+	sc->cands[sc->ncands].number = number;
+	sc->cands[sc->ncands++].index = index;
+	return RS_OK;
+}
+
+/* Full decode of the entry at `index`: *ok = 1 and *b when it is a
+ * LogCommand holding a payload Apply accepts. */
+static int accepted_at(struct bolt_cursor *c, struct scan *sc, uint64_t index, int *ok,
+                       struct rs_block *b, struct rs_err *err)
+{
+	struct bolt_elem e = {0};
+	struct bolt_err be = {0};
+	struct rs_err derr = {0};
+	struct rs_log log;
+	uint8_t key[8];
+	int rc;
+
+	*ok = 0;
+	for (int i = 7; i >= 0; i--)
+		key[7 - i] = (uint8_t)(index >> (8 * i));
+	if (bolt_cursor_seek(c, key, 8, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if (e.key == NULL || e.klen != 8 || memcmp(e.key, key, 8) != 0)
+		return RS_OK;
+	if ((rc = rs_log_decode_at(sc->view, &e, 0, sc->copy, &log, &derr)) != RS_OK)
+		return rc == RS_ENOMEM ? rs_errf(err, rc, "%s", derr.msg) : RS_OK;
+	*ok = log.type == RS_LOG_COMMAND &&
+	      rs_payload_decode(log.data, log.data_len, b, NULL, 0) == RS_PAYLOAD_ENVELOPE;
+	return RS_OK;
+}
+
+/* From e (not read yet) back to the snapshot index, block numbers only. */
+static int head_rest(struct rs_node *n, struct scan *sc, struct bolt_cursor *c, struct bolt_elem *e,
+                     uint64_t *steps, uint64_t max_steps, struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	uint64_t index = 0, number = 0; /* key_index sets index; gcc -O3 cannot see that */
+	int rc, k;
+
+	for (; e->key != NULL && (*steps)++ < max_steps;) {
+		if ((rc = key_index(e, &index, err)) != RS_OK)
+			return rc;
+		if (!after_snapshot(sc, index))
+			break;
+		if (!sc->read_after || index < sc->lowest) {
+			sc->lowest = index;
+			sc->read_after = 1;
+		}
+		n->head.peeked++;
+		/* not in the canonical layout: sorted first, decoded in full */
+		if ((k = peek_number(e, &number)) != 0 &&
+		    (rc = cand_add(sc, index, k == 1 ? number : UINT64_MAX, err)) != RS_OK)
+			return rc;
+		if (bolt_cursor_prev(c, e, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+	}
+	return RS_OK;
+}
+
+/* The candidates, highest first: the first Apply accepts is the head, unless
+ * the newest entries' is higher (it is the first of equals: they are older). */
+static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *c,
+                        struct rs_err *err)
+{
+	struct rs_head *h = &n->head;
+	struct cand *v = sc->cands;
+	int rc, ok;
+
+	if (sc->ncands > 0)
+		qsort(v, sc->ncands, sizeof(*v), cand_order);
+	for (size_t i = 0; i < sc->ncands; i++) {
+		struct rs_block b;
+
+		if (v[i].number != UINT64_MAX && h->block.found && v[i].number < h->block.number)
+			break; /* the head found so far is higher than every candidate left */
+		if ((rc = accepted_at(c, sc, v[i].index, &ok, &b, err)) != RS_OK)
+			return rc;
+		if (!ok)
+			continue;
+		if (!h->block.found || b.number > h->block.number ||
+		    (b.number == h->block.number && v[i].index < h->block.entry_index)) {
+			b.source = RS_BLOCK_LOG;
+			b.entry_index = v[i].index;
+			h->block = b;
+		}
+		if (v[i].number != UINT64_MAX)
+			break; /* no candidate after it is higher, or as high and older */
 	}
 	return RS_OK;
 }
@@ -395,8 +583,10 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 				break;
 			if (!after_snapshot(&sc, index) && n->scanned > 0)
 				break;
-			if (sc.config_done && n->head.commands >= sc.head_scan)
+			if (sc.config_done && n->head.commands >= sc.head_scan) {
+				rc = head_rest(n, &sc, &c, &e, &steps, max_steps, err);
 				break;
+			}
 			if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
 				break;
 			n->types_from = index;
@@ -405,6 +595,9 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 				break;
 			}
 		}
+		if (rc == RS_OK)
+			rc = head_resolve(n, &sc, &c, err);
+		free(sc.cands);
 		if (rc != RS_OK)
 			return rc;
 		n->types_complete = n->types_from == n->first_index;

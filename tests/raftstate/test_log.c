@@ -177,6 +177,56 @@ START_TEST(data_65536_and_index_2_63)
 }
 END_TEST
 
+/* rs_log_peek_data finds Data where the full decode does, from any prefix
+ * long enough to hold its header, for every raw width, nil and empty Data,
+ * with and without AppendedAt; a prefix that is too short or not the
+ * canonical layout says -1, never a wrong place. */
+START_TEST(peek_data_agrees_with_decode)
+{
+	static const size_t lens[] = {0, 1, 31, 32, 255, 256, 65535, 65536, 70000};
+	uint8_t *data = calloc(1, 70000);
+
+	for (int nil = 0; nil <= 1; nil++) {
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			for (int appended = 0; appended <= 1; appended++) {
+				struct rs_log l = base_log(), back;
+				struct mp_buf b = {0};
+				struct rs_err err = {0};
+				size_t off = 0, len = 0, used = 0;
+
+				if (nil && i > 0)
+					continue;
+				l.data_nil = nil;
+				l.data = nil ? NULL : data;
+				l.data_len = nil ? 0 : lens[i];
+				l.appended_at_present = appended;
+				encode_or_fail(&l, &b);
+				ck_assert_int_eq(rs_log_decode(b.p, b.len, &back, &err), RS_OK);
+				for (size_t avail = 1; avail <= b.len && avail <= 64; avail++) {
+					if (rs_log_peek_data(b.p, avail, b.len, &off, &len) != 0)
+						continue;
+					ck_assert_uint_eq(len, back.data_len);
+					if (back.data != NULL)
+						ck_assert_ptr_eq(b.p + off, back.data);
+					used++;
+				}
+				ck_assert_uint_gt(used, 0); /* 64 bytes always hold the header */
+				/* the same bytes under a total that cannot hold Data */
+				if (lens[i] > 0 && !nil)
+					ck_assert_int_eq(
+					    rs_log_peek_data(b.p, 40, off + len - 1, &off, &len),
+					    -1);
+				b.p[0] = 0x87; /* not the canonical map */
+				ck_assert_int_eq(rs_log_peek_data(b.p, b.len, b.len, &off, &len),
+				                 -1);
+				mp_buf_free(&b);
+			}
+		}
+	}
+	free(data);
+}
+END_TEST
+
 START_TEST(appended_at_marshal_binary_forms)
 {
 	cJSON *j = fx_json("OCI_TESTDATA", "msgpack/encode-demo.json");
@@ -927,6 +977,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, roundtrip_decode_encode_random);
 	tcase_add_test(tc, encode_rejects_what_go_cannot_hold);
 	tcase_add_test(tc, fast_path_agrees_with_general_decoder);
+	tcase_add_test(tc, peek_data_agrees_with_decode);
 	suite_add_tcase(s, tc);
 	return s;
 }

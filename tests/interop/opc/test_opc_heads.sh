@@ -24,6 +24,15 @@ opc_new equal-lower generate 3 --blocks 1-50,50,50,49,3,50
 opc_expect equal-lower 50
 [ "$RHASH" = "$(jget "$TMP/equal-lower.json" 'd["head"]["hash"]')" ] || die "equal-lower: the restart's head differs from the running one's"
 
+# a rewind of more than 256 blocks after the head, no snapshot: the head is
+# the first of the two 600s, followed by payloads the FSM rejects (V1, 33-byte
+# extra data, 17 withdrawals) with higher numbers and 350 lower blocks
+opc_new rewind generate 3 --blocks 1-600,600,700:v1,701:extra33,702:w17,599-250
+opc_expect rewind 600
+# the same after a snapshot: the snapshot's head (800) stays, 500 lower follow
+opc_new rewind-snap generate 3 --blocks 1-800,799-300 --threshold 700 --trailing 64 --interval 100ms --wait-snapshot
+opc_expect rewind-snap 800
+
 # payloads the FSM rejects, with higher block numbers than the head, after a snapshot
 opc_new rejected generate 3 --blocks 1-100,101:v1,102:v2,103:extra33,104:w17,105:v1:5000 "${snap[@]}"
 opc_expect rejected 100

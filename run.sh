@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 # file: CPack's DEB generator runs it to find the ELF files for dpkg-shlibdeps;
 # lintian: tests/cli/test_deb.sh checks the .deb; zsh, fish: the completions
 # are driven in them).
-packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev check
+packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev libdeflate-dev check
 	clang libclang-rt-14-dev clang-format cppcheck xxd util-linux util-linux-extra bsdutils strace
 	valgrind dpkg-dev python3 ca-certificates
 	golang-go golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev

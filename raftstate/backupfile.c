@@ -20,6 +20,7 @@
 
 #include "bolt/file.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
@@ -414,7 +415,7 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
                     const struct rs_progress *pg, uint64_t *stored, struct rs_err *err)
 {
 	struct gz_block blk[2];
-	uLong c = crc32(0L, Z_NULL, 0);
+	uint32_t c = 0;
 	uint64_t off = 0, next = RS_PROGRESS_STEP;
 	struct bolt_err be = {0};
 	struct stat st;
@@ -461,7 +462,7 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 					goto out;
 				}
 			}
-			c = crc32(c, b->in, (uInt)b->n);
+			c = rs_crc32(c, b->in, b->n);
 			off += b->n;
 		}
 		if (nb == 2)
@@ -516,7 +517,7 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
                       struct rs_err *err)
 {
 	unsigned char *buf = NULL, magic[2];
-	uLong c = crc32(0L, Z_NULL, 0);
+	uint32_t c = 0;
 	uint64_t total = 0, next = RS_PROGRESS_STEP;
 	gzFile gz = NULL;
 	struct bolt_err be = {0};
@@ -549,7 +550,7 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 			             label, (unsigned long long)limit);
 			goto out;
 		}
-		c = crc32(c, buf, (uInt)n);
+		c = rs_crc32(c, buf, (size_t)n);
 		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
 			goto out;
 		next = report(pg, out_fd >= 0 ? "inflating" : "checking", path, total, limit, next);

@@ -13,7 +13,6 @@
  * entry by entry. Read-only.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/compare.h"
+#include "raftstate/json.h"
 #include "raftstate/node.h"
 
 enum {

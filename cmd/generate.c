@@ -33,7 +33,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "bolt/file.h"
 #include "cmd/chown.h"
 #include "raftstate/clusterfile.h"
 #include "cmd/command.h"

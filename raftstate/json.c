@@ -546,21 +546,34 @@ int rs_json_u64(const cJSON *j, uint64_t *out)
 	return 0;
 }
 
-int rs_json_load(const char *path, const char *name, size_t max, int follow, cJSON **out,
+int rs_json_open(const char *path, const char *name, int follow, int *fd, struct stat *st,
                  struct rs_err *err)
 {
 	struct bolt_err be = {0};
+	int rc;
+
+	/* the one safe open (bolt/file.h): never blocks on a FIFO, follows a
+	 * link only for a file the operator names (follow) */
+	if (bolt_file_open(AT_FDCWD, path, follow ? BOLT_FILE_FOLLOW : 0, name, fd, st, &be) ==
+	    BOLT_OK)
+		return RS_OK;
+	rc = rs_errf(err, be.code == BOLT_EINVAL ? RS_ECORRUPT : RS_EIO, "%s", be.msg);
+	if (err != NULL)
+		err->sys_errno = be.sys_errno;
+	return rc;
+}
+
+int rs_json_load(const char *path, const char *name, size_t max, int follow, cJSON **out,
+                 struct rs_err *err)
+{
 	struct stat st;
 	size_t got = 0;
 	char *buf;
 	int fd, rc;
 
 	*out = NULL;
-	/* the one safe open (bolt/file.h): never blocks on a FIFO, follows a
-	 * link only for a file the operator names (follow) */
-	if (bolt_file_open(AT_FDCWD, path, follow ? BOLT_FILE_FOLLOW : 0, name, &fd, &st, &be) !=
-	    BOLT_OK)
-		return rs_errf(err, be.code == BOLT_EINVAL ? RS_ECORRUPT : RS_EIO, "%s", be.msg);
+	if ((rc = rs_json_open(path, name, follow, &fd, &st, err)) != RS_OK)
+		return rc;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return rs_errf(err, RS_ECORRUPT, "%s is larger than %zu bytes", name, max);

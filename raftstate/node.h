@@ -148,6 +148,11 @@ struct bolt_view;
 struct bolt_err;
 /* The facts of an open view that info and verify report. */
 void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv);
+/* A meta page's status (rs_file_info.meta_status[i]) in words for the text
+ * output (bolt_meta_status_text), and as the name `info --json` gives it
+ * ("ok", "bad_checksum", ...: docs/json.md); cmd/ asks these, not bolt/. */
+const char *rs_meta_status_text(int status);
+const char *rs_meta_status_name(int status);
 /* A bolt error as a raftstate error (same message, mapped code). */
 int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
 /* What bolt_view_recheck said when a read could not be trusted: the live

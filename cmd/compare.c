@@ -30,6 +30,7 @@
 #include "raftstate/compare.h"
 #include "raftstate/json.h"
 #include "raftstate/node.h"
+#include "raftstate/summary.h"
 
 enum {
 	F_STATE_DIR,

@@ -22,6 +22,7 @@
 #include "raftstate/config.h"
 #include "raftstate/node.h"
 #include "raftstate/payload.h"
+#include "raftstate/summary.h"
 
 enum {
 	F_STATE_DIR,

@@ -966,6 +966,7 @@ int np_json_emit(cJSON *doc)
 
 	if (s == NULL)
 		return -1;
+	oci_log_conf.json_emitted = 1;
 	fputs(s, stdout);
 	fputc('\n', stdout);
 	free(s);

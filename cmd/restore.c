@@ -35,6 +35,7 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/cluster.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/restore.h"
 
 enum {
@@ -320,7 +321,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	plan.gid = gid;
 	/* the run lock; then the targets again, as they are under it */
 	rs_restore_lock_dir(&plan, lockdir, sizeof(lockdir));
-	if (rs_bk_mkdir_p(lockdir, &err) != RS_OK) {
+	if (rs_path_mkdir_p(lockdir, 1, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
 		goto out;
 	}

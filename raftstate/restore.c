@@ -30,6 +30,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/restore.h"
 
 /* ---- checking the backup ---------------------------------------------- */
@@ -53,15 +54,15 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 	if (depth > 6)
 		return rs_errf(err, RS_ECORRUPT, "backup %s nests directories too deep at %s", root,
 		               rel);
-	if (rs_bk_join(dir, sizeof(dir), root, rel) != 0)
+	if (rs_path_join(dir, sizeof(dir), root, rel) != 0)
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
 	if ((d = opendir(dir)) == NULL)
 		return rs_syserr(err, "cannot read", dir);
 	while (rc == RS_OK && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rs_bk_join(p, sizeof(p), dir, de->d_name) ||
-		    rs_bk_join(r, sizeof(r), rel, de->d_name)) {
+		if (rs_path_join(p, sizeof(p), dir, de->d_name) ||
+		    rs_path_join(r, sizeof(r), rel, de->d_name)) {
 			rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, de->d_name);
 			break;
 		}
@@ -80,7 +81,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 			            "refusing backup %s: %s is not a regular file (device, fifo or "
 			            "socket)",
 			            root, r);
-		else if (!rs_bk_safe_relpath(r))
+		else if (!rs_path_safe_relative(r))
 			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
 			             root, rs_quote(r, p, sizeof(p)));
 		else if (rs_bk_files_add(out, r, err) == NULL)
@@ -104,7 +105,7 @@ static struct rs_backup_file *find_file(struct rs_bk_files *f, const char *rel)
  * snapshots/. */
 static int must_be_listed(const char *rel)
 {
-	const char *b = rs_bk_base_of(rel);
+	const char *b = rs_path_base(rel);
 
 	return is_state_file(b) || strcmp(b, RS_LOG_FILE RS_BK_GZ_SUFFIX) == 0 ||
 	       strcmp(b, RS_STABLE_FILE RS_BK_GZ_SUFFIX) == 0 ||
@@ -180,7 +181,7 @@ static int entry_sums(const char *backup, const struct rs_backup_file *e,
 
 	(void)snprintf(stored, sizeof(stored), "%s%s", e->path,
 	               e->compressed ? RS_BK_GZ_SUFFIX : "");
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
+	if ((rc = rs_path_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
 		return rc;
 	if (!e->compressed)
 		rc = rs_bk_crc_file(path, pg, &asize, &acrc, err);
@@ -322,7 +323,7 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, const char *ta
 	memset(n, 0, sizeof(*n));
 	strlcpy(n->id, id, sizeof(n->id));
 	if ((id[0] == '\0' ? strlcpy(n->src, plan->backup, sizeof(n->src)) >= sizeof(n->src)
-	                   : rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0) ||
+	                   : rs_path_join(n->src, sizeof(n->src), plan->backup, id) != 0) ||
 	    strlcpy(n->target, target, sizeof(n->target)) >= sizeof(n->target))
 		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
 	plan->nnodes++;
@@ -366,7 +367,7 @@ static void metadata_source_id(const char *backup, char *out, size_t size)
 	int fd;
 
 	out[0] = '\0';
-	if (rs_bk_join(path, sizeof(path), backup, RS_BACKUP_METADATA) != 0 ||
+	if (rs_path_join(path, sizeof(path), backup, RS_BACKUP_METADATA) != 0 ||
 	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -400,7 +401,7 @@ static int beside_nodes(const struct rs_restore_plan *plan, const char *name, ch
 	size_t ns = 0;
 	int rc = RS_OK;
 
-	rs_bk_parent_of(plan->state_dir, parent, sizeof(parent));
+	rs_path_parent(plan->state_dir, parent, sizeof(parent));
 	if (rs_nd_list(parent, 0, &sib, &ns, err) != RS_OK)
 		return RS_OK; /* an unreadable parent says nothing */
 	if (ns > 0 && !(ns == 1 && strcmp(sib[0], name) == 0))
@@ -420,7 +421,7 @@ static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts
                       char **bnodes, size_t nb, struct rs_err *err)
 {
 	char list[256], tl[256], target[PATH_MAX];
-	const char *sd = plan->state_dir, *name = rs_bk_base_of(sd);
+	const char *sd = plan->state_dir, *name = rs_path_base(sd);
 	char **tnodes = NULL;
 	size_t nt = 0;
 	struct stat st;
@@ -509,7 +510,7 @@ static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts
 			    sd, tnodes[i], plan->backup, id_list(bnodes, nb, list, sizeof(list)),
 			    sd);
 	for (size_t i = 0; rc == RS_OK && i < nb; i++) {
-		if (rs_bk_join(target, sizeof(target), sd, bnodes[i]) != 0)
+		if (rs_path_join(target, sizeof(target), sd, bnodes[i]) != 0)
 			rc = rs_errf(err, RS_ELIMIT, "path for node %s is too long", bnodes[i]);
 		else
 			rc = plan_add(plan, bnodes[i], target, err);
@@ -778,7 +779,7 @@ static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain
 
 	(void)snprintf(rel, sizeof(rel), "%s%s", rel_plain,
 	               f != NULL && f->compressed ? RS_BK_GZ_SUFFIX : "");
-	return rs_bk_join_err(path, size, plan->backup, rel, err);
+	return rs_path_join_err(path, size, plan->backup, rel, err);
 }
 
 /* Fills the (new, empty) stage of node n from the backup: the two
@@ -795,15 +796,15 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 	struct dirent *de;
 
 	for (size_t i = 0; i < 2; i++) {
-		if ((rc = rs_bk_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
+		if ((rc = rs_path_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
 		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
-		    (rc = rs_bk_join_err(d, sizeof(d), stage, dbs[i], err)) ||
+		    (rc = rs_path_join_err(d, sizeof(d), stage, dbs[i], err)) ||
 		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
 			goto out;
 	}
-	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
-	    (rc = rs_bk_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
-	    (rc = rs_bk_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
+	if ((rc = rs_path_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
+	    (rc = rs_path_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
+	    (rc = rs_path_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
 		goto out;
 	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0) {
@@ -824,9 +825,9 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 
 			if (de->d_name[0] == '.')
 				continue;
-			if ((rc = rs_bk_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
-			    (rc = rs_bk_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
-			    (rc = rs_bk_join_err(r1, sizeof(r1), rs, de->d_name, err)))
+			if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
+			    (rc = rs_path_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
+			    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
 				break;
 			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
 				continue;
@@ -852,16 +853,16 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 				strlcpy(name, fe->d_name, sizeof(name));
 				if (l > sl && strcmp(fe->d_name + l - sl, RS_BK_GZ_SUFFIX) == 0) {
 					name[l - sl] = '\0';
-					if ((rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) !=
-					    RS_OK)
+					if ((rc = rs_path_join_err(r2, sizeof(r2), r1, name,
+					                           err)) != RS_OK)
 						break;
 					f = listed_file(plan, r2);
 					if (f == NULL || !f->compressed)
 						strlcpy(name, fe->d_name, sizeof(name));
 				}
-				if ((rc = rs_bk_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
-				    (rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) ||
-				    (rc = rs_bk_join_err(d2, sizeof(d2), d1, name, err)))
+				if ((rc = rs_path_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+				    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
+				    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
 					break;
 				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
 					continue;
@@ -931,10 +932,10 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 	if (kept_size > 0)
 		kept[0] = '\0';
 	if (plan->layout == RS_LAYOUT_CLUSTER)
-		rc = rs_bk_mkdir_p(plan->state_dir, err);
+		rc = rs_path_mkdir_p(plan->state_dir, 1, err);
 	else if (plan->nnodes == 1) {
-		rs_bk_parent_of(plan->nodes[0].target, parent, sizeof(parent));
-		rc = rs_bk_mkdir_p(parent, err);
+		rs_path_parent(plan->nodes[0].target, parent, sizeof(parent));
+		rc = rs_path_mkdir_p(parent, 1, err);
 	}
 	if (rc != RS_OK)
 		return rc;

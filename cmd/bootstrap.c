@@ -453,9 +453,11 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 	 * March 2025; read in op-conductor/consensus/raft.go NewRaftConsensus and
 	 * conductor/service.go initConsensus of the Go module versions named
 	 * here): up to v1.12.2 raft's ErrCantBootstrap on a node with state
-	 * stops the start; from v1.13.7 (read up to v1.19.6) raft.go logs and
-	 * ignores it and service.go then pauses the conductor on every start
-	 * with the flag, the first one included. */
+	 * stops the start; from v1.13.7 (read in v1.13.7 and v1.19.6) raft.go
+	 * logs it and returns it beside the consensus, and service.go ignores
+	 * exactly that error and starts unpaused: it pauses the conductor only
+	 * when the bootstrap happened (the first start of a new node). The
+	 * opc-1.19.6 interop stack runs this path (test_opc_heads, gen-bootstrap). */
 	if (rc == 0) {
 		/* a new node: op-conductor creates its state */
 		if (b)
@@ -479,8 +481,9 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 		oci_warn(cmd,
 		         "%s is true but %s already holds Raft state: raft does not bootstrap it "
 		         "again; op-conductor v1.13.7 and later (optimism PR 14927) log 'Raft "
-		         "cluster already exists, skipping bootstrap' and start the conductor "
-		         "PAUSED on every start with this flag (resume it with conductor_resume), "
+		         "cluster already exists, skipping bootstrap' and start as usual, not "
+		         "paused (NewRaftConsensus returns raft's ErrCantBootstrap, which "
+		         "initConsensus ignores; it pauses only after a bootstrap that happened), "
 		         "and releases up to v1.12.2 fail to start ('failed to bootstrap raft "
 		         "cluster'); set it to false once the cluster has formed",
 		         bootstrap_what(&r), oci_path(node_dir).s);
@@ -631,9 +634,12 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
                    "or a file locked by a running process stops the start with exit status 1 and\n"
                    "the problems on stderr. --raft.bootstrap=true only warns: on a node with\n"
                    "state raft does not bootstrap again, and op-conductor v1.13.7 and later\n"
-                   "(optimism PR 14927) start paused on every start with the flag (resume:\n"
-                   "conductor_resume), v1.12.2 and older fail to start; on a new node it notes\n"
-                   "the paused first start.\n"
+                   "(optimism PR 14927) ignore it and start unpaused, v1.12.2 and older fail\n"
+                   "to start; on a new node it notes the paused first start (resume:\n"
+                   "conductor_resume). With no unsafe head and at least\n"
+                   "--raft.snapshot-threshold (or OP_CONDUCTOR_RAFT_SNAPSHOT_THRESHOLD; default\n"
+                   "8192) entries after the last snapshot it warns that op-conductor <= v1.19.6\n"
+                   "will panic at its first snapshot (optimism issue 13363).\n"
                    "Set " SKIP_ENV "=true to skip the preflight.\n"
                    "\n"
                    "--json as the first argument prints the preflight's verdict as one JSON\n"

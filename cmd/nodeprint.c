@@ -84,6 +84,21 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 		}
 	}
 	rs_nd_free_list(names, nnames);
+	if (out->n == 0 && rs_nd_list(path, 1, &names, &nnames, &err) == RS_OK) {
+		/* a --compress backup: its databases are .gz files (of its nodes,
+		 * or at its top) */
+		char gz[PATH_MAX + 16];
+		size_t n = nnames;
+
+		rs_nd_free_list(names, nnames);
+		(void)snprintf(gz, sizeof(gz), "%s/%s.gz", path, RS_LOG_FILE);
+		if (n > 0 || lstat(gz, &st) == 0)
+			return oci_fail(
+			    cmd,
+			    "%s %s is a compressed backup (raft-log.db.gz, ...): check it "
+			    "with op-conductor-init raft restore --dry-run --backup-dir %s",
+			    what, oci_path(dir).s, oci_path(dir).s);
+	}
 	if (out->n == 0)
 		return oci_fail(cmd,
 		                "%s %s holds no Raft state: neither %s nor %s, and no node "

@@ -327,7 +327,7 @@ static int head_rest(struct rs_node *n, struct scan *sc, struct bolt_cursor *c, 
                      uint64_t *steps, uint64_t max_steps, struct rs_err *err)
 {
 	struct bolt_err be = {0};
-	uint64_t index, number = 0;
+	uint64_t index = 0, number = 0; /* key_index sets index; gcc -O3 cannot see that */
 	int rc, k;
 
 	for (; e->key != NULL && (*steps)++ < max_steps;) {

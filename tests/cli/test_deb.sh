@@ -8,8 +8,9 @@
 # copyright (Debian's machine-readable format, the text of LICENSE),
 # changelog.gz and changelog.Debian.gz (whose first entry is the package's
 # version); Depends names the package of every shared library the binary
-# needs (dpkg-shlibdeps). Installed into a scratch root with `dpkg --root
-# -i`, the binary runs from there, the man page and the three completions
+# needs (dpkg-shlibdeps): into a scratch root whose dpkg database lacks them
+# `dpkg --root -i` refuses it; with their status entries it installs, and
+# the binary runs from there, the man page and the three completions
 # work; `dpkg -r` removes everything but the conffile, `dpkg --purge` that
 # too, and the root is left as it was.
 . "$(dirname "$0")/lib.sh"
@@ -107,18 +108,35 @@ while read -r lib; do
 	fi
 done < <(readelf -d "$OCI_BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 
-# install into a scratch root: an empty dpkg database, nothing else
+# install into a scratch root: a dpkg database that knows only the packages
+# Depends names (their host status entries, so dpkg checks the versions
+# Depends asks for against real ones); no file of theirs is needed to unpack
 r=$tmp/root
 mkdir -p "$r/var/lib/dpkg/info" "$r/var/lib/dpkg/updates"
 : >"$r/var/lib/dpkg/status"
-(cd "$r" && find . | sort) >"$tmp/root.before"
 # dpkg wants ldconfig and start-stop-daemon on PATH, and a non-root user's
 # PATH (Debian's login.defs) has no /usr/sbin or /sbin
 sbin_path=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 rdpkg() { PATH=$sbin_path dpkg --root="$r" --force-not-root --log=/dev/null "$@"; }
 status() { dpkg --root="$r" -s op-conductor-init 2>/dev/null | sed -n 's/^Status: //p'; }
-if rdpkg --force-depends -i "$deb" >"$tmp/dpkg.out" 2>&1; then
-	ok "dpkg --root -i installs it"
+# first with none of them: dpkg refuses, naming a dependency
+if rdpkg -i "$deb" >"$tmp/dpkg0.out" 2>&1; then
+	bad "dpkg -i installed it into a root without its dependencies"
+elif grep -q 'dependency problems' "$tmp/dpkg0.out" && grep -q 'depends on libcjson1' "$tmp/dpkg0.out"; then
+	ok "dpkg -i into a root without libcjson1 etc.: refused for its dependencies"
+else
+	bad "dpkg -i without dependencies: $(tail -3 "$tmp/dpkg0.out")"
+fi
+rdpkg --purge op-conductor-init >/dev/null 2>&1
+left=$(cd "$r" && find . -path ./var/lib/dpkg -prune -o ! -path . ! -path ./var ! -path ./var/lib -print)
+[ -z "$left" ] && ok "... and --purge of that half-installed package leaves nothing" || bad "the refused install left: $left"
+for p in $(field Depends | tr ',' '\n' | sed 's/^ *\([^ (]*\).*/\1/'); do
+	dpkg-query -s "$p" >>"$r/var/lib/dpkg/status" 2>/dev/null && echo >>"$r/var/lib/dpkg/status" ||
+		bad "the host has no $p (a Depends of the package)"
+done
+(cd "$r" && find . | sort) >"$tmp/root.before"
+if rdpkg -i "$deb" >"$tmp/dpkg.out" 2>&1; then
+	ok "dpkg --root -i installs it (its Depends satisfied by the status of $(field Depends | tr ',' '\n' | wc -l) packages)"
 else
 	bad "dpkg --root -i failed: $(tail -5 "$tmp/dpkg.out")"
 	finish

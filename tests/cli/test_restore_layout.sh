@@ -17,7 +17,8 @@
 #     not its business), and refuses an ID the backup does not have;
 #   - --dry-run prints what would change and writes nothing; without
 #     --state-dir it checks a backup alone, a --compress one included (its
-#     nodes inflated into $TMPDIR and verified; nothing left there).
+#     nodes inflated into $TMPDIR and verified; nothing left there), and
+#     `raft verify` of a compressed backup names that command.
 # Env: OCI_BIN.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN
@@ -129,6 +130,10 @@ for b in "$cbk" "$zbk" "$nbk"; do
 		bad "--dry-run of $b: $(cat "$tmp/out" "$tmp/err"; ls -A "$TMPDIR")"
 	fi
 done
+"$B" raft verify --state-dir "$zbk" >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q "is a compressed backup (raft-log.db.gz, ...): check it with op-conductor-init raft restore --dry-run --backup-dir $zbk" "$tmp/err" &&
+	ok "verify of a compressed backup says how to check it (restore --dry-run)" || bad "verify of a compressed backup: exit $rc $(cat "$tmp/err")"
 grep -q "inflated into a temporary directory" <("$B" raft restore --backup-dir "$zbk" --dry-run </dev/null 2>&1) &&
 	ok "a compressed backup's nodes are verified inflated" || bad "compressed dry run does not verify the nodes"
 # a compressed backup whose s3 log inflates to what the manifest says but does

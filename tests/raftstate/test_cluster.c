@@ -20,6 +20,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/recover.h"
 #include "tests/check_support.h"
+#include "tests/raftstate/members_fixture.h"
 
 static char root[256], node[300];
 
@@ -37,24 +38,6 @@ static void teardown(void)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	ck_assert_int_eq(system(cmd), 0);
-}
-
-/* members s1..sN at host-i:7000 (address of member k: "host-k:7000", or
- * "other-k:7000" when other) */
-static void members(struct rs_members *ms, size_t n, int other)
-{
-	ms->m = calloc(n, sizeof(*ms->m));
-	ck_assert_ptr_nonnull(ms->m);
-	ms->n = n;
-	ms->leader = 0;
-	for (size_t i = 0; i < n; i++) {
-		char id[32], a[48];
-
-		snprintf(id, sizeof(id), "s%zu", i + 1);
-		snprintf(a, sizeof(a), "%s-%zu:7000", other ? "other" : "host", i + 1);
-		ms->m[i].id = strdup(id);
-		ms->m[i].address = strdup(a);
-	}
 }
 
 START_TEST(test_server_id_rule)
@@ -84,7 +67,7 @@ START_TEST(test_members_config)
 	struct rs_config c = {0};
 	struct rs_err e = {0};
 
-	members(&ms, 3, 0);
+	fixture_members(&ms, 3, 0);
 	ms.m[2].nonvoter = 1;
 	ck_assert_int_eq(rs_members_config(&ms, &c, &e), RS_OK);
 	ck_assert_uint_eq(c.n, 3);
@@ -123,9 +106,9 @@ START_TEST(test_if_absent_verdicts)
 	struct rs_config c = {0};
 	struct rs_err e = {0};
 
-	members(&three, 3, 0);
-	members(&four, 4, 0);
-	members(&others, 3, 1);
+	fixture_members(&three, 3, 0);
+	fixture_members(&four, 4, 0);
+	fixture_members(&others, 3, 1);
 	ck_assert_int_eq(rs_members_config(&three, &c, &e), RS_OK);
 	ck_assert_msg(rs_generate_node(node, &c, "s1", "s1", 1, NULL, &e) == RS_OK, "%s", e.msg);
 	rs_members_config_free(&c);

@@ -1,0 +1,617 @@
+/*
+ * The read-only halves of the state-changing commands, and what they rest
+ * on, on real node directories written by the project's own generator
+ * (rs_generate_node), recovery (rs_recover_apply) and backup
+ * (rs_backup_create); nothing is mocked:
+ *   rs_compare        three generated nodes agree (a tie, no recovery); one
+ *                     recovered node leads and the others are behind it;
+ *                     two nodes recovered apart diverge after the generated
+ *                     entry; one voter of three needs a recovery; an
+ *                     unreadable node is invalid;
+ *   manifest          the written document reads back the same; each
+ *                     refusal names the JSON path or the unsafe path; a
+ *                     MANIFEST.json that is a directory is refused;
+ *   rs_restore_check  a node backup fits its own node, not another node's
+ *                     directory (unless --into-other-node) nor a cluster
+ *                     root; a flipped byte fails the checksum;
+ *   rs_recover_plan   where the entry goes, the vote kept or cleared, a
+ *                     configuration without this node refused unless
+ *                     forced, a term at or below CurrentTerm refused;
+ *   rs_compact_plan   the sizes as on disk, nothing removed without a
+ *                     snapshot, and why.
+ * Every plan leaves the node's files byte for byte as they were.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "raftstate/backup.h"
+#include "raftstate/cluster.h"
+#include "raftstate/compact.h"
+#include "raftstate/compare.h"
+#include "raftstate/generate.h"
+#include "raftstate/manifest.h"
+#include "raftstate/nodedir.h"
+#include "raftstate/recover.h"
+#include "raftstate/restore.h"
+#include "tests/check_support.h"
+#include "tests/raftstate/members_fixture.h"
+
+static char root[256];
+
+static void setup(void)
+{
+	strcpy(root, "/tmp/oci-plans-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	rs_remove_tree(root);
+}
+
+static void path(char *out, size_t size, const char *rel)
+{
+	ck_assert_int_lt(snprintf(out, size, "%s/%s", root, rel), (int)size);
+}
+
+/* root/s1..s3, generated with s1 the leader at term 1 */
+static void generate_three(void)
+{
+	struct rs_members ms = {0};
+	struct rs_config c = {0};
+	struct rs_err e = {0};
+
+	fixture_members(&ms, 3, 0);
+	ck_assert_int_eq(rs_members_config(&ms, &c, &e), RS_OK);
+	for (size_t i = 0; i < 3; i++) {
+		char dir[512];
+
+		path(dir, sizeof(dir), ms.m[i].id);
+		ck_assert_msg(rs_generate_node(dir, &c, ms.m[i].id, "s1", 1, NULL, &e) == RS_OK,
+		              "%s", e.msg);
+	}
+	rs_members_config_free(&c);
+	rs_members_free(&ms);
+}
+
+/* appends a configuration of members s1..sN at `term` to root/id */
+static void recover(const char *id, size_t n, uint64_t term)
+{
+	struct rs_recover_opts o = {
+	    .lock_timeout = 5, .term = term, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	struct rs_members ms = {0};
+	struct rs_recover_plan plan;
+	struct rs_problems pr = {0};
+	struct rs_config c = {0};
+	struct rs_err e = {0};
+	char dir[512], kept[4096];
+
+	fixture_members(&ms, n, 0);
+	ck_assert_int_eq(rs_members_config(&ms, &c, &e), RS_OK);
+	path(dir, sizeof(dir), id);
+	ck_assert_msg(rs_recover_plan(dir, &c, &o, &plan, &pr, &e) == RS_OK, "%s", e.msg);
+	ck_assert_msg(rs_recover_apply(&plan, &o, kept, sizeof(kept), &pr, &e) == RS_OK, "%s",
+	              e.msg);
+	rs_recover_plan_free(&plan);
+	rs_members_config_free(&c);
+	rs_members_free(&ms);
+	rs_problems_free(&pr);
+}
+
+/* the comparison facts of root/<ids[i]> */
+static void cmp_nodes(struct rs_cmp_node *v, const char *const *ids, size_t n)
+{
+	struct rs_summary_opts so = {.lock_timeout = 5};
+
+	for (size_t i = 0; i < n; i++) {
+		struct rs_node node;
+		struct rs_err e = {0};
+		char dir[512];
+
+		path(dir, sizeof(dir), ids[i]);
+		ck_assert_msg(rs_node_summarize(dir, &so, &node, &e) == RS_OK, "%s", e.msg);
+		ck_assert_int_eq(rs_cmp_from_node(&v[i], &node), RS_OK);
+		rs_node_free(&node);
+	}
+}
+
+static void cmp_free(struct rs_cmp_node *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rs_cmp_node_free(&v[i]);
+}
+
+static const char *const three[] = {"s1", "s2", "s3"};
+
+START_TEST(test_compare_agree)
+{
+	struct rs_cmp_node v[3];
+	struct rs_cmp_result r;
+	struct rs_err e = {0};
+
+	generate_three();
+	cmp_nodes(v, three, 3);
+	ck_assert_int_eq(rs_compare(v, 3, &r, &e), RS_OK);
+	ck_assert(r.has_source);
+	ck_assert_uint_eq(r.source, 0); /* the first of equals */
+	ck_assert_int_eq(r.pairs[0].relation, RS_REL_SOURCE);
+	ck_assert_int_eq(r.pairs[1].relation, RS_REL_SAME);
+	ck_assert_int_eq(r.pairs[2].relation, RS_REL_SAME);
+	ck_assert_uint_eq(r.pairs[1].common, 1);
+	ck_assert(r.tie);
+	ck_assert_uint_eq(r.voters, 3);
+	ck_assert_uint_eq(r.voters_present, 3);
+	ck_assert_uint_eq(r.quorum, 2);
+	ck_assert(!r.recovery_needed);
+	ck_assert(!r.config_mismatch);
+	ck_assert_uint_eq(r.recover_term, 2);
+	ck_assert(r.consistent);
+	rs_cmp_result_free(&r);
+	ck_assert_int_eq(rs_compare(v, 0, &r, &e), RS_EINVAL);
+	cmp_free(v, 3);
+}
+END_TEST
+
+START_TEST(test_compare_behind)
+{
+	static const char *const order[] = {"s2", "s1", "s3"};
+	struct rs_cmp_node v[3];
+	struct rs_cmp_result r;
+	struct rs_err e = {0};
+
+	generate_three();
+	recover("s1", 3, 0); /* index 2, term 2: the same members */
+	cmp_nodes(v, order, 3);
+	ck_assert_int_eq(rs_compare(v, 3, &r, &e), RS_OK);
+	ck_assert_uint_eq(r.source, 1);
+	ck_assert_int_eq(r.pairs[1].relation, RS_REL_SOURCE);
+	ck_assert_uint_eq(r.pairs[1].common, 2);
+	for (size_t i = 0; i < 3; i += 2) {
+		ck_assert_int_eq(r.pairs[i].relation, RS_REL_BEHIND);
+		ck_assert_uint_eq(r.pairs[i].behind, 1);
+		ck_assert_uint_eq(r.pairs[i].common, 1);
+	}
+	ck_assert(!r.tie);
+	ck_assert(!r.recovery_needed);
+	ck_assert_uint_eq(r.recover_term, 3); /* above the recovered node's term 2 */
+	ck_assert(r.consistent);
+	rs_cmp_result_free(&r);
+
+	/* s1 alone: one voter of three cannot elect itself */
+	ck_assert_int_eq(rs_compare(&v[1], 1, &r, &e), RS_OK);
+	ck_assert_uint_eq(r.voters_present, 1);
+	ck_assert(r.recovery_needed);
+	rs_cmp_result_free(&r);
+	cmp_free(v, 3);
+}
+END_TEST
+
+START_TEST(test_compare_diverged)
+{
+	struct rs_cmp_node v[3];
+	struct rs_cmp_result r;
+	struct rs_err e = {0};
+
+	generate_three();
+	recover("s1", 3, 2);
+	recover("s2", 4, 3); /* another entry 2, at a later term, with s4 */
+	cmp_nodes(v, three, 3);
+	ck_assert_int_eq(rs_compare(v, 3, &r, &e), RS_OK);
+	ck_assert_uint_eq(r.source, 1);
+	ck_assert_int_eq(r.pairs[0].relation, RS_REL_DIVERGED);
+	ck_assert_uint_eq(r.pairs[0].common, 1);
+	ck_assert_uint_eq(r.pairs[0].discard_from, 2);
+	ck_assert_uint_eq(r.pairs[0].discard_to, 2);
+	ck_assert_uint_eq(r.pairs[0].its_term, 2);
+	ck_assert_uint_eq(r.pairs[0].source_term, 3);
+	ck_assert_int_eq(r.pairs[2].relation, RS_REL_BEHIND);
+	ck_assert(r.config_mismatch);
+	ck_assert(r.config_differs[0] && !r.config_differs[1]);
+	ck_assert_uint_eq(r.voters, 4);
+	ck_assert_uint_eq(r.quorum, 3);
+	ck_assert_uint_eq(r.voters_present, 3);
+	ck_assert(!r.consistent);
+	rs_cmp_result_free(&r);
+
+	/* a node that could not be read is invalid, and never the source */
+	strcpy(v[1].error, "raft-log.db: not a bbolt file");
+	ck_assert_int_eq(rs_compare(v, 3, &r, &e), RS_OK);
+	ck_assert_int_eq(r.pairs[1].relation, RS_REL_INVALID);
+	ck_assert_uint_eq(r.source, 0);
+	ck_assert(!r.consistent);
+	rs_cmp_result_free(&r);
+	cmp_free(v, 3);
+}
+END_TEST
+
+static const char manifest_doc[] =
+    "{\"format\": \"op-conductor-init-backup/1\", \"layout\": \"node\", \"nodes\": [\"s1\"],\n"
+    " \"files\": [{\"path\": \"raft-log.db\", \"size\": 32768, \"crc32\": 4294967295},\n"
+    "            {\"path\": \"snapshots/1-2-3/state.bin\", \"size\": 0, \"crc32\": 0,\n"
+    "             \"compression\": \"gzip\", \"stored_path\": \"snapshots/1-2-3/state.bin.gz\",\n"
+    "             \"stored_size\": 20}]}";
+
+static int parse(const char *doc, struct rs_manifest *m, struct rs_err *e)
+{
+	return rs_manifest_parse(doc, strlen(doc), root, m, e);
+}
+
+START_TEST(test_manifest_read)
+{
+	struct rs_manifest m, again;
+	struct rs_err e = {0};
+	char *text;
+
+	ck_assert_msg(parse(manifest_doc, &m, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(m.layout, RS_LAYOUT_NODE);
+	ck_assert_str_eq(m.node, "s1");
+	ck_assert_uint_eq(m.nfiles, 2);
+	ck_assert_str_eq(m.files[0].path, "raft-log.db");
+	ck_assert_uint_eq(m.files[0].size, 32768);
+	ck_assert_uint_eq(m.files[0].crc32, 4294967295u);
+	ck_assert(!m.files[0].compressed);
+	ck_assert(m.files[1].compressed);
+	ck_assert_uint_eq(m.files[1].stored_size, 20);
+
+	/* what the writer makes of it reads back the same */
+	m.version = "0.1.0";
+	m.created = "2026-12-07T07:00:00Z";
+	m.source = "/var/lib/raft/s1";
+	text = rs_manifest_text(&m);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(parse(text, &again, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(again.layout, m.layout);
+	ck_assert_uint_eq(again.nfiles, m.nfiles);
+	for (size_t i = 0; i < m.nfiles; i++) {
+		ck_assert_str_eq(again.files[i].path, m.files[i].path);
+		ck_assert_uint_eq(again.files[i].size, m.files[i].size);
+		ck_assert_uint_eq(again.files[i].crc32, m.files[i].crc32);
+		ck_assert_int_eq(again.files[i].compressed, m.files[i].compressed);
+		ck_assert_uint_eq(again.files[i].stored_size, m.files[i].stored_size);
+	}
+	free(text);
+	m.version = m.created = m.source = NULL;
+	rs_manifest_free(&again);
+	rs_manifest_free(&m);
+}
+END_TEST
+
+/* doc is refused as RS_ECORRUPT with a message holding `says` */
+static void refused(const char *doc, const char *says)
+{
+	struct rs_manifest m;
+	struct rs_err e = {0};
+
+	ck_assert_msg(parse(doc, &m, &e) == RS_ECORRUPT, "accepted: %s", doc);
+	ck_assert_msg(strstr(e.msg, says) != NULL, "\"%s\" does not say \"%s\"", e.msg, says);
+	rs_manifest_free(&m);
+}
+
+/* a node manifest's "files" value, and what its refusal says */
+static const struct {
+	const char *files, *says;
+} bad_files[] = {
+    {"{}", "must be an array"},
+    {"[{\"path\": \"a\", \"size\": -1, \"crc32\": 0}]", "files[0].size must be an integer"},
+    {"[{\"path\": \"a\", \"size\": 1, \"crc32\": 4294967296}]",
+     "files[0].crc32 must be an integer"},
+    {"[{\"path\": 7, \"size\": 1, \"crc32\": 0}]", "files[0].path must be a string"},
+    {"[{\"path\": \"../x\", \"size\": 1, \"crc32\": 0}]", "unsafe path"},
+    {"[{\"path\": \"a\", \"size\": 1, \"crc32\": 0, \"compression\": \"gzip\", "
+     "\"stored_path\": \"b.gz\", \"stored_size\": 1}]",
+     "stored_path"},
+};
+
+START_TEST(test_manifest_refusals)
+{
+	const char *head = "{\"format\": \"op-conductor-init-backup/1\", \"layout\": \"node\", ";
+	char doc[512];
+	struct rs_err e = {0};
+	char p[512];
+
+	refused("[]", "must be a JSON object");
+	refused("{\"format\": \"x\", \"layout\": \"node\", \"files\": []}", "unknown format");
+	refused("{\"format\": \"op-conductor-init-backup/1\", \"layout\": \"x\", \"files\": []}",
+	        "layout must be");
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		snprintf(doc, sizeof(doc), "%s\"files\": %s}", head, bad_files[i].files);
+		refused(doc, bad_files[i].says);
+	}
+
+	/* present: none, a regular file, not a regular file */
+	ck_assert_int_eq(rs_manifest_present(root, &e), 0);
+	path(p, sizeof(p), RS_BACKUP_MANIFEST);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_eq(rs_manifest_present(root, &e), -RS_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "not a regular file") != NULL, "%s", e.msg);
+	ck_assert_int_eq(rmdir(p), 0);
+	{
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, manifest_doc, strlen(manifest_doc)),
+		                 (ssize_t)strlen(manifest_doc));
+		close(fd);
+	}
+	ck_assert_int_eq(rs_manifest_present(root, &e), 1);
+	{
+		struct rs_manifest m;
+
+		ck_assert_msg(rs_manifest_read(root, &m, &e) == RS_OK, "%s", e.msg);
+		ck_assert_uint_eq(m.nfiles, 2);
+		rs_manifest_free(&m);
+	}
+}
+END_TEST
+
+/* the bytes of a file (for "the plan wrote nothing"); free() them */
+static char *slurp(const char *p, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(p, O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* the node's two files, concatenated */
+static char *node_bytes(const char *id, size_t *len)
+{
+	char p[512], *a, *b, *out;
+	size_t la, lb;
+
+	snprintf(p, sizeof(p), "%s/%s/raft-log.db", root, id);
+	a = slurp(p, &la);
+	snprintf(p, sizeof(p), "%s/%s/raft-stable.db", root, id);
+	b = slurp(p, &lb);
+	out = malloc(la + lb);
+	ck_assert_ptr_nonnull(out);
+	memcpy(out, a, la);
+	memcpy(out + la, b, lb);
+	free(a);
+	free(b);
+	*len = la + lb;
+	return out;
+}
+
+static void unchanged(const char *id, const char *before, size_t len)
+{
+	size_t now_len;
+	char *now = node_bytes(id, &now_len);
+
+	ck_assert_uint_eq(now_len, len);
+	ck_assert_msg(memcmp(now, before, len) == 0, "%s changed", id);
+	free(now);
+}
+
+static int restore_check(const char *backup, const char *target, int other_node,
+                         struct rs_restore_plan *plan, struct rs_err *e)
+{
+	struct rs_restore_opts o = {.other_node = other_node, .lock_timeout = 5};
+	struct rs_problems pr = {0};
+	int rc = rs_restore_check(backup, target, &o, plan, &pr, e);
+
+	rs_problems_free(&pr);
+	return rc;
+}
+
+START_TEST(test_restore_check)
+{
+	struct rs_backup_opts bo = {.lock_timeout = 5, .version = "test"};
+	struct rs_backup_result res = {0};
+	struct rs_restore_plan plan;
+	struct rs_problems pr = {0};
+	struct rs_err e = {0};
+	char src[512], into[512], target[512], p[4200];
+	size_t len;
+	char *before;
+
+	generate_three();
+	path(src, sizeof(src), "s1");
+	path(into, sizeof(into), "backups");
+	ck_assert_msg(rs_backup_create(src, into, &bo, &res, &pr, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(res.layout, RS_LAYOUT_NODE);
+	before = node_bytes("s1", &len);
+
+	/* only the backup */
+	ck_assert_msg(restore_check(res.path, NULL, 0, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert(plan.has_manifest);
+	ck_assert_int_eq(plan.backup_layout, RS_LAYOUT_NODE);
+	ck_assert_str_eq(plan.from_id, "s1");
+	ck_assert_uint_eq(plan.nfiles, res.nfiles);
+	ck_assert_uint_eq(plan.nchecked, res.nfiles);
+	ck_assert(plan.verified);
+	rs_restore_plan_free(&plan);
+
+	/* its own node: fits, and the target holds state */
+	ck_assert_msg(restore_check(res.path, src, 0, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(plan.layout, RS_LAYOUT_NODE);
+	ck_assert_uint_eq(plan.nnodes, 1);
+	ck_assert_str_eq(plan.nodes[0].target, src);
+	ck_assert(plan.nodes[0].target_exists);
+	ck_assert_uint_eq(plan.nexisting, 1);
+	rs_restore_plan_free(&plan);
+	unchanged("s1", before, len);
+
+	/* another node's directory: only when asked */
+	path(target, sizeof(target), "s2");
+	ck_assert_int_eq(restore_check(res.path, target, 0, &plan, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "s2") != NULL, "%s", e.msg);
+	rs_restore_plan_free(&plan);
+	ck_assert_msg(restore_check(res.path, target, 1, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert(plan.other_node);
+	rs_restore_plan_free(&plan);
+
+	/* a cluster root (it holds node directories) is no place for one node */
+	ck_assert_int_eq(restore_check(res.path, root, 0, &plan, &e), RS_EINVAL);
+	rs_restore_plan_free(&plan);
+
+	/* one flipped byte of the backed-up log, same size: the checksum fails */
+	snprintf(p, sizeof(p), "%s/raft-log.db", res.path);
+	{
+		int fd = open(p, O_RDWR);
+		unsigned char c;
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pread(fd, &c, 1, 100), 1);
+		c ^= 0x5a;
+		ck_assert_int_eq(pwrite(fd, &c, 1, 100), 1);
+		close(fd);
+	}
+	ck_assert_int_eq(restore_check(res.path, src, 0, &plan, &e), RS_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "raft-log.db") != NULL, "%s", e.msg);
+	rs_restore_plan_free(&plan);
+	unchanged("s1", before, len);
+	free(before);
+	rs_backup_result_free(&res);
+	rs_problems_free(&pr);
+}
+END_TEST
+
+static int recover_plan(size_t n, const char *drop, int force, uint64_t term,
+                        struct rs_recover_plan *plan, struct rs_err *e)
+{
+	struct rs_recover_opts o = {
+	    .lock_timeout = 5, .term = term, .force = force, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	struct rs_members ms = {0};
+	struct rs_problems pr = {0};
+	struct rs_config c = {0};
+	char dir[512];
+	int rc;
+
+	fixture_members(&ms, n, 0);
+	if (drop != NULL) { /* s4 takes its place */
+		free(ms.m[0].id);
+		ms.m[0].id = strdup("s4");
+		ck_assert_str_eq(drop, "s1");
+	}
+	ck_assert_int_eq(rs_members_config(&ms, &c, e), RS_OK);
+	path(dir, sizeof(dir), "s1");
+	rc = rs_recover_plan(dir, &c, &o, plan, &pr, e);
+	rs_members_config_free(&c);
+	rs_members_free(&ms);
+	rs_problems_free(&pr);
+	return rc;
+}
+
+START_TEST(test_recover_plan)
+{
+	struct rs_recover_plan plan;
+	struct rs_recover_opts o = {.lock_timeout = 5};
+	struct rs_problems pr = {0};
+	struct rs_config none = {0};
+	struct rs_err e = {0};
+	char missing[512];
+	size_t len;
+	char *before;
+
+	generate_three();
+	before = node_bytes("s1", &len);
+	ck_assert_msg(recover_plan(3, NULL, 0, 0, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(plan.index, 2);
+	ck_assert_uint_eq(plan.term, 2);
+	ck_assert_uint_eq(plan.current_term, 2);
+	ck_assert_int_eq(plan.self, RS_VOTER);
+	ck_assert(!plan.clear_vote); /* s1 voted for itself, still a member */
+	ck_assert(!plan.log_empty);
+	ck_assert_uint_eq(plan.config.n, 3);
+	rs_recover_plan_free(&plan);
+
+	/* s1 left out: refused, unless forced; then its own vote goes */
+	ck_assert_int_eq(recover_plan(3, "s1", 0, 0, &plan, &e), RS_EINVAL);
+	rs_recover_plan_free(&plan);
+	ck_assert_msg(recover_plan(3, "s1", 1, 0, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(plan.self, -1);
+	ck_assert(plan.clear_vote);
+	rs_recover_plan_free(&plan);
+
+	/* a term no leader may have used: above CurrentTerm 1 */
+	ck_assert_int_eq(recover_plan(3, NULL, 0, 1, &plan, &e), RS_EINVAL);
+	rs_recover_plan_free(&plan);
+	ck_assert_msg(recover_plan(3, NULL, 0, 9, &plan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(plan.term, 9);
+	ck_assert_uint_eq(plan.current_term, 9);
+	rs_recover_plan_free(&plan);
+	unchanged("s1", before, len);
+	free(before);
+
+	path(missing, sizeof(missing), "s9");
+	ck_assert_int_eq(rs_recover_plan(missing, &none, &o, &plan, &pr, &e), RS_ENOTFOUND);
+	rs_recover_plan_free(&plan);
+	rs_problems_free(&pr);
+}
+END_TEST
+
+START_TEST(test_compact_plan)
+{
+	struct rs_compact_opts o = {.lock_timeout = 5,
+	                            .trailing_set = 1,
+	                            .trailing = 0,
+	                            .uid = (uid_t)-1,
+	                            .gid = (gid_t)-1};
+	struct rs_compact_plan plan;
+	struct rs_problems pr = {0};
+	struct rs_err e = {0};
+	char dir[512], p[600];
+	struct stat st;
+	size_t len;
+	char *before;
+
+	generate_three();
+	before = node_bytes("s1", &len);
+	path(dir, sizeof(dir), "s1");
+	ck_assert_msg(rs_compact_plan(dir, &o, &plan, &pr, &e) == RS_OK, "%s", e.msg);
+	snprintf(p, sizeof(p), "%s/raft-log.db", dir);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(plan.file[0].size, (uint64_t)st.st_size);
+	/* the high-water mark: within the file (bbolt grows it ahead, to 32 KB first) */
+	ck_assert_uint_gt(plan.file[0].pages, 0);
+	ck_assert_uint_le(plan.file[0].pages * plan.file[0].page_size, (uint64_t)st.st_size);
+	snprintf(p, sizeof(p), "%s/raft-stable.db", dir);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(plan.file[1].size, (uint64_t)st.st_size);
+	ck_assert_uint_le(plan.file[0].new_size, plan.file[0].size);
+	/* no snapshot: raft removes nothing, and neither does compact */
+	ck_assert(!plan.has_snap);
+	ck_assert_uint_eq(plan.del_count, 0);
+	ck_assert_msg(strstr(plan.keep_why, "snapshot") != NULL, "%s", plan.keep_why);
+	rs_compact_plan_free(&plan);
+	unchanged("s1", before, len);
+	free(before);
+
+	path(dir, sizeof(dir), "s9");
+	ck_assert_int_eq(rs_compact_plan(dir, &o, &plan, &pr, &e), RS_ENOTFOUND);
+	rs_compact_plan_free(&plan);
+	rs_problems_free(&pr);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plans");
+	TCase *tc = tcase_create("plans");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_compare_agree);
+	tcase_add_test(tc, test_compare_behind);
+	tcase_add_test(tc, test_compare_diverged);
+	tcase_add_test(tc, test_manifest_read);
+	tcase_add_test(tc, test_manifest_refusals);
+	tcase_add_test(tc, test_restore_check);
+	tcase_add_test(tc, test_recover_plan);
+	tcase_add_test(tc, test_compact_plan);
+	suite_add_tcase(s, tc);
+	return oci_check_run(s);
+}

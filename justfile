@@ -96,3 +96,7 @@ static:
 # the README's quick start (./run.sh example, ./run.sh test) in fresh Debian 12 roots, as root and as a sudo user; MODES: root user
 fresh-check *MODES:
     bash scripts/fresh-check.sh {{MODES}}
+
+# line and branch coverage of bolt/, raftstate/ and cmd/ by the unit and CLI tests (ARGS=all: the interop tests too): gcov + gcovr, Debug build in build-cov/ (scripts/coverage.sh; numbers in docs/testing.md, "Coverage")
+coverage *ARGS:
+    bash scripts/coverage.sh {{ARGS}}

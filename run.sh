@@ -16,13 +16,13 @@ cd "$(dirname "$0")"
 # sanitizer runtimes; python3: the MANIFEST.json checks of the backup tests;
 # file: CPack's DEB generator runs it to find the ELF files for dpkg-shlibdeps;
 # lintian: tests/cli/test_deb.sh checks the .deb; zsh, fish: the completions
-# are driven in them).
-packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev check
+# are driven in them; gcovr: `just coverage`).
+packages=(build-essential cmake pkg-config libbsd-dev libmd-dev libcjson-dev zlib1g-dev libdeflate-dev check
 	clang libclang-rt-14-dev clang-format cppcheck xxd util-linux util-linux-extra bsdutils strace
 	valgrind dpkg-dev python3 ca-certificates
 	golang-go golang-github-hashicorp-raft-dev golang-github-hashicorp-raft-boltdb-dev
 	golang-github-coreos-bbolt-dev man-db python3-yaml file
-	lintian zsh fish)
+	lintian zsh fish gcovr)
 # rust-just 1.40.0 runs on bookworm's Node.js 18 (its engines: node >= 18.19;
 # the newest, 1.57.0, needs Node >= 20.19)
 just_npm=rust-just@1.40.0

@@ -56,15 +56,22 @@ static int is_leaf(const struct bolt_cursor_ref *r)
 	return r->leaf;
 }
 
-static int elem_at(const struct bolt_cursor *c, const struct bolt_cursor_ref *r,
-                   struct bolt_elem *e, struct bolt_err *err)
+/* Element i of the frame's page (a bolt_elem_at_fn). */
+static int ref_elem(const void *ctx, size_t i, struct bolt_elem *e, struct bolt_err *err)
 {
-	(void)c;
-	if (bolt_page_elem(r->page, r->span, is_leaf(r), r->index, e) != 0)
+	const struct bolt_cursor_ref *r = ctx;
+
+	if (bolt_page_elem(r->page, r->span, is_leaf(r), (uint32_t)i, e) != 0)
 		return bolt_errf(err, BOLT_ECORRUPT, r->id,
-		                 "element %u of page %llu lies outside the page", r->index,
+		                 "element %zu of page %llu lies outside the page", i,
 		                 (unsigned long long)r->id);
 	return BOLT_OK;
+}
+
+/* The element under the frame's index. */
+static int elem_at(const struct bolt_cursor_ref *r, struct bolt_elem *e, struct bolt_err *err)
+{
+	return ref_elem(r, r->index, e, err);
 }
 
 /* Descends from the top of the stack to a leaf along first (dir 0) or last
@@ -83,7 +90,7 @@ static int descend(struct bolt_cursor *c, int last, struct bolt_err *err)
 		}
 		if (last)
 			r->index = r->count - 1;
-		if ((rc = elem_at(c, r, &e, err)) != BOLT_OK)
+		if ((rc = elem_at(r, &e, err)) != BOLT_OK)
 			return rc;
 		if ((rc = push(c, e.pgid, err)) != BOLT_OK)
 			return rc;
@@ -97,7 +104,7 @@ static int current(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *
 	memset(e, 0, sizeof(*e));
 	if (r->index >= r->count)
 		return BOLT_OK;
-	return elem_at(c, r, e, err);
+	return elem_at(r, e, err);
 }
 
 int bolt_cursor_first(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err *err)
@@ -154,7 +161,7 @@ static int step(struct bolt_cursor *c, int back, struct bolt_elem *e, struct bol
 		if (!is_leaf(&c->stack[i])) {
 			struct bolt_elem b = {0};
 
-			if ((rc = elem_at(c, &c->stack[i], &b, err)) != BOLT_OK ||
+			if ((rc = elem_at(&c->stack[i], &b, err)) != BOLT_OK ||
 			    (rc = push(c, b.pgid, err)) != BOLT_OK)
 				return rc;
 			if ((rc = descend(c, back, err)) != BOLT_OK)
@@ -176,6 +183,35 @@ int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 	return step(c, 1, e, err);
 }
 
+int bolt_search_index(const void *ctx, bolt_elem_at_fn at, size_t count, int leaf, const void *key,
+                      size_t klen, size_t *index, struct bolt_err *err)
+{
+	size_t lo = 0, hi = count;
+	int exact = 0, rc;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct bolt_elem m = {0};
+		int cmp;
+
+		if ((rc = at(ctx, mid, &m, err)) != BOLT_OK)
+			return rc;
+		cmp = bolt_keycmp(m.key, m.klen, key, klen);
+		if (cmp == 0)
+			exact = 1;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* a branch element's key is the lowest of its child: the child to
+	 * follow is the last one starting at or below key */
+	if (!leaf && !exact && lo > 0)
+		lo--;
+	*index = lo;
+	return BOLT_OK;
+}
+
 int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,
                      struct bolt_err *err)
 {
@@ -185,41 +221,21 @@ int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct
 	c->depth = 0;
 	for (;;) {
 		struct bolt_cursor_ref *r;
-		uint32_t lo = 0, hi;
-		int exact = 0;
+		struct bolt_elem b = {0};
+		size_t index;
 
 		if ((rc = push(c, id, err)) != BOLT_OK)
 			return rc;
 		r = &c->stack[c->depth - 1];
-		hi = r->count;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			struct bolt_elem m = {0};
-			int cmp;
-
-			r->index = mid;
-			if ((rc = elem_at(c, r, &m, err)) != BOLT_OK)
-				return rc;
-			cmp = bolt_keycmp(m.key, m.klen, key, klen);
-			if (cmp == 0)
-				exact = 1;
-			if (cmp < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		r->index = lo;
+		if ((rc = bolt_search_index(r, ref_elem, r->count, is_leaf(r), key, klen, &index,
+		                            err)) != BOLT_OK)
+			return rc;
+		r->index = (uint32_t)index;
 		if (is_leaf(r))
 			break;
-		if (!exact && r->index > 0)
-			r->index--;
-		{
-			struct bolt_elem b = {0};
-
-			if ((rc = elem_at(c, r, &b, err)) != BOLT_OK)
-				return rc;
-			id = b.pgid;
-		}
+		if ((rc = elem_at(r, &b, err)) != BOLT_OK)
+			return rc;
+		id = b.pgid;
 	}
 	/* past the end of this leaf: the answer is the first key of the next */
 	if (c->stack[c->depth - 1].index >= c->stack[c->depth - 1].count)

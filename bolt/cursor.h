@@ -37,4 +37,15 @@ int bolt_cursor_prev(struct bolt_cursor *c, struct bolt_elem *e, struct bolt_err
 int bolt_cursor_seek(struct bolt_cursor *c, const void *key, size_t klen, struct bolt_elem *e,
                      struct bolt_err *err);
 
+/* Reads element i of a page or node for bolt_search_index. */
+typedef int (*bolt_elem_at_fn)(const void *ctx, size_t i, struct bolt_elem *e,
+                               struct bolt_err *err);
+/* The binary search of one page or in-memory node of `count` elements in
+ * key order (the reader's cursor and the writer's share it, as bbolt's
+ * Cursor.search serves both): in a leaf, the index of the first element
+ * whose key is >= key (count: none); in a branch, the child whose range
+ * holds key (the last element whose key is <= key, else the first). */
+int bolt_search_index(const void *ctx, bolt_elem_at_fn at, size_t count, int leaf, const void *key,
+                      size_t klen, size_t *index, struct bolt_err *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bolt/cursor.h"
 #include "bolt/writer.h"
 
 #define MAX_DEPTH 64
@@ -261,8 +262,11 @@ static size_t ref_count(const struct wref *r)
 	return r->node != NULL ? r->node->ninodes : bolt_page_count(r->page);
 }
 
-static int ref_elem(const struct wref *r, size_t i, struct bolt_elem *e, struct bolt_err *err)
+/* Element i of the frame (a bolt_elem_at_fn). */
+static int ref_elem(const void *ctx, size_t i, struct bolt_elem *e, struct bolt_err *err)
 {
+	const struct wref *r = ctx;
+
 	if (r->node != NULL) {
 		const struct bolt_inode *in = &r->node->inodes[i];
 
@@ -286,8 +290,8 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 {
 	for (;;) {
 		struct wref *r;
-		size_t lo, hi, n;
-		int exact = 0, rc;
+		size_t n;
+		int rc;
 
 		if (c->depth >= MAX_DEPTH)
 			return bolt_errf(err, BOLT_ECORRUPT, id,
@@ -304,31 +308,14 @@ static int cursor_search(struct wcursor *c, const uint8_t *key, size_t klen, bol
 			                 (unsigned long long)id);
 		c->depth++;
 		n = ref_count(r);
-		lo = 0;
-		hi = n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			struct bolt_elem e = {0};
-			int cmp;
-
-			if ((rc = ref_elem(r, mid, &e, err)) != BOLT_OK)
-				return rc;
-			cmp = bolt_keycmp(e.key, e.klen, key, klen);
-			if (cmp == 0)
-				exact = 1;
-			if (cmp < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		r->index = lo;
-		if (ref_is_leaf(r))
-			return BOLT_OK;
-		if (n == 0)
+		if (!ref_is_leaf(r) && n == 0)
 			return bolt_errf(err, BOLT_ECORRUPT, id, "branch page %llu is empty",
 			                 (unsigned long long)id);
-		if (!exact && r->index > 0)
-			r->index--;
+		if ((rc = bolt_search_index(r, ref_elem, n, ref_is_leaf(r), key, klen, &r->index,
+		                            err)) != BOLT_OK)
+			return rc;
+		if (ref_is_leaf(r))
+			return BOLT_OK;
 		{
 			struct bolt_elem e = {0};
 

@@ -33,7 +33,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "bolt/file.h"
 #include "cmd/chown.h"
 #include "raftstate/clusterfile.h"
 #include "cmd/command.h"
@@ -46,6 +45,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 
 enum {
 	F_NODES,
@@ -200,14 +200,14 @@ struct preflight {
 	size_t nexisting;
 };
 
-__attribute__((noinline)) /* the result is checked: no truncation warning */
-static int
-join(char *buf, size_t size, const char *a, const char *b, const char *c)
+/* OUTPUT_DIR/b, or OUTPUT_DIR/b/c when c is non-NULL; -1 when too long */
+static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
 {
-	int n = c != NULL ? snprintf(buf, size, "%s/%s/%s", a, b, c)
-	                  : snprintf(buf, size, "%s/%s", a, b);
+	char ab[PATH_MAX];
 
-	return n < 0 || (size_t)n >= size ? -1 : 0;
+	if (c == NULL)
+		return rs_path_join(buf, size, a, b);
+	return rs_path_join(ab, sizeof(ab), a, b) != 0 ? -1 : rs_path_join(buf, size, ab, c);
 }
 
 static int append_existing(struct preflight *pf, const char *path)
@@ -404,26 +404,15 @@ static int make_dir(const struct oci_command *cmd, const char *path)
 }
 
 /* mkdir -p: the parents may be symbolic links (e.g. /var -> /data/var);
- * only OUTPUT_DIR itself must not be one. */
+ * only OUTPUT_DIR itself must not be one (make_dir). */
 static int make_outdir(const struct oci_command *cmd, const char *outdir)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	char *p;
+	struct rs_err e = {0};
 
-	(void)snprintf(path, sizeof(path), "%s", outdir);
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST)
-			return oci_fail(cmd, "cannot create directory %s: %s", oci_path(path).s,
-			                strerror(errno));
-		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-			return oci_fail(cmd, "cannot create --output-dir %s: %s is not a directory",
-			                oci_path(outdir).s, oci_path(path).s);
-		*p = '/';
-	}
+	if (rs_path_mkdir_p(outdir, 0, &e) != RS_OK)
+		return e.code == RS_EINVAL ? oci_fail(cmd, "cannot create --output-dir %s: %s",
+		                                      oci_path(outdir).s, e.msg)
+		                           : oci_fail(cmd, "%s", e.msg);
 	return make_dir(cmd, outdir);
 }
 

@@ -15,11 +15,12 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "cmd/version.h"
 
 /* The one piece of run-wide state: how stderr is shaped (cmd/report.h). */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO, .pid = 0};
+struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
 
 static int is_help_word(const char *a)
 {
@@ -126,11 +127,31 @@ static int help_topic(int argc, char **argv)
 	return oci_command_help(cmd, stdout);
 }
 
+/* Whether the run asked for --json. */
+static int wants_json(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	for (size_t i = 0; i < cmd->nflags; i++)
+		if (strcmp(cmd->flags[i].name, "json") == 0)
+			return fs->v[i].b;
+	return 0;
+}
+
+/* --json and a failure that printed no document: one saying why, so that a
+ * script reading stdout always gets one (the sentence is on stderr too). */
+static void json_failure(void)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(doc, "error", oci_log_conf.last_error);
+	(void)np_json_emit(doc);
+}
+
 static int dispatch(int argc, char **argv)
 {
 	const struct oci_command *cmd;
 	struct flag_set fs;
 	char names[256];
+	int rc;
 
 	if (argc < 2)
 		return oci_usage(NULL, "missing command (see %s --help)", OCI_PROG);
@@ -177,7 +198,10 @@ static int dispatch(int argc, char **argv)
 	oci_log_conf.format = oci_log_format_of(fs.log[FLAG_LOG_FORMAT].str);
 	oci_log_conf.level = oci_log_level_of(fs.log[FLAG_LOG_LEVEL].str);
 	oci_log_conf.pid = fs.log[FLAG_LOG_PID].b;
-	return cmd->run(cmd, &fs);
+	rc = cmd->run(cmd, &fs);
+	if (rc != OCI_EXIT_OK && wants_json(cmd, &fs) && !oci_log_conf.json_emitted)
+		json_failure();
+	return rc;
 }
 
 int main(int argc, char **argv)

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bolt/meta.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/report.h"
@@ -288,8 +287,7 @@ void np_print_file(FILE *out, const char *ind, const struct rs_file_info *fi)
 	        ", high-water mark %" PRIu64 " pages\n",
 	        ind, fi->file_size, fi->page_size, fi->txid, fi->hwm);
 	fprintf(out, "%smeta pages: using meta %d; meta 0 %s, meta 1 %s\n", ind, fi->active_meta,
-	        bolt_meta_status_text(fi->meta_status[0]),
-	        bolt_meta_status_text(fi->meta_status[1]));
+	        rs_meta_status_text(fi->meta_status[0]), rs_meta_status_text(fi->meta_status[1]));
 	if (fi->checked)
 		fprintf(out,
 		        "%spages: %" PRIu64 " branch, %" PRIu64 " leaf, %" PRIu64
@@ -465,28 +463,6 @@ cJSON *np_json_strn(const char *s, size_t n)
 	return j;
 }
 
-static const char *meta_status_name(int st)
-{
-	switch (st) {
-	case BOLT_META_OK:
-		return "ok";
-	case BOLT_META_SHORT:
-		return "short";
-	case BOLT_META_BADMAGIC:
-		return "bad_magic";
-	case BOLT_META_BADVERSION:
-		return "bad_version";
-	case BOLT_META_BADCHECKSUM:
-		return "bad_checksum";
-	case BOLT_META_BADFLAGS:
-		return "bad_flags";
-	case BOLT_META_BADPAGESIZE:
-		return "bad_page_size";
-	default:
-		return "unknown";
-	}
-}
-
 cJSON *np_json_file(const struct rs_file_info *fi)
 {
 	cJSON *o = cJSON_CreateObject(), *m, *p;
@@ -508,8 +484,8 @@ cJSON *np_json_file(const struct rs_file_info *fi)
 	cJSON_AddItemToObject(o, "hwm", np_json_u64(fi->hwm));
 	cJSON_AddNumberToObject(o, "active_meta", fi->active_meta);
 	m = cJSON_AddArrayToObject(o, "meta");
-	cJSON_AddItemToArray(m, cJSON_CreateString(meta_status_name(fi->meta_status[0])));
-	cJSON_AddItemToArray(m, cJSON_CreateString(meta_status_name(fi->meta_status[1])));
+	cJSON_AddItemToArray(m, cJSON_CreateString(rs_meta_status_name(fi->meta_status[0])));
+	cJSON_AddItemToArray(m, cJSON_CreateString(rs_meta_status_name(fi->meta_status[1])));
 	if (!fi->checked)
 		return o;
 	p = cJSON_AddObjectToObject(o, "pages");
@@ -1005,6 +981,7 @@ int np_json_emit(cJSON *doc)
 
 	if (s == NULL)
 		return -1;
+	oci_log_conf.json_emitted = 1;
 	fputs(s, stdout);
 	fputc('\n', stdout);
 	free(s);

@@ -437,8 +437,8 @@ static const char man_version[] =
     "\"-dirty\" when the tree held uncommitted changes; \"unknown\" outside a git\n"
     "tree), the build date (SOURCE_DATE_EPOCH when the build had it, else the\n"
     "commit's date, so that a rebuild gives the same bytes), the versions of\n"
-    "libbsd, cJSON and zlib it was compiled against and of cJSON and zlib it\n"
-    "runs with, and the license. --version --json prints the same as one JSON\n"
+    "libbsd, cJSON, zlib and libdeflate it was compiled against and of cJSON\n"
+    "and zlib it runs with, and the license. --version --json prints the same as one JSON\n"
     "document (docs/json.md).";
 
 static const char man_copyright[] =

@@ -95,7 +95,14 @@ __attribute__((format(printf, 4, 0))) static void vlog(enum oci_log_level level,
                                                        va_list ap)
 {
 	char msg[8192];
+	va_list copy;
 
+	if (level == OCI_LVL_ERROR) {
+		va_copy(copy, ap);
+		(void)vsnprintf(oci_log_conf.last_error, sizeof(oci_log_conf.last_error), fmt,
+		                copy);
+		va_end(copy);
+	}
 	if (level < oci_log_conf.level)
 		return;
 	if (oci_log_conf.format == OCI_LOG_TEXT) {

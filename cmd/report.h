@@ -45,6 +45,11 @@ struct oci_log_conf {
 	enum oci_log_format format;
 	enum oci_log_level level;
 	int pid;
+	/* for --json: the last error sentence, and whether a document was
+	 * printed (cmd/main.c prints {"error": ...} for a failed run that
+	 * printed none) */
+	char last_error[1024];
+	int json_emitted;
 };
 /* The run's setting (cmd/main.c sets it from the parsed log flags). */
 extern struct oci_log_conf oci_log_conf;

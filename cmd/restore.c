@@ -4,16 +4,20 @@
  *
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
  *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
- *      leaving the backup), check every file's size and crc32 against
- *      MANIFEST.json (a .gz of a compressed backup is inflated in memory for
- *      that; a Go-tool backup has no manifest: say so), verify every node of
- *      a plain backup, refuse when a target database is locked — nothing is
- *      touched yet;
+ *      leaving the backup), check every file's size against MANIFEST.json (a
+ *      Go-tool backup has no manifest: say so, and verify its nodes here),
+ *      refuse when a target database is locked — nothing is touched yet.
+ *      --dry-run checks every crc32 here too (a .gz inflated in memory for
+ *      that) and verifies every node of a plain backup; a restore leaves
+ *      both to step 4, which reads the backup once;
  *   3. existing state is replaced only with --force, or after a "y" on a
  *      terminal; a non-terminal stdin without --force is refused (a
- *      container must never hang on a prompt);
+ *      container must never hang on a prompt); before either, the backup is
+ *      checked in place (rs_restore_check_deferred): a damaged backup is
+ *      said to be so, never asked about;
  *   4. rs_restore_apply(): stage every node (inflated when compressed),
- *      fsync, verify the staged copies, then put each in place - one
+ *      the crc32 of every file taken from the bytes written and compared
+ *      with the manifest, fsync, verify the staged copies, then put each in place - one
  *      atomic directory swap, or file by file when the node directory is
  *      a mount point or holds other files - keeping what it replaced;
  *   5. print how each node went in and where the replaced state was kept.
@@ -31,6 +35,7 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/cluster.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/restore.h"
 
 enum {
@@ -242,6 +247,26 @@ static int ask(const struct rs_restore_plan *plan)
 	return oci_confirm("Continue with restore?");
 }
 
+/* What rs_restore_check (or, deferred, the staging) found of the backup. */
+static void print_checked(const struct rs_restore_plan *plan, FILE *out)
+{
+	if (!plan->has_manifest)
+		fprintf(out,
+		        "Note: %s has no %s (a backup made by the Go tool?): no checksums were "
+		        "available; its files were verified instead.\n",
+		        plan->backup, RS_BACKUP_MANIFEST);
+	else if (plan->verified)
+		fprintf(out,
+		        "Backup %s: %zu files match their size and crc32; every node verifies.\n",
+		        plan->backup, plan->nchecked);
+	else
+		fprintf(out,
+		        "Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
+		        "checked by inflating them); the nodes are verified on their inflated "
+		        "staged copies before anything is replaced.\n",
+		        plan->backup, plan->nchecked, plan->ncompressed);
+}
+
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -260,7 +285,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
 	                             .other_node = v[F_OTHER_NODE].b,
 	                             .lock_timeout = timeout,
-	                             .pg = np_tty_progress()};
+	                             .pg = np_tty_progress(),
+	                             .defer_to_stage = !v[F_DRY_RUN].b};
 
 	if (v[F_STATE_DIR].str == NULL && !v[F_DRY_RUN].b)
 		return oci_usage(cmd, "--state-dir is required (or give --dry-run to check the "
@@ -283,21 +309,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
-	if (!plan.has_manifest)
-		fprintf(out,
-		        "Note: %s has no %s (a backup made by the Go tool?): no checksums were "
-		        "available; its files were verified instead.\n",
-		        plan.backup, RS_BACKUP_MANIFEST);
-	else if (plan.verified)
-		fprintf(out,
-		        "Backup %s: %zu files match their size and crc32; every node verifies.\n",
-		        plan.backup, plan.nchecked);
-	else
-		fprintf(out,
-		        "Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
-		        "checked by inflating them); the nodes are verified on their inflated "
-		        "staged copies before anything is replaced.\n",
-		        plan.backup, plan.nchecked, plan.ncompressed);
+	if (!plan.deferred)
+		print_checked(&plan, out);
 	if (v[F_DRY_RUN].b) {
 		rc = dry_run(cmd, &plan, timeout, v[F_FORCE].b, &probs, out);
 		if (rc == OCI_EXIT_OK && json)
@@ -308,7 +321,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	plan.gid = gid;
 	/* the run lock; then the targets again, as they are under it */
 	rs_restore_lock_dir(&plan, lockdir, sizeof(lockdir));
-	if (rs_bk_mkdir_p(lockdir, &err) != RS_OK) {
+	if (rs_path_mkdir_p(lockdir, 1, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
 		goto out;
 	}
@@ -317,6 +330,15 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rs_restore_recheck(&plan, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
 		goto out;
+	}
+	if (plan.nexisting > 0 && !v[F_FORCE].b && plan.deferred) {
+		if (rs_restore_check_deferred(&plan, timeout, &probs, &err) != RS_OK) {
+			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			np_print_errors(&probs, NULL);
+			rc = OCI_EXIT_FAIL;
+			goto out;
+		}
+		print_checked(&plan, out);
 	}
 	if (plan.nexisting > 0 && !v[F_FORCE].b) {
 		if (!isatty(STDIN_FILENO)) {
@@ -334,7 +356,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		}
 	}
 	if (rs_restore_apply(&plan, timeout, kept, sizeof(kept), &probs, &err) != RS_OK) {
-		oci_fail(cmd, "%s", err.msg);
+		oci_fail(cmd, "%s%s", err.msg, plan.staged ? "" : "; nothing was changed");
 		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
 			if (plan.nodes[i].restored)
@@ -344,6 +366,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
+	if (plan.deferred) /* checked on the staged copies */
+		print_checked(&plan, out);
 	if (!plan.verified)
 		fprintf(out, "Verified: every staged node (inflated from the backup) is valid.\n");
 	fprintf(out, "Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",

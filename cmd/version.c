@@ -4,14 +4,15 @@
  * scripts read (`--version | awk '{ print $2 }'`); the rest are "name:
  * value" lines. libbsd has no version in its headers and no call that
  * returns one, so its version is the one pkg-config named when the build
- * was configured; cJSON and zlib have both a compile-time version (their
- * headers) and a call that asks the library linked at run time, and both
- * are shown: they differ when the shared library was upgraded since.
+ * was configured; libdeflate's header has one, but no call; cJSON and zlib have both a compile-time
+ * version (their headers) and a call that asks the library linked at run time, and both are shown:
+ * they differ when the shared library was upgraded since.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "cmd/command.h"
@@ -34,32 +35,35 @@ struct library {
 	const char *run;   /* what the linked library says; NULL: it cannot say */
 };
 
-static void libraries(struct library lib[3])
+#define NLIBS 4
+
+static void libraries(struct library lib[NLIBS])
 {
 	lib[0] = (struct library){"libbsd", "libbsd", OCI_BUILD_LIBBSD, NULL};
 	lib[1] = (struct library){"cJSON", "cjson", CJSON_BUILT, cJSON_Version()};
 	lib[2] = (struct library){"zlib", "zlib", ZLIB_VERSION, zlibVersion()};
+	lib[3] = (struct library){"libdeflate", "libdeflate", LIBDEFLATE_VERSION_STRING, NULL};
 }
 
 static int version_text(void)
 {
-	struct library lib[3];
+	struct library lib[NLIBS];
 	size_t i;
 
 	libraries(lib);
 	printf("%s %s\n", OCI_PROG, OCI_VERSION);
-	printf("commit:   %s\n", OCI_BUILD_COMMIT);
-	printf("built:    %s\n", OCI_BUILD_DATE);
-	for (i = 0; i < 3; i++) {
+	printf("commit:     %s\n", OCI_BUILD_COMMIT);
+	printf("built:      %s\n", OCI_BUILD_DATE);
+	for (i = 0; i < NLIBS; i++) {
 		char label[16];
 
 		(void)snprintf(label, sizeof(label), "%s:", lib[i].name);
-		printf("%-9s %s (compiled against)", label, lib[i].built);
+		printf("%-11s %s (compiled against)", label, lib[i].built);
 		if (lib[i].run != NULL)
 			printf(", %s (running)", lib[i].run);
 		putchar('\n');
 	}
-	printf("license:  %s (the LICENSE file; /usr/share/doc/%s/copyright when installed)\n",
+	printf("license:    %s (the LICENSE file; /usr/share/doc/%s/copyright when installed)\n",
 	       OCI_LICENSE, OCI_PROG);
 	return OCI_EXIT_OK;
 }
@@ -69,7 +73,7 @@ static int version_json(void)
 	cJSON *doc = cJSON_CreateObject(), *libs = cJSON_CreateObject();
 	const char *commit = OCI_BUILD_COMMIT, *date = OCI_BUILD_DATE;
 	const char *dirty = strstr(commit, "-dirty");
-	struct library lib[3];
+	struct library lib[NLIBS];
 	size_t i;
 
 	if (doc == NULL || libs == NULL) {
@@ -93,7 +97,7 @@ static int version_json(void)
 		cJSON_AddNullToObject(doc, "build_date");
 	else
 		cJSON_AddStringToObject(doc, "build_date", date);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NLIBS; i++) {
 		cJSON *l = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(l, "compiled", lib[i].built);

@@ -33,6 +33,7 @@
 #include "raftstate/manifest.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 
 #define SNAPSHOT_RETRIES 5
 
@@ -95,7 +96,7 @@ static int copy_locked_db(int fd, const char *src, int out, const char *dst,
 		return rs_syserr(err, "cannot stat", src);
 	if (bolt_copy_check(fd, (uint64_t)st.st_size, src, info, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
-	rs_bk_parent_of(dst, dir, sizeof(dir));
+	rs_path_parent(dst, dir, sizeof(dir));
 	if ((rc = check_space(dir, (uint64_t)st.st_size, src, err)) != RS_OK)
 		return rc;
 	rc = rs_copy_range(fd, out, (uint64_t)st.st_size, src,
@@ -122,7 +123,7 @@ static int live_space(int fd, const char *src, const char *dst, struct rs_err *e
 	if (fstat(fd, &st) != 0 ||
 	    bolt_copy_check(fd, (uint64_t)st.st_size, src, &info, &be) != BOLT_OK)
 		return RS_OK;
-	rs_bk_parent_of(dst, dir, sizeof(dir));
+	rs_path_parent(dst, dir, sizeof(dir));
 	return check_space(dir, info.pages * info.page_size, src, err);
 }
 
@@ -206,8 +207,8 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 	struct stat st;
 	int rc = RS_OK;
 
-	if ((rc = rs_bk_join_err(src, sizeof(src), node, RS_SNAP_DIR, err)) ||
-	    (rc = rs_bk_join_err(dst, sizeof(dst), dst_node, RS_SNAP_DIR, err)))
+	if ((rc = rs_path_join_err(src, sizeof(src), node, RS_SNAP_DIR, err)) ||
+	    (rc = rs_path_join_err(dst, sizeof(dst), dst_node, RS_SNAP_DIR, err)))
 		return rc;
 	if (lstat(src, &st) != 0) {
 		if (errno == ENOENT)
@@ -235,8 +236,8 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 			if (de->d_name[0] == '.' ||
 			    (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
 				continue;
-			if (rs_bk_join(s1, sizeof(s1), src, de->d_name) ||
-			    rs_bk_join(d1, sizeof(d1), dst, de->d_name)) {
+			if (rs_path_join(s1, sizeof(s1), src, de->d_name) ||
+			    rs_path_join(d1, sizeof(d1), dst, de->d_name)) {
 				rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", src,
 				             de->d_name);
 				break;
@@ -262,8 +263,8 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
 				if (fe->d_name[0] == '.')
 					continue;
-				if (rs_bk_join(s2, sizeof(s2), s1, fe->d_name) ||
-				    rs_bk_join(d2, sizeof(d2), d1, fe->d_name) ||
+				if (rs_path_join(s2, sizeof(s2), s1, fe->d_name) ||
+				    rs_path_join(d2, sizeof(d2), d1, fe->d_name) ||
 				    snprintf(rel, sizeof(rel), "%s%s%s/%s/%s", rel_node,
 				             *rel_node ? "/" : "", RS_SNAP_DIR, de->d_name,
 				             fe->d_name) >= (int)sizeof(rel)) {
@@ -317,9 +318,9 @@ static int backup_node(const char *node, const char *dst_node, const char *rel_n
 	int rc;
 
 	for (size_t i = 0; i < 2; i++) {
-		if ((rc = rs_bk_join_err(src, sizeof(src), node, dbs[i], err)) ||
-		    (rc = rs_bk_join_err(dst, sizeof(dst), dst_node, dbs[i], err)) ||
-		    (rc = rs_bk_join_err(rel, sizeof(rel), rel_node, dbs[i], err)))
+		if ((rc = rs_path_join_err(src, sizeof(src), node, dbs[i], err)) ||
+		    (rc = rs_path_join_err(dst, sizeof(dst), dst_node, dbs[i], err)) ||
+		    (rc = rs_path_join_err(rel, sizeof(rel), rel_node, dbs[i], err)))
 			return rc;
 		if (lstat(src, &st) != 0) {
 			if (errno == ENOENT)
@@ -379,7 +380,7 @@ static int write_manifest(const char *dir, const struct rs_backup_result *res, c
 
 	if (text == NULL)
 		return rs_errf(err, RS_ENOMEM, "out of memory writing the manifest");
-	if ((rc = rs_bk_join_err(path, sizeof(path), dir, RS_BACKUP_MANIFEST, err)) == RS_OK)
+	if ((rc = rs_path_join_err(path, sizeof(path), dir, RS_BACKUP_MANIFEST, err)) == RS_OK)
 		rc = write_text(path, text, err);
 	free(text);
 	return rc;
@@ -397,7 +398,7 @@ static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
 
 		if (layout == RS_LAYOUT_NODE)
 			strlcpy(p, dir, sizeof(p));
-		else if ((rc = rs_bk_join_err(p, sizeof(p), dir, nodes[i], err)) != RS_OK)
+		else if ((rc = rs_path_join_err(p, sizeof(p), dir, nodes[i], err)) != RS_OK)
 			return rc;
 		if ((rc = rs_verify_node(p, &vo, problems, err)) != RS_OK)
 			return rc;
@@ -421,7 +422,7 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, const struc
 	for (size_t i = 0; i < files->n; i++) {
 		struct rs_backup_file *f = &files->v[i];
 
-		if ((rc = rs_bk_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
+		if ((rc = rs_path_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
 		if ((rc = rs_bk_gzip_file(plain, gz, f->size, f->crc32, pg, &f->stored_size,
@@ -430,14 +431,14 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, const struc
 		if (unlink(plain) != 0)
 			return rs_syserr(err, "cannot remove", plain);
 		f->compressed = 1;
-		rs_bk_parent_of(plain, parent, sizeof(parent));
+		rs_path_parent(plain, parent, sizeof(parent));
 		if ((rc = rs_fsync_path(parent, err)) != RS_OK)
 			return rc;
 	}
 	for (size_t i = 0; i < files->n; i++) {
 		const struct rs_backup_file *f = &files->v[i];
 
-		if ((rc = rs_bk_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
+		if ((rc = rs_path_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
 		if ((rc = rs_bk_gunzip_file(gz, gz, -1, NULL, f->size, pg, &size, &crc, err)) !=
@@ -467,7 +468,7 @@ static void drop_cached(const char *dir, const struct rs_bk_files *files)
 		const struct rs_backup_file *f = &files->v[i];
 		int fd;
 
-		if (rs_bk_join(p, sizeof(p), dir, f->path) != 0)
+		if (rs_path_join(p, sizeof(p), dir, f->path) != 0)
 			continue;
 		(void)snprintf(gz, sizeof(gz), "%s%s", p, f->compressed ? RS_BK_GZ_SUFFIX : "");
 		if (bolt_file_open(AT_FDCWD, gz, 0, NULL, &fd, NULL, NULL) != BOLT_OK)
@@ -487,7 +488,7 @@ static int finish_name(const char *backup_dir, const char *tmp, const char *ts, 
 			(void)snprintf(name, sizeof(name), "raft-backup-%s", ts);
 		else
 			(void)snprintf(name, sizeof(name), "raft-backup-%s-%d", ts, i);
-		if (rs_bk_join(final, size, backup_dir, name) != 0)
+		if (rs_path_join(final, size, backup_dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", backup_dir, name);
 		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
 			return rs_fsync_path(backup_dir, err);
@@ -532,7 +533,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 			               state_dir, RS_LOG_FILE);
 		res->nnodes = nnodes;
 	}
-	if ((rc = rs_bk_mkdir_p(backup_dir, err)) != RS_OK)
+	if ((rc = rs_path_mkdir_p(backup_dir, 1, err)) != RS_OK)
 		goto out;
 
 	rs_bk_timestamp(ts, sizeof(ts));
@@ -551,8 +552,8 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 		rc = backup_node(state_dir, tmp, "", opt, &files, res, err);
 	} else {
 		for (size_t i = 0; i < nnodes; i++) {
-			if ((rc = rs_bk_join_err(src, sizeof(src), state_dir, nodes[i], err)) ||
-			    (rc = rs_bk_join_err(dst, sizeof(dst), tmp, nodes[i], err)))
+			if ((rc = rs_path_join_err(src, sizeof(src), state_dir, nodes[i], err)) ||
+			    (rc = rs_path_join_err(dst, sizeof(dst), tmp, nodes[i], err)))
 				break;
 			if (mkdir(dst, 0755) != 0) {
 				rc = rs_syserr(err, "cannot create", dst);
@@ -571,7 +572,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 	for (size_t i = 0; i < files.n; i++) {
 		if (files.v[i].crc_known)
 			continue;
-		if ((rc = rs_bk_join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
+		if ((rc = rs_path_join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
 		    (rc = rs_bk_crc_file(dst, &opt->progress, &files.v[i].size, &files.v[i].crc32,
 		                         err)))
 			goto fail;
@@ -583,7 +584,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 	res->nfiles = files.n;
 	files.v = NULL;
 	if (res->layout == RS_LAYOUT_NODE) {
-		const char *b = rs_bk_base_of(res->source);
+		const char *b = rs_path_base(res->source);
 		char *one = (char *)(uintptr_t)b;
 
 		rc = write_manifest(tmp, res, opt->version, created, &one, 1, err);
@@ -595,7 +596,7 @@ int rs_backup_create(const char *state_dir, const char *backup_dir,
 	(void)snprintf(meta, sizeof(meta),
 	               "Backup created: %s\nSource directory: %s\nFiles backed up: %zu\n", created,
 	               state_dir, res->ndb);
-	if ((rc = rs_bk_join_err(dst, sizeof(dst), tmp, RS_BACKUP_METADATA, err)) ||
+	if ((rc = rs_path_join_err(dst, sizeof(dst), tmp, RS_BACKUP_METADATA, err)) ||
 	    (rc = write_text(dst, meta, err)) || (rc = rs_fsync_path(tmp, err)))
 		goto fail;
 	if ((rc = finish_name(backup_dir, tmp, ts, res->path, sizeof(res->path), err)) != RS_OK)

@@ -20,9 +20,11 @@
 
 #include "bolt/file.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
+#include "raftstate/path.h"
 
 #define MAX_ENTRIES 100000
 /* What one gzread inflates at a time. The fuzz build (tests/fuzz/build.sh)
@@ -34,67 +36,6 @@
 #endif
 #define GZ_CHUNK OCI_GZ_CHUNK
 
-/* ---- paths ------------------------------------------------------------- */
-
-int rs_bk_join(char *buf, size_t size, const char *a, const char *b)
-{
-	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)
-	        : *a == '\0'              ? snprintf(buf, size, "%s", b)
-	                                  : snprintf(buf, size, "%s/%s", a, b);
-
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-int rs_bk_join_err(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
-{
-	if (rs_bk_join(buf, size, a, b) != 0)
-		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", a, b ? b : "");
-	return RS_OK;
-}
-
-void rs_bk_parent_of(const char *path, char *out, size_t size)
-{
-	const char *slash;
-
-	strlcpy(out, path, size);
-	slash = strrchr(out, '/');
-	if (slash == NULL)
-		strlcpy(out, ".", size);
-	else if (slash == out)
-		out[1] = '\0';
-	else
-		out[slash - out] = '\0';
-}
-
-const char *rs_bk_base_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash != NULL ? slash + 1 : path;
-}
-
-int rs_bk_mkdir_p(const char *dir, struct rs_err *err)
-{
-	char p[PATH_MAX];
-	struct stat st;
-
-	if (strlcpy(p, dir, sizeof(p)) >= sizeof(p))
-		return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST)
-			return rs_syserr(err, "cannot create directory", p);
-		*s = '/';
-	}
-	if (mkdir(p, 0755) != 0 && errno != EEXIST)
-		return rs_syserr(err, "cannot create directory", p);
-	if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s is not a directory", p);
-	return RS_OK;
-}
-
 /* YYYYMMDD-HHMMSS in local time, as the Go tool names backups. */
 void rs_bk_timestamp(char *buf, size_t size)
 {
@@ -104,34 +45,6 @@ void rs_bk_timestamp(char *buf, size_t size)
 	localtime_r(&now, &tm);
 	if (strftime(buf, size, "%Y%m%d-%H%M%S", &tm) == 0)
 		strlcpy(buf, "unknown", size);
-}
-
-/* A relative path that stays inside the backup: no empty, "." or ".."
- * component, not absolute, no control characters or backslashes. */
-int rs_bk_safe_relpath(const char *p)
-{
-	const char *s = p;
-
-	if (*p == '\0' || *p == '/' || strlen(p) >= PATH_MAX)
-		return 0;
-	for (const char *c = p; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '\\')
-			return 0;
-	while (*s) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-
-		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-		s += n;
-		if (*s == '/')
-			s++;
-		else
-			break;
-		if (*s == '\0')
-			return 0;
-	}
-	return 1;
 }
 
 /* ---- source and target apart ---- */
@@ -163,7 +76,7 @@ static int chain_of(const char *path, struct dir_chain *c, struct rs_err *err)
 		if (errno != ENOENT)
 			return rs_syserr(err, "cannot inspect", p);
 		c->exists = 0;
-		rs_bk_parent_of(p, up, sizeof(up));
+		rs_path_parent(p, up, sizeof(up));
 		if (strcmp(up, p) == 0)
 			return rs_syserr(err, "cannot inspect", p);
 		strlcpy(p, up, sizeof(p));
@@ -414,7 +327,7 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
                     const struct rs_progress *pg, uint64_t *stored, struct rs_err *err)
 {
 	struct gz_block blk[2];
-	uLong c = crc32(0L, Z_NULL, 0);
+	uint32_t c = 0;
 	uint64_t off = 0, next = RS_PROGRESS_STEP;
 	struct bolt_err be = {0};
 	struct stat st;
@@ -461,7 +374,7 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 					goto out;
 				}
 			}
-			c = crc32(c, b->in, (uInt)b->n);
+			c = rs_crc32(c, b->in, b->n);
 			off += b->n;
 		}
 		if (nb == 2)
@@ -516,7 +429,7 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
                       struct rs_err *err)
 {
 	unsigned char *buf = NULL, magic[2];
-	uLong c = crc32(0L, Z_NULL, 0);
+	uint32_t c = 0;
 	uint64_t total = 0, next = RS_PROGRESS_STEP;
 	gzFile gz = NULL;
 	struct bolt_err be = {0};
@@ -549,7 +462,7 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 			             label, (unsigned long long)limit);
 			goto out;
 		}
-		c = crc32(c, buf, (uInt)n);
+		c = rs_crc32(c, buf, (size_t)n);
 		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
 			goto out;
 		next = report(pg, out_fd >= 0 ? "inflating" : "checking", path, total, limit, next);

@@ -21,22 +21,6 @@
 
 #define RS_BK_GZ_SUFFIX ".gz" /* --compress: <path>.gz */
 
-/* ---- paths ---- */
-
-/* a/b into buf (a alone when b is NULL or "", b alone when a is "");
- * -1 when it does not fit. */
-int rs_bk_join(char *buf, size_t size, const char *a, const char *b);
-/* rs_bk_join, failing with RS_ELIMIT "path a/b is too long". */
-int rs_bk_join_err(char *buf, size_t size, const char *a, const char *b, struct rs_err *err);
-/* The directory part of path ("." when it has none, "/" for "/x"). */
-void rs_bk_parent_of(const char *path, char *out, size_t size);
-/* The last component of path (a pointer into it). */
-const char *rs_bk_base_of(const char *path);
-/* mkdir -p dir (0755); RS_EINVAL when dir exists and is not a directory. */
-int rs_bk_mkdir_p(const char *dir, struct rs_err *err);
-/* A relative path that stays inside the backup: no empty, "." or ".."
- * component, not absolute, no control characters or backslashes. */
-int rs_bk_safe_relpath(const char *p);
 /* RS_EINVAL with one sentence ("--state-dir X is inside --backup-dir Y;
  * ...") when directories a and b (a_what, b_what: how to name them) are
  * the same or one holds the other, compared by device and inode up the

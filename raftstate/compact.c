@@ -33,6 +33,7 @@
 #include "bolt/db.h"
 #include "bolt/view.h"
 #include "raftstate/backupfile.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 
 #define FULL_COPY    ".raft-log.db.tmp-full" /* the plain copy --trailing edits */
@@ -57,7 +58,7 @@ static int count_range(struct rs_compact_plan *plan, double timeout, struct rs_e
 	uint64_t steps = 0;
 	int rc = RS_OK;
 
-	if (rs_bk_join_err(path, sizeof(path), plan->node_dir, RS_LOG_FILE, err) != RS_OK)
+	if (rs_path_join_err(path, sizeof(path), plan->node_dir, RS_LOG_FILE, err) != RS_OK)
 		return RS_ELIMIT;
 	if (bolt_view_open(path, BOLT_VIEW_LOCKED, timeout, &v, &be) != BOLT_OK ||
 	    bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, strlen(RS_BUCKET_LOGS), &logs, &be) !=
@@ -299,9 +300,9 @@ static int fill_stage(void *ctx, int sfd, const char *stage, const char *old, st
 	if ((rc = rs_nd_copy_state(c->old, stage, RS_ND_SNAPS, err)) != RS_OK)
 		return rc;
 	for (int i = 1; i >= 0; i--) {
-		if (rs_bk_join_err(src, sizeof(src), c->old, db_names[i], err) != RS_OK ||
-		    rs_bk_join_err(dst, sizeof(dst), stage, db_names[i], err) != RS_OK ||
-		    rs_bk_join_err(full, sizeof(full), stage, FULL_COPY, err) != RS_OK)
+		if (rs_path_join_err(src, sizeof(src), c->old, db_names[i], err) != RS_OK ||
+		    rs_path_join_err(dst, sizeof(dst), stage, db_names[i], err) != RS_OK ||
+		    rs_path_join_err(full, sizeof(full), stage, FULL_COPY, err) != RS_OK)
 			return RS_ELIMIT;
 		if (i == 0 && c->plan->del_count > 0) {
 			if ((rc = rs_bk_copy_plain(src, full, 0600, err)) != RS_OK ||
@@ -461,8 +462,8 @@ static int check_filled(void *ctx, const char *stage, struct rs_err *err)
 	int rc;
 
 	for (int i = 0; i < 2; i++) {
-		if (rs_bk_join_err(o, sizeof(o), c->old, db_names[i], err) != RS_OK ||
-		    rs_bk_join_err(s, sizeof(s), stage, db_names[i], err) != RS_OK)
+		if (rs_path_join_err(o, sizeof(o), c->old, db_names[i], err) != RS_OK ||
+		    rs_path_join_err(s, sizeof(s), stage, db_names[i], err) != RS_OK)
 			return RS_ELIMIT;
 		if ((rc = check_db(o, s, c->opts->lock_timeout, p, err)) != RS_OK)
 			return rc;

@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
 
 /*
@@ -52,7 +53,7 @@ struct pcopy {
 struct part {
 	struct pcopy *pc;
 	uint64_t start, end;
-	uLong crc;
+	uint32_t crc;
 	struct rs_err err;
 	int rc;
 	int reports; /* the calling thread's part reports progress */
@@ -103,7 +104,7 @@ static int cfr_unsupported(int e)
  * or -2 when the kernel path does not apply to this pair (nothing is lost:
  * the caller redoes the chunk with pread and pwrite).
  */
-static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uLong *crc)
+static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uint32_t *crc)
 {
 	loff_t in_off = (loff_t)off, out_off = (loff_t)off;
 	size_t left = n;
@@ -121,7 +122,7 @@ static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t of
 	}
 	switch (pread_full(pc->out, buf, n, off)) {
 	case 0:
-		*crc = crc32(*crc, buf, (uInt)n);
+		*crc = rs_crc32(*crc, buf, n);
 		return 0;
 	case 1: /* our own copy shorter than what we wrote: not ours to judge */
 		errno = EIO;
@@ -142,7 +143,7 @@ static void *copy_part(void *arg)
 	uint64_t off = pt->start, next_report = PCOPY_PROGRESS;
 	int r;
 
-	pt->crc = crc32(0L, Z_NULL, 0);
+	pt->crc = 0;
 	if (buf == NULL) {
 		pt->rc = rs_errf(&pt->err, RS_ENOMEM, "out of memory");
 		goto out;
@@ -153,13 +154,13 @@ static void *copy_part(void *arg)
 
 		if (pc->out < 0) { /* only the checksum */
 			if ((r = pread_full(pc->in, buf, n, off)) == 0)
-				pt->crc = crc32(pt->crc, buf, (uInt)n);
+				pt->crc = rs_crc32(pt->crc, buf, n);
 		} else if ((r = atomic_load(&pc->in_kernel)
 		                    ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
 		                    : -2) == -2) {
 			atomic_store(&pc->in_kernel, 0);
 			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
-				pt->crc = crc32(pt->crc, buf, (uInt)n);
+				pt->crc = rs_crc32(pt->crc, buf, n);
 				if (pwrite_full(pc->out, buf, n, off) != 0) {
 					pt->rc = rs_syserr(&pt->err, "cannot write the copy of",
 					                   pc->name);

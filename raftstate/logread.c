@@ -19,6 +19,7 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 
 struct slot {
@@ -356,7 +357,7 @@ int rs_logs_read(const char *node_dir, const struct rs_logs_opts *opts, rs_logs_
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	r->o = opts;
 	r->st = stats;
-	if (rs_bk_join_err(r->path, sizeof(r->path), node_dir, RS_LOG_FILE, err) != RS_OK) {
+	if (rs_path_join_err(r->path, sizeof(r->path), node_dir, RS_LOG_FILE, err) != RS_OK) {
 		free(r);
 		return RS_ELIMIT;
 	}

@@ -15,6 +15,7 @@
 #include "raftstate/cluster.h"
 #include "raftstate/json.h"
 #include "raftstate/manifest.h"
+#include "raftstate/path.h"
 
 #define EXACT_MAX (UINT64_C(1) << 53) /* larger doubles lose integers */
 
@@ -24,7 +25,7 @@ int rs_manifest_present(const char *backup, struct rs_err *err)
 	struct stat st;
 	int rc;
 
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK)
+	if ((rc = rs_path_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK)
 		return -rc;
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
@@ -95,7 +96,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 	    (rc = get_u64(f, "crc32", i, UINT32_MAX, name, &crc, err)) ||
 	    (rc = get_str(f, "compression", i, 0, name, &comp, err)))
 		return rc;
-	if (!rs_bk_safe_relpath(path))
+	if (!rs_path_safe_relative(path))
 		return rs_errf(err, RS_ECORRUPT,
 		               "refusing backup %s: the manifest names the unsafe path \"%.200s\"",
 		               backup, path);
@@ -114,7 +115,7 @@ static int read_entry(const char *backup, const char *name, const cJSON *f, size
 			    err, RS_ECORRUPT,
 			    "refusing backup %s: the \"stored_path\" of %s is %s, not %s", backup,
 			    path, sp ? rs_quote(sp, q, sizeof(q)) : "missing", stored);
-		if (!rs_bk_safe_relpath(stored))
+		if (!rs_path_safe_relative(stored))
 			return rs_errf(err, RS_ECORRUPT,
 			               "refusing backup %s: the manifest names the unsafe path "
 			               "\"%.200s\"",
@@ -146,7 +147,7 @@ int rs_manifest_read(const char *backup, struct rs_manifest *m, struct rs_err *e
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
+	if ((rc = rs_path_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
 	    (rc = rs_json_load(path, path, RS_MANIFEST_MAX, 0, &root, err)) != RS_OK)
 		return rc;
 	return from_tree(backup, path, root, m, err);
@@ -163,7 +164,7 @@ int rs_manifest_parse(const char *text, size_t len, const char *backup, struct r
 	if (len > RS_MANIFEST_MAX)
 		return rs_errf(err, RS_ECORRUPT, "%s/%s is larger than %u bytes", backup,
 		               RS_BACKUP_MANIFEST, RS_MANIFEST_MAX);
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
+	if ((rc = rs_path_join_err(path, sizeof(path), backup, RS_BACKUP_MANIFEST, err)) != RS_OK ||
 	    (rc = rs_json_parse(text, len, path, &root, err)) != RS_OK)
 		return rc;
 	return from_tree(backup, path, root, m, err);

@@ -11,6 +11,7 @@
 
 #include <bsd/string.h>
 
+#include "bolt/meta.h"
 #include "bolt/view.h"
 #include "raftstate/node.h"
 
@@ -64,6 +65,33 @@ void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv)
 	fi->active_meta = bv->active;
 	fi->meta_status[0] = bv->meta_status[0];
 	fi->meta_status[1] = bv->meta_status[1];
+}
+
+const char *rs_meta_status_text(int status)
+{
+	return bolt_meta_status_text(status);
+}
+
+const char *rs_meta_status_name(int status)
+{
+	switch (status) {
+	case BOLT_META_OK:
+		return "ok";
+	case BOLT_META_SHORT:
+		return "short";
+	case BOLT_META_BADMAGIC:
+		return "bad_magic";
+	case BOLT_META_BADVERSION:
+		return "bad_version";
+	case BOLT_META_BADCHECKSUM:
+		return "bad_checksum";
+	case BOLT_META_BADFLAGS:
+		return "bad_flags";
+	case BOLT_META_BADPAGESIZE:
+		return "bad_page_size";
+	default:
+		return "unknown";
+	}
 }
 
 int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)

@@ -148,6 +148,11 @@ struct bolt_view;
 struct bolt_err;
 /* The facts of an open view that info and verify report. */
 void rs_file_info_fill(struct rs_file_info *fi, const struct bolt_view *bv);
+/* A meta page's status (rs_file_info.meta_status[i]) in words for the text
+ * output (bolt_meta_status_text), and as the name `info --json` gives it
+ * ("ok", "bad_checksum", ...: docs/json.md); cmd/ asks these, not bolt/. */
+const char *rs_meta_status_text(int status);
+const char *rs_meta_status_name(int status);
 /* A bolt error as a raftstate error (same message, mapped code). */
 int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
 /* What bolt_view_recheck said when a read could not be trusted: the live
@@ -176,28 +181,6 @@ void rs_scratch_free(struct rs_scratch *s);
  * torn read. RS_ENOMEM when the copy cannot be made. */
 int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
                      struct rs_scratch *s, struct rs_log *out, struct rs_err *err);
-
-struct rs_summary_opts {
-	double lock_timeout;
-	int live;
-	int full; /* count entry types over the whole log (reads it all) */
-	/* LogCommand entries read, newest first, for the unsafe head when not full
-	 * (0: RS_HEAD_SCAN_DEFAULT); the scan stops earlier at the snapshot index */
-	uint64_t head_scan;
-};
-/* 256: on the benchmark's 1.2 GB log (4 KB entries) reading 4096 cost 19 ms of CPU for
- * `compare` of 3 nodes, 256 cost 6 ms (perf stat task-clock, 2026-12-04). */
-#define RS_HEAD_SCAN_DEFAULT 256
-
-int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
-                      struct rs_err *err);
-
-/* Calls fn for the newest `limit` entries (0 = every entry), oldest first.
- * `cfg` is the decoded configuration for configuration entries, else NULL.
- * Returning non-zero from fn stops the walk. */
-typedef int (*rs_entry_fn)(void *ctx, const struct rs_log *log, const struct rs_config *cfg);
-int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
-                    rs_entry_fn fn, void *ctx, struct rs_err *err);
 
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
  * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */

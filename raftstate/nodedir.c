@@ -48,6 +48,7 @@
 #include "bolt/lock.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/node.h"
+#include "raftstate/path.h"
 
 #define TREE_MAX_DEPTH 8
 #define LIST_MAX       100000 /* node directories in one root */
@@ -61,18 +62,6 @@ int rs_nd_is_state_name(const char *name)
 	for (size_t i = 0; i < 3; i++)
 		if (strcmp(name, state_names[i]) == 0)
 			return 1;
-	return 0;
-}
-
-static int join(char *buf, size_t size, const char *a, const char *b)
-{
-	size_t la = strcmp(a, "/") == 0 ? 0 : strlen(a), lb = strlen(b);
-
-	if (la + 1 + lb >= size)
-		return -1;
-	memcpy(buf, a, la);
-	buf[la] = '/';
-	memcpy(buf + la + 1, b, lb + 1);
 	return 0;
 }
 
@@ -387,7 +376,7 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 	for (size_t i = 0; i < 2; i++) {
 		int fd, r;
 
-		if (join(p, sizeof(p), node_dir, state_names[i]) != 0)
+		if (rs_path_join(p, sizeof(p), node_dir, state_names[i]) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
 		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0) {
@@ -452,8 +441,8 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (join(s, sizeof(s), src, de->d_name) != 0 ||
-		    join(d, sizeof(d), dst, de->d_name) != 0) {
+		if (rs_path_join(s, sizeof(s), src, de->d_name) != 0 ||
+		    rs_path_join(d, sizeof(d), dst, de->d_name) != 0) {
 			rc = rs_errf(err, RS_ELIMIT, "path too long: %s/%s", src, de->d_name);
 			break;
 		}
@@ -498,8 +487,8 @@ int rs_nd_copy_state(const char *src, const char *dst, int mask, struct rs_err *
 	for (int i = 0; i < 3; i++) {
 		if (!(mask & (1 << i)))
 			continue;
-		if (join(s, sizeof(s), src, state_names[i]) != 0 ||
-		    join(d, sizeof(d), dst, state_names[i]) != 0)
+		if (rs_path_join(s, sizeof(s), src, state_names[i]) != 0 ||
+		    rs_path_join(d, sizeof(d), dst, state_names[i]) != 0)
 			return rs_errf(err, RS_ELIMIT, "path too long: %s/%s", src, state_names[i]);
 		if (lstat(s, &st) != 0) {
 			if (errno == ENOENT)
@@ -524,7 +513,7 @@ int rs_nd_db_ident(const char *node_dir, int which, struct rs_nd_ident *id, stru
 	char p[PATH_MAX];
 	struct stat st;
 
-	if (join(p, sizeof(p), node_dir, state_names[which]) != 0)
+	if (rs_path_join(p, sizeof(p), node_dir, state_names[which]) != 0)
 		return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
 	if (lstat(p, &st) != 0)
 		return rs_syserr(err, "cannot stat", p);
@@ -545,7 +534,7 @@ int rs_nd_hold_dbs(const char *node_dir, double timeout, const struct rs_nd_iden
 
 	fds[0] = fds[1] = -1;
 	for (int i = 0; i < 2; i++) {
-		if (join(p, sizeof(p), node_dir, state_names[i]) != 0)
+		if (rs_path_join(p, sizeof(p), node_dir, state_names[i]) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", node_dir);
 		if (bolt_file_open(AT_FDCWD, p, 0, NULL, &fds[i], NULL, &be) != BOLT_OK)
 			return rs_err_from_bolt(err, &be);
@@ -658,7 +647,7 @@ static int make_stage_dir(struct rs_nd_replace *r, int dfd, const char *dir, con
 		int n = snprintf(r->sname, sizeof(r->sname), "%s%08x", prefix, arc4random());
 
 		if (n < 0 || (size_t)n >= sizeof(r->sname) ||
-		    join(r->stage, sizeof(r->stage), dir, r->sname) != 0)
+		    rs_path_join(r->stage, sizeof(r->stage), dir, r->sname) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, prefix);
 		if (mkdirat(dfd, r->sname, 0700) == 0) {
 			r->staged = 1;
@@ -687,7 +676,8 @@ static int make_keep_dir(int dfd, const char *dir, const char *prefix, char *nam
 		int n = i == 1 ? snprintf(name, name_size, "%s%s", prefix, ts)
 		               : snprintf(name, name_size, "%s%s-%d", prefix, ts, i);
 
-		if (n < 0 || (size_t)n >= name_size || join(path, path_size, dir, name) != 0)
+		if (n < 0 || (size_t)n >= name_size ||
+		    rs_path_join(path, path_size, dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
 		if (mkdirat(dfd, name, 0700) == 0)
 			return RS_OK;
@@ -719,7 +709,7 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 	gid_t gid;
 	char p[PATH_MAX];
 
-	(void)join(p, sizeof(p), r->stage, name);
+	(void)rs_path_join(p, sizeof(p), r->stage, name);
 	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return rs_syserr(err, "cannot inspect", p);
 	if (have_old && (old.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
@@ -959,7 +949,7 @@ static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 		if (x != 0) {
 			char p[PATH_MAX], m[sizeof(err->msg)];
 
-			(void)join(p, sizeof(p), r->target, nm);
+			(void)rs_path_join(p, sizeof(p), r->target, nm);
 			rc = rs_syserr(err, "cannot replace", p);
 			if (done[0] != '\0' &&
 			    snprintf(m, sizeof(m),
@@ -1037,7 +1027,7 @@ static int keep_swapped(struct rs_nd_replace *r, char *keep_root, size_t keep_si
 		if (keep_root[0] == '\0' &&
 		    (rc = make_keep_root(r, keep_root, keep_size, err)) != RS_OK)
 			return rc;
-		if (join(r->kept, sizeof(r->kept), keep_root, base_of(r)) != 0)
+		if (rs_path_join(r->kept, sizeof(r->kept), keep_root, base_of(r)) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", keep_root);
 		kfd = open(keep_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (kfd < 0)

@@ -30,6 +30,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/restore.h"
 
 /* ---- checking the backup ---------------------------------------------- */
@@ -53,15 +54,15 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 	if (depth > 6)
 		return rs_errf(err, RS_ECORRUPT, "backup %s nests directories too deep at %s", root,
 		               rel);
-	if (rs_bk_join(dir, sizeof(dir), root, rel) != 0)
+	if (rs_path_join(dir, sizeof(dir), root, rel) != 0)
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
 	if ((d = opendir(dir)) == NULL)
 		return rs_syserr(err, "cannot read", dir);
 	while (rc == RS_OK && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rs_bk_join(p, sizeof(p), dir, de->d_name) ||
-		    rs_bk_join(r, sizeof(r), rel, de->d_name)) {
+		if (rs_path_join(p, sizeof(p), dir, de->d_name) ||
+		    rs_path_join(r, sizeof(r), rel, de->d_name)) {
 			rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", dir, de->d_name);
 			break;
 		}
@@ -80,7 +81,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 			            "refusing backup %s: %s is not a regular file (device, fifo or "
 			            "socket)",
 			            root, r);
-		else if (!rs_bk_safe_relpath(r))
+		else if (!rs_path_safe_relative(r))
 			rc = rs_errf(err, RS_ECORRUPT, "refusing backup %s: unsafe file name %s",
 			             root, rs_quote(r, p, sizeof(p)));
 		else if (rs_bk_files_add(out, r, err) == NULL)
@@ -104,7 +105,7 @@ static struct rs_backup_file *find_file(struct rs_bk_files *f, const char *rel)
  * snapshots/. */
 static int must_be_listed(const char *rel)
 {
-	const char *b = rs_bk_base_of(rel);
+	const char *b = rs_path_base(rel);
 
 	return is_state_file(b) || strcmp(b, RS_LOG_FILE RS_BK_GZ_SUFFIX) == 0 ||
 	       strcmp(b, RS_STABLE_FILE RS_BK_GZ_SUFFIX) == 0 ||
@@ -112,16 +113,13 @@ static int must_be_listed(const char *rel)
 }
 
 /* One entry of MANIFEST.json (rs_manifest_read checked its fields and
- * paths) against the file found in the backup (the .gz for a compressed
- * entry, inflated to check size and crc32). */
-static int check_entry(const char *backup, const struct rs_backup_file *e,
-                       struct rs_bk_files *found, const struct rs_progress *pg, struct rs_err *err)
+ * paths) against the file found in the backup: it is there, with the size
+ * listed (the .gz's stored size for a compressed entry). */
+static int entry_present(const char *backup, const struct rs_backup_file *e,
+                         struct rs_bk_files *found, struct rs_err *err)
 {
-	char path[PATH_MAX], stored[PATH_MAX + 4];
+	char stored[PATH_MAX + 4];
 	struct rs_backup_file *bf;
-	uint64_t asize;
-	uint32_t acrc;
-	int rc;
 
 	(void)snprintf(stored, sizeof(stored), "%s%s", e->path,
 	               e->compressed ? RS_BK_GZ_SUFFIX : "");
@@ -138,32 +136,58 @@ static int check_entry(const char *backup, const struct rs_backup_file *e,
 		               "backup %s is damaged: %s has %llu bytes, the manifest says %llu",
 		               backup, stored, (unsigned long long)bf->size,
 		               (unsigned long long)(e->compressed ? e->stored_size : e->size));
-	if ((rc = rs_bk_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
-		return rc;
-	if (!e->compressed) {
-		if ((rc = rs_bk_crc_file(path, pg, &asize, &acrc, err)) != RS_OK)
-			return rc;
-	} else if ((rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, pg, &asize, &acrc,
-	                                   err)) != RS_OK) {
+	bf->crc32 = 1; /* mark: listed */
+	return RS_OK;
+}
+
+/* What a file of the backup held, read (inflated for a compressed entry)
+ * into asize and acrc, against its manifest entry e. rc is the read's
+ * result: a damaged .gz (RS_ECORRUPT) is said to be the backup's damage. */
+static int entry_sums_match(const char *backup, const struct rs_backup_file *e, int rc,
+                            uint64_t asize, uint32_t acrc, struct rs_err *err)
+{
+	const char *sfx = e->compressed ? RS_BK_GZ_SUFFIX : "";
+
+	if (rc == RS_ECORRUPT && e->compressed) {
 		char why[sizeof(err->msg)];
 
-		if (rc != RS_ECORRUPT)
-			return rc;
 		strlcpy(why, err->msg, sizeof(why));
 		return rs_errf(err, RS_ECORRUPT, "backup %s is damaged: %s", backup, why);
 	}
+	if (rc != RS_OK)
+		return rc;
 	if (asize != e->size)
 		return rs_errf(err, RS_ECORRUPT,
-		               "backup %s is damaged: %s inflates to %llu bytes, the manifest says "
-		               "%llu",
-		               backup, stored, (unsigned long long)asize,
+		               "backup %s is damaged: %s%s inflates to %llu bytes, the manifest "
+		               "says %llu",
+		               backup, e->path, sfx, (unsigned long long)asize,
 		               (unsigned long long)e->size);
 	if (acrc != e->crc32)
 		return rs_errf(err, RS_ECORRUPT,
-		               "backup %s is damaged: %s has crc32 %08x, the manifest says %08x",
-		               backup, stored, acrc, e->crc32);
-	bf->crc32 = 1; /* mark: listed */
+		               "backup %s is damaged: %s%s has crc32 %08x, the manifest says %08x",
+		               backup, e->path, sfx, acrc, e->crc32);
 	return RS_OK;
+}
+
+/* The bytes of one listed file of the backup: read (inflated) where they
+ * lie, against their size and crc32. */
+static int entry_sums(const char *backup, const struct rs_backup_file *e,
+                      const struct rs_progress *pg, struct rs_err *err)
+{
+	char path[PATH_MAX], stored[PATH_MAX + 4];
+	uint64_t asize = 0;
+	uint32_t acrc = 0;
+	int rc;
+
+	(void)snprintf(stored, sizeof(stored), "%s%s", e->path,
+	               e->compressed ? RS_BK_GZ_SUFFIX : "");
+	if ((rc = rs_path_join_err(path, sizeof(path), backup, stored, err)) != RS_OK)
+		return rc;
+	if (!e->compressed)
+		rc = rs_bk_crc_file(path, pg, &asize, &acrc, err);
+	else
+		rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, pg, &asize, &acrc, err);
+	return entry_sums_match(backup, e, rc, asize, acrc, err);
 }
 
 /* Whether rel lies under prefix ("" : everything). */
@@ -175,27 +199,77 @@ static int under(const char *rel, const char *prefix)
 }
 
 /* Checks plan->listed (MANIFEST.json's entries) against the files found:
- * every listed file exists with its size and crc32, and every state file
- * found is listed; only those under `prefix` (a node of a cluster backup
- * restored alone; "" for all). */
-static int check_manifest(const char *backup, struct rs_bk_files *found, const char *prefix,
+ * every listed file exists with its size (and, with `sums`, its crc32),
+ * and every state file found is listed; only those under plan->prefix (a
+ * node of a cluster backup restored alone; "" for all). */
+static int check_manifest(const char *backup, struct rs_bk_files *found, int sums,
                           struct rs_restore_plan *plan, struct rs_err *err)
 {
 	int rc = RS_OK;
 
 	for (size_t i = 0; rc == RS_OK && i < plan->nfiles; i++) {
-		if (!under(plan->listed[i].path, prefix))
+		if (!under(plan->listed[i].path, plan->prefix))
 			continue;
-		rc = check_entry(backup, &plan->listed[i], found, &plan->progress, err);
+		rc = entry_present(backup, &plan->listed[i], found, err);
+		if (rc == RS_OK && sums)
+			rc = entry_sums(backup, &plan->listed[i], &plan->progress, err);
 		plan->nchecked++;
 		plan->ncompressed += plan->listed[i].compressed != 0;
 	}
 	for (size_t i = 0; rc == RS_OK && i < found->n; i++)
 		if (found->v[i].crc32 == 0 && must_be_listed(found->v[i].path) &&
-		    under(found->v[i].path, prefix))
+		    under(found->v[i].path, plan->prefix))
 			rc =
 			    rs_errf(err, RS_ECORRUPT, "backup %s: %s is not listed in the manifest",
 			            backup, found->v[i].path);
+	return rc;
+}
+
+/* Every node of the plan verified where it lies in the backup (not for a
+ * compressed backup: rs_restore_apply verifies its inflated staged copies). */
+static int verify_in_place(struct rs_restore_plan *plan, double lock_timeout,
+                           struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_verify_opts vo = {.lock_timeout = lock_timeout, .live = 0};
+	int rc;
+
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		size_t before = problems->errors;
+
+		if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
+			return rc;
+		if (problems->errors > before) {
+			const struct rs_restore_node *n = &plan->nodes[i];
+			int go = !plan->has_manifest && !rs_nd_has(n->src, RS_ND_SNAPS);
+
+			return rs_errf(err, RS_ECORRUPT, "backup of %s does not verify%s",
+			               n->id[0] ? n->id : "the node",
+			               go ? " (a backup without MANIFEST.json, made by the Go "
+			                    "tool, holds only the .db files and never snapshots/, "
+			                    "so a compacted node's backup lacks the snapshot its "
+			                    "log starts after: back such a node up with "
+			                    "op-conductor-init raft backup)"
+			                  : "");
+		}
+	}
+	plan->verified = 1;
+	return RS_OK;
+}
+
+int rs_restore_check_deferred(struct rs_restore_plan *plan, double lock_timeout,
+                              struct rs_problems *problems, struct rs_err *err)
+{
+	int rc = RS_OK;
+
+	if (!plan->deferred)
+		return RS_OK;
+	for (size_t i = 0; rc == RS_OK && i < plan->nfiles; i++)
+		if (under(plan->listed[i].path, plan->prefix))
+			rc = entry_sums(plan->backup, &plan->listed[i], &plan->progress, err);
+	if (rc == RS_OK && plan->ncompressed == 0)
+		rc = verify_in_place(plan, lock_timeout, problems, err);
+	if (rc == RS_OK)
+		plan->deferred = 0;
 	return rc;
 }
 
@@ -249,7 +323,7 @@ static int plan_add(struct rs_restore_plan *plan, const char *id, const char *ta
 	memset(n, 0, sizeof(*n));
 	strlcpy(n->id, id, sizeof(n->id));
 	if ((id[0] == '\0' ? strlcpy(n->src, plan->backup, sizeof(n->src)) >= sizeof(n->src)
-	                   : rs_bk_join(n->src, sizeof(n->src), plan->backup, id) != 0) ||
+	                   : rs_path_join(n->src, sizeof(n->src), plan->backup, id) != 0) ||
 	    strlcpy(n->target, target, sizeof(n->target)) >= sizeof(n->target))
 		return rs_errf(err, RS_ELIMIT, "path for node %s is too long", id);
 	plan->nnodes++;
@@ -293,7 +367,7 @@ static void metadata_source_id(const char *backup, char *out, size_t size)
 	int fd;
 
 	out[0] = '\0';
-	if (rs_bk_join(path, sizeof(path), backup, RS_BACKUP_METADATA) != 0 ||
+	if (rs_path_join(path, sizeof(path), backup, RS_BACKUP_METADATA) != 0 ||
 	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -327,7 +401,7 @@ static int beside_nodes(const struct rs_restore_plan *plan, const char *name, ch
 	size_t ns = 0;
 	int rc = RS_OK;
 
-	rs_bk_parent_of(plan->state_dir, parent, sizeof(parent));
+	rs_path_parent(plan->state_dir, parent, sizeof(parent));
 	if (rs_nd_list(parent, 0, &sib, &ns, err) != RS_OK)
 		return RS_OK; /* an unreadable parent says nothing */
 	if (ns > 0 && !(ns == 1 && strcmp(sib[0], name) == 0))
@@ -347,7 +421,7 @@ static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts
                       char **bnodes, size_t nb, struct rs_err *err)
 {
 	char list[256], tl[256], target[PATH_MAX];
-	const char *sd = plan->state_dir, *name = rs_bk_base_of(sd);
+	const char *sd = plan->state_dir, *name = rs_path_base(sd);
 	char **tnodes = NULL;
 	size_t nt = 0;
 	struct stat st;
@@ -436,7 +510,7 @@ static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts
 			    sd, tnodes[i], plan->backup, id_list(bnodes, nb, list, sizeof(list)),
 			    sd);
 	for (size_t i = 0; rc == RS_OK && i < nb; i++) {
-		if (rs_bk_join(target, sizeof(target), sd, bnodes[i]) != 0)
+		if (rs_path_join(target, sizeof(target), sd, bnodes[i]) != 0)
 			rc = rs_errf(err, RS_ELIMIT, "path for node %s is too long", bnodes[i]);
 		else
 			rc = plan_add(plan, bnodes[i], target, err);
@@ -453,7 +527,7 @@ int rs_restore_check(const char *backup_dir, const char *state_dir,
 	struct rs_bk_files found = {0};
 	struct rs_manifest m;
 	struct stat st;
-	char **nodes = NULL, prefix[256] = "";
+	char **nodes = NULL;
 	size_t nnodes = 0;
 	int rc, layout = 0;
 
@@ -533,42 +607,22 @@ int rs_restore_check(const char *backup_dir, const char *state_dir,
 	if ((rc = fit_target(plan, opt, nodes, nnodes, err)) != RS_OK)
 		goto out;
 	if (layout == RS_LAYOUT_CLUSTER && opt->node_id != NULL)
-		strlcpy(prefix, opt->node_id, sizeof(prefix));
+		strlcpy(plan->prefix, opt->node_id, sizeof(plan->prefix));
 	plan->ncompressed = 0;
+	/* deferred: each byte is checksummed once, as its staged copy is
+	 * written, and each node verified once, staged (rs_restore_apply) */
+	plan->deferred = opt->defer_to_stage && plan->has_manifest;
 	if (plan->has_manifest &&
-	    (rc = check_manifest(backup_dir, &found, prefix, plan, err)) != RS_OK)
+	    (rc = check_manifest(backup_dir, &found, !plan->deferred, plan, err)) != RS_OK)
 		goto out;
 	/* in a node-layout backup every top-level dir except snapshots/ is
 	 * foreign; in a cluster backup, directories holding state that are not
 	 * valid server IDs were already refused (hidden ones are ignored).
 	 * Compressed nodes cannot be verified here: rs_restore_apply verifies
 	 * their inflated staged copies before it replaces anything. */
-	if (plan->ncompressed == 0) {
-		struct rs_verify_opts vo = {.lock_timeout = opt->lock_timeout, .live = 0};
-
-		for (size_t i = 0; i < plan->nnodes; i++) {
-			size_t before = problems->errors;
-
-			if ((rc = rs_verify_node(plan->nodes[i].src, &vo, problems, err)) != RS_OK)
-				goto out;
-			if (problems->errors > before) {
-				const struct rs_restore_node *n = &plan->nodes[i];
-				int go = !plan->has_manifest && !rs_nd_has(n->src, RS_ND_SNAPS);
-
-				rc = rs_errf(
-				    err, RS_ECORRUPT, "backup of %s does not verify%s",
-				    n->id[0] ? n->id : "the node",
-				    go ? " (a backup without MANIFEST.json, made by the Go "
-				         "tool, holds only the .db files and never snapshots/, "
-				         "so a compacted node's backup lacks the snapshot its "
-				         "log starts after: back such a node up with "
-				         "op-conductor-init raft backup)"
-				       : "");
-				goto out;
-			}
-		}
-		plan->verified = 1;
-	}
+	if (plan->ncompressed == 0 && !plan->deferred &&
+	    (rc = verify_in_place(plan, opt->lock_timeout, problems, err)) != RS_OK)
+		goto out;
 	for (size_t i = 0; i < plan->nnodes; i++)
 		if (plan->nodes[i].target_exists &&
 		    (rc = rs_nd_check_unlocked(plan->nodes[i].target, "stop it before restoring",
@@ -675,13 +729,16 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
                       const char *name, const char *dst, mode_t mode, struct rs_err *err)
 {
 	const struct rs_backup_file *f = listed_file(plan, rel);
+	char label[PATH_MAX + 4];
 	uint64_t size;
 	uint32_t crc;
 	int out, rc;
 
 	if (f == NULL || !f->compressed) {
 		rc = rs_bk_copy_at(src, dfd, name, dst, mode, &plan->progress, &crc, err);
-		if (rc == RS_OK && f != NULL && crc != f->crc32)
+		if (rc == RS_OK && f != NULL && crc != f->crc32 && plan->deferred)
+			rc = entry_sums_match(plan->backup, f, rc, f->size, crc, err);
+		else if (rc == RS_OK && f != NULL && crc != f->crc32)
 			rc =
 			    rs_errf(err, RS_ECORRUPT,
 			            "%s changed since it was checked: its copy has crc32 %08x, the "
@@ -692,8 +749,14 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0)
 		return rs_syserr(err, "cannot create", dst);
-	rc = rs_bk_gunzip_file(src, src, out, dst, f->size, &plan->progress, &size, &crc, err);
-	if (rc == RS_OK && (size != f->size || crc != f->crc32))
+	/* deferred, this is the backup's first check: its errors name the
+	 * file as the manifest does */
+	(void)snprintf(label, sizeof(label), "%s" RS_BK_GZ_SUFFIX, rel);
+	rc = rs_bk_gunzip_file(src, plan->deferred ? label : src, out, dst, f->size,
+	                       &plan->progress, &size, &crc, err);
+	if (plan->deferred)
+		rc = entry_sums_match(plan->backup, f, rc, size, crc, err);
+	else if (rc == RS_OK && (size != f->size || crc != f->crc32))
 		rc = rs_errf(err, RS_ECORRUPT,
 		             "%s changed since it was checked: it inflates to %llu bytes with "
 		             "crc32 %08x, the manifest says %llu bytes, %08x",
@@ -716,7 +779,7 @@ static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain
 
 	(void)snprintf(rel, sizeof(rel), "%s%s", rel_plain,
 	               f != NULL && f->compressed ? RS_BK_GZ_SUFFIX : "");
-	return rs_bk_join_err(path, size, plan->backup, rel, err);
+	return rs_path_join_err(path, size, plan->backup, rel, err);
 }
 
 /* Fills the (new, empty) stage of node n from the backup: the two
@@ -733,15 +796,15 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 	struct dirent *de;
 
 	for (size_t i = 0; i < 2; i++) {
-		if ((rc = rs_bk_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
+		if ((rc = rs_path_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
 		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
-		    (rc = rs_bk_join_err(d, sizeof(d), stage, dbs[i], err)) ||
+		    (rc = rs_path_join_err(d, sizeof(d), stage, dbs[i], err)) ||
 		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
 			goto out;
 	}
-	if ((rc = rs_bk_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
-	    (rc = rs_bk_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
-	    (rc = rs_bk_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
+	if ((rc = rs_path_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
+	    (rc = rs_path_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
+	    (rc = rs_path_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
 		goto out;
 	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0) {
@@ -762,9 +825,9 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 
 			if (de->d_name[0] == '.')
 				continue;
-			if ((rc = rs_bk_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
-			    (rc = rs_bk_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
-			    (rc = rs_bk_join_err(r1, sizeof(r1), rs, de->d_name, err)))
+			if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
+			    (rc = rs_path_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
+			    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
 				break;
 			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
 				continue;
@@ -790,16 +853,16 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 				strlcpy(name, fe->d_name, sizeof(name));
 				if (l > sl && strcmp(fe->d_name + l - sl, RS_BK_GZ_SUFFIX) == 0) {
 					name[l - sl] = '\0';
-					if ((rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) !=
-					    RS_OK)
+					if ((rc = rs_path_join_err(r2, sizeof(r2), r1, name,
+					                           err)) != RS_OK)
 						break;
 					f = listed_file(plan, r2);
 					if (f == NULL || !f->compressed)
 						strlcpy(name, fe->d_name, sizeof(name));
 				}
-				if ((rc = rs_bk_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
-				    (rc = rs_bk_join_err(r2, sizeof(r2), r1, name, err)) ||
-				    (rc = rs_bk_join_err(d2, sizeof(d2), d1, name, err)))
+				if ((rc = rs_path_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+				    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
+				    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
 					break;
 				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
 					continue;
@@ -849,6 +912,9 @@ static int verify_stage(void *ctx, const char *stage, struct rs_err *err)
 
 	if ((rc = rs_verify_node(stage, &vo, c->problems, err)) != RS_OK)
 		return rc;
+	if (c->problems->errors > before && c->plan->deferred) /* its first verify */
+		return rs_errf(err, RS_ECORRUPT, "backup of %s does not verify",
+		               c->n->id[0] ? c->n->id : "the node");
 	if (c->problems->errors > before)
 		return rs_errf(err, RS_ECORRUPT, "the staged copy %s does not verify", stage);
 	return RS_OK;
@@ -866,10 +932,10 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 	if (kept_size > 0)
 		kept[0] = '\0';
 	if (plan->layout == RS_LAYOUT_CLUSTER)
-		rc = rs_bk_mkdir_p(plan->state_dir, err);
+		rc = rs_path_mkdir_p(plan->state_dir, 1, err);
 	else if (plan->nnodes == 1) {
-		rs_bk_parent_of(plan->nodes[0].target, parent, sizeof(parent));
-		rc = rs_bk_mkdir_p(parent, err);
+		rs_path_parent(plan->nodes[0].target, parent, sizeof(parent));
+		rc = rs_path_mkdir_p(parent, 1, err);
 	}
 	if (rc != RS_OK)
 		return rc;
@@ -890,6 +956,7 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 	/* 1. stage and verify every node; nothing is replaced yet */
 	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
 		rc = rs_nd_prepare(&rs[i], err);
+	plan->staged = rc == RS_OK;
 	/* 2. no target may be locked; then replace node by node */
 	for (i = 0; i < plan->nnodes && rc == RS_OK; i++)
 		if (plan->nodes[i].target_exists)
@@ -908,6 +975,8 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 		if (rs[i].salvaged > 0)
 			strlcpy(plan->salvaged_to, rs[i].salvaged_to, sizeof(plan->salvaged_to));
 	}
+	if (rc == RS_OK && plan->deferred) /* every staged node verified */
+		plan->verified = plan->ncompressed == 0;
 	if (rc == RS_OK) {
 		if (plan->layout == RS_LAYOUT_NODE && plan->nnodes == 1)
 			strlcpy(kept, plan->nodes[0].kept, kept_size);

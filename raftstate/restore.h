@@ -50,6 +50,7 @@ struct rs_restore_node {
 	int target_exists;     /* target holds state files */
 	int target_dir_exists; /* the target directory exists */
 	/* filled by rs_restore_apply */
+	int staged;            /* every node staged and checked: 0 on failure = nothing replaced */
 	int restored;          /* the new state is in place */
 	int in_place;          /* replaced file by file (see in_place_why) */
 	char in_place_why[64]; /* "it is a mount point", ... */
@@ -62,6 +63,8 @@ struct rs_restore_opts {
 	int other_node;      /* a node's state may go into a directory named for another */
 	double lock_timeout;
 	const struct rs_progress *pg; /* may be NULL */
+	int defer_to_stage;           /* a restore that will apply: the crc32s and the
+	                               * verify are left to rs_restore_apply (plan->deferred) */
 };
 
 struct rs_restore_plan {
@@ -78,6 +81,11 @@ struct rs_restore_plan {
 	int verified;                  /* rs_restore_check verified every node in place
 	                                * (not for compressed backups: rs_restore_apply
 	                                * verifies their inflated staged copies) */
+	int deferred;                  /* the listed files' crc32s and the nodes' verify are
+	                                * not done yet: rs_restore_apply does them on the
+	                                * staged copies (each byte read once, from what was
+	                                * written), or rs_restore_check_deferred in place */
+	char prefix[256];              /* the listed files restored: under this ("" all) */
 	struct rs_backup_file *listed; /* the manifest's files (nfiles) */
 	struct rs_restore_node *nodes;
 	size_t nnodes;
@@ -86,7 +94,8 @@ struct rs_restore_plan {
 	uid_t uid;                   /* owner to give ((uid_t)-1: the replaced files') */
 	gid_t gid;
 	/* filled by rs_restore_apply */
-	size_t salvaged;            /* stages of killed runs kept (raftstate/nodedir.h) */
+	int staged;      /* every node staged and checked: 0 on failure = nothing replaced */
+	size_t salvaged; /* stages of killed runs kept (raftstate/nodedir.h) */
 	char salvaged_to[PATH_MAX]; /* the last of them */
 };
 
@@ -97,10 +106,21 @@ struct rs_restore_plan {
  * .gz); RS_ELOCKED when a target database is held by another process.
  * state_dir NULL or "": only the backup is checked (nodes[].target "").
  * opt->pg hears the checksums ("checking") here and the staging copies
- * ("copying", "inflating") in rs_restore_apply. */
+ * ("copying", "inflating") in rs_restore_apply. With opt->defer_to_stage
+ * (and a manifest) the files' sizes and listing are checked here, but
+ * their crc32s and the nodes' verify are left to rs_restore_apply, which
+ * takes them of the staged copies before anything is replaced: a restore
+ * reads the backup once. */
 int rs_restore_check(const char *backup_dir, const char *state_dir,
                      const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
                      struct rs_problems *problems, struct rs_err *err);
+
+/* The checks rs_restore_check deferred (plan->deferred), done now where the
+ * backup lies: for a run that will not go on to rs_restore_apply (it asks
+ * first, or refuses for want of --force) and must judge the backup first.
+ * Clears plan->deferred; RS_OK at once when nothing was deferred. */
+int rs_restore_check_deferred(struct rs_restore_plan *plan, double lock_timeout,
+                              struct rs_problems *problems, struct rs_err *err);
 
 /* A compressed backup's nodes cannot be verified where they lie: each is
  * inflated into a private directory under tmp_parent, verified there and

@@ -3,7 +3,7 @@
 # loader): scripts/build-static.sh [OUTDIR]   (default build-static/)
 #
 # glibc's static libraries are used, with Debian's static libbsd.a, libmd.a
-# (SHA-256, libbsd's dependency) and libz.a. Debian ships no static cJSON
+# (SHA-256, libbsd's dependency), libz.a and libdeflate.a. Debian ships no static cJSON
 # (libcjson-dev has only the .so), so cJSON is compiled from Debian's own
 # source package: `apt-get source cjson` (Debian's patches applied), fetched
 # once into OUTDIR/deps through a private deb-src list (the system's apt
@@ -23,9 +23,9 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 CC=${CC:-gcc}
 
-for lib in libc.a libbsd.a libmd.a libz.a; do
+for lib in libc.a libbsd.a libmd.a libz.a libdeflate.a; do
 	"$CC" -print-file-name="$lib" | grep -q / || {
-		echo "build-static: $lib not found (install libc6-dev libbsd-dev libmd-dev zlib1g-dev)" >&2
+		echo "build-static: $lib not found (install libc6-dev libbsd-dev libmd-dev zlib1g-dev libdeflate-dev)" >&2
 		exit 1
 	}
 done
@@ -79,6 +79,6 @@ for c in "$SRC"/bolt/*.c "$SRC"/raftstate/*.c "$SRC"/cmd/*.c; do
 	objs+=("$o")
 done
 # getpwnam/getgrnam in a static glibc binary: the linker warns (see above)
-"$CC" -static -o "$OUT/op-conductor-init" "${objs[@]}" -lbsd -lmd -lz -pthread 2> >(grep -v -e "statically linked applications requires at runtime" -e "in function .owner_parse" >&2)
+"$CC" -static -o "$OUT/op-conductor-init" "${objs[@]}" -lbsd -lmd -lz -ldeflate -pthread 2> >(grep -v -e "statically linked applications requires at runtime" -e "in function .owner_parse" >&2)
 strip "$OUT/op-conductor-init" 2>/dev/null || true
 echo "$OUT/op-conductor-init"

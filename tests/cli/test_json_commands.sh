@@ -14,7 +14,9 @@
 #   - recover: old and new members, each change, the entry, the terms, the
 #     variables used, the kept copy (it exists);
 #   - bootstrap cluster --json: the preflight verdict on stderr (stdout is
-#     op-conductor's), for valid state and for state it refuses.
+#     op-conductor's), for valid state and for state it refuses;
+#   - a failing run with --json still prints one document,
+#     {"schema_version", "error"}, error being stderr's sentence.
 # Env: OCI_BIN, OCI_SRC.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN OCI_SRC
@@ -73,6 +75,28 @@ jcheck "recover --json: members, changes, entry, terms, the variable used, the k
 	>"$tmp/rc2.json" 2>/dev/null
 jcheck "recover --dry-run --json: same members said, nothing kept" "$tmp/rc2.json" \
 	'd["dry_run"] and d["same_members"] and d["kept"] is None'
+
+# a failure with --json: still one document on stdout, {"error": the sentence stderr holds}
+fails() { # NAME ARGS...: exit 1, stdout one document whose error is stderr's sentence
+	local name=$1 rc r
+	shift
+	"$B" "$@" --json >"$tmp/f.json" 2>"$tmp/f.err"
+	rc=$?
+	r=$(python3 - "$tmp/f.json" "$tmp/f.err" "$want" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+err = open(sys.argv[2]).read().splitlines()[0]
+ok = list(d) == ["schema_version", "error"] and d["schema_version"] == int(sys.argv[3]) and err.endswith(": " + d["error"])
+print("yes" if ok else "no: %s / %s" % (d, err))
+PY
+)
+	[ "$rc" = 1 ] && [ "$r" = yes ] && ok "$name --json, failing: exit 1, {\"error\": the sentence}" || bad "$name failing: exit $rc $r"
+}
+fails "restore" raft restore --backup-dir "$tmp/no-such" --state-dir "$tmp/st"
+fails "backup" raft backup --state-dir "$tmp/no-such" --backup-dir "$tmp/bk2"
+fails "recover" raft recover --state-dir "$tmp/no-such/s1" --nodes s1=h1:50050
+fails "generate" raft generate --nodes s1=h1:50050,s2=h2:50050 --initial-leader s1 --output-dir "$tmp/st" --node-id s1
+fails "verify" raft verify --state-dir "$tmp/no-such"
 
 cc -std=c11 -O1 -o "$tmp/fake-oc" "$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err" || bad "fake op-conductor: $(cat "$tmp/cc.err")"
 export OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake-oc FAKE_OC_RECORD=$tmp/rec

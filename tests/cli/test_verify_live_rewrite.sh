@@ -36,6 +36,7 @@ unset_env 'OP_CONDUCTOR_[A-Z_]*'
 if ! cc -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Werror -I"$OCI_SRC" "$OCI_SRC/tests/cli/rewriter.c" \
 	"$OCI_BUILD/libraftstate.a" "$OCI_BUILD/libbolt.a" $(pkg-config --libs libbsd libmd libcjson zlib) \
 	$(grep -q '^OCI_SANITIZE:BOOL=ON' "$OCI_BUILD/CMakeCache.txt" 2>/dev/null && echo -fsanitize=address,undefined) \
+	$(grep -q '^CMAKE_C_FLAGS:STRING=.*--coverage' "$OCI_BUILD/CMakeCache.txt" 2>/dev/null && echo --coverage) \
 	-pthread -o "$tmp/rewriter" 2>"$tmp/cc.err"; then
 	bad "compile tests/cli/rewriter.c: $(head -c 600 "$tmp/cc.err")"
 	finish

@@ -4,7 +4,7 @@
 # shows a change), the build date (the commit's date, or SOURCE_DATE_EPOCH
 # when the build had it: a scratch build with a fixed SOURCE_DATE_EPOCH
 # prints that date, and a second one in another directory is the same bytes),
-# the libbsd, cJSON and zlib versions pkg-config names for the libraries
+# the libbsd, cJSON, zlib and libdeflate versions pkg-config names for the libraries
 # built against (and, for cJSON and zlib, run with), and the MIT license.
 # Both forms say the same; a bad word after --version is a usage error.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +33,7 @@ cj=$(pkg-config --modversion libcjson)
 eq "cJSON: pkg-config's version, compiled and running" "$(line cJSON)" "$cj (compiled against), $cj (running)"
 z=$(pkg-config --modversion zlib)
 eq "zlib: pkg-config's version, compiled and running" "$(line zlib)" "$z (compiled against), $z (running)"
+eq "libdeflate: pkg-config's version" "$(line libdeflate)" "$(pkg-config --modversion libdeflate) (compiled against)"
 line license | grep -q '^MIT ' && head -1 "$OCI_SRC/LICENSE" | grep -qx 'MIT License' &&
 	ok "license: MIT, as LICENSE says" || bad "license: [$(line license)]"
 
@@ -48,7 +49,7 @@ commit = "unknown" if d["commit"] is None else d["commit"] + ("-dirty" if d["dir
 print("%s %s" % (d["name"], d["version"]))
 print("commit: " + commit)
 print("built: " + (d["build_date"] or "unknown"))
-for k, name in (("libbsd", "libbsd"), ("cjson", "cJSON"), ("zlib", "zlib")):
+for k, name in (("libbsd", "libbsd"), ("cjson", "cJSON"), ("zlib", "zlib"), ("libdeflate", "libdeflate")):
     print("%s: %s (compiled against)%s" % (name, l[k]["compiled"], run(l[k]["running"])))
 print("license: " + d["license"])
 PY

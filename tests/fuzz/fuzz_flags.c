@@ -24,9 +24,10 @@
 #include "cmd/flags.h"
 #include "cmd/members.h"
 #include "cmd/report.h"
+#include "raftstate/members.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO, .pid = 0};
+struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
 
 /* cmd/generate.c's flag order; checked against the names at run time */
 enum { F_NODES, F_SERVER_IDS, F_OUTPUT_DIR, F_INITIAL_LEADER };

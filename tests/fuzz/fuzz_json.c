@@ -15,6 +15,7 @@
 #include "raftstate/clusterfile.h"
 #include "raftstate/json.h"
 #include "raftstate/manifest.h"
+#include "raftstate/path.h"
 
 static void one_line(const char *msg, const char *name)
 {
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rs_cluster_file_free(&cf);
 	if (rs_manifest_parse((const char *)data, size, "bk", &m, &err) == RS_OK) {
 		for (size_t i = 0; i < m.nfiles; i++)
-			if (!rs_bk_safe_relpath(m.files[i].path))
+			if (!rs_path_safe_relative(m.files[i].path))
 				abort();
 	} else if (err.code == RS_ECORRUPT && strstr(err.msg, "bk") == NULL) {
 		abort();

@@ -18,7 +18,7 @@
 #include "cmd/report.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO, .pid = 0};
+struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
 
 static int valid_utf8(const unsigned char *p, size_t n)
 {

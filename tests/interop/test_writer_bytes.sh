@@ -8,7 +8,9 @@ source "$(dirname "$0")/lib.sh"
 need_harness
 
 cc -std=c11 -D_GNU_SOURCE -O2 -I"$OCI_SRC" "$OCI_SRC/tests/interop/boltwrite.c" \
-	"$OCI_BUILD/libbolt.a" $(pkg-config --libs libbsd zlib) -pthread -o "$TMP/boltwrite" ||
+	"$OCI_BUILD/libbolt.a" $(pkg-config --libs libbsd zlib) -pthread \
+	$(grep -q '^CMAKE_C_FLAGS:STRING=.*--coverage' "$OCI_BUILD/CMakeCache.txt" 2>/dev/null && echo --coverage) \
+	-o "$TMP/boltwrite" ||
 	die "cannot build boltwrite.c"
 
 pass=0

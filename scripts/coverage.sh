@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# scripts/coverage.sh [all] — line and branch coverage of bolt/, raftstate/
+# and cmd/ by the test suite (`just coverage`): a Debug build instrumented
+# with gcc's --coverage in build-cov/, the unit and CLI tests through ctest
+# (`all`: the interop tests too, which need the Go harness and take far
+# longer), then gcovr's summary, one line per file and a total, restricted to
+# the three product directories (tests/ and the generated header are not
+# counted). The HTML report is build-cov/coverage/index.html. CPU heavy: it
+# runs under nice.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v gcovr >/dev/null 2>&1; then
+	echo "coverage.sh: gcovr is not installed; run ./run.sh coverage (it installs it) or apt-get install gcovr" >&2
+	exit 2
+fi
+labels=(-LE interop)
+case ${1:-} in
+'') ;;
+all) labels=() ;;
+*)
+	echo "coverage.sh: unknown argument '$1'; usage: scripts/coverage.sh [all]" >&2
+	exit 2
+	;;
+esac
+jobs=$(nproc)
+dir=build-cov
+# no hardening (-fstack-protector's branches are not ours) and no -O (gcov's
+# line counts follow the source only unoptimised)
+nice cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DOCI_WERROR=ON -DOCI_HARDENING=OFF \
+	-DCMAKE_C_FLAGS="--coverage" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null
+nice cmake --build "$dir" -j "$jobs"
+# counts of an earlier run would be added to this one's
+find "$dir" -name '*.gcda' -delete
+(cd "$dir" && nice ctest --output-on-failure -j "$jobs" --timeout 1200 "${labels[@]}")
+mkdir -p "$dir/coverage"
+# gcov runs once (into coverage.json); the reports are made from that.
+# --exclude-unreachable-branches: the branches gcc adds for code it
+# generates itself (no source line of ours can take them) are not counted.
+nice gcovr --root . --object-directory "$dir" --filter 'bolt/' --filter 'raftstate/' --filter 'cmd/' \
+	--exclude-unreachable-branches -j "$jobs" --json "$dir/coverage/coverage.json"
+report() { gcovr --root . --add-tracefile "$dir/coverage/coverage.json" "$@"; }
+report --txt "$dir/coverage/lines.txt"
+report --branches --txt "$dir/coverage/branches.txt"
+report --html-details "$dir/coverage/index.html"
+report --print-summary --txt /dev/null >"$dir/coverage/totals.txt"
+echo "coverage.sh: per file: $dir/coverage/lines.txt, $dir/coverage/branches.txt; HTML: $dir/coverage/index.html"
+cat "$dir/coverage/totals.txt"

@@ -258,4 +258,23 @@ sys.exit(strip(json.load(open(sys.argv[1]))) != strip(json.load(open(sys.argv[2]
 eq "the same non-UTF-8 node twice: exit" "$?" 2
 grep -q "is given twice" "$tmp/err" && ok "the same non-UTF-8 node twice is caught" || bad "twice: $(cat "$tmp/err")"
 
+
+# 12. bootstrap cluster's preflight: the gap below the snapshot starts
+# op-conductor (the fake one records it ran); the gap above does not
+mkdir -p "$tmp/fake"
+if cc -std=c11 -O1 -o "$tmp/fake/op-conductor" "$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
+	OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor FAKE_OC_RECORD=$tmp/rec1 \
+		"$B" bootstrap cluster --raft.storage.dir "$tmp/below" --raft.server.id sequencer-1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 0 ] && [ -e "$tmp/rec1" ] && ok "bootstrap: a gap below the snapshot starts op-conductor" ||
+		bad "bootstrap below: rc $rc, $(head -c 300 "$tmp/err")"
+	OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor FAKE_OC_RECORD=$tmp/rec2 \
+		"$B" bootstrap cluster --raft.storage.dir "$tmp/above" --raft.server.id sequencer-1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ ! -e "$tmp/rec2" ] && grep -q "a gap in the log" "$tmp/err" &&
+		ok "bootstrap: a gap above the snapshot is refused" || bad "bootstrap above: rc $rc, $(head -c 300 "$tmp/err")"
+else
+	bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
+fi
+
 finish

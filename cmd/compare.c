@@ -24,11 +24,13 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/nodejson.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/compare.h"
 #include "raftstate/json.h"
 #include "raftstate/node.h"
+#include "raftstate/summary.h"
 
 enum {
 	F_STATE_DIR,
@@ -59,8 +61,7 @@ static const struct flag_spec compare_flags[F_COUNT] = {
     [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
 };
 
-#define MAX_NODES  64
-#define JSON_LIMIT ((long)64 << 20)
+#define MAX_NODES 64
 
 struct nodes {
 	struct rs_cmp_node *v;
@@ -120,296 +121,6 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
 }
 
 /* ---- from info --json documents ---------------------------------------- */
-
-/* A JSON number that is an exact unsigned integer (cJSON reads doubles:
- * above 2^53 the value would not be exact, so it is refused). */
-static int get_u64(const cJSON *o, const char *key, uint64_t *v, int *present)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (present != NULL)
-		*present = 0;
-	if (j == NULL || cJSON_IsNull(j))
-		return present != NULL ? 0 : -1;
-	if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 9007199254740992.0 ||
-	    j->valuedouble != (double)(uint64_t)j->valuedouble)
-		return -1;
-	*v = (uint64_t)j->valuedouble;
-	if (present != NULL)
-		*present = 1;
-	return 0;
-}
-
-static const char *get_str(const cJSON *o, const char *key)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(j) ? j->valuestring : NULL;
-}
-
-static int hex32(const char *s, uint8_t out[32])
-{
-	if (s == NULL || strlen(s) != 66 || s[0] != '0' || s[1] != 'x')
-		return -1;
-	for (int i = 0; i < 32; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-static int json_servers(const cJSON *a, struct rs_config *c)
-{
-	int n = cJSON_GetArraySize(a);
-
-	if (!cJSON_IsArray(a) || n > 1024)
-		return -1;
-	c->servers = calloc((size_t)(n ? n : 1), sizeof(*c->servers));
-	if (c->servers == NULL)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		const cJSON *s = cJSON_GetArrayItem(a, i);
-		const char *id = get_str(s, "id"), *addr = get_str(s, "address");
-		const char *suf = get_str(s, "suffrage");
-		struct rs_server *x = &c->servers[c->n];
-
-		if (id == NULL || addr == NULL)
-			return -1;
-		x->id = strdup(id);
-		x->address = strdup(addr);
-		if (x->id == NULL || x->address == NULL)
-			return -1;
-		x->id_len = strlen(id);
-		x->address_len = strlen(addr);
-		x->suffrage = suf == NULL                    ? 99
-		              : strcmp(suf, "Voter") == 0    ? RS_VOTER
-		              : strcmp(suf, "Nonvoter") == 0 ? RS_NONVOTER
-		              : strcmp(suf, "Staging") == 0  ? RS_STAGING
-		                                             : 99;
-		c->n++;
-	}
-	return 0;
-}
-
-static int json_payload(const cJSON *o, struct rs_block *b)
-{
-	const char *src = get_str(o, "source"), *form = get_str(o, "form");
-	uint64_t version = 0, txs = 0;
-
-	memset(b, 0, sizeof(*b));
-	if (o == NULL || cJSON_IsNull(o))
-		return 0;
-	if (get_u64(o, "number", &b->number, NULL) != 0 ||
-	    hex32(get_str(o, "hash"), b->hash) != 0 ||
-	    get_u64(o, "timestamp", &b->timestamp, NULL) != 0 ||
-	    get_u64(o, "version", &version, NULL) != 0 ||
-	    get_u64(o, "transactions", &txs, NULL) != 0 || src == NULL || form == NULL)
-		return -1;
-	(void)hex32(get_str(o, "parent_hash"), b->parent_hash);
-	b->found = 1;
-	b->version = (int)version;
-	b->tx_count = (uint32_t)txs;
-	b->form = strcmp(form, "legacy") == 0 ? RS_PAYLOAD_LEGACY : RS_PAYLOAD_ENVELOPE;
-	if (strcmp(src, "snapshot") == 0) {
-		b->source = RS_BLOCK_SNAPSHOT;
-		strlcpy(b->snapshot, get_str(o, "snapshot") ? get_str(o, "snapshot") : "",
-		        sizeof(b->snapshot));
-	} else {
-		b->source = RS_BLOCK_LOG;
-		if (get_u64(o, "entry_index", &b->entry_index, NULL) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* One node object of `raft info --json` (cmd/info.c json_node). Returns 0,
- * or -1 with what[] naming the field that is missing or wrong. */
-static int json_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t wsize)
-{
-	const cJSON *stable = cJSON_GetObjectItemCaseSensitive(o, "stable");
-	const cJSON *vote = cJSON_GetObjectItemCaseSensitive(o, "vote");
-	const cJSON *log = cJSON_GetObjectItemCaseSensitive(o, "log");
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(o, "configuration");
-	const cJSON *snaps = cJSON_GetObjectItemCaseSensitive(o, "snapshots");
-	const cJSON *scan = cJSON_GetObjectItemCaseSensitive(o, "head_scan");
-	const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms");
-	const char *name = get_str(o, "node"), *err = get_str(o, "error"), *src, *st;
-	uint64_t count = 0;
-	int has_vote_term = 0;
-
-#define NEED(cond, field)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			(void)snprintf(what, wsize, "%s", field);                                  \
-			return -1;                                                                 \
-		}                                                                                  \
-	} while (0)
-	NEED(cJSON_IsObject(o) && name != NULL, "node");
-	strlcpy(c->name, name, sizeof(c->name));
-	if (err != NULL) {
-		(void)snprintf(c->error, sizeof(c->error),
-		               "could not be read where info ran: %.500s", err);
-		return 0;
-	}
-	NEED(get_u64(stable, "current_term", &c->current_term, &c->has_current_term) == 0,
-	     "stable/current_term");
-	NEED(get_u64(vote, "term", &c->vote_term, &has_vote_term) == 0, "vote/term");
-	if (get_str(vote, "candidate") != NULL) {
-		c->has_vote = 1;
-		strlcpy(c->vote_cand, get_str(vote, "candidate"), sizeof(c->vote_cand));
-	}
-	NEED(get_u64(log, "count", &count, NULL) == 0, "log/count");
-	NEED(get_u64(log, "first_index", &c->first_index, NULL) == 0, "log/first_index");
-	NEED(get_u64(log, "last_index", &c->last_index, NULL) == 0, "log/last_index");
-	NEED(get_u64(log, "last_term", &c->last_term, NULL) == 0, "log/last_term");
-	if (count == 0)
-		c->first_index = c->last_index = c->last_term = 0;
-	NEED(cJSON_IsArray(snaps), "snapshots");
-	for (int i = 0; i < cJSON_GetArraySize(snaps); i++) {
-		const cJSON *s = cJSON_GetArrayItem(snaps, i);
-
-		if (get_str(s, "problem") != NULL) {
-			/* not usable: raft does not restore it */
-			rs_cmp_add_unusable(c, get_str(s, "name") ? get_str(s, "name") : "?",
-			                    get_str(s, "problem"));
-			continue;
-		}
-		if (c->has_snapshot)
-			continue;
-		NEED(get_u64(s, "index", &c->snap_index, NULL) == 0 &&
-		         get_u64(s, "term", &c->snap_term, NULL) == 0 && get_str(s, "name") != NULL,
-		     "snapshots/index");
-		c->has_snapshot = 1;
-		strlcpy(c->snap_name, get_str(s, "name"), sizeof(c->snap_name));
-	}
-	src = get_str(cfg, "source");
-	NEED(src != NULL, "configuration/source");
-	c->config_source = strcmp(src, "log") == 0        ? RS_CONFIG_LOG
-	                   : strcmp(src, "snapshot") == 0 ? RS_CONFIG_SNAPSHOT
-	                                                  : RS_CONFIG_NONE;
-	if (c->config_source != RS_CONFIG_NONE)
-		NEED(get_u64(cfg, "index", &c->config_index, NULL) == 0, "configuration/index");
-	NEED(json_servers(cJSON_GetObjectItemCaseSensitive(cfg, "servers"), &c->config) == 0,
-	     "configuration/servers");
-	NEED(json_payload(cJSON_GetObjectItemCaseSensitive(o, "unsafe_head"), &c->head) == 0,
-	     "unsafe_head");
-	NEED(cJSON_IsObject(scan), "head_scan");
-	c->head_complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(scan, "complete"));
-	st = get_str(cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "state");
-	NEED(st != NULL, "head_scan/snapshot_state/state");
-	c->snap_state = strcmp(st, "payload") == 0       ? RS_SNAP_STATE_PAYLOAD
-	                : strcmp(st, "empty") == 0       ? RS_SNAP_STATE_EMPTY
-	                : strcmp(st, "undecodable") == 0 ? RS_SNAP_STATE_BAD
-	                : strcmp(st, "unreadable") == 0  ? RS_SNAP_STATE_UNREAD
-	                                                 : RS_SNAP_STATE_NONE;
-	if (c->snap_state == RS_SNAP_STATE_BAD && !c->head.found &&
-	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
-	        cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "payload")))
-		c->snap_state = RS_SNAP_STATE_NONE; /* as rs_cmp_from_node */
-	if (!cJSON_IsNull(terms)) {
-		const cJSON *starts = cJSON_GetObjectItemCaseSensitive(terms, "starts");
-		int k = cJSON_GetArraySize(starts);
-
-		NEED(cJSON_IsObject(terms) && cJSON_IsArray(starts) && k <= RS_TERMS_MAX,
-		     "terms/starts");
-		for (int i = 0; i < k; i++) {
-			const cJSON *p = cJSON_GetArrayItem(starts, i);
-			const cJSON *a = cJSON_GetArrayItem(p, 0), *b = cJSON_GetArrayItem(p, 1);
-
-			NEED(cJSON_IsArray(p) && cJSON_IsNumber(a) && cJSON_IsNumber(b) &&
-			         a->valuedouble >= 0 && b->valuedouble >= 0 &&
-			         a->valuedouble <= 9007199254740992.0 &&
-			         b->valuedouble <= 9007199254740992.0,
-			     "terms/starts");
-			c->terms.v[i].index = (uint64_t)a->valuedouble;
-			c->terms.v[i].term = (uint64_t)b->valuedouble;
-			NEED(i == 0 || c->terms.v[i].index > c->terms.v[i - 1].index,
-			     "terms/starts (in index order)");
-		}
-		c->terms.n = (size_t)k;
-		c->terms.complete =
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(terms, "complete"));
-		c->terms.valid = 1;
-	}
-#undef NEED
-	return 0;
-}
-
-static int from_json_file(const struct oci_command *cmd, const char *path, struct nodes *ns)
-{
-	struct rs_err oe = {0};
-	FILE *f = NULL;
-	char *buf = NULL, what[64] = "";
-	cJSON *doc = NULL, *list;
-	long size;
-	int rc = 0, count, fd;
-
-	/* never blocks on a FIFO; followed: a file the operator names */
-	if (rs_json_open(path, oci_path(path).s, 1, &fd, NULL, &oe) != RS_OK)
-		return oe.code == RS_ECORRUPT ? oci_fail(cmd, "--from-json %s", oe.msg)
-		                              : oci_fail(cmd, "cannot open --from-json %s: %s",
-		                                         oci_path(path).s, strerror(oe.sys_errno));
-	if ((f = fdopen(fd, "rb")) == NULL) {
-		close(fd);
-		return oci_fail(cmd, "cannot open --from-json %s: %s", oci_path(path).s,
-		                strerror(errno));
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || size > JSON_LIMIT ||
-	    fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)size + 1)) == NULL ||
-	    fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		free(buf);
-		return oci_fail(cmd, "cannot read --from-json %s (a file of at most 64 MiB)",
-		                oci_path(path).s);
-	}
-	fclose(f);
-	buf[size] = 0;
-	doc = cJSON_Parse(buf);
-	free(buf);
-	if (doc == NULL || !cJSON_IsObject(doc))
-		rc = oci_fail(cmd,
-		              "--from-json %s is not a JSON document (write it with `raft info "
-		              "--json`)",
-		              oci_path(path).s);
-	if (rc == 0) {
-		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
-
-		if (!cJSON_IsNumber(ver))
-			rc = oci_fail(cmd,
-			              "--from-json %s has no schema_version: compare reads version "
-			              "%d (write it with this release's `raft info --json`)",
-			              oci_path(path).s, NP_JSON_SCHEMA_VERSION);
-		else if (ver->valuedouble != NP_JSON_SCHEMA_VERSION)
-			rc =
-			    oci_fail(cmd,
-			             "--from-json %s has JSON schema_version %g; compare reads "
-			             "version %d (write it with this release's `raft info --json`)",
-			             oci_path(path).s, ver->valuedouble, NP_JSON_SCHEMA_VERSION);
-	}
-	list = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
-	count = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 1;
-	for (int i = 0; rc == 0 && i < count; i++) {
-		const cJSON *o = cJSON_IsArray(list) ? cJSON_GetArrayItem(list, i) : doc;
-		struct rs_cmp_node *c = add_node(ns);
-
-		if (c == NULL) {
-			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
-			break;
-		}
-		strlcpy(c->origin, path, sizeof(c->origin));
-		if (json_node(o, c, what, sizeof(what)) != 0)
-			rc =
-			    oci_fail(cmd,
-			             "--from-json %s is not a `raft info --json` document: node %d "
-			             "has no valid %s",
-			             oci_path(path).s, i + 1, what);
-	}
-	cJSON_Delete(doc);
-	return rc;
-}
 
 /* Nodes in name order (then origin), whatever order the flags gave them. */
 static int cmp_name(const void *a, const void *b)
@@ -589,11 +300,20 @@ static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r
 			       p->common);
 			break;
 		case RS_REL_NO_OVERLAP:
-			printf("  %s: its log (%" PRIu64 "..%" PRIu64
-			       ") does not overlap %s's (%" PRIu64 "..%" PRIu64
-			       "): it is behind and needs %s's snapshot.\n",
-			       c->name, c->first_index, c->last_index, src->name, src->first_index,
-			       src->last_index, src->name);
+			if (src->has_snapshot)
+				printf("  %s: behind %s by %" PRIu64
+				       " entr%s: its last entry (index %" PRIu64
+				       ") is below what %s can send from its log, so it needs %s's "
+				       "snapshot (%s, index %" PRIu64 ").\n",
+				       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies",
+				       rs_cmp_last(c).index, src->name, src->name, src->snap_name,
+				       src->snap_index);
+			else
+				printf("  %s: its log (%" PRIu64 "..%" PRIu64
+				       ") does not overlap %s's (%" PRIu64 "..%" PRIu64
+				       "): it is behind and needs %s's snapshot.\n",
+				       c->name, c->first_index, c->last_index, src->name,
+				       src->first_index, src->last_index, src->name);
 			break;
 		case RS_REL_DIVERGED:
 			printf("  %s: DIVERGES from %s after index %" PRIu64
@@ -838,8 +558,17 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 		return oci_fail(cmd, "out of memory");
 	if ((rc = from_dirs(cmd, &v[F_STATE_DIR], np_timeout_value(v[F_TIMEOUT].str), &ns)) != 0)
 		goto out;
-	for (int k = 0; k < v[F_FROM_JSON].n && rc == 0; k++)
-		rc = from_json_file(cmd, v[F_FROM_JSON].list[k], &ns);
+	for (int k = 0; k < v[F_FROM_JSON].n && rc == 0; k++) {
+		size_t got = 0;
+		int lrc = np_info_json_load(v[F_FROM_JSON].list[k], ns.v + ns.n, MAX_NODES - ns.n,
+		                            &got, &err);
+
+		ns.n += got;
+		if (lrc == RS_ELIMIT)
+			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+		else if (lrc != RS_OK)
+			rc = oci_fail(cmd, "--from-json %s", err.msg);
+	}
 	if (rc != 0)
 		goto out;
 	if (ns.n == 0) {

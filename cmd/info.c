@@ -16,11 +16,13 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/nodejson.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/node.h"
 #include "raftstate/payload.h"
+#include "raftstate/summary.h"
 
 enum {
 	F_STATE_DIR,
@@ -73,21 +75,9 @@ static const struct flag_spec info_flags[F_COUNT] = {
         },
 };
 
-/* The member this node is, by ID (the directory name). */
-static const struct rs_server *self_member(const struct rs_node *n)
-{
-	for (size_t i = 0; i < n->config.n; i++) {
-		const struct rs_server *s = &n->config.servers[i];
-
-		if (s->id_len == strlen(n->id) && memcmp(s->id, n->id, s->id_len) == 0)
-			return s;
-	}
-	return NULL;
-}
-
 static const char *role_text(const struct rs_node *n)
 {
-	const struct rs_server *me = self_member(n);
+	const struct rs_server *me = np_self_member(n);
 
 	if (n->config_source == RS_CONFIG_NONE)
 		return "membership unknown (no configuration found)";
@@ -202,56 +192,6 @@ static void print_node(const struct rs_node *n)
 	np_print_head(stdout, n);
 }
 
-static cJSON *json_node(const struct rs_node *n, const char *error)
-{
-	cJSON *o = cJSON_CreateObject(), *vote, *files;
-	const struct rs_server *me, *cand;
-	char vt[700];
-
-	cJSON_AddStringToObject(o, "node", n->id);
-	cJSON_AddStringToObject(o, "dir", n->dir);
-	if (error != NULL) {
-		cJSON_AddStringToObject(o, "error", error);
-		return o;
-	}
-	cJSON_AddNullToObject(o, "error");
-	me = self_member(n);
-	cJSON_AddBoolToObject(o, "member", me != NULL);
-	cJSON_AddBoolToObject(o, "voter", me != NULL && me->suffrage == RS_VOTER);
-	if (me != NULL && rs_suffrage_name(me->suffrage) != NULL)
-		cJSON_AddStringToObject(o, "suffrage", rs_suffrage_name(me->suffrage));
-	else
-		cJSON_AddNullToObject(o, "suffrage");
-	cJSON_AddItemToObject(o, "stable", np_json_stable(n));
-	vote = cJSON_AddObjectToObject(o, "vote");
-	cJSON_AddItemToObject(vote, "term",
-	                      n->has_last_vote_term ? np_json_u64(n->last_vote_term)
-	                                            : cJSON_CreateNull());
-	cand = n->has_last_vote_cand
-	           ? rs_config_find(&n->config, n->last_vote_cand, n->last_vote_cand_len)
-	           : NULL;
-	if (n->has_last_vote_cand)
-		cJSON_AddStringToObject(vote, "candidate", n->last_vote_cand);
-	else
-		cJSON_AddNullToObject(vote, "candidate");
-	if (cand != NULL)
-		cJSON_AddItemToObject(vote, "candidate_id", np_json_strn(cand->id, cand->id_len));
-	else
-		cJSON_AddNullToObject(vote, "candidate_id");
-	if (n->has_last_vote_cand)
-		cJSON_AddStringToObject(vote, "text", np_vote_text(n, vt, sizeof(vt)));
-	cJSON_AddItemToObject(o, "log", np_json_log(n));
-	cJSON_AddItemToObject(o, "configuration", np_json_config(n));
-	cJSON_AddItemToObject(o, "snapshots", np_json_snapshots(n, 0));
-	cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&n->head.block));
-	cJSON_AddItemToObject(o, "head_scan", np_json_head_scan(n));
-	cJSON_AddItemToObject(o, "terms", np_json_terms(n));
-	files = cJSON_AddObjectToObject(o, "files");
-	cJSON_AddItemToObject(files, "raft-log.db", np_json_file(&n->log_file));
-	cJSON_AddItemToObject(files, "raft-stable.db", np_json_file(&n->stable_file));
-	return o;
-}
-
 /* Summarizes (and lists) one node; returns 0 or OCI_EXIT_FAIL. With json,
  * appends its object to `nodes` (or sets *single). */
 static int info_node(const struct oci_command *cmd, const char *dir,
@@ -269,7 +209,7 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		/* one file is missing: what the other holds, then the error */
 		rc = oci_fail(cmd, "cannot read %s: %s", oci_path(dir).s, err.msg);
 		if (json) {
-			*out = json_node(n, NULL);
+			*out = np_info_json_node(n, NULL);
 			cJSON_ReplaceItemInObjectCaseSensitive(*out, "error",
 			                                       cJSON_CreateString(err.msg));
 		} else {
@@ -283,13 +223,13 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		if (rs_node_init(n, dir, NULL) != RS_OK)
 			(void)snprintf(n->id, sizeof(n->id), "%s", dir);
 		if (json)
-			*out = json_node(n, err.msg);
+			*out = np_info_json_node(n, err.msg);
 		else
 			printf("Node %s (%s): cannot be read: %s\n", n->id, dir, err.msg);
 		goto done;
 	}
 	if (json)
-		*out = json_node(n, NULL);
+		*out = np_info_json_node(n, NULL);
 	else
 		print_node(n);
 	if (entries != NULL) {

@@ -8,6 +8,7 @@
 #define CMD_MEMBERS_H
 
 #include "raftstate/cluster.h"
+#include "raftstate/members.h"
 
 struct oci_command;
 

@@ -15,6 +15,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/summary.h"
 
 void rs_members_free(struct rs_members *ms)
 {

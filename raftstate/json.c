@@ -28,6 +28,13 @@ struct jv {
 	int depth;
 	struct rs_err *err;
 	int rc;
+	/* every number's text, in document order (attached to cJSON's
+	 * number nodes after the parse: rs_json_u64 reads them exactly) */
+	struct numtext {
+		size_t off, len;
+	} * nums;
+	size_t nnums, capnums;
+	int oom;
 };
 
 struct key {
@@ -261,6 +268,20 @@ static int number(struct jv *v)
 			p++;
 	}
 #undef DIGIT
+	if (v->nnums == v->capnums) {
+		size_t cap = v->capnums ? v->capnums * 2 : 64;
+		struct numtext *n = reallocarray(v->nums, cap, sizeof(*n));
+
+		if (n == NULL) {
+			v->oom = 1;
+			v->p = p;
+			return RS_OK;
+		}
+		v->nums = n;
+		v->capnums = cap;
+	}
+	v->nums[v->nnums].off = (size_t)(v->p - v->s);
+	v->nums[v->nnums++].len = (size_t)(p - v->p);
 	v->p = p;
 	return RS_OK;
 }
@@ -437,6 +458,23 @@ static int value(struct jv *v)
 	}
 }
 
+/* Gives each number node of the tree its text, in document order (the
+ * order the validator met them). */
+static int attach_numbers(cJSON *item, const struct jv *v, size_t *i, int depth)
+{
+	for (cJSON *c = item; c != NULL && depth <= RS_JSON_MAX_DEPTH + 1; c = c->next) {
+		if (cJSON_IsNumber(c) && *i < v->nnums) {
+			const struct numtext *t = &v->nums[(*i)++];
+
+			if ((c->valuestring = strndup((const char *)v->s + t->off, t->len)) == NULL)
+				return -1;
+		}
+		if (c->child != NULL && attach_numbers(c->child, v, i, depth + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, struct rs_err *err)
 {
 	struct jv v = {.s = (const unsigned char *)text,
@@ -447,10 +485,13 @@ int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, s
 	cJSON *root;
 
 	*out = NULL;
-	if (value(&v) != RS_OK)
+	if (value(&v) != RS_OK) {
+		free(v.nums);
 		return v.rc;
+	}
 	ws(&v);
 	if (v.p != v.end) {
+		free(v.nums);
 		size_t off = (size_t)(v.p - v.s), line = 1;
 
 		for (const unsigned char *c = v.s; c < v.p; c++)
@@ -461,10 +502,48 @@ int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, s
 		               name, off, line);
 	}
 	root = cJSON_ParseWithLength(text, len);
-	if (root == NULL) /* the validator accepted it: only memory can fail */
+	if (root == NULL || v.oom) { /* the validator accepted it: only memory can fail */
+		cJSON_Delete(root);
+		free(v.nums);
 		return rs_errf(err, RS_ENOMEM, "out of memory parsing %s", name);
+	}
+	{
+		size_t i = 0;
+
+		if (attach_numbers(root, &v, &i, 0) != 0 || i != v.nnums) {
+			cJSON_Delete(root);
+			free(v.nums);
+			return rs_errf(err, RS_ENOMEM, "out of memory parsing %s", name);
+		}
+	}
+	free(v.nums);
 	*out = root;
 	return RS_OK;
+}
+
+int rs_json_u64(const cJSON *j, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (!cJSON_IsNumber(j))
+		return -1;
+	if (j->valuestring == NULL) {
+		/* a tree not from rs_json_parse: exact only up to 2^53 */
+		if (!(j->valuedouble >= 0 && j->valuedouble <= 9007199254740992.0) ||
+		    j->valuedouble != (double)(uint64_t)j->valuedouble)
+			return -1;
+		*out = (uint64_t)j->valuedouble;
+		return 0;
+	}
+	for (const char *c = j->valuestring; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9' || x > (UINT64_MAX - (uint64_t)(*c - '0')) / 10)
+			return -1; /* a sign, a fraction, an exponent, or above 2^64-1 */
+		x = x * 10 + (uint64_t)(*c - '0');
+	}
+	if (j->valuestring[0] == '\0')
+		return -1;
+	*out = x;
+	return 0;
 }
 
 int rs_json_open(const char *path, const char *name, int follow, int *fd, struct stat *st,

@@ -24,6 +24,7 @@
 #define RAFTSTATE_JSON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
@@ -37,6 +38,11 @@
  * call the document, a file name) otherwise; RS_ENOMEM. */
 int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, struct rs_err *err);
 
+/* A number of a tree rs_json_parse built, as an exact unsigned 64-bit
+ * integer: its text (kept on the node) is digits only and at most
+ * 2^64-1; cJSON's double would round above 2^53. 0, or -1 for anything
+ * else (not a number, negative, a fraction or exponent, too large). */
+int rs_json_u64(const cJSON *j, uint64_t *out);
 /* Opens the regular file path for reading as rs_json_load does (the one
  * safe open, bolt/file.h: never blocks on a FIFO; symbolic links followed
  * only with `follow`), for a reader of its own: RS_ECORRUPT with one

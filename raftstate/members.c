@@ -1,4 +1,4 @@
-#include "raftstate/cluster.h"
+#include "raftstate/members.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -182,28 +182,6 @@ void rs_scratch_free(struct rs_scratch *s);
 int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
                      struct rs_scratch *s, struct rs_log *out, struct rs_err *err);
 
-struct rs_summary_opts {
-	double lock_timeout;
-	int live;
-	int full; /* count entry types over the whole log (reads it all) */
-	/* LogCommand entries read, newest first, for the unsafe head when not full
-	 * (0: RS_HEAD_SCAN_DEFAULT); the scan stops earlier at the snapshot index */
-	uint64_t head_scan;
-};
-/* 256: on the benchmark's 1.2 GB log (4 KB entries) reading 4096 cost 19 ms of CPU for
- * `compare` of 3 nodes, 256 cost 6 ms (perf stat task-clock, 2026-12-04). */
-#define RS_HEAD_SCAN_DEFAULT 256
-
-int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *out,
-                      struct rs_err *err);
-
-/* Calls fn for the newest `limit` entries (0 = every entry), oldest first.
- * `cfg` is the decoded configuration for configuration entries, else NULL.
- * Returning non-zero from fn stops the walk. */
-typedef int (*rs_entry_fn)(void *ctx, const struct rs_log *log, const struct rs_config *cfg);
-int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
-                    rs_entry_fn fn, void *ctx, struct rs_err *err);
-
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
  * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */
 void rs_node_snapshot_head(struct rs_node *n);

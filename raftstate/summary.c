@@ -20,6 +20,7 @@
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/stable.h"
+#include "raftstate/summary.h"
 
 static int open_view(const struct rs_node *n, const char *file, const struct rs_summary_opts *o,
                      struct bolt_view **v, struct rs_err *err)

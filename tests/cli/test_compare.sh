@@ -171,14 +171,14 @@ one_line() { # NAME WANT_RC PATTERN ARGS...
 }
 one_line "no nodes" 2 "give the nodes to compare"
 echo '{"nodes": [' >"$tmp/broken.json"
-one_line "unreadable JSON" 1 "is not a JSON document" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/broken.json"
+one_line "unreadable JSON" 1 "is not valid JSON" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/broken.json"
 echo '{"schema_version": 2, "node": "sequencer-9", "log": {}}' >"$tmp/partial.json"
 one_line "not an info document" 1 "is not a \`raft info --json\` document: node 1 has no valid" \
 	--state-dir "$tmp/same/sequencer-1" --from-json "$tmp/partial.json"
 echo '{"schema_version": 1, "node": "sequencer-9"}' >"$tmp/old.json"
 one_line "an older schema_version" 1 "has JSON schema_version 1; compare reads version 2" \
 	--state-dir "$tmp/same/sequencer-1" --from-json "$tmp/old.json"
-one_line "missing JSON file" 1 "cannot open --from-json" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/nope.json"
+one_line "missing JSON file" 1 "from-json cannot open" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/nope.json"
 one_line "the same node twice" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --state-dir "$tmp/same/sequencer-1"
 one_line "one ID from two inputs" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/l1.json"
 one_line "missing directory" 1 "cannot open --state-dir" --state-dir "$tmp/nope" --state-dir "$tmp/same"

@@ -215,4 +215,47 @@ eq "backup once the lock is free: exit" "$?" 0
 grep -q "^One state per node: the run lock on $Q was held while copying" "$tmp/out" &&
 	ok "backup says it held the run lock" || bad "backup output: $(tail -n 2 "$tmp/out")"
 
+
+# 11. --from-json gives exactly what the directory gives: terms above 2^53
+# (exact, from the number's text), IDs that are not UTF-8 (their *_hex
+# bytes), and a file of two concatenated documents is refused by name
+X=$tmp/big
+"$M" "$X/sequencer-1" 1-1:9007199254740993:config 2-20:9007199254740993:block
+"$M" "$X/sequencer-2" 1-1:9007199254740993:config 2-19:9007199254740993:block 20-20:9007199254740994:block
+"$B" raft compare --json --state-dir "$X" >"$tmp/xd.json"
+for n in 1 2; do "$B" raft info --json --state-dir "$X/sequencer-$n" >"$tmp/x$n.json"; done
+"$B" raft compare --json --from-json "$tmp/x1.json" --from-json "$tmp/x2.json" >"$tmp/xj.json" 2>"$tmp/err"
+eq "terms above 2^53: --from-json exit" "$?" 1
+diff <(grep -v '"origin' "$tmp/xd.json") <(grep -v '"origin' "$tmp/xj.json") >/dev/null &&
+	ok "terms above 2^53: --from-json gives what the directories give" || bad "big terms: $(cat "$tmp/err"; diff "$tmp/xd.json" "$tmp/xj.json" | head -5)"
+eq "terms above 2^53: exact" "$(jget "$tmp/xj.json" nodes/1/last_entry/term)" 9007199254740994
+cat "$tmp/x1.json" "$tmp/x2.json" >"$tmp/x12.json"
+"$B" raft compare --from-json "$tmp/x12.json" >"$tmp/out" 2>"$tmp/err"
+eq "two concatenated documents: exit" "$?" 1
+grep -q "data after the JSON document (byte [0-9]*, line [0-9]*); a file holds one document" "$tmp/err" && [ ! -s "$tmp/out" ] &&
+	ok "two concatenated documents: refused by name" || bad "concatenated: $(cat "$tmp/err")"
+U=$tmp/utf
+ID1=$(printf 'seq-\351')
+"$M" "$U/$ID1" 1-1:1:config 2-20:1:block --members "$ID1=127.0.0.1:50051,seq-2=127.0.0.1:50052"
+"$M" "$U/seq-2" 1-1:1:config 2-20:1:block --members "$ID1=127.0.0.1:50051,seq-2=127.0.0.1:50052"
+"$B" raft compare --json --state-dir "$U" >"$tmp/ud.json"
+eq "an ID that is not UTF-8: directories" "$?" 0
+"$B" raft info --json --state-dir "$U/$ID1" >"$tmp/u1.json"
+"$B" raft info --json --state-dir "$U/seq-2" >"$tmp/u2.json"
+"$B" raft compare --json --from-json "$tmp/u1.json" --from-json "$tmp/u2.json" >"$tmp/uj.json"
+eq "an ID that is not UTF-8: --from-json exit" "$?" 0
+# (the origins differ: a directory's path is not UTF-8 either, so it has origin_hex)
+python3 -c 'import json, sys
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in ("origin", "origin_hex")}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+sys.exit(strip(json.load(open(sys.argv[1]))) != strip(json.load(open(sys.argv[2]))))' "$tmp/ud.json" "$tmp/uj.json" &&
+	ok "an ID that is not UTF-8: --from-json gives what the directories give" || bad "hex IDs: $(diff "$tmp/ud.json" "$tmp/uj.json" | head -6)"
+"$B" raft compare --state-dir "$U/$ID1" --from-json "$tmp/u1.json" >"$tmp/out" 2>"$tmp/err"
+eq "the same non-UTF-8 node twice: exit" "$?" 2
+grep -q "is given twice" "$tmp/err" && ok "the same non-UTF-8 node twice is caught" || bad "twice: $(cat "$tmp/err")"
+
 finish

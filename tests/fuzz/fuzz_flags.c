@@ -24,6 +24,7 @@
 #include "cmd/flags.h"
 #include "cmd/members.h"
 #include "cmd/report.h"
+#include "raftstate/members.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */
 struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};

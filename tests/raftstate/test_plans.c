@@ -38,6 +38,7 @@
 #include "raftstate/nodedir.h"
 #include "raftstate/recover.h"
 #include "raftstate/restore.h"
+#include "raftstate/summary.h"
 #include "tests/check_support.h"
 #include "tests/raftstate/members_fixture.h"
 

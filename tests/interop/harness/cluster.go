@@ -380,13 +380,25 @@ func cmdCluster(args []string) error {
 		if n.peer {
 			continue // checked after replication (checkPeers)
 		}
-		f := n.r.GetConfiguration()
-		if err := f.Error(); err != nil {
-			return fmt.Errorf("node %s: GetConfiguration: %v", n.id, err)
+		// A follower behind the leader's compacted log installs its
+		// snapshot first, whose configuration may be older than the
+		// entries that follow it (after raft recover): for a moment it runs
+		// with that one, so wait (bounded) for the files' configuration.
+		var live raft.Configuration
+		cdeadline := time.Now().Add(*timeout)
+		for {
+			f := n.r.GetConfiguration()
+			if err := f.Error(); err != nil {
+				return fmt.Errorf("node %s: GetConfiguration: %v", n.id, err)
+			}
+			if live = f.Configuration(); sameConfiguration(live, n.conf) || time.Now().After(cdeadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if !sameConfiguration(f.Configuration(), n.conf) {
+		if !sameConfiguration(live, n.conf) {
 			return fmt.Errorf("node %s: live configuration %s differs from the files' %s",
-				n.id, configString(f.Configuration()), configString(n.conf))
+				n.id, configString(live), configString(n.conf))
 		}
 		j.ConfigurationOK = true
 	}
@@ -536,7 +548,11 @@ func openNode(id, dir string, fsm harnessFSM, logOut io.Writer) (*clusterNode, e
 		n.close()
 		return nil, fmt.Errorf("node %s: %v", id, err)
 	}
-	sc, err := scanLog(n.logs, filepath.Join(dir, logFileName), true)
+	var from uint64 // as NewRaft: only the entries after the newest snapshot
+	if len(snaps) > 0 {
+		from = snaps[0].Index + 1
+	}
+	sc, err := scanLogFrom(n.logs, filepath.Join(dir, logFileName), true, from)
 	if err != nil {
 		n.close()
 		return nil, fmt.Errorf("node %s: %v", id, err)

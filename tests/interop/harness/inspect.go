@@ -329,6 +329,13 @@ type logScan struct {
 // scanLog reads every index First..Last with GetLog; a missing index, an
 // entry whose Index differs from its key, or a term going backwards fails.
 func scanLog(s *boltStore, path string, wantConfigs bool) (*logScan, error) {
+	return scanLogFrom(s, path, wantConfigs, 0)
+}
+
+// scanLogFrom is scanLog from index `from` on (when above First): what
+// NewRaft reads, the entries after the restored snapshot's index (api.go;
+// a gap at or below it is never read). First stays the store's.
+func scanLogFrom(s *boltStore, path string, wantConfigs bool, from uint64) (*logScan, error) {
 	res := &logScan{Types: map[string]uint64{}}
 	err := withTimeout(10*time.Minute, "reading "+path, func() error {
 		var err error
@@ -342,7 +349,11 @@ func scanLog(s *boltStore, path string, wantConfigs bool) (*logScan, error) {
 			return nil
 		}
 		var prevTerm uint64
-		for i := res.First; i <= res.Last; i++ {
+		start := res.First
+		if from > start {
+			start = from
+		}
+		for i := start; i <= res.Last; i++ {
 			var l raft.Log
 			if err := s.GetLog(i, &l); err != nil {
 				return fmt.Errorf("%s: GetLog(%d) (log range %d..%d): %v", path, i, res.First, res.Last, err)

@@ -49,6 +49,10 @@ commands:
                                 (both: the raft-1.7.2 build only)
   stack                         print which raft stack this binary was built against
   ports N                       print N free TCP ports in [20000,40000) on 127.0.0.1
+  lagging --out ROOT --snap-copy DIR --ports P1,..,P5
+                                five real raft nodes; n5 falls behind a compacted leader and
+                                catches up by InstallSnapshot (lagging.go): a short old log below
+                                the snapshot (copied to DIR), then a gap below the snapshot index
   refgen --nodes .. --server-ids .. --initial-leader S --output-dir DIR [--initial-term T]
                                 generate-like state via raft-boltdb v1 (harness self-test only;
                                 NOT byte-identical to the Go tool: raft 1.1.2 has no AppendedAt)
@@ -76,6 +80,8 @@ func main() {
 		err = cmdWaitLock(args)
 	case "ports":
 		err = cmdPorts(args)
+	case "lagging":
+		err = cmdLagging(args)
 	case "refgen":
 		err = cmdRefgen(args)
 	case "boltwrite":

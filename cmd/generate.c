@@ -43,7 +43,6 @@
 #include "raftstate/config.h"
 #include "raftstate/error.h"
 #include "raftstate/generate.h"
-#include "raftstate/node.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/path.h"
 

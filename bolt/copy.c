@@ -22,7 +22,6 @@
 #include <zlib.h>
 
 #include "bolt/copy.h"
-#include "bolt/lock.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
 

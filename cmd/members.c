@@ -1,7 +1,6 @@
 /* cmd/'s side of the member list (members.h): raftstate's verdict, printed. */
 #include "cmd/members.h"
 
-#include "cmd/command.h"
 #include "cmd/report.h"
 
 static int report(const struct oci_command *cmd, int rc, const struct rs_err *err)

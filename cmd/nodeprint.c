@@ -16,11 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/report.h"
-#include "raftstate/config.h"
-#include "raftstate/generate.h"
 #include "raftstate/nodedir.h"
 
 /* ---- node discovery -------------------------------------------------- */

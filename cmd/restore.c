@@ -32,7 +32,6 @@
 #include "cmd/flags.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
-#include "raftstate/backupfile.h"
 #include "raftstate/cluster.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/path.h"

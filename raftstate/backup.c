@@ -29,7 +29,6 @@
 #include "raftstate/backup.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/filecopy.h"
-#include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"

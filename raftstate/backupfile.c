@@ -22,7 +22,6 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
-#include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/path.h"
 

@@ -16,9 +16,7 @@
 #include <unistd.h>
 
 #include "bolt/file.h"
-#include "bolt/file.h"
 #include "raftstate/json.h"
-#include "raftstate/node.h"
 
 struct jv {
 	const unsigned char *s, *p, *end;
@@ -546,8 +544,10 @@ int rs_json_u64(const cJSON *j, uint64_t *out)
 	return 0;
 }
 
-int rs_json_open(const char *path, const char *name, int follow, int *fd, struct stat *st,
-                 struct rs_err *err)
+/* The one safe open for rs_json_load: RS_ECORRUPT when not a regular file,
+ * RS_EIO with sys_errno when open fails. */
+static int json_open(const char *path, const char *name, int follow, int *fd, struct stat *st,
+                     struct rs_err *err)
 {
 	struct bolt_err be = {0};
 	int rc;
@@ -572,7 +572,7 @@ int rs_json_load(const char *path, const char *name, size_t max, int follow, cJS
 	int fd, rc;
 
 	*out = NULL;
-	if ((rc = rs_json_open(path, name, follow, &fd, &st, err)) != RS_OK)
+	if ((rc = json_open(path, name, follow, &fd, &st, err)) != RS_OK)
 		return rc;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);

@@ -25,7 +25,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -43,14 +42,6 @@ int rs_json_parse(const char *text, size_t len, const char *name, cJSON **out, s
  * 2^64-1; cJSON's double would round above 2^53. 0, or -1 for anything
  * else (not a number, negative, a fraction or exponent, too large). */
 int rs_json_u64(const cJSON *j, uint64_t *out);
-/* Opens the regular file path for reading as rs_json_load does (the one
- * safe open, bolt/file.h: never blocks on a FIFO; symbolic links followed
- * only with `follow`), for a reader of its own: RS_ECORRUPT with one
- * sentence naming it `name` when it is not a regular file, RS_EIO with
- * sys_errno when open fails. st may be NULL. */
-int rs_json_open(const char *path, const char *name, int follow, int *fd, struct stat *st,
-                 struct rs_err *err);
-
 /* Reads the regular file path (at most max bytes; symbolic links followed
  * only with `follow`, for a file the operator names) and rs_json_parse's it.
  * RS_EIO when it cannot be read, RS_ECORRUPT when it is not a regular file,

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "raftstate/stable.h"
 
 enum {
 	F_APPENDED_AT,

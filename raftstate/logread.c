@@ -16,7 +16,6 @@
 
 #include "bolt/cursor.h"
 #include "bolt/view.h"
-#include "raftstate/backupfile.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/path.h"

@@ -26,7 +26,6 @@
 
 #include "bolt/db.h"
 #include "raftstate/node.h"
-#include "raftstate/generate.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/log.h"
 #include "raftstate/msgpack.h"

@@ -24,10 +24,8 @@
 
 #include <bsd/string.h>
 
-#include "bolt/lock.h"
 #include "raftstate/backupfile.h"
 #include "raftstate/cluster.h"
-#include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/path.h"

@@ -654,9 +654,10 @@ int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
 		/* every entry after the snapshot index was offered to the head */
 		const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 
-		n->head.from = n->first_index;
-		if (snap != NULL && snap->index + 1 > n->head.from)
-			n->head.from = snap->index + 1;
+		uint64_t first_read =
+		    rs_rule_first_read(snap != NULL, snap != NULL ? snap->index : 0);
+
+		n->head.from = n->first_index > first_read ? n->first_index : first_read;
 		n->head.to = n->last_index;
 		n->head.complete = 1;
 	}

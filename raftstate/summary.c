@@ -610,10 +610,10 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	/* the range the head covers: from the lowest entry read after the
 	 * snapshot index to the last; complete when that is all of them */
 	{
-		uint64_t want = n->first_index;
+		uint64_t want = rs_rule_first_read(sc.has_snap, sc.snap_index);
 
-		if (sc.has_snap && sc.snap_index + 1 > want)
-			want = sc.snap_index + 1;
+		if (n->first_index > want)
+			want = n->first_index;
 		n->head.to = n->last_index;
 		n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
 		n->head.complete = !sc.read_after ? want > n->last_index : sc.lowest <= want;

@@ -300,6 +300,15 @@ int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, i
 	return rs_err_from_bolt(err, why);
 }
 
+int rs_live_settled(int recheck, const struct bolt_err *why, int attempt, struct rs_err *err)
+{
+	if (recheck == BOLT_OK)
+		return RS_OK;
+	if (recheck == BOLT_ECHANGED && attempt + 1 < RS_LIVE_RETRIES)
+		return RS_LIVE_AGAIN;
+	return rs_err_unsettled(err, recheck, why, RS_LIVE_RETRIES);
+}
+
 void rs_scratch_free(struct rs_scratch *s)
 {
 	free(s->p);

@@ -161,6 +161,13 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
 int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
 /* How many times a live read is made before rs_err_unsettled. */
 #define RS_LIVE_RETRIES 8
+/* The settled --live read, decided in one place: after read number
+ * `attempt` (from 0) and bolt_view_recheck's answer `recheck` (why: its
+ * reason), RS_OK when the read stands, RS_LIVE_AGAIN when a writer
+ * committed meanwhile (BOLT_ECHANGED) and fewer than RS_LIVE_RETRIES reads
+ * were made (read again), else rs_err_unsettled's error. */
+#define RS_LIVE_AGAIN (-1)
+int rs_live_settled(int recheck, const struct bolt_err *why, int attempt, struct rs_err *err);
 
 /* Room for the values read through a live view (rs_log_decode_at); a zeroed
  * struct is empty. */

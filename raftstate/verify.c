@@ -416,15 +416,15 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			rs_config_free(&n->config);
 			*n = saved;
 			memset(&n->config, 0, sizeof(n->config));
-			if (attempt + 1 >= RS_LIVE_RETRIES)
-				return rs_err_unsettled(err, rc, &why, RS_LIVE_RETRIES);
+			if ((rc = rs_live_settled(rc, &why, attempt, err)) != RS_LIVE_AGAIN)
+				return rc;
 			continue;
 		}
 		if (rc != BOLT_OK) {
 			rs_problems_free(&tmp);
 			rs_problems_free(&tmp_fsm);
 			if (rc == BOLT_ESHRANK)
-				return rs_err_unsettled(err, rc, &why, RS_LIVE_RETRIES);
+				return rs_live_settled(rc, &why, attempt, err);
 			if (rc == BOLT_ENOMEM)
 				return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
 			return rs_errf(err, RS_EIO, "%s", be.msg);

@@ -42,13 +42,14 @@
 #include "raftstate/nodedir.h"
 #include "raftstate/verify.h"
 
-#define BIN_ENV            "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
-#define SKIP_ENV           "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
-#define DEFAULT_BIN        "op-conductor"
-#define STORAGE_DIR_ENV    "OP_CONDUCTOR_RAFT_STORAGE_DIR"
-#define SERVER_ID_ENV      "OP_CONDUCTOR_RAFT_SERVER_ID"
-#define BOOTSTRAP_ENV      "OP_CONDUCTOR_RAFT_BOOTSTRAP"
-#define PREFLIGHT_LOCK_SEC 5.0
+#define BIN_ENV                "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
+#define SKIP_ENV               "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
+#define DEFAULT_BIN            "op-conductor"
+#define STORAGE_DIR_ENV        "OP_CONDUCTOR_RAFT_STORAGE_DIR"
+#define SERVER_ID_ENV          "OP_CONDUCTOR_RAFT_SERVER_ID"
+#define BOOTSTRAP_ENV          "OP_CONDUCTOR_RAFT_BOOTSTRAP"
+#define SNAPSHOT_THRESHOLD_ENV "OP_CONDUCTOR_RAFT_SNAPSHOT_THRESHOLD"
+#define PREFLIGHT_LOCK_SEC     5.0
 
 /* ---- finding the binary ---------------------------------------------- */
 
@@ -184,7 +185,7 @@ struct oc_setting {
 };
 
 struct oc_raft {
-	struct oc_setting storage_dir, server_id, bootstrap;
+	struct oc_setting storage_dir, server_id, bootstrap, snapshot_threshold;
 	int help; /* -h/--help/-v/--version: op-conductor only prints and exits */
 };
 
@@ -261,6 +262,11 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 			set_from_argv(dir ? &r->storage_dir : &r->server_id,
 			              eq != NULL ? eq + 1 : argv[++i],
 			              dir ? "raft.storage.dir" : "raft.server.id");
+		} else if (name_is(name, len, "raft.snapshot-threshold")) {
+			if (eq == NULL && i + 1 >= argc)
+				break;
+			set_from_argv(&r->snapshot_threshold, eq != NULL ? eq + 1 : argv[++i],
+			              "raft.snapshot-threshold");
 		} else if (name_is(name, len, "raft.bootstrap")) {
 			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true",
 			              "raft.bootstrap");
@@ -278,6 +284,7 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 	set_from_env(&r->storage_dir, STORAGE_DIR_ENV);
 	set_from_env(&r->server_id, SERVER_ID_ENV);
 	set_from_env(&r->bootstrap, BOOTSTRAP_ENV);
+	set_from_env(&r->snapshot_threshold, SNAPSHOT_THRESHOLD_ENV);
 }
 
 /* ---- preflight -------------------------------------------------------- */
@@ -337,9 +344,24 @@ struct pf_verdict {
 	const char *note; /* "bootstrap_on_state", "bootstrap_first_start" or NULL */
 };
 
-static int check_state(const struct oci_command *cmd, const char *node_dir, struct pf_verdict *vd)
+static int check_state(const struct oci_command *cmd, const char *node_dir, struct pf_verdict *vd,
+                       const struct oc_raft *r)
 {
-	struct rs_verify_opts opts = {.lock_timeout = PREFLIGHT_LOCK_SEC, .live = 0};
+	struct rs_verify_opts opts = {.lock_timeout = PREFLIGHT_LOCK_SEC, .live = 0, .nil_head = 1};
+	unsigned long long t;
+	char *end = NULL;
+
+	/* op-conductor's --raft.snapshot-threshold (a urfave/cli Uint64Flag; a value
+	 * it cannot parse stops op-conductor, so the default is right then) */
+	if (r->snapshot_threshold.val != NULL && r->snapshot_threshold.val[0] >= '0' &&
+	    r->snapshot_threshold.val[0] <= '9') {
+		errno = 0;
+		t = strtoull(r->snapshot_threshold.val, &end, 0);
+		if (errno == 0 && end != NULL && *end == '\0') {
+			opts.snapshot_threshold = t;
+			opts.threshold_src = r->snapshot_threshold.src;
+		}
+	}
 	struct rs_problems probs;
 	struct rs_err err;
 	size_t i;
@@ -431,9 +453,11 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 	 * March 2025; read in op-conductor/consensus/raft.go NewRaftConsensus and
 	 * conductor/service.go initConsensus of the Go module versions named
 	 * here): up to v1.12.2 raft's ErrCantBootstrap on a node with state
-	 * stops the start; from v1.13.7 (read up to v1.19.6) raft.go logs and
-	 * ignores it and service.go then pauses the conductor on every start
-	 * with the flag, the first one included. */
+	 * stops the start; from v1.13.7 (read in v1.13.7 and v1.19.6) raft.go
+	 * logs it and returns it beside the consensus, and service.go ignores
+	 * exactly that error and starts unpaused: it pauses the conductor only
+	 * when the bootstrap happened (the first start of a new node). The
+	 * opc-1.19.6 interop stack runs this path (test_opc_heads, gen-bootstrap). */
 	if (rc == 0) {
 		/* a new node: op-conductor creates its state */
 		if (b)
@@ -448,7 +472,7 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 			    bootstrap_what(&r), oci_path(node_dir).s);
 		return 0;
 	}
-	rc = check_state(cmd, node_dir, vd);
+	rc = check_state(cmd, node_dir, vd, &r);
 	if (rc != 0)
 		return rc;
 	if (b)
@@ -457,8 +481,9 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 		oci_warn(cmd,
 		         "%s is true but %s already holds Raft state: raft does not bootstrap it "
 		         "again; op-conductor v1.13.7 and later (optimism PR 14927) log 'Raft "
-		         "cluster already exists, skipping bootstrap' and start the conductor "
-		         "PAUSED on every start with this flag (resume it with conductor_resume), "
+		         "cluster already exists, skipping bootstrap' and start as usual, not "
+		         "paused (NewRaftConsensus returns raft's ErrCantBootstrap, which "
+		         "initConsensus ignores; it pauses only after a bootstrap that happened), "
 		         "and releases up to v1.12.2 fail to start ('failed to bootstrap raft "
 		         "cluster'); set it to false once the cluster has formed",
 		         bootstrap_what(&r), oci_path(node_dir).s);
@@ -506,6 +531,9 @@ static const struct oci_env bootstrap_env[] = {
     {STORAGE_DIR_ENV, "op-conductor's --raft.storage.dir, when not on the command line"},
     {SERVER_ID_ENV, "op-conductor's --raft.server.id, when not on the command line"},
     {BOOTSTRAP_ENV, "op-conductor's --raft.bootstrap, when not on the command line"},
+    {SNAPSHOT_THRESHOLD_ENV,
+     "op-conductor's --raft.snapshot-threshold, when not on the command line: the preflight "
+     "warns when a node with no unsafe head has that many entries after its last snapshot"},
 };
 
 /* --json: the verdict as one document on stderr (stdout is op-conductor's
@@ -606,9 +634,12 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
                    "or a file locked by a running process stops the start with exit status 1 and\n"
                    "the problems on stderr. --raft.bootstrap=true only warns: on a node with\n"
                    "state raft does not bootstrap again, and op-conductor v1.13.7 and later\n"
-                   "(optimism PR 14927) start paused on every start with the flag (resume:\n"
-                   "conductor_resume), v1.12.2 and older fail to start; on a new node it notes\n"
-                   "the paused first start.\n"
+                   "(optimism PR 14927) ignore it and start unpaused, v1.12.2 and older fail\n"
+                   "to start; on a new node it notes the paused first start (resume:\n"
+                   "conductor_resume). With no unsafe head and at least\n"
+                   "--raft.snapshot-threshold (or OP_CONDUCTOR_RAFT_SNAPSHOT_THRESHOLD; default\n"
+                   "8192) entries after the last snapshot it warns that op-conductor <= v1.19.6\n"
+                   "will panic at its first snapshot (optimism issue 13363).\n"
                    "Set " SKIP_ENV "=true to skip the preflight.\n"
                    "\n"
                    "--json as the first argument prints the preflight's verdict as one JSON\n"

@@ -1,15 +1,12 @@
 #include "cmd/chown.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cmd/report.h"
 
@@ -79,37 +76,5 @@ int owner_parse(const char *spec, uid_t *uid, gid_t *gid, char *msg, size_t msgs
 			*gid = gr->gr_gid;
 		}
 	}
-	return 0;
-}
-
-int owner_apply(const char *path, uid_t uid, gid_t gid, char *msg, size_t msgsize)
-{
-	struct stat st;
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0) {
-		(void)snprintf(msg, msgsize, "cannot open %s to change its owner: %s",
-		               oci_path(path).s, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0) {
-		(void)snprintf(msg, msgsize, "cannot inspect %s: %s", oci_path(path).s,
-		               strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		(void)snprintf(msg, msgsize, "%s is a symbolic link; refusing to change its owner",
-		               oci_path(path).s);
-		close(fd);
-		return -1;
-	}
-	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) != 0) {
-		(void)snprintf(msg, msgsize, "cannot change the owner of %s: %s", oci_path(path).s,
-		               strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
 	return 0;
 }

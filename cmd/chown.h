@@ -3,7 +3,8 @@
  * root while op-conductor does not, so the written directories and files
  * can be handed to op-conductor's user. USER and GROUP are names or
  * numbers; "USER" alone also takes USER's primary group (names only);
- * ":GROUP" or "USER:" leave the other part unchanged.
+ * ":GROUP" or "USER:" leave the other part unchanged. Giving the owner is
+ * raftstate/nodedir.h's (rs_nd_chown_path), as for every other owner.
  */
 #ifndef CMD_CHOWN_H
 #define CMD_CHOWN_H
@@ -14,10 +15,5 @@
 /* Returns 0, or -1 with msg naming what is wrong. (uid_t)-1 / (gid_t)-1
  * mean "unchanged". */
 int owner_parse(const char *spec, uid_t *uid, gid_t *gid, char *msg, size_t msgsize);
-
-/* Changes the owner of path itself, refusing a symbolic link (opened with
- * O_PATH|O_NOFOLLOW, checked with fstat, changed through that descriptor).
- * Returns 0, or -1 with msg. */
-int owner_apply(const char *path, uid_t uid, gid_t gid, char *msg, size_t msgsize);
 
 #endif

@@ -784,15 +784,14 @@ static int write_nodes(const struct oci_command *cmd, const char *outdir,
 			goto out;
 		}
 		written[i] = 1;
-		if (own->on && owner_apply(node_dir, own->uid, own->gid, msg, sizeof(msg)) != 0) {
-			rc = oci_fail(cmd, "%s", msg);
+		if (own->on && rs_nd_chown_path(node_dir, own->uid, own->gid, &err) != RS_OK) {
+			rc = oci_fail(cmd, "%s", err.msg);
 			goto out;
 		}
 		for (f = 0; f < 2; f++) {
 			(void)join(path, sizeof(path), outdir, gc->ms.m[i].id, names2[f]);
-			if (own->on &&
-			    owner_apply(path, own->uid, own->gid, msg, sizeof(msg)) != 0) {
-				rc = oci_fail(cmd, "%s", msg);
+			if (own->on && rs_nd_chown_path(path, own->uid, own->gid, &err) != RS_OK) {
+				rc = oci_fail(cmd, "%s", err.msg);
 				goto out;
 			}
 			if (want_json) {
@@ -1062,7 +1061,7 @@ static int print_json(const struct oci_command *cmd, const struct gen_run *r)
 static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
 {
 	struct preflight again = {0};
-	char msg[1024];
+	struct rs_err oe = {0};
 	int rc, made = r->pf.make_outdir;
 
 	if (r->pf.make_outdir && (rc = make_outdir(cmd, r->outdir)) != 0)
@@ -1086,8 +1085,8 @@ static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, 
 	r->pf = again;
 	r->pf.make_outdir = made;
 	if (r->pf.make_outdir && r->own.on &&
-	    owner_apply(r->outdir, r->own.uid, r->own.gid, msg, sizeof(msg)) != 0)
-		return oci_fail(cmd, "%s", msg);
+	    rs_nd_chown_path(r->outdir, r->own.uid, r->own.gid, &oe) != RS_OK)
+		return oci_fail(cmd, "%s", oe.msg);
 	rc = write_nodes(cmd, r->outdir, &r->gc, &r->cfg, r->target, r->written, &r->pf, &r->put,
 	                 &r->own, r->want_json, r->node_id);
 	if (rc != 0)

@@ -405,8 +405,14 @@ void np_print_snapshots(FILE *out, const char *ind, const struct rs_node *n, int
 {
 	char name[300];
 
+	if (n->snapshots.tmp_count > 0)
+		fprintf(out, "%s%s  unfinished (a *.tmp directory: raft ignores it)%s\n", ind,
+		        np_str(n->snapshots.tmp_name, strlen(n->snapshots.tmp_name), name,
+		               sizeof(name)),
+		        n->snapshots.tmp_count > 1 ? ", and more beside it" : "");
 	if (n->snapshots.n == 0) {
-		fprintf(out, "%s(none)\n", ind);
+		if (n->snapshots.tmp_count == 0)
+			fprintf(out, "%s(none)\n", ind);
 		return;
 	}
 	for (size_t i = 0; i < n->snapshots.n; i++) {
@@ -784,6 +790,15 @@ void np_print_head(FILE *out, const struct rs_node *n)
 		        !h->complete ? "; older ones not read (--full reads them all)"
 		        : rs_node_newest_snapshot(n) ? ", all after the snapshot index"
 		                                     : ", the whole log");
+	{
+		char msg[900];
+		int lvl = rs_node_nil_head(n, RS_OPC_SNAPSHOT_THRESHOLD, "op-conductor's default",
+		                           msg, sizeof(msg));
+
+		if (lvl > 0)
+			fprintf(out, "                 %s%s\n",
+			        lvl == 2 ? "WARNING: " : "note: ", msg);
+	}
 }
 
 /* ---- every string valid UTF-8 (docs/json.md, "Bytes that are not UTF-8") */

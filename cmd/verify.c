@@ -165,6 +165,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .live = v[F_LIVE].b,
 	    .op_conductor = 1,
+	    .nil_head = 1,
 	};
 	struct node_result *res = NULL;
 	struct np_nodes ns;

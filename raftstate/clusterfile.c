@@ -377,7 +377,7 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	len = strlen(text);
 	text[len] = '\n'; /* cJSON_Print leaves no final newline; keep the NUL out */
 	if (write_all(fd, text, len + 1) != 0 || fchmod(fd, 0644) != 0 ||
-	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) != 0)) {
+	    rs_nd_chown_at(fd, "", uid, gid, rs_qpath(tmp).s, NULL) != RS_OK) {
 		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
 		               strerror(errno));
 		goto fail;

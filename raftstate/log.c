@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 enum {
 	F_APPENDED_AT,
 	F_DATA,

@@ -339,8 +339,9 @@ static int locate(struct reader *r, struct rs_err *err)
 			break;
 		}
 		view_close(r);
-		if (attempt + 1 >= RS_LIVE_RETRIES)
-			return rs_err_unsettled(err, BOLT_ECHANGED, &why, RS_LIVE_RETRIES);
+		/* any failed recheck here counts as a commit: read again */
+		if ((rc = rs_live_settled(BOLT_ECHANGED, &why, attempt, err)) != RS_LIVE_AGAIN)
+			return rc;
 	}
 	return rc;
 }

@@ -230,6 +230,49 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 	keep_higher(&h->block, &b, backward);
 }
 
+uint64_t rs_node_since_snapshot(const struct rs_node *n)
+{
+	const struct rs_snapshot *s = rs_node_newest_snapshot(n);
+	uint64_t base = s != NULL ? s->index : 0;
+
+	return n->last_index > base ? n->last_index - base : 0;
+}
+
+int rs_node_nil_head(const struct rs_node *n, uint64_t threshold, const char *src, char *buf,
+                     size_t size)
+{
+	const struct rs_head *h = &n->head;
+	uint64_t since = rs_node_since_snapshot(n);
+
+	if ((h->block.found && h->block.form == RS_PAYLOAD_ENVELOPE) ||
+	    h->snap_state == RS_SNAP_STATE_EMPTY || h->snap_state == RS_SNAP_STATE_BAD ||
+	    h->snap_state == RS_SNAP_STATE_UNREAD ||
+	    (h->not_payloads > 0 && n->snapshots.tmp_count == 0))
+		return 0;
+	if (since >= threshold) {
+		snprintf(
+		    buf, size,
+		    "no unsafe head (none in the snapshot or the log) and %llu entries follow "
+		    "the last snapshot, at or above the snapshot threshold %llu (%s): "
+		    "op-conductor <= v1.19.6 panics in snapshot.Persist (nil head; optimism "
+		    "issue 13363) at its first snapshot check, within --raft.snapshot-interval "
+		    "(120 s by default) of starting, and again after every restart, leaving "
+		    "snapshots/*.tmp behind; start it with --raft.snapshot-threshold above "
+		    "%llu and let the sequencer commit a block first, or, as the log holds no "
+		    "payload to keep, generate this node's state again",
+		    (unsigned long long)since, (unsigned long long)threshold, src,
+		    (unsigned long long)since);
+		return 2;
+	}
+	snprintf(buf, size,
+	         "no unsafe head yet: op-conductor <= v1.19.6 panics in snapshot.Persist (nil "
+	         "head; optimism issue 13363) if raft snapshots this node before a block is "
+	         "committed, i.e. once %llu entries follow the last snapshot (%s); %llu do now. "
+	         "The first committed block removes the risk",
+	         (unsigned long long)threshold, src, (unsigned long long)since);
+	return 1;
+}
+
 void rs_node_head_finish(struct rs_node *n)
 {
 	struct rs_head *h = &n->head;
@@ -255,6 +298,15 @@ int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, i
 		               "%s, at each of %d attempts to read it; retry, or stop the writer",
 		               why->msg, attempts);
 	return rs_err_from_bolt(err, why);
+}
+
+int rs_live_settled(int recheck, const struct bolt_err *why, int attempt, struct rs_err *err)
+{
+	if (recheck == BOLT_OK)
+		return RS_OK;
+	if (recheck == BOLT_ECHANGED && attempt + 1 < RS_LIVE_RETRIES)
+		return RS_LIVE_AGAIN;
+	return rs_err_unsettled(err, recheck, why, RS_LIVE_RETRIES);
 }
 
 void rs_scratch_free(struct rs_scratch *s)

@@ -161,6 +161,13 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be);
 int rs_err_unsettled(struct rs_err *err, int code, const struct bolt_err *why, int attempts);
 /* How many times a live read is made before rs_err_unsettled. */
 #define RS_LIVE_RETRIES 8
+/* The settled --live read, decided in one place: after read number
+ * `attempt` (from 0) and bolt_view_recheck's answer `recheck` (why: its
+ * reason), RS_OK when the read stands, RS_LIVE_AGAIN when a writer
+ * committed meanwhile (BOLT_ECHANGED) and fewer than RS_LIVE_RETRIES reads
+ * were made (read again), else rs_err_unsettled's error. */
+#define RS_LIVE_AGAIN (-1)
+int rs_live_settled(int recheck, const struct bolt_err *why, int attempt, struct rs_err *err);
 
 /* Room for the values read through a live view (rs_log_decode_at); a zeroed
  * struct is empty. */
@@ -185,6 +192,23 @@ int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int h
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
  * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */
 void rs_node_snapshot_head(struct rs_node *n);
+
+/* op-conductor <= v1.19.6 and a node whose FSM holds no unsafe head (none in
+ * the newest snapshot, no entry after it that Apply accepts): raft snapshots
+ * when lastIndex - lastSnapshotIndex >= --raft.snapshot-threshold (raft
+ * snapshot.go shouldSnapshot, checked every --raft.snapshot-interval), the FSM's
+ * snapshot.Persist then marshals the nil head and panics (raft_fsm.go; optimism
+ * issue 13363), leaving snapshots/<term>-<index>-<ms>.tmp/. */
+#define RS_OPC_SNAPSHOT_THRESHOLD 8192 /* op-conductor/flags/flags.go default */
+/* Entries after the newest usable snapshot's index (all of them without one). */
+uint64_t rs_node_since_snapshot(const struct rs_node *n);
+/* One sentence on what op-conductor <= v1.19.6 will do with n, into buf:
+ * 0 nothing to say (it holds a head; its state.bin has its own message; or
+ * its LogCommand entries are another FSM's), 1 a note (fewer entries than
+ * threshold follow the snapshot), 2 a warning (at or above it: the panic comes
+ * at the first snapshot check). src names where threshold came from. */
+int rs_node_nil_head(const struct rs_node *n, uint64_t threshold, const char *src, char *buf,
+                     size_t size);
 /* Offers one LogCommand entry at `index`, decoded by rs_payload_decode (its
  * form, block and why), to n->head as Apply would see it; `backward` when
  * entries come newest first (ties: the older wins). */

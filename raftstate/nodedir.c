@@ -723,7 +723,7 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 	      : dflt              ? dflt->st_gid
 	                          : st.st_gid;
 	if ((uid != st.st_uid || gid != st.st_gid) &&
-	    fchownat(sfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+	    rs_nd_chown_at(sfd, name, uid, gid, p, NULL) != RS_OK)
 		return rs_errf(err, RS_EIO,
 		               "cannot give %s the owner %ld:%ld of the state it replaces: %s", p,
 		               (long)uid, (long)gid, strerror(errno));
@@ -1293,5 +1293,53 @@ int rs_nd_replace_node(struct rs_nd_replace *r, char *keep_root, size_t keep_siz
 	if (rc == RS_OK)
 		rc = rs_nd_commit(r, keep_root, keep_size, err);
 	rs_nd_replace_end(r);
+	return rc;
+}
+
+int rs_nd_chown_at(int dirfd, const char *name, uid_t uid, gid_t gid, const char *shown,
+                   struct rs_err *err)
+{
+	int e, rc;
+
+	if (uid == (uid_t)-1 && gid == (gid_t)-1)
+		return RS_OK;
+	if (fchownat(dirfd, name, uid, gid, *name == '\0' ? AT_EMPTY_PATH : AT_SYMLINK_NOFOLLOW) ==
+	    0)
+		return RS_OK;
+	e = errno;
+	rc = rs_errf(err, RS_EIO, "cannot change the owner of %s: %s", shown, strerror(e));
+	if (err != NULL)
+		err->sys_errno = e;
+	errno = e;
+	return rc;
+}
+
+int rs_nd_chown_path(const char *path, uid_t uid, gid_t gid, struct rs_err *err)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		int e = errno;
+
+		rc = rs_errf(err, RS_EIO, "cannot open %s to change its owner: %s",
+		             rs_qpath(path).s, strerror(e));
+		if (err != NULL)
+			err->sys_errno = e;
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = rs_syserr(err, "cannot inspect", rs_qpath(path).s);
+		close(fd);
+		return rc;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		close(fd);
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symbolic link; refusing to change its owner",
+		               rs_qpath(path).s);
+	}
+	rc = rs_nd_chown_at(fd, "", uid, gid, rs_qpath(path).s, err);
+	close(fd);
 	return rc;
 }

@@ -90,6 +90,16 @@ void rs_nd_free_list(char **v, size_t n);
 
 /* fsync(fd); `path` names it in the message. */
 int rs_fsync_fd(int fd, const char *path, struct rs_err *err);
+
+/* Ownership, in one place. rs_nd_chown_at gives dirfd/name (name "": dirfd
+ * itself) the owner uid:gid, never through a symbolic link; (uid_t)-1 or
+ * (gid_t)-1 keeps that part, both: nothing is done. RS_EIO "cannot change
+ * the owner of SHOWN: why", sys_errno and errno set. */
+int rs_nd_chown_at(int dirfd, const char *name, uid_t uid, gid_t gid, const char *shown,
+                   struct rs_err *err);
+/* --chown of a path that exists: a symbolic link there is refused ("P is a
+ * symbolic link; refusing to change its owner"), else rs_nd_chown_at. */
+int rs_nd_chown_path(const char *path, uid_t uid, gid_t gid, struct rs_err *err);
 /* Opens path (a file or a directory, not following a final symlink) and
  * fsyncs it. */
 int rs_fsync_path(const char *path, struct rs_err *err);

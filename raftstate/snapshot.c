@@ -384,6 +384,14 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		int sfd;
 		struct stat st;
 
+		if (de->d_name[0] != '.' && nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0 &&
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			out->tmp_count++;
+			if (strcmp(de->d_name, out->tmp_name) > 0)
+				strlcpy(out->tmp_name, de->d_name, sizeof(out->tmp_name));
+			continue;
+		}
 		if (de->d_name[0] == '.' || (nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0))
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))

@@ -35,6 +35,11 @@ struct rs_snapshot {
 struct rs_snapshots {
 	struct rs_snapshot *v; /* newest first: by term, index, then name */
 	size_t n;
+	/* <name>.tmp directories: snapshots raft began and never finished (a
+	 * failed Persist, a process that died); raft ignores them at start and
+	 * never removes them (file_snapshot.go getSnapshots, reapSnapshots) */
+	size_t tmp_count;
+	char tmp_name[256]; /* the greatest such name */
 };
 
 /* CRC-64/ECMA as Go's hash/crc64 with the ECMA table. */

@@ -93,7 +93,7 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 {
 	struct bolt_view *v = NULL;
 	struct bolt_err why = {0};
-	int rc, recheck;
+	int rc, recheck, settled;
 
 	for (int attempt = 0;; attempt++) {
 		if ((rc = open_view(n, RS_STABLE_FILE, o, &v, err)) != RS_OK)
@@ -102,10 +102,8 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 		rc = walk_stable(n, v, err);
 		recheck = bolt_view_recheck(v, &why);
 		bolt_view_close(v);
-		if (recheck == BOLT_OK)
-			return rc;
-		if (recheck != BOLT_ECHANGED || attempt + 1 >= RS_LIVE_RETRIES)
-			return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
+		if ((settled = rs_live_settled(recheck, &why, attempt, err)) != RS_LIVE_AGAIN)
+			return settled == RS_OK ? rc : settled;
 	}
 }
 
@@ -612,10 +610,10 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	/* the range the head covers: from the lowest entry read after the
 	 * snapshot index to the last; complete when that is all of them */
 	{
-		uint64_t want = n->first_index;
+		uint64_t want = rs_rule_first_read(sc.has_snap, sc.snap_index);
 
-		if (sc.has_snap && sc.snap_index + 1 > want)
-			want = sc.snap_index + 1;
+		if (n->first_index > want)
+			want = n->first_index;
 		n->head.to = n->last_index;
 		n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
 		n->head.complete = !sc.read_after ? want > n->last_index : sc.lowest <= want;
@@ -639,7 +637,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	struct bolt_view *v = NULL;
 	struct bolt_err why = {0};
-	int rc = RS_OK, recheck;
+	int rc = RS_OK, recheck, settled;
 
 	for (int attempt = 0;; attempt++) {
 		struct rs_head keep = n->head;
@@ -664,11 +662,11 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		rc = walk_log(n, o, v, err);
 		recheck = bolt_view_recheck(v, &why);
 		bolt_view_close(v);
-		if (recheck == BOLT_OK)
-			break;
-		if (recheck == BOLT_ECHANGED && attempt + 1 < RS_LIVE_RETRIES)
+		if ((settled = rs_live_settled(recheck, &why, attempt, err)) == RS_LIVE_AGAIN)
 			continue;
-		return rs_err_unsettled(err, recheck, &why, RS_LIVE_RETRIES);
+		if (settled != RS_OK)
+			return settled;
+		break;
 	}
 	if (rc != RS_OK)
 		return rc;

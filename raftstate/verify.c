@@ -416,15 +416,15 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			rs_config_free(&n->config);
 			*n = saved;
 			memset(&n->config, 0, sizeof(n->config));
-			if (attempt + 1 >= RS_LIVE_RETRIES)
-				return rs_err_unsettled(err, rc, &why, RS_LIVE_RETRIES);
+			if ((rc = rs_live_settled(rc, &why, attempt, err)) != RS_LIVE_AGAIN)
+				return rc;
 			continue;
 		}
 		if (rc != BOLT_OK) {
 			rs_problems_free(&tmp);
 			rs_problems_free(&tmp_fsm);
 			if (rc == BOLT_ESHRANK)
-				return rs_err_unsettled(err, rc, &why, RS_LIVE_RETRIES);
+				return rs_live_settled(rc, &why, attempt, err);
 			if (rc == BOLT_ENOMEM)
 				return rs_errf(err, RS_ENOMEM, "%s: %s", path, be.msg);
 			return rs_errf(err, RS_EIO, "%s", be.msg);
@@ -603,10 +603,38 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 	}
 }
 
+/* What op-conductor <= v1.19.6 will do with a node that holds no unsafe
+ * head (rs_node_nil_head: a warning at or above the threshold only; the note
+ * below it is printed with the head), and snapshots raft never finished. */
+static void check_nil_head(const struct rs_node *n, const struct rs_verify_opts *o,
+                           struct rs_problems *p)
+{
+	uint64_t t = o->snapshot_threshold ? o->snapshot_threshold : RS_OPC_SNAPSHOT_THRESHOLD;
+	const char *src =
+	    o->snapshot_threshold && o->threshold_src ? o->threshold_src : "op-conductor's default";
+	char msg[900], file[64];
+	int level = rs_node_nil_head(n, t, src, msg, sizeof(msg));
+
+	if (level == 2)
+		rs_problem_add(p, RS_WARNING, RS_LOG_FILE, "", "%s", msg);
+	if (n->snapshots.tmp_count == 0)
+		return;
+	snprintf(file, sizeof(file), "snapshots/%.50s", n->snapshots.tmp_name);
+	rs_problem_add(p, RS_WARNING, file, "",
+	               "an unfinished snapshot%s (raft ignores *.tmp at start and never removes "
+	               "it)%s",
+	               n->snapshots.tmp_count > 1 ? " (and more *.tmp beside it)" : "",
+	               level > 0 ? "; with no unsafe head on this node it is the trace of "
+	                           "op-conductor's nil-head panic in snapshot.Persist "
+	                           "(optimism issue 13363)"
+	                         : ": a snapshot that failed or a process that died while "
+	                           "writing it; it can be removed while op-conductor is stopped");
+}
+
 int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts, struct rs_node *n,
                         struct rs_problems *p, struct rs_err *err)
 {
-	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){5.0, 0, 0};
+	struct rs_verify_opts o = opts ? *opts : (struct rs_verify_opts){.lock_timeout = 5.0};
 	struct rs_problems fsm = {0};
 	int rc;
 
@@ -626,15 +654,18 @@ int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
 		/* every entry after the snapshot index was offered to the head */
 		const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 
-		n->head.from = n->first_index;
-		if (snap != NULL && snap->index + 1 > n->head.from)
-			n->head.from = snap->index + 1;
+		uint64_t first_read =
+		    rs_rule_first_read(snap != NULL, snap != NULL ? snap->index : 0);
+
+		n->head.from = n->first_index > first_read ? n->first_index : first_read;
 		n->head.to = n->last_index;
 		n->head.complete = 1;
 	}
 	check_invariants(n, p);
 	check_snapshot_state(n, o.op_conductor, &fsm);
 	fsm_verdict(n, o.op_conductor, &fsm, p);
+	if (o.nil_head)
+		check_nil_head(n, &o, p);
 	rs_problems_free(&fsm);
 	return RS_OK;
 }

@@ -21,7 +21,7 @@ struct rs_problem {
 	int severity;
 	char file[64];    /* "raft-log.db", "raft-stable.db", "snapshots/2-454-.../meta.json", "" */
 	char where[64];   /* "page 2508", "index 1999", "key CurrentTerm", "" */
-	char reason[320]; /* one sentence */
+	char reason[640]; /* one sentence */
 };
 
 struct rs_problems {
@@ -43,6 +43,13 @@ struct rs_verify_opts {
 	 * newest snapshot whose state.bin Restore rejects (error). `raft verify`
 	 * sets it; backup, restore, recover and bootstrap check raft's structure only. */
 	int op_conductor;
+	/* also warn about a node op-conductor <= v1.19.6 will crash on at its
+	 * next snapshot (rs_node_nil_head; verify and the bootstrap preflight),
+	 * and about unfinished snapshots (*.tmp directories); snapshot_threshold 0 means
+	 * op-conductor's default, threshold_src where a given one came from */
+	int nil_head;
+	uint64_t snapshot_threshold;
+	const char *threshold_src;
 };
 
 /* Verifies node_dir. Returns RS_OK when the check ran to completion (the

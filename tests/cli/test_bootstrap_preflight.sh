@@ -9,7 +9,7 @@
 #   - a state file locked by another process -> exit 1 naming the lock;
 #   - --raft.bootstrap on a node that has state -> a warning, then the exec;
 #     the warning and the note on a new node say what op-conductor does
-#     (optimism PR 14927: a paused start, conductor_resume; v1.12.2 and
+#     (optimism PR 14927: a paused first start, later ones unpaused; v1.12.2 and
 #     older: no start);
 #   - a node without state -> exec, silently;
 #   - OP_CONDUCTOR_INIT_SKIP_PREFLIGHT=true -> no preflight at all.
@@ -195,8 +195,8 @@ ENVS=()
 pf --raft.storage.dir "$S" --raft.server.id s1 --raft.bootstrap=false
 expect_exec "bootstrap: --raft.bootstrap=false -> no warning"
 pf --raft.storage.dir "$S" --raft.server.id s1 --raft.bootstrap
-expect_exec "bootstrap: the warning says what op-conductor versions do (PR 14927: paused, conductor_resume; v1.12.2: no start)" \
-	"v1.13.7 and later \(optimism PR 14927\).*start the conductor PAUSED on every start with this flag \(resume it with conductor_resume\).*up to v1.12.2 fail to start"
+expect_exec "bootstrap: the warning says what op-conductor versions do (v1.13.7+: ErrCantBootstrap ignored, not paused; v1.12.2: no start)" \
+	"v1.13.7 and later \(optimism PR 14927\).*start as usual, not paused \(NewRaftConsensus returns raft's ErrCantBootstrap, which initConsensus ignores.*up to v1.12.2 fail to start"
 pf --raft.storage.dir "$S" --raft.server.id s9 --raft.bootstrap
 expect_exec "bootstrap: --raft.bootstrap on a new node -> a note: the first start is paused (PR 14927), conductor_resume" \
 	"note: --raft.bootstrap is true and .*s9 holds no Raft state: .*starts the conductor paused; add the other members, then resume it with conductor_resume"

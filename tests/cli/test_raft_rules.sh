@@ -258,4 +258,61 @@ sys.exit(strip(json.load(open(sys.argv[1]))) != strip(json.load(open(sys.argv[2]
 eq "the same non-UTF-8 node twice: exit" "$?" 2
 grep -q "is given twice" "$tmp/err" && ok "the same non-UTF-8 node twice is caught" || bad "twice: $(cat "$tmp/err")"
 
+
+# 12. bootstrap cluster's preflight: the gap below the snapshot starts
+# op-conductor (the fake one records it ran); the gap above does not
+mkdir -p "$tmp/fake"
+if cc -std=c11 -O1 -o "$tmp/fake/op-conductor" "$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
+	OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor FAKE_OC_RECORD=$tmp/rec1 \
+		"$B" bootstrap cluster --raft.storage.dir "$tmp/below" --raft.server.id sequencer-1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 0 ] && [ -e "$tmp/rec1" ] && ok "bootstrap: a gap below the snapshot starts op-conductor" ||
+		bad "bootstrap below: rc $rc, $(head -c 300 "$tmp/err")"
+	OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor FAKE_OC_RECORD=$tmp/rec2 \
+		"$B" bootstrap cluster --raft.storage.dir "$tmp/above" --raft.server.id sequencer-1 >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ ! -e "$tmp/rec2" ] && grep -q "a gap in the log" "$tmp/err" &&
+		ok "bootstrap: a gap above the snapshot is refused" || bad "bootstrap above: rc $rc, $(head -c 300 "$tmp/err")"
+else
+	bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
+fi
+
+
+# 13. backups taken while restores swap the node back and forth between two
+# states (A: log 1..20, CurrentTerm 2; B: log 1..40, CurrentTerm 5) each hold
+# one of the two states, never A's log beside B's stable store: both wait
+# for the run lock (--timeout)
+R=$tmp/race
+"$M" "$tmp/stA/sequencer-1" 1-1:1:config 2-20:2:block --term 2
+"$M" "$tmp/stB/sequencer-1" 1-1:1:config 2-40:5:block --term 5
+"$B" raft backup --state-dir "$tmp/stA/sequencer-1" --backup-dir "$tmp/bkA" >/dev/null 2>&1 || bad "backup A"
+"$B" raft backup --state-dir "$tmp/stB/sequencer-1" --backup-dir "$tmp/bkB" >/dev/null 2>&1 || bad "backup B"
+BA=$(ls -d "$tmp"/bkA/raft-backup-*)
+BBK=$(ls -d "$tmp"/bkB/raft-backup-*)
+mkdir -p "$R" && cp -a "$tmp/stA/sequencer-1" "$R/"
+(
+	for i in $(seq 1 12); do
+		for b in "$BBK" "$BA"; do
+			"$B" raft restore --force --timeout 30 --backup-dir "$b" --state-dir "$R/sequencer-1" >/dev/null 2>&1 &&
+				echo restored >>"$tmp/restores"
+		done
+	done
+) &
+swapper=$!
+mixed=0 taken=0
+for i in $(seq 1 10); do
+	if "$B" raft backup --timeout 30 --state-dir "$R/sequencer-1" --backup-dir "$tmp/rb$i" >/dev/null 2>&1; then
+		taken=$((taken + 1))
+		b=$(ls -d "$tmp/rb$i"/raft-backup-*)
+		"$B" raft info --json --state-dir "$b" >"$tmp/ri.json" 2>/dev/null
+		st="$(jget "$tmp/ri.json" log/last_index) $(jget "$tmp/ri.json" stable/current_term)"
+		[ "$st" = "20 2" ] || [ "$st" = "40 5" ] || { mixed=$((mixed + 1)); echo "mixed backup: $st"; }
+	fi
+done
+wait "$swapper"
+restores=$(wc -l <"$tmp/restores" 2>/dev/null || echo 0)
+[ "$taken" -gt 0 ] && [ "$restores" -gt 0 ] && [ "$mixed" = 0 ] &&
+	ok "backups during restores: $taken backups and $restores restores, each backup holds one state" ||
+	bad "backups during restores: $taken taken, $restores restores, $mixed mixed"
+
 finish

@@ -19,8 +19,8 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 cmake -DSRC="$src" -DOUT="$out/gen/oci_buildinfo.h" -DLIBBSD_VERSION="$(pkg-config --modversion libbsd)" \
 	-P "$src/cmake/buildinfo.cmake"
 cflags="-std=c11 -D_GNU_SOURCE -DOCI_VERSION=\"fuzz\" -DOCI_GZ_CHUNK=16384 -g -O1 -Wall -Wextra -I$src -I$out/gen $san
-        $(pkg-config --cflags libbsd libcjson zlib)"
-libs="$(pkg-config --libs libbsd libmd libcjson zlib) -pthread"
+        $(pkg-config --cflags libbsd libcjson zlib libdeflate)"
+libs="$(pkg-config --libs libbsd libmd libcjson zlib libdeflate) -pthread"
 
 core=()
 for f in "$src"/bolt/*.c "$src"/raftstate/*.c; do

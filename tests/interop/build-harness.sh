@@ -23,7 +23,9 @@
 # Go: the first two builds need Go >= 1.19 (go-msgpack/v2's go.mod floor; raft v1.7.2 says 1.20
 # but builds with 1.19.8, Debian 12's golang-go, as does everything else here; GOPATH
 # mode still works on 1.26). $OCI_GO if set, else the newest Go found among `go` on
-# PATH, /usr/local/go/bin/go and /usr/lib/go-*/bin/go is used, and named.
+# PATH, /usr/local/go/bin/go and /usr/lib/go-*/bin/go is used, and named; for
+# opc-1.19.6, when none of them is >= 1.26, Go 1.26.6 itself is fetched through the
+# module proxy with the Go found (fetch_go below), so a fresh Debian 12 builds it too.
 #
 # Exit 77 (= skipped) when Go, a Debian package or the module proxy is missing, with
 # one line on stderr saying which; lib.sh turns that into a failure under CI=true.
@@ -76,7 +78,43 @@ pick_go() {
 	done
 	[ -n "$best" ] && echo "$best"
 }
-GO=$(pick_go) || {
+# fetch_go: when no local Go is new enough for opc-1.19.6 (Debian 12's golang-go is
+# 1.19), the Go toolchain optimism v1.19.6's go.mod names (toolchain go1.26.6) comes
+# from the Go module proxy as the module golang.org/toolchain, as Go >= 1.21 itself
+# does for GOTOOLCHAIN=auto: downloaded by the older Go (verified by the checksum
+# database, and here against the hash pinned below), copied to OUTDIR/go1.26.6 with
+# its programs made executable (a module zip keeps no modes). Prints its go.
+toolchain_ver=v0.0.1-go1.26.6
+toolchain_sum_amd64=h1:owmNw4SPM9h46FGOeGJVUWzFEEDSmO6g7gAtWoXp28s=
+fetch_go() {
+	local old arch want dir info got dest=$1/go1.26.6
+	[ -x "$dest/bin/go" ] && echo "$dest/bin/go" && return 0
+	case $(uname -m) in
+	x86_64) arch=amd64 want=$toolchain_sum_amd64 ;;
+	*) return 1 ;; # only amd64's hash is pinned
+	esac
+	minor_min=19 old=$(pick_go) || return 1
+	minor_min=26
+	info=$(GOTOOLCHAIN=local GOFLAGS= GOMODCACHE="$1/toolchain-dl" timeout 600 "$old" mod download -json \
+		"golang.org/toolchain@$toolchain_ver.linux-$arch" 2>&1) || {
+		echo "build-harness: fetching Go 1.26.6 through the module proxy failed: $(echo "$info" | grep -m1 -i err)" >&2
+		return 1
+	}
+	got=$(echo "$info" | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$/\1/p')
+	dir=$(echo "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')
+	if [ "$got" != "$want" ] || [ ! -f "$dir/bin/go" ]; then
+		echo "build-harness: golang.org/toolchain@$toolchain_ver.linux-$arch has hash '$got', pinned '$want'" >&2
+		return 1
+	fi
+	rm -rf "$dest.tmp.$$"
+	cp -r "$dir" "$dest.tmp.$$"
+	chmod -R u+w "$dest.tmp.$$"
+	chmod a+x "$dest.tmp.$$"/bin/* "$dest.tmp.$$"/pkg/tool/*/*
+	mv -T "$dest.tmp.$$" "$dest" 2>/dev/null || rm -rf "$dest.tmp.$$" # a concurrent run won
+	chmod -R u+w "$1/toolchain-dl" && rm -rf "$1/toolchain-dl" # read-only, as every module cache
+	echo "$dest/bin/go"
+}
+GO=$(pick_go) || { [ $minor_min = 26 ] && [ -z "${OCI_GO:-}" ] && GO=$(fetch_go "$out"); } || {
 	if [ $minor_min = 19 ]; then
 		echo "build-harness: no Go toolchain >= 1.19 found (apt-get install golang-go)" >&2
 	else

@@ -428,6 +428,41 @@ START_TEST(remove_tree_never_follows_links)
 }
 END_TEST
 
+/* ownership's one home: --chown of a path (a symbolic link refused, a
+ * missing path named), and nothing done for (-1, -1) */
+START_TEST(chown_path_refuses_links)
+{
+	struct rs_err e = {0};
+	struct stat st;
+	char p[512], l[512];
+
+	mk_root();
+	put_file("f", "x");
+	snprintf(p, sizeof(p), "%s/f", root);
+	snprintf(l, sizeof(l), "%s/link", root);
+	ck_assert_int_eq(symlink(p, l), 0);
+	ck_assert_int_eq(rs_nd_chown_path(l, getuid(), getgid(), &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "is a symbolic link; refusing to change its owner") != NULL,
+	              "%s", e.msg);
+	ck_assert_int_eq(rs_nd_chown_path(p, (uid_t)-1, (gid_t)-1, &e), RS_OK);
+	ck_assert_int_eq(rs_nd_chown_path(p, getuid(), getgid(), &e), RS_OK);
+	if (geteuid() == 0) { /* root may give it away; the link's target is untouched */
+		ck_assert_int_eq(rs_nd_chown_path(p, 4242, 4343, &e), RS_OK);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_uint_eq(st.st_uid, 4242);
+		ck_assert_uint_eq(st.st_gid, 4343);
+		ck_assert_int_eq(rs_nd_chown_path(l, 0, 0, &e), RS_EINVAL);
+		ck_assert_int_eq(stat(p, &st), 0);
+		ck_assert_uint_eq(st.st_uid, 4242);
+	}
+	snprintf(p, sizeof(p), "%s/missing", root);
+	ck_assert_int_eq(rs_nd_chown_path(p, getuid(), getgid(), &e), RS_EIO);
+	ck_assert_msg(strstr(e.msg, "to change its owner: No such file or directory") != NULL, "%s",
+	              e.msg);
+	rm_root();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("nodedir");
@@ -441,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, replace_refuses_a_locked_database);
 	tcase_add_test(tc, leftover_stage_cleaned_or_kept);
 	tcase_add_test(tc, remove_tree_never_follows_links);
+	tcase_add_test(tc, chown_path_refuses_links);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

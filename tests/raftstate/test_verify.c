@@ -694,6 +694,28 @@ START_TEST(live_reads_decode_a_copy)
 }
 END_TEST
 
+/* The settled --live read's one decision (rs_live_settled): a read that
+ * stands, another attempt while the writer keeps committing, up to
+ * RS_LIVE_RETRIES reads, and a file that shrank at once. */
+START_TEST(live_read_settles_or_gives_up)
+{
+	struct bolt_err why = {.code = BOLT_ECHANGED};
+	struct rs_err e = {0};
+
+	strcpy(why.msg, "raft-log.db changed while it was read");
+	ck_assert_int_eq(rs_live_settled(BOLT_OK, &why, 0, &e), RS_OK);
+	for (int attempt = 0; attempt + 1 < RS_LIVE_RETRIES; attempt++)
+		ck_assert_int_eq(rs_live_settled(BOLT_ECHANGED, &why, attempt, &e), RS_LIVE_AGAIN);
+	ck_assert_int_eq(rs_live_settled(BOLT_ECHANGED, &why, RS_LIVE_RETRIES - 1, &e), RS_EIO);
+	ck_assert_str_eq(e.msg, "raft-log.db changed while it was read, at each of 8 attempts to "
+	                        "read it; retry, or stop the writer");
+	why.code = BOLT_ESHRANK;
+	strcpy(why.msg, "raft-log.db shrank while it was read");
+	ck_assert_int_eq(rs_live_settled(BOLT_ESHRANK, &why, 0, &e), RS_EIO);
+	ck_assert_str_eq(e.msg, "raft-log.db shrank while it was read");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("verify");
@@ -701,6 +723,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, writer_built_log_is_valid);
+	tcase_add_test(tc, live_read_settles_or_gives_up);
 	tcase_add_test(tc, gap_in_indices);
 	tcase_add_test(tc, index_differs_from_key);
 	tcase_add_test(tc, decreasing_term);

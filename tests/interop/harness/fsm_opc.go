@@ -15,6 +15,14 @@ package main
 //
 // Beside the head it keeps, for the tests, a SHA-256 chain over every applied
 // command's data (so replicas can be compared byte for byte) and counts.
+//
+// op-conductor's own FSM now runs in the opc-1.19.6 stack (../opc, the real
+// op-conductor/consensus package of v1.19.6); this re-statement stays for what
+// that stack cannot do: states op-conductor v1.19.6 cannot write (the early-2024
+// form, an empty state.bin as PR 22908 would write, an undecodable one:
+// opconductor_vectors) and op-conductor-shaped data on the raft-1.1.2 and
+// raft-1.7.2 stacks, whose tests run once per stack (cluster_generated,
+// compare_interop).
 
 import (
 	"fmt"

@@ -483,37 +483,24 @@ static void build_terms(struct rs_node *n, const struct bolt_view *v, const stru
 		(void)find_terms(n, &c, first_read);
 }
 
-/* n->count when the scan did not read every entry: what raft-boltdb holds.
- * Entries at or below the snapshot index may have gaps raft never reads
- * (raftrules.h rs_rule_gap_read), so they are counted key by key (no value
- * is decoded; after a normal compaction they are TrailingLogs entries at
- * most); every entry after it is one NewRaft reads, so there the first and
- * last index give the count (a gap there is INVALID, which verify reports). */
-static int count_present(struct rs_node *n, struct bolt_cursor *c, const struct scan *sc,
-                         uint64_t max_steps, struct rs_err *err)
+/* n->count when the scan did not read every entry: what raft-boltdb holds,
+ * counted key by key (no value is decoded; bounded by max_steps). Entries at
+ * or below the snapshot index may have gaps raft never reads (raftrules.h
+ * rs_rule_gap_read), and a gap after it is one verify calls INVALID: either
+ * way first..last would count entries that are not there. */
+static int count_present(struct rs_node *n, struct bolt_cursor *c, uint64_t max_steps,
+                         struct rs_err *err)
 {
-	uint64_t from = rs_rule_first_read(sc->has_snap, sc->snap_index), below = 0, index = 0;
-	uint64_t steps = 0;
+	uint64_t steps = 0, present = 0;
 	struct bolt_elem e = {0};
 	struct bolt_err be = {0};
-	int rc;
 
-	n->count = 0;
-	if (n->first_index < from) {
-		if (bolt_cursor_first(c, &e, &be) != BOLT_OK)
+	if (bolt_cursor_first(c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	for (; e.key != NULL && steps++ < max_steps; present++)
+		if (bolt_cursor_next(c, &e, &be) != BOLT_OK)
 			return rs_err_from_bolt(err, &be);
-		for (; e.key != NULL && steps++ < max_steps; below++) {
-			if ((rc = key_index(&e, &index, err)) != RS_OK)
-				return rc;
-			if (index >= from)
-				break;
-			if (bolt_cursor_next(c, &e, &be) != BOLT_OK)
-				return rs_err_from_bolt(err, &be);
-		}
-	}
-	n->count = below;
-	if (n->last_index >= from)
-		n->count += n->last_index - (n->first_index > from ? n->first_index : from) + 1;
+	n->count = present;
 	return RS_OK;
 }
 
@@ -604,7 +591,7 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	}
 	if (n->types_complete) {
 		n->count = n->scanned;
-	} else if ((rc = count_present(n, &c, &sc, max_steps, err)) != RS_OK) {
+	} else if ((rc = count_present(n, &c, max_steps, err)) != RS_OK) {
 		return rc;
 	}
 	/* the range the head covers: from the lowest entry read after the

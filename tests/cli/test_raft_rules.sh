@@ -44,6 +44,16 @@ eq "gap above the snapshot: verify exit" "$?" 1
 grep -q "index 101 follows index 5: a gap in the log" "$tmp/out" && ok "gap above the snapshot: INVALID, named" ||
 	bad "gap above: $(grep -i gap "$tmp/out")"
 
+# a gap wholly after the snapshot index (INVALID for verify): info still
+# counts what raft-boltdb holds, not first..last
+N3=$tmp/after/sequencer-1
+"$M" "$N3" 1-1:1:config 2-30:1:block --snapshot 10:1:block:10 --members "$MEM3" --delete 20-22
+"$B" raft info --json --state-dir "$N3" >"$tmp/i3.json"
+eq "gap after the snapshot: info --json count (27 of 1..30)" "$(jget "$tmp/i3.json" log/count)" 27
+"$B" raft info --state-dir "$N3" >"$tmp/out" 2>&1
+grep -q "Log: *1..30 (27 entries present; 3 of the indexes between hold none)" "$tmp/out" &&
+	ok "gap after the snapshot: info counts the entries present" || bad "info count: $(grep Log: "$tmp/out")"
+
 # backup keeps the first (its verify accepts the gap)
 "$B" raft backup --state-dir "$N" --backup-dir "$tmp/bk" >"$tmp/out" 2>&1
 eq "gap below the snapshot: backup exit" "$?" 0

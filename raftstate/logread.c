@@ -174,6 +174,37 @@ static int search_start(struct reader *r, uint64_t *start, int *moved, struct rs
 	return rc;
 }
 
+/* Live, from the second batch on: the entries from `next` on must still be
+ * there. raft removes old entries from the front of the log as it compacts
+ * (snapshot.go compactLogs, DeleteRange from the first index), so between
+ * two batches the log may come to start past `next`: those entries are gone,
+ * and going on would print a log with a hole that no raft-boltdb ever held.
+ * A hole that was there all along (a gap at or below a snapshot) starts
+ * after the log's first entry and is passed through as it is. */
+static int front_kept(struct reader *r, uint64_t next, struct rs_err *err)
+{
+	struct bolt_cursor f;
+	struct bolt_elem e = {0};
+	struct bolt_err be = {0};
+	uint64_t first = 0;
+	int rc;
+
+	bolt_cursor_init(&f, r->v, &r->logs);
+	if (bolt_cursor_first(&f, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if (e.key == NULL)
+		first = UINT64_MAX; /* emptied */
+	else if ((rc = key_of(&e, &first, err)) != RS_OK)
+		return rc;
+	if (first <= next)
+		return RS_OK;
+	return rs_errf(err, RS_ECORRUPT,
+	               "%s: raft removed entries from index %llu on (log compaction) while --live "
+	               "read them; the entries before index %llu were printed; run it again, or "
+	               "with --from past the log's new first index",
+	               r->path, (unsigned long long)next, (unsigned long long)next);
+}
+
 /* Copies the entries from index `next` on (at most a batch) into r->buf. */
 static int fill(struct reader *r, uint64_t next, struct rs_err *err)
 {
@@ -189,6 +220,8 @@ static int fill(struct reader *r, uint64_t next, struct rs_err *err)
 	rs_put_be64(key, next);
 	if (bolt_cursor_seek(&c, key, sizeof(key), &e, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
+	if (r->o->live && next > r->st->start_index && (rc = front_kept(r, next, err)) != RS_OK)
+		return rc;
 	size_t max_n = r->o->live ? RS_LOGS_LIVE_BATCH : RS_LOGS_BATCH;
 	uint64_t max_bytes = r->o->live ? RS_LOGS_LIVE_BATCH_BYTES : RS_LOGS_BATCH_BYTES;
 

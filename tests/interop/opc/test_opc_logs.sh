@@ -51,10 +51,18 @@ opc_new live generate 3 --blocks 1-10
 "$H" run --storage "$ST" --nodes "$NODES" --blocks 11-1010:v3:20000 --threshold 64 --trailing 32 \
 	--interval 100ms >"$TMP/live-run.json" 2>"$TMP/live-run.err" &
 run_pid=$!
-reads=0 lines=0
+reads=0 lines=0 cut=0
 while kill -0 "$run_pid" 2>/dev/null; do
-	"$OCI_BIN" raft logs --state-dir "${DIRS[1]}" --live >"$TMP/live.ndjson" 2>"$TMP/live.err" ||
-		{ kill "$run_pid"; die "live read $((reads + 1)) failed: $(cat "$TMP/live.err")"; }
+	# raft compacts the log's front while a read goes on (threshold 64): a
+	# read whose next entries were removed stops with one sentence, exit 1,
+	# and what it printed before is still contiguous (checked below)
+	rc=0
+	"$OCI_BIN" raft logs --state-dir "${DIRS[1]}" --live >"$TMP/live.ndjson" 2>"$TMP/live.err" || rc=$?
+	if [ "$rc" != 0 ]; then
+		grep -q "raft removed entries from index [0-9]* on (log compaction) while --live read them" "$TMP/live.err" &&
+			[ "$rc" = 1 ] || { kill "$run_pid"; die "live read $((reads + 1)) failed (exit $rc): $(cat "$TMP/live.err")"; }
+		cut=$((cut + 1))
+	fi
 	n=$(python3 -c 'import json,sys
 L=[json.loads(l) for l in open(sys.argv[1])]
 ix=[e["index"] for e in L]
@@ -62,9 +70,10 @@ assert ix == list(range(ix[0], ix[0] + len(ix))) if ix else True, "indexes not c
 b=[e["payload"]["block_number"] for e in L if e["payload"]]
 assert all(y == x + 1 for x, y in zip(b, b[1:])), "payload blocks not consecutive"
 print(len(L))' "$TMP/live.ndjson" 2>&1) || { kill "$run_pid"; die "live read $((reads + 1)): $n"; }
-	reads=$((reads + 1)) lines=$((lines + n))
+	[ "$rc" = 0 ] && reads=$((reads + 1))
+	lines=$((lines + n))
 done
 wait "$run_pid" || die "live: oci-opc run failed: $(tail -c 800 "$TMP/live-run.err")"
 [ "$reads" -ge 3 ] || die "live: only $reads reads while op-conductor wrote"
-say "ok: --live: $reads reads while op-conductor committed 1,000 payloads ($lines lines): every one settled, contiguous, blocks consecutive"
+say "ok: --live: $reads whole reads (and $cut stopped by raft's compaction, as they must) while op-conductor committed 1,000 payloads ($lines lines): every one settled, contiguous, blocks consecutive"
 passed

@@ -255,10 +255,13 @@ static void print_source(const struct nodes *ns, const struct rs_cmp_result *r)
 		    src->name, r->recover_term);
 	else
 		printf("  No recovery is needed: %zu of its configuration's %zu voters %s here and "
-		       "valid (a leader needs %zu), and each grants %s its vote: raft elects it "
-		       "by itself when they start.\n",
+		       "valid (a leader needs %zu), and each grants %s its vote%s: raft elects a "
+		       "leader by itself when they start.\n",
 		       r->voters_present, r->voters, r->voters_present == 1 ? "is" : "are",
-		       r->quorum, src->name);
+		       r->quorum, src->name,
+		       r->tie
+		           ? " (and so each node with the same log: whichever campaigns first wins)"
+		           : "");
 	if (r->has_nonvoter_ahead) {
 		const struct rs_cmp_node *a = &ns->v[r->nonvoter_ahead];
 		const struct rs_cmp_pair *p = &r->pairs[r->nonvoter_ahead];

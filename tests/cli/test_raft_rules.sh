@@ -82,6 +82,13 @@ eq "snapshot ranks: last entry" "$(jget "$J" nodes/0/last_entry/index) $(jget "$
 eq "snapshot ranks: the others need its snapshot" "$(jget "$J" nodes/1/relation) $(jget "$J" nodes/1/behind_by) $(jget "$J" nodes/2/relation)" "no_overlap 20 no_overlap"
 eq "snapshot ranks: no recovery needed" "$(jget "$J" recovery/needed) $(jget "$J" recovery/voters_present) $(jget "$J" recovery/quorum)" "false 3 2"
 "$B" raft compare --state-dir "$C" >"$tmp/out" 2>&1
+# one node ahead: it is the one every voter elects; equal logs: any of them
+grep -q "each grants sequencer-1 its vote: raft elects a leader by itself" "$tmp/out" &&
+	ok "no recovery: the one node ahead gets every vote" || bad "one ahead: $(grep -i 'no recovery' "$tmp/out")"
+"$B" raft generate --nodes "$MEM3" --initial-leader sequencer-1 --output-dir "$tmp/equal" >/dev/null 2>&1
+"$B" raft compare --state-dir "$tmp/equal" >"$tmp/eq.out" 2>&1
+grep -q "its vote (and so each node with the same log: whichever campaigns first wins): raft elects a leader by itself" "$tmp/eq.out" &&
+	ok "no recovery, equal logs: not one named winner" || bad "equal logs: $(grep -i 'no recovery' "$tmp/eq.out")"
 grep -q "Most up to date voter (last entry term 2, index 100 (its snapshot 2-100-1700000000000)): sequencer-1." "$tmp/out" &&
 	ok "snapshot ranks: text" || bad "snapshot ranks: $(grep 'Most up' "$tmp/out")"
 grep -q 'Start `raft recover`' "$tmp/out" && bad "recovery advised on an electable cluster" ||

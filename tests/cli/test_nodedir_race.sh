@@ -2,8 +2,9 @@
 # Proves: two replacing runs started together on one node directory (every
 # pair of generate --force, restore --force and recover, each pair 4 times)
 # never mix or lose state: each run that fails exits 1 or 2 with one
-# sentence on stderr (the second run names the first: "in use by another
-# run (pid N: ...)"), at least one succeeds, the node then holds exactly the
+# sentence on stderr ("in use by another run (pid N: ...)" when it finds the
+# holder in /proc/locks; the locked-root cases below check that it does),
+# at least one succeeds, the node then holds exactly the
 # result of the successful runs in some order, and every state it held
 # before - the original one and, when both succeeded, the one in between -
 # is in a kept copy that verifies. A run given --timeout waits for the
@@ -75,7 +76,11 @@ for pair in "G5 G9" "S S" "C C" "G5 S" "G5 C" "S C"; do
 		race $pair $it
 	done
 done
-[ "$named" -gt 0 ] && ok "$named losing runs named the winner's pid and command" || bad "no losing run named the other run"
+# Whether a loser of a race finds the winner in /proc/locks depends on the
+# scheduler (under ASan on a loaded CI machine every loser of a run said "pid
+# unknown" while 4 of 5 quiet runs named one): a count, not a check. Naming
+# the holder is checked deterministically below, on a root whose lock is held.
+echo "note: $named losing runs named the winner's pid and command"
 
 # a run that waits (--timeout) gets the lock once the other is done
 nd_reset "$R"

@@ -805,6 +805,38 @@ static void zsh_text(const char *s, const char *special, FILE *out)
 
 /* One _arguments spec: '--name=[help]:METAVAR:ACTION' (a repeatable flag
  * starts with '*'). */
+/* How a shell completes a flag's value, by its kind; the words of a
+ * VALUE_WORDS flag go between words_open and words_close. */
+struct shell_values {
+	const char *dir, *file, *words_open, *words_close, *none;
+};
+static const struct shell_values zsh_values = {"_files -/", "_files", "(", ")", " "};
+static const struct shell_values fish_values = {
+    " -x -a '(__fish_complete_directories (commandline -ct))'", " -r -F", " -x -a '", "'", " -x"};
+
+static void value_action(const struct flag_spec *s, const struct shell_values *v, FILE *out)
+{
+	switch (value_kind(s)) {
+	case VALUE_DIR:
+		fputs(v->dir, out);
+		break;
+	case VALUE_FILE:
+		fputs(v->file, out);
+		break;
+	case VALUE_WORDS:
+		fputs(v->words_open, out);
+		if (s->accepts != NULL && strncmp(s->accepts, "one of ", 7) == 0)
+			accepts_words(s->accepts, out);
+		else
+			fputs("all", out);
+		fputs(v->words_close, out);
+		break;
+	case VALUE_NONE:
+		fputs(v->none, out);
+		break;
+	}
+}
+
 static void zsh_flag_spec(const struct flag_spec *s, FILE *out)
 {
 	char line[512];
@@ -819,25 +851,7 @@ static void zsh_flag_spec(const struct flag_spec *s, FILE *out)
 		fputc(':', out);
 		zsh_text(s->metavar != NULL ? s->metavar : "VALUE", ":", out);
 		fputc(':', out);
-		switch (value_kind(s)) {
-		case VALUE_DIR:
-			fputs("_files -/", out);
-			break;
-		case VALUE_FILE:
-			fputs("_files", out);
-			break;
-		case VALUE_WORDS:
-			fputc('(', out);
-			if (s->accepts != NULL && strncmp(s->accepts, "one of ", 7) == 0)
-				accepts_words(s->accepts, out);
-			else
-				fputs("all", out);
-			fputc(')', out);
-			break;
-		case VALUE_NONE:
-			fputc(' ', out);
-			break;
-		}
+		value_action(s, &zsh_values, out);
 	}
 	fputs("' \\\n", out);
 }
@@ -967,25 +981,7 @@ static void fish_flag(const struct oci_command *c, const struct flag_spec *s, FI
 	fprintf(out, "complete -c %s -n '__op_conductor_init_at %s %s' -l %s", OCI_PROG, c->group,
 	        c->name, s->name);
 	if (s->kind != FLAG_BOOL) {
-		switch (value_kind(s)) {
-		case VALUE_DIR:
-			fputs(" -x -a '(__fish_complete_directories (commandline -ct))'", out);
-			break;
-		case VALUE_FILE:
-			fputs(" -r -F", out);
-			break;
-		case VALUE_WORDS:
-			fputs(" -x -a '", out);
-			if (s->accepts != NULL && strncmp(s->accepts, "one of ", 7) == 0)
-				accepts_words(s->accepts, out);
-			else
-				fputs("all", out);
-			fputc('\'', out);
-			break;
-		case VALUE_NONE:
-			fputs(" -x", out);
-			break;
-		}
+		value_action(s, &fish_values, out);
 	}
 	fputs(" -d '", out);
 	fish_text(menu_line(s->help, line, sizeof(line)), out);

@@ -82,7 +82,8 @@ struct rs_backup_result {
 
 /* Makes a verified backup of state_dir under backup_dir (created when
  * missing). On a verification failure returns RS_ECORRUPT with the
- * problems in `problems` and no backup directory left behind. */
+ * problems in `problems` and no backup directory left behind; on any
+ * failure `res` holds nothing to free. */
 int rs_backup_create(const char *state_dir, const char *backup_dir,
                      const struct rs_backup_opts *opt, struct rs_backup_result *res,
                      struct rs_problems *problems, struct rs_err *err);

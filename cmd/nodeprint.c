@@ -151,17 +151,11 @@ double np_timeout_value(const char *s)
 	return d;
 }
 
-int np_run_lock(const struct oci_command *cmd, const char *dir, const struct flag_value *timeout,
-                struct rs_nd_lock *lk)
+double np_run_lock_timeout(const struct flag_value *timeout)
 {
-	double t = timeout != NULL && (timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV)
-	               ? np_timeout_value(timeout->str)
-	               : 0;
-	struct rs_err err = {0};
-
-	if (rs_nd_lock(dir, t, lk, &err) != RS_OK)
-		return oci_fail(cmd, "%s; nothing was changed", err.msg);
-	return 0;
+	return timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV
+	           ? np_timeout_value(timeout->str)
+	           : 0;
 }
 
 /* ---- small renderings ------------------------------------------------ */

@@ -21,6 +21,7 @@
 #include "cmd/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
+#include "raftstate/path.h"
 
 enum {
 	F_STATE_DIR,
@@ -69,7 +70,7 @@ static int print_json(const struct oci_command *cmd, const struct rs_backup_resu
 	cJSON *doc = cJSON_CreateObject(), *files;
 	char manifest[PATH_MAX + 32];
 
-	(void)snprintf(manifest, sizeof(manifest), "%s/%s", res->path, RS_BACKUP_MANIFEST);
+	(void)rs_path_join(manifest, sizeof(manifest), res->path, RS_BACKUP_MANIFEST);
 	cJSON_AddStringToObject(doc, "backup", res->path);
 	cJSON_AddStringToObject(doc, "manifest", manifest);
 	cJSON_AddStringToObject(doc, "source", res->source);

@@ -59,7 +59,8 @@ static const struct flag_spec recover_flags[F_COUNT] = {
     [F_CONFIG] = {.name = "config",
                   .kind = FLAG_STRING,
                   .metavar = "FILE",
-                  .help = "Take the new configuration from a cluster file (cluster.json)"},
+                  .help = "The cluster file (cluster.json): the new configuration, unless "
+                          "--nodes gives it; refused unless it says \"formed\": true"},
     [F_NONVOTERS] = {.name = "nonvoters",
                      .kind = FLAG_STRING,
                      .metavar = "ID,...",
@@ -141,6 +142,20 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		rc = rs_cluster_file_load(config, cf, msg, sizeof(msg));
 		if (rc != RS_CLUSTER_FILE_OK)
 			return oci_usage(cmd, "%s: %s", wc, msg);
+		/* a cluster file that generate still creates nodes from would
+		 * bring the old members back on any empty state directory (a pod
+		 * back with a new volume) once this recovery has changed them:
+		 * the file must be disarmed first, whatever gives the members */
+		if (!cf->formed)
+			return oci_fail(cmd,
+			                "%s%s%s does not say \"formed\": true, so raft generate "
+			                "would still re-create any node with an empty state "
+			                "directory from its old members after this recovery; set "
+			                "\"formed\": true in it (in Kubernetes: in the ConfigMap, "
+			                "then kubectl apply) and run recover again; nothing was "
+			                "changed",
+			                wc, v[F_CONFIG].src == FLAG_ENV ? "=" : " ",
+			                oci_path(config).s);
 	}
 	if (given(&v[F_NODES]) == NULL && !cf->has_nodes)
 		return config != NULL

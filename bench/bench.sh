@@ -247,15 +247,30 @@ run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
 	case $name in *.cat | *.cpsync* | *.cp | *.gzip | *.catlogs | *.cpfree | *.logs | *.logsjson) ;; *) o=$scratch/$name.out ;; esac
-	local tm=()
+	local tm=() cf=$scratch/time.tmp
 	# CPU time (user + system, 10 ms resolution) of the longer commands; info and
-	# compare take a few ms, where time(1)'s own start would show in their wall time
-	case $name in *.info | *.compare) ;; *) [ -x /usr/bin/time ] && tm=(/usr/bin/time -f '%U %S' -a -o "$scratch/$name.cpu") ;; esac
+	# compare take a few ms, where time(1)'s own start would show in their wall
+	# time: run_cpu measures theirs in a separate run
+	case $name in *.info | *.compare) ;; *) [ -x /usr/bin/time ] && tm=(/usr/bin/time -f '%U %S' -o "$cf") ;; esac
+	rm -f "$cf"
 	t0=$EPOCHREALTIME
 	"${tm[@]}" "$@" >>"$o" 2>>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
 	echo $(((${t1/./} - ${t0/./}))) | awk '{printf "%.3f\n", $1 / 1000}' >>"$scratch/$name.ms"
 	echo "$rc" >>"$scratch/$name.rc"
+	[ -s "$cf" ] && tail -n1 "$cf" | awk '{printf "%.0f\n", ($1 + $2) * 1000}' >>"$scratch/$name.cpums"
+	return 0
+}
+# run_cpu NAME CMD...: CPU time of one more run of CMD (perf stat's task-clock,
+# all threads, ms) appended to NAME.cpums; nothing when perf cannot count
+have_perf=0
+perf stat -x, -e task-clock -o /dev/null true >/dev/null 2>&1 && have_perf=1
+run_cpu() {
+	local name=$1
+	shift
+	((have_perf)) || return 0
+	perf stat -x, -e task-clock -o "$scratch/perf.tmp" "$@" >/dev/null 2>&1 || true
+	awk -F, '$3 ~ /^task-clock/ {printf "%.2f\n", $1}' "$scratch/perf.tmp" >>"$scratch/$name.cpums"
 }
 have() { [ -s "$scratch/$1.ms" ]; }
 # stats NAME -> "median min max n"
@@ -307,6 +322,8 @@ measure_warm() {
 	for ((r = 1; r <= info_rounds; r++)); do
 		run_timed "$p.info" "$bin" raft info --state-dir "$node"
 		run_timed "$p.compare" "$bin" raft compare --state-dir "$c3"
+		run_cpu "$p.info" "$bin" raft info --state-dir "$node"
+		run_cpu "$p.compare" "$bin" raft compare --state-dir "$c3"
 	done
 	pc_stat "$p after" "$log"
 	say "$s, $st: cat $(median "$p.cat") ms, verify $(median "$p.verify") ms, verify 1 CPU $(median "$p.verify1") ms, Go $(median "$p.go") ms, info $(median "$p.info") ms, compare $(median "$p.compare") ms"
@@ -505,9 +522,15 @@ statename() {
 }
 # cpu NAME -> median CPU ms (user + system), or – when not measured
 cpu() {
-	[ -s "$scratch/$1.cpu" ] || { echo –; return; }
-	awk '{print ($1 + $2) * 1000}' "$scratch/$1.cpu" | sort -n | awk '{v[NR] = $1} END {
-		printf "%.0f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	[ -s "$scratch/$1.cpums" ] || { echo –; return; }
+	sort -g "$scratch/$1.cpums" | awk '{v[NR] = $1} END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf (m < 100 ? "%.1f\n" : "%.0f\n"), m }'
+}
+cpuratio() { # A B -> ratio of the CPU medians, or –
+	local a b
+	a=$(cpu "$1") b=$(cpu "$2")
+	[ "$a" != – ] && [ "$b" != – ] && ratio "$a" "$b" | sed 's/^n\/a$/–/; s/[0-9]$/&×/' || echo –
 }
 row() { # NAME LABEL CMD
 	have "$1" || return 0
@@ -521,13 +544,21 @@ target() {
 	have "$2" && have "$3" || return 0
 	local v
 	v=$(ratio "$(median "$2")" "$(median "$3")")
-	echo "| $1 | $5 | ${v}× | $(rratio "$2" "$3")× | ≤ $4× | $(meets "$v" "$4") |"
+	if [ -n "$4" ]; then
+		echo "| $1 | $5 | ${v}× | $(rratio "$2" "$3")× | $(cpuratio "$2" "$3") | ≤ $4× | $(meets "$v" "$4") |"
+	else
+		echo "| $1 | $5 | ${v}× | $(rratio "$2" "$3")× | $(cpuratio "$2" "$3") | (context) | |"
+	fi
 }
 absolute() { # LABEL NAME LIMIT_MS STATE
 	have "$2" || return 0
 	local v
 	v=$(median "$2")
-	echo "| $1 | $4 | $v ms | | ≤ $3 ms | $(meets "$v" "$3") |"
+	if [ -n "$3" ]; then
+		echo "| $1 | $4 | $v ms | | CPU $(cpu "$2") ms | ≤ $3 ms | $(meets "$v" "$3") |"
+	else
+		echo "| $1 | $4 | $v ms | | CPU $(cpu "$2") ms | (context) | |"
+	fi
 }
 B=$(short "$bin")
 failed=
@@ -585,8 +616,8 @@ failed=
 	echo
 	echo "Targets of issue 27 (ratio of medians decides; per-round: the median of each round's ratio):"
 	echo
-	echo "| target | page state | ratio of medians | per-round | target | met |"
-	echo "|---|---|---:|---:|---|---|"
+	echo "| target | page state | wall: ratio of medians | wall: per-round | CPU: ratio of medians | target (wall) | met |"
+	echo "|---|---|---:|---:|---:|---|---|"
 	for s in $shapes; do
 		have "$s.large.verify" && target "verify / cat, $s" "$s.large.verify" "$s.large.cat" 0.5 "$(statename large)"
 		have "$s.4k.verify" && target "verify / cat, $s" "$s.4k.verify" "$s.4k.cat" 0.75 "$(statename 4k)"
@@ -596,7 +627,7 @@ failed=
 	done
 	for s in $shapes; do
 		for st in $states; do
-			have "$s.$st.go" && echo "| Go reference reader / verify (speed-up), $s | $(statename "$st") | $(ratio "$(median "$s.$st.go")" "$(median "$s.$st.verify")")× | $(rratio "$s.$st.go" "$s.$st.verify")× | (context) | |"
+			have "$s.$st.go" && echo "| Go reference reader / verify (speed-up), $s | $(statename "$st") | $(ratio "$(median "$s.$st.go")" "$(median "$s.$st.verify")")× | $(rratio "$s.$st.go" "$s.$st.verify")× | $(cpuratio "$s.$st.go" "$s.$st.verify") | (context) | |"
 		done
 	done
 	for st in $states; do
@@ -606,35 +637,38 @@ failed=
 	target "cold info / cold cat, opcdef" opcdef.cold.info opcdef.cold.cat 0.1 "$(statename cold)"
 	for s in $shapes; do
 		[ "$s" = opcdef ] && continue
-		for st in $states; do absolute "info, $s (no target; context)" "$s.$st.info" 5 "$(statename "$st")"; done
-		target "cold info / cold cat, $s (context)" "$s.cold.info" "$s.cold.cat" 0.1 "$(statename cold)"
+		for st in $states; do
+			absolute "info, $s" "$s.$st.info" "" "$(statename "$st")"
+			absolute "compare of 3 nodes, $s" "$s.$st.compare" "" "$(statename "$st")"
+		done
+		target "cold info / cold cat, $s" "$s.cold.info" "$s.cold.cat" "" "$(statename cold)"
 	done
 	for s in $backup_shapes; do
 		for st in $states; do
 			target "backup / (cp + sync), $s" "$s.$st.backup" "$s.$st.cpsync" 1.0 "$(statename "$st")"
 			target "restore / (cp + sync), $s" "$s.$st.restore" "$s.$st.cpsync" 1.5 "$(statename "$st")"
-			have "$s.$st.backup" && echo "| backup / cp (context), $s | $(statename "$st") | $(ratio "$(median "$s.$st.backup")" "$(median "$s.$st.cp")")× | $(rratio "$s.$st.backup" "$s.$st.cp")× | | |"
+			have "$s.$st.backup" && echo "| backup / cp (context), $s | $(statename "$st") | $(ratio "$(median "$s.$st.backup")" "$(median "$s.$st.cp")")× | $(rratio "$s.$st.backup" "$s.$st.cp")× | $(cpuratio "$s.$st.backup" "$s.$st.cp") | | |"
 		done
 	done
 	if have "$cs.large.bkgz"; then
-		echo "| backup --compress / gzip -6 (one core's deflate), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")× | $(rratio "$cs.large.bkgz" "$cs.large.gzip")× | ≤ 1× (as fast as one core's deflate allows) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")" 1) |"
-		echo "| backup --compress 2 CPUs / 1 CPU (scaling), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")× | $(rratio "$cs.large.bkgz" "$cs.large.bkgz1")× | ≤ 0.6× (scales with cores) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")" 0.6) |"
-		echo "| backup --compress / (cp + sync), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.cpsyncz")")× | $(rratio "$cs.large.bkgz" "$cs.large.cpsyncz")× | (context) | |"
+		echo "| backup --compress / gzip -6 (one core's deflate), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")× | $(rratio "$cs.large.bkgz" "$cs.large.gzip")× | $(cpuratio "$cs.large.bkgz" "$cs.large.gzip") | ≤ 1× (as fast as one core's deflate allows) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")" 1) |"
+		echo "| backup --compress 2 CPUs / 1 CPU (scaling), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")× | $(rratio "$cs.large.bkgz" "$cs.large.bkgz1")× | $(cpuratio "$cs.large.bkgz" "$cs.large.bkgz1") | ≤ 0.6× (scales with cores) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")" 0.6) |"
+		echo "| backup --compress / (cp + sync), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.cpsyncz")")× | $(rratio "$cs.large.bkgz" "$cs.large.cpsyncz")× | $(cpuratio "$cs.large.bkgz" "$cs.large.cpsyncz") | (context) | |"
 	fi
-	echo "| backup --live (mostly free) / cp | $(statename large) | $(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")× | $(rratio free.large.livebk free.large.cpfree)× | < 1× | $(meets "$(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")" 0.999) |"
-	echo "| backup --live output / source size | | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | |"
+	echo "| backup --live (mostly free) / cp | $(statename large) | $(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")× | $(rratio free.large.livebk free.large.cpfree)× | $(cpuratio free.large.livebk free.large.cpfree) | < 1× | $(meets "$(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")" 0.999) |"
+	echo "| backup --live output / source size | | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | | |"
 	if ((have_logs)); then
-		echo "| raft logs / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logs)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logs logs.large.catlogs)× | | |"
-		echo "| raft logs --payload json / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logsjson)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logsjson logs.large.catlogs)× | | |"
+		echo "| raft logs / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logs)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logs logs.large.catlogs)× | $(cpuratio logs.large.logs logs.large.catlogs) | | |"
+		echo "| raft logs --payload json / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logsjson)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logsjson logs.large.catlogs)× | $(cpuratio logs.large.logsjson logs.large.catlogs) | | |"
 	fi
 	for s in $backup_shapes; do
 		for st in $states; do
 			have "$s.$st.crc" || continue
 			if [ "$(cat "$scratch/$s.$st.crc.out" "$scratch/$s.$st.manifest.crc" 2>/dev/null | sort -u | wc -l)" = 1 ] &&
 				[ "$(wc -l <"$scratch/$s.$st.manifest.crc")" = "$backup_rounds" ]; then
-				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | agree in every round | | | yes |"
+				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | agree in every round | | | | yes |"
 			else
-				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | **DISAGREE** | | | **no** |"
+				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | **DISAGREE** | | | | **no** |"
 			fi
 		done
 	done

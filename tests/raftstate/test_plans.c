@@ -11,7 +11,7 @@
  *   manifest          the written document reads back the same; each
  *                     refusal names the JSON path or the unsafe path; a
  *                     MANIFEST.json that is a directory is refused;
- *   rs_restore_check  a node backup fits its own node, not another node's
+ *   rs_restore_plan  a node backup fits its own node, not another node's
  *                     directory (unless --into-other-node) nor a cluster
  *                     root; a flipped byte fails the checksum;
  *   rs_recover_plan   where the entry goes, the vote kept or cleared, a
@@ -407,7 +407,7 @@ static int restore_check(const char *backup, const char *target, int other_node,
 {
 	struct rs_restore_opts o = {.other_node = other_node, .lock_timeout = 5};
 	struct rs_problems pr = {0};
-	int rc = rs_restore_check(backup, target, &o, plan, &pr, e);
+	int rc = rs_restore_plan(backup, target, &o, plan, &pr, e);
 
 	rs_problems_free(&pr);
 	return rc;
@@ -543,8 +543,7 @@ START_TEST(test_apply_takes_run_lock)
 
 	/* restore into a node directory that does not exist yet ... */
 	path(fresh, sizeof(fresh), "new/s1");
-	ck_assert_msg(rs_restore_check(res.path, fresh, &so, &splan, &pr, &e) == RS_OK, "%s",
-	              e.msg);
+	ck_assert_msg(rs_restore_plan(res.path, fresh, &so, &splan, &pr, &e) == RS_OK, "%s", e.msg);
 	ck_assert_uint_eq(splan.nexisting, 0);
 	path(kept, sizeof(kept), "new");
 	ck_assert_int_eq(mkdir(kept, 0755), 0); /* the lock is on new/ */

@@ -308,25 +308,39 @@ static int check_creatable(const char *outdir, struct rs_err *err)
 	return RS_OK;
 }
 
-/* A state file that exists must be a regular file: never write through a
- * symbolic link, never replace a directory. */
-static int inspect_state_file(struct tree *t, const char *path, struct rs_err *err)
+/* What stands at path, which state is written into or replaces: nothing
+ * (*exists 0), or a `type` (S_IFDIR or S_IFREG); never a symbolic link (we
+ * do not write through one), never anything else. */
+static int existing(const char *path, mode_t type, int *exists, struct rs_err *err)
 {
 	struct stat st;
 
+	*exists = 0;
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
 			return RS_OK;
 		return rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
 		               strerror(errno));
 	}
+	*exists = 1;
 	if (S_ISLNK(st.st_mode))
 		return rs_errf(err, RS_EINVAL,
 		               "%s is a symbolic link; refusing to write state through it",
 		               rs_qpath(path).s);
-	if (!S_ISREG(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s exists and is not a regular file",
-		               rs_qpath(path).s);
+	if ((st.st_mode & S_IFMT) != type)
+		return rs_errf(err, RS_EINVAL, "%s exists and is not a %s", rs_qpath(path).s,
+		               type == S_IFDIR ? "directory" : "regular file");
+	return RS_OK;
+}
+
+/* A state file that exists must be a regular file: never write through a
+ * symbolic link, never replace a directory. */
+static int inspect_state_file(struct tree *t, const char *path, struct rs_err *err)
+{
+	int rc, exists;
+
+	if ((rc = existing(path, S_IFREG, &exists, err)) != RS_OK || !exists)
+		return rc;
 	return append_existing(t, path, err);
 }
 
@@ -376,25 +390,17 @@ static int inspect_node(const char *outdir, const char *id, int if_absent, struc
 	char path[PATH_MAX], file[PATH_MAX];
 	struct stat st;
 	size_t before = t->nexisting;
-	int rc;
+	int rc, exists;
 
 	if (join3(path, sizeof(path), outdir, id, NULL) != 0)
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", rs_qpath(outdir).s, id);
-	if (lstat(path, &st) != 0) {
-		if (errno != ENOENT)
-			return rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
-			               strerror(errno));
+	if ((rc = existing(path, S_IFDIR, &exists, err)) != RS_OK)
+		return rc;
+	if (!exists) {
 		t->make[i] = 1;
 		*need_write = 1;
 		return RS_OK;
 	}
-	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL,
-		               "%s is a symbolic link; refusing to write state through it",
-		               rs_qpath(path).s);
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s exists and is not a directory",
-		               rs_qpath(path).s);
 	for (size_t f = 0; f < 2; f++) {
 		if (join3(file, sizeof(file), outdir, id, files[f]) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", rs_qpath(path).s);
@@ -645,22 +651,15 @@ void rs_generate_plan_free(struct rs_generate_plan *p)
  * if it appeared between the inspection and now. */
 static int make_dir(const char *path, struct rs_err *err)
 {
-	struct stat st;
+	int rc, exists;
 
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		return rs_errf(err, RS_EIO, "cannot create directory %s: %s", rs_qpath(path).s,
 		               strerror(errno));
-	if (lstat(path, &st) != 0)
-		return rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
-		               strerror(errno));
-	if (S_ISLNK(st.st_mode))
-		return rs_errf(err, RS_EINVAL,
-		               "%s is a symbolic link; refusing to write state through it",
-		               rs_qpath(path).s);
-	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "%s exists and is not a directory",
-		               rs_qpath(path).s);
-	return RS_OK;
+	if ((rc = existing(path, S_IFDIR, &exists, err)) == RS_OK && !exists)
+		rc = rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
+		             strerror(ENOENT)); /* removed as soon as it was made */
+	return rc;
 }
 
 /* mkdir -p: the parents may be symbolic links (e.g. /var -> /data/var);

@@ -1118,7 +1118,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	r->put.uid = (uid_t)-1;
 	r->put.gid = (gid_t)-1;
 	r->json = v[F_JSON].b;
-	r->say = r->json ? stderr : stdout;
+	r->say = r->json ? oci_info_stream() : stdout;
 	if ((rc = gen_parse(cmd, v, r)) == 0 &&
 	    (r->asked = calloc(r->gc.ms.n ? r->gc.ms.n : 1, 1)) == NULL)
 		rc = oci_fail(cmd, "out of memory");

@@ -40,6 +40,7 @@
 #include "cmd/report.h"
 #include "raftstate/error.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/verify.h"
 
 #define BIN_ENV                "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
@@ -453,7 +454,7 @@ static int preflight(const struct oci_command *cmd, const struct oc_raft *rp, st
 {
 	char *node_dir = vd->node_dir;
 	struct oc_raft r = *rp;
-	int skip, rc, w, b;
+	int skip, rc, b;
 
 	vd->state = "skipped";
 	skip = skip_preflight(cmd);
@@ -466,12 +467,7 @@ static int preflight(const struct oci_command *cmd, const struct oc_raft *rp, st
 	    r.storage_dir.val == NULL)
 		return 0;
 	/* filepath.Join(storage, id): an empty storage dir means the cwd */
-	if (r.storage_dir.val[0] == '\0')
-		w = snprintf(node_dir, sizeof(vd->node_dir), "%s", r.server_id.val);
-	else
-		w = snprintf(node_dir, sizeof(vd->node_dir), "%s/%s", r.storage_dir.val,
-		             r.server_id.val);
-	if (w < 0 || (size_t)w >= sizeof(vd->node_dir))
+	if (rs_path_join(node_dir, sizeof(vd->node_dir), r.storage_dir.val, r.server_id.val) != 0)
 		return oci_fail(cmd, "refusing to start op-conductor: %s/%s is too long",
 		                r.storage_dir.src, r.server_id.src);
 

@@ -1066,8 +1066,8 @@ static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, 
 
 	if (r->pf.make_outdir && (rc = make_outdir(cmd, r->outdir)) != 0)
 		return rc;
-	if ((rc = np_run_lock(cmd, r->outdir, &v[F_TIMEOUT], &r->lk)) != 0)
-		return rc;
+	if (rs_nd_lock(r->outdir, np_run_lock_timeout(&v[F_TIMEOUT]), &r->lk, &oe) != RS_OK)
+		return oci_fail(cmd, "%s; nothing was changed", oe.msg);
 	again.make = calloc(r->gc.ms.n, 1);
 	again.have = calloc(r->gc.ms.n, 1);
 	rc = again.make == NULL || again.have == NULL

@@ -680,24 +680,6 @@ int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_par
 	return rc;
 }
 
-int rs_restore_recheck(struct rs_restore_plan *plan, struct rs_err *err)
-{
-	int rc = RS_OK;
-
-	plan->nexisting = 0;
-	for (size_t i = 0; i < plan->nnodes && rc == RS_OK; i++)
-		rc = inspect_target(plan, &plan->nodes[i], err);
-	return rc;
-}
-
-void rs_restore_lock_dir(const struct rs_restore_plan *plan, char *out, size_t size)
-{
-	if (plan->layout == RS_LAYOUT_CLUSTER)
-		strlcpy(out, plan->state_dir, size);
-	else
-		rs_nd_lock_dir_of(plan->state_dir, out, size);
-}
-
 void rs_restore_plan_free(struct rs_restore_plan *plan)
 {
 	free(plan->listed);
@@ -918,34 +900,72 @@ static int verify_stage(void *ctx, const char *stage, struct rs_err *err)
 	return RS_OK;
 }
 
-int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
+/* The run lock (raftstate/nodedir.h) on what guards the plan's targets:
+ * STATE_DIR for a cluster, its parent for a node (made when missing). Under
+ * it the targets are looked at again, as another run may have written them
+ * since rs_restore_check: target_exists and nexisting are updated, and
+ * without opt->force a target that holds state now but did not then is
+ * refused (nobody agreed to replace it). */
+static int lock_targets(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
+                        struct rs_nd_lock *lk, struct rs_err *err)
+{
+	char lockdir[PATH_MAX];
+	int rc;
+
+	if (plan->layout == RS_LAYOUT_CLUSTER)
+		strlcpy(lockdir, plan->state_dir, sizeof(lockdir));
+	else
+		rs_nd_lock_dir_of(plan->state_dir, lockdir, sizeof(lockdir));
+	if ((rc = rs_path_mkdir_p(lockdir, 1, err)) != RS_OK ||
+	    (rc = rs_nd_lock(lockdir, opt->run_lock_timeout, lk, err)) != RS_OK)
+		return rc;
+	plan->nexisting = 0;
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		struct rs_restore_node *n = &plan->nodes[i];
+		int before = n->target_exists;
+
+		if ((rc = inspect_target(plan, n, err)) != RS_OK)
+			return rc;
+		if (n->target_exists && !before && !opt->force)
+			return rs_errf(err, RS_EINVAL,
+			               "%s holds Raft state it did not hold when the backup was "
+			               "checked (another run wrote it); run restore again",
+			               n->target);
+	}
+	return RS_OK;
+}
+
+int rs_restore_apply(struct rs_restore_plan *plan, const struct rs_restore_opts *opt, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
 	char keep_root[PATH_MAX] = "", parent[PATH_MAX];
+	struct rs_nd_lock lk = {.fd = -1};
 	struct rs_nd_replace *rs;
 	struct restore_ctx *cs;
 	size_t i;
-	int rc = RS_OK;
+	int rc;
 
 	if (kept_size > 0)
 		kept[0] = '\0';
-	if (plan->layout == RS_LAYOUT_CLUSTER)
-		rc = rs_path_mkdir_p(plan->state_dir, 1, err);
-	else if (plan->nnodes == 1) {
+	rc = lock_targets(plan, opt, &lk, err);
+	if (rc == RS_OK && plan->layout != RS_LAYOUT_CLUSTER && plan->nnodes == 1) {
 		rs_path_parent(plan->nodes[0].target, parent, sizeof(parent));
 		rc = rs_path_mkdir_p(parent, 1, err);
 	}
-	if (rc != RS_OK)
+	if (rc != RS_OK) {
+		rs_nd_unlock(&lk);
 		return rc;
+	}
 	rs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*rs));
 	cs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*cs));
 	if (rs == NULL || cs == NULL) {
 		free(rs);
 		free(cs);
+		rs_nd_unlock(&lk);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < plan->nnodes; i++) {
-		cs[i] = (struct restore_ctx){plan, &plan->nodes[i], lock_timeout, problems};
+		cs[i] = (struct restore_ctx){plan, &plan->nodes[i], opt->lock_timeout, problems};
 		rs_nd_replace_init(&rs[i], plan->nodes[i].target, "restore", fill_node,
 		                   verify_stage, &cs[i]);
 		rs[i].uid = plan->uid;
@@ -988,5 +1008,6 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 	}
 	free(rs);
 	free(cs);
+	rs_nd_unlock(&lk);
 	return rc;
 }

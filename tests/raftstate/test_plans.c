@@ -2,7 +2,7 @@
  * The read-only halves of the state-changing commands, and what they rest
  * on, on real node directories written by the project's own generator
  * (rs_generate_node), recovery (rs_recover_apply) and backup
- * (rs_backup_create); nothing is mocked:
+ * (rs_backup_plan, rs_backup_apply); nothing is mocked:
  *   rs_compare        three generated nodes agree (a tie, no recovery); one
  *                     recovered node leads and the others are behind it;
  *                     two nodes recovered apart diverge after the generated
@@ -412,6 +412,7 @@ START_TEST(test_restore_check)
 {
 	struct rs_backup_opts bo = {.lock_timeout = 5, .version = "test"};
 	struct rs_backup_result res = {0};
+	struct rs_backup_plan bplan;
 	struct rs_restore_plan plan;
 	struct rs_problems pr = {0};
 	struct rs_err e = {0};
@@ -422,7 +423,9 @@ START_TEST(test_restore_check)
 	generate_three();
 	path(src, sizeof(src), "s1");
 	path(into, sizeof(into), "backups");
-	ck_assert_msg(rs_backup_create(src, into, &bo, &res, &pr, &e) == RS_OK, "%s", e.msg);
+	ck_assert_msg(rs_backup_plan(src, into, &bplan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_msg(rs_backup_apply(&bplan, &bo, &res, &pr, &e) == RS_OK, "%s", e.msg);
+	rs_backup_plan_free(&bplan);
 	ck_assert_int_eq(res.layout, RS_LAYOUT_NODE);
 	before = node_bytes("s1", &len);
 
@@ -477,6 +480,89 @@ START_TEST(test_restore_check)
 	unchanged("s1", before, len);
 	free(before);
 	rs_backup_result_free(&res);
+	rs_problems_free(&pr);
+}
+END_TEST
+
+/* Every apply takes the run lock itself, on the node's parent (here root):
+ * while another holder has it, each plan still works (it only reads) and
+ * each apply is refused with RS_ELOCKED, the node unchanged and no backup
+ * written; once it is free, they go through. Restore's apply looks at the
+ * targets again under the lock: a target that gained state since the check
+ * is refused unless forced. */
+START_TEST(test_apply_takes_run_lock)
+{
+	struct rs_recover_opts ro = {.lock_timeout = 5, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	struct rs_backup_opts bo = {.lock_timeout = 5, .version = "test"};
+	struct rs_restore_opts so = {.lock_timeout = 5};
+	struct rs_backup_result res = {0};
+	struct rs_backup_plan bplan;
+	struct rs_recover_plan rplan;
+	struct rs_restore_plan splan;
+	struct rs_problems pr = {0};
+	struct rs_members ms = {0};
+	struct rs_config c = {0};
+	struct rs_nd_lock held;
+	struct rs_err e = {0};
+	char s1[512], into[512], fresh[512], kept[4096];
+	size_t len;
+	char *before;
+
+	generate_three();
+	path(s1, sizeof(s1), "s1");
+	path(into, sizeof(into), "backups");
+	before = node_bytes("s1", &len);
+	fixture_members(&ms, 3, 0);
+	ck_assert_int_eq(rs_members_config(&ms, &c, &e), RS_OK);
+	ck_assert_int_eq(rs_nd_lock(root, 0, &held, &e), RS_OK);
+
+	ck_assert_msg(rs_recover_plan(s1, &c, &ro, &rplan, &pr, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(rs_recover_apply(&rplan, &ro, kept, sizeof(kept), &pr, &e), RS_ELOCKED);
+	ck_assert_msg(strstr(e.msg, "in use by another run") != NULL, "%s", e.msg);
+	ck_assert_str_eq(kept, "");
+	ck_assert_msg(rs_backup_plan(s1, into, &bplan, &e) == RS_OK, "%s", e.msg);
+	ck_assert_str_eq(bplan.lock_dir, root);
+	ck_assert_int_eq(rs_backup_apply(&bplan, &bo, &res, &pr, &e), RS_ELOCKED);
+	ck_assert(!res.run_locked);
+	ck_assert_int_ne(access(into, F_OK), 0); /* not even the backup directory */
+	unchanged("s1", before, len);
+
+	rs_nd_unlock(&held);
+	ck_assert_msg(rs_backup_apply(&bplan, &bo, &res, &pr, &e) == RS_OK, "%s", e.msg);
+	ck_assert(res.run_locked);
+	rs_backup_plan_free(&bplan);
+	ck_assert_msg(rs_recover_apply(&rplan, &ro, kept, sizeof(kept), &pr, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_int_ne(kept[0], '\0');
+	rs_recover_plan_free(&rplan);
+
+	/* restore into a node directory that does not exist yet ... */
+	path(fresh, sizeof(fresh), "new/s1");
+	ck_assert_msg(rs_restore_check(res.path, fresh, &so, &splan, &pr, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_uint_eq(splan.nexisting, 0);
+	path(kept, sizeof(kept), "new");
+	ck_assert_int_eq(mkdir(kept, 0755), 0); /* the lock is on new/ */
+	ck_assert_int_eq(rs_nd_lock(kept, 0, &held, &e), RS_OK);
+	ck_assert_int_eq(rs_restore_apply(&splan, &so, kept, sizeof(kept), &pr, &e), RS_ELOCKED);
+	ck_assert_int_ne(access(fresh, F_OK), 0);
+	rs_nd_unlock(&held);
+	/* ... which gains state before the apply: refused unless forced */
+	ck_assert_msg(rs_generate_node(fresh, &c, "s1", "s1", 1, NULL, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(rs_restore_apply(&splan, &so, kept, sizeof(kept), &pr, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "did not hold") != NULL, "%s", e.msg);
+	ck_assert(!splan.staged);
+	so.force = 1;
+	ck_assert_msg(rs_restore_apply(&splan, &so, kept, sizeof(kept), &pr, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert(splan.nodes[0].restored);
+	ck_assert_uint_eq(splan.nexisting, 1);
+	rs_restore_plan_free(&splan);
+
+	free(before);
+	rs_backup_result_free(&res);
+	rs_members_config_free(&c);
+	rs_members_free(&ms);
 	rs_problems_free(&pr);
 }
 END_TEST
@@ -611,6 +697,7 @@ int main(void)
 	tcase_add_test(tc, test_manifest_read);
 	tcase_add_test(tc, test_manifest_refusals);
 	tcase_add_test(tc, test_restore_check);
+	tcase_add_test(tc, test_apply_takes_run_lock);
 	tcase_add_test(tc, test_recover_plan);
 	tcase_add_test(tc, test_compact_plan);
 	suite_add_tcase(s, tc);

@@ -3,18 +3,17 @@
  * root's) Raft state, compatible with the Go tool's layout.
  *
  *   1. parse flags (--state-dir, --backup-dir, --timeout, --live, --compress);
- *   2. rs_backup_create(): copy each .db under a shared lock (or, with
+ *   2. rs_backup_plan(): what the state directory is (a node, or a cluster
+ *      root), apart from the backup directory;
+ *   3. rs_backup_apply(): under the run lock, copy each .db under a shared lock (or, with
  *      --live and a running writer, a compact consistent snapshot), then
  *      snapshots/, verify every node of the copy, with --compress replace
  *      every file by its .gz and read each back, write MANIFEST.json and
  *      backup-metadata.txt, and only then give the directory its final name;
- *   3. print what was written.
+ *   4. print what was written.
  */
 #include <limits.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
@@ -22,7 +21,7 @@
 #include "cmd/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
-#include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 
 enum {
 	F_STATE_DIR,
@@ -71,7 +70,7 @@ static int print_json(const struct oci_command *cmd, const struct rs_backup_resu
 	cJSON *doc = cJSON_CreateObject(), *files;
 	char manifest[PATH_MAX + 32];
 
-	(void)snprintf(manifest, sizeof(manifest), "%s/%s", res->path, RS_BACKUP_MANIFEST);
+	(void)rs_path_join(manifest, sizeof(manifest), res->path, RS_BACKUP_MANIFEST);
 	cJSON_AddStringToObject(doc, "backup", res->path);
 	cJSON_AddStringToObject(doc, "manifest", manifest);
 	cJSON_AddStringToObject(doc, "source", res->source);
@@ -90,16 +89,15 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	const struct flag_value *v = fs->v;
 	struct rs_backup_opts opt = {
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	    .live = v[F_LIVE].b,
 	    .compress = v[F_COMPRESS].b,
 	    .version = OCI_VERSION,
 	};
-	struct rs_backup_result res;
+	struct rs_backup_plan plan;
+	struct rs_backup_result res = {0};
 	struct rs_problems probs = {0};
 	struct rs_err err = {0};
-	struct rs_nd_lock lk = {.fd = -1};
-	char lockdir[PATH_MAX];
-	struct stat st;
 	int rc;
 
 	if (v[F_STATE_DIR].str[0] == '\0')
@@ -109,22 +107,18 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	if (np_tty_progress() != NULL)
 		opt.progress = *np_tty_progress();
 
-	/* the run lock restore, recover and generate take (the node's parent,
-	 * or the cluster root): no run swaps a node while it is copied, so the
-	 * backup holds one state of each node, never an old raft-log.db beside
-	 * a new raft-stable.db */
-	if (rs_nd_has(v[F_STATE_DIR].str, RS_ND_DBS))
-		rs_nd_lock_dir_of(v[F_STATE_DIR].str, lockdir, sizeof(lockdir));
-	else
-		(void)snprintf(lockdir, sizeof(lockdir), "%s", v[F_STATE_DIR].str);
-	/* (a state directory that does not exist is rs_backup_create's error) */
-	if (stat(lockdir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
-		return rc;
-	rc = rs_backup_create(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &opt, &res, &probs, &err);
-	rs_nd_unlock(&lk);
+	/* rs_backup_apply holds the run lock restore, recover and generate take
+	 * (the node's parent, or the cluster root): no run swaps a node while it
+	 * is copied, so the backup holds one state of each node, never an old
+	 * raft-log.db beside a new raft-stable.db */
+	rc = rs_backup_plan(v[F_STATE_DIR].str, v[F_BACKUP_DIR].str, &plan, &err);
+	if (rc == RS_OK)
+		rc = rs_backup_apply(&plan, &opt, &res, &probs, &err);
 	if (rc != RS_OK) {
-		if (probs.errors > 0) {
+		rs_backup_plan_free(&plan);
+		if (err.code == RS_ELOCKED && !res.run_locked) { /* another run holds it */
+			oci_fail(cmd, "%s; nothing was changed", err.msg);
+		} else if (probs.errors > 0) {
 			oci_fail(cmd, "the copy of %s does not verify; no backup was kept: %s",
 			         oci_path(v[F_STATE_DIR].str).s, err.msg);
 			np_print_errors(&probs, NULL);
@@ -136,6 +130,7 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if (v[F_JSON].b) {
 		rc = print_json(cmd, &res);
+		rs_backup_plan_free(&plan);
 		rs_backup_result_free(&res);
 		rs_problems_free(&probs);
 		return rc;
@@ -169,10 +164,11 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	       RS_BACKUP_MANIFEST);
 	printf("One state per node: the run lock on %s was held while copying, so no restore, "
 	       "recover or generate changed a node during the backup.\n",
-	       lockdir);
+	       plan.lock_dir);
 	if (opt.compress)
 		printf("Compressed: every file was verified before compression, and each .gz was "
 		       "read back and matches its size and crc32.\n");
+	rs_backup_plan_free(&plan);
 	rs_backup_result_free(&res);
 	rs_problems_free(&probs);
 	return OCI_EXIT_OK;

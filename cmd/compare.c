@@ -289,93 +289,98 @@ static void print_source(const struct nodes *ns, const struct rs_cmp_result *r)
 	}
 }
 
-static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r)
+/* A diverging node: where it leaves the source, and whether its unsafe head
+ * is on the tail it loses. */
+static void print_diverged(const struct nodes *ns, const struct rs_cmp_node *src,
+                           const struct rs_cmp_node *c, const struct rs_cmp_pair *p)
 {
-	const struct rs_cmp_node *src = r->has_ref ? &ns->v[r->ref] : NULL;
 	char h1[67], h2[67];
 
-	printf("\nFindings:\n");
-	print_source(ns, r);
-	for (size_t i = 0; i < ns->n; i++) {
-		const struct rs_cmp_node *c = &ns->v[i];
-		const struct rs_cmp_pair *p = &r->pairs[i];
+	printf("  %s: DIVERGES from %s after index %" PRIu64 ": its entries %" PRIu64 "..%" PRIu64
+	       " (term %" PRIu64 "; %s has term %" PRIu64
+	       " there) are not on %s and are discarded when it follows %s.\n",
+	       c->name, src->name, p->common, p->discard_from, p->discard_to, p->its_term,
+	       src->name, p->source_term, src->name, src->name);
+	if (p->head_conflict) {
+		const struct rs_cmp_node *o = &ns->v[p->head_conflict_with];
 
-		switch (p->relation) {
-		case RS_REL_INVALID:
-			printf("  %s: INVALID: %s\n", c->name, p->invalid_why);
-			break;
-		case RS_REL_SAME:
-			printf("  %s: the same log as %s (both end at index %" PRIu64
-			       ", term %" PRIu64 ").\n",
-			       c->name, src->name, c->last_index, c->last_term);
-			break;
-		case RS_REL_BEHIND:
-			printf("  %s: behind %s by %" PRIu64
-			       " entr%s: its log is a prefix (they agree "
-			       "up to index %" PRIu64 ").\n",
-			       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies",
-			       p->common);
-			break;
-		case RS_REL_NO_OVERLAP:
-			if (src->has_snapshot)
-				printf("  %s: behind %s by %" PRIu64
-				       " entr%s: its last entry (index %" PRIu64
-				       ") is below what %s can send from its log, so it needs %s's "
-				       "snapshot (%s, index %" PRIu64 ").\n",
-				       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies",
-				       rs_cmp_last(c).index, src->name, src->name, src->snap_name,
-				       src->snap_index);
-			else
-				printf("  %s: its log (%" PRIu64 "..%" PRIu64
-				       ") does not overlap %s's (%" PRIu64 "..%" PRIu64
-				       "): it is behind and needs %s's snapshot.\n",
-				       c->name, c->first_index, c->last_index, src->name,
-				       src->first_index, src->last_index, src->name);
-			break;
-		case RS_REL_DIVERGED:
-			printf("  %s: DIVERGES from %s after index %" PRIu64
-			       ": its entries %" PRIu64 "..%" PRIu64 " (term %" PRIu64
-			       "; %s has term %" PRIu64
-			       " there) are not on %s and are discarded when it follows %s.\n",
-			       c->name, src->name, p->common, p->discard_from, p->discard_to,
-			       p->its_term, src->name, p->source_term, src->name, src->name);
-			if (p->head_conflict) {
-				const struct rs_cmp_node *o = &ns->v[p->head_conflict_with];
-
-				printf(
-				    "    CONFLICT: its unsafe head, block %" PRIu64
-				    " %s (entry %" PRIu64
-				    "), is on that tail; %s holds block %" PRIu64
-				    " with hash %s. The two blocks conflict: %s's is lost when it "
-				    "follows %s.\n",
-				    c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
-				    c->head.entry_index, o->name, o->head.number,
-				    np_hash_hex(o->head.hash, h2, sizeof(h2)), c->name, src->name);
-			} else if (c->head.found && c->head.source == RS_BLOCK_LOG &&
-			           c->head.entry_index >= p->discard_from) {
-				printf("    Its unsafe head (block %" PRIu64 " %s, entry %" PRIu64
-				       ") is on that tail: it is lost when it follows %s.\n",
-				       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
-				       c->head.entry_index, src->name);
-			}
-			break;
-		case RS_REL_AHEAD:
-			printf("  %s: ahead of %s by %" PRIu64
-			       " entr%s: %s's log is a prefix of its "
-			       "own (they agree up to index %" PRIu64 ").\n",
-			       c->name, src->name, p->ahead, p->ahead == 1 ? "y" : "ies", src->name,
-			       p->common);
-			break;
-		case RS_REL_UNKNOWN:
-			printf(
-			    "  %s: cannot be matched against %s: the term starts recorded do not "
-			    "cover their common range.\n",
-			    c->name, src->name);
-			break;
-		default:
-			break;
-		}
+		printf("    CONFLICT: its unsafe head, block %" PRIu64 " %s (entry %" PRIu64
+		       "), is on that tail; %s holds block %" PRIu64
+		       " with hash %s. The two blocks conflict: %s's is lost when it "
+		       "follows %s.\n",
+		       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
+		       c->head.entry_index, o->name, o->head.number,
+		       np_hash_hex(o->head.hash, h2, sizeof(h2)), c->name, src->name);
+	} else if (c->head.found && c->head.source == RS_BLOCK_LOG &&
+	           c->head.entry_index >= p->discard_from) {
+		printf("    Its unsafe head (block %" PRIu64 " %s, entry %" PRIu64
+		       ") is on that tail: it is lost when it follows %s.\n",
+		       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
+		       c->head.entry_index, src->name);
 	}
+}
+
+/* One line (two for a diverging node) on how node c's log relates to the
+ * source's. */
+static void print_relation(const struct nodes *ns, const struct rs_cmp_node *src,
+                           const struct rs_cmp_node *c, const struct rs_cmp_pair *p)
+{
+	switch (p->relation) {
+	case RS_REL_INVALID:
+		printf("  %s: INVALID: %s\n", c->name, p->invalid_why);
+		break;
+	case RS_REL_SAME:
+		printf("  %s: the same log as %s (both end at index %" PRIu64 ", term %" PRIu64
+		       ").\n",
+		       c->name, src->name, c->last_index, c->last_term);
+		break;
+	case RS_REL_BEHIND:
+		printf("  %s: behind %s by %" PRIu64 " entr%s: its log is a prefix (they agree "
+		       "up to index %" PRIu64 ").\n",
+		       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies", p->common);
+		break;
+	case RS_REL_NO_OVERLAP:
+		if (src->has_snapshot)
+			printf("  %s: behind %s by %" PRIu64
+			       " entr%s: its last entry (index %" PRIu64
+			       ") is below what %s can send from its log, so it needs %s's "
+			       "snapshot (%s, index %" PRIu64 ").\n",
+			       c->name, src->name, p->behind, p->behind == 1 ? "y" : "ies",
+			       rs_cmp_last(c).index, src->name, src->name, src->snap_name,
+			       src->snap_index);
+		else
+			printf("  %s: its log (%" PRIu64 "..%" PRIu64
+			       ") does not overlap %s's (%" PRIu64 "..%" PRIu64
+			       "): it is behind and needs %s's snapshot.\n",
+			       c->name, c->first_index, c->last_index, src->name, src->first_index,
+			       src->last_index, src->name);
+		break;
+	case RS_REL_DIVERGED:
+		print_diverged(ns, src, c, p);
+		break;
+	case RS_REL_AHEAD:
+		printf("  %s: ahead of %s by %" PRIu64 " entr%s: %s's log is a prefix of its "
+		       "own (they agree up to index %" PRIu64 ").\n",
+		       c->name, src->name, p->ahead, p->ahead == 1 ? "y" : "ies", src->name,
+		       p->common);
+		break;
+	case RS_REL_UNKNOWN:
+		printf("  %s: cannot be matched against %s: the term starts recorded do not "
+		       "cover their common range.\n",
+		       c->name, src->name);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What concerns the cluster as a whole: the highest unsafe head, a reorg
+ * risk, unusable snapshots and configuration mismatches, then the verdict. */
+static void print_cluster_findings(const struct nodes *ns, const struct rs_cmp_result *r,
+                                   const struct rs_cmp_node *src)
+{
+	char h1[67], h2[67];
+
 	if (r->has_head_high) {
 		const struct rs_cmp_node *h = &ns->v[r->head_high];
 
@@ -417,106 +422,109 @@ static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r
 	printf("\n%s\n", r->consistent ? "CONSISTENT" : "NOT CONSISTENT");
 }
 
-static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
+static void print_findings(const struct nodes *ns, const struct rs_cmp_result *r)
 {
-	cJSON *doc = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(doc, "nodes"), *u;
-	char hex[67];
+	const struct rs_cmp_node *src = r->has_ref ? &ns->v[r->ref] : NULL;
 
-	for (size_t i = 0; i < ns->n; i++) {
-		const struct rs_cmp_node *c = &ns->v[i];
-		const struct rs_cmp_pair *p = &r->pairs[i];
-		cJSON *o = cJSON_CreateObject(), *x;
+	printf("\nFindings:\n");
+	print_source(ns, r);
+	for (size_t i = 0; i < ns->n; i++)
+		print_relation(ns, src, &ns->v[i], &r->pairs[i]);
+	print_cluster_findings(ns, r, src);
+}
 
-		cJSON_AddStringToObject(o, "node", c->name);
-		cJSON_AddStringToObject(o, "origin", c->origin);
-		if (c->error[0])
-			cJSON_AddStringToObject(o, "error", c->error);
-		else
-			cJSON_AddNullToObject(o, "error");
-		cJSON_AddStringToObject(o, "relation", relation_name(p->relation));
-		if (p->relation == RS_REL_INVALID)
-			cJSON_AddStringToObject(o, "invalid_reason", p->invalid_why);
-		else
-			cJSON_AddNullToObject(o, "invalid_reason");
-		cJSON_AddItemToArray(a, o);
-		if (c->error[0])
-			continue;
-		cJSON_AddItemToObject(o, "current_term",
-		                      c->has_current_term ? np_json_u64(c->current_term)
-		                                          : cJSON_CreateNull());
-		x = cJSON_AddObjectToObject(o, "vote");
-		cJSON_AddItemToObject(x, "term",
-		                      c->has_vote ? np_json_u64(c->vote_term) : cJSON_CreateNull());
-		if (c->has_vote)
-			cJSON_AddStringToObject(x, "candidate", c->vote_cand);
-		else
-			cJSON_AddNullToObject(x, "candidate");
-		x = cJSON_AddObjectToObject(o, "log");
-		cJSON_AddItemToObject(x, "first_index", np_json_u64(c->first_index));
-		cJSON_AddItemToObject(x, "last_index", np_json_u64(c->last_index));
-		cJSON_AddItemToObject(x, "last_term", np_json_u64(c->last_term));
-		if (c->has_snapshot) {
-			x = cJSON_AddObjectToObject(o, "snapshot");
-			cJSON_AddStringToObject(x, "name", c->snap_name);
-			cJSON_AddItemToObject(x, "index", np_json_u64(c->snap_index));
-			cJSON_AddItemToObject(x, "term", np_json_u64(c->snap_term));
-		} else {
-			cJSON_AddNullToObject(o, "snapshot");
-		}
-		if (c->snap_unusable > 0) {
-			x = cJSON_AddObjectToObject(o, "unusable_snapshots");
-			cJSON_AddItemToObject(x, "count", np_json_u64(c->snap_unusable));
-			cJSON_AddStringToObject(x, "newest", c->snap_unusable_why);
-		} else {
-			cJSON_AddNullToObject(o, "unusable_snapshots");
-		}
-		x = cJSON_AddObjectToObject(o, "configuration");
-		cJSON_AddStringToObject(x, "source",
-		                        c->config_source == RS_CONFIG_LOG        ? "log"
-		                        : c->config_source == RS_CONFIG_SNAPSHOT ? "snapshot"
-		                                                                 : "none");
-		cJSON_AddItemToObject(x, "index",
-		                      c->config_source != RS_CONFIG_NONE
-		                          ? np_json_u64(c->config_index)
-		                          : cJSON_CreateNull());
-		cJSON_AddItemToObject(x, "servers", np_json_servers(&c->config));
-		cJSON_AddBoolToObject(o, "config_differs", r->config_differs[i] != 0);
-		cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&c->head));
-		cJSON_AddBoolToObject(o, "candidate", p->candidate);
-		{
-			struct rs_last_entry l = rs_cmp_last(c);
+/* What compare knows of node c (as info read it), in the shape of info's
+ * own document: term, vote, log, snapshots, configuration. */
+static void json_facts(cJSON *o, const struct rs_cmp_node *c)
+{
+	cJSON *x;
 
-			x = cJSON_AddObjectToObject(o, "last_entry");
-			cJSON_AddItemToObject(x, "index", np_json_u64(l.index));
-			cJSON_AddItemToObject(x, "term", np_json_u64(l.term));
-			cJSON_AddStringToObject(x, "from", l.from_snapshot ? "snapshot" : "log");
-		}
-		cJSON_AddItemToObject(o, "common_index", np_json_u64(p->common));
-		cJSON_AddItemToObject(o, "behind_by", np_json_u64(p->behind));
-		cJSON_AddItemToObject(o, "ahead_by", np_json_u64(p->ahead));
-		if (p->head_conflict) {
-			const struct rs_cmp_node *w = &ns->v[p->head_conflict_with];
-
-			x = cJSON_AddObjectToObject(o, "head_conflict");
-			cJSON_AddItemToObject(x, "number", np_json_u64(c->head.number));
-			cJSON_AddStringToObject(x, "hash",
-			                        np_hash_hex(c->head.hash, hex, sizeof(hex)));
-			cJSON_AddStringToObject(x, "node", w->name);
-			cJSON_AddStringToObject(x, "other_hash",
-			                        np_hash_hex(w->head.hash, hex, sizeof(hex)));
-		} else {
-			cJSON_AddNullToObject(o, "head_conflict");
-		}
-		if (p->relation == RS_REL_DIVERGED) {
-			x = cJSON_AddObjectToObject(o, "discarded");
-			cJSON_AddItemToObject(x, "from", np_json_u64(p->discard_from));
-			cJSON_AddItemToObject(x, "to", np_json_u64(p->discard_to));
-			cJSON_AddItemToObject(x, "term", np_json_u64(p->its_term));
-			cJSON_AddItemToObject(x, "source_term", np_json_u64(p->source_term));
-		} else {
-			cJSON_AddNullToObject(o, "discarded");
-		}
+	cJSON_AddItemToObject(o, "current_term",
+	                      c->has_current_term ? np_json_u64(c->current_term)
+	                                          : cJSON_CreateNull());
+	x = cJSON_AddObjectToObject(o, "vote");
+	cJSON_AddItemToObject(x, "term",
+	                      c->has_vote ? np_json_u64(c->vote_term) : cJSON_CreateNull());
+	if (c->has_vote)
+		cJSON_AddStringToObject(x, "candidate", c->vote_cand);
+	else
+		cJSON_AddNullToObject(x, "candidate");
+	x = cJSON_AddObjectToObject(o, "log");
+	cJSON_AddItemToObject(x, "first_index", np_json_u64(c->first_index));
+	cJSON_AddItemToObject(x, "last_index", np_json_u64(c->last_index));
+	cJSON_AddItemToObject(x, "last_term", np_json_u64(c->last_term));
+	if (c->has_snapshot) {
+		x = cJSON_AddObjectToObject(o, "snapshot");
+		cJSON_AddStringToObject(x, "name", c->snap_name);
+		cJSON_AddItemToObject(x, "index", np_json_u64(c->snap_index));
+		cJSON_AddItemToObject(x, "term", np_json_u64(c->snap_term));
+	} else {
+		cJSON_AddNullToObject(o, "snapshot");
 	}
+	if (c->snap_unusable > 0) {
+		x = cJSON_AddObjectToObject(o, "unusable_snapshots");
+		cJSON_AddItemToObject(x, "count", np_json_u64(c->snap_unusable));
+		cJSON_AddStringToObject(x, "newest", c->snap_unusable_why);
+	} else {
+		cJSON_AddNullToObject(o, "unusable_snapshots");
+	}
+	x = cJSON_AddObjectToObject(o, "configuration");
+	cJSON_AddStringToObject(x, "source",
+	                        c->config_source == RS_CONFIG_LOG        ? "log"
+	                        : c->config_source == RS_CONFIG_SNAPSHOT ? "snapshot"
+	                                                                 : "none");
+	cJSON_AddItemToObject(x, "index",
+	                      c->config_source != RS_CONFIG_NONE ? np_json_u64(c->config_index)
+	                                                         : cJSON_CreateNull());
+	cJSON_AddItemToObject(x, "servers", np_json_servers(&c->config));
+}
+
+/* How node c relates to the source: candidate, last entry, distances, a
+ * head conflict and what it discards. */
+static void json_relation(cJSON *o, const struct nodes *ns, const struct rs_cmp_node *c,
+                          const struct rs_cmp_pair *p)
+{
+	struct rs_last_entry l = rs_cmp_last(c);
+	char hex[67];
+	cJSON *x;
+
+	cJSON_AddBoolToObject(o, "candidate", p->candidate);
+	x = cJSON_AddObjectToObject(o, "last_entry");
+	cJSON_AddItemToObject(x, "index", np_json_u64(l.index));
+	cJSON_AddItemToObject(x, "term", np_json_u64(l.term));
+	cJSON_AddStringToObject(x, "from", l.from_snapshot ? "snapshot" : "log");
+	cJSON_AddItemToObject(o, "common_index", np_json_u64(p->common));
+	cJSON_AddItemToObject(o, "behind_by", np_json_u64(p->behind));
+	cJSON_AddItemToObject(o, "ahead_by", np_json_u64(p->ahead));
+	if (p->head_conflict) {
+		const struct rs_cmp_node *w = &ns->v[p->head_conflict_with];
+
+		x = cJSON_AddObjectToObject(o, "head_conflict");
+		cJSON_AddItemToObject(x, "number", np_json_u64(c->head.number));
+		cJSON_AddStringToObject(x, "hash", np_hash_hex(c->head.hash, hex, sizeof(hex)));
+		cJSON_AddStringToObject(x, "node", w->name);
+		cJSON_AddStringToObject(x, "other_hash",
+		                        np_hash_hex(w->head.hash, hex, sizeof(hex)));
+	} else {
+		cJSON_AddNullToObject(o, "head_conflict");
+	}
+	if (p->relation == RS_REL_DIVERGED) {
+		x = cJSON_AddObjectToObject(o, "discarded");
+		cJSON_AddItemToObject(x, "from", np_json_u64(p->discard_from));
+		cJSON_AddItemToObject(x, "to", np_json_u64(p->discard_to));
+		cJSON_AddItemToObject(x, "term", np_json_u64(p->its_term));
+		cJSON_AddItemToObject(x, "source_term", np_json_u64(p->source_term));
+	} else {
+		cJSON_AddNullToObject(o, "discarded");
+	}
+}
+
+/* The cluster's verdict: source, recovery, unsafe heads, consistency. */
+static void json_summary(cJSON *doc, const struct nodes *ns, const struct rs_cmp_result *r)
+{
+	char hex[67];
+	cJSON *u;
+
 	if (r->has_source)
 		cJSON_AddStringToObject(doc, "source", ns->v[r->source].name);
 	else
@@ -556,6 +564,37 @@ static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
 	cJSON_AddBoolToObject(doc, "config_mismatch", r->config_mismatch);
 	cJSON_AddBoolToObject(doc, "unusable_snapshots", r->snap_unusable);
 	cJSON_AddBoolToObject(doc, "consistent", r->consistent);
+}
+
+static cJSON *json_out(const struct nodes *ns, const struct rs_cmp_result *r)
+{
+	cJSON *doc = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(doc, "nodes");
+
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct rs_cmp_node *c = &ns->v[i];
+		const struct rs_cmp_pair *p = &r->pairs[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "node", c->name);
+		cJSON_AddStringToObject(o, "origin", c->origin);
+		if (c->error[0])
+			cJSON_AddStringToObject(o, "error", c->error);
+		else
+			cJSON_AddNullToObject(o, "error");
+		cJSON_AddStringToObject(o, "relation", relation_name(p->relation));
+		if (p->relation == RS_REL_INVALID)
+			cJSON_AddStringToObject(o, "invalid_reason", p->invalid_why);
+		else
+			cJSON_AddNullToObject(o, "invalid_reason");
+		cJSON_AddItemToArray(a, o);
+		if (c->error[0])
+			continue;
+		json_facts(o, c);
+		cJSON_AddBoolToObject(o, "config_differs", r->config_differs[i] != 0);
+		cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&c->head));
+		json_relation(o, ns, c, p);
+	}
+	json_summary(doc, ns, r);
 	return doc;
 }
 

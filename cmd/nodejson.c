@@ -232,21 +232,8 @@ static int json_payload(const cJSON *o, struct rs_block *b)
 	return 0;
 }
 
-/* One node object (np_info_json_node). Returns 0, or -1 with what[] naming
- * the field that is missing or wrong. */
-static int read_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t wsize)
-{
-	const cJSON *stable = cJSON_GetObjectItemCaseSensitive(o, "stable");
-	const cJSON *vote = cJSON_GetObjectItemCaseSensitive(o, "vote");
-	const cJSON *log = cJSON_GetObjectItemCaseSensitive(o, "log");
-	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(o, "configuration");
-	const cJSON *snaps = cJSON_GetObjectItemCaseSensitive(o, "snapshots");
-	const cJSON *scan = cJSON_GetObjectItemCaseSensitive(o, "head_scan");
-	const cJSON *terms = cJSON_GetObjectItemCaseSensitive(o, "terms");
-	const char *err = get_str(o, "error"), *src, *st;
-	uint64_t count = 0;
-	int has_vote_term = 0;
-
+/* NEED(cond, field): a node reader's check; when cond fails, what[] names
+ * the field and the reader returns -1. */
 #define NEED(cond, field)                                                                          \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
@@ -254,6 +241,105 @@ static int read_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 			return -1;                                                                 \
 		}                                                                                  \
 	} while (0)
+
+/* "snapshots": the newest usable one, and those raft would not restore. */
+static int read_snapshots(const cJSON *snaps, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	NEED(cJSON_IsArray(snaps), "snapshots");
+	for (int i = 0; i < cJSON_GetArraySize(snaps); i++) {
+		const cJSON *s = cJSON_GetArrayItem(snaps, i);
+
+		if (get_str(s, "problem") != NULL) {
+			/* not usable: raft does not restore it */
+			rs_cmp_add_unusable(c, get_str(s, "name") ? get_str(s, "name") : "?",
+			                    get_str(s, "problem"));
+			continue;
+		}
+		if (c->has_snapshot)
+			continue;
+		NEED(get_u64(s, "index", &c->snap_index, NULL) == 0 &&
+		         get_u64(s, "term", &c->snap_term, NULL) == 0 && get_str(s, "name") != NULL,
+		     "snapshots/index");
+		c->has_snapshot = 1;
+		strlcpy(c->snap_name, get_str(s, "name"), sizeof(c->snap_name));
+	}
+	return 0;
+}
+
+/* "configuration": where it comes from, its index and servers. */
+static int read_config(const cJSON *cfg, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	const char *src = get_str(cfg, "source");
+
+	NEED(src != NULL, "configuration/source");
+	c->config_source = strcmp(src, "log") == 0        ? RS_CONFIG_LOG
+	                   : strcmp(src, "snapshot") == 0 ? RS_CONFIG_SNAPSHOT
+	                                                  : RS_CONFIG_NONE;
+	if (c->config_source != RS_CONFIG_NONE)
+		NEED(get_u64(cfg, "index", &c->config_index, NULL) == 0, "configuration/index");
+	NEED(json_servers(cJSON_GetObjectItemCaseSensitive(cfg, "servers"), &c->config) == 0,
+	     "configuration/servers");
+	return 0;
+}
+
+/* "head_scan": whether the scan was complete and what the snapshot held
+ * (after "unsafe_head" was read into c->head). */
+static int read_head_scan(const cJSON *scan, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	const char *st;
+
+	NEED(cJSON_IsObject(scan), "head_scan");
+	c->head_complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(scan, "complete"));
+	st = get_str(cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "state");
+	NEED(st != NULL, "head_scan/snapshot_state/state");
+	c->snap_state = strcmp(st, "payload") == 0       ? RS_SNAP_STATE_PAYLOAD
+	                : strcmp(st, "empty") == 0       ? RS_SNAP_STATE_EMPTY
+	                : strcmp(st, "undecodable") == 0 ? RS_SNAP_STATE_BAD
+	                : strcmp(st, "unreadable") == 0  ? RS_SNAP_STATE_UNREAD
+	                                                 : RS_SNAP_STATE_NONE;
+	if (c->snap_state == RS_SNAP_STATE_BAD && !c->head.found &&
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "payload")))
+		c->snap_state = RS_SNAP_STATE_NONE; /* as rs_cmp_from_node */
+	return 0;
+}
+
+/* "terms": the term starts, in index order (null: not recorded). */
+static int read_terms(const cJSON *terms, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	const cJSON *starts = cJSON_GetObjectItemCaseSensitive(terms, "starts");
+	int k = cJSON_GetArraySize(starts);
+
+	if (cJSON_IsNull(terms))
+		return 0;
+	NEED(cJSON_IsObject(terms) && cJSON_IsArray(starts) && k <= RS_TERMS_MAX, "terms/starts");
+	for (int i = 0; i < k; i++) {
+		const cJSON *p = cJSON_GetArrayItem(starts, i);
+
+		NEED(cJSON_IsArray(p) && cJSON_GetArraySize(p) == 2 &&
+		         rs_json_u64(cJSON_GetArrayItem(p, 0), &c->terms.v[i].index) == 0 &&
+		         rs_json_u64(cJSON_GetArrayItem(p, 1), &c->terms.v[i].term) == 0,
+		     "terms/starts");
+		NEED(i == 0 || c->terms.v[i].index > c->terms.v[i - 1].index,
+		     "terms/starts (in index order)");
+	}
+	c->terms.n = (size_t)k;
+	c->terms.complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(terms, "complete"));
+	c->terms.valid = 1;
+	return 0;
+}
+
+/* One node object (np_info_json_node). Returns 0, or -1 with what[] naming
+ * the field that is missing or wrong. */
+static int read_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t wsize)
+{
+	const cJSON *stable = cJSON_GetObjectItemCaseSensitive(o, "stable");
+	const cJSON *vote = cJSON_GetObjectItemCaseSensitive(o, "vote");
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(o, "log");
+	const char *err = get_str(o, "error");
+	uint64_t count = 0;
+	int has_vote_term = 0;
+
 	NEED(cJSON_IsObject(o) && get_name(o, "node", c->name, sizeof(c->name)) == 0, "node");
 	if (err != NULL) {
 		(void)snprintf(c->error, sizeof(c->error),
@@ -274,72 +360,16 @@ static int read_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 	NEED(get_u64(log, "last_term", &c->last_term, NULL) == 0, "log/last_term");
 	if (count == 0)
 		c->first_index = c->last_index = c->last_term = 0;
-	NEED(cJSON_IsArray(snaps), "snapshots");
-	for (int i = 0; i < cJSON_GetArraySize(snaps); i++) {
-		const cJSON *s = cJSON_GetArrayItem(snaps, i);
-
-		if (get_str(s, "problem") != NULL) {
-			/* not usable: raft does not restore it */
-			rs_cmp_add_unusable(c, get_str(s, "name") ? get_str(s, "name") : "?",
-			                    get_str(s, "problem"));
-			continue;
-		}
-		if (c->has_snapshot)
-			continue;
-		NEED(get_u64(s, "index", &c->snap_index, NULL) == 0 &&
-		         get_u64(s, "term", &c->snap_term, NULL) == 0 && get_str(s, "name") != NULL,
-		     "snapshots/index");
-		c->has_snapshot = 1;
-		strlcpy(c->snap_name, get_str(s, "name"), sizeof(c->snap_name));
-	}
-	src = get_str(cfg, "source");
-	NEED(src != NULL, "configuration/source");
-	c->config_source = strcmp(src, "log") == 0        ? RS_CONFIG_LOG
-	                   : strcmp(src, "snapshot") == 0 ? RS_CONFIG_SNAPSHOT
-	                                                  : RS_CONFIG_NONE;
-	if (c->config_source != RS_CONFIG_NONE)
-		NEED(get_u64(cfg, "index", &c->config_index, NULL) == 0, "configuration/index");
-	NEED(json_servers(cJSON_GetObjectItemCaseSensitive(cfg, "servers"), &c->config) == 0,
-	     "configuration/servers");
+	if (read_snapshots(cJSON_GetObjectItemCaseSensitive(o, "snapshots"), c, what, wsize) != 0 ||
+	    read_config(cJSON_GetObjectItemCaseSensitive(o, "configuration"), c, what, wsize) != 0)
+		return -1;
 	NEED(json_payload(cJSON_GetObjectItemCaseSensitive(o, "unsafe_head"), &c->head) == 0,
 	     "unsafe_head");
-	NEED(cJSON_IsObject(scan), "head_scan");
-	c->head_complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(scan, "complete"));
-	st = get_str(cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "state");
-	NEED(st != NULL, "head_scan/snapshot_state/state");
-	c->snap_state = strcmp(st, "payload") == 0       ? RS_SNAP_STATE_PAYLOAD
-	                : strcmp(st, "empty") == 0       ? RS_SNAP_STATE_EMPTY
-	                : strcmp(st, "undecodable") == 0 ? RS_SNAP_STATE_BAD
-	                : strcmp(st, "unreadable") == 0  ? RS_SNAP_STATE_UNREAD
-	                                                 : RS_SNAP_STATE_NONE;
-	if (c->snap_state == RS_SNAP_STATE_BAD && !c->head.found &&
-	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
-	        cJSON_GetObjectItemCaseSensitive(scan, "snapshot_state"), "payload")))
-		c->snap_state = RS_SNAP_STATE_NONE; /* as rs_cmp_from_node */
-	if (!cJSON_IsNull(terms)) {
-		const cJSON *starts = cJSON_GetObjectItemCaseSensitive(terms, "starts");
-		int k = cJSON_GetArraySize(starts);
-
-		NEED(cJSON_IsObject(terms) && cJSON_IsArray(starts) && k <= RS_TERMS_MAX,
-		     "terms/starts");
-		for (int i = 0; i < k; i++) {
-			const cJSON *p = cJSON_GetArrayItem(starts, i);
-
-			NEED(cJSON_IsArray(p) && cJSON_GetArraySize(p) == 2 &&
-			         rs_json_u64(cJSON_GetArrayItem(p, 0), &c->terms.v[i].index) == 0 &&
-			         rs_json_u64(cJSON_GetArrayItem(p, 1), &c->terms.v[i].term) == 0,
-			     "terms/starts");
-			NEED(i == 0 || c->terms.v[i].index > c->terms.v[i - 1].index,
-			     "terms/starts (in index order)");
-		}
-		c->terms.n = (size_t)k;
-		c->terms.complete =
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(terms, "complete"));
-		c->terms.valid = 1;
-	}
-#undef NEED
-	return 0;
+	if (read_head_scan(cJSON_GetObjectItemCaseSensitive(o, "head_scan"), c, what, wsize) != 0)
+		return -1;
+	return read_terms(cJSON_GetObjectItemCaseSensitive(o, "terms"), c, what, wsize);
 }
+#undef NEED
 
 int np_info_json_load(const char *path, struct rs_cmp_node *v, size_t room, size_t *count,
                       struct rs_err *err)

@@ -19,6 +19,7 @@
 #include "cmd/flags.h"
 #include "cmd/report.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 
 /* ---- node discovery -------------------------------------------------- */
 
@@ -69,10 +70,7 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 		                strerror(err.sys_errno));
 	for (size_t i = 0; i < nnames; i++) {
 		char sub[PATH_MAX];
-		int w = snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") == 0 ? "" : path,
-		                 names[i]);
-
-		if (w < 0 || (size_t)w >= sizeof(sub))
+		if (rs_path_join(sub, sizeof(sub), path, names[i]) != 0)
 			continue;
 		if (add_dir(out, sub) != 0) {
 			rs_nd_free_list(names, nnames);
@@ -87,7 +85,7 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 		size_t n = nnames;
 
 		rs_nd_free_list(names, nnames);
-		(void)snprintf(gz, sizeof(gz), "%s/%s.gz", path, RS_LOG_FILE);
+		(void)rs_path_join(gz, sizeof(gz), path, RS_LOG_FILE ".gz");
 		if (n > 0 || lstat(gz, &st) == 0)
 			return oci_fail(
 			    cmd,
@@ -151,17 +149,11 @@ double np_timeout_value(const char *s)
 	return d;
 }
 
-int np_run_lock(const struct oci_command *cmd, const char *dir, const struct flag_value *timeout,
-                struct rs_nd_lock *lk)
+double np_run_lock_timeout(const struct flag_value *timeout)
 {
-	double t = timeout != NULL && (timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV)
-	               ? np_timeout_value(timeout->str)
-	               : 0;
-	struct rs_err err = {0};
-
-	if (rs_nd_lock(dir, t, lk, &err) != RS_OK)
-		return oci_fail(cmd, "%s; nothing was changed", err.msg);
-	return 0;
+	return timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV
+	           ? np_timeout_value(timeout->str)
+	           : 0;
 }
 
 /* ---- small renderings ------------------------------------------------ */

@@ -45,14 +45,11 @@ int np_timeout_check(const char *s);
 double np_timeout_value(const char *s);
 #define NP_TIMEOUT_ACCEPTS "a number of seconds between 0 and 86400 (e.g. 5, 0.5, 2s)"
 
-/* The run lock of a command that replaces node state (generate, restore,
- * recover: raftstate/nodedir.h) on `dir`: waits --timeout seconds only
- * when --timeout was given (flag value `timeout`, may be NULL), else fails
- * at once. Returns 0, or prints the one-sentence error and returns 1. */
+/* How long a command that changes node state (generate, restore, recover,
+ * backup) waits for the run lock its apply takes (raftstate/nodedir.h):
+ * --timeout seconds only when --timeout was given, else 0 (one try). */
 struct flag_value;
-struct rs_nd_lock;
-int np_run_lock(const struct oci_command *cmd, const char *dir, const struct flag_value *timeout,
-                struct rs_nd_lock *lk);
+double np_run_lock_timeout(const struct flag_value *timeout);
 
 /* Flag specs shared by the commands that read node state (verify, info,
  * backup): one definition, so their help and parsing never drift apart. */

@@ -23,7 +23,6 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
-#include "raftstate/nodedir.h"
 #include "raftstate/recover.h"
 
 enum {
@@ -60,7 +59,8 @@ static const struct flag_spec recover_flags[F_COUNT] = {
     [F_CONFIG] = {.name = "config",
                   .kind = FLAG_STRING,
                   .metavar = "FILE",
-                  .help = "Take the new configuration from a cluster file (cluster.json)"},
+                  .help = "The cluster file (cluster.json): the new configuration, unless "
+                          "--nodes gives it; refused unless it says \"formed\": true"},
     [F_NONVOTERS] = {.name = "nonvoters",
                      .kind = FLAG_STRING,
                      .metavar = "ID,...",
@@ -142,6 +142,20 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		rc = rs_cluster_file_load(config, cf, msg, sizeof(msg));
 		if (rc != RS_CLUSTER_FILE_OK)
 			return oci_usage(cmd, "%s: %s", wc, msg);
+		/* a cluster file that generate still creates nodes from would
+		 * bring the old members back on any empty state directory (a pod
+		 * back with a new volume) once this recovery has changed them:
+		 * the file must be disarmed first, whatever gives the members */
+		if (!cf->formed)
+			return oci_fail(cmd,
+			                "%s%s%s does not say \"formed\": true, so raft generate "
+			                "would still re-create any node with an empty state "
+			                "directory from its old members after this recovery; set "
+			                "\"formed\": true in it (in Kubernetes: in the ConfigMap, "
+			                "then kubectl apply) and run recover again; nothing was "
+			                "changed",
+			                wc, v[F_CONFIG].src == FLAG_ENV ? "=" : " ",
+			                oci_path(config).s);
 	}
 	if (given(&v[F_NODES]) == NULL && !cf->has_nodes)
 		return config != NULL
@@ -351,7 +365,6 @@ static cJSON *json_change(const struct rs_server *o, const struct rs_server *s)
 /* One run, from its flags to the recovered node. */
 struct recover_run {
 	struct rs_recover_opts opts;
-	struct rs_nd_lock lk;
 	struct rs_members ms;
 	struct rs_cluster_file cf;
 	struct rs_config cfg;
@@ -375,6 +388,7 @@ static int recover_parse(const struct oci_command *cmd, const struct flag_set *f
 
 	r->opts = (struct rs_recover_opts){
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	    .term = given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
 	    .force = v[F_FORCE].b,
 	    .uid = (uid_t)-1,
@@ -393,19 +407,14 @@ static int recover_parse(const struct oci_command *cmd, const struct flag_set *f
 	return 0;
 }
 
-/* Plan and check: under the run lock (taken before anything is read, so
- * that the plan cannot go stale), the node is read and verified and the
- * change worked out (rs_recover_plan refuses what it must); printed. */
+/* Plan and check: the node is read and verified and the change worked out
+ * (rs_recover_plan refuses what it must); printed. */
 static int recover_plan(const struct oci_command *cmd, const struct flag_value *v,
                         struct recover_run *r)
 {
 	struct rs_err err = {0};
-	char lockdir[PATH_MAX];
 	int rc, src;
 
-	rs_nd_lock_dir_of(r->dir, lockdir, sizeof(lockdir));
-	if (!v[F_DRY_RUN].b && (rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &r->lk)) != 0)
-		return rc;
 	if (rs_recover_plan(r->dir, &r->cfg, &r->opts, &r->plan, &r->probs, &err) != RS_OK) {
 		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&r->probs, "run raft verify");
@@ -420,7 +429,8 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 	return 0;
 }
 
-/* Apply: the change, on a copy swapped in (raftstate/recover.h). */
+/* Apply: under the run lock, the change, on a copy swapped in
+ * (raftstate/recover.h). */
 static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 {
 	struct rs_err err = {0};
@@ -503,7 +513,7 @@ static int print_json(const struct oci_command *cmd, const struct flag_value *v,
 
 static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 {
-	struct recover_run r = {.lk = {.fd = -1}};
+	struct recover_run r = {0};
 	int rc;
 
 	memset(&r.plan, 0, sizeof(r.plan));
@@ -519,7 +529,6 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 		if (rc == OCI_EXIT_OK && r.json)
 			rc = print_json(cmd, fs->v, &r);
 	}
-	rs_nd_unlock(&r.lk);
 	rs_recover_plan_free(&r.plan);
 	rs_problems_free(&r.probs);
 	rs_members_config_free(&r.cfg); /* the strings belong to ms */

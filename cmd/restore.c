@@ -3,7 +3,7 @@
  * file where the node directory is a mount point or holds other files).
  *
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
- *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
+ *   2. rs_restore_plan(): refuse hostile entries (symlinks, devices, paths
  *      leaving the backup), check every file's size against MANIFEST.json (a
  *      Go-tool backup has no manifest: say so, and verify its nodes here),
  *      refuse when a target database is locked — nothing is touched yet.
@@ -15,11 +15,13 @@
  *      container must never hang on a prompt); before either, the backup is
  *      checked in place (rs_restore_check_deferred): a damaged backup is
  *      said to be so, never asked about;
- *   4. rs_restore_apply(): stage every node (inflated when compressed),
- *      the crc32 of every file taken from the bytes written and compared
- *      with the manifest, fsync, verify the staged copies, then put each in place - one
- *      atomic directory swap, or file by file when the node directory is
- *      a mount point or holds other files - keeping what it replaced;
+ *   4. rs_restore_apply(): under the run lock on STATE_DIR (a node: its
+ *      parent; raftstate/nodedir.h) the targets are looked at again; it
+ *      stages every node (inflated when compressed), takes the crc32 of
+ *      every file from the bytes written and compares it with the manifest,
+ *      fsyncs, verifies the staged copies, then puts each in place - one
+ *      atomic directory swap, or file by file when the node directory is a
+ *      mount point or holds other files - keeping what it replaced;
  *   5. print how each node went in and where the replaced state was kept.
  */
 #include <stdio.h>
@@ -33,8 +35,6 @@
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
 #include "raftstate/cluster.h"
-#include "raftstate/nodedir.h"
-#include "raftstate/path.h"
 #include "raftstate/restore.h"
 
 enum {
@@ -246,7 +246,7 @@ static int ask(const struct rs_restore_plan *plan)
 	return oci_confirm("Continue with restore?");
 }
 
-/* What rs_restore_check (or, deferred, the staging) found of the backup. */
+/* What rs_restore_plan (or, deferred, the staging) found of the backup. */
 static void print_checked(const struct rs_restore_plan *plan, FILE *out)
 {
 	if (!plan->has_manifest)
@@ -266,6 +266,35 @@ static void print_checked(const struct rs_restore_plan *plan, FILE *out)
 		        plan->backup, plan->nchecked, plan->ncompressed);
 }
 
+/* Existing state is replaced only after a "y" on a terminal (--force
+ * skips this); a damaged backup is said to be so first, never asked about.
+ * 0: go on; -1: cancelled (exit 0); else the exit code of a refusal. */
+static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan *plan,
+                           double timeout, struct rs_problems *probs, FILE *out)
+{
+	struct rs_err err = {0};
+
+	if (plan->deferred) {
+		if (rs_restore_check_deferred(plan, timeout, probs, &err) != RS_OK) {
+			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			np_print_errors(probs, NULL);
+			return OCI_EXIT_FAIL;
+		}
+		print_checked(plan, out);
+	}
+	if (!isatty(STDIN_FILENO))
+		return oci_fail(cmd,
+		                "%s holds existing Raft state and stdin is not a terminal; "
+		                "refusing to replace it without --force "
+		                "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
+		                oci_path(plan->state_dir).s);
+	if (!ask(plan)) {
+		fprintf(out, "Restore cancelled; nothing was changed.\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -273,8 +302,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_restore_plan plan;
 	struct rs_problems probs = {0};
 	struct rs_err err = {0};
-	char kept[4096], lockdir[4096];
-	struct rs_nd_lock lk = {.fd = -1};
+	char kept[4096];
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 	int rc = OCI_EXIT_OK;
@@ -284,6 +312,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
 	                             .other_node = v[F_OTHER_NODE].b,
 	                             .lock_timeout = timeout,
+	                             .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
+	                             .force = v[F_FORCE].b,
 	                             .pg = np_tty_progress(),
 	                             .defer_to_stage = !v[F_DRY_RUN].b};
 
@@ -301,7 +331,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	    owner_parse(v[F_CHOWN].str, &uid, &gid, kept, sizeof(kept)) != 0)
 		return oci_usage(cmd, "--chown: %s", kept);
 
-	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
+	if (rs_restore_plan(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
 	    RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, NULL);
@@ -318,43 +348,13 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	plan.uid = uid;
 	plan.gid = gid;
-	/* the run lock; then the targets again, as they are under it */
-	rs_restore_lock_dir(&plan, lockdir, sizeof(lockdir));
-	if (rs_path_mkdir_p(lockdir, 1, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+	if (plan.nexisting > 0 && !v[F_FORCE].b &&
+	    (rc = confirm_replace(cmd, &plan, timeout, &probs, out)) != 0) {
+		if (rc < 0) /* cancelled */
+			rc = OCI_EXIT_OK;
 		goto out;
 	}
-	if ((rc = np_run_lock(cmd, lockdir, &v[F_TIMEOUT], &lk)) != 0)
-		goto out;
-	if (rs_restore_recheck(&plan, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
-		goto out;
-	}
-	if (plan.nexisting > 0 && !v[F_FORCE].b && plan.deferred) {
-		if (rs_restore_check_deferred(&plan, timeout, &probs, &err) != RS_OK) {
-			oci_fail(cmd, "%s; nothing was changed", err.msg);
-			np_print_errors(&probs, NULL);
-			rc = OCI_EXIT_FAIL;
-			goto out;
-		}
-		print_checked(&plan, out);
-	}
-	if (plan.nexisting > 0 && !v[F_FORCE].b) {
-		if (!isatty(STDIN_FILENO)) {
-			rc = oci_fail(
-			    cmd,
-			    "%s holds existing Raft state and stdin is not a terminal; "
-			    "refusing to replace it without --force "
-			    "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
-			    oci_path(plan.state_dir).s);
-			goto out;
-		}
-		if (!ask(&plan)) {
-			fprintf(out, "Restore cancelled; nothing was changed.\n");
-			goto out;
-		}
-	}
-	if (rs_restore_apply(&plan, timeout, kept, sizeof(kept), &probs, &err) != RS_OK) {
+	if (rs_restore_apply(&plan, &ro, kept, sizeof(kept), &probs, &err) != RS_OK) {
 		oci_fail(cmd, "%s%s", err.msg, plan.staged ? "" : "; nothing was changed");
 		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
@@ -389,7 +389,6 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (json)
 		rc = print_json(cmd, &plan, kept, 0);
 out:
-	rs_nd_unlock(&lk);
 	rs_restore_plan_free(&plan);
 	rs_problems_free(&probs);
 	return rc;

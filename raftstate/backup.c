@@ -1,6 +1,6 @@
 /*
- * Making a backup of Raft state directories: rs_backup_create. See backup.h
- * for the layout of a backup.
+ * Making a backup of Raft state directories: rs_backup_plan and
+ * rs_backup_apply. See backup.h for the layout of a backup.
  *
  * Order inside a node, so that the copy is one state raft can start from
  * even while a node runs: raft-log.db first, then raft-stable.db (raft
@@ -489,123 +489,197 @@ static int finish_name(const char *backup_dir, const char *tmp, const char *ts, 
 			(void)snprintf(name, sizeof(name), "raft-backup-%s-%d", ts, i);
 		if (rs_path_join(final, size, backup_dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", backup_dir, name);
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-			return rs_fsync_path(backup_dir, err);
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0) {
+			int rc = rs_fsync_path(backup_dir, err);
+
+			/* a name that may not survive a crash makes a failed
+			 * backup, and a failed backup leaves nothing behind */
+			if (rc != RS_OK)
+				rs_remove_tree(final);
+			return rc;
+		}
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return rs_syserr(err, "cannot rename the finished backup to", final);
 	}
 	return rs_errf(err, RS_EEXIST, "%s/raft-backup-%s already exists 1000 times", backup_dir,
 	               ts);
 }
-int rs_backup_create(const char *state_dir, const char *backup_dir,
-                     const struct rs_backup_opts *opt, struct rs_backup_result *res,
-                     struct rs_problems *problems, struct rs_err *err)
+/* What state_dir is (a node, or a cluster root) and, for a cluster, its
+ * node directories (sorted names). */
+static int find_layout(const char *state_dir, int *layout, char ***nodes, size_t *nnodes,
+                       struct rs_err *err)
 {
-	char ts[32], created[64], tmp[PATH_MAX], dst[PATH_MAX], src[PATH_MAX], meta[PATH_MAX * 2];
-	struct rs_bk_files files = {0};
-	char **nodes = NULL;
-	size_t nnodes = 0;
+	int rc;
+
+	*nodes = NULL;
+	*nnodes = 0;
+	if (rs_nd_has(state_dir, RS_ND_DBS)) {
+		*layout = RS_LAYOUT_NODE;
+		return RS_OK;
+	}
+	*layout = RS_LAYOUT_CLUSTER;
+	if ((rc = rs_nd_list(state_dir, 0, nodes, nnodes, err)) != RS_OK)
+		return rc;
+	if (*nnodes == 0)
+		return rs_errf(err, RS_ENOTFOUND,
+		               "no Raft state in %s: neither %s nor node directories holding it",
+		               state_dir, RS_LOG_FILE);
+	return RS_OK;
+}
+
+int rs_backup_plan(const char *state_dir, const char *backup_dir, struct rs_backup_plan *plan,
+                   struct rs_err *err)
+{
 	struct stat st;
 	int rc;
 
-	memset(res, 0, sizeof(*res));
+	memset(plan, 0, sizeof(*plan));
 	if (stat(state_dir, &st) != 0)
 		return rs_syserr(err, "cannot read --state-dir", state_dir);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
-	if (realpath(state_dir, res->source) == NULL)
+	if (strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >=
+	        sizeof(plan->state_dir) ||
+	    strlcpy(plan->backup_dir, backup_dir, sizeof(plan->backup_dir)) >=
+	        sizeof(plan->backup_dir))
+		return rs_errf(err, RS_ELIMIT, "--state-dir or --backup-dir is too long");
+	if (realpath(state_dir, plan->source) == NULL)
 		return rs_syserr(err, "cannot resolve --state-dir", state_dir);
 	if ((rc = rs_bk_check_apart(state_dir, "--state-dir", backup_dir, "--backup-dir", err)) !=
 	    RS_OK)
 		return rc;
-	if (rs_nd_has(state_dir, RS_ND_DBS)) {
-		res->layout = RS_LAYOUT_NODE;
-		res->nnodes = 1;
-	} else {
-		res->layout = RS_LAYOUT_CLUSTER;
-		if ((rc = rs_nd_list(state_dir, 0, &nodes, &nnodes, err)) != RS_OK)
-			return rc;
-		if (nnodes == 0)
-			return rs_errf(err, RS_ENOTFOUND,
-			               "no Raft state in %s: neither %s nor node directories "
-			               "holding it",
-			               state_dir, RS_LOG_FILE);
-		res->nnodes = nnodes;
-	}
-	if ((rc = rs_path_mkdir_p(backup_dir, 1, err)) != RS_OK)
-		goto out;
+	if ((rc = find_layout(state_dir, &plan->layout, &plan->nodes, &plan->nnodes, err)) != RS_OK)
+		return rc;
+	if (plan->layout == RS_LAYOUT_NODE)
+		rs_nd_lock_dir_of(state_dir, plan->lock_dir, sizeof(plan->lock_dir));
+	else
+		strlcpy(plan->lock_dir, state_dir, sizeof(plan->lock_dir));
+	return RS_OK;
+}
 
-	rs_bk_timestamp(ts, sizeof(ts));
-	rfc3339(created, sizeof(created));
-	if (snprintf(tmp, sizeof(tmp), "%s/.raft-backup-%s.tmp-%ld", backup_dir, ts,
-	             (long)getpid()) >= (int)sizeof(tmp)) {
-		rc = rs_errf(err, RS_ELIMIT, "--backup-dir %s is too long", backup_dir);
-		goto out;
-	}
-	if (mkdir(tmp, 0755) != 0) {
-		rc = rs_syserr(err, "cannot create", tmp);
-		goto out;
-	}
+void rs_backup_plan_free(struct rs_backup_plan *plan)
+{
+	rs_nd_free_list(plan->nodes, plan->nnodes);
+	plan->nodes = NULL;
+	plan->nnodes = 0;
+}
 
-	if (res->layout == RS_LAYOUT_NODE) {
-		rc = backup_node(state_dir, tmp, "", opt, &files, res, err);
-	} else {
-		for (size_t i = 0; i < nnodes; i++) {
-			if ((rc = rs_path_join_err(src, sizeof(src), state_dir, nodes[i], err)) ||
-			    (rc = rs_path_join_err(dst, sizeof(dst), tmp, nodes[i], err)))
-				break;
-			if (mkdir(dst, 0755) != 0) {
-				rc = rs_syserr(err, "cannot create", dst);
-				break;
-			}
-			if ((rc = backup_node(src, dst, nodes[i], opt, &files, res, err)) != RS_OK)
-				break;
-		}
-	}
-	if (rc != RS_OK)
-		goto fail;
-	if ((rc = verify_tree(tmp, res->layout, nodes, nnodes, opt->lock_timeout, problems, err)) !=
-	    RS_OK)
-		goto fail;
+/* Fills tmp with the backup of the nodes (as listed under the run lock):
+ * the copies, verified, each file's crc32, compressed (--compress), the
+ * manifest and backup-metadata.txt, all fsynced. */
+static int fill_backup(const struct rs_backup_plan *plan, char **nodes, size_t nnodes,
+                       const char *tmp, const char *created, const struct rs_backup_opts *opt,
+                       struct rs_backup_result *res, struct rs_problems *problems,
+                       struct rs_err *err)
+{
+	char src[PATH_MAX], dst[PATH_MAX], meta[PATH_MAX * 2];
+	struct rs_bk_files files = {0};
+	int rc = RS_OK;
 
-	for (size_t i = 0; i < files.n; i++) {
+	if (res->layout == RS_LAYOUT_NODE)
+		rc = backup_node(plan->state_dir, tmp, "", opt, &files, res, err);
+	for (size_t i = 0; res->layout == RS_LAYOUT_CLUSTER && i < nnodes && rc == RS_OK; i++) {
+		if ((rc = rs_path_join_err(src, sizeof(src), plan->state_dir, nodes[i], err)) ||
+		    (rc = rs_path_join_err(dst, sizeof(dst), tmp, nodes[i], err)))
+			break;
+		if (mkdir(dst, 0755) != 0)
+			rc = rs_syserr(err, "cannot create", dst);
+		else
+			rc = backup_node(src, dst, nodes[i], opt, &files, res, err);
+	}
+	if (rc == RS_OK)
+		rc = verify_tree(tmp, res->layout, nodes, nnodes, opt->lock_timeout, problems, err);
+	for (size_t i = 0; i < files.n && rc == RS_OK; i++) {
 		if (files.v[i].crc_known)
 			continue;
-		if ((rc = rs_path_join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) ||
-		    (rc = rs_bk_crc_file(dst, &opt->progress, &files.v[i].size, &files.v[i].crc32,
-		                         err)))
-			goto fail;
+		if ((rc = rs_path_join_err(dst, sizeof(dst), tmp, files.v[i].path, err)) == RS_OK)
+			rc = rs_bk_crc_file(dst, &opt->progress, &files.v[i].size,
+			                    &files.v[i].crc32, err);
 	}
-	if (opt->compress && (rc = compress_tree(tmp, &files, &opt->progress, err)) != RS_OK)
-		goto fail;
+	if (rc == RS_OK && opt->compress)
+		rc = compress_tree(tmp, &files, &opt->progress, err);
+	if (rc != RS_OK) {
+		free(files.v);
+		return rc;
+	}
 	drop_cached(tmp, &files);
 	res->files = files.v;
 	res->nfiles = files.n;
-	files.v = NULL;
 	if (res->layout == RS_LAYOUT_NODE) {
-		const char *b = rs_path_base(res->source);
-		char *one = (char *)(uintptr_t)b;
+		char *one = (char *)(uintptr_t)rs_path_base(res->source);
 
 		rc = write_manifest(tmp, res, opt->version, created, &one, 1, err);
 	} else {
 		rc = write_manifest(tmp, res, opt->version, created, nodes, nnodes, err);
 	}
 	if (rc != RS_OK)
-		goto fail;
+		return rc;
 	(void)snprintf(meta, sizeof(meta),
 	               "Backup created: %s\nSource directory: %s\nFiles backed up: %zu\n", created,
-	               state_dir, res->ndb);
+	               plan->state_dir, res->ndb);
 	if ((rc = rs_path_join_err(dst, sizeof(dst), tmp, RS_BACKUP_METADATA, err)) ||
-	    (rc = write_text(dst, meta, err)) || (rc = rs_fsync_path(tmp, err)))
-		goto fail;
-	if ((rc = finish_name(backup_dir, tmp, ts, res->path, sizeof(res->path), err)) != RS_OK)
-		goto fail;
-	goto out;
-fail:
-	rs_remove_tree(tmp);
+	    (rc = write_text(dst, meta, err)))
+		return rc;
+	return rs_fsync_path(tmp, err);
+}
+
+/* Under the run lock: the state directory looked at again (another run may
+ * have written it since the plan); its nodes as they are now. */
+static int recheck(const struct rs_backup_plan *plan, char ***nodes, size_t *nnodes,
+                   struct rs_err *err)
+{
+	int layout, rc = find_layout(plan->state_dir, &layout, nodes, nnodes, err);
+
+	if (rc == RS_OK && layout != plan->layout)
+		rc = rs_errf(err, RS_EINVAL,
+		             "%s changed from a %s to a %s since it was looked at (another run?); "
+		             "run backup again",
+		             plan->state_dir,
+		             plan->layout == RS_LAYOUT_NODE ? "node directory" : "cluster root",
+		             layout == RS_LAYOUT_NODE ? "node directory" : "cluster root");
+	return rc;
+}
+
+int rs_backup_apply(const struct rs_backup_plan *plan, const struct rs_backup_opts *opt,
+                    struct rs_backup_result *res, struct rs_problems *problems, struct rs_err *err)
+{
+	char ts[32], created[64], tmp[PATH_MAX];
+	struct rs_nd_lock lk = {.fd = -1};
+	char **nodes = NULL;
+	size_t nnodes = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	strlcpy(res->source, plan->source, sizeof(res->source));
+	res->layout = plan->layout;
+	if ((rc = rs_nd_lock(plan->lock_dir, opt->run_lock_timeout, &lk, err)) != RS_OK)
+		return rc;
+	res->run_locked = 1;
+	if ((rc = recheck(plan, &nodes, &nnodes, err)) != RS_OK ||
+	    (rc = rs_path_mkdir_p(plan->backup_dir, 1, err)) != RS_OK)
+		goto out;
+	res->nnodes = res->layout == RS_LAYOUT_NODE ? 1 : nnodes;
+	rs_bk_timestamp(ts, sizeof(ts));
+	rfc3339(created, sizeof(created));
+	if (snprintf(tmp, sizeof(tmp), "%s/.raft-backup-%s.tmp-%ld", plan->backup_dir, ts,
+	             (long)getpid()) >= (int)sizeof(tmp)) {
+		rc = rs_errf(err, RS_ELIMIT, "--backup-dir %s is too long", plan->backup_dir);
+		goto out;
+	}
+	if (mkdir(tmp, 0755) != 0) {
+		rc = rs_syserr(err, "cannot create", tmp);
+		goto out;
+	}
+	rc = fill_backup(plan, nodes, nnodes, tmp, created, opt, res, problems, err);
+	if (rc == RS_OK)
+		rc = finish_name(plan->backup_dir, tmp, ts, res->path, sizeof(res->path), err);
+	if (rc != RS_OK)
+		rs_remove_tree(tmp);
 out:
-	free(files.v);
+	if (rc != RS_OK)
+		rs_backup_result_free(res);
 	rs_nd_free_list(nodes, nnodes);
+	rs_nd_unlock(&lk);
 	return rc;
 }
 

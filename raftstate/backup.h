@@ -63,6 +63,7 @@ struct rs_backup_file {
 
 struct rs_backup_opts {
 	double lock_timeout;         /* seconds to wait for LOCK_SH on each .db */
+	double run_lock_timeout;     /* seconds to wait for the run lock (0: one try) */
 	int live;                    /* copy locked .db files without the lock */
 	int compress;                /* store every file gzip-compressed as <path>.gz */
 	const char *version;         /* tool version for the manifest */
@@ -78,14 +79,37 @@ struct rs_backup_result {
 	size_t nfiles;
 	size_t ndb, nlive;
 	unsigned max_attempts; /* most live copy attempts one .db needed */
+	int run_locked;        /* rs_backup_apply took the run lock (0: it was refused, or
+	                        * the run failed before) */
 };
 
-/* Makes a verified backup of state_dir under backup_dir (created when
- * missing). On a verification failure returns RS_ECORRUPT with the
- * problems in `problems` and no backup directory left behind. */
-int rs_backup_create(const char *state_dir, const char *backup_dir,
-                     const struct rs_backup_opts *opt, struct rs_backup_result *res,
-                     struct rs_problems *problems, struct rs_err *err);
+/* What a backup would copy (read-only): state_dir is a directory, resolved
+ * (source), apart from backup_dir (neither inside the other), a node
+ * directory or a cluster root holding node directories (RS_ENOTFOUND
+ * otherwise). */
+struct rs_backup_plan {
+	char state_dir[PATH_MAX];
+	char backup_dir[PATH_MAX];
+	char source[PATH_MAX];   /* state_dir, absolute */
+	int layout;              /* RS_LAYOUT_NODE or _CLUSTER */
+	char **nodes;            /* a cluster's node directories, sorted names */
+	size_t nnodes;           /* (0 for a node directory) */
+	char lock_dir[PATH_MAX]; /* the run lock's directory (raftstate/nodedir.h): the
+	                          * node's parent, or the cluster root */
+};
+int rs_backup_plan(const char *state_dir, const char *backup_dir, struct rs_backup_plan *plan,
+                   struct rs_err *err);
+void rs_backup_plan_free(struct rs_backup_plan *plan);
+
+/* Makes a verified backup of the plan's state directory under its
+ * backup_dir (created when missing). Holds the run lock on plan->lock_dir
+ * throughout (restore, recover and generate take it too: no node is
+ * replaced while it is copied), and looks at the state directory again
+ * under it. On a verification failure returns RS_ECORRUPT with the
+ * problems in `problems` and no backup directory left behind; on any
+ * failure `res` holds nothing to free. */
+int rs_backup_apply(const struct rs_backup_plan *plan, const struct rs_backup_opts *opt,
+                    struct rs_backup_result *res, struct rs_problems *problems, struct rs_err *err);
 void rs_backup_result_free(struct rs_backup_result *res);
 
 #endif

@@ -17,6 +17,7 @@
 #include "bolt/file.h"
 #include "raftstate/json.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 
 #define CLUSTER_FILE_MAX (16u << 20)        /* far above any real cluster */
 #define EXACT_MAX        9007199254740991.0 /* 2^53 - 1: larger doubles lose integers */
@@ -349,7 +350,7 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	char tmp[PATH_MAX], final[PATH_MAX], *text;
 	cJSON *doc = record_json(rec);
 	struct rs_err e = {0};
-	int fd = -1, n;
+	int fd = -1;
 	size_t len;
 
 	text = doc != NULL ? cJSON_Print(doc) : NULL;
@@ -358,10 +359,8 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 		(void)snprintf(msg, msgsize, "out of memory");
 		return -1;
 	}
-	n = snprintf(final, sizeof(final), "%s/%s", outdir, RS_CLUSTER_JSON);
-	if (n < 0 || (size_t)n >= sizeof(final) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", outdir, RS_CLUSTER_JSON) >=
-	        (int)sizeof(tmp)) {
+	if (rs_path_join(final, sizeof(final), outdir, RS_CLUSTER_JSON) != 0 ||
+	    rs_path_join(tmp, sizeof(tmp), outdir, "." RS_CLUSTER_JSON ".XXXXXX") != 0) {
 		(void)snprintf(msg, msgsize, "path %s/%s is too long", rs_qpath(outdir).s,
 		               RS_CLUSTER_JSON);
 		free(text);

@@ -126,6 +126,81 @@ static int hex4(const unsigned char *p, unsigned *out)
 	return 0;
 }
 
+/* The UTF-8 of code point u (below 0x110000) at out; returns its length. */
+static size_t utf8_put(char *out, unsigned u)
+{
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	if (u < 0x10000) {
+		out[0] = (char)(0xe0 | (u >> 12));
+		out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (u & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (u >> 18));
+	out[1] = (char)(0x80 | ((u >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (u & 0x3f));
+	return 4;
+}
+
+/* A \uXXXX escape at v->p (a surrogate pair: two), no NUL and no unpaired
+ * surrogate; its code point in *u. */
+static int escape_u(struct jv *v, unsigned *u)
+{
+	unsigned u2;
+
+	if (v->end - v->p < 6 || hex4(v->p + 2, u) != 0)
+		return syntax(v, "a bad \\u escape in a string");
+	if (*u == 0)
+		return fail(v, "holds a NUL character (\\u0000) inside a string");
+	v->p += 6;
+	if (*u >= 0xdc00 && *u <= 0xdfff)
+		return fail(v, "holds an unpaired surrogate (\\u%04x)", *u);
+	if (*u >= 0xd800 && *u <= 0xdbff) {
+		if (v->end - v->p < 6 || v->p[0] != '\\' || v->p[1] != 'u' ||
+		    hex4(v->p + 2, &u2) != 0 || u2 < 0xdc00 || u2 > 0xdfff)
+			return fail(v, "holds an unpaired surrogate (\\u%04x)", *u);
+		v->p += 6;
+		*u = 0x10000 + ((*u - 0xd800) << 10) + (u2 - 0xdc00);
+	}
+	return RS_OK;
+}
+
+/* An escape at v->p (the backslash); what it stands for is appended to out
+ * (when not NULL) at *o: at most the bytes the escape took. */
+static int escape(struct jv *v, char *out, size_t *o)
+{
+	static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
+	const char *e;
+	unsigned u;
+	int rc;
+
+	if (v->end - v->p < 2)
+		return syntax(v, "a string is not closed");
+	if (v->p[1] == 'u') {
+		if ((rc = escape_u(v, &u)) != RS_OK)
+			return rc;
+		if (out != NULL) /* at most the 6 or 12 bytes read */
+			*o += utf8_put(out + *o, u);
+		return RS_OK;
+	}
+	e = v->p[1] != '\0' ? strchr(esc, v->p[1]) : NULL;
+	if (e == NULL)
+		return syntax(v, "an unknown escape in a string");
+	if (out != NULL)
+		out[(*o)++] = val[e - esc];
+	v->p += 2;
+	return RS_OK;
+}
+
 /* A string at v->p (the opening quote). With `key`, its unescaped bytes go
  * to a new buffer (*key, *klen); a key's problems are named with the key
  * appended to the path. */
@@ -134,6 +209,7 @@ static int string(struct jv *v, char **key, size_t *klen)
 	const unsigned char *start = ++v->p;
 	char *out = NULL;
 	size_t o = 0;
+	int rc = RS_OK;
 
 	if (key != NULL) {
 		/* the unescaped string is never longer than its source */
@@ -145,86 +221,30 @@ static int string(struct jv *v, char **key, size_t *klen)
 		if (out == NULL)
 			return v->rc = rs_errf(v->err, RS_ENOMEM, "out of memory");
 	}
-	for (;;) {
+	while (rc == RS_OK) {
 		unsigned char c;
 
 		if (v->p >= v->end) {
-			free(out);
-			return syntax(v, "a string is not closed");
+			rc = syntax(v, "a string is not closed");
+			break;
 		}
 		c = *v->p;
 		if (c == '"')
 			break;
 		if (c < 0x20) {
-			free(out);
-			return fail(v, "holds a control character (0x%02x) inside a string", c);
+			rc = fail(v, "holds a control character (0x%02x) inside a string", c);
+		} else if (c == '\\') {
+			rc = escape(v, out, &o);
+		} else {
+			/* other bytes, UTF-8 or not, are the string's own (see json.h) */
+			if (out != NULL)
+				out[o++] = (char)c;
+			v->p++;
 		}
-		if (c == '\\') {
-			unsigned u, u2;
-
-			if (v->end - v->p < 2) {
-				free(out);
-				return syntax(v, "a string is not closed");
-			}
-			c = v->p[1];
-			if (c != 'u') {
-				static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
-				const char *e = c != '\0' ? strchr(esc, c) : NULL;
-
-				if (e == NULL) {
-					free(out);
-					return syntax(v, "an unknown escape in a string");
-				}
-				if (out != NULL)
-					out[o++] = val[e - esc];
-				v->p += 2;
-				continue;
-			}
-			if (v->end - v->p < 6 || hex4(v->p + 2, &u) != 0) {
-				free(out);
-				return syntax(v, "a bad \\u escape in a string");
-			}
-			if (u == 0) {
-				free(out);
-				return fail(v, "holds a NUL character (\\u0000) inside a string");
-			}
-			v->p += 6;
-			if (u >= 0xdc00 && u <= 0xdfff) {
-				free(out);
-				return fail(v, "holds an unpaired surrogate (\\u%04x)", u);
-			}
-			if (u >= 0xd800 && u <= 0xdbff) {
-				if (v->end - v->p < 6 || v->p[0] != '\\' || v->p[1] != 'u' ||
-				    hex4(v->p + 2, &u2) != 0 || u2 < 0xdc00 || u2 > 0xdfff) {
-					free(out);
-					return fail(v, "holds an unpaired surrogate (\\u%04x)", u);
-				}
-				v->p += 6;
-				u = 0x10000 + ((u - 0xd800) << 10) + (u2 - 0xdc00);
-			}
-			if (out != NULL) { /* UTF-8 of u; at most the 6 or 12 bytes read */
-				if (u < 0x80) {
-					out[o++] = (char)u;
-				} else if (u < 0x800) {
-					out[o++] = (char)(0xc0 | (u >> 6));
-					out[o++] = (char)(0x80 | (u & 0x3f));
-				} else if (u < 0x10000) {
-					out[o++] = (char)(0xe0 | (u >> 12));
-					out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
-					out[o++] = (char)(0x80 | (u & 0x3f));
-				} else {
-					out[o++] = (char)(0xf0 | (u >> 18));
-					out[o++] = (char)(0x80 | ((u >> 12) & 0x3f));
-					out[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
-					out[o++] = (char)(0x80 | (u & 0x3f));
-				}
-			}
-			continue;
-		}
-		/* other bytes, UTF-8 or not, are the string's own (see json.h) */
-		if (out != NULL)
-			out[o++] = (char)c;
-		v->p++;
+	}
+	if (rc != RS_OK) {
+		free(out);
+		return rc;
 	}
 	v->p++; /* the closing quote */
 	if (key != NULL) {

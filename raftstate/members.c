@@ -129,100 +129,103 @@ static int check_id(const char *label, const char *id, struct rs_err *err)
 	}
 }
 
-/*
- * Checks one host:port and writes a canonical form for duplicate detection
- * into key: lower-cased host (IPv6: inet_ntop's form plus the zone) and the
- * port as a number.
- */
-static int check_address(const char *label, const char *addr, char *key, size_t keysize,
-                         struct rs_err *err)
+/* Splits host:port or [host]:port: the host into host[256] (without the
+ * brackets), *port into addr, *ipv6 set for the bracketed form. */
+static int split_address(const char *label, const char *addr, char host[256], const char **port,
+                         int *ipv6, struct rs_err *err)
 {
-	char host[256], num[INET6_ADDRSTRLEN];
-	const char *port, *p, *zone = "";
-	unsigned long pv = 0;
-	size_t hlen, i;
-	int ipv6 = 0, dotted = 1;
-	unsigned char bin[16];
+	const char *end;
+	size_t hlen;
 
-	if (*addr == '\0')
-		return rs_errf(err, RS_EINVAL, "%s is empty", label);
-	if (has_control(addr) || strpbrk(addr, " ") != NULL)
-		return rs_errf(err, RS_EINVAL, "%s %s contains a space or control character", label,
-		               rs_q(addr).s);
 	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (close == NULL)
+		end = strchr(addr, ']');
+		if (end == NULL)
 			return rs_errf(err, RS_EINVAL, "%s %s has '[' without ']'", label,
 			               rs_q(addr).s);
-		if (close[1] != ':')
+		if (end[1] != ':')
 			return rs_errf(err, RS_EINVAL, "%s %s is not [ipv6]:port", label,
 			               rs_q(addr).s);
-		hlen = (size_t)(close - addr - 1);
-		if (hlen >= sizeof(host))
-			return rs_errf(err, RS_EINVAL, "%s has a host of more than %zu bytes",
-			               label, sizeof(host) - 1);
-		memcpy(host, addr + 1, hlen);
-		host[hlen] = '\0';
-		port = close + 2;
-		ipv6 = 1;
+		hlen = (size_t)(end - addr - 1);
+		*port = end + 2;
+		*ipv6 = 1;
+		addr++;
 	} else {
-		const char *colon = strrchr(addr, ':');
-
-		if (colon == NULL)
+		end = strrchr(addr, ':');
+		if (end == NULL)
 			return rs_errf(err, RS_EINVAL,
 			               "%s %s is not host:port (the port is missing)", label,
 			               rs_q(addr).s);
-		hlen = (size_t)(colon - addr);
+		hlen = (size_t)(end - addr);
 		if (memchr(addr, ':', hlen) != NULL)
 			return rs_errf(err, RS_EINVAL,
 			               "%s %s has too many colons; write an IPv6 "
 			               "address as [addr]:port",
 			               label, rs_q(addr).s);
-		if (hlen >= sizeof(host))
-			return rs_errf(err, RS_EINVAL, "%s has a host of more than %zu bytes",
-			               label, sizeof(host) - 1);
-		memcpy(host, addr, hlen);
-		host[hlen] = '\0';
-		port = colon + 1;
+		*port = end + 1;
+		*ipv6 = 0;
 	}
+	if (hlen >= 256)
+		return rs_errf(err, RS_EINVAL, "%s has a host of more than %d bytes", label, 255);
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	return 0;
+}
 
-	if (hlen == 0)
-		return rs_errf(err, RS_EINVAL, "%s %s has an empty host", label, rs_q(addr).s);
-	if (ipv6) {
-		char *pct = strchr(host, '%');
+/* An IPv6 host (with an optional %zone): its canonical form, inet_ntop's,
+ * into num; *zone points into host. */
+static int check_ipv6_host(const char *label, const char *addr, char *host,
+                           char num[INET6_ADDRSTRLEN], const char **zone, struct rs_err *err)
+{
+	char *pct = strchr(host, '%');
+	unsigned char bin[16];
 
-		if (pct != NULL) {
-			*pct = '\0';
-			zone = pct + 1;
-			if (*zone == '\0')
-				return rs_errf(err, RS_EINVAL, "%s %s has an empty IPv6 zone",
-				               label, rs_q(addr).s);
-		}
-		if (inet_pton(AF_INET6, host, bin) != 1)
-			return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv6 address %s",
-			               label, rs_q(addr).s, rs_q(host).s);
-		if (inet_ntop(AF_INET6, bin, num, sizeof(num)) == NULL)
-			return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv6 address", label,
+	if (pct != NULL) {
+		*pct = '\0';
+		*zone = pct + 1;
+		if (**zone == '\0')
+			return rs_errf(err, RS_EINVAL, "%s %s has an empty IPv6 zone", label,
 			               rs_q(addr).s);
-	} else {
-		if (strpbrk(host, "[]/") != NULL)
-			return rs_errf(err, RS_EINVAL, "%s %s has a host with '[', ']' or '/'",
-			               label, rs_q(addr).s);
-		for (p = host; *p != '\0'; p++)
-			if (*p != '.' && (*p < '0' || *p > '9'))
-				dotted = 0;
-		if (dotted && inet_pton(AF_INET, host, bin) != 1)
-			return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv4 address %s",
-			               label, rs_q(addr).s, rs_q(host).s);
-		for (i = 0; host[i] != '\0'; i++)
-			if (host[i] >= 'A' && host[i] <= 'Z')
-				host[i] = (char)(host[i] - 'A' + 'a');
 	}
+	if (inet_pton(AF_INET6, host, bin) != 1)
+		return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv6 address %s", label,
+		               rs_q(addr).s, rs_q(host).s);
+	if (inet_ntop(AF_INET6, bin, num, INET6_ADDRSTRLEN) == NULL)
+		return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv6 address", label,
+		               rs_q(addr).s);
+	return 0;
+}
+
+/* A name or IPv4 host: dotted digits must be an IPv4 address; the host is
+ * lower-cased in place. */
+static int check_name_host(const char *label, const char *addr, char *host, struct rs_err *err)
+{
+	unsigned char bin[16];
+	int dotted = 1;
+
+	if (strpbrk(host, "[]/") != NULL)
+		return rs_errf(err, RS_EINVAL, "%s %s has a host with '[', ']' or '/'", label,
+		               rs_q(addr).s);
+	for (const char *p = host; *p != '\0'; p++)
+		if (*p != '.' && (*p < '0' || *p > '9'))
+			dotted = 0;
+	if (dotted && inet_pton(AF_INET, host, bin) != 1)
+		return rs_errf(err, RS_EINVAL, "%s %s has an invalid IPv4 address %s", label,
+		               rs_q(addr).s, rs_q(host).s);
+	for (size_t i = 0; host[i] != '\0'; i++)
+		if (host[i] >= 'A' && host[i] <= 'Z')
+			host[i] = (char)(host[i] - 'A' + 'a');
+	return 0;
+}
+
+/* The port: decimal digits, 1..65535. */
+static int check_port(const char *label, const char *addr, const char *port, unsigned long *out,
+                      struct rs_err *err)
+{
+	unsigned long pv = 0;
 
 	if (*port == '\0')
 		return rs_errf(err, RS_EINVAL, "%s %s has an empty port", label, rs_q(addr).s);
-	for (p = port; *p != '\0'; p++) {
+	for (const char *p = port; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return rs_errf(err, RS_EINVAL, "%s %s has a port that is not a number",
 			               label, rs_q(addr).s);
@@ -233,7 +236,36 @@ static int check_address(const char *label, const char *addr, char *key, size_t 
 	if (pv < 1 || pv > 65535)
 		return rs_errf(err, RS_EINVAL, "%s %s has port %s; ports are 1 to 65535", label,
 		               rs_q(addr).s, port);
+	*out = pv;
+	return 0;
+}
 
+/*
+ * Checks one host:port and writes a canonical form for duplicate detection
+ * into key: lower-cased host (IPv6: inet_ntop's form plus the zone) and the
+ * port as a number.
+ */
+static int check_address(const char *label, const char *addr, char *key, size_t keysize,
+                         struct rs_err *err)
+{
+	char host[256], num[INET6_ADDRSTRLEN];
+	const char *port = NULL, *zone = "";
+	unsigned long pv = 0;
+	int ipv6 = 0, rc;
+
+	if (*addr == '\0')
+		return rs_errf(err, RS_EINVAL, "%s is empty", label);
+	if (has_control(addr) || strpbrk(addr, " ") != NULL)
+		return rs_errf(err, RS_EINVAL, "%s %s contains a space or control character", label,
+		               rs_q(addr).s);
+	if ((rc = split_address(label, addr, host, &port, &ipv6, err)) != 0)
+		return rc;
+	if (host[0] == '\0')
+		return rs_errf(err, RS_EINVAL, "%s %s has an empty host", label, rs_q(addr).s);
+	rc = ipv6 ? check_ipv6_host(label, addr, host, num, &zone, err)
+	          : check_name_host(label, addr, host, err);
+	if (rc != 0 || (rc = check_port(label, addr, port, &pv, err)) != 0)
+		return rc;
 	if (snprintf(key, keysize, "%s%s%s|%lu", ipv6 ? num : host, *zone ? "%" : "", zone, pv) >=
 	    (int)keysize)
 		return rs_errf(err, RS_EINVAL, "%s is too long", label);

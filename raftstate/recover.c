@@ -397,15 +397,21 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
                      char *kept, size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
 	struct recover_ctx c = {plan, opts, problems};
+	struct rs_nd_lock lk = {.fd = -1};
 	struct rs_nd_replace r;
+	char lockdir[PATH_MAX];
 	int fds[2] = {-1, -1};
 	int rc;
 
 	if (kept_size > 0)
 		kept[0] = '\0';
+	rs_nd_lock_dir_of(plan->node_dir, lockdir, sizeof(lockdir));
+	if ((rc = rs_nd_lock(lockdir, opts->run_lock_timeout, &lk, err)) != RS_OK)
+		return rc;
 	if ((rc = rs_nd_hold_dbs(plan->node_dir, opts->lock_timeout, plan->ident, "recover", fds,
 	                         err)) != RS_OK) {
 		rs_nd_release_dbs(fds);
+		rs_nd_unlock(&lk);
 		return rc;
 	}
 	rs_nd_replace_init(&r, plan->node_dir, "recover", fill_stage, check_filled, &c);
@@ -415,6 +421,7 @@ int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover
 	rc = rs_nd_replace_node(&r, NULL, 0, err);
 	strlcpy(kept, r.kept, kept_size);
 	rs_nd_release_dbs(fds);
+	rs_nd_unlock(&lk);
 	return rc;
 }
 

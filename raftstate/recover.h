@@ -53,10 +53,11 @@
 #include "raftstate/verify.h"
 
 struct rs_recover_opts {
-	double lock_timeout; /* seconds to wait for each lock */
-	uint64_t term;       /* term of the new entry; 0: max(CurrentTerm, last term) + 1 */
-	int force;           /* allow a configuration where this node is not a voter */
-	uid_t uid;           /* owner of the new files; (uid_t)-1: the replaced files' */
+	double lock_timeout;     /* seconds to wait for each database's lock */
+	double run_lock_timeout; /* seconds to wait for the run lock (0: one try) */
+	uint64_t term;           /* term of the new entry; 0: max(CurrentTerm, last term) + 1 */
+	int force;               /* allow a configuration where this node is not a voter */
+	uid_t uid;               /* owner of the new files; (uid_t)-1: the replaced files' */
 	gid_t gid;
 };
 
@@ -86,7 +87,9 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
                     const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
                     struct rs_problems *problems, struct rs_err *err);
 
-/* Makes the change planned (see above). `kept` receives the directory now
+/* Makes the change planned (see above): takes the run lock on the node's
+ * parent (raftstate/nodedir.h), holds both databases and checks they are
+ * the files planned, then replaces. `kept` receives the directory now
  * holding the previous state. On any error the node directory is
  * unchanged. */
 int rs_recover_apply(const struct rs_recover_plan *plan, const struct rs_recover_opts *opts,

@@ -1,5 +1,5 @@
 /*
- * Restoring a backup: rs_restore_check checks the backup and the target
+ * Restoring a backup: rs_restore_plan checks the backup and the target
  * without changing anything, rs_restore_apply replaces the target. See
  * restore.h for the checks.
  *
@@ -518,12 +518,63 @@ out:
 	return rc;
 }
 
-int rs_restore_check(const char *backup_dir, const char *state_dir,
-                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
-                     struct rs_problems *problems, struct rs_err *err)
+/* What the backup holds: its files (found), MANIFEST.json's listing (none:
+ * a Go-tool backup), its layout and node (plan->backup_layout, from_id)
+ * and, for a cluster, its node directories, each a valid server ID. */
+static int read_backup(const char *backup_dir, struct rs_restore_plan *plan,
+                       struct rs_bk_files *found, char ***nodes, size_t *nnodes, struct rs_err *err)
+{
+	struct rs_manifest m;
+	int rc, layout = 0;
+
+	/* a MANIFEST.json that is not a regular file is refused, never taken
+	 * for a Go-tool backup without one (which skips every checksum) */
+	if ((rc = rs_manifest_present(backup_dir, err)) < 0)
+		return -rc;
+	plan->has_manifest = rc;
+	if ((rc = walk_backup(backup_dir, "", 0, found, err)) != RS_OK)
+		return rc;
+	if (plan->has_manifest) {
+		if ((rc = rs_manifest_read(backup_dir, &m, err)) != RS_OK)
+			return rc;
+		layout = m.layout;
+		strlcpy(plan->from_id, m.node, sizeof(plan->from_id));
+		plan->listed = m.files; /* rs_restore_plan_free frees them */
+		plan->nfiles = m.nfiles;
+		for (size_t i = 0; i < m.nfiles; i++)
+			plan->ncompressed += m.files[i].compressed != 0;
+	}
+	if (layout == 0) {
+		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+		if (layout == RS_LAYOUT_NODE)
+			metadata_source_id(backup_dir, plan->from_id, sizeof(plan->from_id));
+	}
+	plan->backup_layout = layout;
+	if (layout != RS_LAYOUT_CLUSTER)
+		return RS_OK;
+	if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, nodes, nnodes, err)) != RS_OK)
+		return rc;
+	if (*nnodes == 0)
+		return rs_errf(err, RS_ENOTFOUND,
+		               "backup %s holds no Raft state (no %s in it or in a node directory)",
+		               backup_dir, RS_LOG_FILE);
+	for (size_t i = 0; i < *nnodes; i++) {
+		char qname[1100];
+
+		if (rs_server_id_check((*nodes)[i]) != RS_ID_OK)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "refusing backup %s: node directory %s is not a valid server ID",
+			    backup_dir, rs_quote((*nodes)[i], qname, sizeof(qname)));
+	}
+	return RS_OK;
+}
+
+int rs_restore_plan(const char *backup_dir, const char *state_dir,
+                    const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_bk_files found = {0};
-	struct rs_manifest m;
 	struct stat st;
 	char **nodes = NULL;
 	size_t nnodes = 0;
@@ -553,54 +604,9 @@ int rs_restore_check(const char *backup_dir, const char *state_dir,
 	for (size_t l = strlen(plan->state_dir); l > 1 && plan->state_dir[l - 1] == '/'; l--)
 		plan->state_dir[l - 1] = '\0';
 
-	/* a MANIFEST.json that is not a regular file is refused, never taken
-	 * for a Go-tool backup without one (which skips every checksum) */
-	if ((rc = rs_manifest_present(backup_dir, err)) < 0) {
-		rc = -rc;
+	if ((rc = read_backup(backup_dir, plan, &found, &nodes, &nnodes, err)) != RS_OK)
 		goto out;
-	}
-	plan->has_manifest = rc;
-	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
-		goto out;
-	if (plan->has_manifest) {
-		if ((rc = rs_manifest_read(backup_dir, &m, err)) != RS_OK)
-			goto out;
-		layout = m.layout;
-		strlcpy(plan->from_id, m.node, sizeof(plan->from_id));
-		plan->listed = m.files; /* rs_restore_plan_free frees them */
-		plan->nfiles = m.nfiles;
-		for (size_t i = 0; i < m.nfiles; i++)
-			plan->ncompressed += m.files[i].compressed != 0;
-	}
-	if (layout == 0) {
-		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
-		if (layout == RS_LAYOUT_NODE)
-			metadata_source_id(backup_dir, plan->from_id, sizeof(plan->from_id));
-	}
-	plan->backup_layout = layout;
-	if (layout == RS_LAYOUT_CLUSTER) {
-		if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, &nodes, &nnodes, err)) !=
-		    RS_OK)
-			goto out;
-		if (nnodes == 0) {
-			rc = rs_errf(err, RS_ENOTFOUND,
-			             "backup %s holds no Raft state (no %s in it or in a node "
-			             "directory)",
-			             backup_dir, RS_LOG_FILE);
-			goto out;
-		}
-		for (size_t i = 0; i < nnodes; i++) {
-			char qname[1100];
-
-			if (rs_server_id_check(nodes[i]) != RS_ID_OK) {
-				rc = rs_errf(err, RS_ECORRUPT,
-				             "refusing backup %s: node directory %s is not a valid "
-				             "server ID",
-				             backup_dir, rs_quote(nodes[i], qname, sizeof(qname)));
-				goto out;
-			}
-		}
-	}
+	layout = plan->backup_layout;
 	/* does it fit the target? (before any checksum is read) */
 	if ((rc = fit_target(plan, opt, nodes, nnodes, err)) != RS_OK)
 		goto out;
@@ -678,24 +684,6 @@ int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_par
 	if (rc == RS_OK)
 		plan->verified = 1;
 	return rc;
-}
-
-int rs_restore_recheck(struct rs_restore_plan *plan, struct rs_err *err)
-{
-	int rc = RS_OK;
-
-	plan->nexisting = 0;
-	for (size_t i = 0; i < plan->nnodes && rc == RS_OK; i++)
-		rc = inspect_target(plan, &plan->nodes[i], err);
-	return rc;
-}
-
-void rs_restore_lock_dir(const struct rs_restore_plan *plan, char *out, size_t size)
-{
-	if (plan->layout == RS_LAYOUT_CLUSTER)
-		strlcpy(out, plan->state_dir, size);
-	else
-		rs_nd_lock_dir_of(plan->state_dir, out, size);
 }
 
 void rs_restore_plan_free(struct rs_restore_plan *plan)
@@ -918,34 +906,72 @@ static int verify_stage(void *ctx, const char *stage, struct rs_err *err)
 	return RS_OK;
 }
 
-int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
+/* The run lock (raftstate/nodedir.h) on what guards the plan's targets:
+ * STATE_DIR for a cluster, its parent for a node (made when missing). Under
+ * it the targets are looked at again, as another run may have written them
+ * since rs_restore_plan: target_exists and nexisting are updated, and
+ * without opt->force a target that holds state now but did not then is
+ * refused (nobody agreed to replace it). */
+static int lock_targets(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
+                        struct rs_nd_lock *lk, struct rs_err *err)
+{
+	char lockdir[PATH_MAX];
+	int rc;
+
+	if (plan->layout == RS_LAYOUT_CLUSTER)
+		strlcpy(lockdir, plan->state_dir, sizeof(lockdir));
+	else
+		rs_nd_lock_dir_of(plan->state_dir, lockdir, sizeof(lockdir));
+	if ((rc = rs_path_mkdir_p(lockdir, 1, err)) != RS_OK ||
+	    (rc = rs_nd_lock(lockdir, opt->run_lock_timeout, lk, err)) != RS_OK)
+		return rc;
+	plan->nexisting = 0;
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		struct rs_restore_node *n = &plan->nodes[i];
+		int before = n->target_exists;
+
+		if ((rc = inspect_target(plan, n, err)) != RS_OK)
+			return rc;
+		if (n->target_exists && !before && !opt->force)
+			return rs_errf(err, RS_EINVAL,
+			               "%s holds Raft state it did not hold when the backup was "
+			               "checked (another run wrote it); run restore again",
+			               n->target);
+	}
+	return RS_OK;
+}
+
+int rs_restore_apply(struct rs_restore_plan *plan, const struct rs_restore_opts *opt, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err)
 {
 	char keep_root[PATH_MAX] = "", parent[PATH_MAX];
+	struct rs_nd_lock lk = {.fd = -1};
 	struct rs_nd_replace *rs;
 	struct restore_ctx *cs;
 	size_t i;
-	int rc = RS_OK;
+	int rc;
 
 	if (kept_size > 0)
 		kept[0] = '\0';
-	if (plan->layout == RS_LAYOUT_CLUSTER)
-		rc = rs_path_mkdir_p(plan->state_dir, 1, err);
-	else if (plan->nnodes == 1) {
+	rc = lock_targets(plan, opt, &lk, err);
+	if (rc == RS_OK && plan->layout != RS_LAYOUT_CLUSTER && plan->nnodes == 1) {
 		rs_path_parent(plan->nodes[0].target, parent, sizeof(parent));
 		rc = rs_path_mkdir_p(parent, 1, err);
 	}
-	if (rc != RS_OK)
+	if (rc != RS_OK) {
+		rs_nd_unlock(&lk);
 		return rc;
+	}
 	rs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*rs));
 	cs = calloc(plan->nnodes ? plan->nnodes : 1, sizeof(*cs));
 	if (rs == NULL || cs == NULL) {
 		free(rs);
 		free(cs);
+		rs_nd_unlock(&lk);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < plan->nnodes; i++) {
-		cs[i] = (struct restore_ctx){plan, &plan->nodes[i], lock_timeout, problems};
+		cs[i] = (struct restore_ctx){plan, &plan->nodes[i], opt->lock_timeout, problems};
 		rs_nd_replace_init(&rs[i], plan->nodes[i].target, "restore", fill_node,
 		                   verify_stage, &cs[i]);
 		rs[i].uid = plan->uid;
@@ -988,5 +1014,6 @@ int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *ke
 	}
 	free(rs);
 	free(cs);
+	rs_nd_unlock(&lk);
 	return rc;
 }

@@ -14,7 +14,7 @@
  * file from a stage inside it. What it replaced is kept, with its owner and
  * mode given to the new files.
  *
- * Which target a backup fits (rs_restore_check refuses any other, before
+ * Which target a backup fits (rs_restore_plan refuses any other, before
  * it reads a checksum). op-conductor reads <raft.storage.dir>/<server-id>/,
  * so a node directory's name is its server ID (as verify and recover take
  * it), and the node a backup holds is recorded: a cluster backup's node
@@ -59,9 +59,12 @@ struct rs_restore_node {
 
 /* What to restore where (restore's flags). */
 struct rs_restore_opts {
-	const char *node_id; /* restore only this node of a cluster backup (NULL: all) */
-	int other_node;      /* a node's state may go into a directory named for another */
-	double lock_timeout;
+	const char *node_id;          /* restore only this node of a cluster backup (NULL: all) */
+	int other_node;               /* a node's state may go into a directory named for another */
+	double lock_timeout;          /* seconds to wait for each database's lock */
+	double run_lock_timeout;      /* rs_restore_apply: for the run lock (0: one try) */
+	int force;                    /* rs_restore_apply: state that appeared in a target
+	                               * since rs_restore_plan may be replaced too */
 	const struct rs_progress *pg; /* may be NULL */
 	int defer_to_stage;           /* a restore that will apply: the crc32s and the
 	                               * verify are left to rs_restore_apply (plan->deferred) */
@@ -78,7 +81,7 @@ struct rs_restore_plan {
 	size_t nfiles;                 /* files the manifest lists (listed) */
 	size_t nchecked;               /* of them checked (--node-id: that node's) */
 	size_t ncompressed;            /* of the checked ones stored gzip-compressed */
-	int verified;                  /* rs_restore_check verified every node in place
+	int verified;                  /* rs_restore_plan verified every node in place
 	                                * (not for compressed backups: rs_restore_apply
 	                                * verifies their inflated staged copies) */
 	int deferred;                  /* the listed files' crc32s and the nodes' verify are
@@ -90,7 +93,7 @@ struct rs_restore_plan {
 	struct rs_restore_node *nodes;
 	size_t nnodes;
 	size_t nexisting;            /* nodes whose target holds state */
-	struct rs_progress progress; /* from rs_restore_check, for both steps */
+	struct rs_progress progress; /* from rs_restore_plan, for both steps */
 	uid_t uid;                   /* owner to give ((uid_t)-1: the replaced files') */
 	gid_t gid;
 	/* filled by rs_restore_apply */
@@ -111,11 +114,11 @@ struct rs_restore_plan {
  * their crc32s and the nodes' verify are left to rs_restore_apply, which
  * takes them of the staged copies before anything is replaced: a restore
  * reads the backup once. */
-int rs_restore_check(const char *backup_dir, const char *state_dir,
-                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
-                     struct rs_problems *problems, struct rs_err *err);
+int rs_restore_plan(const char *backup_dir, const char *state_dir,
+                    const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err);
 
-/* The checks rs_restore_check deferred (plan->deferred), done now where the
+/* The checks rs_restore_plan deferred (plan->deferred), done now where the
  * backup lies: for a run that will not go on to rs_restore_apply (it asks
  * first, or refuses for want of --force) and must judge the backup first.
  * Clears plan->deferred; RS_OK at once when nothing was deferred. */
@@ -130,22 +133,19 @@ int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_par
                                double lock_timeout, struct rs_problems *problems,
                                struct rs_err *err);
 
-/* Replaces every node of the plan: first every node is staged and its
- * staged copy verified (nothing replaced yet), then each is put in place
- * (a lock check right before). `kept` receives where the replaced state
+/* Replaces every node of the plan. First the run lock (raftstate/nodedir.h)
+ * on STATE_DIR (a node: its parent; made when missing), and the targets
+ * looked at again under it (target_exists, nexisting updated; without
+ * opt->force a target that gained state since rs_restore_plan is refused,
+ * RS_EINVAL). Then every node is staged and its staged copy verified
+ * (nothing replaced yet), then each is put in place (a lock check right
+ * before). `kept` receives where the replaced state
  * went: the node's keep directory (node layout), or STATE_DIR/.pre-restore-*
  * when whole node directories were swapped (cluster layout); "" when
  * nothing was replaced. Each node's own keep path is in nodes[i].kept. On
  * failure nodes[i].restored says which nodes were already replaced. */
-int rs_restore_apply(struct rs_restore_plan *plan, double lock_timeout, char *kept,
+int rs_restore_apply(struct rs_restore_plan *plan, const struct rs_restore_opts *opt, char *kept,
                      size_t kept_size, struct rs_problems *problems, struct rs_err *err);
-/* The directory whose run lock (raftstate/nodedir.h) guards the plan's
- * targets: STATE_DIR for a cluster, its parent for a node. */
-void rs_restore_lock_dir(const struct rs_restore_plan *plan, char *out, size_t size);
-/* Under the run lock: the targets looked at again (another run may have
- * written them since rs_restore_check); updates target_exists and
- * nexisting. */
-int rs_restore_recheck(struct rs_restore_plan *plan, struct rs_err *err);
 void rs_restore_plan_free(struct rs_restore_plan *plan);
 
 #endif

@@ -16,6 +16,11 @@
 #     their backup and their kept copy;
 #   - sequencer-2, started again on a new empty volume, holds no Raft state
 #     (no stale member), and its pod runs;
+#   - the block with its step 2 (the ConfigMap marked "formed": true)
+#     skipped stops at recover, which refuses in the maintenance pod, with
+#     the survivors unchanged: no volume ends up with other members than
+#     the cluster's (today's main ran it to the end and re-created
+#     sequencer-2 with the old three members);
 #   - with the old ConfigMap ("formed" left false) the same restart would
 #     have re-created the stale member (the trap the step guards against).
 # Env: OCI_BIN, OCI_SRC.
@@ -86,6 +91,49 @@ if [ -d "$v2" ] && [ -z "$(find "$v2" -name 'raft-*.db')" ] &&
 	ok "sequencer-2 came back on an empty volume, runs, and holds no Raft state (no stale member)"
 else
 	bad "sequencer-2 after the procedure: $(find "$v2" 2>&1 | head -5 | tr '\n' ' ') $(grep sequencer-2 "$tmp/run.err")"
+fi
+
+# the same block with its step 2 skipped (the ConfigMap left "formed":
+# false): recover refuses in the maintenance pod (which names the ConfigMap
+# in OP_CONDUCTOR_INIT_CONFIG) before anything changes, so no volume can be
+# generated from members older than the cluster's
+ids_of() {
+	"$OCI_BIN" raft info --json --state-dir "$1" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+n = d["nodes"][0] if "nodes" in d else d
+print(",".join(sorted(s["id"] for s in n["configuration"]["servers"])))'
+}
+export KSIM="$tmp/k8s-skip"
+cp -a "$tmp/k8s-deployed" "$KSIM"
+awk '/^# 2\./ {skip=1; next} /^# 3\./ {skip=0} !skip' "$tmp/procedure.sh" >"$tmp/skip2.sh"
+rm -rf "$tmp/work2" && mkdir "$tmp/work2" && cp -r "$OCI_SRC/examples/kubernetes" "$tmp/work2/"
+for n in 0 1; do
+	listing "$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n" >"$tmp/skip-before-$n"
+done
+(cd "$tmp/work2/kubernetes" && bash -e "$tmp/skip2.sh") >"$tmp/skip.out" 2>"$tmp/skip.err"
+rc=$?
+if ! grep -q "formed" "$tmp/skip2.sh" && [ "$rc" != 0 ] &&
+	grep -q 'OP_CONDUCTOR_INIT_CONFIG=/etc/cluster/cluster.json does not say "formed": true, .*set "formed": true in it .*nothing was changed' "$tmp/skip.err"; then
+	ok "step 2 skipped: recover refuses in the maintenance pod ($(grep -o 'does not say.\{0,60\}' "$tmp/skip.err" | head -n 1)...)"
+else
+	bad "step 2 skipped: exit $rc: $(tail -n 3 "$tmp/skip.err")"
+fi
+same=1
+for n in 0 1; do
+	listing "$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n" >"$tmp/skip-after-$n"
+	cmp -s "$tmp/skip-before-$n" "$tmp/skip-after-$n" || same=0
+done
+stale=""
+for n in 0 1 2; do
+	d=$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n
+	[ -f "$d/raft-log.db" ] && stale="$stale $n:$(ids_of "$d")"
+done
+want=" 0:sequencer-0,sequencer-1,sequencer-2 1:sequencer-0,sequencer-1,sequencer-2"
+if [ "$same" = 1 ] && [ "$stale" = "$want" ]; then
+	ok "step 2 skipped: the survivors are unchanged and no volume holds other members than theirs"
+else
+	bad "step 2 skipped: survivors unchanged=$same, configurations:$stale (want$want)"
 fi
 
 # the trap: the same restart of sequencer-2 with "formed" left false

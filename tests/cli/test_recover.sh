@@ -170,10 +170,24 @@ info_has "$G/n1" "Log: +1\.\.3 \(3 entries\), last term 7" && info_has "$G/n1" "
 [ "$(find "$G" -maxdepth 1 -name '.n1.pre-recover-*' | wc -l)" = 2 ] && ok "each recovery kept its own previous state" ||
 	bad "kept directories: $(ls -a "$G")"
 
-# --config FILE
+# --config FILE: refused while the file lets generate create nodes (no
+# "formed": true), with --nodes too, nothing changed; then taken
 cat >"$tmp/cluster.json" <<EOF
 {"nodes": [{"id": "n2", "address": "$A2"}, {"id": "n3", "address": "$A3"}, {"id": "n4", "address": "$A4", "suffrage": "nonvoter"}]}
 EOF
+listing "$G" >"$tmp/before"
+for how in "--config $tmp/cluster.json" "--config $tmp/cluster.json --nodes n2=$A2"; do
+	# shellcheck disable=SC2086
+	run raft recover --state-dir "$G/n2" $how
+	listing "$G" >"$tmp/after"
+	if [ "$rc" = 1 ] && cmp -s "$tmp/before" "$tmp/after" && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q -- '--config .*cluster.json does not say "formed": true, so raft generate would still re-create .*set "formed": true in it .*nothing was changed' "$tmp/err"; then
+		ok "recover $how: a file without \"formed\": true refused, nothing changed"
+	else
+		bad "recover $how without formed: exit $rc: $(cat "$tmp/err")"
+	fi
+done
+sed -i 's/^{/{"formed": true, /' "$tmp/cluster.json"
 run raft recover --state-dir "$G/n2" --config "$tmp/cluster.json"
 if [ "$rc" = 0 ] && info_has "$G/n2" "n4 *$A4 *Nonvoter"; then
 	ok "--config FILE gives the configuration (n4 as nonvoter)"

@@ -64,11 +64,14 @@ static const struct flag_spec backup_flags[F_COUNT] = {
     [F_THREADS] =
         {
             .name = "threads",
-            .kind = FLAG_UINT64,
+            .kind = FLAG_STRING,
             .metavar = "N",
-            .min = 1,
-            .help = "With --compress: compress and read back on N threads (default: one per "
-                    "CPU, at most 8; more counts as 8)",
+            .def = "auto",
+            .help = "With --compress: threads that compress and read back; auto: the "
+                    "processors this process may run on, at most 8 (more counts as 8). The "
+                    "bytes stored are the same for any number",
+            .check = np_threads_check,
+            .accepts = NP_THREADS_ACCEPTS,
         },
     [F_JSON] = NP_FLAG_JSON,
 };
@@ -102,7 +105,7 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	    .live = v[F_LIVE].b,
 	    .compress = v[F_COMPRESS].b,
-	    .threads = v[F_THREADS].u > UINT_MAX ? UINT_MAX : (unsigned)v[F_THREADS].u,
+	    .threads = (unsigned)np_threads_value(v[F_THREADS].str),
 	    .version = OCI_VERSION,
 	};
 	struct rs_backup_plan plan;

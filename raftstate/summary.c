@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <bsd/string.h>
 
@@ -537,35 +538,96 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
  * FAST_AHEAD leaves ahead, the rest of what a leaf read takes (known from
  * its first page) FAST_AHEAD / 2 ahead. */
 #define FAST_AHEAD 128
+/* pread or the mapping: which is cheaper depends on how the page cache
+ * holds the file (page by page: a fault costs more than a pread; in large
+ * folios: far less), which nothing tells; so the first FAST_PROBE leaves
+ * of a thread are read by pread, the next FAST_PROBE through the mapping
+ * (a locked view only), each timed in CPU time, and the cheaper reads the
+ * rest. The answer is the same either way. */
+#define FAST_PROBE 64
+
+enum { VIA_PREAD, VIA_MAP };
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* One leaf (counted, or read for facts) by the way chosen. */
+static int fast_leaf(struct fast_part *w, size_t i, int count_only, int via)
+{
+	const struct bolt_leaves *l = w->leaves;
+	uint32_t count = 0;
+	int rc;
+
+	if (count_only) {
+		rc = via == VIA_MAP ? bolt_leaf_count_mapped(w->r.v, l->ids[i], &count, &w->be)
+		                    : bolt_leaf_count(&w->r, l->ids[i], &count, &w->be);
+		w->counted += count;
+		return rc;
+	}
+	w->leaf = l->ids[i];
+	w->elem = 0;
+	if (via == VIA_MAP)
+		return bolt_leaf_read_mapped(w->r.v, l->ids[i], fact_of, w, &w->be);
+	return bolt_leaf_read(&w->r, l->ids[i], i + 1 < w->read_to ? l->ids[i + 1] : 0, fact_of, w,
+	                      &w->be);
+}
+
+/* How a thread goes through its leaves: the way chosen, the probe. */
+struct fast_way {
+	int via, chosen;
+	size_t done; /* leaves read the way being probed */
+	double t0, cost[2];
+	size_t asked, valued; /* leaves asked for ahead (cold) */
+};
+
+/* Leaves [from, to) of w, counted or read. */
+static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, size_t to,
+                       int count_only)
+{
+	const struct bolt_leaves *l = w->leaves;
+
+	f->asked = f->valued = from;
+	for (size_t i = from; i < to && w->rc == BOLT_OK; i++) {
+		if (!f->chosen && f->done == FAST_PROBE) {
+			double t = cpu_now();
+
+			f->cost[f->via] = t - f->t0;
+			f->t0 = t;
+			f->chosen = w->r.cold || f->via == VIA_MAP;
+			f->via = w->r.cold || (f->via == VIA_MAP &&
+			                       f->cost[VIA_PREAD] <= f->cost[VIA_MAP])
+			             ? VIA_PREAD
+			             : VIA_MAP;
+			f->done = 0;
+		}
+		for (f->asked = f->asked > i ? f->asked : i;
+		     w->r.cold && f->via == VIA_PREAD && f->asked < to && f->asked < i + FAST_AHEAD;
+		     f->asked++)
+			bolt_leaf_willneed(&w->r, l->ids[f->asked]);
+		for (f->valued = f->valued > i ? f->valued : i;
+		     !count_only && w->r.cold && f->via == VIA_PREAD && f->valued < to &&
+		     f->valued < i + FAST_AHEAD / 2;
+		     f->valued++)
+			bolt_leaf_willneed_values(&w->r, l->ids[f->valued]);
+		w->rc = fast_leaf(w, i, count_only, f->via);
+		f->done++;
+	}
+}
 
 static void *fast_work(void *arg)
 {
 	struct fast_part *w = arg;
-	const struct bolt_leaves *l = w->leaves;
-	size_t asked = 0, valued = 0;
+	/* pread is probed first: it finds a cold file out */
+	struct fast_way f = {.via = VIA_PREAD, .chosen = w->r.v->mode != BOLT_VIEW_LOCKED};
 
-	for (size_t i = w->count_from; i < w->count_to && w->rc == BOLT_OK; i++) {
-		uint32_t count = 0;
-
-		for (asked = asked > i ? asked : i;
-		     w->r.cold && asked < w->count_to && asked < i + FAST_AHEAD; asked++)
-			bolt_leaf_willneed(&w->r, l->ids[asked]);
-		w->rc = bolt_leaf_count(&w->r, l->ids[i], &count, &w->be);
-		w->counted += count;
-	}
-	asked = valued = w->read_from;
-	for (size_t i = w->read_from; i < w->read_to && w->rc == BOLT_OK; i++) {
-		for (asked = asked > i ? asked : i;
-		     w->r.cold && asked < w->read_to && asked < i + FAST_AHEAD; asked++)
-			bolt_leaf_willneed(&w->r, l->ids[asked]);
-		for (valued = valued > i ? valued : i;
-		     w->r.cold && valued < w->read_to && valued < i + FAST_AHEAD / 2; valued++)
-			bolt_leaf_willneed_values(&w->r, l->ids[valued]);
-		w->leaf = l->ids[i];
-		w->elem = 0;
-		w->rc = bolt_leaf_read(&w->r, l->ids[i], i + 1 < w->read_to ? l->ids[i + 1] : 0,
-		                       fact_of, w, &w->be);
-	}
+	f.t0 = cpu_now();
+	fast_range(w, &f, w->count_from, w->count_to, 1);
+	fast_range(w, &f, w->read_from, w->read_to, 0);
 	return NULL;
 }
 

@@ -1002,12 +1002,7 @@ static void tty_progress(void *ctx, const char *verb, const char *file, uint64_t
 	(void)ctx;
 	if (total < PROGRESS_MIN)
 		return;
-	fprintf(stderr, "\r  %s %s: %llu of %llu MiB (%d%%)", verb, oci_path(file).s,
-	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
-	        (int)(done * 100 / total));
-	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
+	oci_progress(verb, file, done, total);
 }
 
 const struct rs_progress *np_tty_progress(void)

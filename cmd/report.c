@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/command.h"
+#include "raftstate/backup.h"
 #include "raftstate/error.h"
 
 enum oci_log_format oci_log_format_of(const char *s)
@@ -214,4 +215,27 @@ int oci_confirm(const char *question)
 		return 0;
 	line[strcspn(line, "\r\n")] = '\0';
 	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+}
+
+#define PROGRESS_MIN ((uint64_t)64 << 20)
+
+static void tty_progress(void *ctx, const char *verb, const char *file, uint64_t done,
+                         uint64_t total)
+{
+	(void)ctx;
+	if (total < PROGRESS_MIN)
+		return;
+	fprintf(stderr, "\r  %s %s: %llu of %llu MiB (%d%%)", verb, oci_path(file).s,
+	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+	        (int)(done * 100 / total));
+	if (done >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+const struct rs_progress *oci_tty_progress(void)
+{
+	static const struct rs_progress tty = {.fn = tty_progress};
+
+	return isatty(STDERR_FILENO) ? &tty : NULL;
 }

@@ -90,4 +90,11 @@ struct oci_quoted oci_path(const char *path);
  * answer read from stdin is y or yes (any case), else 0. */
 int oci_confirm(const char *question);
 
+/* Progress of backup and restore, for a person at a terminal: for files of
+ * 64 MiB or more one line on stderr ("  copying FILE: 512 of 1238 MiB
+ * (41%)"), rewritten in place and ended at 100%. NULL when stderr is not a
+ * terminal (nothing is printed there then). */
+struct rs_progress;
+const struct rs_progress *oci_tty_progress(void);
+
 #endif

@@ -1,37 +1,61 @@
 #!/usr/bin/env bash
 # bench/bench.sh [BIN] — the `just bench` benchmark (method: docs/testing.md, "Benchmark").
 #
-# 1. Builds the Go interop harness (tests/interop/build-harness.sh) and the
-#    snapshot helper (bench/mksnap.go) into .bench/.
-# 2. Generates, once (cached under .bench/data/, keyed by the parameters),
-#    a realistic node directory around a >= 1 GB raft-log.db written by real
-#    raft-boltdb (`oci-harness biglog`), with a matching snapshot and
-#    raft-stable.db, and a mostly-free (heavily compacted) node for the
-#    --live compact backup. The Go stack (`oci-harness check`) checks both
-#    once, when they are made.
-# 3. Measures, interleaved round by round (A B C, A B C, ...) with a warm
-#    page cache, and reports medians and ratios taken in this same run:
-#    verify vs cat, verify vs the Go reference reader (on both harness stacks:
-#    raft 1.1.2 + raft-boltdb v1, and raft v1.7.2 + raft-boltdb/v2), info (absolute),
-#    compare of 3 such nodes (absolute, interleaved with info of one node;
-#    the 3 nodes are hard links of the >= 1 GB node: 3 x the files, no extra disk),
-#    peak anonymous memory of verify and info, backup and restore vs cp (beside cp +
-#    sync, and zlib's crc32 of the log alone, bench/crc32file.c, whose value
-#    must equal the backup manifest's crc32 of that file).
-# Writes the table to stdout, to .bench/results.md and into bench/RESULTS.md
-# (its latest-run block; BENCH_WRITE_RESULTS=0 skips that).
+# 1. Builds the Go interop harness on op-conductor's raft stack
+#    (tests/interop/build-harness.sh raft-1.7.2: raft v1.7.2, raft-boltdb/v2,
+#    bbolt v1.3.5), the snapshot helper (bench/mksnap.go) and two small C
+#    helpers (bench/pagecache.c, bench/crc32file.c).
+# 2. Generates once (cached under $BENCH_OUT/data/, keyed by the parameters)
+#    one node directory per SHAPE, every raft-log.db written by that stack
+#    (`oci-harness-raft-1.7.2 biglog`: raft-boltdb/v2 StoreLogs, AppendedAt set
+#    as raft v1.7's leader sets it, DeleteRange as raft's compaction), with a
+#    FileSnapshotStore snapshot (bench/mksnap.go) and raft-stable.db (our
+#    `raft generate`); the Go stack checks each once (`oci-harness check`):
+#      k4      245,000 entries of ~4 KB random bytes (the issue-4 shape)
+#      k50     20,000 op-conductor envelopes of ~50 KB
+#      v34     245,000 op-conductor V3/V4 envelopes of ~1.4 KB (no filler)
+#      opcdef  op-conductor's defaults: envelopes of ~50 KB, a snapshot 8,192
+#              entries before the end (SnapshotThreshold), 10,240 entries kept
+#              before it (TrailingLogs), no configuration after it
+#      free    the mostly-free node (95 % free pages), for backup --live
+# 3. For each shape and each page-cache state, measures interleaved round by
+#    round (A B C, A B C, ...), medians and same-run ratios:
+#      large  the files dropped (posix_fadvise DONTNEED), then read by `cat`:
+#             cached in large folios
+#      4k     the files dropped, then read 4 KB at a time without readahead
+#             (pagecache warm4k): cached in 4 KB folios, as bbolt's mmap
+#             (MADV_RANDOM) leaves them
+#    `pagecache stat` prints, before and after each block, how much of the log
+#    is resident and in large folios. Commands: cat, verify (2 CPUs, and 1 CPU
+#    by taskset), the Go reference reader (raft v1.7.2 stack), info, compare of
+#    3 nodes of the shape; backup, restore, cp, cp + sync (BENCH_BACKUP_SHAPES);
+#    cold (dropped before each run): cat and info. Then backup --compress
+#    (2 CPUs and 1 CPU) vs gzip -6 and cp + sync, backup --live of the mostly-free
+#    node while a writer holds its lock, raft logs, and peak memory.
+# Writes the tables to stdout, to $BENCH_OUT/results.md and into bench/RESULTS.md
+# (its latest-run block; BENCH_WRITE_RESULTS=0 skips that). Exits 1 when any of
+# our commands fails or verify does not say VALID on a shape.
 #
 # Environment:
-#   BENCH_ROUNDS (7)         rounds for the large measurements (>= 5)
-#   BENCH_INFO_ROUNDS (21)   rounds for info
-#   BENCH_ENTRIES (250000) BENCH_SIZE (4000) BENCH_KEEP (245000) BENCH_SEED (7)
-#   BENCH_TERM_EVERY (50000) BENCH_BARRIER_EVERY (10000) BENCH_CONFIG_EVERY (100000)
-#   BENCH_FREE_ENTRIES (120000) BENCH_FREE_KEEP (6000)  the mostly-free node
-#   BENCH_MIN_BYTES (1000000000)  refuse a smaller main log (set 0 for a quick try)
-#   BENCH_MASSIF (1)         0 skips the valgrind/massif heap measurement
-#   BENCH_GO_CHECK (1)       0 skips the one-time Go check of a new dataset
-#   BENCH_COMPRESS_ROUNDS (0) rounds of backup --compress vs gzip -6 of the
-#                            log (off by default: ~90 s a round)
+#   BENCH_QUICK (0)          1: shapes 100 x smaller, one round of everything, no
+#                            massif, no raft logs rows, RESULTS.md untouched, any
+#                            build type: the CTest `bench/quick` (seconds)
+#   BENCH_OUT (.bench)       harness, datasets, results (quick: .bench/quick)
+#   BENCH_HARNESS_DIR        where the Go harness is built (default $BENCH_OUT/harness)
+#   BENCH_SHAPES ("k4 k50 v34 opcdef")  which shapes to measure
+#   BENCH_STATES ("large 4k") which warm page-cache states
+#   BENCH_ROUNDS (7)         rounds for the file-reading commands (>= 5 unless quick)
+#   BENCH_INFO_ROUNDS (21)   rounds for info and compare
+#   BENCH_COLD_ROUNDS (5)    rounds of cold cat / cold info
+#   BENCH_BACKUP_ROUNDS (5)  rounds of backup / restore / cp / cp + sync
+#   BENCH_BACKUP_SHAPES ("k4 opcdef")  shapes whose backup is measured (both states)
+#   BENCH_COMPRESS_ROUNDS (3) rounds of backup --compress; BENCH_COMPRESS_SHAPE (v34)
+#   BENCH_SEED (7)  BENCH_MASSIF (1)  BENCH_GO_CHECK (1)  BENCH_LOGS (1)
+#
+# Adding a case: a shape is one line of shape_args (biglog flags) and one of
+# shape_snap; a command measured on every shape and state is one run_timed line
+# in measure_warm plus one row line in report_shape (see bench/RESULTS.md's
+# "How to add a case").
 set -euo pipefail
 export LC_ALL=C
 
@@ -39,22 +63,26 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 bin=${1:-build/op-conductor-init}
 case $bin in /*) ;; *) bin=$src/$bin ;; esac
-out=$src/.bench
+quick=${BENCH_QUICK:-0}
+if [ "$quick" = 1 ]; then
+	out=${BENCH_OUT:-$src/.bench/quick}
+	rounds=${BENCH_ROUNDS:-1} info_rounds=${BENCH_INFO_ROUNDS:-1} cold_rounds=${BENCH_COLD_ROUNDS:-1}
+	backup_rounds=${BENCH_BACKUP_ROUNDS:-1} compress_rounds=${BENCH_COMPRESS_ROUNDS:-1}
+	scale=100
+else
+	out=${BENCH_OUT:-$src/.bench}
+	rounds=${BENCH_ROUNDS:-7} info_rounds=${BENCH_INFO_ROUNDS:-21} cold_rounds=${BENCH_COLD_ROUNDS:-5}
+	backup_rounds=${BENCH_BACKUP_ROUNDS:-5} compress_rounds=${BENCH_COMPRESS_ROUNDS:-3}
+	scale=1
+fi
 mkdir -p "$out"
-
-rounds=${BENCH_ROUNDS:-7}
-info_rounds=${BENCH_INFO_ROUNDS:-21}
-entries=${BENCH_ENTRIES:-250000}
-size=${BENCH_SIZE:-4000}
-keep=${BENCH_KEEP:-245000}
+out=$(cd "$out" && pwd)
+hdir=${BENCH_HARNESS_DIR:-$out/harness}
+shapes=${BENCH_SHAPES:-k4 k50 v34 opcdef}
+states=${BENCH_STATES:-large 4k}
+backup_shapes=${BENCH_BACKUP_SHAPES:-k4 opcdef}
+compress_shape=${BENCH_COMPRESS_SHAPE:-v34}
 seed=${BENCH_SEED:-7}
-term_every=${BENCH_TERM_EVERY:-50000}
-barrier_every=${BENCH_BARRIER_EVERY:-10000}
-config_every=${BENCH_CONFIG_EVERY:-100000}
-free_entries=${BENCH_FREE_ENTRIES:-120000}
-free_keep=${BENCH_FREE_KEEP:-6000}
-min_bytes=${BENCH_MIN_BYTES:-1000000000}
-compress_rounds=${BENCH_COMPRESS_ROUNDS:-0}
 
 say() { echo "bench: $*" >&2; }
 die() {
@@ -62,123 +90,197 @@ die() {
 	exit 1
 }
 
-[ "$rounds" -ge 5 ] || die "BENCH_ROUNDS must be at least 5 (medians of >= 5 runs)"
-[ -x "$bin" ] || die "$bin not found: run 'just build' first (a RelWithDebInfo/Release build)"
-if ldd "$bin" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
-	die "$bin is a sanitizer build; benchmark a RelWithDebInfo/Release build (just build)"
+if [ "$quick" != 1 ]; then
+	[ "$rounds" -ge 5 ] && [ "$info_rounds" -ge 5 ] && [ "$cold_rounds" -ge 5 ] && [ "$backup_rounds" -ge 5 ] ||
+		die "BENCH_*ROUNDS must be at least 5 (medians of >= 5 runs); BENCH_QUICK=1 for a quick try"
 fi
+for s in $shapes; do case $s in k4 | k50 | v34 | opcdef) ;; *) die "BENCH_SHAPES: unknown shape '$s' (k4 k50 v34 opcdef)" ;; esac done
+for s in $states; do case $s in large | 4k) ;; *) die "BENCH_STATES: unknown state '$s' (large 4k)" ;; esac done
+[ -x "$bin" ] || die "$bin not found: run 'just build' first (a RelWithDebInfo/Release build)"
 btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$bin")/CMakeCache.txt" 2>/dev/null || true)
-case $btype in
-Release | RelWithDebInfo | MinSizeRel) ;;
-*) die "$bin was built with CMAKE_BUILD_TYPE='$btype'; benchmark a RelWithDebInfo/Release build" ;;
-esac
+if [ "$quick" != 1 ]; then
+	if ldd "$bin" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
+		die "$bin is a sanitizer build; benchmark a RelWithDebInfo/Release build (just build)"
+	fi
+	case $btype in
+	Release | RelWithDebInfo | MinSizeRel) ;;
+	*) die "$bin was built with CMAKE_BUILD_TYPE='$btype'; benchmark a RelWithDebInfo/Release build" ;;
+	esac
+fi
+
+# Every yardstick writes to /dev/null: if something replaced the device by a
+# regular file (a tool that renames its output over a path given as
+# /dev/null), cat and gzip would time writes into a file, 3-4x slower (seen on
+# the shared machine on 2026-12-07). Checked here and again at the end.
+devnull_ok() { [ -c /dev/null ]; }
+devnull_ok || die "/dev/null is not a character device ($(stat -c %F /dev/null)): the yardsticks would write into a file; restore it (mknod -m 666 /dev/null.new c 1 3 && mv -f /dev/null.new /dev/null, as root)"
 
 # ---------------------------------------------------------------- tools ----
-bash "$src/tests/interop/build-harness.sh" "$out/harness" ||
-	die "cannot build the Go harness (exit $?): install golang-go and the golang-github-hashicorp-raft*/coreos-bbolt -dev packages (./run.sh does)"
-H=$out/harness/oci-harness
-# The same reference reader on op-conductor's stack (raft v1.7.2, raft-boltdb/v2 v2.3.1
-# on bbolt v1.3.5, go-msgpack/v2): a second row when the module proxy can be reached.
-H2=$out/harness/oci-harness-raft-1.7.2
-have_go2=0
-if bash "$src/tests/interop/build-harness.sh" "$out/harness" raft-1.7.2 2>"$out/harness/build-raft17.err"; then
-	have_go2=1
-else
-	say "SKIP the raft-1.7.2 Go reference row: $(tail -n1 "$out/harness/build-raft17.err")"
+# exit 77 (skip) passes through: no Go, or no module proxy
+rc=0
+bash "$src/tests/interop/build-harness.sh" "$hdir" raft-1.7.2 2>"$out/build-harness.err" || rc=$?
+if [ "$rc" != 0 ]; then
+	cat "$out/build-harness.err" >&2
+	[ "$rc" = 77 ] && [ "${CI:-}" != true ] && { say "SKIP: the raft-1.7.2 Go harness cannot be built"; exit 77; }
+	die "cannot build the raft-1.7.2 Go harness (exit $rc)"
 fi
-mksnap=$out/harness/mksnap
+H=$hdir/oci-harness-raft-1.7.2
+go=${OCI_GO:-$(command -v go || echo /usr/local/go/bin/go)}
+mksnap=$out/tools/mksnap
+mkdir -p "$out/tools"
 if [ ! -x "$mksnap" ] || [ "$src/bench/mksnap.go" -nt "$mksnap" ]; then
 	say "building $mksnap"
-	(cd "$src/bench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$out/harness/gocache" CGO_ENABLED=0 \
-		go build -o "$mksnap.tmp" mksnap.go) && mv -f "$mksnap.tmp" "$mksnap"
+	(cd "$src/bench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOCACHE="$hdir/gocache" CGO_ENABLED=0 \
+		"$go" build -o "$mksnap.tmp" mksnap.go) && mv -f "$mksnap.tmp" "$mksnap" || die "cannot build bench/mksnap.go with $go"
 fi
+ctool() { # ctool NAME LIBS...: $out/tools/NAME from bench/NAME.c
+	local t=$out/tools/$1 n=$1
+	shift
+	if [ ! -x "$t" ] || [ "$src/bench/$n.c" -nt "$t" ]; then
+		say "building $t"
+		${CC:-cc} -O2 -o "$t.tmp" "$src/bench/$n.c" "$@" && mv -f "$t.tmp" "$t" || die "cannot build bench/$n.c"
+	fi
+}
+ctool crc32file -lz
+ctool pagecache
+crcref=$out/tools/crc32file
+PC=$out/tools/pagecache
 
-crcref=$out/crc32file
-if [ ! -x "$crcref" ] || [ "$src/bench/crc32file.c" -nt "$crcref" ]; then
-	say "building $crcref"
-	${CC:-cc} -O2 -o "$crcref" "$src/bench/crc32file.c" -lz || die "cannot build bench/crc32file.c (needs zlib1g-dev)"
-fi
+# -------------------------------------------------------------- datasets ----
+# shape_args SHAPE: biglog's flags (counts divided by $scale in quick mode)
+d() { echo $(($1 / scale)); }
+shape_args() {
+	case $1 in
+	k4) echo "--entries $(d 250000) --keep $(d 245000) --size 4000 --payload random --term-every $(d 50000) --barrier-every $(d 10000) --config-every $(d 100000)" ;;
+	k50) echo "--entries $(d 21000) --keep $(d 20000) --size 50000 --payload opc --term-every $(d 5000) --barrier-every $(d 1000) --config-every $(d 10000)" ;;
+	v34) echo "--entries $(d 250000) --keep $(d 245000) --size 1400 --payload opc --term-every $(d 50000) --barrier-every $(d 10000) --config-every $(d 100000)" ;;
+	# op-conductor v1.19.6's defaults (op-conductor/flags/flags.go): raft.snapshot-threshold
+	# 8192, raft.trailing-logs 10240. raft v1.7's compactLogs (snapshot.go) deletes up to
+	# min(snapshot, last - TrailingLogs); just before the next snapshot the log holds the
+	# 10,240 entries before the snapshot and the 8,192 after it.
+	opcdef) echo "--entries $(d 20000) --keep $(($(d 8192) + $(d 10240))) --size 50000 --payload opc" ;;
+	free) echo "--entries $(d 120000) --keep $(d 6000) --size 4000 --payload random --term-every $(d 50000) --barrier-every $(d 10000) --config-every $(d 100000)" ;;
+	esac
+}
+# shape_snap SHAPE: the snapshot index (empty: entries - keep, the last removed entry)
+shape_snap() { case $1 in opcdef) echo $(($(d 20000) - $(d 8192))) ;; esac }
+shape_desc() {
+	case $1 in
+	k4) echo "245k x ~4 KB random payloads" ;;
+	k50) echo "20k x ~50 KB op-conductor envelopes" ;;
+	v34) echo "245k x ~1.4 KB op-conductor V3/V4 envelopes" ;;
+	opcdef) echo "op-conductor default: 18,432 x ~50 KB envelopes, snapshot 8,192 before the end" ;;
+	free) echo "mostly free (120k written, 6k kept)" ;;
+	esac
+}
+appended_ms=1746806401000 # Isthmus on mainnet, 2025-05-09 16:00:01 UTC
 
-# -------------------------------------------------------------- dataset ----
-# make_node NAME ENTRIES KEEP: .bench/data/NAME-<params>/sequencer-1/
-#   raft-log.db     oci-harness biglog (raft-boltdb v1 StoreLogs + DeleteRange)
-#   snapshots/      FileSnapshotStore snapshot at index ENTRIES-KEEP (bench/mksnap.go)
-#   raft-stable.db  from our `raft generate --initial-term <last log term>`
-# Prints the node directory.
+# make_node SHAPE: $out/data/SHAPE-<key>/sequencer-1 (printed), cluster3/ (3 hard links)
 make_node() {
-	local name=$1 n=$2 k=$3
-	local args=(--entries "$n" --size "$size" --keep "$k" --seed "$seed"
-		--term-every "$term_every" --barrier-every "$barrier_every" --config-every "$config_every")
-	local key
-	key=$(echo "${args[*]}" | sha256sum | cut -c1-12)
-	local d=$out/data/$name-$key node
-	node=$d/sequencer-1
-	if [ -f "$d/.done" ]; then
+	local shape=$1 args snap key dd node
+	read -ra args <<<"$(shape_args "$shape") --seed $seed --appended-at-ms $appended_ms"
+	snap=$(shape_snap "$shape")
+	key=$(echo "${args[*]} snap=$snap $(sha256sum "$src/tests/interop/harness/biglog.go" "$src/tests/interop/harness/payload.go" "$src/bench/mksnap.go" | cut -c1-16)" | sha256sum | cut -c1-12)
+	dd=$out/data/$shape-$key
+	node=$dd/sequencer-1
+	if [ -f "$dd/.done" ]; then
 		echo "$node"
 		return
 	fi
-	rm -rf "$d"
+	rm -rf "$dd"
 	mkdir -p "$node"
-	say "generating $name dataset in $d (once): oci-harness biglog ${args[*]}"
-	"$H" biglog --out "$node/raft-log.db" "${args[@]}" >"$d/biglog.json" || die "biglog failed"
-	echo "oci-harness biglog --out raft-log.db ${args[*]}" >"$d/biglog.args"
+	local n k fl=() ms=()
+	n=$(echo "${args[*]}" | sed 's/.*--entries \([0-9]*\).*/\1/')
+	k=$(echo "${args[*]}" | sed 's/.*--keep \([0-9]*\).*/\1/')
+	[ -n "$snap" ] || snap=$((n - k))
+	[[ " ${args[*]} " = *" --payload opc "* ]] && fl=(--state-out "$dd/state.bin" --state-at "$snap") ms=(--state "$dd/state.bin")
+	say "generating the $shape dataset in $dd (once): oci-harness-raft-1.7.2 biglog ${args[*]}"
+	"$H" biglog --out "$node/raft-log.db" "${args[@]}" "${fl[@]}" >"$dd/biglog.json" || die "biglog failed"
+	echo "oci-harness-raft-1.7.2 biglog ${args[*]}" >"$dd/biglog.args"
+	local mk=(--dir "$node" --entries "$n" --keep "$k" --snap-index "$snap" "${ms[@]}")
+	for f in term-every barrier-every config-every; do
+		[[ " ${args[*]} " = *" --$f "* ]] && mk+=(--"$f" "$(echo "${args[*]}" | sed "s/.*--$f \([0-9]*\).*/\1/")")
+	done
 	local last_term
-	last_term=$("$mksnap" --dir "$node" --entries "$n" --keep "$k" --term-every "$term_every" \
-		--barrier-every "$barrier_every" --config-every "$config_every" | tee "$d/mksnap.out" |
-		sed -n 's/^last_term //p')
+	last_term=$("$mksnap" "${mk[@]}" | tee "$dd/mksnap.out" | sed -n 's/^last_term //p')
 	[ -n "$last_term" ] || die "mksnap failed"
+	rm -f "$dd/state.bin"
 	local a=sequencer-headless.default.svc.cluster.local:50050
 	"$bin" raft generate --nodes "sequencer-1.$a,sequencer-2.$a,sequencer-3.$a" \
 		--server-ids sequencer-1,sequencer-2,sequencer-3 --initial-leader sequencer-1 \
-		--initial-term "$last_term" --output-dir "$d/gen" >/dev/null || die "raft generate failed"
-	mv "$d/gen/sequencer-1/raft-stable.db" "$node/raft-stable.db"
-	rm -rf "$d/gen"
+		--initial-term "$last_term" --output-dir "$dd/gen" >/dev/null || die "raft generate failed"
+	mv "$dd/gen/sequencer-1/raft-stable.db" "$node/raft-stable.db"
+	rm -rf "$dd/gen"
+	mkdir -p "$dd/cluster3"
+	for i in 1 2 3; do cp -al "$node" "$dd/cluster3/sequencer-$i"; done
 	if [ "${BENCH_GO_CHECK:-1}" = 1 ]; then
-		say "checking the $name node with the Go stack (oci-harness check: bbolt tx.Check, raft-boltdb, snapshot CRC, NewRaft invariants)"
-		if TMPDIR=$d "$H" check "$node" >"$d/go-check.json" 2>"$d/go-check.err"; then
-			echo "ok (read-only checks and read-write reopen of a copy)" >"$d/go-check.verdict"
-		elif grep -q 'after read-write reopen of a copy' "$d/go-check.err"; then
-			# steps 1-4 (read-only: tx.Check, raft-boltdb GetLog of every index,
-			# snapshot CRC, NewRaft invariants) passed; only step 5 failed
-			echo "read-only checks ok; the read-write reopen step failed: $(head -n1 "$d/go-check.err" | sed "s|$d/||g")" >"$d/go-check.verdict"
+		say "checking the $shape node with the Go stack (oci-harness check: bbolt tx.Check, raft-boltdb GetLog of every index, snapshot CRC, NewRaft invariants, read-write reopen of a copy)"
+		if TMPDIR=$dd "$H" check "$node" >"$dd/go-check.json" 2>"$dd/go-check.err"; then
+			echo "ok" >"$dd/go-check.verdict"
+		elif grep -q 'after read-write reopen of a copy' "$dd/go-check.err"; then
+			echo "read-only checks ok; the read-write reopen step failed: $(head -n1 "$dd/go-check.err" | sed "s|$dd/||g")" >"$dd/go-check.verdict"
 		else
-			echo "FAILED: $(head -n1 "$d/go-check.err" | sed "s|$d/||g")" >"$d/go-check.verdict"
+			echo "FAILED: $(head -n1 "$dd/go-check.err" | sed "s|$dd/||g")" >"$dd/go-check.verdict"
 		fi
-		rm -rf "$d"/oci-check-*
+		rm -rf "$dd"/oci-check-*
 	else
-		echo "not run" >"$d/go-check.verdict"
+		echo "not run" >"$dd/go-check.verdict"
 	fi
-	touch "$d/.done"
+	sync -f "$node/raft-log.db"
+	touch "$dd/.done"
 	echo "$node"
 }
 
-node=$(make_node big "$entries" "$keep")
-free_node=$(make_node free "$free_entries" "$free_keep")
-log=$node/raft-log.db
-log_bytes=$(stat -c %s "$log")
-[ "$log_bytes" -ge "$min_bytes" ] || die "$log is $log_bytes bytes, below BENCH_MIN_BYTES=$min_bytes"
-node_bytes=$(du -sb "$node" | cut -f1)
-free_bytes=$(du -sb "$free_node" | cut -f1)
+declare -A NODE
+all_shapes=$shapes
+[[ " $all_shapes " = *" $compress_shape "* ]] || all_shapes="$all_shapes $compress_shape"
+for s in $all_shapes free; do NODE[$s]=$(make_node "$s") || exit 1; done
 
 # ---------------------------------------------------------- measurement ----
 scratch=$out/scratch
 rm -rf "$scratch"
 mkdir -p "$scratch"
+wl_pid=
+cleanup() {
+	if [ -n "$wl_pid" ]; then kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true; fi
+	rm -rf "$scratch/bk" "$scratch/restored" "$scratch/restore-src"
+}
+trap cleanup EXIT
 
-# run_timed NAME CMD... : runs CMD once, appends its wall time in ms to
-# $scratch/NAME.ms and its exit status to $scratch/NAME.rc. Output goes to
-# /dev/null except for our own commands (kept for the verdict line).
+# run_timed NAME CMD... : runs CMD once; appends its wall time in ms to
+# $scratch/NAME.ms, its CPU time in s to NAME.cpu (not for info and compare), its exit status to NAME.rc, its stdout to NAME.out (our
+# own commands, for the verdicts) or /dev/null.
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in verify | info | compare | backup | livebk | crc | restore | bkgz) o=$scratch/$name.out ;; esac
+	case $name in *.cat | *.cpsync* | *.cp | *.gzip | *.catlogs | *.cpfree | *.logs | *.logsjson) ;; *) o=$scratch/$name.out ;; esac
+	local tm=() cf=$scratch/time.tmp
+	# CPU time (user + system, 10 ms resolution) of the longer commands; info and
+	# compare take a few ms, where time(1)'s own start would show in their wall
+	# time: run_cpu measures theirs in a separate run
+	case $name in *.info | *.compare) ;; *) [ -x /usr/bin/time ] && tm=(/usr/bin/time -f '%U %S' -o "$cf") ;; esac
+	rm -f "$cf"
 	t0=$EPOCHREALTIME
-	"$@" >>"$o" 2>"$scratch/$name.err" || rc=$?
+	"${tm[@]}" "$@" >>"$o" 2>>"$scratch/$name.err" || rc=$?
 	t1=$EPOCHREALTIME
 	echo $(((${t1/./} - ${t0/./}))) | awk '{printf "%.3f\n", $1 / 1000}' >>"$scratch/$name.ms"
 	echo "$rc" >>"$scratch/$name.rc"
+	[ -s "$cf" ] && tail -n1 "$cf" | awk '{printf "%.0f\n", ($1 + $2) * 1000}' >>"$scratch/$name.cpums"
+	return 0
 }
-# stat NAME -> "median min max n"
+# run_cpu NAME CMD...: CPU time of one more run of CMD (perf stat's task-clock,
+# all threads, ms) appended to NAME.cpums; nothing when perf cannot count
+have_perf=0
+perf stat -x, -e task-clock -o /dev/null true >/dev/null 2>&1 && have_perf=1
+run_cpu() {
+	local name=$1
+	shift
+	((have_perf)) || return 0
+	perf stat -x, -e task-clock -o "$scratch/perf.tmp" "$@" >/dev/null 2>&1 || true
+	awk -F, '$3 ~ /^task-clock/ {printf "%.2f\n", $1}' "$scratch/perf.tmp" >>"$scratch/$name.cpums"
+}
+have() { [ -s "$scratch/$1.ms" ]; }
+# stats NAME -> "median min max n"
 stats() {
 	sort -n "$scratch/$1.ms" | awk '{v[NR] = $1} END {
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
@@ -186,45 +288,171 @@ stats() {
 }
 median() { stats "$1" | cut -d' ' -f1; }
 rcs() { sort -u "$scratch/$1.rc" | paste -sd, -; }
-has_cmd() { "$bin" raft "$1" --help >/dev/null 2>&1; }
+node_files() { find "$1" -type f; }
 
-say "warming the page cache (cat once)"
-cat "$log" "$node/raft-stable.db" >/dev/null
-cat "$free_node/raft-log.db" >/dev/null
+# set_state STATE DIR...: every file under DIR dropped from the page cache,
+# then (large) read by cat or (4k) read 4 KB at a time without readahead
+set_state() {
+	local st=$1 f
+	shift
+	local files
+	mapfile -t files < <(for dir in "$@"; do node_files "$dir"; done)
+	"$PC" drop "${files[@]}"
+	case $st in
+	large) cat "${files[@]}" >/dev/null ;;
+	4k) "$PC" warm4k "${files[@]}" ;;
+	cold) ;;
+	esac
+}
+# pc_stat TAG FILE: one line in $scratch/pagecache.txt
+pc_stat() { echo "$1: $("$PC" stat "$2" | sed "s|^$src/||")" >>"$scratch/pagecache.txt"; }
 
-have_verify=0 have_info=0 have_backup=0 have_compare=0
-has_cmd verify && have_verify=1 || say "SKIP verify: not implemented ($bin raft verify --help fails)"
-has_cmd info && have_info=1 || say "SKIP info: not implemented ($bin raft info --help fails)"
-has_cmd backup && have_backup=1 || say "SKIP backup: not implemented ($bin raft backup --help fails)"
+uptime_line() { uptime | sed 's/.*load average: /load average /'; }
+echo "start: $(uptime_line)" >"$scratch/load.txt"
 
-say "verify / cat / Go reference: $rounds interleaved rounds"
-for ((r = 1; r <= rounds; r++)); do
-	run_timed cat cat "$log"
-	((have_verify)) && run_timed verify "$bin" raft verify --state-dir "$node"
-	run_timed goscan "$H" scan --check "$log"
-	((have_go2)) && run_timed goscan2 "$H2" scan --check "$log"
-	say "  round $r/$rounds: cat $(tail -n1 "$scratch/cat.ms") ms$( ((have_verify)) && echo ", verify $(tail -n1 "$scratch/verify.ms") ms"), go $(tail -n1 "$scratch/goscan.ms") ms$( ((have_go2)) && echo ", go raft-1.7.2 $(tail -n1 "$scratch/goscan2.ms") ms")"
-done
-has_cmd compare && have_compare=1 || say "SKIP compare: not implemented ($bin raft compare --help fails)"
-have_logs=0
-has_cmd logs && [ -x "$(dirname "$bin")/mknode" ] && have_logs=1 || say "SKIP logs: raft logs or the build's mknode is missing"
-if ((have_compare)); then
-	# three nodes of >= 1 GB each: hard links of the benchmark node (same
-	# bytes, so the same log; each is summarized on its own, as three pods' are)
-	cluster3=$(dirname "$node")/cluster3
-	if [ ! -d "$cluster3/sequencer-3" ]; then
-		rm -rf "$cluster3"
-		mkdir -p "$cluster3"
-		for k in 1 2 3; do cp -al "$node" "$cluster3/sequencer-$k"; done
-	fi
-fi
-if ((have_info)); then
-	say "info$( ((have_compare)) && echo " and compare (3 nodes)"): $info_rounds interleaved rounds"
+# measure_warm SHAPE STATE: the file-reading commands, interleaved
+measure_warm() {
+	local s=$1 st=$2 node=${NODE[$1]} p=$1.$2 r
+	local c3 log
+	c3=$(dirname "$node")/cluster3
+	log=$node/raft-log.db
+	say "$s, $st: page state set; $rounds rounds of cat / verify / verify on 1 CPU / Go reader"
+	set_state "$st" "$node"
+	pc_stat "$p before" "$log"
+	for ((r = 1; r <= rounds; r++)); do
+		run_timed "$p.cat" cat "$log"
+		run_timed "$p.verify" "$bin" raft verify --state-dir "$node"
+		run_timed "$p.verify1" taskset -c 0 "$bin" raft verify --state-dir "$node"
+		run_timed "$p.go" "$H" scan --check "$log"
+	done
+	say "$s, $st: $info_rounds rounds of info / compare (3 nodes)"
 	for ((r = 1; r <= info_rounds; r++)); do
-		run_timed info "$bin" raft info --state-dir "$node"
-		((have_compare)) && run_timed compare "$bin" raft compare --state-dir "$cluster3"
+		run_timed "$p.info" "$bin" raft info --state-dir "$node"
+		run_timed "$p.compare" "$bin" raft compare --state-dir "$c3"
+		run_cpu "$p.info" "$bin" raft info --state-dir "$node"
+		run_cpu "$p.compare" "$bin" raft compare --state-dir "$c3"
+	done
+	pc_stat "$p after" "$log"
+	say "$s, $st: cat $(median "$p.cat") ms, verify $(median "$p.verify") ms, verify 1 CPU $(median "$p.verify1") ms, Go $(median "$p.go") ms, info $(median "$p.info") ms, compare $(median "$p.compare") ms"
+}
+
+# measure_cold SHAPE: cat and info with the node's files dropped before each run
+measure_cold() {
+	local s=$1 node=${NODE[$1]} p=$1.cold r
+	say "$s, cold: $cold_rounds rounds of cat / info, the node's pages dropped before each"
+	for ((r = 1; r <= cold_rounds; r++)); do
+		set_state cold "$node"
+		run_timed "$p.cat" cat "$node/raft-log.db"
+		set_state cold "$node"
+		run_timed "$p.info" "$bin" raft info --state-dir "$node"
+	done
+	pc_stat "$p after info" "$node/raft-log.db"
+	say "$s, cold: cat $(median "$p.cat") ms, info $(median "$p.info") ms"
+}
+
+# measure_backup SHAPE STATE: backup / cp / cp + sync / restore, interleaved;
+# outputs removed and synced (untimed) between runs
+measure_backup() {
+	local s=$1 st=$2 node=${NODE[$1]} p=$1.$2 r
+	local bk=$scratch/bk rbk=$scratch/restore-src rdst=$scratch/restored/sequencer-1
+	rm -rf "$rbk" && mkdir -p "$rbk"
+	"$bin" raft backup --state-dir "$node" --backup-dir "$rbk" >/dev/null || die "the backup for the restore rows failed"
+	rbk=$(ls -d "$rbk"/raft-backup-*)
+	say "$s, $st: $backup_rounds rounds of backup / crc32 / cp / cp + sync / restore"
+	set_state "$st" "$node" "$rbk"
+	pc_stat "$p before backup" "$node/raft-log.db"
+	for ((r = 1; r <= backup_rounds; r++)); do
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.backup" "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
+		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {sub(/.*"crc32":[[:space:]]*/, ""); sub(/[^0-9].*/, ""); print; exit}' \
+			"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/$p.manifest.crc" 2>/dev/null || true
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.crc" "$crcref" "$node/raft-log.db"
+		run_timed "$p.cp" cp -r "$node" "$bk/"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.cpsync" sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
+		rm -rf "$bk" "$rdst" && mkdir -p "$scratch/restored" && sync
+		run_timed "$p.restore" "$bin" raft restore --backup-dir "$rbk" --state-dir "$rdst"
+		rm -rf "$rdst" && sync
+	done
+	pc_stat "$p after backup" "$node/raft-log.db"
+	rm -rf "$bk" "$scratch/restore-src"
+	say "$s, $st: backup $(median "$p.backup") ms, cp $(median "$p.cp") ms, cp + sync $(median "$p.cpsync") ms, restore $(median "$p.restore") ms"
+}
+
+for s in $shapes; do
+	for st in $states; do
+		measure_warm "$s" "$st"
+		[[ " $backup_shapes " = *" $s "* ]] && measure_backup "$s" "$st"
+	done
+	measure_cold "$s"
+done
+echo "after the per-shape blocks: $(uptime_line)" >>"$scratch/load.txt"
+
+# ---- backup --compress: 2 CPUs and 1 CPU, vs gzip -6 (one core's deflate) and cp + sync ----
+cs=$compress_shape
+if [ "$compress_rounds" -gt 0 ]; then
+	node=${NODE[$cs]} bk=$scratch/bk p=$cs.large
+	set_state large "$node"
+	say "backup --compress of $cs: $compress_rounds interleaved rounds"
+	for ((r = 1; r <= compress_rounds; r++)); do
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.bkgz" "$bin" raft backup --compress --state-dir "$node" --backup-dir "$bk"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.bkgz1" taskset -c 0 "$bin" raft backup --compress --state-dir "$node" --backup-dir "$bk"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.gzip" sh -c 'gzip -6 -c "$1" >"$2/raft-log.db.gz"' sh "$node/raft-log.db" "$bk"
+		rm -rf "$bk" && mkdir -p "$bk" && sync
+		run_timed "$p.cpsyncz" sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
+	done
+	rm -rf "$bk"
+	say "backup --compress $(median "$p.bkgz") ms, on 1 CPU $(median "$p.bkgz1") ms, gzip -6 $(median "$p.gzip") ms, cp + sync $(median "$p.cpsyncz") ms"
+fi
+
+# ---- backup --live of the mostly-free node while a writer holds its lock ----
+free_node=${NODE[free]}
+"$H" wait-lock "$free_node/raft-log.db" 3600 >"$scratch/wait-lock.out" 2>&1 &
+wl_pid=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q '^locked' "$scratch/wait-lock.out" && break
+	sleep 0.1
+done
+grep -q '^locked' "$scratch/wait-lock.out" || die "oci-harness wait-lock did not take the lock: $(cat "$scratch/wait-lock.out")"
+set_state large "$free_node"
+livebk_bytes=0
+for ((r = 1; r <= backup_rounds; r++)); do
+	bk=$scratch/bk
+	rm -rf "$bk" && mkdir -p "$bk" && sync
+	run_timed free.large.livebk "$bin" raft backup --live --state-dir "$free_node" --backup-dir "$bk"
+	livebk_bytes=$(du -sb "$bk" | cut -f1)
+	rm -rf "$bk" && mkdir -p "$bk" && sync
+	run_timed free.large.cpfree cp -r "$free_node" "$bk/"
+done
+rm -rf "$scratch/bk"
+kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true
+wl_pid=
+free_bytes=$(du -sb "$free_node" | cut -f1)
+
+# ---- raft logs export: 10,000 ~50 KB payloads written by our mknode, vs cat ----
+have_logs=0
+if [ "${BENCH_LOGS:-$((1 - quick))}" = 1 ] && [ -x "$(dirname "$bin")/mknode" ]; then
+	have_logs=1
+	logs_node=$out/data/logs-10000x50k/sequencer-1
+	if [ ! -f "$out/data/logs-10000x50k/.done" ]; then
+		rm -rf "$(dirname "$logs_node")"
+		say "generating the raft logs dataset (once): mknode --tx-bytes 50000, 10,000 blocks"
+		"$(dirname "$bin")/mknode" "$logs_node" --tx-bytes 50000 1-1:1:config 2-10001:2:block >/dev/null || die "mknode failed"
+		touch "$out/data/logs-10000x50k/.done"
+	fi
+	logs_bytes=$(stat -c %s "$logs_node/raft-log.db")
+	set_state large "$logs_node"
+	for ((r = 1; r <= rounds; r++)); do
+		run_timed logs.large.catlogs cat "$logs_node/raft-log.db"
+		run_timed logs.large.logs "$bin" raft logs --state-dir "$logs_node"
+		run_timed logs.large.logsjson "$bin" raft logs --state-dir "$logs_node" --payload json
 	done
 fi
+echo "end: $(uptime_line)" >>"$scratch/load.txt"
 
 # ---- memory: peak anonymous memory (see docs/testing.md, "Benchmark", "Memory") ----
 # sample_anon CMD... -> "peak_RssAnon_kB VmHWM_kB samples": polls
@@ -259,272 +487,225 @@ massif_peak() {
 	awk -F= '/^mem_heap_B=/ {h = $2} /^mem_heap_extra_B=/ {t = h + $2; if (t > m) m = t} END {print m + 0}' "$f"
 }
 do_massif=0
-if [ "${BENCH_MASSIF:-1}" = 1 ]; then
+if [ "${BENCH_MASSIF:-$((1 - quick))}" = 1 ]; then
 	if command -v valgrind >/dev/null 2>&1; then do_massif=1; else say "SKIP massif: valgrind not installed (apt-get install valgrind)"; fi
 fi
-declare -A mem_anon mem_hwm mem_heap mem_samples
-# columns: verify and info on the >= 1 GB node, verify on the mostly-free node
-# (another file size: the peak must not grow with the file)
-for col in verify info verify_free; do
-	c=${col%_free} d=$node
-	[ "$col" = verify_free ] && d=$free_node
-	[ "$c" = verify ] && ((!have_verify)) && continue
-	[ "$c" = info ] && ((!have_info)) && continue
-	best=0 hwm=0 ns=
-	for ((r = 1; r <= 5; r++)); do
-		read -r a h n < <(sample_anon "$bin" raft "$c" --state-dir "$d")
-		((a > best)) && best=$a
-		((h > hwm)) && hwm=$h
-		ns=${ns:+$ns/}$n
+declare -A mem_anon mem_hwm mem_heap
+mem_cols=()
+for s in $shapes free; do
+	for c in verify info; do
+		[ "$s" = free ] && [ "$c" = info ] && continue
+		col=$s.$c best=0 hwm=0
+		mem_cols+=("$col")
+		for ((r = 1; r <= 3; r++)); do
+			read -r a h _ < <(sample_anon "$bin" raft "$c" --state-dir "${NODE[$s]}")
+			((a > best)) && best=$a
+			((h > hwm)) && hwm=$h
+		done
+		mem_anon[$col]=$best mem_hwm[$col]=$hwm
+		if ((do_massif)); then
+			say "massif on $c of $s (slow under valgrind)"
+			mem_heap[$col]=$(massif_peak "$bin" raft "$c" --state-dir "${NODE[$s]}")
+		fi
 	done
-	mem_anon[$col]=$best mem_hwm[$col]=$hwm mem_samples[$col]=$ns
-	if ((do_massif)); then
-		say "massif on $c --state-dir $d (slow under valgrind)"
-		mem_heap[$col]=$(massif_peak "$bin" raft "$c" --state-dir "$d")
-	fi
 done
 
-# ---- backup vs cp ----
-wl_pid=
-cleanup() {
-	if [ -n "$wl_pid" ]; then kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true; fi
-	rm -rf "$scratch"
-}
-trap cleanup EXIT
-if ((have_backup)); then
-	# --live is measured the way it is meant to be used: while a writer holds
-	# the exclusive flock on the mostly-free log (as a running op-conductor
-	# does), so backup must take its consistent compact copy without the lock.
-	# wait-lock opens the file read-write with boltdb/bolt but writes nothing.
-	"$H" wait-lock "$free_node/raft-log.db" 3600 >"$scratch/wait-lock.out" 2>&1 &
-	wl_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^locked' "$scratch/wait-lock.out" && break
-		sleep 0.1
-	done
-	grep -q '^locked' "$scratch/wait-lock.out" || die "oci-harness wait-lock did not take the lock: $(cat "$scratch/wait-lock.out")"
-	say "backup vs cp: $rounds interleaved rounds (outputs removed and synced between runs, untimed); $free_node/raft-log.db held locked by oci-harness wait-lock (pid $wl_pid)"
-	bk=$scratch/bk
-	# one backup of the node, made once, for the restore rows
-	rbk=$scratch/restore-src
-	mkdir -p "$rbk"
-	"$bin" raft backup --state-dir "$node" --backup-dir "$rbk" >/dev/null || die "the backup for the restore rows failed"
-	rbk=$(ls -d "$rbk"/raft-backup-*)
-	rdst=$scratch/restored
-	for ((r = 1; r <= rounds; r++)); do
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed backup "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
-		# the manifest's crc32 of raft-log.db, for the check against crc32file
-		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {sub(/.*"crc32":[[:space:]]*/, ""); sub(/[^0-9].*/, ""); print; exit}' \
-			"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/manifest.crc" 2>/dev/null || true
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed crc "$crcref" "$log"
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed cp cp -r "$node" "$bk/"
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed cpsync sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
-		# restore reads a warm backup, like every other row reads warm files
-		rm -rf "$bk" "$rdst" && mkdir -p "$bk" && cat "$rbk/raft-log.db" >/dev/null && sync
-		run_timed restore "$bin" raft restore --backup-dir "$rbk" --state-dir "$rdst"
-		rm -rf "$rdst" && mkdir -p "$bk" && sync
-		run_timed livebk "$bin" raft backup --live --state-dir "$free_node" --backup-dir "$bk"
-		livebk_bytes=$(du -sb "$bk" | cut -f1)
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed cpfree cp -r "$free_node" "$bk/"
-		say "  round $r/$rounds: backup $(tail -n1 "$scratch/backup.ms") ms, cp $(tail -n1 "$scratch/cp.ms") ms, cp+sync $(tail -n1 "$scratch/cpsync.ms") ms, restore $(tail -n1 "$scratch/restore.ms") ms, live $(tail -n1 "$scratch/livebk.ms") ms, cp free $(tail -n1 "$scratch/cpfree.ms") ms"
-	done
-	rm -rf "$bk"
-	kill "$wl_pid" 2>/dev/null && wait "$wl_pid" 2>/dev/null || true
-	wl_pid=
-	if [ "$compress_rounds" -gt 0 ]; then
-		say "backup --compress vs gzip -6: $compress_rounds interleaved rounds (about 90 s each)"
-		for ((r = 1; r <= compress_rounds; r++)); do
-			rm -rf "$bk" && mkdir -p "$bk" && sync
-			run_timed bkgz "$bin" raft backup --compress --state-dir "$node" --backup-dir "$bk"
-			rm -rf "$bk" && mkdir -p "$bk" && sync
-			run_timed gzip sh -c 'gzip -6 -c "$1" >"$2/raft-log.db.gz"' sh "$log" "$bk"
-			say "  round $r/$compress_rounds: backup --compress $(tail -n1 "$scratch/bkgz.ms") ms, gzip -6 $(tail -n1 "$scratch/gzip.ms") ms"
-		done
-		rm -rf "$bk"
-	fi
-fi
-
-# ------------------------------------------------------ raft logs export ----
-# 10,000 LogCommand entries of ~50 KB (V4 envelopes, 2 transactions of 25 KB,
-# written by the build's mknode: tests/cli/mknode.c), exported as NDJSON with
-# and without --payload json (output to /dev/null), against cat of the file;
-# warm cache, interleaved rounds.
-if ((have_logs)); then
-	logs_node=$out/data/logs-10000x50k/sequencer-1
-	if [ ! -f "$out/data/logs-10000x50k/.done" ]; then
-		rm -rf "$(dirname "$logs_node")"
-		say "generating the raft logs dataset (once): mknode --tx-bytes 50000, 10,000 blocks"
-		"$(dirname "$bin")/mknode" "$logs_node" --tx-bytes 50000 1-1:1:config 2-10001:2:block >/dev/null ||
-			die "mknode failed"
-		touch "$out/data/logs-10000x50k/.done"
-	fi
-	logs_bytes=$(stat -c %s "$logs_node/raft-log.db")
-	cat "$logs_node/raft-log.db" >/dev/null
-	for ((r = 1; r <= rounds; r++)); do
-		run_timed catlogs cat "$logs_node/raft-log.db"
-		run_timed logs "$bin" raft logs --state-dir "$logs_node"
-		run_timed logsjson "$bin" raft logs --state-dir "$logs_node" --payload json
-	done
-	say "raft logs: cat $(median catlogs) ms, logs $(median logs) ms, logs --payload json $(median logsjson) ms (medians of $rounds)"
-fi
-
 # --------------------------------------------------------------- report ----
-# rratio A B -> median over rounds of A_r / B_r (pairs from the same round;
-# robust when the machine's load drifts between rounds)
+# rratio A B -> median over rounds of A_r / B_r (pairs from the same round)
 rratio() {
 	paste "$scratch/$1.ms" "$scratch/$2.ms" | awk '$2 > 0 {print $1 / $2}' | sort -g |
 		awk '{v[NR] = $1} END { if (NR == 0) { print "n/a"; exit }
 			printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-meets() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "<=") ? (v <= t) : (v >= t); print ok ? "yes" : "**no**" }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-row() { # name label cmd
+meets() { awk -v v="$1" -v t="$2" 'BEGIN { print (v != "n/a" && v <= t) ? "yes" : "**no**" }'; }
+short() { echo "$1" | sed "s|$src/||g"; }
+statename() {
+	case $1 in
+	large) echo "warm, large folios (cat)" ;;
+	4k) echo "warm, 4 KB folios (warm4k)" ;;
+	cold) echo "cold (dropped before each run)" ;;
+	esac
+}
+# cpu NAME -> median CPU ms (user + system), or – when not measured
+cpu() {
+	[ -s "$scratch/$1.cpums" ] || { echo –; return; }
+	sort -g "$scratch/$1.cpums" | awk '{v[NR] = $1} END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf (m < 100 ? "%.1f\n" : "%.0f\n"), m }'
+}
+cpuratio() { # A B -> ratio of the CPU medians, or –
+	local a b
+	a=$(cpu "$1") b=$(cpu "$2")
+	[ "$a" != – ] && [ "$b" != – ] && ratio "$a" "$b" | sed 's/^n\/a$/–/; s/[0-9]$/&×/' || echo –
+}
+row() { # NAME LABEL CMD
+	have "$1" || return 0
 	local s
 	s=$(stats "$1")
 	set -- "$@" $s
-	echo "| $2 | \`$3\` | $4 | $5 | $6 | $7 | $(rcs "$1") |"
+	echo "| $2 | \`$3\` | $4 | $5 | $6 | $7 | $(cpu "$1") | $(rcs "$1") |"
 }
-short() { echo "$1" | sed "s|$src/||g"; }
-crc_verdict=
-if ((have_backup)); then
-	if [ "$(sort -u "$scratch/crc.out" | wc -l)" = 1 ] && [ -s "$scratch/manifest.crc" ] &&
-		[ "$(cat "$scratch/crc.out" "$scratch/manifest.crc" | sort -u | wc -l)" = 1 ] &&
-		[ "$(wc -l <"$scratch/manifest.crc")" = "$rounds" ]; then
-		crc_verdict="agree in every round"
+# target LABEL A B LIMIT STATE: a targets row, A / B by ratio of medians and per round
+target() {
+	have "$2" && have "$3" || return 0
+	local v
+	v=$(ratio "$(median "$2")" "$(median "$3")")
+	if [ -n "$4" ]; then
+		echo "| $1 | $5 | ${v}× | $(rratio "$2" "$3")× | $(cpuratio "$2" "$3") | ≤ $4× | $(meets "$v" "$4") |"
 	else
-		crc_verdict="**DISAGREE** (a wrong manifest checksum)"
+		echo "| $1 | $5 | ${v}× | $(rratio "$2" "$3")× | $(cpuratio "$2" "$3") | (context) | |"
 	fi
-fi
+}
+absolute() { # LABEL NAME LIMIT_MS STATE
+	have "$2" || return 0
+	local v
+	v=$(median "$2")
+	if [ -n "$3" ]; then
+		echo "| $1 | $4 | $v ms | | CPU $(cpu "$2") ms | ≤ $3 ms | $(meets "$v" "$3") |"
+	else
+		echo "| $1 | $4 | $v ms | | CPU $(cpu "$2") ms | (context) | |"
+	fi
+}
 B=$(short "$bin")
-N=$(short "$node")
-F=$(short "$free_node")
-L=$(short "$log")
-HS=$(short "$H")
+failed=
 {
 	echo "## Benchmark results"
 	echo
-	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"
-	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r); shared and noisy: medians of interleaved rounds"
-	echo "- binary: $B ($btype)"
-	echo "- dataset: $N — raft-log.db $log_bytes bytes ($(awk -v b="$log_bytes" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')), $(cat "$(dirname "$node")/biglog.args"); snapshot $(sed -n 's/^snapshot //p' "$(dirname "$node")/mksnap.out"); Go check: $(cat "$(dirname "$node")/go-check.verdict")"
-	echo "- mostly-free dataset: $F — raft-log.db $(stat -c %s "$free_node/raft-log.db") bytes, $(cat "$(dirname "$free_node")/biglog.args"); Go check: $(cat "$(dirname "$free_node")/go-check.verdict")"
-	if ((have_verify)); then
-		echo "- verify verdict on the dataset: exit $(rcs verify) — $(tail -n1 "$scratch/verify.out" 2>/dev/null)"
-	fi
-	if ((have_backup)); then
-		echo "- crc32 of raft-log.db: bench/crc32file gave $(sort -u "$scratch/crc.out" | paste -sd, -), the backups' MANIFEST.json $(sort -u "$scratch/manifest.crc" | paste -sd, -): $crc_verdict"
-	fi
+	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')$( [ "$quick" = 1 ] && echo "; QUICK MODE (shapes 1/100, one round: not figures to quote)")"
+	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $(df -T "$out" | awk 'NR == 2 {print $2}') file system; shared: medians of interleaved rounds"
+	sed 's/^/- load, /' "$scratch/load.txt"
+	echo "- binary: $B ($btype); Go reader and datasets: $("$H" stack 2>/dev/null | head -n1)"
+	echo "- page-cache states: large = posix_fadvise(DONTNEED) of the node's files, then \`cat\`; 4k = DONTNEED, then \`pagecache warm4k\` (POSIX_FADV_RANDOM, 4 KB preads: no readahead, order-0 folios); cold = DONTNEED before each run. What the log's pages were (\`pagecache stat\`: mincore + /proc/kpageflags):"
+	sed 's/^/  - /' "$scratch/pagecache.txt"
 	echo
-	echo "| measurement | command | median ms | min ms | max ms | runs | exit |"
-	echo "|---|---|---:|---:|---:|---:|---|"
-	row cat "cat (warm cache)" "cat $L >/dev/null"
-	((have_verify)) && row verify "verify" "$B raft verify --state-dir $N"
-	row goscan "Go reference reader (raft 1.1.2 stack: bbolt tx.Check + raft-boltdb v1 GetLog of every entry)" "$HS scan --check $L"
-	((have_go2)) && row goscan2 "Go reference reader (raft v1.7.2 stack: bbolt v1.3.5 tx.Check + raft-boltdb/v2 v2.3.1 GetLog of every entry)" "$(short "$H2") scan --check $L"
-	((have_info)) && row info "info" "$B raft info --state-dir $N"
-	((have_info && have_compare)) && row compare "compare, 3 nodes of that size (hard links of N)" "$B raft compare --state-dir $(short "$cluster3")"
-	if ((have_backup)); then
-		row backup "backup" "$B raft backup --state-dir $N --backup-dir DIR"
-		row cp "cp" "cp -r $N DIR/"
-		row cpsync "cp + sync" "cp -r $N DIR/ && sync -f DIR"
-		row restore "restore (of a backup of that node, into a new directory)" "$B raft restore --backup-dir DIR/raft-backup-* --state-dir NEW"
-		row crc "zlib crc32 of raft-log.db, one thread (the checksum a backup must compute)" "$(short "$crcref") $L"
-		row livebk "backup --live (mostly free, locked by a writer)" "$B raft backup --live --state-dir $F --backup-dir DIR"
-		row cpfree "cp (mostly free)" "cp -r $F DIR/"
-		if [ "$compress_rounds" -gt 0 ]; then
-			row bkgz "backup --compress" "$B raft backup --compress --state-dir $N --backup-dir DIR"
-			row gzip "gzip -6 of raft-log.db (one thread, no sync, no read-back)" "gzip -6 -c $L >DIR/raft-log.db.gz"
-		fi
-	fi
+	echo "| shape | node (raft-log.db bytes) | biglog flags | snapshot | Go check | verify says |"
+	echo "|---|---|---|---|---|---|"
+	for s in $all_shapes free; do
+		dd=$(dirname "${NODE[$s]}")
+		vv=$(tail -n1 "$scratch/$s.large.verify.out" 2>/dev/null || true)
+		echo "| $s: $(shape_desc "$s") | $(short "${NODE[$s]}") ($(stat -c %s "${NODE[$s]}/raft-log.db")) | \`$(sed 's/^oci-harness-raft-1.7.2 biglog //' "$dd/biglog.args")\` | $(sed -n 's/^snapshot //p' "$dd/mksnap.out") | $(cat "$dd/go-check.verdict") | ${vv:-–} |"
+	done
+	echo
+	echo "| measurement | command | median ms | min ms | max ms | runs | CPU ms (median) | exit |"
+	echo "|---|---|---:|---:|---:|---:|---:|---|"
+	for s in $shapes; do
+		N=$(short "${NODE[$s]}")
+		for st in $states cold; do
+			p=$s.$st sn="$s, $(statename "$st")"
+			row "$p.cat" "$sn: cat" "cat $N/raft-log.db >/dev/null"
+			row "$p.verify" "$sn: verify (2 CPUs)" "$B raft verify --state-dir $N"
+			row "$p.verify1" "$sn: verify, 1 CPU" "taskset -c 0 $B raft verify --state-dir $N"
+			row "$p.go" "$sn: Go reference reader (raft v1.7.2 stack: bbolt tx.Check + raft-boltdb/v2 GetLog of every entry)" "$(short "$H") scan --check $N/raft-log.db"
+			row "$p.info" "$sn: info" "$B raft info --state-dir $N"
+			row "$p.compare" "$sn: compare of 3 nodes (hard links)" "$B raft compare --state-dir $(short "$(dirname "${NODE[$s]}")")/cluster3"
+			row "$p.backup" "$sn: backup" "$B raft backup --state-dir $N --backup-dir DIR"
+			row "$p.crc" "$sn: zlib crc32 of raft-log.db, one thread" "$(short "$crcref") $N/raft-log.db"
+			row "$p.cp" "$sn: cp" "cp -r $N DIR/"
+			row "$p.cpsync" "$sn: cp + sync" "cp -r $N DIR/ && sync -f DIR"
+			row "$p.restore" "$sn: restore of a backup of it (backup in the same state)" "$B raft restore --backup-dir BK --state-dir NEW"
+		done
+	done
+	N=$(short "${NODE[$cs]}")
+	row "$cs.large.bkgz" "$cs, warm: backup --compress (2 CPUs)" "$B raft backup --compress --state-dir $N --backup-dir DIR"
+	row "$cs.large.bkgz1" "$cs, warm: backup --compress, 1 CPU" "taskset -c 0 $B raft backup --compress --state-dir $N --backup-dir DIR"
+	row "$cs.large.gzip" "$cs, warm: gzip -6 of raft-log.db (one core's deflate, no sync)" "gzip -6 -c $N/raft-log.db >DIR/raft-log.db.gz"
+	row "$cs.large.cpsyncz" "$cs, warm: cp + sync" "cp -r $N DIR/ && sync -f DIR"
+	F=$(short "$free_node")
+	row free.large.livebk "free, warm: backup --live (a writer holds the lock)" "$B raft backup --live --state-dir $F --backup-dir DIR"
+	row free.large.cpfree "free, warm: cp" "cp -r $F DIR/"
 	if ((have_logs)); then
 		LN=$(short "$logs_node")
-		row catlogs "cat of a log of 10,000 ~50 KB payloads ($logs_bytes bytes, warm)" "cat $LN/raft-log.db >/dev/null"
-		row logs "raft logs of that log (NDJSON, payload fields)" "$B raft logs --state-dir $LN >/dev/null"
-		row logsjson "raft logs --payload json of that log (whole envelopes, hex)" "$B raft logs --state-dir $LN --payload json >/dev/null"
+		row logs.large.catlogs "cat of a log of 10,000 ~50 KB payloads written by mknode ($logs_bytes bytes)" "cat $LN/raft-log.db >/dev/null"
+		row logs.large.logs "raft logs of that log (NDJSON, payload fields)" "$B raft logs --state-dir $LN >/dev/null"
+		row logs.large.logsjson "raft logs --payload json of that log" "$B raft logs --state-dir $LN --payload json >/dev/null"
 	fi
 	echo
-	echo "| ratio (same run) | ratio of medians | median of per-round ratios | target | met (ratio of medians) |"
-	echo "|---|---:|---:|---|---|"
-	if ((have_verify)); then
-		v=$(ratio "$(median verify)" "$(median cat)")
-		echo "| verify / cat | ${v}× | $(rratio verify cat)× | ≤ 0.5× | $(meets "$v" "<=" 0.5) |"
-		v=$(ratio "$(median goscan)" "$(median verify)")
-		echo "| Go reference / verify (speed-up) | ${v}× | $(rratio goscan verify)× | ≥ 5× | $(meets "$v" ">=" 5) |"
-		if ((have_go2)); then
-			v=$(ratio "$(median goscan2)" "$(median verify)")
-			echo "| Go reference (raft v1.7.2 stack) / verify (speed-up) | ${v}× | $(rratio goscan2 verify)× | ≥ 5× | $(meets "$v" ">=" 5) |"
-		fi
-	else
-		echo "| verify | SKIP: not implemented | | | |"
-	fi
-	if ((have_info)); then
-		v=$(median info)
-		echo "| info (absolute median, incl. process start) | $v ms | | ≤ 20 ms | $(meets "$v" "<=" 20) |"
-		if ((have_compare)); then
-			v=$(median compare)
-			echo "| compare of 3 nodes (absolute median, incl. process start) | $v ms | | ≤ 20 ms | $(meets "$v" "<=" 20) |"
-		fi
-	else
-		echo "| info | SKIP: not implemented | | | |"
-	fi
-	if ((have_backup)); then
-		v=$(ratio "$(median backup)" "$(median cp)")
-		echo "| backup / cp | ${v}× | $(rratio backup cp)× | ≤ 1.2× | $(meets "$v" "<=" 1.2) |"
-		v=$(ratio "$(median backup)" "$(median cpsync)")
-		echo "| backup / (cp + sync) | ${v}× | $(rratio backup cpsync)× | (reference: a durable copy) | |"
-		v=$(ratio "$(median restore)" "$(median cpsync)")
-		echo "| restore / (cp + sync) | ${v}× | $(rratio restore cpsync)× | (no target: it checks the backup's crc32s, verifies it, copies it durably and verifies the copy) | |"
-		v=$(ratio "$(median crc)" "$(median cp)")
-		echo "| crc32 alone (one thread) / cp | ${v}× | $(rratio crc cp)× | (reference: the checksum's cost) | |"
-		v=$(ratio "$(median livebk)" "$(median cpfree)")
-		echo "| backup --live (mostly free) / cp | ${v}× | $(rratio livebk cpfree)× | < 1× | $(meets "$v" "<=" 0.999) |"
-		if [ "$compress_rounds" -gt 0 ]; then
-			v=$(ratio "$(median bkgz)" "$(median gzip)")
-			echo "| backup --compress / gzip -6 | ${v}× | $(rratio bkgz gzip)× | (no target; backup also copies, verifies, reads every .gz back and syncs) | |"
-		fi
-		echo "| backup --live output size / source size | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | |"
-	else
-		echo "| backup | SKIP: not implemented | | | |"
-	fi
-	if ((have_logs)); then
-		echo "| raft logs / cat (10,000 ~50 KB payloads) | $(ratio "$(median logs)" "$(median catlogs)")× | $(rratio logs catlogs)× | (no target) | |"
-		echo "| raft logs --payload json / cat | $(ratio "$(median logsjson)" "$(median catlogs)")× | $(rratio logsjson catlogs)× | (no target; it writes 2 hex digits per byte) | |"
-	fi
-	if ((have_verify || have_info)); then
-		echo
-		echo "| peak memory (MiB) | verify, $(awk -v b="$log_bytes" 'BEGIN { printf "%.2f GiB", b / 1073741824 }') node | info, same node | verify, mostly-free node ($(awk -v b="$(stat -c %s "$free_node/raft-log.db")" 'BEGIN { printf "%.2f GiB", b / 1073741824 }')) | target |"
-		echo "|---|---:|---:|---:|---|"
-		line="| RssAnon, highest sampled value over 5 runs |"
-		for col in verify info verify_free; do line="$line ${mem_anon[$col]:+$(mib "${mem_anon[$col]}")} |"; done
-		echo "$line ≤ 16 MiB |"
-		line="| heap peak (malloc'd + allocator overhead), valgrind massif |"
-		for col in verify info verify_free; do
-			h=${mem_heap[$col]:-}
-			if [[ $h =~ ^[0-9]+$ ]]; then h=$(awk -v b="$h" 'BEGIN { printf "%.2f", b / 1048576 }'); else h=n/a; fi
-			line="$line $h |"
+	echo "Targets of issue 27 (ratio of medians decides; per-round: the median of each round's ratio):"
+	echo
+	echo "| target | page state | wall: ratio of medians | wall: per-round | CPU: ratio of medians | target (wall) | met |"
+	echo "|---|---|---:|---:|---:|---|---|"
+	for s in $shapes; do
+		have "$s.large.verify" && target "verify / cat, $s" "$s.large.verify" "$s.large.cat" 0.5 "$(statename large)"
+		have "$s.4k.verify" && target "verify / cat, $s" "$s.4k.verify" "$s.4k.cat" 0.75 "$(statename 4k)"
+		for st in $states; do
+			target "verify 1 CPU / cat, $s (scaling: compare with the 2-CPU row)" "$s.$st.verify1" "$s.$st.cat" "$([ "$st" = large ] && echo 0.5 || echo 0.75)" "$(statename "$st")"
 		done
-		echo "$line ≤ 16 MiB |"
-		line="| VmHWM = peak RSS incl. mapped file pages |"
-		for col in verify info verify_free; do line="$line ${mem_hwm[$col]:+$(mib "${mem_hwm[$col]}")} |"; done
-		echo "$line (not anonymous; context only) |"
-		line="| /proc samples taken per run |"
-		for col in verify info verify_free; do line="$line ${mem_samples[$col]:-} |"; done
-		echo "$line (few samples = short run; massif is the exact figure) |"
+	done
+	for s in $shapes; do
+		for st in $states; do
+			have "$s.$st.go" && echo "| Go reference reader / verify (speed-up), $s | $(statename "$st") | $(ratio "$(median "$s.$st.go")" "$(median "$s.$st.verify")")× | $(rratio "$s.$st.go" "$s.$st.verify")× | $(cpuratio "$s.$st.go" "$s.$st.verify") | (context) | |"
+		done
+	done
+	for st in $states; do
+		absolute "info, opcdef" opcdef.$st.info 5 "$(statename "$st")"
+		absolute "compare of 3 nodes, opcdef" opcdef.$st.compare 20 "$(statename "$st")"
+	done
+	target "cold info / cold cat, opcdef" opcdef.cold.info opcdef.cold.cat 0.1 "$(statename cold)"
+	for s in $shapes; do
+		[ "$s" = opcdef ] && continue
+		for st in $states; do
+			absolute "info, $s" "$s.$st.info" "" "$(statename "$st")"
+			absolute "compare of 3 nodes, $s" "$s.$st.compare" "" "$(statename "$st")"
+		done
+		target "cold info / cold cat, $s" "$s.cold.info" "$s.cold.cat" "" "$(statename cold)"
+	done
+	for s in $backup_shapes; do
+		for st in $states; do
+			target "backup / (cp + sync), $s" "$s.$st.backup" "$s.$st.cpsync" 1.0 "$(statename "$st")"
+			target "restore / (cp + sync), $s" "$s.$st.restore" "$s.$st.cpsync" 1.5 "$(statename "$st")"
+			have "$s.$st.backup" && echo "| backup / cp (context), $s | $(statename "$st") | $(ratio "$(median "$s.$st.backup")" "$(median "$s.$st.cp")")× | $(rratio "$s.$st.backup" "$s.$st.cp")× | $(cpuratio "$s.$st.backup" "$s.$st.cp") | | |"
+		done
+	done
+	if have "$cs.large.bkgz"; then
+		echo "| backup --compress / gzip -6 (one core's deflate), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")× | $(rratio "$cs.large.bkgz" "$cs.large.gzip")× | $(cpuratio "$cs.large.bkgz" "$cs.large.gzip") | ≤ 1× (as fast as one core's deflate allows) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.gzip")")" 1) |"
+		echo "| backup --compress 2 CPUs / 1 CPU (scaling), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")× | $(rratio "$cs.large.bkgz" "$cs.large.bkgz1")× | $(cpuratio "$cs.large.bkgz" "$cs.large.bkgz1") | ≤ 0.6× (scales with cores) | $(meets "$(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.bkgz1")")" 0.6) |"
+		echo "| backup --compress / (cp + sync), $cs | $(statename large) | $(ratio "$(median "$cs.large.bkgz")" "$(median "$cs.large.cpsyncz")")× | $(rratio "$cs.large.bkgz" "$cs.large.cpsyncz")× | $(cpuratio "$cs.large.bkgz" "$cs.large.cpsyncz") | (context) | |"
 	fi
+	echo "| backup --live (mostly free) / cp | $(statename large) | $(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")× | $(rratio free.large.livebk free.large.cpfree)× | $(cpuratio free.large.livebk free.large.cpfree) | < 1× | $(meets "$(ratio "$(median free.large.livebk)" "$(median free.large.cpfree)")" 0.999) |"
+	echo "| backup --live output / source size | | $(ratio "$livebk_bytes" "$free_bytes")× | ($livebk_bytes of $free_bytes bytes) | | | |"
+	if ((have_logs)); then
+		echo "| raft logs / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logs)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logs logs.large.catlogs)× | $(cpuratio logs.large.logs logs.large.catlogs) | | |"
+		echo "| raft logs --payload json / cat (no target) | $(statename large) | $(ratio "$(median logs.large.logsjson)" "$(median logs.large.catlogs)")× | $(rratio logs.large.logsjson logs.large.catlogs)× | $(cpuratio logs.large.logsjson logs.large.catlogs) | | |"
+	fi
+	for s in $backup_shapes; do
+		for st in $states; do
+			have "$s.$st.crc" || continue
+			if [ "$(cat "$scratch/$s.$st.crc.out" "$scratch/$s.$st.manifest.crc" 2>/dev/null | sort -u | wc -l)" = 1 ] &&
+				[ "$(wc -l <"$scratch/$s.$st.manifest.crc")" = "$backup_rounds" ]; then
+				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | agree in every round | | | | yes |"
+			else
+				echo "| backup manifest crc32 of raft-log.db = zlib crc32 ($s, $st) | | **DISAGREE** | | | | **no** |"
+			fi
+		done
+	done
+	echo
+	echo "| peak memory (MiB) | RssAnon, highest of 3 sampled runs | heap peak (valgrind massif) | VmHWM (incl. mapped file pages; context) | target |"
+	echo "|---|---:|---:|---:|---|"
+	for col in "${mem_cols[@]}"; do
+		h=${mem_heap[$col]:-}
+		if [[ $h =~ ^[0-9]+$ ]]; then h=$(awk -v b="$h" 'BEGIN { printf "%.2f", b / 1048576 }'); else h=n/a; fi
+		echo "| ${col/./ } | $(awk -v k="${mem_anon[$col]}" 'BEGIN { printf "%.1f", k / 1024 }') | $h | $(awk -v k="${mem_hwm[$col]}" 'BEGIN { printf "%.1f", k / 1024 }') | heap ≤ 4 MiB |"
+	done
 } >"$scratch/results.md"
+
+# every run of our own commands must have succeeded, and verify said VALID
+for f in "$scratch"/*.rc; do
+	n=$(basename "$f" .rc)
+	[ "$(sort -u "$f")" = 0 ] || failed="$failed $n (exit $(rcs "$n"): $(tail -n1 "$scratch/$n.err" 2>/dev/null))"
+done
+for s in $shapes; do
+	for st in $states; do
+		grep -q '^VALID' "$scratch/$s.$st.verify.out" || failed="$failed $s.$st.verify (not VALID: $(tail -n1 "$scratch/$s.$st.verify.out"))"
+	done
+done
+grep -q 'DISAGREE' "$scratch/results.md" && failed="$failed backup-manifest-crc32"
+devnull_ok || failed="$failed /dev/null-became-a-$(stat -c %F /dev/null | tr ' ' -)-during-the-run"
+mkdir -p "$out"
 cp "$scratch/results.md" "$out/results.md"
 cat "$out/results.md"
 say "written to $out/results.md"
-# bench/RESULTS.md keeps the latest run: its block between the two markers is
-# replaced by this run's table (the hand-written text around it stays).
-# BENCH_WRITE_RESULTS=0 leaves the file alone (e.g. for a quick try).
-if [ "${BENCH_WRITE_RESULTS:-1}" != 0 ]; then
+if [ "$quick" != 1 ] && [ "${BENCH_WRITE_RESULTS:-1}" != 0 ] && [ -z "$failed" ]; then
 	results=$src/bench/RESULTS.md
 	begin='<!-- bench.sh: latest run begin -->'
 	end='<!-- bench.sh: latest run end -->'
@@ -539,4 +720,4 @@ if [ "${BENCH_WRITE_RESULTS:-1}" != 0 ]; then
 		say "bench/RESULTS.md has not exactly one pair of bench.sh markers; not updated"
 	fi
 fi
-case $crc_verdict in *DISAGREE*) die "the backup's manifest crc32 of raft-log.db disagrees with zlib's crc32 of the file" ;; esac
+[ -z "$failed" ] || die "failed:$failed"

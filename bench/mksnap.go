@@ -5,9 +5,11 @@
 // raft's FileSnapshotStore writes.
 //
 // It replays biglog's entry-type rules (tests/interop/harness/biglog.go) to
-// find, for the snapshot index S = entries - keep, the term of entry S and
-// the newest configuration at or before S. Prints the term of the LAST
-// entry (for the stable file's CurrentTerm) as `last_term N` on stdout.
+// find, for the snapshot index S (entries - keep, or --snap-index: op-conductor's
+// raft snapshots every 8,192 entries and keeps 10,240 entries before its
+// snapshot), the term of entry S and the newest configuration at or before S.
+// Prints the term of the LAST entry (for the stable file's CurrentTerm) as
+// `last_term N` on stdout.
 //
 // Standard library only (GO111MODULE=off go build); deterministic.
 package main
@@ -89,6 +91,8 @@ func main() {
 	barrierEvery := flag.Uint64("barrier-every", 0, "biglog --barrier-every")
 	configEvery := flag.Uint64("config-every", 0, "biglog --config-every")
 	stateSize := flag.Int("state-size", 4096, "bytes of state.bin")
+	stateFile := flag.String("state", "", "state.bin's bytes from this file (biglog --state-out) instead of --state-size PRNG bytes")
+	snapAt := flag.Uint64("snap-index", 0, "snapshot index (default entries-keep, the last removed entry); raft keeps TrailingLogs entries before it")
 	ms := flag.Int64("ms", 1714564800123, "unix milliseconds in the snapshot ID")
 	flag.Parse()
 	if *dir == "" || *entries == 0 || *keep == 0 || *keep >= *entries {
@@ -97,6 +101,13 @@ func main() {
 	}
 	_ = barrierEvery // barriers do not change term or configuration
 	snapIndex := *entries - *keep
+	if *snapAt != 0 {
+		if *snapAt < snapIndex || *snapAt > *entries {
+			fmt.Fprintln(os.Stderr, "mksnap: --snap-index must lie between entries-keep and entries")
+			os.Exit(2)
+		}
+		snapIndex = *snapAt
+	}
 	term, nconf := uint64(1), 0
 	var snapTerm, confIndex uint64
 	conf := bigConfiguration(false)
@@ -117,7 +128,7 @@ func main() {
 		}
 	}
 
-	// state.bin: a small FSM state, deterministic bytes
+	// state.bin: the given FSM state, or a small one of deterministic bytes
 	state := make([]byte, *stateSize)
 	x := uint32(2463534242)
 	for i := range state {
@@ -125,6 +136,14 @@ func main() {
 		x ^= x >> 17
 		x ^= x << 5
 		state[i] = byte(x)
+	}
+	if *stateFile != "" {
+		b, err := os.ReadFile(*stateFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mksnap:", err)
+			os.Exit(1)
+		}
+		state = b
 	}
 	h := crc64.New(crc64.MakeTable(crc64.ECMA))
 	h.Write(state)

@@ -489,8 +489,15 @@ static int finish_name(const char *backup_dir, const char *tmp, const char *ts, 
 			(void)snprintf(name, sizeof(name), "raft-backup-%s-%d", ts, i);
 		if (rs_path_join(final, size, backup_dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", backup_dir, name);
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
-			return rs_fsync_path(backup_dir, err);
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0) {
+			int rc = rs_fsync_path(backup_dir, err);
+
+			/* a name that may not survive a crash makes a failed
+			 * backup, and a failed backup leaves nothing behind */
+			if (rc != RS_OK)
+				rs_remove_tree(final);
+			return rc;
+		}
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return rs_syserr(err, "cannot rename the finished backup to", final);
 	}

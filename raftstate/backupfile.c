@@ -86,8 +86,12 @@ static int chain_of(const char *path, struct dir_chain *c, struct rs_err *err)
 	for (size_t depth = 0; depth < PATH_MAX / 2; depth++) {
 		int up;
 
-		if (fstat(fd, &st) != 0)
-			break;
+		if (fstat(fd, &st) != 0) {
+			/* a chain cut short would hide a containment: an error,
+			 * never a shorter chain (nor, at the first step, none) */
+			close(fd);
+			return rs_syserr(err, "cannot inspect", p);
+		}
 		if (c->n > 0 && c->dev[c->n - 1] == st.st_dev && c->ino[c->n - 1] == st.st_ino)
 			break; /* "/" is its own parent */
 		{
@@ -132,9 +136,8 @@ int rs_bk_check_apart(const char *a, const char *a_what, const char *b, const ch
 	struct dir_chain ca, cb;
 	int rc;
 
-	if ((rc = chain_of(a, &ca, err)) != RS_OK)
-		return rc;
-	if ((rc = chain_of(b, &cb, err)) == RS_OK) {
+	memset(&cb, 0, sizeof(cb));
+	if ((rc = chain_of(a, &ca, err)) == RS_OK && (rc = chain_of(b, &cb, err)) == RS_OK) {
 		if (ca.exists && cb.exists && ca.dev[0] == cb.dev[0] && ca.ino[0] == cb.ino[0])
 			rc = rs_errf(err, RS_EINVAL, "%s %s and %s %s are the same directory",
 			             a_what, a, b_what, b);

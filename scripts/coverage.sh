@@ -27,7 +27,7 @@ dir=build-cov
 # no hardening (-fstack-protector's branches are not ours) and no -O (gcov's
 # line counts follow the source only unoptimised)
 nice cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DOCI_WERROR=ON -DOCI_HARDENING=OFF \
-	-DCMAKE_C_FLAGS="--coverage" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null
+	-DCMAKE_C_FLAGS="--coverage -fprofile-update=atomic" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null
 nice cmake --build "$dir" -j "$jobs"
 # counts of an earlier run would be added to this one's
 find "$dir" -name '*.gcda' -delete

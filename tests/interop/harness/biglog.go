@@ -57,12 +57,25 @@ func cmdBiglog(args []string) error {
 	termEvery := fs.Uint64("term-every", 0, "start a new term (with a LogNoop) every T entries")
 	barrierEvery := fs.Uint64("barrier-every", 0, "a LogBarrier every B entries")
 	configEvery := fs.Uint64("config-every", 0, "a LogConfiguration every C entries")
+	payload := fs.String("payload", "random", "LogCommand data: random bytes, or opc (op-conductor's SSZ envelopes)")
+	appendedAt := fs.Int64("appended-at-ms", 0, "AppendedAt of entry 1 in unix ms (raft v1.7 stack; 0 = zero time)")
+	stateOut := fs.String("state-out", "", "write the newest LogCommand data at or before --state-at here")
+	stateAt := fs.Uint64("state-at", 0, "index for --state-out")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 || *outPath == "" || *entries == 0 || *size < 2 {
 		return usagef("usage: oci-harness biglog --out FILE --entries N --size BYTES --keep K --seed S [--term-every T --barrier-every B --config-every C]")
+	}
+	if *payload != "random" && *payload != "opc" {
+		return usagef("biglog: --payload is random or opc, not %q", *payload)
+	}
+	if *appendedAt != 0 && !hasAppendedAt {
+		return usagef("biglog: --appended-at-ms needs raft >= 1.3 (AppendedAt); this harness is %s", stackName)
+	}
+	if (*stateOut == "") != (*stateAt == 0) || *stateAt > *entries {
+		return usagef("biglog: --state-out FILE and --state-at I (1..entries) go together")
 	}
 	if *keep == 0 || *keep > *entries {
 		*keep = *entries
@@ -81,6 +94,12 @@ func cmdBiglog(args []string) error {
 	rng := rand.New(rand.NewSource(*seed))
 	term := uint64(1)
 	nconf := 0
+	var chain *chainGen
+	if *payload == "opc" {
+		// Isthmus (V4) at the middle of the log; 2 s per block
+		chain = newChainGen(*seed, 20_000_000, uint64(isthmusTime)-(*entries/2)*2)
+	}
+	var state []byte
 	batch := make([]*raft.Log, 0, 64)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -106,6 +125,16 @@ func cmdBiglog(args []string) error {
 			l.Type, l.Data = raft.LogConfiguration, raft.EncodeConfiguration(bigConfiguration(nconf%2 == 1))
 		case *barrierEvery > 0 && i%*barrierEvery == *barrierEvery/2:
 			l.Type = raft.LogBarrier
+		case chain != nil:
+			v := blockV3
+			if chain.timestamp >= isthmusTime {
+				v = blockV4
+			}
+			chain.fillTo = 0
+			if *size > 2000 {
+				chain.fillTo = *size/2 + rng.Intn(*size+1)
+			}
+			l.Type, l.Data = raft.LogCommand, chain.next(v).encode()
 		default:
 			n := *size/2 + rng.Intn(*size+1)
 			d := make([]byte, n)
@@ -114,6 +143,12 @@ func cmdBiglog(args []string) error {
 			l.Type, l.Data = raft.LogCommand, d
 		}
 		l.Term = term
+		if *appendedAt != 0 {
+			setAppendedAt(l, time.UnixMilli(*appendedAt+2000*int64(i-1)).UTC())
+		}
+		if i <= *stateAt && l.Type == raft.LogCommand {
+			state = l.Data
+		}
 		batch = append(batch, l)
 		if len(batch) == 64 {
 			if err := flush(); err != nil {
@@ -131,6 +166,11 @@ func cmdBiglog(args []string) error {
 	}
 	if err := s.Sync(); err != nil {
 		return err
+	}
+	if *stateOut != "" {
+		if err := os.WriteFile(*stateOut, state, 0o644); err != nil {
+			return err
+		}
 	}
 	sc, err := scanLog(s, *outPath, false)
 	if err != nil {

@@ -322,6 +322,7 @@ type chainGen struct {
 	beaconRoot [32]byte
 	randao     [32]byte
 	wIndex     uint64
+	fillTo     int // > 0: one more transaction brings the envelope to about this many bytes
 }
 
 // Mainnet dates used for plausible timestamps: Canyon (V2) 2024-01-11
@@ -374,6 +375,21 @@ func (g *chainGen) next(version int) *envelope {
 		tx[0] = 0x02
 		p.Transactions = append(p.Transactions, tx)
 		p.GasUsed += 21_000 + uint64(r.Intn(200_000))
+	}
+	if g.fillTo > 0 {
+		// the envelope so far: 32 (beacon root) + fixed part + extra data +
+		// each transaction and its 4-byte offset (+ withdrawals, below)
+		have := 32 + int(fixedPart(version)) + len(p.ExtraData)
+		for _, tx := range p.Transactions {
+			have += 4 + len(tx)
+		}
+		if n := g.fillTo - have - 4; n > 1 {
+			tx := make([]byte, n)
+			r.Read(tx)
+			tx[0] = 0x02
+			p.Transactions = append(p.Transactions, tx)
+			p.GasUsed += 21_000 + uint64(n)*16
+		}
 	}
 	if version >= blockV2 {
 		p.Withdrawals = []withdrawal{}

@@ -9,7 +9,10 @@ package main
 // stacks lives in this file and in stack_raft17.go.
 
 import (
+	"time"
+
 	boltv1 "github.com/boltdb/bolt"
+	raft "github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb"
 )
 
@@ -37,3 +40,8 @@ func lockBolt(path string) (func() error, error) {
 	}
 	return db.Close, nil
 }
+
+// hasAppendedAt: raft 1.1.2's raft.Log has no AppendedAt.
+const hasAppendedAt = false
+
+func setAppendedAt(l *raft.Log, t time.Time) {}

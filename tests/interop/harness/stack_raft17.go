@@ -10,6 +10,9 @@ package main
 // stack_debian.go.
 
 import (
+	"time"
+
+	raft "github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 	bbolt "go.etcd.io/bbolt"
 )
@@ -38,3 +41,8 @@ func lockBolt(path string) (func() error, error) {
 	}
 	return db.Close, nil
 }
+
+// hasAppendedAt: raft.Log has AppendedAt (raft >= 1.3).
+const hasAppendedAt = true
+
+func setAppendedAt(l *raft.Log, t time.Time) { l.AppendedAt = t }

@@ -3,7 +3,7 @@
  * file where the node directory is a mount point or holds other files).
  *
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
- *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
+ *   2. rs_restore_plan(): refuse hostile entries (symlinks, devices, paths
  *      leaving the backup), check every file's size against MANIFEST.json (a
  *      Go-tool backup has no manifest: say so, and verify its nodes here),
  *      refuse when a target database is locked — nothing is touched yet.
@@ -248,7 +248,7 @@ static int ask(const struct rs_restore_plan *plan)
 	return oci_confirm("Continue with restore?");
 }
 
-/* What rs_restore_check (or, deferred, the staging) found of the backup. */
+/* What rs_restore_plan (or, deferred, the staging) found of the backup. */
 static void print_checked(const struct rs_restore_plan *plan, FILE *out)
 {
 	if (!plan->has_manifest)
@@ -333,7 +333,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	    owner_parse(v[F_CHOWN].str, &uid, &gid, kept, sizeof(kept)) != 0)
 		return oci_usage(cmd, "--chown: %s", kept);
 
-	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
+	if (rs_restore_plan(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
 	    RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, NULL);

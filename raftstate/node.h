@@ -116,6 +116,7 @@ struct rs_node {
 	uint64_t types[RS_LOG_TYPE_COUNT + 1]; /* last slot: unknown types */
 	int types_complete;                    /* 1: types cover the whole log */
 	uint64_t types_from;                   /* else: first index counted */
+	uint64_t scan_preads; /* info: reads of the fast scan (summary.c); 0: none ran */
 
 	/* newest configuration, as raft would pick it */
 	int config_source;

@@ -560,7 +560,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	};
 	r->json = v[F_JSON].b;
-	r->say = r->json ? stderr : stdout;
+	r->say = r->json ? oci_info_stream() : stdout;
 	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
 		rc = gen_apply(cmd, r);
 	else if (rc < 0) /* --if-absent: nothing left to write */

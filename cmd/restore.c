@@ -284,12 +284,12 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 		}
 		print_checked(plan, out);
 	}
-	if (!isatty(STDIN_FILENO))
+	if (oci_no_question() != NULL)
 		return oci_fail(cmd,
-		                "%s holds existing Raft state and stdin is not a terminal; "
+		                "%s holds existing Raft state and %s; "
 		                "refusing to replace it without --force "
 		                "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
-		                oci_path(plan->state_dir).s);
+		                oci_path(plan->state_dir).s, oci_no_question());
 	if (!ask(plan)) {
 		fprintf(out, "Restore cancelled; nothing was changed.\n");
 		return -1;
@@ -310,7 +310,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	int rc = OCI_EXIT_OK;
 
 	int json = v[F_JSON].b;
-	FILE *out = json ? stderr : stdout; /* --json: stdout holds the document */
+	FILE *out = json ? oci_info_stream() : stdout; /* --json: stdout holds the document */
 	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
 	                             .other_node = v[F_OTHER_NODE].b,
 	                             .lock_timeout = timeout,

@@ -19,6 +19,7 @@
  *                     forced, a term at or below CurrentTerm refused;
  *   rs_compact_plan   the sizes as on disk, nothing removed without a
  *                     snapshot, and why;
+ *   rs_backup_plan    a node, a cluster root, no state, a backup inside it;
  *   every apply       takes the run lock itself (refused while another
  *                     holds it) and looks again under it;
  *   rs_generate_plan  what it would write, its refusals and --if-absent's
@@ -729,6 +730,46 @@ START_TEST(test_generate_plan)
 }
 END_TEST
 
+/* rs_backup_plan reads and refuses without writing: a node directory (its
+ * lock on the parent), a cluster root (its node directories, the lock on
+ * it), a state directory that does not exist or holds no Raft state, and a
+ * backup directory inside the state directory. */
+START_TEST(test_backup_plan)
+{
+	struct rs_backup_plan b;
+	struct rs_err e = {0};
+	char s1[512], into[512], empty[512];
+
+	generate_three();
+	path(s1, sizeof(s1), "s1");
+	path(into, sizeof(into), "backups");
+	ck_assert_msg(rs_backup_plan(s1, into, &b, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(b.layout, RS_LAYOUT_NODE);
+	ck_assert_uint_eq(b.nnodes, 0);
+	ck_assert_str_eq(b.lock_dir, root);
+	rs_backup_plan_free(&b);
+	ck_assert_msg(rs_backup_plan(root, "/tmp/oci-plans-elsewhere", &b, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_int_eq(b.layout, RS_LAYOUT_CLUSTER);
+	ck_assert_uint_eq(b.nnodes, 3);
+	ck_assert_str_eq(b.nodes[2], "s3");
+	ck_assert_str_eq(b.lock_dir, root);
+	rs_backup_plan_free(&b);
+	/* the backup inside what it copies */
+	ck_assert_int_ne(rs_backup_plan(root, into, &b, &e), RS_OK);
+	ck_assert_msg(strstr(e.msg, "--backup-dir") != NULL, "%s", e.msg);
+	rs_backup_plan_free(&b);
+	path(empty, sizeof(empty), "empty");
+	ck_assert_int_eq(mkdir(empty, 0755), 0);
+	ck_assert_int_eq(rs_backup_plan(empty, into, &b, &e), RS_ENOTFOUND);
+	rs_backup_plan_free(&b);
+	path(empty, sizeof(empty), "missing");
+	ck_assert_int_eq(rs_backup_plan(empty, into, &b, &e), RS_EIO);
+	rs_backup_plan_free(&b);
+	ck_assert_int_ne(access(into, F_OK), 0); /* nothing made */
+}
+END_TEST
+
 static int recover_plan(size_t n, const char *drop, int force, uint64_t term,
                         struct rs_recover_plan *plan, struct rs_err *e)
 {
@@ -861,6 +902,7 @@ int main(void)
 	tcase_add_test(tc, test_restore_check);
 	tcase_add_test(tc, test_apply_takes_run_lock);
 	tcase_add_test(tc, test_generate_plan);
+	tcase_add_test(tc, test_backup_plan);
 	tcase_add_test(tc, test_recover_plan);
 	tcase_add_test(tc, test_compact_plan);
 	suite_add_tcase(s, tc);

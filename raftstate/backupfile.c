@@ -69,15 +69,22 @@ static int chain_of(const char *path, struct dir_chain *c, struct rs_err *err)
 	if (strlcpy(p, path, sizeof(p)) >= sizeof(p))
 		return rs_errf(err, RS_ELIMIT, "path %s is too long", path);
 	c->exists = 1;
-	while (stat(p, &st) != 0) {
+	/* the nearest directory: a path that is missing, or not a directory
+	 * (which the caller refuses later, naming it), contains nothing; each
+	 * step shortens p */
+	for (;;) {
 		char up[PATH_MAX];
 
-		if (errno != ENOENT)
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				break;
+		} else if (errno != ENOENT) {
 			return rs_syserr(err, "cannot inspect", p);
+		}
 		c->exists = 0;
 		rs_path_parent(p, up, sizeof(up));
 		if (strcmp(up, p) == 0)
-			return rs_syserr(err, "cannot inspect", p);
+			return rs_errf(err, RS_EIO, "cannot inspect %s: no directory holds it", p);
 		strlcpy(p, up, sizeof(p));
 	}
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_PATH)) < 0)

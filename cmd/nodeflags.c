@@ -66,3 +66,23 @@ double np_run_lock_timeout(const struct flag_value *timeout)
 	           ? np_timeout_value(timeout->str)
 	           : 0;
 }
+
+int np_threads_value(const char *s)
+{
+	int t = 0;
+
+	if (strcmp(s, "auto") == 0)
+		return 0;
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || (t = t * 10 + (*s - '0')) > NP_THREADS_MAX)
+			return -1;
+	}
+	return t;
+}
+
+int np_threads_check(const char *s)
+{
+	return np_threads_value(s) < 0 ? -1 : 0;
+}

@@ -26,6 +26,14 @@ int np_timeout_check(const char *s);
 double np_timeout_value(const char *s);
 #define NP_TIMEOUT_ACCEPTS "a number of seconds between 0 and 86400 (e.g. 5, 0.5, 2s)"
 
+/* --threads of verify and backup: "auto" (0) or 1..NP_THREADS_MAX, decimal
+ * without leading zeros; -1 for anything else. np_threads_check is the
+ * flag's check (0: acceptable), NP_THREADS_ACCEPTS completes its message. */
+#define NP_THREADS_MAX     64 /* as bolt/check.c walks with at most */
+#define NP_THREADS_ACCEPTS "auto or a number of threads from 1 to 64"
+int np_threads_value(const char *s);
+int np_threads_check(const char *s);
+
 /* How long a command that changes node state (generate, restore, recover,
  * backup) waits for the run lock its apply takes (raftstate/nodedir.h):
  * --timeout seconds only when --timeout was given, else 0 (one try). */

@@ -623,7 +623,7 @@ static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, siz
 		for (f->asked = f->asked > i ? f->asked : i;
 		     w->r.cold && f->via == VIA_PREAD && f->asked < to && f->asked < i + FAST_AHEAD;
 		     f->asked++)
-			bolt_leaf_willneed(&w->r, l->ids[f->asked]);
+			bolt_leaf_willneed(&w->r, l->ids[f->asked], !count_only);
 		for (f->valued = f->valued > i ? f->valued : i;
 		     !count_only && w->r.cold && f->via == VIA_PREAD && f->valued < to &&
 		     f->valued < i + FAST_AHEAD / 2;

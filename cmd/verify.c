@@ -13,16 +13,17 @@
  * Nothing is ever written: the files are opened O_RDONLY and mapped
  * PROT_READ by bolt/view.c.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodejson.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
-#include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/verify.h"
 
@@ -34,30 +35,6 @@ enum {
 	F_THREADS,
 	F_COUNT,
 };
-
-#define THREADS_MAX 64 /* as bolt/check.c walks with at most */
-
-/* --threads: "auto" (0) or 1..THREADS_MAX, decimal without leading zeros;
- * -1 for anything else. */
-static int threads_value(const char *s)
-{
-	int t = 0;
-
-	if (strcmp(s, "auto") == 0)
-		return 0;
-	if (s[0] < '1' || s[0] > '9')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || (t = t * 10 + (*s - '0')) > THREADS_MAX)
-			return -1;
-	}
-	return t;
-}
-
-static int threads_check(const char *s)
-{
-	return threads_value(s) < 0 ? -1 : 0;
-}
 
 static const struct flag_spec verify_flags[F_COUNT] = {
     [F_STATE_DIR] = NP_FLAG_STATE_DIR,
@@ -79,8 +56,8 @@ static const struct flag_spec verify_flags[F_COUNT] = {
             .help = "Threads that check the log; auto: the processors this process may run on, "
                     "at most 4, for a log of 64 MiB or more, else 1. The report is the same "
                     "for any number",
-            .check = threads_check,
-            .accepts = "auto or a number of threads from 1 to 64",
+            .check = np_threads_check,
+            .accepts = NP_THREADS_ACCEPTS,
         },
 };
 
@@ -203,10 +180,10 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .live = v[F_LIVE].b,
 	    .op_conductor = 1,
 	    .nil_head = 1,
-	    .threads = threads_value(v[F_THREADS].str),
+	    .threads = np_threads_value(v[F_THREADS].str),
 	};
 	struct node_result *res = NULL;
-	struct np_nodes ns;
+	struct rs_nd_nodes ns;
 	char what[128];
 	size_t i, invalid = 0, unverified = 0;
 	int rc, json = v[F_JSON].b;
@@ -292,7 +269,7 @@ done:
 		rs_problems_free(&res[i].probs);
 	}
 	free(res);
-	np_nodes_free(&ns);
+	rs_nd_nodes_free(&ns);
 	return rc;
 }
 

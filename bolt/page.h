@@ -163,43 +163,64 @@ struct bolt_elem {
 	bolt_pgid pgid; /* branch only */
 };
 
-/* Resolves element i of the leaf or branch page image `page`, which spans
- * `span` readable bytes. Returns 0, or -1 (and *e all zero: no pointer to
- * follow) when the element header, key or value would lie outside the span.
- * Never reads outside [page, page+span); reads each header field once (a
- * live writer may be rewriting the page). */
-static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
-                                 struct bolt_elem *e)
+/* Element i of a leaf or branch page as offsets from the page's start. */
+struct bolt_elem_off {
+	uint32_t flags; /* leaf only */
+	uint64_t kstart;
+	uint32_t klen;
+	uint32_t vlen;  /* leaf only; the value starts at kstart + klen */
+	bolt_pgid pgid; /* branch only */
+};
+
+/* Element i of the page whose header and element table are at `page` and
+ * which spans `span` bytes. Returns 0, or -1 when the element header, key or
+ * value would lie outside the span. Reads only the element's 16-byte header
+ * (page[16 + 16 i .. +16)), each field once (a live writer may be rewriting
+ * the page). */
+static inline int bolt_page_elem_off(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
+                                     struct bolt_elem_off *o)
 {
 	uint64_t off = BOLT_PAGE_HEADER_SIZE + (uint64_t)i * BOLT_LEAF_ELEM_SIZE;
 	const uint8_t *el;
-	uint64_t kstart, end;
 
-	if (off + BOLT_LEAF_ELEM_SIZE > span) {
-		memset(e, 0, sizeof(*e));
+	if (off + BOLT_LEAF_ELEM_SIZE > span)
 		return -1;
-	}
 	el = page + off;
 	if (is_leaf) {
-		e->flags = bolt_le32(el);
-		kstart = off + bolt_le32(el + 4);
-		e->klen = bolt_le32(el + 8);
-		e->vlen = bolt_le32(el + 12);
-		e->pgid = 0;
+		o->flags = bolt_le32(el);
+		o->kstart = off + bolt_le32(el + 4);
+		o->klen = bolt_le32(el + 8);
+		o->vlen = bolt_le32(el + 12);
+		o->pgid = 0;
 	} else {
-		e->flags = 0;
-		kstart = off + bolt_le32(el);
-		e->klen = bolt_le32(el + 4);
-		e->vlen = 0;
-		e->pgid = bolt_le64(el + 8);
+		o->flags = 0;
+		o->kstart = off + bolt_le32(el);
+		o->klen = bolt_le32(el + 4);
+		o->vlen = 0;
+		o->pgid = bolt_le64(el + 8);
 	}
-	end = kstart + (uint64_t)e->klen + (uint64_t)e->vlen;
-	if (end > span) {
+	return o->kstart + (uint64_t)o->klen + (uint64_t)o->vlen > span ? -1 : 0;
+}
+
+/* Resolves element i of the leaf or branch page image `page`, which spans
+ * `span` readable bytes. Returns 0, or -1 (and *e all zero: no pointer to
+ * follow) when the element header, key or value would lie outside the span.
+ * Never reads outside [page, page+span) (bolt_page_elem_off). */
+static inline int bolt_page_elem(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
+                                 struct bolt_elem *e)
+{
+	struct bolt_elem_off o;
+
+	if (bolt_page_elem_off(page, span, is_leaf, i, &o) != 0) {
 		memset(e, 0, sizeof(*e));
 		return -1;
 	}
-	e->key = page + kstart;
-	e->value = is_leaf ? page + kstart + e->klen : NULL;
+	e->flags = o.flags;
+	e->klen = o.klen;
+	e->vlen = o.vlen;
+	e->pgid = o.pgid;
+	e->key = page + o.kstart;
+	e->value = is_leaf ? page + o.kstart + o.klen : NULL;
 	return 0;
 }
 

@@ -109,6 +109,12 @@ fail:
 	return rc;
 }
 
+void bolt_view_advise_random(const struct bolt_view *v)
+{
+	(void)madvise((void *)v->map, (size_t)v->file_size, MADV_RANDOM);
+	(void)posix_fadvise(v->fd, 0, 0, POSIX_FADV_RANDOM);
+}
+
 void bolt_view_close(struct bolt_view *v)
 {
 	if (v == NULL)

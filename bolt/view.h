@@ -65,6 +65,12 @@ int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page
  * one read (txid T) exists. */
 int bolt_view_recheck(const struct bolt_view *v, struct bolt_err *err);
 
+/* Tells the kernel that v is read here and there, not front to back: a
+ * fault on a page not cached reads that page only (no read-around of up to
+ * the device's readahead size), and so does a pread of v->fd. For readers
+ * that touch a few pages of a large file; a hint, it changes no result. */
+void bolt_view_advise_random(const struct bolt_view *v);
+
 /* A bucket found in the view: a root page, or an inline leaf image. */
 struct bolt_vbucket {
 	bolt_pgid root; /* 0 when inline */

@@ -43,6 +43,10 @@
 #include "raftstate/path.h"
 #include "raftstate/verify.h"
 
+#ifdef OCI_COVERAGE
+void __gcov_dump(void); /* libgcov, linked by --coverage */
+#endif
+
 #define BIN_ENV                "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
 #define SKIP_ENV               "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
 #define DEFAULT_BIN            "op-conductor"
@@ -187,6 +191,8 @@ struct oc_setting {
 
 struct oc_raft {
 	struct oc_setting storage_dir, server_id, bootstrap, snapshot_threshold;
+	/* op-conductor's log flags (op-service log.CLIFlags("OP_CONDUCTOR")) */
+	struct oc_setting log_level, log_format, log_pid, log_color;
 	int help; /* -h/--help/-v/--version: op-conductor only prints and exits */
 };
 
@@ -271,6 +277,19 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 		} else if (name_is(name, len, "raft.bootstrap")) {
 			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true",
 			              "raft.bootstrap");
+		} else if (name_is(name, len, "log.level") || name_is(name, len, "log.format")) {
+			int lvl = name_is(name, len, "log.level");
+
+			if (eq == NULL && i + 1 >= argc)
+				break;
+			set_from_argv(lvl ? &r->log_level : &r->log_format,
+			              eq != NULL ? eq + 1 : argv[++i],
+			              lvl ? "log.level" : "log.format");
+		} else if (name_is(name, len, "log.pid") || name_is(name, len, "log.color")) {
+			int pid = name_is(name, len, "log.pid");
+
+			set_from_argv(pid ? &r->log_pid : &r->log_color,
+			              eq != NULL ? eq + 1 : "true", pid ? "log.pid" : "log.color");
 		} else if (name_is(name, len, "help") || name_is(name, len, "h") ||
 		           name_is(name, len, "version") || name_is(name, len, "v")) {
 			int b = 1;
@@ -286,6 +305,25 @@ static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
 	set_from_env(&r->server_id, SERVER_ID_ENV);
 	set_from_env(&r->bootstrap, BOOTSTRAP_ENV);
 	set_from_env(&r->snapshot_threshold, SNAPSHOT_THRESHOLD_ENV);
+	set_from_env(&r->log_level, "OP_CONDUCTOR_LOG_LEVEL");
+	set_from_env(&r->log_format, "OP_CONDUCTOR_LOG_FORMAT");
+	set_from_env(&r->log_pid, "OP_CONDUCTOR_LOG_PID");
+	set_from_env(&r->log_color, "OP_CONDUCTOR_LOG_COLOR");
+}
+
+/* Our lines before the exec are shaped as op-conductor will shape its own
+ * (the same op-service flags, read from its command line and variables),
+ * so the node's stderr is in one format. A value op-conductor refuses
+ * leaves the default here; op-conductor then stops with its own error. */
+static void log_like_op_conductor(const struct oc_raft *r)
+{
+	int pid = 0, color = 0;
+
+	if (r->log_pid.val != NULL && flags_parse_bool(r->log_pid.val, &pid) != 0)
+		pid = 0;
+	if (r->log_color.val != NULL && flags_parse_bool(r->log_color.val, &color) != 0)
+		color = 0;
+	oci_log_setup(r->log_format.val, r->log_level.val, pid, color);
 }
 
 /* ---- preflight -------------------------------------------------------- */
@@ -416,10 +454,10 @@ static const char *bootstrap_what(const struct oc_raft *r)
 }
 
 /* Returns 0 to go on with the exec, or the exit code. */
-static int preflight(const struct oci_command *cmd, int argc, char **argv, struct pf_verdict *vd)
+static int preflight(const struct oci_command *cmd, const struct oc_raft *rp, struct pf_verdict *vd)
 {
 	char *node_dir = vd->node_dir;
-	struct oc_raft r;
+	struct oc_raft r = *rp;
 	int skip, rc, b;
 
 	vd->state = "skipped";
@@ -427,7 +465,6 @@ static int preflight(const struct oci_command *cmd, int argc, char **argv, struc
 	if (skip != 0)
 		return skip < 0 ? OCI_EXIT_USAGE : 0;
 	vd->state = "not_checked";
-	read_oc_flags(argc, argv, &r);
 	/* op-conductor would only print help or version; an empty ID is rejected by
 	 * raft; without a storage dir op-conductor refuses to start. */
 	if (r.help || r.server_id.val == NULL || r.server_id.val[0] == '\0' ||
@@ -530,6 +567,14 @@ static const struct oci_env bootstrap_env[] = {
     {SNAPSHOT_THRESHOLD_ENV,
      "op-conductor's --raft.snapshot-threshold, when not on the command line: the preflight "
      "warns when a node with no unsafe head has that many entries after its last snapshot"},
+    {"OP_CONDUCTOR_LOG_FORMAT",
+     "op-conductor's --log.format, when not on the command line: shapes the preflight's lines "
+     "too"},
+    {"OP_CONDUCTOR_LOG_LEVEL",
+     "op-conductor's --log.level, when not on the command line: filters the preflight's lines "
+     "too"},
+    {"OP_CONDUCTOR_LOG_PID", "op-conductor's --log.pid, when not on the command line"},
+    {"OP_CONDUCTOR_LOG_COLOR", "op-conductor's --log.color, when not on the command line"},
 };
 
 /* --json: the verdict as one document on stderr (stdout is op-conductor's
@@ -568,6 +613,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 {
 	struct fd_snapshot fds;
 	struct pf_verdict vd = {.state = "not_checked"};
+	struct oc_raft r;
 	char bin[PATH_MAX];
 	char **nargv;
 	int rc, json = 0;
@@ -580,12 +626,14 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 		argc--;
 		argv++;
 	}
+	read_oc_flags(argc, argv, &r);
+	log_like_op_conductor(&r);
 	rc = find_binary(cmd, bin, sizeof(bin));
 	if (rc != 0)
 		return rc;
 
 	fd_snapshot_take(&fds);
-	rc = preflight(cmd, argc, argv, &vd);
+	rc = preflight(cmd, &r, &vd);
 	fd_close_new(&fds);
 	if (json)
 		print_verdict(&vd, rc);
@@ -602,6 +650,12 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	nargv[argc + 1] = NULL;
 	(void)fflush(stdout);
 	(void)fflush(stderr);
+#ifdef OCI_COVERAGE
+	/* exec drops gcov's counters with the process image: written first,
+	 * or every run that becomes op-conductor is missing from `just
+	 * coverage` (scripts/coverage.sh defines OCI_COVERAGE) */
+	__gcov_dump();
+#endif
 	execv(bin, nargv);
 	rc = errno;
 	free(nargv);
@@ -637,6 +691,10 @@ const struct oci_command oci_cmd_bootstrap_cluster = {
                    "8192) entries after the last snapshot it warns that op-conductor <= v1.19.6\n"
                    "will panic at its first snapshot (optimism issue 13363).\n"
                    "Set " SKIP_ENV "=true to skip the preflight.\n"
+                   "\n"
+                   "The preflight's lines on stderr take op-conductor's own log flags\n"
+                   "(--log.format, --log.level, --log.pid, --log.color, or their\n"
+                   "OP_CONDUCTOR_LOG_* variables), so the node's stderr has one format.\n"
                    "\n"
                    "--json as the first argument prints the preflight's verdict as one JSON\n"
                    "document on stderr (stdout is op-conductor's) before the exec or refusal.\n"

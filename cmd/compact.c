@@ -168,14 +168,14 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 	struct rs_err err = {0};
 
 	if (plan->del_count > 0 && !v[F_FORCE].b) {
-		if (!isatty(STDIN_FILENO)) {
+		if (oci_no_question() != NULL) {
 			char msg[256];
 
-			(void)snprintf(msg, sizeof(msg),
-			               "--trailing would remove %llu entries and stdin is not a "
-			               "terminal; give --force (or "
-			               "OP_CONDUCTOR_INIT_COMPACT_FORCE=true) to remove them",
-			               (unsigned long long)plan->del_count);
+			(void)snprintf(
+			    msg, sizeof(msg),
+			    "--trailing would remove %llu entries and %s; give --force (or "
+			    "OP_CONDUCTOR_INIT_COMPACT_FORCE=true) to remove them",
+			    (unsigned long long)plan->del_count, oci_no_question());
 			if (v[F_JSON].b)
 				json_failure(plan->node_dir, msg);
 			return oci_fail(cmd, "%s; nothing was changed", msg);

@@ -12,29 +12,16 @@
 
 static int check_log_level(const char *v)
 {
-	/* op-service LevelFromString: case-insensitive, geth's short forms too */
-	static const char *const levels[] = {
-	    "trace", "trce", "debug", "dbug", "info", "warn", "error", "eror", "crit",
-	};
-	size_t i;
+	enum oci_log_level l;
 
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcasecmp(v, levels[i]) == 0)
-			return 0;
-	return -1;
+	return oci_log_level_parse(v, &l);
 }
 
 static int check_log_format(const char *v)
 {
-	static const char *const formats[] = {
-	    "text", "terminal", "logfmt", "json", "json-pretty",
-	};
-	size_t i;
+	enum oci_log_format f;
 
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcasecmp(v, formats[i]) == 0)
-			return 0;
-	return -1;
+	return oci_log_format_parse(v, &f);
 }
 
 static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
@@ -54,16 +41,17 @@ static const struct flag_spec log_flags[FLAG_LOG_COUNT] = {
             .kind = FLAG_STRING,
             .metavar = "FORMAT",
             .def = "text",
-            .help = "Shape of stderr: text/terminal (sentences), logfmt, json, json-pretty",
+            .help = "Shape of stderr: text (sentences), terminal, logfmt, logfmtms, json, "
+                    "jsonms, json-pretty",
             .check = check_log_format,
-            .accepts = "one of text, terminal, logfmt, json, json-pretty",
+            .accepts = "one of text, terminal, logfmt, logfmtms, json, jsonms, json-pretty",
         },
     [FLAG_LOG_COLOR] =
         {
             .name = "log.color",
             .kind = FLAG_BOOL,
             .def = "false",
-            .help = "Accepted; nothing is colored",
+            .help = "Color the level in terminal format (text becomes terminal)",
         },
     [FLAG_LOG_PID] =
         {
@@ -193,28 +181,35 @@ static int set_value(const struct oci_command *cmd, const struct flag_spec *spec
 	return 0;
 }
 
-/* Finds the spec called name[0..len) among the command's and the log flags. */
-static int lookup(const struct oci_command *cmd, const char *name, size_t len,
-                  const struct flag_spec **spec, struct flag_value **val, struct flag_set *fs)
+/* The spec called name[0..len) among the command's flags (*log -1) and
+ * the log flags (*log its index), or NULL. */
+static const struct flag_spec *find_spec(const struct oci_command *cmd, const char *name,
+                                         size_t len, int *log)
 {
 	size_t i;
 
-	for (i = 0; i < cmd->nflags; i++) {
-		if (strlen(cmd->flags[i].name) == len &&
-		    memcmp(cmd->flags[i].name, name, len) == 0) {
-			*spec = &cmd->flags[i];
-			*val = &fs->v[i];
-			return 0;
-		}
-	}
-	for (i = 0; i < FLAG_LOG_COUNT; i++) {
+	*log = -1;
+	for (i = 0; i < cmd->nflags; i++)
+		if (strlen(cmd->flags[i].name) == len && memcmp(cmd->flags[i].name, name, len) == 0)
+			return &cmd->flags[i];
+	for (i = 0; i < FLAG_LOG_COUNT; i++)
 		if (strlen(log_flags[i].name) == len && memcmp(log_flags[i].name, name, len) == 0) {
-			*spec = &log_flags[i];
-			*val = &fs->log[i];
-			return 0;
+			*log = (int)i;
+			return &log_flags[i];
 		}
-	}
-	return -1;
+	return NULL;
+}
+
+/* Finds the spec called name[0..len) and its value in fs. */
+static int lookup(const struct oci_command *cmd, const char *name, size_t len,
+                  const struct flag_spec **spec, struct flag_value **val, struct flag_set *fs)
+{
+	int log;
+
+	if ((*spec = find_spec(cmd, name, len, &log)) == NULL)
+		return -1;
+	*val = log >= 0 ? &fs->log[log] : &fs->v[*spec - cmd->flags];
+	return 0;
 }
 
 static int is_help(const char *name, size_t len)
@@ -241,6 +236,48 @@ static int fill_unset(const struct oci_command *cmd, const struct flag_spec *spe
 		val->src = FLAG_DEFAULT;
 	}
 	return 0;
+}
+
+void flags_log_early(const struct oci_command *cmd, int argc, char **argv)
+{
+	const char *text[FLAG_LOG_COUNT] = {NULL};
+	int b[FLAG_LOG_COUNT] = {0};
+	char env[128];
+
+	for (int i = 0; cmd != NULL && i < argc; i++) {
+		const char *a = argv[i], *name = a + 1, *eq;
+		const struct flag_spec *spec;
+		size_t len;
+		int log;
+
+		if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0)
+			break;
+		if (*name == '-')
+			name++;
+		eq = strchr(name, '=');
+		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+		if ((spec = find_spec(cmd, name, len, &log)) == NULL)
+			break; /* flags_parse says what is wrong */
+		if (log >= 0)
+			text[log] = eq != NULL                ? eq + 1
+			            : spec->kind == FLAG_BOOL ? "true"
+			            : i + 1 < argc            ? argv[i + 1]
+			                                      : NULL;
+		if (spec->kind != FLAG_BOOL && eq == NULL)
+			i++;
+	}
+	for (size_t k = 0; k < FLAG_LOG_COUNT; k++) {
+		if (text[k] == NULL) {
+			text[k] = getenv(flags_env_name(&log_flags[k], env, sizeof(env)));
+			if (text[k] != NULL && text[k][0] == '\0')
+				text[k] = NULL;
+		}
+		if (log_flags[k].kind == FLAG_BOOL && text[k] != NULL &&
+		    flags_parse_bool(text[k], &b[k]) != 0)
+			b[k] = 0;
+	}
+	oci_log_setup(text[FLAG_LOG_FORMAT], text[FLAG_LOG_LEVEL], b[FLAG_LOG_PID],
+	              b[FLAG_LOG_COLOR]);
 }
 
 enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,

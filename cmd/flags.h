@@ -96,6 +96,11 @@ enum flag_result {
 enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **argv,
                              struct flag_set *fs);
 
+/* Before flags_parse: the log flags as far as the command line (cmd NULL:
+ * only the environment) gives them, so that even a usage error is shaped;
+ * a bad value leaves the default (flags_parse then reports it). */
+void flags_log_early(const struct oci_command *cmd, int argc, char **argv);
+
 /* The op-service log flags every command accepts (FLAG_LOG_COUNT of them). */
 const struct flag_spec *flags_log_specs(void);
 

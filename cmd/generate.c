@@ -5,45 +5,39 @@
  *
  * Order of work, so that bad input never costs anything:
  *   1. parse and validate every flag and the member list (exit 2);
- *   2. inspect the output tree without changing it: symlinks, non-
- *      directories, unwritable directories, existing state (the two
- *      databases and snapshots/), locked databases (exit 1);
- *   3. create OUTPUT_DIR (mkdir -p), take the run lock on it
- *      (raftstate/nodedir.h; --timeout) and inspect again under it;
- *   4. rs_generate_node() per node: nodedir's replace (stage, fsync, swap,
- *      the replaced node kept beside OUTPUT_DIR);
- *   5. print what was written and what to do next.
+ *   2. rs_generate_plan() (raftstate/generate.h) looks at the output tree
+ *      without changing it: symlinks, non-directories, unwritable
+ *      directories, existing state (the two databases and snapshots/),
+ *      locked databases, a cluster that has formed, --if-absent's verdict;
+ *      printed as found (exit 1 on a refusal);
+ *   3. rs_generate_apply() creates OUTPUT_DIR (mkdir -p), takes the run
+ *      lock on it (--timeout), looks again under it, and writes each node
+ *      through nodedir's replace (the replaced node kept beside
+ *      OUTPUT_DIR), --chown's owner and cluster.json;
+ *   4. print what was written and what to do next.
  *
  * Beyond the Go tool (docs/operations.md: "Operator features"): --node-id writes one node
  * only; --if-absent compares existing state with what would be written
- * (cmd/ifabsent below) instead of refusing; --nodes id=address pairs,
+ * (raftstate/ifabsent.h) instead of refusing; --nodes id=address pairs,
  * --nonvoters and --config FILE (raftstate/clusterfile.h) describe the cluster;
  * --chown hands the result to op-conductor's user; cluster.json records
  * what was written whenever one of these is used (a plain Go-compatible
  * invocation writes exactly the Go tool's files and nothing else).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include "cmd/chown.h"
-#include "raftstate/clusterfile.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/members.h"
 #include "cmd/nodeprint.h"
 #include "cmd/report.h"
-#include "raftstate/config.h"
-#include "raftstate/error.h"
+#include "raftstate/clusterfile.h"
 #include "raftstate/generate.h"
-#include "raftstate/nodedir.h"
 #include "raftstate/path.h"
 
 enum {
@@ -191,239 +185,6 @@ static const struct flag_spec generate_flags[F_COUNT] = {
 };
 
 /* What stands in OUTPUT_DIR before we touch it. */
-struct preflight {
-	int make_outdir;     /* OUTPUT_DIR does not exist */
-	unsigned char *make; /* per node: OUTPUT_DIR/<id> does not exist */
-	unsigned char *have; /* per node: how many of its two state files exist */
-	char *existing;      /* ", "-separated state files found */
-	size_t nexisting;
-};
-
-/* OUTPUT_DIR/b, or OUTPUT_DIR/b/c when c is non-NULL; -1 when too long */
-static int join(char *buf, size_t size, const char *a, const char *b, const char *c)
-{
-	char ab[PATH_MAX];
-
-	if (c == NULL)
-		return rs_path_join(buf, size, a, b);
-	return rs_path_join(ab, sizeof(ab), a, b) != 0 ? -1 : rs_path_join(buf, size, ab, c);
-}
-
-static int append_existing(struct preflight *pf, const char *path)
-{
-	size_t old = pf->existing != NULL ? strlen(pf->existing) : 0;
-	size_t add = strlen(oci_path(path).s) + 2;
-	char *p = realloc(pf->existing, old + add + 1);
-
-	if (p == NULL)
-		return -1;
-	(void)snprintf(p + old, add + 1, "%s%s", old > 0 ? ", " : "", oci_path(path).s);
-	pf->existing = p;
-	pf->nexisting++;
-	return 0;
-}
-
-/* OUTPUT_DIR is missing: the nearest existing ancestor must be a writable
- * directory, or mkdir -p would fail half-way. */
-static int check_creatable(const struct oci_command *cmd, const char *outdir)
-{
-	char parent[PATH_MAX];
-	struct stat st;
-	char *slash;
-
-	(void)snprintf(parent, sizeof(parent), "%s", outdir);
-	for (;;) {
-		slash = strrchr(parent, '/');
-		if (slash == NULL)
-			(void)snprintf(parent, sizeof(parent), ".");
-		else if (slash == parent)
-			parent[1] = '\0';
-		else
-			*slash = '\0';
-		if (stat(parent, &st) == 0)
-			break;
-		if (errno != ENOENT)
-			return oci_fail(cmd, "cannot create --output-dir %s: %s: %s",
-			                oci_path(outdir).s, oci_path(parent).s, strerror(errno));
-		if (strcmp(parent, ".") == 0 || strcmp(parent, "/") == 0)
-			return oci_fail(cmd, "cannot create --output-dir %s: %s does not exist",
-			                oci_path(outdir).s, oci_path(parent).s);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return oci_fail(cmd, "cannot create --output-dir %s: %s is not a directory",
-		                oci_path(outdir).s, oci_path(parent).s);
-	if (access(parent, W_OK | X_OK) != 0)
-		return oci_fail(cmd, "cannot create --output-dir %s: %s is not writable (%s)",
-		                oci_path(outdir).s, oci_path(parent).s, strerror(errno));
-	return 0;
-}
-
-/* A state file that exists must be a regular file: never write through a
- * symbolic link, never replace a directory. */
-static int inspect_state_file(const struct oci_command *cmd, struct preflight *pf, const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) != 0) {
-		if (errno == ENOENT)
-			return 0;
-		return oci_fail(cmd, "cannot inspect %s: %s", oci_path(path).s, strerror(errno));
-	}
-	if (S_ISLNK(st.st_mode))
-		return oci_fail(cmd, "%s is a symbolic link; refusing to write state through it",
-		                oci_path(path).s);
-	if (!S_ISREG(st.st_mode))
-		return oci_fail(cmd, "%s exists and is not a regular file", oci_path(path).s);
-	if (append_existing(pf, path) != 0)
-		return oci_fail(cmd, "out of memory");
-	return 0;
-}
-
-static int inspect(const struct oci_command *cmd, const char *outdir, const struct rs_members *ms,
-                   const unsigned char *target, int force, int if_absent, struct preflight *pf)
-{
-	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
-	char path[PATH_MAX], file_snap[PATH_MAX];
-	struct stat st;
-	int need_write = 0, rc;
-	size_t i, f, before;
-
-	if (lstat(outdir, &st) != 0) {
-		if (errno == ENOTDIR)
-			return oci_fail(
-			    cmd,
-			    "cannot create --output-dir %s: a part of its path is not a directory",
-			    oci_path(outdir).s);
-		if (errno != ENOENT)
-			return oci_fail(cmd, "cannot inspect --output-dir %s: %s",
-			                oci_path(outdir).s, strerror(errno));
-		pf->make_outdir = 1;
-		memcpy(pf->make, target, ms->n);
-		return check_creatable(cmd, outdir);
-	}
-	if (S_ISLNK(st.st_mode))
-		return oci_fail(
-		    cmd, "--output-dir %s is a symbolic link; give the directory it points to",
-		    oci_path(outdir).s);
-	if (!S_ISDIR(st.st_mode))
-		return oci_fail(cmd, "--output-dir %s exists and is not a directory",
-		                oci_path(outdir).s);
-	if (access(outdir, X_OK) != 0)
-		return oci_fail(cmd, "cannot enter --output-dir %s: %s", oci_path(outdir).s,
-		                strerror(errno));
-
-	for (i = 0; i < ms->n; i++) {
-		if (!target[i])
-			continue;
-		if (join(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
-			return oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
-			                ms->m[i].id);
-		if (lstat(path, &st) != 0) {
-			if (errno != ENOENT)
-				return oci_fail(cmd, "cannot inspect %s: %s", oci_path(path).s,
-				                strerror(errno));
-			pf->make[i] = 1;
-			need_write = 1;
-			continue;
-		}
-		if (S_ISLNK(st.st_mode))
-			return oci_fail(cmd,
-			                "%s is a symbolic link; refusing to write state through it",
-			                oci_path(path).s);
-		if (!S_ISDIR(st.st_mode))
-			return oci_fail(cmd, "%s exists and is not a directory", oci_path(path).s);
-		before = pf->nexisting;
-		for (f = 0; f < 2; f++) {
-			char file[PATH_MAX];
-
-			if (join(file, sizeof(file), outdir, ms->m[i].id, files[f]) != 0)
-				return oci_fail(cmd, "path %s is too long", oci_path(path).s);
-			if ((rc = inspect_state_file(cmd, pf, file)) != 0)
-				return rc;
-		}
-		pf->have[i] = (unsigned char)(pf->nexisting - before);
-		/* snapshots/ is state too: raft starts from the newest snapshot's
-		 * configuration whatever a fresh log says (FORMAT.md) */
-		if (join(file_snap, sizeof(file_snap), outdir, ms->m[i].id, RS_SNAP_DIR) != 0)
-			return oci_fail(cmd, "path %s is too long", oci_path(path).s);
-		if (lstat(file_snap, &st) == 0) {
-			if (if_absent && pf->have[i] == 0)
-				return oci_fail(
-				    cmd,
-				    "--if-absent: %s holds no database but a %s/ directory: "
-				    "raft would start from its snapshot, not from what this "
-				    "command writes; nothing was changed (move it away, or "
-				    "replace the node with --force)",
-				    oci_path(path).s, RS_SNAP_DIR);
-			if (append_existing(pf, file_snap) != 0)
-				return oci_fail(cmd, "out of memory");
-		}
-		if (if_absent && pf->have[i] > 0)
-			continue; /* compared, never written: see if_absent_check */
-		if (access(path, W_OK | X_OK) != 0)
-			return oci_fail(cmd, "%s is not writable: %s", oci_path(path).s,
-			                strerror(errno));
-	}
-	if (pf->nexisting > 0 && !force && !if_absent)
-		return oci_fail(
-		    cmd, "refusing to overwrite %zu existing state file%s without --force: %s",
-		    pf->nexisting, pf->nexisting == 1 ? "" : "s", pf->existing);
-	/* --force replaces whole nodes: none may be in use */
-	for (i = 0; force && i < ms->n; i++) {
-		struct rs_err err = {0};
-
-		if (!target[i] || join(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
-			continue;
-		if (rs_nd_check_unlocked(path, "stop it before generating over it", &err) != RS_OK)
-			return oci_fail(cmd, "%s; nothing was changed", err.msg);
-	}
-	if (need_write && access(outdir, W_OK | X_OK) != 0)
-		return oci_fail(cmd, "--output-dir %s is not writable: %s", oci_path(outdir).s,
-		                strerror(errno));
-	return 0;
-}
-
-/* mkdir then lstat: what we will write into must be a real directory, even
- * if it appeared between the inspection and now. */
-static int make_dir(const struct oci_command *cmd, const char *path)
-{
-	struct stat st;
-
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return oci_fail(cmd, "cannot create directory %s: %s", oci_path(path).s,
-		                strerror(errno));
-	if (lstat(path, &st) != 0)
-		return oci_fail(cmd, "cannot inspect %s: %s", oci_path(path).s, strerror(errno));
-	if (S_ISLNK(st.st_mode))
-		return oci_fail(cmd, "%s is a symbolic link; refusing to write state through it",
-		                oci_path(path).s);
-	if (!S_ISDIR(st.st_mode))
-		return oci_fail(cmd, "%s exists and is not a directory", oci_path(path).s);
-	return 0;
-}
-
-/* mkdir -p: the parents may be symbolic links (e.g. /var -> /data/var);
- * only OUTPUT_DIR itself must not be one (make_dir). */
-static int make_outdir(const struct oci_command *cmd, const char *outdir)
-{
-	struct rs_err e = {0};
-
-	if (rs_path_mkdir_p(outdir, 0, &e) != RS_OK)
-		return e.code == RS_EINVAL ? oci_fail(cmd, "cannot create --output-dir %s: %s",
-		                                      oci_path(outdir).s, e.msg)
-		                           : oci_fail(cmd, "%s", e.msg);
-	return make_dir(cmd, outdir);
-}
-
-/* rs_err text plus the system's reason when the message lacks it. */
-static const char *err_text(const struct rs_err *e, char *buf, size_t size)
-{
-	if (e->sys_errno != 0 && strstr(e->msg, strerror(e->sys_errno)) == NULL)
-		(void)snprintf(buf, size, "%s: %s", e->msg, strerror(e->sys_errno));
-	else
-		(void)snprintf(buf, size, "%s", e->msg);
-	return buf;
-}
 
 static void print_summary(const char *outdir, const struct rs_members *ms,
                           const unsigned char *written, uint64_t term, const char *network,
@@ -462,69 +223,6 @@ static void print_summary(const char *outdir, const struct rs_members *ms,
 	       outdir, ms->m[ms->leader].id, (unsigned long long)term,
 	       (unsigned long long)(term + 1),
 	       term == UINT64_MAX ? " (it wraps: no term can follow the largest one)" : "");
-}
-
-/* ---- --if-absent ------------------------------------------------------- */
-
-/* An existing cluster.json must describe the same cluster. */
-static void compare_record(const char *outdir, const struct rs_members *ms, uint64_t term,
-                           const char *network, struct rs_diff *d)
-{
-	char path[PATH_MAX], msg[1024];
-	struct rs_cluster_file cf;
-	struct stat st;
-	size_t i, j;
-	int rc;
-
-	(void)join(path, sizeof(path), outdir, RS_CLUSTER_JSON, NULL);
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return; /* none (or a node named cluster.json): nothing to compare */
-	rc = rs_cluster_file_load(path, &cf, msg, sizeof(msg));
-	if (rc != RS_CLUSTER_FILE_OK) {
-		rs_diff_add(d, "  %s: %s", RS_CLUSTER_JSON, msg);
-		rs_cluster_file_free(&cf);
-		return;
-	}
-	if (cf.has_term && cf.term != term) {
-		rs_diff_add(d, "  %s: - initial_term %llu", RS_CLUSTER_JSON,
-		            (unsigned long long)cf.term);
-		rs_diff_add(d, "  %s: + initial_term %llu", RS_CLUSTER_JSON,
-		            (unsigned long long)term);
-	}
-	if (cf.leader != NULL && strcmp(cf.leader, ms->m[ms->leader].id) != 0) {
-		rs_diff_add(d, "  %s: - initial_leader %s", RS_CLUSTER_JSON, oci_q(cf.leader).s);
-		rs_diff_add(d, "  %s: + initial_leader %s", RS_CLUSTER_JSON,
-		            oci_q(ms->m[ms->leader].id).s);
-	}
-	if (network != NULL && *network != '\0' &&
-	    (cf.network == NULL || strcmp(cf.network, network) != 0)) {
-		rs_diff_add(d, "  %s: - network %s", RS_CLUSTER_JSON,
-		            cf.network != NULL ? oci_q(cf.network).s : "null");
-		rs_diff_add(d, "  %s: + network %s", RS_CLUSTER_JSON, oci_q(network).s);
-	}
-	for (i = 0; i < cf.ms.n; i++) {
-		for (j = 0; j < ms->n; j++)
-			if (strcmp(cf.ms.m[i].id, ms->m[j].id) == 0 &&
-			    strcmp(cf.ms.m[i].address, ms->m[j].address) == 0 &&
-			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
-				break;
-		if (j == ms->n)
-			rs_diff_add(d, "  %s: - node %s %s %s", RS_CLUSTER_JSON,
-			            oci_q(cf.ms.m[i].id).s, oci_q(cf.ms.m[i].address).s,
-			            cf.ms.m[i].nonvoter ? "nonvoter" : "voter");
-	}
-	for (j = 0; j < ms->n; j++) {
-		for (i = 0; i < cf.ms.n; i++)
-			if (strcmp(cf.ms.m[i].id, ms->m[j].id) == 0 &&
-			    strcmp(cf.ms.m[i].address, ms->m[j].address) == 0 &&
-			    cf.ms.m[i].nonvoter == ms->m[j].nonvoter)
-				break;
-		if (i == cf.ms.n)
-			rs_diff_add(d, "  %s: + node %s %s %s", RS_CLUSTER_JSON,
-			            oci_q(ms->m[j].id).s, oci_q(ms->m[j].address).s,
-			            ms->m[j].nonvoter ? "nonvoter" : "voter");
-	}
-	rs_cluster_file_free(&cf);
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -645,9 +343,6 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 	return 0;
 }
 
-/* Step 3 with --if-absent: what is there is compared, never written. 0:
- * go on and write the nodes still missing (target[] now says which); -1:
- * nothing is left to write (exit 0); else the exit code of a refusal. */
 /* A diff's lines (rs_diff text) as details of the message before them. */
 static void print_diff(enum oci_log_level level, const char *text)
 {
@@ -660,196 +355,22 @@ static void print_diff(enum oci_log_level level, const char *text)
 	}
 }
 
-static int check_if_absent(const struct oci_command *cmd, const char *outdir,
-                           const struct given_cluster *gc, const struct rs_config *cfg,
-                           unsigned char *target, const struct preflight *pf, size_t nwrite,
-                           FILE *say)
-{
-	struct rs_diff d = {0}, changed = {0};
-	char node_dir[PATH_MAX], note[256];
-	size_t i;
-	int rc = 0;
-
-	{
-		size_t present = 0, same = 0;
-
-		for (i = 0; i < gc->ms.n; i++) {
-			if (!target[i] || pf->have[i] == 0)
-				continue;
-			present++;
-			(void)join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL);
-			if (pf->have[i] == 1) {
-				rs_diff_add(
-				    &d, "  %s: - only one of %s and %s exists (a partial state)",
-				    gc->ms.m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
-				continue;
-			}
-			int verdict = rs_cluster_compare_node(node_dir, gc->ms.m[i].id, cfg,
-			                                      gc->ms.m[gc->ms.leader].id, gc->term,
-			                                      &changed, &d, note, sizeof(note));
-			if (verdict != RS_NODE_CONFLICT) {
-				fprintf(say, "%s: %s\n", node_dir, note);
-				same++;
-			}
-		}
-		if (present > 0)
-			compare_record(outdir, &gc->ms, gc->term, gc->network, &d);
-		if (d.n > 0) {
-			rc = oci_fail(
-			    cmd,
-			    "--if-absent: the existing state in %s is not what this command "
-			    "would write; nothing was changed (- existing, + this command):",
-			    oci_path(outdir).s);
-			print_diff(OCI_LVL_ERROR, d.text);
-			goto out;
-		}
-		if (changed.n > 0) {
-			/* raft's own changes (a member added through op-conductor, say)
-			 * win: the volume's state is the cluster's */
-			oci_warn(cmd,
-			         "--if-absent: raft has changed the configuration in %s since it "
-			         "was initialized; that state is kept as it is (- raft's "
-			         "configuration now, + the one given):",
-			         oci_path(outdir).s);
-			print_diff(OCI_LVL_WARN, changed.text);
-		}
-		if (present == nwrite) {
-			fprintf(say,
-			        "Nothing to do: %s already holds the state of %zu node%s; nothing "
-			        "was written.\n",
-			        outdir, present, present == 1 ? "" : "s");
-			rc = -1; /* done: exit 0 */
-			goto out;
-		}
-		for (i = 0; i < gc->ms.n; i++)
-			if (pf->have[i] > 0)
-				target[i] = 0; /* keep what is there, write the rest */
-	}
-
-out:
-	rs_diff_free(&d);
-	rs_diff_free(&changed);
-	return rc;
-}
-
-/* What --chown asks for (on: given). */
-struct chown_to {
-	int on;
-	uid_t uid;
-	gid_t gid;
-};
-
-/* Step 4's writing, under the run lock: each target node's directory and
- * two files, their owner, and cluster.json (want_json) listing them. */
-static int write_nodes(const struct oci_command *cmd, const char *outdir,
-                       const struct given_cluster *gc, const struct rs_config *cfg,
-                       const unsigned char *target, unsigned char *written,
-                       const struct preflight *pf, struct rs_generate_put *put,
-                       const struct chown_to *own, int want_json, const char *node_id)
-{
-	char node_dir[PATH_MAX], path[PATH_MAX], msg[1024];
-	struct rs_cluster_file_entry *files = calloc(2 * gc->ms.n, sizeof(*files));
-	struct rs_err err = {0};
-	size_t i, nfiles = 0;
-	int rc = 0;
-
-	if (files == NULL)
-		return oci_fail(cmd, "out of memory");
-	for (i = 0; i < gc->ms.n; i++) {
-		if (!target[i])
-			continue;
-		if (join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL) != 0) {
-			rc = oci_fail(cmd, "path %s/%s is too long", oci_path(outdir).s,
-			              gc->ms.m[i].id);
-			goto out;
-		}
-		if (pf->make[i] && (rc = make_dir(cmd, node_dir)) != 0)
-			goto out;
-	}
-	for (i = 0; i < gc->ms.n; i++) {
-		static const char *const names2[] = {RS_LOG_FILE, RS_STABLE_FILE};
-		size_t f;
-
-		if (!target[i])
-			continue;
-		(void)join(node_dir, sizeof(node_dir), outdir, gc->ms.m[i].id, NULL);
-		if (rs_generate_node(node_dir, cfg, gc->ms.m[i].id, gc->ms.m[gc->ms.leader].id,
-		                     gc->term, put, &err) != RS_OK) {
-			rc = oci_fail(
-			    cmd, "failed to write the state of %s in %s: %s%s",
-			    oci_q(gc->ms.m[i].id).s, oci_path(node_dir).s,
-			    err_text(&err, msg, sizeof(msg)),
-			    nfiles > 0 ? " (the nodes before it were written; rerun with --force)"
-			               : "");
-			goto out;
-		}
-		written[i] = 1;
-		if (own->on && rs_nd_chown_path(node_dir, own->uid, own->gid, &err) != RS_OK) {
-			rc = oci_fail(cmd, "%s", err.msg);
-			goto out;
-		}
-		for (f = 0; f < 2; f++) {
-			(void)join(path, sizeof(path), outdir, gc->ms.m[i].id, names2[f]);
-			if (own->on && rs_nd_chown_path(path, own->uid, own->gid, &err) != RS_OK) {
-				rc = oci_fail(cmd, "%s", err.msg);
-				goto out;
-			}
-			if (want_json) {
-				(void)snprintf(files[nfiles].path, sizeof(files[nfiles].path),
-				               "%s/%s", gc->ms.m[i].id, names2[f]);
-				if (rs_cluster_hash_file(path, &files[nfiles], msg, sizeof(msg)) !=
-				    0) {
-					rc = oci_fail(cmd, "%s", msg);
-					goto out;
-				}
-			}
-			nfiles++;
-		}
-	}
-	if (want_json) {
-		struct rs_cluster_record rec = {
-		    .ms = &gc->ms,
-		    .term = gc->term,
-		    .network = gc->network,
-		    .node_id = node_id,
-		    .files = files,
-		    .nfiles = nfiles,
-		};
-
-		if (rs_cluster_json_write(outdir, &rec, own->uid, own->gid, msg, sizeof(msg)) !=
-		    0) {
-			rc = oci_fail(cmd, "the state files were written, but %s", msg);
-			goto out;
-		}
-	}
-out:
-	free(files);
-	return rc;
-}
-
 /* One run, from its flags to the written nodes. */
 struct gen_run {
 	struct given_cluster gc;
-	struct preflight pf;
 	struct rs_config cfg;
-	unsigned char *target, *written;
-	const char *node_id, *node_id_what;
-	char *outdir;
-	struct chown_to own;
-	size_t nwrite;
-	int if_absent, want_json;
-	int json;             /* --json: the document on stdout, notes on stderr */
-	FILE *say;            /* where notes go: stdout, or stderr with --json */
-	unsigned char *asked; /* the target nodes before --if-absent kept some */
+	struct rs_generate_opts opts;
+	struct rs_generate_plan plan;
+	const char *node_id_what;
+	int json;  /* --json: the document on stdout, notes on stderr */
+	FILE *say; /* where notes go: stdout, or stderr with --json */
 	char wid[128];
-	char keep_root[PATH_MAX], keep_parent[PATH_MAX], keep_prefix[NAME_MAX + 1];
-	struct rs_nd_lock lk;
-	struct rs_generate_put put;
 };
 
 /* Parse (steps 1 and 2): the cluster, and which nodes, how, as whom. */
 static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
 {
+	struct rs_generate_opts *o = &r->opts;
 	char wo[128], msg[1024];
 	struct rs_err err = {0};
 	size_t len;
@@ -857,32 +378,25 @@ static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, 
 
 	if ((rc = read_cluster(cmd, v, &r->gc)) != 0)
 		return rc;
-	r->node_id = given(&v[F_NODE_ID]);
-	if (r->node_id != NULL)
+	o->node_id = given(&v[F_NODE_ID]);
+	if (o->node_id != NULL)
 		r->node_id_what =
 		    flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], r->wid, sizeof(r->wid));
 	if (given(&v[F_ONLY]) != NULL) {
-		if (r->node_id != NULL && strcmp(r->node_id, v[F_ONLY].str) != 0)
+		if (o->node_id != NULL && strcmp(o->node_id, v[F_ONLY].str) != 0)
 			return oci_usage(cmd,
 			                 "%s %s and --only %s disagree; --only is an alias of "
 			                 "--node-id, give one",
-			                 r->node_id_what, oci_q(r->node_id).s,
+			                 r->node_id_what, oci_q(o->node_id).s,
 			                 oci_q(v[F_ONLY].str).s);
-		r->node_id = v[F_ONLY].str;
+		o->node_id = v[F_ONLY].str;
 		r->node_id_what =
 		    flags_what(&cmd->flags[F_ONLY], &v[F_ONLY], r->wid, sizeof(r->wid));
 	}
-	if (r->if_absent && v[F_FORCE].b)
+	if (o->if_absent && o->force)
 		return oci_usage(cmd, "--if-absent and --force contradict each other; give one");
-	if (r->own.on &&
-	    owner_parse(v[F_CHOWN].str, &r->own.uid, &r->own.gid, msg, sizeof(msg)) != 0)
+	if (o->chown && owner_parse(v[F_CHOWN].str, &o->uid, &o->gid, msg, sizeof(msg)) != 0)
 		return oci_usage(cmd, "--chown: %s", msg);
-	r->put.uid = r->own.uid;
-	r->put.gid = r->own.gid;
-	r->put.keep_root = r->keep_root;
-	r->put.keep_size = sizeof(r->keep_root);
-	r->put.keep_dir = r->keep_parent;
-	r->put.keep_prefix = r->keep_prefix;
 
 	flags_what(&cmd->flags[F_OUTPUT_DIR], &v[F_OUTPUT_DIR], wo, sizeof(wo));
 	len = strlen(v[F_OUTPUT_DIR].str);
@@ -890,105 +404,55 @@ static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, 
 		return oci_usage(cmd, "%s is empty", wo);
 	if (len + 1 + RS_SERVER_ID_MAX + 1 + sizeof(RS_STABLE_FILE) + 32 > PATH_MAX)
 		return oci_usage(cmd, "%s is too long (%zu bytes)", wo, len);
-	r->outdir = strdup(v[F_OUTPUT_DIR].str);
-	r->pf.make = calloc(r->gc.ms.n, 1);
-	r->pf.have = calloc(r->gc.ms.n, 1);
-	r->target = calloc(r->gc.ms.n, 1);
-	r->written = calloc(r->gc.ms.n, 1);
-	if (r->outdir == NULL || r->pf.make == NULL || r->pf.have == NULL || r->target == NULL ||
-	    r->written == NULL || rs_members_config(&r->gc.ms, &r->cfg, &err) != RS_OK)
+	o->output_dir = v[F_OUTPUT_DIR].str;
+	o->ms = &r->gc.ms;
+	o->cfg = &r->cfg;
+	o->term = r->gc.term;
+	o->network = r->gc.network;
+	o->formed_file = r->gc.cf.formed ? given(&v[F_CONFIG]) : NULL;
+	o->cluster_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
+	                      ? v[F_CLUSTER_JSON].b
+	                      : given(&v[F_CONFIG]) != NULL || o->node_id != NULL || o->if_absent ||
+	                            o->chown || r->gc.pairs || given(&v[F_NONVOTERS]) != NULL;
+	if (rs_members_config(&r->gc.ms, &r->cfg, &err) != RS_OK)
 		return oci_fail(cmd, "out of memory");
 	return 0;
 }
 
-/* Plan: where, which nodes (target[]), where replaced state is kept, and
- * whether cluster.json is written. */
-static int gen_plan(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+/* Plan and check (step 3): what is there already, printed as found; -1:
+ * nothing left to write (exit 0). */
+static int gen_plan(const struct oci_command *cmd, struct gen_run *r)
 {
-	size_t i, len = strlen(r->outdir);
+	struct rs_generate_plan *p = &r->plan;
+	struct rs_err err = {0};
+	int rc = rs_generate_plan(&r->opts, p, &err);
 
-	/* "out/" must be inspected as "out": lstat("link/") follows the link */
-	while (len > 1 && r->outdir[len - 1] == '/')
-		r->outdir[--len] = '\0';
-	/* what --force replaces is kept beside OUTPUT_DIR, not in it (OUTPUT_DIR
-	 * holds exactly the nodes' state): ../.<name>.pre-generate-TS/<id> */
-	rs_nd_lock_dir_of(r->outdir, r->keep_parent, sizeof(r->keep_parent));
-	(void)snprintf(r->keep_prefix, sizeof(r->keep_prefix), ".%.200s.pre-generate-",
-	               strrchr(r->outdir, '/') != NULL ? strrchr(r->outdir, '/') + 1 : r->outdir);
-
-	for (i = 0; i < r->gc.ms.n; i++) {
-		r->target[i] = r->node_id == NULL || strcmp(r->gc.ms.m[i].id, r->node_id) == 0;
-		r->nwrite += r->target[i];
-	}
-	if (r->nwrite == 0 && r->gc.cf.formed && r->if_absent) {
-		/* a member added since the cluster formed (not in the file): it
-		 * starts empty and gets everything from the leader */
-		fprintf(r->say,
-		        "%s/%s: %s is not in %s, and the cluster has formed: nothing written; "
-		        "op-conductor starts this node as its state directory is\n",
-		        r->outdir, r->node_id, r->node_id, oci_path(given(&v[F_CONFIG])).s);
-		return -1;
-	}
-	if (r->nwrite == 0)
+	if (p->notes.text != NULL)
+		fputs(p->notes.text, r->say);
+	if (rc == RS_ENOTFOUND)
 		return oci_usage(cmd, "%s %s is not one of the server IDs in %s", r->node_id_what,
-		                 oci_q(r->node_id).s, r->gc.names.ids_what);
-	r->want_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
-	                   ? v[F_CLUSTER_JSON].b
-	                   : given(&v[F_CONFIG]) != NULL || r->node_id != NULL || r->if_absent ||
-	                         r->own.on || r->gc.pairs || given(&v[F_NONVOTERS]) != NULL;
-	for (i = 0; i < r->gc.ms.n; i++)
-		if (strcmp(r->gc.ms.m[i].id, RS_CLUSTER_JSON) == 0)
-			r->want_json = 0; /* that name is a node directory here */
-	return 0;
-}
-
-/* A cluster file that says "formed": true: the cluster has run, and its
- * nodes' state is raft's. After a recover or a membership change the
- * file's members are older than the cluster's, and a node generated from
- * them (a pod back with an empty volume) would bring the old configuration
- * back. So nothing is generated: without --if-absent that is refused; with
- * it, a node without state is left empty (op-conductor starts it empty and
- * the leader sends it the configuration once it is a member), and nodes
- * with state are checked as usual. -1: nothing left to do. */
-static int formed_skip(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
-{
-	const char *file = oci_path(given(&v[F_CONFIG])).s;
-	char node_dir[PATH_MAX];
-
-	if (!r->if_absent)
-		return oci_fail(
-		    cmd,
-		    "%s says the cluster has formed (\"formed\": true): its nodes' state "
-		    "comes from raft now, never from generate; nothing was written (start "
-		    "a new member with an empty state directory, change members with raft "
-		    "recover, or use --if-absent to check existing state)",
-		    file);
-	for (size_t i = 0; i < r->gc.ms.n; i++) {
-		if (!r->target[i] || r->pf.have[i] != 0)
-			continue;
-		(void)join(node_dir, sizeof(node_dir), r->outdir, r->gc.ms.m[i].id, NULL);
-		fprintf(r->say,
-		        "%s: no state, and %s says the cluster has formed: nothing written; "
-		        "op-conductor starts this node empty, and the leader sends it the "
-		        "configuration once it is a member\n",
-		        node_dir, file);
-		r->target[i] = 0;
-		r->nwrite--;
-	}
-	return r->nwrite == 0 ? -1 : 0;
-}
-
-/* Check (step 3): what is there already; -1: nothing left to write. */
-static int gen_check(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
-{
-	int rc = inspect(cmd, r->outdir, &r->gc.ms, r->target, v[F_FORCE].b, r->if_absent, &r->pf);
-
-	if (rc == 0 && r->gc.cf.formed)
-		rc = formed_skip(cmd, v, r);
-	if (rc != 0 || !r->if_absent)
+		                 oci_q(r->opts.node_id).s, r->gc.names.ids_what);
+	if (rc != RS_OK) {
+		rc = oci_fail(cmd, "%s", err.msg);
+		print_diff(OCI_LVL_ERROR, p->conflict.text);
 		return rc;
-	return check_if_absent(cmd, r->outdir, &r->gc, &r->cfg, r->target, &r->pf, r->nwrite,
-	                       r->say);
+	}
+	if (p->changed.n > 0) {
+		/* raft's own changes (a member added through op-conductor, say)
+		 * win: the volume's state is the cluster's */
+		oci_warn(cmd,
+		         "--if-absent: raft has changed the configuration in %s since it was "
+		         "initialized; that state is kept as it is (- raft's configuration now, + "
+		         "the one given):",
+		         oci_path(p->outdir).s);
+		print_diff(OCI_LVL_WARN, p->changed.text);
+	}
+	if (p->done && p->npresent > 0)
+		fprintf(r->say,
+		        "Nothing to do: %s already holds the state of %zu node%s; nothing was "
+		        "written.\n",
+		        p->outdir, p->npresent, p->npresent == 1 ? "" : "s");
+	return p->done ? -1 : 0;
 }
 
 /* --json (docs/json.md, "raft generate --json"): what was written, where,
@@ -996,9 +460,10 @@ static int gen_check(const struct oci_command *cmd, const struct flag_value *v, 
 static int print_json(const struct oci_command *cmd, const struct gen_run *r)
 {
 	cJSON *doc = cJSON_CreateObject(), *wr, *left;
+	const struct rs_generate_plan *p = &r->plan;
 	char dir[PATH_MAX], path[PATH_MAX], msg[1024];
 
-	cJSON_AddStringToObject(doc, "output_dir", r->outdir);
+	cJSON_AddStringToObject(doc, "output_dir", p->outdir);
 	if (r->gc.network != NULL)
 		cJSON_AddStringToObject(doc, "network", r->gc.network);
 	else
@@ -1010,13 +475,13 @@ static int print_json(const struct oci_command *cmd, const struct gen_run *r)
 		const char *id = r->gc.ms.m[i].id;
 		cJSON *n, *files;
 
-		if (!r->asked[i])
+		if (!p->asked[i])
 			continue;
-		(void)join(dir, sizeof(dir), r->outdir, id, NULL);
+		(void)rs_path_join(dir, sizeof(dir), p->outdir, id);
 		n = cJSON_CreateObject();
 		cJSON_AddStringToObject(n, "id", id);
 		cJSON_AddStringToObject(n, "dir", dir);
-		if (!r->written[i]) {
+		if (!p->written[i]) {
 			cJSON_AddItemToArray(left, n);
 			continue;
 		}
@@ -1026,8 +491,8 @@ static int print_json(const struct oci_command *cmd, const struct gen_run *r)
 			struct rs_cluster_file_entry e = {0};
 			cJSON *fo = cJSON_CreateObject();
 
-			(void)join(path, sizeof(path), r->outdir, id,
-			           f == 0 ? RS_LOG_FILE : RS_STABLE_FILE);
+			(void)rs_path_join(path, sizeof(path), dir,
+			                   f == 0 ? RS_LOG_FILE : RS_STABLE_FILE);
 			if (rs_cluster_hash_file(path, &e, msg, sizeof(msg)) != 0) {
 				cJSON_Delete(n);
 				cJSON_Delete(fo);
@@ -1041,65 +506,39 @@ static int print_json(const struct oci_command *cmd, const struct gen_run *r)
 		}
 		cJSON_AddItemToArray(wr, n);
 	}
-	(void)join(path, sizeof(path), r->outdir, RS_CLUSTER_JSON, NULL);
-	if (r->want_json && cJSON_GetArraySize(wr) > 0)
+	(void)rs_path_join(path, sizeof(path), p->outdir, RS_CLUSTER_JSON);
+	if (p->cluster_json && cJSON_GetArraySize(wr) > 0)
 		cJSON_AddStringToObject(doc, "cluster_json", path);
 	else
 		cJSON_AddNullToObject(doc, "cluster_json");
-	if (r->keep_root[0] != '\0')
-		cJSON_AddStringToObject(doc, "replaced_state_kept_in", r->keep_root);
+	if (p->keep_root[0] != '\0')
+		cJSON_AddStringToObject(doc, "replaced_state_kept_in", p->keep_root);
 	else
 		cJSON_AddNullToObject(doc, "replaced_state_kept_in");
-	if (r->put.salvaged > 0)
-		cJSON_AddStringToObject(doc, "interrupted_stages_kept_in", r->put.salvaged_to);
+	if (p->put.salvaged > 0)
+		cJSON_AddStringToObject(doc, "interrupted_stages_kept_in", p->put.salvaged_to);
 	else
 		cJSON_AddNullToObject(doc, "interrupted_stages_kept_in");
 	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
-/* Apply (step 4): under the run lock on OUTPUT_DIR, after looking again. */
-static int gen_apply(const struct oci_command *cmd, const struct flag_value *v, struct gen_run *r)
+/* Apply (step 4): the nodes written under the run lock on OUTPUT_DIR. */
+static int gen_apply(const struct oci_command *cmd, struct gen_run *r)
 {
-	struct preflight again = {0};
-	struct rs_err oe = {0};
-	int rc, made = r->pf.make_outdir;
+	const struct rs_generate_plan *p = &r->plan;
+	struct rs_err err = {0};
 
-	if (r->pf.make_outdir && (rc = make_outdir(cmd, r->outdir)) != 0)
-		return rc;
-	if (rs_nd_lock(r->outdir, np_run_lock_timeout(&v[F_TIMEOUT]), &r->lk, &oe) != RS_OK)
-		return oci_fail(cmd, "%s; nothing was changed", oe.msg);
-	again.make = calloc(r->gc.ms.n, 1);
-	again.have = calloc(r->gc.ms.n, 1);
-	rc = again.make == NULL || again.have == NULL
-	         ? oci_fail(cmd, "out of memory")
-	         : inspect(cmd, r->outdir, &r->gc.ms, r->target, v[F_FORCE].b, 0, &again);
-	if (rc != 0) {
-		free(again.make);
-		free(again.have);
-		free(again.existing);
-		return rc;
-	}
-	free(r->pf.make);
-	free(r->pf.have);
-	free(r->pf.existing);
-	r->pf = again;
-	r->pf.make_outdir = made;
-	if (r->pf.make_outdir && r->own.on &&
-	    rs_nd_chown_path(r->outdir, r->own.uid, r->own.gid, &oe) != RS_OK)
-		return oci_fail(cmd, "%s", oe.msg);
-	rc = write_nodes(cmd, r->outdir, &r->gc, &r->cfg, r->target, r->written, &r->pf, &r->put,
-	                 &r->own, r->want_json, r->node_id);
-	if (rc != 0)
-		return rc;
+	if (rs_generate_apply(&r->opts, &r->plan, &err) != RS_OK)
+		return oci_fail(cmd, "%s", err.msg);
 	if (r->json)
 		return print_json(cmd, r);
-	print_summary(r->outdir, &r->gc.ms, r->written, r->gc.term, r->gc.network, r->want_json);
-	if (r->keep_root[0] != '\0')
-		printf("The replaced state (snapshots/ included) was kept in: %s\n", r->keep_root);
-	if (r->put.salvaged > 0)
+	print_summary(p->outdir, &r->gc.ms, p->written, r->gc.term, r->gc.network, p->cluster_json);
+	if (p->keep_root[0] != '\0')
+		printf("The replaced state (snapshots/ included) was kept in: %s\n", p->keep_root);
+	if (p->put.salvaged > 0)
 		printf("Note: %zu stage%s left by an interrupted run (holding files the state does "
 		       "not have) kept in: %s\n",
-		       r->put.salvaged, r->put.salvaged == 1 ? "" : "s", r->put.salvaged_to);
+		       p->put.salvaged, p->put.salvaged == 1 ? "" : "s", p->put.salvaged_to);
 	return OCI_EXIT_OK;
 }
 
@@ -1111,32 +550,22 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 
 	if (r == NULL)
 		return oci_fail(cmd, "out of memory");
-	r->own =
-	    (struct chown_to){.on = given(&v[F_CHOWN]) != NULL, .uid = (uid_t)-1, .gid = (gid_t)-1};
-	r->if_absent = v[F_IF_ABSENT].b;
-	r->lk.fd = -1;
-	r->put.uid = (uid_t)-1;
-	r->put.gid = (gid_t)-1;
+	r->opts = (struct rs_generate_opts){
+	    .force = v[F_FORCE].b,
+	    .if_absent = v[F_IF_ABSENT].b,
+	    .chown = given(&v[F_CHOWN]) != NULL,
+	    .uid = (uid_t)-1,
+	    .gid = (gid_t)-1,
+	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
+	};
 	r->json = v[F_JSON].b;
-	r->say = r->json ? stderr : stdout;
-	if ((rc = gen_parse(cmd, v, r)) == 0 &&
-	    (r->asked = calloc(r->gc.ms.n ? r->gc.ms.n : 1, 1)) == NULL)
-		rc = oci_fail(cmd, "out of memory");
-	if (rc == 0 && (rc = gen_plan(cmd, v, r)) == 0)
-		memcpy(r->asked, r->target, r->gc.ms.n);
-	if (rc == 0 && (rc = gen_check(cmd, v, r)) == 0)
-		rc = gen_apply(cmd, v, r);
+	r->say = r->json ? oci_info_stream() : stdout;
+	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
+		rc = gen_apply(cmd, r);
 	else if (rc < 0) /* --if-absent: nothing left to write */
-		rc = r->json && r->asked != NULL ? print_json(cmd, r) : OCI_EXIT_OK;
-	rs_nd_unlock(&r->lk);
+		rc = r->json ? print_json(cmd, r) : OCI_EXIT_OK;
+	rs_generate_plan_free(&r->plan);
 	rs_members_config_free(&r->cfg); /* the strings belong to ms */
-	free(r->pf.make);
-	free(r->pf.have);
-	free(r->pf.existing);
-	free(r->target);
-	free(r->written);
-	free(r->asked);
-	free(r->outdir);
 	given_cluster_free(&r->gc);
 	free(r);
 	return rc;

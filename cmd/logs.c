@@ -237,13 +237,12 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rc != RS_OK)
 		return oci_fail(cmd, "%s", err.msg);
 	if (st.decreased && (o.has_from_block || o.has_to_block))
-		fprintf(stderr,
-		        "%s: raft logs: note: block numbers decrease at index %" PRIu64 " (%" PRIu64
-		        " after %" PRIu64 "); the block range assumes they do not, "
-		        "so payloads in range before index %" PRIu64
-		        " or after the stop may be missing; use --from/--to for every entry\n",
-		        OCI_PROG, st.decrease_index, st.decrease_to, st.decrease_from,
-		        st.start_index);
+		oci_note(cmd,
+		         "block numbers decrease at index %" PRIu64 " (%" PRIu64 " after %" PRIu64
+		         "); the block range assumes they do not, so payloads in range before "
+		         "index %" PRIu64 " or after the stop may be missing; use --from/--to "
+		         "for every entry",
+		         st.decrease_index, st.decrease_to, st.decrease_from, st.start_index);
 	return OCI_EXIT_OK;
 }
 

@@ -153,6 +153,7 @@ static int dispatch(int argc, char **argv)
 	char names[256];
 	int rc;
 
+	flags_log_early(NULL, 0, NULL);
 	if (argc < 2)
 		return oci_usage(NULL, "missing command (see %s --help)", OCI_PROG);
 	if (strcmp(argv[1], "help") == 0)
@@ -187,6 +188,7 @@ static int dispatch(int argc, char **argv)
 
 	if (cmd->run_raw != NULL)
 		return cmd->run_raw(cmd, argc - 3, argv + 3);
+	flags_log_early(cmd, argc - 3, argv + 3);
 	switch (flags_parse(cmd, argc - 3, argv + 3, &fs)) {
 	case FLAGS_HELP:
 		return oci_command_help(cmd, stdout);
@@ -195,9 +197,8 @@ static int dispatch(int argc, char **argv)
 	case FLAGS_OK:
 		break;
 	}
-	oci_log_conf.format = oci_log_format_of(fs.log[FLAG_LOG_FORMAT].str);
-	oci_log_conf.level = oci_log_level_of(fs.log[FLAG_LOG_LEVEL].str);
-	oci_log_conf.pid = fs.log[FLAG_LOG_PID].b;
+	oci_log_setup(fs.log[FLAG_LOG_FORMAT].str, fs.log[FLAG_LOG_LEVEL].str,
+	              fs.log[FLAG_LOG_PID].b, fs.log[FLAG_LOG_COLOR].b);
 	rc = cmd->run(cmd, &fs);
 	if (rc != OCI_EXIT_OK && wants_json(cmd, &fs) && !oci_log_conf.json_emitted)
 		json_failure();
@@ -208,9 +209,11 @@ int main(int argc, char **argv)
 {
 	int rc = dispatch(argc, argv);
 
+	oci_log_close();
 	/* a summary nobody could read is a failure too (e.g. stdout is full) */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: error writing to standard output\n", OCI_PROG);
+		(void)oci_fail(NULL, "error writing to standard output (is the disk or pipe "
+		                     "it goes to full or closed?)");
 		if (rc == OCI_EXIT_OK)
 			rc = OCI_EXIT_FAIL;
 	}

@@ -1002,12 +1002,7 @@ static void tty_progress(void *ctx, const char *verb, const char *file, uint64_t
 	(void)ctx;
 	if (total < PROGRESS_MIN)
 		return;
-	fprintf(stderr, "\r  %s %s: %llu of %llu MiB (%d%%)", verb, oci_path(file).s,
-	        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
-	        (int)(done * 100 / total));
-	if (done >= total)
-		fputc('\n', stderr);
-	fflush(stderr);
+	oci_progress(verb, file, done, total);
 }
 
 const struct rs_progress *np_tty_progress(void)
@@ -1015,4 +1010,24 @@ const struct rs_progress *np_tty_progress(void)
 	static const struct rs_progress tty = {.fn = tty_progress};
 
 	return isatty(STDERR_FILENO) ? &tty : NULL;
+}
+
+int np_threads_value(const char *s)
+{
+	int t = 0;
+
+	if (strcmp(s, "auto") == 0)
+		return 0;
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || (t = t * 10 + (*s - '0')) > NP_THREADS_MAX)
+			return -1;
+	}
+	return t;
+}
+
+int np_threads_check(const char *s)
+{
+	return np_threads_value(s) < 0 ? -1 : 0;
 }

@@ -58,6 +58,14 @@ double np_run_lock_timeout(const struct flag_value *timeout);
 		.name = "state-dir", .kind = FLAG_STRING, .metavar = "DIR", .required = 1,         \
 		.help = "A node's state directory (holding raft-log.db), or a directory of them",  \
 	}
+/* --threads of verify and backup: "auto" (0) or 1..NP_THREADS_MAX, decimal
+ * without leading zeros; -1 for anything else. np_threads_check is the
+ * flag's check (0: acceptable), NP_THREADS_ACCEPTS completes its message. */
+#define NP_THREADS_MAX     64 /* as bolt/check.c walks with at most */
+#define NP_THREADS_ACCEPTS "auto or a number of threads from 1 to 64"
+int np_threads_value(const char *s);
+int np_threads_check(const char *s);
+
 #define NP_FLAG_JSON                                                                               \
 	{                                                                                          \
 		.name = "json", .kind = FLAG_BOOL, .def = "false",                                 \

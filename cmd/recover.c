@@ -518,7 +518,7 @@ static int run_recover(const struct oci_command *cmd, const struct flag_set *fs)
 
 	memset(&r.plan, 0, sizeof(r.plan));
 	r.json = fs->v[F_JSON].b;
-	r.out = r.json ? stderr : stdout;
+	r.out = r.json ? oci_info_stream() : stdout;
 	if ((rc = recover_parse(cmd, fs, &r)) == 0 && (rc = recover_plan(cmd, fs->v, &r)) == 0) {
 		if (fs->v[F_DRY_RUN].b) {
 			fprintf(r.out, "Dry run: nothing was written.\n");

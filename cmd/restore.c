@@ -3,7 +3,7 @@
  * file where the node directory is a mount point or holds other files).
  *
  *   1. parse flags (--backup-dir, --state-dir, --force, --timeout);
- *   2. rs_restore_check(): refuse hostile entries (symlinks, devices, paths
+ *   2. rs_restore_plan(): refuse hostile entries (symlinks, devices, paths
  *      leaving the backup), check every file's size against MANIFEST.json (a
  *      Go-tool backup has no manifest: say so, and verify its nodes here),
  *      refuse when a target database is locked — nothing is touched yet.
@@ -246,7 +246,7 @@ static int ask(const struct rs_restore_plan *plan)
 	return oci_confirm("Continue with restore?");
 }
 
-/* What rs_restore_check (or, deferred, the staging) found of the backup. */
+/* What rs_restore_plan (or, deferred, the staging) found of the backup. */
 static void print_checked(const struct rs_restore_plan *plan, FILE *out)
 {
 	if (!plan->has_manifest)
@@ -282,12 +282,12 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 		}
 		print_checked(plan, out);
 	}
-	if (!isatty(STDIN_FILENO))
+	if (oci_no_question() != NULL)
 		return oci_fail(cmd,
-		                "%s holds existing Raft state and stdin is not a terminal; "
+		                "%s holds existing Raft state and %s; "
 		                "refusing to replace it without --force "
 		                "(or OP_CONDUCTOR_INIT_RESTORE_FORCE=true); nothing was changed",
-		                oci_path(plan->state_dir).s);
+		                oci_path(plan->state_dir).s, oci_no_question());
 	if (!ask(plan)) {
 		fprintf(out, "Restore cancelled; nothing was changed.\n");
 		return -1;
@@ -308,7 +308,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	int rc = OCI_EXIT_OK;
 
 	int json = v[F_JSON].b;
-	FILE *out = json ? stderr : stdout; /* --json: stdout holds the document */
+	FILE *out = json ? oci_info_stream() : stdout; /* --json: stdout holds the document */
 	struct rs_restore_opts ro = {.node_id = v[F_NODE_ID].str,
 	                             .other_node = v[F_OTHER_NODE].b,
 	                             .lock_timeout = timeout,
@@ -331,7 +331,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	    owner_parse(v[F_CHOWN].str, &uid, &gid, kept, sizeof(kept)) != 0)
 		return oci_usage(cmd, "--chown: %s", kept);
 
-	if (rs_restore_check(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
+	if (rs_restore_plan(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
 	    RS_OK) {
 		oci_fail(cmd, "%s; nothing was changed", err.msg);
 		np_print_errors(&probs, NULL);

@@ -31,6 +31,7 @@ enum {
 	F_JSON,
 	F_TIMEOUT,
 	F_LIVE,
+	F_THREADS,
 	F_COUNT,
 };
 
@@ -44,6 +45,18 @@ static const struct flag_spec verify_flags[F_COUNT] = {
             .kind = FLAG_BOOL,
             .def = "false",
             .help = "Read without the lock, while op-conductor runs (consistent snapshot)",
+        },
+    [F_THREADS] =
+        {
+            .name = "threads",
+            .kind = FLAG_STRING,
+            .metavar = "N",
+            .def = "auto",
+            .help = "Threads that check the log; auto: the processors this process may run on, "
+                    "at most 4, for a log of 64 MiB or more, else 1. The report is the same "
+                    "for any number",
+            .check = np_threads_check,
+            .accepts = NP_THREADS_ACCEPTS,
         },
 };
 
@@ -166,6 +179,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .live = v[F_LIVE].b,
 	    .op_conductor = 1,
 	    .nil_head = 1,
+	    .threads = np_threads_value(v[F_THREADS].str),
 	};
 	struct node_result *res = NULL;
 	struct np_nodes ns;

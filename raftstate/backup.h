@@ -66,6 +66,7 @@ struct rs_backup_opts {
 	double run_lock_timeout;     /* seconds to wait for the run lock (0: one try) */
 	int live;                    /* copy locked .db files without the lock */
 	int compress;                /* store every file gzip-compressed as <path>.gz */
+	unsigned threads;            /* compress: threads (0: one per CPU; at most 8) */
 	const char *version;         /* tool version for the manifest */
 	struct rs_progress progress; /* optional (fn NULL): copies and compression */
 };
@@ -106,7 +107,8 @@ void rs_backup_plan_free(struct rs_backup_plan *plan);
  * throughout (restore, recover and generate take it too: no node is
  * replaced while it is copied), and looks at the state directory again
  * under it. On a verification failure returns RS_ECORRUPT with the
- * problems in `problems` and no backup directory left behind. */
+ * problems in `problems` and no backup directory left behind; on any
+ * failure `res` holds nothing to free. */
 int rs_backup_apply(const struct rs_backup_plan *plan, const struct rs_backup_opts *opt,
                     struct rs_backup_result *res, struct rs_problems *problems, struct rs_err *err);
 void rs_backup_result_free(struct rs_backup_result *res);

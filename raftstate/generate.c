@@ -1,4 +1,9 @@
 /*
+ * The engine of `raft generate` (generate.h). Below, the output tree:
+ * rs_generate_plan (inspect, --if-absent, a formed cluster) and
+ * rs_generate_apply (mkdir -p, run lock, inspect again, the nodes, --chown,
+ * cluster.json). First, one node:
+ *
  * Writes a node's initial state with the same transactions, in the same
  * order, as the Go op-conductor-init (raft-boltdb NewBoltStore, then
  * StoreLog / SetUint64 / Set), so the files come out byte-identical:
@@ -11,8 +16,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,9 +27,12 @@
 #include <bsd/string.h>
 
 #include "bolt/db.h"
+#include "raftstate/clusterfile.h"
 #include "raftstate/generate.h"
+#include "raftstate/ifabsent.h"
 #include "raftstate/log.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 
 struct kv {
@@ -212,5 +222,587 @@ int rs_generate_node(const char *node_dir, const struct rs_config *cfg, const ch
 out:
 	mp_buf_free(&conf);
 	mp_buf_free(&entry);
+	return rc;
+}
+
+/* err's sentence, with "; nothing was changed" appended. */
+static int nothing_changed(struct rs_err *err, int rc)
+{
+	char msg[sizeof(err->msg)];
+
+	if (err == NULL)
+		return rc;
+	strlcpy(msg, err->msg, sizeof(msg));
+	return rs_errf(err, rc, "%s; nothing was changed", msg);
+}
+
+/* ---- the output tree: plan -------------------------------------------------- */
+
+/* OUTPUT_DIR/b, or OUTPUT_DIR/b/c when c is non-NULL; -1 when too long */
+static int join3(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	char ab[PATH_MAX];
+
+	if (c == NULL)
+		return rs_path_join(buf, size, a, b);
+	return rs_path_join(ab, sizeof(ab), a, b) != 0 ? -1 : rs_path_join(buf, size, ab, c);
+}
+
+/* What stands in OUTPUT_DIR: the parts of a plan that inspect() fills. */
+struct tree {
+	int make_outdir;
+	unsigned char *make, *have;
+	char *existing;
+	size_t nexisting;
+};
+
+static int append_existing(struct tree *t, const char *path, struct rs_err *err)
+{
+	size_t old = t->existing != NULL ? strlen(t->existing) : 0;
+	size_t add = strlen(rs_qpath(path).s) + 2;
+	char *p = realloc(t->existing, old + add + 1);
+
+	if (p == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	(void)snprintf(p + old, add + 1, "%s%s", old > 0 ? ", " : "", rs_qpath(path).s);
+	t->existing = p;
+	t->nexisting++;
+	return RS_OK;
+}
+
+/* OUTPUT_DIR is missing: the nearest existing ancestor must be a writable
+ * directory, or mkdir -p would fail half-way. */
+static int check_creatable(const char *outdir, struct rs_err *err)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	(void)snprintf(parent, sizeof(parent), "%s", outdir);
+	for (;;) {
+		slash = strrchr(parent, '/');
+		if (slash == NULL)
+			(void)snprintf(parent, sizeof(parent), ".");
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(parent, &st) == 0)
+			break;
+		if (errno != ENOENT)
+			return rs_errf(err, RS_EIO, "cannot create --output-dir %s: %s: %s",
+			               rs_qpath(outdir).s, rs_qpath(parent).s, strerror(errno));
+		if (strcmp(parent, ".") == 0 || strcmp(parent, "/") == 0)
+			return rs_errf(err, RS_EINVAL,
+			               "cannot create --output-dir %s: %s does not exist",
+			               rs_qpath(outdir).s, rs_qpath(parent).s);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL,
+		               "cannot create --output-dir %s: %s is not a directory",
+		               rs_qpath(outdir).s, rs_qpath(parent).s);
+	if (access(parent, W_OK | X_OK) != 0)
+		return rs_errf(err, RS_EIO,
+		               "cannot create --output-dir %s: %s is not writable (%s)",
+		               rs_qpath(outdir).s, rs_qpath(parent).s, strerror(errno));
+	return RS_OK;
+}
+
+/* What stands at path, which state is written into or replaces: nothing
+ * (*exists 0), or a `type` (S_IFDIR or S_IFREG); never a symbolic link (we
+ * do not write through one), never anything else. */
+static int existing(const char *path, mode_t type, int *exists, struct rs_err *err)
+{
+	struct stat st;
+
+	*exists = 0;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return RS_OK;
+		return rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
+		               strerror(errno));
+	}
+	*exists = 1;
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(err, RS_EINVAL,
+		               "%s is a symbolic link; refusing to write state through it",
+		               rs_qpath(path).s);
+	if ((st.st_mode & S_IFMT) != type)
+		return rs_errf(err, RS_EINVAL, "%s exists and is not a %s", rs_qpath(path).s,
+		               type == S_IFDIR ? "directory" : "regular file");
+	return RS_OK;
+}
+
+/* A state file that exists must be a regular file: never write through a
+ * symbolic link, never replace a directory. */
+static int inspect_state_file(struct tree *t, const char *path, struct rs_err *err)
+{
+	int rc, exists;
+
+	if ((rc = existing(path, S_IFREG, &exists, err)) != RS_OK || !exists)
+		return rc;
+	return append_existing(t, path, err);
+}
+
+/* OUTPUT_DIR itself: a directory we can enter, or missing (t->make_outdir
+ * set, every target to be made) with a place to make it. */
+static int inspect_outdir(const char *outdir, const unsigned char *target, size_t n, struct tree *t,
+                          struct rs_err *err)
+{
+	struct stat st;
+
+	if (lstat(outdir, &st) != 0) {
+		if (errno == ENOTDIR)
+			return rs_errf(err, RS_EINVAL,
+			               "cannot create --output-dir %s: a part of its path is not a "
+			               "directory",
+			               rs_qpath(outdir).s);
+		if (errno != ENOENT)
+			return rs_errf(err, RS_EIO, "cannot inspect --output-dir %s: %s",
+			               rs_qpath(outdir).s, strerror(errno));
+		t->make_outdir = 1;
+		memcpy(t->make, target, n);
+		return check_creatable(outdir, err);
+	}
+	if (S_ISLNK(st.st_mode))
+		return rs_errf(
+		    err, RS_EINVAL,
+		    "--output-dir %s is a symbolic link; give the directory it points to",
+		    rs_qpath(outdir).s);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "--output-dir %s exists and is not a directory",
+		               rs_qpath(outdir).s);
+	if (access(outdir, X_OK) != 0)
+		return rs_errf(err, RS_EIO, "cannot enter --output-dir %s: %s", rs_qpath(outdir).s,
+		               strerror(errno));
+	return RS_OK;
+}
+
+/* One target node directory: missing (to be made), or a real directory
+ * whose databases and snapshots/ are counted as existing state; with
+ * --if-absent a node with state is compared later, never written, and one
+ * holding only snapshots/ is refused. *need_write: something is to be made
+ * in OUTPUT_DIR. */
+static int inspect_node(const char *outdir, const char *id, int if_absent, struct tree *t, size_t i,
+                        int *need_write, struct rs_err *err)
+{
+	static const char *const files[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	char path[PATH_MAX], file[PATH_MAX];
+	struct stat st;
+	size_t before = t->nexisting;
+	int rc, exists;
+
+	if (join3(path, sizeof(path), outdir, id, NULL) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", rs_qpath(outdir).s, id);
+	if ((rc = existing(path, S_IFDIR, &exists, err)) != RS_OK)
+		return rc;
+	if (!exists) {
+		t->make[i] = 1;
+		*need_write = 1;
+		return RS_OK;
+	}
+	for (size_t f = 0; f < 2; f++) {
+		if (join3(file, sizeof(file), outdir, id, files[f]) != 0)
+			return rs_errf(err, RS_ELIMIT, "path %s is too long", rs_qpath(path).s);
+		if ((rc = inspect_state_file(t, file, err)) != RS_OK)
+			return rc;
+	}
+	t->have[i] = (unsigned char)(t->nexisting - before);
+	/* snapshots/ is state too: raft starts from the newest snapshot's
+	 * configuration whatever a fresh log says (FORMAT.md) */
+	if (join3(file, sizeof(file), outdir, id, RS_SNAP_DIR) != 0)
+		return rs_errf(err, RS_ELIMIT, "path %s is too long", rs_qpath(path).s);
+	if (lstat(file, &st) == 0) {
+		if (if_absent && t->have[i] == 0)
+			return rs_errf(
+			    err, RS_EINVAL,
+			    "--if-absent: %s holds no database but a %s/ directory: raft "
+			    "would start from its snapshot, not from what this command "
+			    "writes; nothing was changed (move it away, or replace the "
+			    "node with --force)",
+			    rs_qpath(path).s, RS_SNAP_DIR);
+		if ((rc = append_existing(t, file, err)) != RS_OK)
+			return rc;
+	}
+	if (if_absent && t->have[i] > 0)
+		return RS_OK; /* compared, never written: see if_absent_check */
+	if (access(path, W_OK | X_OK) != 0)
+		return rs_errf(err, RS_EIO, "%s is not writable: %s", rs_qpath(path).s,
+		               strerror(errno));
+	return RS_OK;
+}
+
+/* The output tree as it stands, for the target nodes: what exists, what
+ * must be made; refuses symbolic links, non-directories, unwritable
+ * directories, existing state without --force (and --if-absent), and with
+ * --force a node whose database is in use. Changes nothing. */
+static int inspect(const char *outdir, const struct rs_members *ms, const unsigned char *target,
+                   int force, int if_absent, struct tree *t, struct rs_err *err)
+{
+	char path[PATH_MAX];
+	int need_write = 0, rc;
+
+	if ((rc = inspect_outdir(outdir, target, ms->n, t, err)) != RS_OK || t->make_outdir)
+		return rc;
+	for (size_t i = 0; i < ms->n; i++)
+		if (target[i] && (rc = inspect_node(outdir, ms->m[i].id, if_absent, t, i,
+		                                    &need_write, err)) != RS_OK)
+			return rc;
+	if (t->nexisting > 0 && !force && !if_absent)
+		return rs_errf(
+		    err, RS_EEXIST,
+		    "refusing to overwrite %zu existing state file%s without --force: %s",
+		    t->nexisting, t->nexisting == 1 ? "" : "s", t->existing);
+	/* --force replaces whole nodes: none may be in use */
+	for (size_t i = 0; force && i < ms->n; i++) {
+		if (!target[i] || join3(path, sizeof(path), outdir, ms->m[i].id, NULL) != 0)
+			continue;
+		if ((rc = rs_nd_check_unlocked(path, "stop it before generating over it", err)) !=
+		    RS_OK)
+			return nothing_changed(err, rc);
+	}
+	if (need_write && access(outdir, W_OK | X_OK) != 0)
+		return rs_errf(err, RS_EIO, "--output-dir %s is not writable: %s",
+		               rs_qpath(outdir).s, strerror(errno));
+	return RS_OK;
+}
+
+/* A cluster file that says "formed": true: the cluster has run, and its
+ * nodes' state is raft's. After a recover or a membership change the
+ * file's members are older than the cluster's, and a node generated from
+ * them (a pod back with an empty volume) would bring the old configuration
+ * back. So nothing is generated: without --if-absent that is refused; with
+ * it, a node without state is left empty (op-conductor starts it empty and
+ * the leader sends it the configuration once it is a member), and nodes
+ * with state are checked as usual. */
+static int formed_skip(const struct rs_generate_opts *o, struct rs_generate_plan *p,
+                       struct rs_err *err)
+{
+	const char *file = rs_qpath(o->formed_file).s;
+	char node_dir[PATH_MAX];
+
+	if (!o->if_absent)
+		return rs_errf(
+		    err, RS_EINVAL,
+		    "%s says the cluster has formed (\"formed\": true): its nodes' state "
+		    "comes from raft now, never from generate; nothing was written "
+		    "(start a new member with an empty state directory, change members "
+		    "with raft recover, or use --if-absent to check existing state)",
+		    file);
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->target[i] || p->have[i] != 0)
+			continue;
+		(void)join3(node_dir, sizeof(node_dir), p->outdir, o->ms->m[i].id, NULL);
+		rs_diff_add(&p->notes,
+		            "%s: no state, and %s says the cluster has formed: nothing written; "
+		            "op-conductor starts this node empty, and the leader sends it the "
+		            "configuration once it is a member",
+		            node_dir, file);
+		p->target[i] = 0;
+		p->nwrite--;
+	}
+	p->done = p->nwrite == 0;
+	return RS_OK;
+}
+
+/* --if-absent: what is there is compared, never written. A node with
+ * both databases gets the verdict of raftstate/ifabsent.h (a note when it
+ * is fine); one with one database is a conflict; cluster.json must agree.
+ * Conflicts: RS_EEXIST (p->conflict). Else the nodes with state are no
+ * longer targets; p->done when none is left. */
+static int if_absent_check(const struct rs_generate_opts *o, struct rs_generate_plan *p,
+                           struct rs_err *err)
+{
+	const struct rs_members *ms = o->ms;
+	char node_dir[PATH_MAX], note[256];
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->target[i] || p->have[i] == 0)
+			continue;
+		p->npresent++;
+		(void)join3(node_dir, sizeof(node_dir), p->outdir, ms->m[i].id, NULL);
+		if (p->have[i] == 1) {
+			rs_diff_add(&p->conflict,
+			            "  %s: - only one of %s and %s exists (a partial state)",
+			            ms->m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
+			continue;
+		}
+		if (rs_if_absent_node(node_dir, ms->m[i].id, o->cfg, ms->m[ms->leader].id, o->term,
+		                      &p->changed, &p->conflict, note,
+		                      sizeof(note)) != RS_NODE_CONFLICT)
+			rs_diff_add(&p->notes, "%s: %s", node_dir, note);
+	}
+	if (p->npresent > 0)
+		rs_if_absent_record(p->outdir, ms, o->term, o->network, &p->conflict);
+	if (p->conflict.n > 0)
+		return rs_errf(err, RS_EEXIST,
+		               "--if-absent: the existing state in %s is not what this command "
+		               "would write; nothing was changed (- existing, + this command):",
+		               rs_qpath(p->outdir).s);
+	if (p->npresent == p->nwrite) {
+		p->done = 1;
+		return RS_OK;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->have[i] > 0)
+			p->target[i] = 0; /* keep what is there, write the rest */
+	return RS_OK;
+}
+
+static int plan_alloc(struct rs_generate_plan *p, size_t n, struct rs_err *err)
+{
+	size_t k = n > 0 ? n : 1;
+
+	p->n = n;
+	p->asked = calloc(k, 1);
+	p->target = calloc(k, 1);
+	p->make = calloc(k, 1);
+	p->have = calloc(k, 1);
+	p->written = calloc(k, 1);
+	if (p->asked == NULL || p->target == NULL || p->make == NULL || p->have == NULL ||
+	    p->written == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	return RS_OK;
+}
+
+/* The plan's view of the tree (make, have, existing) from t. */
+static void take_tree(struct rs_generate_plan *p, struct tree *t)
+{
+	free(p->make);
+	free(p->have);
+	free(p->existing);
+	p->make = t->make;
+	p->have = t->have;
+	p->existing = t->existing;
+	p->nexisting = t->nexisting;
+	memset(t, 0, sizeof(*t));
+}
+
+int rs_generate_plan(const struct rs_generate_opts *o, struct rs_generate_plan *p,
+                     struct rs_err *err)
+{
+	struct tree t = {0};
+	size_t len;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->put.uid = o->chown ? o->uid : (uid_t)-1;
+	p->put.gid = o->chown ? o->gid : (gid_t)-1;
+	len = strlcpy(p->outdir, o->output_dir, sizeof(p->outdir));
+	if (len >= sizeof(p->outdir))
+		return rs_errf(err, RS_ELIMIT, "--output-dir %s is too long", o->output_dir);
+	/* "out/" must be inspected as "out": lstat("link/") follows the link */
+	while (len > 1 && p->outdir[len - 1] == '/')
+		p->outdir[--len] = '\0';
+	if ((rc = plan_alloc(p, o->ms->n, err)) != RS_OK)
+		return rc;
+	for (size_t i = 0; i < p->n; i++) {
+		p->target[i] = o->node_id == NULL || strcmp(o->ms->m[i].id, o->node_id) == 0;
+		p->nwrite += p->target[i];
+	}
+	memcpy(p->asked, p->target, p->n);
+	if (p->nwrite == 0 && o->formed_file != NULL && o->if_absent) {
+		/* a member added since the cluster formed (not in the file): it
+		 * starts empty and gets everything from the leader */
+		rs_diff_add(&p->notes,
+		            "%s/%s: %s is not in %s, and the cluster has formed: nothing written; "
+		            "op-conductor starts this node as its state directory is",
+		            p->outdir, o->node_id, o->node_id, rs_qpath(o->formed_file).s);
+		p->done = 1;
+		return RS_OK;
+	}
+	if (p->nwrite == 0)
+		return rs_errf(err, RS_ENOTFOUND, "%s is not one of the server IDs",
+		               rs_q(o->node_id).s);
+	p->cluster_json = o->cluster_json;
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(o->ms->m[i].id, RS_CLUSTER_JSON) == 0)
+			p->cluster_json = 0; /* that name is a node directory here */
+	t.make = p->make;
+	t.have = p->have;
+	p->make = p->have = NULL;
+	rc = inspect(p->outdir, o->ms, p->target, o->force, o->if_absent, &t, err);
+	p->make_outdir = t.make_outdir;
+	take_tree(p, &t);
+	if (rc == RS_OK && o->formed_file != NULL)
+		rc = formed_skip(o, p, err);
+	if (rc == RS_OK && !p->done && o->if_absent)
+		rc = if_absent_check(o, p, err);
+	return rc;
+}
+
+void rs_generate_plan_free(struct rs_generate_plan *p)
+{
+	free(p->asked);
+	free(p->target);
+	free(p->make);
+	free(p->have);
+	free(p->written);
+	free(p->existing);
+	rs_diff_free(&p->notes);
+	rs_diff_free(&p->conflict);
+	rs_diff_free(&p->changed);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- the output tree: apply ------------------------------------------------- */
+
+/* mkdir then lstat: what we will write into must be a real directory, even
+ * if it appeared between the inspection and now. */
+static int make_dir(const char *path, struct rs_err *err)
+{
+	int rc, exists;
+
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		return rs_errf(err, RS_EIO, "cannot create directory %s: %s", rs_qpath(path).s,
+		               strerror(errno));
+	if ((rc = existing(path, S_IFDIR, &exists, err)) == RS_OK && !exists)
+		rc = rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
+		             strerror(ENOENT)); /* removed as soon as it was made */
+	return rc;
+}
+
+/* mkdir -p: the parents may be symbolic links (e.g. /var -> /data/var);
+ * only OUTPUT_DIR itself must not be one (make_dir). */
+static int make_outdir(const char *outdir, struct rs_err *err)
+{
+	char msg[sizeof(err->msg)];
+	int rc;
+
+	if ((rc = rs_path_mkdir_p(outdir, 0, err)) != RS_OK) {
+		if (rc != RS_EINVAL)
+			return rc;
+		strlcpy(msg, err->msg, sizeof(msg));
+		return rs_errf(err, rc, "cannot create --output-dir %s: %s", rs_qpath(outdir).s,
+		               msg);
+	}
+	return make_dir(outdir, err);
+}
+
+/* rs_err text plus the system's reason when the message lacks it. */
+static const char *err_text(const struct rs_err *e, char *buf, size_t size)
+{
+	if (e->sys_errno != 0 && strstr(e->msg, strerror(e->sys_errno)) == NULL)
+		(void)snprintf(buf, size, "%s: %s", e->msg, strerror(e->sys_errno));
+	else
+		(void)snprintf(buf, size, "%s", e->msg);
+	return buf;
+}
+
+/* One target node: its state written (replacing and keeping what was
+ * there), its directory and files given --chown's owner, and its files
+ * listed for cluster.json (files[*nfiles...]). */
+static int write_one(const struct rs_generate_opts *o, struct rs_generate_plan *p, size_t i,
+                     struct rs_cluster_file_entry *files, size_t *nfiles, struct rs_err *err)
+{
+	static const char *const names[] = {RS_LOG_FILE, RS_STABLE_FILE};
+	const struct rs_members *ms = o->ms;
+	char node_dir[PATH_MAX], path[PATH_MAX], msg[1024];
+	struct rs_err e = {0};
+	int rc;
+
+	(void)join3(node_dir, sizeof(node_dir), p->outdir, ms->m[i].id, NULL);
+	if (rs_generate_node(node_dir, o->cfg, ms->m[i].id, ms->m[ms->leader].id, o->term, &p->put,
+	                     &e) != RS_OK)
+		return rs_errf(
+		    err, e.code, "failed to write the state of %s in %s: %s%s", rs_q(ms->m[i].id).s,
+		    rs_qpath(node_dir).s, err_text(&e, msg, sizeof(msg)),
+		    *nfiles > 0 ? " (the nodes before it were written; rerun with --force)" : "");
+	p->written[i] = 1;
+	if (o->chown && (rc = rs_nd_chown_path(node_dir, o->uid, o->gid, err)) != RS_OK)
+		return rc;
+	for (size_t f = 0; f < 2; f++) {
+		(void)join3(path, sizeof(path), p->outdir, ms->m[i].id, names[f]);
+		if (o->chown && (rc = rs_nd_chown_path(path, o->uid, o->gid, err)) != RS_OK)
+			return rc;
+		if (p->cluster_json) {
+			(void)snprintf(files[*nfiles].path, sizeof(files[*nfiles].path), "%s/%s",
+			               ms->m[i].id, names[f]);
+			if (rs_cluster_hash_file(path, &files[*nfiles], msg, sizeof(msg)) != 0)
+				return rs_errf(err, RS_EIO, "%s", msg);
+		}
+		(*nfiles)++;
+	}
+	return RS_OK;
+}
+
+/* Under the run lock: each target node's directory and state, their owner,
+ * and cluster.json listing what was written. */
+static int write_nodes(const struct rs_generate_opts *o, struct rs_generate_plan *p,
+                       struct rs_err *err)
+{
+	struct rs_cluster_file_entry *files = calloc(2 * (p->n > 0 ? p->n : 1), sizeof(*files));
+	char node_dir[PATH_MAX], msg[1024];
+	size_t nfiles = 0;
+	int rc = RS_OK;
+
+	if (files == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->n && rc == RS_OK; i++) {
+		if (!p->target[i])
+			continue;
+		if (join3(node_dir, sizeof(node_dir), p->outdir, o->ms->m[i].id, NULL) != 0)
+			rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long",
+			             rs_qpath(p->outdir).s, o->ms->m[i].id);
+		else if (p->make[i])
+			rc = make_dir(node_dir, err);
+	}
+	for (size_t i = 0; i < p->n && rc == RS_OK; i++)
+		if (p->target[i])
+			rc = write_one(o, p, i, files, &nfiles, err);
+	if (rc == RS_OK && p->cluster_json) {
+		struct rs_cluster_record rec = {
+		    .ms = o->ms,
+		    .term = o->term,
+		    .network = o->network,
+		    .node_id = o->node_id,
+		    .files = files,
+		    .nfiles = nfiles,
+		};
+
+		if (rs_cluster_json_write(p->outdir, &rec, p->put.uid, p->put.gid, msg,
+		                          sizeof(msg)) != 0)
+			rc = rs_errf(err, RS_EIO, "the state files were written, but %s", msg);
+	}
+	free(files);
+	return rc;
+}
+
+int rs_generate_apply(const struct rs_generate_opts *o, struct rs_generate_plan *p,
+                      struct rs_err *err)
+{
+	struct rs_nd_lock lk = {.fd = -1};
+	struct tree t = {0};
+	const char *base = strrchr(p->outdir, '/');
+	int rc = RS_OK, made = p->make_outdir;
+
+	if (p->done)
+		return RS_OK;
+	/* what --force replaces is kept beside OUTPUT_DIR, not in it (OUTPUT_DIR
+	 * holds exactly the nodes' state): ../.<name>.pre-generate-TS/<id> */
+	rs_nd_lock_dir_of(p->outdir, p->keep_parent, sizeof(p->keep_parent));
+	(void)snprintf(p->keep_prefix, sizeof(p->keep_prefix), ".%.200s.pre-generate-",
+	               base != NULL ? base + 1 : p->outdir);
+	p->put.keep_root = p->keep_root;
+	p->put.keep_size = sizeof(p->keep_root);
+	p->put.keep_dir = p->keep_parent;
+	p->put.keep_prefix = p->keep_prefix;
+	if (p->make_outdir && (rc = make_outdir(p->outdir, err)) != RS_OK)
+		return rc;
+	if ((rc = rs_nd_lock(p->outdir, o->run_lock_timeout, &lk, err)) != RS_OK)
+		return nothing_changed(err, rc);
+	/* under the lock, the tree again: another run may have written it */
+	t.make = calloc(p->n > 0 ? p->n : 1, 1);
+	t.have = calloc(p->n > 0 ? p->n : 1, 1);
+	rc = t.make == NULL || t.have == NULL
+	         ? rs_errf(err, RS_ENOMEM, "out of memory")
+	         : inspect(p->outdir, o->ms, p->target, o->force, 0, &t, err);
+	take_tree(p, &t);
+	p->make_outdir = made;
+	if (rc == RS_OK && made && o->chown)
+		rc = rs_nd_chown_path(p->outdir, o->uid, o->gid, err);
+	if (rc == RS_OK)
+		rc = write_nodes(o, p, err);
+	rs_nd_unlock(&lk);
 	return rc;
 }

@@ -576,30 +576,6 @@ static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_ni
 	return 0;
 }
 
-int rs_log_peek_data(const uint8_t *p, size_t avail, size_t total, size_t *off, size_t *len)
-{
-	struct canon c = {p, avail, 1};
-	const uint8_t *ts;
-	size_t tn, hl, bl;
-	int tnil;
-
-	if (avail < 1 || avail > total || (p[0] != 0x86 && p[0] != 0x85))
-		return -1;
-	if (p[0] == 0x86 && (canon_key(&c, "AppendedAt", 10) != 0 ||
-	                     (c.pos < avail && c.p[c.pos] != 0xc0 && (c.p[c.pos] & 0xe0) != 0xa0) ||
-	                     canon_raw(&c, &ts, &tn, &tnil) != 0))
-		return -1;
-	if (canon_key(&c, "Data", 4) != 0 || canon_raw_header(&c, &hl, &bl) != 0)
-		return -1;
-	if (hl == 0) /* nil */
-		hl = 1;
-	if (bl > total - c.pos - hl)
-		return -1;
-	*off = c.pos + hl;
-	*len = bl;
-	return 0;
-}
-
 static int canon_uint(struct canon *c, uint64_t *v)
 {
 	static const uint8_t width[4] = {1, 2, 4, 8}; /* cc cd ce cf */
@@ -620,37 +596,103 @@ static int canon_uint(struct canon *c, uint64_t *v)
 	return 0;
 }
 
-static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
+/* The canonical layout up to Data's header: AppendedAt, and Data's raw
+ * header, whose length is checked against `total` (the whole value), not
+ * against c->n (what is at hand). *off and *len: Data's bytes. */
+static int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t *off, size_t *len)
 {
-	struct canon c = {p, n, 1};
 	const uint8_t *ts;
-	size_t tn;
+	size_t tn, hl, bl;
 	int tnil;
 
-	if (n < 1 || (p[0] != 0x86 && p[0] != 0x85))
+	if (c->n < 1 || (c->p[0] != 0x86 && c->p[0] != 0x85))
 		return -1;
-	if (p[0] == 0x85)
+	if (c->p[0] == 0x85)
 		tnil = 1;
-	else if (canon_key(&c, "AppendedAt", 10) != 0 ||
-	         (c.pos < n && c.p[c.pos] != 0xc0 && (c.p[c.pos] & 0xe0) != 0xa0) ||
-	         canon_raw(&c, &ts, &tn, &tnil) != 0)
+	else if (canon_key(c, "AppendedAt", 10) != 0 ||
+	         (c->pos < c->n && c->p[c->pos] != 0xc0 && (c->p[c->pos] & 0xe0) != 0xa0) ||
+	         canon_raw(c, &ts, &tn, &tnil) != 0)
 		return -1; /* (MarshalBinary is read from a fixstr only: decode_time) */
 	if (!tnil) {
 		if (time_unmarshal(&out->appended_at, ts, tn) != 0)
 			return -1;
 		out->appended_at_present = 1;
 	}
-	if (canon_key(&c, "Data", 4) != 0 ||
-	    canon_raw(&c, &out->data, &out->data_len, &out->data_nil) != 0 ||
-	    canon_key(&c, "Extensions", 10) != 0 ||
-	    canon_raw(&c, &out->ext, &out->ext_len, &out->ext_nil) != 0 ||
-	    canon_key(&c, "Index", 5) != 0 || canon_uint(&c, &out->index) != 0 ||
-	    canon_key(&c, "Term", 4) != 0 || canon_uint(&c, &out->term) != 0 ||
-	    canon_key(&c, "Type", 4) != 0 || canon_uint(&c, &out->type) != 0 ||
-	    out->type > UINT8_MAX)
+	if (canon_key(c, "Data", 4) != 0 || canon_raw_header(c, &hl, &bl) != 0)
+		return -1;
+	out->data_nil = hl == 0;
+	if (hl == 0) /* nil */
+		hl = 1;
+	if (bl > total - c->pos - hl)
+		return -1;
+	c->pos += hl;
+	*off = c->pos;
+	*len = bl;
+	return 0;
+}
+
+/* The canonical layout after Data: Extensions, Index, Term, Type. */
+static int canon_tail(struct canon *c, struct rs_log *out)
+{
+	if (canon_key(c, "Extensions", 10) != 0 ||
+	    canon_raw(c, &out->ext, &out->ext_len, &out->ext_nil) != 0 ||
+	    canon_key(c, "Index", 5) != 0 || canon_uint(c, &out->index) != 0 ||
+	    canon_key(c, "Term", 4) != 0 || canon_uint(c, &out->term) != 0 ||
+	    canon_key(c, "Type", 4) != 0 || canon_uint(c, &out->type) != 0 || out->type > UINT8_MAX)
+		return -1;
+	return 0;
+}
+
+static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
+{
+	struct canon c = {p, n, 1};
+	size_t off, len;
+
+	if (canon_head(&c, n, out, &off, &len) != 0)
+		return -1;
+	out->data = out->data_nil ? NULL : p + off;
+	out->data_len = len;
+	c.pos = off + len;
+	if (canon_tail(&c, out) != 0)
 		return -1;
 	*used = c.pos;
 	return 0;
+}
+
+int rs_log_peek_data(const uint8_t *p, size_t avail, size_t total, size_t *off, size_t *len)
+{
+	struct canon c = {p, avail, 1};
+	struct rs_log scratch;
+
+	if (avail > total)
+		return -1;
+	log_zero(&scratch);
+	return canon_head(&c, total, &scratch, off, len);
+}
+
+int rs_log_decode_split(const uint8_t *head, size_t hlen, const uint8_t *tail, size_t tlen,
+                        size_t total, struct rs_log *out)
+{
+	struct canon c = {head, hlen, 1}, t;
+	size_t off, len, end;
+
+	log_zero(out);
+	if (hlen > total || tlen > total || canon_head(&c, total, out, &off, &len) != 0)
+		goto undecided;
+	end = off + len; /* <= total: canon_head checked */
+	if (end < total - tlen)
+		goto undecided; /* the bytes after Data are not all in tail */
+	t.p = tail + (end - (total - tlen));
+	t.n = total - end;
+	t.pos = 0;
+	if (canon_tail(&t, out) != 0 || t.pos != t.n)
+		goto undecided;
+	out->data = out->data_nil ? NULL : head + off;
+	out->data_len = len;
+	return 0;
+undecided:
+	log_zero(out);
+	return -1;
 }
 
 int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t *used,

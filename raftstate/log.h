@@ -101,6 +101,15 @@ int rs_log_decode_prefix_general(const uint8_t *p, size_t n, struct rs_log *out,
  * it; used by fast scans. Same acceptance as rs_log_decode. */
 int rs_log_decode_header(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err *err);
 
+/* rs_log_decode of a value of `total` bytes of which only its first hlen
+ * bytes (head) and its last tlen bytes (tail) are at hand: 0 and *out as
+ * rs_log_decode would give it, when the value is in the canonical layout
+ * go-msgpack writes and everything after Data lies in tail; else -1 (decide
+ * from the whole value). out->data points into head, with min(data_len,
+ * hlen - (out->data - head)) of its bytes at hand. */
+int rs_log_decode_split(const uint8_t *head, size_t hlen, const uint8_t *tail, size_t tlen,
+                        size_t total, struct rs_log *out);
+
 /* Where Data sits in a raft.Log value of `total` bytes, from its first
  * `avail` bytes only, when they are in the canonical layout go-msgpack writes
  * (rs_log_decode_prefix's fast path): 0 and *off, *len (Data's bytes are

@@ -63,8 +63,10 @@ uint32_t rs_payload_fixed_size(int version)
 	return version >= 1 && version <= 4 ? fixed[version] : 0;
 }
 
-/* ssz.go unmarshalTransactions over list[0..n): the offset table. */
-static int check_txs(const uint8_t *list, uint32_t n, uint32_t *count, char *why, size_t ws)
+/* ssz.go unmarshalTransactions over list[0..n): the offset table, of which
+ * list[0..avail) is readable (avail <= n); -1 when the answer needs more. */
+static int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count, char *why,
+                     size_t ws)
 {
 	uint32_t first, cur;
 
@@ -74,6 +76,8 @@ static int check_txs(const uint8_t *list, uint32_t n, uint32_t *count, char *why
 	if (n < 4)
 		return fail(why, ws, "the transaction list has %llu bytes, too few for an offset",
 		            U(n));
+	if (avail < 4)
+		return -1;
 	first = le32(list);
 	if (first % 4 != 0)
 		return fail(why, ws, "the first transaction offset %llu is not a multiple of 4",
@@ -89,6 +93,8 @@ static int check_txs(const uint8_t *list, uint32_t n, uint32_t *count, char *why
 		return fail(why, ws, "%llu transactions, more than the %llu allowed", U(first / 4),
 		            U(RS_PAYLOAD_MAX_TXS));
 	/* offset i+1 is at 4(i+1) < first <= n: inside the list */
+	if (first > avail)
+		return -1;
 	cur = first;
 	for (uint32_t i = 0; i < first / 4; i++) {
 		uint32_t next = i + 1 < first / 4 ? le32(list + 4 * (i + 1)) : n;
@@ -102,11 +108,14 @@ static int check_txs(const uint8_t *list, uint32_t n, uint32_t *count, char *why
 	return 1;
 }
 
-int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct rs_block *out,
-                              char *why, size_t ws)
+/* rs_payload_decode_version with only p[0..avail) readable (avail <= len):
+ * 1 or 0 as it, or -1 when it would read a byte past avail. */
+static int decode_version(const uint8_t *p, size_t avail, size_t len, int version,
+                          struct rs_block *out, char *why, size_t ws)
 {
 	uint32_t fixed = rs_payload_fixed_size(version), scope, extra, txs, wds, ntx;
-	size_t wd_bytes;
+	size_t wd_bytes, la;
+	int rc;
 
 	if (fixed == 0)
 		return fail(why, ws, "version %llu is not one of 1..4", U(version));
@@ -117,6 +126,8 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 	if (scope < fixed)
 		return fail(why, ws, "%llu bytes, fewer than the fixed part (%llu)", U(scope),
 		            U(fixed));
+	if (avail < fixed)
+		return -1;
 	extra = le32(p + OFF_EXTRA);
 	if (extra != fixed)
 		return fail(why, ws, "the extra-data offset is %llu, not %llu", U(extra), U(fixed));
@@ -141,8 +152,10 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 		return fail(why, ws,
 		            "the extra data is %llu bytes (at most 32; payload %llu bytes)",
 		            U(txs - extra), U(scope));
-	if (!check_txs(p + txs, wds - txs, &ntx, why, ws))
-		return 0;
+	la = avail > txs ? avail - txs : 0;
+	if ((rc = check_txs(p + txs, wds - txs, la < wds - txs ? la : wds - txs, &ntx, why, ws)) !=
+	    1)
+		return rc;
 	wd_bytes = version >= 2 ? scope - wds : 0;
 	/* unmarshalWithdrawals */
 	if (wd_bytes % RS_PAYLOAD_WD_SIZE != 0)
@@ -166,11 +179,26 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 	return 1;
 }
 
+int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct rs_block *out,
+                              char *why, size_t ws)
+{
+	return decode_version(p, len, len, version, out, why, ws);
+}
+
 int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
+{
+	return rs_payload_decode_prefix(data, len, len, out, why, ws);
+}
+
+int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                             char *why, size_t ws)
 {
 	char w4[160] = "", w3[160] = "";
 	struct rs_block b;
+	int r4, r3 = 0;
 
+	if (avail > len)
+		avail = len;
 	if (why != NULL && ws > 0)
 		why[0] = 0;
 	if (data == NULL || len == 0) {
@@ -185,14 +213,18 @@ int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, cha
 	} else {
 		const uint8_t *p = data + RS_PAYLOAD_BEACON_ROOT;
 		size_t n = len - RS_PAYLOAD_BEACON_ROOT;
+		size_t pa = avail > RS_PAYLOAD_BEACON_ROOT ? avail - RS_PAYLOAD_BEACON_ROOT : 0;
 
 		/* raft_fsm.go Apply/Restore: BlockV4 first, then BlockV3 */
 		/* the reasons are formatted only when asked for: verify decodes
 		 * every LogCommand entry, and formatting costs more than decoding */
 		int want = why != NULL && ws > 0;
 
-		if (rs_payload_decode_version(p, n, 4, &b, want ? w4 : NULL, sizeof(w4)) ||
-		    rs_payload_decode_version(p, n, 3, &b, want ? w3 : NULL, sizeof(w3))) {
+		if ((r4 = decode_version(p, pa, n, 4, &b, want ? w4 : NULL, sizeof(w4))) < 0 ||
+		    (r4 == 0 &&
+		     (r3 = decode_version(p, pa, n, 3, &b, want ? w3 : NULL, sizeof(w3))) < 0))
+			return RS_PAYLOAD_MORE;
+		if (r4 || r3) {
 			b.form = RS_PAYLOAD_ENVELOPE;
 			b.size = len;
 			*out = b;
@@ -202,8 +234,12 @@ int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, cha
 			(void)snprintf(why, ws, "not a V4 envelope (%s), nor V3 (%s)", w4, w3);
 	}
 	/* early 2024: unsafeHeadData.UnmarshalSSZ, version byte 0 (V1) or 1 (V2) */
+	if (avail == 0)
+		return RS_PAYLOAD_MORE;
 	if (data[0] <= 1 &&
-	    rs_payload_decode_version(data + 1, len - 1, data[0] + 1, &b, NULL, 0)) {
+	    (r4 = decode_version(data + 1, avail - 1, len - 1, data[0] + 1, &b, NULL, 0)) < 0)
+		return RS_PAYLOAD_MORE;
+	if (data[0] <= 1 && r4) {
 		b.form = RS_PAYLOAD_LEGACY;
 		b.size = len;
 		*out = b;

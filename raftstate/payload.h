@@ -93,6 +93,14 @@ struct rs_block {
 int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why,
                       size_t why_size);
 
+/* rs_payload_decode when only data[0..avail) can be read (the rest of the
+ * len bytes is not at hand): its answer, or RS_PAYLOAD_MORE when that answer
+ * needs a byte past avail (decode the whole data then). Reads nothing past
+ * avail. */
+#define RS_PAYLOAD_MORE (-1)
+int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                             char *why, size_t why_size);
+
 /* One SSZ ExecutionPayload of version 1..4 (no beacon root, no version
  * byte), as ssz.go ExecutionPayload.UnmarshalSSZ. Returns 1 and fills
  * number, timestamp, hashes and counts, or 0 with the reason in why. */

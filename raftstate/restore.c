@@ -1,5 +1,5 @@
 /*
- * Restoring a backup: rs_restore_check checks the backup and the target
+ * Restoring a backup: rs_restore_plan checks the backup and the target
  * without changing anything, rs_restore_apply replaces the target. See
  * restore.h for the checks.
  *
@@ -184,7 +184,7 @@ static int entry_sums(const char *backup, const struct rs_backup_file *e,
 	if (!e->compressed)
 		rc = rs_bk_crc_file(path, pg, &asize, &acrc, err);
 	else
-		rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, pg, &asize, &acrc, err);
+		rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, 0, pg, &asize, &acrc, err);
 	return entry_sums_match(backup, e, rc, asize, acrc, err);
 }
 
@@ -518,12 +518,63 @@ out:
 	return rc;
 }
 
-int rs_restore_check(const char *backup_dir, const char *state_dir,
-                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
-                     struct rs_problems *problems, struct rs_err *err)
+/* What the backup holds: its files (found), MANIFEST.json's listing (none:
+ * a Go-tool backup), its layout and node (plan->backup_layout, from_id)
+ * and, for a cluster, its node directories, each a valid server ID. */
+static int read_backup(const char *backup_dir, struct rs_restore_plan *plan,
+                       struct rs_bk_files *found, char ***nodes, size_t *nnodes, struct rs_err *err)
+{
+	struct rs_manifest m;
+	int rc, layout = 0;
+
+	/* a MANIFEST.json that is not a regular file is refused, never taken
+	 * for a Go-tool backup without one (which skips every checksum) */
+	if ((rc = rs_manifest_present(backup_dir, err)) < 0)
+		return -rc;
+	plan->has_manifest = rc;
+	if ((rc = walk_backup(backup_dir, "", 0, found, err)) != RS_OK)
+		return rc;
+	if (plan->has_manifest) {
+		if ((rc = rs_manifest_read(backup_dir, &m, err)) != RS_OK)
+			return rc;
+		layout = m.layout;
+		strlcpy(plan->from_id, m.node, sizeof(plan->from_id));
+		plan->listed = m.files; /* rs_restore_plan_free frees them */
+		plan->nfiles = m.nfiles;
+		for (size_t i = 0; i < m.nfiles; i++)
+			plan->ncompressed += m.files[i].compressed != 0;
+	}
+	if (layout == 0) {
+		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+		if (layout == RS_LAYOUT_NODE)
+			metadata_source_id(backup_dir, plan->from_id, sizeof(plan->from_id));
+	}
+	plan->backup_layout = layout;
+	if (layout != RS_LAYOUT_CLUSTER)
+		return RS_OK;
+	if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, nodes, nnodes, err)) != RS_OK)
+		return rc;
+	if (*nnodes == 0)
+		return rs_errf(err, RS_ENOTFOUND,
+		               "backup %s holds no Raft state (no %s in it or in a node directory)",
+		               backup_dir, RS_LOG_FILE);
+	for (size_t i = 0; i < *nnodes; i++) {
+		char qname[1100];
+
+		if (rs_server_id_check((*nodes)[i]) != RS_ID_OK)
+			return rs_errf(
+			    err, RS_ECORRUPT,
+			    "refusing backup %s: node directory %s is not a valid server ID",
+			    backup_dir, rs_quote((*nodes)[i], qname, sizeof(qname)));
+	}
+	return RS_OK;
+}
+
+int rs_restore_plan(const char *backup_dir, const char *state_dir,
+                    const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err)
 {
 	struct rs_bk_files found = {0};
-	struct rs_manifest m;
 	struct stat st;
 	char **nodes = NULL;
 	size_t nnodes = 0;
@@ -553,54 +604,9 @@ int rs_restore_check(const char *backup_dir, const char *state_dir,
 	for (size_t l = strlen(plan->state_dir); l > 1 && plan->state_dir[l - 1] == '/'; l--)
 		plan->state_dir[l - 1] = '\0';
 
-	/* a MANIFEST.json that is not a regular file is refused, never taken
-	 * for a Go-tool backup without one (which skips every checksum) */
-	if ((rc = rs_manifest_present(backup_dir, err)) < 0) {
-		rc = -rc;
+	if ((rc = read_backup(backup_dir, plan, &found, &nodes, &nnodes, err)) != RS_OK)
 		goto out;
-	}
-	plan->has_manifest = rc;
-	if ((rc = walk_backup(backup_dir, "", 0, &found, err)) != RS_OK)
-		goto out;
-	if (plan->has_manifest) {
-		if ((rc = rs_manifest_read(backup_dir, &m, err)) != RS_OK)
-			goto out;
-		layout = m.layout;
-		strlcpy(plan->from_id, m.node, sizeof(plan->from_id));
-		plan->listed = m.files; /* rs_restore_plan_free frees them */
-		plan->nfiles = m.nfiles;
-		for (size_t i = 0; i < m.nfiles; i++)
-			plan->ncompressed += m.files[i].compressed != 0;
-	}
-	if (layout == 0) {
-		layout = rs_nd_has(backup_dir, RS_ND_DBS) ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
-		if (layout == RS_LAYOUT_NODE)
-			metadata_source_id(backup_dir, plan->from_id, sizeof(plan->from_id));
-	}
-	plan->backup_layout = layout;
-	if (layout == RS_LAYOUT_CLUSTER) {
-		if ((rc = rs_nd_list(backup_dir, plan->ncompressed > 0, &nodes, &nnodes, err)) !=
-		    RS_OK)
-			goto out;
-		if (nnodes == 0) {
-			rc = rs_errf(err, RS_ENOTFOUND,
-			             "backup %s holds no Raft state (no %s in it or in a node "
-			             "directory)",
-			             backup_dir, RS_LOG_FILE);
-			goto out;
-		}
-		for (size_t i = 0; i < nnodes; i++) {
-			char qname[1100];
-
-			if (rs_server_id_check(nodes[i]) != RS_ID_OK) {
-				rc = rs_errf(err, RS_ECORRUPT,
-				             "refusing backup %s: node directory %s is not a valid "
-				             "server ID",
-				             backup_dir, rs_quote(nodes[i], qname, sizeof(qname)));
-				goto out;
-			}
-		}
-	}
+	layout = plan->backup_layout;
 	/* does it fit the target? (before any checksum is read) */
 	if ((rc = fit_target(plan, opt, nodes, nnodes, err)) != RS_OK)
 		goto out;
@@ -732,7 +738,7 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	/* deferred, this is the backup's first check: its errors name the
 	 * file as the manifest does */
 	(void)snprintf(label, sizeof(label), "%s" RS_BK_GZ_SUFFIX, rel);
-	rc = rs_bk_gunzip_file(src, plan->deferred ? label : src, out, dst, f->size,
+	rc = rs_bk_gunzip_file(src, plan->deferred ? label : src, out, dst, f->size, 0,
 	                       &plan->progress, &size, &crc, err);
 	if (plan->deferred)
 		rc = entry_sums_match(plan->backup, f, rc, size, crc, err);
@@ -903,7 +909,7 @@ static int verify_stage(void *ctx, const char *stage, struct rs_err *err)
 /* The run lock (raftstate/nodedir.h) on what guards the plan's targets:
  * STATE_DIR for a cluster, its parent for a node (made when missing). Under
  * it the targets are looked at again, as another run may have written them
- * since rs_restore_check: target_exists and nexisting are updated, and
+ * since rs_restore_plan: target_exists and nexisting are updated, and
  * without opt->force a target that holds state now but did not then is
  * refused (nobody agreed to replace it). */
 static int lock_targets(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,

@@ -14,7 +14,7 @@
  * file from a stage inside it. What it replaced is kept, with its owner and
  * mode given to the new files.
  *
- * Which target a backup fits (rs_restore_check refuses any other, before
+ * Which target a backup fits (rs_restore_plan refuses any other, before
  * it reads a checksum). op-conductor reads <raft.storage.dir>/<server-id>/,
  * so a node directory's name is its server ID (as verify and recover take
  * it), and the node a backup holds is recorded: a cluster backup's node
@@ -64,7 +64,7 @@ struct rs_restore_opts {
 	double lock_timeout;          /* seconds to wait for each database's lock */
 	double run_lock_timeout;      /* rs_restore_apply: for the run lock (0: one try) */
 	int force;                    /* rs_restore_apply: state that appeared in a target
-	                               * since rs_restore_check may be replaced too */
+	                               * since rs_restore_plan may be replaced too */
 	const struct rs_progress *pg; /* may be NULL */
 	int defer_to_stage;           /* a restore that will apply: the crc32s and the
 	                               * verify are left to rs_restore_apply (plan->deferred) */
@@ -81,7 +81,7 @@ struct rs_restore_plan {
 	size_t nfiles;                 /* files the manifest lists (listed) */
 	size_t nchecked;               /* of them checked (--node-id: that node's) */
 	size_t ncompressed;            /* of the checked ones stored gzip-compressed */
-	int verified;                  /* rs_restore_check verified every node in place
+	int verified;                  /* rs_restore_plan verified every node in place
 	                                * (not for compressed backups: rs_restore_apply
 	                                * verifies their inflated staged copies) */
 	int deferred;                  /* the listed files' crc32s and the nodes' verify are
@@ -93,7 +93,7 @@ struct rs_restore_plan {
 	struct rs_restore_node *nodes;
 	size_t nnodes;
 	size_t nexisting;            /* nodes whose target holds state */
-	struct rs_progress progress; /* from rs_restore_check, for both steps */
+	struct rs_progress progress; /* from rs_restore_plan, for both steps */
 	uid_t uid;                   /* owner to give ((uid_t)-1: the replaced files') */
 	gid_t gid;
 	/* filled by rs_restore_apply */
@@ -114,11 +114,11 @@ struct rs_restore_plan {
  * their crc32s and the nodes' verify are left to rs_restore_apply, which
  * takes them of the staged copies before anything is replaced: a restore
  * reads the backup once. */
-int rs_restore_check(const char *backup_dir, const char *state_dir,
-                     const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
-                     struct rs_problems *problems, struct rs_err *err);
+int rs_restore_plan(const char *backup_dir, const char *state_dir,
+                    const struct rs_restore_opts *opt, struct rs_restore_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err);
 
-/* The checks rs_restore_check deferred (plan->deferred), done now where the
+/* The checks rs_restore_plan deferred (plan->deferred), done now where the
  * backup lies: for a run that will not go on to rs_restore_apply (it asks
  * first, or refuses for want of --force) and must judge the backup first.
  * Clears plan->deferred; RS_OK at once when nothing was deferred. */
@@ -136,7 +136,7 @@ int rs_restore_verify_inflated(struct rs_restore_plan *plan, const char *tmp_par
 /* Replaces every node of the plan. First the run lock (raftstate/nodedir.h)
  * on STATE_DIR (a node: its parent; made when missing), and the targets
  * looked at again under it (target_exists, nexisting updated; without
- * opt->force a target that gained state since rs_restore_check is refused,
+ * opt->force a target that gained state since rs_restore_plan is refused,
  * RS_EINVAL). Then every node is staged and its staged copy verified
  * (nothing replaced yet), then each is put in place (a lock check right
  * before). `kept` receives where the replaced state

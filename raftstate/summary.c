@@ -13,10 +13,12 @@
 #include <stdlib.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <bsd/string.h>
 
 #include "bolt/cursor.h"
+#include "bolt/leafread.h"
 #include "bolt/view.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
@@ -130,6 +132,7 @@ struct scan {
 	struct rs_scratch *copy; /* live reads decode a copy (rs_log_decode_at) */
 	struct cand *cands;      /* entries past the head_scan newest (head_rest) */
 	size_t ncands, capcands;
+	int partial; /* the head and newest not-a-payload hold numbers only (fast scan) */
 };
 
 static int cand_add(struct scan *sc, uint64_t index, uint64_t number, struct rs_err *err);
@@ -140,51 +143,77 @@ static int after_snapshot(const struct scan *sc, uint64_t index)
 	return !sc->has_snap || index > sc->snap_index;
 }
 
-/* One entry of the scan: types, configuration, unsafe head. */
-static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan *sc,
-                       struct rs_err *err)
+/* What one entry gives the scan: from its mapped value (count_entry, with
+ * the decoded log at hand), or from its first and last bytes read by pread
+ * (the fast scan, summary_fast below: numbers only). */
+struct fact {
+	uint64_t index, type, data_len;
+	int decided; /* fast scan: 0 when the mapped value must decide (count_entry) */
+	int form;    /* rs_payload_decode of a LogCommand's data (FORM_LATER: not yet,
+	              * read through the mapping: done when the scan reads it in full) */
+	uint64_t number;
+	int k; /* payload_number of the data: k and peek */
+	uint64_t peek;
+	int head_k; /* peek_value of the value's first bytes (head_rest) */
+	uint64_t head_peek;
+	bolt_pgid leaf; /* where it is: leaf page, element */
+	uint32_t elem;
+};
+
+/* Whether the scan reads this entry's payload in full (offers it as the
+ * head) rather than by its block number only. */
+static int reads_in_full(const struct rs_node *n, const struct scan *sc, uint64_t type, int after)
 {
-	struct rs_log log;
+	return type == RS_LOG_COMMAND && after && (sc->full || n->head.commands < sc->head_scan);
+}
+
+/* One decoded entry of the scan: types, configuration, unsafe head. log is
+ * the entry decoded (its data at hand), or NULL for a fact of the fast scan,
+ * which is never a configuration. */
+static int account(struct rs_node *n, struct scan *sc, const struct fact *f,
+                   const struct rs_log *log, struct rs_err *err)
+{
 	struct rs_err derr = {0};
-	uint64_t index = 0;
+	uint64_t index = f->index;
 	int rc, after;
 
-	if ((rc = key_index(e, &index, err)) != RS_OK)
-		return rc;
-	n->scanned++;
-	if ((rc = rs_log_decode_at(sc->view, e, 0, sc->copy, &log, &derr)) != RS_OK) {
-		if (rc == RS_ENOMEM)
-			return rs_errf(err, rc, "%s", derr.msg);
-		n->types[RS_LOG_TYPE_COUNT]++;
-		return RS_OK;
-	}
-	n->data_bytes += log.data_len;
-	n->types[log.type < RS_LOG_TYPE_COUNT ? log.type : RS_LOG_TYPE_COUNT]++;
+	n->data_bytes += f->data_len;
+	n->types[f->type < RS_LOG_TYPE_COUNT ? f->type : RS_LOG_TYPE_COUNT]++;
 	after = after_snapshot(sc, index);
 	/* the head's range: every entry after the snapshot index is read for it */
 	if (after && (!sc->read_after || index < sc->lowest)) {
 		sc->lowest = index;
 		sc->read_after = 1;
 	}
-	if (log.type == RS_LOG_COMMAND && after && !sc->full && n->head.commands >= sc->head_scan) {
+	if (f->type == RS_LOG_COMMAND && after && !reads_in_full(n, sc, f->type, after)) {
 		/* past the newest head_scan: a candidate for head_resolve */
-		int k = 0;
-		uint64_t number = payload_number(log.data, log.data_len, log.data_len, &k);
+		int k = f->k;
+		uint64_t number = f->peek;
 
+		if (log != NULL)
+			number = payload_number(log->data, log->data_len, log->data_len, &k);
 		n->head.peeked++;
 		if (k == 1 && (rc = cand_add(sc, index, number, err)) != RS_OK)
 			return rc;
-	} else if (log.type == RS_LOG_COMMAND && after) {
+	} else if (f->type == RS_LOG_COMMAND && after && log != NULL) {
 		struct rs_block b;
 		char why[240];
-		int form = rs_payload_decode(log.data, log.data_len, &b, why, sizeof(why));
+		int form = rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why));
 
 		rs_node_head_offer(n, form, &b, why, index, !sc->full);
+	} else if (f->type == RS_LOG_COMMAND && after) {
+		/* the number only: head_fill decodes the winner and the newest
+		 * not-a-payload again for the rest */
+		struct rs_block b = {
+		    .found = f->form != RS_PAYLOAD_NONE, .form = f->form, .number = f->number};
+
+		rs_node_head_offer(n, f->form, &b, "", index, !sc->full);
+		sc->partial = 1;
 	}
-	if (log.type == RS_LOG_CONFIGURATION && !sc->config_done) {
+	if (log != NULL && log->type == RS_LOG_CONFIGURATION && !sc->config_done) {
 		struct rs_config cfg = {0};
 
-		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK)
+		if (rs_config_decode(log->data, log->data_len, &cfg, &derr) != RS_OK)
 			return RS_OK;
 		if (after) {
 			/* newest first, the first found wins; oldest first, the last */
@@ -204,6 +233,29 @@ static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan
 		}
 	}
 	return RS_OK;
+}
+
+/* One entry of the scan, from its mapped value. */
+static int count_entry(struct rs_node *n, const struct bolt_elem *e, struct scan *sc,
+                       struct rs_err *err)
+{
+	struct rs_log log;
+	struct rs_err derr = {0};
+	struct fact f = {0};
+	int rc;
+
+	if ((rc = key_index(e, &f.index, err)) != RS_OK)
+		return rc;
+	n->scanned++;
+	if ((rc = rs_log_decode_at(sc->view, e, 0, sc->copy, &log, &derr)) != RS_OK) {
+		if (rc == RS_ENOMEM)
+			return rs_errf(err, rc, "%s", derr.msg);
+		n->types[RS_LOG_TYPE_COUNT]++;
+		return RS_OK;
+	}
+	f.type = log.type;
+	f.data_len = log.data_len;
+	return account(n, sc, &f, &log, err);
 }
 
 /* ---- the unsafe head beyond the entries read in full ----------------------
@@ -261,23 +313,32 @@ static uint64_t payload_number(const uint8_t *d, size_t avail, size_t len, int *
 	return number;
 }
 
-/* 1 and *number when e may hold a V3/V4 envelope, 0 when Apply cannot accept
- * it, -1 when that cannot be told from the value's first bytes (not the
- * canonical layout: decode it in full). The bytes used are copied once first:
- * a live view may change under us. */
-static int peek_number(const struct bolt_elem *e, uint64_t *number)
+/* 1 and *number when a value of vlen bytes whose first avail = min(vlen,
+ * PEEK_BYTES) bytes are p may hold a V3/V4 envelope, 0 when Apply cannot
+ * accept it, -1 when that cannot be told from those bytes (not the canonical
+ * layout: decode it in full). */
+static int peek_value(const uint8_t *p, size_t avail, size_t vlen, uint64_t *number)
 {
-	uint8_t buf[PEEK_BYTES];
-	size_t avail = e->vlen < sizeof(buf) ? e->vlen : sizeof(buf), off = 0, len = 0;
+	size_t off = 0, len = 0;
 	int k = 0;
 
 	if (avail == 0)
 		return 0;
-	memcpy(buf, e->value, avail);
-	if (rs_log_peek_data(buf, avail, e->vlen, &off, &len) != 0)
+	if (rs_log_peek_data(p, avail, vlen, &off, &len) != 0)
 		return -1;
-	*number = payload_number(buf + off, avail - off, len, &k);
+	*number = payload_number(p + off, avail - off, len, &k);
 	return k;
+}
+
+/* peek_value of the mapped value e. The bytes used are copied once first: a
+ * live view may change under us. */
+static int peek_number(const struct bolt_elem *e, uint64_t *number)
+{
+	uint8_t buf[PEEK_BYTES];
+	size_t avail = e->vlen < sizeof(buf) ? e->vlen : sizeof(buf);
+
+	memcpy(buf, e->value, avail);
+	return peek_value(buf, avail, e->vlen, number);
 }
 
 static int cand_add(struct scan *sc, uint64_t index, uint64_t number, struct rs_err *err)
@@ -380,6 +441,408 @@ static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *
 			break; /* no candidate after it is higher, or as high and older */
 	}
 	return RS_OK;
+}
+
+/* ---- the fast scan -----------------------------------------------------
+ *
+ * The same scan (count_entry, head_rest) from the entries' first and last
+ * bytes only, read by pread on two threads (bolt/leafread.h): on
+ * op-conductor's shape (~50 KB entries, 8192 after the snapshot) reading
+ * them through the mapping costs two page faults an entry and most of the
+ * time. Each thread turns its share of the leaves into facts (struct fact)
+ * in key order; this thread then plays them back newest first exactly as the
+ * scan above would meet them. An entry whose bytes at hand do not decide it
+ * (not the canonical layout, a configuration, a payload read past the head)
+ * is decided from its mapped value by count_entry itself. Anything the facts
+ * cannot answer as the scan would (a key that is not 8 bytes, a tree the
+ * leaf reader does not accept, entries after the snapshot index in leaves
+ * before the ones read) sends the whole read back to the scan above: the
+ * answer is always the scan's.
+ */
+#define FAST_HEAD                                                                                  \
+	768             /* value bytes from the start: msgpack to Data, the payload's              \
+	                   fixed part, extra data, a table of ~40 transactions */
+#define FAST_TAIL    64 /* from the end: Extensions (nil), Index, Term, Type */
+#define FAST_THREADS 2
+#define FAST_SPLIT   64     /* leaves below which one thread reads them all */
+#define FAST_NO      (-100) /* summary_fast: run the scan above instead */
+#define FORM_LATER   (-2)
+
+struct fast_part {
+	const struct bolt_leaves *leaves;
+	size_t count_from, count_to; /* leaves only counted */
+	size_t read_from, read_to;   /* leaves read for facts */
+	uint64_t counted;
+	struct fact *facts;
+	size_t nfacts, cap;
+	bolt_pgid leaf;
+	uint32_t elem;
+	int mapped; /* the leaf in hand is read through the mapping */
+	int rc;     /* BOLT_OK, a bolt code, or 1: a key that is not 8 bytes, 2: no memory */
+	struct bolt_err be;
+	struct bolt_leafreader r;
+};
+
+/* The fact of one element (a bolt_leaf_fn). */
+static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
+{
+	struct fast_part *w = ctx;
+	struct rs_err derr = {0};
+	struct rs_log log;
+	struct rs_block b;
+	struct fact *f;
+	size_t have;
+
+	if (w->nfacts == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 1024;
+		struct fact *v = reallocarray(w->facts, ncap, sizeof(*v));
+
+		if (v == NULL)
+			return 2;
+		w->facts = v;
+		w->cap = ncap;
+	}
+	f = &w->facts[w->nfacts++];
+	memset(f, 0, sizeof(*f));
+	f->leaf = w->leaf;
+	f->elem = w->elem++;
+	if (e->klen != 8)
+		return 1;
+	f->index = rs_be64(e->key);
+	/* hlen >= min(vlen, PEEK_BYTES): leafread gives FAST_HEAD or all */
+	f->head_k = peek_value(e->head, e->vlen < PEEK_BYTES ? e->vlen : PEEK_BYTES, e->vlen,
+	                       &f->head_peek);
+	if (e->hlen == e->vlen
+	        ? rs_log_decode(e->head, e->vlen, &log, &derr) != RS_OK
+	        : rs_log_decode_split(e->head, e->hlen, e->tail, e->tlen, e->vlen, &log) != 0)
+		return 0; /* undecided: count_entry decides */
+	if (log.type == RS_LOG_CONFIGURATION)
+		return 0;
+	f->type = log.type;
+	f->data_len = log.data_len;
+	if (log.type == RS_LOG_COMMAND) {
+		const uint8_t *d = log.data;
+
+		have = d == NULL ? 0 : (size_t)(e->head + e->hlen - d);
+		if (have > log.data_len)
+			have = log.data_len;
+		/* through the mapping, the payload's other fields would be first
+		 * touches of memory for every entry: the newest ones read in full
+		 * are decoded when played back */
+		f->form = w->mapped ? FORM_LATER
+		                    : rs_payload_decode_prefix(d, have, log.data_len, &b, NULL, 0);
+		f->peek = payload_number(d, have, log.data_len, &f->k);
+		if (f->form == RS_PAYLOAD_MORE || f->k < 0) {
+			/* a long transaction table: the whole data */
+			if (bolt_leafreader_bytes(&w->r, e->voff + (uint64_t)(d - e->head),
+			                          log.data_len, &d, &w->be) != BOLT_OK)
+				return 0;
+			f->form = rs_payload_decode(d, log.data_len, &b, NULL, 0);
+			f->peek = payload_number(d, log.data_len, log.data_len, &f->k);
+		}
+		if (f->form != RS_PAYLOAD_NONE && f->form != FORM_LATER)
+			f->number = b.number;
+	}
+	f->decided = 1;
+	return 0;
+}
+
+/* Once a read finds the file not cached (r.cold), the leaves ahead are
+ * asked for early, so that the device reads many at once: their first pages
+ * FAST_AHEAD leaves ahead, the rest of what a leaf read takes (known from
+ * its first page) FAST_AHEAD / 2 ahead. */
+#define FAST_AHEAD 128
+/* pread or the mapping: which is cheaper depends on how the page cache
+ * holds the file (page by page: a fault costs more than a pread; in large
+ * folios: far less), which nothing tells; so the first FAST_PROBE leaves
+ * of a thread are read by pread, the next FAST_PROBE through the mapping
+ * (a locked view only), each timed in CPU time, and the cheaper reads the
+ * rest. The answer is the same either way. */
+#define FAST_PROBE 64
+
+enum { VIA_PREAD, VIA_MAP };
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* One leaf (counted, or read for facts) by the way chosen. */
+static int fast_leaf(struct fast_part *w, size_t i, int count_only, int via)
+{
+	const struct bolt_leaves *l = w->leaves;
+	uint32_t count = 0;
+	int rc;
+
+	if (count_only) {
+		rc = via == VIA_MAP ? bolt_leaf_count_mapped(w->r.v, l->ids[i], &count, &w->be)
+		                    : bolt_leaf_count(&w->r, l->ids[i], &count, &w->be);
+		w->counted += count;
+		return rc;
+	}
+	w->leaf = l->ids[i];
+	w->elem = 0;
+	w->mapped = via == VIA_MAP;
+	if (via == VIA_MAP)
+		return bolt_leaf_read_mapped(w->r.v, l->ids[i], fact_of, w, &w->be);
+	return bolt_leaf_read(&w->r, l->ids[i], i + 1 < w->read_to ? l->ids[i + 1] : 0, fact_of, w,
+	                      &w->be);
+}
+
+/* How a thread goes through its leaves: the way chosen, the probe. */
+struct fast_way {
+	int via, chosen;
+	size_t done; /* leaves read the way being probed */
+	double t0, cost[2];
+	size_t asked, valued; /* leaves asked for ahead (cold) */
+};
+
+/* Leaves [from, to) of w, counted or read. */
+static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, size_t to,
+                       int count_only)
+{
+	const struct bolt_leaves *l = w->leaves;
+
+	f->asked = f->valued = from;
+	for (size_t i = from; i < to && w->rc == BOLT_OK; i++) {
+		if (!f->chosen && f->done == FAST_PROBE) {
+			double t = cpu_now();
+
+			f->cost[f->via] = t - f->t0;
+			f->t0 = t;
+			f->chosen = w->r.cold || f->via == VIA_MAP;
+			f->via = w->r.cold || (f->via == VIA_MAP &&
+			                       f->cost[VIA_PREAD] <= f->cost[VIA_MAP])
+			             ? VIA_PREAD
+			             : VIA_MAP;
+			f->done = 0;
+		}
+		for (f->asked = f->asked > i ? f->asked : i;
+		     w->r.cold && f->via == VIA_PREAD && f->asked < to && f->asked < i + FAST_AHEAD;
+		     f->asked++)
+			bolt_leaf_willneed(&w->r, l->ids[f->asked]);
+		for (f->valued = f->valued > i ? f->valued : i;
+		     !count_only && w->r.cold && f->via == VIA_PREAD && f->valued < to &&
+		     f->valued < i + FAST_AHEAD / 2;
+		     f->valued++)
+			bolt_leaf_willneed_values(&w->r, l->ids[f->valued]);
+		w->rc = fast_leaf(w, i, count_only, f->via);
+		f->done++;
+	}
+}
+
+static void *fast_work(void *arg)
+{
+	struct fast_part *w = arg;
+	/* pread is probed first: it finds a cold file out */
+	struct fast_way f = {.via = VIA_PREAD, .chosen = w->r.v->mode != BOLT_VIEW_LOCKED};
+
+	f.t0 = cpu_now();
+	fast_range(w, &f, w->count_from, w->count_to, 1);
+	fast_range(w, &f, w->read_from, w->read_to, 0);
+	return NULL;
+}
+
+/* The first leaf that may hold an entry after the snapshot index: the last
+ * whose first key (its parent's) is at or below it. */
+static size_t first_leaf(const struct bolt_leaves *l, const struct scan *sc)
+{
+	size_t i = l->n;
+
+	if (!sc->has_snap)
+		return 0;
+	while (i > 0) {
+		i--;
+		if (l->keys[i] == NULL || l->klens[i] != 8 || rs_be64(l->keys[i]) <= sc->snap_index)
+			return i;
+	}
+	return 0;
+}
+
+/* Decodes the mapped entry at `index` again: its block (*b, form) and, for
+ * one that is not a payload, why. 0, or -1 when it is not there. */
+static int decode_again(struct bolt_cursor *c, struct scan *sc, uint64_t index, struct rs_block *b,
+                        int *form, char *why, size_t why_size)
+{
+	struct bolt_elem e = {0};
+	struct bolt_err be = {0};
+	struct rs_err derr = {0};
+	struct rs_log log;
+	uint8_t key[8];
+
+	for (int i = 7; i >= 0; i--)
+		key[7 - i] = (uint8_t)(index >> (8 * i));
+	if (bolt_cursor_seek(c, key, 8, &e, &be) != BOLT_OK || e.key == NULL || e.klen != 8 ||
+	    memcmp(e.key, key, 8) != 0 ||
+	    rs_log_decode_at(sc->view, &e, 0, sc->copy, &log, &derr) != RS_OK ||
+	    log.type != RS_LOG_COMMAND)
+		return -1;
+	*form = rs_payload_decode(log.data, log.data_len, b, why, why_size);
+	return 0;
+}
+
+/* The rest of the head after a fast scan, which offered numbers only: the
+ * blocks kept and the newest not-a-payload's reason, decoded again. */
+static int head_fill(struct rs_node *n, struct scan *sc, struct bolt_cursor *c)
+{
+	struct rs_head *h = &n->head;
+	struct rs_block *keep[2] = {&h->block, &h->legacy_block};
+	struct rs_block b;
+	int form;
+
+	for (int i = 0; i < 2; i++) {
+		if (!keep[i]->found || keep[i]->source != RS_BLOCK_LOG)
+			continue;
+		if (decode_again(c, sc, keep[i]->entry_index, &b, &form, NULL, 0) != 0 ||
+		    form != keep[i]->form || b.number != keep[i]->number)
+			return FAST_NO;
+		b.source = RS_BLOCK_LOG;
+		b.entry_index = keep[i]->entry_index;
+		*keep[i] = b;
+	}
+	if (h->not_payloads > 0 && (decode_again(c, sc, h->first_bad, &b, &form, h->first_bad_why,
+	                                         sizeof(h->first_bad_why)) != 0 ||
+	                            form != RS_PAYLOAD_NONE))
+		return FAST_NO;
+	return RS_OK;
+}
+
+/* The payload of a fact read through the mapping (FORM_LATER), decoded
+ * from its mapped value now. */
+static int form_now(struct scan *sc, struct fact *f)
+{
+	const uint8_t *page;
+	size_t span;
+	struct bolt_elem e;
+	struct bolt_err be = {0};
+	struct rs_err derr = {0};
+	struct rs_log log;
+	struct rs_block b;
+
+	if (bolt_view_page(sc->view, f->leaf, &page, &span, &be) != BOLT_OK ||
+	    bolt_page_elem(page, span, 1, f->elem, &e) != 0 ||
+	    rs_log_decode_at(sc->view, &e, 0, sc->copy, &log, &derr) != RS_OK ||
+	    log.type != f->type)
+		return -1;
+	f->form = rs_payload_decode(log.data, log.data_len, &b, NULL, 0);
+	f->number = f->form != RS_PAYLOAD_NONE ? b.number : 0;
+	return 0;
+}
+
+/* Plays the facts back newest first, as walk_log_copying's loop and
+ * head_rest would meet the entries. */
+static int fast_replay(struct rs_node *n, struct scan *sc, struct fast_part *w, size_t start,
+                       struct rs_err *err)
+{
+	size_t total = w[0].nfacts + w[1].nfacts, i = total;
+	int stopped = 0, rc;
+
+	while (i > 0 && !stopped) {
+		const struct fact *f =
+		    i - 1 < w[0].nfacts ? &w[0].facts[i - 1] : &w[1].facts[i - 1 - w[0].nfacts];
+
+		if (!after_snapshot(sc, f->index) && n->scanned > 0) {
+			stopped = 1;
+			break;
+		}
+		if (sc->config_done && n->head.commands >= sc->head_scan) {
+			/* head_rest: block numbers only */
+			if (!sc->read_after || f->index < sc->lowest) {
+				sc->lowest = f->index;
+				sc->read_after = 1;
+			}
+			n->head.peeked++;
+			if (f->head_k != 0 &&
+			    (rc = cand_add(sc, f->index, f->head_k == 1 ? f->head_peek : UINT64_MAX,
+			                   err)) != RS_OK)
+				return rc;
+			i--;
+			continue;
+		}
+		if (f->decided && f->form == FORM_LATER &&
+		    reads_in_full(n, sc, f->type, after_snapshot(sc, f->index))) {
+			struct fact g = *f;
+
+			if (form_now(sc, &g) != 0)
+				return FAST_NO;
+			n->scanned++;
+			rc = account(n, sc, &g, NULL, err);
+		} else if (f->decided) {
+			n->scanned++;
+			rc = account(n, sc, f, NULL, err);
+		} else {
+			const uint8_t *page;
+			size_t span;
+			struct bolt_elem e;
+			struct bolt_err be = {0};
+
+			if (bolt_view_page(sc->view, f->leaf, &page, &span, &be) != BOLT_OK ||
+			    bolt_page_elem(page, span, 1, f->elem, &e) != 0)
+				return FAST_NO;
+			rc = count_entry(n, &e, sc, err);
+		}
+		if (rc != RS_OK)
+			return rc;
+		n->types_from = f->index;
+		i--;
+	}
+	/* the scan goes on into leaves before the ones read */
+	if (!stopped && start > 0)
+		return FAST_NO;
+	return RS_OK;
+}
+
+static int summary_fast(struct rs_node *n, struct scan *sc, const struct bolt_leaves *l,
+                        struct bolt_cursor *c, int one_thread, struct rs_err *err)
+{
+	struct fast_part w[FAST_THREADS];
+	size_t start = first_leaf(l, sc), reads = l->n - start, mid;
+	pthread_t t;
+	int started = 0, rc;
+
+	memset(w, 0, sizeof(w));
+	for (int i = 0; i < FAST_THREADS; i++) {
+		w[i].leaves = l;
+		bolt_leafreader_init(&w[i].r, sc->view, FAST_HEAD, FAST_TAIL);
+	}
+	/* a counted leaf costs one read, a read leaf about two: halves */
+	mid = l->n;
+	if (reads >= FAST_SPLIT)
+		mid = l->n - (start + 2 * reads) / 4;
+	if (mid < start)
+		mid = start;
+	w[0].count_to = start;
+	w[0].read_from = start;
+	w[0].read_to = mid;
+	w[1].read_from = mid;
+	w[1].read_to = l->n;
+	if (mid < l->n && !one_thread && pthread_create(&t, NULL, fast_work, &w[1]) == 0)
+		started = 1;
+	fast_work(&w[0]);
+	if (started)
+		(void)pthread_join(t, NULL);
+	else
+		fast_work(&w[1]);
+	rc = FAST_NO;
+	if (w[0].rc == BOLT_OK && w[1].rc == BOLT_OK) {
+		rc = fast_replay(n, sc, w, start, err);
+		if (rc == RS_OK)
+			rc = head_resolve(n, sc, c, err);
+		if (rc == RS_OK && sc->partial)
+			rc = head_fill(n, sc, c);
+		n->count = w[0].counted + w[0].nfacts + w[1].nfacts;
+		n->scan_preads = w[0].r.preads + w[1].r.preads;
+	} else if (w[0].rc == 2 || w[1].rc == 2) {
+		rc = rs_errf(err, RS_ENOMEM, "out of memory reading the log");
+	}
+	for (int i = 0; i < FAST_THREADS; i++) {
+		free(w[i].facts);
+		bolt_leafreader_free(&w[i].r);
+	}
+	return rc;
 }
 
 /* The term of the entry at `index`, by a seek (one descent of the tree). */
@@ -507,7 +970,8 @@ static int count_present(struct rs_node *n, struct bolt_cursor *c, uint64_t max_
 /* One pass over the log through v; the caller rechecks v after it, whatever
  * it returns (bolt/view.h). */
 static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
-                            const struct bolt_view *v, struct rs_scratch *copy, struct rs_err *err)
+                            const struct bolt_view *v, struct rs_scratch *copy, int fast,
+                            struct rs_err *err)
 {
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	uint64_t steps = 0, max_steps, index = 0;
@@ -526,6 +990,8 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	int rc = RS_OK;
 
 	max_steps = v->map_len / 16;
+	if (fast)
+		bolt_view_advise_random(v); /* a few pages here and there */
 	if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
 	bolt_cursor_init(&c, v, &logs);
@@ -562,6 +1028,19 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 		if (rc != RS_OK)
 			return rc;
 		n->types_complete = 1;
+	} else if (fast) {
+		struct bolt_leaves leaves;
+
+		if (bolt_leaves_list(v, &logs, &leaves, &be) != BOLT_OK)
+			return FAST_NO;
+		rc = summary_fast(n, &sc, &leaves, &c, o->one_thread, err);
+		bolt_leaves_free(&leaves);
+		free(sc.cands);
+		if (rc != RS_OK)
+			return rc;
+		n->types_complete = n->types_from == n->first_index;
+		if (n->types_complete)
+			n->count = n->scanned;
 	} else {
 		/* newest first, back to the snapshot index, or until both the
 		 * newest configuration and head_scan LogCommand entries are read */
@@ -591,7 +1070,7 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	}
 	if (n->types_complete) {
 		n->count = n->scanned;
-	} else if ((rc = count_present(n, &c, max_steps, err)) != RS_OK) {
+	} else if (!fast && (rc = count_present(n, &c, max_steps, err)) != RS_OK) {
 		return rc;
 	}
 	/* the range the head covers: from the lowest entry read after the
@@ -610,10 +1089,10 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 }
 
 static int walk_log(struct rs_node *n, const struct rs_summary_opts *o, const struct bolt_view *v,
-                    struct rs_err *err)
+                    int fast, struct rs_err *err)
 {
 	struct rs_scratch copy = {0};
-	int rc = walk_log_copying(n, o, v, &copy, err);
+	int rc = walk_log_copying(n, o, v, &copy, fast, err);
 
 	rs_scratch_free(&copy);
 	return rc;
@@ -624,13 +1103,13 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 	struct bolt_view *v = NULL;
 	struct bolt_err why = {0};
-	int rc = RS_OK, recheck, settled;
+	int rc = RS_OK, recheck, settled, fast = !o->full && !o->no_fast;
 
 	for (int attempt = 0;; attempt++) {
 		struct rs_head keep = n->head;
 
 		memset(n->types, 0, sizeof(n->types));
-		n->count = n->scanned = n->data_bytes = 0;
+		n->count = n->scanned = n->data_bytes = n->scan_preads = 0;
 		n->first_index = n->last_index = n->last_term = 0;
 		memset(&n->head, 0, sizeof(n->head));
 		n->head.snap_state = keep.snap_state;
@@ -646,9 +1125,15 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		if ((rc = open_view(n, RS_LOG_FILE, o, &v, err)) != RS_OK)
 			return rc;
 		rs_file_info_fill(&n->log_file, v);
-		rc = walk_log(n, o, v, err);
+		rc = walk_log(n, o, v, fast, err);
 		recheck = bolt_view_recheck(v, &why);
 		bolt_view_close(v);
+		if (rc == FAST_NO) {
+			/* the scan decides this log: read it again that way */
+			fast = 0;
+			attempt--;
+			continue;
+		}
 		if ((settled = rs_live_settled(recheck, &why, attempt, err)) == RS_LIVE_AGAIN)
 			continue;
 		if (settled != RS_OK)
@@ -686,7 +1171,7 @@ static int file_missing(const struct rs_node *n, const char *file)
 int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struct rs_node *n,
                       struct rs_err *err)
 {
-	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0, 0};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){.lock_timeout = 5.0};
 	int rc;
 
 	if ((rc = rs_node_init(n, dir, err)) != RS_OK)
@@ -734,10 +1219,12 @@ static void *summarize_worker(void *arg)
 void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
                            const struct rs_summary_opts *opts)
 {
-	struct summary_pool p = {.jobs = jobs, .n = n, .opts = opts};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){.lock_timeout = 5.0};
+	struct summary_pool p = {.jobs = jobs, .n = n, .opts = &o};
 	pthread_t t[RS_SUMMARY_THREADS - 1];
 	size_t started = 0;
 
+	o.one_thread = n > 1;
 	atomic_init(&p.next, 0);
 	/* the calling thread is one of the workers */
 	while (started + 1 < n && started < RS_SUMMARY_THREADS - 1 &&
@@ -751,7 +1238,7 @@ void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,
                     rs_entry_fn fn, void *ctx, struct rs_err *err)
 {
-	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){5.0, 0, 0, 0};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){.lock_timeout = 5.0};
 	struct rs_node *n = calloc(1, sizeof(*n));
 	struct bolt_view *v = NULL;
 	struct bolt_vbucket logs;

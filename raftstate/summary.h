@@ -22,6 +22,14 @@ struct rs_summary_opts {
 	/* LogCommand entries read, newest first, for the unsafe head when not full
 	 * (0: RS_HEAD_SCAN_DEFAULT); the scan stops earlier at the snapshot index */
 	uint64_t head_scan;
+	/* 1: read the entries through the mapping only, never by pread on two
+	 * threads (summary.c, the fast scan); the answer is the same either way,
+	 * and the tests check that it is */
+	int no_fast;
+	/* 1: the fast scan on the calling thread only (rs_node_summarize_all sets
+	 * it when nodes are read side by side: their threads already fill the
+	 * cores, and two more per node only contend for them) */
+	int one_thread;
 };
 /* 256: on the benchmark's 1.2 GB log (4 KB entries) reading 4096 cost 19 ms of CPU for
  * `compare` of 3 nodes, 256 cost 6 ms (perf stat task-clock, 2026-12-04). */

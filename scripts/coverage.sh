@@ -5,7 +5,8 @@
 # (`all`: the interop tests too, which need the Go harness and take far
 # longer), then gcovr's summary, one line per file and a total, restricted to
 # the three product directories (tests/ and the generated header are not
-# counted). The HTML report is build-cov/coverage/index.html. CPU heavy: it
+# counted), and scripts/coverage-gaps.py's list of what no test reached,
+# grouped by why. The HTML report is build-cov/coverage/index.html. CPU heavy: it
 # runs under nice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ dir=build-cov
 # no hardening (-fstack-protector's branches are not ours) and no -O (gcov's
 # line counts follow the source only unoptimised)
 nice cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DOCI_WERROR=ON -DOCI_HARDENING=OFF \
-	-DCMAKE_C_FLAGS="--coverage" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null
+	-DCMAKE_C_FLAGS="--coverage -fprofile-update=atomic -DOCI_COVERAGE" -DCMAKE_EXE_LINKER_FLAGS="--coverage" >/dev/null
 nice cmake --build "$dir" -j "$jobs"
 # counts of an earlier run would be added to this one's
 find "$dir" -name '*.gcda' -delete
@@ -43,5 +44,9 @@ report --txt "$dir/coverage/lines.txt"
 report --branches --txt "$dir/coverage/branches.txt"
 report --html-details "$dir/coverage/index.html"
 report --print-summary --txt /dev/null >"$dir/coverage/totals.txt"
-echo "coverage.sh: per file: $dir/coverage/lines.txt, $dir/coverage/branches.txt; HTML: $dir/coverage/index.html"
+# every line and branch no test reached, grouped by why (docs/coverage.md is
+# this report at a measured commit)
+python3 scripts/coverage-gaps.py "$dir/coverage/coverage.json" \
+	"$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" >"$dir/coverage/gaps.md"
+echo "coverage.sh: per file: $dir/coverage/lines.txt, $dir/coverage/branches.txt; HTML: $dir/coverage/index.html; gaps by reason: $dir/coverage/gaps.md"
 cat "$dir/coverage/totals.txt"

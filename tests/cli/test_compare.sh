@@ -5,7 +5,8 @@
 # divergent tail, one height with two hashes, a member mismatch, an invalid
 # node, logs that do not overlap; the nodes read at once, on threads, the
 # output in the order given; --from-json documents must give what the
-# directories give; bad input is one clear line and exit 2 or 1.
+# directories give; bad input is one clear line and exit 2 or 1 (also a
+# directory without state and more than 64 nodes); every node unreadable.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN OCI_SRC OCI_BUILD
 default_shared
@@ -198,5 +199,34 @@ one_line "missing JSON file" 1 "from-json cannot open" --state-dir "$tmp/same/se
 one_line "the same node twice" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --state-dir "$tmp/same/sequencer-1"
 one_line "one ID from two inputs" 2 "node sequencer-1 is given twice" --state-dir "$tmp/same/sequencer-1" --from-json "$tmp/l1.json"
 one_line "missing directory" 1 "cannot open --state-dir" --state-dir "$tmp/nope" --state-dir "$tmp/same"
+mkdir -p "$tmp/emptyroot"
+one_line "a directory without Raft state" 1 "holds no Raft state" --state-dir "$tmp/emptyroot"
+# a root of 65 node directories: above the bound of 64, a usage error
+# before any is read; and 16 + 1 --state-dir flags
+for n in $(seq 1 65); do cp -r "$tmp/same/sequencer-1" "$tmp/many/s$n" 2>/dev/null ||
+	{ mkdir -p "$tmp/many" && cp -r "$tmp/same/sequencer-1" "$tmp/many/s$n"; }; done
+one_line "more than 64 nodes" 2 "more than 64 nodes to compare" --state-dir "$tmp/many"
+many=()
+for n in $(seq 1 17); do many+=(--state-dir "$tmp/many/s$n"); done
+one_line "--state-dir 17 times" 2 "is given more than 16 times" "${many[@]}"
+
+# 10. every node unreadable (zeroed files): named, and no node is the source
+C=$tmp/allbad
+for n in a b; do
+	mkdir -p "$C/$n"
+	head -c 8192 /dev/zero >"$C/$n/raft-log.db"
+	head -c 8192 /dev/zero >"$C/$n/raft-stable.db"
+done
+"$B" raft compare --state-dir "$C" >"$tmp/out" 2>"$tmp/err"
+eq "all invalid: exit" "$?" 1
+grep -q "^  No node can be compared: every one is invalid.$" "$tmp/out" && grep -q "^NOT CONSISTENT$" "$tmp/out" &&
+	ok "all invalid: said so" || bad "all invalid: $(cat "$tmp/out" "$tmp/err")"
+eq "all invalid --json: exit" "$(cmp_json allbad --state-dir "$C")" 1
+J=$tmp/allbad.json
+eq "all invalid --json: source, relations" "$(jget "$J" source) $(rel "$J" 0) $(rel "$J" 1)" "null invalid invalid"
+case "$(jget "$J" nodes/0/error)" in
+*"both meta pages are invalid"*) ok "all invalid --json: the error is named" ;;
+*) bad "all invalid --json: nodes/0/error is '$(jget "$J" nodes/0/error)'" ;;
+esac
 
 finish

@@ -1,6 +1,6 @@
 /*
  * The cluster model (raftstate/cluster.h): the one server-ID rule, members
- * to raft.Configuration, and the --if-absent verdict on real node
+ * to raft.Configuration, and the --if-absent verdict (raftstate/ifabsent.h) on real node
  * directories written by the project's own generator and recovery (no
  * mocks): the generated node is SAME; other members with nothing written by
  * raft is a CONFLICT; after a configuration entry appended at a higher term
@@ -18,6 +18,7 @@
 
 #include "raftstate/cluster.h"
 #include "raftstate/generate.h"
+#include "raftstate/ifabsent.h"
 #include "raftstate/recover.h"
 #include "tests/check_support.h"
 #include "tests/raftstate/members_fixture.h"
@@ -93,8 +94,8 @@ static int verdict(const struct rs_members *ms, uint64_t term, struct rs_diff *c
 	int v;
 
 	ck_assert_int_eq(rs_members_config(ms, &c, &e), RS_OK);
-	v = rs_cluster_compare_node(node, "s1", &c, ms->m[ms->leader].id, term, changed, conflict,
-	                            note, sizeof(note));
+	v = rs_if_absent_node(node, "s1", &c, ms->m[ms->leader].id, term, changed, conflict, note,
+	                      sizeof(note));
 	rs_members_config_free(&c);
 	return v;
 }

@@ -3,13 +3,19 @@
  * what cJSON builds, and what it refuses is named by JSON path. Hostile
  * sizes are bounded: ten million '[' stop at the depth bound without deep
  * recursion, and an object of 200000 keys (one repeated at the end) is
- * checked in well under a second.
+ * checked in well under a second. rs_json_u64 is exact to 2^64-1 and
+ * refuses the rest; rs_json_load reads only a regular file of at most
+ * `max` bytes, follows a link only when asked, and names the file.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "raftstate/json.h"
 #include "tests/check_support.h"
@@ -78,6 +84,145 @@ START_TEST(test_refuses_with_path)
 	REFUSED("\"abc", "a string is not closed");
 	REFUSED("", "the document ends early");
 	REFUSED("\xef\xbb\xbf{}", "a bad number"); /* a BOM is not JSON */
+	REFUSED("[-]", "a bad number");
+	REFUSED("[1e]", "a bad number");
+	REFUSED("[1e+]", "a bad number");
+	REFUSED("[1,]", "[1] is not valid JSON: a bad number");
+	REFUSED("{\"a\":1,}", "an object key must be a string");
+	REFUSED("{\"a\":1", "a ',' or '}' is missing in an object");
+	REFUSED("[1", "a ',' or ']' is missing in an array");
+	REFUSED("{\"a", "a string is not closed");
+	REFUSED("{\"a\"", "a ':' is missing");
+	REFUSED("[\"\\u12G4\"]", "[0] is not valid JSON: a bad \\u escape");
+	REFUSED("[\"\\u12\"]", "a bad \\u escape");
+	REFUSED("[\"\\ud800\\u0041\"]", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[fals]", "an unexpected character");
+	REFUSED("[nul]", "an unexpected character");
+	REFUSED("[x]", "[0] is not valid JSON");
+	REFUSED("{\"a\nb\":1}", "the document holds a control character (0x0a)");
+}
+END_TEST
+
+/* escapes decode to the bytes cJSON keeps, in keys and values alike */
+START_TEST(test_escapes_decode)
+{
+	static const char doc[] =
+	    "{\"\\u00C9t\\u00e9\":\"\\uD83D\\uDE00\\t\\b\\f\\r\\\\\",\"k\":-0}";
+	struct rs_err e = {0};
+	cJSON *root = NULL, *v;
+
+	ck_assert_msg(rs_json_parse(doc, sizeof(doc) - 1, "t.json", &root, &e) == RS_OK, "%s",
+	              e.msg);
+	v = cJSON_GetObjectItemCaseSensitive(root, "\xc3\x89t\xc3\xa9");
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v->valuestring, "\xf0\x9f\x98\x80\t\b\f\r\\");
+	cJSON_Delete(root);
+}
+END_TEST
+
+/* rs_json_u64 of the one value of doc */
+static int u64_of(const char *doc, uint64_t *x)
+{
+	struct rs_err e = {0};
+	cJSON *root = NULL;
+	int rc;
+
+	ck_assert_msg(rs_json_parse(doc, strlen(doc), "t.json", &root, &e) == RS_OK, "%s", e.msg);
+	rc = rs_json_u64(cJSON_GetArrayItem(root, 0), x);
+	cJSON_Delete(root);
+	return rc;
+}
+
+START_TEST(test_u64_exact)
+{
+	uint64_t x = 7;
+	cJSON *n;
+
+	ck_assert_int_eq(u64_of("[18446744073709551615]", &x), 0);
+	ck_assert(x == UINT64_MAX);
+	ck_assert_int_eq(u64_of("[9007199254740993]", &x), 0); /* 2^53+1: a double rounds */
+	ck_assert(x == 9007199254740993ull);
+	ck_assert_int_eq(u64_of("[0]", &x), 0);
+	ck_assert(x == 0);
+	ck_assert_int_eq(u64_of("[18446744073709551616]", &x), -1);
+	ck_assert_int_eq(u64_of("[-1]", &x), -1);
+	ck_assert_int_eq(u64_of("[1.5]", &x), -1);
+	ck_assert_int_eq(u64_of("[1e3]", &x), -1);
+	ck_assert_int_eq(u64_of("[\"1\"]", &x), -1);
+	ck_assert_int_eq(rs_json_u64(NULL, &x), -1);
+	/* a tree cJSON built itself: exact up to 2^53 only */
+	n = cJSON_CreateNumber(4096);
+	ck_assert_int_eq(rs_json_u64(n, &x), 0);
+	ck_assert(x == 4096);
+	cJSON_SetNumberValue(n, 1.5);
+	ck_assert_int_eq(rs_json_u64(n, &x), -1);
+	cJSON_SetNumberValue(n, -2);
+	ck_assert_int_eq(rs_json_u64(n, &x), -1);
+	cJSON_SetNumberValue(n, 18014398509481984.0); /* 2^54 */
+	ck_assert_int_eq(rs_json_u64(n, &x), -1);
+	cJSON_Delete(n);
+}
+END_TEST
+
+static char dir[] = "/tmp/oci-json-XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* rs_json_load of dir/name: its code, the message in e */
+static int load(const char *name, size_t max, int follow, struct rs_err *e)
+{
+	char p[256];
+	cJSON *root = (cJSON *)1;
+	int rc;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	memset(e, 0, sizeof(*e));
+	rc = rs_json_load(p, "the file", max, follow, &root, e);
+	ck_assert(rc == RS_OK ? root != NULL : root == NULL);
+	cJSON_Delete(root);
+	return rc;
+}
+
+START_TEST(test_load)
+{
+	struct rs_err e;
+	char p[256], q[256];
+
+	put("ok.json", "{\"a\": [1, 2]}\n");
+	ck_assert_msg(load("ok.json", 4096, 0, &e) == RS_OK, "%s", e.msg);
+	/* larger than max */
+	ck_assert_int_eq(load("ok.json", 8, 0, &e), RS_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "larger than 8 bytes") != NULL, "%s", e.msg);
+	/* not strict JSON: named */
+	put("bad.json", "{\"a\": 1} x");
+	ck_assert_int_eq(load("bad.json", 4096, 0, &e), RS_ECORRUPT);
+	ck_assert_msg(strncmp(e.msg, "the file: data after", 20) == 0, "%s", e.msg);
+	/* missing: an I/O error with its errno */
+	ck_assert_int_eq(load("none.json", 4096, 0, &e), RS_EIO);
+	ck_assert_int_eq(e.sys_errno, ENOENT);
+	/* a directory, a FIFO: not regular files (and the FIFO never blocks) */
+	snprintf(p, sizeof(p), "%s/d.json", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_eq(load("d.json", 4096, 0, &e), RS_ECORRUPT);
+	snprintf(p, sizeof(p), "%s/fifo.json", dir);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	ck_assert_int_eq(load("fifo.json", 4096, 0, &e), RS_ECORRUPT);
+	/* a link: followed only when asked */
+	snprintf(p, sizeof(p), "%s/ok.json", dir);
+	snprintf(q, sizeof(q), "%s/link.json", dir);
+	ck_assert_int_eq(symlink(p, q), 0);
+	ck_assert_int_ne(load("link.json", 4096, 0, &e), RS_OK);
+	ck_assert_msg(load("link.json", 4096, 1, &e) == RS_OK, "%s", e.msg);
 }
 END_TEST
 
@@ -118,6 +263,9 @@ int main(void)
 	tcase_add_test(tc, test_accepts_rfc8259);
 	tcase_add_test(tc, test_refuses_with_path);
 	tcase_add_test(tc, test_hostile_sizes_are_bounded);
+	tcase_add_test(tc, test_escapes_decode);
+	tcase_add_test(tc, test_u64_exact);
+	tcase_add_test(tc, test_load);
 	suite_add_tcase(s, tc);
-	return oci_check_run(s);
+	return oci_check_run_in_tmpdir(s, dir);
 }

@@ -936,6 +936,99 @@ START_TEST(fast_path_agrees_with_general_decoder)
 }
 END_TEST
 
+/* rs_log_decode_split of p's first h and last t bytes (each copied to a
+ * buffer of exactly that size, so that ASan sees a read past it) either
+ * declines or gives what rs_log_decode gives of all n bytes. Returns 1 when
+ * it decided. */
+static int split_agrees(const uint8_t *p, size_t n, size_t h, size_t t)
+{
+	uint8_t *head = malloc(h ? h : 1), *tail = malloc(t ? t : 1);
+	struct rs_log a, b;
+	struct rs_err err;
+	int ra = rs_log_decode(p, n, &a, &err), rb;
+
+	memcpy(head, p, h);
+	memcpy(tail, p + n - t, t);
+	rb = rs_log_decode_split(head, h, tail, t, n, &b);
+	if (rb == 0) {
+		ck_assert_int_eq(ra, RS_OK);
+		ck_assert_uint_eq(a.index, b.index);
+		ck_assert_uint_eq(a.term, b.term);
+		ck_assert_uint_eq(a.type, b.type);
+		ck_assert_uint_eq(a.data_len, b.data_len);
+		ck_assert_int_eq(a.data_nil, b.data_nil);
+		if (!a.data_nil)
+			ck_assert_uint_eq((size_t)(a.data - p), (size_t)(b.data - head));
+		ck_assert_uint_eq(a.ext_len, b.ext_len);
+		ck_assert_int_eq(a.ext_nil, b.ext_nil);
+		ck_assert_int_eq(a.appended_at_present, b.appended_at_present);
+		ck_assert(memcmp(&a.appended_at, &b.appended_at, sizeof(a.appended_at)) == 0);
+	}
+	free(head);
+	free(tail);
+	return rb == 0;
+}
+
+/* The fast scan's decoder (info, summary.c) from a value's two ends: never
+ * an answer rs_log_decode would not give, on canonical values of every
+ * size with every split of head and tail, and on their bytes changed one at
+ * a time; and it does decide when the head holds the msgpack up to Data and
+ * the tail everything after it. */
+START_TEST(split_decode_agrees_with_decode)
+{
+	static const size_t lens[] = {0, 1, 31, 200, 5000};
+	static const uint8_t probes[] = {0x00, 0x7f, 0x85, 0x86, 0xa0,
+	                                 0xa4, 0xc0, 0xcc, 0xcf, 0xff};
+	uint8_t *data = calloc(1, 5000);
+	uint64_t s = 0x9e3779b97f4a7c15u;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		for (int it = 0; it < 6; it++) {
+			struct rs_log l = base_log();
+			struct mp_buf b = {0};
+			size_t n, decided = 0;
+
+			l.data_len = lens[i];
+			l.data = data;
+			l.data_nil = it == 5 && lens[i] == 0;
+			l.type = rnd(&s) % 6;
+			l.index = rnd(&s) >> (rnd(&s) % 64);
+			l.term = rnd(&s) >> (rnd(&s) % 64);
+			l.appended_at_present = it % 2;
+			if (it == 3) {
+				l.ext = data;
+				l.ext_len = 9;
+				l.ext_nil = 0;
+			}
+			encode_or_fail(&l, &b);
+			n = b.len;
+			for (size_t h = 0; h <= n && h <= 80; h++)
+				for (size_t t = 0; t <= n && t <= 80; t++)
+					decided += (size_t)split_agrees(b.p, n, h, t);
+			/* 64 head bytes and 64 tail bytes decide any of these */
+			if (n > 128)
+				ck_assert_int_eq(split_agrees(b.p, n, 64, 64), 1);
+			ck_assert_uint_gt(decided, 0);
+			/* one byte of the head or of the tail changed */
+			for (size_t k = 0; k < n; k++) {
+				uint8_t keep = b.p[k];
+
+				if (k >= 64 && k + 64 < n)
+					continue;
+				for (size_t q = 0; q < sizeof(probes); q++) {
+					b.p[k] = probes[q];
+					split_agrees(b.p, n, n < 64 ? n : 64, n < 64 ? 0 : 64);
+					split_agrees(b.p, n, n < 48 ? n : 48, n < 48 ? n : 48);
+				}
+				b.p[k] = keep;
+			}
+			mp_buf_free(&b);
+		}
+	}
+	free(data);
+}
+END_TEST
+
 START_TEST(encode_rejects_what_go_cannot_hold)
 {
 	struct rs_log l = base_log();
@@ -978,6 +1071,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, encode_rejects_what_go_cannot_hold);
 	tcase_add_test(tc, fast_path_agrees_with_general_decoder);
 	tcase_add_test(tc, peek_data_agrees_with_decode);
+	tcase_add_test(tc, split_decode_agrees_with_decode);
 	suite_add_tcase(s, tc);
 	return s;
 }

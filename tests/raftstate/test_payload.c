@@ -308,6 +308,77 @@ START_TEST(truncations_never_decode_and_never_read_past_the_end)
 }
 END_TEST
 
+/* rs_payload_decode_prefix over data[0..avail), copied to a buffer of
+ * exactly avail bytes (ASan sees a read past it): RS_PAYLOAD_MORE, or what
+ * rs_payload_decode of all len bytes says, with the same block. */
+static void prefix_agrees(const uint8_t *data, size_t len, size_t avail)
+{
+	uint8_t *p = malloc(avail ? avail : 1);
+	struct rs_block a, b;
+	int fa = rs_payload_decode(data, len, &a, NULL, 0), fb;
+
+	memcpy(p, data, avail);
+	fb = rs_payload_decode_prefix(p, avail, len, &b, NULL, 0);
+	if (fb != RS_PAYLOAD_MORE) {
+		ck_assert_int_eq(fb, fa);
+		if (fa != RS_PAYLOAD_NONE) {
+			ck_assert_int_eq(a.version, b.version);
+			ck_assert_uint_eq(a.number, b.number);
+			ck_assert_uint_eq(a.timestamp, b.timestamp);
+			ck_assert_uint_eq(a.tx_count, b.tx_count);
+			ck_assert_uint_eq(a.withdrawals, b.withdrawals);
+			ck_assert_uint_eq(a.extra_len, b.extra_len);
+			ck_assert_uint_eq(a.size, b.size);
+			ck_assert_mem_eq(a.hash, b.hash, 32);
+		}
+	}
+	if (avail == len)
+		ck_assert_int_eq(fb, fa);
+	free(p);
+}
+
+/* info's fast scan decodes a payload from the first bytes of an entry (the
+ * rest not read): for every prefix of V3, V4 and early-2024 payloads, valid
+ * and with one offset byte changed, the answer is "read more" or exactly the
+ * whole payload's, and it never reads past the prefix. */
+START_TEST(prefix_decode_agrees_or_asks_for_more)
+{
+	static const uint32_t txs[] = {0, 1, 3, 40, 300};
+	static const int at[] = {32 + 436, 32 + 504, 32 + 508, 32 + 560, 32 + 600};
+
+	for (int v = 2; v <= 4; v++) {
+		for (size_t t = 0; t < sizeof(txs) / sizeof(txs[0]); t++) {
+			for (int legacy = 0; legacy <= (v == 2); legacy++) {
+				struct pb_spec s = spec(v);
+				size_t len, more = 0;
+				uint8_t *full;
+
+				s.txs = txs[t];
+				full = pb_build(&s, legacy, &len);
+				for (size_t avail = 0; avail <= len; avail++) {
+					struct rs_block b;
+
+					prefix_agrees(full, len, avail);
+					more += rs_payload_decode_prefix(full, avail, len, &b, NULL,
+					                                 0) == RS_PAYLOAD_MORE;
+				}
+				ck_assert_uint_gt(more, 0);
+				for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+					if ((size_t)at[k] + 1 >= len)
+						continue;
+					full[at[k] + 1] ^= 0x01;
+					for (size_t avail = 0; avail <= len; avail += 7)
+						prefix_agrees(full, len, avail);
+					prefix_agrees(full, len, len);
+					full[at[k] + 1] ^= 0x01;
+				}
+				free(full);
+			}
+		}
+	}
+}
+END_TEST
+
 /* Every quantity of the payload p (version v, nwd withdrawals at the end of
  * its n bytes) set to all ones: the longest hex they can print. */
 static void max_quantities(uint8_t *p, size_t n, int v, uint32_t nwd)
@@ -444,6 +515,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, two_to_the_20_transactions_but_not_one_more);
 	tcase_add_test(tc, withdrawals_16_but_not_17_and_multiple_of_44);
 	tcase_add_test(tc, truncations_never_decode_and_never_read_past_the_end);
+	tcase_add_test(tc, prefix_decode_agrees_or_asks_for_more);
 	tcase_add_test(tc, why_names_both_versions);
 	tcase_add_test(tc, json_envelope_within_its_bound_and_in_op_service_form);
 	suite_add_tcase(s, tc);

@@ -11,14 +11,20 @@
  *   manifest          the written document reads back the same; each
  *                     refusal names the JSON path or the unsafe path; a
  *                     MANIFEST.json that is a directory is refused;
- *   rs_restore_check  a node backup fits its own node, not another node's
+ *   rs_restore_plan  a node backup fits its own node, not another node's
  *                     directory (unless --into-other-node) nor a cluster
  *                     root; a flipped byte fails the checksum;
  *   rs_recover_plan   where the entry goes, the vote kept or cleared, a
  *                     configuration without this node refused unless
  *                     forced, a term at or below CurrentTerm refused;
  *   rs_compact_plan   the sizes as on disk, nothing removed without a
- *                     snapshot, and why.
+ *                     snapshot, and why;
+ *   rs_backup_plan    a node, a cluster root, no state, a backup inside it;
+ *   every apply       takes the run lock itself (refused while another
+ *                     holds it) and looks again under it;
+ *   rs_generate_plan  what it would write, its refusals and --if-absent's
+ *                     verdict; rs_generate_apply writes the same bytes as
+ *                     rs_generate_node.
  * Every plan leaves the node's files byte for byte as they were.
  */
 #include <check.h>
@@ -402,7 +408,7 @@ static int restore_check(const char *backup, const char *target, int other_node,
 {
 	struct rs_restore_opts o = {.other_node = other_node, .lock_timeout = 5};
 	struct rs_problems pr = {0};
-	int rc = rs_restore_check(backup, target, &o, plan, &pr, e);
+	int rc = rs_restore_plan(backup, target, &o, plan, &pr, e);
 
 	rs_problems_free(&pr);
 	return rc;
@@ -538,8 +544,7 @@ START_TEST(test_apply_takes_run_lock)
 
 	/* restore into a node directory that does not exist yet ... */
 	path(fresh, sizeof(fresh), "new/s1");
-	ck_assert_msg(rs_restore_check(res.path, fresh, &so, &splan, &pr, &e) == RS_OK, "%s",
-	              e.msg);
+	ck_assert_msg(rs_restore_plan(res.path, fresh, &so, &splan, &pr, &e) == RS_OK, "%s", e.msg);
 	ck_assert_uint_eq(splan.nexisting, 0);
 	path(kept, sizeof(kept), "new");
 	ck_assert_int_eq(mkdir(kept, 0755), 0); /* the lock is on new/ */
@@ -564,6 +569,204 @@ START_TEST(test_apply_takes_run_lock)
 	rs_members_config_free(&c);
 	rs_members_free(&ms);
 	rs_problems_free(&pr);
+}
+END_TEST
+
+/* rs_generate_plan's inputs for members s1..s3 (leader s1) into root/out. */
+struct gen_fixture {
+	struct rs_members ms;
+	struct rs_config c;
+	struct rs_generate_opts o;
+	char out[512];
+};
+
+static void gen_fixture(struct gen_fixture *g, uint64_t term)
+{
+	struct rs_err e = {0};
+
+	memset(g, 0, sizeof(*g));
+	fixture_members(&g->ms, 3, 0);
+	ck_assert_int_eq(rs_members_config(&g->ms, &g->c, &e), RS_OK);
+	path(g->out, sizeof(g->out), "out");
+	g->o = (struct rs_generate_opts){.output_dir = g->out,
+	                                 .ms = &g->ms,
+	                                 .cfg = &g->c,
+	                                 .term = term,
+	                                 .uid = (uid_t)-1,
+	                                 .gid = (gid_t)-1};
+}
+
+static void gen_fixture_free(struct gen_fixture *g)
+{
+	rs_members_config_free(&g->c);
+	rs_members_free(&g->ms);
+}
+
+/* plan then apply; the plan's result */
+static int gen_run(const struct rs_generate_opts *o, struct rs_generate_plan *p, int apply,
+                   struct rs_err *e)
+{
+	int rc = rs_generate_plan(o, p, e);
+
+	if (rc == RS_OK && apply && !p->done)
+		rc = rs_generate_apply(o, p, e);
+	return rc;
+}
+
+/* rs_generate_plan on a missing, a written and a changed output tree: what
+ * it would write, each refusal (existing state without --force, a member
+ * that is not one, a symbolic link, a cluster that has formed), and
+ * --if-absent's verdict; it never writes. rs_generate_apply writes what was
+ * planned (the same bytes as rs_generate_node), and under its run lock
+ * looks again: state that appeared since the plan is refused. */
+START_TEST(test_generate_plan)
+{
+	struct rs_generate_plan p;
+	struct gen_fixture g;
+	struct rs_nd_lock held;
+	struct rs_err e = {0};
+	char link[512], s1[512];
+	size_t len;
+	char *before;
+
+	gen_fixture(&g, 1);
+	/* a missing tree: everything to make, nothing made by the plan */
+	ck_assert_msg(rs_generate_plan(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.make_outdir);
+	ck_assert_uint_eq(p.nwrite, 3);
+	ck_assert(p.make[0] && p.make[1] && p.make[2]);
+	ck_assert_int_ne(access(g.out, F_OK), 0);
+	/* the apply writes it: the same bytes as the one-node writer */
+	ck_assert_msg(rs_generate_apply(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.written[0] && p.written[1] && p.written[2]);
+	ck_assert_str_eq(p.keep_root, "");
+	rs_generate_plan_free(&p);
+	path(s1, sizeof(s1), "ref");
+	ck_assert_int_eq(rs_generate_node(s1, &g.c, "s1", "s1", 1, NULL, &e), RS_OK);
+	before = node_bytes("ref", &len);
+	unchanged("out/s1", before, len);
+	free(before);
+	before = node_bytes("out/s2", &len);
+
+	/* written: refused without --force, naming every file */
+	ck_assert_int_eq(rs_generate_plan(&g.o, &p, &e), RS_EEXIST);
+	ck_assert_uint_eq(p.nexisting, 6);
+	ck_assert_msg(strstr(e.msg, "refusing to overwrite 6 existing state files") != NULL, "%s",
+	              e.msg);
+	ck_assert_msg(strstr(p.existing, "out/s3/raft-stable.db") != NULL, "%s", p.existing);
+	rs_generate_plan_free(&p);
+	/* --force: the whole nodes would be replaced */
+	g.o.force = 1;
+	ck_assert_msg(rs_generate_plan(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(p.have[1], 2);
+	ck_assert(!p.make_outdir && !p.make[1]);
+	rs_generate_plan_free(&p);
+	g.o.force = 0;
+	/* a member that is not one */
+	g.o.node_id = "s9";
+	ck_assert_int_eq(rs_generate_plan(&g.o, &p, &e), RS_ENOTFOUND);
+	rs_generate_plan_free(&p);
+	g.o.node_id = NULL;
+
+	/* --if-absent: what it would write is fine, nothing left to do */
+	g.o.if_absent = 1;
+	ck_assert_msg(rs_generate_plan(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.done);
+	ck_assert_uint_eq(p.npresent, 3);
+	ck_assert_uint_eq(p.notes.n, 3);
+	ck_assert_msg(strstr(p.notes.text, "identical to what this command writes") != NULL, "%s",
+	              p.notes.text);
+	rs_generate_plan_free(&p);
+	/* ... another initial term is a conflict, with its lines */
+	g.o.term = 7;
+	ck_assert_int_eq(rs_generate_plan(&g.o, &p, &e), RS_EEXIST);
+	ck_assert_uint_gt(p.conflict.n, 0);
+	ck_assert_msg(strstr(p.conflict.text, "+ current term 7") != NULL, "%s", p.conflict.text);
+	rs_generate_plan_free(&p);
+	g.o.term = 1;
+	/* a formed cluster: refused, or with --if-absent an empty node left empty */
+	g.o.formed_file = "cluster.json";
+	g.o.if_absent = 0;
+	g.o.force = 1; /* (without it, the existing state is refused first) */
+	ck_assert_int_eq(rs_generate_plan(&g.o, &p, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "has formed") != NULL, "%s", e.msg);
+	rs_generate_plan_free(&p);
+	g.o.force = 0;
+	path(s1, sizeof(s1), "out/s3");
+	rs_remove_tree(s1);
+	g.o.if_absent = 1;
+	ck_assert_msg(rs_generate_plan(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.done);
+	ck_assert_msg(strstr(p.notes.text, "out/s3: no state") != NULL, "%s", p.notes.text);
+	rs_generate_plan_free(&p);
+	ck_assert_int_ne(access(s1, F_OK), 0);
+	g.o.formed_file = NULL;
+	g.o.if_absent = 0;
+
+	/* the apply looks again under its lock: s3 appeared since the plan */
+	g.o.node_id = "s3";
+	ck_assert_msg(rs_generate_plan(&g.o, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.make[2]);
+	ck_assert_int_eq(rs_nd_lock(g.out, 0, &held, &e), RS_OK);
+	ck_assert_int_eq(rs_generate_apply(&g.o, &p, &e), RS_ELOCKED);
+	ck_assert_msg(strstr(e.msg, "; nothing was changed") != NULL, "%s", e.msg);
+	rs_nd_unlock(&held);
+	ck_assert_int_eq(rs_generate_node(s1, &g.c, "s3", "s1", 1, NULL, &e), RS_OK);
+	ck_assert_int_eq(rs_generate_apply(&g.o, &p, &e), RS_EEXIST);
+	ck_assert(!p.written[2]);
+	rs_generate_plan_free(&p);
+	unchanged("out/s2", before, len);
+	free(before);
+
+	/* an output directory that is a symbolic link */
+	path(link, sizeof(link), "link");
+	ck_assert_int_eq(symlink(g.out, link), 0);
+	g.o.output_dir = link;
+	g.o.node_id = NULL;
+	ck_assert_int_eq(gen_run(&g.o, &p, 1, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "is a symbolic link") != NULL, "%s", e.msg);
+	rs_generate_plan_free(&p);
+	gen_fixture_free(&g);
+}
+END_TEST
+
+/* rs_backup_plan reads and refuses without writing: a node directory (its
+ * lock on the parent), a cluster root (its node directories, the lock on
+ * it), a state directory that does not exist or holds no Raft state, and a
+ * backup directory inside the state directory. */
+START_TEST(test_backup_plan)
+{
+	struct rs_backup_plan b;
+	struct rs_err e = {0};
+	char s1[512], into[512], empty[512];
+
+	generate_three();
+	path(s1, sizeof(s1), "s1");
+	path(into, sizeof(into), "backups");
+	ck_assert_msg(rs_backup_plan(s1, into, &b, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(b.layout, RS_LAYOUT_NODE);
+	ck_assert_uint_eq(b.nnodes, 0);
+	ck_assert_str_eq(b.lock_dir, root);
+	rs_backup_plan_free(&b);
+	ck_assert_msg(rs_backup_plan(root, "/tmp/oci-plans-elsewhere", &b, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_int_eq(b.layout, RS_LAYOUT_CLUSTER);
+	ck_assert_uint_eq(b.nnodes, 3);
+	ck_assert_str_eq(b.nodes[2], "s3");
+	ck_assert_str_eq(b.lock_dir, root);
+	rs_backup_plan_free(&b);
+	/* the backup inside what it copies */
+	ck_assert_int_ne(rs_backup_plan(root, into, &b, &e), RS_OK);
+	ck_assert_msg(strstr(e.msg, "--backup-dir") != NULL, "%s", e.msg);
+	rs_backup_plan_free(&b);
+	path(empty, sizeof(empty), "empty");
+	ck_assert_int_eq(mkdir(empty, 0755), 0);
+	ck_assert_int_eq(rs_backup_plan(empty, into, &b, &e), RS_ENOTFOUND);
+	rs_backup_plan_free(&b);
+	path(empty, sizeof(empty), "missing");
+	ck_assert_int_eq(rs_backup_plan(empty, into, &b, &e), RS_EIO);
+	rs_backup_plan_free(&b);
+	ck_assert_int_ne(access(into, F_OK), 0); /* nothing made */
 }
 END_TEST
 
@@ -698,6 +901,8 @@ int main(void)
 	tcase_add_test(tc, test_manifest_refusals);
 	tcase_add_test(tc, test_restore_check);
 	tcase_add_test(tc, test_apply_takes_run_lock);
+	tcase_add_test(tc, test_generate_plan);
+	tcase_add_test(tc, test_backup_plan);
 	tcase_add_test(tc, test_recover_plan);
 	tcase_add_test(tc, test_compact_plan);
 	suite_add_tcase(s, tc);

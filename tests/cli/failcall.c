@@ -1,0 +1,169 @@
+/*
+ * failcall.so: an LD_PRELOAD library for tests/cli/test_io_faults.sh that
+ * makes ONE call of one libc function fail, as a full disk, a dying disk or
+ * a file system without some operation would, in an otherwise real run of
+ * the real binary on real files.
+ *
+ *   OCI_FAIL_CALL=NAME   the function (one of the wrappers below)
+ *   OCI_FAIL_NTH=N       its Nth call in the process fails (1-based; 0 or
+ *                        unset: none fails, calls are only counted)
+ *   OCI_FAIL_ERRNO=E     the errno of that failure (default EIO)
+ *   OCI_FAIL_COUNT=FILE  at exit, one line "NAME CALLS" per wrapped function
+ *                        is written to FILE (a sweep learns how many calls
+ *                        there are to fail)
+ *
+ * Only calls that go through the PLT are seen (the binary's and other
+ * libraries', not glibc's internal ones); the count is atomic, the binary's
+ * helper threads call some of these too. The failing call does nothing and
+ * returns -1 (NULL for fdopendir/opendir) with errno set.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static const char *const names[] = {
+    "openat",    "open",      "read",    "pread",    "write",  "pwrite",          "fsync",
+    "fdatasync", "ftruncate", "mkdir",   "mkdirat",  "rename", "renameat",        "renameat2",
+    "unlinkat",  "fstat",     "fstatat", "fchmodat", "flock",  "copy_file_range", "fdopendir",
+    "opendir"};
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+static const char *fail_name;
+static long fail_nth;
+static int fail_errno = EIO;
+static long calls[NNAMES];
+
+__attribute__((constructor)) static void failcall_init(void)
+{
+	const char *n = getenv("OCI_FAIL_NTH"), *e = getenv("OCI_FAIL_ERRNO");
+
+	fail_name = getenv("OCI_FAIL_CALL");
+	fail_nth = n != NULL ? strtol(n, NULL, 10) : 0;
+	if (e != NULL)
+		fail_errno = (int)strtol(e, NULL, 10);
+}
+
+__attribute__((destructor)) static void failcall_fini(void)
+{
+	const char *path = getenv("OCI_FAIL_COUNT");
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "w")) == NULL)
+		return;
+	for (size_t i = 0; i < NNAMES; i++)
+		fprintf(f, "%s %ld\n", names[i], __atomic_load_n(&calls[i], __ATOMIC_SEQ_CST));
+	fclose(f);
+}
+
+/* 1 when this call of `name` is the one to fail (errno is set then) */
+static int failing(const char *name)
+{
+	size_t i = 0;
+	long n;
+
+	while (i < NNAMES && strcmp(names[i], name) != 0)
+		i++;
+	n = __atomic_add_fetch(&calls[i % NNAMES], 1, __ATOMIC_SEQ_CST);
+	if (fail_name == NULL || strcmp(name, fail_name) != 0 || n != fail_nth)
+		return 0;
+	errno = fail_errno;
+	return 1;
+}
+
+#define REAL(name) ((__typeof__(&name))dlsym(RTLD_NEXT, #name))
+
+/* open flags that carry a mode argument */
+static int wants_mode(int flags)
+{
+	return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+int openat(int dfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (wants_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (failing("openat"))
+		return -1;
+	return REAL(openat)(dfd, path, flags, mode);
+}
+
+int __openat_2(int dfd, const char *path, int flags)
+{
+	if (failing("openat"))
+		return -1;
+	return REAL(__openat_2)(dfd, path, flags);
+}
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (wants_mode(flags)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (failing("open"))
+		return -1;
+	return REAL(open)(path, flags, mode);
+}
+
+#define WRAP(ret, name, params, args)                                                              \
+	ret name params                                                                            \
+	{                                                                                          \
+		if (failing(#name))                                                                \
+			return (ret)-1;                                                            \
+		return REAL(name) args;                                                            \
+	}
+
+WRAP(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
+WRAP(ssize_t, pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
+WRAP(ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n))
+WRAP(ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
+WRAP(int, fsync, (int fd), (fd))
+WRAP(int, fdatasync, (int fd), (fd))
+WRAP(int, ftruncate, (int fd, off_t n), (fd, n))
+WRAP(int, mkdir, (const char *p, mode_t m), (p, m))
+WRAP(int, mkdirat, (int d, const char *p, mode_t m), (d, p, m))
+WRAP(int, rename, (const char *a, const char *b), (a, b))
+WRAP(int, renameat, (int da, const char *a, int db, const char *b), (da, a, db, b))
+WRAP(int, renameat2, (int da, const char *a, int db, const char *b, unsigned int f),
+     (da, a, db, b, f))
+WRAP(int, unlinkat, (int d, const char *p, int f), (d, p, f))
+WRAP(int, fstat, (int fd, struct stat *st), (fd, st))
+WRAP(int, fstatat, (int d, const char *p, struct stat *st, int f), (d, p, st, f))
+WRAP(int, fchmodat, (int d, const char *p, mode_t m, int f), (d, p, m, f))
+WRAP(int, flock, (int fd, int op), (fd, op))
+WRAP(ssize_t, copy_file_range, (int a, off_t *ao, int b, off_t *bo, size_t n, unsigned int f),
+     (a, ao, b, bo, n, f))
+
+DIR *fdopendir(int fd)
+{
+	if (failing("fdopendir"))
+		return NULL;
+	return REAL(fdopendir)(fd);
+}
+
+DIR *opendir(const char *path)
+{
+	if (failing("opendir"))
+		return NULL;
+	return REAL(opendir)(path);
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# info's fast scan (raftstate/summary.c: the entries after the snapshot
+# index read by pread on two threads, from each entry's first and last
+# bytes) gives exactly what the scan through the mapping gives, field by
+# field (tests/cli/scanboth.c), on every node of testdata/ and ../shared's
+# vectors, and on nodes built by tests/cli/mknode.c in the shapes where the
+# two could part: large entries over many leaves (both threads), a
+# configuration after the snapshot (the newest 256 commands in full, the
+# rest by block number), rewinds, entries that are no payload, the early-2024
+# form, noops, gaps, no snapshot, a snapshot past the log's end, and small
+# entries many to a leaf. On the large shapes the fast scan must have run
+# (preads counted), and `raft info` prints the same bytes as before it.
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC OCI_BUILD
+B=$OCI_BIN
+make_tmp oci-infofast
+build_mknode
+M=$MKNODE
+S=$OCI_BUILD/scanboth
+[ -x "$S" ] || bad "tests/cli/scanboth.c is not built at $S"
+MEM3=sequencer-1=127.0.0.1:50051,sequencer-2=127.0.0.1:50052,sequencer-3=127.0.0.1:50053
+
+# mk NAME ARGS...: a node $tmp/NAME/sequencer-1 from mknode
+mk() {
+	local name=$1
+	shift
+	"$M" "$tmp/$name/sequencer-1" --members "$MEM3" "$@" >/dev/null || bad "mknode $name $*"
+}
+
+mk big --tx-bytes 20000 1-1:1:config 2-400:1:block3 401-600:2:block --snapshot 300:2:block:300
+mk config-after --tx-bytes 6000 1-1:1:config 2-300:1:block 301-301:2:config 302-900:2:block --snapshot 250:2:block:250
+mk rewind --tx-bytes 8000 1-1:1:config 2-600:1:block 601-610:2:junk 611-615:2:legacy:1000 616-620:2:noop 621-900:2:block:-500 --snapshot 150:1:block:150
+mk rewind-nosnap --tx-bytes 8000 1-1:1:config 2-300:1:block 301-700:2:block3:-250 701-703:2:junk
+mk gaps --tx-bytes 9000 1-1:1:config 2-500:1:block --snapshot 200:1:block:200 --delete 20-60
+mk gap-after --tx-bytes 9000 1-1:1:config 2-500:1:block --snapshot 200:1:block:200 --delete 300-310
+mk past-end --tx-bytes 9000 1-1:1:config 2-300:1:block --snapshot 400:1:block:400
+mk small 1-1:1:config 2-3000:1:block 3001-3001:2:config 3002-6000:2:block3 --snapshot 2500:1:block:2500
+mk small-nocfg 1-1:1:config 2-6000:1:block --snapshot 2500:1:block:2500
+mk equal --tx-bytes 9000 1-1:1:config 2-300:1:block 301-400:2:block:-100 --snapshot 100:1:block:100
+
+dirs=()
+for d in "$tmp"/*/sequencer-1; do dirs+=("$d"); done
+for d in "$OCI_TESTDATA"/opconductor/*/sequencer-* "$OCI_TESTDATA"/gen/*/sequencer-* \
+	"${OCI_SHARED:-/nonexistent}"/vectors/gen/*/sequencer-* \
+	"${OCI_SHARED:-/nonexistent}"/vectors/corrupt/*/sequencer-* \
+	"${OCI_SHARED:-/nonexistent}"/vectors/lived/*/sequencer-*; do
+	[ -d "$d" ] && dirs+=("$d")
+done
+"$S" "${dirs[@]}" >"$tmp/both.out" 2>&1
+rc=$?
+eq "scanboth exit over ${#dirs[@]} nodes" "$rc" 0
+[ $rc = 0 ] || sed -n '1,60p' "$tmp/both.out" >&2
+n=$(grep -c ': same' "$tmp/both.out")
+eq "every node: the fast scan's answer is the mapped scan's" "$n" "${#dirs[@]}"
+for name in big config-after rewind rewind-nosnap gaps gap-after small small-nocfg equal; do
+	grep -q "^$tmp/$name/sequencer-1: same, fast [1-9]" "$tmp/both.out" &&
+		ok "$name: the fast scan ran" || bad "$name: $(grep "/$name/" "$tmp/both.out")"
+done
+
+# what info prints of the rewind: the head is the first of the highest
+"$B" raft info --state-dir "$tmp/rewind/sequencer-1" >"$tmp/out" 2>&1
+grep -q "^  Unsafe head:   600 " "$tmp/out" && ok "rewind: info names block 600" ||
+	bad "rewind: $(grep -A1 'Unsafe head' "$tmp/out")"
+finish

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Proves that a system call failing part way through a state-changing
+# command (a full or dying disk, a file system without an operation) is an
+# error the command reports and survives, never a crash, a torn file or a
+# node it broke: generate, restore, recover, compact and backup run as
+# real processes on real files with tests/cli/failcall.so preloaded, which
+# makes exactly one call of one libc function fail (openat, pwrite, fsync,
+# fdatasync, ftruncate, renameat, renameat2, mkdirat, fstat, flock,
+# fdopendir, ...; ENOSPC for what writes, EIO for the rest; renameat2 also
+# with EINVAL and copy_file_range with EXDEV, which take the fallbacks). A
+# counting run learns how many calls of each function the command makes;
+# then up to SAMPLES of them (the first, the last and evenly between) fail
+# one at a time. After each run:
+#   - the exit status is 0 or 1 (never 2, never a signal), and with 1
+#     stderr is exactly one line "op-conductor-init: raft CMD: ...";
+#   - generate: every node directory holds both database files or neither,
+#     and every one that holds them verifies (all three after exit 0);
+#   - restore, compact: the node verifies, and each database file is byte
+#     for byte the old one or the new one (the new ones after exit 0);
+#   - recover: the node verifies, its last index and CurrentTerm are the old
+#     ones, the new ones, or the new CurrentTerm with the old log (never the
+#     reverse), the new ones after exit 0;
+#   - backup: the source is unchanged; a failed backup leaves no directory
+#     with the final name raft-backup-*; a finished one passes restore
+#     --dry-run.
+# A sweep in which no injected fault made the command fail is itself a
+# failure (the shim would not be working).
+#
+# Env: OCI_BIN, OCI_SRC, OCI_BUILD; SAMPLES (default 6).
+. "$(dirname "$0")/lib.sh"
+need_env OCI_BIN OCI_SRC OCI_BUILD
+B=$OCI_BIN
+SAMPLES=${SAMPLES:-6}
+# the faults are injected, not the disk's: on a tmpfs the ~370 runs' fsyncs
+# cost nothing (half the wall time on a loaded box)
+[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${OCI_IOFAULTS_TMPDIR:-/dev/shm}
+make_tmp oci-iofaults
+unset_env 'OP_CONDUCTOR_[A-Z_]*'
+
+# under ASan the runtime must come first unless told not to check
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+if ! cc -std=c11 -shared -fPIC -O1 -Wall -Wextra -Werror "$OCI_SRC/tests/cli/failcall.c" \
+	-o "$tmp/failcall.so" -ldl 2>"$tmp/cc.err"; then
+	bad "compile tests/cli/failcall.c: $(head -c 600 "$tmp/cc.err")"
+	finish
+fi
+
+NODES=(--nodes 127.0.0.1:50050,127.0.0.1:50051,127.0.0.1:50052 --server-ids s1,s2,s3)
+"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/base" >/dev/null || {
+	bad "generate the base cluster"
+	finish
+}
+"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/bk" >/dev/null || {
+	bad "back up s1"
+	finish
+}
+BK=$(echo "$tmp"/bk/raft-backup-*)
+# the target of restore, recover and compact: s1 one recovery ahead of the backup
+"$B" raft recover --state-dir "$tmp/base/s1" "${NODES[@]}" >/dev/null || {
+	bad "recover s1"
+	finish
+}
+
+# the function sweep: NAME ERRNO pairs
+FAULTS="openat:5 open:5 read:5 pread:5 write:28 pwrite:28 fsync:5 fdatasync:28 ftruncate:28
+mkdir:28 mkdirat:28 rename:5 renameat:5 renameat2:5 renameat2:22 unlinkat:5 fstat:5 fstatat:5
+fchmodat:5 flock:5 copy_file_range:18 fdopendir:5 opendir:5"
+
+# inject FN NTH ERRNO CMD...: runs CMD with the NTH call of FN failing; sets
+# rc, $tmp/out, $tmp/err
+inject() {
+	local fn=$1 nth=$2 en=$3
+	shift 3
+	OCI_FAIL_CALL=$fn OCI_FAIL_NTH=$nth OCI_FAIL_ERRNO=$en LD_PRELOAD=$tmp/failcall.so \
+		timeout 60 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# picks N: up to SAMPLES of 1..COUNT, the first and last included
+picks() {
+	local count=$1
+	if [ "$count" -le "$SAMPLES" ]; then
+		seq 1 "$count"
+	else
+		for i in $(seq 0 $((SAMPLES - 1))); do
+			echo $((1 + i * (count - 1) / (SAMPLES - 1)))
+		done
+	fi
+}
+
+# the exit status and stderr rules; 0 when they hold
+reported() {
+	local what=$1 verb=$2
+	if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+		bad "$what: exit $rc: $(head -c 300 "$tmp/err")"
+		return 1
+	fi
+	if [ "$rc" = 1 ] && { [ "$(wc -l <"$tmp/err")" != 1 ] ||
+		! grep -q "^op-conductor-init: raft $verb: " "$tmp/err"; }; then
+		bad "$what: stderr is not one line 'op-conductor-init: raft $verb: ...': $(head -c 400 "$tmp/err")"
+		return 1
+	fi
+	return 0
+}
+
+verifies() { "$B" raft verify --state-dir "$1" >/dev/null 2>&1; }
+
+# same A B: the two files have the same bytes
+same() { cmp -s "$1" "$2"; }
+
+# sweep NAME VERB SETUP CHECK CMD...: SETUP prepares a fresh case, CMD is
+# the command, CHECK judges the result (returns non-zero after calling bad)
+sweep() {
+	local name=$1 verb=$2 setup=$3 check=$4 fn en count n runs=0 faulted=0 failed=$fail
+	shift 4
+	$setup
+	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$tmp/failcall.so "$@" </dev/null >/dev/null 2>&1 || {
+		bad "$name: the run without a fault failed"
+		return
+	}
+	cp "$tmp/count" "$tmp/count.$name"
+	for f in $FAULTS; do
+		fn=${f%:*} en=${f#*:}
+		count=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/count.$name")
+		[ "${count:-0}" -gt 0 ] || continue
+		for n in $(picks "$count"); do
+			$setup
+			inject "$fn" "$n" "$en" "$@"
+			runs=$((runs + 1))
+			[ "$rc" = 1 ] && faulted=$((faulted + 1))
+			reported "$name, call $n of $count of $fn failing (errno $en)" "$verb" &&
+				$check "$name, call $n of $count of $fn failing (errno $en)"
+		done
+	done
+	if [ "$faulted" = 0 ]; then
+		bad "$name: no injected fault made the command fail ($runs runs)"
+	elif [ "$fail" = "$failed" ]; then
+		ok "$name: $runs runs with one failing call, $faulted of them reported as one line, exit 1; every result intact"
+	fi
+}
+
+# generate
+gen_setup() { rm -rf "$tmp/g"; }
+gen_check() {
+	local n nodes=0
+	for n in s1 s2 s3; do
+		local d=$tmp/g/$n has=0
+		[ -e "$d/raft-log.db" ] && has=$((has + 1))
+		[ -e "$d/raft-stable.db" ] && has=$((has + 1))
+		if [ "$has" = 1 ]; then
+			bad "$1: $n holds one database file of two"
+			return 1
+		fi
+		if [ "$has" = 2 ]; then
+			nodes=$((nodes + 1))
+			verifies "$d" || {
+				bad "$1: $n does not verify"
+				return 1
+			}
+		fi
+	done
+	if [ "$rc" = 0 ] && [ "$nodes" != 3 ]; then
+		bad "$1: exit 0 with $nodes nodes written"
+		return 1
+	fi
+}
+sweep generate generate gen_setup gen_check \
+	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g"
+
+# restore, recover, compact: a copy of base/s1 in $tmp/n/s1; "new" is what a
+# run without a fault leaves
+node_setup() {
+	rm -rf "$tmp/n"
+	mkdir -p "$tmp/n"
+	cp -a "$tmp/base/s1" "$tmp/n/s1"
+}
+# new_state NAME CMD...: the files a clean run leaves, in $tmp/new.NAME
+new_state() {
+	local name=$1
+	shift
+	node_setup
+	"$@" </dev/null >/dev/null 2>&1 || bad "$name: the clean run failed"
+	rm -rf "$tmp/new.$name"
+	cp -a "$tmp/n/s1" "$tmp/new.$name"
+}
+# node_check WHAT NAME: the node verifies; each file is the old or the new
+# one, the new one after exit 0
+node_check() {
+	local f d=$tmp/n/s1
+	verifies "$d" || {
+		bad "$1: the node does not verify"
+		return 1
+	}
+	for f in raft-log.db raft-stable.db; do
+		if same "$d/$f" "$tmp/new.$2/$f"; then
+			continue
+		elif [ "$rc" = 0 ]; then
+			bad "$1: exit 0 but $f is not the new one"
+			return 1
+		elif ! same "$d/$f" "$tmp/base/s1/$f"; then
+			bad "$1: $f is neither the old nor the new one"
+			return 1
+		fi
+	done
+}
+restore_check() { node_check "$1" restore; }
+compact_check() { node_check "$1" compact; }
+# recover's entry carries the time it was appended (raft's AppendedAt), so
+# its new files differ from run to run: the node is judged by its last log
+# index and CurrentTerm, (2, 2) before and (3, 7) after; (2, 7) is the state
+# recover leaves when stopped between its two files (raft-stable.db goes
+# first, docs/design.md), never a log ahead of its CurrentTerm
+recover_check() {
+	local d=$tmp/n/s1 li ct
+	verifies "$d" || {
+		bad "$1: the node does not verify"
+		return 1
+	}
+	"$B" raft info --state-dir "$d" --json >"$tmp/info.json" 2>/dev/null
+	li=$(jget "$tmp/info.json" log/last_index) ct=$(jget "$tmp/info.json" stable/current_term)
+	case "$rc:$li:$ct" in
+	0:3:7 | 1:3:7 | 1:2:2 | 1:2:7) ;;
+	*)
+		bad "$1: exit $rc with last index $li, CurrentTerm $ct (want 2/2 or 3/7)"
+		return 1
+		;;
+	esac
+}
+
+RESTORE=("$B" raft restore --backup-dir "$BK" --state-dir "$tmp/n/s1" --force)
+new_state restore "${RESTORE[@]}"
+sweep restore restore node_setup restore_check "${RESTORE[@]}"
+
+# the same --term each time, so that a clean run's files are the new ones
+RECOVER=("$B" raft recover --state-dir "$tmp/n/s1" "${NODES[@]}" --term 7)
+build_jget
+sweep recover recover node_setup recover_check "${RECOVER[@]}"
+
+COMPACT=("$B" raft compact --state-dir "$tmp/n/s1")
+new_state compact "${COMPACT[@]}"
+sweep compact compact node_setup compact_check "${COMPACT[@]}"
+
+# backup
+listing "$tmp/base/s1" >"$tmp/src.before"
+backup_setup() { rm -rf "$tmp/k"; }
+backup_check() {
+	local d
+	for d in "$tmp"/k/raft-backup-*; do
+		[ -e "$d" ] || continue
+		if [ "$rc" != 0 ]; then
+			bad "$1: the failed backup left $(basename "$d")"
+			return 1
+		fi
+		"$B" raft restore --backup-dir "$d" --dry-run >/dev/null 2>&1 || {
+			bad "$1: the finished backup does not pass restore --dry-run"
+			return 1
+		}
+	done
+}
+sweep backup backup backup_setup backup_check \
+	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k"
+sweep "backup --compress" backup backup_setup backup_check \
+	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k" --compress
+listing "$tmp/base/s1" >"$tmp/src.after"
+if cmp -s "$tmp/src.before" "$tmp/src.after"; then
+	ok "backup: the source node is unchanged"
+else
+	bad "backup: the source node changed"
+fi
+
+finish

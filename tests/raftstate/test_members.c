@@ -1,0 +1,140 @@
+/*
+ * The member list from flags (raftstate/members.h), through its public
+ * rs_members_parse as `raft generate` calls it:
+ *   accepted   plain addresses with --server-ids, id=address pairs with or
+ *              without --server-ids repeating them in order, items trimmed
+ *              like the Go tool (strings.TrimSpace), IPv6 with a zone,
+ *              --nonvoters marking exactly the listed members;
+ *   refused    each rule of the header's table, with RS_EINVAL and one
+ *              sentence naming the flag, the entry and the value: counts,
+ *              mixed forms, a missing --server-ids (naming its variable),
+ *              addresses (port range and syntax, empty host, IPv4 and IPv6
+ *              syntax, spaces, '/', duplicates compared case-insensitively
+ *              and IPv6 by value), server IDs (empty, ".", "..", '/',
+ *              control characters, duplicates), the leader (not a member, a
+ *              nonvoter), --nonvoters (unknown, repeated).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "raftstate/members.h"
+#include "tests/check_support.h"
+
+static int parse(const char *nodes, const char *ids, const char *leader, const char *nonvoters,
+                 struct rs_members *ms, struct rs_err *e)
+{
+	struct rs_members_input in = {.nodes = nodes,
+	                              .nodes_what = "--nodes",
+	                              .ids = ids,
+	                              .ids_what = "--server-ids",
+	                              .ids_env = "OP_CONDUCTOR_INIT_SERVER_IDS",
+	                              .leader = leader,
+	                              .leader_what = "--initial-leader",
+	                              .nonvoters = nonvoters,
+	                              .nonvoters_what = "--nonvoters"};
+
+	memset(ms, 0, sizeof(*ms));
+	memset(e, 0, sizeof(*e));
+	return rs_members_parse(&in, ms, e);
+}
+
+START_TEST(test_accepted)
+{
+	struct rs_members ms;
+	struct rs_err e;
+
+	ck_assert_msg(parse(" 10.0.0.1:7000 , host-b:7001 ,[fe80::1%eth0]:7002", " a , b ,c", "b",
+	                    NULL, &ms, &e) == RS_OK,
+	              "%s", e.msg);
+	ck_assert_uint_eq(ms.n, 3);
+	ck_assert_str_eq(ms.m[0].id, "a");
+	ck_assert_str_eq(ms.m[0].address, "10.0.0.1:7000");
+	ck_assert_str_eq(ms.m[1].address, "host-b:7001");
+	ck_assert_str_eq(ms.m[2].address, "[fe80::1%eth0]:7002");
+	ck_assert_uint_eq(ms.leader, 1);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert(!ms.m[i].nonvoter);
+	rs_members_free(&ms);
+
+	/* id=address pairs, --server-ids left out or repeating them */
+	ck_assert_msg(parse("x=h:1,y=g:2", NULL, "x", "y", &ms, &e) == RS_OK, "%s", e.msg);
+	ck_assert_str_eq(ms.m[1].id, "y");
+	ck_assert_str_eq(ms.m[1].address, "g:2");
+	ck_assert(!ms.m[0].nonvoter && ms.m[1].nonvoter);
+	rs_members_free(&ms);
+	ck_assert_msg(parse("x=h:1,y=g:2", "x,y", "y", NULL, &ms, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(ms.leader, 1);
+	rs_members_free(&ms);
+}
+END_TEST
+
+static const struct {
+	const char *nodes, *ids, *leader, *nonvoters, *says;
+} refused[] = {
+    {"h:1,g:1", "a", "a", NULL, "--nodes has 2 entries but --server-ids has 1"},
+    {"h:1,g:1", NULL, "a", NULL,
+     "--server-ids is required (or set OP_CONDUCTOR_INIT_SERVER_IDS, or give --nodes as "
+     "id=address pairs)"},
+    {"a=h:1,g:1", NULL, "a", NULL,
+     "--nodes mixes id=address pairs (entry 1) and plain addresses (entry 2)"},
+    {"a=h:1,b=g:1", "b,a", "a", NULL,
+     "--server-ids entry 1 is \"b\" but --nodes entry 1 names \"a\""},
+    {"h:1,,g:1", "a,b,c", "a", NULL, "--nodes entry 2 is empty"},
+    {"h:0", "a", "a", NULL, "--nodes entry 1 \"h:0\" has port 0; ports are 1 to 65535"},
+    {"h:65536", "a", "a", NULL, "has port 65536"},
+    {"h:", "a", "a", NULL, "--nodes entry 1 \"h:\" has an empty port"},
+    {"h:1x", "a", "a", NULL, "has a port that is not a number"},
+    {"h", "a", "a", NULL, "is not host:port (the port is missing)"},
+    {":1", "a", "a", NULL, "has an empty host"},
+    {"1.2.3:1", "a", "a", NULL, "has an invalid IPv4 address \"1.2.3\""},
+    {"1.2.3.256:1", "a", "a", NULL, "invalid IPv4 address \"1.2.3.256\""},
+    {"[::1:1", "a", "a", NULL, "has '[' without ']'"},
+    {"[zz]:1", "a", "a", NULL, "has an invalid IPv6 address \"zz\""},
+    {"::1:1", "a", "a", NULL, "has too many colons; write an IPv6 address as [addr]:port"},
+    {"h h:1", "a", "a", NULL, "contains a space or control character"},
+    {"h/x:1", "a", "a", NULL, "has a host with '[', ']' or '/'"},
+    {"h:1,H:1", "a,b", "a", NULL,
+     "--nodes lists the same address twice (entries 1 \"h:1\" and 2 \"H:1\")"},
+    {"[::1]:1,[0:0::1]:1", "a,b", "a", NULL, "lists the same address twice"},
+    {"h:1", "", "", NULL, "--server-ids entry 1 is empty"},
+    {"h:1", ".", ".", NULL, "is \".\", which cannot be a server directory name"},
+    {"h:1", "..", "..", NULL, "is \"..\", which cannot be a server directory name"},
+    {"h:1", "a/b", "a/b", NULL, "contains '/', but a server ID becomes a directory name"},
+    {"h:1", "a\x01", "a\x01", NULL, "contains a control character"},
+    {"h:1,g:1", "a,a", "a", NULL, "--server-ids lists \"a\" twice (entries 1 and 2)"},
+    {"h:1", "a", "b", NULL, "--initial-leader \"b\" is not one of the server IDs in --server-ids"},
+    {"h:1,g:1", "a,b", "b", "b",
+     "--initial-leader \"b\" is a nonvoter (listed in --nonvoters); a nonvoter cannot be the "
+     "initial leader"},
+    {"h:1,g:1", "a,b", "a", "c", "--nonvoters entry 1 \"c\" is not one of the server IDs"},
+    {"h:1,g:1", "a,b", "a", "b,b", "--nonvoters lists \"b\" twice"},
+};
+
+START_TEST(test_refused)
+{
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct rs_members ms;
+		struct rs_err e;
+		int rc = parse(refused[i].nodes, refused[i].ids, refused[i].leader,
+		               refused[i].nonvoters, &ms, &e);
+
+		ck_assert_msg(rc == RS_EINVAL, "case %zu (%s): rc %d", i, refused[i].nodes, rc);
+		ck_assert_msg(strstr(e.msg, refused[i].says) != NULL,
+		              "case %zu: \"%s\" lacks \"%s\"", i, e.msg, refused[i].says);
+		ck_assert_msg(strchr(e.msg, '\n') == NULL, "case %zu: more than one line", i);
+		rs_members_free(&ms);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("members");
+	TCase *tc = tcase_create("members");
+
+	tcase_add_test(tc, test_accepted);
+	tcase_add_test(tc, test_refused);
+	suite_add_tcase(s, tc);
+	return oci_check_run(s);
+}

@@ -73,9 +73,14 @@ static void willneed(const struct bolt_leafreader *r, uint64_t off, uint64_t n)
 		(void)posix_fadvise(r->v->fd, (off_t)off, (off_t)n, POSIX_FADV_WILLNEED);
 }
 
-void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id)
+void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id, int with_prev)
 {
-	willneed(r, id * r->v->page_size, r->v->page_size);
+	uint64_t ps = r->v->page_size;
+
+	if (with_prev && id > 0)
+		willneed(r, (id - 1) * ps, 2 * ps);
+	else
+		willneed(r, id * ps, ps);
 }
 
 void bolt_leaf_willneed_values(struct bolt_leafreader *r, bolt_pgid id)

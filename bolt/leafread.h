@@ -102,10 +102,12 @@ int bolt_leaf_read_mapped(const struct bolt_view *v, bolt_pgid id, bolt_leaf_fn 
 /* For a file not in the page cache (r->cold): asks the kernel to start
  * reading what bolt_leaf_read of leaf id will read, so that the reads of
  * many leaves overlap on the device instead of waiting one by one. The first
- * asks for the leaf's first page; the second reads that page's element
+ * asks for the leaf's first page (with_prev: and the page before it, in one
+ * request: the end of the leaf before, when bbolt wrote them in a row, whose
+ * last value's tail bolt_leaf_read reads too); the second reads that page's element
  * table (blocking: ask for the first page some leaves earlier) and asks for
  * the pages of each value's head and tail. Hints: errors are ignored. */
-void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id);
+void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id, int with_prev);
 void bolt_leaf_willneed_values(struct bolt_leafreader *r, bolt_pgid id);
 
 /* n bytes of the file from off (inside the mapped length), into the

@@ -17,7 +17,9 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
@@ -121,8 +123,8 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	if (v[F_THREADS].src == FLAG_ARGV && !opt.compress)
 		return oci_usage(cmd,
 		                 "--threads is for --compress; add --compress or drop --threads");
-	if (np_tty_progress() != NULL)
-		opt.progress = *np_tty_progress();
+	if (oci_tty_progress() != NULL)
+		opt.progress = *oci_tty_progress();
 
 	/* rs_backup_apply holds the run lock restore, recover and generate take
 	 * (the node's parent, or the cluster root): no run swaps a node while it

@@ -13,16 +13,17 @@
  * Nothing is ever written: the files are opened O_RDONLY and mapped
  * PROT_READ by bolt/view.c.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodejson.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
-#include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/verify.h"
 
@@ -182,7 +183,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .threads = np_threads_value(v[F_THREADS].str),
 	};
 	struct node_result *res = NULL;
-	struct np_nodes ns;
+	struct rs_nd_nodes ns;
 	char what[128];
 	size_t i, invalid = 0, unverified = 0;
 	int rc, json = v[F_JSON].b;
@@ -268,7 +269,7 @@ done:
 		rs_problems_free(&res[i].probs);
 	}
 	free(res);
-	np_nodes_free(&ns);
+	rs_nd_nodes_free(&ns);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "bolt/view.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 #include "raftstate/summary.h"
 
@@ -31,7 +32,7 @@ static int open_view(const struct rs_node *n, const char *file, const struct rs_
 	char path[4352];
 	struct bolt_err be = {0};
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	if (bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, v,
 	                   &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
@@ -147,17 +148,18 @@ static int after_snapshot(const struct scan *sc, uint64_t index)
  * the decoded log at hand), or from its first and last bytes read by pread
  * (the fast scan, summary_fast below: numbers only). */
 struct fact {
-	uint64_t index, type, data_len;
-	int decided; /* fast scan: 0 when the mapped value must decide (count_entry) */
-	int form;    /* rs_payload_decode of a LogCommand's data (FORM_LATER: not yet,
-	              * read through the mapping: done when the scan reads it in full) */
-	uint64_t number;
-	int k; /* payload_number of the data: k and peek */
-	uint64_t peek;
-	int head_k; /* peek_value of the value's first bytes (head_rest) */
-	uint64_t head_peek;
-	bolt_pgid leaf; /* where it is: leaf page, element */
+	uint64_t index, data_len;
+	uint64_t number;    /* the payload's block number (form ENVELOPE or LEGACY) */
+	uint64_t peek;      /* payload_number of the data, when k == 1 */
+	uint64_t head_peek; /* peek_value of the value's first bytes, when head_k == 1 */
+	bolt_pgid leaf;     /* where it is: leaf page, element */
 	uint32_t elem;
+	int k;
+	uint8_t type;
+	int8_t decided; /* fast scan: 0 when the mapped value must decide (count_entry) */
+	int8_t form;    /* rs_payload_decode of a LogCommand's data (FORM_LATER: not yet,
+	                 * read through the mapping: done when the scan reads it in full) */
+	int8_t head_k;
 };
 
 /* Whether the scan reads this entry's payload in full (offers it as the
@@ -467,6 +469,10 @@ static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *
 #define FAST_SPLIT   64     /* leaves below which one thread reads them all */
 #define FAST_NO      (-100) /* summary_fast: run the scan above instead */
 #define FORM_LATER   (-2)
+/* Facts a thread keeps at most (64 bytes each: 8 MiB); a log with more entries
+ * after the snapshot index (a node whose snapshots fail) is read the old way,
+ * in bounded memory. */
+#define FAST_MAX_FACTS ((size_t)1 << 17)
 
 struct fast_part {
 	const struct bolt_leaves *leaves;
@@ -478,7 +484,8 @@ struct fast_part {
 	bolt_pgid leaf;
 	uint32_t elem;
 	int mapped; /* the leaf in hand is read through the mapping */
-	int rc;     /* BOLT_OK, a bolt code, or 1: a key that is not 8 bytes, 2: no memory */
+	int rc;     /* BOLT_OK, a bolt code, or 1: a key that is not 8 bytes, 2: no memory,
+	             * 3: more than FAST_MAX_FACTS entries */
 	struct bolt_err be;
 	struct bolt_leafreader r;
 };
@@ -493,6 +500,8 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
 	struct fact *f;
 	size_t have;
 
+	if (w->nfacts >= FAST_MAX_FACTS)
+		return 3;
 	if (w->nfacts == w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 1024;
 		struct fact *v = reallocarray(w->facts, ncap, sizeof(*v));
@@ -623,7 +632,7 @@ static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, siz
 		for (f->asked = f->asked > i ? f->asked : i;
 		     w->r.cold && f->via == VIA_PREAD && f->asked < to && f->asked < i + FAST_AHEAD;
 		     f->asked++)
-			bolt_leaf_willneed(&w->r, l->ids[f->asked]);
+			bolt_leaf_willneed(&w->r, l->ids[f->asked], !count_only);
 		for (f->valued = f->valued > i ? f->valued : i;
 		     !count_only && w->r.cold && f->via == VIA_PREAD && f->valued < to &&
 		     f->valued < i + FAST_AHEAD / 2;
@@ -1164,7 +1173,7 @@ static int file_missing(const struct rs_node *n, const char *file)
 	char path[4352];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	return lstat(path, &st) != 0 && errno == ENOENT;
 }
 

@@ -432,6 +432,77 @@ START_TEST(test_meta_fallback)
 }
 END_TEST
 
+/* the bucket and key arguments the writer refuses before touching a page,
+ * and a bucket opened twice in one transaction is the same bucket */
+START_TEST(test_bucket_arguments)
+{
+	static const uint8_t big[BOLT_MAX_KEY_SIZE + 1];
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b, *b2;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_create(bolt_tx_root(tx), "", 0, &b, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_create(bolt_tx_root(tx), big, sizeof(big), &b, &e),
+	                 BOLT_EINVAL);
+	ck_assert_msg(strstr(e.msg, "invalid bucket name length 32769") != NULL, "%s", e.msg);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b2, &e) == BOLT_OK);
+	ck_assert_ptr_eq(b, b2);
+	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &b2, &e) == BOLT_OK);
+	ck_assert_ptr_eq(b, b2);
+	ck_assert_int_eq(bolt_bucket_put(b, big, sizeof(big), "v", 1, &e), BOLT_EINVAL);
+	/* the length is refused before the value is read */
+	ck_assert_int_eq(bolt_bucket_put(b, "k", 1, "v", (size_t)BOLT_MAX_VALUE_SIZE + 1, &e),
+	                 BOLT_EINVAL);
+	ck_assert_msg(strstr(e.msg, "is too large") != NULL, "%s", e.msg);
+	ck_assert(bolt_bucket_put(b, "k", 1, "v", 1, &e) == BOLT_OK);
+	/* a key is not a bucket, a bucket is not a key */
+	ck_assert_int_eq(bolt_bucket_create(b, "k", 1, &b2, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_open(b, "k", 1, &b2, &e), BOLT_ENOTFOUND);
+	ck_assert_int_eq(bolt_bucket_open(b, "zz", 2, &b2, &e), BOLT_ENOTFOUND);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+/* every branch and leaf page's type zeroed: the writer's first descent
+ * into the tree is an error naming the page, never a write */
+START_TEST(test_writer_refuses_bad_page_type)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	struct stat st;
+	int fd, rc;
+
+	put_range(db, 1, 300, 100);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	for (off_t off = 2 * 4096; off + 4096 <= st.st_size; off += 4096) {
+		uint8_t fl[2];
+
+		ck_assert_int_eq(pread(fd, fl, 2, off + 8), 2);
+		if ((fl[0] & (BOLT_PAGE_BRANCH | BOLT_PAGE_LEAF)) != 0 && fl[1] == 0) {
+			fl[0] = 0;
+			ck_assert_int_eq(pwrite(fd, fl, 2, off + 8), 2);
+		}
+	}
+	close(fd);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	rc = bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e);
+	ck_assert_int_eq(rc, BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "invalid page type at page") != NULL, "%s", e.msg);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
 START_TEST(test_writer_refuses_truncated_file)
 {
 	struct bolt_db *db = open_db();
@@ -709,6 +780,8 @@ int main(void)
 	tcase_add_test(tc, test_get_put_overwrite_and_errors);
 	tcase_add_test(tc, test_meta_fallback);
 	tcase_add_test(tc, test_writer_refuses_truncated_file);
+	tcase_add_test(tc, test_bucket_arguments);
+	tcase_add_test(tc, test_writer_refuses_bad_page_type);
 	tcase_add_test(tc, test_freelist_first_fit_and_long_form);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);

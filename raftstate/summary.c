@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <sys/stat.h>
@@ -22,6 +21,7 @@
 #include "bolt/view.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 #include "raftstate/summary.h"
 
@@ -31,7 +31,7 @@ static int open_view(const struct rs_node *n, const char *file, const struct rs_
 	char path[4352];
 	struct bolt_err be = {0};
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	if (bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, v,
 	                   &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
@@ -1172,7 +1172,7 @@ static int file_missing(const struct rs_node *n, const char *file)
 	char path[4352];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	return lstat(path, &st) != 0 && errno == ENOENT;
 }
 

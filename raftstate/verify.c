@@ -20,6 +20,7 @@
 #include "bolt/view.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 #include "raftstate/verify.h"
 
@@ -554,7 +555,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 	struct stat st;
 	int rc, recheck, threads;
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, name);
+	(void)rs_path_join(path, sizeof(path), n->dir, name);
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT) {
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s is missing", name);

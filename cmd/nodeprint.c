@@ -56,7 +56,7 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 		path[--len] = '\0';
 	if (stat(path, &st) != 0)
 		return oci_fail(cmd, "cannot open %s %s: %s", what, oci_path(dir).s,
-		                strerror(errno));
+		                rs_errno_text(errno).s);
 	if (!S_ISDIR(st.st_mode))
 		return oci_fail(cmd, "%s %s is not a directory", what, oci_path(dir).s);
 	if (rs_nd_has(path, RS_ND_DBS)) {
@@ -67,7 +67,7 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 	/* the one discovery rule (raftstate/nodedir.h) */
 	if (rs_nd_list(path, 0, &names, &nnames, &err) != RS_OK)
 		return oci_fail(cmd, "cannot read %s %s: %s", what, oci_path(dir).s,
-		                strerror(err.sys_errno));
+		                rs_errno_text(err.sys_errno).s);
 	for (size_t i = 0; i < nnames; i++) {
 		char sub[PATH_MAX];
 		if (rs_path_join(sub, sizeof(sub), path, names[i]) != 0)
@@ -94,10 +94,12 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 			    what, oci_path(dir).s, oci_path(dir).s);
 	}
 	if (out->n == 0)
-		return oci_fail(cmd,
-		                "%s %s holds no Raft state: neither %s nor %s, and no node "
-		                "directory holding them",
-		                what, oci_path(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
+		return oci_fail(
+		    cmd,
+		    "%s %s holds no Raft state: neither %s nor %s, and no node "
+		    "directory holding them; give a node directory "
+		    "(<raft.storage.dir>/<server-id>) or the storage directory above it",
+		    what, oci_path(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
 	out->cluster = 1;
 	return 0;
 oom:
@@ -154,6 +156,11 @@ double np_run_lock_timeout(const struct flag_value *timeout)
 	return timeout->src == FLAG_ARGV || timeout->src == FLAG_ENV
 	           ? np_timeout_value(timeout->str)
 	           : 0;
+}
+
+const char *np_locked_fix(const struct rs_err *err)
+{
+	return err->code == RS_ELOCKED ? "; give --live to read it while op-conductor runs" : "";
 }
 
 /* ---- small renderings ------------------------------------------------ */

@@ -150,4 +150,8 @@ int np_json_emit(cJSON *doc);
  * rewritten as docs/json.md says ("Bytes that are not UTF-8"). */
 char *np_json_render(cJSON *doc);
 
+/* For a read-only command that failed on a database op-conductor holds
+ * (RS_ELOCKED): "; give --live to read it while op-conductor runs", else "". */
+const char *np_locked_fix(const struct rs_err *err);
+
 #endif

@@ -726,7 +726,7 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 	    rs_nd_chown_at(sfd, name, uid, gid, p, NULL) != RS_OK)
 		return rs_errf(err, RS_EIO,
 		               "cannot give %s the owner %ld:%ld of the state it replaces: %s", p,
-		               (long)uid, (long)gid, strerror(errno));
+		               (long)uid, (long)gid, rs_errno_text(errno).s);
 	if (have_old && !S_ISLNK(st.st_mode) && want_mode(&old) != (st.st_mode & 07777) &&
 	    fchmodat(sfd, name, want_mode(&old), 0) != 0)
 		return rs_syserr(err, "cannot set the mode of", p);
@@ -1307,7 +1307,7 @@ int rs_nd_chown_at(int dirfd, const char *name, uid_t uid, gid_t gid, const char
 	    0)
 		return RS_OK;
 	e = errno;
-	rc = rs_errf(err, RS_EIO, "cannot change the owner of %s: %s", shown, strerror(e));
+	rc = rs_errf(err, RS_EIO, "cannot change the owner of %s: %s", shown, rs_errno_text(e).s);
 	if (err != NULL)
 		err->sys_errno = e;
 	errno = e;
@@ -1323,7 +1323,7 @@ int rs_nd_chown_path(const char *path, uid_t uid, gid_t gid, struct rs_err *err)
 		int e = errno;
 
 		rc = rs_errf(err, RS_EIO, "cannot open %s to change its owner: %s",
-		             rs_qpath(path).s, strerror(e));
+		             rs_qpath(path).s, rs_errno_text(e).s);
 		if (err != NULL)
 			err->sys_errno = e;
 		return rc;

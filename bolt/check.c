@@ -4,7 +4,9 @@
  * freelist page ids lie inside the mapped file; everything else is checked
  * here before it is used.
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,11 @@
 #include "bolt/prefault.h"
 
 #define MAX_DEPTH 64
+/* A split walk cuts the subtrees into at most this many parts per thread:
+ * enough for the threads to even out, few enough to merge in no time. */
+#define PARTS_PER_THREAD 8
+#define MAX_THREADS      64
+#define WORKER_STACK     ((size_t)256 << 10)
 
 struct checker {
 	const struct bolt_view *v;
@@ -23,16 +30,31 @@ struct checker {
 	uint8_t *free; /* bit per page: listed in the freelist */
 	int stopped;
 	struct bolt_prefault *pf; /* NULL, or the helper mapping pages ahead */
+	/* a worker of a split walk (walk_split): NULL in the walk's own thread */
+	atomic_int *conflict;
+	int at_bucket_root; /* the next walk() enters a bucket's root page */
+	int split_failed;   /* BOLT_ESPLIT */
 };
 
 static int bit_get(const uint8_t *m, uint64_t i)
 {
-	return (m[i >> 3] >> (i & 7)) & 1;
+	return (__atomic_load_n(&m[i >> 3], __ATOMIC_RELAXED) >> (i & 7)) & 1;
 }
 
-static void bit_set(uint8_t *m, uint64_t i)
+/* Sets bit i and returns what it was; atomic, as the workers of a split
+ * walk share the bitmap. */
+static int bit_set(uint8_t *m, uint64_t i)
 {
-	m[i >> 3] |= (uint8_t)(1u << (i & 7));
+	uint8_t bit = (uint8_t)(1u << (i & 7));
+
+	return (__atomic_fetch_or(&m[i >> 3], bit, __ATOMIC_RELAXED) & bit) != 0;
+}
+
+/* A worker met what only the one-thread walk can order (see check.h). */
+static void conflict(struct checker *c)
+{
+	atomic_store_explicit(c->conflict, 1, memory_order_relaxed);
+	c->stopped = 1;
 }
 
 static void problem(struct checker *c, int severity, uint64_t pgid, const char *fmt, ...)
@@ -107,7 +129,11 @@ static void check_metas(struct checker *c)
 static int mark(struct checker *c, bolt_pgid id, uint64_t npages, bolt_pgid from)
 {
 	for (uint64_t i = 0; i < npages; i++) {
-		if (bit_get(c->seen, id + i)) {
+		if (bit_set(c->seen, id + i)) {
+			if (c->conflict != NULL) {
+				conflict(c);
+				return -1;
+			}
 			if (i == 0)
 				problem(c, BOLT_CHECK_ERROR, id,
 				        "page %llu is reachable twice (again from page %llu): a "
@@ -119,7 +145,6 @@ static int mark(struct checker *c, bolt_pgid id, uint64_t npages, bolt_pgid from
 				        (unsigned long long)(id + i), (unsigned long long)id);
 			return -1;
 		}
-		bit_set(c->seen, id + i);
 	}
 	return 0;
 }
@@ -140,6 +165,10 @@ static int reread(struct checker *c, const uint8_t *page, size_t span, int leaf,
 	if (bolt_page_elem(page, span, leaf, i, e) == 0)
 		return 0;
 	memset(e, 0, sizeof(*e));
+	if (c->conflict != NULL) {
+		conflict(c);
+		return -1;
+	}
 	problem(c, BOLT_CHECK_ERROR, at,
 	        "element %u of page %llu changed while it was read (a writer rewrote the page)", i,
 	        (unsigned long long)at);
@@ -172,6 +201,7 @@ static void check_bucket_value(struct checker *c, const struct bolt_elem *e, bol
 		             e->vlen - BOLT_BUCKET_HEADER_SIZE, at, e->key, e->klen);
 		return;
 	}
+	c->at_bucket_root = 1;
 	walk(c, root, at, depth + 1, &(struct range){0}, e->key, e->klen);
 }
 
@@ -283,8 +313,13 @@ static void check_inline(struct checker *c, const uint8_t *page, size_t span, bo
 	visit_leaf(c, page, span, at, n, 0, bucket, blen);
 }
 
-static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, const struct range *r,
-                 const uint8_t *bucket, size_t blen)
+/* walk() up to the children of a branch page: the checks of page id itself,
+ * and a leaf's elements and entries. 1 with the branch page, its span and
+ * the number of its elements that can be read, when its children are to be
+ * walked; 0 when the walk ends at this page. */
+static int open_page(struct checker *c, bolt_pgid id, bolt_pgid from, int depth,
+                     const struct range *r, const uint8_t *bucket, size_t blen,
+                     const uint8_t **pagep, size_t *spanp, uint32_t *np)
 {
 	const struct bolt_view *v = c->v;
 	const uint8_t *page;
@@ -294,11 +329,11 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 	uint32_t n;
 
 	if (c->stopped)
-		return;
+		return 0;
 	if (depth > MAX_DEPTH) {
 		problem(c, BOLT_CHECK_ERROR, id, "tree deeper than %d levels at page %llu",
 		        MAX_DEPTH, (unsigned long long)id);
-		return;
+		return 0;
 	}
 	if (depth > c->st->max_depth)
 		c->st->max_depth = depth;
@@ -307,7 +342,7 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		        "page %llu refers to page %llu, outside the valid range 2..%llu",
 		        (unsigned long long)from, (unsigned long long)id,
 		        (unsigned long long)(hwm - 1));
-		return;
+		return 0;
 	}
 	page = v->map + id * v->page_size;
 	npages = (uint64_t)bolt_page_overflow(page) + 1;
@@ -316,10 +351,10 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		        "page %llu claims %llu overflow pages, past the high-water mark %llu",
 		        (unsigned long long)id, (unsigned long long)(npages - 1),
 		        (unsigned long long)hwm);
-		return;
+		return 0;
 	}
 	if (mark(c, id, npages, from) != 0)
-		return;
+		return 0;
 	span = (size_t)(npages * v->page_size);
 	if (bolt_page_id(page) != id)
 		problem(c, BOLT_CHECK_ERROR, id, "page %llu has id %llu in its header",
@@ -331,7 +366,7 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		        "expected a branch or leaf",
 		        (unsigned long long)id, (unsigned long long)from,
 		        bolt_page_type_name(flags), flags);
-		return;
+		return 0;
 	}
 	c->st->overflow_pages += npages - 1;
 	if (flags == BOLT_PAGE_LEAF) {
@@ -339,16 +374,26 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		c->st->leaf_pages++;
 		n = check_elems(c, page, span, id, 1, r, "leaf page");
 		visit_leaf(c, page, span, id, n, depth, bucket, blen);
-		return;
+		return 0;
 	}
 	c->st->branch_pages++;
 	if (bolt_page_count(page) == 0) {
 		problem(c, BOLT_CHECK_ERROR, id, "branch page %llu has no elements",
 		        (unsigned long long)id);
-		return;
+		return 0;
 	}
-	n = check_elems(c, page, span, id, 0, r, "branch page");
-	for (uint32_t i = 0; i < n && !c->stopped; i++) {
+	*pagep = page;
+	*spanp = span;
+	*np = check_elems(c, page, span, id, 0, r, "branch page");
+	return 1;
+}
+
+/* Children i0..i1-1 of the branch page id (n readable elements), in order. */
+static void walk_children(struct checker *c, const uint8_t *page, size_t span, bolt_pgid id,
+                          uint32_t i0, uint32_t i1, uint32_t n, int depth, const struct range *r,
+                          const uint8_t *bucket, size_t blen)
+{
+	for (uint32_t i = i0; i < i1 && !c->stopped; i++) {
 		struct bolt_elem e = {0}, next = {0};
 		struct range cr = *r;
 
@@ -364,6 +409,236 @@ static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, con
 		}
 		walk(c, e.pgid, id, depth + 1, &cr, bucket, blen);
 	}
+}
+
+/* ---- the split walk (check.h, "Parallel walk") ------------------------ */
+
+/* Part of a split walk: children i0..i1-1 of one branch page. */
+struct part {
+	void *ctx; /* the caller's (bolt_check_parts.open) */
+	const uint8_t *page;
+	size_t span;
+	bolt_pgid id;
+	uint32_t n, i0, i1;
+	int depth; /* the branch page's */
+	struct range r;
+	struct bolt_check_stats st;
+	int stopped;
+};
+
+struct split {
+	const struct checker *c; /* the walk's own: view, visitor, bitmaps */
+	struct part *parts;
+	unsigned nparts;
+	const uint8_t *bucket;
+	size_t blen;
+	atomic_uint next;
+	atomic_int conflict;
+};
+
+static void *split_worker(void *arg)
+{
+	struct split *s = arg;
+	unsigned k;
+
+	while ((k = atomic_fetch_add(&s->next, 1)) < s->nparts &&
+	       !atomic_load_explicit(&s->conflict, memory_order_relaxed)) {
+		struct part *p = &s->parts[k];
+		struct bolt_check_visitor vis = *s->c->vis;
+		struct checker w = {.v = s->c->v,
+		                    .vis = &vis,
+		                    .st = &p->st,
+		                    .seen = s->c->seen,
+		                    .free = s->c->free,
+		                    .conflict = &s->conflict};
+
+		vis.ctx = p->ctx;
+		vis.parts = NULL;
+		walk_children(&w, p->page, p->span, p->id, p->i0, p->i1, p->n, p->depth, &p->r,
+		              s->bucket, s->blen);
+		p->stopped = w.stopped;
+	}
+	return NULL;
+}
+
+/* Whether every child of the branch page is a branch page (a peek: the
+ * walk checks each again). */
+static int children_are_branches(const struct checker *c, const uint8_t *page, size_t span,
+                                 uint32_t n)
+{
+	const struct bolt_view *v = c->v;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct bolt_elem e;
+
+		if (bolt_page_elem(page, span, 0, i, &e) != 0 || e.pgid < 2 ||
+		    e.pgid >= v->meta.pgid ||
+		    bolt_page_flags(v->map + e.pgid * v->page_size) != BOLT_PAGE_BRANCH)
+			return 0;
+	}
+	return 1;
+}
+
+/* Level two: the pages of the root's children are checked here, in order,
+ * each into the context of its first part, and their children are cut
+ * into `per` parts each. 0, or -1 when an element cannot be read again. */
+static int split_grandchildren(struct checker *c, struct split *s, const uint8_t *page, size_t span,
+                               bolt_pgid id, uint32_t n, int depth, const struct range *r,
+                               unsigned per)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		struct part *p = &s->parts[i * per];
+		struct bolt_check_visitor vis = *c->vis;
+		struct checker m = {
+		    .v = c->v, .vis = &vis, .st = &p->st, .seen = c->seen, .free = c->free};
+		struct bolt_elem e, next = {0};
+		struct range cr = *r;
+		const uint8_t *cp;
+		size_t cspan;
+		uint32_t cn;
+
+		if (bolt_page_elem(page, span, 0, i, &e) != 0 ||
+		    (i + 1 < n && bolt_page_elem(page, span, 0, i + 1, &next) != 0))
+			return -1;
+		cr.lo = e.key;
+		cr.lolen = e.klen;
+		if (i + 1 < n) {
+			cr.hi = next.key;
+			cr.hilen = next.klen;
+		}
+		vis.ctx = p->ctx;
+		vis.parts = NULL;
+		if (!open_page(&m, e.pgid, id, depth + 1, &cr, s->bucket, s->blen, &cp, &cspan,
+		               &cn)) {
+			p->stopped = m.stopped;
+			continue;
+		}
+		for (unsigned j = 0; j < per; j++) {
+			struct part *q = &s->parts[i * per + j];
+
+			q->page = cp;
+			q->span = cspan;
+			q->id = e.pgid;
+			q->n = cn;
+			q->i0 = (uint32_t)((uint64_t)cn * j / per);
+			q->i1 = (uint32_t)((uint64_t)cn * (j + 1) / per);
+			q->depth = depth + 1;
+			q->r = cr;
+		}
+	}
+	return 0;
+}
+
+/* The children of a bucket's root branch page id (n readable elements),
+ * walked by the threads, then merged in order (check.h). */
+static void walk_split(struct checker *c, const uint8_t *page, size_t span, bolt_pgid id,
+                       uint32_t n, int depth, const struct range *r, const uint8_t *bucket,
+                       size_t blen)
+{
+	const struct bolt_check_parts *pp = c->vis->parts;
+	unsigned threads = pp->threads > MAX_THREADS ? MAX_THREADS : (unsigned)pp->threads;
+	unsigned target = PARTS_PER_THREAD * threads, per = 0, nparts, started = 0, k;
+	struct split s = {.c = c, .bucket = bucket, .blen = blen};
+	pthread_t tids[MAX_THREADS];
+	pthread_attr_t attr;
+	int attr_ok;
+
+	/* few children: cut at the grandchildren, or the threads cannot even out */
+	if (n < 4 * threads && children_are_branches(c, page, span, n)) {
+		per = (target + n - 1) / n;
+		nparts = n * per;
+	} else {
+		nparts = n < target ? n : target;
+	}
+	if ((s.parts = calloc(nparts, sizeof(*s.parts))) == NULL) {
+		walk_children(c, page, span, id, 0, n, n, depth, r, bucket, blen);
+		return;
+	}
+	for (k = 0; k < nparts; k++)
+		if ((s.parts[k].ctx = pp->open(c->vis->ctx)) == NULL)
+			break;
+	if (k < nparts) {
+		while (k-- > 0)
+			pp->close(c->vis->ctx, s.parts[k].ctx);
+		free(s.parts);
+		walk_children(c, page, span, id, 0, n, n, depth, r, bucket, blen);
+		return;
+	}
+	s.nparts = nparts;
+	atomic_init(&s.next, 0);
+	atomic_init(&s.conflict, 0);
+	if (per > 0) {
+		if (split_grandchildren(c, &s, page, span, id, n, depth, r, per) != 0)
+			atomic_store(&s.conflict, 1);
+	} else {
+		for (k = 0; k < nparts; k++) {
+			struct part *p = &s.parts[k];
+
+			p->page = page;
+			p->span = span;
+			p->id = id;
+			p->n = n;
+			p->i0 = (uint32_t)((uint64_t)n * k / nparts);
+			p->i1 = (uint32_t)((uint64_t)n * (k + 1) / nparts);
+			p->depth = depth;
+			p->r = *r;
+		}
+	}
+	attr_ok = pthread_attr_init(&attr) == 0;
+	if (attr_ok)
+		(void)pthread_attr_setstacksize(&attr, WORKER_STACK);
+	/* a thread that cannot be started leaves its share to the others */
+	for (; started + 1 < threads; started++)
+		if (pthread_create(&tids[started], attr_ok ? &attr : NULL, split_worker, &s) != 0)
+			break;
+	if (attr_ok)
+		(void)pthread_attr_destroy(&attr);
+	(void)split_worker(&s);
+	for (unsigned t = 0; t < started; t++)
+		(void)pthread_join(tids[t], NULL);
+
+	for (k = 0; k < nparts; k++) {
+		const struct bolt_check_stats *ps = &s.parts[k].st;
+
+		if (c->stopped || atomic_load(&s.conflict))
+			break;
+		c->st->branch_pages += ps->branch_pages;
+		c->st->leaf_pages += ps->leaf_pages;
+		c->st->overflow_pages += ps->overflow_pages;
+		c->st->buckets += ps->buckets;
+		c->st->keys += ps->keys;
+		if (ps->max_depth > c->st->max_depth)
+			c->st->max_depth = ps->max_depth;
+		if (pp->merge(c->vis->ctx, s.parts[k].ctx) != 0)
+			atomic_store(&s.conflict, 1);
+		else if (s.parts[k].stopped)
+			c->stopped = 1;
+	}
+	if (atomic_load(&s.conflict)) {
+		c->split_failed = 1;
+		c->stopped = 1;
+	}
+	for (k = 0; k < nparts; k++)
+		pp->close(c->vis->ctx, s.parts[k].ctx);
+	free(s.parts);
+}
+
+static void walk(struct checker *c, bolt_pgid id, bolt_pgid from, int depth, const struct range *r,
+                 const uint8_t *bucket, size_t blen)
+{
+	int bucket_root = c->at_bucket_root;
+	const uint8_t *page;
+	size_t span;
+	uint32_t n;
+
+	c->at_bucket_root = 0;
+	if (!open_page(c, id, from, depth, r, bucket, blen, &page, &span, &n))
+		return;
+	if (bucket_root && n >= 2 && c->conflict == NULL && c->vis != NULL &&
+	    c->vis->parts != NULL && c->vis->parts->threads > 1)
+		walk_split(c, page, span, id, n, depth, r, bucket, blen);
+	else
+		walk_children(c, page, span, id, 0, n, n, depth, r, bucket, blen);
 }
 
 static void check_freelist(struct checker *c)
@@ -415,12 +690,11 @@ static void check_freelist(struct checker *c)
 			        (unsigned long long)f, (unsigned long long)(hwm - 1));
 			continue;
 		}
-		if (bit_get(c->free, f)) {
+		if (bit_set(c->free, f)) {
 			problem(c, BOLT_CHECK_ERROR, f, "the freelist lists page %llu twice",
 			        (unsigned long long)f);
 			continue;
 		}
-		bit_set(c->free, f);
 		c->st->free_pages++;
 	}
 }
@@ -444,11 +718,13 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory for %llu pages",
 		                 (unsigned long long)hwm);
 	}
-	bit_set(c.seen, 0);
-	bit_set(c.seen, 1);
-	/* every page below the high-water mark is read once: map them ahead */
-	c.pf = bolt_prefault_start(v->map + 2 * (size_t)v->page_size,
-	                           (size_t)(hwm - 2) * v->page_size);
+	(void)bit_set(c.seen, 0);
+	(void)bit_set(c.seen, 1);
+	/* every page below the high-water mark is read once: map them ahead
+	 * (the threads of a split walk map their own) */
+	if (vis == NULL || vis->parts == NULL || vis->parts->threads <= 1)
+		c.pf = bolt_prefault_start(v->map + 2 * (size_t)v->page_size,
+		                           (size_t)(hwm - 2) * v->page_size);
 	check_metas(&c);
 	check_freelist(&c);
 	walk(&c, v->meta.root, 0, 0, &(struct range){0}, NULL, 0);
@@ -485,5 +761,8 @@ int bolt_check(const struct bolt_view *v, const struct bolt_check_visitor *vis,
 		        (unsigned long long)(unreachable - 16));
 	free(c.seen);
 	free(c.free);
+	if (c.split_failed)
+		return bolt_errf(err, BOLT_ESPLIT, BOLT_NO_PGID,
+		                 "the parts of the parallel check were not independent");
 	return BOLT_OK;
 }

@@ -9,17 +9,10 @@
  * stops the copy, so a damaged or torn read can neither crash nor loop.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <zlib.h>
 
 #include "bolt/copy.h"
 #include "bolt/meta.h"

@@ -20,6 +20,7 @@ enum bolt_code {
 	BOLT_ELIMIT,    /* a size bound was exceeded */
 	BOLT_ECHANGED,  /* a live (lock-free) read raced a writer; retry */
 	BOLT_ESHRANK,   /* the file shrank under a locked read (bolt/mapguard.h) */
+	BOLT_ESPLIT,    /* a parallel check's parts were not independent: check with one thread */
 };
 
 #define BOLT_NO_PGID UINT64_MAX

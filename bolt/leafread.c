@@ -73,9 +73,14 @@ static void willneed(const struct bolt_leafreader *r, uint64_t off, uint64_t n)
 		(void)posix_fadvise(r->v->fd, (off_t)off, (off_t)n, POSIX_FADV_WILLNEED);
 }
 
-void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id)
+void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id, int with_prev)
 {
-	willneed(r, id * r->v->page_size, r->v->page_size);
+	uint64_t ps = r->v->page_size;
+
+	if (with_prev && id > 0)
+		willneed(r, (id - 1) * ps, 2 * ps);
+	else
+		willneed(r, id * ps, ps);
 }
 
 void bolt_leaf_willneed_values(struct bolt_leafreader *r, bolt_pgid id)
@@ -294,6 +299,76 @@ int bolt_leaf_read(struct bolt_leafreader *r, bolt_pgid id, bolt_pgid next, bolt
 		rc = fn(ctx, &e);
 	}
 	free(offs);
+	return rc;
+}
+
+/* The mapped leaf id with its element table checked. */
+static int mapped_leaf(const struct bolt_view *v, bolt_pgid id, const uint8_t **page, size_t *span,
+                       struct bolt_err *err)
+{
+	uint32_t count;
+	int rc;
+
+	if ((rc = bolt_view_page(v, id, page, span, err)) != BOLT_OK)
+		return rc;
+	if (bolt_page_flags(*page) != BOLT_PAGE_LEAF)
+		return bolt_errf(err, BOLT_ECORRUPT, id, "page %llu is not a leaf",
+		                 (unsigned long long)id);
+	count = bolt_page_count(*page);
+	for (uint32_t i = 0; i < count; i++) {
+		struct bolt_elem_off o;
+
+		if (bolt_page_elem_off(*page, *span, 1, i, &o) != 0)
+			return bolt_errf(err, BOLT_ECORRUPT, id,
+			                 "element %u of page %llu lies outside the page", i,
+			                 (unsigned long long)id);
+	}
+	return BOLT_OK;
+}
+
+int bolt_leaf_count_mapped(const struct bolt_view *v, bolt_pgid id, uint32_t *count,
+                           struct bolt_err *err)
+{
+	const uint8_t *page;
+	size_t span;
+	int rc;
+
+	if ((rc = mapped_leaf(v, id, &page, &span, err)) != BOLT_OK)
+		return rc;
+	*count = bolt_page_count(page);
+	return BOLT_OK;
+}
+
+int bolt_leaf_read_mapped(const struct bolt_view *v, bolt_pgid id, bolt_leaf_fn fn, void *ctx,
+                          struct bolt_err *err)
+{
+	const uint8_t *page;
+	size_t span;
+	uint32_t count;
+	int rc;
+
+	if ((rc = mapped_leaf(v, id, &page, &span, err)) != BOLT_OK)
+		return rc;
+	count = bolt_page_count(page);
+	for (uint32_t i = 0; i < count && rc == BOLT_OK; i++) {
+		struct bolt_elem_off o;
+		struct bolt_leaf_elem e;
+
+		if (bolt_page_elem_off(page, span, 1, i, &o) != 0)
+			return bolt_errf(err, BOLT_ECORRUPT, id,
+			                 "element %u of page %llu lies outside the page", i,
+			                 (unsigned long long)id);
+		e.flags = o.flags;
+		e.key = page + o.kstart;
+		e.klen = o.klen;
+		e.vlen = o.vlen;
+		e.voff = id * (uint64_t)v->page_size + o.kstart + o.klen;
+		e.head = page + o.kstart + o.klen;
+		e.hlen = o.vlen;
+		e.tail = NULL;
+		e.tlen = 0;
+		rc = fn(ctx, &e);
+	}
 	return rc;
 }
 

@@ -4,12 +4,9 @@
  * active meta's high-water mark, root and freelist lie inside the file
  * (bbolt 1.3.9 does not: a truncated file opens and then dies with SIGBUS).
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bsd/string.h>

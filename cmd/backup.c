@@ -17,7 +17,9 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
@@ -29,6 +31,7 @@ enum {
 	F_TIMEOUT,
 	F_LIVE,
 	F_COMPRESS,
+	F_THREADS,
 	F_JSON,
 	F_COUNT,
 };
@@ -59,6 +62,18 @@ static const struct flag_spec backup_flags[F_COUNT] = {
             .def = "false",
             .help = "Store every file of the backup gzip-compressed as FILE.gz (MANIFEST.json "
                     "and backup-metadata.txt stay plain); restore inflates them",
+        },
+    [F_THREADS] =
+        {
+            .name = "threads",
+            .kind = FLAG_STRING,
+            .metavar = "N",
+            .def = "auto",
+            .help = "With --compress: threads that compress and read back; auto: the "
+                    "processors this process may run on, at most 8 (more counts as 8). The "
+                    "bytes stored are the same for any number",
+            .check = np_threads_check,
+            .accepts = NP_THREADS_ACCEPTS,
         },
     [F_JSON] = NP_FLAG_JSON,
 };
@@ -92,6 +107,7 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	    .live = v[F_LIVE].b,
 	    .compress = v[F_COMPRESS].b,
+	    .threads = (unsigned)np_threads_value(v[F_THREADS].str),
 	    .version = OCI_VERSION,
 	};
 	struct rs_backup_plan plan;
@@ -104,8 +120,11 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		return oci_usage(cmd, "--state-dir is empty");
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
-	if (np_tty_progress() != NULL)
-		opt.progress = *np_tty_progress();
+	if (v[F_THREADS].src == FLAG_ARGV && !opt.compress)
+		return oci_usage(cmd,
+		                 "--threads is for --compress; add --compress or drop --threads");
+	if (oci_tty_progress() != NULL)
+		opt.progress = *oci_tty_progress();
 
 	/* rs_backup_apply holds the run lock restore, recover and generate take
 	 * (the node's parent, or the cluster root): no run swaps a node while it
@@ -182,7 +201,7 @@ const struct oci_command oci_cmd_raft_backup = {
     .name = "backup",
     .summary = "Make a verified, consistent backup of Raft state (also while op-conductor runs)",
     .synopsis = "--state-dir DIR --backup-dir DIR [--timeout SECONDS] [--live] [--compress]\n"
-                "           [--json]",
+                "           [--threads N] [--json]",
     .description =
         "Creates BACKUP_DIR/raft-backup-YYYYMMDD-HHMMSS/ (with -2, -3, ... when that\n"
         "exists) holding raft-log.db, raft-stable.db and snapshots/ of the node (or of\n"
@@ -195,7 +214,9 @@ const struct oci_command oci_cmd_raft_backup = {
         "looks complete. With --compress every file is then stored gzip-compressed as\n"
         "FILE.gz (MANIFEST.json and backup-metadata.txt stay plain; the manifest keeps\n"
         "each file's uncompressed size and crc32 and adds stored_path and stored_size),\n"
-        "and every .gz is read back and checked before the directory is named.\n"
+        "and every .gz is read back and checked before the directory is named. Files\n"
+        "are compressed in 4 MiB blocks on --threads N threads (default: one per CPU,\n"
+        "at most 8), each block a gzip member that any gzip reader accepts.\n"
         "The run lock that restore, recover and generate take (the node's parent, or the\n"
         "cluster root) is held while copying, so the backup holds one state of each node.\n"
         "Everything is synced to disk before the command succeeds; the finished\n"

@@ -21,22 +21,20 @@
  * The preflight only reads argv; what op-conductor receives is exactly what
  * we were given.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodejson.h"
 #include "cmd/report.h"
 #include "raftstate/error.h"
 #include "raftstate/nodedir.h"

@@ -1,11 +1,9 @@
 #include "cmd/chown.h"
 
-#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/report.h"

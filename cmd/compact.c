@@ -18,7 +18,9 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/compact.h"
 
@@ -59,8 +61,8 @@ static const struct flag_spec compact_flags[F_COUNT] = {
                    .kind = FLAG_STRING,
                    .metavar = "SECONDS",
                    .def = "5",
-                   .help = "How long to wait for a lock on each database file and for\n"
-                           "                           another run's lock",
+                   .help = "How long to wait for a lock on each database file (and, when\n"
+                           "                           given, for another run's lock)",
                    .check = np_timeout_check,
                    .accepts = NP_TIMEOUT_ACCEPTS},
     [F_JSON] = NP_FLAG_JSON,
@@ -220,6 +222,7 @@ static int run_compact(const struct oci_command *cmd, const struct flag_set *fs)
 	const struct flag_value *v = fs->v;
 	struct rs_compact_opts o = {
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
+	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	    .trailing_set = v[F_TRAILING].src == FLAG_ARGV || v[F_TRAILING].src == FLAG_ENV,
 	    .trailing = v[F_TRAILING].u,
 	    .uid = (uid_t)-1,
@@ -283,7 +286,8 @@ const struct oci_command oci_cmd_raft_compact = {
         "needs --force otherwise. --dry-run prints how many entries and bytes would go\n"
         "and writes nothing. The node must be stopped: a locked database is refused.\n"
         "The run holds a lock on the node's parent directory: a second run there fails\n"
-        "naming the first, or waits up to --timeout.",
+        "at once naming the first (pid, command); a given --timeout also makes it wait\n"
+        "that long for that lock.",
     .flags = compact_flags,
     .nflags = F_COUNT,
     .max_args = 0,

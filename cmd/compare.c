@@ -12,23 +12,21 @@
  * the term starts, the head, the configuration), so the logs are never read
  * entry by entry. Read-only.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <bsd/string.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
 #include "cmd/nodejson.h"
-#include "cmd/nodeprint.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/compare.h"
-#include "raftstate/json.h"
 #include "raftstate/node.h"
 #include "raftstate/summary.h"
 
@@ -82,7 +80,7 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
                      struct nodes *ns)
 {
 	struct rs_summary_opts opts = {.lock_timeout = timeout};
-	struct np_nodes found[MAX_NODES];
+	struct rs_nd_nodes found[MAX_NODES];
 	struct rs_summary_job *jobs;
 	size_t nfound = 0, njobs = 0;
 	int rc = 0;
@@ -139,7 +137,7 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
 		rs_node_free(&jobs[j].node);
 	free(jobs);
 	for (size_t k = 0; k < nfound; k++)
-		np_nodes_free(&found[k]);
+		rs_nd_nodes_free(&found[k]);
 	return rc;
 }
 

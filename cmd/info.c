@@ -16,8 +16,10 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
 #include "cmd/nodejson.h"
-#include "cmd/nodeprint.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/node.h"
@@ -272,7 +274,7 @@ static int run_info(const struct oci_command *cmd, const struct flag_set *fs)
 	    .live = v[F_LIVE].b,
 	    .full = v[F_FULL].b,
 	};
-	struct np_nodes ns;
+	struct rs_nd_nodes ns;
 	cJSON *doc = NULL, *nodes = NULL;
 	char what[128];
 	int rc, json = v[F_JSON].b, failed = 0;
@@ -299,7 +301,7 @@ static int run_info(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 	if (json && np_json_emit(doc) != 0)
 		failed = oci_fail(cmd, "out of memory while writing the JSON document");
-	np_nodes_free(&ns);
+	rs_nd_nodes_free(&ns);
 	return failed ? OCI_EXIT_FAIL : OCI_EXIT_OK;
 }
 

@@ -16,7 +16,8 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/log.h"
 #include "raftstate/logread.h"

@@ -15,7 +15,7 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
 #include "cmd/report.h"
 #include "cmd/version.h"
 

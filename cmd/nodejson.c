@@ -8,8 +8,9 @@
 
 #include <bsd/string.h>
 
+#include "cmd/jsonout.h"
 #include "cmd/nodejson.h"
-#include "cmd/nodeprint.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/config.h"
 #include "raftstate/json.h"
@@ -28,6 +29,256 @@ const struct rs_server *np_self_member(const struct rs_node *n)
 }
 
 /* ---- writing ---------------------------------------------------------- */
+
+cJSON *np_json_file(const struct rs_file_info *fi)
+{
+	cJSON *o = cJSON_CreateObject(), *m, *p;
+
+	/* a file that exists but does not open as a bolt file (both meta
+	 * pages damaged, not a bolt file) is present, in state "unreadable" */
+	cJSON_AddBoolToObject(o, "present", fi->present || fi->exists);
+	if (!fi->present) {
+		if (fi->exists) {
+			cJSON_AddStringToObject(o, "state", "unreadable");
+			cJSON_AddStringToObject(o, "reason", fi->unreadable);
+		}
+		return o;
+	}
+	cJSON_AddStringToObject(o, "state", "readable");
+	cJSON_AddItemToObject(o, "size", np_json_u64(fi->file_size));
+	cJSON_AddItemToObject(o, "page_size", np_json_u64(fi->page_size));
+	cJSON_AddItemToObject(o, "txid", np_json_u64(fi->txid));
+	cJSON_AddItemToObject(o, "hwm", np_json_u64(fi->hwm));
+	cJSON_AddNumberToObject(o, "active_meta", fi->active_meta);
+	m = cJSON_AddArrayToObject(o, "meta");
+	cJSON_AddItemToArray(m, cJSON_CreateString(rs_meta_status_name(fi->meta_status[0])));
+	cJSON_AddItemToArray(m, cJSON_CreateString(rs_meta_status_name(fi->meta_status[1])));
+	if (!fi->checked)
+		return o;
+	p = cJSON_AddObjectToObject(o, "pages");
+	cJSON_AddItemToObject(p, "branch", np_json_u64(fi->stats.branch_pages));
+	cJSON_AddItemToObject(p, "leaf", np_json_u64(fi->stats.leaf_pages));
+	cJSON_AddItemToObject(p, "overflow", np_json_u64(fi->stats.overflow_pages));
+	cJSON_AddItemToObject(p, "freelist", np_json_u64(fi->stats.freelist_pages));
+	cJSON_AddItemToObject(p, "free", np_json_u64(fi->stats.free_pages));
+	return o;
+}
+
+cJSON *np_json_stable(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(o, "current_term",
+	                      n->has_current_term ? np_json_u64(n->current_term)
+	                                          : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "last_vote_term",
+	                      n->has_last_vote_term ? np_json_u64(n->last_vote_term)
+	                                            : cJSON_CreateNull());
+	cJSON_AddItemToObject(
+	    o, "last_vote_candidate",
+	    n->has_last_vote_cand
+	        ? np_json_strn(n->last_vote_cand, n->last_vote_cand_len < sizeof(n->last_vote_cand)
+	                                              ? n->last_vote_cand_len
+	                                              : strlen(n->last_vote_cand))
+	        : cJSON_CreateNull());
+	return o;
+}
+
+cJSON *np_json_log(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+	char name[32];
+
+	cJSON_AddItemToObject(o, "first_index", np_json_u64(n->first_index));
+	cJSON_AddItemToObject(o, "last_index", np_json_u64(n->last_index));
+	cJSON_AddItemToObject(o, "count", np_json_u64(n->count));
+	cJSON_AddItemToObject(o, "last_term", np_json_u64(n->last_term));
+	cJSON_AddItemToObject(o, "data_bytes", np_json_u64(n->data_bytes));
+	cJSON_AddBoolToObject(o, "types_complete", n->types_complete);
+	cJSON_AddItemToObject(o, "types_from", np_json_u64(n->count ? n->types_from : 0));
+	cJSON_AddItemToObject(o, "scanned", np_json_u64(n->scanned));
+	t = cJSON_AddObjectToObject(o, "types");
+	for (int i = 0; i < RS_LOG_TYPE_COUNT; i++)
+		cJSON_AddItemToObject(t, np_type_name((uint64_t)i, name, sizeof(name)),
+		                      np_json_u64(n->types[i]));
+	cJSON_AddItemToObject(t, "unknown", np_json_u64(n->types[RS_LOG_TYPE_COUNT]));
+	return o;
+}
+
+cJSON *np_json_servers(const struct rs_config *c)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rs_server *s = &c->servers[i];
+		const char *sn = rs_suffrage_name(s->suffrage);
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(o, "id", np_json_strn(s->id, s->id_len));
+		cJSON_AddItemToObject(o, "address", np_json_strn(s->address, s->address_len));
+		if (sn != NULL)
+			cJSON_AddStringToObject(o, "suffrage", sn);
+		else
+			cJSON_AddItemToObject(o, "suffrage", np_json_u64(s->suffrage));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *np_json_config(const struct rs_node *n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	switch (n->config_source) {
+	case RS_CONFIG_LOG:
+		cJSON_AddStringToObject(o, "source", "log");
+		cJSON_AddItemToObject(o, "index", np_json_u64(n->config_index));
+		cJSON_AddNullToObject(o, "snapshot");
+		break;
+	case RS_CONFIG_SNAPSHOT:
+		cJSON_AddStringToObject(o, "source", "snapshot");
+		cJSON_AddItemToObject(o, "index", np_json_u64(n->config_index));
+		cJSON_AddStringToObject(o, "snapshot", n->config_snapshot);
+		break;
+	default:
+		cJSON_AddStringToObject(o, "source", "none");
+		cJSON_AddNullToObject(o, "index");
+		cJSON_AddNullToObject(o, "snapshot");
+	}
+	cJSON_AddItemToObject(o, "servers", np_json_servers(&n->config));
+	return o;
+}
+
+cJSON *np_json_snapshots(const struct rs_node *n, int with_crc)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n->snapshots.n; i++) {
+		const struct rs_snapshot *s = &n->snapshots.v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "id", s->id);
+		cJSON_AddItemToObject(o, "index", np_json_u64(s->index));
+		cJSON_AddItemToObject(o, "term", np_json_u64(s->term));
+		cJSON_AddItemToObject(o, "size", np_json_u64(s->size));
+		cJSON_AddItemToObject(o, "configuration_index", np_json_u64(s->config_index));
+		if (with_crc) {
+			if (s->checked)
+				cJSON_AddBoolToObject(o, "crc_ok",
+				                      s->has_crc && s->actual_crc == s->crc &&
+				                          s->actual_size == s->size);
+			else
+				cJSON_AddNullToObject(o, "crc_ok");
+		}
+		if (s->problem[0] != '\0')
+			cJSON_AddStringToObject(o, "problem", s->problem);
+		else
+			cJSON_AddNullToObject(o, "problem");
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *np_json_payload(const struct rs_block *b)
+{
+	char hex[67], when[64];
+	cJSON *o;
+
+	if (!b->found)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "number", np_json_u64(b->number));
+	cJSON_AddStringToObject(o, "hash", np_hash_hex(b->hash, hex, sizeof(hex)));
+	cJSON_AddStringToObject(o, "parent_hash", np_hash_hex(b->parent_hash, hex, sizeof(hex)));
+	cJSON_AddItemToObject(o, "timestamp", np_json_u64(b->timestamp));
+	cJSON_AddStringToObject(o, "time", np_unix_time(b->timestamp, when, sizeof(when)));
+	cJSON_AddNumberToObject(o, "version", b->version);
+	cJSON_AddStringToObject(o, "form", b->form == RS_PAYLOAD_LEGACY ? "legacy" : "envelope");
+	cJSON_AddItemToObject(o, "transactions", np_json_u64(b->tx_count));
+	if (b->source == RS_BLOCK_SNAPSHOT) {
+		cJSON_AddStringToObject(o, "source", "snapshot");
+		cJSON_AddNullToObject(o, "entry_index");
+		cJSON_AddStringToObject(o, "snapshot", b->snapshot);
+	} else {
+		cJSON_AddStringToObject(o, "source", "log");
+		cJSON_AddItemToObject(o, "entry_index", np_json_u64(b->entry_index));
+		cJSON_AddNullToObject(o, "snapshot");
+	}
+	return o;
+}
+
+cJSON *np_json_head_scan(const struct rs_node *n)
+{
+	const struct rs_head *h = &n->head;
+	cJSON *o = cJSON_CreateObject(), *ss;
+
+	cJSON_AddItemToObject(o, "from", np_json_u64(h->from));
+	cJSON_AddItemToObject(o, "to", np_json_u64(h->to));
+	cJSON_AddBoolToObject(o, "complete", h->complete);
+	cJSON_AddItemToObject(o, "commands", np_json_u64(h->commands));
+	cJSON_AddItemToObject(o, "not_payloads", np_json_u64(h->not_payloads));
+	cJSON_AddItemToObject(o, "legacy", np_json_u64(h->legacy));
+	cJSON_AddItemToObject(o, "legacy_head", np_json_payload(&h->legacy_block));
+	if (h->not_payloads > 0) {
+		cJSON *b = cJSON_AddObjectToObject(o, "newest_not_payload");
+
+		cJSON_AddItemToObject(b, "index", np_json_u64(h->first_bad));
+		cJSON_AddStringToObject(b, "why", h->first_bad_why);
+	} else {
+		cJSON_AddNullToObject(o, "newest_not_payload");
+	}
+	ss = cJSON_AddObjectToObject(o, "snapshot_state");
+	if (h->snap_name[0])
+		cJSON_AddStringToObject(ss, "snapshot", h->snap_name);
+	else
+		cJSON_AddNullToObject(ss, "snapshot");
+	cJSON_AddStringToObject(ss, "state", np_snap_state_name(h->snap_state));
+	if (h->snap_why[0])
+		cJSON_AddStringToObject(ss, "why", h->snap_why);
+	else
+		cJSON_AddNullToObject(ss, "why");
+	cJSON_AddItemToObject(ss, "payload", np_json_payload(&h->snap_block));
+	return o;
+}
+
+cJSON *np_json_terms(const struct rs_node *n)
+{
+	const struct rs_terms *t = &n->terms;
+	cJSON *o, *a;
+
+	if (!t->valid)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "complete", t->complete);
+	a = cJSON_AddArrayToObject(o, "starts");
+	for (size_t i = 0; i < t->n; i++) {
+		cJSON *p = cJSON_CreateArray();
+
+		cJSON_AddItemToArray(p, np_json_u64(t->v[i].index));
+		cJSON_AddItemToArray(p, np_json_u64(t->v[i].term));
+		cJSON_AddItemToArray(a, p);
+	}
+	return o;
+}
+
+cJSON *np_json_problems(const struct rs_problems *p)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; a != NULL && i < p->n; i++) {
+		const struct rs_problem *pr = &p->v[i];
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(x, "severity",
+		                        pr->severity == RS_PROBLEM ? "error" : "warning");
+		cJSON_AddStringToObject(x, "file", pr->file);
+		cJSON_AddStringToObject(x, "where", pr->where);
+		cJSON_AddStringToObject(x, "reason", pr->reason);
+		cJSON_AddItemToArray(a, x);
+	}
+	return a;
+}
 
 cJSON *np_info_json_node(const struct rs_node *n, const char *error)
 {

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd/command.h"
+#include "raftstate/backup.h"
 #include "raftstate/error.h"
 
 static const struct {
@@ -451,4 +452,22 @@ void oci_progress(const char *verb, const char *file, unsigned long long done,
 	if (done >= total)
 		oci_log_conf.progress_tenths = 0;
 	fflush(stderr);
+}
+
+#define PROGRESS_MIN ((uint64_t)64 << 20)
+
+static void tty_progress(void *ctx, const char *verb, const char *file, uint64_t done,
+                         uint64_t total)
+{
+	(void)ctx;
+	if (total < PROGRESS_MIN)
+		return;
+	oci_progress(verb, file, done, total);
+}
+
+const struct rs_progress *oci_tty_progress(void)
+{
+	static const struct rs_progress tty = {.fn = tty_progress};
+
+	return isatty(STDERR_FILENO) ? &tty : NULL;
 }

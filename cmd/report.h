@@ -134,4 +134,11 @@ const char *oci_no_question(void);
  * answer read from stdin is y or yes (any case), else 0. */
 int oci_confirm(const char *question);
 
+/* Progress of backup and restore, for a person at a terminal: for files of
+ * 64 MiB or more one line on stderr ("  copying FILE: 512 of 1238 MiB
+ * (41%)"), rewritten in place and ended at 100%. NULL when stderr is not a
+ * terminal (nothing is printed there then). */
+struct rs_progress;
+const struct rs_progress *oci_tty_progress(void);
+
 #endif

@@ -32,7 +32,9 @@
 #include "cmd/chown.h"
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
 #include "raftstate/cluster.h"
 #include "raftstate/restore.h"
@@ -323,7 +325,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	                             .lock_timeout = timeout,
 	                             .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
 	                             .force = v[F_FORCE].b,
-	                             .pg = np_tty_progress(),
+	                             .pg = oci_tty_progress(),
 	                             .defer_to_stage = !v[F_DRY_RUN].b};
 
 	if (v[F_STATE_DIR].str == NULL && !v[F_DRY_RUN].b)

@@ -13,16 +13,17 @@
  * Nothing is ever written: the files are opened O_RDONLY and mapped
  * PROT_READ by bolt/view.c.
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
+#include "cmd/nodeflags.h"
+#include "cmd/nodejson.h"
+#include "cmd/nodetext.h"
 #include "cmd/report.h"
-#include "raftstate/generate.h"
 #include "raftstate/node.h"
 #include "raftstate/verify.h"
 
@@ -31,6 +32,7 @@ enum {
 	F_JSON,
 	F_TIMEOUT,
 	F_LIVE,
+	F_THREADS,
 	F_COUNT,
 };
 
@@ -44,6 +46,18 @@ static const struct flag_spec verify_flags[F_COUNT] = {
             .kind = FLAG_BOOL,
             .def = "false",
             .help = "Read without the lock, while op-conductor runs (consistent snapshot)",
+        },
+    [F_THREADS] =
+        {
+            .name = "threads",
+            .kind = FLAG_STRING,
+            .metavar = "N",
+            .def = "auto",
+            .help = "Threads that check the log; auto: the processors this process may run on, "
+                    "at most 4, for a log of 64 MiB or more, else 1. The report is the same "
+                    "for any number",
+            .check = np_threads_check,
+            .accepts = NP_THREADS_ACCEPTS,
         },
 };
 
@@ -166,9 +180,10 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .live = v[F_LIVE].b,
 	    .op_conductor = 1,
 	    .nil_head = 1,
+	    .threads = np_threads_value(v[F_THREADS].str),
 	};
 	struct node_result *res = NULL;
-	struct np_nodes ns;
+	struct rs_nd_nodes ns;
 	char what[128];
 	size_t i, invalid = 0, unverified = 0;
 	int rc, json = v[F_JSON].b;
@@ -255,7 +270,7 @@ done:
 		rs_problems_free(&res[i].probs);
 	}
 	free(res);
-	np_nodes_free(&ns);
+	rs_nd_nodes_free(&ns);
 	return rc;
 }
 

@@ -17,7 +17,7 @@
 
 #include "cmd/command.h"
 #include "cmd/flags.h"
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
 #include "cmd/report.h"
 #include "cmd/version.h"
 #include "oci_buildinfo.h"

@@ -413,8 +413,8 @@ static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
 /* --compress: replaces every file of the verified backup in `dir` by
  * <file>.gz, then reads every .gz back and checks it against the size and
  * crc32 the manifest will list. */
-static int compress_tree(const char *dir, struct rs_bk_files *files, const struct rs_progress *pg,
-                         struct rs_err *err)
+static int compress_tree(const char *dir, struct rs_bk_files *files, unsigned threads,
+                         const struct rs_progress *pg, struct rs_err *err)
 {
 	char plain[PATH_MAX], gz[PATH_MAX + 4], parent[PATH_MAX];
 	uint64_t size;
@@ -427,8 +427,8 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, const struc
 		if ((rc = rs_path_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
-		if ((rc = rs_bk_gzip_file(plain, gz, f->size, f->crc32, pg, &f->stored_size,
-		                          err)) != RS_OK)
+		if ((rc = rs_bk_gzip_file(plain, gz, f->size, f->crc32, threads, pg,
+		                          &f->stored_size, err)) != RS_OK)
 			return rc;
 		if (unlink(plain) != 0)
 			return rs_syserr(err, "cannot remove", plain);
@@ -443,8 +443,8 @@ static int compress_tree(const char *dir, struct rs_bk_files *files, const struc
 		if ((rc = rs_path_join_err(plain, sizeof(plain), dir, f->path, err)) != RS_OK)
 			return rc;
 		(void)snprintf(gz, sizeof(gz), "%s" RS_BK_GZ_SUFFIX, plain);
-		if ((rc = rs_bk_gunzip_file(gz, gz, -1, NULL, f->size, pg, &size, &crc, err)) !=
-		    RS_OK)
+		if ((rc = rs_bk_gunzip_file(gz, gz, -1, NULL, f->size, threads, pg, &size, &crc,
+		                            err)) != RS_OK)
 			return rc;
 		if (size != f->size || crc != f->crc32)
 			return rs_errf(
@@ -605,7 +605,7 @@ static int fill_backup(const struct rs_backup_plan *plan, char **nodes, size_t n
 			                    &files.v[i].crc32, err);
 	}
 	if (rc == RS_OK && opt->compress)
-		rc = compress_tree(tmp, &files, &opt->progress, err);
+		rc = compress_tree(tmp, &files, opt->threads, &opt->progress, err);
 	if (rc != RS_OK) {
 		free(files.v);
 		return rc;

@@ -66,6 +66,7 @@ struct rs_backup_opts {
 	double run_lock_timeout;     /* seconds to wait for the run lock (0: one try) */
 	int live;                    /* copy locked .db files without the lock */
 	int compress;                /* store every file gzip-compressed as <path>.gz */
+	unsigned threads;            /* compress: threads (0: one per CPU; at most 8) */
 	const char *version;         /* tool version for the manifest */
 	struct rs_progress progress; /* optional (fn NULL): copies and compression */
 };

@@ -22,6 +22,7 @@
 #include "raftstate/backupfile.h"
 #include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
+#include "raftstate/gzmember.h"
 #include "raftstate/node.h"
 #include "raftstate/path.h"
 
@@ -69,15 +70,22 @@ static int chain_of(const char *path, struct dir_chain *c, struct rs_err *err)
 	if (strlcpy(p, path, sizeof(p)) >= sizeof(p))
 		return rs_errf(err, RS_ELIMIT, "path %s is too long", path);
 	c->exists = 1;
-	while (stat(p, &st) != 0) {
+	/* the nearest directory: a path that is missing, or not a directory
+	 * (which the caller refuses later, naming it), contains nothing; each
+	 * step shortens p */
+	for (;;) {
 		char up[PATH_MAX];
 
-		if (errno != ENOENT)
+		if (stat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				break;
+		} else if (errno != ENOENT) {
 			return rs_syserr(err, "cannot inspect", p);
+		}
 		c->exists = 0;
 		rs_path_parent(p, up, sizeof(up));
 		if (strcmp(up, p) == 0)
-			return rs_syserr(err, "cannot inspect", p);
+			return rs_errf(err, RS_EIO, "cannot inspect %s: no directory holds it", p);
 		strlcpy(p, up, sizeof(p));
 	}
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC | O_PATH)) < 0)
@@ -221,31 +229,19 @@ int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_er
 	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, NULL, err);
 }
 
-static int write_all(int fd, const unsigned char *buf, size_t len, const char *path,
-                     struct rs_err *err)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return rs_syserr(err, "cannot write", path);
-		off += (size_t)w;
-	}
-	return RS_OK;
-}
-
 /* ---- gzip-compressed backup files ---------------------------------------
  *
  * With --compress every file of the finished, verified backup is stored as
- * <path>.gz (a gzip stream, zlib level 6) and the plain file removed.
- * MANIFEST.json keeps "path", "size" and "crc32" for the uncompressed
- * content and adds "compression": "gzip", "stored_path" (<path>.gz) and
- * "stored_size". Nothing trusts a .gz: every reader inflates it, counts and
- * checksums what comes out, and compares that with the manifest.
+ * <path>.gz and the plain file removed: a gzip file of sized members
+ * (raftstate/gzmember.h: 4 MiB blocks deflated by libdeflate on several
+ * threads, each member's length in its header so that readers inflate
+ * members on several threads too). MANIFEST.json keeps "path", "size" and
+ * "crc32" for the uncompressed content and adds "compression": "gzip",
+ * "stored_path" (<path>.gz) and "stored_size". Nothing trusts a .gz: every
+ * reader inflates it, counts and checksums what comes out, and compares
+ * that with the manifest. Backups made before the sized members (one zlib
+ * member per 8 MiB block, or any other gzip data) are read with zlib's
+ * gzread, one thread.
  */
 
 /* Tells pg of `done` of `total` bytes once `done` reaches `next` (and at
@@ -259,6 +255,20 @@ static uint64_t report(const struct rs_progress *pg, const char *verb, const cha
 	return done + RS_PROGRESS_STEP;
 }
 
+/* rs_gz_progress_fn to report() */
+struct gz_relay {
+	const struct rs_progress *pg;
+	const char *verb, *file;
+	uint64_t total, next;
+};
+
+static void gz_relay_progress(void *ctx, uint64_t done)
+{
+	struct gz_relay *r = ctx;
+
+	r->next = report(r->pg, r->verb, r->file, done, r->total, r->next);
+}
+
 /* zlib's message for the last error of gz, without its "<fd:N>: " prefix. */
 static const char *gz_reason(gzFile gz, int *errnum)
 {
@@ -270,76 +280,21 @@ static const char *gz_reason(gzFile gz, int *errnum)
 	return c != NULL ? c + 2 : (m != NULL ? m : "unknown error");
 }
 
-/*
- * Compression runs on two threads: the file is cut into GZ_BLOCK-sized
- * blocks, each deflated on its own into one gzip member, two at a time (the
- * second on a helper thread), and the members are written in order. A
- * sequence of gzip members is one valid gzip file (RFC 1952, 2.2): gzip -d,
- * zcat and zlib's gzread read it as the concatenation of the blocks, which
- * is how restore reads it. Deflating blocks apart costs nothing measurable
- * in size (deflate looks back 32 KiB at most) and bounds memory to two
- * blocks in and two out.
- */
-#define GZ_BLOCK ((size_t)8 << 20)
-#define GZ_LEVEL 6 /* zlib's default */
-
-struct gz_block {
-	unsigned char *in, *out;
-	size_t n, cap, len; /* input bytes; output capacity and bytes */
-	int zrc;            /* Z_OK, or why deflate failed */
-};
-
-/* Deflates b->in[0, n) into one gzip member in b->out (grown as needed). */
-static void *gz_deflate_block(void *arg)
-{
-	struct gz_block *b = arg;
-	z_stream zs;
-
-	memset(&zs, 0, sizeof(zs));
-	/* windowBits 15 + 16: a gzip header and trailer around the deflate data */
-	if ((b->zrc = deflateInit2(&zs, GZ_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)) !=
-	    Z_OK)
-		return NULL;
-	{
-		size_t bound = deflateBound(&zs, (uLong)b->n);
-
-		if (bound > b->cap) {
-			unsigned char *o = realloc(b->out, bound);
-
-			if (o == NULL) {
-				b->zrc = Z_MEM_ERROR;
-				deflateEnd(&zs);
-				return NULL;
-			}
-			b->out = o;
-			b->cap = bound;
-		}
-	}
-	zs.next_in = b->in;
-	zs.avail_in = (uInt)b->n;
-	zs.next_out = b->out;
-	zs.avail_out = (uInt)b->cap;
-	/* the output holds deflateBound: one call finishes the member */
-	b->zrc = deflate(&zs, Z_FINISH) == Z_STREAM_END ? Z_OK : Z_BUF_ERROR;
-	b->len = zs.total_out;
-	deflateEnd(&zs);
-	return NULL;
-}
-
 /* Compresses the plain file `src` into the new file `dst` (0600), checking
  * that what it read has the size and crc32 already recorded for it, and
  * fsyncs dst. *stored receives dst's size. */
-int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc,
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, unsigned threads,
                     const struct rs_progress *pg, uint64_t *stored, struct rs_err *err)
 {
-	struct gz_block blk[2];
-	uint32_t c = 0;
-	uint64_t off = 0, next = RS_PROGRESS_STEP;
+	struct gz_relay relay = {
+	    .pg = pg, .verb = "compressing", .file = src, .total = size, .next = RS_PROGRESS_STEP};
+	struct rs_gz_opts go = {
+	    .threads = threads, .progress = gz_relay_progress, .progress_ctx = &relay};
 	struct bolt_err be = {0};
 	struct stat st;
-	int in, out, rc = RS_OK;
+	uint32_t c = 0;
+	int in, out, rc;
 
-	memset(blk, 0, sizeof(blk));
 	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, NULL, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -348,106 +303,36 @@ int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t cr
 		close(in);
 		return rc;
 	}
-	/* input buffers: a block each, or the whole (small, not empty) file */
-	for (int i = 0; i < (size > GZ_BLOCK ? 2 : 1); i++)
-		if ((blk[i].in = malloc(size < GZ_BLOCK && size > 0 ? (size_t)size : GZ_BLOCK)) ==
-		    NULL) {
-			rc = rs_errf(err, RS_ENOMEM, "out of memory compressing %s", src);
-			goto out;
-		}
-	/* an empty file is one empty member, as gzip writes it */
-	do {
-		pthread_t helper;
-		int threaded = 0, nb = 0;
-
-		/* read up to two blocks; the crc32 of the input, in order */
-		for (; nb < 2 && (off < size || (size == 0 && nb == 0)); nb++) {
-			struct gz_block *b = &blk[nb];
-			ssize_t r;
-
-			b->n = size - off < GZ_BLOCK ? (size_t)(size - off) : GZ_BLOCK;
-			for (size_t got = 0; got < b->n; got += (size_t)r) {
-				r = pread(in, b->in + got, b->n - got, (off_t)(off + got));
-				if (r < 0 && errno == EINTR) {
-					r = 0;
-					continue;
-				}
-				if (r <= 0) {
-					rc = r < 0 ? rs_syserr(err, "cannot read", src)
-					           : rs_errf(err, RS_EIO,
-					                     "%s shrank while it was compressed",
-					                     src);
-					goto out;
-				}
-			}
-			c = rs_crc32(c, b->in, b->n);
-			off += b->n;
-		}
-		if (nb == 2)
-			threaded = pthread_create(&helper, NULL, gz_deflate_block, &blk[1]) == 0;
-		gz_deflate_block(&blk[0]);
-		if (nb == 2 && !threaded)
-			gz_deflate_block(&blk[1]);
-		if (threaded)
-			(void)pthread_join(helper, NULL);
-		for (int i = 0; i < nb; i++) {
-			if (blk[i].zrc != Z_OK) {
-				rc = rs_errf(err, blk[i].zrc == Z_MEM_ERROR ? RS_ENOMEM : RS_EIO,
-				             "cannot compress %s (zlib error %d)", src, blk[i].zrc);
-				goto out;
-			}
-			if ((rc = write_all(out, blk[i].out, blk[i].len, dst, err)) != RS_OK)
-				goto out;
-		}
-		next = report(pg, "compressing", src, off, size, next);
-	} while (off < size);
-	if ((rc = rs_fsync_fd(out, dst, err)) != RS_OK)
-		goto out;
-	if (fstat(out, &st) != 0) {
-		rc = rs_syserr(err, "cannot inspect", dst);
-		goto out;
+	if ((rc = rs_gz_write(in, src, size, out, dst, &go, &c, err)) == RS_OK &&
+	    (rc = rs_fsync_fd(out, dst, err)) == RS_OK) {
+		if (fstat(out, &st) != 0)
+			rc = rs_syserr(err, "cannot inspect", dst);
+		else
+			*stored = (uint64_t)st.st_size;
 	}
-	*stored = (uint64_t)st.st_size;
-	if ((uint32_t)c != crc)
+	if (rc == RS_OK && c != crc)
 		rc = rs_errf(err, RS_EIO,
 		             "%s changed while it was compressed (crc32 %08x; expected %08x)", src,
-		             (uint32_t)c, crc);
-out:
-	for (int i = 0; i < 2; i++) {
-		free(blk[i].in);
-		free(blk[i].out);
-	}
+		             c, crc);
 	close(in);
 	if (close(out) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
 	return rc;
 }
 
-/* Inflates the gzip file `path` (called `label` in messages), writing what
- * comes out to out_fd when it is >= 0 (out_path names it), and returns the
- * inflated size and crc32. Reading stops with an error past `limit` bytes
- * (the size the manifest lists), so a hostile file cannot fill the disk.
- * RS_ECORRUPT for anything but whole gzip data: not gzip at all (zlib
- * would pass such a file through unchanged), a truncated stream, damaged
- * deflate data, a bad gzip trailer (crc32 or length). */
-int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
-                      uint64_t limit, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
-                      struct rs_err *err)
+/* Inflates the gzip data of fd (any gzip: backups from before the sized
+ * members) with zlib's gzread, on this thread; see rs_bk_gunzip_file. Takes
+ * fd. */
+static int gunzip_stream(int fd, const char *path, const char *label, int out_fd,
+                         const char *out_path, uint64_t limit, const struct rs_progress *pg,
+                         uint64_t *size, uint32_t *crc, struct rs_err *err)
 {
-	unsigned char *buf = NULL, magic[2];
+	unsigned char *buf = NULL;
 	uint32_t c = 0;
 	uint64_t total = 0, next = RS_PROGRESS_STEP;
-	gzFile gz = NULL;
-	struct bolt_err be = {0};
-	struct stat st;
-	int fd, n, e, rc = RS_OK;
+	gzFile gz;
+	int n, e, rc = RS_OK;
 
-	if (bolt_file_open(AT_FDCWD, path, 0, label, &fd, &st, &be) != BOLT_OK)
-		return rs_err_from_bolt(err, &be);
-	if (pread(fd, magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b) {
-		close(fd);
-		return rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
-	}
 	if ((gz = gzdopen(fd, "rb")) == NULL) {
 		close(fd);
 		return rs_errf(err, RS_ENOMEM, "out of memory reading %s", label);
@@ -469,7 +354,8 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 			goto out;
 		}
 		c = rs_crc32(c, buf, (size_t)n);
-		if (out_fd >= 0 && (rc = write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
+		if (out_fd >= 0 &&
+		    (rc = rs_write_all(out_fd, buf, (size_t)n, out_path, err)) != RS_OK)
 			goto out;
 		next = report(pg, out_fd >= 0 ? "inflating" : "checking", path, total, limit, next);
 	}
@@ -485,10 +371,49 @@ int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const cha
 		goto out;
 	}
 	*size = total;
-	*crc = (uint32_t)c;
+	*crc = c;
 out:
 	free(buf);
 	(void)gzclose(gz);
+	return rc;
+}
+
+/* Inflates the gzip file `path` (called `label` in messages), writing what
+ * comes out to out_fd when it is >= 0 (out_path names it), and returns the
+ * inflated size and crc32. Reading stops with an error past `limit` bytes
+ * (the size the manifest lists), so a hostile file cannot fill the disk.
+ * RS_ECORRUPT for anything but whole gzip data: not gzip at all (zlib
+ * would pass such a file through unchanged), a truncated stream, damaged
+ * deflate data, a bad gzip trailer (crc32 or length). */
+int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
+                      uint64_t limit, unsigned threads, const struct rs_progress *pg,
+                      uint64_t *size, uint32_t *crc, struct rs_err *err)
+{
+	struct gz_relay relay = {.pg = pg,
+	                         .verb = out_fd >= 0 ? "inflating" : "checking",
+	                         .file = path,
+	                         .total = limit,
+	                         .next = RS_PROGRESS_STEP};
+	struct rs_gz_opts go = {
+	    .threads = threads, .progress = gz_relay_progress, .progress_ctx = &relay};
+	unsigned char head[32];
+	struct bolt_err be = {0};
+	struct stat st;
+	ssize_t got;
+	int fd, rc;
+
+	if (bolt_file_open(AT_FDCWD, path, 0, label, &fd, &st, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	got = pread(fd, head, sizeof(head), 0);
+	if (got < 2 || head[0] != 0x1f || head[1] != 0x8b) {
+		close(fd);
+		return rs_errf(err, RS_ECORRUPT, "%s is not gzip data", label);
+	}
+	if (!rs_gz_is_sized(head, (uint64_t)got))
+		return gunzip_stream(fd, path, label, out_fd, out_path, limit, pg, size, crc, err);
+	rc = rs_gz_read(fd, label, (uint64_t)st.st_size, out_fd, out_path, limit, &go, size, crc,
+	                err);
+	close(fd);
 	return rc;
 }
 

@@ -4,7 +4,7 @@
  * directories of a state or backup directory, the list of files a backup
  * holds, checksums and copies, and the gzip form --compress stores:
  *
- *   <path>.gz   a gzip stream (zlib level 6) of the file <path>; the
+ *   <path>.gz   a gzip file of sized members (raftstate/gzmember.h) of <path>; the
  *               manifest lists <path> with the uncompressed size and crc32,
  *               and nothing trusts a .gz before it was inflated and checked.
  */
@@ -56,18 +56,21 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 /* rs_bk_copy_at to the new file dst (relative to the working directory),
  * without progress or crc32. */
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err);
-/* Compresses src into the new file dst (0600, fsynced), checking that what
- * it read has the given size and crc32; *stored receives dst's size. pg
- * (may be NULL) hears "compressing". */
-int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc,
+/* Compresses src into the new file dst (0600, fsynced) on `threads`
+ * threads (0: one per CPU, rs_gz_threads), checking that what it read has
+ * the given size and crc32; *stored receives dst's size. pg (may be NULL)
+ * hears "compressing". */
+int rs_bk_gzip_file(const char *src, const char *dst, uint64_t size, uint32_t crc, unsigned threads,
                     const struct rs_progress *pg, uint64_t *stored, struct rs_err *err);
 /* Inflates the gzip file path (`label` in messages) to out_fd when >= 0,
  * returning the inflated size and crc32; RS_ECORRUPT for anything but whole
- * gzip data or past `limit` inflated bytes. pg (may be NULL) hears
- * "inflating" (out_fd >= 0) or "checking", with limit as the total. */
+ * gzip data or past `limit` inflated bytes. Sized members are inflated on
+ * `threads` threads (0: one per CPU), other gzip data on this thread. pg
+ * (may be NULL) hears "inflating" (out_fd >= 0) or "checking", with limit
+ * as the total. */
 int rs_bk_gunzip_file(const char *path, const char *label, int out_fd, const char *out_path,
-                      uint64_t limit, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
-                      struct rs_err *err);
+                      uint64_t limit, unsigned threads, const struct rs_progress *pg,
+                      uint64_t *size, uint32_t *crc, struct rs_err *err);
 
 /* ---- the list of files a backup holds ---- */
 

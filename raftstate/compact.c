@@ -21,7 +21,6 @@
 
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -498,7 +497,7 @@ int rs_compact_apply(struct rs_compact_plan *plan, const struct rs_compact_opts 
 
 	plan->kept[0] = '\0';
 	rs_nd_lock_dir_of(plan->node_dir, lockdir, sizeof(lockdir));
-	if ((rc = rs_nd_lock(lockdir, opts->lock_timeout, &lk, err)) != RS_OK)
+	if ((rc = rs_nd_lock(lockdir, opts->run_lock_timeout, &lk, err)) != RS_OK)
 		return rc;
 	rc = rs_nd_hold_dbs(plan->node_dir, opts->lock_timeout, plan->ident, "compact", fds, err);
 	if (rc == RS_OK) {

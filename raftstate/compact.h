@@ -45,10 +45,11 @@
 #include "raftstate/verify.h"
 
 struct rs_compact_opts {
-	double lock_timeout; /* seconds to wait for each lock (the run lock too) */
-	int trailing_set;    /* --trailing given */
-	uint64_t trailing;   /* entries to keep before the newest, as raft's TrailingLogs */
-	uid_t uid;           /* owner of the new files; (uid_t)-1: the replaced files' */
+	double lock_timeout;     /* seconds to wait for each database's lock */
+	double run_lock_timeout; /* rs_compact_apply: for the run lock (0: one try) */
+	int trailing_set;        /* --trailing given */
+	uint64_t trailing;       /* entries to keep before the newest, as raft's TrailingLogs */
+	uid_t uid;               /* owner of the new files; (uid_t)-1: the replaced files' */
 	gid_t gid;
 };
 

@@ -59,8 +59,7 @@ struct part {
 	int reports; /* the calling thread's part reports progress */
 };
 
-/* pread of exactly n bytes: 0, 1 at end of file, -1 with errno */
-static int pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
+int rs_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
 {
 	size_t got = 0;
 
@@ -92,6 +91,23 @@ static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+int rs_write_all(int fd, const void *buf, size_t len, const char *path, struct rs_err *err)
+{
+	const unsigned char *p = buf;
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return rs_syserr(err, "cannot write", path);
+		off += (size_t)w;
+	}
+	return RS_OK;
+}
+
 /* errnos that mean "copy_file_range cannot do this pair", not "I/O failed" */
 static int cfr_unsupported(int e)
 {
@@ -120,7 +136,7 @@ static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t of
 			return 1;
 		left -= (size_t)r;
 	}
-	switch (pread_full(pc->out, buf, n, off)) {
+	switch (rs_pread_full(pc->out, buf, n, off)) {
 	case 0:
 		*crc = rs_crc32(*crc, buf, n);
 		return 0;
@@ -153,13 +169,13 @@ static void *copy_part(void *arg)
 		uint64_t done;
 
 		if (pc->out < 0) { /* only the checksum */
-			if ((r = pread_full(pc->in, buf, n, off)) == 0)
+			if ((r = rs_pread_full(pc->in, buf, n, off)) == 0)
 				pt->crc = rs_crc32(pt->crc, buf, n);
 		} else if ((r = atomic_load(&pc->in_kernel)
 		                    ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
 		                    : -2) == -2) {
 			atomic_store(&pc->in_kernel, 0);
-			if ((r = pread_full(pc->in, buf, n, off)) == 0) {
+			if ((r = rs_pread_full(pc->in, buf, n, off)) == 0) {
 				pt->crc = rs_crc32(pt->crc, buf, n);
 				if (pwrite_full(pc->out, buf, n, off) != 0) {
 					pt->rc = rs_syserr(&pt->err, "cannot write the copy of",

@@ -5,6 +5,7 @@
 #ifndef RAFTSTATE_FILECOPY_H
 #define RAFTSTATE_FILECOPY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "raftstate/error.h"
@@ -27,5 +28,11 @@ typedef void (*rs_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
                   rs_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
                   struct rs_err *err);
+
+/* pread of exactly n bytes at off: 0, 1 when the file ends first, -1 with
+ * errno. */
+int rs_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off);
+/* write(2) of all len bytes, retried on EINTR; "cannot write PATH: ..." */
+int rs_write_all(int fd, const void *buf, size_t len, const char *path, struct rs_err *err);
 
 #endif

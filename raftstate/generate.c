@@ -102,7 +102,7 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 	struct bolt_err be = {0};
 	int fd = -1, rc, src = RS_OK; /* src: a sync failure, already in err */
 
-	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	(void)rs_path_join(path, sizeof(path), dir, name);
 	for (int tries = 0; fd < 0; tries++) {
 		(void)snprintf(tmp, sizeof(tmp), ".%s.tmp-%08x", name, arc4random());
 		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -721,8 +721,8 @@ static int write_one(const struct rs_generate_opts *o, struct rs_generate_plan *
 		if (o->chown && (rc = rs_nd_chown_path(path, o->uid, o->gid, err)) != RS_OK)
 			return rc;
 		if (p->cluster_json) {
-			(void)snprintf(files[*nfiles].path, sizeof(files[*nfiles].path), "%s/%s",
-			               ms->m[i].id, names[f]);
+			(void)rs_path_join(files[*nfiles].path, sizeof(files[*nfiles].path),
+			                   ms->m[i].id, names[f]);
 			if (rs_cluster_hash_file(path, &files[*nfiles], msg, sizeof(msg)) != 0)
 				return rs_errf(err, RS_EIO, "%s", msg);
 		}

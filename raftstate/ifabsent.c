@@ -115,9 +115,9 @@ static int same_bytes(const char *node_dir, const struct rs_config *cfg, const c
 	if (rs_generate_node(tmpl, cfg, id, leader, term, NULL, &err) == RS_OK) {
 		same = 1;
 		for (size_t i = 0; i < 2; i++) {
-			if (snprintf(a, sizeof(a), "%s/%s", node_dir, dbs[i]) >= (int)sizeof(a))
+			if (rs_path_join(a, sizeof(a), node_dir, dbs[i]) != 0)
 				same = -1;
-			(void)snprintf(b, sizeof(b), "%s/%s", tmpl, dbs[i]);
+			(void)rs_path_join(b, sizeof(b), tmpl, dbs[i]);
 			same = same == 1 && same_file(a, b) ? 1 : same == -1 ? -1 : 0;
 		}
 	}

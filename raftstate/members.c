@@ -1,12 +1,10 @@
 #include "raftstate/members.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "raftstate/error.h"
 

@@ -236,6 +236,29 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 	keep_higher(&h->block, &b, backward);
 }
 
+void rs_node_head_merge(struct rs_node *n, const struct rs_head *p)
+{
+	struct rs_head *h = &n->head;
+
+	if (p->commands == 0)
+		return;
+	if (h->commands == 0 || p->from < h->from)
+		h->from = p->from;
+	if (h->commands == 0 || p->to > h->to)
+		h->to = p->to;
+	h->commands += p->commands;
+	if (p->not_payloads > 0) {
+		h->first_bad = p->first_bad;
+		strlcpy(h->first_bad_why, p->first_bad_why, sizeof(h->first_bad_why));
+	}
+	h->not_payloads += p->not_payloads;
+	h->legacy += p->legacy;
+	if (p->legacy_block.found)
+		keep_higher(&h->legacy_block, &p->legacy_block, 0);
+	if (p->block.found)
+		keep_higher(&h->block, &p->block, 0);
+}
+
 uint64_t rs_node_since_snapshot(const struct rs_node *n)
 {
 	const struct rs_snapshot *s = rs_node_newest_snapshot(n);

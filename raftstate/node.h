@@ -215,6 +215,9 @@ int rs_node_nil_head(const struct rs_node *n, uint64_t threshold, const char *sr
  * entries come newest first (ties: the older wins). */
 void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *b, const char *why,
                         uint64_t index, int backward);
+/* Folds into n->head what rs_node_head_offer gathered in `part` from entries
+ * that all follow n's (forward): the same head as offering them to n. */
+void rs_node_head_merge(struct rs_node *n, const struct rs_head *part);
 /* Final head: the snapshot's payload and the entries' highest, as Apply keeps. */
 void rs_node_head_finish(struct rs_node *n);
 /* Whether two configurations hold the same servers (ID, address, suffrage), in any order. */

@@ -35,13 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "bolt/file.h"
@@ -167,6 +165,91 @@ nomem:
 	closedir(d);
 	rs_nd_free_list(v, cnt);
 	return rs_errf(err, RS_ENOMEM, "out of memory listing %s", root);
+}
+
+static int add_node(struct rs_nd_nodes *ns, const char *path)
+{
+	char **v = reallocarray(ns->dirs, ns->n + 1, sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	ns->dirs = v;
+	if ((v[ns->n] = strdup(path)) == NULL)
+		return -1;
+	ns->n++;
+	return 0;
+}
+
+void rs_nd_nodes_free(struct rs_nd_nodes *ns)
+{
+	rs_nd_free_list(ns->dirs, ns->n);
+	memset(ns, 0, sizeof(*ns));
+}
+
+/* A root without node directories: a --compress backup's databases are .gz
+ * files (of its nodes, or at its top), else it holds no Raft state. */
+static int no_nodes(const char *path, const char *dir, const char *what, struct rs_err *err)
+{
+	char gz[PATH_MAX + 16];
+	char **names = NULL;
+	size_t n = 0;
+	struct stat st;
+
+	if (rs_nd_list(path, 1, &names, &n, err) == RS_OK) {
+		rs_nd_free_list(names, n);
+		(void)rs_path_join(gz, sizeof(gz), path, RS_LOG_FILE ".gz");
+		if (n > 0 || lstat(gz, &st) == 0)
+			return rs_errf(
+			    err, RS_ENOTFOUND,
+			    "%s %s is a compressed backup (raft-log.db.gz, ...): check it "
+			    "with op-conductor-init raft restore --dry-run --backup-dir %s",
+			    what, rs_qpath(dir).s, rs_qpath(dir).s);
+	}
+	return rs_errf(err, RS_ENOTFOUND,
+	               "%s %s holds no Raft state: neither %s nor %s, and no node "
+	               "directory holding them; give a node directory "
+	               "(<raft.storage.dir>/<server-id>) or the storage directory above it",
+	               what, rs_qpath(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
+}
+
+int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struct rs_err *err)
+{
+	char path[PATH_MAX], sub[PATH_MAX];
+	char **names = NULL;
+	size_t len = strlen(dir), nnames = 0;
+	struct stat st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (len >= RS_ND_FIND_MAX)
+		return rs_errf(err, RS_ELIMIT, "%s is too long (%zu bytes)", what, len);
+	(void)snprintf(path, sizeof(path), "%s", dir);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	if (stat(path, &st) != 0)
+		return rs_errf(err, RS_EIO, "cannot open %s %s: %s", what, rs_qpath(dir).s,
+		               rs_errno_text(errno).s);
+	if (!S_ISDIR(st.st_mode))
+		return rs_errf(err, RS_EINVAL, "%s %s is not a directory", what, rs_qpath(dir).s);
+	if (rs_nd_has(path, RS_ND_DBS))
+		return add_node(out, path) == 0 ? RS_OK : rs_errf(err, RS_ENOMEM, "out of memory");
+	/* the one discovery rule */
+	if (rs_nd_list(path, 0, &names, &nnames, err) != RS_OK)
+		return rs_errf(err, RS_EIO, "cannot read %s %s: %s", what, rs_qpath(dir).s,
+		               rs_errno_text(err->sys_errno).s);
+	rc = RS_OK;
+	for (size_t i = 0; i < nnames && rc == RS_OK; i++)
+		if (rs_path_join(sub, sizeof(sub), path, names[i]) == 0 && add_node(out, sub) != 0)
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+	rs_nd_free_list(names, nnames);
+	if (rc == RS_OK && out->n == 0)
+		rc = no_nodes(path, dir, what, err);
+	if (rc != RS_OK) {
+		rs_nd_nodes_free(out);
+		return rc;
+	}
+	out->cluster = 1;
+	return RS_OK;
 }
 
 /* ---- files ------------------------------------------------------------- */

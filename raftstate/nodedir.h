@@ -86,6 +86,23 @@ int rs_nd_has(const char *dir, int want);
 int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *err);
 void rs_nd_free_list(char **v, size_t n);
 
+/* The node directories a command that reads state is given (--state-dir
+ * DIR): DIR itself when it holds raft-log.db or raft-stable.db (trailing
+ * slashes dropped), else its node directories by the rule above, sorted by
+ * name (a cluster root: `cluster` set). `what` names DIR in messages
+ * ("--state-dir"). RS_OK; RS_ELIMIT (RS_ND_FIND_MAX bytes or longer);
+ * RS_EINVAL (not a directory); RS_EIO (cannot be opened or read);
+ * RS_ENOTFOUND (no node: the message says whether it is a --compress
+ * backup, whose databases are .gz files); RS_ENOMEM. */
+struct rs_nd_nodes {
+	char **dirs;
+	size_t n;
+	int cluster;
+};
+#define RS_ND_FIND_MAX (PATH_MAX - 1 - NAME_MAX - 1 - sizeof(RS_STABLE_FILE))
+int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struct rs_err *err);
+void rs_nd_nodes_free(struct rs_nd_nodes *ns);
+
 /* ---- files ---- */
 
 /* fsync(fd); `path` names it in the message. */

@@ -29,22 +29,12 @@
 #include "raftstate/nodedir.h"
 #include "raftstate/log.h"
 #include "raftstate/msgpack.h"
+#include "raftstate/path.h"
 #include "raftstate/recover.h"
 #include "raftstate/snapshot.h"
 #include "raftstate/stable.h"
 
 static const char *const db_names[2] = {RS_LOG_FILE, RS_STABLE_FILE};
-
-/* ---- small helpers --------------------------------------------------- */
-
-static int join(char *buf, size_t size, const char *a, const char *b, struct rs_err *err)
-{
-	int n = snprintf(buf, size, "%s/%s", a, b);
-
-	if (n < 0 || (size_t)n >= size)
-		return rs_errf(err, RS_ELIMIT, "path too long: %s/%s", a, b);
-	return RS_OK;
-}
 
 /* ---- plan --------------------------------------------------------------- */
 
@@ -243,7 +233,7 @@ static int write_log(const char *stage, const struct rs_recover_plan *plan, stru
 	char path[PATH_MAX];
 	int rc;
 
-	if ((rc = join(path, sizeof(path), stage, RS_LOG_FILE, err)) != RS_OK)
+	if ((rc = rs_path_join_err(path, sizeof(path), stage, RS_LOG_FILE, err)) != RS_OK)
 		return rc;
 	if ((rc = rs_config_encode(&plan->config, &cfg, err)) != RS_OK)
 		goto out;
@@ -299,7 +289,7 @@ static int write_stable(const char *stage, const struct rs_recover_plan *plan, s
 	char path[PATH_MAX];
 	int rc;
 
-	if ((rc = join(path, sizeof(path), stage, RS_STABLE_FILE, err)) != RS_OK)
+	if ((rc = rs_path_join_err(path, sizeof(path), stage, RS_STABLE_FILE, err)) != RS_OK)
 		return rc;
 	rs_put_be64(term, plan->current_term);
 	if (bolt_db_open(path, 0, &bo, &db, &be) != BOLT_OK ||

@@ -184,7 +184,7 @@ static int entry_sums(const char *backup, const struct rs_backup_file *e,
 	if (!e->compressed)
 		rc = rs_bk_crc_file(path, pg, &asize, &acrc, err);
 	else
-		rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, pg, &asize, &acrc, err);
+		rc = rs_bk_gunzip_file(path, stored, -1, NULL, e->size, 0, pg, &asize, &acrc, err);
 	return entry_sums_match(backup, e, rc, asize, acrc, err);
 }
 
@@ -740,7 +740,7 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	/* deferred, this is the backup's first check: its errors name the
 	 * file as the manifest does */
 	(void)snprintf(label, sizeof(label), "%s" RS_BK_GZ_SUFFIX, rel);
-	rc = rs_bk_gunzip_file(src, plan->deferred ? label : src, out, dst, f->size,
+	rc = rs_bk_gunzip_file(src, plan->deferred ? label : src, out, dst, f->size, 0,
 	                       &plan->progress, &size, &crc, err);
 	if (plan->deferred)
 		rc = entry_sums_match(plan->backup, f, rc, size, crc, err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <bsd/string.h>
 
@@ -21,6 +22,7 @@
 #include "bolt/view.h"
 #include "raftstate/node.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 #include "raftstate/summary.h"
 
@@ -30,7 +32,7 @@ static int open_view(const struct rs_node *n, const char *file, const struct rs_
 	char path[4352];
 	struct bolt_err be = {0};
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	if (bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, v,
 	                   &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
@@ -146,17 +148,26 @@ static int after_snapshot(const struct scan *sc, uint64_t index)
  * the decoded log at hand), or from its first and last bytes read by pread
  * (the fast scan, summary_fast below: numbers only). */
 struct fact {
-	uint64_t index, type, data_len;
-	int decided; /* fast scan: 0 when the mapped value must decide (count_entry) */
-	int form;    /* rs_payload_decode of a LogCommand's data, and its number */
-	uint64_t number;
-	int k; /* payload_number of the data: k and peek */
-	uint64_t peek;
-	int head_k; /* peek_value of the value's first bytes (head_rest) */
-	uint64_t head_peek;
-	bolt_pgid leaf; /* where it is: leaf page, element */
+	uint64_t index, data_len;
+	uint64_t number;    /* the payload's block number (form ENVELOPE or LEGACY) */
+	uint64_t peek;      /* payload_number of the data, when k == 1 */
+	uint64_t head_peek; /* peek_value of the value's first bytes, when head_k == 1 */
+	bolt_pgid leaf;     /* where it is: leaf page, element */
 	uint32_t elem;
+	int k;
+	uint8_t type;
+	int8_t decided; /* fast scan: 0 when the mapped value must decide (count_entry) */
+	int8_t form;    /* rs_payload_decode of a LogCommand's data (FORM_LATER: not yet,
+	                 * read through the mapping: done when the scan reads it in full) */
+	int8_t head_k;
 };
+
+/* Whether the scan reads this entry's payload in full (offers it as the
+ * head) rather than by its block number only. */
+static int reads_in_full(const struct rs_node *n, const struct scan *sc, uint64_t type, int after)
+{
+	return type == RS_LOG_COMMAND && after && (sc->full || n->head.commands < sc->head_scan);
+}
 
 /* One decoded entry of the scan: types, configuration, unsafe head. log is
  * the entry decoded (its data at hand), or NULL for a fact of the fast scan,
@@ -176,7 +187,7 @@ static int account(struct rs_node *n, struct scan *sc, const struct fact *f,
 		sc->lowest = index;
 		sc->read_after = 1;
 	}
-	if (f->type == RS_LOG_COMMAND && after && !sc->full && n->head.commands >= sc->head_scan) {
+	if (f->type == RS_LOG_COMMAND && after && !reads_in_full(n, sc, f->type, after)) {
 		/* past the newest head_scan: a candidate for head_resolve */
 		int k = f->k;
 		uint64_t number = f->peek;
@@ -457,6 +468,11 @@ static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *
 #define FAST_THREADS 2
 #define FAST_SPLIT   64     /* leaves below which one thread reads them all */
 #define FAST_NO      (-100) /* summary_fast: run the scan above instead */
+#define FORM_LATER   (-2)
+/* Facts a thread keeps at most (64 bytes each: 8 MiB); a log with more entries
+ * after the snapshot index (a node whose snapshots fail) is read the old way,
+ * in bounded memory. */
+#define FAST_MAX_FACTS ((size_t)1 << 17)
 
 struct fast_part {
 	const struct bolt_leaves *leaves;
@@ -467,7 +483,9 @@ struct fast_part {
 	size_t nfacts, cap;
 	bolt_pgid leaf;
 	uint32_t elem;
-	int rc; /* BOLT_OK, a bolt code, or 1: a key that is not 8 bytes, 2: no memory */
+	int mapped; /* the leaf in hand is read through the mapping */
+	int rc;     /* BOLT_OK, a bolt code, or 1: a key that is not 8 bytes, 2: no memory,
+	             * 3: more than FAST_MAX_FACTS entries */
 	struct bolt_err be;
 	struct bolt_leafreader r;
 };
@@ -482,6 +500,8 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
 	struct fact *f;
 	size_t have;
 
+	if (w->nfacts >= FAST_MAX_FACTS)
+		return 3;
 	if (w->nfacts == w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 1024;
 		struct fact *v = reallocarray(w->facts, ncap, sizeof(*v));
@@ -515,7 +535,11 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
 		have = d == NULL ? 0 : (size_t)(e->head + e->hlen - d);
 		if (have > log.data_len)
 			have = log.data_len;
-		f->form = rs_payload_decode_prefix(d, have, log.data_len, &b, NULL, 0);
+		/* through the mapping, the payload's other fields would be first
+		 * touches of memory for every entry: the newest ones read in full
+		 * are decoded when played back */
+		f->form = w->mapped ? FORM_LATER
+		                    : rs_payload_decode_prefix(d, have, log.data_len, &b, NULL, 0);
 		f->peek = payload_number(d, have, log.data_len, &f->k);
 		if (f->form == RS_PAYLOAD_MORE || f->k < 0) {
 			/* a long transaction table: the whole data */
@@ -525,7 +549,7 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
 			f->form = rs_payload_decode(d, log.data_len, &b, NULL, 0);
 			f->peek = payload_number(d, log.data_len, log.data_len, &f->k);
 		}
-		if (f->form != RS_PAYLOAD_NONE)
+		if (f->form != RS_PAYLOAD_NONE && f->form != FORM_LATER)
 			f->number = b.number;
 	}
 	f->decided = 1;
@@ -537,35 +561,97 @@ static int fact_of(void *ctx, const struct bolt_leaf_elem *e)
  * FAST_AHEAD leaves ahead, the rest of what a leaf read takes (known from
  * its first page) FAST_AHEAD / 2 ahead. */
 #define FAST_AHEAD 128
+/* pread or the mapping: which is cheaper depends on how the page cache
+ * holds the file (page by page: a fault costs more than a pread; in large
+ * folios: far less), which nothing tells; so the first FAST_PROBE leaves
+ * of a thread are read by pread, the next FAST_PROBE through the mapping
+ * (a locked view only), each timed in CPU time, and the cheaper reads the
+ * rest. The answer is the same either way. */
+#define FAST_PROBE 64
+
+enum { VIA_PREAD, VIA_MAP };
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* One leaf (counted, or read for facts) by the way chosen. */
+static int fast_leaf(struct fast_part *w, size_t i, int count_only, int via)
+{
+	const struct bolt_leaves *l = w->leaves;
+	uint32_t count = 0;
+	int rc;
+
+	if (count_only) {
+		rc = via == VIA_MAP ? bolt_leaf_count_mapped(w->r.v, l->ids[i], &count, &w->be)
+		                    : bolt_leaf_count(&w->r, l->ids[i], &count, &w->be);
+		w->counted += count;
+		return rc;
+	}
+	w->leaf = l->ids[i];
+	w->elem = 0;
+	w->mapped = via == VIA_MAP;
+	if (via == VIA_MAP)
+		return bolt_leaf_read_mapped(w->r.v, l->ids[i], fact_of, w, &w->be);
+	return bolt_leaf_read(&w->r, l->ids[i], i + 1 < w->read_to ? l->ids[i + 1] : 0, fact_of, w,
+	                      &w->be);
+}
+
+/* How a thread goes through its leaves: the way chosen, the probe. */
+struct fast_way {
+	int via, chosen;
+	size_t done; /* leaves read the way being probed */
+	double t0, cost[2];
+	size_t asked, valued; /* leaves asked for ahead (cold) */
+};
+
+/* Leaves [from, to) of w, counted or read. */
+static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, size_t to,
+                       int count_only)
+{
+	const struct bolt_leaves *l = w->leaves;
+
+	f->asked = f->valued = from;
+	for (size_t i = from; i < to && w->rc == BOLT_OK; i++) {
+		if (!f->chosen && f->done == FAST_PROBE) {
+			double t = cpu_now();
+
+			f->cost[f->via] = t - f->t0;
+			f->t0 = t;
+			f->chosen = w->r.cold || f->via == VIA_MAP;
+			f->via = w->r.cold || (f->via == VIA_MAP &&
+			                       f->cost[VIA_PREAD] <= f->cost[VIA_MAP])
+			             ? VIA_PREAD
+			             : VIA_MAP;
+			f->done = 0;
+		}
+		for (f->asked = f->asked > i ? f->asked : i;
+		     w->r.cold && f->via == VIA_PREAD && f->asked < to && f->asked < i + FAST_AHEAD;
+		     f->asked++)
+			bolt_leaf_willneed(&w->r, l->ids[f->asked], !count_only);
+		for (f->valued = f->valued > i ? f->valued : i;
+		     !count_only && w->r.cold && f->via == VIA_PREAD && f->valued < to &&
+		     f->valued < i + FAST_AHEAD / 2;
+		     f->valued++)
+			bolt_leaf_willneed_values(&w->r, l->ids[f->valued]);
+		w->rc = fast_leaf(w, i, count_only, f->via);
+		f->done++;
+	}
+}
 
 static void *fast_work(void *arg)
 {
 	struct fast_part *w = arg;
-	const struct bolt_leaves *l = w->leaves;
-	size_t asked = 0, valued = 0;
+	/* pread is probed first: it finds a cold file out */
+	struct fast_way f = {.via = VIA_PREAD, .chosen = w->r.v->mode != BOLT_VIEW_LOCKED};
 
-	for (size_t i = w->count_from; i < w->count_to && w->rc == BOLT_OK; i++) {
-		uint32_t count = 0;
-
-		for (asked = asked > i ? asked : i;
-		     w->r.cold && asked < w->count_to && asked < i + FAST_AHEAD; asked++)
-			bolt_leaf_willneed(&w->r, l->ids[asked]);
-		w->rc = bolt_leaf_count(&w->r, l->ids[i], &count, &w->be);
-		w->counted += count;
-	}
-	asked = valued = w->read_from;
-	for (size_t i = w->read_from; i < w->read_to && w->rc == BOLT_OK; i++) {
-		for (asked = asked > i ? asked : i;
-		     w->r.cold && asked < w->read_to && asked < i + FAST_AHEAD; asked++)
-			bolt_leaf_willneed(&w->r, l->ids[asked]);
-		for (valued = valued > i ? valued : i;
-		     w->r.cold && valued < w->read_to && valued < i + FAST_AHEAD / 2; valued++)
-			bolt_leaf_willneed_values(&w->r, l->ids[valued]);
-		w->leaf = l->ids[i];
-		w->elem = 0;
-		w->rc = bolt_leaf_read(&w->r, l->ids[i], i + 1 < w->read_to ? l->ids[i + 1] : 0,
-		                       fact_of, w, &w->be);
-	}
+	f.t0 = cpu_now();
+	fast_range(w, &f, w->count_from, w->count_to, 1);
+	fast_range(w, &f, w->read_from, w->read_to, 0);
 	return NULL;
 }
 
@@ -633,6 +719,28 @@ static int head_fill(struct rs_node *n, struct scan *sc, struct bolt_cursor *c)
 	return RS_OK;
 }
 
+/* The payload of a fact read through the mapping (FORM_LATER), decoded
+ * from its mapped value now. */
+static int form_now(struct scan *sc, struct fact *f)
+{
+	const uint8_t *page;
+	size_t span;
+	struct bolt_elem e;
+	struct bolt_err be = {0};
+	struct rs_err derr = {0};
+	struct rs_log log;
+	struct rs_block b;
+
+	if (bolt_view_page(sc->view, f->leaf, &page, &span, &be) != BOLT_OK ||
+	    bolt_page_elem(page, span, 1, f->elem, &e) != 0 ||
+	    rs_log_decode_at(sc->view, &e, 0, sc->copy, &log, &derr) != RS_OK ||
+	    log.type != f->type)
+		return -1;
+	f->form = rs_payload_decode(log.data, log.data_len, &b, NULL, 0);
+	f->number = f->form != RS_PAYLOAD_NONE ? b.number : 0;
+	return 0;
+}
+
 /* Plays the facts back newest first, as walk_log_copying's loop and
  * head_rest would meet the entries. */
 static int fast_replay(struct rs_node *n, struct scan *sc, struct fast_part *w, size_t start,
@@ -663,7 +771,15 @@ static int fast_replay(struct rs_node *n, struct scan *sc, struct fast_part *w, 
 			i--;
 			continue;
 		}
-		if (f->decided) {
+		if (f->decided && f->form == FORM_LATER &&
+		    reads_in_full(n, sc, f->type, after_snapshot(sc, f->index))) {
+			struct fact g = *f;
+
+			if (form_now(sc, &g) != 0)
+				return FAST_NO;
+			n->scanned++;
+			rc = account(n, sc, &g, NULL, err);
+		} else if (f->decided) {
 			n->scanned++;
 			rc = account(n, sc, f, NULL, err);
 		} else {
@@ -689,7 +805,7 @@ static int fast_replay(struct rs_node *n, struct scan *sc, struct fast_part *w, 
 }
 
 static int summary_fast(struct rs_node *n, struct scan *sc, const struct bolt_leaves *l,
-                        struct bolt_cursor *c, struct rs_err *err)
+                        struct bolt_cursor *c, int one_thread, struct rs_err *err)
 {
 	struct fast_part w[FAST_THREADS];
 	size_t start = first_leaf(l, sc), reads = l->n - start, mid;
@@ -712,7 +828,7 @@ static int summary_fast(struct rs_node *n, struct scan *sc, const struct bolt_le
 	w[0].read_to = mid;
 	w[1].read_from = mid;
 	w[1].read_to = l->n;
-	if (mid < l->n && pthread_create(&t, NULL, fast_work, &w[1]) == 0)
+	if (mid < l->n && !one_thread && pthread_create(&t, NULL, fast_work, &w[1]) == 0)
 		started = 1;
 	fast_work(&w[0]);
 	if (started)
@@ -926,7 +1042,7 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 
 		if (bolt_leaves_list(v, &logs, &leaves, &be) != BOLT_OK)
 			return FAST_NO;
-		rc = summary_fast(n, &sc, &leaves, &c, err);
+		rc = summary_fast(n, &sc, &leaves, &c, o->one_thread, err);
 		bolt_leaves_free(&leaves);
 		free(sc.cands);
 		if (rc != RS_OK)
@@ -1057,7 +1173,7 @@ static int file_missing(const struct rs_node *n, const char *file)
 	char path[4352];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, file);
+	(void)rs_path_join(path, sizeof(path), n->dir, file);
 	return lstat(path, &st) != 0 && errno == ENOENT;
 }
 
@@ -1112,10 +1228,12 @@ static void *summarize_worker(void *arg)
 void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
                            const struct rs_summary_opts *opts)
 {
-	struct summary_pool p = {.jobs = jobs, .n = n, .opts = opts};
+	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){.lock_timeout = 5.0};
+	struct summary_pool p = {.jobs = jobs, .n = n, .opts = &o};
 	pthread_t t[RS_SUMMARY_THREADS - 1];
 	size_t started = 0;
 
+	o.one_thread = n > 1;
 	atomic_init(&p.next, 0);
 	/* the calling thread is one of the workers */
 	while (started + 1 < n && started < RS_SUMMARY_THREADS - 1 &&

@@ -26,6 +26,10 @@ struct rs_summary_opts {
 	 * threads (summary.c, the fast scan); the answer is the same either way,
 	 * and the tests check that it is */
 	int no_fast;
+	/* 1: the fast scan on the calling thread only (rs_node_summarize_all sets
+	 * it when nodes are read side by side: their threads already fill the
+	 * cores, and two more per node only contend for them) */
+	int one_thread;
 };
 /* 256: on the benchmark's 1.2 GB log (4 KB entries) reading 4096 cost 19 ms of CPU for
  * `compare` of 3 nodes, 256 cost 6 ms (perf stat task-clock, 2026-12-04). */

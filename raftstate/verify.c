@@ -6,10 +6,12 @@
  * newest snapshot, then GetLog for every index after it: a gap panics).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
@@ -18,6 +20,7 @@
 #include "bolt/view.h"
 #include "raftstate/generate.h"
 #include "raftstate/node.h"
+#include "raftstate/path.h"
 #include "raftstate/stable.h"
 #include "raftstate/verify.h"
 
@@ -64,25 +67,44 @@ void rs_problem_add(struct rs_problems *p, int severity, const char *file, const
 	va_end(ap);
 }
 
+/* The reports listed only MAX_GAP_REPORTS times (then counted by
+ * report_more); the first two go to probs, the others to fsm. */
+enum { CAP_GAPS, CAP_BAD_VALUES, CAP_NOT_PAYLOADS, CAP_LEGACY, CAP_BACKWARDS, NCAPPED };
+
 struct vctx {
 	struct rs_node *node;
 	struct rs_problems *probs;
 	const char *file; /* which file the check is walking */
 	int is_log;
 	uint64_t prev_index, prev_term;
-	uint64_t gaps;
-	uint64_t bad_values;
+	uint64_t counts[NCAPPED]; /* reports of each capped kind, listed or not */
 	/* op-conductor payloads along the log */
 	const struct rs_snapshot *snap; /* the newest usable snapshot, or NULL */
 	int op_conductor;               /* report what its FSM rejects */
 	struct rs_problems *fsm;        /* those reports, kept apart (see fsm_verdict) */
-	uint64_t not_payloads, legacy, backwards;
 	int has_prev_block;
 	uint64_t prev_block, prev_block_index;
 	const struct bolt_view *view; /* the view walked: live reads decode a copy */
 	struct rs_scratch scratch;    /* that copy (rs_log_decode_at) */
 	int oom;                      /* a copy could not be made: the check stopped */
+	/* a part of a split walk (part_merge): where its capped reports sit in
+	 * its lists, its first decoded entry, its first payload's block */
+	size_t at[NCAPPED][MAX_GAP_REPORTS];
+	int has_first_term, has_first_block;
+	uint64_t first_term, first_term_count, first_block;
 };
+
+/* Whether the next report of kind `cap` is listed (one of the first
+ * MAX_GAP_REPORTS); counts it, and notes where in `list` it goes. */
+static int capped(struct vctx *v, int cap, const struct rs_problems *list)
+{
+	uint64_t k = v->counts[cap]++;
+
+	if (k >= MAX_GAP_REPORTS)
+		return 0;
+	v->at[cap][k] = list->n;
+	return 1;
+}
 
 static void on_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
 {
@@ -127,7 +149,7 @@ static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *l
 	if (!v->op_conductor)
 		return;
 	if (form == RS_PAYLOAD_NONE) {
-		if (v->not_payloads++ < MAX_GAP_REPORTS) {
+		if (capped(v, CAP_NOT_PAYLOADS, v->fsm)) {
 			(void)rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why));
 			rs_problem_add(v->fsm, RS_WARNING, v->file, at(where, index),
 			               "the LogCommand entry is not an op-conductor payload (%s): "
@@ -137,7 +159,7 @@ static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *l
 		return;
 	}
 	if (form == RS_PAYLOAD_LEGACY) {
-		if (v->legacy++ < MAX_GAP_REPORTS)
+		if (capped(v, CAP_LEGACY, v->fsm))
 			rs_problem_add(
 			    v->fsm, RS_WARNING, v->file, at(where, index),
 			    "the LogCommand entry holds block %llu in the early-2024 form "
@@ -146,7 +168,11 @@ static void command_entry(struct vctx *v, uint64_t index, const struct rs_log *l
 			    (unsigned long long)b.number, b.version);
 		return;
 	}
-	if (v->has_prev_block && b.number < v->prev_block && v->backwards++ < MAX_GAP_REPORTS)
+	if (!v->has_prev_block) {
+		v->has_first_block = 1;
+		v->first_block = b.number;
+	}
+	if (v->has_prev_block && b.number < v->prev_block && capped(v, CAP_BACKWARDS, v->fsm))
 		rs_problem_add(v->fsm, RS_WARNING, v->file, at(where, index),
 		               "block %llu is below block %llu of index %llu: the block numbers "
 		               "go backwards (the FSM keeps the higher one and ignores this)",
@@ -180,7 +206,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	if (n->count > 0 &&
 	    rs_rule_gap_read(v->prev_index, index, v->snap != NULL,
 	                     v->snap != NULL ? v->snap->index : 0) &&
-	    v->gaps++ < MAX_GAP_REPORTS)
+	    capped(v, CAP_GAPS, v->probs))
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 		               "index %llu follows index %llu: a gap in the log (raft reads "
 		               "every entry after the snapshot index at start and panics on a "
@@ -197,7 +223,7 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 			v->oom = 1;
 			return;
 		}
-		if (v->bad_values++ < MAX_GAP_REPORTS)
+		if (capped(v, CAP_BAD_VALUES, v->probs))
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 			               "the value does not decode as a raft log entry: %s",
 			               derr.msg);
@@ -212,6 +238,11 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 		rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 		               "term %llu is lower than the previous entry's term %llu",
 		               (unsigned long long)log.term, (unsigned long long)v->prev_term);
+	if (!v->has_first_term) {
+		v->has_first_term = 1;
+		v->first_term = log.term;
+		v->first_term_count = n->count;
+	}
 	v->prev_term = log.term;
 	n->last_term = log.term;
 	n->data_bytes += log.data_len;
@@ -289,6 +320,170 @@ static int on_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct 
 	return v->oom;
 }
 
+/*
+ * The log's walk on several threads (bolt/check.h, "Parallel walk"): each
+ * part of the logs tree is checked into a context of its own, as if it
+ * were the whole log, and part_merge folds the parts in key order into
+ * what the one-thread walk finds. Most of the walk's state is sums, or
+ * the newest of something (configuration, head: rs_node_head_merge).
+ * What one entry's check takes from the entry before it is exact inside a
+ * part; across a part boundary it is rechecked here, and when the entry
+ * before would change a verdict (a gap, a term going down, a block going
+ * backwards: a broken log) the merge refuses and the log is walked again
+ * on one thread. The capped reports are listed by their place in the
+ * whole log: each part notes where its own sit.
+ */
+struct vpart {
+	struct vctx v; /* first: the part's context is &vpart.v */
+	struct rs_node node;
+	struct rs_problems probs, fsm;
+};
+
+static void *part_open(void *ctx)
+{
+	const struct vctx *m = ctx;
+	struct vpart *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->v.node = &p->node;
+	p->v.probs = &p->probs;
+	p->v.fsm = &p->fsm;
+	p->v.file = m->file;
+	p->v.is_log = m->is_log;
+	p->v.snap = m->snap;
+	p->v.op_conductor = m->op_conductor;
+	p->v.view = m->view;
+	return &p->v;
+}
+
+static void part_close(void *ctx, void *part)
+{
+	struct vpart *p = part;
+
+	(void)ctx;
+	rs_problems_free(&p->probs);
+	rs_problems_free(&p->fsm);
+	rs_config_free(&p->node.config);
+	rs_scratch_free(&p->v.scratch);
+	free(p);
+}
+
+static int cap_in_fsm(int cap)
+{
+	return cap >= CAP_NOT_PAYLOADS;
+}
+
+/* Appends the part's reports of one list (fsm or not) to the walk's, less
+ * the capped ones the one-thread walk would not list: those after the
+ * first MAX_GAP_REPORTS of their kind in the whole log. */
+static void take_reports(struct rs_problems *to, const struct rs_problems *from,
+                         const struct vctx *m, const struct vctx *p, int fsm)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		int keep = 1;
+
+		for (int cap = 0; cap < NCAPPED && keep; cap++) {
+			uint64_t listed =
+			    p->counts[cap] < MAX_GAP_REPORTS ? p->counts[cap] : MAX_GAP_REPORTS;
+
+			if (cap_in_fsm(cap) != fsm)
+				continue;
+			for (uint64_t j = 0; j < listed; j++)
+				if (p->at[cap][j] == i) {
+					keep = m->counts[cap] + j < MAX_GAP_REPORTS;
+					break;
+				}
+		}
+		if (keep)
+			rs_problem_add(to, from->v[i].severity, from->v[i].file, from->v[i].where,
+			               "%s", from->v[i].reason);
+	}
+}
+
+static int part_merge(void *ctx, void *part)
+{
+	struct vctx *m = ctx;
+	struct vpart *vp = part;
+	const struct vctx *p = &vp->v;
+	struct rs_node *n = m->node, *pn = &vp->node;
+
+	if (p->oom) {
+		m->oom = 1;
+		return 0;
+	}
+	/* what the entry before the part would change (see above) */
+	if (vp->probs.dropped > 0 || vp->fsm.dropped > 0)
+		return -1;
+	if (n->count > 0 && pn->count > 0 &&
+	    rs_rule_gap_read(m->prev_index, pn->first_index, m->snap != NULL,
+	                     m->snap != NULL ? m->snap->index : 0))
+		return -1;
+	if (p->has_first_term && n->count + p->first_term_count > 1 && p->first_term < m->prev_term)
+		return -1;
+	if (m->has_prev_block && p->has_first_block && p->first_block < m->prev_block)
+		return -1;
+
+	take_reports(m->probs, &vp->probs, m, p, 0);
+	take_reports(m->fsm, &vp->fsm, m, p, 1);
+	for (int cap = 0; cap < NCAPPED; cap++)
+		m->counts[cap] += p->counts[cap];
+	if (pn->count > 0) {
+		if (n->count == 0)
+			n->first_index = pn->first_index;
+		n->last_index = pn->last_index;
+		m->prev_index = p->prev_index;
+	}
+	n->count += pn->count;
+	n->scanned += pn->scanned;
+	n->data_bytes += pn->data_bytes;
+	n->payload_entries += pn->payload_entries;
+	for (int t = 0; t <= RS_LOG_TYPE_COUNT; t++)
+		n->types[t] += pn->types[t];
+	if (p->has_first_term) {
+		n->last_term = pn->last_term;
+		m->prev_term = p->prev_term;
+	}
+	if (pn->config_source == RS_CONFIG_LOG) {
+		rs_config_free(&n->config);
+		n->config = pn->config;
+		memset(&pn->config, 0, sizeof(pn->config));
+		n->config_source = RS_CONFIG_LOG;
+		n->config_index = pn->config_index;
+	}
+	if (pn->shadowed_config) {
+		n->shadowed_config = 1;
+		n->shadowed_index = pn->shadowed_index;
+		n->shadowed_differs = pn->shadowed_differs;
+	}
+	rs_node_head_merge(n, &pn->head);
+	if (p->has_prev_block) {
+		m->has_prev_block = 1;
+		m->prev_block = p->prev_block;
+		m->prev_block_index = p->prev_block_index;
+	}
+	return 0;
+}
+
+/* Threads for the log's walk: as asked, else (0) the processors this
+ * process may run on, at most 4, for a log of 64 MiB or more (below that a
+ * thread costs more than it saves). */
+static int walk_threads(int asked, uint64_t file_size)
+{
+	cpu_set_t set;
+	long cpus = -1;
+
+	if (asked > 0)
+		return asked;
+	if (file_size < ((uint64_t)64 << 20))
+		return 1;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		cpus = CPU_COUNT(&set);
+	if (cpus < 1)
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : (int)cpus;
+}
+
 static void require_buckets(struct vctx *v, const struct bolt_view *bv)
 {
 	static const char *const names[] = {RS_BUCKET_LOGS, RS_BUCKET_CONF};
@@ -358,9 +553,9 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 	struct bolt_view *bv = NULL;
 	struct bolt_err be = {0}, why = {0};
 	struct stat st;
-	int rc, recheck;
+	int rc, recheck, threads;
 
-	snprintf(path, sizeof(path), "%s/%s", n->dir, name);
+	(void)rs_path_join(path, sizeof(path), n->dir, name);
 	if (stat(path, &st) != 0) {
 		if (errno == ENOENT) {
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s is missing", name);
@@ -369,7 +564,8 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, rs_errno_text(errno).s);
 	}
 	fi->exists = 1;
-	for (int attempt = 0;; attempt++) {
+	threads = is_log ? walk_threads(o->threads, (uint64_t)st.st_size) : 1;
+	for (int attempt = 0;;) {
 		struct rs_problems tmp = {0}, tmp_fsm = {0};
 		struct rs_node saved = *n;
 		struct vctx v = {.node = n,
@@ -379,7 +575,9 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		                 .snap = rs_node_newest_snapshot(n),
 		                 .op_conductor = o->op_conductor,
 		                 .fsm = &tmp_fsm};
-		struct bolt_check_visitor vis = {&v, on_problem, on_entry};
+		struct bolt_check_parts parts = {threads, part_open, part_merge, part_close};
+		struct bolt_check_visitor vis = {&v, on_problem, on_entry,
+		                                 threads > 1 ? &parts : NULL};
 
 		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
 		                    o->lock_timeout, &bv, &be);
@@ -410,13 +608,18 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		} else {
 			why = be;
 		}
-		if (rc == BOLT_ECHANGED) {
+		if (rc == BOLT_ECHANGED || rc == BOLT_ESPLIT) {
 			rs_problems_free(&tmp);
 			rs_problems_free(&tmp_fsm);
 			rs_config_free(&n->config);
 			*n = saved;
 			memset(&n->config, 0, sizeof(n->config));
-			if ((rc = rs_live_settled(rc, &why, attempt, err)) != RS_LIVE_AGAIN)
+			if (rc == BOLT_ESPLIT) {
+				/* a broken log: the one-thread walk orders it */
+				threads = 1;
+				continue;
+			}
+			if ((rc = rs_live_settled(rc, &why, attempt++, err)) != RS_LIVE_AGAIN)
 				return rc;
 			continue;
 		}
@@ -430,10 +633,11 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			return rs_errf(err, RS_EIO, "%s", be.msg);
 		}
 		fi->checked = 1;
-		report_more(&tmp_fsm, name, v.not_payloads, "LogCommand entries are not payloads");
-		report_more(&tmp_fsm, name, v.legacy,
+		report_more(&tmp_fsm, name, v.counts[CAP_NOT_PAYLOADS],
+		            "LogCommand entries are not payloads");
+		report_more(&tmp_fsm, name, v.counts[CAP_LEGACY],
 		            "LogCommand entries are in the early-2024 form");
-		report_more(&tmp_fsm, name, v.backwards, "blocks go backwards");
+		report_more(&tmp_fsm, name, v.counts[CAP_BACKWARDS], "blocks go backwards");
 		for (size_t i = 0; i < tmp_fsm.n; i++)
 			rs_problem_add(fsm, tmp_fsm.v[i].severity, tmp_fsm.v[i].file,
 			               tmp_fsm.v[i].where, "%s", tmp_fsm.v[i].reason);

@@ -50,6 +50,10 @@ struct rs_verify_opts {
 	int nil_head;
 	uint64_t snapshot_threshold;
 	const char *threshold_src;
+	/* threads walking the log (the result is the same for any number);
+	 * 0: automatic, the processors this process may run on (at most 4) for
+	 * a log of 64 MiB or more, else 1 */
+	int threads;
 };
 
 /* Verifies node_dir. Returns RS_OK when the check ran to completion (the

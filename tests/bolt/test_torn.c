@@ -124,7 +124,7 @@ static void run(const char *name, uint64_t keys, size_t vlen, int branch)
 	struct bolt_check_stats st;
 	struct bolt_err err = {0};
 	struct torn t = {0};
-	struct bolt_check_visitor vis = {&t, on_problem, on_entry};
+	struct bolt_check_visitor vis = {.ctx = &t, .problem = on_problem, .entry = on_entry};
 	bolt_pgid page;
 
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);

@@ -125,7 +125,7 @@ static struct bolt_check_stats verify_file(uint64_t first, uint64_t last)
 	struct bolt_view *v = NULL;
 	struct bolt_err e = {0};
 	struct collected col = {0};
-	struct bolt_check_visitor vis = {&col, on_problem, NULL};
+	struct bolt_check_visitor vis = {.ctx = &col, .problem = on_problem};
 	struct bolt_check_stats st;
 	struct bolt_vbucket b;
 	struct bolt_cursor c;
@@ -222,7 +222,7 @@ START_TEST(test_delete_everything_makes_bucket_inline_again)
 	struct bolt_vbucket b;
 	struct bolt_check_stats st;
 	struct collected col = {0};
-	struct bolt_check_visitor vis = {&col, on_problem, NULL};
+	struct bolt_check_visitor vis = {.ctx = &col, .problem = on_problem};
 
 	put_range(db, 1, 300, 50);
 	delete_range(db, 1, 300);
@@ -432,6 +432,77 @@ START_TEST(test_meta_fallback)
 }
 END_TEST
 
+/* the bucket and key arguments the writer refuses before touching a page,
+ * and a bucket opened twice in one transaction is the same bucket */
+START_TEST(test_bucket_arguments)
+{
+	static const uint8_t big[BOLT_MAX_KEY_SIZE + 1];
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b, *b2;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_create(bolt_tx_root(tx), "", 0, &b, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_create(bolt_tx_root(tx), big, sizeof(big), &b, &e),
+	                 BOLT_EINVAL);
+	ck_assert_msg(strstr(e.msg, "invalid bucket name length 32769") != NULL, "%s", e.msg);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b2, &e) == BOLT_OK);
+	ck_assert_ptr_eq(b, b2);
+	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &b2, &e) == BOLT_OK);
+	ck_assert_ptr_eq(b, b2);
+	ck_assert_int_eq(bolt_bucket_put(b, big, sizeof(big), "v", 1, &e), BOLT_EINVAL);
+	/* the length is refused before the value is read */
+	ck_assert_int_eq(bolt_bucket_put(b, "k", 1, "v", (size_t)BOLT_MAX_VALUE_SIZE + 1, &e),
+	                 BOLT_EINVAL);
+	ck_assert_msg(strstr(e.msg, "is too large") != NULL, "%s", e.msg);
+	ck_assert(bolt_bucket_put(b, "k", 1, "v", 1, &e) == BOLT_OK);
+	/* a key is not a bucket, a bucket is not a key */
+	ck_assert_int_eq(bolt_bucket_create(b, "k", 1, &b2, &e), BOLT_EINVAL);
+	ck_assert_int_eq(bolt_bucket_open(b, "k", 1, &b2, &e), BOLT_ENOTFOUND);
+	ck_assert_int_eq(bolt_bucket_open(b, "zz", 2, &b2, &e), BOLT_ENOTFOUND);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+/* every branch and leaf page's type zeroed: the writer's first descent
+ * into the tree is an error naming the page, never a write */
+START_TEST(test_writer_refuses_bad_page_type)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	struct stat st;
+	int fd, rc;
+
+	put_range(db, 1, 300, 100);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	for (off_t off = 2 * 4096; off + 4096 <= st.st_size; off += 4096) {
+		uint8_t fl[2];
+
+		ck_assert_int_eq(pread(fd, fl, 2, off + 8), 2);
+		if ((fl[0] & (BOLT_PAGE_BRANCH | BOLT_PAGE_LEAF)) != 0 && fl[1] == 0) {
+			fl[0] = 0;
+			ck_assert_int_eq(pwrite(fd, fl, 2, off + 8), 2);
+		}
+	}
+	close(fd);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	rc = bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e);
+	ck_assert_int_eq(rc, BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "invalid page type at page") != NULL, "%s", e.msg);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
 START_TEST(test_writer_refuses_truncated_file)
 {
 	struct bolt_db *db = open_db();
@@ -483,6 +554,215 @@ START_TEST(test_freelist_first_fit_and_long_form)
 }
 END_TEST
 
+/* ---- the split walk (bolt/check.h, "Parallel walk") ------------------ */
+
+/* Everything a check reports, in order, as text; a part's own record is
+ * appended to its walk's when merged. */
+struct record {
+	char *s;
+	size_t n, cap;
+	int opened, merged;
+	int refuse_at; /* merge number that refuses (1-based), 0: none */
+};
+
+static void rec_put(struct record *r, const char *line)
+{
+	size_t k = strlen(line);
+
+	if (r->n + k + 1 > r->cap) {
+		r->cap = (r->n + k + 1) * 2;
+		r->s = realloc(r->s, r->cap);
+		ck_assert(r->s != NULL);
+	}
+	memcpy(r->s + r->n, line, k + 1);
+	r->n += k;
+}
+
+static void rec_problem(void *ctx, int severity, uint64_t pgid, const char *msg)
+{
+	char line[400];
+
+	snprintf(line, sizeof(line), "P %d %llu %s\n", severity, (unsigned long long)pgid, msg);
+	rec_put(ctx, line);
+}
+
+static int rec_entry(void *ctx, const uint8_t *bucket, size_t blen, const struct bolt_elem *e)
+{
+	char line[128];
+	uint64_t k = 0;
+
+	for (uint32_t i = 0; i < e->klen && i < 8; i++)
+		k = k << 8 | e->key[i];
+	snprintf(line, sizeof(line), "E %.*s %llu %u %u\n", (int)blen, (const char *)bucket,
+	         (unsigned long long)k, e->vlen, e->vlen > 0 ? e->value[e->vlen - 1] : 0);
+	rec_put(ctx, line);
+	return 0;
+}
+
+static void *rec_open(void *ctx)
+{
+	((struct record *)ctx)->opened++;
+	return calloc(1, sizeof(struct record));
+}
+
+static int rec_merge(void *ctx, void *part)
+{
+	struct record *r = ctx, *p = part;
+
+	if (++r->merged == r->refuse_at)
+		return -1;
+	if (p->s != NULL)
+		rec_put(r, p->s);
+	return 0;
+}
+
+static void rec_close(void *ctx, void *part)
+{
+	(void)ctx;
+	free(((struct record *)part)->s);
+	free(part);
+}
+
+/* Checks the file with `threads` threads into r; returns bolt_check's code. */
+static int check_recorded(int threads, struct record *r, struct bolt_check_stats *st)
+{
+	struct bolt_check_parts parts = {threads, rec_open, rec_merge, rec_close};
+	struct bolt_check_visitor vis = {.ctx = r,
+	                                 .problem = rec_problem,
+	                                 .entry = rec_entry,
+	                                 .parts = threads > 1 ? &parts : NULL};
+	struct bolt_view *v = NULL;
+	struct bolt_err e = {0};
+	int rc;
+
+	ck_assert_msg(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK, "%s", e.msg);
+	rc = bolt_check(v, &vis, st, &e);
+	bolt_view_close(v);
+	return rc;
+}
+
+/* The split walk reports what the one-thread walk reports, in the same
+ * order, with the same statistics, for any number of threads. */
+static void expect_split_equal(int min_parts)
+{
+	struct record one = {0};
+	struct bolt_check_stats st1, stn;
+
+	ck_assert_int_eq(check_recorded(1, &one, &st1), BOLT_OK);
+	ck_assert_int_eq(one.opened, 0);
+	for (int t = 2; t <= 5; t++) {
+		struct record r = {0};
+
+		ck_assert_int_eq(check_recorded(t, &r, &stn), BOLT_OK);
+		ck_assert_msg(r.opened >= min_parts, "%d threads: %d parts", t, r.opened);
+		ck_assert_int_eq(r.merged, r.opened);
+		ck_assert_msg(r.n == one.n && memcmp(r.s, one.s, one.n) == 0,
+		              "%d threads: the reports differ from one thread's", t);
+		ck_assert(memcmp(&st1, &stn, sizeof(st1)) == 0);
+		free(r.s);
+	}
+	free(one.s);
+}
+
+/* The pgid field of element i of the branch page id, in the file. */
+static off_t branch_elem_pgid_at(const struct bolt_view *v, bolt_pgid id, uint32_t i)
+{
+	return (off_t)(id * v->page_size + BOLT_PAGE_HEADER_SIZE + i * BOLT_BRANCH_ELEM_SIZE + 8);
+}
+
+static void put_small(struct bolt_db *db, uint64_t from, uint64_t to)
+{
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t i = from; i <= to; i++) {
+		uint8_t key[8], val[8];
+
+		be64(key, i);
+		be64(val, i * 7);
+		ck_assert(bolt_bucket_put(b, key, 8, val, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "commit: %s", e.msg);
+}
+
+START_TEST(test_split_walk_matches_one_thread)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_view *v = NULL;
+	struct bolt_err e = {0};
+	struct bolt_vbucket b;
+	struct record r = {0};
+	struct bolt_check_stats st;
+	uint8_t pg[8];
+	bolt_pgid c0, c1, leaf;
+	uint32_t n;
+	int fd;
+
+	/* the root of `logs` has tens of children: cut at its children */
+	put_range(db, 1, 3000, 500);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	expect_split_equal(16);
+
+	/* a merge that refuses: BOLT_ESPLIT, whatever was merged before */
+	r.refuse_at = 3;
+	ck_assert_int_eq(check_recorded(2, &r, &st), BOLT_ESPLIT);
+	ck_assert_int_eq(r.merged, 3);
+	free(r.s);
+
+	/* a key out of order on a leaf in the middle: reported in its place */
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	n = bolt_page_count(v->map + b.root * v->page_size);
+	ck_assert_uint_ge(n, 8);
+	c0 = bolt_le64(v->map + branch_elem_pgid_at(v, b.root, n / 3));
+	c1 = bolt_le64(v->map + branch_elem_pgid_at(v, b.root, 2 * n / 3));
+	leaf = bolt_le64(v->map + branch_elem_pgid_at(v, c0, 3));
+	bolt_view_close(v);
+	fd = open(path, O_RDWR);
+	ck_assert(fd >= 0);
+	/* element 0's key of that leaf: 8 bytes, made larger than any */
+	ck_assert(pwrite(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8, (off_t)(leaf * 4096 + 32)) ==
+	          8);
+	expect_split_equal(16);
+
+	/* a leaf reachable from two parts: only one thread can say which
+	 * visit is the second one */
+	be64(pg, 0);
+	memcpy(pg, &leaf, 8); /* little-endian on the machines we build for */
+	ck_assert(pwrite(fd, pg, 8,
+	                 branch_elem_pgid_at(&(struct bolt_view){.page_size = 4096}, c1, 1)) == 8);
+	close(fd);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_recorded(1, &r, &st), BOLT_OK);
+	ck_assert_ptr_nonnull(strstr(r.s, "is reachable twice"));
+	free(r.s);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_recorded(2, &r, &st), BOLT_ESPLIT);
+	free(r.s);
+}
+END_TEST
+
+START_TEST(test_split_walk_cuts_grandchildren)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct record r = {0};
+	struct bolt_check_stats st;
+
+	/* three levels, the root of `logs` with a few children: cut below them */
+	for (uint64_t i = 0; i < 4; i++)
+		put_small(db, i * 10000 + 1, (i + 1) * 10000);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert_int_eq(check_recorded(1, &r, &st), BOLT_OK);
+	ck_assert_int_ge(st.max_depth, 3);
+	free(r.s);
+	expect_split_equal(16);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt writer");
@@ -494,10 +774,14 @@ int main(void)
 	tcase_add_test(tc, test_delete_range_rebalances_and_reuses_pages);
 	tcase_add_test(tc, test_delete_everything_makes_bucket_inline_again);
 	tcase_add_test(tc, test_check_large_file_with_prefault_thread);
+	tcase_add_test(tc, test_split_walk_matches_one_thread);
+	tcase_add_test(tc, test_split_walk_cuts_grandchildren);
 	tcase_add_test(tc, test_copy_check_plausible_size);
 	tcase_add_test(tc, test_get_put_overwrite_and_errors);
 	tcase_add_test(tc, test_meta_fallback);
 	tcase_add_test(tc, test_writer_refuses_truncated_file);
+	tcase_add_test(tc, test_bucket_arguments);
+	tcase_add_test(tc, test_writer_refuses_bad_page_type);
 	tcase_add_test(tc, test_freelist_first_fit_and_long_form);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);

@@ -18,7 +18,9 @@
 #     N >= last index: nothing removed;
 #   - a log with a gap of a billion indexes below its snapshot (raft-boltdb
 #     is not monotonic: raft leaves such logs) is trimmed by its keys, at once;
-#   - --json prints sizes before and after.
+#   - --json prints sizes before and after;
+#   - a held run lock fails at once without --timeout (the default 5 s is
+#     the databases' lock wait only) and is waited for with --timeout.
 #
 # Env: OCI_BIN, OCI_BUILD.
 . "$(dirname "$0")/lib.sh"
@@ -185,5 +187,27 @@ run raft compact --state-dir "$T/n6" --trailing 0 --force
 eq "a gap below the snapshot: exit" "$rc" 0
 [ "$SECONDS" -le 30 ] && ok "a gap of 10^9 indexes: done in ${SECONDS}s" || bad "a gap of 10^9 indexes took ${SECONDS}s"
 eq "a gap: the entries left" "$(info log/first_index "$T/n6") $(info log/count "$T/n6")" "1000000051 50"
+
+# ---- the run lock: no wait unless --timeout is given (as generate,
+# restore, recover and backup) ------------------------------------------
+L=$tmp/lk
+mk "$L/n1" 1-1:1:config 2-20:2:block
+flock -x "$L" sleep 60 &
+hp=$!
+for _ in $(seq 1 100); do grep -q "$(stat -c %i "$L")" /proc/locks && break; sleep 0.05; done
+t0=$(date +%s%N)
+refused "a held run lock, no --timeout: fails at once naming the holder" 1 \
+	"is in use by another run \(pid $hp: flock -x .* sleep 60\); wait for it to finish, or give --timeout SECONDS to wait; nothing" \
+	"$L" --state-dir "$L/n1"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# the default --timeout (5 s) is the databases' lock wait only: the old
+# code waited it for the run lock too
+[ "$ms" -lt 4000 ] && ok "no --timeout: did not wait for the run lock (${ms} ms)" ||
+	bad "no --timeout: waited ${ms} ms for the run lock"
+refused "a held run lock, --timeout 0.3: waits, then fails" 1 \
+	"is in use by another run \(pid $hp: .*\); wait for it to finish, or give --timeout SECONDS to wait longer" \
+	"$L" --state-dir "$L/n1" --timeout 0.3
+kill $hp 2>/dev/null
+wait $hp 2>/dev/null
 
 finish

@@ -151,12 +151,26 @@ neg "symlinked .db file, even with --force" 1 'out/s3/raft-log.db is a symbolic 
 neg "node path is a regular file" 1 'out/s2 exists and is not a directory' "mkdir out && echo x >out/s2" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 "${O[@]}"
 neg ".db path is a directory, even with --force" 1 'out/s1/raft-stable.db exists and is not a regular file' "mkdir -p out/s1/raft-stable.db" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --force "${O[@]}"
 neg "output dir in a place that cannot be written (/proc)" 1 '/proc/' "" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir /proc/oci-no-such-dir/out
-if [ "$(id -u)" -ne 0 ]; then
-	neg "unwritable output dir (0555)" 1 '--output-dir ro is not writable' "mkdir ro && chmod 0555 ro" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir ro
-	neg "output dir below an unwritable dir (0555)" 1 'ro is not writable' "mkdir ro && chmod 0555 ro" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir ro/out
-	neg "unwritable node dir (0555)" 1 'out/s2 is not writable' "mkdir -p out/s2 && chmod 0555 out/s2" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 "${O[@]}"
-else
-	echo "SKIP unwritable output dir (0555): running as root, permission bits are not enforced (the /proc case above covers an unwritable place)"
+# permission bits bind only a user without CAP_DAC_OVERRIDE: as root (CI)
+# the command runs as nobody (setpriv), in work directories nobody owns
+AS=()
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 0755 "$tmp"
+	if command -v setpriv >/dev/null &&
+		(cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups "$B" --version) >/dev/null 2>&1; then
+		# (a coverage build's counters belong to root: nobody's libgcov
+		# would complain on stderr that it cannot write them)
+		AS=(setpriv --reuid=65534 --regid=65534 --clear-groups env GCOV_ERROR_FILE=/dev/null)
+	else
+		echo "SKIP unwritable output dir (0555): root, and nobody cannot run $B (no setpriv, or a path only root may enter)"
+	fi
+fi
+if [ "$(id -u)" -ne 0 ] || [ ${#AS[@]} -gt 0 ]; then
+	own() { [ ${#AS[@]} -eq 0 ] || chown -R 65534:65534 "$@"; }
+	neg "unwritable output dir (0555)" 1 '--output-dir ro is not writable' "own . && mkdir ro && chmod 0555 ro" "${AS[@]}" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir ro
+	neg "output dir below an unwritable dir (0555)" 1 'ro is not writable' "own . && mkdir ro && chmod 0555 ro" "${AS[@]}" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir ro/out
+	neg "unwritable node dir (0555)" 1 'out/s2 is not writable' "mkdir -p out/s2 && own . && chmod 0555 out/s2" "${AS[@]}" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 "${O[@]}"
+	neg "output dir below a directory that cannot be entered (0600)" 1 'out' "own . && mkdir -p no && chmod 0600 no" "${AS[@]}" "${G[@]}" --nodes $N --server-ids $I --initial-leader s1 --output-dir no/out
 fi
 
 echo "# accepted input"

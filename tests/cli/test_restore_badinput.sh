@@ -87,6 +87,32 @@ kill "$lockpid" 2>/dev/null
 wait "$lockpid" 2>/dev/null
 lockpid=
 
+# the target and the backup themselves, and a node backup's --node-id
+"$B" raft backup --state-dir "$tmp/src/s1" --backup-dir "$tmp/nbk" >/dev/null || bad "node backup failed"
+nb=$(ls -d "$tmp"/nbk/raft-backup-*)
+mkdir -p "$tmp/t2/real"
+ln -s real "$tmp/t2/s1"
+RESTORE_TARGET=$tmp/t2/s1 RESTORE_WATCH=$tmp/t2 refuse "target is a symbolic link" \
+	"s1 is a symbolic link; refusing to restore through it" "$nb" --force
+rm "$tmp/t2/s1"
+echo x >"$tmp/t2/s1"
+RESTORE_TARGET=$tmp/t2/s1 RESTORE_WATCH=$tmp/t2 refuse "target is a regular file" \
+	"cannot read [^ ]*/t2/s1: Not a directory" "$nb" --force
+RESTORE_TARGET=$tmp/target/s1 RESTORE_WATCH=$tmp/target refuse "--node-id of another node in a node backup" \
+	"--node-id s2: backup .* holds only node s1 \(a node backup\); give --node-id s1 or leave it out" "$nb" --node-id s2 --force
+echo x >"$tmp/afile"
+refuse "--backup-dir is a regular file" "--backup-dir .*afile is not a directory" "$tmp/afile" --force
+b=$(fresh lacks-s2); rm -r "$b/s2"
+refuse "a cluster root holding a node the backup lacks" \
+	"holds node s2, which backup .* does not have \(it holds s1, s3\)" "$b" --force
+"$B" raft backup --state-dir "$tmp/src/s1" --backup-dir "$tmp/zbk" --compress >/dev/null || bad "compressed backup failed"
+zb=$(ls -d "$tmp"/zbk/raft-backup-*)
+gzip -dc "$zb/raft-log.db.gz" >"$tmp/log.db"
+printf '\377' | dd of="$tmp/log.db" bs=1 seek=100 conv=notrunc 2>/dev/null
+gzip -nc "$tmp/log.db" >"$zb/raft-log.db.gz"
+RESTORE_TARGET=$tmp/target/s1 RESTORE_WATCH=$tmp/target refuse "a compressed file rewritten with other bytes" \
+	"damaged: raft-log.db.gz has .*, the manifest says" "$zb" --force
+
 # the Go tool's backup: only the .db files and backup-metadata.txt
 b=$(fresh gotool); rm "$b/MANIFEST.json"
 if "$B" raft restore --backup-dir "$b" --state-dir "$tmp/target" --force </dev/null >"$tmp/out" 2>"$tmp/err" &&

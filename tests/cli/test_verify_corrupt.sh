@@ -5,6 +5,8 @@
 # `timeout`; exit codes above 1 are failures).
 #   - the shared vectors ../shared/vectors/corrupt/ a, a2, b, c, e (whole
 #     files) and d, f (byte patches applied to a copy of big/medium);
+#   - with --threads 3 every case prints what the default (one thread: the
+#     files are small) prints;
 #   - our own corruptions, made here with dd on copies of good files:
 #     cycle, out-of-range page id, page reachable twice, reachable and free,
 #     key order (leaf and branch), overflow past EOF, inline bucket with a
@@ -51,12 +53,18 @@ node() {
 	printf '%s' "$d"
 }
 
-# run DIR [FLAGS...]: verify with a time bound; sets rc, $tmp/out, $tmp/err
+# run DIR [FLAGS...]: verify with a time bound; sets rc, $tmp/out, $tmp/err.
+# The same with --threads 3 must print the same (bolt/check.h, "Parallel walk").
 run() {
-	local d=$1
+	local d=$1 rc3
 	shift
 	timeout 120 "$B" raft verify --state-dir "$d" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
+	timeout 120 "$B" raft verify --state-dir "$d" --threads 3 "$@" >"$tmp/out3" 2>"$tmp/err3"
+	rc3=$?
+	if [ "$rc3" != "$rc" ] || ! cmp -s "$tmp/out" "$tmp/out3" || ! cmp -s "$tmp/err" "$tmp/err3"; then
+		bad "$(basename "$(dirname "$d")"): --threads 3 differs from the default (exit $rc3 vs $rc): $(diff "$tmp/out" "$tmp/out3" | head -3)"
+	fi
 }
 
 # expect NAME WANT-RC DIR REGEX...: exit code WANT-RC, each extended regex

@@ -63,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fclose(f);
 
-	rc1 = rs_bk_gunzip_file(gz_path, "fuzz.gz", -1, NULL, FUZZ_GZ_LIMIT, NULL, &n1, &c1, &err);
+	rc1 =
+	    rs_bk_gunzip_file(gz_path, "fuzz.gz", -1, NULL, FUZZ_GZ_LIMIT, 0, NULL, &n1, &c1, &err);
 	if (rc1 != RS_OK)
 		one_line(&err);
 	else if (n1 > FUZZ_GZ_LIMIT)
@@ -74,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out < 0)
 		return 0;
 	memset(&err, 0, sizeof(err));
-	rc2 = rs_bk_gunzip_file(gz_path, "fuzz.gz", out, out_path, FUZZ_GZ_LIMIT, NULL, &n2, &c2,
+	rc2 = rs_bk_gunzip_file(gz_path, "fuzz.gz", out, out_path, FUZZ_GZ_LIMIT, 0, NULL, &n2, &c2,
 	                        &err);
 	if (rc1 != rc2)
 		abort();

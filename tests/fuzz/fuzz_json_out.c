@@ -1,7 +1,7 @@
 /*
  * Fuzz target: arbitrary bytes as the strings of a --json document (what
  * IDs, addresses and directory names read from disk may hold), rendered by
- * np_json_render (cmd/nodeprint.c), the one function every --json document
+ * np_json_render (cmd/jsonout.c), the one function every --json document
  * goes through. The input is cut at NUL bytes into strings used as values,
  * array elements, keys and nested values. The output must be valid UTF-8
  * (checked here independently: RFC 3629, no overlong forms, no surrogates,
@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cmd/nodeprint.h"
+#include "cmd/jsonout.h"
 #include "cmd/report.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */

@@ -121,6 +121,66 @@ START_TEST(discovery_one_rule)
 }
 END_TEST
 
+/* rs_nd_find, what --state-dir names: a node directory itself (trailing
+ * slashes dropped), a cluster root's nodes in name order, and one sentence
+ * for a file, a missing path, a root without nodes and a --compress
+ * backup. */
+START_TEST(find_nodes_of_a_state_dir)
+{
+	struct rs_nd_nodes ns;
+	struct rs_err err = {0};
+	char p[512], want[512];
+
+	mk_root();
+	mk("b");
+	put_file("b/raft-stable.db", "x");
+	mk("a");
+	put_file("a/raft-log.db", "x");
+	mk("empty");
+	put_file("file", "x");
+	ck_assert_int_eq(rs_nd_find(root, "--state-dir", &ns, &err), RS_OK);
+	ck_assert_int_eq(ns.cluster, 1);
+	ck_assert_uint_eq(ns.n, 2);
+	snprintf(want, sizeof(want), "%s/a", root);
+	ck_assert_str_eq(ns.dirs[0], want);
+	snprintf(want, sizeof(want), "%s/b", root);
+	ck_assert_str_eq(ns.dirs[1], want);
+	rs_nd_nodes_free(&ns);
+	ck_assert_ptr_null(ns.dirs);
+
+	snprintf(p, sizeof(p), "%s/a//", root);
+	ck_assert_int_eq(rs_nd_find(p, "--state-dir", &ns, &err), RS_OK);
+	ck_assert_int_eq(ns.cluster, 0);
+	ck_assert_uint_eq(ns.n, 1);
+	snprintf(want, sizeof(want), "%s/a", root);
+	ck_assert_str_eq(ns.dirs[0], want);
+	rs_nd_nodes_free(&ns);
+
+	snprintf(p, sizeof(p), "%s/file", root);
+	ck_assert_int_eq(rs_nd_find(p, "--state-dir", &ns, &err), RS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is not a directory"));
+	snprintf(p, sizeof(p), "%s/missing", root);
+	ck_assert_int_eq(rs_nd_find(p, "--state-dir", &ns, &err), RS_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cannot open --state-dir"));
+	snprintf(p, sizeof(p), "%s/empty", root);
+	ck_assert_int_eq(rs_nd_find(p, "--backup-dir", &ns, &err), RS_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--backup-dir"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "holds no Raft state"));
+	ck_assert_uint_eq(ns.n, 0);
+	put_file("empty/raft-log.db.gz", "x");
+	ck_assert_int_eq(rs_nd_find(p, "--state-dir", &ns, &err), RS_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is a compressed backup"));
+	{
+		char longp[PATH_MAX];
+
+		memset(longp, 'x', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = '\0';
+		ck_assert_int_eq(rs_nd_find(longp, "--state-dir", &ns, &err), RS_ELIMIT);
+	}
+	rm_root();
+}
+END_TEST
+
 START_TEST(lock_names_the_holder_and_dies_with_it)
 {
 	struct rs_nd_lock a, b;
@@ -469,6 +529,7 @@ int main(void)
 	TCase *tc = tcase_create("nodedir");
 
 	tcase_add_test(tc, discovery_one_rule);
+	tcase_add_test(tc, find_nodes_of_a_state_dir);
 	tcase_add_test(tc, lock_names_the_holder_and_dies_with_it);
 	tcase_add_test(tc, replace_new_swap_keep);
 	tcase_add_test(tc, replace_other_files_in_place);

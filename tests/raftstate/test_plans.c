@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "raftstate/backup.h"
@@ -853,6 +854,8 @@ START_TEST(test_compact_plan)
 	                            .gid = (gid_t)-1};
 	struct rs_compact_plan plan;
 	struct rs_problems pr = {0};
+	struct rs_nd_lock held;
+	struct timespec t0, t1;
 	struct rs_err e = {0};
 	char dir[512], p[600];
 	struct stat st;
@@ -877,6 +880,16 @@ START_TEST(test_compact_plan)
 	ck_assert(!plan.has_snap);
 	ck_assert_uint_eq(plan.del_count, 0);
 	ck_assert_msg(strstr(plan.keep_why, "snapshot") != NULL, "%s", plan.keep_why);
+	/* the run lock held: apply tries it once (run_lock_timeout 0), though
+	 * it waits up to lock_timeout (5 s) for each database */
+	ck_assert_int_eq(rs_nd_lock(root, 0, &held, &e), RS_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(rs_compact_apply(&plan, &o, &pr, &e), RS_ELOCKED);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(strstr(e.msg, "in use by another run") != NULL, "%s", e.msg);
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 4, "waited %lld s for the run lock",
+	              (long long)(t1.tv_sec - t0.tv_sec));
+	rs_nd_unlock(&held);
 	rs_compact_plan_free(&plan);
 	unchanged("s1", before, len);
 	free(before);

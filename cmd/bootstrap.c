@@ -353,7 +353,7 @@ static int has_state(const struct oci_command *cmd, const char *node_dir)
 		return 0;
 	if (m < 0) {
 		oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
-		         oci_path(node_dir).s, strerror(err.sys_errno));
+		         oci_path(node_dir).s, rs_errno_text(err.sys_errno).s);
 		return -1;
 	}
 	return (m & RS_ND_DBS) != 0;
@@ -657,7 +657,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	execv(bin, nargv);
 	rc = errno;
 	free(nargv);
-	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, strerror(rc));
+	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, rs_errno_text(rc).s);
 }
 
 const struct oci_command oci_cmd_bootstrap_cluster = {

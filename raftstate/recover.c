@@ -18,7 +18,6 @@
  *             .<id>.pre-recover-YYYYMMDD-HHMMSS/;
  *          7. drop the locks (they were on the old files).
  */
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 

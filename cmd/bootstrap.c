@@ -222,7 +222,7 @@ static int print_plan_error(const struct oci_command *cmd, const struct rs_prefl
 		return oci_fail(cmd, "refusing to start op-conductor: %s", err->msg);
 	if (!p->verified)
 		return oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
-		                oci_path(p->node_dir).s, strerror(err->sys_errno));
+		                oci_path(p->node_dir).s, rs_errno_text(err->sys_errno).s);
 	return oci_fail(cmd,
 	                "refusing to start op-conductor: cannot verify the Raft state in %s: %s",
 	                oci_path(p->node_dir).s, err->msg);
@@ -420,7 +420,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	execv(bin, nargv);
 	rc = errno;
 	free(nargv);
-	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, strerror(rc));
+	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, rs_errno_text(rc).s);
 }
 
 const struct oci_command oci_cmd_bootstrap_cluster = {

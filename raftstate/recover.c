@@ -18,7 +18,6 @@
  *             .<id>.pre-recover-YYYYMMDD-HHMMSS/;
  *          7. drop the locks (they were on the old files).
  */
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -116,12 +115,16 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		if ((rc = rs_nd_db_ident(node_dir, i, &plan->ident[i], err)) != RS_OK)
 			return rc;
 	rc = rs_verify_node_full(node_dir, &vo, n, problems, err);
+	if (rc == RS_ELOCKED)
+		return rs_err_suffix(err, "; stop op-conductor on this node first (recover "
+		                          "rewrites a stopped node)");
 	if (rc != RS_OK)
 		return rc;
 	if (problems->errors > 0)
 		return rs_errf(err, RS_ECORRUPT,
 		               "%s does not verify (%zu problem%s); recover "
-		               "only rewrites valid state",
+		               "only rewrites valid state: restore the node from a backup "
+		               "(raft restore) first, or leave it out",
 		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
 	for (int i = 0; i < 2; i++) {
 		if ((rc = rs_nd_db_ident(node_dir, i, &now, err)) != RS_OK)
@@ -179,8 +182,10 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 			    "--term %llu is not above this node's "
 			    "CurrentTerm/last log term %llu: an entry in a term a leader "
 			    "may have used can collide with another node's entry at the "
-			    "same index and term",
-			    (unsigned long long)opts->term, (unsigned long long)top);
+			    "same index and term; give every survivor the same --term above "
+			    "all their CurrentTerms (raft compare shows them), at least %llu here",
+			    (unsigned long long)opts->term, (unsigned long long)top,
+			    (unsigned long long)top + 1);
 		plan->term = opts->term;
 	} else {
 		if (top == UINT64_MAX)

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -589,7 +588,9 @@ int rs_restore_plan(const char *backup_dir, const char *state_dir,
 		plan->progress = *opt->pg;
 	if (stat(backup_dir, &st) != 0) {
 		if (errno == ENOENT)
-			return rs_errf(err, RS_ENOTFOUND, "backup directory %s does not exist",
+			return rs_errf(err, RS_ENOTFOUND,
+			               "backup directory %s does not exist; give a raft-backup-... "
+			               "directory that raft backup wrote",
 			               backup_dir);
 		return rs_syserr(err, "cannot read backup directory", backup_dir);
 	}

@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 
+#include "bolt/node.h"
 #include "bolt/writer.h"
 
 #define FILL_PERCENT 0.5

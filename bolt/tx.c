@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bolt/cursor.h"
+#include "bolt/tx.h"
 #include "bolt/writer.h"
 
 #define MAX_DEPTH 64

@@ -138,8 +138,11 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 		if (err.code == RS_ELOCKED && !res.run_locked) { /* another run holds it */
 			oci_fail(cmd, "%s; nothing was changed", err.msg);
 		} else if (probs.errors > 0) {
-			oci_fail(cmd, "the copy of %s does not verify; no backup was kept: %s",
-			         oci_path(v[F_STATE_DIR].str).s, err.msg);
+			oci_fail(
+			    cmd,
+			    "the copy of %s does not verify; no backup was kept (run raft verify "
+			    "--state-dir on it for the problems): %s",
+			    oci_path(v[F_STATE_DIR].str).s, err.msg);
 			np_print_errors(&probs, NULL);
 		} else {
 			oci_fail(cmd, "%s", err.msg);

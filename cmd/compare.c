@@ -88,14 +88,20 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
 	/* every directory first (in the order given), then all read at once */
 	for (int k = 0; k < fv->n && rc == 0; k++) {
 		if (nfound == MAX_NODES) {
-			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			rc = oci_usage(
+			    cmd,
+			    "more than %d nodes to compare; compare them in groups of at most %d",
+			    MAX_NODES, MAX_NODES);
 			break;
 		}
 		if ((rc = np_find_nodes(cmd, fv->list[k], "--state-dir", &found[nfound])) != 0)
 			break;
 		njobs += found[nfound++].n;
 		if (ns->n + njobs > MAX_NODES)
-			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			rc = oci_usage(
+			    cmd,
+			    "more than %d nodes to compare; compare them in groups of at most %d",
+			    MAX_NODES, MAX_NODES);
 	}
 	jobs = rc == 0 ? calloc(njobs ? njobs : 1, sizeof(*jobs)) : NULL;
 	if (rc == 0 && jobs == NULL)
@@ -112,7 +118,10 @@ static int from_dirs(const struct oci_command *cmd, const struct flag_value *fv,
 		struct rs_cmp_node *c = add_node(ns);
 
 		if (c == NULL) /* counted above; kept for the bound's sake */
-			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			rc = oci_usage(
+			    cmd,
+			    "more than %d nodes to compare; compare them in groups of at most %d",
+			    MAX_NODES, MAX_NODES);
 		else if (jobs[j].rc != RS_OK) {
 			const char *base = strrchr(jobs[j].dir, '/');
 
@@ -619,14 +628,18 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 
 		ns.n += got;
 		if (lrc == RS_ELIMIT)
-			rc = oci_usage(cmd, "more than %d nodes to compare", MAX_NODES);
+			rc = oci_usage(
+			    cmd,
+			    "more than %d nodes to compare; compare them in groups of at most %d",
+			    MAX_NODES, MAX_NODES);
 		else if (lrc != RS_OK)
 			rc = oci_fail(cmd, "--from-json %s", err.msg);
 	}
 	if (rc != 0)
 		goto out;
 	if (ns.n == 0) {
-		rc = oci_usage(cmd, "the inputs hold no node to compare");
+		rc = oci_usage(cmd, "the inputs hold no node to compare; give node directories "
+		                    "(--state-dir) or raft info --json documents (--from-json)");
 		goto out;
 	}
 	qsort(ns.v, ns.n, sizeof(*ns.v), cmp_name);

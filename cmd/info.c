@@ -209,7 +209,8 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 	rc = rs_node_summarize(dir, opts, n, &err);
 	if (rc != RS_OK && n->partial) {
 		/* one file is missing: what the other holds, then the error */
-		rc = oci_fail(cmd, "cannot read %s: %s", oci_path(dir).s, err.msg);
+		rc = oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
+		              np_locked_fix(&err));
 		if (json) {
 			*out = np_info_json_node(n, NULL);
 			cJSON_ReplaceItemInObjectCaseSensitive(*out, "error",
@@ -220,7 +221,8 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		}
 		goto done;
 	} else if (rc != RS_OK) {
-		rc = oci_fail(cmd, "cannot read %s: %s", oci_path(dir).s, err.msg);
+		rc = oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
+		              np_locked_fix(&err));
 		rs_node_free(n);
 		if (rs_node_init(n, dir, NULL) != RS_OK)
 			(void)snprintf(n->id, sizeof(n->id), "%s", dir);

@@ -219,9 +219,13 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	if (v[F_STATE_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
 	if (o.from > o.to)
-		return oci_usage(cmd, "--from %" PRIu64 " is above --to %" PRIu64, o.from, o.to);
+		return oci_usage(
+		    cmd, "--from %" PRIu64 " is above --to %" PRIu64 "; give --from <= --to",
+		    o.from, o.to);
 	if (o.has_from_block && o.has_to_block && o.from_block > o.to_block)
-		return oci_usage(cmd, "--from-block %" PRIu64 " is above --to-block %" PRIu64,
+		return oci_usage(cmd,
+		                 "--from-block %" PRIu64 " is above --to-block %" PRIu64
+		                 "; give --from-block <= --to-block",
 		                 o.from_block, o.to_block);
 	if (given(&v[F_TYPE]) && parse_types(v[F_TYPE].str, &o.types, bad, sizeof(bad)) != 0)
 		return oci_usage(cmd,
@@ -232,11 +236,12 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	rc = rs_logs_read(v[F_STATE_DIR].str, &o, print_entry, &out, &st, &err);
 	free(out.buf);
 	if (fflush(stdout) != 0 || out.failed)
-		return oci_fail(cmd, "cannot write the entries to stdout: %s", strerror(errno));
+		return oci_fail(cmd, "cannot write the entries to stdout: %s",
+		                rs_errno_text(errno).s);
 	if (rc < 0)
 		return oci_fail(cmd, "out of memory rendering a payload");
 	if (rc != RS_OK)
-		return oci_fail(cmd, "%s", err.msg);
+		return oci_fail(cmd, "%s%s", err.msg, np_locked_fix(&err));
 	if (st.decreased && (o.has_from_block || o.has_to_block))
 		oci_note(cmd,
 		         "block numbers decrease at index %" PRIu64 " (%" PRIu64 " after %" PRIu64

@@ -117,13 +117,18 @@ static int help_topic(int argc, char **argv)
 	if (argc == 0)
 		return main_help(stdout);
 	if (!group_exists(argv[0]))
-		return oci_usage(NULL, "no help for unknown command %s", oci_q(argv[0]).s);
+		return oci_usage(NULL,
+		                 "no help for unknown command %s (see %s --help for the "
+		                 "commands)",
+		                 oci_q(argv[0]).s, OCI_PROG);
 	if (argc == 1)
 		return group_help(argv[0], stdout);
 	cmd = find_command(argv[0], argv[1]);
 	if (cmd == NULL)
-		return oci_usage(NULL, "no help for unknown command %s %s", argv[0],
-		                 oci_q(argv[1]).s);
+		return oci_usage(NULL,
+		                 "no help for unknown command %s %s (see %s %s --help for "
+		                 "its commands)",
+		                 argv[0], oci_q(argv[1]).s, OCI_PROG, argv[0]);
 	return oci_command_help(cmd, stdout);
 }
 

@@ -26,6 +26,11 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 	return 0;
 }
 
+const char *np_locked_fix(const struct rs_err *err)
+{
+	return err->code == RS_ELOCKED ? "; give --live to read it while op-conductor runs" : "";
+}
+
 static int parse_seconds(const char *s, double *out)
 {
 	char *end;

@@ -20,6 +20,10 @@ struct flag_value;
 int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *what,
                   struct rs_nd_nodes *out);
 
+/* For a read-only command that failed on a database op-conductor holds
+ * (RS_ELOCKED): "; give --live to read it while op-conductor runs", else "". */
+const char *np_locked_fix(const struct rs_err *err);
+
 /* --timeout: seconds, decimal, optionally with a fraction and an "s"
  * suffix ("5", "0.5", "2s"), 0..86400. flag_spec.check style: 0 if valid. */
 int np_timeout_check(const char *s);

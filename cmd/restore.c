@@ -188,6 +188,15 @@ static int print_json(const struct oci_command *cmd, const struct rs_restore_pla
 	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
+/* A backup that is damaged, incomplete or does not verify: the fix is
+ * another backup. */
+static const char *damaged_fix(const struct rs_err *err)
+{
+	return err->code == RS_ECORRUPT ? "; restore another backup (an older one, or one "
+	                                  "of another node)"
+	                                : "";
+}
+
 /* --dry-run: a compressed backup's nodes verified on an inflated copy in
  * $TMPDIR (never near the target), then what a restore would do. */
 static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, double timeout,
@@ -200,7 +209,7 @@ static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, 
 		tmpdir = "/tmp";
 	if (!plan->verified) {
 		if (rs_restore_verify_inflated(plan, tmpdir, timeout, probs, &err) != RS_OK) {
-			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
@@ -278,7 +287,7 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 
 	if (plan->deferred) {
 		if (rs_restore_check_deferred(plan, timeout, probs, &err) != RS_OK) {
-			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
@@ -325,7 +334,9 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 	if (v[F_STATE_DIR].str != NULL && v[F_STATE_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
 	if (ro.node_id != NULL && rs_server_id_check(ro.node_id) != RS_ID_OK)
-		return oci_usage(cmd, "--node-id %s is not a valid server ID",
+		return oci_usage(cmd,
+		                 "--node-id %s is not a valid server ID; give the name of one "
+		                 "node directory in the backup",
 		                 oci_path(ro.node_id).s);
 	if (v[F_BACKUP_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--backup-dir is empty");
@@ -335,7 +346,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 
 	if (rs_restore_plan(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
 	    RS_OK) {
-		oci_fail(cmd, "%s; nothing was changed", err.msg);
+		oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
 		np_print_errors(&probs, NULL);
 		rc = OCI_EXIT_FAIL;
 		goto out;

@@ -210,7 +210,8 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 			rs_node_free(r->node);
 			if (rs_node_init(r->node, ns.dirs[i], NULL) != RS_OK)
 				(void)snprintf(r->node->id, sizeof(r->node->id), "%s", ns.dirs[i]);
-			oci_fail(cmd, "cannot verify %s: %s", oci_path(ns.dirs[i]).s, r->err.msg);
+			oci_fail(cmd, "cannot verify %s: %s%s", oci_path(ns.dirs[i]).s, r->err.msg,
+			         np_locked_fix(&r->err));
 			unverified++;
 		}
 		if (r->ran && r->probs.errors > 0)

@@ -304,7 +304,10 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 		if (!vanished)
 			return rs_fsync_path(dst, err);
 	}
-	return rs_errf(err, RS_EIO, "%s kept changing while it was copied", src);
+	return rs_errf(err, RS_EIO,
+	               "%s kept changing while it was copied; stop op-conductor, or run "
+	               "the backup again",
+	               src);
 }
 
 static int backup_node(const char *node, const char *dst_node, const char *rel_node,
@@ -522,7 +525,9 @@ static int find_layout(const char *state_dir, int *layout, char ***nodes, size_t
 		return rc;
 	if (*nnodes == 0)
 		return rs_errf(err, RS_ENOTFOUND,
-		               "no Raft state in %s: neither %s nor node directories holding it",
+		               "no Raft state in %s: neither %s nor node directories holding it; "
+		               "give a node directory (<raft.storage.dir>/<server-id>) or the "
+		               "storage directory above it",
 		               state_dir, RS_LOG_FILE);
 	return RS_OK;
 }
@@ -537,7 +542,10 @@ int rs_backup_plan(const char *state_dir, const char *backup_dir, struct rs_back
 	if (stat(state_dir, &st) != 0)
 		return rs_syserr(err, "cannot read --state-dir", state_dir);
 	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "--state-dir %s is not a directory", state_dir);
+		return rs_errf(err, RS_EINVAL,
+		               "--state-dir %s is not a directory; give a node directory "
+		               "(<raft.storage.dir>/<server-id>) or the storage directory above it",
+		               state_dir);
 	if (strlcpy(plan->state_dir, state_dir, sizeof(plan->state_dir)) >=
 	        sizeof(plan->state_dir) ||
 	    strlcpy(plan->backup_dir, backup_dir, sizeof(plan->backup_dir)) >=

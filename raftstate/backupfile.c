@@ -150,13 +150,17 @@ int rs_bk_check_apart(const char *a, const char *a_what, const char *b, const ch
 			rc = rs_errf(err, RS_EINVAL, "%s %s and %s %s are the same directory",
 			             a_what, a, b_what, b);
 		else if (chain_holds(&cb, &ca))
-			rc = rs_errf(err, RS_EINVAL,
-			             "%s %s is inside %s %s; they must not contain each other",
-			             b_what, b, a_what, a);
+			rc =
+			    rs_errf(err, RS_EINVAL,
+			            "%s %s is inside %s %s; they must not contain each other: give "
+			            "a directory outside it",
+			            b_what, b, a_what, a);
 		else if (chain_holds(&ca, &cb))
-			rc = rs_errf(err, RS_EINVAL,
-			             "%s %s is inside %s %s; they must not contain each other",
-			             a_what, a, b_what, b);
+			rc =
+			    rs_errf(err, RS_EINVAL,
+			            "%s %s is inside %s %s; they must not contain each other: give "
+			            "a directory outside it",
+			            a_what, a, b_what, b);
 	}
 	free(ca.dev), free(ca.ino), free(cb.dev), free(cb.ino);
 	return rc;

@@ -262,7 +262,7 @@ int rs_cluster_hash_file(const char *path, struct rs_cluster_file_entry *out, ch
 			continue;
 		if (r < 0) {
 			(void)snprintf(msg, msgsize, "cannot read %s: %s", rs_qpath(path).s,
-			               strerror(errno));
+			               rs_errno_text(errno).s);
 			close(fd);
 			return -1;
 		}
@@ -369,7 +369,7 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		(void)snprintf(msg, msgsize, "cannot create a temporary file in %s: %s",
-		               rs_qpath(outdir).s, strerror(errno));
+		               rs_qpath(outdir).s, rs_errno_text(errno).s);
 		free(text);
 		return -1;
 	}
@@ -378,7 +378,7 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	if (write_all(fd, text, len + 1) != 0 || fchmod(fd, 0644) != 0 ||
 	    rs_nd_chown_at(fd, "", uid, gid, rs_qpath(tmp).s, NULL) != RS_OK) {
 		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 		goto fail;
 	}
 	if (rs_fsync_fd(fd, rs_qpath(tmp).s, &e) != RS_OK) {
@@ -388,13 +388,13 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 	if (close(fd) != 0) {
 		fd = -1;
 		(void)snprintf(msg, msgsize, "cannot write %s: %s", rs_qpath(tmp).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 		goto fail;
 	}
 	fd = -1;
 	if (rename(tmp, final) != 0) {
 		(void)snprintf(msg, msgsize, "cannot rename %s to %s: %s", rs_qpath(tmp).s,
-		               rs_qpath(final).s, strerror(errno));
+		               rs_qpath(final).s, rs_errno_text(errno).s);
 		goto fail;
 	}
 	free(text);

@@ -158,7 +158,7 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 	if (problems->errors > 0)
 		return rs_errf(err, RS_ECORRUPT,
 		               "%s does not verify (%zu problem%s); compact only rewrites "
-		               "valid state",
+		               "valid state: restore the node from a backup (raft restore) first",
 		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
 	for (int i = 0; i < 2; i++) {
 		const struct rs_file_info *fi = i == 0 ? &n->log_file : &n->stable_file;

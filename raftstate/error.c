@@ -19,10 +19,73 @@ int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+const char *rs_errno_fix(int e)
+{
+	const char *fix = NULL;
+
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		fix = "run as root, or as the files' owner";
+		break;
+	case ENOSPC:
+	case EDQUOT:
+		fix = "free space on that file system";
+		break;
+	case EROFS:
+		fix = "the file system is mounted read-only: mount it read-write";
+		break;
+	case EMFILE:
+	case ENFILE:
+		fix = "raise the open-file limit, ulimit -n";
+		break;
+	case EIO:
+		fix = "the device failed: check it (dmesg), and restore from a backup what it "
+		      "damaged";
+		break;
+	case ELOOP:
+		fix = "a symbolic link is in the way: give the real path";
+		break;
+	case ENAMETOOLONG:
+		fix = "give a shorter path";
+		break;
+	case ENOENT:
+	case ENOTDIR:
+		fix = "check the path";
+		break;
+	default:
+		break;
+	}
+	return fix;
+}
+
+struct rs_quoted rs_errno_text(int e)
+{
+	struct rs_quoted q = {{0}};
+	const char *fix = rs_errno_fix(e);
+
+	if (fix != NULL)
+		(void)snprintf(q.s, sizeof(q.s), "%s (%s)", strerror(e), fix);
+	else
+		(void)snprintf(q.s, sizeof(q.s), "%s", strerror(e));
+	return q;
+}
+
+int rs_err_suffix(struct rs_err *err, const char *suffix)
+{
+	size_t n;
+
+	if (err == NULL)
+		return RS_OK;
+	n = strlen(err->msg);
+	(void)snprintf(err->msg + n, sizeof(err->msg) - n, "%s", suffix);
+	return err->code;
+}
+
 int rs_syserr(struct rs_err *err, const char *what, const char *path)
 {
 	int e = errno;
-	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, strerror(e));
+	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, rs_errno_text(e).s);
 
 	if (err != NULL)
 		err->sys_errno = e;

@@ -31,7 +31,10 @@ struct rs_err {
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* RS_EIO for a failed system call: "<what> <path>: <strerror(errno)>",
+/* Appends `suffix` to err's message (cut to fit); returns err's code. */
+int rs_err_suffix(struct rs_err *err, const char *suffix);
+
+/* RS_EIO for a failed system call: "<what> <path>: <rs_errno_text(errno)>",
  * recording errno in err->sys_errno. */
 int rs_syserr(struct rs_err *err, const char *what, const char *path);
 
@@ -53,6 +56,12 @@ const char *rs_path_text(const char *path, char *buf, size_t size);
 struct rs_quoted {
 	char s[1100];
 };
+/* strerror(e) and, when the user can do something about it, how: "Permission
+ * denied (run as root, or as the files' owner)". By value, like rs_q. */
+struct rs_quoted rs_errno_text(int e);
+/* That fix alone, or NULL. */
+const char *rs_errno_fix(int e);
+
 struct rs_quoted rs_q(const char *s);
 struct rs_quoted rs_qpath(const char *path);
 

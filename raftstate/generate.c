@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bsd/stdlib.h>
 #include <bsd/string.h>
 
 #include "bolt/db.h"
@@ -108,7 +107,7 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 16)) {
 			rs_errf(err, RS_EIO, "cannot create a temporary file in %s: %s", dir,
-			        strerror(errno));
+			        rs_errno_text(errno).s);
 			err->sys_errno = errno;
 			return RS_EIO;
 		}
@@ -291,7 +290,8 @@ static int check_creatable(const char *outdir, struct rs_err *err)
 			break;
 		if (errno != ENOENT)
 			return rs_errf(err, RS_EIO, "cannot create --output-dir %s: %s: %s",
-			               rs_qpath(outdir).s, rs_qpath(parent).s, strerror(errno));
+			               rs_qpath(outdir).s, rs_qpath(parent).s,
+			               rs_errno_text(errno).s);
 		if (strcmp(parent, ".") == 0 || strcmp(parent, "/") == 0)
 			return rs_errf(err, RS_EINVAL,
 			               "cannot create --output-dir %s: %s does not exist",
@@ -304,7 +304,7 @@ static int check_creatable(const char *outdir, struct rs_err *err)
 	if (access(parent, W_OK | X_OK) != 0)
 		return rs_errf(err, RS_EIO,
 		               "cannot create --output-dir %s: %s is not writable (%s)",
-		               rs_qpath(outdir).s, rs_qpath(parent).s, strerror(errno));
+		               rs_qpath(outdir).s, rs_qpath(parent).s, rs_errno_text(errno).s);
 	return RS_OK;
 }
 
@@ -320,16 +320,19 @@ static int existing(const char *path, mode_t type, int *exists, struct rs_err *e
 		if (errno == ENOENT)
 			return RS_OK;
 		return rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	}
 	*exists = 1;
 	if (S_ISLNK(st.st_mode))
 		return rs_errf(err, RS_EINVAL,
-		               "%s is a symbolic link; refusing to write state through it",
+		               "%s is a symbolic link; refusing to write state through it (give "
+		               "--output-dir where the link points, or remove the link)",
 		               rs_qpath(path).s);
 	if ((st.st_mode & S_IFMT) != type)
-		return rs_errf(err, RS_EINVAL, "%s exists and is not a %s", rs_qpath(path).s,
-		               type == S_IFDIR ? "directory" : "regular file");
+		return rs_errf(
+		    err, RS_EINVAL,
+		    "%s exists and is not a %s; move it away or give another --output-dir",
+		    rs_qpath(path).s, type == S_IFDIR ? "directory" : "regular file");
 	return RS_OK;
 }
 
@@ -359,7 +362,7 @@ static int inspect_outdir(const char *outdir, const unsigned char *target, size_
 			               rs_qpath(outdir).s);
 		if (errno != ENOENT)
 			return rs_errf(err, RS_EIO, "cannot inspect --output-dir %s: %s",
-			               rs_qpath(outdir).s, strerror(errno));
+			               rs_qpath(outdir).s, rs_errno_text(errno).s);
 		t->make_outdir = 1;
 		memcpy(t->make, target, n);
 		return check_creatable(outdir, err);
@@ -370,11 +373,12 @@ static int inspect_outdir(const char *outdir, const unsigned char *target, size_
 		    "--output-dir %s is a symbolic link; give the directory it points to",
 		    rs_qpath(outdir).s);
 	if (!S_ISDIR(st.st_mode))
-		return rs_errf(err, RS_EINVAL, "--output-dir %s exists and is not a directory",
+		return rs_errf(err, RS_EINVAL,
+		               "--output-dir %s exists and is not a directory; give a directory",
 		               rs_qpath(outdir).s);
 	if (access(outdir, X_OK) != 0)
 		return rs_errf(err, RS_EIO, "cannot enter --output-dir %s: %s", rs_qpath(outdir).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	return RS_OK;
 }
 
@@ -428,7 +432,7 @@ static int inspect_node(const char *outdir, const char *id, int if_absent, struc
 		return RS_OK; /* compared, never written: see if_absent_check */
 	if (access(path, W_OK | X_OK) != 0)
 		return rs_errf(err, RS_EIO, "%s is not writable: %s", rs_qpath(path).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	return RS_OK;
 }
 
@@ -463,7 +467,7 @@ static int inspect(const char *outdir, const struct rs_members *ms, const unsign
 	}
 	if (need_write && access(outdir, W_OK | X_OK) != 0)
 		return rs_errf(err, RS_EIO, "--output-dir %s is not writable: %s",
-		               rs_qpath(outdir).s, strerror(errno));
+		               rs_qpath(outdir).s, rs_errno_text(errno).s);
 	return RS_OK;
 }
 
@@ -655,10 +659,10 @@ static int make_dir(const char *path, struct rs_err *err)
 
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		return rs_errf(err, RS_EIO, "cannot create directory %s: %s", rs_qpath(path).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	if ((rc = existing(path, S_IFDIR, &exists, err)) == RS_OK && !exists)
 		rc = rs_errf(err, RS_EIO, "cannot inspect %s: %s", rs_qpath(path).s,
-		             strerror(ENOENT)); /* removed as soon as it was made */
+		             rs_errno_text(ENOENT).s); /* removed as soon as it was made */
 	return rc;
 }
 

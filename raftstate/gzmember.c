@@ -20,7 +20,6 @@
  * RS_GZ_BLOCK_MAX; libdeflate must consume exactly the member and produce
  * exactly ISIZE bytes whose crc32 is the trailer's.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>

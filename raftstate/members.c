@@ -509,7 +509,8 @@ int rs_members_validate(struct rs_members *ms, const struct rs_members_names *nm
 		else
 			(void)snprintf(la, sizeof(la), "listed in %s", nonvoters_what);
 		return rs_errf(err, RS_EINVAL,
-		               "%s %s is a nonvoter (%s); a nonvoter cannot be the initial leader",
+		               "%s %s is a nonvoter (%s); a nonvoter cannot be the initial leader: "
+		               "name a voter",
 		               leader_what, rs_q(leader).s, la);
 	}
 	ms->leader = i;

@@ -42,7 +42,7 @@ int rs_node_init(struct rs_node *n, const char *dir, struct rs_err *err)
 	memset(n, 0, sizeof(*n));
 	if (stat(dir, &st) != 0)
 		return rs_errf(err, RS_ENOTFOUND, "cannot open state directory %s: %s", dir,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s is not a directory", dir);
 	if (strlcpy(n->dir, dir, sizeof(n->dir)) >= sizeof(n->dir))
@@ -126,6 +126,12 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
 	rc = rs_errf(err, code, "%s", be->msg);
 	if (err != NULL)
 		err->sys_errno = be->sys_errno;
+	if (be->code == BOLT_EIO && rs_errno_fix(be->sys_errno) != NULL) {
+		char fix[200];
+
+		(void)snprintf(fix, sizeof(fix), " (%s)", rs_errno_fix(be->sys_errno));
+		(void)rs_err_suffix(err, fix);
+	}
 	return rc;
 }
 

@@ -207,7 +207,8 @@ static int no_nodes(const char *path, const char *dir, const char *what, struct 
 	}
 	return rs_errf(err, RS_ENOTFOUND,
 	               "%s %s holds no Raft state: neither %s nor %s, and no node "
-	               "directory holding them",
+	               "directory holding them; give a node directory "
+	               "(<raft.storage.dir>/<server-id>) or the storage directory above it",
 	               what, rs_qpath(dir).s, RS_LOG_FILE, RS_STABLE_FILE);
 }
 
@@ -227,7 +228,7 @@ int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struc
 		path[--len] = '\0';
 	if (stat(path, &st) != 0)
 		return rs_errf(err, RS_EIO, "cannot open %s %s: %s", what, rs_qpath(dir).s,
-		               strerror(errno));
+		               rs_errno_text(errno).s);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s %s is not a directory", what, rs_qpath(dir).s);
 	if (rs_nd_has(path, RS_ND_DBS))
@@ -235,7 +236,7 @@ int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struc
 	/* the one discovery rule */
 	if (rs_nd_list(path, 0, &names, &nnames, err) != RS_OK)
 		return rs_errf(err, RS_EIO, "cannot read %s %s: %s", what, rs_qpath(dir).s,
-		               strerror(err->sys_errno));
+		               rs_errno_text(err->sys_errno).s);
 	rc = RS_OK;
 	for (size_t i = 0; i < nnames && rc == RS_OK; i++)
 		if (rs_path_join(sub, sizeof(sub), path, names[i]) == 0 && add_node(out, sub) != 0)
@@ -808,7 +809,7 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 	    rs_nd_chown_at(sfd, name, uid, gid, p, NULL) != RS_OK)
 		return rs_errf(err, RS_EIO,
 		               "cannot give %s the owner %ld:%ld of the state it replaces: %s", p,
-		               (long)uid, (long)gid, strerror(errno));
+		               (long)uid, (long)gid, rs_errno_text(errno).s);
 	if (have_old && !S_ISLNK(st.st_mode) && want_mode(&old) != (st.st_mode & 07777) &&
 	    fchmodat(sfd, name, want_mode(&old), 0) != 0)
 		return rs_syserr(err, "cannot set the mode of", p);
@@ -1389,7 +1390,7 @@ int rs_nd_chown_at(int dirfd, const char *name, uid_t uid, gid_t gid, const char
 	    0)
 		return RS_OK;
 	e = errno;
-	rc = rs_errf(err, RS_EIO, "cannot change the owner of %s: %s", shown, strerror(e));
+	rc = rs_errf(err, RS_EIO, "cannot change the owner of %s: %s", shown, rs_errno_text(e).s);
 	if (err != NULL)
 		err->sys_errno = e;
 	errno = e;
@@ -1405,7 +1406,7 @@ int rs_nd_chown_path(const char *path, uid_t uid, gid_t gid, struct rs_err *err)
 		int e = errno;
 
 		rc = rs_errf(err, RS_EIO, "cannot open %s to change its owner: %s",
-		             rs_qpath(path).s, strerror(e));
+		             rs_qpath(path).s, rs_errno_text(e).s);
 		if (err != NULL)
 			err->sys_errno = e;
 		return rc;

@@ -304,7 +304,7 @@ int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, si
 		return rs_errf(err, RS_EINVAL, "path too long: %s", node_dir);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, strerror(errno));
+		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, rs_errno_text(errno).s);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return rs_errf(err, RS_EIO, "%s is not a regular file", path);
@@ -328,7 +328,7 @@ int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, si
 			close(fd);
 			free(*buf);
 			*buf = NULL;
-			return rs_errf(err, RS_EIO, "cannot read %s: %s", path, strerror(e));
+			return rs_errf(err, RS_EIO, "cannot read %s: %s", path, rs_errno_text(e).s);
 		}
 		got += (size_t)r;
 	}
@@ -363,12 +363,12 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 	if (dfd < 0) {
 		if (errno == ENOENT)
 			return RS_OK;
-		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, strerror(errno));
+		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, rs_errno_text(errno).s);
 	}
 	d = fdopendir(dfd);
 	if (d == NULL) {
 		close(dfd);
-		return rs_errf(err, RS_EIO, "cannot read %s: %s", path, strerror(errno));
+		return rs_errf(err, RS_EIO, "cannot read %s: %s", path, rs_errno_text(errno).s);
 	}
 	out->v = calloc(MAX_SNAPSHOTS, sizeof(*out->v));
 	if (out->v == NULL) {

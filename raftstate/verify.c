@@ -561,7 +561,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s is missing", name);
 			return RS_OK;
 		}
-		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, strerror(errno));
+		return rs_errf(err, RS_EIO, "cannot stat %s: %s", path, rs_errno_text(errno).s);
 	}
 	fi->exists = 1;
 	threads = is_log ? walk_threads(o->threads, (uint64_t)st.st_size) : 1;
@@ -783,7 +783,9 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 	    rs_log_start_uncovered(n->first_index, snap != NULL, snap != NULL ? snap->index : 0))
 		rs_problem_add(p, RS_PROBLEM, RS_LOG_FILE, "",
 		               "the log starts at index %llu but no snapshot covers index %llu: "
-		               "raft panics (log not found) when it starts",
+		               "raft panics (log not found) when it starts; bring back the "
+		               "node's snapshots/ (a backup made by the Go tool leaves it out: "
+		               "restore one made by raft backup)",
 		               (unsigned long long)n->first_index,
 		               (unsigned long long)(n->first_index - 1));
 	if (n->config_source == RS_CONFIG_NONE || n->config.n == 0) {

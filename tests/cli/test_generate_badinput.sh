@@ -159,8 +159,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	if command -v setpriv >/dev/null &&
 		(cd "$tmp" && setpriv --reuid=65534 --regid=65534 --clear-groups "$B" --version) >/dev/null 2>&1; then
 		# (a coverage build's counters belong to root: nobody's libgcov
-		# would complain on stderr that it cannot write them)
-		AS=(setpriv --reuid=65534 --regid=65534 --clear-groups env GCOV_ERROR_FILE=/dev/null)
+		# would say on stderr that it cannot write them; it writes them
+		# under $tmp/gcov instead, which is not counted)
+		mkdir -p "$tmp/gcov" && chown 65534:65534 "$tmp/gcov"
+		AS=(setpriv --reuid=65534 --regid=65534 --clear-groups env GCOV_PREFIX="$tmp/gcov")
 	else
 		echo "SKIP unwritable output dir (0555): root, and nobody cannot run $B (no setpriv, or a path only root may enter)"
 	fi

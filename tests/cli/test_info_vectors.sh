@@ -199,7 +199,7 @@ VJ=$tmp/medium.verify.json
 eq "medium verify exit (no snapshot covers 1000)" "$?" 1
 eq "medium verify errors" "$(jget "$VJ" errors)" 1
 eq "medium verify problem" "$(jget "$VJ" problems/0/reason)" \
-	"the log starts at index 1001 but no snapshot covers index 1000: raft panics (log not found) when it starts"
+	"the log starts at index 1001 but no snapshot covers index 1000: raft panics (log not found) when it starts; bring back the node's snapshots/ (a backup made by the Go tool leaves it out: restore one made by raft backup)"
 eq "medium verify count" "$(jget "$VJ" log/count)" 2000
 eq "medium verify LogCommand" "$(jget "$VJ" log/types/LogCommand)" 1993
 eq "medium verify free pages" "$(jget "$VJ" files/raft-log.db/pages/free)" "$(jget "$SUM" bbolt/freelist_free_page_n)"

@@ -146,7 +146,7 @@ for sub in verify info; do
 	usage "$sub extra argument" "extra|argument|unexpected" raft "$sub" --state-dir "$N1" extra
 	usage "$sub empty --state-dir" "--state-dir is empty" raft "$sub" --state-dir ""
 	timed raft "$sub" --state-dir "$tmp/nonexistent"
-	if [ "$rc" -eq 1 ] && grep -q "^op-conductor-init: raft $sub: cannot open --state-dir $tmp/nonexistent: No such file or directory$" "$tmp/err"; then
+	if [ "$rc" -eq 1 ] && grep -q "^op-conductor-init: raft $sub: cannot open --state-dir $tmp/nonexistent: No such file or directory (check the path)$" "$tmp/err"; then
 		ok "$sub on a missing directory: exit 1, one sentence"
 	else
 		bad "$sub on a missing directory: rc=$rc, $(head -c 300 "$tmp/err")"

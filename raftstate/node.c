@@ -4,6 +4,7 @@
  * membership lookups, cleanup.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,13 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
 	return rc;
 }
 
+int rs_server_same(const struct rs_server *x, const struct rs_server *y)
+{
+	return x->suffrage == y->suffrage && x->id_len == y->id_len &&
+	       x->address_len == y->address_len && memcmp(x->id, y->id, x->id_len) == 0 &&
+	       memcmp(x->address, y->address, x->address_len) == 0;
+}
+
 int rs_config_same(const struct rs_config *a, const struct rs_config *b)
 {
 	if (a->n != b->n)
@@ -143,14 +151,8 @@ int rs_config_same(const struct rs_config *a, const struct rs_config *b)
 		const struct rs_server *x = &a->servers[i];
 		int found = 0;
 
-		for (size_t j = 0; j < b->n && !found; j++) {
-			const struct rs_server *y = &b->servers[j];
-
-			found = x->suffrage == y->suffrage && x->id_len == y->id_len &&
-			        x->address_len == y->address_len &&
-			        memcmp(x->id, y->id, x->id_len) == 0 &&
-			        memcmp(x->address, y->address, x->address_len) == 0;
-		}
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = rs_server_same(x, &b->servers[j]);
 		if (!found)
 			return 0;
 	}
@@ -200,9 +202,14 @@ void rs_node_snapshot_head(struct rs_node *n)
 /* Apply's rule: replace when the block number is higher. Walking newest
  * first, an equal number seen later is an older entry, which Apply applied
  * first and kept: it wins. */
+static int replaces(const struct rs_block *cur, const struct rs_block *b, int backward)
+{
+	return !cur->found || b->number > cur->number || (backward && b->number == cur->number);
+}
+
 static void keep_higher(struct rs_block *cur, const struct rs_block *b, int backward)
 {
-	if (!cur->found || b->number > cur->number || (backward && b->number == cur->number))
+	if (replaces(cur, b, backward))
 		*cur = *b;
 }
 
@@ -210,7 +217,7 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
                         const char *why, uint64_t index, int backward)
 {
 	struct rs_head *h = &n->head;
-	struct rs_block b;
+	struct rs_block *cur;
 
 	if (h->commands == 0 || index < h->from)
 		h->from = index;
@@ -224,16 +231,21 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 		}
 		return;
 	}
-	b = *decoded;
-	b.source = RS_BLOCK_LOG;
-	b.entry_index = index;
+	cur = &h->block;
 	if (form == RS_PAYLOAD_LEGACY) {
 		/* today's Apply rejects it; that era's FSM kept the highest the same way */
 		h->legacy++;
-		keep_higher(&h->legacy_block, &b, backward);
-		return;
+		cur = &h->legacy_block;
 	}
-	keep_higher(&h->block, &b, backward);
+	if (!replaces(cur, decoded, backward))
+		return;
+	/* Called for every LogCommand entry, and in a log that counts up each
+	 * one replaces the last: copy the decoded fields only, not the
+	 * snapshot name (a log's block has none). */
+	memcpy(cur, decoded, offsetof(struct rs_block, snapshot));
+	cur->snapshot[0] = 0;
+	cur->source = RS_BLOCK_LOG;
+	cur->entry_index = index;
 }
 
 void rs_node_head_merge(struct rs_node *n, const struct rs_head *p)

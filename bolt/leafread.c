@@ -194,7 +194,7 @@ static int leaf_table(struct bolt_leafreader *r, bolt_pgid id, const uint8_t **p
                       uint32_t *count, size_t *span, size_t want, struct bolt_err *err)
 {
 	uint64_t ps = r->v->page_size, hwm = r->v->meta.pgid, n;
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	size_t table;
 	int rc;
 
@@ -225,7 +225,7 @@ static int leaf_table(struct bolt_leafreader *r, bolt_pgid id, const uint8_t **p
 
 int bolt_leaf_count(struct bolt_leafreader *r, bolt_pgid id, uint32_t *count, struct bolt_err *err)
 {
-	const uint8_t *page;
+	const uint8_t *page = NULL;
 	size_t span;
 	int rc;
 
@@ -247,7 +247,7 @@ int bolt_leaf_read(struct bolt_leafreader *r, bolt_pgid id, bolt_pgid next, bolt
 {
 	uint64_t base = id * (uint64_t)r->v->page_size;
 	struct bolt_elem_off *offs = NULL;
-	const uint8_t *page;
+	const uint8_t *page = NULL;
 	uint32_t count;
 	size_t span;
 	int rc;
@@ -268,7 +268,7 @@ int bolt_leaf_read(struct bolt_leafreader *r, bolt_pgid id, bolt_pgid next, bolt
 		const struct bolt_elem_off *o = &offs[i];
 		struct bolt_leaf_elem e = {.flags = o->flags, .klen = o->klen, .vlen = o->vlen};
 		uint64_t koff = base + o->kstart, vend;
-		const uint8_t *kp, *tp;
+		const uint8_t *kp = NULL, *tp = NULL;
 		size_t want;
 
 		e.voff = koff + o->klen;
@@ -329,7 +329,7 @@ static int mapped_leaf(const struct bolt_view *v, bolt_pgid id, const uint8_t **
 int bolt_leaf_count_mapped(const struct bolt_view *v, bolt_pgid id, uint32_t *count,
                            struct bolt_err *err)
 {
-	const uint8_t *page;
+	const uint8_t *page = NULL;
 	size_t span;
 	int rc;
 
@@ -342,7 +342,7 @@ int bolt_leaf_count_mapped(const struct bolt_view *v, bolt_pgid id, uint32_t *co
 int bolt_leaf_read_mapped(const struct bolt_view *v, bolt_pgid id, bolt_leaf_fn fn, void *ctx,
                           struct bolt_err *err)
 {
-	const uint8_t *page;
+	const uint8_t *page = NULL;
 	size_t span;
 	uint32_t count;
 	int rc;
@@ -407,7 +407,7 @@ static int push_leaf(struct bolt_leaves *l, bolt_pgid id, const uint8_t *key, ui
 static int list_branch(const struct bolt_view *v, bolt_pgid id, int depth, int leaf_depth,
                        struct bolt_leaves *out, struct bolt_err *err)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	size_t span;
 	uint16_t count;
 	int rc;
@@ -459,7 +459,7 @@ int bolt_leaves_list(const struct bolt_view *v, const struct bolt_vbucket *b,
 	 * read with pread, so that no leaf is mapped */
 	bolt_leafreader_init(&r, v, 0, 0);
 	for (;;) {
-		const uint8_t *p;
+		const uint8_t *p = NULL;
 		size_t span;
 		struct bolt_elem e;
 

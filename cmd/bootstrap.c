@@ -37,22 +37,16 @@
 #include "cmd/nodejson.h"
 #include "cmd/report.h"
 #include "raftstate/error.h"
-#include "raftstate/nodedir.h"
-#include "raftstate/path.h"
-#include "raftstate/verify.h"
+#include "raftstate/ocflags.h"
+#include "raftstate/preflight.h"
 
 #ifdef OCI_COVERAGE
 void __gcov_dump(void); /* libgcov, linked by --coverage */
 #endif
 
-#define BIN_ENV                "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
-#define SKIP_ENV               "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
-#define DEFAULT_BIN            "op-conductor"
-#define STORAGE_DIR_ENV        "OP_CONDUCTOR_RAFT_STORAGE_DIR"
-#define SERVER_ID_ENV          "OP_CONDUCTOR_RAFT_SERVER_ID"
-#define BOOTSTRAP_ENV          "OP_CONDUCTOR_RAFT_BOOTSTRAP"
-#define SNAPSHOT_THRESHOLD_ENV "OP_CONDUCTOR_RAFT_SNAPSHOT_THRESHOLD"
-#define PREFLIGHT_LOCK_SEC     5.0
+#define BIN_ENV     "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
+#define SKIP_ENV    "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
+#define DEFAULT_BIN "op-conductor"
 
 /* ---- finding the binary ---------------------------------------------- */
 
@@ -167,164 +161,22 @@ static int find_binary(const struct oci_command *cmd, char *out, size_t size)
 	                BIN_ENV, t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
 }
 
-/* ---- reading op-conductor's flags ------------------------------------ */
-
-/*
- * op-conductor parses its command line with urfave/cli v2 on Go's flag
- * package: -name and --name are the same, a value comes as name=value or
- * as the next argument (always the next one, even if it starts with '-'),
- * booleans take no next argument, "--" or the first non-flag argument ends
- * the flags, the last of repeated flags wins; a flag not on the command
- * line comes from its OP_CONDUCTOR_* variable, even when that is empty.
- *
- * We only care about three flags, but must skip the others correctly: a
- * flag we do not know takes the next argument as its value unless that
- * looks like a flag itself, and op-conductor's boolean flags are listed so
- * that "--paused true" ends the flags where Go ends them.
- */
-struct oc_setting {
-	const char *val; /* NULL: not given */
-	char src[64];    /* "--raft.storage.dir" or the variable's name */
-};
-
-struct oc_raft {
-	struct oc_setting storage_dir, server_id, bootstrap, snapshot_threshold;
-	/* op-conductor's log flags (op-service log.CLIFlags("OP_CONDUCTOR")) */
-	struct oc_setting log_level, log_format, log_pid, log_color;
-	int help; /* -h/--help/-v/--version: op-conductor only prints and exits */
-};
-
-static const char *const oc_bool_flags[] = {
-    "raft.bootstrap",
-    "paused",
-    "rpc.enable-proxy",
-    "rpc.enable-admin",
-    "healthcheck.safe-enabled",
-    "log.color",
-    "log.pid",
-    "metrics.enabled",
-    "pprof.enabled",
-    "help",
-    "h",
-    "version",
-    "v",
-};
-
-static int name_is(const char *name, size_t len, const char *want)
-{
-	return strlen(want) == len && memcmp(name, want, len) == 0;
-}
-
-static int is_oc_bool(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(oc_bool_flags) / sizeof(oc_bool_flags[0]); i++)
-		if (name_is(name, len, oc_bool_flags[i]))
-			return 1;
-	return 0;
-}
-
-static void set_from_argv(struct oc_setting *s, const char *val, const char *flag)
-{
-	s->val = val;
-	(void)snprintf(s->src, sizeof(s->src), "--%s", flag);
-}
-
-static void set_from_env(struct oc_setting *s, const char *var)
-{
-	if (s->val != NULL)
-		return; /* the command line wins */
-	s->val = getenv(var);
-	(void)snprintf(s->src, sizeof(s->src), "%s", var);
-}
-
-static void read_oc_flags(int argc, char **argv, struct oc_raft *r)
-{
-	int i;
-
-	memset(r, 0, sizeof(*r));
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i], *name, *eq;
-		size_t len;
-
-		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
-			break;
-		name = a + 1;
-		if (*name == '-')
-			name++;
-		if (*name == '\0' || *name == '-' || *name == '=')
-			break; /* bad flag syntax: op-conductor stops with an error */
-		eq = strchr(name, '=');
-		len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-
-		if (name_is(name, len, "raft.storage.dir") ||
-		    name_is(name, len, "raft.server.id")) {
-			int dir = name_is(name, len, "raft.storage.dir");
-
-			if (eq == NULL && i + 1 >= argc)
-				break; /* "flag needs an argument": op-conductor fails */
-			set_from_argv(dir ? &r->storage_dir : &r->server_id,
-			              eq != NULL ? eq + 1 : argv[++i],
-			              dir ? "raft.storage.dir" : "raft.server.id");
-		} else if (name_is(name, len, "raft.snapshot-threshold")) {
-			if (eq == NULL && i + 1 >= argc)
-				break;
-			set_from_argv(&r->snapshot_threshold, eq != NULL ? eq + 1 : argv[++i],
-			              "raft.snapshot-threshold");
-		} else if (name_is(name, len, "raft.bootstrap")) {
-			set_from_argv(&r->bootstrap, eq != NULL ? eq + 1 : "true",
-			              "raft.bootstrap");
-		} else if (name_is(name, len, "log.level") || name_is(name, len, "log.format")) {
-			int lvl = name_is(name, len, "log.level");
-
-			if (eq == NULL && i + 1 >= argc)
-				break;
-			set_from_argv(lvl ? &r->log_level : &r->log_format,
-			              eq != NULL ? eq + 1 : argv[++i],
-			              lvl ? "log.level" : "log.format");
-		} else if (name_is(name, len, "log.pid") || name_is(name, len, "log.color")) {
-			int pid = name_is(name, len, "log.pid");
-
-			set_from_argv(pid ? &r->log_pid : &r->log_color,
-			              eq != NULL ? eq + 1 : "true", pid ? "log.pid" : "log.color");
-		} else if (name_is(name, len, "help") || name_is(name, len, "h") ||
-		           name_is(name, len, "version") || name_is(name, len, "v")) {
-			int b = 1;
-
-			if (eq == NULL || flags_parse_bool(eq + 1, &b) != 0 || b)
-				r->help = 1;
-		} else if (eq == NULL && !is_oc_bool(name, len) && i + 1 < argc &&
-		           argv[i + 1][0] != '-') {
-			i++; /* an unknown flag's value */
-		}
-	}
-	set_from_env(&r->storage_dir, STORAGE_DIR_ENV);
-	set_from_env(&r->server_id, SERVER_ID_ENV);
-	set_from_env(&r->bootstrap, BOOTSTRAP_ENV);
-	set_from_env(&r->snapshot_threshold, SNAPSHOT_THRESHOLD_ENV);
-	set_from_env(&r->log_level, "OP_CONDUCTOR_LOG_LEVEL");
-	set_from_env(&r->log_format, "OP_CONDUCTOR_LOG_FORMAT");
-	set_from_env(&r->log_pid, "OP_CONDUCTOR_LOG_PID");
-	set_from_env(&r->log_color, "OP_CONDUCTOR_LOG_COLOR");
-}
+/* ---- printing the preflight ------------------------------------------ */
 
 /* Our lines before the exec are shaped as op-conductor will shape its own
  * (the same op-service flags, read from its command line and variables),
  * so the node's stderr is in one format. A value op-conductor refuses
  * leaves the default here; op-conductor then stops with its own error. */
-static void log_like_op_conductor(const struct oc_raft *r)
+static void log_like_op_conductor(const struct rs_oc_flags *r)
 {
 	int pid = 0, color = 0;
 
-	if (r->log_pid.val != NULL && flags_parse_bool(r->log_pid.val, &pid) != 0)
+	if (r->log_pid.val != NULL && rs_go_parse_bool(r->log_pid.val, &pid) != 0)
 		pid = 0;
-	if (r->log_color.val != NULL && flags_parse_bool(r->log_color.val, &color) != 0)
+	if (r->log_color.val != NULL && rs_go_parse_bool(r->log_color.val, &color) != 0)
 		color = 0;
 	oci_log_setup(r->log_format.val, r->log_level.val, pid, color);
 }
-
-/* ---- preflight -------------------------------------------------------- */
 
 /* Returns 1 if the variable asks to skip, 0 if not, -1 (message printed)
  * if its value is not a boolean. */
@@ -335,28 +187,11 @@ static int skip_preflight(const struct oci_command *cmd)
 
 	if (v == NULL || *v == '\0')
 		return 0;
-	if (flags_parse_bool(v, &b) != 0) {
+	if (rs_go_parse_bool(v, &b) != 0) {
 		oci_usage(cmd, "%s must be true or false, got %s", SKIP_ENV, oci_q(v).s);
 		return -1;
 	}
 	return b;
-}
-
-/* 1 if node_dir holds raft-log.db or raft-stable.db (any kind of file),
- * 0 if neither, -1 (message printed) if we cannot tell. */
-static int has_state(const struct oci_command *cmd, const char *node_dir)
-{
-	struct rs_err err = {0};
-	int m = rs_nd_state(node_dir, &err);
-
-	if (m < 0 && err.sys_errno == ENOTDIR)
-		return 0;
-	if (m < 0) {
-		oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
-		         oci_path(node_dir).s, rs_errno_text(err.sys_errno).s);
-		return -1;
-	}
-	return (m & RS_ND_DBS) != 0;
 }
 
 static void print_problem(const struct rs_problem *p)
@@ -369,146 +204,57 @@ static void print_problem(const struct rs_problem *p)
 	           p->where, p->reason);
 }
 
-/* Verifies node_dir. Returns 0 to go on, or the exit code. */
-/* The preflight's verdict, for `bootstrap cluster --json` (docs/json.md). */
-struct pf_verdict {
-	char node_dir[PATH_MAX]; /* "" when not known */
-	const char *state;       /* none, valid, warnings, invalid, unreadable,
-	                          * not_checked, skipped */
-	int bootstrap;
-	size_t errors, warnings;
-	cJSON *problems;  /* NULL when not verified */
-	const char *note; /* "bootstrap_on_state", "bootstrap_first_start" or NULL */
-};
-
-static int check_state(const struct oci_command *cmd, const char *node_dir, struct pf_verdict *vd,
-                       const struct oc_raft *r)
+static void print_problems(const struct rs_problems *probs, int level)
 {
-	struct rs_verify_opts opts = {.lock_timeout = PREFLIGHT_LOCK_SEC, .live = 0, .nil_head = 1};
-	unsigned long long t;
-	char *end = NULL;
-
-	/* op-conductor's --raft.snapshot-threshold (a urfave/cli Uint64Flag; a value
-	 * it cannot parse stops op-conductor, so the default is right then) */
-	if (r->snapshot_threshold.val != NULL && r->snapshot_threshold.val[0] >= '0' &&
-	    r->snapshot_threshold.val[0] <= '9') {
-		errno = 0;
-		t = strtoull(r->snapshot_threshold.val, &end, 0);
-		if (errno == 0 && end != NULL && *end == '\0') {
-			opts.snapshot_threshold = t;
-			opts.threshold_src = r->snapshot_threshold.src;
-		}
-	}
-	struct rs_problems probs;
-	struct rs_err err;
 	size_t i;
-	int rc;
 
-	memset(&probs, 0, sizeof(probs));
-	memset(&err, 0, sizeof(err));
-	rc = rs_verify_node(node_dir, &opts, &probs, &err);
-	vd->errors = probs.errors;
-	vd->warnings = probs.warnings;
-	vd->problems = np_json_problems(&probs);
-	vd->state = rc != RS_OK          ? "unreadable"
-	            : probs.errors > 0   ? "invalid"
-	            : probs.warnings > 0 ? "warnings"
-	                                 : "valid";
-	if (rc != RS_OK) {
-		rs_problems_free(&probs);
-		return oci_fail(
-		    cmd, "refusing to start op-conductor: cannot verify the Raft state in %s: %s",
-		    oci_path(node_dir).s, err.msg);
-	}
-	if (probs.errors > 0) {
+	for (i = 0; i < probs->n; i++)
+		print_problem(&probs->v[i]);
+	if (probs->dropped > 0)
+		oci_detail(level, "  ... and %zu more", probs->dropped);
+}
+
+/* Prints why the plan could not be made. Returns the exit code. */
+static int print_plan_error(const struct oci_command *cmd, const struct rs_preflight_plan *p,
+                            const struct rs_err *err)
+{
+	if (p->state == RS_PF_NOT_CHECKED)
+		return oci_fail(cmd, "refusing to start op-conductor: %s", err->msg);
+	if (!p->verified)
+		return oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
+		                oci_path(p->node_dir).s, rs_errno_text(err->sys_errno).s);
+	return oci_fail(cmd,
+	                "refusing to start op-conductor: cannot verify the Raft state in %s: %s",
+	                oci_path(p->node_dir).s, err->msg);
+}
+
+/* Prints the plan's verdict (a refusal, warnings, notes). Returns 0 to go
+ * on with the exec, or the exit code. */
+static int print_plan(const struct oci_command *cmd, const struct rs_preflight_plan *p)
+{
+	const struct rs_problems *probs = &p->problems;
+
+	if (p->state == RS_PF_INVALID) {
 		oci_fail(cmd,
 		         "refusing to start op-conductor: the Raft state in %s is invalid "
 		         "(%zu error%s, %zu warning%s):",
-		         oci_path(node_dir).s, probs.errors, probs.errors == 1 ? "" : "s",
-		         probs.warnings, probs.warnings == 1 ? "" : "s");
-		for (i = 0; i < probs.n; i++)
-			print_problem(&probs.v[i]);
-		if (probs.dropped > 0)
-			oci_detail(OCI_LVL_ERROR, "  ... and %zu more", probs.dropped);
-		rs_problems_free(&probs);
+		         oci_path(p->node_dir).s, probs->errors, probs->errors == 1 ? "" : "s",
+		         probs->warnings, probs->warnings == 1 ? "" : "s");
+		print_problems(probs, OCI_LVL_ERROR);
 		return OCI_EXIT_FAIL;
 	}
-	if (probs.warnings > 0) {
-		oci_warn(cmd, "the Raft state in %s is usable but:", oci_path(node_dir).s);
-		for (i = 0; i < probs.n; i++)
-			print_problem(&probs.v[i]);
-		if (probs.dropped > 0)
-			oci_detail(OCI_LVL_WARN, "  ... and %zu more", probs.dropped);
+	if (p->state == RS_PF_WARNINGS) {
+		oci_warn(cmd, "the Raft state in %s is usable but:", oci_path(p->node_dir).s);
+		print_problems(probs, OCI_LVL_WARN);
 	}
-	rs_problems_free(&probs);
-	return 0;
-}
-
-/* How the user gave --raft.bootstrap (the flag or its variable). */
-static const char *bootstrap_what(const struct oc_raft *r)
-{
-	return strcmp(r->bootstrap.src, "--raft.bootstrap") == 0 ? "--raft.bootstrap"
-	                                                         : r->bootstrap.src;
-}
-
-/* Returns 0 to go on with the exec, or the exit code. */
-static int preflight(const struct oci_command *cmd, const struct oc_raft *rp, struct pf_verdict *vd)
-{
-	char *node_dir = vd->node_dir;
-	struct oc_raft r = *rp;
-	int skip, rc, b;
-
-	vd->state = "skipped";
-	skip = skip_preflight(cmd);
-	if (skip != 0)
-		return skip < 0 ? OCI_EXIT_USAGE : 0;
-	vd->state = "not_checked";
-	/* op-conductor would only print help or version; an empty ID is rejected by
-	 * raft; without a storage dir op-conductor refuses to start. */
-	if (r.help || r.server_id.val == NULL || r.server_id.val[0] == '\0' ||
-	    r.storage_dir.val == NULL)
-		return 0;
-	/* filepath.Join(storage, id): an empty storage dir means the cwd */
-	if (rs_path_join(node_dir, sizeof(vd->node_dir), r.storage_dir.val, r.server_id.val) != 0)
-		return oci_fail(cmd, "refusing to start op-conductor: %s/%s is too long",
-		                r.storage_dir.src, r.server_id.src);
-
-	rc = has_state(cmd, node_dir);
-	vd->state = rc < 0 ? "unreadable" : "none";
-	if (rc < 0)
-		return OCI_EXIT_FAIL;
-	if (r.bootstrap.val == NULL || flags_parse_bool(r.bootstrap.val, &b) != 0)
-		b = 0;
-	vd->bootstrap = b;
-	/* What op-conductor does with --raft.bootstrap=true (optimism PR 14927,
-	 * March 2025; read in op-conductor/consensus/raft.go NewRaftConsensus and
-	 * conductor/service.go initConsensus of the Go module versions named
-	 * here): up to v1.12.2 raft's ErrCantBootstrap on a node with state
-	 * stops the start; from v1.13.7 (read in v1.13.7 and v1.19.6) raft.go
-	 * logs it and returns it beside the consensus, and service.go ignores
-	 * exactly that error and starts unpaused: it pauses the conductor only
-	 * when the bootstrap happened (the first start of a new node). The
-	 * opc-1.19.6 interop stack runs this path (test_opc_heads, gen-bootstrap). */
-	if (rc == 0) {
-		/* a new node: op-conductor creates its state */
-		if (b)
-			vd->note = "bootstrap_first_start";
-		if (b)
-			oci_note(
-			    cmd,
-			    "%s is true and %s holds no Raft state: op-conductor bootstraps a "
-			    "one-member cluster and (v1.13.7 and later, optimism PR 14927) "
-			    "starts the conductor paused; add the other members, then resume it "
-			    "with conductor_resume",
-			    bootstrap_what(&r), oci_path(node_dir).s);
-		return 0;
-	}
-	rc = check_state(cmd, node_dir, vd, &r);
-	if (rc != 0)
-		return rc;
-	if (b)
-		vd->note = "bootstrap_on_state";
-	if (b)
+	if (p->note == RS_PF_BOOTSTRAP_FIRST_START)
+		oci_note(cmd,
+		         "%s is true and %s holds no Raft state: op-conductor bootstraps a "
+		         "one-member cluster and (v1.13.7 and later, optimism PR 14927) "
+		         "starts the conductor paused; add the other members, then resume it "
+		         "with conductor_resume",
+		         p->bootstrap_src, oci_path(p->node_dir).s);
+	if (p->note == RS_PF_BOOTSTRAP_ON_STATE)
 		oci_warn(cmd,
 		         "%s is true but %s already holds Raft state: raft does not bootstrap it "
 		         "again; op-conductor v1.13.7 and later (optimism PR 14927) log 'Raft "
@@ -517,8 +263,26 @@ static int preflight(const struct oci_command *cmd, const struct oc_raft *rp, st
 		         "initConsensus ignores; it pauses only after a bootstrap that happened), "
 		         "and releases up to v1.12.2 fail to start ('failed to bootstrap raft "
 		         "cluster'); set it to false once the cluster has formed",
-		         bootstrap_what(&r), oci_path(node_dir).s);
+		         p->bootstrap_src, oci_path(p->node_dir).s);
 	return 0;
+}
+
+/* The preflight (raftstate/preflight.h), printed. Returns 0 to go on with
+ * the exec, or the exit code. */
+static int preflight(const struct oci_command *cmd, const struct rs_oc_flags *r,
+                     struct rs_preflight_plan *p)
+{
+	struct rs_err err = {0};
+	int skip;
+
+	memset(p, 0, sizeof(*p));
+	p->state = RS_PF_SKIPPED;
+	skip = skip_preflight(cmd);
+	if (skip != 0)
+		return skip < 0 ? OCI_EXIT_USAGE : 0;
+	if (rs_preflight_plan(r, RS_PREFLIGHT_LOCK_SEC, p, &err) != RS_OK)
+		return print_plan_error(cmd, p, &err);
+	return print_plan(cmd, p);
 }
 
 /*
@@ -559,45 +323,45 @@ static const struct oci_env bootstrap_env[] = {
     {BIN_ENV,
      "The op-conductor binary: a path, or a name looked up in PATH (default op-conductor)"},
     {SKIP_ENV, "true (or 1, t, ...) skips the preflight check of the node's state"},
-    {STORAGE_DIR_ENV, "op-conductor's --raft.storage.dir, when not on the command line"},
-    {SERVER_ID_ENV, "op-conductor's --raft.server.id, when not on the command line"},
-    {BOOTSTRAP_ENV, "op-conductor's --raft.bootstrap, when not on the command line"},
-    {SNAPSHOT_THRESHOLD_ENV,
+    {RS_OC_STORAGE_DIR_ENV, "op-conductor's --raft.storage.dir, when not on the command line"},
+    {RS_OC_SERVER_ID_ENV, "op-conductor's --raft.server.id, when not on the command line"},
+    {RS_OC_BOOTSTRAP_ENV, "op-conductor's --raft.bootstrap, when not on the command line"},
+    {RS_OC_SNAPSHOT_THRESHOLD_ENV,
      "op-conductor's --raft.snapshot-threshold, when not on the command line: the preflight "
      "warns when a node with no unsafe head has that many entries after its last snapshot"},
-    {"OP_CONDUCTOR_LOG_FORMAT",
+    {RS_OC_LOG_FORMAT_ENV,
      "op-conductor's --log.format, when not on the command line: shapes the preflight's lines "
      "too"},
-    {"OP_CONDUCTOR_LOG_LEVEL",
+    {RS_OC_LOG_LEVEL_ENV,
      "op-conductor's --log.level, when not on the command line: filters the preflight's lines "
      "too"},
-    {"OP_CONDUCTOR_LOG_PID", "op-conductor's --log.pid, when not on the command line"},
-    {"OP_CONDUCTOR_LOG_COLOR", "op-conductor's --log.color, when not on the command line"},
+    {RS_OC_LOG_PID_ENV, "op-conductor's --log.pid, when not on the command line"},
+    {RS_OC_LOG_COLOR_ENV, "op-conductor's --log.color, when not on the command line"},
 };
 
 /* --json: the verdict as one document on stderr (stdout is op-conductor's
  * after the exec), before the exec or the refusal. */
-static void print_verdict(struct pf_verdict *vd, int rc)
+static void print_verdict(struct rs_preflight_plan *p, int rc)
 {
 	cJSON *doc = cJSON_CreateObject();
+	const char *note = rs_pf_note_name(p->note);
 	char *s;
 
-	if (vd->node_dir[0] != '\0')
-		cJSON_AddStringToObject(doc, "node_dir", vd->node_dir);
+	if (p->node_dir[0] != '\0')
+		cJSON_AddStringToObject(doc, "node_dir", p->node_dir);
 	else
 		cJSON_AddNullToObject(doc, "node_dir");
-	cJSON_AddStringToObject(doc, "state", vd->state);
-	cJSON_AddBoolToObject(doc, "raft_bootstrap", vd->bootstrap);
+	cJSON_AddStringToObject(doc, "state", rs_pf_state_name(p->state));
+	cJSON_AddBoolToObject(doc, "raft_bootstrap", p->bootstrap);
 	cJSON_AddStringToObject(doc, "verdict", rc == 0 ? "start" : "refused");
-	cJSON_AddItemToObject(doc, "errors", np_json_u64(vd->errors));
-	cJSON_AddItemToObject(doc, "warnings", np_json_u64(vd->warnings));
-	if (vd->problems != NULL)
-		cJSON_AddItemToObject(doc, "problems", vd->problems);
+	cJSON_AddItemToObject(doc, "errors", np_json_u64(p->problems.errors));
+	cJSON_AddItemToObject(doc, "warnings", np_json_u64(p->problems.warnings));
+	if (p->verified)
+		cJSON_AddItemToObject(doc, "problems", np_json_problems(&p->problems));
 	else
 		cJSON_AddNullToObject(doc, "problems");
-	vd->problems = NULL;
-	if (vd->note != NULL)
-		cJSON_AddStringToObject(doc, "note", vd->note);
+	if (note != NULL)
+		cJSON_AddStringToObject(doc, "note", note);
 	else
 		cJSON_AddNullToObject(doc, "note");
 	if ((s = np_json_render(doc)) != NULL) {
@@ -610,8 +374,8 @@ static void print_verdict(struct pf_verdict *vd, int rc)
 static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char **argv)
 {
 	struct fd_snapshot fds;
-	struct pf_verdict vd = {.state = "not_checked"};
-	struct oc_raft r;
+	struct rs_preflight_plan plan = {.state = RS_PF_NOT_CHECKED};
+	struct rs_oc_flags r;
 	char bin[PATH_MAX];
 	char **nargv;
 	int rc, json = 0;
@@ -624,19 +388,18 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 		argc--;
 		argv++;
 	}
-	read_oc_flags(argc, argv, &r);
+	rs_oc_flags_read(argc, argv, &r);
 	log_like_op_conductor(&r);
 	rc = find_binary(cmd, bin, sizeof(bin));
 	if (rc != 0)
 		return rc;
 
 	fd_snapshot_take(&fds);
-	rc = preflight(cmd, &r, &vd);
+	rc = preflight(cmd, &r, &plan);
 	fd_close_new(&fds);
 	if (json)
-		print_verdict(&vd, rc);
-	else
-		cJSON_Delete(vd.problems);
+		print_verdict(&plan, rc);
+	rs_preflight_plan_free(&plan);
 	if (rc != 0)
 		return rc;
 

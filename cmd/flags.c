@@ -7,6 +7,7 @@
 
 #include "cmd/command.h"
 #include "cmd/report.h"
+#include "raftstate/ocflags.h"
 
 #define ENV_PREFIX "OP_CONDUCTOR_INIT_"
 
@@ -95,25 +96,6 @@ const char *flags_what(const struct flag_spec *spec, const struct flag_value *va
 	return buf;
 }
 
-int flags_parse_bool(const char *s, int *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcmp(s, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcmp(s, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /*
  * Decimal only. Go's flag package reads uint64 flags with base 0, so the Go
  * tool takes "010" as 8 and "0x10" as 16; rather than silently disagree we
@@ -148,7 +130,7 @@ static int set_value(const struct oci_command *cmd, const struct flag_spec *spec
 {
 	switch (spec->kind) {
 	case FLAG_BOOL:
-		if (flags_parse_bool(text, &val->b) != 0) {
+		if (rs_go_parse_bool(text, &val->b) != 0) {
 			oci_usage(cmd, "%s must be true or false, got %s", what, oci_q(text).s);
 			return -1;
 		}
@@ -273,7 +255,7 @@ void flags_log_early(const struct oci_command *cmd, int argc, char **argv)
 				text[k] = NULL;
 		}
 		if (log_flags[k].kind == FLAG_BOOL && text[k] != NULL &&
-		    flags_parse_bool(text[k], &b[k]) != 0)
+		    rs_go_parse_bool(text[k], &b[k]) != 0)
 			b[k] = 0;
 	}
 	oci_log_setup(text[FLAG_LOG_FORMAT], text[FLAG_LOG_LEVEL], b[FLAG_LOG_PID],
@@ -354,7 +336,7 @@ enum flag_result flags_parse(const struct oci_command *cmd, int argc, char **arg
 		int dummy;
 
 		/* "--force false" sets force and leaves "false" behind */
-		if (last_bool != NULL && flags_parse_bool(fs->args[0], &dummy) == 0)
+		if (last_bool != NULL && rs_go_parse_bool(fs->args[0], &dummy) == 0)
 			oci_usage(cmd,
 			          "unexpected argument %s (write --%s=%s to set a boolean flag)",
 			          oci_q(fs->args[0]).s, last_bool->name, fs->args[0]);

@@ -115,7 +115,5 @@ const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
                        size_t size);
 
-/* Go's strconv.ParseBool. Returns 0 and sets *out, or -1. */
-int flags_parse_bool(const char *s, int *out);
 
 #endif

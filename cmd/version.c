@@ -21,6 +21,7 @@
 #include "cmd/report.h"
 #include "cmd/version.h"
 #include "oci_buildinfo.h"
+#include "raftstate/ocflags.h"
 
 #define OCI_LICENSE "MIT"
 #define STR_(x)     #x
@@ -139,7 +140,7 @@ int oci_version(int argc, char **argv)
 	if (argc > 1)
 		return oci_usage(NULL, "--version takes one flag, --json; %s is one too many",
 		                 oci_q(argv[1]).s);
-	if (flags_parse_bool(v, &json) != 0)
+	if (rs_go_parse_bool(v, &json) != 0)
 		return oci_usage(NULL, "--json must be true or false, got %s", oci_q(v).s);
 	return json ? version_json() : version_text();
 }

@@ -179,7 +179,7 @@ static int escape(struct jv *v, char *out, size_t *o)
 {
 	static const char esc[] = "\"\\/bfnrt", val[] = "\"\\/\b\f\n\r\t";
 	const char *e;
-	unsigned u;
+	unsigned u = 0; /* set by escape_u on success; gcc -O3 cannot see that */
 	int rc;
 
 	if (v->end - v->p < 2)

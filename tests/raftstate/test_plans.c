@@ -18,7 +18,13 @@
  *                     configuration without this node refused unless
  *                     forced, a term at or below CurrentTerm refused;
  *   rs_compact_plan   the sizes as on disk, nothing removed without a
- *                     snapshot, and why;
+ *                     snapshot, and why; its apply tries the run lock once
+ *                     unless given a run_lock_timeout;
+ *   rs_preflight_plan bootstrap cluster's verdict: a new node, valid state,
+ *                     --raft.bootstrap on either, the nil-head warning at
+ *                     the threshold op-conductor was given, corrupt state
+ *                     refused, help; rs_oc_flags_read reads op-conductor's
+ *                     command line as Go's flag package does;
  *   rs_backup_plan    a node, a cluster root, no state, a backup inside it;
  *   every apply       takes the run lock itself (refused while another
  *                     holds it) and looks again under it;
@@ -43,6 +49,8 @@
 #include "raftstate/generate.h"
 #include "raftstate/manifest.h"
 #include "raftstate/nodedir.h"
+#include "raftstate/ocflags.h"
+#include "raftstate/preflight.h"
 #include "raftstate/recover.h"
 #include "raftstate/restore.h"
 #include "raftstate/summary.h"
@@ -845,6 +853,163 @@ START_TEST(test_recover_plan)
 }
 END_TEST
 
+/* true when one of p's problems has `needle` in its reason */
+static int has_reason(const struct rs_problems *p, const char *needle)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strstr(p->v[i].reason, needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* op-conductor's flags read as urfave/cli on Go's flag package reads them:
+ * -x and --x alike, name=value or the next argument, booleans without one,
+ * an unknown flag's value skipped, "--paused true" ending the flags, the
+ * last repeated flag winning, the OP_CONDUCTOR_* variables for the rest */
+START_TEST(test_oc_flags_read)
+{
+	char *a1[] = {"--raft.storage.dir",
+	              "/a",
+	              "-raft.server.id=x",
+	              "--node.rpc",
+	              "http://n",
+	              "--raft.server.id",
+	              "y",
+	              "--raft.bootstrap",
+	              "--raft.snapshot-threshold",
+	              "0x10",
+	              "--log.pid",
+	              "--paused",
+	              "true",
+	              "--raft.storage.dir",
+	              "/late"};
+	char *a2[] = {"--raft.bootstrap=false", "-h=false", "--", "--raft.server.id", "z"};
+	char *a3[] = {"--raft.storage.dir"}; /* needs an argument: op-conductor stops */
+	struct rs_oc_flags r;
+	uint64_t t = 0;
+	int b = -1;
+
+	setenv(RS_OC_SERVER_ID_ENV, "from-env", 1);
+	setenv(RS_OC_STORAGE_DIR_ENV, "/env", 1);
+	unsetenv(RS_OC_BOOTSTRAP_ENV);
+	unsetenv(RS_OC_SNAPSHOT_THRESHOLD_ENV);
+	rs_oc_flags_read(15, a1, &r);
+	ck_assert_str_eq(r.storage_dir.val, "/a"); /* "--paused true" ended the flags */
+	ck_assert_str_eq(r.storage_dir.src, "--raft.storage.dir");
+	ck_assert_str_eq(r.server_id.val, "y"); /* the last one */
+	ck_assert_str_eq(r.bootstrap.val, "true");
+	ck_assert_str_eq(r.log_pid.val, "true");
+	ck_assert(rs_oc_snapshot_threshold(&r, &t) && t == 16); /* base 0, as Uint64Flag */
+	ck_assert(!r.help);
+
+	rs_oc_flags_read(5, a2, &r);
+	ck_assert_str_eq(r.server_id.val, "from-env"); /* after "--": not a flag */
+	ck_assert_str_eq(r.server_id.src, RS_OC_SERVER_ID_ENV);
+	ck_assert_str_eq(r.bootstrap.val, "false");
+	ck_assert(!r.help); /* -h=false asks for nothing */
+	ck_assert(!rs_oc_snapshot_threshold(&r, &t));
+
+	rs_oc_flags_read(1, a3, &r);
+	ck_assert_str_eq(r.storage_dir.val, "/env");
+	setenv(RS_OC_SNAPSHOT_THRESHOLD_ENV, "12x", 1);
+	rs_oc_flags_read(0, a3, &r);
+	ck_assert(!rs_oc_snapshot_threshold(&r, &t)); /* op-conductor refuses it */
+	unsetenv(RS_OC_SNAPSHOT_THRESHOLD_ENV);
+	unsetenv(RS_OC_SERVER_ID_ENV);
+	unsetenv(RS_OC_STORAGE_DIR_ENV);
+
+	ck_assert(rs_go_parse_bool("True", &b) == 0 && b == 1);
+	ck_assert(rs_go_parse_bool("F", &b) == 0 && b == 0);
+	ck_assert_int_eq(rs_go_parse_bool("yes", &b), -1);
+}
+END_TEST
+
+/* plan a preflight for op-conductor started with --raft.storage.dir root
+ * --raft.server.id id and `more` */
+static int preflight(const char *id, const char *more, struct rs_preflight_plan *p,
+                     struct rs_err *e)
+{
+	char *argv[5] = {"--raft.storage.dir", root, "--raft.server.id", (char *)id, (char *)more};
+	struct rs_oc_flags r;
+
+	rs_oc_flags_read(more != NULL ? 5 : 4, argv, &r);
+	return rs_preflight_plan(&r, 5, p, e);
+}
+
+/* The preflight's verdicts: a new node starts (noting a bootstrap's paused
+ * first start), a node with valid state starts (warning that raft will not
+ * bootstrap it again; the nil-head warning at the threshold op-conductor
+ * was given), corrupt state is refused, help asks nothing; read-only. */
+START_TEST(test_preflight_plan)
+{
+	struct rs_preflight_plan p;
+	struct rs_err e = {0};
+	char dir[512], f[600];
+	char *argv[] = {"--raft.storage.dir", root, "--raft.server.id", "s1", "--help"};
+	struct rs_oc_flags r;
+	size_t len;
+	char *before;
+	FILE *fp;
+
+	unsetenv(RS_OC_BOOTSTRAP_ENV);
+	unsetenv(RS_OC_SNAPSHOT_THRESHOLD_ENV);
+	generate_three();
+	before = node_bytes("s1", &len);
+	path(dir, sizeof(dir), "s1");
+
+	ck_assert_msg(preflight("s1", NULL, &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert_str_eq(p.node_dir, dir);
+	ck_assert_int_eq(p.state, RS_PF_VALID);
+	ck_assert(p.verified && p.note == RS_PF_NOTE_NONE && rs_preflight_starts(&p));
+	rs_preflight_plan_free(&p);
+
+	ck_assert_msg(preflight("s1", "--raft.bootstrap", &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert(p.bootstrap && p.note == RS_PF_BOOTSTRAP_ON_STATE);
+	ck_assert_str_eq(p.bootstrap_src, "--raft.bootstrap");
+	ck_assert_str_eq(rs_pf_note_name(p.note), "bootstrap_on_state");
+	rs_preflight_plan_free(&p);
+
+	/* generated state has no unsafe head: at a threshold of 1 op-conductor's
+	 * first snapshot comes now, and the warning names where 1 came from */
+	ck_assert_msg(preflight("s1", "--raft.snapshot-threshold=1", &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(p.state, RS_PF_WARNINGS);
+	ck_assert(has_reason(&p.problems, "--raft.snapshot-threshold"));
+	ck_assert(rs_preflight_starts(&p));
+	rs_preflight_plan_free(&p);
+	unchanged("s1", before, len);
+	free(before);
+
+	/* a new node: no state, nothing verified */
+	ck_assert_msg(preflight("s9", "--raft.bootstrap=true", &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(p.state, RS_PF_NONE);
+	ck_assert(!p.verified && p.note == RS_PF_BOOTSTRAP_FIRST_START && rs_preflight_starts(&p));
+	ck_assert_int_ne(access(p.node_dir, F_OK), 0); /* not created */
+	rs_preflight_plan_free(&p);
+
+	/* both meta pages of s2's log broken: invalid, refused */
+	path(f, sizeof(f), "s2/raft-log.db");
+	ck_assert_ptr_nonnull(fp = fopen(f, "r+b"));
+	for (long off = 0; off <= 4096; off += 4096) {
+		ck_assert_int_eq(fseek(fp, off + 32, SEEK_SET), 0);
+		ck_assert_int_eq(fwrite("\xff\xff\xff\xff\xff\xff\xff\xff", 1, 8, fp), 8);
+	}
+	fclose(fp);
+	ck_assert_msg(preflight("s2", "--raft.bootstrap", &p, &e) == RS_OK, "%s", e.msg);
+	ck_assert_int_eq(p.state, RS_PF_INVALID);
+	ck_assert(p.problems.errors > 0 && !rs_preflight_starts(&p));
+	ck_assert(p.note == RS_PF_NOTE_NONE); /* refused: no note */
+	ck_assert_str_eq(rs_pf_state_name(p.state), "invalid");
+	rs_preflight_plan_free(&p);
+
+	/* op-conductor only prints its help: nothing to check */
+	rs_oc_flags_read(5, argv, &r);
+	ck_assert_int_eq(rs_preflight_plan(&r, 5, &p, &e), RS_OK);
+	ck_assert_int_eq(p.state, RS_PF_NOT_CHECKED);
+	ck_assert_str_eq(p.node_dir, "");
+	rs_preflight_plan_free(&p);
+}
+END_TEST
+
 START_TEST(test_compact_plan)
 {
 	struct rs_compact_opts o = {.lock_timeout = 5,
@@ -918,6 +1083,8 @@ int main(void)
 	tcase_add_test(tc, test_backup_plan);
 	tcase_add_test(tc, test_recover_plan);
 	tcase_add_test(tc, test_compact_plan);
+	tcase_add_test(tc, test_oc_flags_read);
+	tcase_add_test(tc, test_preflight_plan);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -136,16 +136,15 @@ static int run_backup(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rc != RS_OK) {
 		rs_backup_plan_free(&plan);
 		if (err.code == RS_ELOCKED && !res.run_locked) { /* another run holds it */
-			oci_fail(cmd, "%s; nothing was changed", err.msg);
+			oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+			         np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 		} else if (probs.errors > 0) {
-			oci_fail(
-			    cmd,
-			    "the copy of %s does not verify; no backup was kept (run raft verify "
-			    "--state-dir on it for the problems): %s",
-			    oci_path(v[F_STATE_DIR].str).s, err.msg);
+			oci_fail(cmd, "the copy of %s does not verify, so no backup was kept: %s%s",
+			         oci_path(v[F_STATE_DIR].str).s, err.msg,
+			         np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 			np_print_errors(&probs, NULL);
 		} else {
-			oci_fail(cmd, "%s", err.msg);
+			oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 		}
 		rs_problems_free(&probs);
 		return OCI_EXIT_FAIL;

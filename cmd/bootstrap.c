@@ -35,6 +35,7 @@
 #include "cmd/flags.h"
 #include "cmd/jsonout.h"
 #include "cmd/nodejson.h"
+#include "cmd/nodeflags.h"
 #include "cmd/report.h"
 #include "raftstate/error.h"
 #include "raftstate/ocflags.h"
@@ -219,13 +220,14 @@ static int print_plan_error(const struct oci_command *cmd, const struct rs_prefl
                             const struct rs_err *err)
 {
 	if (p->state == RS_PF_NOT_CHECKED)
-		return oci_fail(cmd, "refusing to start op-conductor: %s", err->msg);
+		return oci_fail(cmd, "refusing to start op-conductor: %s%s", err->msg,
+		                np_err_fix(cmd, err, p->node_dir).s);
 	if (!p->verified)
 		return oci_fail(cmd, "refusing to start op-conductor: cannot check %s: %s",
 		                oci_path(p->node_dir).s, rs_errno_text(err->sys_errno).s);
 	return oci_fail(cmd,
-	                "refusing to start op-conductor: cannot verify the Raft state in %s: %s",
-	                oci_path(p->node_dir).s, err->msg);
+	                "refusing to start op-conductor: cannot verify the Raft state in %s: %s%s",
+	                oci_path(p->node_dir).s, err->msg, np_err_fix(cmd, err, p->node_dir).s);
 }
 
 /* Prints the plan's verdict (a refusal, warnings, notes). Returns 0 to go

@@ -193,7 +193,8 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 		}
 	}
 	if (rs_compact_apply(plan, o, probs, &err) != RS_OK) {
-		int rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		int rc = oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+		                  np_err_fix(cmd, &err, plan->node_dir).s);
 
 		if (v[F_JSON].b)
 			json_failure(plan->node_dir, err.msg);
@@ -235,7 +236,8 @@ static int run_compact(const struct oci_command *cmd, const struct flag_set *fs)
 	if (v[F_STATE_DIR].str[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
 	if (rs_compact_plan(v[F_STATE_DIR].str, &o, &plan, &probs, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		rc = oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+		              np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 		np_print_errors(&probs, "run raft verify");
 		if (v[F_JSON].b)
 			json_failure(v[F_STATE_DIR].str, err.msg);

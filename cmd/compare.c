@@ -632,7 +632,8 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 			    "more than %d nodes to compare; compare them in groups of at most %d",
 			    MAX_NODES, MAX_NODES);
 		else if (lrc != RS_OK)
-			rc = oci_fail(cmd, "--from-json %s", err.msg);
+			rc = oci_fail(cmd, "--from-json %s%s", err.msg,
+			              np_err_fix(cmd, &err, NULL).s);
 	}
 	if (rc != 0)
 		goto out;
@@ -652,7 +653,7 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 			goto out;
 		}
 	if (rs_compare(ns.v, ns.n, &r, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s", err.msg);
+		rc = oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 		goto out;
 	}
 	if (v[F_JSON].b) {

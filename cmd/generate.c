@@ -434,7 +434,7 @@ static int gen_plan(const struct oci_command *cmd, struct gen_run *r)
 		return oci_usage(cmd, "%s %s is not one of the server IDs in %s", r->node_id_what,
 		                 oci_q(r->opts.node_id).s, r->gc.names.ids_what);
 	if (rc != RS_OK) {
-		rc = oci_fail(cmd, "%s", err.msg);
+		rc = oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 		print_diff(OCI_LVL_ERROR, p->conflict.text);
 		return rc;
 	}
@@ -530,7 +530,7 @@ static int gen_apply(const struct oci_command *cmd, struct gen_run *r)
 	struct rs_err err = {0};
 
 	if (rs_generate_apply(&r->opts, &r->plan, &err) != RS_OK)
-		return oci_fail(cmd, "%s", err.msg);
+		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 	if (r->json)
 		return print_json(cmd, r);
 	print_summary(p->outdir, &r->gc.ms, p->written, r->gc.term, r->gc.network, p->cluster_json);

@@ -210,7 +210,7 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 	if (rc != RS_OK && n->partial) {
 		/* one file is missing: what the other holds, then the error */
 		rc = oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
-		              np_locked_fix(&err));
+		              np_err_fix(cmd, &err, dir).s);
 		if (json) {
 			*out = np_info_json_node(n, NULL);
 			cJSON_ReplaceItemInObjectCaseSensitive(*out, "error",
@@ -222,7 +222,7 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		goto done;
 	} else if (rc != RS_OK) {
 		rc = oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
-		              np_locked_fix(&err));
+		              np_err_fix(cmd, &err, dir).s);
 		rs_node_free(n);
 		if (rs_node_init(n, dir, NULL) != RS_OK)
 			(void)snprintf(n->id, sizeof(n->id), "%s", dir);
@@ -252,8 +252,8 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 			printf("  %10s  %6s  %-16s  %9s  %s\n", "INDEX", "TERM", "TYPE", "DATA",
 			       "APPENDED-AT");
 		if (rs_node_entries(dir, opts, limit, print_entry, &ec, &err) != RS_OK) {
-			rc = oci_fail(cmd, "cannot list the entries of %s: %s", oci_path(dir).s,
-			              err.msg);
+			rc = oci_fail(cmd, "cannot list the entries of %s: %s%s", oci_path(dir).s,
+			              err.msg, np_err_fix(cmd, &err, dir).s);
 			if (json)
 				cJSON_AddStringToObject(*out, "entries_error", err.msg);
 		} else if (!json && ec.n == 0) {

@@ -241,7 +241,7 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	if (rc < 0)
 		return oci_fail(cmd, "out of memory rendering a payload");
 	if (rc != RS_OK)
-		return oci_fail(cmd, "%s%s", err.msg, np_locked_fix(&err));
+		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 	if (st.decreased && (o.has_from_block || o.has_to_block))
 		oci_note(cmd,
 		         "block numbers decrease at index %" PRIu64 " (%" PRIu64 " after %" PRIu64

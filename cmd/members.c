@@ -1,6 +1,7 @@
 /* cmd/'s side of the member list (members.h): raftstate's verdict, printed. */
 #include "cmd/members.h"
 
+#include "cmd/nodeflags.h"
 #include "cmd/report.h"
 
 static int report(const struct oci_command *cmd, int rc, const struct rs_err *err)
@@ -9,7 +10,7 @@ static int report(const struct oci_command *cmd, int rc, const struct rs_err *er
 		return 0;
 	if (rc == RS_EINVAL)
 		return oci_usage(cmd, "%s", err->msg);
-	return oci_fail(cmd, "%s", err->msg);
+	return oci_fail(cmd, "%s%s", err->msg, np_err_fix(cmd, err, NULL).s);
 }
 
 int members_split(const struct oci_command *cmd, const struct rs_members_input *in,

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/command.h"
 #include "cmd/flags.h"
 #include "cmd/report.h"
 
@@ -22,13 +24,70 @@ int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *wh
 	if (rc == RS_ELIMIT)
 		return oci_usage(cmd, "%s", err.msg);
 	if (rc != RS_OK)
-		return oci_fail(cmd, "%s", err.msg);
+		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, dir).s);
 	return 0;
 }
 
-const char *np_locked_fix(const struct rs_err *err)
+static int has_live(const struct oci_command *cmd)
 {
-	return err->code == RS_ELOCKED ? "; give --live to read it while op-conductor runs" : "";
+	static const char *const live[] = {"verify", "info", "logs", "backup"};
+
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (strcmp(cmd->name, live[i]) == 0)
+			return 1;
+	return 0;
+}
+
+struct oci_quoted np_err_fix(const struct oci_command *cmd, const struct rs_err *err,
+                             const char *dir)
+{
+	struct oci_quoted q = {0};
+	const char *verify = "";
+	char line[sizeof(q.s) / 2];
+
+	if (err->has_fix)
+		return q;
+	switch (err->code) {
+	case RS_ELOCKED:
+		if (has_live(cmd))
+			(void)snprintf(q.s, sizeof(q.s),
+			               "; give --live to read it while op-conductor runs");
+		break;
+	case RS_ECORRUPT:
+		if (strcmp(cmd->name, "restore") == 0) {
+			(void)snprintf(q.s, sizeof(q.s),
+			               "; restore another backup (an older one, or one of another "
+			               "node)");
+			break;
+		}
+		if (strcmp(cmd->name, "verify") != 0) {
+			(void)snprintf(line, sizeof(line),
+			               " (op-conductor-init raft verify --state-dir %s names every "
+			               "fault)",
+			               dir != NULL ? rs_qpath(dir).s : "<node directory>");
+			verify = line;
+		}
+		(void)snprintf(q.s, sizeof(q.s),
+		               "; the node's state is damaged%s: restore it from a backup (raft "
+		               "restore), or, while a majority of its cluster is healthy, start "
+		               "it with an empty state directory and let the leader fill it",
+		               verify);
+		break;
+	case RS_ELIMIT:
+		(void)snprintf(q.s, sizeof(q.s),
+		               "; no flag raises this bound: give a shorter path, or, for a file, "
+		               "check that it is one raft wrote (one beyond the bound is damaged "
+		               "or something else)");
+		break;
+	case RS_ENOMEM:
+		(void)snprintf(q.s, sizeof(q.s),
+		               "; free memory, or raise the memory limit (the container's, "
+		               "ulimit -v)");
+		break;
+	default:
+		break;
+	}
+	return q;
 }
 
 static int parse_seconds(const char *s, double *out)

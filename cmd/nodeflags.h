@@ -8,6 +8,7 @@
 #ifndef CMD_NODEFLAGS_H
 #define CMD_NODEFLAGS_H
 
+#include "cmd/report.h"
 #include "raftstate/nodedir.h"
 
 struct oci_command;
@@ -20,9 +21,22 @@ struct flag_value;
 int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *what,
                   struct rs_nd_nodes *out);
 
-/* For a read-only command that failed on a database op-conductor holds
- * (RS_ELOCKED): "; give --live to read it while op-conductor runs", else "". */
-const char *np_locked_fix(const struct rs_err *err);
+/* The fix of an error whose message carries none (err->has_fix unset), by
+ * its class and the command, as a suffix for its sentence ("; ..."), or ""
+ * (the one home of these fixes; a site with a better one says it with
+ * rs_err_suffix):
+ *   RS_ELOCKED   a command with --live: give --live
+ *   RS_ECORRUPT  restore: another backup; otherwise the node's state is
+ *                damaged: verify names every fault (not said by verify
+ *                itself), restore it from a backup or let the leader fill
+ *                it from an empty state directory (docs/operations.md)
+ *   RS_ELIMIT    no flag raises the bound the message names: a shorter
+ *                path, or the input is not the state raft wrote
+ *   RS_ENOMEM    free memory or raise the container's memory limit
+ * `dir` is the node directory (or --state-dir) for verify's command line;
+ * NULL: "the node directory". Same lifetime rule as oci_q. */
+struct oci_quoted np_err_fix(const struct oci_command *cmd, const struct rs_err *err,
+                             const char *dir);
 
 /* --timeout: seconds, decimal, optionally with a fraction and an "s"
  * suffix ("5", "0.5", "2s"), 0..86400. flag_spec.check style: 0 if valid. */

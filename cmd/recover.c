@@ -175,7 +175,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	 * member that will vote (whether this node is one is checked later,
 	 * with the reason). */
 	if (rs_members_first_voter(ms, nonvoters, &leader, &err) != 0)
-		return oci_fail(cmd, "%s", err.msg);
+		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 	if (leader == NULL) {
 		if (ms->n == 0)
 			return oci_usage(cmd, "%s lists no nodes", names.nodes_what);
@@ -360,7 +360,7 @@ static int recover_parse(const struct oci_command *cmd, const struct flag_set *f
 	if ((rc = read_members(cmd, fs, &r->ms, &r->cf)) != 0)
 		return rc;
 	if (rs_members_config(&r->ms, &r->cfg, &err) != RS_OK)
-		return oci_fail(cmd, "%s", err.msg);
+		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 	return 0;
 }
 
@@ -373,7 +373,8 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 	int rc, src;
 
 	if (rs_recover_plan(r->dir, &r->cfg, &r->opts, &r->plan, &r->probs, &err) != RS_OK) {
-		rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+		rc = oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+		              np_err_fix(cmd, &err, r->dir).s);
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
@@ -397,9 +398,11 @@ static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 
 	if (rs_recover_apply(&r->plan, &r->opts, kept, sizeof(r->kept), &r->probs, &err) != RS_OK) {
 		if (kept[0] != '\0')
-			rc = oci_fail(cmd, "%s (previous state: %s)", err.msg, kept);
+			rc = oci_fail(cmd, "%s%s (previous state: %s)", err.msg,
+			              np_err_fix(cmd, &err, r->plan.node_dir).s, kept);
 		else
-			rc = oci_fail(cmd, "%s; nothing was changed", err.msg);
+			rc = oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+			              np_err_fix(cmd, &err, r->plan.node_dir).s);
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}

@@ -188,15 +188,6 @@ static int print_json(const struct oci_command *cmd, const struct rs_restore_pla
 	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
-/* A backup that is damaged, incomplete or does not verify: the fix is
- * another backup. */
-static const char *damaged_fix(const struct rs_err *err)
-{
-	return err->code == RS_ECORRUPT ? "; restore another backup (an older one, or one "
-	                                  "of another node)"
-	                                : "";
-}
-
 /* --dry-run: a compressed backup's nodes verified on an inflated copy in
  * $TMPDIR (never near the target), then what a restore would do. */
 static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, double timeout,
@@ -209,7 +200,8 @@ static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, 
 		tmpdir = "/tmp";
 	if (!plan->verified) {
 		if (rs_restore_verify_inflated(plan, tmpdir, timeout, probs, &err) != RS_OK) {
-			oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
+			oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+			         np_err_fix(cmd, &err, NULL).s);
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
@@ -287,7 +279,8 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 
 	if (plan->deferred) {
 		if (rs_restore_check_deferred(plan, timeout, probs, &err) != RS_OK) {
-			oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
+			oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+			         np_err_fix(cmd, &err, NULL).s);
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
@@ -373,7 +366,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 
 	if (rs_restore_plan(v[F_BACKUP_DIR].str, v[F_STATE_DIR].str, &ro, &plan, &probs, &err) !=
 	    RS_OK) {
-		oci_fail(cmd, "%s%s; nothing was changed", err.msg, damaged_fix(&err));
+		oci_fail(cmd, "%s%s; nothing was changed", err.msg, np_err_fix(cmd, &err, NULL).s);
 		np_print_errors(&probs, NULL);
 		rc = OCI_EXIT_FAIL;
 		goto out;
@@ -395,7 +388,8 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		goto out;
 	}
 	if (rs_restore_apply(&plan, &ro, kept, sizeof(kept), &probs, &err) != RS_OK) {
-		oci_fail(cmd, "%s%s", err.msg, plan.staged ? "" : "; nothing was changed");
+		oci_fail(cmd, "%s%s%s", err.msg, np_err_fix(cmd, &err, NULL).s,
+		         plan.staged ? "" : "; nothing was changed");
 		np_print_errors(&probs, NULL);
 		for (size_t i = 0; i < plan.nnodes; i++)
 			if (plan.nodes[i].restored)

@@ -186,7 +186,7 @@ static void verify_one(const struct oci_command *cmd, const char *dir,
 	if (rs_node_init(r->node, dir, NULL) != RS_OK)
 		(void)snprintf(r->node->id, sizeof(r->node->id), "%s", dir);
 	oci_fail(cmd, "cannot verify %s: %s%s", oci_path(dir).s, r->err.msg,
-	         np_locked_fix(&r->err));
+	         np_err_fix(cmd, &r->err, dir).s);
 }
 
 /* The --json document: the node's object, or a cluster root's with every

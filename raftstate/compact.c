@@ -155,11 +155,12 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 			return rc;
 	if ((rc = rs_verify_node_full(node_dir, &vo, n, problems, err)) != RS_OK)
 		return rc;
-	if (problems->errors > 0)
-		return rs_errf(err, RS_ECORRUPT,
-		               "%s does not verify (%zu problem%s); compact only rewrites "
-		               "valid state: restore the node from a backup (raft restore) first",
-		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
+	if (problems->errors > 0) {
+		(void)rs_errf(err, RS_ECORRUPT, "%s does not verify (%zu problem%s)", node_dir,
+		              problems->errors, problems->errors == 1 ? "" : "s");
+		return rs_err_suffix(err, "; compact only rewrites valid state: restore the node "
+		                          "from a backup (raft restore) first");
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct rs_file_info *fi = i == 0 ? &n->log_file : &n->stable_file;
 		const struct bolt_check_stats *s = &fi->stats;

@@ -13,6 +13,7 @@ int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
 		return code;
 	err->code = code;
 	err->sys_errno = 0;
+	err->has_fix = 0;
 	va_start(ap, fmt);
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -79,6 +80,7 @@ int rs_err_suffix(struct rs_err *err, const char *suffix)
 		return RS_OK;
 	n = strlen(err->msg);
 	(void)snprintf(err->msg + n, sizeof(err->msg) - n, "%s", suffix);
+	err->has_fix = 1;
 	return err->code;
 }
 
@@ -87,8 +89,10 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path)
 	int e = errno;
 	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, rs_errno_text(e).s);
 
-	if (err != NULL)
+	if (err != NULL) {
 		err->sys_errno = e;
+		err->has_fix = rs_errno_fix(e) != NULL;
+	}
 	return rc;
 }
 

@@ -24,6 +24,9 @@ enum rs_code {
 struct rs_err {
 	int code;
 	int sys_errno;
+	/* msg already says how to fix it (rs_err_suffix added the fix, or a
+	 * failed call's errno has one): cmd/'s np_err_fix then adds none */
+	int has_fix;
 	char msg[512];
 };
 
@@ -31,11 +34,13 @@ struct rs_err {
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Appends `suffix` to err's message (cut to fit); returns err's code. */
+/* Appends `suffix`, the fix ("; give --live ..."), to err's message (cut
+ * to fit) and marks it has_fix; returns err's code. */
 int rs_err_suffix(struct rs_err *err, const char *suffix);
 
 /* RS_EIO for a failed system call: "<what> <path>: <rs_errno_text(errno)>",
- * recording errno in err->sys_errno. */
+ * recording errno in err->sys_errno (has_fix when rs_errno_fix(errno) has
+ * one). */
 int rs_syserr(struct rs_err *err, const char *what, const char *path);
 
 /* s (n bytes) as a double-quoted string in the style of Go's %q: control

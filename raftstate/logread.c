@@ -64,8 +64,7 @@ static void view_close(struct reader *r)
 static int key_of(const struct bolt_elem *e, uint64_t *index, struct rs_err *err)
 {
 	if (e->klen != 8)
-		return rs_errf(err, RS_ECORRUPT, "bucket logs holds a %u-byte key; run raft verify",
-		               e->klen);
+		return rs_errf(err, RS_ECORRUPT, "bucket logs holds a %u-byte key", e->klen);
 	*index = rs_be64(e->key);
 	return RS_OK;
 }
@@ -89,7 +88,7 @@ static int bounds(struct reader *r, struct rs_err *err)
 	    (rc = key_of(&last, &r->st->last_index, err)) != RS_OK)
 		return rc;
 	if (r->st->last_index < r->st->first_index)
-		return rs_errf(err, RS_ECORRUPT, "bucket logs is out of order; run raft verify");
+		return rs_errf(err, RS_ECORRUPT, "bucket logs is out of order");
 	r->st->count = r->st->last_index - r->st->first_index + 1;
 	return RS_OK;
 }

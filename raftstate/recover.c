@@ -105,12 +105,12 @@ static int read_verified(const char *node_dir, const struct rs_recover_opts *opt
 		                          "rewrites a stopped node)");
 	if (rc != RS_OK)
 		return rc;
-	if (problems->errors > 0)
-		return rs_errf(err, RS_ECORRUPT,
-		               "%s does not verify (%zu problem%s); recover "
-		               "only rewrites valid state: restore the node from a backup "
-		               "(raft restore) first, or leave it out",
-		               node_dir, problems->errors, problems->errors == 1 ? "" : "s");
+	if (problems->errors > 0) {
+		(void)rs_errf(err, RS_ECORRUPT, "%s does not verify (%zu problem%s)", node_dir,
+		              problems->errors, problems->errors == 1 ? "" : "s");
+		return rs_err_suffix(err, "; recover only rewrites valid state: restore the node "
+		                          "from a backup (raft restore) first, or leave it out");
+	}
 	for (int i = 0; i < 2; i++) {
 		if ((rc = rs_nd_db_ident(node_dir, i, &now, err)) != RS_OK)
 			return rc;

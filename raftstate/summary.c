@@ -112,8 +112,7 @@ static int read_stable(struct rs_node *n, const struct rs_summary_opts *o, struc
 static int key_index(const struct bolt_elem *e, uint64_t *index, struct rs_err *err)
 {
 	if (e->klen != 8)
-		return rs_errf(err, RS_ECORRUPT, "bucket logs holds a %u-byte key; run verify",
-		               e->klen);
+		return rs_errf(err, RS_ECORRUPT, "bucket logs holds a %u-byte key", e->klen);
 	*index = rs_be64(e->key);
 	return RS_OK;
 }

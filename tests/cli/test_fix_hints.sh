@@ -7,8 +7,9 @@
 # marked formed, a backup directory that is not there or sits inside the
 # node, a damaged backup, a symbolic link in the way, a bad --node-id, a reversed range, a
 # failed system call, an unknown help topic, a nonvoter named leader, a
-# full stdout): each must exit as documented and its sentence must hold
-# the fix. On the main of 2026-12-07 09:15 all but the --force one lacked
+# full stdout, a damaged node read by info, logs and backup, a path over
+# PATH_MAX): each must exit as documented and its sentence must hold the
+# fix. On the main of 2026-12-07 09:15 all but the --force one lacked
 # it (20 of 21 checks failed).
 # Env: OCI_BIN, OCI_BUILD.
 . "$(dirname "$0")/lib.sh"
@@ -106,6 +107,31 @@ hint "help for an unknown command" 2 'see op-conductor-init raft --help' \
 	"$B" help raft bogus
 hint "a nonvoter as initial leader" 2 'name a voter' \
 	"$B" raft generate --nodes s1=h1:1,s2=h2:2 --initial-leader s2 --nonvoters s2 --output-dir "$tmp/nv"
+
+# A damaged node: a real bbolt file whose page 2 (the root of its buckets)
+# has a page type bbolt never writes. Every command that reads it fails on
+# a corrupt page deep inside raftstate/, where the fix is not known: it is
+# given by class and command at print time (np_err_fix) and ends the
+# sentence: verify names the faults, then a backup or the leader restores.
+cp -r "$N" "$tmp/dmg"
+printf '\x77\x77' | dd of="$tmp/dmg/raft-log.db" bs=1 seek=$((2 * 4096 + 8)) conv=notrunc status=none
+damaged="the node's state is damaged \(op-conductor-init raft verify --state-dir $tmp/dmg names every fault\): restore it from a backup \(raft restore\), or, while a majority of its cluster is healthy, start it with an empty state directory and let the leader fill it\$"
+hint "info of a damaged node" 1 "$damaged" "$B" raft info --state-dir "$tmp/dmg"
+hint "info --json of a damaged node" 1 "$damaged" "$B" raft info --state-dir "$tmp/dmg" --json
+hint "logs of a damaged node" 1 "$damaged" "$B" raft logs --state-dir "$tmp/dmg"
+hint "backup of a damaged node" 1 "$damaged" "$B" raft backup --state-dir "$tmp/dmg" --backup-dir "$tmp/bkd"
+# a fix the site gives itself is not doubled
+"$B" raft compact --state-dir "$tmp/dmg" --trailing 0 --force >/dev/null 2>"$tmp/err"
+if [ "$(grep -c 'restore' "$tmp/err")" = 1 ] && ! grep -q 'names every fault' "$tmp/err"; then
+	ok "compact of a damaged node: its own fix, not a second one"
+else
+	bad "compact of a damaged node: $(head -n 1 "$tmp/err")"
+fi
+# over a bound no flag raises: a --backup-dir longer than PATH_MAX
+long=$tmp
+while [ ${#long} -lt 4200 ]; do long=$long/$(printf 'd%.0s' {1..200}); done
+hint "backup into a path over PATH_MAX" 1 'too long; no flag raises this bound: give a shorter path, or, for a file, check that it is one raft wrote \(one beyond the bound is damaged or something else\)$' \
+	"$B" raft backup --state-dir "$N" --backup-dir "$long"
 if [ -w /dev/full ]; then
 	"$B" raft info --state-dir "$N" >/dev/full 2>"$tmp/err"
 	rc=$?

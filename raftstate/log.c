@@ -35,6 +35,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The decode path every scanned entry takes (the canonical layout below):
+ * inlined into its callers so that the reader's position stays in a
+ * register. */
+#define HOT static inline __attribute__((always_inline))
+
 enum {
 	F_APPENDED_AT,
 	F_DATA,
@@ -158,14 +163,30 @@ static int in_field(struct rs_err *err, int rc, int f)
 	               tmp);
 }
 
-static uint64_t be_u(const uint8_t *p, int width)
+/* Big-endian unsigned of `width` bytes. The widths msgpack and Go's time
+ * encodings use are spelled out so that each becomes one byte-swapped load
+ * (the scan reads several per entry); any other width takes the loop. */
+static inline __attribute__((always_inline)) uint64_t be_u(const uint8_t *p, int width)
 {
 	uint64_t v = 0;
 	int i;
 
-	for (i = 0; i < width; i++)
-		v = (v << 8) | p[i];
-	return v;
+	switch (width) {
+	case 1:
+		return p[0];
+	case 2:
+		return (uint64_t)p[0] << 8 | p[1];
+	case 4:
+		return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+	case 8:
+		return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+		       (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+		       (uint64_t)p[6] << 8 | (uint64_t)p[7];
+	default:
+		for (i = 0; i < width; i++)
+			v = (v << 8) | p[i];
+		return v;
+	}
 }
 
 /* Go's time.Unix(sec, nsec).UTC() in rs_time terms (nsec normalized into
@@ -220,7 +241,7 @@ static int time_from_timestamp(struct rs_time *t, const uint8_t *s, size_t n)
  * sign-extended as the wall word without checking it, so bytes whose
  * nanoseconds are outside [0, 1e9) come out as Go's packing makes them; the
  * version-2 seconds byte is added unsigned. -1 when Go would reject the bytes. */
-static int time_unmarshal(struct rs_time *t, const uint8_t *s, size_t n)
+HOT int time_unmarshal(struct rs_time *t, const uint8_t *s, size_t n)
 {
 	uint64_t wall;
 	int32_t off;
@@ -515,12 +536,12 @@ struct canon {
 	size_t n, pos;
 };
 
-/* Inlined so that each memcmp has a constant length and becomes two loads. */
-static inline __attribute__((always_inline)) int canon_key(struct canon *c, const char *k,
-                                                           size_t klen)
+/* The key as go-msgpack writes it: fixstr header and name, `hk` =
+ * "\xa0+len" "Name" (klen + 1 bytes). Inlined so that the memcmp has a
+ * constant length and becomes one or two loads. */
+HOT int canon_key(struct canon *c, const char *hk, size_t klen)
 {
-	if (c->n - c->pos < klen + 1 || c->p[c->pos] != (0xa0 | klen) ||
-	    memcmp(c->p + c->pos + 1, k, klen) != 0)
+	if (c->n - c->pos < klen + 1 || memcmp(c->p + c->pos, hk, klen + 1) != 0)
 		return -1;
 	c->pos += klen + 1;
 	return 0;
@@ -528,7 +549,7 @@ static inline __attribute__((always_inline)) int canon_key(struct canon *c, cons
 
 /* The header of the raw (str) value at c->pos: its size *hl and the byte
  * length *bl that follows it (not checked against c->n); *hl = 0 for nil. */
-static int canon_raw_header(const struct canon *c, size_t *hl, size_t *bl)
+HOT int canon_raw_header(const struct canon *c, size_t *hl, size_t *bl)
 {
 	size_t left = c->n - c->pos;
 	uint8_t t;
@@ -554,7 +575,7 @@ static int canon_raw_header(const struct canon *c, size_t *hl, size_t *bl)
 	return 0;
 }
 
-static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_nil)
+HOT int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_nil)
 {
 	size_t hl, bl;
 
@@ -576,7 +597,7 @@ static int canon_raw(struct canon *c, const uint8_t **s, size_t *len, int *is_ni
 	return 0;
 }
 
-static int canon_uint(struct canon *c, uint64_t *v)
+HOT int canon_uint(struct canon *c, uint64_t *v)
 {
 	static const uint8_t width[4] = {1, 2, 4, 8}; /* cc cd ce cf */
 	size_t left = c->n - c->pos, w;
@@ -599,7 +620,7 @@ static int canon_uint(struct canon *c, uint64_t *v)
 /* The canonical layout up to Data's header: AppendedAt, and Data's raw
  * header, whose length is checked against `total` (the whole value), not
  * against c->n (what is at hand). *off and *len: Data's bytes. */
-static int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t *off, size_t *len)
+HOT int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t *off, size_t *len)
 {
 	const uint8_t *ts;
 	size_t tn, hl, bl;
@@ -609,7 +630,10 @@ static int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t 
 		return -1;
 	if (c->p[0] == 0x85)
 		tnil = 1;
-	else if (canon_key(c, "AppendedAt", 10) != 0 ||
+	else if (canon_key(c,
+	                   "\xaa"
+	                   "AppendedAt",
+	                   10) != 0 ||
 	         (c->pos < c->n && c->p[c->pos] != 0xc0 && (c->p[c->pos] & 0xe0) != 0xa0) ||
 	         canon_raw(c, &ts, &tn, &tnil) != 0)
 		return -1; /* (MarshalBinary is read from a fixstr only: decode_time) */
@@ -618,7 +642,11 @@ static int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t 
 			return -1;
 		out->appended_at_present = 1;
 	}
-	if (canon_key(c, "Data", 4) != 0 || canon_raw_header(c, &hl, &bl) != 0)
+	if (canon_key(c,
+	              "\xa4"
+	              "Data",
+	              4) != 0 ||
+	    canon_raw_header(c, &hl, &bl) != 0)
 		return -1;
 	out->data_nil = hl == 0;
 	if (hl == 0) /* nil */
@@ -632,18 +660,33 @@ static int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t 
 }
 
 /* The canonical layout after Data: Extensions, Index, Term, Type. */
-static int canon_tail(struct canon *c, struct rs_log *out)
+HOT int canon_tail(struct canon *c, struct rs_log *out)
 {
-	if (canon_key(c, "Extensions", 10) != 0 ||
+	if (canon_key(c,
+	              "\xaa"
+	              "Extensions",
+	              10) != 0 ||
 	    canon_raw(c, &out->ext, &out->ext_len, &out->ext_nil) != 0 ||
-	    canon_key(c, "Index", 5) != 0 || canon_uint(c, &out->index) != 0 ||
-	    canon_key(c, "Term", 4) != 0 || canon_uint(c, &out->term) != 0 ||
-	    canon_key(c, "Type", 4) != 0 || canon_uint(c, &out->type) != 0 || out->type > UINT8_MAX)
+	    canon_key(c,
+	              "\xa5"
+	              "Index",
+	              5) != 0 ||
+	    canon_uint(c, &out->index) != 0 ||
+	    canon_key(c,
+	              "\xa4"
+	              "Term",
+	              4) != 0 ||
+	    canon_uint(c, &out->term) != 0 ||
+	    canon_key(c,
+	              "\xa4"
+	              "Type",
+	              4) != 0 ||
+	    canon_uint(c, &out->type) != 0 || out->type > UINT8_MAX)
 		return -1;
 	return 0;
 }
 
-static int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
+HOT int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
 {
 	struct canon c = {p, n, 1};
 	size_t off, len;

@@ -4,6 +4,7 @@
  * membership lookups, cleanup.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,9 +201,14 @@ void rs_node_snapshot_head(struct rs_node *n)
 /* Apply's rule: replace when the block number is higher. Walking newest
  * first, an equal number seen later is an older entry, which Apply applied
  * first and kept: it wins. */
+static int replaces(const struct rs_block *cur, const struct rs_block *b, int backward)
+{
+	return !cur->found || b->number > cur->number || (backward && b->number == cur->number);
+}
+
 static void keep_higher(struct rs_block *cur, const struct rs_block *b, int backward)
 {
-	if (!cur->found || b->number > cur->number || (backward && b->number == cur->number))
+	if (replaces(cur, b, backward))
 		*cur = *b;
 }
 
@@ -210,7 +216,7 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
                         const char *why, uint64_t index, int backward)
 {
 	struct rs_head *h = &n->head;
-	struct rs_block b;
+	struct rs_block *cur;
 
 	if (h->commands == 0 || index < h->from)
 		h->from = index;
@@ -224,16 +230,21 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *deco
 		}
 		return;
 	}
-	b = *decoded;
-	b.source = RS_BLOCK_LOG;
-	b.entry_index = index;
+	cur = &h->block;
 	if (form == RS_PAYLOAD_LEGACY) {
 		/* today's Apply rejects it; that era's FSM kept the highest the same way */
 		h->legacy++;
-		keep_higher(&h->legacy_block, &b, backward);
-		return;
+		cur = &h->legacy_block;
 	}
-	keep_higher(&h->block, &b, backward);
+	if (!replaces(cur, decoded, backward))
+		return;
+	/* Called for every LogCommand entry, and in a log that counts up each
+	 * one replaces the last: copy the decoded fields only, not the
+	 * snapshot name (a log's block has none). */
+	memcpy(cur, decoded, offsetof(struct rs_block, snapshot));
+	cur->snapshot[0] = 0;
+	cur->source = RS_BLOCK_LOG;
+	cur->entry_index = index;
 }
 
 void rs_node_head_merge(struct rs_node *n, const struct rs_head *p)

@@ -86,35 +86,20 @@ static int check_config(const struct rs_config *c, struct rs_err *err)
 	return RS_OK;
 }
 
-int rs_recover_plan(const char *node_dir, const struct rs_config *config,
-                    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
-                    struct rs_problems *problems, struct rs_err *err)
+/* Verifies node_dir into plan->old, recording the identity of the files
+ * judged; refuses a node that does not verify or changed meanwhile. */
+static int read_verified(const char *node_dir, const struct rs_recover_opts *opts,
+                         struct rs_recover_plan *plan, struct rs_problems *problems,
+                         struct rs_err *err)
 {
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
-	struct rs_node *n = &plan->old;
 	struct rs_nd_ident now;
-	struct rs_last_entry last;
-	uint64_t top;
-	int rc, self;
-
-	memset(plan, 0, sizeof(*plan));
-	plan->self = -1;
-	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
-	    RS_OK)
-		return rc;
-	/* like raft.RecoverCluster: no state is an operator error */
-	if (!rs_nd_has(node_dir, RS_ND_DBS))
-		return rs_errf(err, RS_ENOTFOUND,
-		               "%s holds no Raft state (no %s or %s); is it a "
-		               "node directory <state-dir>/<server-id>?",
-		               node_dir, RS_LOG_FILE, RS_STABLE_FILE);
-	if ((rc = check_config(config, err)) != RS_OK)
-		return rc;
+	int rc;
 
 	for (int i = 0; i < 2; i++)
 		if ((rc = rs_nd_db_ident(node_dir, i, &plan->ident[i], err)) != RS_OK)
 			return rc;
-	rc = rs_verify_node_full(node_dir, &vo, n, problems, err);
+	rc = rs_verify_node_full(node_dir, &vo, &plan->old, problems, err);
 	if (rc == RS_ELOCKED)
 		return rs_err_suffix(err, "; stop op-conductor on this node first (recover "
 		                          "rewrites a stopped node)");
@@ -135,8 +120,17 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 			               "op-conductor running?",
 			               node_dir, db_names[i]);
 	}
+	return RS_OK;
+}
 
-	self = find_id(config, n->id);
+/* This node's place in the new configuration (plan->self); refuses one
+ * that is not a voter there unless forced. */
+static int check_self(const struct rs_config *config, const struct rs_recover_opts *opts,
+                      struct rs_recover_plan *plan, struct rs_err *err)
+{
+	const struct rs_node *n = &plan->old;
+	int self = find_id(config, n->id);
+
 	plan->self = self < 0 ? -1 : (int)config->servers[self].suffrage;
 	if (plan->self != RS_VOTER && !opts->force) {
 		const char *why = self < 0 ? "is not in the new configuration"
@@ -150,31 +144,43 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		               "use --force if this node is really meant to leave or only follow",
 		               n->id, why, n->id);
 	}
+	return RS_OK;
+}
 
-	{
-		/* the new entry follows raft's last entry (getLastEntry): after
-		 * the snapshot when the log ends at or below it, leaving the old
-		 * entries below the snapshot index, where raft never reads
-		 * (raftrules.h) */
-		const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
+/* Where the new entry goes (plan->index, plan->log_empty): after raft's
+ * last entry (getLastEntry), which is the snapshot when the log ends at or
+ * below it, leaving the old entries below the snapshot index, where raft
+ * never reads (raftrules.h). */
+static int place_entry(const char *node_dir, struct rs_recover_plan *plan,
+                       struct rs_last_entry *last, struct rs_err *err)
+{
+	const struct rs_node *n = &plan->old;
+	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
 
-		last = rs_rule_last_entry(n->count > 0 ? n->last_index : 0, n->last_term,
-		                          snap != NULL, snap != NULL ? snap->index : 0,
-		                          snap != NULL ? snap->term : 0);
-	}
-	if (last.index == 0)
+	*last = rs_rule_last_entry(n->count > 0 ? n->last_index : 0, n->last_term, snap != NULL,
+	                           snap != NULL ? snap->index : 0, snap != NULL ? snap->term : 0);
+	if (last->index == 0)
 		return rs_errf(err, RS_ECORRUPT, "%s has neither log entries nor a snapshot",
 		               node_dir);
-	plan->log_empty = last.from_snapshot;
-	plan->index = last.index + 1;
+	plan->log_empty = last->from_snapshot;
+	plan->index = last->index + 1;
 	if (plan->index == 0)
 		return rs_errf(err, RS_ELIMIT, "the log index cannot grow beyond 2^64-1");
+	return RS_OK;
+}
 
-	top = n->has_current_term ? n->current_term : 0;
+/* The new entry's term (plan->term, and CurrentTerm): --term, which must be
+ * above every term this node has seen, or the highest of them plus one. */
+static int pick_term(const struct rs_last_entry *last, const struct rs_recover_opts *opts,
+                     struct rs_recover_plan *plan, struct rs_err *err)
+{
+	const struct rs_node *n = &plan->old;
+	uint64_t top = n->has_current_term ? n->current_term : 0;
+
 	if (n->last_term > top)
 		top = n->last_term;
-	if (last.term > top)
-		top = last.term;
+	if (last->term > top)
+		top = last->term;
 	if (opts->term != 0) {
 		if (opts->term <= top)
 			return rs_errf(
@@ -193,13 +199,45 @@ int rs_recover_plan(const char *node_dir, const struct rs_config *config,
 		plan->term = top + 1;
 	}
 	plan->current_term = plan->term;
+	return RS_OK;
+}
+
+/* The vote is cleared when its candidate is not in the new configuration
+ * (or too long to have been read whole), or a vote term has no candidate. */
+static int vote_to_clear(const struct rs_node *n, const struct rs_config *config)
+{
 	if (n->has_last_vote_cand && n->last_vote_cand_len > 0 &&
 	    (n->last_vote_cand_len >= sizeof(n->last_vote_cand) ||
 	     rs_config_find(config, n->last_vote_cand, n->last_vote_cand_len) == NULL))
-		plan->clear_vote = 1;
-	if (n->has_last_vote_term && !n->has_last_vote_cand)
-		plan->clear_vote = 1;
+		return 1;
+	return n->has_last_vote_term && !n->has_last_vote_cand;
+}
 
+int rs_recover_plan(const char *node_dir, const struct rs_config *config,
+                    const struct rs_recover_opts *opts, struct rs_recover_plan *plan,
+                    struct rs_problems *problems, struct rs_err *err)
+{
+	struct rs_last_entry last;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->self = -1;
+	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
+	    RS_OK)
+		return rc;
+	/* like raft.RecoverCluster: no state is an operator error */
+	if (!rs_nd_has(node_dir, RS_ND_DBS))
+		return rs_errf(err, RS_ENOTFOUND,
+		               "%s holds no Raft state (no %s or %s); is it a "
+		               "node directory <state-dir>/<server-id>?",
+		               node_dir, RS_LOG_FILE, RS_STABLE_FILE);
+	if ((rc = check_config(config, err)) != RS_OK ||
+	    (rc = read_verified(node_dir, opts, plan, problems, err)) != RS_OK ||
+	    (rc = check_self(config, opts, plan, err)) != RS_OK ||
+	    (rc = place_entry(node_dir, plan, &last, err)) != RS_OK ||
+	    (rc = pick_term(&last, opts, plan, err)) != RS_OK)
+		return rc;
+	plan->clear_vote = vote_to_clear(&plan->old, config);
 	if (rs_config_copy(&plan->config, config) != 0)
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	return RS_OK;

@@ -412,75 +412,62 @@ static int beside_nodes(const struct rs_restore_plan *plan, const char *name, ch
 	return rc;
 }
 
-/* The rules of restore.h: which target the backup fits; fills plan->nodes.
- * bnodes: a cluster backup's node IDs. */
-static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
-                      char **bnodes, size_t nb, struct rs_err *err)
+/* --node-id: a node the backup has; it becomes plan->from_id. */
+static int fit_node_id(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
+                       char **bnodes, size_t nb, struct rs_err *err)
 {
-	char list[256], tl[256], target[PATH_MAX];
-	const char *sd = plan->state_dir, *name = rs_path_base(sd);
-	char **tnodes = NULL;
-	size_t nt = 0;
-	struct stat st;
-	int one = plan->backup_layout == RS_LAYOUT_NODE || opt->node_id != NULL;
-	int has, rc = RS_OK;
+	char list[256];
 
-	if (opt->node_id != NULL) {
-		if (plan->backup_layout == RS_LAYOUT_NODE && plan->from_id[0] != '\0' &&
-		    strcmp(opt->node_id, plan->from_id) != 0)
-			return rs_errf(
-			    err, RS_EINVAL,
-			    "--node-id %s: backup %s holds only node %s (a node backup); "
-			    "give --node-id %s or leave it out",
-			    opt->node_id, plan->backup, plan->from_id, plan->from_id);
-		if (plan->backup_layout == RS_LAYOUT_CLUSTER && !in_list(bnodes, nb, opt->node_id))
-			return rs_errf(err, RS_EINVAL,
-			               "--node-id %s: backup %s has no such node (it holds %s)",
-			               opt->node_id, plan->backup,
-			               id_list(bnodes, nb, list, sizeof(list)));
-		strlcpy(plan->from_id, opt->node_id, sizeof(plan->from_id));
-	}
-	plan->layout = one ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
-	if (sd[0] == '\0') { /* only the backup is checked */
-		if (one)
-			return plan_add(plan,
-			                plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id,
-			                "", err);
-		for (size_t i = 0; i < nb && rc == RS_OK; i++)
-			rc = plan_add(plan, bnodes[i], "", err);
-		return rc;
-	}
-	if ((has = rs_nd_state(sd, err)) < 0)
-		return err->code;
-	if (has == 0 && stat(sd, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (rc = rs_nd_list(sd, 0, &tnodes, &nt, err)) != RS_OK)
-		return rc;
-	if (one) {
-		if (nt > 0)
-			rc = rs_errf(err, RS_EINVAL,
-			             "--state-dir %s holds node directories (%s), and %s is one "
-			             "node's state: give that node's directory, --state-dir %s/%s",
-			             sd, id_list(tnodes, nt, tl, sizeof(tl)), plan->backup, sd,
-			             plan->from_id[0] ? plan->from_id : "ID");
-		else if (plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0 &&
-		         !opt->other_node)
-			rc = rs_errf(
-			    err, RS_EINVAL,
-			    "%s holds node %s's state, but --state-dir %s is named for node "
-			    "%s (op-conductor reads <raft.storage.dir>/<raft.server.id>/): "
-			    "give the directory of %s, or --into-other-node to put %s's "
-			    "state into %s",
-			    plan->backup, plan->from_id, sd, name, plan->from_id, plan->from_id,
-			    name);
-		else {
-			plan->other_node =
-			    plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0;
-			rc = plan_add(plan,
-			              plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id, sd,
-			              err);
-		}
-		goto out;
-	}
+	if (plan->backup_layout == RS_LAYOUT_NODE && plan->from_id[0] != '\0' &&
+	    strcmp(opt->node_id, plan->from_id) != 0)
+		return rs_errf(err, RS_EINVAL,
+		               "--node-id %s: backup %s holds only node %s (a node backup); "
+		               "give --node-id %s or leave it out",
+		               opt->node_id, plan->backup, plan->from_id, plan->from_id);
+	if (plan->backup_layout == RS_LAYOUT_CLUSTER && !in_list(bnodes, nb, opt->node_id))
+		return rs_errf(err, RS_EINVAL,
+		               "--node-id %s: backup %s has no such node (it holds %s)",
+		               opt->node_id, plan->backup, id_list(bnodes, nb, list, sizeof(list)));
+	strlcpy(plan->from_id, opt->node_id, sizeof(plan->from_id));
+	return RS_OK;
+}
+
+/* One node into --state-dir sd: a node directory (no node directories in
+ * it), named for the backup's node unless --into-other-node. */
+static int fit_one(struct rs_restore_plan *plan, const struct rs_restore_opts *opt, char **tnodes,
+                   size_t nt, struct rs_err *err)
+{
+	const char *sd = plan->state_dir, *name = rs_path_base(sd);
+	char tl[256];
+
+	if (nt > 0)
+		return rs_errf(err, RS_EINVAL,
+		               "--state-dir %s holds node directories (%s), and %s is one "
+		               "node's state: give that node's directory, --state-dir %s/%s",
+		               sd, id_list(tnodes, nt, tl, sizeof(tl)), plan->backup, sd,
+		               plan->from_id[0] ? plan->from_id : "ID");
+	if (plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0 && !opt->other_node)
+		return rs_errf(err, RS_EINVAL,
+		               "%s holds node %s's state, but --state-dir %s is named for node "
+		               "%s (op-conductor reads <raft.storage.dir>/<raft.server.id>/): "
+		               "give the directory of %s, or --into-other-node to put %s's "
+		               "state into %s",
+		               plan->backup, plan->from_id, sd, name, plan->from_id, plan->from_id,
+		               name);
+	plan->other_node = plan->from_id[0] != '\0' && strcmp(name, plan->from_id) != 0;
+	return plan_add(plan, plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id, sd, err);
+}
+
+/* A cluster backup into --state-dir sd: a cluster root (has: whether sd
+ * holds a node's state itself; tnodes: its node directories), every one of
+ * which the backup has; each backup node goes to sd/<id>. */
+static int fit_cluster(struct rs_restore_plan *plan, int has, char **bnodes, size_t nb,
+                       char **tnodes, size_t nt, struct rs_err *err)
+{
+	const char *sd = plan->state_dir, *name = rs_path_base(sd);
+	char list[256], target[PATH_MAX];
+	int rc = RS_OK;
+
 	if (has > 0)
 		rc = rs_errf(err, RS_EINVAL,
 		             "--state-dir %s holds a node's state, and backup %s is of a cluster "
@@ -512,7 +499,40 @@ static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts
 		else
 			rc = plan_add(plan, bnodes[i], target, err);
 	}
-out:
+	return rc;
+}
+
+/* The rules of restore.h: which target the backup fits; fills plan->nodes.
+ * bnodes: a cluster backup's node IDs. */
+static int fit_target(struct rs_restore_plan *plan, const struct rs_restore_opts *opt,
+                      char **bnodes, size_t nb, struct rs_err *err)
+{
+	const char *sd = plan->state_dir;
+	char **tnodes = NULL;
+	size_t nt = 0;
+	struct stat st;
+	int one = plan->backup_layout == RS_LAYOUT_NODE || opt->node_id != NULL;
+	int has, rc = RS_OK;
+
+	if (opt->node_id != NULL && (rc = fit_node_id(plan, opt, bnodes, nb, err)) != RS_OK)
+		return rc;
+	plan->layout = one ? RS_LAYOUT_NODE : RS_LAYOUT_CLUSTER;
+	if (sd[0] == '\0') { /* only the backup is checked */
+		if (one)
+			return plan_add(plan,
+			                plan->backup_layout == RS_LAYOUT_NODE ? "" : opt->node_id,
+			                "", err);
+		for (size_t i = 0; i < nb && rc == RS_OK; i++)
+			rc = plan_add(plan, bnodes[i], "", err);
+		return rc;
+	}
+	if ((has = rs_nd_state(sd, err)) < 0)
+		return err->code;
+	if (has == 0 && stat(sd, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (rc = rs_nd_list(sd, 0, &tnodes, &nt, err)) != RS_OK)
+		return rc;
+	rc = one ? fit_one(plan, opt, tnodes, nt, err)
+	         : fit_cluster(plan, has, bnodes, nb, tnodes, nt, err);
 	rs_nd_free_list(tnodes, nt);
 	return rc;
 }
@@ -769,6 +789,106 @@ static int backup_path(const struct rs_restore_plan *plan, const char *rel_plain
 	return rs_path_join_err(path, size, plan->backup, rel, err);
 }
 
+/* The name a file of a backup's snapshot directory (backup-relative r1)
+ * takes in the stage: a compressed file is listed under its plain name. */
+static int staged_name(const struct rs_restore_plan *plan, const char *r1, const char *file,
+                       char *name, size_t size, struct rs_err *err)
+{
+	char r2[PATH_MAX];
+	const struct rs_backup_file *f;
+	size_t l = strlen(file), sl = strlen(RS_BK_GZ_SUFFIX);
+	int rc;
+
+	strlcpy(name, file, size);
+	if (l > sl && strcmp(file + l - sl, RS_BK_GZ_SUFFIX) == 0) {
+		name[l - sl] = '\0';
+		if ((rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) != RS_OK)
+			return rc;
+		f = listed_file(plan, r2);
+		if (f == NULL || !f->compressed)
+			strlcpy(name, file, size);
+	}
+	return RS_OK;
+}
+
+/* Copies the regular files of the backup's snapshot directory s1
+ * (backup-relative r1) into the stage's directory fd1 (path d1), then
+ * fsyncs it. */
+static int stage_snapshot(const struct rs_restore_plan *plan, const char *s1, const char *r1,
+                          int fd1, const char *d1, struct rs_err *err)
+{
+	char s2[PATH_MAX], d2[PATH_MAX], r2[PATH_MAX], name[NAME_MAX + 1];
+	struct dirent *fe;
+	struct stat st;
+	int rc = RS_OK;
+	DIR *sd = opendir(s1);
+
+	if (sd == NULL)
+		return rs_syserr(err, "cannot read", s1);
+	while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
+		if (fe->d_name[0] == '.')
+			continue;
+		if ((rc = staged_name(plan, r1, fe->d_name, name, sizeof(name), err)) ||
+		    (rc = rs_path_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
+		    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
+		    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
+			break;
+		if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		rc = stage_file(plan, r2, s2, fd1, name, d2, 0644, err);
+	}
+	closedir(sd);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(fd1, d1, err);
+	return rc;
+}
+
+/* Creates the stage's snapshots/ (sfd's RS_SNAP_DIR, path d) and fills it
+ * from the backup's snapshots directory ss (backup-relative rs): each
+ * snapshot directory, every one fsynced. */
+static int stage_snapshots(const struct rs_restore_plan *plan, int sfd, const char *rs,
+                           const char *ss, const char *d, struct rs_err *err)
+{
+	char s1[PATH_MAX], d1[PATH_MAX], r1[PATH_MAX];
+	int snapfd, fd1, rc = RS_OK;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0)
+		return rs_syserr(err, "cannot create", d);
+	if ((rc = open_dir_at(sfd, RS_SNAP_DIR, d, err, &snapfd)) != RS_OK)
+		return rc;
+	if ((dir = opendir(ss)) == NULL) {
+		rc = rs_syserr(err, "cannot read", ss);
+		close(snapfd);
+		return rc;
+	}
+	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
+		    (rc = rs_path_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
+		    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
+			break;
+		if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (mkdirat(snapfd, de->d_name, 0755) != 0) {
+			rc = rs_syserr(err, "cannot create", d1);
+			break;
+		}
+		if ((rc = open_dir_at(snapfd, de->d_name, d1, err, &fd1)) != RS_OK)
+			break;
+		rc = stage_snapshot(plan, s1, r1, fd1, d1, err);
+		close(fd1);
+	}
+	closedir(dir);
+	if (rc == RS_OK)
+		rc = rs_fsync_fd(snapfd, d, err);
+	close(snapfd);
+	return rc;
+}
+
 /* Fills the (new, empty) stage of node n from the backup: the two
  * databases and snapshots/ (nothing else), every file and directory
  * fsynced. */
@@ -777,101 +897,24 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 {
 	static const char *const dbs[] = {RS_LOG_FILE, RS_STABLE_FILE};
 	char rel[PATH_MAX], s[PATH_MAX], d[PATH_MAX], rs[PATH_MAX], ss[PATH_MAX];
-	int snapfd = -1, rc;
 	struct stat st;
-	DIR *dir = NULL;
-	struct dirent *de;
+	int rc;
 
 	for (size_t i = 0; i < 2; i++) {
 		if ((rc = rs_path_join_err(rel, sizeof(rel), n->id, dbs[i], err)) ||
 		    (rc = backup_path(plan, rel, s, sizeof(s), err)) ||
 		    (rc = rs_path_join_err(d, sizeof(d), stage, dbs[i], err)) ||
 		    (rc = stage_file(plan, rel, s, sfd, dbs[i], d, 0600, err)))
-			goto out;
+			return rc;
 	}
 	if ((rc = rs_path_join_err(rs, sizeof(rs), n->id, RS_SNAP_DIR, err)) ||
 	    (rc = rs_path_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
 	    (rc = rs_path_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
-		goto out;
-	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (mkdirat(sfd, RS_SNAP_DIR, 0755) != 0) {
-			rc = rs_syserr(err, "cannot create", d);
-			goto out;
-		}
-		if ((rc = open_dir_at(sfd, RS_SNAP_DIR, d, err, &snapfd)) != RS_OK)
-			goto out;
-		if ((dir = opendir(ss)) == NULL) {
-			rc = rs_syserr(err, "cannot read", ss);
-			goto out;
-		}
-		while (rc == RS_OK && (de = readdir(dir)) != NULL) {
-			char s1[PATH_MAX], d1[PATH_MAX], r1[PATH_MAX];
-			struct dirent *fe;
-			DIR *sd;
-			int fd1;
-
-			if (de->d_name[0] == '.')
-				continue;
-			if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
-			    (rc = rs_path_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
-			    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
-				break;
-			if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
-				continue;
-			if (mkdirat(snapfd, de->d_name, 0755) != 0) {
-				rc = rs_syserr(err, "cannot create", d1);
-				break;
-			}
-			if ((rc = open_dir_at(snapfd, de->d_name, d1, err, &fd1)) != RS_OK)
-				break;
-			if ((sd = opendir(s1)) == NULL) {
-				rc = rs_syserr(err, "cannot read", s1);
-				close(fd1);
-				break;
-			}
-			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
-				char s2[PATH_MAX], d2[PATH_MAX], r2[PATH_MAX], name[NAME_MAX + 1];
-				const struct rs_backup_file *f;
-				size_t l = strlen(fe->d_name), sl = strlen(RS_BK_GZ_SUFFIX);
-
-				if (fe->d_name[0] == '.')
-					continue;
-				/* a compressed file is listed under its plain name */
-				strlcpy(name, fe->d_name, sizeof(name));
-				if (l > sl && strcmp(fe->d_name + l - sl, RS_BK_GZ_SUFFIX) == 0) {
-					name[l - sl] = '\0';
-					if ((rc = rs_path_join_err(r2, sizeof(r2), r1, name,
-					                           err)) != RS_OK)
-						break;
-					f = listed_file(plan, r2);
-					if (f == NULL || !f->compressed)
-						strlcpy(name, fe->d_name, sizeof(name));
-				}
-				if ((rc = rs_path_join_err(s2, sizeof(s2), s1, fe->d_name, err)) ||
-				    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
-				    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
-					break;
-				if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
-					continue;
-				rc = stage_file(plan, r2, s2, fd1, name, d2, 0644, err);
-			}
-			closedir(sd);
-			if (rc == RS_OK)
-				rc = rs_fsync_fd(fd1, d1, err);
-			close(fd1);
-		}
-		if (rc == RS_OK)
-			rc = rs_fsync_fd(snapfd, d, err);
-		if (rc != RS_OK)
-			goto out;
-	}
-	rc = rs_fsync_fd(sfd, stage, err);
-out:
-	if (dir != NULL)
-		closedir(dir);
-	if (snapfd >= 0)
-		close(snapfd);
-	return rc;
+		return rc;
+	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (rc = stage_snapshots(plan, sfd, rs, ss, d, err)) != RS_OK)
+		return rc;
+	return rs_fsync_fd(sfd, stage, err);
 }
 
 struct restore_ctx {

@@ -17,6 +17,9 @@
  *                       legacy:N, empty, garbage
  *   --tx-bytes N        every block holds 2 transactions of N/2 bytes (default:
  *                       number % 4 transactions of 40 bytes)
+ *   --batch N           commit the log every N entries (default: one transaction;
+ *                       the writer holds a transaction's pages in memory, ~120 KB
+ *                       an entry: use it for logs of more than ~10,000 entries)
  *   --delete FROM-TO    afterwards, in a transaction of its own, remove
  *                       entries FROM..TO (as raft-boltdb's DeleteRange after
  *                       a snapshot): their pages become free pages
@@ -45,7 +48,8 @@
 #include "tests/payload_build.h"
 
 static struct rs_config members, snap_members;
-static uint32_t tx_bytes; /* --tx-bytes: 2 transactions of half that each */
+static uint32_t tx_bytes;   /* --tx-bytes: 2 transactions of half that each */
+static unsigned long batch; /* --batch: entries a write transaction (0: all) */
 
 static void die(const char *msg, const char *arg)
 {
@@ -182,6 +186,7 @@ static void write_log(const char *dir, const struct range *rs, size_t nr, uint64
 	struct bolt_bucket *logs, *conf;
 	struct bolt_err e = {0};
 	struct mp_buf cfgbuf = {0};
+	unsigned long in_tx = 0;
 
 	db = open_with_buckets(dir, "raft-log.db", &tx, &logs, &conf);
 	for (size_t i = 0; i < nr; i++) {
@@ -202,6 +207,14 @@ static void write_log(const char *dir, const struct range *rs, size_t nr, uint64
 			mp_buf_free(&out);
 			free(owned);
 			*last_term = rs[i].term;
+			if (batch > 0 && ++in_tx == batch) {
+				/* the writer holds a transaction's pages in memory */
+				if (bolt_tx_commit(tx, &e) != BOLT_OK ||
+				    bolt_db_close(db, &e) != BOLT_OK)
+					bolt_die("commit", &e);
+				db = open_with_buckets(dir, "raft-log.db", &tx, &logs, &conf);
+				in_tx = 0;
+			}
 		}
 	}
 	if (bolt_tx_commit(tx, &e) != BOLT_OK || bolt_db_close(db, &e) != BOLT_OK)
@@ -364,6 +377,10 @@ int main(int argc, char **argv)
 			tx_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
 			if (tx_bytes < 2 || tx_bytes > (64u << 20))
 				die("--tx-bytes is 2..64 MiB", argv[i]);
+		} else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+			batch = strtoul(argv[++i], NULL, 10);
+			if (batch == 0)
+				die("--batch is a number of entries, 1 or more", argv[i]);
 		} else if (strcmp(argv[i], "--delete") == 0 && i + 1 < argc) {
 			if (sscanf(argv[++i], "%lu-%lu", &del_from, &del_to) != 2 ||
 			    del_from == 0 || del_to < del_from)

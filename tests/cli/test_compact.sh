@@ -180,6 +180,21 @@ grep -q "no entry to remove: the last index 300 is not above --trailing 300" "$t
 	ok "--trailing >= last index: nothing removed" || bad "--trailing 300: $(cat "$tmp/out")"
 eq "--trailing >= last: first index" "$(info log/first_index "$T/n5")" 1
 
+# a log that starts after its snapshot (raft compacted it already), and an
+# empty log beside a snapshot: nothing to remove, said why; both still shrink
+mk "$T/n7" --snapshot 700:2:block:700 --delete 1-700 1-1:1:config 2-1000:2:block
+run raft compact --state-dir "$T/n7" --trailing 0 --force
+eq "a log after its snapshot: exit" "$rc" 0
+grep -q "no entry to remove: every entry is after index 700 (the newest snapshot's)" "$tmp/out" &&
+	ok "a log after its snapshot: nothing removed, said why" || bad "a log after its snapshot: $(cat "$tmp/out")"
+eq "a log after its snapshot: first index" "$(info log/first_index "$T/n7")" 701
+mk "$T/n8" --snapshot 700:2:block:700 --delete 1-700 1-1:1:config 2-700:2:block
+run raft compact --state-dir "$T/n8" --trailing 0 --force
+eq "an empty log: exit" "$rc" 0
+grep -q "no entry to remove: the log is empty" "$tmp/out" &&
+	ok "an empty log: nothing removed, said why" || bad "an empty log: $(cat "$tmp/out")"
+"$B" raft verify --state-dir "$T/n8" >/dev/null 2>&1 && ok "an empty log: the node verifies" || bad "an empty log: does not verify"
+
 # a gap of 10^9 indexes below the snapshot: the removal walks keys, not indexes
 mk "$T/n6" --snapshot 1000000050:2:block:1000000050 1-10:1:block 1000000000-1000000100:2:block
 SECONDS=0

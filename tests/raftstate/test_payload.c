@@ -93,6 +93,38 @@ START_TEST(legacy_form_is_recognised)
 }
 END_TEST
 
+/* The decoder fills the caller's block in place (verify decodes every
+ * LogCommand entry and copies no block): *out is written only when the form
+ * is not NONE and not MORE, and then every field but the data's is reset,
+ * the snapshot name to "". */
+START_TEST(block_written_in_place_only_on_success)
+{
+	struct pb_spec v2 = spec(2), v4 = spec(4);
+	struct rs_block b, poison;
+	size_t len;
+	uint8_t *buf = pb_build(&v2, 0, &len);
+
+	memset(&poison, 0xa5, sizeof(poison));
+	b = poison;
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b, NULL, 0), RS_PAYLOAD_NONE);
+	ck_assert_mem_eq(&b, &poison, sizeof(b));
+	free(buf);
+	buf = pb_build(&v4, 0, &len);
+	ck_assert_int_eq(rs_payload_decode_prefix(buf, 100, len, &b, NULL, 0), RS_PAYLOAD_MORE);
+	ck_assert_mem_eq(&b, &poison, sizeof(b));
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b, NULL, 0), RS_PAYLOAD_ENVELOPE);
+	ck_assert_int_eq(b.found, 1);
+	ck_assert_int_eq(b.form, RS_PAYLOAD_ENVELOPE);
+	ck_assert_uint_eq(b.size, len);
+	ck_assert_int_eq(b.source, 0);
+	ck_assert_uint_eq(b.entry_index, 0);
+	ck_assert_uint_eq(b.gas_used, 0);
+	ck_assert_str_eq(b.snapshot, "");
+	ck_assert_uint_eq(b.number, 123456789);
+	free(buf);
+}
+END_TEST
+
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -508,6 +540,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, v4_and_v3_envelopes_decode);
 	tcase_add_test(tc, v1_v2_envelopes_are_not_payloads);
 	tcase_add_test(tc, legacy_form_is_recognised);
+	tcase_add_test(tc, block_written_in_place_only_on_success);
 	tcase_add_test(tc, extra_data_offset_must_be_the_fixed_size);
 	tcase_add_test(tc, extra_data_32_bytes_but_not_33);
 	tcase_add_test(tc, transactions_and_withdrawals_offsets_in_order_and_in_scope);

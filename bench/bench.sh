@@ -307,6 +307,8 @@ set_state() {
 # pc_stat TAG FILE: one line in $scratch/pagecache.txt
 pc_stat() { echo "$1: $("$PC" stat "$2" | sed "s|^$src/||")" >>"$scratch/pagecache.txt"; }
 
+# the source tree at the start (the binary is assumed built from it)
+commit_line="commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src" diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo ' (+ uncommitted changes)') at the start of the run"
 uptime_line() { uptime | sed 's/.*load average: /load average /'; }
 echo "start: $(uptime_line)" >"$scratch/load.txt"
 
@@ -572,7 +574,7 @@ failed=
 {
 	echo "## Benchmark results"
 	echo
-	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit $(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$src" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')$( [ "$quick" = 1 ] && echo "; QUICK MODE (shapes 1/100, one round: not figures to quote)")"
+	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); $commit_line$( [ "$quick" = 1 ] && echo "; QUICK MODE (shapes 1/100, one round: not figures to quote)")"
 	echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2 / 1048576}' /proc/meminfo), kernel $(uname -r), $(df -T "$out" | awk 'NR == 2 {print $2}') file system; shared: medians of interleaved rounds"
 	sed 's/^/- load, /' "$scratch/load.txt"
 	echo "- binary: $B ($btype); Go reader and datasets: $("$H" stack 2>/dev/null | head -n1)"

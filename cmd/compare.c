@@ -318,8 +318,7 @@ static void print_diverged(const struct nodes *ns, const struct rs_cmp_node *src
 		       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),
 		       c->head.entry_index, o->name, o->head.number,
 		       np_hash_hex(o->head.hash, h2, sizeof(h2)), c->name, src->name);
-	} else if (c->head.found && c->head.source == RS_BLOCK_LOG &&
-	           c->head.entry_index >= p->discard_from) {
+	} else if (p->head_lost) {
 		printf("    Its unsafe head (block %" PRIu64 " %s, entry %" PRIu64
 		       ") is on that tail: it is lost when it follows %s.\n",
 		       c->head.number, np_hash_hex(c->head.hash, h1, sizeof(h1)),

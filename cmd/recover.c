@@ -104,26 +104,6 @@ static const char *given(const struct flag_value *v)
 	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
 }
 
-/* Is `id` in the comma-separated list (items trimmed)? */
-static int in_list(const char *list, const char *id)
-{
-	size_t len = strlen(id);
-
-	while (list != NULL && *list != '\0') {
-		const char *end = strchr(list, ','), *a = list, *b;
-
-		b = end != NULL ? end : list + strlen(list);
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if ((size_t)(b - a) == len && memcmp(a, id, len) == 0)
-			return 1;
-		list = end != NULL ? end + 1 : NULL;
-	}
-	return 0;
-}
-
 /* The member list from the flags or the cluster file, validated. */
 static int read_members(const struct oci_command *cmd, const struct flag_set *fs,
                         struct rs_members *ms, struct rs_cluster_file *cf)
@@ -133,6 +113,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	struct rs_members_names names = {0};
 	const char *config = given(&v[F_CONFIG]), *nonvoters = given(&v[F_NONVOTERS]);
 	const char *leader = NULL;
+	struct rs_err err = {0};
 	int rc;
 
 	flags_what(&cmd->flags[F_NODES], &v[F_NODES], wn, sizeof(wn));
@@ -193,12 +174,8 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	/* members_validate checks a leader too; recover has none, so hand it a
 	 * member that will vote (whether this node is one is checked later,
 	 * with the reason). */
-	for (size_t i = 0; i < ms->n && leader == NULL; i++) {
-		int nv = nonvoters != NULL ? in_list(nonvoters, ms->m[i].id) : ms->m[i].nonvoter;
-
-		if (!nv)
-			leader = ms->m[i].id;
-	}
+	if (rs_members_first_voter(ms, nonvoters, &leader, &err) != 0)
+		return oci_fail(cmd, "%s", err.msg);
 	if (leader == NULL) {
 		if (ms->n == 0)
 			return oci_usage(cmd, "%s lists no nodes", names.nodes_what);
@@ -217,12 +194,6 @@ static void print_server(FILE *out, char mark, const struct rs_server *s, const 
 	        np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
 }
 
-static int server_changed(const struct rs_server *o, const struct rs_server *s)
-{
-	return o->suffrage != s->suffrage || o->address_len != s->address_len ||
-	       memcmp(o->address, s->address, s->address_len) != 0;
-}
-
 /* "~ id old-address old-suffrage -> new-address new-suffrage" */
 static void print_moved(FILE *out, const struct rs_server *o, const struct rs_server *s)
 {
@@ -232,22 +203,6 @@ static void print_moved(FILE *out, const struct rs_server *o, const struct rs_se
 	fprintf(out, "  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
 	        np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
 	        np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
-}
-
-/* The new configuration holds exactly the old members, addresses and
- * suffrages (in any order). */
-static int same_members(const struct rs_config *old, const struct rs_config *cur)
-{
-	if (old->n != cur->n)
-		return 0;
-	for (size_t i = 0; i < cur->n; i++) {
-		const struct rs_server *o =
-		    rs_config_server(old, cur->servers[i].id, cur->servers[i].id_len);
-
-		if (o == NULL || server_changed(o, &cur->servers[i]))
-			return 0;
-	}
-	return 1;
 }
 
 static void print_change(FILE *out, const struct rs_recover_plan *p, const char *from_env)
@@ -285,7 +240,7 @@ static void print_change(FILE *out, const struct rs_recover_plan *p, const char 
 		if (o == NULL)
 			print_server(out, '+', s,
 			             "   (added: start it with an EMPTY state directory)");
-		else if (server_changed(o, s))
+		else if (!rs_server_same(o, s))
 			print_moved(out, o, s);
 		else
 			print_server(out, '=', s, "");
@@ -309,7 +264,7 @@ static void print_change(FILE *out, const struct rs_recover_plan *p, const char 
 	if (p->self != RS_VOTER)
 		fprintf(out, "Warning: %s is %s the new configuration (--force).\n", n->id,
 		        p->self < 0 ? "not in" : "a nonvoter in");
-	if (same_members(old, cur))
+	if (rs_config_same(old, cur))
 		fprintf(out,
 		        "Warning: the new configuration is the one %s already has: nothing about "
 		        "its members changes, yet recover appends an entry and raises CurrentTerm "
@@ -341,10 +296,10 @@ static cJSON *json_change(const struct rs_server *o, const struct rs_server *s)
 {
 	cJSON *c = cJSON_CreateObject();
 	const struct rs_server *any = s != NULL ? s : o;
-	const char *what = o == NULL              ? "added"
-	                   : s == NULL            ? "removed"
-	                   : server_changed(o, s) ? "changed"
-	                                          : "unchanged";
+	const char *what = o == NULL               ? "added"
+	                   : s == NULL             ? "removed"
+	                   : !rs_server_same(o, s) ? "changed"
+	                                           : "unchanged";
 
 	cJSON_AddItemToObject(c, "id", np_json_strn(any->id, any->id_len));
 	cJSON_AddStringToObject(c, "change", what);
@@ -487,7 +442,7 @@ static int print_json(const struct oci_command *cmd, const struct flag_value *v,
 		cJSON_AddItemToArray(ch, json_change(rs_config_server(old, cur->servers[i].id,
 		                                                      cur->servers[i].id_len),
 		                                     &cur->servers[i]));
-	cJSON_AddBoolToObject(doc, "same_members", same_members(old, cur));
+	cJSON_AddBoolToObject(doc, "same_members", rs_config_same(old, cur));
 	cJSON_AddItemToObject(doc, "entry_index", np_json_u64(p->index));
 	cJSON_AddItemToObject(doc, "entry_term", np_json_u64(p->term));
 	cJSON_AddItemToObject(doc, "current_term_before", np_json_u64(p->old.current_term));

@@ -306,6 +306,33 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 	return 0;
 }
 
+/* What a restore did: the nodes, where the replaced state went, and the
+ * stages of an interrupted run it kept. */
+static void print_restored(const struct rs_restore_plan *plan, const char *kept, FILE *out)
+{
+	if (plan->deferred) /* checked on the staged copies */
+		print_checked(plan, out);
+	if (!plan->verified)
+		fprintf(out, "Verified: every staged node (inflated from the backup) is valid.\n");
+	fprintf(out, "Restored %zu node%s into %s:\n", plan->nnodes, plan->nnodes == 1 ? "" : "s",
+	        plan->state_dir);
+	for (size_t i = 0; i < plan->nnodes; i++) {
+		const struct rs_restore_node *n = &plan->nodes[i];
+
+		fprintf(out, "  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
+		if (n->in_place)
+			fprintf(out, "    files put in one by one (%s)%s%s\n", n->in_place_why,
+			        n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
+	}
+	if (kept[0] != '\0')
+		fprintf(out, "The replaced state was kept in: %s\n", kept);
+	if (plan->salvaged > 0)
+		fprintf(out,
+		        "Note: %zu stage%s left by an interrupted run (holding files the state "
+		        "does not have) kept in: %s\n",
+		        plan->salvaged, plan->salvaged == 1 ? "" : "s", plan->salvaged_to);
+}
+
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -378,27 +405,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
-	if (plan.deferred) /* checked on the staged copies */
-		print_checked(&plan, out);
-	if (!plan.verified)
-		fprintf(out, "Verified: every staged node (inflated from the backup) is valid.\n");
-	fprintf(out, "Restored %zu node%s into %s:\n", plan.nnodes, plan.nnodes == 1 ? "" : "s",
-	        plan.state_dir);
-	for (size_t i = 0; i < plan.nnodes; i++) {
-		const struct rs_restore_node *n = &plan.nodes[i];
-
-		fprintf(out, "  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
-		if (n->in_place)
-			fprintf(out, "    files put in one by one (%s)%s%s\n", n->in_place_why,
-			        n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
-	}
-	if (kept[0] != '\0')
-		fprintf(out, "The replaced state was kept in: %s\n", kept);
-	if (plan.salvaged > 0)
-		fprintf(out,
-		        "Note: %zu stage%s left by an interrupted run (holding files the state "
-		        "does not have) kept in: %s\n",
-		        plan.salvaged, plan.salvaged == 1 ? "" : "s", plan.salvaged_to);
+	print_restored(&plan, kept, out);
 	if (json)
 		rc = print_json(cmd, &plan, kept, 0);
 out:

@@ -172,6 +172,62 @@ static cJSON *json_node(const struct node_result *r)
 	return o;
 }
 
+/* Verifies one node into r: r->ran when it could be read (its problems in
+ * r->probs); otherwise the error is printed and r->node holds its ID. */
+static void verify_one(const struct oci_command *cmd, const char *dir,
+                       const struct rs_verify_opts *opts, struct node_result *r)
+{
+	if (rs_verify_node_full(dir, opts, r->node, &r->probs, &r->err) == RS_OK) {
+		r->ran = 1;
+		return;
+	}
+	/* rs_node_init may have failed before recording the ID */
+	rs_node_free(r->node);
+	if (rs_node_init(r->node, dir, NULL) != RS_OK)
+		(void)snprintf(r->node->id, sizeof(r->node->id), "%s", dir);
+	oci_fail(cmd, "cannot verify %s: %s%s", oci_path(dir).s, r->err.msg,
+	         np_locked_fix(&r->err));
+}
+
+/* The --json document: the node's object, or a cluster root's with every
+ * node's. */
+static cJSON *json_doc(const struct node_result *res, const struct rs_nd_nodes *ns, const char *dir,
+                       int valid)
+{
+	cJSON *doc, *nodes;
+
+	if (!ns->cluster)
+		return json_node(&res[0]);
+	doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "dir", dir);
+	cJSON_AddBoolToObject(doc, "valid", valid);
+	nodes = cJSON_AddArrayToObject(doc, "nodes");
+	for (size_t i = 0; i < ns->n; i++)
+		cJSON_AddItemToArray(nodes, json_node(&res[i]));
+	return doc;
+}
+
+/* A cluster root's last line: VALID, or INVALID naming each node at fault. */
+static void print_cluster_verdict(const struct node_result *res, const struct rs_nd_nodes *ns,
+                                  const char *dir, size_t bad)
+{
+	const char *sep = "";
+
+	printf("\n");
+	if (bad == 0) {
+		printf("VALID: all %zu nodes in %s\n", ns->n, dir);
+		return;
+	}
+	printf("INVALID: %zu of %zu nodes in %s (", bad, ns->n, dir);
+	for (size_t i = 0; i < ns->n; i++) {
+		if (res[i].ran && res[i].probs.errors == 0)
+			continue;
+		printf("%s%s%s", sep, res[i].node->id, res[i].ran ? "" : " unverified");
+		sep = ", ";
+	}
+	printf(")\n");
+}
+
 static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -203,19 +259,9 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	for (i = 0; i < ns.n; i++) {
 		struct node_result *r = &res[i];
 
-		if (rs_verify_node_full(ns.dirs[i], &opts, r->node, &r->probs, &r->err) == RS_OK) {
-			r->ran = 1;
-		} else {
-			/* rs_node_init may have failed before recording the ID */
-			rs_node_free(r->node);
-			if (rs_node_init(r->node, ns.dirs[i], NULL) != RS_OK)
-				(void)snprintf(r->node->id, sizeof(r->node->id), "%s", ns.dirs[i]);
-			oci_fail(cmd, "cannot verify %s: %s%s", oci_path(ns.dirs[i]).s, r->err.msg,
-			         np_locked_fix(&r->err));
-			unverified++;
-		}
-		if (r->ran && r->probs.errors > 0)
-			invalid++;
+		verify_one(cmd, ns.dirs[i], &opts, r);
+		unverified += !r->ran;
+		invalid += r->ran && r->probs.errors > 0;
 		if (!json) {
 			if (i > 0)
 				printf("\n");
@@ -224,42 +270,13 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 
 	if (json) {
-		cJSON *doc;
-
-		if (!ns.cluster) {
-			doc = json_node(&res[0]);
-		} else {
-			cJSON *nodes;
-
-			doc = cJSON_CreateObject();
-			cJSON_AddStringToObject(doc, "dir", v[F_STATE_DIR].str);
-			cJSON_AddBoolToObject(doc, "valid", invalid == 0 && unverified == 0);
-			nodes = cJSON_AddArrayToObject(doc, "nodes");
-			for (i = 0; i < ns.n; i++)
-				cJSON_AddItemToArray(nodes, json_node(&res[i]));
-		}
-		if (np_json_emit(doc) != 0) {
+		if (np_json_emit(json_doc(res, &ns, v[F_STATE_DIR].str,
+		                          invalid == 0 && unverified == 0)) != 0) {
 			rc = oci_fail(cmd, "out of memory while writing the JSON document");
 			goto done;
 		}
 	} else if (ns.cluster) {
-		printf("\n");
-		if (invalid == 0 && unverified == 0)
-			printf("VALID: all %zu nodes in %s\n", ns.n, v[F_STATE_DIR].str);
-		else {
-			const char *sep = "";
-
-			printf("INVALID: %zu of %zu nodes in %s (", invalid + unverified, ns.n,
-			       v[F_STATE_DIR].str);
-			for (i = 0; i < ns.n; i++) {
-				if (res[i].ran && res[i].probs.errors == 0)
-					continue;
-				printf("%s%s%s", sep, res[i].node->id,
-				       res[i].ran ? "" : " unverified");
-				sep = ", ";
-			}
-			printf(")\n");
-		}
+		print_cluster_verdict(res, &ns, v[F_STATE_DIR].str, invalid + unverified);
 	}
 	rc = invalid == 0 && unverified == 0 ? OCI_EXIT_OK : OCI_EXIT_FAIL;
 done:

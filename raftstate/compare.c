@@ -269,15 +269,17 @@ static void recovery(const struct rs_cmp_node *v, size_t n, struct rs_cmp_result
 	r->recovery_needed = r->voters_present < r->quorum;
 }
 
-/* A diverged node whose unsafe head is on its discarded tail: the node
- * holding that block number with another hash (the reference first). */
+/* A diverged node whose unsafe head is on its discarded tail (head_lost):
+ * the node holding that block number with another hash (the reference
+ * first). */
 static void head_conflict(const struct rs_cmp_node *v, size_t n, size_t i, struct rs_cmp_result *r)
 {
 	struct rs_cmp_pair *p = &r->pairs[i];
 	const struct rs_block *h = &v[i].head;
 
-	if (p->relation != RS_REL_DIVERGED || !h->found || h->source != RS_BLOCK_LOG ||
-	    h->entry_index < p->discard_from)
+	p->head_lost = p->relation == RS_REL_DIVERGED && h->found && h->source == RS_BLOCK_LOG &&
+	               h->entry_index >= p->discard_from;
+	if (!p->head_lost)
 		return;
 	for (size_t k = 0; k <= n; k++) {
 		size_t j = k == 0 ? r->ref : k - 1;

@@ -99,8 +99,11 @@ struct rs_cmp_pair {
 	uint64_t its_term, source_term; /* the terms at discard_from */
 	uint64_t ahead;                 /* RS_REL_AHEAD: entries it holds past the source */
 	int candidate;                  /* rs_cmp_candidate */
-	/* its unsafe head is on its discarded tail and another node holds
-	 * that block number with another hash: that node */
+	/* RS_REL_DIVERGED: its unsafe head (from its log) is on its discarded
+	 * tail, so it is lost when the node follows the source */
+	int head_lost;
+	/* head_lost, and another node holds that block number with another
+	 * hash: that node */
 	int head_conflict;
 	size_t head_conflict_with;
 };

@@ -435,6 +435,27 @@ int rs_members_set_nonvoters(struct rs_members *ms, const char *list, const char
 	return rc;
 }
 
+int rs_members_first_voter(const struct rs_members *ms, const char *nonvoters, const char **out,
+                           struct rs_err *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	if (nonvoters != NULL && (n = split_list(nonvoters, &v)) == (size_t)-1)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	for (size_t i = 0; i < ms->n && *out == NULL; i++) {
+		int nv = nonvoters == NULL ? ms->m[i].nonvoter : 0;
+
+		for (size_t j = 0; j < n && !nv; j++)
+			nv = strcmp(v[j], ms->m[i].id) == 0;
+		if (!nv)
+			*out = ms->m[i].id;
+	}
+	free_list(v, n);
+	return 0;
+}
+
 int rs_members_validate(struct rs_members *ms, const struct rs_members_names *nm,
                         const char *leader, const char *leader_what, const char *nonvoters,
                         const char *nonvoters_what, struct rs_err *err)

@@ -67,6 +67,11 @@ int rs_members_validate(struct rs_members *ms, const struct rs_members_names *na
 /* Marks exactly the IDs in the comma-separated `list` as nonvoters. */
 int rs_members_set_nonvoters(struct rs_members *ms, const char *list, const char *what,
                              struct rs_err *err);
+/* The first member that votes once `nonvoters` (a --nonvoters list, when
+ * non-NULL) replaces the members' suffrage; *out NULL when none does.
+ * (recover has no leader, but rs_members_validate checks one: this one.) */
+int rs_members_first_voter(const struct rs_members *ms, const char *nonvoters, const char **out,
+                           struct rs_err *err);
 /* Both steps for the flags alone; free `out` with rs_members_free either
  * way. */
 int rs_members_parse(const struct rs_members_input *in, struct rs_members *out, struct rs_err *err);

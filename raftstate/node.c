@@ -136,6 +136,13 @@ int rs_err_from_bolt(struct rs_err *err, const struct bolt_err *be)
 	return rc;
 }
 
+int rs_server_same(const struct rs_server *x, const struct rs_server *y)
+{
+	return x->suffrage == y->suffrage && x->id_len == y->id_len &&
+	       x->address_len == y->address_len && memcmp(x->id, y->id, x->id_len) == 0 &&
+	       memcmp(x->address, y->address, x->address_len) == 0;
+}
+
 int rs_config_same(const struct rs_config *a, const struct rs_config *b)
 {
 	if (a->n != b->n)
@@ -144,14 +151,8 @@ int rs_config_same(const struct rs_config *a, const struct rs_config *b)
 		const struct rs_server *x = &a->servers[i];
 		int found = 0;
 
-		for (size_t j = 0; j < b->n && !found; j++) {
-			const struct rs_server *y = &b->servers[j];
-
-			found = x->suffrage == y->suffrage && x->id_len == y->id_len &&
-			        x->address_len == y->address_len &&
-			        memcmp(x->id, y->id, x->id_len) == 0 &&
-			        memcmp(x->address, y->address, x->address_len) == 0;
-		}
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = rs_server_same(x, &b->servers[j]);
 		if (!found)
 			return 0;
 	}

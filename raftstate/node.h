@@ -220,6 +220,8 @@ void rs_node_head_offer(struct rs_node *n, int form, const struct rs_block *b, c
 void rs_node_head_merge(struct rs_node *n, const struct rs_head *part);
 /* Final head: the snapshot's payload and the entries' highest, as Apply keeps. */
 void rs_node_head_finish(struct rs_node *n);
+/* Whether two servers have the same ID, address and suffrage. */
+int rs_server_same(const struct rs_server *x, const struct rs_server *y);
 /* Whether two configurations hold the same servers (ID, address, suffrage), in any order. */
 int rs_config_same(const struct rs_config *a, const struct rs_config *b);
 

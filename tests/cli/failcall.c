@@ -86,17 +86,23 @@ static int wants_mode(int flags)
 	return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* the mode argument of an open that has one (0 otherwise), from `...` */
+#define MODE_ARG(flags, mode)                                                                      \
+	do {                                                                                       \
+		if (wants_mode(flags)) {                                                           \
+			va_list ap;                                                                \
+                                                                                                   \
+			va_start(ap, flags);                                                       \
+			mode = (mode_t)va_arg(ap, int);                                            \
+			va_end(ap);                                                                \
+		}                                                                                  \
+	} while (0)
+
 int openat(int dfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (wants_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	if (failing("openat"))
 		return -1;
 	return REAL(openat)(dfd, path, flags, mode);
@@ -113,13 +119,7 @@ int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (wants_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	if (failing("open"))
 		return -1;
 	return REAL(open)(path, flags, mode);

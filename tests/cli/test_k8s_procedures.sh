@@ -21,6 +21,10 @@
 #     the survivors unchanged: no volume ends up with other members than
 #     the cluster's (today's main ran it to the end and re-created
 #     sequencer-2 with the old three members);
+#   - the docs' membership-change block (sequencer-3 added) runs to the
+#     end with compare CONSISTENT, every member holding the four, and
+#     sequencer-3 running on an empty volume; without its step 2 it stops
+#     at recover with the members unchanged;
 #   - with the old ConfigMap ("formed" left false) the same restart would
 #     have re-created the stale member (the trap the step guards against).
 # Env: OCI_BIN, OCI_SRC.
@@ -135,6 +139,49 @@ if [ "$same" = 1 ] && [ "$stale" = "$want" ]; then
 else
 	bad "step 2 skipped: survivors unchanged=$same, configurations:$stale (want$want)"
 fi
+
+# the membership change (a fourth member added), the docs' second block:
+# as written, and without its step 2
+awk '/^```sh k8s-membership$/ {on=1; next} on && /^```$/ {exit} on' "$OCI_SRC/docs/operations.md" >"$tmp/member.sh"
+awk '/^# 2\./ {skip=1; next} /^# 3\./ {skip=0} !skip' "$tmp/member.sh" >"$tmp/member-skip2.sh"
+for variant in member member-skip2; do
+	export KSIM="$tmp/k8s-$variant"
+	cp -a "$tmp/k8s-deployed" "$KSIM"
+	rm -rf "$tmp/w-$variant" && mkdir "$tmp/w-$variant" && cp -r "$OCI_SRC/examples/kubernetes" "$tmp/w-$variant/"
+	for n in 0 1 2; do
+		listing "$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n" >"$tmp/$variant-before-$n"
+	done
+	(cd "$tmp/w-$variant/kubernetes" && bash -e "$tmp/$variant.sh") >"$tmp/$variant.out" 2>"$tmp/$variant.err"
+	rc=$?
+	conf=""
+	for n in 0 1 2 3; do
+		d=$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n
+		[ -f "$d/raft-log.db" ] && conf="$conf $n:$(ids_of "$d")"
+	done
+	if [ "$variant" = member ]; then
+		last=$(grep -n "^Verdict\|CONSISTENT" "$tmp/$variant.out" | tail -n 1)
+		all4=sequencer-0,sequencer-1,sequencer-2,sequencer-3
+		if [ -s "$tmp/member.sh" ] && [ "$rc" = 0 ] && echo "$last" | grep -q "CONSISTENT" &&
+			! echo "$last" | grep -q "NOT CONSISTENT" && [ "$conf" = " 0:$all4 1:$all4 2:$all4" ] &&
+			python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["pods"]["sequencer-3"]["running"] else 1)' "$KSIM/state.json"; then
+			ok "k8s-membership block: runs to the end, compare CONSISTENT, three members with four, sequencer-3 runs on an empty volume"
+		else
+			bad "k8s-membership: exit $rc, last: $last, configurations:$conf, $(tail -n 3 "$tmp/$variant.err")"
+		fi
+	else
+		same=1
+		for n in 0 1 2; do
+			listing "$KSIM/pvc/conductor-data-sequencer-$n/raft/sequencer-$n" >"$tmp/$variant-after-$n"
+			cmp -s "$tmp/$variant-before-$n" "$tmp/$variant-after-$n" || same=0
+		done
+		if ! grep -q formed "$tmp/$variant.sh" && [ "$rc" != 0 ] && [ "$same" = 1 ] &&
+			grep -q 'does not say "formed": true' "$tmp/$variant.err"; then
+			ok "k8s-membership without step 2: recover refuses, the members unchanged"
+		else
+			bad "k8s-membership without step 2: exit $rc, unchanged=$same, $(tail -n 2 "$tmp/$variant.err")"
+		fi
+	fi
+done
 
 # the trap: the same restart of sequencer-2 with "formed" left false
 export KSIM="$tmp/k8s-trap"

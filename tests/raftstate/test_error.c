@@ -66,7 +66,9 @@ START_TEST(test_errors)
 	errno = ENOSPC;
 	ck_assert_int_eq(rs_syserr(&e, "cannot write", "/tmp/x"), RS_EIO);
 	ck_assert_int_eq(e.sys_errno, ENOSPC);
-	ck_assert_str_eq(e.msg, "cannot write /tmp/x: No space left on device");
+	/* with the fix rs_syserr gives for a full file system (issue 26) */
+	ck_assert_str_eq(e.msg, "cannot write /tmp/x: No space left on device (free space on that "
+	                        "file system)");
 }
 END_TEST
 

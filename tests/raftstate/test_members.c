@@ -12,7 +12,8 @@
  *              syntax, spaces, '/', duplicates compared case-insensitively
  *              and IPv6 by value), server IDs (empty, ".", "..", '/',
  *              control characters, duplicates), the leader (not a member, a
- *              nonvoter), --nonvoters (unknown, repeated).
+ *              nonvoter), --nonvoters (unknown, repeated);
+ *   first voter  rs_members_first_voter, recover's stand-in leader.
  */
 #include <check.h>
 #include <stdio.h>
@@ -128,6 +129,35 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* recover's stand-in leader for rs_members_validate: the first member
+ * that votes once --nonvoters (trimmed like every list item) applies */
+START_TEST(test_first_voter)
+{
+	struct rs_members ms;
+	struct rs_err e;
+	const char *v = "x";
+
+	ck_assert_msg(parse("a=h1:1,b=h2:2,c=h3:3", NULL, "a", NULL, &ms, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_int_eq(rs_members_first_voter(&ms, NULL, &v, &e), 0);
+	ck_assert_str_eq(v, "a");
+	ck_assert_int_eq(rs_members_first_voter(&ms,
+	                                        " a ,\xc2\xa0"
+	                                        "b",
+	                                        &v, &e),
+	                 0);
+	ck_assert_str_eq(v, "c");
+	ck_assert_int_eq(rs_members_first_voter(&ms, "a,b,c", &v, &e), 0);
+	ck_assert_ptr_null(v);
+	ms.m[0].nonvoter = 1; /* no list: the members' own suffrage */
+	ck_assert_int_eq(rs_members_first_voter(&ms, NULL, &v, &e), 0);
+	ck_assert_str_eq(v, "b");
+	ck_assert_int_eq(rs_members_first_voter(&ms, "", &v, &e), 0); /* "": all vote */
+	ck_assert_str_eq(v, "a");
+	rs_members_free(&ms);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("members");
@@ -135,6 +165,7 @@ int main(void)
 
 	tcase_add_test(tc, test_accepted);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_first_voter);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -161,6 +161,55 @@ START_TEST(compare_ranks_with_snapshots_among_voters)
 }
 END_TEST
 
+/* compare: a diverged node's unsafe head on its discarded tail is lost
+ * (head_lost), and a conflict when another node holds that block number
+ * with another hash; a head below the divergence is kept */
+START_TEST(compare_head_on_discarded_tail)
+{
+	struct rs_server sv[2] = {
+	    {RS_VOTER, "a", 1, "x:1", 3},
+	    {RS_VOTER, "b", 1, "x:2", 3},
+	};
+	struct rs_config cfg = {sv, 2};
+	struct rs_cmp_node v[2];
+	struct rs_cmp_result r;
+	struct rs_err err = {0};
+
+	node(&v[0], "a", 1, 10, 2, 0, 0, 0, &cfg); /* 1..5 term 1, 6..10 term 2 */
+	v[0].terms.v[0].term = 1;
+	v[0].terms.v[1].index = 6;
+	v[0].terms.v[1].term = 2;
+	v[0].terms.n = 2;
+	node(&v[1], "b", 1, 8, 1, 0, 0, 0, &cfg); /* 1..8 term 1: leaves a after 5 */
+	v[1].head.found = 1;
+	v[1].head.source = RS_BLOCK_LOG;
+	v[1].head.number = 42;
+	v[1].head.entry_index = 7;
+	ck_assert_int_eq(rs_compare(v, 2, &r, &err), RS_OK);
+	ck_assert_uint_eq(r.source, 0);
+	ck_assert_int_eq(r.pairs[1].relation, RS_REL_DIVERGED);
+	ck_assert_uint_eq(r.pairs[1].discard_from, 6);
+	ck_assert_int_eq(r.pairs[1].head_lost, 1);
+	ck_assert_int_eq(r.pairs[1].head_conflict, 0); /* nobody else holds block 42 */
+	ck_assert_int_eq(r.pairs[0].head_lost, 0);
+	rs_cmp_result_free(&r);
+
+	v[0].head = v[1].head;
+	v[0].head.hash[0] = 1; /* a holds block 42 with another hash */
+	ck_assert_int_eq(rs_compare(v, 2, &r, &err), RS_OK);
+	ck_assert_int_eq(r.pairs[1].head_lost, 1);
+	ck_assert_int_eq(r.pairs[1].head_conflict, 1);
+	ck_assert_uint_eq(r.pairs[1].head_conflict_with, 0);
+	rs_cmp_result_free(&r);
+
+	v[1].head.entry_index = 5; /* below the divergence: kept */
+	ck_assert_int_eq(rs_compare(v, 2, &r, &err), RS_OK);
+	ck_assert_int_eq(r.pairs[1].head_lost, 0);
+	ck_assert_int_eq(r.pairs[1].head_conflict, 0);
+	rs_cmp_result_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("raftrules");
@@ -172,6 +221,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, only_voters_campaign);
 	tcase_add_test(tc, newraft_reads_after_the_snapshot);
 	tcase_add_test(tc, compare_ranks_with_snapshots_among_voters);
+	tcase_add_test(tc, compare_head_on_discarded_tail);
 	suite_add_tcase(s, tc);
 	return s;
 }

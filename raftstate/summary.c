@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <sys/resource.h>
@@ -1220,21 +1219,23 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 	return rc;
 }
 
-struct summary_pool {
+/* One worker's share: jobs first, first + stride, ... (a fixed share, not
+ * taken from a common counter: every started thread reads at least one
+ * node, whatever the scheduler does, so a compare of N nodes is read on
+ * min(N, RS_SUMMARY_THREADS) threads every time). */
+struct summary_share {
 	struct rs_summary_job *jobs;
-	size_t n;
-	atomic_size_t next;
+	size_t n, first, stride;
 	const struct rs_summary_opts *opts;
 };
 
 static void *summarize_worker(void *arg)
 {
-	struct summary_pool *p = arg;
-	size_t i;
+	const struct summary_share *s = arg;
 
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
-		p->jobs[i].rc =
-		    rs_node_summarize(p->jobs[i].dir, p->opts, &p->jobs[i].node, &p->jobs[i].err);
+	for (size_t i = s->first; i < s->n; i += s->stride)
+		s->jobs[i].rc =
+		    rs_node_summarize(s->jobs[i].dir, s->opts, &s->jobs[i].node, &s->jobs[i].err);
 	return NULL;
 }
 
@@ -1242,19 +1243,27 @@ void rs_node_summarize_all(struct rs_summary_job *jobs, size_t n,
                            const struct rs_summary_opts *opts)
 {
 	struct rs_summary_opts o = opts ? *opts : (struct rs_summary_opts){.lock_timeout = 5.0};
-	struct summary_pool p = {.jobs = jobs, .n = n, .opts = &o};
-	pthread_t t[RS_SUMMARY_THREADS - 1];
-	size_t started = 0;
+	struct summary_share s[RS_SUMMARY_THREADS];
+	pthread_t t[RS_SUMMARY_THREADS];
+	size_t want = n < RS_SUMMARY_THREADS ? n : RS_SUMMARY_THREADS, started = 0;
 
+	if (n == 0)
+		return;
 	o.one_thread = n > 1;
-	atomic_init(&p.next, 0);
-	/* the calling thread is one of the workers */
-	while (started + 1 < n && started < RS_SUMMARY_THREADS - 1 &&
-	       pthread_create(&t[started], NULL, summarize_worker, &p) == 0)
-		started++;
-	summarize_worker(&p);
-	for (size_t i = 0; i < started; i++)
-		(void)pthread_join(t[i], NULL);
+	/* share 0 is the calling thread's; a thread that cannot be started
+	 * leaves its share to the calling thread (read after its own) */
+	for (size_t k = 0; k < want; k++)
+		s[k] = (struct summary_share){jobs, n, k, want, &o};
+	for (size_t k = 1; k < want; k++) {
+		if (pthread_create(&t[k], NULL, summarize_worker, &s[k]) != 0)
+			break;
+		started = k;
+	}
+	summarize_worker(&s[0]);
+	for (size_t k = started + 1; k < want; k++)
+		summarize_worker(&s[k]);
+	for (size_t k = 1; k <= started; k++)
+		(void)pthread_join(t[k], NULL);
 }
 
 int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_t limit,

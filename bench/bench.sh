@@ -48,7 +48,7 @@
 #   BENCH_INFO_ROUNDS (21)   rounds for info and compare
 #   BENCH_COLD_ROUNDS (5)    rounds of cold cat / cold info
 #   BENCH_BACKUP_ROUNDS (5)  rounds of backup / restore / cp / cp + sync
-#   BENCH_BACKUP_SHAPES ("k4 opcdef")  shapes whose backup is measured (both states)
+#   BENCH_BACKUP_SHAPES ("k4 opcdef")  shapes whose backup is measured (both states; empty: none)
 #   BENCH_COMPRESS_ROUNDS (3) rounds of backup --compress; BENCH_COMPRESS_SHAPE (v34)
 #   BENCH_SEED (7)  BENCH_MASSIF (1)  BENCH_GO_CHECK (1)  BENCH_LOGS (1)
 #
@@ -80,7 +80,7 @@ out=$(cd "$out" && pwd)
 hdir=${BENCH_HARNESS_DIR:-$out/harness}
 shapes=${BENCH_SHAPES:-k4 k50 v34 opcdef}
 states=${BENCH_STATES:-large 4k}
-backup_shapes=${BENCH_BACKUP_SHAPES:-k4 opcdef}
+backup_shapes=${BENCH_BACKUP_SHAPES-k4 opcdef} # set and empty: none
 compress_shape=${BENCH_COMPRESS_SHAPE:-v34}
 seed=${BENCH_SEED:-7}
 

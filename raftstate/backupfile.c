@@ -4,11 +4,8 @@
  * backup directory, checksums, copies, and the gzip form of --compress.
  * See backupfile.h.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

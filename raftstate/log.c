@@ -32,7 +32,6 @@
  */
 #include "raftstate/log.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* The decode path every scanned entry takes (the canonical layout below):

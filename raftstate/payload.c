@@ -6,7 +6,6 @@
  * nothing is copied, and every read is inside [0, len).
  */
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -165,12 +164,14 @@ static int decode_version(const uint8_t *p, size_t avail, size_t len, int versio
 	if (wd_bytes / RS_PAYLOAD_WD_SIZE > RS_PAYLOAD_MAX_WD)
 		return fail(why, ws, "%llu withdrawals, more than the %llu allowed",
 		            U(wd_bytes / RS_PAYLOAD_WD_SIZE), U(RS_PAYLOAD_MAX_WD));
-	/* everything but the snapshot name, which is the empty string here:
-	 * zeroing its 256 bytes cost more than the decode (verify decodes
-	 * every LogCommand entry) */
-	memset(out, 0, offsetof(struct rs_block, snapshot));
-	out->snapshot[0] = 0;
+	/* Every field, one store each: verify decodes every LogCommand entry,
+	 * and zeroing the struct (its 256-byte snapshot name above all) cost
+	 * more than the decode. The snapshot name is the empty string here. */
 	out->found = 1;
+	out->form = RS_PAYLOAD_NONE; /* the caller names the form */
+	out->source = RS_BLOCK_NONE;
+	out->entry_index = 0;
+	out->snapshot[0] = 0;
 	out->version = version;
 	out->number = le64(p + OFF_NUMBER);
 	out->timestamp = le64(p + OFF_TIMESTAMP);

@@ -46,7 +46,8 @@ struct rs_summary_job {
 	struct rs_err err;
 	int rc;
 };
-/* Summarizes jobs[0..n) at once, on up to RS_SUMMARY_THREADS threads (a
+/* Summarizes jobs[0..n) at once, on min(n, RS_SUMMARY_THREADS) threads, each
+ * with a fixed share of the jobs (a
  * node's reads are mostly waits on memory or the disk, so the nodes of a
  * compare overlap them); each job's result is what rs_node_summarize alone
  * would give. Where a thread cannot be started, the calling thread does the

@@ -61,4 +61,15 @@ done
 "$B" raft info --state-dir "$tmp/rewind/sequencer-1" >"$tmp/out" 2>&1
 grep -q "^  Unsafe head:   600 " "$tmp/out" && ok "rewind: info names block 600" ||
 	bad "rewind: $(grep -A1 'Unsafe head' "$tmp/out")"
+
+# reads leave the log's access time alone (bolt/view.c opens the view
+# O_NOATIME, which spares each of the scan's preads the relatime check):
+# an access time older than the file's change would be moved to now
+L=$tmp/big/sequencer-1/raft-log.db
+touch -a -d '2001-02-03 04:05:06' "$L" || bad "cannot set the access time of $L"
+before=$(stat -c %X "$L")
+"$B" raft info --state-dir "$tmp/big/sequencer-1" >"$tmp/out" 2>&1 || bad "info big: $(cat "$tmp/out")"
+"$B" raft info --state-dir "$tmp/big/sequencer-1" --json --entries all >"$tmp/out" 2>&1 ||
+	bad "info big --entries all: $(head -c 300 "$tmp/out")"
+eq "info leaves raft-log.db's access time as it was" "$(stat -c %X "$L")" "$before"
 finish

@@ -80,9 +80,7 @@ struct oci_quoted np_err_fix(const struct oci_command *cmd, const struct rs_err 
 		               "or something else)");
 		break;
 	case RS_ENOMEM:
-		(void)snprintf(q.s, sizeof(q.s),
-		               "; free memory, or raise the memory limit (the container's, "
-		               "ulimit -v)");
+		(void)snprintf(q.s, sizeof(q.s), "; %s", rs_errno_fix(ENOMEM));
 		break;
 	default:
 		break;

@@ -47,6 +47,9 @@ const char *rs_errno_fix(int e)
 	case ELOOP:
 		fix = "a symbolic link is in the way: give the real path";
 		break;
+	case ENOMEM:
+		fix = "free memory, or raise the memory limit: the container's, or ulimit -v";
+		break;
 	case ENAMETOOLONG:
 		fix = "give a shorter path";
 		break;

@@ -467,10 +467,11 @@ static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *
 #define FAST_SPLIT   64     /* leaves below which one thread reads them all */
 #define FAST_NO      (-100) /* summary_fast: run the scan above instead */
 #define FORM_LATER   (-2)
-/* Facts a thread keeps at most (64 bytes each: 8 MiB); a log with more entries
+/* Facts a thread keeps at most (64 bytes each: 2 MiB, 3 MiB while the array
+ * grows; FAST_THREADS of them); a log with more entries
  * after the snapshot index (a node whose snapshots fail) is read the old way,
  * in bounded memory. */
-#define FAST_MAX_FACTS ((size_t)1 << 17)
+#define FAST_MAX_FACTS ((size_t)1 << 15)
 
 struct fast_part {
 	const struct bolt_leaves *leaves;

@@ -25,6 +25,7 @@ make_tmp oci-logflags
 
 # a node that does not verify: an error sentence and problem lines after it
 cp -r "$OCI_SHARED/vectors/lived/three/sequencer-1" "$tmp/bad"
+chmod -R u+w "$tmp/bad" # the shared vectors may be read-only (fresh-check user mode): cp keeps the mode
 printf '\xff\xff\xff\xff' | dd of="$tmp/bad/raft-log.db" bs=1 seek=16 conv=notrunc status=none
 printf '\xff\xff\xff\xff' | dd of="$tmp/bad/raft-log.db" bs=1 seek=4112 conv=notrunc status=none
 recover_bad() { "$B" raft recover --state-dir "$tmp/bad" --nodes sequencer-1=a:1 "$@" >"$tmp/out" 2>"$tmp/err"; }

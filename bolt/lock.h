@@ -8,7 +8,13 @@
 
 #include "bolt/error.h"
 
-/* op is LOCK_SH or LOCK_EX. timeout in seconds; 0 tries once. Returns
+/* Seconds a LOCK_EX waits when only readers (LOCK_SH holders) are in its
+ * way, whatever the timeout: a read-only check by another command is short,
+ * and refusing at once would make two runs started together both fail. */
+#define BOLT_READER_GRACE 10.0
+
+/* op is LOCK_SH or LOCK_EX. timeout in seconds; 0 tries once, except that
+ * LOCK_EX held up by readers alone waits up to BOLT_READER_GRACE. Returns
  * BOLT_ELOCKED when another process still holds a conflicting lock at the
  * deadline. `name` is used in the message. */
 int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err *err);

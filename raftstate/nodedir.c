@@ -454,7 +454,9 @@ void rs_nd_unlock(struct rs_nd_lock *lk)
 
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err)
 {
+	struct bolt_err be = {0};
 	char p[PATH_MAX];
+	int readers;
 
 	for (size_t i = 0; i < 2; i++) {
 		int fd, r;
@@ -467,16 +469,27 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 				continue;
 			return rs_syserr(err, "cannot open", p);
 		}
-		r = bolt_lock_probe(fd, LOCK_EX);
+		/* waits out readers (BOLT_READER_GRACE), not a writer */
+		r = bolt_lock(fd, LOCK_EX, 0, p, &be);
+		if (r == BOLT_OK) {
+			bolt_unlock(fd);
+			close(fd);
+			continue;
+		}
+		readers = r == BOLT_ELOCKED && bolt_lock_probe(fd, LOCK_SH) == 0;
 		close(fd);
-		if (r == 1)
-			return rs_errf(
-			    err, RS_ELOCKED,
-			    "%s is locked by another process (is op-conductor running?); "
-			    "%s",
-			    p, doing);
-		if (r < 0)
-			return rs_syserr(err, "cannot lock", p);
+		if (r != BOLT_ELOCKED)
+			return rs_errf(err, RS_EIO, "%s", be.msg);
+		if (readers)
+			return rs_errf(err, RS_ELOCKED,
+			               "%s is still being read by another process (a verify, "
+			               "backup or another run's check) after %.0f s; wait for "
+			               "it to finish and run this again",
+			               p, BOLT_READER_GRACE);
+		return rs_errf(err, RS_ELOCKED,
+		               "%s is locked by another process (is op-conductor running?); "
+		               "%s",
+		               p, doing);
 	}
 	return RS_OK;
 }

@@ -144,7 +144,8 @@ void rs_nd_unlock(struct rs_nd_lock *lk);
 
 /* RS_ELOCKED when another process holds a lock on one of node_dir's
  * databases (op-conductor running on it); `doing` ends the sentence
- * ("stop it before restoring"). */
+ * ("stop it before restoring"). Readers alone (LOCK_SH: a verify, a backup,
+ * another run's plan) are waited for up to BOLT_READER_GRACE seconds. */
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err);
 
 /* ---- copying and holding a node's state ---- */

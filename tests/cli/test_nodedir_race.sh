@@ -8,7 +8,8 @@
 # result of the successful runs in some order, and every state it held
 # before - the original one and, when both succeeded, the one in between -
 # is in a kept copy that verifies. A run given --timeout waits for the
-# other and then succeeds.
+# other and then succeeds. A reader's shared lock on a database is waited
+# for; a writer's is refused at once.
 . "$(dirname "$0")/lib.sh"
 need_env OCI_BIN
 output_style colon
@@ -111,6 +112,39 @@ for who in G5 S C; do
 		bad "$who on a locked root: $(cat "$tmp/l.err")"
 	fi
 done
+kill $hp 2>/dev/null
+wait $hp 2>/dev/null
+
+# A reader's LOCK_SH on a database (a verify, a backup, the other run's
+# plan) is waited for; a writer's LOCK_EX (op-conductor) is not. CI saw
+# restore and recover started together both fail: restore's apply met
+# recover's plan reading s1 and refused as if op-conductor ran on it.
+for who in G5 S C; do
+	nd_reset "$R"
+	flock -s "$R/s1/raft-log.db" sleep 1 &
+	hp=$!
+	sleep 0.2
+	t0=$(date +%s%N)
+	if nd_run "$who" "$R" >/dev/null 2>"$tmp/r.err" && [ "$(nd_label "$R/s1")" = "$(nd_after "$who" O)" ]; then
+		ok "$who waited $(( ($(date +%s%N) - t0) / 1000000 )) ms for a reader of raft-log.db, then ran"
+	else
+		bad "$who refused while only a reader held raft-log.db: $(cat "$tmp/r.err")"
+	fi
+	wait $hp
+done
+nd_reset "$R"
+flock -x "$R/s1/raft-log.db" sleep 30 &
+hp=$!
+sleep 0.3
+t0=$(date +%s%N)
+if nd_run S "$R" >/dev/null 2>"$tmp/w.err"; then
+	bad "restore ran while a writer held raft-log.db"
+elif ms=$(( ($(date +%s%N) - t0) / 1000000 )) && [ "$ms" -lt 5000 ] && grep -q 'is op-conductor running' "$tmp/w.err" &&
+	[ "$(nd_label "$R/s1")" = O ]; then
+	ok "restore refused a writer's lock at once ($ms ms), nothing changed"
+else
+	bad "restore and a writer's lock: $(cat "$tmp/w.err")"
+fi
 kill $hp 2>/dev/null
 wait $hp 2>/dev/null
 finish

@@ -61,12 +61,12 @@ clean:
 
 # format the C sources in place
 fmt:
-    clang-format -i cmd/*.[ch] bolt/*.[ch] raftstate/*.[ch] tests/*/*.[ch]
+    clang-format -i cmd/*.[ch] present/*.[ch] bolt/*.[ch] raftstate/*.[ch] tests/*/*.[ch]
 
 # clang-format check + cppcheck
 lint:
-    clang-format --dry-run --Werror cmd/*.[ch] bolt/*.[ch] raftstate/*.[ch]
-    cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr --std=c11 -I . cmd bolt raftstate
+    clang-format --dry-run --Werror cmd/*.[ch] present/*.[ch] bolt/*.[ch] raftstate/*.[ch]
+    cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance --inline-suppr --std=c11 -I . cmd present bolt raftstate
 
 # differential msgpack decoding, ours vs go-msgpack/v2 (raft-boltdb/v2 GetLog), on 1,500,000 inputs (CI runs 150,000)
 diff-msgpack: build
@@ -97,6 +97,6 @@ static:
 fresh-check *MODES:
     bash scripts/fresh-check.sh {{MODES}}
 
-# line and branch coverage of bolt/, raftstate/ and cmd/ by the unit and CLI tests (ARGS=all: the interop tests too): gcov + gcovr, Debug build in build-cov/ (scripts/coverage.sh; numbers in docs/testing.md, "Coverage")
+# line and branch coverage of bolt/, raftstate/, present/ and cmd/ by the unit and CLI tests (ARGS=all: the interop tests too): gcov + gcovr, Debug build in build-cov/ (scripts/coverage.sh; numbers in docs/testing.md, "Coverage")
 coverage *ARGS:
     bash scripts/coverage.sh {{ARGS}}

@@ -17,6 +17,8 @@
 /* Beyond the next element's head, a read of a leaf's first page takes this
  * much of its element table and keys. */
 #define LEAF_START 64u
+/* The CPU's cache line (x86-64 and most arm64 cores). */
+#define PREFETCH_LINE 64u
 
 static int grow(uint8_t **p, size_t *cap, size_t n, struct bolt_err *err)
 {
@@ -370,6 +372,41 @@ int bolt_leaf_read_mapped(const struct bolt_view *v, bolt_pgid id, bolt_leaf_fn 
 		rc = fn(ctx, &e);
 	}
 	return rc;
+}
+
+void bolt_leaf_prefetch_mapped(const struct bolt_view *v, bolt_pgid id, const int32_t *at,
+                               size_t nat)
+{
+	uint64_t off = id * (uint64_t)v->page_size;
+	const uint8_t *page;
+	size_t span;
+	struct bolt_err err;
+
+	if (id == 0 || off >= v->map_len || v->map_len - off < 2 * PREFETCH_LINE)
+		return;
+	if (nat == 0) {
+		/* the header and the first elements of the table */
+		__builtin_prefetch(v->map + off);
+		__builtin_prefetch(v->map + off + PREFETCH_LINE);
+		return;
+	}
+	if (bolt_view_page(v, id, &page, &span, &err) != BOLT_OK ||
+	    bolt_page_flags(page) != BOLT_PAGE_LEAF)
+		return;
+	for (uint32_t i = 0, n = bolt_page_count(page); i < n; i++) {
+		struct bolt_elem_off o;
+		size_t vs;
+
+		if (bolt_page_elem_off(page, span, 1, i, &o) != 0)
+			return;
+		vs = o.kstart + o.klen;
+		for (size_t j = 0; j < nat; j++) {
+			int64_t x = at[j] < 0 ? (int64_t)o.vlen + at[j] : at[j];
+
+			if (x >= 0 && x < (int64_t)o.vlen)
+				__builtin_prefetch(page + vs + (size_t)x);
+		}
+	}
 }
 
 /* ---- the leaf list ---------------------------------------------------- */

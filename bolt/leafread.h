@@ -99,6 +99,15 @@ int bolt_leaf_count_mapped(const struct bolt_view *v, bolt_pgid id, uint32_t *co
 int bolt_leaf_read_mapped(const struct bolt_view *v, bolt_pgid id, bolt_leaf_fn fn, void *ctx,
                           struct bolt_err *err);
 
+/* Through the mapping, asks the CPU to bring into its cache what reading
+ * leaf id will touch, so that the misses of many leaves overlap instead of
+ * stalling one by one: with nat 0, the leaf's header and element table;
+ * else, for each element, the cache line at each offset at[j] into its
+ * value (negative: from its end). Reads the element table (ask for it some
+ * leaves earlier); skips what lies outside the page. Hints: never fails. */
+void bolt_leaf_prefetch_mapped(const struct bolt_view *v, bolt_pgid id, const int32_t *at,
+                               size_t nat);
+
 /* For a file not in the page cache (r->cold): asks the kernel to start
  * reading what bolt_leaf_read of leaf id will read, so that the reads of
  * many leaves overlap on the device instead of waiting one by one. The first

@@ -16,11 +16,11 @@
 #include <stdio.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/nodeflags.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/backup.h"
 #include "raftstate/manifest.h"
 #include "raftstate/path.h"

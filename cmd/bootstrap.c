@@ -32,11 +32,11 @@
 #include <bsd/string.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/nodejson.h"
-#include "cmd/nodeflags.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/nodejson.h"
+#include "present/nodeflags.h"
+#include "present/report.h"
 #include "raftstate/error.h"
 #include "raftstate/ocflags.h"
 #include "raftstate/preflight.h"

@@ -16,11 +16,11 @@
 #include <string.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/nodeflags.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/compact.h"
 
 enum {
@@ -84,6 +84,13 @@ static void print_plan(const struct rs_compact_plan *p, const struct rs_compact_
 	if (p->del_count == 0)
 		printf("--trailing %llu: no entry to remove: %s.\n",
 		       (unsigned long long)o->trailing, p->keep_why);
+	else if (p->del_count == p->old.count)
+		printf("--trailing %llu: remove entries %llu..%llu (%llu entries, %llu bytes of "
+		       "keys and values), all of them: the log is left empty and raft starts "
+		       "from the newest snapshot (index %llu).\n",
+		       (unsigned long long)o->trailing, (unsigned long long)p->del_from,
+		       (unsigned long long)p->del_to, (unsigned long long)p->del_count,
+		       (unsigned long long)p->del_bytes, (unsigned long long)p->snap_index);
 	else
 		printf("--trailing %llu: remove entries %llu..%llu (%llu entries, %llu bytes of "
 		       "keys and values); keep %llu..%llu (newest snapshot index %llu).\n",

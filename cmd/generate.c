@@ -30,13 +30,13 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "cmd/chown.h"
+#include "present/chown.h"
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/members.h"
-#include "cmd/nodeflags.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/members.h"
+#include "present/nodeflags.h"
+#include "present/report.h"
 #include "raftstate/clusterfile.h"
 #include "raftstate/generate.h"
 #include "raftstate/path.h"

@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodejson.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/nodeflags.h"
+#include "present/nodejson.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/config.h"
 #include "raftstate/node.h"
 #include "raftstate/payload.h"

@@ -15,10 +15,10 @@
 #include <strings.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/nodeflags.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/log.h"
 #include "raftstate/logread.h"
 #include "raftstate/payload.h"

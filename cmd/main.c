@@ -14,13 +14,19 @@
 #include <string.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/report.h"
 #include "cmd/version.h"
 
-/* The one piece of run-wide state: how stderr is shaped (cmd/report.h). */
+/* The one piece of run-wide state: how stderr is shaped (present/report.h). */
 struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
+
+/* Every command, in OCI_COMMANDS order. */
+#define OCI_COMMAND_ROW(id) &oci_cmd_##id,
+static const struct oci_command *const oci_commands[] = {OCI_COMMANDS(OCI_COMMAND_ROW)};
+#undef OCI_COMMAND_ROW
+static const size_t oci_ncommands = sizeof(oci_commands) / sizeof(oci_commands[0]);
 
 static int is_help_word(const char *a)
 {
@@ -156,6 +162,7 @@ static int dispatch(int argc, char **argv)
 	const struct oci_command *cmd;
 	struct flag_set fs;
 	char names[256];
+	const struct oci_table table = {oci_commands, oci_ncommands};
 	int rc;
 
 	flags_log_early(NULL, 0, NULL);
@@ -164,7 +171,7 @@ static int dispatch(int argc, char **argv)
 	if (strcmp(argv[1], "help") == 0)
 		return help_topic(argc - 2, argv + 2);
 	if (strcmp(argv[1], "--render") == 0) /* hidden: the docs from the tables */
-		return oci_render(argc - 2, argv + 2);
+		return oci_render(&table, argc - 2, argv + 2);
 	if (is_help_word(argv[1]))
 		return main_help(stdout);
 	if (is_version_word(argv[1]))

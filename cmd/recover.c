@@ -2,7 +2,7 @@
  * raft recover: give one stopped node a new configuration (outage recovery,
  * offline membership change). The engine is raftstate/recover.h; here:
  *   1. parse flags; the new members come from --nodes/--server-ids or
- *      --config (cmd/members.h, raftstate/clusterfile.h) with --nonvoters;
+ *      --config (present/members.h, raftstate/clusterfile.h) with --nonvoters;
  *   2. rs_recover_plan(): verify the node (refuse invalid or locked state),
  *      refuse a configuration without this node as a voter unless --force;
  *   3. print old members -> new members and the entry to be written;
@@ -15,15 +15,15 @@
 #include <string.h>
 
 #include "raftstate/clusterfile.h"
-#include "cmd/chown.h"
+#include "present/chown.h"
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/members.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodejson.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/members.h"
+#include "present/nodeflags.h"
+#include "present/nodejson.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/config.h"
 #include "raftstate/recover.h"
 

@@ -29,13 +29,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/chown.h"
+#include "present/chown.h"
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/nodeflags.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/nodeflags.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/cluster.h"
 #include "raftstate/restore.h"
 

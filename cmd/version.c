@@ -16,9 +16,9 @@
 #include <zlib.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/jsonout.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/jsonout.h"
+#include "present/report.h"
 #include "cmd/version.h"
 #include "oci_buildinfo.h"
 #include "raftstate/ocflags.h"

@@ -1,6 +1,6 @@
 /*
  * The cluster model: its members as the operator gives them (--nodes,
- * --server-ids, --nonvoters or a cluster.json; parsed by cmd/members.c and
+ * --server-ids, --nonvoters or a cluster.json; parsed by present/members.c and
  * cmd/clusterfile.c), the one rule for server IDs, the conversion to the
  * raft.Configuration generate and recover write. (What --if-absent finds
  * when a node directory already holds state: raftstate/ifabsent.h.)

@@ -49,7 +49,7 @@ enum {
 	RS_CLUSTER_FILE_EINVALID = -2, /* not the document described above */
 };
 
-/* Reads and checks the document's shape (not the values: cmd/members.h does
+/* Reads and checks the document's shape (not the values: present/members.h does
  * that). Returns RS_CLUSTER_FILE_*; on error `msg` holds one sentence starting
  * with the file name. `out` must be freed with rs_cluster_file_free either way. */
 int rs_cluster_file_load(const char *path, struct rs_cluster_file *out, char *msg, size_t msgsize);

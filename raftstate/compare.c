@@ -2,7 +2,9 @@
  * The comparison (compare.h): everything here works on the facts each node
  * already carries (term starts, last index and term, head, configuration),
  * so it costs the same for directories and for `info --json` documents and
- * reads no log entry.
+ * reads no log entry. The facts of directories are gathered here too
+ * (rs_cmp_read_dirs: every node summarized as `raft info` reads it, all at
+ * once).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <bsd/string.h>
 
 #include "raftstate/compare.h"
+#include "raftstate/summary.h"
 
 int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n)
 {
@@ -52,6 +55,43 @@ int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n)
 		c->snap_state = RS_SNAP_STATE_NONE;
 	c->terms = n->terms;
 	return RS_OK;
+}
+
+int rs_cmp_read_dirs(const char *const *dirs, size_t n, double lock_timeout,
+                     struct rs_cmp_node *out, struct rs_err *err)
+{
+	struct rs_summary_opts opts = {.lock_timeout = lock_timeout};
+	struct rs_summary_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	size_t done = 0;
+	int rc = RS_OK;
+
+	if (jobs == NULL)
+		return rs_errf(err, RS_ENOMEM, "out of memory");
+	for (size_t j = 0; j < n; j++)
+		jobs[j].dir = dirs[j];
+	rs_node_summarize_all(jobs, n, &opts);
+	for (; done < n && rc == RS_OK; done++) {
+		struct rs_cmp_node *c = &out[done];
+
+		if (jobs[done].rc != RS_OK) {
+			const char *base = strrchr(jobs[done].dir, '/');
+
+			memset(c, 0, sizeof(*c));
+			strlcpy(c->name, base ? base + 1 : jobs[done].dir, sizeof(c->name));
+			strlcpy(c->origin, jobs[done].dir, sizeof(c->origin));
+			(void)snprintf(c->error, sizeof(c->error), "cannot be read: %.500s",
+			               jobs[done].err.msg);
+		} else if (rs_cmp_from_node(c, &jobs[done].node) != RS_OK) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory");
+		}
+	}
+	/* the nodes filled before a failure are freed: all or nothing */
+	for (size_t j = 0; rc != RS_OK && j < done; j++)
+		rs_cmp_node_free(&out[j]);
+	for (size_t j = 0; j < n; j++)
+		rs_node_free(&jobs[j].node);
+	free(jobs);
+	return rc;
 }
 
 void rs_cmp_add_unusable(struct rs_cmp_node *c, const char *name, const char *problem)

@@ -69,6 +69,14 @@ struct rs_cmp_node {
 
 /* The node's comparison facts, from a summary. */
 int rs_cmp_from_node(struct rs_cmp_node *c, const struct rs_node *n);
+/* The comparison facts of the node directories DIRS[0..n), read as `raft
+ * info` reads one (each under a run-lock wait of at most LOCK_TIMEOUT
+ * seconds) and all at once, into OUT[0..n) in the same order. A node that
+ * cannot be read is named by its directory's base name, its origin is the
+ * directory, and its error says why ("cannot be read: ..."). RS_OK, or
+ * RS_ENOMEM with nothing left to free. rs_cmp_node_free each after RS_OK. */
+int rs_cmp_read_dirs(const char *const *dirs, size_t n, double lock_timeout,
+                     struct rs_cmp_node *out, struct rs_err *err);
 /* Records a snapshot raft does not restore (newest first). */
 void rs_cmp_add_unusable(struct rs_cmp_node *c, const char *name, const char *problem);
 void rs_cmp_node_free(struct rs_cmp_node *c);

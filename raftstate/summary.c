@@ -607,6 +607,28 @@ static int fast_leaf(struct fast_part *w, size_t i, int count_only, int via)
 	                      &w->be);
 }
 
+/* Through the mapping, each entry's few bytes are cache misses (the file's
+ * pages are in memory, not in the CPU's cache); asked for ahead, the misses
+ * of several leaves overlap: a leaf's header PREFETCH_TABLE leaves ahead,
+ * the lines fact_of reads of its values (the msgpack prefix, the block
+ * number and the extra_data offset of the envelope, Term and Type at the
+ * end) PREFETCH_VALUES leaves ahead. */
+#define PREFETCH_TABLE  8
+#define PREFETCH_VALUES 4
+
+static void fast_prefetch(const struct fast_part *w, size_t i, size_t to, int count_only)
+{
+	static const int32_t at[] = {0, RS_PAYLOAD_BEACON_ROOT + 404, RS_PAYLOAD_BEACON_ROOT + 476,
+	                             -48, -1};
+	const struct bolt_leaves *l = w->leaves;
+
+	if (i + PREFETCH_TABLE < to)
+		bolt_leaf_prefetch_mapped(w->r.v, l->ids[i + PREFETCH_TABLE], NULL, 0);
+	if (!count_only && i + PREFETCH_VALUES < to)
+		bolt_leaf_prefetch_mapped(w->r.v, l->ids[i + PREFETCH_VALUES], at,
+		                          sizeof(at) / sizeof(at[0]));
+}
+
 /* How a thread goes through its leaves: the way chosen, the probe. */
 struct fast_way {
 	int via, chosen;
@@ -650,6 +672,8 @@ static void fast_range(struct fast_part *w, struct fast_way *f, size_t from, siz
 		     f->valued < i + FAST_AHEAD / 2;
 		     f->valued++)
 			bolt_leaf_willneed_values(&w->r, l->ids[f->valued]);
+		if (f->via == VIA_MAP)
+			fast_prefetch(w, i, to, count_only);
 		w->rc = fast_leaf(w, i, count_only, f->via);
 		f->done++;
 	}
@@ -990,12 +1014,135 @@ static int count_present(struct rs_node *n, struct bolt_cursor *c, uint64_t max_
 
 /* One pass over the log through v; the caller rechecks v after it, whatever
  * it returns (bolt/view.h). */
+/* The log's first and last index and the last entry's term; *empty = 1 for
+ * a log with no entry. */
+static int log_ends(struct rs_node *n, const struct bolt_view *v, struct bolt_cursor *c,
+                    struct rs_scratch *copy, int *empty, struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct bolt_elem e = {0};
+	struct rs_log log;
+	struct rs_err derr = {0};
+	int rc;
+
+	*empty = 0;
+	if (bolt_cursor_first(c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if (e.key == NULL) {
+		*empty = 1;
+		return RS_OK;
+	}
+	if ((rc = key_index(&e, &n->first_index, err)) != RS_OK)
+		return rc;
+	if (bolt_cursor_last(c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	if ((rc = key_index(&e, &n->last_index, err)) != RS_OK)
+		return rc;
+	if (rs_log_decode_at(v, &e, 0, copy, &log, &derr) == RS_OK)
+		n->last_term = log.term;
+	return RS_OK;
+}
+
+/* --full: every entry, oldest first. */
+static int walk_all(struct rs_node *n, struct scan *sc, struct bolt_cursor *c, uint64_t max_steps,
+                    struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct bolt_elem e = {0};
+	uint64_t steps = 0;
+	int rc = RS_OK;
+
+	if (bolt_cursor_first(c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	n->types_from = n->first_index;
+	for (; e.key != NULL && steps++ < max_steps;) {
+		if ((rc = count_entry(n, &e, sc, err)) != RS_OK)
+			return rc;
+		if (bolt_cursor_next(c, &e, &be) != BOLT_OK)
+			return rs_err_from_bolt(err, &be);
+	}
+	n->types_complete = 1;
+	return RS_OK;
+}
+
+/* Newest first, back to the snapshot index, or until both the newest
+ * configuration and head_scan LogCommand entries are read. */
+static int walk_newest(struct rs_node *n, struct scan *sc, struct bolt_cursor *c,
+                       uint64_t max_steps, struct rs_err *err)
+{
+	struct bolt_err be = {0};
+	struct bolt_elem e = {0};
+	uint64_t steps = 0, index = 0;
+	int rc = RS_OK;
+
+	if (bolt_cursor_last(c, &e, &be) != BOLT_OK)
+		return rs_err_from_bolt(err, &be);
+	for (; e.key != NULL && steps++ < max_steps;) {
+		if ((rc = key_index(&e, &index, err)) != RS_OK)
+			break;
+		if (!after_snapshot(sc, index) && n->scanned > 0)
+			break;
+		if (sc->config_done && n->head.commands >= sc->head_scan) {
+			rc = head_rest(n, sc, c, &e, &steps, max_steps, err);
+			break;
+		}
+		if ((rc = count_entry(n, &e, sc, err)) != RS_OK)
+			break;
+		n->types_from = index;
+		if (bolt_cursor_prev(c, &e, &be) != BOLT_OK) {
+			rc = rs_err_from_bolt(err, &be);
+			break;
+		}
+	}
+	if (rc == RS_OK)
+		rc = head_resolve(n, sc, c, err);
+	free(sc->cands);
+	sc->cands = NULL;
+	if (rc == RS_OK)
+		n->types_complete = n->types_from == n->first_index;
+	return rc;
+}
+
+/* The fast scan (leaves read by pread or prefetched through the mapping);
+ * FAST_NO when the tree cannot be listed (the caller reads it the old way). */
+static int walk_fast(struct rs_node *n, struct scan *sc, const struct bolt_view *v,
+                     const struct bolt_vbucket *logs, struct bolt_cursor *c, int one_thread,
+                     struct rs_err *err)
+{
+	struct bolt_leaves leaves;
+	struct bolt_err be = {0};
+	int rc;
+
+	if (bolt_leaves_list(v, logs, &leaves, &be) != BOLT_OK)
+		return FAST_NO;
+	rc = summary_fast(n, sc, &leaves, c, one_thread, err);
+	bolt_leaves_free(&leaves);
+	free(sc->cands);
+	sc->cands = NULL;
+	if (rc == RS_OK)
+		n->types_complete = n->types_from == n->first_index;
+	return rc;
+}
+
+/* The range the head covers: from the lowest entry read after the snapshot
+ * index to the last; complete when that is all of them. */
+static void head_range(struct rs_node *n, const struct scan *sc)
+{
+	uint64_t want = rs_rule_first_read(sc->has_snap, sc->snap_index);
+
+	if (n->first_index > want)
+		want = n->first_index;
+	n->head.to = n->last_index;
+	n->head.from = sc->read_after ? sc->lowest : n->last_index + 1;
+	n->head.complete = !sc->read_after ? want > n->last_index : sc->lowest <= want;
+}
+
 static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
                             const struct bolt_view *v, struct rs_scratch *copy, int fast,
                             struct rs_err *err)
 {
 	const struct rs_snapshot *snap = rs_node_newest_snapshot(n);
-	uint64_t steps = 0, max_steps, index = 0;
+	uint64_t max_steps = v->map_len / 16;
 	struct scan sc = {
 	    .has_snap = snap != NULL,
 	    .snap_index = snap != NULL ? snap->index : 0,
@@ -1007,104 +1154,28 @@ static int walk_log_copying(struct rs_node *n, const struct rs_summary_opts *o,
 	struct bolt_vbucket logs;
 	struct bolt_err be = {0};
 	struct bolt_cursor c;
-	struct bolt_elem e = {0};
-	int rc = RS_OK;
+	int rc, empty;
 
-	max_steps = v->map_len / 16;
 	if (fast)
 		bolt_view_advise_random(v); /* a few pages here and there */
 	if (bolt_view_bucket(v, NULL, RS_BUCKET_LOGS, 4, &logs, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
 	bolt_cursor_init(&c, v, &logs);
-	if (bolt_cursor_first(&c, &e, &be) != BOLT_OK)
-		return rs_err_from_bolt(err, &be);
-	if (e.key == NULL)
-		return RS_OK; /* empty log */
-	if ((rc = key_index(&e, &n->first_index, err)) != RS_OK)
+	if ((rc = log_ends(n, v, &c, copy, &empty, err)) != RS_OK || empty)
 		return rc;
-	if (bolt_cursor_last(&c, &e, &be) != BOLT_OK)
-		return rs_err_from_bolt(err, &be);
-	if ((rc = key_index(&e, &n->last_index, err)) != RS_OK)
+	if (o->full)
+		rc = walk_all(n, &sc, &c, max_steps, err);
+	else if (fast)
+		rc = walk_fast(n, &sc, v, &logs, &c, o->one_thread, err);
+	else
+		rc = walk_newest(n, &sc, &c, max_steps, err);
+	if (rc != RS_OK)
 		return rc;
-	{
-		struct rs_log log;
-		struct rs_err derr = {0};
-
-		if (rs_log_decode_at(v, &e, 0, copy, &log, &derr) == RS_OK)
-			n->last_term = log.term;
-	}
-	if (o->full) {
-		/* every entry, oldest first */
-		if (bolt_cursor_first(&c, &e, &be) != BOLT_OK)
-			return rs_err_from_bolt(err, &be);
-		n->types_from = n->first_index;
-		for (; e.key != NULL && steps++ < max_steps;) {
-			if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
-				break;
-			if (bolt_cursor_next(&c, &e, &be) != BOLT_OK) {
-				rc = rs_err_from_bolt(err, &be);
-				break;
-			}
-		}
-		if (rc != RS_OK)
-			return rc;
-		n->types_complete = 1;
-	} else if (fast) {
-		struct bolt_leaves leaves;
-
-		if (bolt_leaves_list(v, &logs, &leaves, &be) != BOLT_OK)
-			return FAST_NO;
-		rc = summary_fast(n, &sc, &leaves, &c, o->one_thread, err);
-		bolt_leaves_free(&leaves);
-		free(sc.cands);
-		if (rc != RS_OK)
-			return rc;
-		n->types_complete = n->types_from == n->first_index;
-		if (n->types_complete)
-			n->count = n->scanned;
-	} else {
-		/* newest first, back to the snapshot index, or until both the
-		 * newest configuration and head_scan LogCommand entries are read */
-		for (; e.key != NULL && steps++ < max_steps;) {
-			if ((rc = key_index(&e, &index, err)) != RS_OK)
-				break;
-			if (!after_snapshot(&sc, index) && n->scanned > 0)
-				break;
-			if (sc.config_done && n->head.commands >= sc.head_scan) {
-				rc = head_rest(n, &sc, &c, &e, &steps, max_steps, err);
-				break;
-			}
-			if ((rc = count_entry(n, &e, &sc, err)) != RS_OK)
-				break;
-			n->types_from = index;
-			if (bolt_cursor_prev(&c, &e, &be) != BOLT_OK) {
-				rc = rs_err_from_bolt(err, &be);
-				break;
-			}
-		}
-		if (rc == RS_OK)
-			rc = head_resolve(n, &sc, &c, err);
-		free(sc.cands);
-		if (rc != RS_OK)
-			return rc;
-		n->types_complete = n->types_from == n->first_index;
-	}
-	if (n->types_complete) {
+	if (n->types_complete)
 		n->count = n->scanned;
-	} else if (!fast && (rc = count_present(n, &c, max_steps, err)) != RS_OK) {
+	else if (!fast && (rc = count_present(n, &c, max_steps, err)) != RS_OK)
 		return rc;
-	}
-	/* the range the head covers: from the lowest entry read after the
-	 * snapshot index to the last; complete when that is all of them */
-	{
-		uint64_t want = rs_rule_first_read(sc.has_snap, sc.snap_index);
-
-		if (n->first_index > want)
-			want = n->first_index;
-		n->head.to = n->last_index;
-		n->head.from = sc.read_after ? sc.lowest : n->last_index + 1;
-		n->head.complete = !sc.read_after ? want > n->last_index : sc.lowest <= want;
-	}
+	head_range(n, &sc);
 	build_terms(n, v, &logs, rs_rule_first_read(sc.has_snap, sc.snap_index));
 	return RS_OK;
 }

@@ -73,7 +73,7 @@ objs=()
 mkdir -p "$OUT/obj"
 "$CC" "${flags[@]}" -c "$cjson/cJSON.c" -o "$OUT/obj/cJSON.o"
 objs+=("$OUT/obj/cJSON.o")
-for c in "$SRC"/bolt/*.c "$SRC"/raftstate/*.c "$SRC"/cmd/*.c; do
+for c in "$SRC"/bolt/*.c "$SRC"/raftstate/*.c "$SRC"/present/*.c "$SRC"/cmd/*.c; do
 	o=$OUT/obj/$(basename "$(dirname "$c")")_$(basename "$c" .c).o
 	"$CC" "${flags[@]}" "${warn[@]}" -c "$c" -o "$o"
 	objs+=("$o")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# scripts/coverage.sh [all] — line and branch coverage of bolt/, raftstate/
-# and cmd/ by the test suite (`just coverage`): a Debug build instrumented
+# scripts/coverage.sh [all] — line and branch coverage of bolt/, raftstate/,
+# present/ and cmd/ by the test suite (`just coverage`): a Debug build instrumented
 # with gcc's --coverage in build-cov/, the unit and CLI tests through ctest
 # (`all`: the interop tests too, which need the Go harness and take far
 # longer), then gcovr's summary, one line per file and a total, restricted to
@@ -37,7 +37,7 @@ mkdir -p "$dir/coverage"
 # gcov runs once (into coverage.json); the reports are made from that.
 # --exclude-unreachable-branches: the branches gcc adds for code it
 # generates itself (no source line of ours can take them) are not counted.
-nice gcovr --root . --object-directory "$dir" --filter 'bolt/' --filter 'raftstate/' --filter 'cmd/' \
+nice gcovr --root . --object-directory "$dir" --filter 'bolt/' --filter 'raftstate/' --filter 'present/' --filter 'cmd/' \
 	--exclude-unreachable-branches -j "$jobs" --json "$dir/coverage/coverage.json"
 report() { gcovr --root . --add-tracefile "$dir/coverage/coverage.json" "$@"; }
 # Never an output path of /dev/null: gcovr 5.2 checks each output path by

@@ -195,6 +195,19 @@ grep -q "no entry to remove: the log is empty" "$tmp/out" &&
 	ok "an empty log: nothing removed, said why" || bad "an empty log: $(cat "$tmp/out")"
 "$B" raft verify --state-dir "$T/n8" >/dev/null 2>&1 && ok "an empty log: the node verifies" || bad "an empty log: does not verify"
 
+# a snapshot at the last index, --trailing 0: every entry goes (raft's own
+# compactLogs does the same: min(snapshot, last - 0)); the log left is empty
+# and the node verifies (CI met this in the opc-1.19.6 harness, when the
+# newest snapshot covered the whole log, and the copy's check refused it)
+mk "$T/n9" --snapshot 300:2:block:300 1-1:1:config 2-300:2:block
+run raft compact --state-dir "$T/n9" --trailing 0 --force
+eq "a snapshot at the last index, --trailing 0: exit" "$rc" 0
+eq "a snapshot at the last index: entries left" "$(info log/count "$T/n9")" 0
+grep -q "all of them: the log is left empty and raft starts from the newest snapshot (index 300)" "$tmp/out" &&
+	ok "a snapshot at the last index: says the log is left empty" || bad "a snapshot at the last index: $(cat "$tmp/out")"
+"$B" raft verify --state-dir "$T/n9" >/dev/null 2>&1 && ok "a snapshot at the last index: the node verifies" ||
+	bad "a snapshot at the last index: does not verify"
+
 # a gap of 10^9 indexes below the snapshot: the removal walks keys, not indexes
 mk "$T/n6" --snapshot 1000000050:2:block:1000000050 1-10:1:block 1000000000-1000000100:2:block
 SECONDS=0

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer,address,undefined)
 # into ${FUZZ_OUT:-build-fuzz}/: fuzz_bolt fuzz_log fuzz_config
 # fuzz_snapshot_meta fuzz_flags fuzz_gunzip fuzz_payload fuzz_json fuzz_json_out. The project sources are compiled straight
-# in (bolt/*.c raftstate/*.c, and the flag parser of cmd/ for fuzz_flags),
+# in (bolt/*.c raftstate/*.c, and present/ with cmd/ for fuzz_flags and fuzz_json_out),
 # with the libraries from pkg-config. Run from anywhere; CC overrides clang.
 set -euo pipefail
 
@@ -27,15 +27,16 @@ for f in "$src"/bolt/*.c "$src"/raftstate/*.c; do
 	core+=("$f")
 done
 # fuzz_flags needs the real flag table of `raft generate`, and generate.c
-# needs most of cmd/: take all of it but main.c (which holds main()).
+# needs present/ and the rest of cmd/: take all of both but main.c (which
+# holds main()).
 cmdsrc=()
-for f in "$src"/cmd/*.c; do
+for f in "$src"/present/*.c "$src"/cmd/*.c; do
 	[[ $(basename "$f") == main.c ]] || cmdsrc+=("$f")
 done
 
 # Objects are instrumented for coverage (fuzzer-no-link) and rebuilt when
 # their source is newer; headers are few, so any header change rebuilds all.
-newest_h=$(ls -t "$src"/bolt/*.h "$src"/raftstate/*.h "$src"/cmd/*.h | head -1)
+newest_h=$(ls -t "$src"/bolt/*.h "$src"/raftstate/*.h "$src"/present/*.h "$src"/cmd/*.h | head -1)
 objs=()
 compile() {
 	local f=$1 o

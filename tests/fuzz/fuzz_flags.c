@@ -21,9 +21,9 @@
 #include <string.h>
 
 #include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/members.h"
-#include "cmd/report.h"
+#include "present/flags.h"
+#include "present/members.h"
+#include "present/report.h"
 #include "raftstate/members.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */

@@ -1,7 +1,7 @@
 /*
  * Fuzz target: arbitrary bytes as the strings of a --json document (what
  * IDs, addresses and directory names read from disk may hold), rendered by
- * np_json_render (cmd/jsonout.c), the one function every --json document
+ * np_json_render (present/jsonout.c), the one function every --json document
  * goes through. The input is cut at NUL bytes into strings used as values,
  * array elements, keys and nested values. The output must be valid UTF-8
  * (checked here independently: RFC 3629, no overlong forms, no surrogates,
@@ -14,8 +14,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "cmd/jsonout.h"
-#include "cmd/report.h"
+#include "present/jsonout.h"
+#include "present/report.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */
 struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};

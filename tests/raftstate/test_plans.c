@@ -207,6 +207,46 @@ START_TEST(test_compare_behind)
 }
 END_TEST
 
+/* rs_cmp_read_dirs: several directories read at once give, in their order,
+ * the facts each gives alone; one that cannot be read is named by its base
+ * name and says why, and does not stop the others */
+START_TEST(test_compare_read_dirs)
+{
+	static const char *const order[] = {"s2", "s1"};
+	struct rs_cmp_node one[2], all[3];
+	struct rs_err e = {0};
+	char d1[512], d2[512], gone[512];
+	const char *dirs[3] = {d1, gone, d2};
+
+	generate_three();
+	recover("s1", 3, 0); /* s1 now differs from s2: index 2, term 2 */
+	path(d1, sizeof(d1), "s2");
+	path(d2, sizeof(d2), "s1");
+	path(gone, sizeof(gone), "s9");
+	cmp_nodes(one, order, 2);
+	ck_assert_msg(rs_cmp_read_dirs(dirs, 3, 5, all, &e) == RS_OK, "%s", e.msg);
+	for (size_t i = 0; i < 2; i++) {
+		const struct rs_cmp_node *a = &one[i], *b = &all[i == 0 ? 0 : 2];
+
+		ck_assert_str_eq(b->name, a->name);
+		ck_assert_str_eq(b->origin, a->origin);
+		ck_assert_str_eq(b->error, "");
+		ck_assert_uint_eq(b->current_term, a->current_term);
+		ck_assert_uint_eq(b->last_index, a->last_index);
+		ck_assert_uint_eq(b->last_term, a->last_term);
+		ck_assert_uint_eq(b->config.n, a->config.n);
+		ck_assert_uint_eq(b->config_index, a->config_index);
+	}
+	ck_assert_uint_ne(all[0].last_index, all[2].last_index);
+	ck_assert_str_eq(all[1].name, "s9");
+	ck_assert_str_eq(all[1].origin, gone);
+	ck_assert_msg(strncmp(all[1].error, "cannot be read: ", 16) == 0, "%s", all[1].error);
+	ck_assert_int_eq(rs_cmp_read_dirs(dirs, 0, 5, all, &e), RS_OK);
+	cmp_free(one, 2);
+	cmp_free(all, 3);
+}
+END_TEST
+
 START_TEST(test_compare_diverged)
 {
 	struct rs_cmp_node v[3];
@@ -1074,6 +1114,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_compare_agree);
 	tcase_add_test(tc, test_compare_behind);
+	tcase_add_test(tc, test_compare_read_dirs);
 	tcase_add_test(tc, test_compare_diverged);
 	tcase_add_test(tc, test_manifest_read);
 	tcase_add_test(tc, test_manifest_refusals);

@@ -4,8 +4,8 @@
  * raftstate/members.c); these print its one sentence as a usage error (or
  * a failure when out of memory) and return the exit code.
  */
-#ifndef CMD_MEMBERS_H
-#define CMD_MEMBERS_H
+#ifndef PRESENT_MEMBERS_H
+#define PRESENT_MEMBERS_H
 
 #include "raftstate/cluster.h"
 #include "raftstate/members.h"

@@ -1,4 +1,4 @@
-#include "cmd/chown.h"
+#include "present/chown.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/report.h"
+#include "present/report.h"
 
 /* A decimal ID below 2^32 - 1 ((uid_t)-1 means "unchanged"), or -1. */
 static int parse_id(const char *s, unsigned long *out)

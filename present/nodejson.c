@@ -8,10 +8,10 @@
 
 #include <bsd/string.h>
 
-#include "cmd/jsonout.h"
-#include "cmd/nodejson.h"
-#include "cmd/nodetext.h"
-#include "cmd/report.h"
+#include "present/jsonout.h"
+#include "present/nodejson.h"
+#include "present/nodetext.h"
+#include "present/report.h"
 #include "raftstate/config.h"
 #include "raftstate/json.h"
 

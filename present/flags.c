@@ -1,11 +1,11 @@
-#include "cmd/flags.h"
+#include "present/flags.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/command.h"
-#include "cmd/report.h"
+#include "present/command.h"
+#include "present/report.h"
 #include "raftstate/ocflags.h"
 
 #define ENV_PREFIX "OP_CONDUCTOR_INIT_"

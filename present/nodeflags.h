@@ -5,10 +5,10 @@
  * --timeout value, and the flag specs of --state-dir, --json and --timeout
  * (one definition, so their help and parsing never drift apart).
  */
-#ifndef CMD_NODEFLAGS_H
-#define CMD_NODEFLAGS_H
+#ifndef PRESENT_NODEFLAGS_H
+#define PRESENT_NODEFLAGS_H
 
-#include "cmd/report.h"
+#include "present/report.h"
 #include "raftstate/nodedir.h"
 
 struct oci_command;

@@ -3,10 +3,10 @@
  * "schema_version" first, every 64-bit integer an exact JSON number (never
  * rounded through a double), and every string valid UTF-8 (a string read
  * from disk that is not gets the "<key>_hex" sibling with its bytes, and
- * the document "invalid_utf8": true; cmd/nodejson.c reads those back).
+ * the document "invalid_utf8": true; present/nodejson.c reads those back).
  */
-#ifndef CMD_JSONOUT_H
-#define CMD_JSONOUT_H
+#ifndef PRESENT_JSONOUT_H
+#define PRESENT_JSONOUT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,12 @@
 /* Every --json document: see jsonout.h. */
-#include "cmd/jsonout.h"
+#include "present/jsonout.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/report.h"
+#include "present/report.h"
 
 cJSON *np_json_u64(uint64_t v)
 {

@@ -1,4 +1,4 @@
-#include "cmd/report.h"
+#include "present/report.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cmd/command.h"
+#include "present/command.h"
 #include "raftstate/backup.h"
 #include "raftstate/error.h"
 

@@ -1,6 +1,6 @@
 /*
  * The hidden `op-conductor-init --render WHAT`: documentation rendered from
- * the command table (cmd/command.h) and the flag tables (cmd/flags.h, each
+ * the command table (cmd/command.h) and the flag tables (present/flags.h, each
  * command's own), so that the man page, README's command table and
  * synopsis, and the shell completion can never say something else than
  * --help does. `just docs` (scripts/render-docs.sh) writes the checked-in
@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/report.h"
+#include "present/command.h"
+#include "present/flags.h"
+#include "present/report.h"
 
 /* ---- shared ----------------------------------------------------------- */
 
@@ -231,42 +231,42 @@ struct env_visitor {
 	void *ctx;
 };
 
-static int env_seen_before(size_t i, size_t j, const char *env)
+static int env_seen_before(const struct oci_table *t, size_t i, size_t j, const char *env)
 {
 	char other[128];
 	size_t k, m;
 
 	for (k = 0; k <= i; k++)
-		for (m = 0; m < (k < i ? oci_commands[k]->nflags : j); m++)
-			if (strcmp(flags_env_name(&oci_commands[k]->flags[m], other, sizeof(other)),
+		for (m = 0; m < (k < i ? t->cmd[k]->nflags : j); m++)
+			if (strcmp(flags_env_name(&t->cmd[k]->flags[m], other, sizeof(other)),
 			           env) == 0)
 				return 1;
 	return 0;
 }
 
-static void each_variable(const struct env_visitor *v)
+static void each_variable(const struct oci_table *t, const struct env_visitor *v)
 {
 	const struct flag_spec *log = flags_log_specs();
 	char env[128], other[128];
 	size_t i, j, k, f;
 
-	for (i = 0; i < oci_ncommands; i++) {
-		const struct oci_command *c = oci_commands[i];
+	for (i = 0; i < t->n; i++) {
+		const struct oci_command *c = t->cmd[i];
 
 		for (j = 0; j < c->nflags; j++) {
 			int nth = 0;
 
 			flags_env_name(&c->flags[j], env, sizeof(env));
-			if (env_seen_before(i, j, env))
+			if (env_seen_before(t, i, j, env))
 				continue;
 			v->var(env, NULL, v->ctx);
-			for (k = i; k < oci_ncommands; k++)
-				for (f = 0; f < oci_commands[k]->nflags; f++)
-					if (strcmp(flags_env_name(&oci_commands[k]->flags[f], other,
+			for (k = i; k < t->n; k++)
+				for (f = 0; f < t->cmd[k]->nflags; f++)
+					if (strcmp(flags_env_name(&t->cmd[k]->flags[f], other,
 					                          sizeof(other)),
 					           env) == 0)
-						v->use(&oci_commands[k]->flags[f], oci_commands[k],
-						       nth++, v->ctx);
+						v->use(&t->cmd[k]->flags[f], t->cmd[k], nth++,
+						       v->ctx);
 			v->end(v->ctx);
 		}
 		for (j = 0; j < c->nenv; j++) {
@@ -328,7 +328,7 @@ static void man_env_end(void *ctx)
 
 /* ENVIRONMENT: every variable of every command, once, with its flag and
  * the commands that read it. */
-static void man_environment(FILE *out)
+static void man_environment(const struct oci_table *t, FILE *out)
 {
 	const struct env_visitor v = {man_env_var, man_env_use, man_env_end, out};
 
@@ -336,7 +336,7 @@ static void man_environment(FILE *out)
 	      "Every flag can also come from a variable (listed with each flag above);\n"
 	      "a flag on the command line wins, and an empty variable counts as unset.\n",
 	      out);
-	each_variable(&v);
+	each_variable(t, &v);
 }
 
 static const char man_description[] =
@@ -446,7 +446,7 @@ static const char man_copyright[] =
     "LICENSE file, or /usr/share/doc/op-conductor-init/copyright where the\n"
     "package is installed.";
 
-static int render_man(FILE *out)
+static int render_man(const struct oci_table *t, FILE *out)
 {
 	const struct flag_spec *log = flags_log_specs();
 	size_t i;
@@ -461,14 +461,14 @@ static int render_man(FILE *out)
 	fputs(" \\- ", out);
 	roffs(OCI_TAGLINE, out);
 	fputs("\n.SH SYNOPSIS\n.nf\n", out);
-	for (i = 0; i < oci_ncommands; i++)
-		synopsis_lines(oci_commands[i], "    ", man_synopsis_line, out);
+	for (i = 0; i < t->n; i++)
+		synopsis_lines(t->cmd[i], "    ", man_synopsis_line, out);
 	roffs(OCI_PROG " --help | --version [--json]\n", out);
 	fputs(".fi\n.SH DESCRIPTION\n", out);
 	man_paragraphs(man_description, out);
 	fputs(".SH COMMANDS\n", out);
-	for (i = 0; i < oci_ncommands; i++)
-		man_command(oci_commands[i], out);
+	for (i = 0; i < t->n; i++)
+		man_command(t->cmd[i], out);
 	fputs(".SH COMMON FLAGS\nEvery command that parses flags also takes:\n", out);
 	fputs(".TP\n\\fB\\-\\-help\\fR, \\fB\\-h\\fR\nShow the command's help.\n", out);
 	fputs(".PP\nop-service's log flags, validated and otherwise ignored (this tool does not "
@@ -478,7 +478,7 @@ static int render_man(FILE *out)
 		man_flag(&log[i], out);
 	fputs(".SH FLAG SYNTAX\n", out);
 	man_paragraphs(man_flag_syntax, out);
-	man_environment(out);
+	man_environment(t, out);
 	fputs(".SH EXIT STATUS\n", out);
 	fputs(man_exit, out);
 	fputs(".SH FILES\n", out);
@@ -506,17 +506,17 @@ static void md_synopsis_line(const char *line, size_t len, void *ctx)
 	fprintf(ctx, "%.*s\n", (int)len, line);
 }
 
-static int render_synopsis(FILE *out)
+static int render_synopsis(const struct oci_table *t, FILE *out)
 {
 	size_t i;
 
 	fputs("| command | what it does |\n|---|---|\n", out);
-	for (i = 0; i < oci_ncommands; i++)
-		fprintf(out, "| `%s %s` | %s |\n", oci_commands[i]->group, oci_commands[i]->name,
-		        oci_commands[i]->summary);
+	for (i = 0; i < t->n; i++)
+		fprintf(out, "| `%s %s` | %s |\n", t->cmd[i]->group, t->cmd[i]->name,
+		        t->cmd[i]->summary);
 	fputs("\n```\n", out);
-	for (i = 0; i < oci_ncommands; i++)
-		synopsis_lines(oci_commands[i], "    ", md_synopsis_line, out);
+	for (i = 0; i < t->n; i++)
+		synopsis_lines(t->cmd[i], "    ", md_synopsis_line, out);
 	fprintf(out, "%s --help | --version [--json]   (and --help on every command)\n```\n",
 	        OCI_PROG);
 	return OCI_EXIT_OK;
@@ -548,12 +548,12 @@ static void md_env_end(void *ctx)
 	fputs(" |\n", ctx);
 }
 
-static int render_environment(FILE *out)
+static int render_environment(const struct oci_table *t, FILE *out)
 {
 	const struct env_visitor v = {md_env_var, md_env_use, md_env_end, out};
 
 	fputs("| variable | sets |\n|---|---|\n", out);
-	each_variable(&v);
+	each_variable(t, &v);
 	return OCI_EXIT_OK;
 }
 
@@ -645,28 +645,28 @@ static void bash_value_arms(const struct flag_spec *specs, size_t n, FILE *out)
 	}
 }
 
-/* Whether oci_commands[i] is the first command of its group. */
-static int first_of_group(size_t i)
+/* Whether t->cmd[i] is the first command of its group. */
+static int first_of_group(const struct oci_table *t, size_t i)
 {
 	size_t j;
 
 	for (j = 0; j < i; j++)
-		if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
+		if (strcmp(t->cmd[j]->group, t->cmd[i]->group) == 0)
 			return 0;
 	return 1;
 }
 
 /* "raft bootstrap ": every group once, in table order. */
-static void bash_groups(FILE *out)
+static void bash_groups(const struct oci_table *t, FILE *out)
 {
 	size_t i;
 
-	for (i = 0; i < oci_ncommands; i++)
-		if (first_of_group(i))
-			fprintf(out, "%s ", oci_commands[i]->group);
+	for (i = 0; i < t->n; i++)
+		if (first_of_group(t, i))
+			fprintf(out, "%s ", t->cmd[i]->group);
 }
 
-static int render_bash(FILE *out)
+static int render_bash(const struct oci_table *t, FILE *out)
 {
 	size_t i, j;
 
@@ -699,24 +699,24 @@ static int render_bash(FILE *out)
 	      "\tif [[ -z $group ]]; then\n"
 	      "\t\tCOMPREPLY=($(compgen -W \"",
 	      out);
-	bash_groups(out);
+	bash_groups(t, out);
 	fputs("help --help --version\" -- \"$cur\"))\n"
 	      "\t\treturn\n"
 	      "\tfi\n"
 	      "\tif [[ -z $cmd ]]; then\n"
 	      "\t\tcase $group in\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		if (!first_of_group(i))
+	for (i = 0; i < t->n; i++) {
+		if (!first_of_group(t, i))
 			continue;
-		fprintf(out, "\t\t\t%s) w=\"", oci_commands[i]->group);
-		for (j = i; j < oci_ncommands; j++)
-			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) == 0)
-				fprintf(out, "%s ", oci_commands[j]->name);
+		fprintf(out, "\t\t\t%s) w=\"", t->cmd[i]->group);
+		for (j = i; j < t->n; j++)
+			if (strcmp(t->cmd[j]->group, t->cmd[i]->group) == 0)
+				fprintf(out, "%s ", t->cmd[j]->name);
 		fputs("--help\" ;;\n", out);
 	}
 	fputs("\t\t\thelp) w=\"", out);
-	bash_groups(out);
+	bash_groups(t, out);
 	fputs("\" ;;\n"
 	      "\t\t\t*) w= ;;\n"
 	      "\t\tesac\n"
@@ -725,8 +725,8 @@ static int render_bash(FILE *out)
 	      "\tfi\n"
 	      "\tcase \"$group $cmd\" in\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		const struct oci_command *c = oci_commands[i];
+	for (i = 0; i < t->n; i++) {
+		const struct oci_command *c = t->cmd[i];
 
 		fprintf(out, "\t\"%s %s\")\n", c->group, c->name);
 		if (c->run_raw != NULL) {
@@ -857,17 +857,17 @@ static void zsh_flag_spec(const struct flag_spec *s, FILE *out)
 }
 
 /* "generate, verify, ..." : the commands of a group, for a menu. */
-static void group_commands(const char *group, const char *sep, FILE *out)
+static void group_commands(const struct oci_table *t, const char *group, const char *sep, FILE *out)
 {
 	size_t i;
 	int n = 0;
 
-	for (i = 0; i < oci_ncommands; i++)
-		if (strcmp(oci_commands[i]->group, group) == 0)
-			fprintf(out, "%s%s", n++ > 0 ? sep : "", oci_commands[i]->name);
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->cmd[i]->group, group) == 0)
+			fprintf(out, "%s%s", n++ > 0 ? sep : "", t->cmd[i]->name);
 }
 
-static int render_zsh(FILE *out)
+static int render_zsh(const struct oci_table *t, FILE *out)
 {
 	const struct flag_spec *log = flags_log_specs();
 	size_t i, j;
@@ -888,11 +888,11 @@ static int render_zsh(FILE *out)
 	      "\tif [[ -z $group ]]; then\n"
 	      "\t\tw=(\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		if (!first_of_group(i))
+	for (i = 0; i < t->n; i++) {
+		if (!first_of_group(t, i))
 			continue;
-		fprintf(out, "\t\t\t'%s:", oci_commands[i]->group);
-		group_commands(oci_commands[i]->group, ", ", out);
+		fprintf(out, "\t\t\t'%s:", t->cmd[i]->group);
+		group_commands(t, t->cmd[i]->group, ", ", out);
 		fputs("'\n", out);
 	}
 	fputs("\t\t\t'help:show the help of a command'\n"
@@ -904,23 +904,23 @@ static int render_zsh(FILE *out)
 	      "\tif [[ -z $cmd ]]; then\n"
 	      "\t\tcase $group in\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		if (!first_of_group(i))
+	for (i = 0; i < t->n; i++) {
+		if (!first_of_group(t, i))
 			continue;
-		fprintf(out, "\t\t%s)\n\t\t\tw=(\n", oci_commands[i]->group);
-		for (j = i; j < oci_ncommands; j++) {
-			if (strcmp(oci_commands[j]->group, oci_commands[i]->group) != 0)
+		fprintf(out, "\t\t%s)\n\t\t\tw=(\n", t->cmd[i]->group);
+		for (j = i; j < t->n; j++) {
+			if (strcmp(t->cmd[j]->group, t->cmd[i]->group) != 0)
 				continue;
-			fprintf(out, "\t\t\t\t'%s:", oci_commands[j]->name);
-			zsh_text(oci_commands[j]->summary, "", out);
+			fprintf(out, "\t\t\t\t'%s:", t->cmd[j]->name);
+			zsh_text(t->cmd[j]->summary, "", out);
 			fputs("'\n", out);
 		}
 		fputs("\t\t\t)\n\t\t\t;;\n", out);
 	}
 	fputs("\t\thelp) w=(", out);
-	for (i = 0; i < oci_ncommands; i++)
-		if (first_of_group(i))
-			fprintf(out, "%s%s", i > 0 ? " " : "", oci_commands[i]->group);
+	for (i = 0; i < t->n; i++)
+		if (first_of_group(t, i))
+			fprintf(out, "%s%s", i > 0 ? " " : "", t->cmd[i]->group);
 	fputs(") ;;\n"
 	      "\t\t*) return 1 ;;\n"
 	      "\t\tesac\n"
@@ -933,8 +933,8 @@ static int render_zsh(FILE *out)
 	      "\t((CURRENT -= i - 1))\n"
 	      "\tcase \"$group $cmd\" in\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		const struct oci_command *c = oci_commands[i];
+	for (i = 0; i < t->n; i++) {
+		const struct oci_command *c = t->cmd[i];
 
 		fprintf(out, "\t\"%s %s\")\n", c->group, c->name);
 		if (c->run_raw != NULL) {
@@ -988,7 +988,7 @@ static void fish_flag(const struct oci_command *c, const struct flag_spec *s, FI
 	fputs("'\n", out);
 }
 
-static int render_fish(FILE *out)
+static int render_fish(const struct oci_table *t, FILE *out)
 {
 	const struct flag_spec *log = flags_log_specs();
 	size_t i, j;
@@ -1016,22 +1016,22 @@ static int render_fish(FILE *out)
 	      "complete -c " OCI_PROG
 	      " -n __op_conductor_init_at -a help -d 'show the help of a command'\n",
 	      out);
-	for (i = 0; i < oci_ncommands; i++) {
-		if (!first_of_group(i))
+	for (i = 0; i < t->n; i++) {
+		if (!first_of_group(t, i))
 			continue;
 		fprintf(out, "complete -c %s -n __op_conductor_init_at -a %s -d '", OCI_PROG,
-		        oci_commands[i]->group);
-		group_commands(oci_commands[i]->group, ", ", out);
+		        t->cmd[i]->group);
+		group_commands(t, t->cmd[i]->group, ", ", out);
 		fputs("'\n", out);
 		fprintf(out, "complete -c %s -n '__op_conductor_init_at help' -a %s\n", OCI_PROG,
-		        oci_commands[i]->group);
+		        t->cmd[i]->group);
 		fprintf(
 		    out,
 		    "complete -c %s -n '__op_conductor_init_at %s' -l help -d 'show the help'\n",
-		    OCI_PROG, oci_commands[i]->group);
+		    OCI_PROG, t->cmd[i]->group);
 	}
-	for (i = 0; i < oci_ncommands; i++) {
-		const struct oci_command *c = oci_commands[i];
+	for (i = 0; i < t->n; i++) {
+		const struct oci_command *c = t->cmd[i];
 
 		fprintf(out, "\n# %s %s\n", c->group, c->name);
 		fprintf(out, "complete -c %s -n '__op_conductor_init_at %s' -a %s -d '", OCI_PROG,
@@ -1052,11 +1052,11 @@ static int render_fish(FILE *out)
 	return OCI_EXIT_OK;
 }
 
-int oci_render(int argc, char **argv)
+int oci_render(const struct oci_table *t, int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		int (*render)(FILE *out);
+		int (*render)(const struct oci_table *t, FILE *out);
 	} what[] = {
 	    {"man", render_man},
 	    {"synopsis", render_synopsis},
@@ -1073,6 +1073,6 @@ int oci_render(int argc, char **argv)
 		return oci_usage(NULL, "--render needs one of: %s", names);
 	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
 		if (strcmp(argv[0], what[i].name) == 0)
-			return what[i].render(stdout);
+			return what[i].render(t, stdout);
 	return oci_usage(NULL, "--render %s: unknown; one of %s", oci_q(argv[0]).s, names);
 }

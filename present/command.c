@@ -1,17 +1,11 @@
 /*
- * The command table (built from OCI_COMMANDS in cmd/command.h) and a
- * command's --help, shared by main.c (dispatch, help), bootstrap.c (its own
- * --help) and render.c (the man page, README's synopsis, the completion).
+ * A command's --help, shared by cmd/main.c (dispatch, help) and
+ * cmd/bootstrap.c (its own --help).
  */
 #include <stdio.h>
 
-#include "cmd/command.h"
-#include "cmd/flags.h"
-
-#define OCI_COMMAND_ROW(id) &oci_cmd_##id,
-const struct oci_command *const oci_commands[] = {OCI_COMMANDS(OCI_COMMAND_ROW)};
-#undef OCI_COMMAND_ROW
-const size_t oci_ncommands = sizeof(oci_commands) / sizeof(oci_commands[0]);
+#include "present/command.h"
+#include "present/flags.h"
 
 int oci_command_help(const struct oci_command *cmd, FILE *out)
 {

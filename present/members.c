@@ -1,8 +1,8 @@
 /* cmd/'s side of the member list (members.h): raftstate's verdict, printed. */
-#include "cmd/members.h"
+#include "present/members.h"
 
-#include "cmd/nodeflags.h"
-#include "cmd/report.h"
+#include "present/nodeflags.h"
+#include "present/report.h"
 
 static int report(const struct oci_command *cmd, int rc, const struct rs_err *err)
 {

@@ -1,11 +1,11 @@
 /* A node as text: see nodetext.h. */
-#include "cmd/nodetext.h"
+#include "present/nodetext.h"
 
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
-#include "cmd/report.h"
+#include "present/report.h"
 
 const char *np_type_name(uint64_t type, char *buf, size_t size)
 {

@@ -1,11 +1,11 @@
 /*
- * How cmd/ speaks to the user: every error is one line on stderr,
+ * How the CLI speaks to the user: every error is one line on stderr,
  *   op-conductor-init: raft generate: <one sentence>
  * and the function returns the exit code to use, so callers can write
  *   return oci_usage(cmd, "--nodes is required");
  */
-#ifndef CMD_REPORT_H
-#define CMD_REPORT_H
+#ifndef PRESENT_REPORT_H
+#define PRESENT_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -13,8 +13,8 @@
  * np_json_render wrote them), and the file through the strict JSON reader
  * (one document: a second one after it is refused by name).
  */
-#ifndef CMD_NODEJSON_H
-#define CMD_NODEJSON_H
+#ifndef PRESENT_NODEJSON_H
+#define PRESENT_NODEJSON_H
 
 #include <stddef.h>
 

@@ -17,10 +17,10 @@
  *
  * Every command also accepts op-service's log flags --log.level,
  * --log.format, --log.color and --log.pid (and their variables); cmd/main.c
- * hands them to cmd/report.h, which shapes every line on stderr by them.
+ * hands them to present/report.h, which shapes every line on stderr by them.
  */
-#ifndef CMD_FLAGS_H
-#define CMD_FLAGS_H
+#ifndef PRESENT_FLAGS_H
+#define PRESENT_FLAGS_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +114,5 @@ const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
  * variable it came from. Returns buf. */
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
                        size_t size);
-
 
 #endif

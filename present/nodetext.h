@@ -5,8 +5,8 @@
  * text blocks the commands print. Everything printed here was read by
  * raftstate/; nothing here reads a file.
  */
-#ifndef CMD_NODETEXT_H
-#define CMD_NODETEXT_H
+#ifndef PRESENT_NODETEXT_H
+#define PRESENT_NODETEXT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * ":GROUP" or "USER:" leave the other part unchanged. Giving the owner is
  * raftstate/nodedir.h's (rs_nd_chown_path), as for every other owner.
  */
-#ifndef CMD_CHOWN_H
-#define CMD_CHOWN_H
+#ifndef PRESENT_CHOWN_H
+#define PRESENT_CHOWN_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,5 +1,5 @@
 /* The flags of node commands: see nodeflags.h. */
-#include "cmd/nodeflags.h"
+#include "present/nodeflags.h"
 
 #include <errno.h>
 #include <math.h>
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/command.h"
-#include "cmd/flags.h"
-#include "cmd/report.h"
+#include "present/command.h"
+#include "present/flags.h"
+#include "present/report.h"
 
 int np_find_nodes(const struct oci_command *cmd, const char *dir, const char *what,
                   struct rs_nd_nodes *out)

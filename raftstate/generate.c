@@ -103,7 +103,7 @@ static int write_db(int dirfd, const char *dir, const char *name, const struct k
 
 	(void)rs_path_join(path, sizeof(path), dir, name);
 	for (int tries = 0; fd < 0; tries++) {
-		(void)snprintf(tmp, sizeof(tmp), ".%s.tmp-%08x", name, arc4random());
+		(void)snprintf(tmp, sizeof(tmp), ".%s.tmp-%08x", name, rs_path_nonce());
 		fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && (errno != EEXIST || tries > 16)) {
 			rs_errf(err, RS_EIO, "cannot create a temporary file in %s: %s", dir,

@@ -740,7 +740,7 @@ static int make_stage_dir(struct rs_nd_replace *r, int dfd, const char *dir, con
                           struct rs_err *err)
 {
 	for (int i = 0; i < 64; i++) {
-		int n = snprintf(r->sname, sizeof(r->sname), "%s%08x", prefix, arc4random());
+		int n = snprintf(r->sname, sizeof(r->sname), "%s%08x", prefix, rs_path_nonce());
 
 		if (n < 0 || (size_t)n >= sizeof(r->sname) ||
 		    rs_path_join(r->stage, sizeof(r->stage), dir, r->sname) != 0)

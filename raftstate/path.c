@@ -5,7 +5,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bsd/string.h>
 
@@ -102,4 +105,18 @@ int rs_path_safe_relative(const char *p)
 			return 0;
 	}
 	return 1;
+}
+
+unsigned int rs_path_nonce(void)
+{
+	static unsigned int counter;
+	unsigned int v;
+	struct timespec ts = {0};
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = (unsigned int)getpid() * 2654435761u ^ (unsigned int)ts.tv_nsec ^
+	    (unsigned int)ts.tv_sec << 20;
+	return v + __atomic_add_fetch(&counter, 0x9e3779b9u, __ATOMIC_RELAXED);
 }

@@ -34,4 +34,12 @@ int rs_path_mkdir_p(const char *dir, int last, struct rs_err *err);
  * characters or backslashes, shorter than PATH_MAX. 1 when it is. */
 int rs_path_safe_relative(const char *p);
 
+/* 32 unpredictable-enough bits for the name of a temporary file or
+ * directory that O_EXCL or mkdir then claims (a taken name is retried by
+ * the caller, so they need not be unique). Never fails and never exits:
+ * getrandom(2), else the pid, the clock and a counter. (libbsd's
+ * arc4random, used before, ends the process with status 1 and no word on
+ * stderr when its first mmap fails: tests/cli/test_io_faults.sh.) */
+unsigned int rs_path_nonce(void);
+
 #endif

@@ -12,10 +12,17 @@
  *                        is written to FILE (a sweep learns how many calls
  *                        there are to fail)
  *
+ * Preload it into the tool only, not into a wrapper such as timeout(1)
+ * (its own calls would be counted and failed): `timeout 60 env
+ * LD_PRELOAD=... BIN ...`.
+ *
  * Only calls that go through the PLT are seen (the binary's and other
  * libraries', not glibc's internal ones); the count is atomic, the binary's
  * helper threads call some of these too. The failing call does nothing and
- * returns -1 (NULL for fdopendir/opendir) with errno set.
+ * returns -1 (NULL for fdopendir/opendir/readdir/mkdtemp, MAP_FAILED for
+ * mmap) with errno set; close and fclose release what they were given first,
+ * as the kernel and stdio do when they report an error; pthread_create and
+ * posix_fadvise return the error number, as they do.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -26,20 +33,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static const char *const names[] = {
-    "openat",    "open",      "read",    "pread",    "write",  "pwrite",          "fsync",
-    "fdatasync", "ftruncate", "mkdir",   "mkdirat",  "rename", "renameat",        "renameat2",
-    "unlinkat",  "fstat",     "fstatat", "fchmodat", "flock",  "copy_file_range", "fdopendir",
-    "opendir"};
+    "openat",         "open",          "read",      "pread",     "write",
+    "pwrite",         "fsync",         "fdatasync", "ftruncate", "mkdir",
+    "mkdirat",        "rename",        "renameat",  "renameat2", "unlinkat",
+    "fstat",          "fstatat",       "fchmodat",  "flock",     "copy_file_range",
+    "fdopendir",      "opendir",       "close",     "stat",      "lstat",
+    "statx",          "mmap",          "munmap",    "fchmod",    "fchownat",
+    "readdir",        "readlink",      "unlink",    "symlink",   "mkdtemp",
+    "mkostemp",       "statvfs",       "preadv2",   "dup",       "fcntl",
+    "pthread_create", "posix_fadvise", "madvise",   "fclose",    "fopen",
+    "faccessat",      "execv",         "getrandom"};
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 static const char *fail_name;
 static long fail_nth;
 static int fail_errno = EIO;
 static long calls[NNAMES];
+
+static int exiting;
+
+/* The counts, once the program is done: from exit, before the destructors
+ * run (a coverage build's libgcov writes its counters from one, with
+ * fopen/fclose: those calls are not the tool's, none of them is counted or
+ * failed), or before an exec replaces the process. */
+static void failcall_fini(void)
+{
+	const char *path = getenv("OCI_FAIL_COUNT");
+	FILE *f;
+
+	__atomic_store_n(&exiting, 1, __ATOMIC_SEQ_CST);
+	if (path == NULL || (f = fopen(path, "w")) == NULL)
+		return;
+	for (size_t i = 0; i < NNAMES; i++)
+		fprintf(f, "%s %ld\n", names[i], __atomic_load_n(&calls[i], __ATOMIC_SEQ_CST));
+	fclose(f);
+}
 
 __attribute__((constructor)) static void failcall_init(void)
 {
@@ -49,18 +86,9 @@ __attribute__((constructor)) static void failcall_init(void)
 	fail_nth = n != NULL ? strtol(n, NULL, 10) : 0;
 	if (e != NULL)
 		fail_errno = (int)strtol(e, NULL, 10);
-}
-
-__attribute__((destructor)) static void failcall_fini(void)
-{
-	const char *path = getenv("OCI_FAIL_COUNT");
-	FILE *f;
-
-	if (path == NULL || (f = fopen(path, "w")) == NULL)
-		return;
-	for (size_t i = 0; i < NNAMES; i++)
-		fprintf(f, "%s %ld\n", names[i], __atomic_load_n(&calls[i], __ATOMIC_SEQ_CST));
-	fclose(f);
+	/* registered before main, so it runs after the program's own exit
+	 * handlers and before every destructor */
+	atexit(failcall_fini);
 }
 
 /* 1 when this call of `name` is the one to fail (errno is set then) */
@@ -69,6 +97,8 @@ static int failing(const char *name)
 	size_t i = 0;
 	long n;
 
+	if (__atomic_load_n(&exiting, __ATOMIC_SEQ_CST))
+		return 0;
 	while (i < NNAMES && strcmp(names[i], name) != 0)
 		i++;
 	n = __atomic_add_fetch(&calls[i % NNAMES], 1, __ATOMIC_SEQ_CST);
@@ -167,3 +197,108 @@ DIR *opendir(const char *path)
 		return NULL;
 	return REAL(opendir)(path);
 }
+
+struct dirent *readdir(DIR *d)
+{
+	if (failing("readdir"))
+		return NULL;
+	return REAL(readdir)(d);
+}
+
+char *mkdtemp(char *tmpl)
+{
+	if (failing("mkdtemp"))
+		return NULL;
+	return REAL(mkdtemp)(tmpl);
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+	if (failing("fopen"))
+		return NULL;
+	return REAL(fopen)(path, mode);
+}
+
+void *mmap(void *a, size_t n, int prot, int fl, int fd, off_t off)
+{
+	if (failing("mmap"))
+		return MAP_FAILED;
+	return REAL(mmap)(a, n, prot, fl, fd, off);
+}
+
+/* the descriptor is gone either way (close(2): "the file descriptor is
+ * released ... even if close returns an error") */
+int close(int fd)
+{
+	int bad = failing("close");
+	int rc = REAL(close)(fd);
+
+	if (bad)
+		errno = fail_errno;
+	return bad ? -1 : rc;
+}
+
+int fclose(FILE *f)
+{
+	int bad = failing("fclose");
+	int rc = REAL(fclose)(f);
+
+	if (bad)
+		errno = fail_errno;
+	return bad ? EOF : rc;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (failing("fcntl"))
+		return -1;
+	return REAL(fcntl)(fd, cmd, arg);
+}
+
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+	if (failing("pthread_create"))
+		return fail_errno;
+	return REAL(pthread_create)(t, a, fn, arg);
+}
+
+int posix_fadvise(int fd, off_t off, off_t n, int advice)
+{
+	if (failing("posix_fadvise"))
+		return fail_errno;
+	return REAL(posix_fadvise)(fd, off, n, advice);
+}
+
+WRAP(int, stat, (const char *p, struct stat *st), (p, st))
+WRAP(int, lstat, (const char *p, struct stat *st), (p, st))
+WRAP(int, statx, (int d, const char *p, int f, unsigned int m, struct statx *sx), (d, p, f, m, sx))
+WRAP(int, munmap, (void *a, size_t n), (a, n))
+WRAP(int, fchmod, (int fd, mode_t m), (fd, m))
+WRAP(int, fchownat, (int d, const char *p, uid_t u, gid_t g, int f), (d, p, u, g, f))
+WRAP(ssize_t, readlink, (const char *p, char *b, size_t n), (p, b, n))
+WRAP(int, unlink, (const char *p), (p))
+WRAP(int, symlink, (const char *a, const char *b), (a, b))
+WRAP(int, mkostemp, (char *t, int f), (t, f))
+WRAP(int, statvfs, (const char *p, struct statvfs *v), (p, v))
+WRAP(ssize_t, preadv2, (int fd, const struct iovec *v, int n, off_t o, int f), (fd, v, n, o, f))
+WRAP(int, dup, (int fd), (fd))
+WRAP(int, madvise, (void *a, size_t n, int adv), (a, n, adv))
+WRAP(int, faccessat, (int d, const char *p, int m, int f), (d, p, m, f))
+
+int execv(const char *path, char *const argv[])
+{
+	if (failing("execv"))
+		return -1;
+	failcall_fini();
+	/* the program bootstrap cluster becomes runs without the shim: its
+	 * calls are not the tool's */
+	unsetenv("LD_PRELOAD");
+	return REAL(execv)(path, argv);
+}
+WRAP(ssize_t, getrandom, (void *b, size_t n, unsigned int f), (b, n, f))

@@ -4,15 +4,14 @@
 # error the command reports and survives, never a crash, a torn file or a
 # node it broke: generate, restore, recover, compact and backup run as
 # real processes on real files with tests/cli/failcall.so preloaded, which
-# makes exactly one call of one libc function fail (openat, pwrite, fsync,
-# fdatasync, ftruncate, renameat, renameat2, mkdirat, fstat, flock,
-# fdopendir, ...; ENOSPC for what writes, EIO for the rest; renameat2 also
-# with EINVAL and copy_file_range with EXDEV, which take the fallbacks). A
-# counting run learns how many calls of each function the command makes;
-# then up to SAMPLES of them (the first, the last and evenly between) fail
-# one at a time. After each run:
+# makes exactly one call of one libc function fail (the sweep and its
+# list of functions and errnos: tests/cli/iofaults.sh; the reading
+# commands: test_io_faults_read.sh). A counting run learns how many calls
+# of each function the command makes; then every one of them, or SAMPLES
+# evenly spaced when there are more, fail one at a time. After each run:
 #   - the exit status is 0 or 1 (never 2, never a signal), and with 1
-#     stderr is exactly one line "op-conductor-init: raft CMD: ...";
+#     stderr is exactly one line "op-conductor-init: raft CMD: "; no
+#     sanitizer report;
 #   - generate: every node directory holds both database files or neither,
 #     and every one that holds them verifies (all three after exit 0);
 #   - restore, compact: the node verifies, and each database file is byte
@@ -29,29 +28,23 @@
 # The calls that put a staged node in place (fsync, renameat, renameat2,
 # mkdirat, unlinkat: the swap, the keep, the syncs between them) fail at
 # every one of their calls for the commands that replace a node, not a
-# sample; restore runs twice, swapping the node directory and, when it
-# holds another file, name by name inside it.
+# sample ($EVERY); restore runs twice, swapping the node directory and,
+# when it holds another file, name by name inside it.
 # A sweep in which no injected fault made the command fail is itself a
 # failure (the shim would not be working).
 #
-# Env: OCI_BIN, OCI_SRC, OCI_BUILD; SAMPLES (default 6).
+# Env: OCI_BIN, OCI_SRC, OCI_BUILD; SAMPLES (default 12).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/iofaults.sh"
 need_env OCI_BIN OCI_SRC OCI_BUILD
 B=$OCI_BIN
-SAMPLES=${SAMPLES:-6}
-# the faults are injected, not the disk's: on a tmpfs the ~370 runs' fsyncs
+# the faults are injected, not the disk's: on a tmpfs the runs' fsyncs
 # cost nothing (half the wall time on a loaded box)
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${OCI_IOFAULTS_TMPDIR:-/dev/shm}
 make_tmp oci-iofaults
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
 
-# under ASan the runtime must come first unless told not to check
-export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-if ! cc -std=c11 -shared -fPIC -O1 -Wall -Wextra -Werror "$OCI_SRC/tests/cli/failcall.c" \
-	-o "$tmp/failcall.so" -ldl 2>"$tmp/cc.err"; then
-	bad "compile tests/cli/failcall.c: $(head -c 600 "$tmp/cc.err")"
-	finish
-fi
+iofaults_init
 
 NODES=(--nodes 127.0.0.1:50050,127.0.0.1:50051,127.0.0.1:50052 --server-ids s1,s2,s3)
 "$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/base" >/dev/null || {
@@ -67,54 +60,6 @@ BK=$(echo "$tmp"/bk/raft-backup-*)
 "$B" raft recover --state-dir "$tmp/base/s1" "${NODES[@]}" >/dev/null || {
 	bad "recover s1"
 	finish
-}
-
-# the function sweep: NAME ERRNO pairs
-FAULTS="openat:5 open:5 read:5 pread:5 write:28 pwrite:28 fsync:5 fdatasync:28 ftruncate:28
-mkdir:28 mkdirat:28 rename:5 renameat:5 renameat2:5 renameat2:22 unlinkat:5 fstat:5 fstatat:5
-fchmodat:5 flock:5 copy_file_range:18 fdopendir:5 opendir:5"
-
-# inject FN NTH ERRNO CMD...: runs CMD with the NTH call of FN failing; sets
-# rc, $tmp/out, $tmp/err
-inject() {
-	local fn=$1 nth=$2 en=$3
-	shift 3
-	OCI_FAIL_CALL=$fn OCI_FAIL_NTH=$nth OCI_FAIL_ERRNO=$en LD_PRELOAD=$tmp/failcall.so \
-		timeout 60 "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# the functions whose every call fails (not a sample of them) in the sweep
-# of a command that replaces a node; set per sweep
-EVERY=
-COMMIT_CALLS="fsync renameat renameat2 mkdirat unlinkat"
-
-# picks FN COUNT: the calls of FN to fail, up to SAMPLES of 1..COUNT, the
-# first and last included (all of them for a function in $EVERY)
-picks() {
-	local fn=$1 count=$2
-	if [ "$count" -le "$SAMPLES" ] || [[ " $EVERY " == *" $fn "* ]]; then
-		seq 1 "$count"
-	else
-		for i in $(seq 0 $((SAMPLES - 1))); do
-			echo $((1 + i * (count - 1) / (SAMPLES - 1)))
-		done
-	fi
-}
-
-# the exit status and stderr rules; 0 when they hold
-reported() {
-	local what=$1 verb=$2
-	if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
-		bad "$what: exit $rc: $(head -c 300 "$tmp/err")"
-		return 1
-	fi
-	if [ "$rc" = 1 ] && { [ "$(wc -l <"$tmp/err")" != 1 ] ||
-		! grep -q "^op-conductor-init: raft $verb: " "$tmp/err"; }; then
-		bad "$what: stderr is not one line 'op-conductor-init: raft $verb: ...': $(head -c 400 "$tmp/err")"
-		return 1
-	fi
-	return 0
 }
 
 verifies() { "$B" raft verify --state-dir "$1" >/dev/null 2>&1; }
@@ -136,37 +81,6 @@ no_leftovers() {
 
 # same A B: the two files have the same bytes
 same() { cmp -s "$1" "$2"; }
-
-# sweep NAME VERB SETUP CHECK CMD...: SETUP prepares a fresh case, CMD is
-# the command, CHECK judges the result (returns non-zero after calling bad)
-sweep() {
-	local name=$1 verb=$2 setup=$3 check=$4 fn en count n runs=0 faulted=0 failed=$fail
-	shift 4
-	$setup
-	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$tmp/failcall.so "$@" </dev/null >/dev/null 2>&1 || {
-		bad "$name: the run without a fault failed"
-		return
-	}
-	cp "$tmp/count" "$tmp/count.$name"
-	for f in $FAULTS; do
-		fn=${f%:*} en=${f#*:}
-		count=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/count.$name")
-		[ "${count:-0}" -gt 0 ] || continue
-		for n in $(picks "$fn" "$count"); do
-			$setup
-			inject "$fn" "$n" "$en" "$@"
-			runs=$((runs + 1))
-			[ "$rc" = 1 ] && faulted=$((faulted + 1))
-			reported "$name, call $n of $count of $fn failing (errno $en)" "$verb" &&
-				$check "$name, call $n of $count of $fn failing (errno $en)"
-		done
-	done
-	if [ "$faulted" = 0 ]; then
-		bad "$name: no injected fault made the command fail ($runs runs)"
-	elif [ "$fail" = "$failed" ]; then
-		ok "$name: $runs runs with one failing call, $faulted of them reported as one line, exit 1; every result intact"
-	fi
-}
 
 # generate
 gen_setup() { rm -rf "$tmp/g"; }
@@ -194,8 +108,8 @@ gen_check() {
 	fi
 	no_leftovers "$1" "$tmp/g"
 }
-EVERY=$COMMIT_CALLS
-sweep generate generate gen_setup gen_check \
+EVERY="fsync renameat renameat2 mkdirat unlinkat"
+sweep generate "raft generate" gen_setup gen_check \
 	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g"
 
 # restore, recover, compact: a copy of base/s1 in $tmp/n/s1; "new" is what a
@@ -267,17 +181,17 @@ recover_check() {
 
 RESTORE=("$B" raft restore --backup-dir "$BK" --state-dir "$tmp/n/s1" --force)
 new_state restore "${RESTORE[@]}"
-sweep restore restore node_setup restore_check "${RESTORE[@]}"
-sweep "restore, in place" restore node_setup_in_place restore_check "${RESTORE[@]}"
+sweep restore "raft restore" node_setup restore_check "${RESTORE[@]}"
+sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones
 RECOVER=("$B" raft recover --state-dir "$tmp/n/s1" "${NODES[@]}" --term 7)
 build_jget
-sweep recover recover node_setup recover_check "${RECOVER[@]}"
+sweep recover "raft recover" node_setup recover_check "${RECOVER[@]}"
 
 COMPACT=("$B" raft compact --state-dir "$tmp/n/s1")
 new_state compact "${COMPACT[@]}"
-sweep compact compact node_setup compact_check "${COMPACT[@]}"
+sweep compact "raft compact" node_setup compact_check "${COMPACT[@]}"
 
 # backup
 EVERY=
@@ -298,9 +212,9 @@ backup_check() {
 		}
 	done
 }
-sweep backup backup backup_setup backup_check \
+sweep backup "raft backup" backup_setup backup_check \
 	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k"
-sweep "backup --compress" backup backup_setup backup_check \
+sweep "backup --compress" "raft backup" backup_setup backup_check \
 	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k" --compress
 listing "$tmp/base/s1" >"$tmp/src.after"
 if cmp -s "$tmp/src.before" "$tmp/src.after"; then

@@ -1,0 +1,126 @@
+# Sourced by tests/cli/test_io_faults*.sh (not a test itself), after lib.sh:
+# the sweep that runs a real command of the real binary once per chosen
+# call of each libc function tests/cli/failcall.so wraps, with exactly that
+# call failing, and judges each run.
+#
+#   iofaults_init        compiles failcall.so into $tmp (bad and finish on
+#                        failure); needs OCI_SRC
+#   sweep NAME VERB SETUP CHECK CMD...
+#                        SETUP prepares a fresh case; a counting run learns
+#                        how many calls of each function CMD makes; then,
+#                        for every function of FAULTS in order, calls
+#                        picks(count) of them fail one at a time (fixed
+#                        order, no randomness). Each run must exit 0 or 1,
+#                        never 2 and never a signal; with 1, stderr is one
+#                        line "op-conductor-init: VERB: ..." (with
+#                        VERDICT=stdout, a command whose exit 1 is its
+#                        verdict, as compare's, may instead leave stderr
+#                        empty and name the failure, the errno's text, in
+#                        its report on stdout); no sanitizer report; then
+#                        CHECK judges what is left
+#                        (returns non-zero after calling bad). A sweep in
+#                        which no fault made the command fail is itself a
+#                        failure (the shim would not be working).
+#   picks COUNT FN       which of the calls 1..COUNT of FN fail: all of
+#                        them up to SAMPLES (default 12) or when FN is in
+#                        $EVERY (set per sweep), else SAMPLES of them evenly
+#                        spaced, the first and the last included
+#   inject FN NTH ERRNO CMD...
+#                        one run with the NTH call of FN failing; sets rc,
+#                        $tmp/out, $tmp/err
+#
+# FAULTS: each wrapped function with the errno a real failure of it would
+# carry (ENOSPC for what writes or creates, EIO for what reads, the errno of
+# the fallback a function takes where there is one: renameat2 EINVAL, copy_
+# file_range EXDEV, preadv2 EAGAIN, pthread_create EAGAIN, getrandom ENOSYS).
+FAULTS="openat:5 open:5 read:5 pread:5 write:28 pwrite:28 fsync:5 fdatasync:28 ftruncate:28
+mkdir:28 mkdirat:28 rename:5 renameat:5 renameat2:5 renameat2:22 unlinkat:5 fstat:5 fstatat:5
+fchmodat:5 flock:5 copy_file_range:18 fdopendir:5 opendir:5 close:5 stat:5 lstat:5 statx:5
+mmap:12 munmap:22 fchmod:1 fchownat:1 readdir:5 readlink:5 unlink:5 symlink:28 mkdtemp:28
+mkostemp:28 statvfs:5 preadv2:11 preadv2:5 dup:24 fcntl:5 pthread_create:11 posix_fadvise:22
+madvise:22 fclose:5 fopen:5 faccessat:13 execv:5 getrandom:38"
+SAMPLES=${SAMPLES:-12}
+
+iofaults_init() {
+	# under ASan the runtime must come first unless told not to check
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+	if ! cc -std=c11 -shared -fPIC -O1 -Wall -Wextra -Werror "$OCI_SRC/tests/cli/failcall.c" \
+		-o "$tmp/failcall.so" -ldl 2>"$tmp/cc.err"; then
+		bad "compile tests/cli/failcall.c: $(head -c 600 "$tmp/cc.err")"
+		finish
+	fi
+}
+
+inject() {
+	local fn=$1 nth=$2 en=$3
+	shift 3
+	# the shim goes into the tool only, not into timeout
+	timeout 60 env OCI_FAIL_CALL="$fn" OCI_FAIL_NTH="$nth" OCI_FAIL_ERRNO="$en" \
+		LD_PRELOAD="$tmp/failcall.so" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+EVERY=
+picks() {
+	local count=$1 fn=${2:-}
+	if [ "$count" -le "$SAMPLES" ] || [[ -n $fn && " $EVERY " == *" $fn "* ]]; then
+		seq 1 "$count"
+	else
+		for i in $(seq 0 $((SAMPLES - 1))); do
+			echo $((1 + i * (count - 1) / (SAMPLES - 1)))
+		done
+	fi
+}
+
+# the exit status and stderr rules; 0 when they hold
+reported() {
+	local what=$1 verb=$2 en=$3
+	if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+		bad "$what: exit $rc: $(head -c 300 "$tmp/err")"
+		return 1
+	fi
+	if [ "$rc" = 1 ] && [ "${VERDICT:-}" = stdout ] && [ ! -s "$tmp/err" ]; then
+		grep -qF "$(perl -e '$! = shift; print "$!"' "$en")" "$tmp/out" && return 0
+		bad "$what: exit 1, nothing on stderr, and the report does not name the failure: $(head -c 400 "$tmp/out")"
+		return 1
+	fi
+	if [ "$rc" = 1 ] && { [ "$(wc -l <"$tmp/err")" != 1 ] ||
+		! grep -q "^op-conductor-init: $verb: " "$tmp/err"; }; then
+		bad "$what: stderr is not one line 'op-conductor-init: $verb: ...': $(head -c 400 "$tmp/err")"
+		return 1
+	fi
+	if grep -Eq 'Sanitizer|runtime error:' "$tmp/err"; then
+		bad "$what: a sanitizer report: $(head -c 400 "$tmp/err")"
+		return 1
+	fi
+	return 0
+}
+
+sweep() {
+	local name=$1 verb=$2 setup=$3 check=$4 fn en count n runs=0 faulted=0 failed=$fail
+	shift 4
+	$setup
+	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$tmp/failcall.so "$@" </dev/null >/dev/null 2>&1 || {
+		bad "$name: the run without a fault failed"
+		return
+	}
+	cp "$tmp/count" "$tmp/count.$name"
+	for f in $FAULTS; do
+		fn=${f%:*} en=${f#*:}
+		count=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/count.$name")
+		[ "${count:-0}" -gt 0 ] || continue
+		for n in $(picks "$count" "$fn"); do
+			$setup
+			inject "$fn" "$n" "$en" "$@"
+			runs=$((runs + 1))
+			[ "$rc" = 1 ] && faulted=$((faulted + 1))
+			reported "$name, call $n of $count of $fn failing (errno $en)" "$verb" "$en" &&
+				$check "$name, call $n of $count of $fn failing (errno $en)"
+		done
+	done
+	if [ "$faulted" = 0 ]; then
+		bad "$name: no injected fault made the command fail ($runs runs)"
+	elif [ "$fail" = "$failed" ]; then
+		ok "$name: $runs runs with one failing call, $faulted of them reported as one line, exit 1; every result intact"
+	fi
+}

@@ -228,12 +228,6 @@ static void print_summary(const char *outdir, const struct rs_members *ms,
 
 /* ---- the command ------------------------------------------------------- */
 
-/* A flag's value when it was given (command line or environment). */
-static const char *given(const struct flag_value *v)
-{
-	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
-}
-
 static int required(const struct oci_command *cmd, int k)
 {
 	char env[128];
@@ -263,7 +257,7 @@ static void given_cluster_free(struct given_cluster *gc)
 static int read_cluster(const struct oci_command *cmd, const struct flag_value *v,
                         struct given_cluster *gc)
 {
-	const char *config = given(&v[F_CONFIG]), *leader, *leader_what;
+	const char *config = flags_given(&v[F_CONFIG]), *leader, *leader_what;
 	char msg[1024], env[128];
 	int rc;
 
@@ -281,7 +275,7 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 			return rc;
 		}
 	}
-	if (given(&v[F_NODES]) == NULL && !gc->cf.has_nodes) {
+	if (flags_given(&v[F_NODES]) == NULL && !gc->cf.has_nodes) {
 		rc = config != NULL
 		         ? oci_usage(cmd, "--nodes is required (or set %s): %s has no \"nodes\"",
 		                     flags_env_name(&cmd->flags[F_NODES], env, sizeof(env)),
@@ -289,18 +283,18 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 		         : required(cmd, F_NODES);
 		return rc;
 	}
-	if (given(&v[F_NODES]) != NULL) {
+	if (flags_given(&v[F_NODES]) != NULL) {
 		gc->pairs = strchr(v[F_NODES].str, '=') != NULL;
-		if (!gc->pairs && given(&v[F_SERVER_IDS]) == NULL) {
+		if (!gc->pairs && flags_given(&v[F_SERVER_IDS]) == NULL) {
 			rc = required(cmd, F_SERVER_IDS);
 			return rc;
 		}
-	} else if (given(&v[F_SERVER_IDS]) != NULL) {
+	} else if (flags_given(&v[F_SERVER_IDS]) != NULL) {
 		rc = oci_usage(cmd, "%s needs --nodes: the nodes come from %s", gc->wi,
 		               oci_path(config).s);
 		return rc;
 	}
-	leader = given(&v[F_INITIAL_LEADER]);
+	leader = flags_given(&v[F_INITIAL_LEADER]);
 	leader_what = gc->wl;
 	if (leader == NULL && gc->cf.leader != NULL) {
 		leader = gc->cf.leader;
@@ -311,11 +305,11 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 		rc = required(cmd, F_INITIAL_LEADER);
 		return rc;
 	}
-	if (given(&v[F_NODES]) != NULL) {
+	if (flags_given(&v[F_NODES]) != NULL) {
 		struct rs_members_input in = {
 		    .nodes = v[F_NODES].str,
 		    .nodes_what = gc->wn,
-		    .ids = given(&v[F_SERVER_IDS]),
+		    .ids = flags_given(&v[F_SERVER_IDS]),
 		    .ids_what = gc->wi,
 		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
 		};
@@ -329,7 +323,7 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 		(void)snprintf(gc->wf, sizeof(gc->wf), "%s: nodes", oci_path(config).s);
 		gc->names.nodes_what = gc->names.ids_what = gc->wf;
 	}
-	rc = members_validate(cmd, &gc->ms, &gc->names, leader, leader_what, given(&v[F_NONVOTERS]),
+	rc = members_validate(cmd, &gc->ms, &gc->names, leader, leader_what, flags_given(&v[F_NONVOTERS]),
 	                      gc->wv);
 	if (rc != 0)
 		return rc;
@@ -339,7 +333,7 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 		gc->term = v[F_INITIAL_TERM].u;
 	else
 		gc->term = gc->cf.term;
-	gc->network = given(&v[F_NETWORK]) != NULL ? v[F_NETWORK].str : gc->cf.network;
+	gc->network = flags_given(&v[F_NETWORK]) != NULL ? v[F_NETWORK].str : gc->cf.network;
 
 	return 0;
 }
@@ -379,11 +373,11 @@ static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, 
 
 	if ((rc = read_cluster(cmd, v, &r->gc)) != 0)
 		return rc;
-	o->node_id = given(&v[F_NODE_ID]);
+	o->node_id = flags_given(&v[F_NODE_ID]);
 	if (o->node_id != NULL)
 		r->node_id_what =
 		    flags_what(&cmd->flags[F_NODE_ID], &v[F_NODE_ID], r->wid, sizeof(r->wid));
-	if (given(&v[F_ONLY]) != NULL) {
+	if (flags_given(&v[F_ONLY]) != NULL) {
 		if (o->node_id != NULL && strcmp(o->node_id, v[F_ONLY].str) != 0)
 			return oci_usage(cmd,
 			                 "%s %s and --only %s disagree; --only is an alias of "
@@ -410,11 +404,11 @@ static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, 
 	o->cfg = &r->cfg;
 	o->term = r->gc.term;
 	o->network = r->gc.network;
-	o->formed_file = r->gc.cf.formed ? given(&v[F_CONFIG]) : NULL;
+	o->formed_file = r->gc.cf.formed ? flags_given(&v[F_CONFIG]) : NULL;
 	o->cluster_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
 	                      ? v[F_CLUSTER_JSON].b
-	                      : given(&v[F_CONFIG]) != NULL || o->node_id != NULL || o->if_absent ||
-	                            o->chown || r->gc.pairs || given(&v[F_NONVOTERS]) != NULL;
+	                      : flags_given(&v[F_CONFIG]) != NULL || o->node_id != NULL || o->if_absent ||
+	                            o->chown || r->gc.pairs || flags_given(&v[F_NONVOTERS]) != NULL;
 	if (rs_members_config(&r->gc.ms, &r->cfg, &err) != RS_OK)
 		return oci_fail(cmd, "out of memory");
 	return 0;
@@ -554,7 +548,7 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	r->opts = (struct rs_generate_opts){
 	    .force = v[F_FORCE].b,
 	    .if_absent = v[F_IF_ABSENT].b,
-	    .chown = given(&v[F_CHOWN]) != NULL,
+	    .chown = flags_given(&v[F_CHOWN]) != NULL,
 	    .uid = (uid_t)-1,
 	    .gid = (gid_t)-1,
 	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),

@@ -18,12 +18,10 @@
 #include "present/flags.h"
 #include "present/jsonout.h"
 #include "present/nodeflags.h"
+#include "present/info.h"
 #include "present/nodejson.h"
-#include "present/nodetext.h"
 #include "present/report.h"
-#include "raftstate/config.h"
 #include "raftstate/node.h"
-#include "raftstate/payload.h"
 #include "raftstate/summary.h"
 
 enum {
@@ -77,123 +75,6 @@ static const struct flag_spec info_flags[F_COUNT] = {
         },
 };
 
-static const char *role_text(const struct rs_node *n)
-{
-	const struct rs_server *me = np_self_member(n);
-
-	if (n->config_source == RS_CONFIG_NONE)
-		return "membership unknown (no configuration found)";
-	if (me == NULL)
-		return "not a member of the configuration";
-	switch (me->suffrage) {
-	case RS_VOTER:
-		return "Voter";
-	case RS_NONVOTER:
-		return "Nonvoter (does not vote)";
-	case RS_STAGING:
-		return "Staging (does not vote yet)";
-	default:
-		return "member with an unknown suffrage";
-	}
-}
-
-/* ---- entries --------------------------------------------------------- */
-
-struct entries_ctx {
-	cJSON *json; /* array, or NULL for text */
-	uint64_t n;
-};
-
-static int print_entry(void *ctx, const struct rs_log *log, const struct rs_config *cfg)
-{
-	struct entries_ctx *c = ctx;
-	char type[32], when[64], hex[67], why[240];
-	struct rs_block b = {0};
-	int form = log->type == RS_LOG_COMMAND
-	               ? rs_payload_decode(log->data, log->data_len, &b, why, sizeof(why))
-	               : RS_PAYLOAD_NONE;
-
-	c->n++;
-	np_type_name(log->type, type, sizeof(type));
-	if (log->appended_at_present)
-		np_time(&log->appended_at, when, sizeof(when));
-	else
-		(void)snprintf(when, sizeof(when), "-");
-	if (c->json != NULL) {
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddItemToObject(o, "index", np_json_u64(log->index));
-		cJSON_AddItemToObject(o, "term", np_json_u64(log->term));
-		cJSON_AddStringToObject(o, "type", type);
-		cJSON_AddItemToObject(o, "data_size", np_json_u64(log->data_len));
-		if (log->appended_at_present)
-			cJSON_AddStringToObject(o, "appended_at", when);
-		else
-			cJSON_AddNullToObject(o, "appended_at");
-		if (cfg != NULL)
-			cJSON_AddItemToObject(o, "configuration", np_json_servers(cfg));
-		if (log->type == RS_LOG_COMMAND) {
-			b.source = RS_BLOCK_LOG;
-			b.entry_index = log->index;
-			cJSON_AddItemToObject(o, "payload", np_json_payload(&b));
-			if (form == RS_PAYLOAD_NONE)
-				cJSON_AddStringToObject(o, "not_payload", why);
-		}
-		cJSON_AddItemToArray(c->json, o);
-		return 0;
-	}
-	printf("  %10" PRIu64 "  %6" PRIu64 "  %-16s  %9zu  %s", log->index, log->term, type,
-	       log->data_len, when);
-	if (form != RS_PAYLOAD_NONE)
-		printf("  block %" PRIu64 " %.12s%s", b.number,
-		       np_hash_hex(b.hash, hex, sizeof(hex)),
-		       form == RS_PAYLOAD_LEGACY ? " (legacy form)" : "");
-	else if (log->type == RS_LOG_COMMAND)
-		printf("  not a payload");
-	printf("\n");
-	if (cfg != NULL)
-		np_print_servers(stdout, "              ", cfg);
-	else if (log->type == RS_LOG_CONFIGURATION)
-		printf("              (the configuration does not decode; run verify)\n");
-	return 0;
-}
-
-/* ---- one node -------------------------------------------------------- */
-
-static void print_node(const struct rs_node *n)
-{
-	char vote[700];
-
-	printf("Node %s (%s): %s\n", n->id, n->dir, role_text(n));
-	if (n->has_current_term)
-		printf("  CurrentTerm:   %" PRIu64 "\n", n->current_term);
-	else
-		printf("  CurrentTerm:   not set (raft starts at 0)\n");
-	if (n->has_last_vote_term || n->has_last_vote_cand) {
-		printf("  Vote:          ");
-		if (n->has_last_vote_term)
-			printf("term %" PRIu64, n->last_vote_term);
-		else
-			printf("term not set");
-		if (n->has_last_vote_cand)
-			printf(" for %s\n", np_vote_text(n, vote, sizeof(vote)));
-		else
-			printf(", no candidate recorded\n");
-	} else {
-		printf("  Vote:          none recorded\n");
-	}
-	np_print_log(stdout, "  Log:           ", "empty", n);
-	np_print_types(stdout, "  ", "Entry types:   ", "Data bytes:    ", n);
-	printf("  Configuration: ");
-	np_print_config_source(stdout, n);
-	printf("\n");
-	if (n->config_source != RS_CONFIG_NONE)
-		np_print_servers(stdout, "    ", &n->config);
-	printf("  Snapshots:\n");
-	np_print_snapshots(stdout, "    ", n, 0);
-	np_print_head(stdout, n);
-}
-
 /* Summarizes (and lists) one node; returns 0 or OCI_EXIT_FAIL. With json,
  * appends its object to `nodes` (or sets *single). */
 static int info_node(const struct oci_command *cmd, const char *dir,
@@ -216,7 +97,7 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 			cJSON_ReplaceItemInObjectCaseSensitive(*out, "error",
 			                                       cJSON_CreateString(err.msg));
 		} else {
-			print_node(n);
+			np_info_text(n);
 			printf("  Error:         %s\n", err.msg);
 		}
 		goto done;
@@ -235,10 +116,10 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 	if (json)
 		*out = np_info_json_node(n, NULL);
 	else
-		print_node(n);
+		np_info_text(n);
 	if (entries != NULL) {
 		uint64_t limit = strcmp(entries, "all") == 0 ? 0 : strtoull(entries, NULL, 10);
-		struct entries_ctx ec = {0};
+		struct np_info_entries ec = {0};
 
 		if (strcmp(entries, "0") == 0)
 			goto done;
@@ -251,7 +132,7 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		if (!json)
 			printf("  %10s  %6s  %-16s  %9s  %s\n", "INDEX", "TERM", "TYPE", "DATA",
 			       "APPENDED-AT");
-		if (rs_node_entries(dir, opts, limit, print_entry, &ec, &err) != RS_OK) {
+		if (rs_node_entries(dir, opts, limit, np_info_entry, &ec, &err) != RS_OK) {
 			rc = oci_fail(cmd, "cannot list the entries of %s: %s%s", oci_path(dir).s,
 			              err.msg, np_err_fix(cmd, &err, dir).s);
 			if (json)

@@ -82,11 +82,6 @@ static const struct flag_spec logs_flags[F_COUNT] = {
     [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
 };
 
-static const char *given(const struct flag_value *v)
-{
-	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
-}
-
 /* --type: names as raft prints them (any case) or numbers; a bit mask. */
 static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_size)
 {
@@ -202,11 +197,11 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	struct rs_logs_opts o = {
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .live = v[F_LIVE].b,
-	    .from = given(&v[F_FROM]) ? v[F_FROM].u : 0,
-	    .to = given(&v[F_TO]) ? v[F_TO].u : UINT64_MAX,
-	    .has_from_block = given(&v[F_FROM_BLOCK]) != NULL,
+	    .from = flags_given(&v[F_FROM]) ? v[F_FROM].u : 0,
+	    .to = flags_given(&v[F_TO]) ? v[F_TO].u : UINT64_MAX,
+	    .has_from_block = flags_given(&v[F_FROM_BLOCK]) != NULL,
 	    .from_block = v[F_FROM_BLOCK].u,
-	    .has_to_block = given(&v[F_TO_BLOCK]) != NULL,
+	    .has_to_block = flags_given(&v[F_TO_BLOCK]) != NULL,
 	    .to_block = v[F_TO_BLOCK].u,
 	};
 	struct logs_out out = {.json = strcmp(v[F_PAYLOAD].str, "json") == 0};
@@ -227,7 +222,7 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 		                 "--from-block %" PRIu64 " is above --to-block %" PRIu64
 		                 "; give --from-block <= --to-block",
 		                 o.from_block, o.to_block);
-	if (given(&v[F_TYPE]) && parse_types(v[F_TYPE].str, &o.types, bad, sizeof(bad)) != 0)
+	if (flags_given(&v[F_TYPE]) && parse_types(v[F_TYPE].str, &o.types, bad, sizeof(bad)) != 0)
 		return oci_usage(cmd,
 		                 "--type: %s is not a log type (LogCommand, LogNoop, "
 		                 "LogBarrier, LogConfiguration, ... or a number 0..255)",

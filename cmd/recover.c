@@ -10,7 +10,6 @@
  *      previous state was kept.
  */
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,10 +20,9 @@
 #include "present/jsonout.h"
 #include "present/members.h"
 #include "present/nodeflags.h"
-#include "present/nodejson.h"
 #include "present/nodetext.h"
+#include "present/recover.h"
 #include "present/report.h"
-#include "raftstate/config.h"
 #include "raftstate/recover.h"
 
 enum {
@@ -99,11 +97,6 @@ static const struct flag_spec recover_flags[F_COUNT] = {
     [F_JSON] = NP_FLAG_JSON,
 };
 
-static const char *given(const struct flag_value *v)
-{
-	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
-}
-
 /* The member list from the flags or the cluster file, validated. */
 static int read_members(const struct oci_command *cmd, const struct flag_set *fs,
                         struct rs_members *ms, struct rs_cluster_file *cf)
@@ -111,7 +104,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 	const struct flag_value *v = fs->v;
 	char wn[128], wi[128], wv[128], wc[128], wf[4400], env[128], msg[1024];
 	struct rs_members_names names = {0};
-	const char *config = given(&v[F_CONFIG]), *nonvoters = given(&v[F_NONVOTERS]);
+	const char *config = flags_given(&v[F_CONFIG]), *nonvoters = flags_given(&v[F_NONVOTERS]);
 	const char *leader = NULL;
 	struct rs_err err = {0};
 	int rc;
@@ -140,18 +133,18 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 			                wc, v[F_CONFIG].src == FLAG_ENV ? "=" : " ",
 			                oci_path(config).s);
 	}
-	if (given(&v[F_NODES]) == NULL && !cf->has_nodes)
+	if (flags_given(&v[F_NODES]) == NULL && !cf->has_nodes)
 		return config != NULL
 		           ? oci_usage(cmd, "--nodes is required: %s has no \"nodes\"",
 		                       oci_path(config).s)
 		           : oci_usage(cmd,
 		                       "the new configuration is required: give --nodes "
 		                       "(with --server-ids, or id=address pairs) or --config FILE");
-	if (given(&v[F_NODES]) != NULL) {
+	if (flags_given(&v[F_NODES]) != NULL) {
 		struct rs_members_input in = {
 		    .nodes = v[F_NODES].str,
 		    .nodes_what = wn,
-		    .ids = given(&v[F_SERVER_IDS]),
+		    .ids = flags_given(&v[F_SERVER_IDS]),
 		    .ids_what = wi,
 		    .ids_env = flags_env_name(&cmd->flags[F_SERVER_IDS], env, sizeof(env)),
 		};
@@ -162,7 +155,7 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		if ((rc = members_split(cmd, &in, ms, &names)) != 0)
 			return rc;
 	} else {
-		if (given(&v[F_SERVER_IDS]) != NULL)
+		if (flags_given(&v[F_SERVER_IDS]) != NULL)
 			return oci_usage(cmd, "%s needs --nodes: the nodes come from %s", wi,
 			                 oci_path(config).s);
 		*ms = cf->ms;
@@ -183,140 +176,6 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 		                      "one voter to elect a leader");
 	}
 	return members_validate(cmd, ms, &names, leader, "the configuration", nonvoters, wv);
-}
-
-static void print_server(FILE *out, char mark, const struct rs_server *s, const char *note)
-{
-	char a[600], b[600];
-	const char *suf = rs_suffrage_name(s->suffrage);
-
-	fprintf(out, "  %c %s %s %s%s\n", mark, np_str(s->id, s->id_len, a, sizeof(a)),
-	        np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
-}
-
-/* "~ id old-address old-suffrage -> new-address new-suffrage" */
-static void print_moved(FILE *out, const struct rs_server *o, const struct rs_server *s)
-{
-	char a[600], b[600], c[600];
-	const char *os = rs_suffrage_name(o->suffrage), *ns = rs_suffrage_name(s->suffrage);
-
-	fprintf(out, "  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
-	        np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
-	        np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
-}
-
-static void print_change(FILE *out, const struct rs_recover_plan *p, const char *from_env)
-{
-	const struct rs_node *n = &p->old;
-	const struct rs_config *old = &n->config, *cur = &p->config;
-	char vote[600];
-
-	fprintf(out, "Node %s (%s): verified.\n", n->id, p->node_dir);
-	fprintf(out, "  CurrentTerm %llu, log ", (unsigned long long)n->current_term);
-	if (n->count == 0)
-		fprintf(out, "empty");
-	else
-		fprintf(out, "%llu..%llu (last term %llu)", (unsigned long long)n->first_index,
-		        (unsigned long long)n->last_index, (unsigned long long)n->last_term);
-	if (n->snapshots.n > 0)
-		fprintf(out, ", newest snapshot %s (index %llu)", n->snapshots.v[0].name,
-		        (unsigned long long)n->snapshots.v[0].index);
-	fprintf(out, "\n");
-	fprintf(out, "Configuration: old (");
-	np_print_config_source(out, n);
-	fprintf(out, ") -> new (%zu member%s%s%s):\n", cur->n, cur->n == 1 ? "" : "s",
-	        from_env != NULL ? ", from " : "", from_env != NULL ? from_env : "");
-	for (size_t i = 0; i < old->n; i++) {
-		const struct rs_server *s = &old->servers[i],
-		                       *t = rs_config_server(cur, s->id, s->id_len);
-
-		if (t == NULL)
-			print_server(out, '-', s, "   (removed)");
-	}
-	for (size_t i = 0; i < cur->n; i++) {
-		const struct rs_server *s = &cur->servers[i],
-		                       *o = rs_config_server(old, s->id, s->id_len);
-
-		if (o == NULL)
-			print_server(out, '+', s,
-			             "   (added: start it with an EMPTY state directory)");
-		else if (!rs_server_same(o, s))
-			print_moved(out, o, s);
-		else
-			print_server(out, '=', s, "");
-	}
-	fprintf(out,
-	        "Change: append LogConfiguration at index %llu, term %llu%s; CurrentTerm %llu -> "
-	        "%llu; ",
-	        (unsigned long long)p->index, (unsigned long long)p->term,
-	        !p->log_empty   ? ""
-	        : n->count == 0 ? " (the log is empty: right after the snapshot)"
-	                        : " (right after the snapshot: the log ends below its index)",
-	        (unsigned long long)n->current_term, (unsigned long long)p->current_term);
-	if (!n->has_last_vote_cand && !n->has_last_vote_term)
-		fprintf(out, "no vote recorded.\n");
-	else if (p->clear_vote)
-		fprintf(out, "vote for %s removed (not in the new configuration).\n",
-		        np_vote_text(n, vote, sizeof(vote)));
-	else
-		fprintf(out, "vote for %s kept (for term %llu, now past).\n",
-		        np_vote_text(n, vote, sizeof(vote)), (unsigned long long)n->last_vote_term);
-	if (p->self != RS_VOTER)
-		fprintf(out, "Warning: %s is %s the new configuration (--force).\n", n->id,
-		        p->self < 0 ? "not in" : "a nonvoter in");
-	if (rs_config_same(old, cur))
-		fprintf(out,
-		        "Warning: the new configuration is the one %s already has: nothing about "
-		        "its members changes, yet recover appends an entry and raises CurrentTerm "
-		        "to %llu. If the node only needs to start, leave it as it is.\n",
-		        n->id, (unsigned long long)p->current_term);
-}
-
-/* Which of the run's values came from OP_CONDUCTOR_INIT_* variables, for
- * the output: "OP_CONDUCTOR_INIT_NODES, OP_CONDUCTOR_INIT_TERM". */
-static void print_env_values(FILE *out, const struct oci_command *cmd, const struct flag_value *v)
-{
-	char name[128];
-	int any = 0;
-
-	for (size_t i = 0; i < cmd->nflags; i++)
-		if (v[i].src == FLAG_ENV) {
-			fprintf(out, "%s%s=%s", any ? ", " : "From the environment: ",
-			        flags_env_name(&cmd->flags[i], name, sizeof(name)),
-			        oci_q(v[i].str).s);
-			any = 1;
-		}
-	if (any)
-		fprintf(out, "\n");
-}
-
-/* --json (docs/json.md): old and new members, each change, the entry,
- * the term and vote, the values from the environment, the kept copy. */
-static cJSON *json_change(const struct rs_server *o, const struct rs_server *s)
-{
-	cJSON *c = cJSON_CreateObject();
-	const struct rs_server *any = s != NULL ? s : o;
-	const char *what = o == NULL               ? "added"
-	                   : s == NULL             ? "removed"
-	                   : !rs_server_same(o, s) ? "changed"
-	                                           : "unchanged";
-
-	cJSON_AddItemToObject(c, "id", np_json_strn(any->id, any->id_len));
-	cJSON_AddStringToObject(c, "change", what);
-	for (int k = 0; k < 2; k++) {
-		const struct rs_server *x = k == 0 ? o : s;
-		struct rs_config one = {.servers = (struct rs_server *)(uintptr_t)x, .n = 1};
-
-		cJSON *arr = x != NULL ? np_json_servers(&one) : NULL;
-
-		if (arr == NULL)
-			cJSON_AddNullToObject(c, k == 0 ? "old" : "new");
-		else
-			cJSON_AddItemToObject(c, k == 0 ? "old" : "new",
-			                      cJSON_DetachItemFromArray(arr, 0));
-		cJSON_Delete(arr);
-	}
-	return c;
 }
 
 /* One run, from its flags to the recovered node. */
@@ -346,7 +205,7 @@ static int recover_parse(const struct oci_command *cmd, const struct flag_set *f
 	r->opts = (struct rs_recover_opts){
 	    .lock_timeout = np_timeout_value(v[F_TIMEOUT].str),
 	    .run_lock_timeout = np_run_lock_timeout(&v[F_TIMEOUT]),
-	    .term = given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
+	    .term = flags_given(&v[F_TERM]) != NULL ? v[F_TERM].u : 0,
 	    .force = v[F_FORCE].b,
 	    .uid = (uid_t)-1,
 	    .gid = (gid_t)-1,
@@ -354,7 +213,7 @@ static int recover_parse(const struct oci_command *cmd, const struct flag_set *f
 	r->dir = v[F_STATE_DIR].str;
 	if (r->dir[0] == '\0')
 		return oci_usage(cmd, "--state-dir is empty");
-	if (given(&v[F_CHOWN]) != NULL &&
+	if (flags_given(&v[F_CHOWN]) != NULL &&
 	    owner_parse(v[F_CHOWN].str, &r->opts.uid, &r->opts.gid, msg, sizeof(msg)) != 0)
 		return oci_usage(cmd, "--chown: %s", msg);
 	if ((rc = read_members(cmd, fs, &r->ms, &r->cf)) != 0)
@@ -378,12 +237,12 @@ static int recover_plan(const struct oci_command *cmd, const struct flag_value *
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
-	print_env_values(r->out, cmd, v);
+	np_env_values(r->out, cmd, v);
 	/* the members come from --nodes when given, else from --config */
-	src = given(&v[F_NODES]) != NULL ? F_NODES : F_CONFIG;
+	src = flags_given(&v[F_NODES]) != NULL ? F_NODES : F_CONFIG;
 	if (v[src].src == FLAG_ENV)
 		flags_env_name(&cmd->flags[src], r->from, sizeof(r->from));
-	print_change(r->out, &r->plan, r->from[0] != '\0' ? r->from : NULL);
+	np_recover_change(r->out, &r->plan, r->from[0] != '\0' ? r->from : NULL);
 	return 0;
 }
 
@@ -393,7 +252,6 @@ static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 {
 	struct rs_err err = {0};
 	char *kept = r->kept;
-	FILE *out = r->out;
 	int rc;
 
 	if (rs_recover_apply(&r->plan, &r->opts, kept, sizeof(r->kept), &r->probs, &err) != RS_OK) {
@@ -406,68 +264,15 @@ static int recover_apply(const struct oci_command *cmd, struct recover_run *r)
 		np_print_errors(&r->probs, "run raft verify");
 		return rc;
 	}
-	fprintf(out,
-	        "Recovered %s: the configuration entry is index %llu (term %llu); the state "
-	        "verifies.\n",
-	        r->plan.node_dir, (unsigned long long)r->plan.index,
-	        (unsigned long long)r->plan.term);
-	fprintf(out, "The previous state was kept in: %s\n", kept);
-	fprintf(out,
-	        "Next: recover every other surviving member with the same configuration and "
-	        "--term %llu, start new members with empty state directories, then start the "
-	        "nodes.\n",
-	        (unsigned long long)r->plan.term);
+	np_recover_done(r->out, &r->plan, kept);
 	return OCI_EXIT_OK;
 }
 
 static int print_json(const struct oci_command *cmd, const struct flag_value *v,
                       const struct recover_run *r)
 {
-	const struct rs_recover_plan *p = &r->plan;
-	const struct rs_config *old = &p->old.config, *cur = &p->config;
-	cJSON *doc = cJSON_CreateObject(), *ch, *env, *vote;
-	char name[128];
+	cJSON *doc = np_recover_json(cmd, v, &r->plan, v[F_DRY_RUN].b, r->from, r->kept);
 
-	cJSON_AddStringToObject(doc, "node", p->old.id);
-	cJSON_AddStringToObject(doc, "node_dir", p->node_dir);
-	cJSON_AddBoolToObject(doc, "dry_run", v[F_DRY_RUN].b);
-	cJSON_AddItemToObject(doc, "old_configuration", np_json_servers(old));
-	cJSON_AddItemToObject(doc, "new_configuration", np_json_servers(cur));
-	if (r->from[0] != '\0')
-		cJSON_AddStringToObject(doc, "members_from", r->from);
-	else
-		cJSON_AddNullToObject(doc, "members_from");
-	ch = cJSON_AddArrayToObject(doc, "changes");
-	for (size_t i = 0; i < old->n; i++)
-		if (rs_config_server(cur, old->servers[i].id, old->servers[i].id_len) == NULL)
-			cJSON_AddItemToArray(ch, json_change(&old->servers[i], NULL));
-	for (size_t i = 0; i < cur->n; i++)
-		cJSON_AddItemToArray(ch, json_change(rs_config_server(old, cur->servers[i].id,
-		                                                      cur->servers[i].id_len),
-		                                     &cur->servers[i]));
-	cJSON_AddBoolToObject(doc, "same_members", rs_config_same(old, cur));
-	cJSON_AddItemToObject(doc, "entry_index", np_json_u64(p->index));
-	cJSON_AddItemToObject(doc, "entry_term", np_json_u64(p->term));
-	cJSON_AddItemToObject(doc, "current_term_before", np_json_u64(p->old.current_term));
-	cJSON_AddItemToObject(doc, "current_term_after", np_json_u64(p->current_term));
-	vote = cJSON_CreateString(!p->old.has_last_vote_cand && !p->old.has_last_vote_term ? "none"
-	                          : p->clear_vote ? "removed"
-	                                          : "kept");
-	cJSON_AddItemToObject(doc, "vote", vote);
-	env = cJSON_AddArrayToObject(doc, "from_environment");
-	for (size_t i = 0; i < cmd->nflags; i++)
-		if (v[i].src == FLAG_ENV) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(e, "variable",
-			                        flags_env_name(&cmd->flags[i], name, sizeof(name)));
-			cJSON_AddStringToObject(e, "value", v[i].str);
-			cJSON_AddItemToArray(env, e);
-		}
-	if (r->kept[0] != '\0')
-		cJSON_AddStringToObject(doc, "kept", r->kept);
-	else
-		cJSON_AddNullToObject(doc, "kept");
 	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 

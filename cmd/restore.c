@@ -36,6 +36,7 @@
 #include "present/nodeflags.h"
 #include "present/nodetext.h"
 #include "present/report.h"
+#include "present/restore.h"
 #include "raftstate/cluster.h"
 #include "raftstate/restore.h"
 
@@ -124,67 +125,11 @@ static const struct flag_spec restore_flags[F_COUNT] = {
     [F_JSON] = NP_FLAG_JSON,
 };
 
-/* The node a plan entry restores, for the text. */
-static const char *node_name(const struct rs_restore_plan *plan, const struct rs_restore_node *n)
-{
-	if (n->id[0] != '\0')
-		return n->id;
-	return plan->from_id[0] != '\0' ? plan->from_id : "the node";
-}
-
-/* --json (docs/json.md): where each node went (or would go), and where the
- * replaced state is kept. */
 static int print_json(const struct oci_command *cmd, const struct rs_restore_plan *plan,
                       const char *kept, int dry_run)
 {
-	cJSON *doc = cJSON_CreateObject(), *nodes;
+	cJSON *doc = np_restore_json(plan, kept, dry_run);
 
-	cJSON_AddStringToObject(doc, "backup", plan->backup);
-	if (plan->state_dir[0] != '\0')
-		cJSON_AddStringToObject(doc, "state_dir", plan->state_dir);
-	else
-		cJSON_AddNullToObject(doc, "state_dir");
-	cJSON_AddStringToObject(doc, "backup_layout",
-	                        plan->backup_layout == RS_LAYOUT_NODE ? "node" : "cluster");
-	cJSON_AddBoolToObject(doc, "dry_run", dry_run);
-	cJSON_AddBoolToObject(doc, "has_manifest", plan->has_manifest);
-	cJSON_AddItemToObject(doc, "files_checked", np_json_u64(plan->nchecked));
-	cJSON_AddItemToObject(doc, "files_compressed", np_json_u64(plan->ncompressed));
-	/* a restore verifies every staged node before it replaces anything */
-	cJSON_AddBoolToObject(doc, "verified", plan->verified || !dry_run);
-	cJSON_AddBoolToObject(doc, "into_other_node", plan->other_node);
-	nodes = cJSON_AddArrayToObject(doc, "nodes");
-	for (size_t i = 0; i < plan->nnodes; i++) {
-		const struct rs_restore_node *n = &plan->nodes[i];
-		cJSON *o = cJSON_CreateObject();
-		const char *act = n->target_exists       ? "replace"
-		                  : n->target_dir_exists ? "fill"
-		                                         : "create";
-
-		cJSON_AddStringToObject(o, "id", node_name(plan, n));
-		if (n->target[0] != '\0') {
-			cJSON_AddStringToObject(o, "target", n->target);
-			cJSON_AddStringToObject(o, "action", act);
-		} else {
-			cJSON_AddNullToObject(o, "target");
-			cJSON_AddNullToObject(o, "action");
-		}
-		cJSON_AddBoolToObject(o, "restored", n->restored);
-		cJSON_AddBoolToObject(o, "in_place", n->in_place);
-		if (n->kept[0] != '\0')
-			cJSON_AddStringToObject(o, "kept", n->kept);
-		else
-			cJSON_AddNullToObject(o, "kept");
-		cJSON_AddItemToArray(nodes, o);
-	}
-	if (kept[0] != '\0')
-		cJSON_AddStringToObject(doc, "kept", kept);
-	else
-		cJSON_AddNullToObject(doc, "kept");
-	if (plan->salvaged > 0)
-		cJSON_AddStringToObject(doc, "interrupted_stages_kept_in", plan->salvaged_to);
-	else
-		cJSON_AddNullToObject(doc, "interrupted_stages_kept_in");
 	return np_json_emit(doc) != 0 ? oci_fail(cmd, "out of memory") : OCI_EXIT_OK;
 }
 
@@ -210,32 +155,7 @@ static int dry_run(const struct oci_command *cmd, struct rs_restore_plan *plan, 
 		        "again), is valid.\n",
 		        tmpdir);
 	}
-	if (plan->state_dir[0] == '\0') {
-		fprintf(out, "Backup %s is sound: %zu node%s (", plan->backup, plan->nnodes,
-		        plan->nnodes == 1 ? "" : "s");
-		for (size_t i = 0; i < plan->nnodes; i++)
-			fprintf(out, "%s%s", i ? ", " : "", node_name(plan, &plan->nodes[i]));
-		fprintf(out, "), %s backup. Dry run: nothing was changed.\n",
-		        plan->backup_layout == RS_LAYOUT_NODE ? "a node" : "a cluster");
-		return OCI_EXIT_OK;
-	}
-	fprintf(out, "Dry run: a restore into %s would:\n", plan->state_dir);
-	for (size_t i = 0; i < plan->nnodes; i++) {
-		const struct rs_restore_node *n = &plan->nodes[i];
-
-		fprintf(out, "  %s %s with node %s's state%s\n",
-		        n->target_exists       ? "replace"
-		        : n->target_dir_exists ? "fill"
-		                               : "create",
-		        n->target, node_name(plan, n),
-		        n->target_exists ? " (the current state kept aside)" : "");
-	}
-	if (plan->other_node)
-		fprintf(out, "Note: %s is named for another node than %s (--into-other-node).\n",
-		        plan->state_dir, plan->from_id);
-	if (plan->nexisting > 0 && !force)
-		fprintf(out, "Replacing existing state needs --force (or y on a terminal).\n");
-	fprintf(out, "Nothing was changed.\n");
+	np_restore_dry_text(plan, force, out);
 	return OCI_EXIT_OK;
 }
 
@@ -247,26 +167,6 @@ static int ask(const struct rs_restore_plan *plan)
 		if (plan->nodes[i].target_exists)
 			fprintf(stderr, "  - %s\n", plan->nodes[i].target);
 	return oci_confirm("Continue with restore?");
-}
-
-/* What rs_restore_plan (or, deferred, the staging) found of the backup. */
-static void print_checked(const struct rs_restore_plan *plan, FILE *out)
-{
-	if (!plan->has_manifest)
-		fprintf(out,
-		        "Note: %s has no %s (a backup made by the Go tool?): no checksums were "
-		        "available; its files were verified instead.\n",
-		        plan->backup, RS_BACKUP_MANIFEST);
-	else if (plan->verified)
-		fprintf(out,
-		        "Backup %s: %zu files match their size and crc32; every node verifies.\n",
-		        plan->backup, plan->nchecked);
-	else
-		fprintf(out,
-		        "Backup %s: %zu files match their size and crc32 (%zu gzip-compressed, "
-		        "checked by inflating them); the nodes are verified on their inflated "
-		        "staged copies before anything is replaced.\n",
-		        plan->backup, plan->nchecked, plan->ncompressed);
 }
 
 /* Existing state is replaced only after a "y" on a terminal (--force
@@ -284,7 +184,7 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 			np_print_errors(probs, NULL);
 			return OCI_EXIT_FAIL;
 		}
-		print_checked(plan, out);
+		np_restore_checked(plan, out);
 	}
 	if (oci_no_question() != NULL)
 		return oci_fail(cmd,
@@ -297,33 +197,6 @@ static int confirm_replace(const struct oci_command *cmd, struct rs_restore_plan
 		return -1;
 	}
 	return 0;
-}
-
-/* What a restore did: the nodes, where the replaced state went, and the
- * stages of an interrupted run it kept. */
-static void print_restored(const struct rs_restore_plan *plan, const char *kept, FILE *out)
-{
-	if (plan->deferred) /* checked on the staged copies */
-		print_checked(plan, out);
-	if (!plan->verified)
-		fprintf(out, "Verified: every staged node (inflated from the backup) is valid.\n");
-	fprintf(out, "Restored %zu node%s into %s:\n", plan->nnodes, plan->nnodes == 1 ? "" : "s",
-	        plan->state_dir);
-	for (size_t i = 0; i < plan->nnodes; i++) {
-		const struct rs_restore_node *n = &plan->nodes[i];
-
-		fprintf(out, "  %s%s\n", n->target, n->target_exists ? "   (replaced)" : "");
-		if (n->in_place)
-			fprintf(out, "    files put in one by one (%s)%s%s\n", n->in_place_why,
-			        n->kept[0] != '\0' ? "; the old files are in " : "", n->kept);
-	}
-	if (kept[0] != '\0')
-		fprintf(out, "The replaced state was kept in: %s\n", kept);
-	if (plan->salvaged > 0)
-		fprintf(out,
-		        "Note: %zu stage%s left by an interrupted run (holding files the state "
-		        "does not have) kept in: %s\n",
-		        plan->salvaged, plan->salvaged == 1 ? "" : "s", plan->salvaged_to);
 }
 
 static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
@@ -372,7 +245,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		goto out;
 	}
 	if (!plan.deferred)
-		print_checked(&plan, out);
+		np_restore_checked(&plan, out);
 	if (v[F_DRY_RUN].b) {
 		rc = dry_run(cmd, &plan, timeout, v[F_FORCE].b, &probs, out);
 		if (rc == OCI_EXIT_OK && json)
@@ -399,7 +272,7 @@ static int run_restore(const struct oci_command *cmd, const struct flag_set *fs)
 		rc = OCI_EXIT_FAIL;
 		goto out;
 	}
-	print_restored(&plan, kept, out);
+	np_restore_done(&plan, kept, out);
 	if (json)
 		rc = print_json(cmd, &plan, kept, 0);
 out:

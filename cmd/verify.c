@@ -15,14 +15,12 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cmd/command.h"
 #include "present/flags.h"
 #include "present/jsonout.h"
 #include "present/nodeflags.h"
-#include "present/nodejson.h"
-#include "present/nodetext.h"
+#include "present/verify.h"
 #include "present/report.h"
 #include "raftstate/node.h"
 #include "raftstate/verify.h"
@@ -61,121 +59,10 @@ static const struct flag_spec verify_flags[F_COUNT] = {
         },
 };
 
-struct node_result {
-	int ran; /* 0: could not be verified; err says why */
-	struct rs_err err;
-	struct rs_node *node;
-	struct rs_problems probs;
-};
-
-static const char *plural(size_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
-static void print_problem(const struct rs_problem *p)
-{
-	printf("  %-7s ", p->severity == RS_PROBLEM ? "error" : "warning");
-	if (p->file[0] != '\0')
-		printf("%s: ", p->file);
-	if (p->where[0] != '\0')
-		printf("%s: ", p->where);
-	printf("%s\n", p->reason);
-}
-
-/* The verdict line of one node. */
-static void print_verdict(const struct node_result *r)
-{
-	const struct rs_problems *p = &r->probs;
-
-	if (!r->ran)
-		printf("UNVERIFIED: %s: %s\n", r->node->id, r->err.msg);
-	else if (p->errors == 0 && p->warnings == 0)
-		printf("VALID: %s\n", r->node->id);
-	else if (p->errors == 0)
-		printf("VALID: %s (%zu %s)\n", r->node->id, p->warnings,
-		       plural(p->warnings, "warning", "warnings"));
-	else if (p->warnings == 0)
-		printf("INVALID: %s: %zu %s\n", r->node->id, p->errors,
-		       plural(p->errors, "problem", "problems"));
-	else
-		printf("INVALID: %s: %zu %s, %zu %s\n", r->node->id, p->errors,
-		       plural(p->errors, "problem", "problems"), p->warnings,
-		       plural(p->warnings, "warning", "warnings"));
-}
-
-static void print_node(const struct node_result *r)
-{
-	const struct rs_node *n = r->node;
-
-	printf("Verifying Raft state in: %s (node %s)\n\n", n->dir, n->id);
-	if (r->ran) {
-		printf("=== Stable Store (%s) ===\n", RS_STABLE_FILE);
-		np_print_file(stdout, "  ", &n->stable_file);
-		np_print_stable(stdout, "  ", n);
-		printf("\n=== Log Store (%s) ===\n", RS_LOG_FILE);
-		np_print_file(stdout, "  ", &n->log_file);
-		np_print_log(stdout, "  entries: ", "none", n);
-		np_print_types(stdout, "  ", "entries per type: ", "data bytes: ", n);
-		printf("\n=== Configuration ===\n  source: ");
-		np_print_config_source(stdout, n);
-		printf("\n");
-		if (n->config_source != RS_CONFIG_NONE)
-			np_print_servers(stdout, "  ", &n->config);
-		printf("\n=== Snapshots ===\n");
-		np_print_snapshots(stdout, "  ", n, 1);
-		printf("\n=== op-conductor ===\n");
-		if (!n->head.fsm_data)
-			printf("  No op-conductor payload in the log or the snapshot: judged by "
-			       "raft's "
-			       "rules only\n");
-		np_print_head(stdout, n);
-		printf("\n=== Problems ===\n");
-		for (size_t i = 0; i < r->probs.n; i++)
-			print_problem(&r->probs.v[i]);
-		if (r->probs.dropped > 0)
-			printf("  ... and %zu more not listed\n", r->probs.dropped);
-		if (r->probs.n == 0 && r->probs.dropped == 0)
-			printf("  (none)\n");
-		printf("\n");
-	}
-	print_verdict(r);
-}
-
-static cJSON *json_node(const struct node_result *r)
-{
-	const struct rs_node *n = r->node;
-	cJSON *o = cJSON_CreateObject(), *files;
-
-	cJSON_AddStringToObject(o, "node", n->id);
-	cJSON_AddStringToObject(o, "dir", n->dir);
-	cJSON_AddBoolToObject(o, "valid", r->ran && r->probs.errors == 0);
-	if (!r->ran) {
-		cJSON_AddStringToObject(o, "error", r->err.msg);
-		return o;
-	}
-	cJSON_AddNullToObject(o, "error");
-	cJSON_AddItemToObject(o, "errors", np_json_u64(r->probs.errors));
-	cJSON_AddItemToObject(o, "warnings", np_json_u64(r->probs.warnings));
-	cJSON_AddItemToObject(o, "problems_not_listed", np_json_u64(r->probs.dropped));
-	files = cJSON_AddObjectToObject(o, "files");
-	cJSON_AddItemToObject(files, RS_LOG_FILE, np_json_file(&n->log_file));
-	cJSON_AddItemToObject(files, RS_STABLE_FILE, np_json_file(&n->stable_file));
-	cJSON_AddItemToObject(o, "stable", np_json_stable(n));
-	cJSON_AddItemToObject(o, "log", np_json_log(n));
-	cJSON_AddItemToObject(o, "configuration", np_json_config(n));
-	cJSON_AddItemToObject(o, "snapshots", np_json_snapshots(n, 1));
-	cJSON_AddBoolToObject(o, "op_conductor_data", n->head.fsm_data);
-	cJSON_AddItemToObject(o, "unsafe_head", np_json_payload(&n->head.block));
-	cJSON_AddItemToObject(o, "head_scan", np_json_head_scan(n));
-	cJSON_AddItemToObject(o, "problems", np_json_problems(&r->probs));
-	return o;
-}
-
 /* Verifies one node into r: r->ran when it could be read (its problems in
  * r->probs); otherwise the error is printed and r->node holds its ID. */
 static void verify_one(const struct oci_command *cmd, const char *dir,
-                       const struct rs_verify_opts *opts, struct node_result *r)
+                       const struct rs_verify_opts *opts, struct np_verify_result *r)
 {
 	if (rs_verify_node_full(dir, opts, r->node, &r->probs, &r->err) == RS_OK) {
 		r->ran = 1;
@@ -189,45 +76,6 @@ static void verify_one(const struct oci_command *cmd, const char *dir,
 	         np_err_fix(cmd, &r->err, dir).s);
 }
 
-/* The --json document: the node's object, or a cluster root's with every
- * node's. */
-static cJSON *json_doc(const struct node_result *res, const struct rs_nd_nodes *ns, const char *dir,
-                       int valid)
-{
-	cJSON *doc, *nodes;
-
-	if (!ns->cluster)
-		return json_node(&res[0]);
-	doc = cJSON_CreateObject();
-	cJSON_AddStringToObject(doc, "dir", dir);
-	cJSON_AddBoolToObject(doc, "valid", valid);
-	nodes = cJSON_AddArrayToObject(doc, "nodes");
-	for (size_t i = 0; i < ns->n; i++)
-		cJSON_AddItemToArray(nodes, json_node(&res[i]));
-	return doc;
-}
-
-/* A cluster root's last line: VALID, or INVALID naming each node at fault. */
-static void print_cluster_verdict(const struct node_result *res, const struct rs_nd_nodes *ns,
-                                  const char *dir, size_t bad)
-{
-	const char *sep = "";
-
-	printf("\n");
-	if (bad == 0) {
-		printf("VALID: all %zu nodes in %s\n", ns->n, dir);
-		return;
-	}
-	printf("INVALID: %zu of %zu nodes in %s (", bad, ns->n, dir);
-	for (size_t i = 0; i < ns->n; i++) {
-		if (res[i].ran && res[i].probs.errors == 0)
-			continue;
-		printf("%s%s%s", sep, res[i].node->id, res[i].ran ? "" : " unverified");
-		sep = ", ";
-	}
-	printf(")\n");
-}
-
 static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -238,7 +86,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	    .nil_head = 1,
 	    .threads = np_threads_value(v[F_THREADS].str),
 	};
-	struct node_result *res = NULL;
+	struct np_verify_result *res = NULL;
 	struct rs_nd_nodes ns;
 	char what[128];
 	size_t i, invalid = 0, unverified = 0;
@@ -257,7 +105,7 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 	}
 
 	for (i = 0; i < ns.n; i++) {
-		struct node_result *r = &res[i];
+		struct np_verify_result *r = &res[i];
 
 		verify_one(cmd, ns.dirs[i], &opts, r);
 		unverified += !r->ran;
@@ -265,18 +113,18 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 		if (!json) {
 			if (i > 0)
 				printf("\n");
-			print_node(r);
+			np_verify_text(r);
 		}
 	}
 
 	if (json) {
-		if (np_json_emit(json_doc(res, &ns, v[F_STATE_DIR].str,
-		                          invalid == 0 && unverified == 0)) != 0) {
+		if (np_json_emit(np_verify_json(res, &ns, v[F_STATE_DIR].str,
+		                                invalid == 0 && unverified == 0)) != 0) {
 			rc = oci_fail(cmd, "out of memory while writing the JSON document");
 			goto done;
 		}
 	} else if (ns.cluster) {
-		print_cluster_verdict(res, &ns, v[F_STATE_DIR].str, invalid + unverified);
+		np_verify_cluster_text(res, &ns, v[F_STATE_DIR].str, invalid + unverified);
 	}
 	rc = invalid == 0 && unverified == 0 ? OCI_EXIT_OK : OCI_EXIT_FAIL;
 done:

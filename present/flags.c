@@ -86,6 +86,11 @@ const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size)
 	return buf;
 }
 
+const char *flags_given(const struct flag_value *v)
+{
+	return v->src == FLAG_ARGV || v->src == FLAG_ENV ? v->str : NULL;
+}
+
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,
                        size_t size)
 {

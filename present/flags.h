@@ -110,6 +110,9 @@ void flags_print_help(const struct oci_command *cmd, FILE *out);
 /* The environment variable of a flag. Returns buf. */
 const char *flags_env_name(const struct flag_spec *spec, char *buf, size_t size);
 
+/* A flag's value when it was given (command line or environment), else
+ * NULL (unset, or only its default). */
+const char *flags_given(const struct flag_value *v);
 /* How to name a flag's value in a message: "--nodes", or the environment
  * variable it came from. Returns buf. */
 const char *flags_what(const struct flag_spec *spec, const struct flag_value *val, char *buf,

@@ -30,6 +30,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "cmd/generate.h"
+
 #include "present/chown.h"
 #include "cmd/command.h"
 #include "present/flags.h"
@@ -323,8 +325,8 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 		(void)snprintf(gc->wf, sizeof(gc->wf), "%s: nodes", oci_path(config).s);
 		gc->names.nodes_what = gc->names.ids_what = gc->wf;
 	}
-	rc = members_validate(cmd, &gc->ms, &gc->names, leader, leader_what, flags_given(&v[F_NONVOTERS]),
-	                      gc->wv);
+	rc = members_validate(cmd, &gc->ms, &gc->names, leader, leader_what,
+	                      flags_given(&v[F_NONVOTERS]), gc->wv);
 	if (rc != 0)
 		return rc;
 
@@ -407,8 +409,9 @@ static int gen_parse(const struct oci_command *cmd, const struct flag_value *v, 
 	o->formed_file = r->gc.cf.formed ? flags_given(&v[F_CONFIG]) : NULL;
 	o->cluster_json = v[F_CLUSTER_JSON].src == FLAG_ARGV || v[F_CLUSTER_JSON].src == FLAG_ENV
 	                      ? v[F_CLUSTER_JSON].b
-	                      : flags_given(&v[F_CONFIG]) != NULL || o->node_id != NULL || o->if_absent ||
-	                            o->chown || r->gc.pairs || flags_given(&v[F_NONVOTERS]) != NULL;
+	                      : flags_given(&v[F_CONFIG]) != NULL || o->node_id != NULL ||
+	                            o->if_absent || o->chown || r->gc.pairs ||
+	                            flags_given(&v[F_NONVOTERS]) != NULL;
 	if (rs_members_config(&r->gc.ms, &r->cfg, &err) != RS_OK)
 		return oci_fail(cmd, "out of memory");
 	return 0;
@@ -537,14 +540,16 @@ static int gen_apply(const struct oci_command *cmd, struct gen_run *r)
 	return OCI_EXIT_OK;
 }
 
-static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+/* A run with its flags' options set, before anything is parsed; NULL after
+ * printing when out of memory. */
+static struct gen_run *gen_run_new(const struct oci_command *cmd, const struct flag_value *v)
 {
-	const struct flag_value *v = fs->v;
 	struct gen_run *r = calloc(1, sizeof(*r));
-	int rc;
 
-	if (r == NULL)
-		return oci_fail(cmd, "out of memory");
+	if (r == NULL) {
+		oci_fail(cmd, "out of memory");
+		return NULL;
+	}
 	r->opts = (struct rs_generate_opts){
 	    .force = v[F_FORCE].b,
 	    .if_absent = v[F_IF_ABSENT].b,
@@ -555,14 +560,43 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	};
 	r->json = v[F_JSON].b;
 	r->say = r->json ? oci_info_stream() : stdout;
-	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
-		rc = gen_apply(cmd, r);
-	else if (rc < 0) /* --if-absent: nothing left to write */
-		rc = r->json ? print_json(cmd, r) : OCI_EXIT_OK;
+	return r;
+}
+
+static void gen_run_free(struct gen_run *r)
+{
 	rs_generate_plan_free(&r->plan);
 	rs_members_config_free(&r->cfg); /* the strings belong to ms */
 	given_cluster_free(&r->gc);
 	free(r);
+}
+
+int generate_parse(const struct flag_set *fs, size_t *members, size_t *leader)
+{
+	struct gen_run *r = gen_run_new(&oci_cmd_raft_generate, fs->v);
+	int rc;
+
+	if (r == NULL)
+		return OCI_EXIT_FAIL;
+	rc = gen_parse(&oci_cmd_raft_generate, fs->v, r);
+	*members = r->gc.ms.n;
+	*leader = r->gc.ms.leader;
+	gen_run_free(r);
+	return rc;
+}
+
+static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	struct gen_run *r = gen_run_new(cmd, fs->v);
+	int rc;
+
+	if (r == NULL)
+		return OCI_EXIT_FAIL;
+	if ((rc = gen_parse(cmd, fs->v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
+		rc = gen_apply(cmd, r);
+	else if (rc < 0) /* --if-absent: nothing left to write */
+		rc = r->json ? print_json(cmd, r) : OCI_EXIT_OK;
+	gen_run_free(r);
 	return rc;
 }
 

@@ -107,8 +107,12 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 		}
 	}
 	if (rs_compact_apply(plan, o, probs, &err) != RS_OK) {
-		int rc = oci_fail(cmd, "%s%s; nothing was changed", err.msg,
-		                  np_err_fix(cmd, &err, plan->node_dir).s);
+		/* kept: the swap happened, a sync after it failed */
+		int rc = plan->kept[0] != '\0'
+		             ? oci_fail(cmd, "%s%s (previous state: %s)", err.msg,
+		                        np_err_fix(cmd, &err, plan->node_dir).s, plan->kept)
+		             : oci_fail(cmd, "%s%s; nothing was changed", err.msg,
+		                        np_err_fix(cmd, &err, plan->node_dir).s);
 
 		if (v[F_JSON].b)
 			np_compact_json_failure(plan->node_dir, err.msg);

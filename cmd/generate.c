@@ -30,6 +30,8 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "cmd/generate.h"
+
 #include "present/chown.h"
 #include "cmd/command.h"
 #include "present/flags.h"
@@ -480,14 +482,16 @@ static int gen_apply(const struct oci_command *cmd, struct gen_run *r)
 	return OCI_EXIT_OK;
 }
 
-static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+/* A run with its flags' options set, before anything is parsed; NULL after
+ * printing when out of memory. */
+static struct gen_run *gen_run_new(const struct oci_command *cmd, const struct flag_value *v)
 {
-	const struct flag_value *v = fs->v;
 	struct gen_run *r = calloc(1, sizeof(*r));
-	int rc;
 
-	if (r == NULL)
-		return oci_fail(cmd, "out of memory");
+	if (r == NULL) {
+		oci_fail(cmd, "out of memory");
+		return NULL;
+	}
 	r->opts = (struct rs_generate_opts){
 	    .force = v[F_FORCE].b,
 	    .if_absent = v[F_IF_ABSENT].b,
@@ -498,14 +502,43 @@ static int run_generate(const struct oci_command *cmd, const struct flag_set *fs
 	};
 	r->json = v[F_JSON].b;
 	r->say = r->json ? oci_info_stream() : stdout;
-	if ((rc = gen_parse(cmd, v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
-		rc = gen_apply(cmd, r);
-	else if (rc < 0) /* --if-absent: nothing left to write */
-		rc = r->json ? print_json(cmd, r) : OCI_EXIT_OK;
+	return r;
+}
+
+static void gen_run_free(struct gen_run *r)
+{
 	rs_generate_plan_free(&r->plan);
 	rs_members_config_free(&r->cfg); /* the strings belong to ms */
 	given_cluster_free(&r->gc);
 	free(r);
+}
+
+int generate_parse(const struct flag_set *fs, size_t *members, size_t *leader)
+{
+	struct gen_run *r = gen_run_new(&oci_cmd_raft_generate, fs->v);
+	int rc;
+
+	if (r == NULL)
+		return OCI_EXIT_FAIL;
+	rc = gen_parse(&oci_cmd_raft_generate, fs->v, r);
+	*members = r->gc.ms.n;
+	*leader = r->gc.ms.leader;
+	gen_run_free(r);
+	return rc;
+}
+
+static int run_generate(const struct oci_command *cmd, const struct flag_set *fs)
+{
+	struct gen_run *r = gen_run_new(cmd, fs->v);
+	int rc;
+
+	if (r == NULL)
+		return OCI_EXIT_FAIL;
+	if ((rc = gen_parse(cmd, fs->v, r)) == 0 && (rc = gen_plan(cmd, r)) == 0)
+		rc = gen_apply(cmd, r);
+	else if (rc < 0) /* --if-absent: nothing left to write */
+		rc = r->json ? print_json(cmd, r) : OCI_EXIT_OK;
+	gen_run_free(r);
 	return rc;
 }
 

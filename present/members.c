@@ -32,11 +32,3 @@ int members_validate(const struct oci_command *cmd, struct rs_members *ms,
 	    rs_members_validate(ms, names, leader, leader_what, nonvoters, nonvoters_what, &err),
 	    &err);
 }
-
-int members_parse(const struct oci_command *cmd, const struct rs_members_input *in,
-                  struct rs_members *out)
-{
-	struct rs_err err = {0};
-
-	return report(cmd, rs_members_parse(in, out, &err), &err);
-}

@@ -17,7 +17,5 @@ int members_split(const struct oci_command *cmd, const struct rs_members_input *
 int members_validate(const struct oci_command *cmd, struct rs_members *ms,
                      const struct rs_members_names *names, const char *leader,
                      const char *leader_what, const char *nonvoters, const char *nonvoters_what);
-int members_parse(const struct oci_command *cmd, const struct rs_members_input *in,
-                  struct rs_members *out);
 
 #endif

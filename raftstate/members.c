@@ -537,15 +537,3 @@ int rs_members_validate(struct rs_members *ms, const struct rs_members_names *nm
 	ms->leader = i;
 	return 0;
 }
-
-int rs_members_parse(const struct rs_members_input *in, struct rs_members *out, struct rs_err *err)
-{
-	struct rs_members_names nm;
-	int rc;
-
-	rc = rs_members_split(in, out, &nm, err);
-	if (rc == 0)
-		rc = rs_members_validate(out, &nm, in->leader, in->leader_what, in->nonvoters,
-		                         in->nonvoters_what, err);
-	return rc;
-}

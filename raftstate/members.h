@@ -40,8 +40,6 @@ struct rs_members_input {
 	const char *nodes, *nodes_what;
 	const char *ids, *ids_what; /* ids NULL: --nodes must hold id=address pairs */
 	const char *ids_env;        /* for "--server-ids is required (or set ...)" */
-	const char *leader, *leader_what;
-	const char *nonvoters, *nonvoters_what; /* nonvoters NULL: all vote */
 };
 
 /* Where a list came from, for messages: the flags (file NULL) or a
@@ -72,8 +70,5 @@ int rs_members_set_nonvoters(struct rs_members *ms, const char *list, const char
  * (recover has no leader, but rs_members_validate checks one: this one.) */
 int rs_members_first_voter(const struct rs_members *ms, const char *nonvoters, const char **out,
                            struct rs_err *err);
-/* Both steps for the flags alone; free `out` with rs_members_free either
- * way. */
-int rs_members_parse(const struct rs_members_input *in, struct rs_members *out, struct rs_err *err);
 
 #endif

@@ -1001,9 +1001,72 @@ static int swap_impossible(int e)
 	return e == EBUSY || e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP;
 }
 
+/* Where one name's old and new entries are during PUT_IN_PLACE. */
+enum { AT_NONE, AT_NODE, AT_STAGE, AT_KEEP };
+struct name_moves {
+	int old_at, new_at;
+};
+
+/* Puts name nm back as it was (old entry in the node, new one in the
+ * stage); 0, or -1 when a rename fails. */
+static int undo_name(int nfd, int sfd, int kfd, const char *nm, const struct name_moves *m)
+{
+	if (m->new_at == AT_NODE && m->old_at == AT_STAGE)
+		return renameat2(sfd, nm, nfd, nm, RENAME_EXCHANGE);
+	if (m->new_at == AT_NODE && m->old_at == AT_KEEP) {
+		if (renameat2(kfd, nm, nfd, nm, RENAME_EXCHANGE) == 0)
+			return renameat(kfd, nm, sfd, nm);
+		return renameat(nfd, nm, sfd, nm) != 0 ? -1 : renameat(kfd, nm, nfd, nm);
+	}
+	if (m->new_at == AT_NODE)
+		return renameat(nfd, nm, sfd, nm);
+	if (m->old_at == AT_KEEP)
+		return renameat(kfd, nm, nfd, nm);
+	return 0;
+}
+
+/* Moves name nm: the old entry (if any) to the keep directory, the new one
+ * (if any) into the node; m says where each went, also on failure (-1). */
+static int move_name(int nfd, int sfd, int kfd, const char *nm, struct name_moves *m)
+{
+	struct stat st;
+	int has_old = fstatat(nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
+
+	m->old_at = has_old ? AT_NODE : AT_NONE;
+	m->new_at = has_new ? AT_STAGE : AT_NONE;
+	if (has_old && has_new) {
+		if (renameat2(sfd, nm, nfd, nm, RENAME_EXCHANGE) == 0) {
+			m->old_at = AT_STAGE;
+			m->new_at = AT_NODE;
+			if (renameat(sfd, nm, kfd, nm) != 0)
+				return -1;
+			m->old_at = AT_KEEP;
+			return 0;
+		}
+		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -1;
+	}
+	if (has_old) {
+		if (renameat(nfd, nm, kfd, nm) != 0)
+			return -1;
+		m->old_at = AT_KEEP;
+	}
+	if (has_new) {
+		if (renameat(sfd, nm, nfd, nm) != 0)
+			return -1;
+		m->new_at = AT_NODE;
+	}
+	return 0;
+}
+
 /* PUT_IN_PLACE: see the table at the top. Not atomic across the names: a
  * kill part way leaves, for each name, its old or its new entry (never a
- * torn file), the old ones in the keep directory or still in the stage. */
+ * torn file), the old ones in the keep directory or still in the stage. A
+ * failure is undone name by name, so that the node is as it was, the stage
+ * holds only the new state (rs_nd_replace_end removes it) and the empty
+ * keep directory goes; only when the undo fails too are both left, the
+ * message saying where. */
 static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 {
 	/* raft-stable.db first: a kill between the two leaves the old log with
@@ -1011,66 +1074,58 @@ static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 	 * which a re-run of recover accepts - never a new log whose last term
 	 * is above the old CurrentTerm */
 	static const char *const order[3] = {RS_STABLE_FILE, RS_LOG_FILE, RS_SNAP_DIR};
-	char kname[NAME_MAX + 1], prefix[32], done[64] = "";
-	int sfd = -1, kfd = -1, rc = RS_OK;
-	struct stat st;
+	struct name_moves moves[3] = {{AT_NONE, AT_NONE}, {AT_NONE, AT_NONE}, {AT_NONE, AT_NONE}};
+	char kname[NAME_MAX + 1] = "", prefix[32], m[sizeof(err->msg)];
+	int sfd = -1, kfd = -1, rc = RS_OK, undone = 1;
+	size_t i;
 
 	(void)snprintf(prefix, sizeof(prefix), ".pre-%s-", r->verb);
 	if ((rc = open_dir_at(r->nfd, r->sname, r->stage, err, &sfd)) != RS_OK)
 		return rc;
-	if (state_at(r->nfd, 0) != 0 &&
-	    ((rc = make_keep_dir(r->nfd, r->target, prefix, kname, sizeof(kname), r->kept,
-	                         sizeof(r->kept), err)) != RS_OK ||
-	     (rc = open_dir_at(r->nfd, kname, r->kept, err, &kfd)) != RS_OK))
-		goto out;
-	for (size_t i = 0; i < 3; i++) {
-		const char *nm = order[i];
-		int has_old = fstatat(r->nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
-		int x = 0;
-
-		if (has_old && has_new) {
-			x = renameat2(sfd, nm, r->nfd, nm, RENAME_EXCHANGE);
-			if (x == 0)
-				x = renameat(sfd, nm, kfd, nm);
-			else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)
-				x = renameat(r->nfd, nm, kfd, nm) != 0
-				        ? -1
-				        : renameat(sfd, nm, r->nfd, nm);
-		} else if (has_old) {
-			x = renameat(r->nfd, nm, kfd, nm);
-		} else if (has_new) {
-			x = renameat(sfd, nm, r->nfd, nm);
-		}
-		if (x != 0) {
-			char p[PATH_MAX], m[sizeof(err->msg)];
-
-			(void)rs_path_join(p, sizeof(p), r->target, nm);
-			rc = rs_syserr(err, "cannot replace", p);
-			if (done[0] != '\0' &&
-			    snprintf(m, sizeof(m),
-			             "%s (already replaced: %s; the old files are in %s, the new "
-			             "ones not yet moved in %s)",
-			             err->msg, done, r->kept, r->stage) > 0)
-				strlcpy(err->msg, m, sizeof(err->msg));
-			r->staged = 0; /* it may hold old files now: leave it */
-			goto out;
-		}
-		if (has_old || has_new)
-			(void)snprintf(done + strlen(done), sizeof(done) - strlen(done), "%s%s",
-			               done[0] ? ", " : "", nm);
+	if (state_at(r->nfd, 0) != 0) {
+		if ((rc = make_keep_dir(r->nfd, r->target, prefix, kname, sizeof(kname), r->kept,
+		                        sizeof(r->kept), err)) != RS_OK)
+			kname[0] = '\0'; /* not made: not ours to remove */
+		if (rc != RS_OK || (rc = open_dir_at(r->nfd, kname, r->kept, err, &kfd)) != RS_OK)
+			goto undo;
 	}
+	for (i = 0; i < 3; i++)
+		if (move_name(r->nfd, sfd, kfd, order[i], &moves[i]) != 0) {
+			char p[PATH_MAX];
+
+			(void)rs_path_join(p, sizeof(p), r->target, order[i]);
+			rc = rs_syserr(err, "cannot replace", p);
+			goto undo;
+		}
 	if ((kfd >= 0 && (rc = rs_fsync_fd(kfd, r->kept, err)) != RS_OK) ||
 	    (rc = rs_fsync_fd(sfd, r->stage, err)) != RS_OK ||
 	    (rc = rs_fsync_fd(r->nfd, r->target, err)) != RS_OK)
-		goto out;
+		goto undo;
 	if (unlinkat(r->nfd, r->sname, AT_REMOVEDIR) != 0) {
 		rc = rs_syserr(err, "cannot remove the emptied stage", r->stage);
-		goto out;
+		goto undo;
 	}
 	r->staged = 0;
 	r->stage[0] = '\0';
 	rc = rs_fsync_fd(r->nfd, r->target, err);
+	goto out;
+undo:
+	for (i = 3; i-- > 0;)
+		if (undo_name(r->nfd, sfd, kfd, order[i], &moves[i]) != 0)
+			undone = 0;
+	if (undone) {
+		if (kname[0] != '\0')
+			(void)unlinkat(r->nfd, kname, AT_REMOVEDIR);
+		r->kept[0] = '\0';
+		(void)fsync(r->nfd);
+	} else {
+		r->staged = 0; /* it may hold old files: leave it */
+		if (snprintf(m, sizeof(m),
+		             "%s (partly replaced: the old files are in %s, the new ones not yet "
+		             "moved in %s)",
+		             err->msg, r->kept, r->stage) > 0)
+			strlcpy(err->msg, m, sizeof(err->msg));
+	}
 out:
 	if (kfd >= 0)
 		close(kfd);
@@ -1111,7 +1166,7 @@ static int keep_swapped(struct rs_nd_replace *r, char *keep_root, size_t keep_si
                         struct rs_err *err)
 {
 	char name[NAME_MAX + 1], prefix[NAME_MAX + 1];
-	int kfd, rc;
+	int kfd, rc, made;
 
 	/* an empty directory held nothing to keep (rmdir fails on anything else) */
 	if (!r->existed && unlinkat(r->pfd, r->sname, AT_REMOVEDIR) == 0) {
@@ -1128,9 +1183,11 @@ static int keep_swapped(struct rs_nd_replace *r, char *keep_root, size_t keep_si
 		kfd = open(keep_root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (kfd < 0)
 			return rs_syserr(err, "cannot open", keep_root);
-		if (mkdirat(kfd, base_of(r), 0700) != 0 ||
-		    renameat(r->pfd, r->sname, kfd, base_of(r)) != 0) {
+		made = mkdirat(kfd, base_of(r), 0700) == 0;
+		if (!made || renameat(r->pfd, r->sname, kfd, base_of(r)) != 0) {
 			rc = rs_syserr(err, "cannot keep the replaced state in", r->kept);
+			if (made)
+				(void)unlinkat(kfd, base_of(r), AT_REMOVEDIR);
 			close(kfd);
 			return rc;
 		}
@@ -1143,14 +1200,58 @@ static int keep_swapped(struct rs_nd_replace *r, char *keep_root, size_t keep_si
 		                        sizeof(r->kept), err)) != RS_OK)
 			return rc;
 		/* over the empty directory just made: the name was ours */
-		if (renameat(r->pfd, r->sname, r->pfd, name) != 0)
-			return rs_syserr(err, "cannot keep the replaced state in", r->kept);
+		if (renameat(r->pfd, r->sname, r->pfd, name) != 0) {
+			rc = rs_syserr(err, "cannot keep the replaced state in", r->kept);
+			(void)unlinkat(r->pfd, name, AT_REMOVEDIR);
+			return rc;
+		}
 		r->staged = 0;
 		rc = RS_OK;
 	}
 	r->stage[0] = '\0';
 	if (rc == RS_OK)
 		rc = rs_fsync_fd(r->pfd, r->parent, err);
+	return rc;
+}
+
+/* After the exchange (node = new state, stage = the replaced one): the
+ * parent synced and the replaced state moved to its keep name. When that
+ * fails while the replaced state is still under the stage's name, the
+ * exchange is undone, so that a failed commit changed nothing and leaves no
+ * stage: the stage holds this run's new state again, which
+ * rs_nd_replace_end removes. Only when the undo fails too does the new state
+ * stay, the replaced one under the stage's name (r->kept names it; a later
+ * run salvages it). A failure once the replaced state is kept (a sync)
+ * leaves the new state in place, r->kept naming the old. */
+static int settle_swap(struct rs_nd_replace *r, char *keep_root, size_t keep_size,
+                       struct rs_err *err)
+{
+	int made_root = keep_root != NULL && keep_root[0] == '\0';
+	char m[sizeof(err->msg)];
+	int rc = rs_fsync_fd(r->pfd, r->parent, err);
+
+	if (rc == RS_OK)
+		rc = keep_swapped(r, keep_root, keep_size, err);
+	if (rc == RS_OK)
+		return RS_OK;
+	if (r->stage[0] == '\0')
+		return rc;
+	r->kept[0] = '\0';
+	if (made_root && keep_root[0] != '\0' && rmdir(keep_root) == 0)
+		keep_root[0] = '\0';
+	if (renameat2(r->pfd, r->sname, r->pfd, base_of(r), RENAME_EXCHANGE) == 0) {
+		r->staged = 1;
+		(void)fsync(r->pfd);
+		return rc;
+	}
+	strlcpy(r->kept, r->stage, sizeof(r->kept));
+	r->stage[0] = '\0';
+	r->replaced = 1;
+	if (err != NULL && snprintf(m, sizeof(m),
+	                            "%s (the new state is in place; the replaced "
+	                            "state is in %s)",
+	                            err->msg, r->kept) > 0)
+		strlcpy(err->msg, m, sizeof(err->msg));
 	return rc;
 }
 
@@ -1342,9 +1443,7 @@ int rs_nd_commit(struct rs_nd_replace *r, char *keep_root, size_t keep_size, str
 	} else if (r->mode == PUT_SWAP &&
 	           renameat2(r->pfd, r->sname, r->pfd, base, RENAME_EXCHANGE) == 0) {
 		r->staged = 0; /* it holds the replaced state now: never removed */
-		if ((rc = rs_fsync_fd(r->pfd, r->parent, err)) != RS_OK)
-			return rc;
-		if ((rc = keep_swapped(r, keep_root, keep_size, err)) != RS_OK)
+		if ((rc = settle_swap(r, keep_root, keep_size, err)) != RS_OK)
 			return rc;
 	} else {
 		if (r->mode == PUT_SWAP) {

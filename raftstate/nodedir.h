@@ -227,7 +227,12 @@ void rs_nd_replace_init(struct rs_nd_replace *r, const char *target, const char 
 int rs_nd_prepare(struct rs_nd_replace *r, struct rs_err *err);
 /* Puts the prepared stage in place and keeps what it replaced. keep_root
  * (size keep_size; may be NULL): for a cluster, the shared keep directory,
- * made on first use ("" until then); NULL: a keep directory beside the node. */
+ * made on first use ("" until then); NULL: a keep directory beside the node.
+ * A failure before the replaced state is in its keep directory is undone:
+ * the node is as it was, kept is "", and no stage or keep directory this
+ * call made is left (rs_nd_replace_end removes the stage). A failed sync
+ * after that leaves the new state in place and kept set. Only when an undo
+ * fails too does a stage holding old state stay; the message names it. */
 int rs_nd_commit(struct rs_nd_replace *r, char *keep_root, size_t keep_size, struct rs_err *err);
 /* Removes the stage if it still holds only this run's unused new state;
  * closes everything. Always call it. */

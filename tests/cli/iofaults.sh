@@ -21,8 +21,9 @@
 #                        (returns non-zero after calling bad). A sweep in
 #                        which no fault made the command fail is itself a
 #                        failure (the shim would not be working).
-#   picks COUNT          which of the calls 1..COUNT fail: all of them up to
-#                        SAMPLES (default 12), else SAMPLES of them evenly
+#   picks COUNT FN       which of the calls 1..COUNT of FN fail: all of
+#                        them up to SAMPLES (default 12) or when FN is in
+#                        $EVERY (set per sweep), else SAMPLES of them evenly
 #                        spaced, the first and the last included
 #   inject FN NTH ERRNO CMD...
 #                        one run with the NTH call of FN failing; sets rc,
@@ -59,9 +60,10 @@ inject() {
 	rc=$?
 }
 
+EVERY=
 picks() {
-	local count=$1
-	if [ "$count" -le "$SAMPLES" ]; then
+	local count=$1 fn=${2:-}
+	if [ "$count" -le "$SAMPLES" ] || [[ -n $fn && " $EVERY " == *" $fn "* ]]; then
 		seq 1 "$count"
 	else
 		for i in $(seq 0 $((SAMPLES - 1))); do
@@ -107,7 +109,7 @@ sweep() {
 		fn=${f%:*} en=${f#*:}
 		count=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/count.$name")
 		[ "${count:-0}" -gt 0 ] || continue
-		for n in $(picks "$count"); do
+		for n in $(picks "$count" "$fn"); do
 			$setup
 			inject "$fn" "$n" "$en" "$@"
 			runs=$((runs + 1))

@@ -21,7 +21,15 @@
 #     reverse), the new ones after exit 0;
 #   - backup: the source is unchanged; a failed backup leaves no directory
 #     with the final name raft-backup-*; a finished one passes restore
-#     --dry-run.
+#     --dry-run;
+#   - every command: nothing it made for itself is left behind, failed or
+#     not: no stage or partly written file (a name holding "tmp-"), no
+#     cluster.json temporary, no empty keep directory (".pre-*").
+# The calls that put a staged node in place (fsync, renameat, renameat2,
+# mkdirat, unlinkat: the swap, the keep, the syncs between them) fail at
+# every one of their calls for the commands that replace a node, not a
+# sample ($EVERY); restore runs twice, swapping the node directory and,
+# when it holds another file, name by name inside it.
 # A sweep in which no injected fault made the command fail is itself a
 # failure (the shim would not be working).
 #
@@ -56,6 +64,21 @@ BK=$(echo "$tmp"/bk/raft-backup-*)
 
 verifies() { "$B" raft verify --state-dir "$1" >/dev/null 2>&1; }
 
+# no_leftovers WHAT DIR...: none of the DIRs holds what a run makes for
+# itself and must not leave: a stage (.<id>.<verb>-tmp-*, .<verb>-tmp-*), a
+# partly written file (.<name>.tmp-*, .raft-backup-*.tmp-*), a cluster.json
+# temporary, an empty keep directory
+no_leftovers() {
+	local what=$1 left
+	shift
+	left=$(find "$@" -mindepth 1 \( -name '*tmp-*' -o -name '.cluster.json.*' -o \
+		\( -name '*pre-*' -type d -empty \) \) -printf '%P ' 2>/dev/null)
+	if [ -n "$left" ]; then
+		bad "$what: exit $rc, left behind: $left(stderr: $(head -c 300 "$tmp/err"))"
+		return 1
+	fi
+}
+
 # same A B: the two files have the same bytes
 same() { cmp -s "$1" "$2"; }
 
@@ -83,7 +106,9 @@ gen_check() {
 		bad "$1: exit 0 with $nodes nodes written"
 		return 1
 	fi
+	no_leftovers "$1" "$tmp/g"
 }
+EVERY="fsync renameat renameat2 mkdirat unlinkat"
 sweep generate "raft generate" gen_setup gen_check \
 	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g"
 
@@ -103,10 +128,16 @@ new_state() {
 	rm -rf "$tmp/new.$name"
 	cp -a "$tmp/n/s1" "$tmp/new.$name"
 }
+# the same with another file in the node directory: replaced name by name
+node_setup_in_place() {
+	node_setup
+	echo "not state" >"$tmp/n/s1/notes.txt"
+}
 # node_check WHAT NAME: the node verifies; each file is the old or the new
-# one, the new one after exit 0
+# one, the new one after exit 0; nothing left behind
 node_check() {
 	local f d=$tmp/n/s1
+	no_leftovers "$1" "$tmp/n" || return 1
 	verifies "$d" || {
 		bad "$1: the node does not verify"
 		return 1
@@ -132,6 +163,7 @@ compact_check() { node_check "$1" compact; }
 # first, docs/design.md), never a log ahead of its CurrentTerm
 recover_check() {
 	local d=$tmp/n/s1 li ct
+	no_leftovers "$1" "$tmp/n" || return 1
 	verifies "$d" || {
 		bad "$1: the node does not verify"
 		return 1
@@ -150,6 +182,7 @@ recover_check() {
 RESTORE=("$B" raft restore --backup-dir "$BK" --state-dir "$tmp/n/s1" --force)
 new_state restore "${RESTORE[@]}"
 sweep restore "raft restore" node_setup restore_check "${RESTORE[@]}"
+sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones
 RECOVER=("$B" raft recover --state-dir "$tmp/n/s1" "${NODES[@]}" --term 7)
@@ -161,10 +194,12 @@ new_state compact "${COMPACT[@]}"
 sweep compact "raft compact" node_setup compact_check "${COMPACT[@]}"
 
 # backup
+EVERY=
 listing "$tmp/base/s1" >"$tmp/src.before"
 backup_setup() { rm -rf "$tmp/k"; }
 backup_check() {
 	local d
+	no_leftovers "$1" "$tmp/k" || return 1
 	for d in "$tmp"/k/raft-backup-*; do
 		[ -e "$d" ] || continue
 		if [ "$rc" != 0 ]; then

@@ -6,9 +6,13 @@
  * variables of the command's flags (in flag-table order, then the four log
  * flags), the rest is the value. Every other token is one argv
  * element. The argv goes through flags_parse() with the real flag table of
- * `raft generate` (cmd/generate.c), and when that succeeds the member list
- * through members_parse(), exactly as run_generate() does before it touches
- * the disk. run_generate() itself is not called: it writes files.
+ * `raft generate` (cmd/generate.c), and when that succeeds through
+ * generate_parse() (cmd/generate.h): the parse run_generate() itself runs
+ * first - required flags, --config, the member list split and validated
+ * (raftstate/members.h), --nonvoters, --node-id/--only, --chown, the output
+ * directory - stopped before the disk is looked at (a fuzzed --config names
+ * a file that is read, never written). The rest of run_generate() is not
+ * called: it writes files.
  *
  * Both report errors on stderr; stderr is swapped for a memory stream
  * around the calls so that the one-line rule can be checked: an error is
@@ -21,10 +25,10 @@
 #include <string.h>
 
 #include "cmd/command.h"
+#include "cmd/generate.h"
 #include "present/flags.h"
-#include "present/members.h"
 #include "present/report.h"
-#include "raftstate/members.h"
+#include "raftstate/cluster.h"
 
 /* cmd/main.c is not linked: the run-wide stderr setting it holds */
 struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
@@ -93,36 +97,15 @@ static void run(int argc, char **argv)
 	stderr = mem;
 	fr = flags_parse(cmd, argc, argv, &fs);
 	if (fr == FLAGS_OK) {
-		char wn[128], wi[128], wl[128];
-		struct rs_members_input in = {
-		    .nodes = fs.v[F_NODES].str,
-		    .nodes_what = flags_what(&cmd->flags[F_NODES], &fs.v[F_NODES], wn, sizeof(wn)),
-		    .ids = fs.v[F_SERVER_IDS].str,
-		    .ids_what =
-		        flags_what(&cmd->flags[F_SERVER_IDS], &fs.v[F_SERVER_IDS], wi, sizeof(wi)),
-		    .leader = fs.v[F_INITIAL_LEADER].str,
-		    .leader_what = flags_what(&cmd->flags[F_INITIAL_LEADER],
-		                              &fs.v[F_INITIAL_LEADER], wl, sizeof(wl)),
-		};
-		struct rs_members ms;
+		size_t n = 0, leader = 0;
 
-		/* run_generate() reports missing ones itself (--config can give
-		 * them); members_parse() is only reached with all three */
-		if (in.nodes != NULL && in.ids != NULL && in.leader != NULL) {
-			mr = members_parse(cmd, &in, &ms);
-			if (mr == 0 && (ms.n == 0 || ms.n > RS_MEMBERS_MAX || ms.leader >= ms.n))
-				abort();
-			rs_members_free(&ms);
-		} else {
-			mr = -1; /* would be a usage error, printed by run_generate() */
-		}
+		mr = generate_parse(&fs, &n, &leader);
+		if (mr == 0 && (n == 0 || n > RS_MEMBERS_MAX || leader >= n))
+			abort();
 	}
 	fflush(mem);
 	stderr = saved;
-	if (fr == FLAGS_OK && mr == -1)
-		check_one_line(out, len, 1); /* nothing printed so far */
-	else
-		check_one_line(out, len, fr == FLAGS_HELP || (fr == FLAGS_OK && mr == 0));
+	check_one_line(out, len, fr == FLAGS_HELP || (fr == FLAGS_OK && mr == 0));
 	fclose(mem);
 	free(out);
 }

@@ -1,6 +1,6 @@
 /*
- * The member list from flags (raftstate/members.h), through its public
- * rs_members_parse as `raft generate` calls it:
+ * The member list from flags (raftstate/members.h), through
+ * rs_members_split then rs_members_validate, as `raft generate` calls them:
  *   accepted   plain addresses with --server-ids, id=address pairs with or
  *              without --server-ids repeating them in order, items trimmed
  *              like the Go tool (strings.TrimSpace), IPv6 with a zone,
@@ -29,15 +29,17 @@ static int parse(const char *nodes, const char *ids, const char *leader, const c
 	                              .nodes_what = "--nodes",
 	                              .ids = ids,
 	                              .ids_what = "--server-ids",
-	                              .ids_env = "OP_CONDUCTOR_INIT_SERVER_IDS",
-	                              .leader = leader,
-	                              .leader_what = "--initial-leader",
-	                              .nonvoters = nonvoters,
-	                              .nonvoters_what = "--nonvoters"};
+	                              .ids_env = "OP_CONDUCTOR_INIT_SERVER_IDS"};
+	struct rs_members_names names;
+	int rc;
 
 	memset(ms, 0, sizeof(*ms));
 	memset(e, 0, sizeof(*e));
-	return rs_members_parse(&in, ms, e);
+	rc = rs_members_split(&in, ms, &names, e);
+	if (rc == RS_OK)
+		rc = rs_members_validate(ms, &names, leader, "--initial-leader", nonvoters,
+		                         "--nonvoters", e);
+	return rc;
 }
 
 START_TEST(test_accepted)

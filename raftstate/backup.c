@@ -193,17 +193,114 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 	return RS_OK;
 }
 
+/* The copy of snapshots/ in progress: where from, where to, the backup's
+ * name for it, and whether something vanished under it (a running raft
+ * deleted an old snapshot: the copy starts over). */
+struct snap_copy {
+	const char *src, *dst, *rel_node;
+	struct rs_bk_files *files;
+	int vanished;
+};
+
+/* One file `name` of snapshot `snap` (s1 -> d1): a regular file, copied
+ * and listed. */
+static int copy_snapshot_file(struct snap_copy *c, const char *snap, const char *s1, const char *d1,
+                              const char *name, struct rs_err *err)
+{
+	char s2[PATH_MAX], d2[PATH_MAX], rel[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (rs_path_join(s2, sizeof(s2), s1, name) || rs_path_join(d2, sizeof(d2), d1, name) ||
+	    snprintf(rel, sizeof(rel), "%s%s%s/%s/%s", c->rel_node, *c->rel_node ? "/" : "",
+	             RS_SNAP_DIR, snap, name) >= (int)sizeof(rel))
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", s1, name);
+	if (lstat(s2, &st) != 0) {
+		c->vanished = errno == ENOENT;
+		return c->vanished ? RS_OK : rs_syserr(err, "cannot inspect", s2);
+	}
+	if (!S_ISREG(st.st_mode)) /* meta.json or state.bin as a FIFO: the copy
+	                           * would not verify; say why */
+		return rs_errf(err, RS_ECORRUPT, "%s is %s, not a regular file", s2,
+		               bolt_file_kind(st.st_mode));
+	rc = rs_bk_copy_plain(s2, d2, 0644, err);
+	if (rc != RS_OK && err->sys_errno == ENOENT) {
+		c->vanished = 1;
+		return RS_OK;
+	}
+	if (rc == RS_OK && rs_bk_files_add(c->files, rel, err) == NULL)
+		rc = err->code;
+	return rc;
+}
+
+/* One entry `snap` of snapshots/: a directory (a snapshot) copied file by
+ * file and synced; anything else is not raft's and skipped. */
+static int copy_snapshot(struct snap_copy *c, const char *snap, struct rs_err *err)
+{
+	char s1[PATH_MAX], d1[PATH_MAX];
+	struct dirent *fe;
+	struct stat st;
+	int rc = RS_OK;
+	DIR *sd;
+
+	if (rs_path_join(s1, sizeof(s1), c->src, snap) ||
+	    rs_path_join(d1, sizeof(d1), c->dst, snap))
+		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", c->src, snap);
+	if (lstat(s1, &st) != 0) {
+		c->vanished = errno == ENOENT;
+		return c->vanished ? RS_OK : rs_syserr(err, "cannot inspect", s1);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return RS_OK; /* raft keeps only directories here */
+	if (mkdir(d1, 0755) != 0)
+		return rs_syserr(err, "cannot create", d1);
+	if ((sd = opendir(s1)) == NULL) {
+		c->vanished = errno == ENOENT;
+		return c->vanished ? RS_OK : rs_syserr(err, "cannot read", s1);
+	}
+	while (rc == RS_OK && !c->vanished && (fe = readdir(sd)) != NULL)
+		if (fe->d_name[0] != '.')
+			rc = copy_snapshot_file(c, snap, s1, d1, fe->d_name, err);
+	closedir(sd);
+	if (rc == RS_OK && !c->vanished && rs_fsync_path(d1, err) != RS_OK)
+		rc = err->code;
+	return rc;
+}
+
+/* One attempt at the whole snapshots/ (complete snapshots only: raft
+ * ignores *.tmp), into a fresh dst. */
+static int copy_snapshots_once(struct snap_copy *c, struct rs_err *err)
+{
+	struct dirent *de;
+	int rc = RS_OK;
+	DIR *d;
+
+	rs_remove_tree(c->dst);
+	if (mkdir(c->dst, 0755) != 0)
+		return rs_syserr(err, "cannot create", c->dst);
+	if ((d = opendir(c->src)) == NULL)
+		return rs_syserr(err, "cannot read", c->src);
+	while (rc == RS_OK && !c->vanished && (de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] != '.' && !(l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
+			rc = copy_snapshot(c, de->d_name, err);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* Copies <node>/snapshots/ (complete snapshots only: raft ignores *.tmp).
  * A running raft may delete an old snapshot while we copy it; then the
  * whole snapshots/ copy starts over (a newer snapshot exists by then). */
 static int backup_snapshots(const char *node, const char *dst_node, const char *rel_node,
                             struct rs_bk_files *files, struct rs_err *err)
 {
-	char src[PATH_MAX], dst[PATH_MAX], s1[PATH_MAX], d1[PATH_MAX], s2[PATH_MAX], d2[PATH_MAX],
-	    rel[PATH_MAX];
+	char src[PATH_MAX], dst[PATH_MAX];
+	struct snap_copy c = {src, dst, rel_node, files, 0};
 	size_t mark = files->n;
 	struct stat st;
-	int rc = RS_OK;
+	int rc;
 
 	if ((rc = rs_path_join_err(src, sizeof(src), node, RS_SNAP_DIR, err)) ||
 	    (rc = rs_path_join_err(dst, sizeof(dst), dst_node, RS_SNAP_DIR, err)))
@@ -215,92 +312,12 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 	}
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_ECORRUPT, "%s is not a directory", src);
-
 	for (int attempt = 0; attempt < SNAPSHOT_RETRIES; attempt++) {
-		DIR *d, *sd;
-		struct dirent *de, *fe;
-		int vanished = 0;
-
 		files->n = mark;
-		rs_remove_tree(dst);
-		if (mkdir(dst, 0755) != 0)
-			return rs_syserr(err, "cannot create", dst);
-		if ((d = opendir(src)) == NULL)
-			return rs_syserr(err, "cannot read", src);
-		rc = RS_OK;
-		while (rc == RS_OK && !vanished && (de = readdir(d)) != NULL) {
-			size_t l = strlen(de->d_name);
-
-			if (de->d_name[0] == '.' ||
-			    (l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))
-				continue;
-			if (rs_path_join(s1, sizeof(s1), src, de->d_name) ||
-			    rs_path_join(d1, sizeof(d1), dst, de->d_name)) {
-				rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", src,
-				             de->d_name);
-				break;
-			}
-			if (lstat(s1, &st) != 0) {
-				vanished = errno == ENOENT;
-				if (!vanished)
-					rc = rs_syserr(err, "cannot inspect", s1);
-				break;
-			}
-			if (!S_ISDIR(st.st_mode))
-				continue; /* raft keeps only directories here */
-			if (mkdir(d1, 0755) != 0) {
-				rc = rs_syserr(err, "cannot create", d1);
-				break;
-			}
-			if ((sd = opendir(s1)) == NULL) {
-				vanished = errno == ENOENT;
-				if (!vanished)
-					rc = rs_syserr(err, "cannot read", s1);
-				break;
-			}
-			while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
-				if (fe->d_name[0] == '.')
-					continue;
-				if (rs_path_join(s2, sizeof(s2), s1, fe->d_name) ||
-				    rs_path_join(d2, sizeof(d2), d1, fe->d_name) ||
-				    snprintf(rel, sizeof(rel), "%s%s%s/%s/%s", rel_node,
-				             *rel_node ? "/" : "", RS_SNAP_DIR, de->d_name,
-				             fe->d_name) >= (int)sizeof(rel)) {
-					rc = rs_errf(err, RS_ELIMIT, "path %s/%s is too long", s1,
-					             fe->d_name);
-					break;
-				}
-				if (lstat(s2, &st) != 0) {
-					vanished = errno == ENOENT;
-					if (!vanished)
-						rc = rs_syserr(err, "cannot inspect", s2);
-					break;
-				}
-				if (!S_ISREG(st.st_mode)) {
-					/* meta.json or state.bin as a FIFO: the copy
-					 * would not verify; say why */
-					rc = rs_errf(err, RS_ECORRUPT,
-					             "%s is %s, not a regular file", s2,
-					             bolt_file_kind(st.st_mode));
-					break;
-				}
-				rc = rs_bk_copy_plain(s2, d2, 0644, err);
-				if (rc != RS_OK && err->sys_errno == ENOENT) {
-					vanished = 1;
-					rc = RS_OK;
-					break;
-				}
-				if (rc == RS_OK && rs_bk_files_add(files, rel, err) == NULL)
-					rc = err->code;
-			}
-			closedir(sd);
-			if (rc == RS_OK && !vanished && rs_fsync_path(d1, err) != RS_OK)
-				rc = err->code;
-		}
-		closedir(d);
-		if (rc != RS_OK)
+		c.vanished = 0;
+		if ((rc = copy_snapshots_once(&c, err)) != RS_OK)
 			return rc;
-		if (!vanished)
+		if (!c.vanished)
 			return rs_fsync_path(dst, err);
 	}
 	return rs_errf(err, RS_EIO,

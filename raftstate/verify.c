@@ -544,16 +544,85 @@ static void newest_bad_why(struct rs_node *n, const struct bolt_view *bv)
 
 /* Checks one file. Returns RS_OK when it was checked (or found broken, which
  * is a problem, not a failure), RS_ELOCKED/RS_EIO when it could not be. */
+/* One walk of the database at path: the view opened (live or locked, as
+ * o says), checked through v's visitor on `threads` threads, rechecked -
+ * after every walk, also a failed one: what a file that shrank under us
+ * reads as is not the file (bolt/view.h) - and closed. *opened: the open
+ * succeeded (an open's error is the file's verdict, a walk's is not). */
+static int walk_file(const char *path, const struct rs_verify_opts *o, int threads, struct vctx *v,
+                     struct rs_file_info *fi, int *opened, struct bolt_err *be,
+                     struct bolt_err *why)
+{
+	struct bolt_check_parts parts = {threads, part_open, part_merge, part_close};
+	struct bolt_check_visitor vis = {v, on_problem, on_entry, threads > 1 ? &parts : NULL};
+	struct bolt_view *bv = NULL;
+	int rc, recheck;
+
+	rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED, o->lock_timeout, &bv,
+	                    be);
+	*opened = rc == BOLT_OK;
+	if (rc != BOLT_OK) {
+		*why = *be;
+		return rc;
+	}
+	rs_file_info_fill(fi, bv);
+	v->view = bv;
+	rc = bolt_check(bv, &vis, &fi->stats, be);
+	rs_scratch_free(&v->scratch);
+	if (v->oom)
+		rc = bolt_errf(be, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory copying a log value");
+	if (rc == BOLT_OK) {
+		require_buckets(v, bv);
+		newest_bad_why(v->node, bv);
+	}
+	if ((recheck = bolt_view_recheck(bv, why)) != BOLT_OK)
+		rc = recheck;
+	bolt_view_close(bv);
+	return rc;
+}
+
+/* A walk to be done again: its problems dropped, the node as before it. */
+static void drop_walk(struct vctx *v, const struct rs_node *saved)
+{
+	rs_problems_free(v->probs);
+	rs_problems_free(v->fsm);
+	rs_config_free(&v->node->config);
+	*v->node = *saved;
+	memset(&v->node->config, 0, sizeof(v->node->config));
+}
+
+/* A finished walk's problems added to the node's (the payload counts summed
+ * up first), and freed. */
+static void keep_walk(struct vctx *v, const char *name, struct rs_problems *probs,
+                      struct rs_problems *fsm)
+{
+	struct rs_problems *tmp = v->probs, *tmp_fsm = v->fsm;
+
+	report_more(tmp_fsm, name, v->counts[CAP_NOT_PAYLOADS],
+	            "LogCommand entries are not payloads");
+	report_more(tmp_fsm, name, v->counts[CAP_LEGACY],
+	            "LogCommand entries are in the early-2024 form");
+	report_more(tmp_fsm, name, v->counts[CAP_BACKWARDS], "blocks go backwards");
+	for (size_t i = 0; i < tmp_fsm->n; i++)
+		rs_problem_add(fsm, tmp_fsm->v[i].severity, tmp_fsm->v[i].file, tmp_fsm->v[i].where,
+		               "%s", tmp_fsm->v[i].reason);
+	rs_problems_free(tmp_fsm);
+	for (size_t i = 0; i < tmp->n; i++)
+		rs_problem_add(probs, tmp->v[i].severity, tmp->v[i].file, tmp->v[i].where, "%s",
+		               tmp->v[i].reason);
+	probs->dropped += tmp->dropped;
+	rs_problems_free(tmp);
+}
+
 static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opts *o,
                        struct rs_problems *probs, struct rs_problems *fsm, struct rs_err *err)
 {
 	const char *name = is_log ? RS_LOG_FILE : RS_STABLE_FILE;
 	struct rs_file_info *fi = is_log ? &n->log_file : &n->stable_file;
 	char path[4352];
-	struct bolt_view *bv = NULL;
 	struct bolt_err be = {0}, why = {0};
 	struct stat st;
-	int rc, recheck, threads;
+	int rc, threads, opened;
 
 	(void)rs_path_join(path, sizeof(path), n->dir, name);
 	if (stat(path, &st) != 0) {
@@ -575,45 +644,17 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 		                 .snap = rs_node_newest_snapshot(n),
 		                 .op_conductor = o->op_conductor,
 		                 .fsm = &tmp_fsm};
-		struct bolt_check_parts parts = {threads, part_open, part_merge, part_close};
-		struct bolt_check_visitor vis = {&v, on_problem, on_entry,
-		                                 threads > 1 ? &parts : NULL};
 
-		rc = bolt_view_open(path, o->live ? BOLT_VIEW_LIVE : BOLT_VIEW_LOCKED,
-		                    o->lock_timeout, &bv, &be);
-		if (rc == BOLT_ELOCKED)
+		rc = walk_file(path, o, threads, &v, fi, &opened, &be, &why);
+		if (!opened && rc == BOLT_ELOCKED)
 			return rs_errf(err, RS_ELOCKED, "%s", be.msg);
-		if (rc == BOLT_ECORRUPT || rc == BOLT_EINVAL) {
+		if (!opened && (rc == BOLT_ECORRUPT || rc == BOLT_EINVAL)) {
 			rs_problem_add(probs, RS_PROBLEM, name, "", "%s", be.msg);
 			strlcpy(fi->unreadable, be.msg, sizeof(fi->unreadable));
 			return RS_OK;
 		}
-		if (rc == BOLT_OK) {
-			rs_file_info_fill(fi, bv);
-			v.view = bv;
-			rc = bolt_check(bv, &vis, &fi->stats, &be);
-			rs_scratch_free(&v.scratch);
-			if (v.oom)
-				rc = bolt_errf(&be, BOLT_ENOMEM, BOLT_NO_PGID,
-				               "out of memory copying a log value");
-			if (rc == BOLT_OK) {
-				require_buckets(&v, bv);
-				newest_bad_why(n, bv);
-			}
-			/* after every walk, also a failed one: what a file that
-			 * shrank under us reads as is not the file (bolt/view.h) */
-			if ((recheck = bolt_view_recheck(bv, &why)) != BOLT_OK)
-				rc = recheck;
-			bolt_view_close(bv);
-		} else {
-			why = be;
-		}
 		if (rc == BOLT_ECHANGED || rc == BOLT_ESPLIT) {
-			rs_problems_free(&tmp);
-			rs_problems_free(&tmp_fsm);
-			rs_config_free(&n->config);
-			*n = saved;
-			memset(&n->config, 0, sizeof(n->config));
+			drop_walk(&v, &saved);
 			if (rc == BOLT_ESPLIT) {
 				/* a broken log: the one-thread walk orders it */
 				threads = 1;
@@ -633,20 +674,7 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 			return rs_errf(err, RS_EIO, "%s", be.msg);
 		}
 		fi->checked = 1;
-		report_more(&tmp_fsm, name, v.counts[CAP_NOT_PAYLOADS],
-		            "LogCommand entries are not payloads");
-		report_more(&tmp_fsm, name, v.counts[CAP_LEGACY],
-		            "LogCommand entries are in the early-2024 form");
-		report_more(&tmp_fsm, name, v.counts[CAP_BACKWARDS], "blocks go backwards");
-		for (size_t i = 0; i < tmp_fsm.n; i++)
-			rs_problem_add(fsm, tmp_fsm.v[i].severity, tmp_fsm.v[i].file,
-			               tmp_fsm.v[i].where, "%s", tmp_fsm.v[i].reason);
-		rs_problems_free(&tmp_fsm);
-		for (size_t i = 0; i < tmp.n; i++)
-			rs_problem_add(probs, tmp.v[i].severity, tmp.v[i].file, tmp.v[i].where,
-			               "%s", tmp.v[i].reason);
-		probs->dropped += tmp.dropped;
-		rs_problems_free(&tmp);
+		keep_walk(&v, name, probs, fsm);
 		return RS_OK;
 	}
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """coverage-gaps.py COVERAGE_JSON [COMMIT] - the branches and lines of
-bolt/, raftstate/ and cmd/ that no test reached, grouped by why, as
+bolt/, raftstate/, present/ and cmd/ that no test reached, grouped by why, as
 Markdown (docs/coverage.md is this script's output at a measured commit;
 scripts/coverage.sh writes it to build-cov/coverage/gaps.md each run).
 

@@ -32,9 +32,7 @@
 #include <bsd/string.h>
 
 #include "cmd/command.h"
-#include "present/flags.h"
-#include "present/jsonout.h"
-#include "present/nodejson.h"
+#include "present/bootstrap.h"
 #include "present/nodeflags.h"
 #include "present/report.h"
 #include "raftstate/error.h"
@@ -195,26 +193,6 @@ static int skip_preflight(const struct oci_command *cmd)
 	return b;
 }
 
-static void print_problem(const struct rs_problem *p)
-{
-	int err = p->severity == RS_PROBLEM;
-
-	oci_detail(err ? OCI_LVL_ERROR : OCI_LVL_WARN, "  %s%s%s%s%s: %s",
-	           err ? "error" : "warning", p->file[0] != '\0' ? ": " : "",
-	           p->file[0] != '\0' ? oci_path(p->file).s : "", p->where[0] != '\0' ? ": " : "",
-	           p->where, p->reason);
-}
-
-static void print_problems(const struct rs_problems *probs, int level)
-{
-	size_t i;
-
-	for (i = 0; i < probs->n; i++)
-		print_problem(&probs->v[i]);
-	if (probs->dropped > 0)
-		oci_detail(level, "  ... and %zu more", probs->dropped);
-}
-
 /* Prints why the plan could not be made. Returns the exit code. */
 static int print_plan_error(const struct oci_command *cmd, const struct rs_preflight_plan *p,
                             const struct rs_err *err)
@@ -242,12 +220,12 @@ static int print_plan(const struct oci_command *cmd, const struct rs_preflight_p
 		         "(%zu error%s, %zu warning%s):",
 		         oci_path(p->node_dir).s, probs->errors, probs->errors == 1 ? "" : "s",
 		         probs->warnings, probs->warnings == 1 ? "" : "s");
-		print_problems(probs, OCI_LVL_ERROR);
+		np_preflight_problems(probs, OCI_LVL_ERROR);
 		return OCI_EXIT_FAIL;
 	}
 	if (p->state == RS_PF_WARNINGS) {
 		oci_warn(cmd, "the Raft state in %s is usable but:", oci_path(p->node_dir).s);
-		print_problems(probs, OCI_LVL_WARN);
+		np_preflight_problems(probs, OCI_LVL_WARN);
 	}
 	if (p->note == RS_PF_BOOTSTRAP_FIRST_START)
 		oci_note(cmd,
@@ -341,38 +319,6 @@ static const struct oci_env bootstrap_env[] = {
     {RS_OC_LOG_COLOR_ENV, "op-conductor's --log.color, when not on the command line"},
 };
 
-/* --json: the verdict as one document on stderr (stdout is op-conductor's
- * after the exec), before the exec or the refusal. */
-static void print_verdict(struct rs_preflight_plan *p, int rc)
-{
-	cJSON *doc = cJSON_CreateObject();
-	const char *note = rs_pf_note_name(p->note);
-	char *s;
-
-	if (p->node_dir[0] != '\0')
-		cJSON_AddStringToObject(doc, "node_dir", p->node_dir);
-	else
-		cJSON_AddNullToObject(doc, "node_dir");
-	cJSON_AddStringToObject(doc, "state", rs_pf_state_name(p->state));
-	cJSON_AddBoolToObject(doc, "raft_bootstrap", p->bootstrap);
-	cJSON_AddStringToObject(doc, "verdict", rc == 0 ? "start" : "refused");
-	cJSON_AddItemToObject(doc, "errors", np_json_u64(p->problems.errors));
-	cJSON_AddItemToObject(doc, "warnings", np_json_u64(p->problems.warnings));
-	if (p->verified)
-		cJSON_AddItemToObject(doc, "problems", np_json_problems(&p->problems));
-	else
-		cJSON_AddNullToObject(doc, "problems");
-	if (note != NULL)
-		cJSON_AddStringToObject(doc, "note", note);
-	else
-		cJSON_AddNullToObject(doc, "note");
-	if ((s = np_json_render(doc)) != NULL) {
-		fputs(s, stderr);
-		fputc('\n', stderr);
-		free(s);
-	}
-}
-
 static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char **argv)
 {
 	struct fd_snapshot fds;
@@ -400,7 +346,7 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	rc = preflight(cmd, &r, &plan);
 	fd_close_new(&fds);
 	if (json)
-		print_verdict(&plan, rc);
+		np_preflight_json(&plan, rc);
 	rs_preflight_plan_free(&plan);
 	if (rc != 0)
 		return rc;

@@ -20,6 +20,7 @@
 #include "present/jsonout.h"
 #include "present/nodeflags.h"
 #include "present/nodetext.h"
+#include "present/compact.h"
 #include "present/report.h"
 #include "raftstate/compact.h"
 
@@ -67,106 +68,12 @@ static const struct flag_spec compact_flags[F_COUNT] = {
     [F_JSON] = NP_FLAG_JSON,
 };
 
-static const char *const file_names[2] = {"raft-log.db", "raft-stable.db"};
-
-static void print_plan(const struct rs_compact_plan *p, const struct rs_compact_opts *o)
-{
-	printf("Node %s (%s): verified.\n", p->old.id, p->node_dir);
-	for (int i = 0; i < 2; i++) {
-		const struct rs_compact_file *f = &p->file[i];
-
-		printf("  %-15s %llu bytes, %llu pages of %u bytes, %llu free\n", file_names[i],
-		       (unsigned long long)f->size, (unsigned long long)f->pages, f->page_size,
-		       (unsigned long long)f->free_pages);
-	}
-	if (!o->trailing_set)
-		return;
-	if (p->del_count == 0)
-		printf("--trailing %llu: no entry to remove: %s.\n",
-		       (unsigned long long)o->trailing, p->keep_why);
-	else if (p->del_count == p->old.count)
-		printf("--trailing %llu: remove entries %llu..%llu (%llu entries, %llu bytes of "
-		       "keys and values), all of them: the log is left empty and raft starts "
-		       "from the newest snapshot (index %llu).\n",
-		       (unsigned long long)o->trailing, (unsigned long long)p->del_from,
-		       (unsigned long long)p->del_to, (unsigned long long)p->del_count,
-		       (unsigned long long)p->del_bytes, (unsigned long long)p->snap_index);
-	else
-		printf("--trailing %llu: remove entries %llu..%llu (%llu entries, %llu bytes of "
-		       "keys and values); keep %llu..%llu (newest snapshot index %llu).\n",
-		       (unsigned long long)o->trailing, (unsigned long long)p->del_from,
-		       (unsigned long long)p->del_to, (unsigned long long)p->del_count,
-		       (unsigned long long)p->del_bytes, (unsigned long long)p->del_to + 1,
-		       (unsigned long long)p->old.last_index, (unsigned long long)p->snap_index);
-}
-
-static cJSON *json_result(const struct rs_compact_plan *p, const struct rs_compact_opts *o,
-                          int dry_run)
-{
-	cJSON *j = cJSON_CreateObject(), *files = cJSON_CreateArray(), *t;
-
-	cJSON_AddStringToObject(j, "node_dir", p->node_dir);
-	cJSON_AddNullToObject(j, "error");
-	cJSON_AddStringToObject(j, "server_id", p->old.id);
-	cJSON_AddBoolToObject(j, "dry_run", dry_run);
-	for (int i = 0; i < 2; i++) {
-		const struct rs_compact_file *f = &p->file[i];
-		cJSON *e = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(e, "name", file_names[i]);
-		cJSON_AddItemToObject(e, "size_before", np_json_u64(f->size));
-		cJSON_AddItemToObject(e, "pages_before", np_json_u64(f->pages));
-		cJSON_AddItemToObject(e, "free_pages_before", np_json_u64(f->free_pages));
-		cJSON_AddItemToObject(e, "page_size", np_json_u64(f->page_size));
-		cJSON_AddItemToObject(e, dry_run ? "size_after_estimate" : "size_after",
-		                      np_json_u64(f->new_size));
-		cJSON_AddItemToArray(files, e);
-	}
-	cJSON_AddItemToObject(j, "files", files);
-	if (!o->trailing_set) {
-		cJSON_AddNullToObject(j, "trailing");
-	} else {
-		t = cJSON_AddObjectToObject(j, "trailing");
-		cJSON_AddItemToObject(t, "trailing", np_json_u64(o->trailing));
-		if (p->has_snap)
-			cJSON_AddItemToObject(t, "snapshot_index", np_json_u64(p->snap_index));
-		else
-			cJSON_AddNullToObject(t, "snapshot_index");
-		cJSON_AddItemToObject(t, "removed_entries", np_json_u64(p->del_count));
-		cJSON_AddItemToObject(t, "removed_bytes", np_json_u64(p->del_bytes));
-		if (p->del_count > 0) {
-			cJSON_AddItemToObject(t, "removed_from", np_json_u64(p->del_from));
-			cJSON_AddItemToObject(t, "removed_to", np_json_u64(p->del_to));
-			cJSON_AddNullToObject(t, "nothing_removed_because");
-		} else {
-			cJSON_AddNullToObject(t, "removed_from");
-			cJSON_AddNullToObject(t, "removed_to");
-			cJSON_AddStringToObject(t, "nothing_removed_because", p->keep_why);
-		}
-	}
-	if (p->kept[0] != '\0')
-		cJSON_AddStringToObject(j, "kept", p->kept);
-	else
-		cJSON_AddNullToObject(j, "kept");
-	return j;
-}
-
 static int print_json(const struct oci_command *cmd, const struct rs_compact_plan *p,
                       const struct rs_compact_opts *o, int dry_run)
 {
-	if (np_json_emit(json_result(p, o, dry_run)) != 0)
+	if (np_json_emit(np_compact_json(p, o, dry_run)) != 0)
 		return oci_fail(cmd, "out of memory");
 	return OCI_EXIT_OK;
-}
-
-/* With --json a failure is a document too: node_dir and error. */
-static void json_failure(const char *dir, const char *msg)
-{
-	cJSON *j = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(j, "node_dir", dir);
-	cJSON_AddStringToObject(j, "error", msg);
-	(void)np_json_emit(j);
 }
 
 static int compact_apply(const struct oci_command *cmd, const struct flag_value *v,
@@ -185,7 +92,7 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 			    "OP_CONDUCTOR_INIT_COMPACT_FORCE=true) to remove them",
 			    (unsigned long long)plan->del_count, oci_no_question());
 			if (v[F_JSON].b)
-				json_failure(plan->node_dir, msg);
+				np_compact_json_failure(plan->node_dir, msg);
 			return oci_fail(cmd, "%s; nothing was changed", msg);
 		}
 		char q[PATH_MAX + 128];
@@ -208,23 +115,13 @@ static int compact_apply(const struct oci_command *cmd, const struct flag_value 
 		                        np_err_fix(cmd, &err, plan->node_dir).s);
 
 		if (v[F_JSON].b)
-			json_failure(plan->node_dir, err.msg);
+			np_compact_json_failure(plan->node_dir, err.msg);
 		np_print_errors(probs, "run raft verify");
 		return rc;
 	}
 	if (v[F_JSON].b)
 		return print_json(cmd, plan, o, 0);
-	printf("Compacted %s:\n", plan->node_dir);
-	for (int i = 0; i < 2; i++)
-		printf("  %-15s %llu -> %llu bytes\n", file_names[i],
-		       (unsigned long long)plan->file[i].size,
-		       (unsigned long long)plan->file[i].new_size);
-	if (plan->del_count > 0)
-		printf("Removed entries %llu..%llu (%llu).\n", (unsigned long long)plan->del_from,
-		       (unsigned long long)plan->del_to, (unsigned long long)plan->del_count);
-	printf("The new files check clean, hold the same content%s, and the node verifies.\n",
-	       plan->del_count > 0 ? " but for the removed entries" : "");
-	printf("The previous state was kept in: %s\n", plan->kept);
+	np_compact_done(plan);
 	return OCI_EXIT_OK;
 }
 
@@ -251,12 +148,12 @@ static int run_compact(const struct oci_command *cmd, const struct flag_set *fs)
 		              np_err_fix(cmd, &err, v[F_STATE_DIR].str).s);
 		np_print_errors(&probs, "run raft verify");
 		if (v[F_JSON].b)
-			json_failure(v[F_STATE_DIR].str, err.msg);
+			np_compact_json_failure(v[F_STATE_DIR].str, err.msg);
 	} else if (v[F_DRY_RUN].b) {
 		if (v[F_JSON].b) {
 			rc = print_json(cmd, &plan, &o, 1);
 		} else {
-			print_plan(&plan, &o);
+			np_compact_plan_text(&plan, &o);
 			printf("Dry run: nothing was written (about %llu and %llu bytes after "
 			       "compacting%s).\n",
 			       (unsigned long long)plan.file[0].new_size,
@@ -266,7 +163,7 @@ static int run_compact(const struct oci_command *cmd, const struct flag_set *fs)
 		}
 	} else {
 		if (!v[F_JSON].b)
-			print_plan(&plan, &o);
+			np_compact_plan_text(&plan, &o);
 		rc = compact_apply(cmd, v, &plan, &o, &probs);
 	}
 	rs_compact_plan_free(&plan);

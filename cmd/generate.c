@@ -35,6 +35,7 @@
 #include "present/chown.h"
 #include "cmd/command.h"
 #include "present/flags.h"
+#include "present/generate.h"
 #include "present/jsonout.h"
 #include "present/members.h"
 #include "present/nodeflags.h"
@@ -187,47 +188,6 @@ static const struct flag_spec generate_flags[F_COUNT] = {
     [F_JSON] = NP_FLAG_JSON,
 };
 
-/* What stands in OUTPUT_DIR before we touch it. */
-
-static void print_summary(const char *outdir, const struct rs_members *ms,
-                          const unsigned char *written, uint64_t term, const char *network,
-                          int cluster_json)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ms->n; i++)
-		n += written[i];
-	printf("Generated Raft state for %zu node%s in %s (initial term %llu%s%s):\n", n,
-	       n == 1 ? "" : "s", outdir, (unsigned long long)term,
-	       network != NULL && *network != '\0' ? ", network " : "",
-	       network != NULL ? network : "");
-	for (i = 0; i < ms->n; i++) {
-		if (!written[i])
-			continue;
-		printf("  %s/%s/%s\n", outdir, ms->m[i].id, RS_LOG_FILE);
-		printf("  %s/%s/%s%s\n", outdir, ms->m[i].id, RS_STABLE_FILE,
-		       i == ms->leader ? "   (records a vote for itself)" : "");
-	}
-	if (cluster_json)
-		printf("  %s/%s   (what was generated, with sha256 of each file)\n", outdir,
-		       RS_CLUSTER_JSON);
-	printf("\n"
-	       "Next steps:\n"
-	       "  1. Copy each %s/<server-id>/ directory into that sequencer's --raft.storage.dir\n"
-	       "     volume under the same name: op-conductor reads "
-	       "<raft.storage.dir>/<raft.server.id>/,\n"
-	       "     so each node's --raft.server.id must be its <server-id>.\n"
-	       "  2. Configure op-conductor on every node with --raft.bootstrap=false.\n"
-	       "  3. Start all nodes.\n"
-	       "\n"
-	       "Note: the vote recorded for %s does NOT choose the first leader. Every voter\n"
-	       "starts at term %llu and campaigns at term %llu%s when its election timer fires;\n"
-	       "any node may win the first election.\n",
-	       outdir, ms->m[ms->leader].id, (unsigned long long)term,
-	       (unsigned long long)(term + 1),
-	       term == UINT64_MAX ? " (it wraps: no term can follow the largest one)" : "");
-}
-
 /* ---- the command ------------------------------------------------------- */
 
 static int required(const struct oci_command *cmd, int k)
@@ -340,18 +300,6 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 	return 0;
 }
 
-/* A diff's lines (rs_diff text) as details of the message before them. */
-static void print_diff(enum oci_log_level level, const char *text)
-{
-	for (const char *p = text; p != NULL && *p != '\0';) {
-		const char *e = strchr(p, '\n');
-		int n = e != NULL ? (int)(e - p) : (int)strlen(p);
-
-		oci_detail(level, "%.*s", n, p);
-		p = e != NULL ? e + 1 : NULL;
-	}
-}
-
 /* One run, from its flags to the written nodes. */
 struct gen_run {
 	struct given_cluster gc;
@@ -432,7 +380,7 @@ static int gen_plan(const struct oci_command *cmd, struct gen_run *r)
 		                 oci_q(r->opts.node_id).s, r->gc.names.ids_what);
 	if (rc != RS_OK) {
 		rc = oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
-		print_diff(OCI_LVL_ERROR, p->conflict.text);
+		oci_detail_lines(OCI_LVL_ERROR, p->conflict.text);
 		return rc;
 	}
 	if (p->changed.n > 0) {
@@ -443,7 +391,7 @@ static int gen_plan(const struct oci_command *cmd, struct gen_run *r)
 		         "initialized; that state is kept as it is (- raft's configuration now, + "
 		         "the one given):",
 		         oci_path(p->outdir).s);
-		print_diff(OCI_LVL_WARN, p->changed.text);
+		oci_detail_lines(OCI_LVL_WARN, p->changed.text);
 	}
 	if (p->done && p->npresent > 0)
 		fprintf(r->say,
@@ -530,13 +478,7 @@ static int gen_apply(const struct oci_command *cmd, struct gen_run *r)
 		return oci_fail(cmd, "%s%s", err.msg, np_err_fix(cmd, &err, NULL).s);
 	if (r->json)
 		return print_json(cmd, r);
-	print_summary(p->outdir, &r->gc.ms, p->written, r->gc.term, r->gc.network, p->cluster_json);
-	if (p->keep_root[0] != '\0')
-		printf("The replaced state (snapshots/ included) was kept in: %s\n", p->keep_root);
-	if (p->put.salvaged > 0)
-		printf("Note: %zu stage%s left by an interrupted run (holding files the state does "
-		       "not have) kept in: %s\n",
-		       p->put.salvaged, p->put.salvaged == 1 ? "" : "s", p->put.salvaged_to);
+	np_generate_done(p, &r->gc.ms, r->gc.term, r->gc.network);
 	return OCI_EXIT_OK;
 }
 

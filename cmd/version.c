@@ -16,7 +16,6 @@
 #include <zlib.h>
 
 #include "cmd/command.h"
-#include "present/flags.h"
 #include "present/jsonout.h"
 #include "present/report.h"
 #include "cmd/version.h"

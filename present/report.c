@@ -471,3 +471,15 @@ const struct rs_progress *oci_tty_progress(void)
 
 	return isatty(STDERR_FILENO) ? &tty : NULL;
 }
+
+/* TEXT's lines (an rs_diff's text, say) as details of the message before them. */
+void oci_detail_lines(enum oci_log_level level, const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *e = strchr(p, '\n');
+		int n = e != NULL ? (int)(e - p) : (int)strlen(p);
+
+		oci_detail(level, "%.*s", n, p);
+		p = e != NULL ? e + 1 : NULL;
+	}
+}

@@ -95,6 +95,8 @@ void oci_note(const struct oci_command *cmd, const char *fmt, ...)
  * at `level`; in text it is written as it is, with a newline. */
 void oci_detail(enum oci_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* TEXT's lines, each an oci_detail at LEVEL (an rs_diff's text, say). */
+void oci_detail_lines(enum oci_log_level level, const char *text);
 
 /* Where text meant for a person goes when stdout holds a --json document:
  * each line written to it is one info record (in text format: the line as

@@ -420,10 +420,23 @@ static int head_resolve(struct rs_node *n, struct scan *sc, struct bolt_cursor *
 	struct cand *v = sc->cands;
 	int rc, ok;
 
-	if (sc->ncands > 0)
-		qsort(v, sc->ncands, sizeof(*v), cand_order);
+	/* the walk below mostly ends at the highest candidate: found in one
+	 * pass; the others are sorted only when it goes on (the order is a
+	 * total one: indexes differ) */
+	if (sc->ncands > 1) {
+		size_t best = 0;
+		struct cand t;
+
+		for (size_t i = 1; i < sc->ncands; i++)
+			if (cand_order(&v[i], &v[best]) < 0)
+				best = i;
+		t = v[0], v[0] = v[best], v[best] = t;
+	}
 	for (size_t i = 0; i < sc->ncands; i++) {
 		struct rs_block b;
+
+		if (i == 1)
+			qsort(v + 1, sc->ncands - 1, sizeof(*v), cand_order);
 
 		if (v[i].number != UINT64_MAX && h->block.found && v[i].number < h->block.number)
 			break; /* the head found so far is higher than every candidate left */

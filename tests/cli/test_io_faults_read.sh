@@ -6,7 +6,8 @@
 # restore --dry-run, recover --dry-run, compact --dry-run, generate
 # --if-absent on the state it would write, and bootstrap cluster (which
 # becomes a stand-in op-conductor, tests/cli/fake-op-conductor.c) run as
-# real processes on real node directories and a real backup with
+# real processes on real node directories (and one op-conductor ran,
+# ../shared/vectors/lived, for info's leaf reader) and a real backup with
 # tests/cli/failcall.so preloaded; the sweep (tests/cli/iofaults.sh) fails
 # every call of every wrapped libc function one at a time (SAMPLES evenly
 # spaced ones where there are more). After each run:
@@ -19,10 +20,10 @@
 #   - bootstrap cluster: op-conductor was started exactly when the exit
 #     status is 0, and then found both database files unlocked.
 #
-# Env: OCI_BIN, OCI_SRC; SAMPLES (default 12).
+# Env: OCI_BIN, OCI_SRC, OCI_SHARED; SAMPLES (default 12).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/iofaults.sh"
-need_env OCI_BIN OCI_SRC
+need_env OCI_BIN OCI_SRC OCI_SHARED
 B=$OCI_BIN
 # no fsync here, but many short runs: a tmpfs keeps them off the disk
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${OCI_IOFAULTS_TMPDIR:-/dev/shm}
@@ -47,6 +48,10 @@ BK=$(echo "$tmp"/in/bk/raft-backup-*)
 	bad "recover s1"
 	finish
 }
+# a node op-conductor ran (../shared/vectors/lived): large enough for info's
+# leaf reader (preadv2 RWF_NOWAIT, then pread when the file is cold)
+cp -r "$OCI_SHARED/vectors/lived/three/sequencer-1" "$tmp/in/lived"
+chmod -R u+w "$tmp/in/lived"
 "$B" raft info --state-dir "$S/s2" --json >"$tmp/in/s2.json" || {
 	bad "info --json of s2"
 	finish
@@ -65,6 +70,8 @@ unchanged() {
 nothing() { :; }
 
 sweep info "raft info" nothing unchanged "$B" raft info --state-dir "$S/s1"
+sweep "info of a node op-conductor ran" "raft info" nothing unchanged \
+	"$B" raft info --state-dir "$tmp/in/lived"
 sweep "info --json --full --entries all" "raft info" nothing unchanged \
 	"$B" raft info --state-dir "$S/s1" --json --full --entries all
 sweep "info of a directory of nodes" "raft info" nothing unchanged "$B" raft info --state-dir "$S"

@@ -62,9 +62,17 @@ print("[ok] %s: %d -> %d bytes (%d pages, %d free before); tx.Check clean, no fr
 PY
 	done
 done
-[ "$(info 'd["log"]["first_index"]' "$ST/n2")" = $((snap2 + 1)) ] || die "n2: --trailing 0 left the log starting at $(info 'd["log"]["first_index"]' "$ST/n2"), not after the snapshot ($snap2)"
-[ "$(info 'd["log"]["last_index"]' "$ST/n2")" = "$last2" ] || die "n2: the last index changed"
-say "ok: n2 --trailing 0: the log now starts at $((snap2 + 1)), right after the newest snapshot ($snap2), and still ends at $last2"
+if [ "$snap2" = "$last2" ]; then
+	# the newest snapshot covers the whole log (when it was taken last
+	# depends on timing): raft's range removes every entry, as its own
+	# compaction would (snapshot.go compactLogsWithTrailing, raft v1.7.3)
+	[ "$(info 'd["log"]["count"]' "$ST/n2")" = 0 ] || die "n2: --trailing 0 with the snapshot at the last index ($snap2) left $(info 'd["log"]["count"]' "$ST/n2") entries"
+	say "ok: n2 --trailing 0: the newest snapshot ($snap2) is at the last index: the log is now empty, as raft's own compaction leaves it"
+else
+	[ "$(info 'd["log"]["first_index"]' "$ST/n2")" = $((snap2 + 1)) ] || die "n2: --trailing 0 left the log starting at $(info 'd["log"]["first_index"]' "$ST/n2"), not after the snapshot ($snap2)"
+	[ "$(info 'd["log"]["last_index"]' "$ST/n2")" = "$last2" ] || die "n2: the last index changed"
+	say "ok: n2 --trailing 0: the log now starts at $((snap2 + 1)), right after the newest snapshot ($snap2), and still ends at $last2"
+fi
 
 # op-conductor on the compacted state: same head, a cluster again, catches up
 opc_restart_head big-after

@@ -80,6 +80,16 @@ int bolt_view_open(const char *path, int mode, double lock_timeout, struct bolt_
 	if ((rc = bolt_file_check(v->fd, path, &st, err)) != BOLT_OK)
 		goto fail;
 	v->file_size = (uint64_t)st.st_size;
+	if (v->file_size == 0) {
+		/* bbolt v1.3.6 Open (db.go) writes new meta pages into a file of
+		 * size 0: to op-conductor it is an empty database */
+		rc = bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
+		               "%s is not a bolt database: 0 bytes is too short (bbolt would "
+		               "initialize it as a new, empty database: op-conductor would "
+		               "start with nothing in it)",
+		               path);
+		goto fail;
+	}
 	if (v->file_size < 2 * BOLT_MIN_PAGE_SIZE) {
 		rc = bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,
 		               "%s is not a bolt database: %llu bytes is too short", path,

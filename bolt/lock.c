@@ -1,8 +1,14 @@
 #include "bolt/lock.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_seconds(void)
 {
@@ -10,6 +16,75 @@ static double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The command line of pid, spaces between the arguments, at most size-1
+ * bytes, control bytes as '?'; "" if unknown. */
+static void command_of(long pid, char *buf, size_t size)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	(void)snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+		else if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+}
+
+/* /proc/locks lines: "N: FLOCK  ADVISORY  WRITE <pid> <maj>:<min>:<ino> 0 EOF"
+ * (major and minor in hex); "N: -> ..." lines are waiters. */
+long bolt_lock_holder(int fd, char *cmd, size_t size)
+{
+	struct stat st;
+	char line[256];
+	long pid = 0;
+	FILE *f;
+
+	if (size > 0)
+		cmd[0] = '\0';
+	if (fstat(fd, &st) != 0 || (f = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	for (int lines = 0; pid == 0 && lines < 100000 && fgets(line, sizeof(line), f); lines++) {
+		char kind[16], mode[16], rw[16];
+		unsigned int maj, min;
+		unsigned long long i;
+		long p;
+
+		if (strstr(line, "->") != NULL)
+			continue;
+		if (sscanf(line, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &p, &maj,
+		           &min, &i) == 7 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && i == (unsigned long long)st.st_ino)
+			pid = p;
+	}
+	fclose(f);
+	if (pid > 0 && size > 0)
+		command_of(pid, cmd, size);
+	return pid;
+}
+
+int bolt_lock_same_program(long pid)
+{
+	char p[64];
+	struct stat a, b;
+
+	(void)snprintf(p, sizeof(p), "/proc/%ld/exe", pid);
+	return stat(p, &a) == 0 && stat("/proc/self/exe", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 /* 1 when every lock on fd's file is shared (readers only), so LOCK_EX is
@@ -20,6 +95,29 @@ static int only_readers(int fd)
 		return 0;
 	(void)flock(fd, LOCK_UN);
 	return 1;
+}
+
+/* The refusal of a lock a writer holds, naming it when /proc/locks does. */
+static int held(int fd, const char *name, double timeout, struct bolt_err *err)
+{
+	char cmd[160];
+	long pid = bolt_lock_holder(fd, cmd, sizeof(cmd));
+
+	if (pid > 0 && bolt_lock_same_program(pid))
+		return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
+		                 "%s is being changed by another op-conductor-init run (pid %ld: "
+		                 "%s); wait for it to finish, or give --timeout SECONDS to wait",
+		                 name, pid, cmd[0] != '\0' ? cmd : "command unknown");
+	if (pid > 0)
+		return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
+		                 "%s is locked by another process (is op-conductor running?): pid "
+		                 "%ld, %s; gave up after %.1f s",
+		                 name, pid, cmd[0] != '\0' ? cmd : "command unknown",
+		                 timeout > 0 ? timeout : 0.0);
+	return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
+	                 "%s is locked by another process (is op-conductor running?); gave up "
+	                 "after %.1f s",
+	                 name, timeout > 0 ? timeout : 0.0);
 }
 
 int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err *err)
@@ -51,10 +149,7 @@ int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err 
 				                 "%.1f s: wait for it to finish, or give a longer "
 				                 "--timeout",
 				                 name, now_seconds() - start);
-			return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
-			                 "%s is locked by another process (is op-conductor "
-			                 "running?); gave up after %.1f s",
-			                 name, timeout > 0 ? timeout : 0.0);
+			return held(fd, name, timeout, err);
 		}
 		nanosleep(&pause, NULL);
 	}

@@ -6,6 +6,8 @@
 #ifndef BOLT_LOCK_H
 #define BOLT_LOCK_H
 
+#include <stddef.h>
+
 #include "bolt/error.h"
 
 /* Seconds a LOCK_EX waits when only readers (LOCK_SH holders) are in its
@@ -19,6 +21,15 @@
  * deadline. `name` is used in the message. */
 int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err *err);
 void bolt_unlock(int fd);
+
+/* The pid that holds a flock on fd's file, from /proc/locks (0: unknown),
+ * and in cmd its command line (spaces between arguments, control bytes as
+ * '?', cut to size-1 bytes; "" when unknown). */
+long bolt_lock_holder(int fd, char *cmd, size_t size);
+
+/* 1 when process pid runs this same executable (another run of this tool),
+ * 0 when not or when that cannot be told (another user's process). */
+int bolt_lock_same_program(long pid);
 
 /* 1 if some other process holds a lock conflicting with `op` right now,
  * 0 if not, -1 on error (errno set). Takes and drops the lock. */

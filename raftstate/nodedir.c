@@ -331,61 +331,6 @@ void rs_remove_tree(const char *path)
 
 /* ---- the lock ---------------------------------------------------------- */
 
-/* The pid holding a FLOCK on (dev, ino), from /proc/locks; 0 if unknown.
- * Lines: "N: FLOCK  ADVISORY  WRITE <pid> <maj>:<min>:<ino> 0 EOF" (the
- * major and minor in hex); "N: -> ..." lines are waiters. */
-static long lock_holder(dev_t dev, ino_t ino)
-{
-	FILE *f = fopen("/proc/locks", "re");
-	char line[256];
-	long pid = 0;
-
-	if (f == NULL)
-		return 0;
-	for (int lines = 0; pid == 0 && lines < 100000 && fgets(line, sizeof(line), f); lines++) {
-		char kind[16], mode[16], rw[16];
-		unsigned int maj, min;
-		unsigned long long i;
-		long p;
-
-		if (strstr(line, "->") != NULL)
-			continue;
-		if (sscanf(line, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &p, &maj,
-		           &min, &i) == 7 &&
-		    strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
-		    i == (unsigned long long)ino)
-			pid = p;
-	}
-	fclose(f);
-	return pid;
-}
-
-/* The command line of pid, spaces between the arguments, at most size-1
- * bytes, control bytes as '?'; "" if unknown. */
-static void command_of(long pid, char *buf, size_t size)
-{
-	char p[64];
-	ssize_t n;
-	int fd;
-
-	buf[0] = '\0';
-	(void)snprintf(p, sizeof(p), "/proc/%ld/cmdline", pid);
-	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	while (n > 0 && buf[n - 1] == '\0')
-		n--;
-	buf[n] = '\0';
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-		else if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
-}
-
 void rs_nd_lock_dir_of(const char *node_dir, char *out, size_t size)
 {
 	char tmp[PATH_MAX];
@@ -412,17 +357,14 @@ int rs_nd_lock(const char *dir, double timeout, struct rs_nd_lock *lk, struct rs
 			return rs_syserr(err, "cannot open (to lock it)", dir);
 		if (bolt_lock(fd, LOCK_EX, timeout, dir, &be) != BOLT_OK) {
 			char cmd[200] = "", who[260] = "pid unknown";
-			long pid = 0;
+			long pid;
 
 			if (be.code != BOLT_ELOCKED) {
 				close(fd);
 				return rs_errf(err, RS_EIO, "%s", be.msg);
 			}
-			if (fstat(fd, &a) == 0)
-				pid = lock_holder(a.st_dev, a.st_ino);
+			pid = bolt_lock_holder(fd, cmd, sizeof(cmd));
 			close(fd);
-			if (pid > 0)
-				command_of(pid, cmd, sizeof(cmd));
 			if (pid > 0)
 				(void)snprintf(who, sizeof(who), "pid %ld: %s", pid,
 				               cmd[0] != '\0' ? cmd : "command unknown");
@@ -455,7 +397,8 @@ void rs_nd_unlock(struct rs_nd_lock *lk)
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err)
 {
 	struct bolt_err be = {0};
-	char p[PATH_MAX];
+	char p[PATH_MAX], cmd[160];
+	long pid;
 	int readers;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -477,6 +420,7 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 			continue;
 		}
 		readers = r == BOLT_ELOCKED && bolt_lock_probe(fd, LOCK_SH) == 0;
+		pid = r == BOLT_ELOCKED && !readers ? bolt_lock_holder(fd, cmd, sizeof(cmd)) : 0;
 		close(fd);
 		if (r != BOLT_ELOCKED)
 			return rs_errf(err, RS_EIO, "%s", be.msg);
@@ -486,6 +430,16 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 			               "backup or another run's check) after %.0f s; wait for "
 			               "it to finish and run this again",
 			               p, BOLT_READER_GRACE);
+		if (pid > 0 && bolt_lock_same_program(pid))
+			return rs_errf(err, RS_ELOCKED,
+			               "%s is being changed by another op-conductor-init run (pid "
+			               "%ld: %s); wait for it to finish and run this again",
+			               p, pid, cmd[0] != '\0' ? cmd : "command unknown");
+		if (pid > 0)
+			return rs_errf(err, RS_ELOCKED,
+			               "%s is locked by another process (is op-conductor "
+			               "running?): pid %ld, %s; %s",
+			               p, pid, cmd[0] != '\0' ? cmd : "command unknown", doing);
 		return rs_errf(err, RS_ELOCKED,
 		               "%s is locked by another process (is op-conductor running?); "
 		               "%s",

@@ -13,8 +13,10 @@
 #     page id, flags, count and overflow fields of its header, each field
 #     of its first element, the last element's, a byte of its first key and
 #     a byte in its first value (a log entry's msgpack);
-# then `raft verify`, `raft info --json --full --entries all` and `raft
-# logs --payload json` read it. Each run must exit 0 or 1 within 60 s
+#   - the newest snapshot's meta.json and state.bin: every 8th byte, and
+#     each cut to half and to nothing;
+# then `raft verify`, `raft info --json --full --entries all`, `raft logs
+# --payload json` and `raft backup` (into a directory of its own) read it. Each run must exit 0 or 1 within 60 s
 # (never 2, never a signal), print no sanitizer report, and leave the
 # damaged file byte for byte as it was; a damage of a meta page must make
 # verify say so (exit 1 when both metas are damaged alike is not asked:
@@ -70,10 +72,11 @@ runs=0
 judge() {
 	local what=$1 file=$2 sum cmd rc
 	sum=$(sha256sum <"$file")
-	for cmd in "verify" "info --json --full --entries all" "logs --payload json"; do
+	for cmd in "verify" "info --json --full --entries all" "logs --payload json" "backup --backup-dir $tmp/k"; do
 		# shellcheck disable=SC2086
 		timeout 60 "$B" raft $cmd --state-dir "$N" </dev/null >"$tmp/out" 2>"$tmp/err"
 		rc=$?
+		rm -rf "$tmp/k"
 		runs=$((runs + 1))
 		if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
 			bad "$what: raft $cmd: exit $rc: $(head -c 300 "$tmp/err")"
@@ -166,10 +169,31 @@ sweep_file() {
 		fi
 	done <"$tmp/pages"
 	cp "$pristine" "$f"
-	[ "$fail" = "$failed" ] && ok "$name: $cases damaged copies, each read by verify, info and logs: exit 0 or 1, no crash, nothing written"
+	[ "$fail" = "$failed" ] && ok "$name: $cases damaged copies, each read by verify, info, logs and backup: exit 0 or 1, no crash, nothing written"
 }
 
 sweep_file raft-log.db "$tmp/log.pristine"
 sweep_file raft-stable.db "$tmp/stable.pristine"
+
+# the newest snapshot's files: every 8th byte of meta.json and state.bin
+# (the snapshot's configuration and op-conductor's state), and each file
+# cut to half and to nothing
+snap=$(ls -d "$N"/snapshots/* | sort | tail -n 1)
+failed=$fail cases=0
+for f in meta.json state.bin; do
+	cp "$snap/$f" "$tmp/$f.pristine"
+	size=$(stat -c %s "$tmp/$f.pristine")
+	for ((off = 0; off < size; off += 8)); do
+		damage "$snap/$f" "$tmp/$f.pristine" "snapshot $f byte $off" "$off" 1
+		cases=$((cases + 1))
+	done
+	for cut in $((size / 2)) 0; do
+		head -c "$cut" "$tmp/$f.pristine" >"$snap/$f"
+		judge "snapshot $f cut to $cut bytes" "$snap/$f"
+		cases=$((cases + 1))
+	done
+	cp "$tmp/$f.pristine" "$snap/$f"
+done
+[ "$fail" = "$failed" ] && ok "snapshot files: $cases damaged copies, each read by verify, info, logs and backup: exit 0 or 1, no crash, nothing written"
 echo "($runs runs)"
 finish

@@ -111,6 +111,22 @@ gen_check() {
 EVERY="fsync renameat renameat2 mkdirat unlinkat"
 sweep generate "raft generate" gen_setup gen_check \
 	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g"
+# with the owner set (fchownat) and cluster.json written (mkostemp, rename):
+# cluster.json is whole or absent, and there after exit 0
+gencj_check() {
+	gen_check "$1" || return 1
+	if [ -e "$tmp/g/cluster.json" ] &&
+		! python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/g/cluster.json" 2>/dev/null; then
+		bad "$1: cluster.json is not whole JSON"
+		return 1
+	elif [ "$rc" = 0 ] && [ ! -e "$tmp/g/cluster.json" ]; then
+		bad "$1: exit 0 without cluster.json"
+		return 1
+	fi
+}
+sweep "generate --chown --cluster-json" "raft generate" gen_setup gencj_check \
+	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g" \
+	--chown "$(id -u):$(id -g)" --cluster-json --network op-test
 
 # restore, recover, compact: a copy of base/s1 in $tmp/n/s1; "new" is what a
 # run without a fault leaves

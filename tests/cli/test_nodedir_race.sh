@@ -139,9 +139,10 @@ sleep 0.3
 t0=$(date +%s%N)
 if nd_run S "$R" >/dev/null 2>"$tmp/w.err"; then
 	bad "restore ran while a writer held raft-log.db"
-elif ms=$(( ($(date +%s%N) - t0) / 1000000 )) && [ "$ms" -lt 5000 ] && grep -q 'is op-conductor running' "$tmp/w.err" &&
+elif ms=$(( ($(date +%s%N) - t0) / 1000000 )) && [ "$ms" -lt 5000 ] &&
+	grep -q "is locked by another process (is op-conductor running?): pid $hp, flock -x $R/s1/raft-log.db sleep 30; " "$tmp/w.err" &&
 	[ "$(nd_label "$R/s1")" = O ]; then
-	ok "restore refused a writer's lock at once ($ms ms), nothing changed"
+	ok "restore refused a writer's lock at once ($ms ms), naming pid $hp and its command; nothing changed"
 else
 	bad "restore and a writer's lock: $(cat "$tmp/w.err")"
 fi

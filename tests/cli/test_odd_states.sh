@@ -10,9 +10,14 @@
 #     sentence, then each difference ("-" what is there, "+" what this run
 #     would write), nothing written; the same flags: exit 0, nothing to do.
 #
-# Env: OCI_BIN.
+#   - info of a node whose snapshots/ holds unfinished *.tmp directories
+#     (raft's snapshot store leaves one when it dies mid-write) names the
+#     newest and says there are more, and ignores them;
+#   - --log.pid adds the pid to each logfmt, json and terminal record.
+#
+# Env: OCI_BIN, OCI_SHARED.
 . "$(dirname "$0")/lib.sh"
-need_env OCI_BIN
+need_env OCI_BIN OCI_SHARED
 B=$OCI_BIN
 make_tmp oci-odd
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -29,8 +34,9 @@ listing "$tmp/g" >"$tmp/g.before"
 
 # expect NAME RC REGEX... -- CMD...: CMD exits RC, its stdout and stderr
 # together match every REGEX (grep -E), with RC 1 stderr is one line (with
-# LISTED=1: a sentence, then the list of differences), and the generated
-# tree is as it was
+# LISTED=1: a sentence, then the list of differences) starting with the
+# command's name (with RECORD=1: a log record), and the generated tree is
+# as it was
 expect() {
 	local name=$1 want=$2 re=() r
 	shift 2
@@ -49,7 +55,8 @@ expect() {
 		bad "$name: stderr is not one line: $(head -c 400 "$tmp/err")"
 		return
 	fi
-	if [ "$rc" = 1 ] && ! head -n 1 "$tmp/err" | grep -q '^op-conductor-init: raft [a-z]*: '; then
+	if [ "$rc" = 1 ] && [ -z "${RECORD:-}" ] &&
+		! head -n 1 "$tmp/err" | grep -q '^op-conductor-init: raft [a-z]*: '; then
 		bad "$name: stderr does not start with the command's sentence: $(head -c 400 "$tmp/err")"
 		return
 	fi
@@ -89,5 +96,25 @@ LISTED=1 expect "generate --if-absent: another initial leader" 1 's2: \+ vote fo
 	-- "${G[@]}" --initial-leader s2 --network op-a
 expect "generate --if-absent: the same flags" 0 'Nothing to do: .* already holds the state of 3 nodes' \
 	-- "${G[@]}" --initial-leader s1 --network op-a
+
+# unfinished snapshots beside the real ones
+L=$tmp/lived/sequencer-1
+mkdir -p "$tmp/lived"
+cp -r "$OCI_SHARED/vectors/lived/three/sequencer-1" "$L"
+chmod -R u+w "$L"
+mkdir "$L/snapshots/2-998-1795355419998.tmp" "$L/snapshots/2-999-1795355419999.tmp"
+expect "info: two unfinished snapshots" 0 \
+	'2-999-1795355419999\.tmp  unfinished \(a \*\.tmp directory: raft ignores it\), and more beside it' \
+	'2-527-1795355416795  index 527  term 2' -- "$B" raft info --state-dir "$L"
+rmdir "$L/snapshots/2-998-1795355419998.tmp"
+expect "info: one unfinished snapshot" 0 \
+	'2-999-1795355419999\.tmp  unfinished \(a \*\.tmp directory: raft ignores it\)$' \
+	-- "$B" raft info --state-dir "$L"
+
+# --log.pid in each record format
+for f in logfmt json terminal; do
+	RECORD=1 expect "--log.format $f --log.pid" 1 '(pid=|"pid":)[0-9]+' '(cmd=|"cmd":)"raft info"' \
+		-- "$B" raft info --state-dir "$tmp/nowhere" --log.format "$f" --log.pid
+done
 
 finish

@@ -16,12 +16,11 @@
 
 #include "cmd/command.h"
 #include "present/flags.h"
+#include "present/logs.h"
 #include "present/nodeflags.h"
-#include "present/nodetext.h"
 #include "present/report.h"
 #include "raftstate/log.h"
 #include "raftstate/logread.h"
-#include "raftstate/payload.h"
 
 enum {
 	F_STATE_DIR,
@@ -122,75 +121,6 @@ static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_s
 	return 0;
 }
 
-struct logs_out {
-	int json;
-	char *buf; /* the envelope's JSON, reused */
-	size_t cap;
-	int failed; /* stdout failed (a closed pipe) */
-};
-
-static void put_hash(const uint8_t h[32])
-{
-	static const char hex[] = "0123456789abcdef";
-	char s[67];
-
-	s[0] = '0';
-	s[1] = 'x';
-	for (int i = 0; i < 32; i++) {
-		s[2 + 2 * i] = hex[h[i] >> 4];
-		s[3 + 2 * i] = hex[h[i] & 15];
-	}
-	s[66] = '\0';
-	fputs(s, stdout);
-}
-
-static int print_entry(void *ctx, const struct rs_log *log, int form, const struct rs_block *b)
-{
-	struct logs_out *o = ctx;
-	char tn[32], tm[64];
-
-	printf("{\"index\":%" PRIu64 ",\"term\":%" PRIu64 ",\"type\":\"%s\",\"appended_at\":",
-	       log->index, log->term, np_type_name(log->type, tn, sizeof(tn)));
-	if (log->appended_at_present)
-		printf("\"%s\"", np_time(&log->appended_at, tm, sizeof(tm)));
-	else
-		fputs("null", stdout);
-	printf(",\"data_size\":%zu,\"payload\":", log->data_len);
-	if (form == RS_PAYLOAD_NONE) {
-		fputs("null", stdout);
-	} else {
-		printf("{\"form\":\"%s\",\"version\":%d,\"block_number\":%" PRIu64 ",\"hash\":\"",
-		       form == RS_PAYLOAD_ENVELOPE ? "envelope" : "legacy", b->version, b->number);
-		put_hash(b->hash);
-		fputs("\",\"parent_hash\":\"", stdout);
-		put_hash(b->parent_hash);
-		printf("\",\"timestamp\":%" PRIu64 ",\"gas_used\":%" PRIu64
-		       ",\"transactions\":%u,\"withdrawals\":%u}",
-		       b->timestamp, b->gas_used, b->tx_count, b->withdrawals);
-	}
-	if (o->json && form != RS_PAYLOAD_NONE) {
-		size_t need = rs_payload_json_bound(log->data_len, b), n;
-
-		if (need > o->cap) {
-			char *p = realloc(o->buf, need);
-
-			if (p == NULL)
-				return -1;
-			o->buf = p;
-			o->cap = need;
-		}
-		n = rs_payload_json(log->data, log->data_len, b, o->buf);
-		fputs(",\"envelope\":", stdout);
-		fwrite(o->buf, 1, n, stdout);
-	}
-	fputs("}\n", stdout);
-	if (ferror(stdout)) {
-		o->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
 static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 {
 	const struct flag_value *v = fs->v;
@@ -204,7 +134,7 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 	    .has_to_block = flags_given(&v[F_TO_BLOCK]) != NULL,
 	    .to_block = v[F_TO_BLOCK].u,
 	};
-	struct logs_out out = {.json = strcmp(v[F_PAYLOAD].str, "json") == 0};
+	struct np_logs_out out = {.json = strcmp(v[F_PAYLOAD].str, "json") == 0};
 	struct rs_logs_stats st;
 	struct rs_err err = {0};
 	static char obuf[1 << 20];
@@ -228,7 +158,7 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 		                 "LogBarrier, LogConfiguration, ... or a number 0..255)",
 		                 bad);
 	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-	rc = rs_logs_read(v[F_STATE_DIR].str, &o, print_entry, &out, &st, &err);
+	rc = rs_logs_read(v[F_STATE_DIR].str, &o, np_logs_entry, &out, &st, &err);
 	free(out.buf);
 	if (fflush(stdout) != 0 || out.failed)
 		return oci_fail(cmd, "cannot write the entries to stdout: %s",

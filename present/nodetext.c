@@ -283,10 +283,15 @@ const char *np_hash_hex(const uint8_t h[32], char *buf, size_t size)
 			buf[0] = 0;
 		return buf;
 	}
+	static const char hex[] = "0123456789abcdef";
+
 	buf[0] = '0';
 	buf[1] = 'x';
-	for (int i = 0; i < 32; i++)
-		(void)snprintf(buf + 2 + 2 * i, 3, "%02x", h[i]);
+	for (int i = 0; i < 32; i++) {
+		buf[2 + 2 * i] = hex[h[i] >> 4];
+		buf[3 + 2 * i] = hex[h[i] & 15];
+	}
+	buf[66] = '\0';
 	return buf;
 }
 

@@ -6,6 +6,8 @@
 #ifndef BOLT_ERROR_H
 #define BOLT_ERROR_H
 
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum bolt_code {
@@ -31,6 +33,19 @@ struct bolt_err {
 	uint64_t pgid; /* BOLT_NO_PGID when not about one page */
 	char msg[256];
 };
+
+/* Messages are whole sentences whatever the paths in them: a message longer
+ * than its buffer has its long words (runs of 32 bytes or more without a
+ * space: paths, keys) cut in their middle to "...", all to the same length,
+ * just enough for the rest - the sentence and its fix at the end - to fit;
+ * only text without such words is cut at its end. */
+
+/* Copies src (len bytes) into dst (size bytes, NUL-terminated), fitted as
+ * above; never splits a UTF-8 sequence. Returns dst. */
+char *bolt_text_fit(char *dst, size_t size, const char *src, size_t len);
+/* vsnprintf into dst, fitted as above. */
+void bolt_vfmt_fit(char *dst, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 int bolt_errf(struct bolt_err *err, int code, uint64_t pgid, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

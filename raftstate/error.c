@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "bolt/error.h"
 
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
 {
@@ -15,7 +18,7 @@ int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
 	err->sys_errno = 0;
 	err->has_fix = 0;
 	va_start(ap, fmt);
-	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	bolt_vfmt_fit(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -75,14 +78,36 @@ struct rs_quoted rs_errno_text(int e)
 	return q;
 }
 
-int rs_err_suffix(struct rs_err *err, const char *suffix)
+int rs_err_append(struct rs_err *err, const char *fmt, ...)
 {
-	size_t n;
+	size_t n, more;
+	va_list ap;
+	char *t;
+	int k;
 
 	if (err == NULL)
 		return RS_OK;
 	n = strlen(err->msg);
-	(void)snprintf(err->msg + n, sizeof(err->msg) - n, "%s", suffix);
+	va_start(ap, fmt);
+	k = vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+	more = k > 0 ? (size_t)k : 0;
+	if (n + more < sizeof(err->msg) || (t = malloc(n + more + 1)) == NULL)
+		return err->code;
+	memcpy(t, err->msg, n);
+	va_start(ap, fmt);
+	(void)vsnprintf(t + n, more + 1, fmt, ap);
+	va_end(ap);
+	bolt_text_fit(err->msg, sizeof(err->msg), t, n + more);
+	free(t);
+	return err->code;
+}
+
+int rs_err_suffix(struct rs_err *err, const char *suffix)
+{
+	if (err == NULL)
+		return RS_OK;
+	(void)rs_err_append(err, "%s", suffix);
 	err->has_fix = 1;
 	return err->code;
 }
@@ -99,17 +124,20 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path)
 	return rc;
 }
 
-const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n)
+/* rs_quote_n into buf, cut at its end with "..." when it does not fit: 1
+ * when all of s went in. */
+static int quote_into(char *buf, size_t size, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i;
+	int whole = 1;
 	char esc[5];
 	size_t elen;
 
 	if (size < 6) {
 		if (size > 0)
 			buf[0] = '\0';
-		return buf;
+		return 0;
 	}
 	buf[o++] = '"';
 	for (i = 0; i < n; i++) {
@@ -151,6 +179,7 @@ const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n)
 		if (o + elen + 5 > size) {
 			memcpy(buf + o, "...", 3);
 			o += 3;
+			whole = 0;
 			break;
 		}
 		memcpy(buf + o, esc, elen);
@@ -158,6 +187,24 @@ const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n)
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';
+	return whole;
+}
+
+const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n)
+{
+	size_t all = 4 * n + 3; /* each byte escaped as \xNN at most, the quotes, NUL */
+	char *t, *fit;
+
+	if (quote_into(buf, size, s, n) || size < 6 || (t = malloc(all + size)) == NULL)
+		return buf;
+	/* a long value keeps its end too: cut in its middle when that leaves
+	 * the closing quote, else (short words) at the end, as quote_into did */
+	fit = t + all;
+	(void)quote_into(t, all, s, n);
+	bolt_text_fit(fit, size, t, strlen(t));
+	if (fit[0] != '\0' && fit[strlen(fit) - 1] == '"')
+		memcpy(buf, fit, strlen(fit) + 1);
+	free(t);
 	return buf;
 }
 
@@ -179,8 +226,7 @@ const char *rs_path_text(const char *path, char *buf, size_t size)
 	for (const char *p = path; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '"')
 			return rs_quote(path, buf, size);
-	(void)snprintf(buf, size, "%s", path);
-	return buf;
+	return bolt_text_fit(buf, size, path, strlen(path));
 }
 
 struct rs_quoted rs_qpath(const char *path)

@@ -30,12 +30,19 @@ struct rs_err {
 	char msg[512];
 };
 
-/* Fills err (when non-NULL) and returns code. printf-style. */
+/* Fills err (when non-NULL) and returns code. printf-style; a message
+ * longer than msg keeps its sentence and fix whole, its paths shortened in
+ * the middle ("/var/lib/...-long/s1", bolt_text_fit). */
 int rs_errf(struct rs_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Appends `suffix`, the fix ("; give --live ..."), to err's message (cut
- * to fit) and marks it has_fix; returns err's code. */
+/* Appends printf-style text to err's message (its long words shortened in
+ * the middle to fit, bolt/error.h); code, sys_errno and has_fix stay.
+ * Returns err's code. */
+int rs_err_append(struct rs_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* rs_err_append of `suffix`, the fix ("; give --live ..."), marking err
+ * has_fix; returns err's code. */
 int rs_err_suffix(struct rs_err *err, const char *suffix);
 
 /* RS_EIO for a failed system call: "<what> <path>: <rs_errno_text(errno)>",
@@ -45,14 +52,14 @@ int rs_syserr(struct rs_err *err, const char *what, const char *path);
 
 /* s (n bytes) as a double-quoted string in the style of Go's %q: control
  * bytes, DEL, '"' and '\\' are escaped, so a bad value can never break the
- * one-line rule. Truncates with "..." to fit `size`. Returns buf. The one
+ * one-line rule. Shortened in the middle with "..." to fit `size`. Returns buf. The one
  * quoting of every message (cmd/'s oci_quote is this). */
 const char *rs_quote_n(char *buf, size_t size, const char *s, size_t n);
 /* rs_quote_n of the NUL-terminated s. */
 const char *rs_quote(const char *s, char *buf, size_t size);
 /* A path for a message, into buf: as it is, or rs_quote'd when it holds a
- * control byte, DEL or a '"' (the one rule; cmd/'s oci_path is this).
- * Returns buf. */
+ * control byte, DEL or a '"' (the one rule; cmd/'s oci_path is this);
+ * shortened in the middle to fit. Returns buf. */
 const char *rs_path_text(const char *path, char *buf, size_t size);
 
 /* By value, for message arguments (C11 keeps the temporary alive for the

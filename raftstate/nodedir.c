@@ -1029,7 +1029,7 @@ static int put_in_place(struct rs_nd_replace *r, struct rs_err *err)
 	 * is above the old CurrentTerm */
 	static const char *const order[3] = {RS_STABLE_FILE, RS_LOG_FILE, RS_SNAP_DIR};
 	struct name_moves moves[3] = {{AT_NONE, AT_NONE}, {AT_NONE, AT_NONE}, {AT_NONE, AT_NONE}};
-	char kname[NAME_MAX + 1] = "", prefix[32], m[sizeof(err->msg)];
+	char kname[NAME_MAX + 1] = "", prefix[32];
 	int sfd = -1, kfd = -1, rc = RS_OK, undone = 1;
 	size_t i;
 
@@ -1074,11 +1074,10 @@ undo:
 		(void)fsync(r->nfd);
 	} else {
 		r->staged = 0; /* it may hold old files: leave it */
-		if (snprintf(m, sizeof(m),
-		             "%s (partly replaced: the old files are in %s, the new ones not yet "
-		             "moved in %s)",
-		             err->msg, r->kept, r->stage) > 0)
-			strlcpy(err->msg, m, sizeof(err->msg));
+		(void)rs_err_append(err,
+		                    " (partly replaced: the old files are in %s, the new ones not "
+		                    "yet moved in %s)",
+		                    r->kept, r->stage);
 	}
 out:
 	if (kfd >= 0)
@@ -1181,7 +1180,6 @@ static int settle_swap(struct rs_nd_replace *r, char *keep_root, size_t keep_siz
                        struct rs_err *err)
 {
 	int made_root = keep_root != NULL && keep_root[0] == '\0';
-	char m[sizeof(err->msg)];
 	int rc = rs_fsync_fd(r->pfd, r->parent, err);
 
 	if (rc == RS_OK)
@@ -1201,11 +1199,8 @@ static int settle_swap(struct rs_nd_replace *r, char *keep_root, size_t keep_siz
 	strlcpy(r->kept, r->stage, sizeof(r->kept));
 	r->stage[0] = '\0';
 	r->replaced = 1;
-	if (err != NULL && snprintf(m, sizeof(m),
-	                            "%s (the new state is in place; the replaced "
-	                            "state is in %s)",
-	                            err->msg, r->kept) > 0)
-		strlcpy(err->msg, m, sizeof(err->msg));
+	(void)rs_err_append(err, " (the new state is in place; the replaced state is in %s)",
+	                    r->kept);
 	return rc;
 }
 

@@ -177,6 +177,19 @@ build_mknode() {
 	}
 }
 
+# build_fake_oc: tests/cli/fake-op-conductor.c built as $tmp/fake/op-conductor
+# and named by OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN (bad and finish when it
+# does not compile); needs OCI_SRC
+build_fake_oc() {
+	mkdir -p "$tmp/fake"
+	if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \
+		"$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
+		bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
+		finish
+	fi
+	export OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor
+}
+
 build_jget() {
 cat >"$tmp/jget.c" <<'EOF'
 #define _POSIX_C_SOURCE 200809L

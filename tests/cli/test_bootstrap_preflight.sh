@@ -27,13 +27,7 @@ cleanup_hook() { [ -n "$holder" ] && kill "$holder" 2>/dev/null; }
 
 unset_env 'OP_CONDUCTOR_[A-Z_]*' 'FAKE_OC_[A-Z_]*'
 
-mkdir -p "$tmp/fake"
-if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \
-	"$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
-	bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
-	finish
-fi
-export OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor
+build_fake_oc
 
 # S: s1 valid, s2 raft-log.db with both meta checksums broken, s3 entry 1's
 # msgpack broken, s4 meta page 0 damaged (bbolt uses meta 1: a warning), s5

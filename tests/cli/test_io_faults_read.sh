@@ -97,12 +97,7 @@ sweep "generate --if-absent" "raft generate" nothing unchanged \
 
 # bootstrap cluster becomes the stand-in op-conductor, which records that it
 # ran and whether the database files were free
-mkdir -p "$tmp/fake"
-if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \
-	"$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
-	bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
-	finish
-fi
+build_fake_oc
 export OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN=$tmp/fake/op-conductor FAKE_OC_RECORD=$tmp/rec
 export FAKE_OC_LOCK=$S/s3/raft-log.db:$S/s3/raft-stable.db
 boot_setup() { rm -f "$tmp"/rec*; }

@@ -34,12 +34,7 @@ NODES=(--nodes 127.0.0.1:50050,127.0.0.1:50051,127.0.0.1:50052 --server-ids s1,s
 	finish
 }
 BK=$(echo "$tmp"/bk/raft-backup-*)
-mkdir -p "$tmp/fake"
-if ! cc -std=c11 -O1 -Wall -Wextra -Werror -o "$tmp/fake/op-conductor" \
-	"$OCI_SRC/tests/cli/fake-op-conductor.c" 2>"$tmp/cc.err"; then
-	bad "compile the fake op-conductor: $(cat "$tmp/cc.err")"
-	finish
-fi
+build_fake_oc
 
 # chain L: a relative path of exactly L bytes ending in "/s1" (components
 # of at most 200 bytes); made, with the three nodes' parent holding s1

@@ -9,8 +9,10 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "bolt/error.h"
 #include "raftstate/error.h"
 #include "tests/check_support.h"
 
@@ -35,8 +37,9 @@ START_TEST(test_quote_truncates)
 	/* room for '"', 4 bytes of text, "...", '"' and the NUL */
 	ck_assert_str_eq(rs_quote("abcdefghijkl", buf, sizeof(buf)), "\"abcdef...\"");
 	ck_assert_uint_le(strlen(buf), sizeof(buf) - 1);
-	/* an escape is never cut in half */
-	ck_assert_str_eq(rs_quote("abcde\x01", buf, sizeof(buf)), "\"abcde...\"");
+	/* an escape is never cut in half (a value that fits whole stays whole) */
+	ck_assert_str_eq(rs_quote("abcde\x01", buf, sizeof(buf)), "\"abcde\\x01\"");
+	ck_assert_str_eq(rs_quote("abcdef\x01", buf, sizeof(buf)), "\"abcdef...\"");
 	/* below 6 bytes nothing fits: an empty string */
 	ck_assert_str_eq(rs_quote("abc", tiny, sizeof(tiny)), "");
 	ck_assert_ptr_eq(rs_quote("abc", tiny, 0), tiny);
@@ -72,6 +75,60 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* bolt_text_fit, the shortening behind every message: long words (paths)
+ * cut in their middle, all to the same length, the sentence kept whole */
+START_TEST(test_fit)
+{
+	char a[301], b[301], text[3100], out[120], *p, *q;
+	struct rs_err e = {0};
+	size_t la, lb;
+
+	memset(a, 'a', 300);
+	memset(b, 'b', 300);
+	a[0] = b[0] = '/';
+	a[300] = b[300] = '\0';
+	(void)snprintf(text, sizeof(text), "cannot move %s to %s: gone (check the path)", a, b);
+	bolt_text_fit(out, sizeof(out), text, strlen(text));
+	ck_assert_uint_le(strlen(out), sizeof(out) - 1);
+	ck_assert_msg(strncmp(out, "cannot move /aaa", 16) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "bbb: gone (check the path)") != NULL, "%s", out);
+	/* both paths shortened, to the same length */
+	p = strstr(out, "a...a");
+	q = strstr(out, "b...b");
+	ck_assert_msg(p != NULL && q != NULL, "%s", out);
+	la = (size_t)(strstr(out, " to ") - (out + 12));
+	lb = (size_t)(strstr(out, ": gone") - (strstr(out, " to ") + 4));
+	ck_assert_msg(la + 1 >= lb && lb + 1 >= la, "%zu vs %zu: %s", la, lb, out);
+	/* short words are never cut: the end goes */
+	bolt_text_fit(out, 12, "one two three four", 18);
+	ck_assert_str_eq(out, "one two thr");
+	/* a UTF-8 sequence is never split */
+	for (size_t i = 0; i < 100; i++)
+		memcpy(text + 2 * i, "\xc3\xa9", 2);
+	bolt_text_fit(out, 40, text, 200);
+	ck_assert_uint_le(strlen(out), 39);
+	for (p = out; *p != '\0'; p++)
+		if (*p == '.')
+			continue;
+		else if ((unsigned char)*p == 0xc3)
+			ck_assert_msg((unsigned char)*++p == 0xa9, "split at %td", p - out);
+		else
+			ck_abort_msg("stray byte 0x%02x at %td", (unsigned char)*p, p - out);
+	/* a whole rs_err: the fix survives a path of 3,000 bytes */
+	memset(text, 'd', 3000);
+	text[0] = '/';
+	text[3000] = '\0';
+	errno = ENOENT;
+	ck_assert_int_eq(rs_syserr(&e, "cannot open", text), RS_EIO);
+	ck_assert_uint_le(strlen(e.msg), sizeof(e.msg) - 1);
+	ck_assert_msg(strstr(e.msg, ": No such file or directory (check the path)") != NULL &&
+	                  strncmp(e.msg, "cannot open /ddd", 16) == 0,
+	              "%s", e.msg);
+	(void)rs_err_suffix(&e, "; give a shorter path");
+	ck_assert_msg(strstr(e.msg, "(check the path); give a shorter path") != NULL, "%s", e.msg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("error");
@@ -81,6 +138,7 @@ int main(void)
 	tcase_add_test(tc, test_quote_truncates);
 	tcase_add_test(tc, test_path_text);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_fit);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

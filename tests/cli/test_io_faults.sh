@@ -129,7 +129,8 @@ gencj_check() {
 		return 1
 	fi
 }
-sweep "generate --chown --cluster-json" "raft generate" gen_setup gencj_check \
+# (the swap's calls are swept at every call by the plain generate above)
+EVERY= sweep "generate --chown --cluster-json" "raft generate" gen_setup gencj_check \
 	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g" \
 	--chown "$(id -u):$(id -g)" --cluster-json --network op-test
 
@@ -207,7 +208,9 @@ sweep restore "raft restore" node_setup restore_check "${RESTORE[@]}"
 restore_gz_check() { node_check "$1" restore_gz; }
 RESTORE_GZ=("$B" raft restore --backup-dir "$BKZ" --state-dir "$tmp/n/s1" --force)
 new_state restore_gz "${RESTORE_GZ[@]}"
-sweep "restore of a compressed backup" "raft restore" node_setup restore_gz_check "${RESTORE_GZ[@]}"
+# (the swap's calls: swept at every call by the restores above)
+EVERY= sweep "restore of a compressed backup" "raft restore" node_setup restore_gz_check \
+	"${RESTORE_GZ[@]}"
 sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones

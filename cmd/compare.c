@@ -23,6 +23,7 @@
 #include "present/compare.h"
 #include "present/report.h"
 #include "raftstate/compare.h"
+#include "raftstate/json.h"
 
 enum {
 	F_STATE_DIR,
@@ -130,9 +131,17 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 	if ((rc = from_dirs(cmd, &v[F_STATE_DIR], np_timeout_value(v[F_TIMEOUT].str), &ns)) != 0)
 		goto out;
 	for (int k = 0; k < v[F_FROM_JSON].n && rc == 0; k++) {
+		const char *path = v[F_FROM_JSON].list[k];
+		struct oci_quoted shown = oci_path(path);
 		size_t got = 0;
-		int lrc = np_info_json_load(v[F_FROM_JSON].list[k], ns.v + ns.n, MAX_NODES - ns.n,
-		                            &got, &err);
+		cJSON *doc = NULL;
+		/* strict: one document (a second one after it is refused, naming
+		 * where it starts), exact integers */
+		int lrc = rs_json_load(path, shown.s, NP_INFO_JSON_MAX, 1, &doc, &err);
+
+		if (lrc == RS_OK)
+			lrc =
+			    np_info_json_read(doc, path, ns.v + ns.n, MAX_NODES - ns.n, &got, &err);
 
 		ns.n += got;
 		if (lrc == RS_ELIMIT)

@@ -15,8 +15,6 @@
 #include "raftstate/config.h"
 #include "raftstate/json.h"
 
-#define JSON_LIMIT ((size_t)64 << 20)
-
 const struct rs_server *np_self_member(const struct rs_node *n)
 {
 	for (size_t i = 0; i < n->config.n; i++) {
@@ -622,21 +620,17 @@ static int read_node(const cJSON *o, struct rs_cmp_node *c, char *what, size_t w
 }
 #undef NEED
 
-int np_info_json_load(const char *path, struct rs_cmp_node *v, size_t room, size_t *count,
-                      struct rs_err *err)
+int np_info_json_read(cJSON *doc, const char *path, struct rs_cmp_node *v, size_t room,
+                      size_t *count, struct rs_err *err)
 {
 	struct oci_quoted q = oci_path(path);
 	const char *shown = q.s;
 	char what[64] = "";
-	cJSON *doc = NULL, *list;
+	cJSON *list;
 	uint64_t ver = 0;
-	int rc, n;
+	int n;
 
 	*count = 0;
-	/* strict: one document (a second one after it is refused, naming where
-	 * it starts), exact integers */
-	if ((rc = rs_json_load(path, shown, JSON_LIMIT, 1, &doc, err)) != RS_OK)
-		return rc;
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return rs_errf(err, RS_ECORRUPT,

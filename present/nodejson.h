@@ -3,7 +3,7 @@
  * document about a node is made of (np_json_*: files, stable, log,
  * configuration, snapshots, unsafe head, head scan, terms, problems), the
  * `raft info --json` node object info writes (np_info_json_node), and the
- * reader `raft compare --from-json` reads it back with (np_info_json_load),
+ * reader `raft compare --from-json` reads it back with (np_info_json_read),
  * so a field is added, renamed or read in one file. docs/json.md describes
  * them; change a name only together with that text.
  *
@@ -48,11 +48,15 @@ const struct rs_server *np_self_member(const struct rs_node *n);
 /* The node object of `raft info --json`; with error, only node, dir, error. */
 cJSON *np_info_json_node(const struct rs_node *n, const char *error);
 
-/* Reads the `raft info --json` document at path (one node, or a cluster
- * root's {"nodes": [...]}) into v[0..room): *count nodes, origin = path.
- * RS_OK; RS_ELIMIT when it holds more than room nodes; RS_EIO / RS_ECORRUPT
- * with one sentence naming the file (and the node and field at fault). */
-int np_info_json_load(const char *path, struct rs_cmp_node *v, size_t room, size_t *count,
-                      struct rs_err *err);
+/* The largest `raft info --json` document compare reads (64 MiB). */
+#define NP_INFO_JSON_MAX ((size_t)64 << 20)
+/* Reads DOC, the `raft info --json` document the file PATH held (read with
+ * rs_json_load: strict, one document, exact integers), as one node or a
+ * cluster root's {"nodes": [...]} into v[0..room): *count nodes, origin =
+ * path. Takes DOC over (deletes it). RS_OK; RS_ELIMIT when it holds more
+ * than room nodes; RS_ECORRUPT with one sentence naming the file (and the
+ * node and field at fault). */
+int np_info_json_read(cJSON *doc, const char *path, struct rs_cmp_node *v, size_t room,
+                      size_t *count, struct rs_err *err);
 
 #endif

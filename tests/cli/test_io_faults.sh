@@ -58,6 +58,11 @@ NODES=(--nodes 127.0.0.1:50050,127.0.0.1:50051,127.0.0.1:50052 --server-ids s1,s
 	finish
 }
 BK=$(echo "$tmp"/bk/raft-backup-*)
+"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/bkz" --compress >/dev/null || {
+	bad "back up s1 compressed"
+	finish
+}
+BKZ=$(echo "$tmp"/bkz/raft-backup-*)
 # the target of restore, recover and compact: s1 one recovery ahead of the backup
 "$B" raft recover --state-dir "$tmp/base/s1" "${NODES[@]}" >/dev/null || {
 	bad "recover s1"
@@ -218,6 +223,11 @@ recover_check() {
 RESTORE=("$B" raft restore --backup-dir "$BK" --state-dir "$tmp/n/s1" --force)
 new_state restore "${RESTORE[@]}"
 sweep restore "raft restore" node_setup restore_check "${RESTORE[@]}"
+# from a --compress backup: each .gz inflated into the stage (gzmember.c)
+restore_gz_check() { node_check "$1" restore_gz; }
+RESTORE_GZ=("$B" raft restore --backup-dir "$BKZ" --state-dir "$tmp/n/s1" --force)
+new_state restore_gz "${RESTORE_GZ[@]}"
+sweep "restore of a compressed backup" "raft restore" node_setup restore_gz_check "${RESTORE_GZ[@]}"
 sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones
@@ -250,6 +260,8 @@ backup_check() {
 }
 sweep backup "raft backup" backup_setup backup_check \
 	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k"
+sweep "backup of a directory of three nodes" "raft backup" backup_setup backup_check \
+	"$B" raft backup --state-dir "$tmp/base" --backup-dir "$tmp/k"
 sweep "backup --compress" "raft backup" backup_setup backup_check \
 	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k" --compress
 listing "$tmp/base/s1" >"$tmp/src.after"

@@ -1189,7 +1189,8 @@ static int settle_swap(struct rs_nd_replace *r, char *keep_root, size_t keep_siz
 	if (r->stage[0] == '\0')
 		return rc;
 	r->kept[0] = '\0';
-	if (made_root && keep_root[0] != '\0' && rmdir(keep_root) == 0)
+	/* a keep root made for this node alone (or named, not made) goes */
+	if (made_root && keep_root[0] != '\0' && (rmdir(keep_root) == 0 || errno == ENOENT))
 		keep_root[0] = '\0';
 	if (renameat2(r->pfd, r->sname, r->pfd, base_of(r), RENAME_EXCHANGE) == 0) {
 		r->staged = 1;

@@ -29,7 +29,9 @@
 # mkdirat, unlinkat: the swap, the keep, the syncs between them) fail at
 # every one of their calls for the commands that replace a node, not a
 # sample ($EVERY); restore runs twice, swapping the node directory and,
-# when it holds another file, name by name inside it.
+# when it holds another file, name by name inside it; generate also runs
+# with --force over a cluster (each replaced node kept beside the output
+# directory, in one keep directory, never left empty).
 # A sweep in which no injected fault made the command fail is itself a
 # failure (the shim would not be working).
 #
@@ -133,6 +135,24 @@ gencj_check() {
 EVERY= sweep "generate --chown --cluster-json" "raft generate" gen_setup gencj_check \
 	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g" \
 	--chown "$(id -u):$(id -g)" --cluster-json --network op-test
+# --force over a cluster: each replaced node goes to one keep directory
+# beside the output directory, .g.pre-generate-TS/<id>; a failed run leaves
+# none of it empty (nor the keep directory itself)
+force_setup() {
+	rm -rf "$tmp/g" "$tmp"/.g.pre-generate-*
+	cp -a "$tmp/base" "$tmp/g"
+}
+force_check() {
+	local left
+	gen_check "$1" || return 1
+	left=$(find "$tmp" -maxdepth 2 -path "$tmp/.g.pre-generate-*" -type d -empty -printf '%P ')
+	if [ -n "$left" ]; then
+		bad "$1: exit $rc, left behind: $left(stderr: $(head -c 300 "$tmp/err"))"
+		return 1
+	fi
+}
+sweep "generate --force" "raft generate" force_setup force_check \
+	"$B" raft generate "${NODES[@]}" --initial-leader s1 --output-dir "$tmp/g" --force
 
 # restore, recover, compact: a copy of base/s1 in $tmp/n/s1; "new" is what a
 # run without a fault leaves

@@ -68,7 +68,8 @@ long bolt_lock_holder(int fd, char *cmd, size_t size)
 		if (sscanf(line, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, mode, rw, &p, &maj,
 		           &min, &i) == 7 &&
 		    strcmp(kind, "FLOCK") == 0 && maj == major(st.st_dev) &&
-		    min == minor(st.st_dev) && i == (unsigned long long)st.st_ino)
+		    min == minor(st.st_dev) && i == (unsigned long long)st.st_ino &&
+		    p != (long)getpid()) /* ours, through another descriptor */
 			pid = p;
 	}
 	fclose(f);

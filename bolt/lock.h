@@ -22,7 +22,8 @@
 int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err *err);
 void bolt_unlock(int fd);
 
-/* The pid that holds a flock on fd's file, from /proc/locks (0: unknown),
+/* The pid of another process that holds a flock on fd's file, from
+ * /proc/locks (0: unknown, or only this process holds one),
  * and in cmd its command line (spaces between arguments, control bytes as
  * '?', cut to size-1 bytes; "" when unknown). */
 long bolt_lock_holder(int fd, char *cmd, size_t size);

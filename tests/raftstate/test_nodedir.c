@@ -410,10 +410,12 @@ START_TEST(replace_refuses_a_locked_database)
 	snprintf(p, sizeof(p), "%s/raft-log.db", node);
 	fd = open(p, O_RDONLY);
 	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
-	if (fork() == 0) { /* another process, as op-conductor would be */
+	if (fork() == 0) { /* another process holds it: here the same program,
+		            * which the refusal names as another run of ours */
 		rs_nd_replace_init(&r, node, "generate", fill, NULL, &f1);
 		_exit(rs_nd_replace_node(&r, NULL, 0, &err) == RS_ELOCKED &&
-		              strstr(err.msg, "is op-conductor running?") != NULL
+		              strstr(err.msg, "is being changed by another op-conductor-init run "
+		                              "(pid ") != NULL
 		          ? 0
 		          : 1);
 	}

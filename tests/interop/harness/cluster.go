@@ -312,10 +312,11 @@ func cmdCluster(args []string) error {
 		cfg.LocalID = raft.ServerID(n.id)
 		// Short enough for quick elections, long enough that a leader
 		// starved of CPU on a loaded 2-core CI machine keeps its lease
-		// (at 150 ms it stepped down mid-apply: "node is not the leader").
-		cfg.HeartbeatTimeout = 500 * time.Millisecond
-		cfg.ElectionTimeout = 500 * time.Millisecond
-		cfg.LeaderLeaseTimeout = 400 * time.Millisecond
+		// (at 150 ms it stepped down mid-apply: "node is not the leader";
+		// at 400 ms, under load ~10, "leadership lost while committing log").
+		cfg.HeartbeatTimeout = 1000 * time.Millisecond
+		cfg.ElectionTimeout = 1000 * time.Millisecond
+		cfg.LeaderLeaseTimeout = 900 * time.Millisecond
 		cfg.CommitTimeout = 20 * time.Millisecond
 		cfg.SnapshotInterval = time.Hour
 		cfg.SnapshotThreshold = 1 << 30

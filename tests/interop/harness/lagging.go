@@ -70,9 +70,9 @@ func (n *lagNode) start(logOut io.Writer, servers []raft.Server, bootstrap bool)
 	n.fsm = &chainFSM{}
 	cfg := raft.DefaultConfig()
 	cfg.LocalID = raft.ServerID(n.id)
-	cfg.HeartbeatTimeout = 500 * time.Millisecond
-	cfg.ElectionTimeout = 500 * time.Millisecond
-	cfg.LeaderLeaseTimeout = 400 * time.Millisecond
+	cfg.HeartbeatTimeout = 1000 * time.Millisecond
+	cfg.ElectionTimeout = 1000 * time.Millisecond
+	cfg.LeaderLeaseTimeout = 900 * time.Millisecond
 	cfg.CommitTimeout = 20 * time.Millisecond
 	cfg.SnapshotInterval = time.Hour
 	cfg.SnapshotThreshold = 1 << 30

@@ -393,7 +393,7 @@ void flags_print_help(const struct oci_command *cmd, FILE *out)
 	for (i = 0; i < cmd->nflags; i++)
 		print_spec(&cmd->flags[i], out);
 	fprintf(out, "  %-24s %s\n", "--help, -h", "Show this help");
-	fprintf(out, "\nLog flags (op-service compatible; they shape stderr, cmd/report.h):\n");
+	fprintf(out, "\nLog flags (op-service compatible; they shape what is written on stderr):\n");
 	for (i = 0; i < FLAG_LOG_COUNT; i++)
 		print_spec(&log_flags[i], out);
 }

@@ -73,7 +73,12 @@ int rs_cmp_read_dirs(const char *const *dirs, size_t n, double lock_timeout,
 	for (; done < n && rc == RS_OK; done++) {
 		struct rs_cmp_node *c = &out[done];
 
-		if (jobs[done].rc != RS_OK) {
+		if (jobs[done].rc == RS_ENOMEM) {
+			/* no verdict on a node we could not read for want of memory:
+			 * it is not damaged, and a compare without it would mislead */
+			rc = rs_errf(err, RS_ENOMEM, "cannot read %s: %s", jobs[done].dir,
+			             jobs[done].err.msg);
+		} else if (jobs[done].rc != RS_OK) {
 			const char *base = strrchr(jobs[done].dir, '/');
 
 			memset(c, 0, sizeof(*c));

@@ -213,7 +213,11 @@ static int account(struct rs_node *n, struct scan *sc, const struct fact *f,
 	if (log != NULL && log->type == RS_LOG_CONFIGURATION && !sc->config_done) {
 		struct rs_config cfg = {0};
 
-		if (rs_config_decode(log->data, log->data_len, &cfg, &derr) != RS_OK)
+		int drc = rs_config_decode(log->data, log->data_len, &cfg, &derr);
+
+		if (drc == RS_ENOMEM) /* not the entry's fault: the answer would be wrong */
+			return rs_errf(err, RS_ENOMEM, "%s", derr.msg);
+		if (drc != RS_OK)
 			return RS_OK;
 		if (after) {
 			/* newest first, the first found wins; oldest first, the last */

@@ -258,7 +258,11 @@ static void log_entry(struct vctx *v, const struct bolt_elem *e)
 	if (log.type == RS_LOG_CONFIGURATION) {
 		struct rs_config cfg = {0};
 
-		if (rs_config_decode(log.data, log.data_len, &cfg, &derr) != RS_OK) {
+		if ((rc = rs_config_decode(log.data, log.data_len, &cfg, &derr)) != RS_OK) {
+			if (rc == RS_ENOMEM) { /* not damage: the check stops */
+				v->oom = 1;
+				return;
+			}
 			rs_problem_add(v->probs, RS_PROBLEM, v->file, at(where, index),
 			               "the configuration does not decode: %s", derr.msg);
 			return;
@@ -570,7 +574,7 @@ static int walk_file(const char *path, const struct rs_verify_opts *o, int threa
 	rc = bolt_check(bv, &vis, &fi->stats, be);
 	rs_scratch_free(&v->scratch);
 	if (v->oom)
-		rc = bolt_errf(be, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory copying a log value");
+		rc = bolt_errf(be, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory reading its entries");
 	if (rc == BOLT_OK) {
 		require_buckets(v, bv);
 		newest_bad_why(v->node, bv);

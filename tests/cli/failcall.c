@@ -52,7 +52,11 @@ static const char *const names[] = {
     "readdir",        "readlink",      "unlink",    "symlink",   "mkdtemp",
     "mkostemp",       "statvfs",       "preadv2",   "dup",       "fcntl",
     "pthread_create", "posix_fadvise", "madvise",   "fclose",    "fopen",
-    "faccessat",      "execv",         "getrandom"};
+    "faccessat",      "execv",         "getrandom",
+#ifdef FAILCALL_ALLOC
+    "malloc",         "calloc",        "realloc",
+#endif
+};
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 static const char *fail_name;
 static long fail_nth;
@@ -302,3 +306,93 @@ int execv(const char *path, char *const argv[])
 	return REAL(execv)(path, argv);
 }
 WRAP(ssize_t, getrandom, (void *b, size_t n, unsigned int f), (b, n, f))
+
+#ifdef FAILCALL_ALLOC
+/* ---- the allocator (OCI_FAIL_CALL=malloc, calloc, realloc, strdup, ...) ----
+ * The next allocator (glibc's, or the sanitizer's) is found with dlsym,
+ * which may itself allocate: until it is known, calls are served from a
+ * small static arena that is never freed. */
+static char arena[8192];
+static size_t arena_used;
+
+static void *arena_alloc(size_t n)
+{
+	size_t at = (arena_used + 15) & ~(size_t)15;
+
+	if (at + n > sizeof(arena))
+		return NULL;
+	arena_used = at + n;
+	return arena + at;
+}
+
+static int in_arena(const void *p)
+{
+	return (const char *)p >= arena && (const char *)p < arena + sizeof(arena);
+}
+
+static void *(*next_malloc)(size_t);
+static void *(*next_calloc)(size_t, size_t);
+static void *(*next_realloc)(void *, size_t);
+static void (*next_free)(void *);
+static int resolving;
+
+static void resolve(void)
+{
+	if (next_free != NULL || resolving)
+		return;
+	resolving = 1;
+	next_malloc = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+	next_calloc = (void *(*)(size_t, size_t))dlsym(RTLD_NEXT, "calloc");
+	next_realloc = (void *(*)(void *, size_t))dlsym(RTLD_NEXT, "realloc");
+	next_free = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+	resolving = 0;
+}
+
+void *malloc(size_t n)
+{
+	resolve();
+	if (next_malloc == NULL)
+		return arena_alloc(n);
+	if (failing("malloc"))
+		return NULL;
+	return next_malloc(n);
+}
+
+void *calloc(size_t k, size_t n)
+{
+	resolve();
+	if (next_calloc == NULL)
+		return k != 0 && n > sizeof(arena) / k ? NULL
+		                                       : arena_alloc(k * n); /* zeroed: static */
+	if (failing("calloc"))
+		return NULL;
+	return next_calloc(k, n);
+}
+
+void *realloc(void *p, size_t n)
+{
+	resolve();
+	if (in_arena(p) || next_realloc == NULL) {
+		void *q = malloc(n);
+
+		if (q != NULL && p != NULL)
+			memcpy(q, p,
+			       n < sizeof(arena) - (size_t)((char *)p - arena)
+			           ? n
+			           : sizeof(arena) - (size_t)((char *)p - arena));
+		return q;
+	}
+	if (failing("realloc"))
+		return NULL;
+	return next_realloc(p, n);
+}
+
+void free(void *p)
+{
+	if (p == NULL || in_arena(p))
+		return;
+	resolve();
+	if (next_free != NULL)
+		next_free(p);
+}
+#endif

@@ -78,7 +78,9 @@ long bolt_lock_holder(int fd, char *cmd, size_t size)
 	return pid;
 }
 
-int bolt_lock_same_program(long pid)
+/* 1 when process pid runs this same executable (another run of this tool),
+ * 0 when not or when that cannot be told (another user's process). */
+static int same_program(long pid)
 {
 	char p[64];
 	struct stat a, b;
@@ -98,33 +100,32 @@ static int only_readers(int fd)
 	return 1;
 }
 
-/* The refusal of a lock a writer holds, naming it when /proc/locks does. */
-static int held(int fd, const char *name, double timeout, struct bolt_err *err)
+int bolt_lock_refusal(int fd, const char *name, const char *then, struct bolt_err *err)
 {
 	char cmd[160];
 	long pid = bolt_lock_holder(fd, cmd, sizeof(cmd));
+	const char *c = cmd[0] != '\0' ? cmd : "command unknown";
 
-	if (pid > 0 && bolt_lock_same_program(pid))
+	if (pid > 0 && same_program(pid))
 		return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
 		                 "%s is being changed by another op-conductor-init run (pid %ld: "
-		                 "%s); wait for it to finish, or give --timeout SECONDS to wait",
-		                 name, pid, cmd[0] != '\0' ? cmd : "command unknown");
+		                 "%s); wait for it to finish and run this again",
+		                 name, pid, c);
 	if (pid > 0)
 		return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
 		                 "%s is locked by another process (is op-conductor running?): pid "
-		                 "%ld, %s; gave up after %.1f s",
-		                 name, pid, cmd[0] != '\0' ? cmd : "command unknown",
-		                 timeout > 0 ? timeout : 0.0);
+		                 "%ld, %s; %s",
+		                 name, pid, c, then);
 	return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
-	                 "%s is locked by another process (is op-conductor running?); gave up "
-	                 "after %.1f s",
-	                 name, timeout > 0 ? timeout : 0.0);
+	                 "%s is locked by another process (is op-conductor running?); %s", name,
+	                 then);
 }
 
 int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err *err)
 {
 	double start = now_seconds(), deadline = start + (timeout > 0 ? timeout : 0);
 	const struct timespec pause = {0, 20 * 1000 * 1000};
+	char then[48];
 	int readers = 0;
 
 	for (;;) {
@@ -145,12 +146,13 @@ int bolt_lock(int fd, int op, double timeout, const char *name, struct bolt_err 
 			}
 			if (readers && only_readers(fd))
 				return bolt_errf(err, BOLT_ELOCKED, BOLT_NO_PGID,
-				                 "%s is being read by another process (a verify, "
-				                 "backup or another run's check); gave up after "
-				                 "%.1f s: wait for it to finish, or give a longer "
-				                 "--timeout",
+				                 "%s is still being read by another process (a "
+				                 "verify, backup or another run's check) after "
+				                 "%.1f s; wait for it to finish and run this again",
 				                 name, now_seconds() - start);
-			return held(fd, name, timeout, err);
+			(void)snprintf(then, sizeof(then), "gave up after %.1f s",
+			               timeout > 0 ? timeout : 0.0);
+			return bolt_lock_refusal(fd, name, then, err);
 		}
 		nanosleep(&pause, NULL);
 	}

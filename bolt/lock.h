@@ -28,9 +28,11 @@ void bolt_unlock(int fd);
  * '?', cut to size-1 bytes; "" when unknown). */
 long bolt_lock_holder(int fd, char *cmd, size_t size);
 
-/* 1 when process pid runs this same executable (another run of this tool),
- * 0 when not or when that cannot be told (another user's process). */
-int bolt_lock_same_program(long pid);
+/* BOLT_ELOCKED with the sentence for a lock another process holds on fd's
+ * file: another run of this tool by pid and command, else the holder's pid
+ * and command when /proc/locks names it ("is op-conductor running?"), then
+ * `then` ("gave up after 5.0 s", "stop it before restoring"). */
+int bolt_lock_refusal(int fd, const char *name, const char *then, struct bolt_err *err);
 
 /* 1 if some other process holds a lock conflicting with `op` right now,
  * 0 if not, -1 on error (errno set). Takes and drops the lock. */

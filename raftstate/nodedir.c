@@ -397,9 +397,7 @@ void rs_nd_unlock(struct rs_nd_lock *lk)
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err)
 {
 	struct bolt_err be = {0};
-	char p[PATH_MAX], cmd[160];
-	long pid;
-	int readers;
+	char p[PATH_MAX];
 
 	for (size_t i = 0; i < 2; i++) {
 		int fd, r;
@@ -412,38 +410,17 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 				continue;
 			return rs_syserr(err, "cannot open", p);
 		}
-		/* waits out readers (BOLT_READER_GRACE), not a writer */
-		r = bolt_lock(fd, LOCK_EX, 0, p, &be);
-		if (r == BOLT_OK) {
+		/* a writer is refused at once; readers are waited out
+		 * (bolt_lock: BOLT_READER_GRACE) */
+		if (bolt_lock_probe(fd, LOCK_SH) == 1)
+			r = bolt_lock_refusal(fd, p, doing, &be);
+		else if ((r = bolt_lock(fd, LOCK_EX, 0, p, &be)) == BOLT_OK)
 			bolt_unlock(fd);
-			close(fd);
-			continue;
-		}
-		readers = r == BOLT_ELOCKED && bolt_lock_probe(fd, LOCK_SH) == 0;
-		pid = r == BOLT_ELOCKED && !readers ? bolt_lock_holder(fd, cmd, sizeof(cmd)) : 0;
 		close(fd);
-		if (r != BOLT_ELOCKED)
+		if (r == BOLT_ELOCKED)
+			return rs_errf(err, RS_ELOCKED, "%s", be.msg);
+		if (r != BOLT_OK)
 			return rs_errf(err, RS_EIO, "%s", be.msg);
-		if (readers)
-			return rs_errf(err, RS_ELOCKED,
-			               "%s is still being read by another process (a verify, "
-			               "backup or another run's check) after %.0f s; wait for "
-			               "it to finish and run this again",
-			               p, BOLT_READER_GRACE);
-		if (pid > 0 && bolt_lock_same_program(pid))
-			return rs_errf(err, RS_ELOCKED,
-			               "%s is being changed by another op-conductor-init run (pid "
-			               "%ld: %s); wait for it to finish and run this again",
-			               p, pid, cmd[0] != '\0' ? cmd : "command unknown");
-		if (pid > 0)
-			return rs_errf(err, RS_ELOCKED,
-			               "%s is locked by another process (is op-conductor "
-			               "running?): pid %ld, %s; %s",
-			               p, pid, cmd[0] != '\0' ? cmd : "command unknown", doing);
-		return rs_errf(err, RS_ELOCKED,
-		               "%s is locked by another process (is op-conductor running?); "
-		               "%s",
-		               p, doing);
 	}
 	return RS_OK;
 }

@@ -113,8 +113,10 @@ static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_s
 		errno = 0;
 		n = strtoull(tok, &end, 10);
 		if (*tok == '\0' || *end != '\0' || errno != 0 || n > 255) {
+			char q[256];
+
 			(void)snprintf(bad, bad_size, "%s is not a log type (" TYPE_NAMES ")",
-			               oci_q(tok).s);
+			               oci_quote(q, sizeof(q), tok, strlen(tok)));
 			return -1;
 		}
 		*mask |= UINT64_C(1) << (n < RS_LOG_TYPE_COUNT ? n : 63);

@@ -6,7 +6,8 @@
  * bucket value, a freelist id, a meta field with its checksum fixed), and
  * expects the writer's first touch of that page to be BOLT_ECORRUPT naming
  * what is wrong with the file left as it was, the reader to refuse it, or
- * the check to report it in its own words. The freelist's and the meta
+ * the check to report it in its own words, or the live copy (copy.c) to
+ * refuse it at its first attempt. The freelist's and the meta
  * page's rules are also fed page images directly.
  */
 #include <check.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "bolt/check.h"
+#include "bolt/copy.h"
 #include "bolt/db.h"
 #include "bolt/freelist.h"
 #include "bolt/meta.h"
@@ -1089,6 +1091,192 @@ START_TEST(meta_decode_and_pick)
 }
 END_TEST
 
+/* ---- the live copy ---- */
+
+/* bolt_copy_live of the damaged file: refused with `want`, at the first
+ * attempt (no writer moved the metas: the damage is the file's). */
+static void expect_copy_refused(const char *want)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	int fd, rc;
+
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	rc = bolt_copy_live(path, fd, 5, &info, &e);
+	close(fd);
+	unlink(dst);
+	ck_assert_msg(rc == BOLT_ECORRUPT, "rc %d (%s), want: %s", rc, e.msg, want);
+	ck_assert_msg(strstr(e.msg, want) != NULL, "message \"%s\", want \"%s\"", e.msg, want);
+	ck_assert_uint_eq(info.attempts, 1);
+}
+
+/* Writes a fresh file, applies `damage` to its layout, copies. */
+typedef void (*damage_fn)(const struct layout *l, char *want, size_t size);
+
+static void copy_case(damage_fn damage)
+{
+	struct layout l;
+	char want[160];
+
+	unlink(path);
+	make_file();
+	l = find_layout();
+	damage(&l, want, sizeof(want));
+	expect_copy_refused(want);
+}
+
+static void d_child_outside(const struct layout *l, char *want, size_t size)
+{
+	put64_at(elem_off(l->logs_root, 1) + 8, l->hwm + 5);
+	snprintf(want, size, "page %llu refers to page %llu, outside 2..%llu",
+	         (unsigned long long)l->logs_root, (unsigned long long)l->hwm + 5,
+	         (unsigned long long)l->hwm - 1);
+}
+
+static void d_overflow(const struct layout *l, char *want, size_t size)
+{
+	put32_at(page_off(l->first_leaf) + 12, 1000000);
+	snprintf(want, size, "page %llu has 1000000 overflow pages, past the high-water mark",
+	         (unsigned long long)l->first_leaf);
+}
+
+static void d_twice(const struct layout *l, char *want, size_t size)
+{
+	put64_at(elem_off(l->logs_root, 1) + 8, l->first_leaf);
+	snprintf(want, size, "page %llu is reachable twice", (unsigned long long)l->first_leaf);
+}
+
+static void d_wrong_id(const struct layout *l, char *want, size_t size)
+{
+	put64_at(page_off(l->first_leaf), 3);
+	snprintf(want, size, "page %llu says it is page 3", (unsigned long long)l->first_leaf);
+}
+
+static void d_wrong_type(const struct layout *l, char *want, size_t size)
+{
+	put16_at(page_off(l->first_leaf) + 8, BOLT_PAGE_FREELIST);
+	snprintf(want, size, "page %llu in the tree is a freelist page",
+	         (unsigned long long)l->first_leaf);
+}
+
+static void d_elem_outside(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->logs_root, 1), 100000); /* the key's offset */
+	snprintf(want, size, "page %llu element 1 lies outside the page",
+	         (unsigned long long)l->logs_root);
+}
+
+static void d_bucket_short(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->root_leaf, l->logs_elem) + 12, 8);
+	snprintf(want, size, "page %llu element %u: bucket value too short",
+	         (unsigned long long)l->root_leaf, l->logs_elem);
+}
+
+static void d_bucket_root_outside(const struct layout *l, char *want, size_t size)
+{
+	struct bolt_view *v;
+	struct bolt_err e = {0};
+	const uint8_t *p;
+	size_t span;
+	struct bolt_elem el;
+
+	/* the value of "logs" in the root leaf: its root page id */
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_page(v, l->root_leaf, &p, &span, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_page_elem(p, span, 1, l->logs_elem, &el), 0);
+	put64_at(page_off(l->root_leaf) + (el.value - p), 1);
+	bolt_view_close(v);
+	snprintf(want, size, "page %llu refers to page 1, outside",
+	         (unsigned long long)l->root_leaf);
+}
+
+static void d_inline_short(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->root_leaf, l->conf_elem) + 12, BOLT_BUCKET_HEADER_SIZE + 8);
+	snprintf(want, size, "page %llu element %u: inline bucket too short",
+	         (unsigned long long)l->root_leaf, l->conf_elem);
+}
+
+static void d_inline_elem_outside(const struct layout *l, char *want, size_t size)
+{
+	put32_at(l->conf_value + BOLT_BUCKET_HEADER_SIZE + 16 + 4, 5000);
+	snprintf(want, size, "page %llu: inline bucket element 0 lies outside it",
+	         (unsigned long long)l->root_leaf);
+}
+
+static void d_inline_nested(const struct layout *l, char *want, size_t size)
+{
+	put32_at(l->conf_value + BOLT_BUCKET_HEADER_SIZE + 16, BOLT_BUCKET_LEAF_FLAG);
+	snprintf(want, size, "page %llu: nested bucket inside an inline bucket",
+	         (unsigned long long)l->root_leaf);
+}
+
+START_TEST(live_copy_refuses_damage)
+{
+	static const damage_fn cases[] = {
+	    d_child_outside, d_overflow,
+	    d_twice,         d_wrong_id,
+	    d_wrong_type,    d_elem_outside,
+	    d_bucket_short,  d_bucket_root_outside,
+	    d_inline_short,  d_inline_elem_outside,
+	    d_inline_nested,
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		copy_case(cases[i]);
+}
+END_TEST
+
+/* Metas that cannot be read: looked at three times (a meta caught mid-write
+ * is looked at again), then refused. */
+START_TEST(live_copy_of_unreadable_metas)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	uint8_t z = 0;
+	int fd;
+
+	make_file();
+	file_write(page_off(0) + 16, &z, 1);
+	file_write(page_off(1) + 16, &z, 1);
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bolt_copy_live(path, fd, 0, &info, &e), BOLT_ECORRUPT);
+	ck_assert_uint_eq(info.attempts, 3);
+	ck_assert_msg(strstr(e.msg, "both meta pages are invalid") != NULL, "%s", e.msg);
+	close(fd);
+	unlink(dst);
+}
+END_TEST
+
+/* bolt_copy_check: a meta claiming more pages than any file can hold */
+START_TEST(copy_check_refuses_a_huge_claim)
+{
+	struct layout l;
+	struct bolt_copy_info info = {0};
+	struct bolt_err e = {0};
+	struct stat st;
+	int fd;
+
+	make_file();
+	l = find_layout();
+	meta_set(l.active, 56, UINT64_MAX / 4096);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(bolt_copy_check(fd, (uint64_t)st.st_size, "F", &info, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "F is not a plausible bbolt database: its meta claims") != NULL,
+	              "%s", e.msg);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -1122,6 +1310,9 @@ int main(void)
 	tcase_add_test(tc, view_refuses_bad_active_meta);
 	tcase_add_test(tc, view_bucket_lookups);
 	tcase_add_test(tc, meta_decode_and_pick);
+	tcase_add_test(tc, live_copy_refuses_damage);
+	tcase_add_test(tc, live_copy_of_unreadable_metas);
+	tcase_add_test(tc, copy_check_refuses_a_huge_claim);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

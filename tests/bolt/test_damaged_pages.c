@@ -6,7 +6,8 @@
  * bucket value, a freelist id, a meta field with its checksum fixed), and
  * expects the writer's first touch of that page to be BOLT_ECORRUPT naming
  * what is wrong with the file left as it was, the reader to refuse it, or
- * the check to report it in its own words. The freelist's and the meta
+ * the check to report it in its own words, or the live copy (copy.c) to
+ * refuse it at its first attempt. The freelist's and the meta
  * page's rules are also fed page images directly.
  */
 #include <check.h>
@@ -18,8 +19,11 @@
 #include <unistd.h>
 
 #include "bolt/check.h"
+#include "bolt/copy.h"
+#include "bolt/cursor.h"
 #include "bolt/db.h"
 #include "bolt/freelist.h"
+#include "bolt/leafread.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
 #include "tests/check_support.h"
@@ -1089,6 +1093,572 @@ START_TEST(meta_decode_and_pick)
 }
 END_TEST
 
+/* ---- the live copy ---- */
+
+/* bolt_copy_live of the damaged file: refused with `want`, at the first
+ * attempt (no writer moved the metas: the damage is the file's). */
+static void expect_copy_refused(const char *want)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	int fd, rc;
+
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	rc = bolt_copy_live(path, fd, 5, &info, &e);
+	close(fd);
+	unlink(dst);
+	ck_assert_msg(rc == BOLT_ECORRUPT, "rc %d (%s), want: %s", rc, e.msg, want);
+	ck_assert_msg(strstr(e.msg, want) != NULL, "message \"%s\", want \"%s\"", e.msg, want);
+	ck_assert_uint_eq(info.attempts, 1);
+}
+
+/* Writes a fresh file, applies `damage` to its layout, copies. */
+typedef void (*damage_fn)(const struct layout *l, char *want, size_t size);
+
+static void copy_case(damage_fn damage)
+{
+	struct layout l;
+	char want[160];
+
+	unlink(path);
+	make_file();
+	l = find_layout();
+	damage(&l, want, sizeof(want));
+	expect_copy_refused(want);
+}
+
+static void d_child_outside(const struct layout *l, char *want, size_t size)
+{
+	put64_at(elem_off(l->logs_root, 1) + 8, l->hwm + 5);
+	snprintf(want, size, "page %llu refers to page %llu, outside 2..%llu",
+	         (unsigned long long)l->logs_root, (unsigned long long)l->hwm + 5,
+	         (unsigned long long)l->hwm - 1);
+}
+
+static void d_overflow(const struct layout *l, char *want, size_t size)
+{
+	put32_at(page_off(l->first_leaf) + 12, 1000000);
+	snprintf(want, size, "page %llu has 1000000 overflow pages, past the high-water mark",
+	         (unsigned long long)l->first_leaf);
+}
+
+static void d_twice(const struct layout *l, char *want, size_t size)
+{
+	put64_at(elem_off(l->logs_root, 1) + 8, l->first_leaf);
+	snprintf(want, size, "page %llu is reachable twice", (unsigned long long)l->first_leaf);
+}
+
+static void d_wrong_id(const struct layout *l, char *want, size_t size)
+{
+	put64_at(page_off(l->first_leaf), 3);
+	snprintf(want, size, "page %llu says it is page 3", (unsigned long long)l->first_leaf);
+}
+
+static void d_wrong_type(const struct layout *l, char *want, size_t size)
+{
+	put16_at(page_off(l->first_leaf) + 8, BOLT_PAGE_FREELIST);
+	snprintf(want, size, "page %llu in the tree is a freelist page",
+	         (unsigned long long)l->first_leaf);
+}
+
+static void d_elem_outside(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->logs_root, 1), 100000); /* the key's offset */
+	snprintf(want, size, "page %llu element 1 lies outside the page",
+	         (unsigned long long)l->logs_root);
+}
+
+static void d_bucket_short(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->root_leaf, l->logs_elem) + 12, 8);
+	snprintf(want, size, "page %llu element %u: bucket value too short",
+	         (unsigned long long)l->root_leaf, l->logs_elem);
+}
+
+static void d_bucket_root_outside(const struct layout *l, char *want, size_t size)
+{
+	struct bolt_view *v;
+	struct bolt_err e = {0};
+	const uint8_t *p;
+	size_t span;
+	struct bolt_elem el;
+
+	/* the value of "logs" in the root leaf: its root page id */
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_page(v, l->root_leaf, &p, &span, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_page_elem(p, span, 1, l->logs_elem, &el), 0);
+	put64_at(page_off(l->root_leaf) + (el.value - p), 1);
+	bolt_view_close(v);
+	snprintf(want, size, "page %llu refers to page 1, outside",
+	         (unsigned long long)l->root_leaf);
+}
+
+static void d_inline_short(const struct layout *l, char *want, size_t size)
+{
+	put32_at(elem_off(l->root_leaf, l->conf_elem) + 12, BOLT_BUCKET_HEADER_SIZE + 8);
+	snprintf(want, size, "page %llu element %u: inline bucket too short",
+	         (unsigned long long)l->root_leaf, l->conf_elem);
+}
+
+static void d_inline_elem_outside(const struct layout *l, char *want, size_t size)
+{
+	put32_at(l->conf_value + BOLT_BUCKET_HEADER_SIZE + 16 + 4, 5000);
+	snprintf(want, size, "page %llu: inline bucket element 0 lies outside it",
+	         (unsigned long long)l->root_leaf);
+}
+
+static void d_inline_nested(const struct layout *l, char *want, size_t size)
+{
+	put32_at(l->conf_value + BOLT_BUCKET_HEADER_SIZE + 16, BOLT_BUCKET_LEAF_FLAG);
+	snprintf(want, size, "page %llu: nested bucket inside an inline bucket",
+	         (unsigned long long)l->root_leaf);
+}
+
+START_TEST(live_copy_refuses_damage)
+{
+	static const damage_fn cases[] = {
+	    d_child_outside, d_overflow,
+	    d_twice,         d_wrong_id,
+	    d_wrong_type,    d_elem_outside,
+	    d_bucket_short,  d_bucket_root_outside,
+	    d_inline_short,  d_inline_elem_outside,
+	    d_inline_nested,
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		copy_case(cases[i]);
+}
+END_TEST
+
+/* Metas that cannot be read: looked at three times (a meta caught mid-write
+ * is looked at again), then refused. */
+START_TEST(live_copy_of_unreadable_metas)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	uint8_t z = 0;
+	int fd;
+
+	make_file();
+	file_write(page_off(0) + 16, &z, 1);
+	file_write(page_off(1) + 16, &z, 1);
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bolt_copy_live(path, fd, 0, &info, &e), BOLT_ECORRUPT);
+	ck_assert_uint_eq(info.attempts, 3);
+	ck_assert_msg(strstr(e.msg, "both meta pages are invalid") != NULL, "%s", e.msg);
+	close(fd);
+	unlink(dst);
+}
+END_TEST
+
+/* bolt_copy_check: a meta claiming more pages than any file can hold */
+START_TEST(copy_check_refuses_a_huge_claim)
+{
+	struct layout l;
+	struct bolt_copy_info info = {0};
+	struct bolt_err e = {0};
+	struct stat st;
+	int fd;
+
+	make_file();
+	l = find_layout();
+	meta_set(l.active, 56, UINT64_MAX / 4096);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(bolt_copy_check(fd, (uint64_t)st.st_size, "F", &info, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "F is not a plausible bbolt database: its meta claims") != NULL,
+	              "%s", e.msg);
+	close(fd);
+}
+END_TEST
+
+/* ---- leaves read with pread (leafread.c) ---- */
+
+struct leafwalk {
+	uint64_t next_key; /* the key expected next */
+	uint64_t n;
+	uint64_t stop_at; /* key that stops the walk (returns 7), 0: none */
+};
+
+/* Checks each element against make_file: key i, 100 bytes of (i & 0xff),
+ * the head and the tail as asked. */
+static int on_leaf_elem(void *ctx, const struct bolt_leaf_elem *e)
+{
+	struct leafwalk *w = ctx;
+	uint8_t key[8];
+
+	be64(key, w->next_key);
+	ck_assert_uint_eq(e->klen, 8);
+	ck_assert_msg(memcmp(e->key, key, 8) == 0, "key %llu out of order",
+	              (unsigned long long)w->next_key);
+	ck_assert_uint_eq(e->vlen, 100);
+	for (uint32_t i = 0; i < e->hlen; i++)
+		ck_assert_uint_eq(e->head[i], w->next_key & 0xff);
+	for (uint32_t i = 0; i < e->tlen; i++)
+		ck_assert_uint_eq(e->tail[i], w->next_key & 0xff);
+	w->n++;
+	return w->next_key++ == w->stop_at ? 7 : 0;
+}
+
+/* Every leaf of "logs" through the reader (mapped or by pread with head and
+ * tail of `ht` bytes each); returns the keys read. */
+static uint64_t read_leaves(int mapped, size_t ht, uint64_t stop_at, int *rc_out)
+{
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_leaves l;
+	struct bolt_leafreader r;
+	struct bolt_err e = {0};
+	struct leafwalk w = {.next_key = 1, .stop_at = stop_at};
+	int rc = BOLT_OK;
+
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_msg(bolt_leaves_list(v, &b, &l, &e) == BOLT_OK, "%s", e.msg);
+	bolt_leafreader_init(&r, v, ht, ht);
+	for (size_t i = 0; i < l.n && rc == BOLT_OK; i++) {
+		uint32_t count;
+
+		if (mapped) {
+			ck_assert_int_eq(bolt_leaf_count_mapped(v, l.ids[i], &count, &e), BOLT_OK);
+			rc = bolt_leaf_read_mapped(v, l.ids[i], on_leaf_elem, &w, &e);
+		} else {
+			ck_assert_int_eq(bolt_leaf_count(&r, l.ids[i], &count, &e), BOLT_OK);
+			rc = bolt_leaf_read(&r, l.ids[i], i + 1 < l.n ? l.ids[i + 1] : 0,
+			                    on_leaf_elem, &w, &e);
+		}
+	}
+	bolt_leafreader_free(&r);
+	bolt_leaves_free(&l);
+	bolt_view_close(v);
+	*rc_out = rc;
+	return w.n;
+}
+
+START_TEST(leaves_read_every_key_head_and_tail)
+{
+	int rc, fd;
+
+	make_file();
+	for (size_t ht = 0; ht <= 64; ht += 16) {
+		ck_assert_uint_eq(read_leaves(0, ht, 0, &rc), NKEYS);
+		ck_assert_int_eq(rc, BOLT_OK);
+	}
+	ck_assert_uint_eq(read_leaves(1, 0, 0, &rc), NKEYS);
+	ck_assert_int_eq(rc, BOLT_OK);
+	/* the callback's non-zero return stops the walk and is returned */
+	ck_assert_uint_eq(read_leaves(0, 16, 50, &rc), 50);
+	ck_assert_int_eq(rc, 7);
+	ck_assert_uint_eq(read_leaves(1, 0, 50, &rc), 50);
+	ck_assert_int_eq(rc, 7);
+	/* the same once the file has left the page cache (when the file
+	 * system lets it go) */
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fdatasync(fd), 0);
+	ck_assert_int_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+	ck_assert_uint_eq(read_leaves(0, 16, 0, &rc), NKEYS);
+	ck_assert_int_eq(rc, BOLT_OK);
+}
+END_TEST
+
+/* One damaged leaf or branch, met by the leaf list and both leaf readers. */
+START_TEST(leaf_readers_refuse_damage)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_vbucket b, inl;
+	struct bolt_leaves ls;
+	struct bolt_leafreader r;
+	struct bolt_err e = {0};
+	struct leafwalk w = {.next_key = 1};
+	uint32_t count;
+	char want[96];
+
+	make_file();
+	l = find_layout();
+	/* a leaf's element past its page; the branch's element 1 likewise */
+	put32_at(elem_off(l.first_leaf, 2) + 12, 70000);
+	put32_at(elem_off(l.logs_root, 1), 100000);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "conf", 4, &inl, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &inl, &ls, &e), BOLT_EINVAL);
+	ck_assert_str_eq(e.msg, "an inline bucket has no leaves");
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "element 1 of page %llu lies outside the page",
+	         (unsigned long long)l.logs_root);
+	ck_assert_str_eq(e.msg, want);
+
+	bolt_leafreader_init(&r, v, 16, 16);
+	snprintf(want, sizeof(want), "element 2 of page %llu lies outside the page",
+	         (unsigned long long)l.first_leaf);
+	ck_assert_int_eq(bolt_leaf_count(&r, l.first_leaf, &count, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_read(&r, l.first_leaf, 0, on_leaf_elem, &w, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_count_mapped(v, l.first_leaf, &count, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_read_mapped(v, l.first_leaf, on_leaf_elem, &w, &e),
+	                 BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_uint_eq(w.n, 0); /* nothing handed over from a damaged leaf */
+
+	/* not a leaf; beyond the high-water mark */
+	snprintf(want, sizeof(want), "page %llu is not a leaf", (unsigned long long)l.logs_root);
+	ck_assert_int_eq(bolt_leaf_count(&r, l.logs_root, &count, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_count_mapped(v, l.logs_root, &count, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_count(&r, l.hwm, &count, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "is beyond the high-water mark") != NULL, "%s", e.msg);
+	/* bytes past the end of the file */
+	{
+		const uint8_t *p;
+
+		ck_assert_int_eq(bolt_leafreader_bytes(&r, v->map_len - 8, 16, &p, &e),
+		                 BOLT_ECORRUPT);
+		ck_assert_msg(strstr(e.msg, "a read of 16 bytes at") != NULL, "%s", e.msg);
+		ck_assert_int_eq(bolt_leafreader_bytes(&r, 16, 4, &p, &e), BOLT_OK);
+		ck_assert_int_eq(bolt_le32(p), BOLT_MAGIC);
+	}
+	bolt_leafreader_free(&r);
+	bolt_view_close(v);
+}
+END_TEST
+
+START_TEST(leaf_headers_refused)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_leafreader r;
+	struct bolt_err e = {0};
+	uint32_t count;
+	char want[96];
+	bolt_pgid second;
+
+	make_file();
+	l = find_layout();
+	second = get64_at(elem_off(l.logs_root, 1) + 8);
+	put32_at(page_off(l.first_leaf) + 12, 1000000); /* overflow past the hwm */
+	put16_at(page_off(second) + 10, 300);           /* elements past the page */
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	bolt_leafreader_init(&r, v, 0, 0);
+	ck_assert_int_eq(bolt_leaf_count(&r, l.first_leaf, &count, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "page %llu runs past the high-water mark",
+	         (unsigned long long)l.first_leaf);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_leaf_count(&r, second, &count, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "page %llu: elements outside the page",
+	         (unsigned long long)second);
+	ck_assert_str_eq(e.msg, want);
+	/* the file cut under the reader: a pread finds its end */
+	ck_assert_int_eq(truncate(path, (off_t)(l.hwm - 1) * PS), 0);
+	r.win[0].len = r.win[1].len = 0; /* nothing held */
+	ck_assert_int_eq(bolt_leaf_count(&r, l.hwm - 1, &count, &e), BOLT_ECHANGED);
+	ck_assert_msg(strstr(e.msg, "shrank while it was read") != NULL, "%s", e.msg);
+	bolt_leafreader_free(&r);
+	bolt_view_close(v);
+}
+END_TEST
+
+/* The leaf list's descent: a cycle, a page beyond the high-water mark, a
+ * branch without elements. */
+START_TEST(leaf_list_refuses_bad_descent)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_leaves ls;
+	struct bolt_err e = {0};
+	char want[96];
+
+	make_file();
+	l = find_layout();
+	put64_at(elem_off(l.logs_root, 0) + 8, l.logs_root);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "tree too deep");
+	b.root = l.hwm;
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "page beyond the high-water mark");
+	bolt_view_close(v);
+	put16_at(page_off(l.logs_root) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "page %llu is not a branch page",
+	         (unsigned long long)l.logs_root);
+	ck_assert_str_eq(e.msg, want);
+	bolt_view_close(v);
+}
+END_TEST
+
+/* ---- the reader's cursors (cursor.c) ---- */
+
+/* Walks "logs" forward then backward; returns the keys seen each way
+ * (checked to be in order, and the same both ways). */
+static uint64_t walk_logs(struct bolt_view *v, uint64_t skip_from, uint64_t skip_to)
+{
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	struct bolt_err e = {0};
+	uint64_t n = 0, m = 0, k = 0;
+
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_msg(bolt_cursor_first(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	for (; el.key != NULL; n++) {
+		k = bolt_be64(el.key);
+		ck_assert_msg(k < skip_from || k > skip_to, "key %llu of the empty leaf",
+		              (unsigned long long)k);
+		ck_assert_msg(bolt_cursor_next(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	}
+	ck_assert_uint_eq(k, skip_to == NKEYS ? skip_from - 1 : NKEYS);
+	ck_assert_msg(bolt_cursor_last(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	for (; el.key != NULL; m++) {
+		uint64_t j = bolt_be64(el.key);
+
+		ck_assert(m == 0 || j < k);
+		k = j;
+		ck_assert_msg(bolt_cursor_prev(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	}
+	ck_assert_uint_eq(k, skip_from == 1 ? skip_to + 1 : 1);
+	ck_assert_uint_eq(n, m);
+	return n;
+}
+
+/* Leaves without elements (which bbolt never leaves behind, but which are
+ * not damage to a reader) are stepped over, first, in the middle, last. */
+START_TEST(cursors_step_over_empty_leaves)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_err e = {0};
+	uint16_t nlast;
+	bolt_pgid mid, last;
+	uint64_t mid_first, mid_n;
+
+	make_file();
+	l = find_layout();
+	mid = get64_at(elem_off(l.logs_root, 2) + 8);
+	last = get64_at(elem_off(l.logs_root, l.logs_count - 1u) + 8);
+	mid_n = get16_at(page_off(mid) + 10);
+	nlast = get16_at(page_off(last) + 10);
+	/* the keys of the middle leaf: its first key, then in a row */
+	{
+		uint8_t k[8];
+		uint32_t pos;
+
+		file_read(elem_off(mid, 0) + 4, k, 4);
+		pos = bolt_le32(k);
+		file_read(elem_off(mid, 0) + pos, k, 8);
+		mid_first = bolt_be64(k);
+	}
+	put16_at(page_off(mid) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(walk_logs(v, mid_first, mid_first + mid_n - 1), NKEYS - mid_n);
+	bolt_view_close(v);
+
+	put16_at(page_off(l.first_leaf) + 10, 0);
+	put16_at(page_off(last) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	/* keys 1..first_count and the last leaf's are gone too */
+	{
+		struct bolt_vbucket b;
+		struct bolt_cursor c;
+		struct bolt_elem el;
+
+		ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+		bolt_cursor_init(&c, v, &b);
+		ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+		ck_assert_uint_eq(bolt_be64(el.key), l.first_count + 1u);
+		ck_assert(bolt_cursor_last(&c, &el, &e) == BOLT_OK);
+		ck_assert_uint_eq(bolt_be64(el.key), NKEYS - nlast);
+		/* past the last key: seek lands nowhere */
+		{
+			uint8_t key[8];
+
+			be64(key, NKEYS);
+			ck_assert(bolt_cursor_seek(&c, key, 8, &el, &e) == BOLT_OK);
+			ck_assert_ptr_null(el.key);
+		}
+	}
+	bolt_view_close(v);
+}
+END_TEST
+
+START_TEST(cursors_refuse_damage)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	struct bolt_err e = {0};
+	char want[96];
+	/* an inline bucket whose image is a branch pointing at page 3 */
+	uint8_t img[BOLT_PAGE_HEADER_SIZE + BOLT_BRANCH_ELEM_SIZE + 1] = {0};
+	bolt_pgid last;
+
+	make_file();
+	l = find_layout();
+	last = get64_at(elem_off(l.logs_root, l.logs_count - 1u) + 8);
+	put16_at(page_off(l.logs_root) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_first(&c, &el, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "branch page %llu is empty", (unsigned long long)l.logs_root);
+	ck_assert_str_eq(e.msg, want);
+
+	bolt_put16(img + 8, BOLT_PAGE_BRANCH);
+	bolt_put16(img + 10, 1);
+	bolt_put32(img + 16, 16);
+	bolt_put32(img + 20, 1);
+	bolt_put64(img + 24, 3);
+	img[32] = 'a';
+	b = (struct bolt_vbucket){.inline_page = img, .inline_len = sizeof(img)};
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_first(&c, &el, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "inline bucket refers to page 3");
+	bolt_view_close(v);
+
+	/* the last leaf turned into a freelist page: found on the way back
+	 * and on the way forward */
+	put16_at(page_off(l.logs_root) + 10, l.logs_count);
+	put16_at(page_off(last) + 8, BOLT_PAGE_FREELIST);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_last(&c, &el, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want),
+	         "page %llu is a freelist page (flags 0x10) inside a bucket tree",
+	         (unsigned long long)last);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+	{
+		int rc;
+
+		while ((rc = bolt_cursor_next(&c, &el, &e)) == BOLT_OK && el.key != NULL)
+			;
+		ck_assert_int_eq(rc, BOLT_ECORRUPT);
+		ck_assert_str_eq(e.msg, want);
+	}
+	bolt_view_close(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -1122,6 +1692,15 @@ int main(void)
 	tcase_add_test(tc, view_refuses_bad_active_meta);
 	tcase_add_test(tc, view_bucket_lookups);
 	tcase_add_test(tc, meta_decode_and_pick);
+	tcase_add_test(tc, live_copy_refuses_damage);
+	tcase_add_test(tc, live_copy_of_unreadable_metas);
+	tcase_add_test(tc, copy_check_refuses_a_huge_claim);
+	tcase_add_test(tc, leaves_read_every_key_head_and_tail);
+	tcase_add_test(tc, leaf_readers_refuse_damage);
+	tcase_add_test(tc, leaf_headers_refused);
+	tcase_add_test(tc, leaf_list_refuses_bad_descent);
+	tcase_add_test(tc, cursors_step_over_empty_leaves);
+	tcase_add_test(tc, cursors_refuse_damage);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

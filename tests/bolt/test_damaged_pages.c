@@ -20,6 +20,7 @@
 
 #include "bolt/check.h"
 #include "bolt/copy.h"
+#include "bolt/cursor.h"
 #include "bolt/db.h"
 #include "bolt/freelist.h"
 #include "bolt/leafread.h"
@@ -1502,6 +1503,162 @@ START_TEST(leaf_list_refuses_bad_descent)
 }
 END_TEST
 
+/* ---- the reader's cursors (cursor.c) ---- */
+
+/* Walks "logs" forward then backward; returns the keys seen each way
+ * (checked to be in order, and the same both ways). */
+static uint64_t walk_logs(struct bolt_view *v, uint64_t skip_from, uint64_t skip_to)
+{
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	struct bolt_err e = {0};
+	uint64_t n = 0, m = 0, k = 0;
+
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_msg(bolt_cursor_first(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	for (; el.key != NULL; n++) {
+		k = bolt_be64(el.key);
+		ck_assert_msg(k < skip_from || k > skip_to, "key %llu of the empty leaf",
+		              (unsigned long long)k);
+		ck_assert_msg(bolt_cursor_next(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	}
+	ck_assert_uint_eq(k, skip_to == NKEYS ? skip_from - 1 : NKEYS);
+	ck_assert_msg(bolt_cursor_last(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	for (; el.key != NULL; m++) {
+		uint64_t j = bolt_be64(el.key);
+
+		ck_assert(m == 0 || j < k);
+		k = j;
+		ck_assert_msg(bolt_cursor_prev(&c, &el, &e) == BOLT_OK, "%s", e.msg);
+	}
+	ck_assert_uint_eq(k, skip_from == 1 ? skip_to + 1 : 1);
+	ck_assert_uint_eq(n, m);
+	return n;
+}
+
+/* Leaves without elements (which bbolt never leaves behind, but which are
+ * not damage to a reader) are stepped over, first, in the middle, last. */
+START_TEST(cursors_step_over_empty_leaves)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_err e = {0};
+	uint16_t nlast;
+	bolt_pgid mid, last;
+	uint64_t mid_first, mid_n;
+
+	make_file();
+	l = find_layout();
+	mid = get64_at(elem_off(l.logs_root, 2) + 8);
+	last = get64_at(elem_off(l.logs_root, l.logs_count - 1u) + 8);
+	mid_n = get16_at(page_off(mid) + 10);
+	nlast = get16_at(page_off(last) + 10);
+	/* the keys of the middle leaf: its first key, then in a row */
+	{
+		uint8_t k[8];
+		uint32_t pos;
+
+		file_read(elem_off(mid, 0) + 4, k, 4);
+		pos = bolt_le32(k);
+		file_read(elem_off(mid, 0) + pos, k, 8);
+		mid_first = bolt_be64(k);
+	}
+	put16_at(page_off(mid) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(walk_logs(v, mid_first, mid_first + mid_n - 1), NKEYS - mid_n);
+	bolt_view_close(v);
+
+	put16_at(page_off(l.first_leaf) + 10, 0);
+	put16_at(page_off(last) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	/* keys 1..first_count and the last leaf's are gone too */
+	{
+		struct bolt_vbucket b;
+		struct bolt_cursor c;
+		struct bolt_elem el;
+
+		ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+		bolt_cursor_init(&c, v, &b);
+		ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+		ck_assert_uint_eq(bolt_be64(el.key), l.first_count + 1u);
+		ck_assert(bolt_cursor_last(&c, &el, &e) == BOLT_OK);
+		ck_assert_uint_eq(bolt_be64(el.key), NKEYS - nlast);
+		/* past the last key: seek lands nowhere */
+		{
+			uint8_t key[8];
+
+			be64(key, NKEYS);
+			ck_assert(bolt_cursor_seek(&c, key, 8, &el, &e) == BOLT_OK);
+			ck_assert_ptr_null(el.key);
+		}
+	}
+	bolt_view_close(v);
+}
+END_TEST
+
+START_TEST(cursors_refuse_damage)
+{
+	struct layout l;
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	struct bolt_err e = {0};
+	char want[96];
+	/* an inline bucket whose image is a branch pointing at page 3 */
+	uint8_t img[BOLT_PAGE_HEADER_SIZE + BOLT_BRANCH_ELEM_SIZE + 1] = {0};
+	bolt_pgid last;
+
+	make_file();
+	l = find_layout();
+	last = get64_at(elem_off(l.logs_root, l.logs_count - 1u) + 8);
+	put16_at(page_off(l.logs_root) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_first(&c, &el, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "branch page %llu is empty", (unsigned long long)l.logs_root);
+	ck_assert_str_eq(e.msg, want);
+
+	bolt_put16(img + 8, BOLT_PAGE_BRANCH);
+	bolt_put16(img + 10, 1);
+	bolt_put32(img + 16, 16);
+	bolt_put32(img + 20, 1);
+	bolt_put64(img + 24, 3);
+	img[32] = 'a';
+	b = (struct bolt_vbucket){.inline_page = img, .inline_len = sizeof(img)};
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_first(&c, &el, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "inline bucket refers to page 3");
+	bolt_view_close(v);
+
+	/* the last leaf turned into a freelist page: found on the way back
+	 * and on the way forward */
+	put16_at(page_off(l.logs_root) + 10, l.logs_count);
+	put16_at(page_off(last) + 8, BOLT_PAGE_FREELIST);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert_int_eq(bolt_cursor_last(&c, &el, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want),
+	         "page %llu is a freelist page (flags 0x10) inside a bucket tree",
+	         (unsigned long long)last);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+	{
+		int rc;
+
+		while ((rc = bolt_cursor_next(&c, &el, &e)) == BOLT_OK && el.key != NULL)
+			;
+		ck_assert_int_eq(rc, BOLT_ECORRUPT);
+		ck_assert_str_eq(e.msg, want);
+	}
+	bolt_view_close(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -1542,6 +1699,8 @@ int main(void)
 	tcase_add_test(tc, leaf_readers_refuse_damage);
 	tcase_add_test(tc, leaf_headers_refused);
 	tcase_add_test(tc, leaf_list_refuses_bad_descent);
+	tcase_add_test(tc, cursors_step_over_empty_leaves);
+	tcase_add_test(tc, cursors_refuse_damage);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -16,7 +16,8 @@
 #   - a node that is a nonvoter of its configuration; --entries all as text:
 #     each entry's type, size, block number and hash prefix (the hash
 #     computed by mknode --hash), the configuration under its entry,
-#     "not a payload", "(legacy form)";
+#     "not a payload", "(legacy form)"; a vote term without a candidate
+#     (raft writes them in two transactions) and a candidate without a term;
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
@@ -108,6 +109,19 @@ grep -Eq '^           4       2  LogCommand +[0-9]+  2023-11-14T22:13:24\.000000
 	ok "info --entries: a command that is no payload" || bad "info --entries: entry 4: $(grep '^           4 ' "$tmp/out")"
 has "info --entries: a LogNoop" "$tmp/out" \
 	"           5       2  LogNoop                   0  2023-11-14T22:13:25.000000000Z"
+
+# raft's persistVote writes LastVoteTerm, then LastVoteCand, in two
+# transactions (raft v1.7.3 raft.go; raft-boltdb BoltStore.SetUint64/Set):
+# a node can hold the first without the second
+mk "$tmp/I/s3" --members 's1=10.0.0.1:50050,s3=10.0.0.3:50050' --vote 3: 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s3"
+has "info: LastVoteTerm without LastVoteCand" "$tmp/out" "  Vote:          term 3, no candidate recorded"
+run 0 raft info --state-dir "$tmp/I/s3" --json
+[ "$(jget "$tmp/out" vote/term)" = 3 ] && [ "$(jget "$tmp/out" vote/candidate)" = null ] &&
+	ok "info --json: vote term 3, candidate null" || bad "info --json vote: $(jget "$tmp/out" vote)"
+mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s4"
+has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"
 
 echo "# restore --dry-run"
 mk "$tmp/R/s1" --members 's1=10.0.0.1:1' 1-1:1:config 2-4:1:block

@@ -12,12 +12,14 @@
 #     both used to be plural), its
 #     only snapshot unusable (no other is usable); two unusable snapshots
 #     ("and more");
+#   - a document of no nodes; two roots that hold 66 nodes together;
 #   info
 #   - a node that is a nonvoter of its configuration; --entries all as text:
 #     each entry's type, size, block number and hash prefix (the hash
 #     computed by mknode --hash), the configuration under its entry,
 #     "not a payload", "(legacy form)"; a vote term without a candidate
 #     (raft writes them in two transactions) and a candidate without a term;
+#     --entries 0 (no table), --entries all of an empty log ("(none)");
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
@@ -89,6 +91,17 @@ run 1 raft compare --state-dir "$tmp/G/s1"
 has "compare: two unusable snapshots: the newest named, 'and more'" "$tmp/out" \
 	"  UNUSABLE SNAPSHOT on s1: 1-6-1700000000000: meta.json is not a JSON object (and more: run raft verify); raft does not restore it (no other snapshot is usable)."
 
+echo '{"schema_version": 2, "nodes": []}' >"$tmp/none.json"
+run 2 raft compare --from-json "$tmp/none.json"
+grep -qx 'op-conductor-init: raft compare: the inputs hold no node to compare; give node directories (--state-dir) or raft info --json documents (--from-json)' "$tmp/err" &&
+	ok "compare: a document of no nodes: usage error" || bad "compare of no nodes: $(cat "$tmp/err")"
+# two roots of 33 nodes each: 66, over the bound of 64 only together
+for i in $(seq 1 33); do cp -r "$tmp/F/s1" "$tmp/M1/a$i" 2>/dev/null || { mkdir -p "$tmp/M1" && cp -r "$tmp/F/s1" "$tmp/M1/a$i"; }; done
+cp -r "$tmp/M1" "$tmp/M2"
+run 2 raft compare --state-dir "$tmp/M1" --state-dir "$tmp/M2"
+grep -qx 'op-conductor-init: raft compare: more than 64 nodes to compare; compare them in groups of at most 64' "$tmp/err" &&
+	ok "compare: two roots of 33 nodes: more than 64, usage error" || bad "compare of 66 nodes: $(cat "$tmp/err")"
+
 echo "# info"
 mk "$tmp/I/s2" --members 's1=10.0.0.1:50050,~s2=10.0.0.2:50050' 1-1:1:config 2-2:1:block 3-3:1:legacy 4-4:2:junk 5-5:2:noop
 run 0 raft info --state-dir "$tmp/I/s2" --entries all
@@ -122,6 +135,12 @@ run 0 raft info --state-dir "$tmp/I/s3" --json
 mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:config
 run 0 raft info --state-dir "$tmp/I/s4"
 has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"
+
+run 0 raft info --state-dir "$tmp/I/s2" --entries 0
+grep -q 'Entries' "$tmp/out" && bad "info --entries 0 printed an entries table" || ok "info --entries 0: no entries table"
+mk "$tmp/I/s5" --members 's5=10.0.0.5:1' --snapshot 5:1:block --term 1
+run 0 raft info --state-dir "$tmp/I/s5" --entries all
+has "info --entries all of a node whose log is empty: (none)" "$tmp/out" "  (none)"
 
 echo "# restore --dry-run"
 mk "$tmp/R/s1" --members 's1=10.0.0.1:1' 1-1:1:config 2-4:1:block

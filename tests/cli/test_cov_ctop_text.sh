@@ -23,6 +23,10 @@
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
+#   - compressed backups: one holding an invalid node (refused after
+#     inflating, its errors listed), one whose manifest crc32 is wrong (dry
+#     run, and a restore onto existing state without --force: damaged,
+#     nothing changed);
 #   recover --dry-run
 #   - this node made a nonvoter (--force): the warning; the vote kept, in
 #     the JSON too; a node whose log is empty (only a snapshot).
@@ -166,6 +170,60 @@ run 0 raft restore --backup-dir "$BK" --state-dir "$tmp/T/s1e" --dry-run --into-
 listing "$tmp/T" >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && [ ! -e "$tmp/T/s1" ] && ok "restore --dry-run: the targets are as they were" ||
 	bad "restore --dry-run changed the targets"
+
+# compressed backups: the manifest is checked when the files are inflated
+# (deferred), the nodes on their inflated copies
+# gzbackup NAME: a --compress backup of $tmp/R/s1 in $tmp/NAME; its path in $GZ
+gzbackup() {
+	"$B" raft backup --state-dir "$tmp/R/s1" --backup-dir "$tmp/$1" --compress >/dev/null 2>&1 || bad "backup --compress $1"
+	GZ=$(echo "$tmp/$1"/raft-backup-*)
+}
+# manifest_log BACKUP [DB]: raft-log.db's crc32 in BACKUP's manifest off by
+# one, or (DB given) raft-log.db.gz holding DB with a manifest that matches it
+manifest_log() {
+	python3 - "$@" <<'PY'
+import gzip, json, os, sys, zlib
+bk = sys.argv[1]
+m = json.load(open(os.path.join(bk, "MANIFEST.json")))
+for f in m["files"]:
+    if f["path"] != "raft-log.db":
+        continue
+    if len(sys.argv) > 2:
+        data = open(sys.argv[2], "rb").read()
+        gz = gzip.compress(data, mtime=0)
+        open(os.path.join(bk, "raft-log.db.gz"), "wb").write(gz)
+        f["size"], f["crc32"], f["stored_size"] = len(data), zlib.crc32(data), len(gz)
+    else:
+        f["crc32"] = (f["crc32"] + 1) % 2**32
+json.dump(m, open(os.path.join(bk, "MANIFEST.json"), "w"), indent="\t")
+PY
+}
+ranges=(1-1:1:config)
+for i in $(seq 2 2 26); do ranges+=("$i-$i:5:block" "$((i + 1))-$((i + 1)):1:block"); done
+mk "$tmp/Z/s1" --members s1=10.0.0.1:1 "${ranges[@]}"
+gzbackup gzbad
+manifest_log "$GZ" "$tmp/Z/s1/raft-log.db"
+run 1 raft restore --backup-dir "$GZ" --state-dir "$tmp/T/s1" --dry-run
+[ "$(grep -c '^  raft-log.db: index [0-9]*: term 1 is lower than the previous entry.s term 5$' "$tmp/err")" = 10 ] &&
+	grep -q '^op-conductor-init: raft restore: backup of the node does not verify (inflated); .*; nothing was changed$' "$tmp/err" &&
+	ok "restore --dry-run of a compressed backup of an invalid node: refused after inflating, the errors listed" ||
+	bad "restore --dry-run, invalid node inside: $(head -c 500 "$tmp/err")"
+gzbackup gzcrc
+manifest_log "$GZ"
+mkdir -p "$tmp/T2"
+cp -r "$tmp/R/s1" "$tmp/T2/s1"
+listing "$tmp/T2" >"$tmp/before"
+for how in "--dry-run" "(onto existing state, no --force)"; do
+	args=()
+	[ "$how" = --dry-run ] && args=(--dry-run)
+	run 1 raft restore --backup-dir "$GZ" --state-dir "$tmp/T2/s1" "${args[@]}" </dev/null
+	grep -Eq '^op-conductor-init: raft restore: backup .* is damaged: raft-log\.db\.gz has crc32 [0-9a-f]{8}, the manifest says [0-9a-f]{8}; .*nothing was changed$' "$tmp/err" &&
+		ok "restore $how of a compressed backup whose manifest crc32 is wrong: damaged, nothing changed" ||
+		bad "restore $how, crc32 off: $(head -c 400 "$tmp/err")"
+done
+listing "$tmp/T2" >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok "restore of the damaged backups: the existing state is as it was" ||
+	bad "restore of a damaged backup changed the existing state"
 
 echo "# recover --dry-run"
 mk "$tmp/V/s1" --members 's1=10.0.0.1:1,s2=10.0.0.2:1' --vote 1:s2 1-1:1:config 2-4:1:block

@@ -633,6 +633,11 @@ HOT int canon_head(struct canon *c, size_t total, struct rs_log *out, size_t *of
 		if (time_unmarshal(&out->appended_at, ts, tn) != 0)
 			return -1;
 		out->appended_at_present = 1;
+	} else {
+		/* log_zero's values: the caller need not clear *out first */
+		memset(&out->appended_at, 0, sizeof(out->appended_at));
+		out->appended_at.utc = 1;
+		out->appended_at_present = 0;
 	}
 	if (canon_key(c,
 	              "\xa4"
@@ -678,6 +683,8 @@ HOT int canon_tail(struct canon *c, struct rs_log *out)
 	return 0;
 }
 
+/* Sets every field of *out when it returns 0 (no log_zero needed before:
+ * verify and info decode every entry); *out is undefined after -1. */
 HOT int decode_canonical(const uint8_t *p, size_t n, struct rs_log *out, size_t *used)
 {
 	struct canon c = {p, n, 1};
@@ -735,7 +742,6 @@ int rs_log_decode_prefix(const uint8_t *p, size_t n, struct rs_log *out, size_t 
 {
 	size_t u = 0;
 
-	log_zero(out);
 	if (decode_canonical(p, n, out, &u) == 0) {
 		if (used != NULL)
 			*used = u;
@@ -749,7 +755,10 @@ int rs_log_decode(const uint8_t *p, size_t n, struct rs_log *out, struct rs_err 
 	size_t used = 0;
 	int rc;
 
-	if ((rc = rs_log_decode_prefix(p, n, out, &used, err)) != RS_OK)
+	/* rs_log_decode_prefix, with the canonical path inlined here (the
+	 * call every verified entry makes) */
+	if (decode_canonical(p, n, out, &used) != 0 &&
+	    (rc = rs_log_decode_prefix_general(p, n, out, &used, err)) != RS_OK)
 		return rc;
 	if (used != n) {
 		log_zero(out);

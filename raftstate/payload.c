@@ -42,18 +42,25 @@ static uint64_t le64(const uint8_t *p)
 
 #define U(x) ((unsigned long long)(x))
 
-/* Writes the reason (when asked for) and returns 0: "not this version". */
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t size, const char *fmt, ...)
+/* The decode path every verified entry takes: inlined, so that the version
+ * is a constant in each call and the reasons cost nothing when none is
+ * asked for. */
+#define HOT static inline __attribute__((always_inline))
+
+__attribute__((format(printf, 3, 4))) static int fail_fmt(char *why, size_t size, const char *fmt,
+                                                          ...)
 {
 	va_list ap;
 
-	if (why == NULL || size == 0)
-		return 0;
 	va_start(ap, fmt);
 	(void)vsnprintf(why, size, fmt, ap);
 	va_end(ap);
 	return 0;
 }
+
+/* Writes the reason (when asked for) and is 0: "not this version". A macro,
+ * not a call: a varargs function is never inlined. */
+#define fail(why, size, ...) ((why) != NULL && (size) > 0 ? fail_fmt(why, size, __VA_ARGS__) : 0)
 
 uint32_t rs_payload_fixed_size(int version)
 {
@@ -65,8 +72,8 @@ uint32_t rs_payload_fixed_size(int version)
 
 /* ssz.go unmarshalTransactions over list[0..n): the offset table, of which
  * list[0..avail) is readable (avail <= n); -1 when the answer needs more. */
-static int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count, char *why,
-                     size_t ws)
+HOT int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count, char *why,
+                  size_t ws)
 {
 	uint32_t first, cur;
 
@@ -110,8 +117,8 @@ static int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *co
 
 /* rs_payload_decode_version with only p[0..avail) readable (avail <= len):
  * 1 or 0 as it, or -1 when it would read a byte past avail. */
-static int decode_version(const uint8_t *p, size_t avail, size_t len, int version,
-                          struct rs_block *out, char *why, size_t ws)
+HOT int decode_version(const uint8_t *p, size_t avail, size_t len, int version,
+                       struct rs_block *out, char *why, size_t ws)
 {
 	uint32_t fixed = rs_payload_fixed_size(version), scope, extra, txs, wds, ntx;
 	size_t wd_bytes, la;
@@ -191,13 +198,8 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 	return decode_version(p, len, len, version, out, why, ws);
 }
 
-int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
-{
-	return rs_payload_decode_prefix(data, len, len, out, why, ws);
-}
-
-int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
-                             char *why, size_t ws)
+HOT int decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                      char *why, size_t ws)
 {
 	char w4[160], w3[160];
 	int r4, r3 = 0;
@@ -208,13 +210,13 @@ int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, stru
 		why[0] = 0;
 	if (data == NULL || len == 0) {
 		/* raft_fsm.go Apply: "log data is nil or empty" */
-		fail(why, ws, "no data");
+		(void)fail(why, ws, "no data");
 		return RS_PAYLOAD_NONE;
 	}
 	/* ExecutionPayloadEnvelope.UnmarshalSSZ: the beacon root, then the payload */
 	if (len < RS_PAYLOAD_BEACON_ROOT) {
-		fail(why, ws, "%llu bytes, fewer than the %llu-byte beacon block root", U(len),
-		     U(RS_PAYLOAD_BEACON_ROOT));
+		(void)fail(why, ws, "%llu bytes, fewer than the %llu-byte beacon block root",
+		           U(len), U(RS_PAYLOAD_BEACON_ROOT));
 	} else {
 		const uint8_t *p = data + RS_PAYLOAD_BEACON_ROOT;
 		size_t n = len - RS_PAYLOAD_BEACON_ROOT;
@@ -253,6 +255,20 @@ int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, stru
 		return RS_PAYLOAD_LEGACY;
 	}
 	return RS_PAYLOAD_NONE;
+}
+
+int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
+{
+	/* a copy of the decode without reasons: verify's, for every entry */
+	if (why == NULL || ws == 0)
+		return decode_prefix(data, len, len, out, NULL, 0);
+	return decode_prefix(data, len, len, out, why, ws);
+}
+
+int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                             char *why, size_t ws)
+{
+	return decode_prefix(data, avail, len, out, why, ws);
 }
 
 /* ---- op-node's JSON form (payload.h) ------------------------------------ */

@@ -874,23 +874,35 @@ static void assert_same_fields(const struct rs_log *a, const struct rs_log *b)
 	ck_assert(memcmp(&a->appended_at, &b->appended_at, sizeof(a->appended_at)) == 0);
 }
 
-/* The canonical fast path of rs_log_decode_prefix against the general
- * decoder: same verdict, same fields, same pointers. */
+/* The fast path of rs_log_decode_prefix and rs_log_decode (each its own
+ * copy) against the general decoder: same verdict, same fields, same
+ * pointers. It does not clear *out first, so *out starts as garbage here:
+ * every field must be set by the decode. */
 static void assert_same_as_general(const uint8_t *p, size_t n)
 {
-	struct rs_log a, b;
+	struct rs_log a, b, c;
 	struct rs_err err;
 	size_t ua = 0, ub = 0;
-	int ra = rs_log_decode_prefix(p, n, &a, &ua, &err);
-	int rb = rs_log_decode_prefix_general(p, n, &b, &ub, &err);
+	int ra, rb, rc;
 
+	memset(&a, 0xa5, sizeof(a));
+	memset(&c, 0x5a, sizeof(c));
+	ra = rs_log_decode_prefix(p, n, &a, &ua, &err);
+	rb = rs_log_decode_prefix_general(p, n, &b, &ub, &err);
+	rc = rs_log_decode(p, n, &c, &err);
 	ck_assert_int_eq(ra == RS_OK, rb == RS_OK);
+	ck_assert_int_eq(rc == RS_OK, rb == RS_OK && ub == n);
 	if (ra != RS_OK)
 		return;
 	ck_assert_uint_eq(ua, ub);
 	assert_same_fields(&a, &b);
 	ck_assert_ptr_eq(a.data, b.data);
 	ck_assert_ptr_eq(a.ext, b.ext);
+	if (rc == RS_OK) {
+		assert_same_fields(&c, &b);
+		ck_assert_ptr_eq(c.data, b.data);
+		ck_assert_ptr_eq(c.ext, b.ext);
+	}
 }
 
 START_TEST(fast_path_agrees_with_general_decoder)

@@ -549,15 +549,23 @@ START_TEST(open_refuses_damaged_metas_and_freelist)
 	meta_set(0, 32, 1);
 	meta_set(1, 32, l.hwm);
 	snprintf(want, sizeof(want), "root page %llu outside 2..%llu",
-	         (unsigned long long)(l.active ? l.hwm : 1), (unsigned long long)l.hwm);
+	         (unsigned long long)(l.active ? l.hwm : 1), (unsigned long long)l.hwm - 1);
 	expect_open_refused(want);
 
-	/* the freelist page past the end of the file */
+	/* the freelist page past the high-water mark */
 	unlink(path);
 	make_file();
 	l = find_layout();
 	meta_set(l.active, 48, 1000000);
-	expect_open_refused("page 1000000 lies beyond the end of the file");
+	snprintf(want, sizeof(want), "freelist page 1000000 outside 2..%llu",
+	         (unsigned long long)l.hwm - 1);
+	expect_open_refused(want);
+	meta_set(l.active, 48, l.freelist);
+	/* the freelist page claiming pages past the end of the file */
+	put32_at(page_off(l.freelist) + 12, 1000000);
+	snprintf(want, sizeof(want), "page %llu claims 1000000 overflow pages, past the end",
+	         (unsigned long long)l.freelist);
+	expect_open_refused(want);
 
 	/* a freelist page that is a leaf */
 	unlink(path);
@@ -1659,6 +1667,130 @@ START_TEST(cursors_refuse_damage)
 }
 END_TEST
 
+/* ---- more of the writer ---- */
+
+/* Every entry point of the writer meets the damage: an empty root branch
+ * (found by the search), and a root branch whose last element lies past
+ * the page (found only when the root is read whole, to change it). */
+START_TEST(writer_entry_points_refuse_damage)
+{
+	struct layout l;
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b, *nb;
+	struct bolt_err e = {0};
+	const uint8_t *val;
+	size_t vlen;
+	uint8_t key[8];
+	char want[96];
+
+	make_file();
+	l = find_layout();
+	be64(key, 1);
+	put16_at(page_off(l.logs_root) + 10, 0);
+	snprintf(want, sizeof(want), "branch page %llu is empty", (unsigned long long)l.logs_root);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_get(b, key, 8, &val, &vlen, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_bucket_delete(b, key, 8, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_bucket_create(b, "nb", 2, &nb, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_bucket_open(b, "nb", 2, &nb, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+
+	put16_at(page_off(l.logs_root) + 10, l.logs_count);
+	put32_at(elem_off(l.logs_root, l.logs_count - 1u), 100000);
+	snprintf(want, sizeof(want), "element %u of page %llu lies outside the page",
+	         l.logs_count - 1u, (unsigned long long)l.logs_root);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_get(b, key, 8, &val, &vlen, &e), BOLT_OK);
+	ck_assert_int_eq(bolt_bucket_delete(b, key, 8, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_bucket_create(b, "\x01", 1, &nb, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	ck_assert_int_eq(bolt_bucket_put(b, key, 8, "v", 1, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, want);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+/* A bucket that holds a bucket is never inline (bbolt's inlineable); the
+ * innermost small one is; an empty value is a value. */
+START_TEST(nested_buckets_and_empty_values)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_tx *tx;
+	struct bolt_bucket *a, *bb;
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	struct bolt_vbucket va, vb;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	const uint8_t *val;
+	size_t vlen;
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "a", 1, &a, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create(a, "b", 1, &bb, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_put(bb, "k", 1, "", 0, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_get(bb, "k", 1, &val, &vlen, &e) == BOLT_OK);
+	ck_assert_uint_eq(vlen, 0);
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "a", 1, &va, &e) == BOLT_OK);
+	ck_assert_uint_ne(va.root, 0);
+	ck_assert(bolt_view_bucket(v, &va, "b", 1, &vb, &e) == BOLT_OK);
+	ck_assert_uint_eq(vb.root, 0);
+	bolt_cursor_init(&c, v, &vb);
+	ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+	ck_assert(el.klen == 1 && el.key[0] == 'k' && el.vlen == 0);
+	bolt_view_close(v);
+
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "a", 1, &a, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(a, "b", 1, &bb, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_get(bb, "k", 1, &val, &vlen, &e) == BOLT_OK);
+	ck_assert_uint_eq(vlen, 0);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+/* A meta whose freelist page lies at or above its high-water mark: the
+ * writer would allocate that page as new and list it free at commit, so
+ * it refuses the file at open, as the reader does. */
+START_TEST(open_refuses_a_freelist_above_the_high_water_mark)
+{
+	struct layout l;
+	struct stat st;
+	uint8_t page[16] = {0};
+	char want[128];
+
+	make_file();
+	l = find_layout();
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_gt((uint64_t)st.st_size / PS, l.hwm); /* room past the mark */
+	bolt_put64(page, l.hwm);
+	bolt_put16(page + 8, BOLT_PAGE_FREELIST);
+	file_write(page_off(l.hwm), page, sizeof(page));
+	meta_set(l.active, 48, l.hwm);
+	snprintf(want, sizeof(want), "freelist page %llu outside 2..%llu",
+	         (unsigned long long)l.hwm, (unsigned long long)l.hwm - 1);
+	expect_open_refused(want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -1701,6 +1833,9 @@ int main(void)
 	tcase_add_test(tc, leaf_list_refuses_bad_descent);
 	tcase_add_test(tc, cursors_step_over_empty_leaves);
 	tcase_add_test(tc, cursors_refuse_damage);
+	tcase_add_test(tc, writer_entry_points_refuse_damage);
+	tcase_add_test(tc, nested_buckets_and_empty_values);
+	tcase_add_test(tc, open_refuses_a_freelist_above_the_high_water_mark);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

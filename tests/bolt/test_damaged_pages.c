@@ -983,6 +983,9 @@ START_TEST(view_refuses_bad_active_meta)
 	snprintf(want, sizeof(want), "meta %d points its root bucket at page %llu, outside 2..%llu",
 	         l.active, (unsigned long long)l.hwm, (unsigned long long)l.hwm - 1);
 	expect_view_refused(want);
+	meta_set(l.active, 32, 1); /* root on a meta page */
+	snprintf(want, sizeof(want), "meta %d points its root bucket at page 1", l.active);
+	expect_view_refused(want);
 	meta_set(l.active, 32, l.root_leaf);
 	meta_set(l.active, 48, 1); /* freelist on a meta page */
 	snprintf(want, sizeof(want), "meta %d points its freelist at page 1, outside 2..%llu",
@@ -1012,7 +1015,25 @@ START_TEST(view_bucket_lookups)
 	ck_assert_ptr_nonnull(b.inline_page);
 	/* a plain key of a bucket is not a bucket */
 	ck_assert_int_eq(bolt_view_bucket(v, &b, "a", 1, &c, &e), BOLT_ENOTFOUND);
+	/* after the last name; a long name is cut to 64 bytes in the message */
+	{
+		char name[100];
+
+		memset(name, 'z', sizeof(name));
+		ck_assert_int_eq(bolt_view_bucket(v, NULL, name, sizeof(name), &c, &e),
+		                 BOLT_ENOTFOUND);
+		ck_assert_uint_eq(strlen(e.msg), strlen("bucket \"\" not found") + 64);
+	}
 	bolt_view_close(v);
+
+	/* an inline value too short for a page header */
+	put32_at(elem_off(l.root_leaf, l.conf_elem) + 12, BOLT_BUCKET_HEADER_SIZE + 8);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_view_bucket(v, NULL, "conf", 4, &b, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "bucket \"conf\": inline bucket is not a leaf page image");
+	bolt_view_close(v);
+	put32_at(elem_off(l.root_leaf, l.conf_elem) + 12,
+	         BOLT_BUCKET_HEADER_SIZE + BOLT_PAGE_HEADER_SIZE + BOLT_LEAF_ELEM_SIZE + 2);
 
 	img = l.conf_value + BOLT_BUCKET_HEADER_SIZE;
 	put16_at(img + 8, BOLT_PAGE_BRANCH);
@@ -1049,6 +1070,8 @@ START_TEST(meta_decode_and_pick)
 	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_META), "meta");
 	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_FREELIST), "freelist");
 	ck_assert_str_eq(bolt_page_type_name(0x80), "unknown");
+	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_BRANCH), "branch");
+	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_LEAF), "leaf");
 
 	ck_assert_int_eq(bolt_meta_decode(f, 40, &one), BOLT_META_SHORT);
 	ck_assert_int_eq(bolt_meta_decode(f, PS, &one), BOLT_META_BADMAGIC);

@@ -140,7 +140,7 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 
 	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, &st, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
-	fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
 		close(in);
@@ -484,14 +484,15 @@ static void drop_cached(const char *dir, const struct rs_bk_files *files)
 
 	for (size_t i = 0; i < files->n; i++) {
 		const struct rs_backup_file *f = &files->v[i];
+		struct stat st;
 		int fd;
 
 		if (rs_path_join(p, sizeof(p), dir, f->path) != 0)
 			continue;
 		(void)snprintf(gz, sizeof(gz), "%s%s", p, f->compressed ? RS_BK_GZ_SUFFIX : "");
-		if (bolt_file_open(AT_FDCWD, gz, 0, NULL, &fd, NULL, NULL) != BOLT_OK)
+		if (bolt_file_open(AT_FDCWD, gz, 0, NULL, &fd, &st, NULL) != BOLT_OK)
 			continue;
-		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+		rs_drop_cached(fd, (uint64_t)st.st_size);
 		close(fd);
 	}
 }

@@ -203,8 +203,7 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, &st, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
-	/* read-write: the copy is read back for its crc32 */
-	out = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
 		close(in);

@@ -78,6 +78,13 @@ usage "--render alone" 2 '--render needs one of: man, synopsis,' --render
 usage "--render two documents" 2 '--render needs one of: man, synopsis,' --render man synopsis
 usage "--render unknown" 2 '--render "nosuch": unknown; one of man, synopsis,' --render nosuch
 
+usage "--version --jsonx" 2 '--version takes one flag, --json; not "--jsonx"$' --version --jsonx
+"$B" --version >"$tmp/v.text" 2>/dev/null
+"$B" --version -json=false >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/out" "$tmp/v.text" && [ -s "$tmp/out" ] && ok "--version -json=false prints the text" ||
+	bad "--version -json=false: exit $rc"
+
 echo "# value checks"
 for e in 01 12345678901234567890 1x ''; do
 	usage "info --entries '$e'" 2 "raft info: --entries must be a number of entries or \"all\", got \"$e\"$" \

@@ -528,6 +528,22 @@ START_TEST(snapshot_crc_mismatch)
 }
 END_TEST
 
+/* raft takes the snapshot's term as its last log term at start: a snapshot
+ * of a term above CurrentTerm is a stable store behind its own state */
+START_TEST(snapshot_term_above_current_term)
+{
+	char *n = copy_vector("lived/three/sequencer-1");
+	struct result *r;
+
+	write_stable(n, 1, 0, NULL);
+	r = verify(n);
+	assert_problem(r, RS_PROBLEM, "snapshots/2-527-1795355416795", "",
+	               "snapshot term 2 is above CurrentTerm 1");
+	result_free(r);
+	rm_node(n);
+}
+END_TEST
+
 START_TEST(lived_vector_is_valid)
 {
 	char *n = copy_vector("lived/three/sequencer-1");
@@ -706,6 +722,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, empty_log_has_no_configuration);
 	tcase_add_test(tc, compacted_log_without_snapshot);
 	tcase_add_test(tc, snapshot_crc_mismatch);
+	tcase_add_test(tc, snapshot_term_above_current_term);
 	tcase_add_test(tc, lived_vector_is_valid);
 	tcase_add_test(tc, random_damage_never_crashes);
 	tcase_add_test(tc, live_reads_decode_a_copy);

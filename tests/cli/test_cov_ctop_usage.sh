@@ -11,14 +11,16 @@
 #     empty), verify --threads (0, 65, a huge number, junk), --timeout (above
 #     86400, junk; 2s accepted), --chown (neither, too long, unknown user or
 #     group, numbers, names; an ID of 2^32-1 or more is a name, not a number);
+#   - generate and recover: --config without "nodes", --config's nodes with
+#     --server-ids, --node-id and --only that disagree;
 #   - logs --type: names in any case with spaces before them, numbers above
 #     the known types (accepted, match nothing), 256 refused, an empty list
 #     and a list of 512 bytes or more each refused with its own sentence
 #     (they used to read "--type: the list is too long is not a log type").
 #
-# Env: OCI_BIN, OCI_BUILD (mknode).
+# Env: OCI_BIN, OCI_BUILD (mknode), OCI_SRC (examples/cluster.json).
 . "$(dirname "$0")/lib.sh"
-need_env OCI_BIN OCI_BUILD
+need_env OCI_BIN OCI_BUILD OCI_SRC
 B=$OCI_BIN
 make_tmp oci-ctop-usage
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -106,6 +108,23 @@ for spec in 0:0 root root:root :0 4294967294:1; do
 	usage "--chown $spec is accepted (the backup is what fails)" 1 "raft restore: backup directory $tmp/none does not exist" \
 		raft restore --backup-dir "$tmp/none" --state-dir "$tmp/t" --chown "$spec"
 done
+
+echo "# where the members come from"
+echo '{"network": "op-mainnet"}' >"$tmp/nonodes.json"
+echo '{"formed": true}' >"$tmp/formed-nonodes.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["formed"] = True; json.dump(d, open(sys.argv[2], "w"))' \
+	"$OCI_SRC/examples/cluster.json" "$tmp/formed.json"
+usage "generate --config without nodes" 2 "raft generate: --nodes is required \(or set OP_CONDUCTOR_INIT_NODES\): $tmp/nonodes.json has no \"nodes\"\$" \
+	raft generate --config "$tmp/nonodes.json" --output-dir "$tmp/g"
+usage "generate --config with nodes and --server-ids" 2 "raft generate: --server-ids needs --nodes: the nodes come from $OCI_SRC/examples/cluster.json\$" \
+	raft generate --config "$OCI_SRC/examples/cluster.json" --server-ids a,b,c,d --output-dir "$tmp/g"
+usage "generate --node-id and --only disagree" 2 'raft generate: --node-id "a" and --only "b" disagree; --only is an alias of --node-id, give one$' \
+	raft generate --config "$OCI_SRC/examples/cluster.json" --node-id a --only b --output-dir "$tmp/g"
+usage "recover --config without nodes" 2 "raft recover: --nodes is required: $tmp/formed-nonodes.json has no \"nodes\"\$" \
+	raft recover --state-dir "$tmp/n" --config "$tmp/formed-nonodes.json"
+usage "recover --config with nodes and --server-ids" 2 "raft recover: --server-ids needs --nodes: the nodes come from $tmp/formed.json\$" \
+	raft recover --state-dir "$tmp/n" --config "$tmp/formed.json" --server-ids a,b,c,d
+[ ! -e "$tmp/g" ] && ok "generate refusals: nothing written" || bad "generate refusals wrote $tmp/g"
 
 echo "# logs --type"
 "$MKNODE" "$tmp/n" --members s1=127.0.0.1:1 1-1:1:config 2-3:1:noop 4-5:2:block >/dev/null 2>"$tmp/mk.err" ||

@@ -16,7 +16,9 @@
 #   - logs --type: names in any case with spaces before them, numbers above
 #     the known types (accepted, match nothing), 256 refused, an empty list
 #     and a list of 512 bytes or more each refused with its own sentence
-#     (they used to read "--type: the list is too long is not a log type").
+#     (they used to read "--type: the list is too long is not a log type");
+#   - stdout on /dev/full: raft logs says so once (it used to be followed by
+#     the dispatcher's own sentence); verify gets the dispatcher's.
 #
 # Env: OCI_BIN, OCI_BUILD (mknode), OCI_SRC (examples/cluster.json).
 . "$(dirname "$0")/lib.sh"
@@ -75,6 +77,13 @@ done
 usage "--render alone" 2 '--render needs one of: man, synopsis,' --render
 usage "--render two documents" 2 '--render needs one of: man, synopsis,' --render man synopsis
 usage "--render unknown" 2 '--render "nosuch": unknown; one of man, synopsis,' --render nosuch
+
+usage "--version --jsonx" 2 '--version takes one flag, --json; not "--jsonx"$' --version --jsonx
+"$B" --version >"$tmp/v.text" 2>/dev/null
+"$B" --version -json=false >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/out" "$tmp/v.text" && [ -s "$tmp/out" ] && ok "--version -json=false prints the text" ||
+	bad "--version -json=false: exit $rc"
 
 echo "# value checks"
 for e in 01 12345678901234567890 1x ''; do
@@ -148,4 +157,18 @@ usage "logs --type ','" 2 'raft logs: --type: names no log type; give one or mor
 usage "logs --type of 512 bytes" 2 'raft logs: --type: the list is longer than 511 bytes; name fewer types$' \
 	raft logs --state-dir "$tmp/n" --type "$(printf 'LogNoop,%.0s' $(seq 64))"
 types "a list of 511 bytes is read" "$(printf 'LogNoop,%.0s' $(seq 63))LogNoop" '2 3 '
+
+# stdout that cannot be written: said once. raft logs reports it itself;
+# the dispatcher's "error writing to standard output" is for the others
+if [ -w /dev/full ]; then
+	"$B" raft logs --state-dir "$tmp/n" >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q '^op-conductor-init: raft logs: cannot write the entries to stdout: ' "$tmp/err" &&
+		ok "logs to /dev/full: exit 1, one sentence (was two)" || bad "logs to /dev/full: exit $rc: $(cat "$tmp/err")"
+	"$B" raft verify --state-dir "$tmp/n" >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "op-conductor-init: error writing to standard output (is the disk or pipe it goes to full or closed?)" ] &&
+		ok "verify to /dev/full: exit 1, the dispatcher's sentence" || bad "verify to /dev/full: exit $rc: $(cat "$tmp/err")"
+fi
 finish

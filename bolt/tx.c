@@ -220,6 +220,16 @@ int bolt_bucket_node(struct bolt_bucket *b, bolt_pgid id, struct bolt_node *pare
 		return bolt_errf(err, BOLT_ENOMEM, id, "out of memory");
 	if ((rc = bolt_node_read(n, page, span, err)) != BOLT_OK)
 		return rc;
+	/* A child read without elements (bbolt never writes one) has no first
+	 * key: its key is the one its parent files it under, or a merge or a
+	 * delete would leave the parent pointing at the page it freed. */
+	for (size_t i = 0; n->ninodes == 0 && parent != NULL && i < parent->ninodes; i++) {
+		if (parent->inodes[i].pgid == id) {
+			n->key = parent->inodes[i].key;
+			n->klen = parent->inodes[i].klen;
+			break;
+		}
+	}
 	n->pgid = id;
 	if (b->nnodes == b->capnodes) {
 		size_t cap = b->capnodes ? b->capnodes * 2 : 8;
@@ -805,11 +815,6 @@ int bolt_tx_begin(struct bolt_db *db, struct bolt_tx **out, struct bolt_err *err
 	db->rwtx = tx;
 	*out = tx;
 	return BOLT_OK;
-}
-
-uint64_t bolt_tx_id(const struct bolt_tx *tx)
-{
-	return tx->meta.txid;
 }
 
 struct bolt_bucket *bolt_tx_root(struct bolt_tx *tx)

@@ -983,6 +983,9 @@ START_TEST(view_refuses_bad_active_meta)
 	snprintf(want, sizeof(want), "meta %d points its root bucket at page %llu, outside 2..%llu",
 	         l.active, (unsigned long long)l.hwm, (unsigned long long)l.hwm - 1);
 	expect_view_refused(want);
+	meta_set(l.active, 32, 1); /* root on a meta page */
+	snprintf(want, sizeof(want), "meta %d points its root bucket at page 1", l.active);
+	expect_view_refused(want);
 	meta_set(l.active, 32, l.root_leaf);
 	meta_set(l.active, 48, 1); /* freelist on a meta page */
 	snprintf(want, sizeof(want), "meta %d points its freelist at page 1, outside 2..%llu",
@@ -1012,7 +1015,25 @@ START_TEST(view_bucket_lookups)
 	ck_assert_ptr_nonnull(b.inline_page);
 	/* a plain key of a bucket is not a bucket */
 	ck_assert_int_eq(bolt_view_bucket(v, &b, "a", 1, &c, &e), BOLT_ENOTFOUND);
+	/* after the last name; a long name is cut to 64 bytes in the message */
+	{
+		char name[100];
+
+		memset(name, 'z', sizeof(name));
+		ck_assert_int_eq(bolt_view_bucket(v, NULL, name, sizeof(name), &c, &e),
+		                 BOLT_ENOTFOUND);
+		ck_assert_uint_eq(strlen(e.msg), strlen("bucket \"\" not found") + 64);
+	}
 	bolt_view_close(v);
+
+	/* an inline value too short for a page header */
+	put32_at(elem_off(l.root_leaf, l.conf_elem) + 12, BOLT_BUCKET_HEADER_SIZE + 8);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_view_bucket(v, NULL, "conf", 4, &b, &e), BOLT_ECORRUPT);
+	ck_assert_str_eq(e.msg, "bucket \"conf\": inline bucket is not a leaf page image");
+	bolt_view_close(v);
+	put32_at(elem_off(l.root_leaf, l.conf_elem) + 12,
+	         BOLT_BUCKET_HEADER_SIZE + BOLT_PAGE_HEADER_SIZE + BOLT_LEAF_ELEM_SIZE + 2);
 
 	img = l.conf_value + BOLT_BUCKET_HEADER_SIZE;
 	put16_at(img + 8, BOLT_PAGE_BRANCH);
@@ -1049,6 +1070,8 @@ START_TEST(meta_decode_and_pick)
 	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_META), "meta");
 	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_FREELIST), "freelist");
 	ck_assert_str_eq(bolt_page_type_name(0x80), "unknown");
+	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_BRANCH), "branch");
+	ck_assert_str_eq(bolt_page_type_name(BOLT_PAGE_LEAF), "leaf");
 
 	ck_assert_int_eq(bolt_meta_decode(f, 40, &one), BOLT_META_SHORT);
 	ck_assert_int_eq(bolt_meta_decode(f, PS, &one), BOLT_META_BADMAGIC);
@@ -1791,6 +1814,259 @@ START_TEST(open_refuses_a_freelist_above_the_high_water_mark)
 }
 END_TEST
 
+/* ---- three levels ---- */
+
+#define DEEP_KEYS 12000u /* 8-byte values: leaves under branches under the root */
+
+static void make_deep_file(void)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_err e = {0};
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	uint8_t key[8], val[8];
+
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t i = 1; i <= DEEP_KEYS; i++) {
+		be64(key, i);
+		be64(val, i * 3);
+		ck_assert(bolt_bucket_put(b, key, 8, val, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+
+/* Keys of "logs" in order, each checked against its value; returns them
+ * counted, and the check's problems and depth. */
+static uint64_t deep_keys(struct bolt_check_stats *st, int *problems)
+{
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_cursor c;
+	struct bolt_elem el;
+	struct bolt_err e = {0};
+	struct report r = {0};
+	uint64_t n = 0, prev = 0;
+
+	ck_assert_int_eq(check_into(&r, 1, st), BOLT_OK);
+	*problems = r.errors + r.warnings;
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	bolt_cursor_init(&c, v, &b);
+	ck_assert(bolt_cursor_first(&c, &el, &e) == BOLT_OK);
+	for (; el.key != NULL; n++) {
+		uint64_t k = bolt_be64(el.key);
+
+		ck_assert(k > prev && el.vlen == 8 && bolt_be64(el.value) == k * 3);
+		prev = k;
+		ck_assert(bolt_cursor_next(&c, &el, &e) == BOLT_OK);
+	}
+	bolt_view_close(v);
+	return n;
+}
+
+/* Deletes in one transaction that empty whole branches: leaves merge,
+ * branches merge and adopt each other's children, the root may collapse;
+ * the file is sound and holds exactly the keys left. */
+START_TEST(deep_deletes_merge_branches)
+{
+	struct bolt_check_stats st;
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	struct bolt_err e = {0};
+	uint8_t key[8];
+	int problems;
+
+	make_deep_file();
+	ck_assert_uint_eq(deep_keys(&st, &problems), DEEP_KEYS);
+	ck_assert_int_eq(problems, 0);
+	ck_assert_int_eq(st.max_depth, 3);
+
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t i = 2001; i <= 11000; i++) {
+		be64(key, i);
+		ck_assert(bolt_bucket_delete(b, key, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert_uint_eq(deep_keys(&st, &problems), DEEP_KEYS - 9000);
+	ck_assert_int_eq(problems, 0);
+
+	/* and down to a handful: one leaf, the tree two levels shorter */
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t i = 1; i <= DEEP_KEYS; i++) {
+		be64(key, i);
+		if (i % 1000 != 0)
+			ck_assert(bolt_bucket_delete(b, key, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert_uint_eq(deep_keys(&st, &problems), 3); /* 1000, 2000, 12000 */
+	ck_assert_int_eq(problems, 0);
+}
+END_TEST
+
+/* A damaged branch one level down: the leaf list and the writer meet it
+ * below the root. */
+START_TEST(deep_damage_below_the_root)
+{
+	struct bolt_view *v;
+	struct bolt_vbucket b;
+	struct bolt_leaves ls;
+	struct bolt_err e = {0};
+	const uint8_t *p;
+	size_t span;
+	bolt_pgid mid;
+	char want[96];
+
+	make_deep_file();
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_OK);
+	ck_assert_uint_gt(ls.n, 100);
+	bolt_leaves_free(&ls);
+	ck_assert(bolt_view_page(v, b.root, &p, &span, &e) == BOLT_OK);
+	ck_assert_uint_ge(bolt_page_count(p), 2);
+	mid = bolt_le64(p + BOLT_PAGE_HEADER_SIZE + BOLT_BRANCH_ELEM_SIZE + 8); /* child 1 */
+	bolt_view_close(v);
+	ck_assert_uint_eq(get16_at(page_off(mid) + 8), BOLT_PAGE_BRANCH);
+
+	/* its last element past the page */
+	put32_at(elem_off(mid, get16_at(page_off(mid) + 10) - 1u), 100000);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "lies outside the page") != NULL, "%s", e.msg);
+	bolt_view_close(v);
+	/* the writer, changing a key below it, reads it whole */
+	{
+		uint64_t k;
+		uint8_t kb[8], pos[4];
+		struct bolt_err we;
+
+		/* the first key under mid: element 0's key */
+		file_read(elem_off(mid, 0), pos, 4);
+		file_read(elem_off(mid, 0) + bolt_le32(pos), kb, 8);
+		k = bolt_be64(kb);
+		snprintf(want, sizeof(want), "of page %llu lies outside the page",
+		         (unsigned long long)mid);
+		ck_assert_int_eq(try_op("logs", k, 1, 1, &we), BOLT_ECORRUPT);
+		ck_assert_msg(strstr(we.msg, want) != NULL, "%s", we.msg);
+	}
+
+	/* no elements at all */
+	put16_at(page_off(mid) + 10, 0);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want), "page %llu is not a branch page", (unsigned long long)mid);
+	ck_assert_str_eq(e.msg, want);
+	bolt_view_close(v);
+}
+END_TEST
+
+/* Deletes that leave the first leaf small merge it with the next one, which
+ * the transaction reads only then: a next leaf turned into a freelist page
+ * is refused at commit, nothing written; an empty next leaf (no damage to a
+ * reader) is merged and freed, the file sound. */
+static int delete_first_leaf_but_one(const struct layout *l, struct bolt_err *e)
+{
+	struct bolt_db *db = open_db();
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	uint8_t key[8];
+	int rc;
+
+	ck_assert(bolt_tx_begin(db, &tx, e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, e) == BOLT_OK);
+	for (uint64_t k = 2; k <= l->first_count; k++) {
+		be64(key, k);
+		ck_assert_msg(bolt_bucket_delete(b, key, 8, e) == BOLT_OK, "%s", e->msg);
+	}
+	rc = bolt_tx_commit(tx, e);
+	ck_assert(bolt_db_close(db, NULL) == BOLT_OK);
+	return rc;
+}
+
+START_TEST(merge_with_the_next_leaf)
+{
+	struct layout l;
+	struct bolt_err e = {0};
+	struct bolt_check_stats st;
+	struct report r = {0};
+	size_t n0, n1;
+	uint8_t *before, *after;
+	bolt_pgid next;
+	uint16_t next_count;
+	char want[128];
+
+	make_file();
+	l = find_layout();
+	next = get64_at(elem_off(l.logs_root, 1) + 8);
+	next_count = get16_at(page_off(next) + 10);
+	put16_at(page_off(next) + 8, BOLT_PAGE_FREELIST);
+	before = snapshot(&n0);
+	ck_assert_int_eq(delete_first_leaf_but_one(&l, &e), BOLT_ECORRUPT);
+	snprintf(want, sizeof(want),
+	         "page %llu has type freelist (flags 0x10), expected a branch or leaf",
+	         (unsigned long long)next);
+	ck_assert_str_eq(e.msg, want);
+	after = snapshot(&n1);
+	ck_assert(n0 == n1 && memcmp(before, after, n0) == 0);
+	free(before);
+	free(after);
+
+	put16_at(page_off(next) + 8, BOLT_PAGE_LEAF);
+	put16_at(page_off(next) + 10, 0);
+	ck_assert_msg(delete_first_leaf_but_one(&l, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	ck_assert_msg(r.errors == 0, "%s", r.text);
+	/* key 1, the keys after the emptied leaf, and conf's "a" */
+	ck_assert_uint_eq(st.keys, NKEYS - l.first_count - next_count + 1u + 1u);
+}
+END_TEST
+
+/* An empty last leaf given a key and losing it in the same transaction:
+ * the leaf goes, and its parent's element for it with it. */
+START_TEST(empty_leaf_filled_and_emptied)
+{
+	struct layout l;
+	struct bolt_err e = {0};
+	struct bolt_check_stats st;
+	struct report r = {0};
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	uint8_t key[8];
+	bolt_pgid last;
+	uint16_t last_count;
+
+	make_file();
+	l = find_layout();
+	last = get64_at(elem_off(l.logs_root, l.logs_count - 1u) + 8);
+	last_count = get16_at(page_off(last) + 10);
+	put16_at(page_off(last) + 10, 0);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	be64(key, NKEYS + 1);
+	ck_assert(bolt_bucket_put(b, key, 8, "v", 1, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_delete(b, key, 8, &e) == BOLT_OK);
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	ck_assert_msg(r.errors == 0, "%s", r.text);
+	ck_assert_uint_eq(st.keys, NKEYS - last_count + 1u);
+	ck_assert_uint_eq(st.leaf_pages, l.logs_count - 1u + 1u); /* and the root bucket's */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -1836,6 +2112,10 @@ int main(void)
 	tcase_add_test(tc, writer_entry_points_refuse_damage);
 	tcase_add_test(tc, nested_buckets_and_empty_values);
 	tcase_add_test(tc, open_refuses_a_freelist_above_the_high_water_mark);
+	tcase_add_test(tc, deep_deletes_merge_branches);
+	tcase_add_test(tc, deep_damage_below_the_root);
+	tcase_add_test(tc, merge_with_the_next_leaf);
+	tcase_add_test(tc, empty_leaf_filled_and_emptied);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

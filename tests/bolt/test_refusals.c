@@ -186,9 +186,11 @@ static void wait_for_exec(pid_t pid, const char *want)
 
 START_TEST(lock_names_another_process)
 {
+	/* its argv[0], with two control bytes */
 	char *const argv[] = {"sl\x01"
-	                      "eep",
-	                      "30", NULL}; /* its argv[0] */
+	                      "e\x7f"
+	                      "p",
+	                      "30", NULL};
 	const char *path = tmp("held");
 	struct bolt_err err = {0};
 	char cmd[64], want[200];
@@ -197,21 +199,20 @@ START_TEST(lock_names_another_process)
 
 	touch(path);
 	pid = holder(path, LOCK_EX, argv);
-	wait_for_exec(pid, "sl\x01"
-	                   "eep");
+	wait_for_exec(pid, argv[0]);
 	fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(bolt_lock_probe(fd, LOCK_SH), 1);
 	/* its command line, control bytes as '?', cut to the buffer */
 	ck_assert_int_eq(bolt_lock_holder(fd, cmd, sizeof(cmd)), pid);
-	ck_assert_str_eq(cmd, "sl?eep 30");
+	ck_assert_str_eq(cmd, "sl?e?p 30");
 	ck_assert_int_eq(bolt_lock_holder(fd, cmd, 6), pid);
-	ck_assert_str_eq(cmd, "sl?ee");
+	ck_assert_str_eq(cmd, "sl?e?");
 	ck_assert_int_eq(bolt_lock_holder(fd, NULL, 0), pid);
 	ck_assert_int_eq(bolt_lock(fd, LOCK_SH, 0, "F", &err), BOLT_ELOCKED);
 	snprintf(want, sizeof(want),
 	         "F is locked by another process (is op-conductor running?): pid %d, "
-	         "sl?eep 30; gave up after 0.0 s",
+	         "sl?e?p 30; gave up after 0.0 s",
 	         (int)pid);
 	ck_assert_str_eq(err.msg, want);
 	reap(pid);
@@ -253,6 +254,75 @@ START_TEST(lock_knows_another_run)
 	ck_assert_int_eq(bolt_lock_probe(-1, LOCK_SH), -1);
 	ck_assert_int_eq(bolt_lock(-1, LOCK_SH, 0, "F", &err), BOLT_EIO);
 	ck_assert_str_eq(err.msg, "cannot lock F: Bad file descriptor");
+	close(fd);
+}
+END_TEST
+
+/* A process waiting for the lock is not its holder; a POSIX (fcntl) lock is
+ * not a flock, which is all bbolt takes. */
+START_TEST(lock_holder_ignores_waiters_and_posix_locks)
+{
+	const char *path = tmp("waited"), *other = tmp("posix");
+	char cmd[64], p[64];
+	pid_t holder_pid, waiter, poser;
+	int fd, ready[2], found = 0;
+	char c;
+
+	touch(path);
+	touch(other);
+	holder_pid = holder(path, LOCK_EX, NULL);
+	waiter = fork();
+	ck_assert_int_ge(waiter, 0);
+	if (waiter == 0) {
+		int wfd = open(path, O_RDONLY);
+
+		(void)flock(wfd, LOCK_EX); /* blocks until killed */
+		_exit(1);
+	}
+	/* until /proc/locks shows the waiter ("->" line) */
+	snprintf(p, sizeof(p), " %d ", (int)waiter);
+	for (int i = 0; i < 2000 && !found; i++) {
+		FILE *f = fopen("/proc/locks", "r");
+		char line[256];
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "->") != NULL && strstr(line, p) != NULL)
+				found = 1;
+		fclose(f);
+		if (!found)
+			nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	ck_assert_msg(found, "the waiter never showed in /proc/locks");
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bolt_lock_holder(fd, cmd, sizeof(cmd)), holder_pid);
+	reap(waiter);
+	reap(holder_pid);
+	close(fd);
+
+	/* a POSIX write lock on the whole file, held by a child */
+	ck_assert_int_eq(pipe(ready), 0);
+	poser = fork();
+	ck_assert_int_ge(poser, 0);
+	if (poser == 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		int pfd = open(other, O_RDWR);
+
+		close(ready[0]);
+		if (pfd < 0 || fcntl(pfd, F_SETLK, &fl) != 0 || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(1);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	fd = open(other, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bolt_lock_holder(fd, cmd, sizeof(cmd)), 0);
+	ck_assert_int_eq(bolt_lock_probe(fd, LOCK_EX), 0);
+	reap(poser);
 	close(fd);
 }
 END_TEST
@@ -321,6 +391,7 @@ int main(void)
 	tcase_add_test(tc, file_open_names_what_it_found);
 	tcase_add_test(tc, lock_names_another_process);
 	tcase_add_test(tc, lock_knows_another_run);
+	tcase_add_test(tc, lock_holder_ignores_waiters_and_posix_locks);
 	tcase_add_test(tc, messages_fit_their_buffer);
 	suite_add_tcase(s, tc);
 	return oci_check_run_in_tmpdir(s, tmpdir);

@@ -12,14 +12,21 @@
 #     both used to be plural), its
 #     only snapshot unusable (no other is usable); two unusable snapshots
 #     ("and more");
+#   - a document of no nodes; two roots that hold 66 nodes together;
 #   info
 #   - a node that is a nonvoter of its configuration; --entries all as text:
 #     each entry's type, size, block number and hash prefix (the hash
 #     computed by mknode --hash), the configuration under its entry,
-#     "not a payload", "(legacy form)";
+#     "not a payload", "(legacy form)"; a vote term without a candidate
+#     (raft writes them in two transactions) and a candidate without a term;
+#     --entries 0 (no table), --entries all of an empty log ("(none)");
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
+#   - compressed backups: one holding an invalid node (refused after
+#     inflating, its errors listed), one whose manifest crc32 is wrong (dry
+#     run, and a restore onto existing state without --force: damaged,
+#     nothing changed);
 #   recover --dry-run
 #   - this node made a nonvoter (--force): the warning; the vote kept, in
 #     the JSON too; a node whose log is empty (only a snapshot).
@@ -88,6 +95,17 @@ run 1 raft compare --state-dir "$tmp/G/s1"
 has "compare: two unusable snapshots: the newest named, 'and more'" "$tmp/out" \
 	"  UNUSABLE SNAPSHOT on s1: 1-6-1700000000000: meta.json is not a JSON object (and more: run raft verify); raft does not restore it (no other snapshot is usable)."
 
+echo '{"schema_version": 2, "nodes": []}' >"$tmp/none.json"
+run 2 raft compare --from-json "$tmp/none.json"
+grep -qx 'op-conductor-init: raft compare: the inputs hold no node to compare; give node directories (--state-dir) or raft info --json documents (--from-json)' "$tmp/err" &&
+	ok "compare: a document of no nodes: usage error" || bad "compare of no nodes: $(cat "$tmp/err")"
+# two roots of 33 nodes each: 66, over the bound of 64 only together
+for i in $(seq 1 33); do cp -r "$tmp/F/s1" "$tmp/M1/a$i" 2>/dev/null || { mkdir -p "$tmp/M1" && cp -r "$tmp/F/s1" "$tmp/M1/a$i"; }; done
+cp -r "$tmp/M1" "$tmp/M2"
+run 2 raft compare --state-dir "$tmp/M1" --state-dir "$tmp/M2"
+grep -qx 'op-conductor-init: raft compare: more than 64 nodes to compare; compare them in groups of at most 64' "$tmp/err" &&
+	ok "compare: two roots of 33 nodes: more than 64, usage error" || bad "compare of 66 nodes: $(cat "$tmp/err")"
+
 echo "# info"
 mk "$tmp/I/s2" --members 's1=10.0.0.1:50050,~s2=10.0.0.2:50050' 1-1:1:config 2-2:1:block 3-3:1:legacy 4-4:2:junk 5-5:2:noop
 run 0 raft info --state-dir "$tmp/I/s2" --entries all
@@ -108,6 +126,25 @@ grep -Eq '^           4       2  LogCommand +[0-9]+  2023-11-14T22:13:24\.000000
 	ok "info --entries: a command that is no payload" || bad "info --entries: entry 4: $(grep '^           4 ' "$tmp/out")"
 has "info --entries: a LogNoop" "$tmp/out" \
 	"           5       2  LogNoop                   0  2023-11-14T22:13:25.000000000Z"
+
+# raft's persistVote writes LastVoteTerm, then LastVoteCand, in two
+# transactions (raft v1.7.3 raft.go; raft-boltdb BoltStore.SetUint64/Set):
+# a node can hold the first without the second
+mk "$tmp/I/s3" --members 's1=10.0.0.1:50050,s3=10.0.0.3:50050' --vote 3: 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s3"
+has "info: LastVoteTerm without LastVoteCand" "$tmp/out" "  Vote:          term 3, no candidate recorded"
+run 0 raft info --state-dir "$tmp/I/s3" --json
+[ "$(jget "$tmp/out" vote/term)" = 3 ] && [ "$(jget "$tmp/out" vote/candidate)" = null ] &&
+	ok "info --json: vote term 3, candidate null" || bad "info --json vote: $(jget "$tmp/out" vote)"
+mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s4"
+has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"
+
+run 0 raft info --state-dir "$tmp/I/s2" --entries 0
+grep -q 'Entries' "$tmp/out" && bad "info --entries 0 printed an entries table" || ok "info --entries 0: no entries table"
+mk "$tmp/I/s5" --members 's5=10.0.0.5:1' --snapshot 5:1:block --term 1
+run 0 raft info --state-dir "$tmp/I/s5" --entries all
+has "info --entries all of a node whose log is empty: (none)" "$tmp/out" "  (none)"
 
 echo "# restore --dry-run"
 mk "$tmp/R/s1" --members 's1=10.0.0.1:1' 1-1:1:config 2-4:1:block
@@ -133,6 +170,60 @@ run 0 raft restore --backup-dir "$BK" --state-dir "$tmp/T/s1e" --dry-run --into-
 listing "$tmp/T" >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && [ ! -e "$tmp/T/s1" ] && ok "restore --dry-run: the targets are as they were" ||
 	bad "restore --dry-run changed the targets"
+
+# compressed backups: the manifest is checked when the files are inflated
+# (deferred), the nodes on their inflated copies
+# gzbackup NAME: a --compress backup of $tmp/R/s1 in $tmp/NAME; its path in $GZ
+gzbackup() {
+	"$B" raft backup --state-dir "$tmp/R/s1" --backup-dir "$tmp/$1" --compress >/dev/null 2>&1 || bad "backup --compress $1"
+	GZ=$(echo "$tmp/$1"/raft-backup-*)
+}
+# manifest_log BACKUP [DB]: raft-log.db's crc32 in BACKUP's manifest off by
+# one, or (DB given) raft-log.db.gz holding DB with a manifest that matches it
+manifest_log() {
+	python3 - "$@" <<'PY'
+import gzip, json, os, sys, zlib
+bk = sys.argv[1]
+m = json.load(open(os.path.join(bk, "MANIFEST.json")))
+for f in m["files"]:
+    if f["path"] != "raft-log.db":
+        continue
+    if len(sys.argv) > 2:
+        data = open(sys.argv[2], "rb").read()
+        gz = gzip.compress(data, mtime=0)
+        open(os.path.join(bk, "raft-log.db.gz"), "wb").write(gz)
+        f["size"], f["crc32"], f["stored_size"] = len(data), zlib.crc32(data), len(gz)
+    else:
+        f["crc32"] = (f["crc32"] + 1) % 2**32
+json.dump(m, open(os.path.join(bk, "MANIFEST.json"), "w"), indent="\t")
+PY
+}
+ranges=(1-1:1:config)
+for i in $(seq 2 2 26); do ranges+=("$i-$i:5:block" "$((i + 1))-$((i + 1)):1:block"); done
+mk "$tmp/Z/s1" --members s1=10.0.0.1:1 "${ranges[@]}"
+gzbackup gzbad
+manifest_log "$GZ" "$tmp/Z/s1/raft-log.db"
+run 1 raft restore --backup-dir "$GZ" --state-dir "$tmp/T/s1" --dry-run
+[ "$(grep -c '^  raft-log.db: index [0-9]*: term 1 is lower than the previous entry.s term 5$' "$tmp/err")" = 10 ] &&
+	grep -q '^op-conductor-init: raft restore: backup of the node does not verify (inflated); .*; nothing was changed$' "$tmp/err" &&
+	ok "restore --dry-run of a compressed backup of an invalid node: refused after inflating, the errors listed" ||
+	bad "restore --dry-run, invalid node inside: $(head -c 500 "$tmp/err")"
+gzbackup gzcrc
+manifest_log "$GZ"
+mkdir -p "$tmp/T2"
+cp -r "$tmp/R/s1" "$tmp/T2/s1"
+listing "$tmp/T2" >"$tmp/before"
+for how in "--dry-run" "(onto existing state, no --force)"; do
+	args=()
+	[ "$how" = --dry-run ] && args=(--dry-run)
+	run 1 raft restore --backup-dir "$GZ" --state-dir "$tmp/T2/s1" "${args[@]}" </dev/null
+	grep -Eq '^op-conductor-init: raft restore: backup .* is damaged: raft-log\.db\.gz has crc32 [0-9a-f]{8}, the manifest says [0-9a-f]{8}; .*nothing was changed$' "$tmp/err" &&
+		ok "restore $how of a compressed backup whose manifest crc32 is wrong: damaged, nothing changed" ||
+		bad "restore $how, crc32 off: $(head -c 400 "$tmp/err")"
+done
+listing "$tmp/T2" >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok "restore of the damaged backups: the existing state is as it was" ||
+	bad "restore of a damaged backup changed the existing state"
 
 echo "# recover --dry-run"
 mk "$tmp/V/s1" --members 's1=10.0.0.1:1,s2=10.0.0.2:1' --vote 1:s2 1-1:1:config 2-4:1:block

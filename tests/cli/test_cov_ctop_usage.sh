@@ -11,14 +11,18 @@
 #     empty), verify --threads (0, 65, a huge number, junk), --timeout (above
 #     86400, junk; 2s accepted), --chown (neither, too long, unknown user or
 #     group, numbers, names; an ID of 2^32-1 or more is a name, not a number);
+#   - generate and recover: --config without "nodes", --config's nodes with
+#     --server-ids, --node-id and --only that disagree;
 #   - logs --type: names in any case with spaces before them, numbers above
 #     the known types (accepted, match nothing), 256 refused, an empty list
 #     and a list of 512 bytes or more each refused with its own sentence
-#     (they used to read "--type: the list is too long is not a log type").
+#     (they used to read "--type: the list is too long is not a log type");
+#   - stdout on /dev/full: raft logs says so once (it used to be followed by
+#     the dispatcher's own sentence); verify gets the dispatcher's.
 #
-# Env: OCI_BIN, OCI_BUILD (mknode).
+# Env: OCI_BIN, OCI_BUILD (mknode), OCI_SRC (examples/cluster.json).
 . "$(dirname "$0")/lib.sh"
-need_env OCI_BIN OCI_BUILD
+need_env OCI_BIN OCI_BUILD OCI_SRC
 B=$OCI_BIN
 make_tmp oci-ctop-usage
 unset_env 'OP_CONDUCTOR_[A-Z_]*'
@@ -74,6 +78,13 @@ usage "--render alone" 2 '--render needs one of: man, synopsis,' --render
 usage "--render two documents" 2 '--render needs one of: man, synopsis,' --render man synopsis
 usage "--render unknown" 2 '--render "nosuch": unknown; one of man, synopsis,' --render nosuch
 
+usage "--version --jsonx" 2 '--version takes one flag, --json; not "--jsonx"$' --version --jsonx
+"$B" --version >"$tmp/v.text" 2>/dev/null
+"$B" --version -json=false >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && cmp -s "$tmp/out" "$tmp/v.text" && [ -s "$tmp/out" ] && ok "--version -json=false prints the text" ||
+	bad "--version -json=false: exit $rc"
+
 echo "# value checks"
 for e in 01 12345678901234567890 1x ''; do
 	usage "info --entries '$e'" 2 "raft info: --entries must be a number of entries or \"all\", got \"$e\"$" \
@@ -107,6 +118,23 @@ for spec in 0:0 root root:root :0 4294967294:1; do
 		raft restore --backup-dir "$tmp/none" --state-dir "$tmp/t" --chown "$spec"
 done
 
+echo "# where the members come from"
+echo '{"network": "op-mainnet"}' >"$tmp/nonodes.json"
+echo '{"formed": true}' >"$tmp/formed-nonodes.json"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d["formed"] = True; json.dump(d, open(sys.argv[2], "w"))' \
+	"$OCI_SRC/examples/cluster.json" "$tmp/formed.json"
+usage "generate --config without nodes" 2 "raft generate: --nodes is required \(or set OP_CONDUCTOR_INIT_NODES\): $tmp/nonodes.json has no \"nodes\"\$" \
+	raft generate --config "$tmp/nonodes.json" --output-dir "$tmp/g"
+usage "generate --config with nodes and --server-ids" 2 "raft generate: --server-ids needs --nodes: the nodes come from $OCI_SRC/examples/cluster.json\$" \
+	raft generate --config "$OCI_SRC/examples/cluster.json" --server-ids a,b,c,d --output-dir "$tmp/g"
+usage "generate --node-id and --only disagree" 2 'raft generate: --node-id "a" and --only "b" disagree; --only is an alias of --node-id, give one$' \
+	raft generate --config "$OCI_SRC/examples/cluster.json" --node-id a --only b --output-dir "$tmp/g"
+usage "recover --config without nodes" 2 "raft recover: --nodes is required: $tmp/formed-nonodes.json has no \"nodes\"\$" \
+	raft recover --state-dir "$tmp/n" --config "$tmp/formed-nonodes.json"
+usage "recover --config with nodes and --server-ids" 2 "raft recover: --server-ids needs --nodes: the nodes come from $tmp/formed.json\$" \
+	raft recover --state-dir "$tmp/n" --config "$tmp/formed.json" --server-ids a,b,c,d
+[ ! -e "$tmp/g" ] && ok "generate refusals: nothing written" || bad "generate refusals wrote $tmp/g"
+
 echo "# logs --type"
 "$MKNODE" "$tmp/n" --members s1=127.0.0.1:1 1-1:1:config 2-3:1:noop 4-5:2:block >/dev/null 2>"$tmp/mk.err" ||
 	{ bad "mknode: $(cat "$tmp/mk.err")"; finish; }
@@ -129,4 +157,18 @@ usage "logs --type ','" 2 'raft logs: --type: names no log type; give one or mor
 usage "logs --type of 512 bytes" 2 'raft logs: --type: the list is longer than 511 bytes; name fewer types$' \
 	raft logs --state-dir "$tmp/n" --type "$(printf 'LogNoop,%.0s' $(seq 64))"
 types "a list of 511 bytes is read" "$(printf 'LogNoop,%.0s' $(seq 63))LogNoop" '2 3 '
+
+# stdout that cannot be written: said once. raft logs reports it itself;
+# the dispatcher's "error writing to standard output" is for the others
+if [ -w /dev/full ]; then
+	"$B" raft logs --state-dir "$tmp/n" >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q '^op-conductor-init: raft logs: cannot write the entries to stdout: ' "$tmp/err" &&
+		ok "logs to /dev/full: exit 1, one sentence (was two)" || bad "logs to /dev/full: exit $rc: $(cat "$tmp/err")"
+	"$B" raft verify --state-dir "$tmp/n" >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(cat "$tmp/err")" = "op-conductor-init: error writing to standard output (is the disk or pipe it goes to full or closed?)" ] &&
+		ok "verify to /dev/full: exit 1, the dispatcher's sentence" || bad "verify to /dev/full: exit $rc: $(cat "$tmp/err")"
+fi
 finish

@@ -532,12 +532,47 @@ START_TEST(why_names_both_versions)
 }
 END_TEST
 
+/* The edges of the API: versions outside 1..4, a length no SSZ scope
+ * holds (refused before a byte is read), a prefix longer than the value,
+ * no byte at hand, and a reason buffer of size 0 left untouched. */
+START_TEST(api_edges)
+{
+	struct pb_spec s4 = spec(4);
+	size_t len;
+	uint8_t *env = pb_build(&s4, 0, &len), one = 0;
+	struct rs_block b;
+	char why[160];
+
+	ck_assert_uint_eq(rs_payload_fixed_size(0), 0);
+	ck_assert_uint_eq(rs_payload_fixed_size(5), 0);
+	ck_assert_uint_eq(rs_payload_fixed_size(4), 560);
+	ck_assert_int_eq(rs_payload_decode_version(env + 32, len - 32, 5, &b, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "version 5 is not one of 1..4");
+	ck_assert_int_eq(rs_payload_decode_version(env + 32, len - 32, 0, &b, why, sizeof(why)), 0);
+	ck_assert_int_eq(
+	    rs_payload_decode_version(&one, (size_t)UINT32_MAX + 1, 4, &b, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "4294967296 bytes, more than an SSZ scope (u32) holds");
+	/* avail beyond len is len */
+	ck_assert_int_eq(rs_payload_decode_prefix(env, len + 100, len, &b, NULL, 0),
+	                 RS_PAYLOAD_ENVELOPE);
+	ck_assert_uint_eq(b.number, s4.number);
+	/* nothing at hand of a short value: more is needed */
+	ck_assert_int_eq(rs_payload_decode_prefix(env, 0, 20, &b, NULL, 0), RS_PAYLOAD_MORE);
+	/* ws 0: the buffer is not written */
+	why[0] = 'x';
+	ck_assert_int_eq(rs_payload_decode(env, 20, &b, why, 0), RS_PAYLOAD_NONE);
+	ck_assert_int_eq(why[0], 'x');
+	free(env);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("payload");
 	TCase *tc = tcase_create("decode");
 
 	tcase_add_test(tc, v4_and_v3_envelopes_decode);
+	tcase_add_test(tc, api_edges);
 	tcase_add_test(tc, v1_v2_envelopes_are_not_payloads);
 	tcase_add_test(tc, legacy_form_is_recognised);
 	tcase_add_test(tc, block_written_in_place_only_on_success);

@@ -30,12 +30,12 @@
 #define OFF_EXCESS_BLOB 520
 #define OFF_WD_ROOT     528
 
-static uint32_t le32(const uint8_t *p)
+static inline uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t le64(const uint8_t *p)
+static inline uint64_t le64(const uint8_t *p)
 {
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
@@ -257,12 +257,25 @@ HOT int decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_b
 	return RS_PAYLOAD_NONE;
 }
 
+/* The decode without reasons, verify's for every entry: a function of its
+ * own, without the reason buffers' stack frame. */
+static __attribute__((noinline)) int decode_plain(const uint8_t *data, size_t len,
+                                                  struct rs_block *out)
+{
+	return decode_prefix(data, len, len, out, NULL, 0);
+}
+
+static __attribute__((noinline)) int decode_why(const uint8_t *data, size_t len,
+                                                struct rs_block *out, char *why, size_t ws)
+{
+	return decode_prefix(data, len, len, out, why, ws);
+}
+
 int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
 {
-	/* a copy of the decode without reasons: verify's, for every entry */
 	if (why == NULL || ws == 0)
-		return decode_prefix(data, len, len, out, NULL, 0);
-	return decode_prefix(data, len, len, out, why, ws);
+		return decode_plain(data, len, out);
+	return decode_why(data, len, out, why, ws);
 }
 
 int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,

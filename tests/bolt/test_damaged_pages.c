@@ -2067,6 +2067,60 @@ START_TEST(empty_leaf_filled_and_emptied)
 }
 END_TEST
 
+/* A branch element whose key is below its child's first key (still in
+ * order: the check finds nothing wrong; bbolt writes them equal): deletes
+ * that merge that child into its left neighbour must remove the parent's
+ * element for it all the same. */
+START_TEST(merge_under_a_lower_parent_key)
+{
+	struct layout l;
+	struct bolt_err e = {0};
+	struct bolt_check_stats st;
+	struct report r = {0};
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	uint8_t key[8], pos[4];
+	uint64_t first = 0, count;
+	bolt_pgid second;
+
+	make_file();
+	l = find_layout();
+	/* the second leaf's first key goes: its parent element now says the
+	 * next key */
+	second = get64_at(elem_off(l.logs_root, 1) + 8);
+	ck_assert_int_eq(try_op("logs", l.first_count + 1u, 1, 1, &e), BOLT_OK);
+	l = find_layout();
+	second = get64_at(elem_off(l.logs_root, 1) + 8);
+	count = get16_at(page_off(second) + 10);
+	file_read(elem_off(second, 0) + 4, pos, 4);
+	file_read(elem_off(second, 0) + bolt_le32(pos), key, 8);
+	first = bolt_be64(key);
+	ck_assert_uint_eq(first, l.first_count + 2u);
+	/* the parent's key for it set back one below */
+	file_read(elem_off(l.logs_root, 1), pos, 4);
+	be64(key, first - 1);
+	file_write(elem_off(l.logs_root, 1) + bolt_le32(pos), key, 8);
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	ck_assert_msg(r.errors == 0, "the damage is not one the check reports: %s", r.text);
+
+	/* all but one key of the second leaf: it merges into the first */
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e) == BOLT_OK);
+	for (uint64_t k = first + 1; k < first + count; k++) {
+		be64(key, k);
+		ck_assert(bolt_bucket_delete(b, key, 8, &e) == BOLT_OK);
+	}
+	ck_assert_msg(bolt_tx_commit(tx, &e) == BOLT_OK, "%s", e.msg);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	ck_assert_msg(r.errors == 0, "%s", r.text);
+	ck_assert_uint_eq(st.keys, NKEYS - 1u - (count - 1u) + 1u);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -2116,6 +2170,7 @@ int main(void)
 	tcase_add_test(tc, deep_damage_below_the_root);
 	tcase_add_test(tc, merge_with_the_next_leaf);
 	tcase_add_test(tc, empty_leaf_filled_and_emptied);
+	tcase_add_test(tc, merge_under_a_lower_parent_key);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

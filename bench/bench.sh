@@ -261,7 +261,7 @@ trap cleanup EXIT
 run_timed() {
 	local name=$1 t0 t1 rc=0 o=/dev/null
 	shift
-	case $name in *.cat | *.cpsync* | *.cp | *.gzip | *.catlogs | *.cpfree | *.logs | *.logsjson) ;; *) o=$scratch/$name.out ;; esac
+	case $name in *.cat | *.cpsync* | *.cp | *.gzip | *.catlogs | *.cpfree | *.logs | *.logsjson | *.rand) ;; *) o=$scratch/$name.out ;; esac
 	local tm=() cf=$scratch/time.tmp
 	# CPU time (user + system, 10 ms resolution) of the longer commands; info and
 	# compare take a few ms, where time(1)'s own start would show in their wall
@@ -361,6 +361,14 @@ measure_cold() {
 		run_timed "$p.cat" cat "$node/raft-log.db"
 		set_state cold "$node"
 		run_timed "$p.info" "$bin" raft info --state-dir "$node"
+		# the device's floor for the reads a cold info of the default shape
+		# makes (the last page of one entry and the first of the next, for
+		# each entry after the snapshot: 8 KB at 8,192 places), all asked at
+		# once (pagecache randread)
+		if [ "$s" = opcdef ]; then
+			set_state cold "$node"
+			run_timed "$p.rand" "$PC" randread "$node/raft-log.db" "$(d 8192)" 8192
+		fi
 	done
 	pc_stat "$p after info" "$node/raft-log.db"
 	say "$s, cold: cat $(median "$p.cat") ms, info $(median "$p.info") ms"
@@ -614,6 +622,7 @@ failed=
 			row "$p.verify1" "$sn: verify, 1 CPU" "taskset -c 0 $B raft verify --state-dir $N"
 			row "$p.go" "$sn: Go reference reader (raft v1.7.2 stack: bbolt tx.Check + raft-boltdb/v2 GetLog of every entry)" "$(short "$H") scan --check $N/raft-log.db"
 			row "$p.info" "$sn: info" "$B raft info --state-dir $N"
+			row "$p.rand" "$sn: the device's floor for a cold info's reads (8 KB at $(d 8192) places, asked at once)" "$(short "$PC") randread $N/raft-log.db $(d 8192) 8192"
 			row "$p.compare" "$sn: compare of 3 nodes (hard links)" "$B raft compare --state-dir $(short "$(dirname "${NODE[$s]}")")/cluster3"
 			row "$p.backup" "$sn: backup" "$B raft backup --state-dir $N --backup-dir DIR"
 			row "$p.crc" "$sn: zlib crc32 of raft-log.db, one thread" "$(short "$crcref") $N/raft-log.db"
@@ -658,6 +667,7 @@ failed=
 		absolute "compare of 3 nodes, opcdef" opcdef.$st.compare 20 "$(statename "$st")"
 	done
 	target "cold info / cold cat, opcdef" opcdef.cold.info opcdef.cold.cat 0.1 "$(statename cold)"
+	have opcdef.cold.rand && echo "| cold info / the device's floor for its reads ($(d 8192) scattered 8 KB reads asked at once: \`pagecache randread\`), opcdef | $(statename cold) | $(ratio "$(median opcdef.cold.info)" "$(median opcdef.cold.rand)")× | $(rratio opcdef.cold.info opcdef.cold.rand)× | | (context) | |"
 	for s in $shapes; do
 		[ "$s" = opcdef ] && continue
 		for st in $states; do

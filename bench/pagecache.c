@@ -8,6 +8,12 @@
  *                             it maps with MADV_RANDOM, so each fault reads one page)
  *   pagecache stat FILE...    one line per FILE: resident pages and how many of
  *                             them sit in large folios
+ *   pagecache randread FILE N SIZE
+ *                             N reads of SIZE bytes at N offsets spread evenly
+ *                             over FILE (page-aligned), every one asked of the
+ *                             device at once (POSIX_FADV_WILLNEED) before they
+ *                             are read: the floor of N scattered reads on this
+ *                             device, to set beside a cold `raft info`
  *
  * warm4k first drops the file (a page already cached keeps its folio), then
  * marks the descriptor POSIX_FADV_RANDOM (the kernel then sets FMODE_RANDOM:
@@ -178,10 +184,49 @@ static int stat_file(const char *file)
 	return 0;
 }
 
+static int randread(const char *file, long n, long size)
+{
+	int fd = open(file, O_RDONLY);
+	struct stat st;
+	char *buf;
+
+	if (fd < 0)
+		return fail("open", file);
+	if (fstat(fd, &st) != 0 || (buf = malloc((size_t)size)) == NULL) {
+		close(fd);
+		return fail("fstat/malloc", file);
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+	for (int pass = 0; pass < 2; pass++)
+		for (long i = 0; i < n; i++) {
+			off_t off = (off_t)((st.st_size / n) * i) & ~(off_t)(PG - 1);
+
+			if (pass == 0)
+				(void)posix_fadvise(fd, off, size, POSIX_FADV_WILLNEED);
+			else if (pread(fd, buf, (size_t)size, off) < 0) {
+				free(buf);
+				close(fd);
+				return fail("pread", file);
+			}
+		}
+	free(buf);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "randread") == 0) {
+		long n = strtol(argv[3], NULL, 10), size = strtol(argv[4], NULL, 10);
+
+		if (n <= 0 || size <= 0 || size > (1L << 24)) {
+			fprintf(stderr, "pagecache: randread wants a count and a size (1 B to 16 MiB)\n");
+			return 2;
+		}
+		return randread(argv[2], n, size);
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: pagecache drop|warm4k|stat FILE...\n");
+		fprintf(stderr, "usage: pagecache drop|warm4k|stat FILE... | randread FILE N SIZE\n");
 		return 2;
 	}
 	int (*op)(const char *) = NULL;

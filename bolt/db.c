@@ -208,9 +208,17 @@ static int load_existing(struct bolt_db *db, struct bolt_err *err)
 		                 db->name, (unsigned long long)db->meta.pgid,
 		                 (unsigned long long)(db->map_len / db->page_size));
 	if (db->meta.root < 2 || db->meta.root >= db->meta.pgid)
-		return bolt_errf(
-		    err, BOLT_ECORRUPT, db->meta.root, "%s: root page %llu outside 2..%llu",
-		    db->name, (unsigned long long)db->meta.root, (unsigned long long)db->meta.pgid);
+		return bolt_errf(err, BOLT_ECORRUPT, db->meta.root,
+		                 "%s: root page %llu outside 2..%llu", db->name,
+		                 (unsigned long long)db->meta.root,
+		                 (unsigned long long)(db->meta.pgid - 1));
+	/* at or above the mark, the freelist page is one the next commit may
+	 * allocate as new and then list as free (view.c refuses it too) */
+	if (db->meta.freelist < 2 || db->meta.freelist >= db->meta.pgid)
+		return bolt_errf(err, BOLT_ECORRUPT, db->meta.freelist,
+		                 "%s: freelist page %llu outside 2..%llu", db->name,
+		                 (unsigned long long)db->meta.freelist,
+		                 (unsigned long long)(db->meta.pgid - 1));
 	if ((rc = bolt_db_page(db, db->meta.freelist, &p, &span, err)) != BOLT_OK)
 		return rc;
 	if ((rc = bolt_freelist_read(&db->freelist, p, span, db->meta.pgid, err)) != BOLT_OK)

@@ -45,7 +45,6 @@ int bolt_tx_begin(struct bolt_db *db, struct bolt_tx **out, struct bolt_err *err
 /* Writes the transaction; the tx is freed whether or not it succeeds. */
 int bolt_tx_commit(struct bolt_tx *tx, struct bolt_err *err);
 void bolt_tx_rollback(struct bolt_tx *tx);
-uint64_t bolt_tx_id(const struct bolt_tx *tx);
 
 /* The root bucket (its keys are bucket names). */
 struct bolt_bucket *bolt_tx_root(struct bolt_tx *tx);

@@ -178,6 +178,8 @@ struct bolt_elem_off {
  * (page[16 + 16 i .. +16)), each field once (a live writer may be rewriting
  * the page). */
 static inline int bolt_page_elem_off(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
+                                     struct bolt_elem_off *o) __attribute__((always_inline));
+static inline int bolt_page_elem_off(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
                                      struct bolt_elem_off *o)
 {
 	uint64_t off = BOLT_PAGE_HEADER_SIZE + (uint64_t)i * BOLT_LEAF_ELEM_SIZE;

@@ -220,6 +220,18 @@ int bolt_bucket_node(struct bolt_bucket *b, bolt_pgid id, struct bolt_node *pare
 		return bolt_errf(err, BOLT_ENOMEM, id, "out of memory");
 	if ((rc = bolt_node_read(n, page, span, err)) != BOLT_OK)
 		return rc;
+	/* A child's key is the one its parent files it under: bbolt writes it
+	 * equal to the child's first key, but a child read without elements
+	 * has none, and a file may file it under a lower key (in order, so no
+	 * check objects); with its own first key, a merge or a delete would
+	 * miss the parent's element and leave it pointing at the freed page. */
+	for (size_t i = 0; parent != NULL && i < parent->ninodes; i++) {
+		if (parent->inodes[i].pgid == id) {
+			n->key = parent->inodes[i].key;
+			n->klen = parent->inodes[i].klen;
+			break;
+		}
+	}
 	n->pgid = id;
 	if (b->nnodes == b->capnodes) {
 		size_t cap = b->capnodes ? b->capnodes * 2 : 8;
@@ -805,11 +817,6 @@ int bolt_tx_begin(struct bolt_db *db, struct bolt_tx **out, struct bolt_err *err
 	db->rwtx = tx;
 	*out = tx;
 	return BOLT_OK;
-}
-
-uint64_t bolt_tx_id(const struct bolt_tx *tx)
-{
-	return tx->meta.txid;
 }
 
 struct bolt_bucket *bolt_tx_root(struct bolt_tx *tx)

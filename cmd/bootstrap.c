@@ -46,10 +46,14 @@ void __gcov_dump(void); /* libgcov, linked by --coverage */
 #define BIN_ENV     "OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN"
 #define SKIP_ENV    "OP_CONDUCTOR_INIT_SKIP_PREFLIGHT"
 #define DEFAULT_BIN "op-conductor"
+/* what "tried" lists when every PATH entry made a path too long to look at */
+#define TRIED_NONE "nothing: every PATH entry makes a path longer than PATH_MAX"
 
 /* ---- finding the binary ---------------------------------------------- */
 
-/* Paths looked at, for the error message: "a, b (not executable), ...". */
+/* Paths looked at, for the error message: "a, b (not executable), ...";
+ * the first path that does not fit cuts the list with "..." (n is then
+ * sizeof(s)). */
 struct tried {
 	char s[3000];
 	size_t n;
@@ -59,7 +63,7 @@ static void tried_add(struct tried *t, const char *path, const char *why)
 {
 	int w;
 
-	if (t->n >= sizeof(t->s) - 4)
+	if (t->n >= sizeof(t->s)) /* already cut, "..." at its end */
 		return;
 	w = snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s%s%s%s%s", t->n > 0 ? ", " : "",
 	             oci_path(path).s, why != NULL ? " (" : "", why != NULL ? why : "",
@@ -137,8 +141,7 @@ static int find_binary(const struct oci_command *cmd, char *out, size_t size)
 			return oci_fail(cmd,
 			                "cannot find op-conductor: %s=%s is not an executable in "
 			                "PATH (tried %s); set %s to the full path of op-conductor",
-			                BIN_ENV, oci_q(var).s,
-			                t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
+			                BIN_ENV, oci_q(var).s, t.n > 0 ? t.s : TRIED_NONE, BIN_ENV);
 		}
 		why = not_runnable(var);
 		if (why != NULL)
@@ -157,7 +160,7 @@ static int find_binary(const struct oci_command *cmd, char *out, size_t size)
 	                "cannot find op-conductor: %s is not set and there is no executable "
 	                "op-conductor in PATH (tried %s); install op-conductor in PATH or set "
 	                "%s=/path/to/op-conductor",
-	                BIN_ENV, t.n > 0 ? t.s : "nothing, PATH is empty", BIN_ENV);
+	                BIN_ENV, t.n > 0 ? t.s : TRIED_NONE, BIN_ENV);
 }
 
 /* ---- printing the preflight ------------------------------------------ */
@@ -368,7 +371,9 @@ static int run_bootstrap_cluster(const struct oci_command *cmd, int argc, char *
 	execv(bin, nargv);
 	rc = errno;
 	free(nargv);
-	return oci_fail(cmd, "cannot run %s: %s", oci_path(bin).s, rs_errno_text(rc).s);
+	return oci_fail(
+	    cmd, "cannot run %s: %s; check that it is an op-conductor binary for this system",
+	    oci_path(bin).s, rs_errno_text(rc).s);
 }
 
 const struct oci_command oci_cmd_bootstrap_cluster = {

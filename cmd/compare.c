@@ -149,6 +149,11 @@ static int run_compare(const struct oci_command *cmd, const struct flag_set *fs)
 			    cmd,
 			    "more than %d nodes to compare; compare them in groups of at most %d",
 			    MAX_NODES, MAX_NODES);
+		else if (lrc == RS_ECORRUPT && !err.has_fix) /* the document, not a node */
+			rc = oci_fail(cmd,
+			              "--from-json %s; give the file `raft info --json` wrote, "
+			              "unchanged (run it again on the node directory)",
+			              err.msg);
 		else if (lrc != RS_OK)
 			rc = oci_fail(cmd, "--from-json %s%s", err.msg,
 			              np_err_fix(cmd, &err, NULL).s);

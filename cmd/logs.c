@@ -81,14 +81,18 @@ static const struct flag_spec logs_flags[F_COUNT] = {
     [F_TIMEOUT] = NP_FLAG_LOCK_TIMEOUT,
 };
 
-/* --type: names as raft prints them (any case) or numbers; a bit mask. */
+#define TYPE_NAMES "LogCommand, LogNoop, LogBarrier, LogConfiguration, ... or a number 0..255"
+
+/* --type: names as raft prints them (any case) or numbers; a bit mask. On
+ * an error bad holds what is wrong, a sentence after "--type: ". */
 static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_size)
 {
 	char buf[512], *save = NULL, *tok;
 
 	*mask = 0;
 	if (strlen(list) >= sizeof(buf)) {
-		(void)snprintf(bad, bad_size, "the list is too long");
+		(void)snprintf(bad, bad_size, "the list is longer than %zu bytes; name fewer types",
+		               sizeof(buf) - 1);
 		return -1;
 	}
 	memcpy(buf, list, strlen(list) + 1);
@@ -109,13 +113,16 @@ static int parse_types(const char *list, uint64_t *mask, char *bad, size_t bad_s
 		errno = 0;
 		n = strtoull(tok, &end, 10);
 		if (*tok == '\0' || *end != '\0' || errno != 0 || n > 255) {
-			(void)snprintf(bad, bad_size, "%s", tok);
+			char q[256];
+
+			(void)snprintf(bad, bad_size, "%s is not a log type (" TYPE_NAMES ")",
+			               oci_quote(q, sizeof(q), tok, strlen(tok)));
 			return -1;
 		}
 		*mask |= UINT64_C(1) << (n < RS_LOG_TYPE_COUNT ? n : 63);
 	}
 	if (*mask == 0) {
-		(void)snprintf(bad, bad_size, "(empty)");
+		(void)snprintf(bad, bad_size, "names no log type; give one or more of " TYPE_NAMES);
 		return -1;
 	}
 	return 0;
@@ -153,10 +160,7 @@ static int run_logs(const struct oci_command *cmd, const struct flag_set *fs)
 		                 "; give --from-block <= --to-block",
 		                 o.from_block, o.to_block);
 	if (flags_given(&v[F_TYPE]) && parse_types(v[F_TYPE].str, &o.types, bad, sizeof(bad)) != 0)
-		return oci_usage(cmd,
-		                 "--type: %s is not a log type (LogCommand, LogNoop, "
-		                 "LogBarrier, LogConfiguration, ... or a number 0..255)",
-		                 bad);
+		return oci_usage(cmd, "--type: %s", bad);
 	(void)setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	rc = rs_logs_read(v[F_STATE_DIR].str, &o, np_logs_entry, &out, &st, &err);
 	free(out.buf);

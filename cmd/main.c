@@ -226,8 +226,11 @@ int main(int argc, char **argv)
 	rc = dispatch(argc, argv);
 
 	oci_log_close();
-	/* a summary nobody could read is a failure too (e.g. stdout is full) */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* a summary nobody could read is a failure too (e.g. stdout is full);
+	 * said once: not after a failure that was reported already (raft logs
+	 * says itself that it could not write the entries) */
+	if ((fflush(stdout) != 0 || ferror(stdout)) &&
+	    (rc == OCI_EXIT_OK || oci_log_conf.last_error[0] == '\0')) {
 		(void)oci_fail(NULL, "error writing to standard output (is the disk or pipe "
 		                     "it goes to full or closed?)");
 		if (rc == OCI_EXIT_OK)

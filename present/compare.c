@@ -119,19 +119,19 @@ static void print_source(const struct nodes *ns, const struct rs_cmp_result *r)
 		       r->voters, r->voters == 1 ? "" : "s", r->quorum);
 	if (r->recovery_needed)
 		printf(
-		    "  Recovery needed: %zu of its configuration's %zu voters %s here and valid; "
+		    "  Recovery needed: %zu of its configuration's %zu voter%s %s here and valid; "
 		    "a leader needs %zu. Start `raft recover` from %s, with --term %" PRIu64
 		    " on every survivor.\n",
-		    r->voters_present, r->voters, r->voters_present == 1 ? "is" : "are", r->quorum,
-		    src->name, r->recover_term);
+		    r->voters_present, r->voters, r->voters == 1 ? "" : "s",
+		    r->voters_present == 1 ? "is" : "are", r->quorum, src->name, r->recover_term);
 	else
-		printf("  No recovery is needed: %zu of its configuration's %zu voters %s here and "
-		       "valid (a leader needs %zu), and each grants %s its vote%s: raft elects a "
-		       "leader by itself when they start.\n",
-		       r->voters_present, r->voters, r->voters_present == 1 ? "is" : "are",
-		       r->quorum, src->name,
-		       r->tie
-		           ? " (and so each node with the same log: whichever campaigns first wins)"
+		printf(
+		    "  No recovery is needed: %zu of its configuration's %zu voter%s %s here and "
+		    "valid (a leader needs %zu), and each grants %s its vote%s: raft elects a "
+		    "leader by itself when they start.\n",
+		    r->voters_present, r->voters, r->voters == 1 ? "" : "s",
+		    r->voters_present == 1 ? "is" : "are", r->quorum, src->name,
+		    r->tie ? " (and so each node with the same log: whichever campaigns first wins)"
 		           : "");
 	if (r->has_nonvoter_ahead) {
 		const struct rs_cmp_node *a = &ns->v[r->nonvoter_ahead];
@@ -473,7 +473,7 @@ void np_compare_text(const struct rs_cmp_node *v, size_t n, const struct rs_cmp_
 {
 	const struct nodes ns = {v, n};
 
-	printf("Comparing %zu nodes:\n\n", n);
+	printf("Comparing %zu node%s:\n\n", n, n == 1 ? "" : "s");
 	print_table(&ns);
 	print_findings(&ns, r);
 }

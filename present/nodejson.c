@@ -639,17 +639,17 @@ int np_info_json_read(cJSON *doc, const char *path, struct rs_cmp_node *v, size_
 	}
 	if (get_u64(doc, "schema_version", &ver, NULL) != 0) {
 		cJSON_Delete(doc);
-		return rs_errf(err, RS_ECORRUPT,
-		               "%s has no schema_version: compare reads version %d (write it with "
-		               "this release's `raft info --json`)",
-		               shown, NP_JSON_SCHEMA_VERSION);
+		(void)rs_errf(err, RS_ECORRUPT,
+		              "%s has no schema_version: compare reads version %d", shown,
+		              NP_JSON_SCHEMA_VERSION);
+		return rs_err_suffix(err, "; write it with this release's `raft info --json`");
 	}
 	if (ver != NP_JSON_SCHEMA_VERSION) {
 		cJSON_Delete(doc);
-		return rs_errf(err, RS_ECORRUPT,
-		               "%s has JSON schema_version %llu; compare reads version %d (write "
-		               "it with this release's `raft info --json`)",
-		               shown, (unsigned long long)ver, NP_JSON_SCHEMA_VERSION);
+		(void)rs_errf(err, RS_ECORRUPT,
+		              "%s has JSON schema_version %llu; compare reads version %d", shown,
+		              (unsigned long long)ver, NP_JSON_SCHEMA_VERSION);
+		return rs_err_suffix(err, "; write it with this release's `raft info --json`");
 	}
 	list = cJSON_GetObjectItemCaseSensitive(doc, "nodes");
 	n = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : 1;

@@ -71,11 +71,6 @@ void oci_log_setup(const char *format, const char *level, int pid, int color)
 	oci_log_conf.color = color;
 }
 
-int oci_log_structured(void)
-{
-	return oci_log_conf.format != OCI_LOG_TEXT && oci_log_conf.format != OCI_LOG_TERMINAL;
-}
-
 /* slog's TextHandler needsQuoting (empty, a space, '=', '"', a control
  * byte), and any byte beyond ASCII too (slog quotes only what is not a
  * printable character; quoting more keeps a value one logfmt token) */

@@ -82,8 +82,6 @@ int oci_log_format_parse(const char *s, enum oci_log_format *out);
 /* Sets format, level, pid and color from the flags' text (NULL or unknown
  * text: the default). */
 void oci_log_setup(const char *format, const char *level, int pid, int color);
-/* Records are structured (neither text nor terminal)? */
-int oci_log_structured(void);
 
 /* A warning / a note: one line like an error's ("...: warning: ..."),
  * returning nothing. */

@@ -193,7 +193,8 @@ int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *siz
 }
 
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  const struct rs_progress *pg, uint32_t *crc, struct rs_err *err)
+                  int sync, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                  struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "copying", .file = src};
 	struct bolt_err be = {0};
@@ -203,16 +204,17 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 	if (bolt_file_open(AT_FDCWD, src, 0, NULL, &in, &st, &be) != BOLT_OK)
 		return rs_err_from_bolt(err, &be);
-	/* read-write: the copy is read back for its crc32 */
-	out = openat(dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (out < 0) {
 		rc = rs_syserr(err, "cannot create", dst);
 		close(in);
 		return rc;
 	}
 	rc = rs_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, err);
-	if (rc == RS_OK)
+	if (rc == RS_OK && sync)
 		rc = rs_fsync_fd(out, dst, err);
+	if (rc == RS_OK && size != NULL)
+		*size = (uint64_t)st.st_size;
 	if (rc == RS_OK && crc != NULL)
 		*crc = c;
 	close(in);
@@ -223,7 +225,7 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
 {
-	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, NULL, err);
+	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, 1, NULL, NULL, NULL, err);
 }
 
 /* ---- gzip-compressed backup files ---------------------------------------

@@ -21,21 +21,27 @@
  * file is done in two halves on two threads, chunk by chunk at the same
  * offsets on both sides:
  *
- *   1. copy_file_range moves the chunk in the kernel (no copy through user
- *      memory; XFS and btrfs may share the extents instead); where it
- *      cannot (the copy on another file system, a file system or kernel
- *      without it, a write-only copy) the chunk is read and written with
- *      pread and pwrite instead, and so is every chunk after it;
- *   2. the crc32 is taken of the chunk as the copy holds it, read back
- *      while it is still in the page cache (the rw path takes it of the
- *      buffer it writes), and the halves are joined with crc32_combine;
- *   3. the chunk's write-back is started at once (sync_file_range), so the
- *      caller's fsync has little left to wait for.
+ *   1. each piece of a chunk (PCOPY_IO: it stays in the CPU's cache) is
+ *      read with pread into our own buffer, its crc32 taken of that buffer,
+ *      and the same buffer written with pwrite: the checksum is of the
+ *      bytes actually written, and each byte is read from memory once;
+ *      the halves' crc32s are joined with crc32_combine;
+ *   2. the chunk's write-back is started at once (sync_file_range), so the
+ *      disk writes while the next chunks are copied and the caller's fsync
+ *      has little left to wait for.
+ *
+ * Why not copy_file_range: it copied in the kernel, but the crc32 then had
+ * to read every chunk back from the copy, a second pass over memory; on
+ * ext4 (bench/RESULTS.md, "backup at durable-copy speed") the copy with its
+ * write-back took ~500 ms for 1 GiB where this takes ~320 ms, the disk's
+ * own pace. It also let XFS and btrfs share the source's extents, which
+ * made a backup on the same disk no second copy of a single block.
  *
  * Reads are positional and bounded by the size the caller gives: a file
  * that shrinks anyway is an error, never a SIGBUS.
  */
-#define PCOPY_CHUNK    ((size_t)8 << 20)
+#define PCOPY_CHUNK    ((size_t)8 << 20)    /* write-back started per chunk */
+#define PCOPY_IO       ((size_t)1 << 20)    /* one pread, crc32 and pwrite */
 #define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size */
 #define PCOPY_PROGRESS ((uint64_t)64 << 20) /* progress calls this often */
 
@@ -45,7 +51,6 @@ struct pcopy {
 	uint64_t size;
 	atomic_uint_fast64_t done; /* bytes copied by all parts */
 	atomic_int failed;
-	atomic_int in_kernel; /* copy_file_range still works for this pair */
 	rs_copy_progress_fn progress;
 	void *progress_ctx;
 };
@@ -84,8 +89,11 @@ static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
+		if (w <= 0) {
+			if (w == 0) /* no progress: never loop on it */
+				errno = EIO;
 			return -1;
+		}
 		put += (size_t)w;
 	}
 	return 0;
@@ -108,56 +116,37 @@ int rs_write_all(int fd, const void *buf, size_t len, const char *path, struct r
 	return RS_OK;
 }
 
-/* errnos that mean "copy_file_range cannot do this pair", not "I/O failed" */
-static int cfr_unsupported(int e)
-{
-	return e == EXDEV || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP || e == EBADF;
-}
-
 /*
- * Chunk [off, off+n) in the kernel, then its crc32 read back from the copy.
- * Returns 0, 1 when the source ended early, -1 with errno on an I/O error,
- * or -2 when the kernel path does not apply to this pair (nothing is lost:
- * the caller redoes the chunk with pread and pwrite).
+ * Chunk [off, off+n): each piece read into buf (PCOPY_IO bytes), added to
+ * *crc, and written from buf to the same offset of the copy (none when
+ * pc->out < 0). Returns 0, 1 when the source ended early, -1 with errno
+ * when a read failed, -2 with errno when a write failed.
  */
-static int chunk_in_kernel(struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uint32_t *crc)
+static int copy_chunk(const struct pcopy *pc, uint8_t *buf, size_t n, uint64_t off, uint32_t *crc)
 {
-	loff_t in_off = (loff_t)off, out_off = (loff_t)off;
-	size_t left = n;
+	for (size_t done = 0; done < n;) {
+		size_t m = n - done < PCOPY_IO ? n - done : PCOPY_IO;
+		int r = rs_pread_full(pc->in, buf, m, off + done);
 
-	while (left > 0) {
-		ssize_t r = copy_file_range(pc->in, &in_off, pc->out, &out_off, left, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cfr_unsupported(errno) ? -2 : -1;
-		if (r == 0)
-			return 1;
-		left -= (size_t)r;
+		if (r != 0)
+			return r;
+		*crc = rs_crc32(*crc, buf, m);
+		if (pc->out >= 0 && pwrite_full(pc->out, buf, m, off + done) != 0)
+			return -2;
+		done += m;
 	}
-	switch (rs_pread_full(pc->out, buf, n, off)) {
-	case 0:
-		*crc = rs_crc32(*crc, buf, n);
-		return 0;
-	case 1: /* our own copy shorter than what we wrote: not ours to judge */
-		errno = EIO;
-		return -1;
-	default:
-		return errno == EBADF ? -2 : -1; /* a write-only descriptor */
-	}
+	return 0;
 }
 
 static void *copy_part(void *arg)
 {
 	struct part *pt = arg;
 	struct pcopy *pc = pt->pc;
-	/* a chunk, or less for a small part that is not empty */
-	uint8_t *buf = malloc(pt->end - pt->start < PCOPY_CHUNK && pt->end > pt->start
+	/* a piece, or less for a small part that is not empty */
+	uint8_t *buf = malloc(pt->end - pt->start < PCOPY_IO && pt->end > pt->start
 	                          ? (size_t)(pt->end - pt->start)
-	                          : PCOPY_CHUNK);
+	                          : PCOPY_IO);
 	uint64_t off = pt->start, next_report = PCOPY_PROGRESS;
-	int r;
 
 	pt->crc = 0;
 	if (buf == NULL) {
@@ -167,22 +156,11 @@ static void *copy_part(void *arg)
 	while (off < pt->end && !atomic_load(&pc->failed)) {
 		size_t n = pt->end - off < PCOPY_CHUNK ? (size_t)(pt->end - off) : PCOPY_CHUNK;
 		uint64_t done;
+		int r = copy_chunk(pc, buf, n, off, &pt->crc);
 
-		if (pc->out < 0) { /* only the checksum */
-			if ((r = rs_pread_full(pc->in, buf, n, off)) == 0)
-				pt->crc = rs_crc32(pt->crc, buf, n);
-		} else if ((r = atomic_load(&pc->in_kernel)
-		                    ? chunk_in_kernel(pc, buf, n, off, &pt->crc)
-		                    : -2) == -2) {
-			atomic_store(&pc->in_kernel, 0);
-			if ((r = rs_pread_full(pc->in, buf, n, off)) == 0) {
-				pt->crc = rs_crc32(pt->crc, buf, n);
-				if (pwrite_full(pc->out, buf, n, off) != 0) {
-					pt->rc = rs_syserr(&pt->err, "cannot write the copy of",
-					                   pc->name);
-					break;
-				}
-			}
+		if (r == -2) {
+			pt->rc = rs_syserr(&pt->err, "cannot write the copy of", pc->name);
+			break;
 		}
 		if (r != 0) {
 			pt->rc =
@@ -209,6 +187,13 @@ out:
 	return NULL;
 }
 
+/* Where a file of `size` bytes is split in two halves for two threads (on
+ * a 1 MiB boundary), or 0 when it is done on one. */
+static uint64_t half_point(uint64_t size)
+{
+	return size >= PCOPY_PARALLEL ? (size / 2) & ~(uint64_t)((1u << 20) - 1) : 0;
+}
+
 int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
                   rs_copy_progress_fn progress, void *progress_ctx, uint32_t *crc,
                   struct rs_err *err)
@@ -225,10 +210,8 @@ int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
 
 	atomic_init(&pc.done, 0);
 	atomic_init(&pc.failed, 0);
-	atomic_init(&pc.in_kernel, 1);
-	if (size >= PCOPY_PARALLEL) {
-		/* split on a 1 MiB boundary; the second half goes to a thread */
-		parts[0].end = (size / 2) & ~(uint64_t)((1u << 20) - 1);
+	if (half_point(size) > 0) { /* the second half goes to a thread */
+		parts[0].end = half_point(size);
 		parts[1].start = parts[0].end;
 		parts[1].end = size;
 		threaded = pthread_create(&helper, NULL, copy_part, &parts[1]) == 0;
@@ -249,4 +232,34 @@ int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
 	                                           (z_off_t)(parts[1].end - parts[1].start))
 	                           : parts[0].crc);
 	return RS_OK;
+}
+
+/* bytes [start, end) of a file, dropped from the page cache */
+struct drop {
+	int fd;
+	uint64_t start, end;
+};
+
+static void *drop_part(void *arg)
+{
+	const struct drop *d = arg;
+
+	(void)posix_fadvise(d->fd, (off_t)d->start, (off_t)(d->end - d->start),
+	                    POSIX_FADV_DONTNEED);
+	return NULL;
+}
+
+void rs_drop_cached(int fd, uint64_t size)
+{
+	struct drop parts[2] = {{fd, 0, size}, {fd, half_point(size), size}};
+	pthread_t helper;
+	int threaded = 0;
+
+	if (parts[1].start > 0 && pthread_create(&helper, NULL, drop_part, &parts[1]) == 0) {
+		threaded = 1;
+		parts[0].end = parts[1].start;
+	}
+	drop_part(&parts[0]);
+	if (threaded)
+		(void)pthread_join(helper, NULL);
 }

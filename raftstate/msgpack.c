@@ -187,11 +187,6 @@ void mp_reader_init(struct mp_reader *r, const void *p, size_t len)
 	r->depth = 0;
 }
 
-size_t mp_remaining(const struct mp_reader *r)
-{
-	return r->len - r->pos;
-}
-
 static uint64_t be(const uint8_t *p, int width)
 {
 	uint64_t v = 0;
@@ -333,26 +328,6 @@ int mp_try_nil(struct mp_reader *r)
 		return 1;
 	}
 	return 0;
-}
-
-int mp_read_nil(struct mp_reader *r, struct rs_err *err)
-{
-	if (r->pos >= r->len)
-		return eof_err(r, r->pos, "nil", 1, err);
-	if (!mp_try_nil(r))
-		return bad_byte(r, r->pos, "nil (0xc0)", err);
-	return RS_OK;
-}
-
-int mp_read_bool(struct mp_reader *r, int *v, struct rs_err *err)
-{
-	if (r->pos >= r->len)
-		return eof_err(r, r->pos, "a bool", 1, err);
-	if (r->p[r->pos] != 0xc2 && r->p[r->pos] != 0xc3)
-		return bad_byte(r, r->pos, "a bool (0xc2/0xc3)", err);
-	*v = r->p[r->pos] == 0xc3;
-	r->pos++;
-	return RS_OK;
 }
 
 /* Reads any integer form into a sign flag and magnitude bits. */

@@ -80,7 +80,6 @@ enum mp_type {
 };
 
 void mp_reader_init(struct mp_reader *r, const void *p, size_t len);
-size_t mp_remaining(const struct mp_reader *r);
 
 /* Type of the next value without consuming it. RS_ECORRUPT at the end of
  * input or on the unused byte 0xc1. */
@@ -88,8 +87,6 @@ int mp_peek(const struct mp_reader *r, enum mp_type *t, struct rs_err *err);
 
 /* 1 and consumes the byte when the next value is nil (c0); else 0. */
 int mp_try_nil(struct mp_reader *r);
-int mp_read_nil(struct mp_reader *r, struct rs_err *err);
-int mp_read_bool(struct mp_reader *r, int *v, struct rs_err *err);
 
 /* An unsigned integer as go-msgpack's DecodeUint64 takes it: positive
  * fixint, cc..cf, and d0..d3 when the value is not negative. A negative

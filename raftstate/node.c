@@ -359,26 +359,25 @@ void rs_scratch_free(struct rs_scratch *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
-                     struct rs_scratch *s, struct rs_log *out, struct rs_err *err)
+/* rs_log_decode_at of a live view (node.h): the value copied once into *s,
+ * then decoded from the copy. */
+int rs_log_decode_copy(const struct bolt_elem *e, int header_only, struct rs_scratch *s,
+                       struct rs_log *out, struct rs_err *err)
 {
-	const uint8_t *p = e->value;
 	size_t n = e->vlen;
 
-	if (v->mode == BOLT_VIEW_LIVE && n > 0) {
-		if (n > s->cap) {
-			uint8_t *np = realloc(s->p, n);
+	if (n > s->cap) {
+		uint8_t *np = realloc(s->p, n);
 
-			if (np == NULL)
-				return rs_errf(err, RS_ENOMEM,
-				               "out of memory copying a log value of %zu bytes", n);
-			s->p = np;
-			s->cap = n;
-		}
-		memcpy(s->p, p, n);
-		/* the decoder must read the copy, not the mapping again */
-		__asm__ volatile("" ::: "memory");
-		p = s->p;
+		if (np == NULL)
+			return rs_errf(err, RS_ENOMEM,
+			               "out of memory copying a log value of %zu bytes", n);
+		s->p = np;
+		s->cap = n;
 	}
-	return header_only ? rs_log_decode_header(p, n, out, err) : rs_log_decode(p, n, out, err);
+	memcpy(s->p, e->value, n);
+	/* the decoder must read the copy, not the mapping again */
+	__asm__ volatile("" ::: "memory");
+	return header_only ? rs_log_decode_header(s->p, n, out, err)
+	                   : rs_log_decode(s->p, n, out, err);
 }

@@ -178,7 +178,7 @@ struct rs_scratch {
 };
 void rs_scratch_free(struct rs_scratch *s);
 
-/* Decodes the raft.Log value of element e, read through v (rs_log_decode,
+/* rs_log_decode_at: decodes the raft.Log value of element e, read through v (rs_log_decode,
  * or rs_log_decode_header when header_only). With the lock held the file
  * cannot change and the value is decoded in place. In live mode the writer
  * may rewrite it while it is decoded, and a decoder that reads a byte twice
@@ -187,8 +187,18 @@ void rs_scratch_free(struct rs_scratch *s);
  * from the copy: out->data then points into *s, valid until its next use.
  * What a torn copy decodes to is discarded by the caller's recheck, as any
  * torn read. RS_ENOMEM when the copy cannot be made. */
-int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e, int header_only,
-                     struct rs_scratch *s, struct rs_log *out, struct rs_err *err);
+int rs_log_decode_copy(const struct bolt_elem *e, int header_only, struct rs_scratch *s,
+                       struct rs_log *out, struct rs_err *err);
+/* inline: verify and info call it for every entry */
+static inline int rs_log_decode_at(const struct bolt_view *v, const struct bolt_elem *e,
+                                   int header_only, struct rs_scratch *s, struct rs_log *out,
+                                   struct rs_err *err)
+{
+	if (v->mode == BOLT_VIEW_LIVE && e->vlen > 0)
+		return rs_log_decode_copy(e, header_only, s, out, err);
+	return header_only ? rs_log_decode_header(e->value, e->vlen, out, err)
+	                   : rs_log_decode(e->value, e->vlen, out, err);
+}
 
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
  * does; fills n->head.snap_*. An unreadable file is UNREAD (RS_OK); fails

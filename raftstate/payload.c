@@ -30,30 +30,42 @@
 #define OFF_EXCESS_BLOB 520
 #define OFF_WD_ROOT     528
 
-static uint32_t le32(const uint8_t *p)
+static inline uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t le64(const uint8_t *p)
+static inline uint64_t le64(const uint8_t *p)
 {
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
 #define U(x) ((unsigned long long)(x))
 
-/* Writes the reason (when asked for) and returns 0: "not this version". */
-__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t size, const char *fmt, ...)
+/* The decode path every verified entry takes: inlined, so that the version
+ * is a constant in each call and the reasons cost nothing when none is
+ * asked for. Not in the coverage build (OCI_COVERAGE, as in log.c): there
+ * each branch is counted once, where it is written. */
+#ifdef OCI_COVERAGE
+#define HOT static inline
+#else
+#define HOT static inline __attribute__((always_inline))
+#endif
+
+__attribute__((format(printf, 3, 4))) static int fail_fmt(char *why, size_t size, const char *fmt,
+                                                          ...)
 {
 	va_list ap;
 
-	if (why == NULL || size == 0)
-		return 0;
 	va_start(ap, fmt);
 	(void)vsnprintf(why, size, fmt, ap);
 	va_end(ap);
 	return 0;
 }
+
+/* Writes the reason (when asked for) and is 0: "not this version". A macro,
+ * not a call: a varargs function is never inlined. */
+#define fail(why, size, ...) ((why) != NULL && (size) > 0 ? fail_fmt(why, size, __VA_ARGS__) : 0)
 
 uint32_t rs_payload_fixed_size(int version)
 {
@@ -65,8 +77,8 @@ uint32_t rs_payload_fixed_size(int version)
 
 /* ssz.go unmarshalTransactions over list[0..n): the offset table, of which
  * list[0..avail) is readable (avail <= n); -1 when the answer needs more. */
-static int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count, char *why,
-                     size_t ws)
+HOT int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count, char *why,
+                  size_t ws)
 {
 	uint32_t first, cur;
 
@@ -110,8 +122,8 @@ static int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *co
 
 /* rs_payload_decode_version with only p[0..avail) readable (avail <= len):
  * 1 or 0 as it, or -1 when it would read a byte past avail. */
-static int decode_version(const uint8_t *p, size_t avail, size_t len, int version,
-                          struct rs_block *out, char *why, size_t ws)
+HOT int decode_version(const uint8_t *p, size_t avail, size_t len, int version,
+                       struct rs_block *out, char *why, size_t ws)
 {
 	uint32_t fixed = rs_payload_fixed_size(version), scope, extra, txs, wds, ntx;
 	size_t wd_bytes, la;
@@ -191,13 +203,8 @@ int rs_payload_decode_version(const uint8_t *p, size_t len, int version, struct 
 	return decode_version(p, len, len, version, out, why, ws);
 }
 
-int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
-{
-	return rs_payload_decode_prefix(data, len, len, out, why, ws);
-}
-
-int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
-                             char *why, size_t ws)
+HOT int decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                      char *why, size_t ws)
 {
 	char w4[160], w3[160];
 	int r4, r3 = 0;
@@ -208,13 +215,13 @@ int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, stru
 		why[0] = 0;
 	if (data == NULL || len == 0) {
 		/* raft_fsm.go Apply: "log data is nil or empty" */
-		fail(why, ws, "no data");
+		(void)fail(why, ws, "no data");
 		return RS_PAYLOAD_NONE;
 	}
 	/* ExecutionPayloadEnvelope.UnmarshalSSZ: the beacon root, then the payload */
 	if (len < RS_PAYLOAD_BEACON_ROOT) {
-		fail(why, ws, "%llu bytes, fewer than the %llu-byte beacon block root", U(len),
-		     U(RS_PAYLOAD_BEACON_ROOT));
+		(void)fail(why, ws, "%llu bytes, fewer than the %llu-byte beacon block root",
+		           U(len), U(RS_PAYLOAD_BEACON_ROOT));
 	} else {
 		const uint8_t *p = data + RS_PAYLOAD_BEACON_ROOT;
 		size_t n = len - RS_PAYLOAD_BEACON_ROOT;
@@ -253,6 +260,33 @@ int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, stru
 		return RS_PAYLOAD_LEGACY;
 	}
 	return RS_PAYLOAD_NONE;
+}
+
+/* The decode without reasons, verify's for every entry: a function of its
+ * own, without the reason buffers' stack frame. */
+static __attribute__((noinline)) int decode_plain(const uint8_t *data, size_t len,
+                                                  struct rs_block *out)
+{
+	return decode_prefix(data, len, len, out, NULL, 0);
+}
+
+static __attribute__((noinline)) int decode_why(const uint8_t *data, size_t len,
+                                                struct rs_block *out, char *why, size_t ws)
+{
+	return decode_prefix(data, len, len, out, why, ws);
+}
+
+int rs_payload_decode(const uint8_t *data, size_t len, struct rs_block *out, char *why, size_t ws)
+{
+	if (why == NULL || ws == 0)
+		return decode_plain(data, len, out);
+	return decode_why(data, len, out, why, ws);
+}
+
+int rs_payload_decode_prefix(const uint8_t *data, size_t avail, size_t len, struct rs_block *out,
+                             char *why, size_t ws)
+{
+	return decode_prefix(data, avail, len, out, why, ws);
 }
 
 /* ---- op-node's JSON form (payload.h) ------------------------------------ */

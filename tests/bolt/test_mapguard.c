@@ -9,6 +9,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -195,6 +196,120 @@ START_TEST(view_over_a_cut_file_says_it_shrank)
 }
 END_TEST
 
+/* ---- faults that are not ours go to the handler installed before ---- */
+
+/* a child that ends with _exit drops its coverage counters: written first
+ * in a coverage build (scripts/coverage.sh defines OCI_COVERAGE) */
+#ifdef OCI_COVERAGE
+void __gcov_dump(void);
+#define COVERAGE_DUMP() __gcov_dump()
+#else
+#define COVERAGE_DUMP() ((void)0)
+#endif
+
+static sigjmp_buf back;
+static volatile sig_atomic_t previous_ran;
+
+static void previous_info(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	(void)ctx;
+	previous_ran = 2;
+	siglongjmp(back, 1);
+}
+
+static void previous_plain(int sig)
+{
+	(void)sig;
+	previous_ran = 1;
+	siglongjmp(back, 1);
+}
+
+static char below[64]; /* static data: below the mappings */
+
+/* In a child: installs `how` (0 SIG_IGN, 1 a plain handler, 2 an
+ * SA_SIGINFO one) for SIGBUS, then guards two ranges that do not hold the
+ * fault (one below it, one above it), then reads an unguarded mapping past
+ * the end of its file. The child exits with previous_ran, or dies. */
+static int fault_not_ours(int how, int *status)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sigaction sa;
+		struct bolt_mapguard *g1, *g2;
+		char above[64]; /* the stack: above the mappings */
+		size_t len;
+		int fd;
+		volatile uint8_t *p;
+
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		if (how == 2) {
+			sa.sa_sigaction = previous_info;
+			sa.sa_flags = SA_SIGINFO;
+		} else {
+			sa.sa_handler = how == 1 ? previous_plain : SIG_IGN;
+		}
+		if (sigaction(SIGBUS, &sa, NULL) != 0)
+			_exit(10);
+		p = map_file(how == 2 ? "n2" : how == 1 ? "n1" : "n0", &fd, &len);
+		if (bolt_mapguard_add(below, sizeof(below), &g1, NULL) != BOLT_OK ||
+		    bolt_mapguard_add(above, sizeof(above), &g2, NULL) != BOLT_OK)
+			_exit(11);
+		if (ftruncate(fd, 0) != 0)
+			_exit(12);
+		if (sigsetjmp(back, 1) == 0)
+			(void)p[len / 2];
+		COVERAGE_DUMP();
+		_exit(bolt_mapguard_hit(g1) || bolt_mapguard_hit(g2) ? 13 : previous_ran);
+	}
+	ck_assert_int_eq(waitpid(pid, status, 0), pid);
+	ck_assert_msg(!(WIFEXITED(*status) && WEXITSTATUS(*status) >= 10), "child setup failed: %d",
+	              WEXITSTATUS(*status));
+	return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+START_TEST(faults_not_ours_reach_the_previous_handler)
+{
+	int status;
+
+	ck_assert_int_eq(fault_not_ours(2, &status), 2);
+	ck_assert_int_eq(fault_not_ours(1, &status), 1);
+	/* SIGBUS ignored before: a fault cannot be ignored, the process ends
+	 * as it would have without the guard */
+	ck_assert_int_eq(fault_not_ours(0, &status), -1);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "status 0x%x", status);
+}
+END_TEST
+
+/* 64 ranges at once at most; a free slot is reused */
+START_TEST(guard_slots_are_bounded)
+{
+	static char ranges[65][8];
+	struct bolt_mapguard *g[65];
+	struct bolt_err err = {0};
+	int n = 0;
+
+	while (n < 65 && bolt_mapguard_add(ranges[n], 8, &g[n], &err) == BOLT_OK)
+		n++;
+	ck_assert_int_eq(n, 64);
+	ck_assert_int_eq(err.code, BOLT_ELIMIT);
+	ck_assert_str_eq(err.msg, "more than 64 files mapped at once");
+	ck_assert_ptr_null(g[64]);
+	bolt_mapguard_remove(g[10]);
+	ck_assert_int_eq(bolt_mapguard_add(ranges[64], 8, &g[64], &err), BOLT_OK);
+	ck_assert_ptr_eq(g[64], g[10]);
+	for (int i = 0; i < 65; i++)
+		if (i != 10)
+			bolt_mapguard_remove(g[i]);
+	ck_assert_int_eq(bolt_mapguard_hit(NULL), 0);
+	bolt_mapguard_remove(NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("bolt-mapguard");
@@ -204,6 +319,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, unguarded_read_past_the_end_still_dies);
 	tcase_add_test(tc, guards_work_on_every_thread);
 	tcase_add_test(tc, view_over_a_cut_file_says_it_shrank);
+	tcase_add_test(tc, faults_not_ours_reach_the_previous_handler);
+	tcase_add_test(tc, guard_slots_are_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -44,11 +44,11 @@
 #
 # FAULTS: each wrapped function with the errno a real failure of it would
 # carry (ENOSPC for what writes or creates, EIO for what reads, the errno of
-# the fallback a function takes where there is one: renameat2 EINVAL, copy_
-# file_range EXDEV, preadv2 EAGAIN, pthread_create EAGAIN, getrandom ENOSYS).
+# the fallback a function takes where there is one: renameat2 EINVAL,
+# preadv2 EAGAIN, pthread_create EAGAIN, getrandom ENOSYS).
 FAULTS="openat:5 open:5 read:5 pread:5 write:28 pwrite:28 fsync:5 fdatasync:28 ftruncate:28
 mkdir:28 mkdirat:28 rename:5 renameat:5 renameat2:5 renameat2:22 unlinkat:5 fstat:5 fstatat:5
-fchmodat:5 flock:5 copy_file_range:18 fdopendir:5 opendir:5 close:5 stat:5 lstat:5 statx:5
+fchmodat:5 flock:5 fdopendir:5 opendir:5 close:5 stat:5 lstat:5 statx:5
 mmap:12 munmap:22 fchmod:1 fchownat:1 readdir:5 readlink:5 unlink:5 symlink:28 mkdtemp:28
 mkostemp:28 statvfs:5 preadv2:11 preadv2:5 dup:24 fcntl:5 pthread_create:11 posix_fadvise:22
 madvise:22 fclose:5 fopen:5 faccessat:13 execv:5 getrandom:38"

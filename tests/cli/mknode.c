@@ -6,7 +6,10 @@
  *
  * usage: mknode DIR [OPTION...] RANGE...
  *   --term T            CurrentTerm (default: the last entry's term)
- *   --vote T:ID         LastVoteTerm / LastVoteCand
+ *   --vote T:ID         LastVoteTerm / LastVoteCand; "T:" writes only
+ *                       LastVoteTerm (what raft leaves when it dies between
+ *                       persistVote's two writes, raft v1.7.3 raft.go), ":ID"
+ *                       only LastVoteCand
  *   --members LIST      id=address,... (Voters; ~id=address a Nonvoter) for config
  *                       entries and snapshots
  *   --snapshot-members LIST  the snapshots' members, when they differ
@@ -240,7 +243,8 @@ static void delete_range(const char *dir, uint64_t from, uint64_t to)
 		bolt_die("commit", &e);
 }
 
-static void write_stable(const char *dir, uint64_t term, uint64_t vote_term, const char *cand)
+static void write_stable(const char *dir, uint64_t term, int has_vote_term, uint64_t vote_term,
+                         const char *cand)
 {
 	struct bolt_db *db;
 	struct bolt_tx *tx;
@@ -251,11 +255,12 @@ static void write_stable(const char *dir, uint64_t term, uint64_t vote_term, con
 	db = open_with_buckets(dir, "raft-stable.db", &tx, &logs, &conf);
 	rs_put_be64(v, term);
 	put(conf, RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), v, 8);
-	if (cand != NULL) {
+	if (has_vote_term) {
 		rs_put_be64(v, vote_term);
 		put(conf, RS_KEY_LAST_VOTE_TERM, strlen(RS_KEY_LAST_VOTE_TERM), v, 8);
-		put(conf, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), cand, strlen(cand));
 	}
+	if (cand != NULL && cand[0] != '\0')
+		put(conf, RS_KEY_LAST_VOTE_CAND, strlen(RS_KEY_LAST_VOTE_CAND), cand, strlen(cand));
 	if (bolt_tx_commit(tx, &e) != BOLT_OK || bolt_db_close(db, &e) != BOLT_OK)
 		bolt_die("commit", &e);
 }
@@ -341,7 +346,7 @@ int main(int argc, char **argv)
 	size_t nr = 0;
 	uint64_t term = 0, vote_term = 0, last_term = 0;
 	unsigned long del_from = 0, del_to = 0;
-	int has_term = 0;
+	int has_term = 0, has_vote_term = 0;
 	const char *cand = NULL, *snaps[8], *dir;
 	size_t ns = 0;
 
@@ -372,6 +377,7 @@ int main(int argc, char **argv)
 			if (c == NULL)
 				die("--vote is T:ID", argv[i]);
 			vote_term = strtoull(argv[i], NULL, 10);
+			has_vote_term = c > argv[i];
 			cand = c + 1;
 		} else if (strcmp(argv[i], "--tx-bytes") == 0 && i + 1 < argc) {
 			tx_bytes = (uint32_t)strtoul(argv[++i], NULL, 10);
@@ -418,7 +424,7 @@ int main(int argc, char **argv)
 	write_log(dir, rs, nr, &last_term);
 	if (del_from != 0)
 		delete_range(dir, del_from, del_to);
-	write_stable(dir, has_term ? term : last_term, vote_term, cand);
+	write_stable(dir, has_term ? term : last_term, has_vote_term, vote_term, cand);
 	for (size_t i = 0; i < ns; i++)
 		write_snapshot(dir, snaps[i]);
 	return 0;

@@ -8,8 +8,8 @@
  *                         meta pages stay, every other page is gone)
  *   OCI_SHRINK_NTH=N      truncate after the N-th mapping of it (default 1)
  *   OCI_SHRINK_ON=read    truncate instead just before the first read of it
- *                         (copy_file_range or pread from it: how restore
- *                         copies a backup's file, which it never maps)
+ *                         (a pread from it: how restore copies a
+ *                         backup's file, which it never maps)
  *
  * It writes one line to stderr when it truncates ("shrink-after-map: ..."),
  * so that a test knows the moment came.
@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
-typedef ssize_t (*cfr_fn)(int, off_t *, int, off_t *, size_t, unsigned int);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 
 static int seen, cut;
@@ -53,17 +52,6 @@ static void cut_before_read(int fd)
 		return;
 	}
 	fprintf(stderr, "shrink-after-map: truncated %s before its first read\n", file);
-}
-
-ssize_t copy_file_range(int in, off_t *in_off, int out, off_t *out_off, size_t len,
-                        unsigned int flags)
-{
-	static cfr_fn real;
-
-	if (real == NULL)
-		real = (cfr_fn)dlsym(RTLD_NEXT, "copy_file_range");
-	cut_before_read(in);
-	return real(in, in_off, out, out_off, len, flags);
 }
 
 ssize_t pread(int fd, void *buf, size_t n, off_t off)

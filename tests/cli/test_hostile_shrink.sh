@@ -102,7 +102,7 @@ cp -r "$OCI_SHARED/vectors/lived/three/sequencer-1/." "$tmp/target/"
 chmod -R u+w "$tmp/target"
 BKLOG=$(find "$BK" -name raft-log.db | head -n 1)
 listing "$tmp/target" >"$tmp/before"
-# restore never maps a backup's file: it copies it (copy_file_range, or pread)
+# restore never maps a backup's file: it copies it (pread, then pwrite)
 # into the stage, checksumming as it goes, so the cut comes before that read
 export OCI_SHRINK_ON=read
 shrunk "restore: the backup's raft-log.db cut while restore reads it" "$BKLOG" \

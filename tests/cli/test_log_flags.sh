@@ -13,7 +13,8 @@
 # preflight (through op-conductor's own log flags), the last "error
 # writing to standard output", progress lines on a terminal are all
 # shaped, and a question on a terminal is refused with a sentence in a
-# record format.
+# record format. In text format the progress is one line rewritten in
+# place (\r), ended by a newline at 100 %.
 # Env: OCI_BIN, OCI_SHARED.
 . "$(dirname "$0")/lib.sh"
 default_shared
@@ -188,6 +189,18 @@ r=$(records 'sum("MiB (" in r["msg"] for r in recs) >= 3 and all(r["lvl"] == "in
 [ "$r" = yes ] && ok "backup --compress on a terminal, --log.format json: progress as info records" || bad "progress records: $r $(head -c 300 "$tmp/err")"
 pty_run "$B" raft backup --state-dir "$tmp/big/s1" --backup-dir "$tmp/bk2" --log.level warn >"$tmp/err"
 [ ! -s "$tmp/err" ] && ok "backup on a terminal, --log.level warn: no progress" || bad "progress warn: $(head -c 200 "$tmp/err" | od -c | head -3)"
+# text (the default): one line rewritten in place ("\r  copying FILE: N of M
+# MiB (P%)"), ended by a newline at 100 %
+pty_run "$B" raft backup --state-dir "$tmp/big/s1" --backup-dir "$tmp/bk3" >"$tmp/err"
+total=$(($(stat -c %s "$tmp/big/s1/raft-log.db") >> 20))
+tr '\r' '\n' <"$tmp/err" | grep -v '^$' >"$tmp/lines"
+if [ -s "$tmp/lines" ] && ! grep -Evq "^  copying $tmp/big/s1/raft-log\.db: [0-9]+ of $total MiB \([0-9]+%\)\$" "$tmp/lines" &&
+	[ "$(tail -n 1 "$tmp/lines")" = "  copying $tmp/big/s1/raft-log.db: $total of $total MiB (100%)" ] &&
+	[ "$(tail -c 2 "$tmp/err" | od -An -c | tr -d ' ')" = '\r\n' ] && [ "$(head -c 1 "$tmp/err" | od -An -c | tr -d ' ')" = '\r' ]; then
+	ok "backup on a terminal, text: progress rewritten in place (\\r), ending at $total of $total MiB (100%) and a newline"
+else
+	bad "progress text: $(head -c 300 "$tmp/err" | od -c | head -5)"
+fi
 bk=$(ls -d "$tmp"/bk/raft-backup-* | head -n 1)
 pty_run "$B" raft restore --backup-dir "$bk" --state-dir "$tmp/big/s1" --log.format json | tr -d '\r' >"$tmp/err"
 rc=${PIPESTATUS[0]}

@@ -9,7 +9,8 @@
 #     files are small) prints;
 #   - our own corruptions, made here with dd on copies of good files:
 #     cycle, out-of-range page id, page reachable twice, reachable and free,
-#     key order (leaf and branch), overflow past EOF, inline bucket with a
+#     key order (leaf and branch), a log key below its parent's, of 7 and
+#     of 0 bytes, a log value past its page, overflow past EOF, inline bucket with a
 #     bad page type and with too many elements, truncated value (vsize cut),
 #     snapshot CRC mismatch, snapshot meta.json broken, snapshot size wrong,
 #     meta page bad magic, freelist id out of range, stable value of the
@@ -200,6 +201,36 @@ e1=$((263 * P + 16 + 16))
 poke "$d/raft-log.db" $((e1 + $(u32 "$d/raft-log.db" $((e1 + 4))))) 00000000000001d0
 expect "key order inside a leaf" 1 "$d" \
 	'^  error   raft-log\.db: page 263: key 00000000000001d0 \(element 1\) on leaf page 263 is not greater than the previous key 00000000000001d1'
+
+# Every page of a raft log has 8-byte keys and 8-byte bounds: bolt/check.c
+# checks such a page in one pass (elems_sound8) and hands any page that
+# fails a check to the loop that reports it. Each check, on a log's page:
+d=$(lived leaf-key-below-parent)
+# leaf 263's first key 465 (its parent's key for it) becomes 464
+e0=$((263 * P + 16))
+poke "$d/raft-log.db" $((e0 + $(u32 "$d/raft-log.db" $((e0 + 4))))) 00000000000001d0
+expect "key below its parent branch's key" 1 "$d" \
+	'^  error   raft-log\.db: page 263: key 00000000000001d0 \(element 0\) on leaf page 263 is below the key 00000000000001d1 its parent branch starts at'
+
+d=$(lived leaf-key-7-bytes)
+# leaf 263's element 1 (key 466) gets a 7-byte key: 00..01, below 465's 8 bytes
+e1=$((263 * P + 16 + 16))
+poke "$d/raft-log.db" $((e1 + 8)) "$(le 7 4)"
+expect "a 7-byte key in the log" 1 "$d" \
+	'^  error   raft-log\.db: page 263: key 00000000000001 \(element 1\) on leaf page 263 is not greater than the previous key 00000000000001d1' \
+	'^  error   raft-log\.db: a key of 7 bytes in bucket logs'
+
+d=$(lived leaf-key-empty)
+e1=$((263 * P + 16 + 16))
+poke "$d/raft-log.db" $((e1 + 8)) "$(le 0 4)"
+expect "an empty key in the log" 1 "$d" \
+	'^  error   raft-log\.db: page 263: element 1 of leaf page 263 has an empty key'
+
+d=$(lived leaf-value-past-page)
+e1=$((263 * P + 16 + 16))
+poke "$d/raft-log.db" $((e1 + 12)) "$(le 1000000 4)"
+expect "a log value past its page" 1 "$d" \
+	'^  error   raft-log\.db: page 263: element 1 of leaf page 263 lies outside the page \(12288 bytes\)'
 
 d=$(lived branch-key-order)
 # branch element 1 (key 467) gets key 999 > element 2's 469

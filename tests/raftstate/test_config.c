@@ -296,6 +296,135 @@ START_TEST(encode_rejects_inconsistent_input)
 }
 END_TEST
 
+/* More of go-msgpack's leniency: extra elements of a top-level array and
+ * of an array server are skipped, as are unknown keys of any length (a nil
+ * key too) and a top-level key that only resembles Servers. */
+START_TEST(lenient_skips)
+{
+	static const char *const ok[] = {
+	    /* [Servers, extra]: the extra element skipped */
+	    "92 9193 01 a16e a178 c0",
+	    /* server array with a 4th element */
+	    "81a753657276657273 91 94 01 a16e a178 82c0c0a0c0",
+	    /* a 17-byte unknown key and a nil key in a server map */
+	    "81a753657276657273 91 85 b1 7878787878787878787878787878787878 c0 c0 c0"
+	    " a741646472657373 a178 a24944 a16e a853756666726167 65 01",
+	    /* top level: a nil key, "Servert", then Servers */
+	    "83 c0 c0 a7 53657276657274 92c0c0 a753657276657273 9193 01 a16e a178",
+	};
+	struct rs_server want_s[] = {srv("x", "n", RS_NONVOTER)};
+	struct rs_config want = {want_s, 1};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_decodes_to(ok[i], &want);
+}
+END_TEST
+
+/* Damage inside a server is named by the server and the field (or the part
+ * of the value) it sits in. */
+START_TEST(rejects_naming_the_field)
+{
+	static const struct {
+		const char *hex, *says;
+	} bad[] = {
+	    {"81a753657276657273 91 93 01 05 a178", "raft.Configuration server 0 ID: "},
+	    {"81a753657276657273 91 94 01 a16e a178 c1", "raft.Configuration server 0 extra: "},
+	    {"81a753657276657273 91 dc00", "raft.Configuration server 0 header: "},
+	    {"81a753657276657273 91 de00", "raft.Configuration server 0 header: "},
+	    {"81a753657276657273 91 8105 01", "raft.Configuration server 0 key: "},
+	    {"81a753657276657273 91 81a3466f6f c1", "raft.Configuration server 0 (unknown key): "},
+	    {"81a753657276657273 92 c0 81a24944 cc01",
+	     "raft.Configuration server 1 ID: msgpack: byte 0xcc"},
+	    {"81a753657276657273 de0001", "claims 1 entries"},
+	    {"8105c0", "byte 0x05 at offset 1"},
+	    {"91dc00", "unexpected end of input at offset 1"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint8_t *p;
+		size_t n = fx_unhex(bad[i].hex, &p);
+		struct rs_config c;
+		struct rs_err err = {0};
+		int rc = rs_config_decode(p, n, &c, &err);
+
+		ck_assert_msg(rc == RS_ECORRUPT, "case %zu: rc %d", i, rc);
+		ck_assert_msg(strstr(err.msg, bad[i].says) != NULL, "case %zu: \"%s\" lacks \"%s\"",
+		              i, err.msg, bad[i].says);
+		ck_assert_ptr_null(c.servers);
+		/* without an error struct: the same code */
+		ck_assert_int_eq(rs_config_decode(p, n, &c, NULL), RS_ECORRUPT);
+		free(p);
+	}
+}
+END_TEST
+
+/* The encoder: Servers nil for no list, [] for an empty one, a NULL string
+ * of length 0 as "", and sizes msgpack cannot hold refused before any
+ * byte is read. */
+START_TEST(encode_edges)
+{
+	static const char one = 'x';
+	struct rs_server empty[1] = {{2, NULL, 0, NULL, 0}};
+	struct rs_config none = {NULL, 0}, zero = {empty, 0}, blank = {empty, 1};
+	struct rs_server wide[1] = {{0, "a", 1, (char *)&one, (size_t)UINT32_MAX + 1}};
+	struct rs_server noaddr[1] = {{0, "a", 1, NULL, 2}};
+	struct rs_config many = {empty, (size_t)UINT32_MAX + 1}, big = {wide, 1},
+	                 hole = {noaddr, 1};
+	struct mp_buf b = {0};
+	struct rs_err err = {0};
+	char *hex;
+
+	hex = encode_hex(&none);
+	ck_assert_str_eq(hex, "81a753657276657273c0");
+	free(hex);
+	hex = encode_hex(&zero);
+	ck_assert_str_eq(hex, "81a75365727665727390");
+	free(hex);
+	hex = encode_hex(&blank);
+	ck_assert_str_eq(hex, "81a7536572766572739183a741646472657373a0a24944a0a853756666726167"
+	                      "6502");
+	free(hex);
+	ck_assert_int_eq(rs_config_encode(&many, &b, &err), RS_EINVAL);
+	ck_assert_str_eq(err.msg, "configuration has 4294967296 servers: too many");
+	ck_assert_int_eq(rs_config_encode(&big, &b, &err), RS_EINVAL);
+	ck_assert_str_eq(err.msg, "server 0: Address of 4294967296 bytes is too long for msgpack");
+	ck_assert_int_eq(rs_config_encode(&hole, &b, &err), RS_EINVAL);
+	ck_assert_str_eq(err.msg, "server 0: Address has length 2 but no bytes");
+	ck_assert_uint_eq(b.len, 0);
+	b.oom = 1; /* a buffer that already failed */
+	ck_assert_int_eq(rs_config_encode(&none, &b, &err), RS_ENOMEM);
+	ck_assert_str_eq(err.msg, "out of memory encoding the configuration");
+	mp_buf_free(&b);
+}
+END_TEST
+
+/* rs_config_copy makes an independent copy (an empty one too);
+ * rs_config_server finds a server by its exact ID bytes. */
+START_TEST(copy_and_lookup)
+{
+	struct rs_server s[] = {srv("h:1", "a", RS_VOTER), srv("h:2", "ab", RS_NONVOTER)};
+	struct rs_config c = {s, 2}, none = {NULL, 0}, d;
+	const struct rs_server *f;
+
+	ck_assert_int_eq(rs_config_copy(&d, &none), RS_OK);
+	ck_assert_ptr_null(d.servers);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_int_eq(rs_config_copy(&d, &c), RS_OK);
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_ptr_ne(d.servers[1].id, s[1].id);
+	ck_assert_str_eq(d.servers[1].id, "ab");
+	ck_assert_str_eq(d.servers[1].address, "h:2");
+	ck_assert_uint_eq(d.servers[1].suffrage, RS_NONVOTER);
+	f = rs_config_server(&d, "ab", 2);
+	ck_assert_ptr_eq(f, &d.servers[1]);
+	ck_assert_ptr_eq(rs_config_server(&d, "ab", 1), &d.servers[0]);
+	ck_assert_ptr_null(rs_config_server(&d, "b", 1));
+	rs_config_free(&d);
+	ck_assert_ptr_null(d.servers);
+	rs_config_free(NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("config");
@@ -311,6 +440,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, truncated_at_every_offset_is_corrupt);
 	tcase_add_test(tc, nesting_bomb_is_bounded);
 	tcase_add_test(tc, encode_rejects_inconsistent_input);
+	tcase_add_test(tc, lenient_skips);
+	tcase_add_test(tc, rejects_naming_the_field);
+	tcase_add_test(tc, encode_edges);
+	tcase_add_test(tc, copy_and_lookup);
 	suite_add_tcase(s, tc);
 	return s;
 }

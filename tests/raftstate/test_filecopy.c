@@ -1,11 +1,10 @@
 /*
  * rs_copy_range, the byte copy behind every backup and restore: a file of
- * 64 MiB or more (two halves, two threads) into a read-write destination
- * (copy_file_range, crc32 read back from the copy) and into a write-only
- * one (the kernel path cannot read back, so every chunk goes through
- * pread/pwrite): byte-identical, and the crc32 it reports is the one zlib
- * computes over the whole file in one piece. Then the checksum-only mode,
- * and a size past the end of the file.
+ * 64 MiB or more (two halves, two threads; pieces read with pread,
+ * checksummed and written from the same buffer with pwrite) into a
+ * read-write destination and into a write-only one: byte-identical, and
+ * the crc32 it reports is the one zlib computes over the whole file in one
+ * piece. Then the checksum-only mode, and a size past the end of the file.
  */
 #include <check.h>
 #include <fcntl.h>

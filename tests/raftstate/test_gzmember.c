@@ -11,7 +11,10 @@
  *  - damage is refused with one sentence, always the first bad member in
  *    file order whatever thread finds it: a flipped byte (in two members),
  *    a truncated file, a length field that lies, data after the last
- *    member, more content than the limit; a source that shrank.
+ *    member, more content than the limit; a source that shrank; a length
+ *    field below the smallest or above the largest member, a trailer
+ *    claiming more or less than a member holds, a stored size the file
+ *    lacks; written without a thread count (the CPUs allowed decide).
  */
 #include <check.h>
 #include <fcntl.h>
@@ -330,6 +333,100 @@ START_TEST(test_source_shrank)
 }
 END_TEST
 
+static void progress(void *ctx, uint64_t done)
+{
+	uint64_t *last = ctx;
+
+	ck_assert_uint_gt(done, *last);
+	*last = done;
+}
+
+/* Written without a thread count (the CPUs allowed decide) it reads back
+ * whole, progress told up to the whole size. A member's length field below
+ * the smallest member or above the largest, a trailer that says a member
+ * holds more than a member may or less than it inflates to, a stored size
+ * larger than the file, a few stray bytes after the last member: each
+ * refused naming the member; the sized-header test itself. */
+START_TEST(test_damage_header_fields)
+{
+	struct rs_err e = {0};
+	uint32_t crc = 0;
+	uint64_t size, done = 0;
+	size_t n, off[16];
+	uint8_t *g, *bad;
+	char want[160];
+	int in;
+
+	ck_assert_uint_ge(rs_gz_threads(), 1);
+	ck_assert_uint_le(rs_gz_threads(), RS_GZ_THREADS_MAX);
+	ck_assert(gz(SIZE, 0, &crc, &e) == RS_OK);
+	ck_assert_uint_eq(crc, src_crc);
+	g = slurp(gz_path, &n);
+	ck_assert_uint_eq(member_offsets(g, n, off, 16), 5);
+	{
+		struct rs_gz_opts o = {.progress = progress, .progress_ctx = &done};
+		int fd = open(gz_path, O_RDONLY);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_msg(rs_gz_read(fd, "x.gz", n, -1, NULL, SIZE, &o, &size, &crc, &e) ==
+		                  RS_OK,
+		              "%s", e.msg);
+		close(fd);
+		ck_assert_uint_eq(done, SIZE);
+		ck_assert_uint_eq(size, SIZE);
+		ck_assert_uint_eq(crc, src_crc);
+	}
+	bad = malloc(n + 8);
+	ck_assert_ptr_nonnull(bad);
+	memcpy(bad, g, n);
+	bad[off[1] + 16] = 5, bad[off[1] + 17] = bad[off[1] + 18] = bad[off[1] + 19] = 0;
+	snprintf(want, sizeof(want), "(the member at byte %zu says it is 5 bytes long)", off[1]);
+	refused(bad, n, SIZE, 1, want);
+	memset(bad + off[1] + 16, 0xff, 4);
+	snprintf(want, sizeof(want), "(the member at byte %zu says it is 4294967295 bytes long)",
+	         off[1]);
+	refused(bad, n, SIZE, 1, want);
+	/* member 1's ISIZE (the last 4 bytes before member 2) */
+	memcpy(bad, g, n);
+	memset(bad + off[1] - 4, 0xff, 4);
+	snprintf(want, sizeof(want), "(the member at byte 0 says it holds 4294967295 bytes)");
+	refused(bad, n, SIZE, 2, want);
+	/* member 1's ISIZE one less than it inflates to */
+	memcpy(bad, g, n);
+	bad[off[1] - 4] = (uint8_t)(RS_GZ_BLOCK - 1),
+	             bad[off[1] - 3] = (uint8_t)((RS_GZ_BLOCK - 1) >> 8);
+	bad[off[1] - 2] = (uint8_t)((RS_GZ_BLOCK - 1) >> 16);
+	bad[off[1] - 1] = (uint8_t)((RS_GZ_BLOCK - 1) >> 24);
+	refused(bad, n, SIZE, 1,
+	        "(the member at byte 0 does not inflate to the size its trailer gives)");
+	/* five stray bytes after the last member */
+	memcpy(bad, g, n);
+	memset(bad + n, 0, 5);
+	snprintf(want, sizeof(want), "x.gz holds damaged gzip data (no gzip member at byte %zu)",
+	         n);
+	refused(bad, n + 5, SIZE, 1, want);
+	/* a stored size the file does not have */
+	spit(gz_path, g, n);
+	in = open(gz_path, O_RDONLY);
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_eq(rs_gz_read(in, "x.gz", n + 100, -1, NULL, SIZE, NULL, &size, &crc, &e),
+	                 RS_ECORRUPT);
+	close(in);
+	ck_assert_msg(strstr(e.msg, "x.gz is truncated (its gzip data ends early)") != NULL, "%s",
+	              e.msg);
+	/* the header test: 20 bytes, all fixed but XFL (byte 8) */
+	ck_assert(rs_gz_is_sized(g, 20));
+	ck_assert(!rs_gz_is_sized(g, 19));
+	memcpy(bad, g, 20);
+	bad[8] ^= 0xff;
+	ck_assert(rs_gz_is_sized(bad, 20));
+	bad[12] ^= 1; /* the extra field's subfield ID */
+	ck_assert(!rs_gz_is_sized(bad, 20));
+	free(bad);
+	free(g);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gzip members");
@@ -342,6 +439,7 @@ int main(void)
 	tcase_add_test(tc, test_empty);
 	tcase_add_test(tc, test_damage_refused_first_in_order);
 	tcase_add_test(tc, test_source_shrank);
+	tcase_add_test(tc, test_damage_header_fields);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

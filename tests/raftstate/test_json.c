@@ -120,6 +120,108 @@ START_TEST(test_escapes_decode)
 }
 END_TEST
 
+/* Keys are compared after their escapes are decoded: every escape form
+ * (one byte, two-, three- and four-byte UTF-8, a surrogate pair) names the
+ * same key as its literal bytes, and the duplicate is shown with bytes
+ * outside printable ASCII (and '"') as '?'. */
+START_TEST(test_key_escapes_compare_decoded)
+{
+	REFUSED("{\"\\u20ac\":1,\"\xe2\x82\xac\":2}", "the document has the key \"???\" twice");
+	REFUSED("{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "has the key \"????\" twice");
+	REFUSED("{\"\\u00e9\":1,\"\xc3\xa9\":2}", "has the key \"??\" twice");
+	REFUSED("{\"a\\nb\":1,\"a\\u000ab\":2}", "has the key \"a?b\" twice");
+	REFUSED("{\"\\\"q\":1,\"\\u0022q\":2}", "has the key \"?q\" twice");
+	REFUSED("{\"\\/\\b\\f\\r\\t\\\\\":1,\"/\\u0008\\u000c\\u000d\\u0009\\u005c\":2}",
+	        "has the key \"/????\\\" twice");
+	REFUSED("{\"x\":{\"\\u0041\":1,\"A\":2}}", "x has the key \"A\" twice");
+	/* different code points are different keys */
+	{
+		static const char ok[] = "{\"\\u20ac\":1,\"\\u20ad\":2,\"\\ud83d\\ude01\":3,"
+		                         "\"\\ud83d\\ude00\":4,\"\\u07ff\":5,\"\\u0800\":6}";
+		struct rs_err e = {0};
+		cJSON *root = NULL;
+
+		ck_assert_msg(rs_json_parse(ok, sizeof(ok) - 1, "t.json", &root, &e) == RS_OK, "%s",
+		              e.msg);
+		ck_assert_int_eq(cJSON_GetArraySize(root), 6);
+		ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(root, "\xdf\xbf"));
+		ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(root, "\xe0\xa0\x80"));
+		cJSON_Delete(root);
+	}
+}
+END_TEST
+
+/* Every way a document can end inside a token is a syntax error (never a
+ * read past the end), and a number or literal may end the document. */
+START_TEST(test_ends_inside_tokens)
+{
+	static const char *const good[] = {"-0", "1.25", "1e5", "2E-3", "0.5e+7", "[]", "{}"};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct rs_err e = {0};
+
+		ck_assert_msg(parse(good[i], strlen(good[i]), &e) == RS_OK, "%s: %s", good[i],
+		              e.msg);
+	}
+	REFUSED("-", "the document is not valid JSON: a bad number (byte 0, line 1)");
+	REFUSED("1.", "a bad number");
+	REFUSED("1e", "a bad number");
+	REFUSED("1e+", "a bad number");
+	REFUSED("tru", "an unexpected character");
+	REFUSED("{", "an object key must be a string");
+	REFUSED("{\"a\":1,", "an object key must be a string");
+	REFUSED("[", "the document ends early");
+	REFUSED("\"abc\\", "a string is not closed");
+	REFUSED("{\"ab\\", "a string is not closed");
+	REFUSED("\"\\u12", "a bad \\u escape");
+	REFUSED("[\"\\u12g4\"]", "[0] is not valid JSON: a bad \\u escape");
+	REFUSED("[\"\\ud800", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[\"\\ud800\\n\"]", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[\"\\ud800\\uzzzz\"]", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[\"\\ud800\\ue000\"]", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[\"\\ud800\\udbff\"]", "[0] holds an unpaired surrogate (\\ud800)");
+	REFUSED("[\"\\\0\"]", "[0] is not valid JSON: an unknown escape");
+}
+END_TEST
+
+/* The JSON path in a message: keys outside printable ASCII as '?', and a
+ * path longer than its buffer is cut, never overrun. */
+START_TEST(test_path_shown_and_cut)
+{
+	char doc[2048], want[300];
+	size_t o = 0;
+
+	REFUSED("{\"\xc3\xa9 x\":[1,tru]}", "???x[1] is not valid JSON");
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "{\"%0200d\":", 7);
+	for (int i = 0; i < 30; i++)
+		o += (size_t)snprintf(doc + o, sizeof(doc) - o, "[");
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "x");
+	{
+		struct rs_err e = {0};
+
+		ck_assert_int_eq(parse(doc, o, &e), RS_ECORRUPT);
+		/* 255 bytes of path at most: 200 digits and 18 "[i]" (a 19th
+		 * would not fit whole, so it is left out) */
+		o = (size_t)snprintf(want, sizeof(want), "t.json: %0200d", 7);
+		for (int i = 0; i < 18; i++)
+			o += (size_t)snprintf(want + o, sizeof(want) - o, "[0]");
+		snprintf(want + o, sizeof(want) - o, " is not valid JSON: a bad number");
+		ck_assert_msg(strncmp(e.msg, want, strlen(want)) == 0, "%s", e.msg);
+	}
+	/* a long key after a long key: the '.' and the key are cut too */
+	o = 0;
+	o += (size_t)snprintf(doc + o, sizeof(doc) - o, "{\"%0250d\":{\"%0100d\":x}}", 1, 2);
+	{
+		struct rs_err e = {0};
+
+		ck_assert_int_eq(parse(doc, o, &e), RS_ECORRUPT);
+		ck_assert_msg(strstr(e.msg, "is not valid JSON: a bad number") != NULL, "%s",
+		              e.msg);
+		ck_assert_msg(strstr(e.msg, "0002") == NULL, "%s", e.msg);
+	}
+}
+END_TEST
+
 /* rs_json_u64 of the one value of doc */
 static int u64_of(const char *doc, uint64_t *x)
 {
@@ -160,6 +262,15 @@ START_TEST(test_u64_exact)
 	ck_assert_int_eq(rs_json_u64(n, &x), -1);
 	cJSON_SetNumberValue(n, 18014398509481984.0); /* 2^54 */
 	ck_assert_int_eq(rs_json_u64(n, &x), -1);
+	/* a number node with its text (as rs_json_parse leaves it): the text
+	 * decides, and an empty text is no number */
+	n->valuestring = strdup("12");
+	ck_assert_int_eq(rs_json_u64(n, &x), 0);
+	ck_assert(x == 12);
+	n->valuestring[0] = '\0';
+	ck_assert_int_eq(rs_json_u64(n, &x), -1);
+	free(n->valuestring);
+	n->valuestring = NULL;
 	cJSON_Delete(n);
 }
 END_TEST
@@ -223,6 +334,14 @@ START_TEST(test_load)
 	ck_assert_int_eq(symlink(p, q), 0);
 	ck_assert_int_ne(load("link.json", 4096, 0, &e), RS_OK);
 	ck_assert_msg(load("link.json", 4096, 1, &e) == RS_OK, "%s", e.msg);
+	/* no error struct: the code alone */
+	{
+		cJSON *root = (cJSON *)1;
+
+		snprintf(p, sizeof(p), "%s/none.json", dir);
+		ck_assert_int_eq(rs_json_load(p, "the file", 4096, 0, &root, NULL), RS_EIO);
+		ck_assert_ptr_null(root);
+	}
 }
 END_TEST
 
@@ -266,6 +385,9 @@ int main(void)
 	tcase_add_test(tc, test_escapes_decode);
 	tcase_add_test(tc, test_u64_exact);
 	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_key_escapes_compare_decoded);
+	tcase_add_test(tc, test_ends_inside_tokens);
+	tcase_add_test(tc, test_path_shown_and_cut);
 	suite_add_tcase(s, tc);
 	return oci_check_run_in_tmpdir(s, dir);
 }

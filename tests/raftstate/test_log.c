@@ -703,10 +703,17 @@ START_TEST(appended_at_extension_values)
 	    {"d7ff1d6f345465937d25", "2024-01-02T03:04:05.123456789Z"},
 	    {"c70cff075bcd150000000065937d25", "2024-01-02T03:04:05.123456789Z"},
 	    {"c70cff00000000ffffffffffffffff", "1969-12-31T23:59:59Z"},
+	    /* nanoseconds of 1e9 and more carry into the seconds, as Go's
+	     * time.Unix does (go-msgpack/v2 decodeTime): 30 bits of 2^30-1 in
+	     * the 8-byte form, 32 bits of 2^32-1 in the 12-byte form */
+	    {"d7fffffffffc65937d25", "2024-01-02T03:04:06.073741823Z"},
+	    {"c70cffffffffff0000000065937d25", "2024-01-02T03:04:09.294967295Z"},
+	    {"a8fffffffc65937d25", "2024-01-02T03:04:06.073741823Z"},
+	    {"c40cffffffff0000000065937d25", "2024-01-02T03:04:09.294967295Z"},
 	};
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		char hex[256], s[64];
 		struct rs_log l;
 		struct rs_err err = {0};
@@ -867,23 +874,35 @@ static void assert_same_fields(const struct rs_log *a, const struct rs_log *b)
 	ck_assert(memcmp(&a->appended_at, &b->appended_at, sizeof(a->appended_at)) == 0);
 }
 
-/* The canonical fast path of rs_log_decode_prefix against the general
- * decoder: same verdict, same fields, same pointers. */
+/* The fast path of rs_log_decode_prefix and rs_log_decode (each its own
+ * copy) against the general decoder: same verdict, same fields, same
+ * pointers. It does not clear *out first, so *out starts as garbage here:
+ * every field must be set by the decode. */
 static void assert_same_as_general(const uint8_t *p, size_t n)
 {
-	struct rs_log a, b;
+	struct rs_log a, b, c;
 	struct rs_err err;
 	size_t ua = 0, ub = 0;
-	int ra = rs_log_decode_prefix(p, n, &a, &ua, &err);
-	int rb = rs_log_decode_prefix_general(p, n, &b, &ub, &err);
+	int ra, rb, rc;
 
+	memset(&a, 0xa5, sizeof(a));
+	memset(&c, 0x5a, sizeof(c));
+	ra = rs_log_decode_prefix(p, n, &a, &ua, &err);
+	rb = rs_log_decode_prefix_general(p, n, &b, &ub, &err);
+	rc = rs_log_decode(p, n, &c, &err);
 	ck_assert_int_eq(ra == RS_OK, rb == RS_OK);
+	ck_assert_int_eq(rc == RS_OK, rb == RS_OK && ub == n);
 	if (ra != RS_OK)
 		return;
 	ck_assert_uint_eq(ua, ub);
 	assert_same_fields(&a, &b);
 	ck_assert_ptr_eq(a.data, b.data);
 	ck_assert_ptr_eq(a.ext, b.ext);
+	if (rc == RS_OK) {
+		assert_same_fields(&c, &b);
+		ck_assert_ptr_eq(c.data, b.data);
+		ck_assert_ptr_eq(c.ext, b.ext);
+	}
 }
 
 START_TEST(fast_path_agrees_with_general_decoder)
@@ -1040,6 +1059,108 @@ START_TEST(split_decode_agrees_with_decode)
 }
 END_TEST
 
+/* Index, Term and Type in every unsigned width, and Extensions in every
+ * raw width, through the fast path: the fields come back, the general
+ * decoder agrees, and so does the split decoder. A Type above 255 leaves the fast path and is
+ * refused. */
+START_TEST(fast_path_every_width)
+{
+	static const uint64_t nums[] = {
+	    0, 127, 128, 255, 256, 65535, 65536, UINT32_MAX, UINT64_C(1) << 32, UINT64_MAX};
+	static const size_t exts[] = {0, 31, 32, 65535, 65536};
+	uint8_t *ext = calloc(1, 65536);
+
+	ck_assert_ptr_nonnull(ext);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
+			struct rs_log l = base_log(), back, split;
+			struct mp_buf b = {0};
+			struct rs_err err = {0};
+			size_t n;
+
+			l.index = nums[i];
+			l.term = nums[sizeof(nums) / sizeof(nums[0]) - 1 - i];
+			l.type = nums[i] <= 255 ? nums[i] : 5;
+			l.ext = ext;
+			l.ext_len = exts[e];
+			l.ext_nil = 0;
+			l.appended_at_present = (int)(e % 2);
+			encode_or_fail(&l, &b);
+			n = b.len;
+			ck_assert_msg(rs_log_decode(b.p, n, &back, &err) == RS_OK, "%s", err.msg);
+			ck_assert(back.index == l.index && back.term == l.term &&
+			          back.type == l.type);
+			ck_assert_uint_eq(back.ext_len, exts[e]);
+			if (exts[e] > 0) /* zero copy: the bytes inside the value */
+				ck_assert(back.ext > b.p && back.ext + exts[e] < b.p + n);
+			assert_same_as_general(b.p, n);
+			/* the whole value as head and as tail */
+			ck_assert_int_eq(rs_log_decode_split(b.p, n, b.p, n, n, &split), 0);
+			ck_assert(split.index == l.index && split.term == l.term &&
+			          split.type == l.type && split.ext_len == exts[e]);
+			mp_buf_free(&b);
+		}
+	}
+	free(ext);
+	/* Type 256 (cd 01 00): Go's LogType is a uint8 */
+	{
+		struct rs_log l = base_log(), back;
+		struct mp_buf b = {0};
+		struct rs_err err = {0};
+
+		encode_or_fail(&l, &b);
+		ck_assert_uint_eq(b.p[b.len - 1], 0x00); /* Type 0, last */
+		b.p[b.len - 1] = 0xcd;
+		mp_put_uint(&b, 0); /* room for two more bytes */
+		mp_put_uint(&b, 0);
+		b.p[b.len - 2] = 0x01;
+		ck_assert_int_eq(rs_log_decode(b.p, b.len, &back, &err), RS_ECORRUPT);
+		ck_assert_msg(strstr(err.msg, "Type") != NULL, "%s", err.msg);
+		assert_same_as_general(b.p, b.len);
+		mp_buf_free(&b);
+	}
+}
+END_TEST
+
+/* What the encoder cannot write and the decoder's messages without an
+ * error struct. */
+START_TEST(encode_refuses_spans_and_decode_without_err)
+{
+	static const uint8_t one = 1;
+	static const uint8_t map_short[] = {0x81, 0xa4, 'D', 'a', 't', 'a', 0x82, 0x01, 0x02};
+	struct rs_log l = base_log(), back;
+	struct mp_buf b = {0};
+	struct rs_err err = {0};
+
+	l.data = &one;
+	l.data_len = (size_t)UINT32_MAX + 1; /* refused before a byte is read */
+	ck_assert_int_eq(rs_log_encode(&l, &b, &err), RS_EINVAL);
+	ck_assert_msg(strstr(err.msg, "raft.Log Data is 4294967296 bytes") != NULL, "%s", err.msg);
+	l.data_len = 1;
+	l.ext = NULL;
+	l.ext_nil = 0;
+	l.ext_len = 2;
+	ck_assert_int_eq(rs_log_encode(&l, &b, &err), RS_EINVAL);
+	ck_assert_str_eq(err.msg, "raft.Log Extensions has length 2 but no bytes");
+	ck_assert_uint_eq(b.len, 0);
+	mp_buf_free(&b);
+	/* a buffer that already failed: out of memory, named by the index */
+	l = base_log();
+	l.index = 42;
+	b.oom = 1;
+	ck_assert_int_eq(rs_log_encode(&l, &b, &err), RS_ENOMEM);
+	ck_assert_str_eq(err.msg, "out of memory encoding raft.Log 42");
+	mp_buf_free(&b);
+	/* Data as a map that claims more pairs than there are bytes */
+	ck_assert_int_eq(rs_log_decode(map_short, sizeof(map_short), &back, &err), RS_ECORRUPT);
+	ck_assert_msg(strstr(err.msg, "raft.Log Data: msgpack: map at offset 6 claims 2") != NULL,
+	              "%s", err.msg);
+	ck_assert_int_eq(rs_log_decode(map_short, sizeof(map_short), &back, NULL), RS_ECORRUPT);
+	ck_assert_int_eq(rs_log_decode_prefix_general(map_short, 8, &back, NULL, NULL),
+	                 RS_ECORRUPT);
+}
+END_TEST
+
 START_TEST(encode_rejects_what_go_cannot_hold)
 {
 	struct rs_log l = base_log();
@@ -1080,6 +1201,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, nesting_bomb_in_unknown_key_is_bounded);
 	tcase_add_test(tc, roundtrip_decode_encode_random);
 	tcase_add_test(tc, encode_rejects_what_go_cannot_hold);
+	tcase_add_test(tc, fast_path_every_width);
+	tcase_add_test(tc, encode_refuses_spans_and_decode_without_err);
 	tcase_add_test(tc, fast_path_agrees_with_general_decoder);
 	tcase_add_test(tc, peek_data_agrees_with_decode);
 	tcase_add_test(tc, split_decode_agrees_with_decode);

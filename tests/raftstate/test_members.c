@@ -17,6 +17,7 @@
  */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "raftstate/members.h"
@@ -112,6 +113,13 @@ static const struct {
      "initial leader"},
     {"h:1,g:1", "a,b", "a", "c", "--nonvoters entry 1 \"c\" is not one of the server IDs"},
     {"h:1,g:1", "a,b", "a", "b,b", "--nonvoters lists \"b\" twice"},
+    {"h:1,g:1", "a,b", "a", "b,,a", "--nonvoters entry 2 is empty"},
+    {"h\x7f:1", "a", "a", NULL, "contains a space or control character"},
+    {"h\t:1", "a", "a", NULL, "contains a space or control character"},
+    {"[::1]1", "a", "a", NULL, "--nodes entry 1 \"[::1]1\" is not [ipv6]:port"},
+    {"[fe80::1%]:1", "a", "a", NULL, "has an empty IPv6 zone"},
+    {"h:-1", "a", "a", NULL, "has a port that is not a number"},
+    {"h:99999999999999999999", "a", "a", NULL, "has port 99999999999999999999"},
 };
 
 START_TEST(test_refused)
@@ -160,6 +168,166 @@ START_TEST(test_first_voter)
 }
 END_TEST
 
+/* Items are trimmed exactly as Go's strings.TrimSpace trims (unicode.IsSpace:
+ * ASCII white space, U+0085, U+00A0 and the Unicode Zs/line/paragraph
+ * separators), on both ends; other format characters stay. */
+START_TEST(test_trims_every_go_space)
+{
+	static const char *const spaces[] = {
+	    " ",
+	    "\t",
+	    "\n",
+	    "\v",
+	    "\f",
+	    "\r",
+	    "\xc2\x85",
+	    "\xc2\xa0",
+	    "\xe1\x9a\x80",
+	    "\xe2\x80\x80",
+	    "\xe2\x80\x85",
+	    "\xe2\x80\x8a",
+	    "\xe2\x80\xa8",
+	    "\xe2\x80\xa9",
+	    "\xe2\x80\xaf",
+	    "\xe2\x81\x9f",
+	    "\xe3\x80\x80",
+	};
+	static const char *const kept[] = {
+	    "\xe2\x80\x8b", /* U+200B zero width space: not white space */
+	    "\xe1\xa0\x8e", /* U+180E: no longer white space in Go */
+	    "\xe2\x80\xb0", "\xe2\x81\x9e", "\xe3\x80\x81", "\xc2\x84", "\xe1\x9a\x81",
+	};
+	struct rs_members ms;
+	struct rs_err e;
+	char ids[64], want[16];
+
+	for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++) {
+		snprintf(ids, sizeof(ids), "%s%sa%s%s", spaces[i], spaces[i], spaces[i], spaces[i]);
+		ck_assert_msg(parse("h:1", ids, "a", NULL, &ms, &e) == RS_OK, "space %zu: %s", i,
+		              e.msg);
+		ck_assert_str_eq(ms.m[0].id, "a");
+		rs_members_free(&ms);
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		snprintf(ids, sizeof(ids), " %sa%s ", kept[i], kept[i]);
+		snprintf(want, sizeof(want), "%sa%s", kept[i], kept[i]);
+		ck_assert_msg(parse("h:1", ids, want, NULL, &ms, &e) == RS_OK, "kept %zu: %s", i,
+		              e.msg);
+		ck_assert_str_eq(ms.m[0].id, want);
+		rs_members_free(&ms);
+	}
+}
+END_TEST
+
+/* The bounds: a 255-byte ID and host are accepted, 256 bytes refused;
+ * RS_MEMBERS_MAX members accepted, one more refused. */
+START_TEST(test_lengths_and_counts)
+{
+	char id[300], addr[300], *nodes, *list;
+	struct rs_members ms;
+	struct rs_err e;
+	size_t o = 0, k = 0;
+
+	memset(id, 'i', 255);
+	id[255] = '\0';
+	memset(addr, 'h', 255);
+	strcpy(addr + 255, ":1");
+	ck_assert_msg(parse(addr, id, id, NULL, &ms, &e) == RS_OK, "%s", e.msg);
+	rs_members_free(&ms);
+	strcpy(id + 255, "i");
+	ck_assert_int_eq(parse("h:1", id, id, NULL, &ms, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "--server-ids entry 1 is 256 bytes long; a server ID becomes a "
+	                            "directory name and may have at most 255") != NULL,
+	              "%s", e.msg);
+	rs_members_free(&ms);
+	memset(addr, 'h', 256);
+	strcpy(addr + 256, ":1");
+	ck_assert_int_eq(parse(addr, "a", "a", NULL, &ms, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "--nodes entry 1 has a host of more than 255 bytes");
+	rs_members_free(&ms);
+
+	nodes = malloc((RS_MEMBERS_MAX + 1) * 16);
+	list = malloc((RS_MEMBERS_MAX + 1) * 16);
+	ck_assert(nodes != NULL && list != NULL);
+	for (size_t i = 0; i < RS_MEMBERS_MAX; i++) {
+		o += (size_t)sprintf(nodes + o, "%sh%zu:1", i ? "," : "", i);
+		k += (size_t)sprintf(list + k, "%ss%zu", i ? "," : "", i);
+	}
+	ck_assert_msg(parse(nodes, list, "s0", NULL, &ms, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(ms.n, RS_MEMBERS_MAX);
+	rs_members_free(&ms);
+	sprintf(nodes + o, ",x:1");
+	sprintf(list + k, ",x");
+	ck_assert_int_eq(parse(nodes, list, "s0", NULL, &ms, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "--nodes has 4097 entries; at most 4096 nodes are supported");
+	rs_members_free(&ms);
+	free(nodes);
+	free(list);
+}
+END_TEST
+
+/* A list from a cluster file: rs_members_validate names entries by their
+ * JSON path, and a nonvoter leader by its suffrage field. */
+static void file_members(struct rs_members *ms, const char *const *ids, const char *const *addrs,
+                         size_t n)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->m = calloc(n, sizeof(*ms->m));
+	ck_assert_ptr_nonnull(ms->m);
+	ms->n = n;
+	for (size_t i = 0; i < n; i++) {
+		ms->m[i].id = strdup(ids[i]);
+		ms->m[i].address = strdup(addrs[i]);
+	}
+}
+
+START_TEST(test_file_names_paths)
+{
+	static const struct rs_members_names nm = {
+	    .file = "c.json", .nodes_what = "c.json: nodes", .ids_what = "c.json: nodes[].id"};
+	static const char *const ids[] = {"a", "b", "a"}, *const uids[] = {"a", "b", "c"};
+	static const char *const addrs[] = {"h:1", "g:1", "f:1"}, *const dup[] = {"h:1", "g:1",
+	                                                                          "H:1"};
+	static const char *const bad[] = {"h:1", "g:0", "f:1"};
+	struct rs_members ms;
+	struct rs_err e = {0};
+
+	file_members(&ms, ids, addrs, 3);
+	ck_assert_int_eq(rs_members_validate(&ms, &nm, "a", "leader", NULL, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg,
+	                 "c.json: nodes[2].id repeats the server ID \"a\" of c.json: nodes[0].id");
+	rs_members_free(&ms);
+
+	file_members(&ms, uids, dup, 3);
+	ck_assert_int_eq(rs_members_validate(&ms, &nm, "a", "leader", NULL, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "c.json: nodes[2].address \"H:1\" is the same address as c.json: "
+	                        "nodes[0].address \"h:1\"");
+	rs_members_free(&ms);
+
+	file_members(&ms, uids, bad, 3);
+	ck_assert_int_eq(rs_members_validate(&ms, &nm, "a", "leader", NULL, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg,
+	                 "c.json: nodes[1].address \"g:0\" has port 0; ports are 1 to 65535");
+	rs_members_free(&ms);
+
+	file_members(&ms, uids, addrs, 3);
+	ms.m[1].nonvoter = 1;
+	ck_assert_int_eq(rs_members_validate(&ms, &nm, "b", "leader", NULL, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "leader \"b\" is a nonvoter (c.json: nodes[1].suffrage); a "
+	                        "nonvoter cannot be the initial leader: name a voter");
+	/* a --nonvoters list replaces the file's suffrage: "" makes all vote */
+	ck_assert_msg(rs_members_validate(&ms, &nm, "b", "leader", "", "--nonvoters", &e) == RS_OK,
+	              "%s", e.msg);
+	ck_assert(!ms.m[0].nonvoter && !ms.m[1].nonvoter && !ms.m[2].nonvoter);
+	ck_assert_uint_eq(ms.leader, 1);
+	rs_members_free(&ms);
+
+	memset(&ms, 0, sizeof(ms));
+	ck_assert_int_eq(rs_members_validate(&ms, &nm, "a", "leader", NULL, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "c.json: nodes lists no nodes");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("members");
@@ -168,6 +336,9 @@ int main(void)
 	tcase_add_test(tc, test_accepted);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_first_voter);
+	tcase_add_test(tc, test_trims_every_go_space);
+	tcase_add_test(tc, test_lengths_and_counts);
+	tcase_add_test(tc, test_file_names_paths);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -66,6 +66,10 @@ START_TEST(encode_int_like_go_int)
 	    {128, "d10080"},
 	    {200, "d100c8"},
 	    {32768, "d200008000"},
+	    {-32768, "d18000"},
+	    {-32769, "d2ffff7fff"},
+	    {INT32_MIN, "d280000000"},
+	    {(int64_t)INT32_MIN - 1, "d3ffffffff7fffffff"},
 	    {-1, "ff"},
 	    {-32, "e0"},
 	    {-33, "d0df"},
@@ -441,6 +445,28 @@ START_TEST(read_bytes_forms)
 }
 END_TEST
 
+/* Every byte's type as the msgpack spec's format table gives it, the
+ * ranges written out here one by one. */
+static int spec_type(unsigned v)
+{
+	static const struct {
+		unsigned lo, hi;
+		enum mp_type t;
+	} table[] = {
+	    {0x00, 0x7f, MP_T_UINT}, {0x80, 0x8f, MP_T_MAP},   {0x90, 0x9f, MP_T_ARRAY},
+	    {0xa0, 0xbf, MP_T_STR},  {0xc0, 0xc0, MP_T_NIL},   {0xc2, 0xc3, MP_T_BOOL},
+	    {0xc4, 0xc6, MP_T_BIN},  {0xc7, 0xc9, MP_T_EXT},   {0xca, 0xcb, MP_T_FLOAT},
+	    {0xcc, 0xcf, MP_T_UINT}, {0xd0, 0xd3, MP_T_INT},   {0xd4, 0xd8, MP_T_EXT},
+	    {0xd9, 0xdb, MP_T_STR},  {0xdc, 0xdd, MP_T_ARRAY}, {0xde, 0xdf, MP_T_MAP},
+	    {0xe0, 0xff, MP_T_INT},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (v >= table[i].lo && v <= table[i].hi)
+			return (int)table[i].t;
+	return -1; /* 0xc1, never used */
+}
+
 START_TEST(peek_classifies_every_byte)
 {
 	unsigned v;
@@ -449,12 +475,121 @@ START_TEST(peek_classifies_every_byte)
 		uint8_t b = (uint8_t)v;
 		struct mp_reader r;
 		enum mp_type t;
-		int rc;
+		int rc, want = spec_type(v);
 
 		mp_reader_init(&r, &b, 1);
 		rc = mp_peek(&r, &t, NULL);
-		ck_assert_int_eq(rc, v == 0xc1 ? RS_ECORRUPT : RS_OK);
+		ck_assert_int_eq(rc, want < 0 ? RS_ECORRUPT : RS_OK);
+		if (want >= 0)
+			ck_assert_msg((int)t == want, "0x%02x: type %d, want %d", v, (int)t, want);
 	}
+}
+END_TEST
+
+/* A reader asked for one type refuses another, naming the byte and what
+ * it wanted, and consumes nothing. */
+START_TEST(readers_refuse_the_wrong_type)
+{
+	static const struct {
+		const char *hex, *want;
+		int call; /* 0 raw, 1 map, 2 array, 3 ext */
+	} c[] = {
+	    {"9100", "byte 0x91 at offset 0 is not a string or binary", 0},
+	    {"c0", "byte 0xc0 at offset 0 is not a string or binary", 0},
+	    {"9100", "byte 0x91 at offset 0 is not a map", 1},
+	    {"a0", "byte 0xa0 at offset 0 is not a map", 1},
+	    {"8100", "byte 0x81 at offset 0 is not an array", 2},
+	    {"a161", "byte 0xa1 at offset 0 is not an extension", 3},
+	    {"c4016100", "byte 0xc4 at offset 0 is not an extension", 3},
+	    {"", "msgpack: ", 3},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint8_t *p;
+		size_t n = fx_unhex(c[i].hex, &p), len;
+		struct rs_err err = {0};
+		struct mp_reader r;
+		const uint8_t *s;
+		uint32_t cnt;
+		int8_t ty;
+		int rc;
+
+		mp_reader_init(&r, p, n);
+		switch (c[i].call) {
+		case 0:
+			rc = mp_read_raw(&r, &s, &len, &err);
+			break;
+		case 1:
+			rc = mp_read_map(&r, &cnt, &err);
+			break;
+		case 2:
+			rc = mp_read_array(&r, &cnt, &err);
+			break;
+		default:
+			rc = mp_read_ext(&r, &ty, &s, &len, &err);
+			break;
+		}
+		ck_assert_msg(rc == RS_ECORRUPT, "%s accepted", c[i].hex);
+		ck_assert_msg(strstr(err.msg, c[i].want) != NULL, "%s: %s", c[i].hex, err.msg);
+		ck_assert_uint_eq(r.pos, 0);
+		free(p);
+	}
+}
+END_TEST
+
+/* map16 and map32 heads, and their counts checked against the bytes left */
+START_TEST(map16_and_map32_heads)
+{
+	static const struct {
+		const char *hex;
+		uint32_t n;
+		int ok;
+	} c[] = {
+	    {"de00010102", 1, 1},
+	    {"df000000010102", 1, 1},
+	    {"de0002010203", 2, 0},
+	    {"df0000000201", 2, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint8_t *p;
+		size_t n = fx_unhex(c[i].hex, &p);
+		struct rs_err err = {0};
+		struct mp_reader r;
+		uint32_t cnt = 0;
+
+		mp_reader_init(&r, p, n);
+		if (c[i].ok) {
+			ck_assert_msg(mp_read_map(&r, &cnt, &err) == RS_OK, "%s", err.msg);
+			ck_assert_uint_eq(cnt, c[i].n);
+			mp_reader_init(&r, p, n);
+			ck_assert_int_eq(mp_skip(&r, NULL), RS_OK);
+			ck_assert_uint_eq(r.pos, n);
+		} else {
+			ck_assert_int_eq(mp_read_map(&r, &cnt, &err), RS_ECORRUPT);
+			ck_assert_msg(strstr(err.msg, "claims 2 entries") != NULL, "%s", err.msg);
+		}
+		free(p);
+	}
+}
+END_TEST
+
+/* A string too long for msgpack's 32-bit length marks the buffer out of
+ * memory (the encoder's one failure) and nothing more is written. */
+START_TEST(raw_beyond_u32_fails_the_buffer)
+{
+	static const uint8_t one = 1;
+	struct mp_buf b = {0};
+
+	mp_put_uint(&b, 7);
+	ck_assert_uint_eq(b.len, 1);
+	mp_put_raw(&b, &one, (size_t)UINT32_MAX + 1); /* refused before any read */
+	ck_assert_int_eq(b.oom, 1);
+	ck_assert_uint_eq(b.len, 1);
+	mp_put_uint(&b, 8);
+	mp_put_raw(&b, "x", 1);
+	ck_assert_uint_eq(b.len, 1);
+	mp_buf_free(&b);
 }
 END_TEST
 
@@ -477,6 +612,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, nesting_bomb_is_bounded);
 	tcase_add_test(tc, read_bytes_forms);
 	tcase_add_test(tc, peek_classifies_every_byte);
+	tcase_add_test(tc, readers_refuse_the_wrong_type);
+	tcase_add_test(tc, map16_and_map32_heads);
+	tcase_add_test(tc, raw_beyond_u32_fails_the_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,7 @@
 #include "raftstate/stable.h"
 #include "raftstate/verify.h"
 #include "tests/check_support.h"
+#include "bolt_fixture.h"
 
 /* ---- building node directories --------------------------------------- */
 
@@ -73,40 +74,6 @@ static void rm_node(char *node)
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
 	free(node);
-}
-
-struct kv {
-	const void *k;
-	size_t klen;
-	const void *v;
-	size_t vlen;
-};
-
-static void write_db(const char *node, const char *file, const char *bucket, const struct kv *kvs,
-                     size_t n)
-{
-	struct bolt_db_options opt = {.page_size = 4096, .no_sync = 1};
-	struct bolt_err be = {0};
-	struct bolt_db *db;
-	struct bolt_tx *tx;
-	struct bolt_bucket *logs, *conf, *b;
-	char *path;
-
-	ck_assert(asprintf(&path, "%s/%s", node, file) > 0);
-	ck_assert_msg(bolt_db_open(path, 1, &opt, &db, &be) == BOLT_OK, "%s", be.msg);
-	ck_assert_msg(bolt_tx_begin(db, &tx, &be) == BOLT_OK, "%s", be.msg);
-	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_LOGS, 4, &logs, &be) ==
-	          BOLT_OK);
-	ck_assert(bolt_bucket_create_if_missing(bolt_tx_root(tx), RS_BUCKET_CONF, 4, &conf, &be) ==
-	          BOLT_OK);
-	b = strcmp(bucket, RS_BUCKET_LOGS) == 0 ? logs : conf;
-	for (size_t i = 0; i < n; i++)
-		ck_assert_msg(bolt_bucket_put(b, kvs[i].k, kvs[i].klen, kvs[i].v, kvs[i].vlen,
-		                              &be) == BOLT_OK,
-		              "%s", be.msg);
-	ck_assert_msg(bolt_tx_commit(tx, &be) == BOLT_OK, "%s", be.msg);
-	ck_assert(bolt_db_close(db, &be) == BOLT_OK);
-	free(path);
 }
 
 static void write_log(const char *node, const struct ent *e, size_t n)
@@ -561,6 +528,22 @@ START_TEST(snapshot_crc_mismatch)
 }
 END_TEST
 
+/* raft takes the snapshot's term as its last log term at start: a snapshot
+ * of a term above CurrentTerm is a stable store behind its own state */
+START_TEST(snapshot_term_above_current_term)
+{
+	char *n = copy_vector("lived/three/sequencer-1");
+	struct result *r;
+
+	write_stable(n, 1, 0, NULL);
+	r = verify(n);
+	assert_problem(r, RS_PROBLEM, "snapshots/2-527-1795355416795", "",
+	               "snapshot term 2 is above CurrentTerm 1");
+	result_free(r);
+	rm_node(n);
+}
+END_TEST
+
 START_TEST(lived_vector_is_valid)
 {
 	char *n = copy_vector("lived/three/sequencer-1");
@@ -739,6 +722,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, empty_log_has_no_configuration);
 	tcase_add_test(tc, compacted_log_without_snapshot);
 	tcase_add_test(tc, snapshot_crc_mismatch);
+	tcase_add_test(tc, snapshot_term_above_current_term);
 	tcase_add_test(tc, lived_vector_is_valid);
 	tcase_add_test(tc, random_damage_never_crashes);
 	tcase_add_test(tc, live_reads_decode_a_copy);

@@ -2121,6 +2121,57 @@ START_TEST(merge_under_a_lower_parent_key)
 }
 END_TEST
 
+/* The file cut by someone else while the writer holds it (flock is
+ * advisory): the next transaction maps what is left and refuses the pages
+ * that are gone. */
+START_TEST(writer_meets_a_file_cut_under_it)
+{
+	struct layout l;
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	struct bolt_err e = {0};
+	uint8_t key[8];
+	int rc;
+
+	make_file();
+	l = find_layout();
+	db = open_db();
+	ck_assert_int_eq(truncate(path, (off_t)(l.logs_root * PS)), 0);
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	rc = bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &b, &e);
+	if (rc == BOLT_OK) {
+		be64(key, 1);
+		rc = bolt_bucket_put(b, key, 8, "v", 1, &e);
+	}
+	ck_assert_int_eq(rc, BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "lies beyond the end of the file") != NULL, "%s", e.msg);
+	bolt_tx_rollback(tx);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+}
+END_TEST
+
+/* A file larger than 1 GiB (sparse here): bbolt's mapping size steps by
+ * whole GiB past that; a commit that needs no more room leaves the size. */
+START_TEST(writer_on_a_file_past_one_gib)
+{
+	const off_t big = (off_t)3 << 29; /* 1.5 GiB */
+	struct report r = {0};
+	struct bolt_check_stats st;
+	struct stat sb;
+	struct bolt_err e;
+
+	make_file();
+	ck_assert_int_eq(truncate(path, big), 0);
+	ck_assert_int_eq(try_op("logs", NKEYS + 1, 0, 1, &e), BOLT_OK);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_int_eq(sb.st_size, big);
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	ck_assert_msg(r.errors == 0, "%s", r.text);
+	ck_assert_uint_eq(st.keys, NKEYS + 2u);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bolt: damaged pages");
@@ -2171,6 +2222,8 @@ int main(void)
 	tcase_add_test(tc, merge_with_the_next_leaf);
 	tcase_add_test(tc, empty_leaf_filled_and_emptied);
 	tcase_add_test(tc, merge_under_a_lower_parent_key);
+	tcase_add_test(tc, writer_meets_a_file_cut_under_it);
+	tcase_add_test(tc, writer_on_a_file_past_one_gib);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -1398,6 +1398,13 @@ START_TEST(leaves_read_every_key_head_and_tail)
 	close(fd);
 	ck_assert_uint_eq(read_leaves(0, 16, 0, &rc), NKEYS);
 	ck_assert_int_eq(rc, BOLT_OK);
+	/* key 256 rewritten (its value all zeros, 256 & 0xff): its leaf moves
+	 * to another page, the leaves no longer in page order */
+	ck_assert_int_eq(try_op("logs", 256, 0, 1, &(struct bolt_err){0}), BOLT_OK);
+	for (size_t ht = 16; ht <= 48; ht += 32) {
+		ck_assert_uint_eq(read_leaves(0, ht, 0, &rc), NKEYS);
+		ck_assert_int_eq(rc, BOLT_OK);
+	}
 }
 END_TEST
 
@@ -1458,6 +1465,8 @@ START_TEST(leaf_readers_refuse_damage)
 		ck_assert_int_eq(bolt_leafreader_bytes(&r, v->map_len - 8, 16, &p, &e),
 		                 BOLT_ECORRUPT);
 		ck_assert_msg(strstr(e.msg, "a read of 16 bytes at") != NULL, "%s", e.msg);
+		ck_assert_int_eq(bolt_leafreader_bytes(&r, v->map_len + 4096, 1, &p, &e),
+		                 BOLT_ECORRUPT);
 		ck_assert_int_eq(bolt_leafreader_bytes(&r, 16, 4, &p, &e), BOLT_OK);
 		ck_assert_int_eq(bolt_le32(p), BOLT_MAGIC);
 	}
@@ -1529,6 +1538,15 @@ START_TEST(leaf_list_refuses_bad_descent)
 	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
 	snprintf(want, sizeof(want), "page %llu is not a branch page",
 	         (unsigned long long)l.logs_root);
+	ck_assert_str_eq(e.msg, want);
+	bolt_view_close(v);
+	/* its first element past the page: no first child to go down to */
+	put16_at(page_off(l.logs_root) + 10, l.logs_count);
+	put64_at(elem_off(l.logs_root, 0) + 8, get64_at(elem_off(l.logs_root, 1) + 8));
+	put32_at(elem_off(l.logs_root, 0), 100000);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
 	ck_assert_str_eq(e.msg, want);
 	bolt_view_close(v);
 }
@@ -1966,6 +1984,14 @@ START_TEST(deep_damage_below_the_root)
 	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
 	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
 	snprintf(want, sizeof(want), "page %llu is not a branch page", (unsigned long long)mid);
+	ck_assert_str_eq(e.msg, want);
+	bolt_view_close(v);
+	/* a leaf where a branch belongs */
+	put16_at(page_off(mid) + 10, 3);
+	put16_at(page_off(mid) + 8, BOLT_PAGE_LEAF);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "logs", 4, &b, &e) == BOLT_OK);
+	ck_assert_int_eq(bolt_leaves_list(v, &b, &ls, &e), BOLT_ECORRUPT);
 	ck_assert_str_eq(e.msg, want);
 	bolt_view_close(v);
 }

@@ -497,6 +497,18 @@ START_TEST(delete_and_transaction_rules)
 	/* the root bucket's "conf" is a bucket, not a value */
 	ck_assert_int_eq(bolt_bucket_get(bolt_tx_root(tx), "conf", 4, &val, &vlen, &e),
 	                 BOLT_ENOTFOUND);
+	/* a second bucket open beside the first; a new bucket named after
+	 * every other, and a value put into it while it is empty */
+	{
+		struct bolt_bucket *lg, *z;
+
+		ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &lg, &e) == BOLT_OK);
+		ck_assert_ptr_ne(lg, b);
+		ck_assert(bolt_bucket_create(bolt_tx_root(tx), "zzz", 3, &z, &e) == BOLT_OK);
+		ck_assert(bolt_bucket_put(z, "k", 1, "v", 1, &e) == BOLT_OK);
+		ck_assert(bolt_bucket_get(z, "k", 1, &val, &vlen, &e) == BOLT_OK);
+		ck_assert(vlen == 1 && val[0] == 'v');
+	}
 	/* closed with the transaction open: rolled back, nothing written */
 	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
 	after = snapshot(&n1);
@@ -2048,7 +2060,12 @@ START_TEST(merge_with_the_next_leaf)
 	free(before);
 	free(after);
 
+	/* the parent files the next leaf under a page above the mark */
 	put16_at(page_off(next) + 8, BOLT_PAGE_LEAF);
+	put64_at(elem_off(l.logs_root, 1) + 8, l.hwm + 3);
+	ck_assert_int_eq(delete_first_leaf_but_one(&l, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "is at or above the high-water mark") != NULL, "%s", e.msg);
+	put64_at(elem_off(l.logs_root, 1) + 8, next);
 	put16_at(page_off(next) + 10, 0);
 	ck_assert_msg(delete_first_leaf_but_one(&l, &e) == BOLT_OK, "%s", e.msg);
 	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);

@@ -220,10 +220,12 @@ int bolt_bucket_node(struct bolt_bucket *b, bolt_pgid id, struct bolt_node *pare
 		return bolt_errf(err, BOLT_ENOMEM, id, "out of memory");
 	if ((rc = bolt_node_read(n, page, span, err)) != BOLT_OK)
 		return rc;
-	/* A child read without elements (bbolt never writes one) has no first
-	 * key: its key is the one its parent files it under, or a merge or a
-	 * delete would leave the parent pointing at the page it freed. */
-	for (size_t i = 0; n->ninodes == 0 && parent != NULL && i < parent->ninodes; i++) {
+	/* A child's key is the one its parent files it under: bbolt writes it
+	 * equal to the child's first key, but a child read without elements
+	 * has none, and a file may file it under a lower key (in order, so no
+	 * check objects); with its own first key, a merge or a delete would
+	 * miss the parent's element and leave it pointing at the freed page. */
+	for (size_t i = 0; parent != NULL && i < parent->ninodes; i++) {
 		if (parent->inodes[i].pgid == id) {
 			n->key = parent->inodes[i].key;
 			n->klen = parent->inodes[i].klen;

@@ -167,8 +167,7 @@ static int backup_db(const char *src, const char *dst, const char *rel,
 		rc = rs_err_from_bolt(err, &be);
 	}
 	close(in);
-	if (rc == RS_OK)
-		rc = rs_fsync_fd(fd, dst, err);
+	/* fsynced with the rest of the backup once it is verified (sync_copies) */
 	if (close(fd) != 0 && rc == RS_OK)
 		rc = rs_syserr(err, "cannot write", dst);
 	if (rc != RS_OK)
@@ -208,7 +207,10 @@ static int copy_snapshot_file(struct snap_copy *c, const char *snap, const char 
                               const char *name, struct rs_err *err)
 {
 	char s2[PATH_MAX], d2[PATH_MAX], rel[PATH_MAX];
+	struct rs_backup_file *f;
 	struct stat st;
+	uint64_t size;
+	uint32_t crc;
 	int rc;
 
 	if (rs_path_join(s2, sizeof(s2), s1, name) || rs_path_join(d2, sizeof(d2), d1, name) ||
@@ -223,14 +225,20 @@ static int copy_snapshot_file(struct snap_copy *c, const char *snap, const char 
 	                           * would not verify; say why */
 		return rs_errf(err, RS_ECORRUPT, "%s is %s, not a regular file", s2,
 		               bolt_file_kind(st.st_mode));
-	rc = rs_bk_copy_plain(s2, d2, 0644, err);
+	/* fsynced with the rest of the backup once it is verified */
+	rc = rs_bk_copy_at(s2, AT_FDCWD, d2, d2, 0644, 0, NULL, &size, &crc, err);
 	if (rc != RS_OK && err->sys_errno == ENOENT) {
 		c->vanished = 1;
 		return RS_OK;
 	}
-	if (rc == RS_OK && rs_bk_files_add(c->files, rel, err) == NULL)
-		rc = err->code;
-	return rc;
+	if (rc != RS_OK)
+		return rc;
+	if ((f = rs_bk_files_add(c->files, rel, err)) == NULL)
+		return err->code;
+	f->crc_known = 1;
+	f->size = size;
+	f->crc32 = crc;
+	return RS_OK;
 }
 
 /* One entry `snap` of snapshots/: a directory (a snapshot) copied file by
@@ -262,8 +270,6 @@ static int copy_snapshot(struct snap_copy *c, const char *snap, struct rs_err *e
 		if (fe->d_name[0] != '.')
 			rc = copy_snapshot_file(c, snap, s1, d1, fe->d_name, err);
 	closedir(sd);
-	if (rc == RS_OK && !c->vanished && rs_fsync_path(d1, err) != RS_OK)
-		rc = err->code;
 	return rc;
 }
 
@@ -318,7 +324,7 @@ static int backup_snapshots(const char *node, const char *dst_node, const char *
 		if ((rc = copy_snapshots_once(&c, err)) != RS_OK)
 			return rc;
 		if (!c.vanished)
-			return rs_fsync_path(dst, err);
+			return RS_OK;
 	}
 	return rs_errf(err, RS_EIO,
 	               "%s kept changing while it was copied; stop op-conductor, or run "
@@ -351,9 +357,7 @@ static int backup_node(const char *node, const char *dst_node, const char *rel_n
 		if ((rc = backup_db(src, dst, rel, opt, files, res, err)) != RS_OK)
 			return rc;
 	}
-	if ((rc = backup_snapshots(node, dst_node, rel_node, files, err)) != RS_OK)
-		return rc;
-	return rs_fsync_path(dst_node, err);
+	return backup_snapshots(node, dst_node, rel_node, files, err);
 }
 
 static int write_text(const char *path, const char *text, struct rs_err *err)
@@ -424,6 +428,54 @@ static int verify_tree(const char *dir, int layout, char **nodes, size_t nnodes,
 			return rs_errf(err, RS_ECORRUPT, "%s does not verify", p);
 	}
 	return RS_OK;
+}
+
+/* Whether directory a is b or holds it (paths as this file builds them). */
+static int holds(const char *a, const char *b)
+{
+	size_t l = strlen(a);
+
+	return strncmp(a, b, l) == 0 && (b[l] == '\0' || b[l] == '/');
+}
+
+/*
+ * Makes the copies in `dir` durable: every file fsynced, then every
+ * directory from each file's up to `dir` itself. It runs after the verify,
+ * so the verify reads the copies while the disk still writes their last
+ * chunks (rs_copy_range started each chunk's write-back), and the first
+ * fsync here waits only for what is left; until the finished backup is
+ * renamed (after this) a crash leaves only the hidden temporary directory.
+ * files lists the files depth first (a directory's files one after
+ * another), so a file's directories not yet synced are those that do not
+ * hold the previous file.
+ */
+static int sync_copies(const char *dir, const struct rs_bk_files *files, struct rs_err *err)
+{
+	char p[PATH_MAX], d[PATH_MAX], prev[PATH_MAX] = "";
+	int rc;
+
+	for (size_t i = 0; i < files->n; i++)
+		if ((rc = rs_path_join_err(p, sizeof(p), dir, files->v[i].path, err)) != RS_OK ||
+		    (rc = rs_fsync_path(p, err)) != RS_OK)
+			return rc;
+	for (size_t i = 0; i < files->n; i++) {
+		if ((rc = rs_path_join_err(p, sizeof(p), dir, files->v[i].path, err)) != RS_OK)
+			return rc;
+		rs_path_parent(p, d, sizeof(d));
+		/* bounded: each step shortens d, and it stops at dir */
+		while (holds(dir, d) && !(*prev != '\0' && holds(d, prev))) {
+			char up[PATH_MAX];
+
+			if ((rc = rs_fsync_path(d, err)) != RS_OK)
+				return rc;
+			if (strcmp(d, dir) == 0)
+				break;
+			rs_path_parent(d, up, sizeof(up));
+			strlcpy(d, up, sizeof(d));
+		}
+		rs_path_parent(p, prev, sizeof(prev));
+	}
+	return files->n == 0 ? rs_fsync_path(dir, err) : RS_OK;
 }
 
 /* --compress: replaces every file of the verified backup in `dir` by
@@ -621,6 +673,8 @@ static int fill_backup(const struct rs_backup_plan *plan, char **nodes, size_t n
 			rc = rs_bk_crc_file(dst, &opt->progress, &files.v[i].size,
 			                    &files.v[i].crc32, err);
 	}
+	if (rc == RS_OK)
+		rc = sync_copies(tmp, &files, err);
 	if (rc == RS_OK && opt->compress)
 		rc = compress_tree(tmp, &files, opt->threads, &opt->progress, err);
 	if (rc != RS_OK) {

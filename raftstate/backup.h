@@ -17,8 +17,9 @@
  *                         (= path + ".gz") and "stored_size" the stored file.
  *                         An entry without "compression" is a plain file.
  * It is built under BACKUP_DIR/.raft-backup-...tmp-<pid>/, verified node by
- * node (then compressed, and every .gz read back and checked), and only then
- * renamed to its final name (never over an existing one).
+ * node (while the disk still writes the copies' last chunks), every file and
+ * directory fsynced (then compressed, and every .gz read back and checked),
+ * and only then renamed to its final name (never over an existing one).
  */
 #ifndef RAFTSTATE_BACKUP_H
 #define RAFTSTATE_BACKUP_H

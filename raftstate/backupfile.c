@@ -193,7 +193,8 @@ int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *siz
 }
 
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  const struct rs_progress *pg, uint32_t *crc, struct rs_err *err)
+                  int sync, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                  struct rs_err *err)
 {
 	struct rs_bk_relay relay = {.pg = pg, .verb = "copying", .file = src};
 	struct bolt_err be = {0};
@@ -210,8 +211,10 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 		return rc;
 	}
 	rc = rs_copy_range(in, out, (uint64_t)st.st_size, src, RELAY_FN(pg), &relay, &c, err);
-	if (rc == RS_OK)
+	if (rc == RS_OK && sync)
 		rc = rs_fsync_fd(out, dst, err);
+	if (rc == RS_OK && size != NULL)
+		*size = (uint64_t)st.st_size;
 	if (rc == RS_OK && crc != NULL)
 		*crc = c;
 	close(in);
@@ -222,7 +225,7 @@ int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, m
 
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err)
 {
-	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, NULL, NULL, err);
+	return rs_bk_copy_at(src, AT_FDCWD, dst, dst, mode, 1, NULL, NULL, NULL, err);
 }
 
 /* ---- gzip-compressed backup files ---------------------------------------

@@ -49,10 +49,13 @@ void rs_bk_relay_progress(void *ctx, uint64_t done, uint64_t total);
 int rs_bk_crc_file(const char *path, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
                    struct rs_err *err);
 /* Copies regular file src to the new file `name` in directory dfd (dst is
- * its path, for messages), fsynced, with rs_copy_range; *crc (when not
- * NULL) receives the crc32 of the copy. pg (may be NULL) hears "copying". */
+ * its path, for messages) with rs_copy_range, fsynced unless `sync` is 0
+ * (the caller syncs it later); *size and *crc (each when not NULL) receive
+ * the size and crc32 of the bytes written. pg (may be NULL) hears
+ * "copying". */
 int rs_bk_copy_at(const char *src, int dfd, const char *name, const char *dst, mode_t mode,
-                  const struct rs_progress *pg, uint32_t *crc, struct rs_err *err);
+                  int sync, const struct rs_progress *pg, uint64_t *size, uint32_t *crc,
+                  struct rs_err *err);
 /* rs_bk_copy_at to the new file dst (relative to the working directory),
  * without progress or crc32. */
 int rs_bk_copy_plain(const char *src, const char *dst, mode_t mode, struct rs_err *err);

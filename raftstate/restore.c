@@ -742,7 +742,7 @@ static int stage_file(const struct rs_restore_plan *plan, const char *rel, const
 	int out, rc;
 
 	if (f == NULL || !f->compressed) {
-		rc = rs_bk_copy_at(src, dfd, name, dst, mode, &plan->progress, &crc, err);
+		rc = rs_bk_copy_at(src, dfd, name, dst, mode, 1, &plan->progress, NULL, &crc, err);
 		if (rc == RS_OK && f != NULL && crc != f->crc32 && plan->deferred)
 			rc = entry_sums_match(plan->backup, f, rc, f->size, crc, err);
 		else if (rc == RS_OK && f != NULL && crc != f->crc32)

@@ -6,6 +6,8 @@
 #    backup, verify passes, the replaced state kept in .pre-restore-*;
 #  - node-directory layout round trip; lived/three (snapshots/) round trip;
 #  - restore opens each backup file once (crc32 and verify of the staged copy);
+#  - every file and directory of a backup fsynced before its rename, each
+#    raft-log.db copy verified before its fsync (strace);
 #  - a second backup in the same second gets a -2 suffix;
 #  - env: OP_CONDUCTOR_INIT_STATE_DIR / _BACKUP_DIR / _RESTORE_FORCE, flag
 #    beats env;
@@ -175,6 +177,57 @@ if [ -d "$lived" ]; then
 	fi
 else
 	echo "skip: lived/three not found at $lived"
+fi
+
+# --- 3b. durable before renamed; verified while the disk writes ---------------
+# Under strace (the calls' order): before the finished backup is renamed, every
+# file and every directory of it was fsynced (its temporary name), and the
+# backup directory is fsynced after the rename; each raft-log.db copy is mapped
+# by the verify before it is fsynced, so the verify runs while the disk still
+# writes the copy's last chunks (issue 27: before, each copy was fsynced first)
+if [ -d "$tmp/lvorig" ] && strace -f -qq -o "$tmp/strace.probe" true >/dev/null 2>&1; then
+	if ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -y \
+		-e trace=fsync,renameat2,mmap -o "$tmp/sync.trace" \
+		"$B" raft backup --state-dir "$tmp/lvorig" --backup-dir "$tmp/lvsync" >/dev/null 2>"$tmp/err"; then
+		sbk=$(ls -d "$tmp"/lvsync/raft-backup-*)
+		root=$(realpath "$tmp/lvsync")
+		# one line each: S REL (fsynced before the rename, REL "." for the
+		# backup's root), M REL (raft-log.db mapped before its fsync), P (the
+		# backup directory fsynced after the rename)
+		awk -v root="$root" '
+			function path(s) { sub(/^[^<]*</, "", s); sub(/>.*/, "", s); return s }
+			function rel(p) {
+				if (index(p, root "/.raft-backup-") != 1) return ""
+				p = substr(p, length(root) + 2); sub(/^[^\/]*/, "", p); sub(/^\//, "", p)
+				return p == "" ? "." : p
+			}
+			/renameat2\(/ { renamed = 1; next }
+			/fsync\(/ { p = path($0)
+				if (renamed) { if (p == root) print "P"; next }
+				r = rel(p); if (r == "") next
+				print "S " r; synced[r] = 1 }
+			/mmap\(.*raft-log\.db>/ && !renamed { r = rel(path($0))
+				if (r != "" && !(r in synced) && !(r in mapped)) { mapped[r] = 1; print "M " r } }
+		' "$tmp/sync.trace" >"$tmp/sync.facts"
+		missing=$(cd "$sbk" && find . -mindepth 1 | sed 's|^\./||' | while read -r f; do
+			grep -qxF "S $f" "$tmp/sync.facts" || echo "$f"
+		done)
+		grep -qx 'S \.' "$tmp/sync.facts" || missing="$missing (the backup's root)"
+		if [ -z "$missing" ] && grep -qx P "$tmp/sync.facts"; then
+			ok "every file and directory of the backup fsynced before its rename, the backup directory after"
+		else
+			bad "not fsynced before the rename: ${missing:-none}; backup directory after it: $(grep -cx P "$tmp/sync.facts")"
+		fi
+		nlog=$(cd "$sbk" && find . -name raft-log.db | wc -l)
+		nmap=$(grep -c '^M .*raft-log\.db$' "$tmp/sync.facts")
+		[ "$nlog" = 3 ] && [ "$nmap" = "$nlog" ] &&
+			ok "each of the $nlog raft-log.db copies verified (mapped) before its fsync" ||
+			bad "$nmap of $nlog raft-log.db copies mapped before their fsync: $(head -c 400 "$tmp/sync.facts")"
+	else
+		bad "traced backup: $(cat "$tmp/err")"
+	fi
+else
+	echo "skip: strace cannot run here, or no lived/three (the backup's fsyncs)"
 fi
 
 # --- 4. environment variables; flag beats env --------------------------------

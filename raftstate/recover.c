@@ -164,8 +164,11 @@ static int place_entry(const char *node_dir, struct rs_recover_plan *plan,
 		               node_dir);
 	plan->log_empty = last->from_snapshot;
 	plan->index = last->index + 1;
-	if (plan->index == 0)
-		return rs_errf(err, RS_ELIMIT, "the log index cannot grow beyond 2^64-1");
+	if (plan->index == 0) {
+		(void)rs_errf(err, RS_ELIMIT, "the log index cannot grow beyond 2^64-1");
+		return rs_err_suffix(err, ": no raft log reaches its last index, so this state is "
+		                          "damaged; restore the node from a backup (raft restore)");
+	}
 	return RS_OK;
 }
 
@@ -181,6 +184,13 @@ static int pick_term(const struct rs_last_entry *last, const struct rs_recover_o
 		top = n->last_term;
 	if (last->term > top)
 		top = last->term;
+	/* no term above it, with or without --term */
+	if (top == UINT64_MAX) {
+		(void)rs_errf(err, RS_ELIMIT, "the term cannot grow beyond 2^64-1");
+		return rs_err_suffix(err, ": this node has seen term 2^64-1, which no raft cluster "
+		                          "reaches, so its state is damaged; restore it from a "
+		                          "backup (raft restore)");
+	}
 	if (opts->term != 0) {
 		if (opts->term <= top)
 			return rs_errf(
@@ -194,8 +204,6 @@ static int pick_term(const struct rs_last_entry *last, const struct rs_recover_o
 			    (unsigned long long)top + 1);
 		plan->term = opts->term;
 	} else {
-		if (top == UINT64_MAX)
-			return rs_errf(err, RS_ELIMIT, "the term cannot grow beyond 2^64-1");
 		plan->term = top + 1;
 	}
 	plan->current_term = plan->term;

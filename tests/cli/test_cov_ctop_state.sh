@@ -5,6 +5,9 @@
 #   - a log whose terms go down 13 times (13 errors): verify lists all 13;
 #     recover and compact refuse it (exit 1, nothing changed) listing the
 #     first 10 and "... and 3 more (run raft verify)";
+#   - compact --trailing that would remove entries, without --force and with
+#     no terminal: refused (the --json document says why), also when the
+#     trailing count comes from OP_CONDUCTOR_INIT_TRAILING;
 #   - a node whose snapshots/ holds only two unfinished *.tmp directories:
 #     info and verify name the newest "and more beside it" and do not say
 #     "(none)"; verify warns and stays VALID.
@@ -50,6 +53,25 @@ refused() {
 }
 refused "recover of a node with 13 errors" raft recover --state-dir "$tmp/Z/s1" --nodes s1=10.0.0.1:1,s2=10.0.0.2:1
 refused "compact of a node with 13 errors" raft compact --state-dir "$tmp/Z/s1"
+
+# compact --trailing that would remove entries, without --force and no
+# terminal to ask on: refused, nothing changed; with --json the document says
+# why; OP_CONDUCTOR_INIT_TRAILING counts as the flag
+"$MKNODE" "$tmp/Q/s1" --members s1=10.0.0.1:1 --snapshot 5:1:block:5 1-1:1:config 2-8:1:block >/dev/null || bad "mknode Q"
+listing "$tmp/Q" >"$tmp/before"
+"$B" raft compact --state-dir "$tmp/Q/s1" --trailing 2 --json </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+why='--trailing would remove 5 entries and stdin is not a terminal; give --force (or OP_CONDUCTOR_INIT_COMPACT_FORCE=true) to remove them'
+[ "$rc" = 1 ] && grep -qF "\"error\":	\"$why\"" "$tmp/out" && [ "$(cat "$tmp/err")" = "op-conductor-init: raft compact: $why; nothing was changed" ] &&
+	ok "compact --trailing 2 --json, no terminal: refused, the document and the sentence say why" ||
+	bad "compact --trailing --json: exit $rc: $(head -c 300 "$tmp/out") / $(cat "$tmp/err")"
+OP_CONDUCTOR_INIT_TRAILING=2 "$B" raft compact --state-dir "$tmp/Q/s1" </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 1 ] && grep -q '^--trailing 2: remove entries 1\.\.5 (5 entries, ' "$tmp/out" && grep -qF -- "$why" "$tmp/err" &&
+	ok "compact with OP_CONDUCTOR_INIT_TRAILING=2: the same plan and refusal" ||
+	bad "compact with the variable: exit $rc: $(cat "$tmp/out" "$tmp/err" | head -c 400)"
+listing "$tmp/Q" >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok "compact refusals: nothing changed" || bad "compact refusal changed the node"
 
 "$MKNODE" "$tmp/Y/s1" --members s1=10.0.0.1:1 1-1:1:config 2-4:1:block >/dev/null || bad "mknode Y"
 mkdir -p "$tmp/Y/s1/snapshots/1-3-1700000000000.tmp" "$tmp/Y/s1/snapshots/1-4-1700000000001.tmp"

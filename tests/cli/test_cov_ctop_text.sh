@@ -27,6 +27,7 @@
 #     inflating, its errors listed), one whose manifest crc32 is wrong (dry
 #     run, and a restore onto existing state without --force: damaged,
 #     nothing changed);
+#   generate: the summary of one node, with and without a --network name;
 #   recover --dry-run
 #   - this node made a nonvoter (--force): the warning; the vote kept, in
 #     the JSON too; a node whose log is empty (only a snapshot).
@@ -224,6 +225,12 @@ done
 listing "$tmp/T2" >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok "restore of the damaged backups: the existing state is as it was" ||
 	bad "restore of a damaged backup changed the existing state"
+
+echo "# generate"
+run 0 raft generate --nodes 10.0.0.1:1 --server-ids s1 --initial-leader s1 --output-dir "$tmp/gen1" --network ''
+has "generate of one node, an empty --network: not named" "$tmp/out" "Generated Raft state for 1 node in $tmp/gen1 (initial term 1):"
+run 0 raft generate --nodes 10.0.0.1:1 --server-ids s1 --initial-leader s1 --output-dir "$tmp/gen2" --network op-x
+has "generate with --network: named" "$tmp/out" "Generated Raft state for 1 node in $tmp/gen2 (initial term 1, network op-x):"
 
 echo "# recover --dry-run"
 mk "$tmp/V/s1" --members 's1=10.0.0.1:1,s2=10.0.0.2:1' --vote 1:s2 1-1:1:config 2-4:1:block

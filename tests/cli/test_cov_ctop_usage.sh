@@ -90,16 +90,24 @@ for e in 01 12345678901234567890 1x ''; do
 	usage "info --entries '$e'" 2 "raft info: --entries must be a number of entries or \"all\", got \"$e\"$" \
 		raft info --state-dir "$tmp" --entries "$e"
 done
-for th in 0 65 99999 1x; do
+for th in 0 65 99999 1x x ''; do
 	usage "verify --threads $th" 2 "raft verify: --threads must be auto or a number of threads from 1 to 64, got \"$th\"$" \
 		raft verify --state-dir "$tmp" --threads "$th"
 done
-for to in 86401 1e9 5x .5; do
+for to in 86401 1e9 5x .5 -1 ''; do
 	usage "verify --timeout $to" 2 "raft verify: --timeout must be a number of seconds between 0 and 86400 .*got \"$to\"$" \
 		raft verify --state-dir "$tmp" --timeout "$to"
 done
 usage "verify --timeout 2s is accepted (the directory is what fails)" 1 "raft verify: cannot open --state-dir $tmp/none" \
 	raft verify --state-dir "$tmp/none" --timeout 2s
+env OP_CONDUCTOR_INIT_TIMEOUT=zz "$B" raft generate --nodes 10.0.0.1:1 --server-ids s1 --initial-leader s1 --output-dir "$tmp/gt" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 2 ] && [ "$(cat "$tmp/err")" = 'op-conductor-init: raft generate: OP_CONDUCTOR_INIT_TIMEOUT must be a number of seconds between 0 and 86400 (e.g. 5, 0.5, 2s), got "zz"' ] &&
+	[ ! -e "$tmp/gt" ] && ok "OP_CONDUCTOR_INIT_TIMEOUT=zz: the variable named" || bad "timeout variable zz: exit $rc: $(cat "$tmp/err")"
+env OP_CONDUCTOR_INIT_TIMEOUT=0.5 "$B" raft generate --nodes 10.0.0.1:1 --server-ids s1 --initial-leader s1 --output-dir "$tmp/gt" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ -s "$tmp/gt/s1/raft-log.db" ] && ok "OP_CONDUCTOR_INIT_TIMEOUT=0.5: generate runs (the run lock's wait from the variable)" ||
+	bad "timeout variable 0.5: exit $rc: $(cat "$tmp/err")"
 long=$(printf 'u%.0s' $(seq 300))
 usage "--chown ':'" 2 'raft restore: --chown: ":" names neither a user nor a group$' \
 	raft restore --backup-dir "$tmp/none" --state-dir "$tmp/t" --chown :

@@ -391,6 +391,9 @@ START_TEST(encode_edges)
 	ck_assert_int_eq(rs_config_encode(&hole, &b, &err), RS_EINVAL);
 	ck_assert_str_eq(err.msg, "server 0: Address has length 2 but no bytes");
 	ck_assert_uint_eq(b.len, 0);
+	b.oom = 1; /* a buffer that already failed */
+	ck_assert_int_eq(rs_config_encode(&none, &b, &err), RS_ENOMEM);
+	ck_assert_str_eq(err.msg, "out of memory encoding the configuration");
 	mp_buf_free(&b);
 }
 END_TEST

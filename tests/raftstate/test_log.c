@@ -1144,6 +1144,13 @@ START_TEST(encode_refuses_spans_and_decode_without_err)
 	ck_assert_str_eq(err.msg, "raft.Log Extensions has length 2 but no bytes");
 	ck_assert_uint_eq(b.len, 0);
 	mp_buf_free(&b);
+	/* a buffer that already failed: out of memory, named by the index */
+	l = base_log();
+	l.index = 42;
+	b.oom = 1;
+	ck_assert_int_eq(rs_log_encode(&l, &b, &err), RS_ENOMEM);
+	ck_assert_str_eq(err.msg, "out of memory encoding raft.Log 42");
+	mp_buf_free(&b);
 	/* Data as a map that claims more pairs than there are bytes */
 	ck_assert_int_eq(rs_log_decode(map_short, sizeof(map_short), &back, &err), RS_ECORRUPT);
 	ck_assert_msg(strstr(err.msg, "raft.Log Data: msgpack: map at offset 6 claims 2") != NULL,

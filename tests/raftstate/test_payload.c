@@ -30,16 +30,42 @@ static struct pb_spec spec(int version)
 }
 
 /* rs_payload_decode of the envelope of s (after fix(buf) when given). */
+/* The reason of decode_env's last refusal. */
+static char last_why[256];
+
+/* the V4 attempt's reason in last_why names `want` */
+#define WHY_V4_HAS(want)                                                                           \
+	ck_assert_msg(strncmp(last_why, "not a V4 envelope (", 19) == 0 &&                         \
+	                  strstr(last_why, want) != NULL &&                                        \
+	                  strstr(last_why, want) < strstr(last_why, "), nor V3"),                  \
+	              "%s", last_why)
+
+/* rs_payload_decode of the envelope of s (after fix(buf) when given), with
+ * its reason in last_why; the verdict is the same without reasons (verify's
+ * path), with a reason buffer of size 0 (left untouched), from the
+ * prefix decoder given every byte, and from V4 then V3 one at a time. */
 static int decode_env(const struct pb_spec *s, void (*fix)(uint8_t *, size_t), struct rs_block *b)
 {
 	size_t len;
 	uint8_t *buf = pb_build(s, 0, &len);
-	char why[256];
+	struct rs_block b2;
+	char none = 'x';
 	int form;
 
 	if (fix != NULL)
 		fix(buf + 32, len - 32);
-	form = rs_payload_decode(buf, len, b, why, sizeof(why));
+	form = rs_payload_decode(buf, len, b, last_why, sizeof(last_why));
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b2, NULL, 0), form);
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b2, &none, 0), form);
+	ck_assert_int_eq(none, 'x');
+	ck_assert_int_eq(rs_payload_decode_prefix(buf, len, len, &b2, NULL, 0), form);
+	/* one version at a time, through the public call, reasons off both ways */
+	ck_assert_int_eq(rs_payload_decode_version(buf + 32, len - 32, 4, &b2, &none, 0) ||
+	                     rs_payload_decode_version(buf + 32, len - 32, 3, &b2, NULL, 0),
+	                 form == RS_PAYLOAD_ENVELOPE);
+	ck_assert_int_eq(none, 'x');
+	if (form == RS_PAYLOAD_NONE)
+		ck_assert(last_why[0] != '\0');
 	free(buf);
 	return form;
 }
@@ -148,7 +174,9 @@ START_TEST(extra_data_offset_must_be_the_fixed_size)
 	struct rs_block b;
 
 	ck_assert_int_eq(decode_env(&s, extra_off_plus1, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("the extra-data offset is 561, not 560");
 	ck_assert_int_eq(decode_env(&s, extra_off_minus1, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("the extra-data offset is 559, not 560");
 	/* a V3 payload has offset 528: it fails V4 and decodes as V3 */
 	s = spec(3);
 	ck_assert_int_eq(decode_env(&s, NULL, &b), RS_PAYLOAD_ENVELOPE);
@@ -208,9 +236,13 @@ START_TEST(transactions_and_withdrawals_offsets_in_order_and_in_scope)
 	struct rs_block b;
 
 	ck_assert_int_eq(decode_env(&s, tx_off_below_extra, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("is below the extra-data offset");
 	ck_assert_int_eq(decode_env(&s, tx_off_beyond_scope, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("is beyond the");
 	ck_assert_int_eq(decode_env(&s, wd_off_below_tx, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("is below the transactions offset");
 	ck_assert_int_eq(decode_env(&s, wd_off_beyond_scope, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("is beyond the");
 	ck_assert_int_eq(decode_env(&s, wd_off_at_scope, &b), RS_PAYLOAD_ENVELOPE);
 	ck_assert_uint_eq(b.withdrawals, 0);
 }
@@ -228,10 +260,14 @@ static void first_tx_not_multiple_of_4(uint8_t *p, size_t n)
 	pb_le32(txlist(p), get32(txlist(p)) + 1);
 }
 
+/* the list's length rounded up past it to a multiple of 4 (an offset
+ * that is not a multiple of 4 is refused first) */
 static void first_tx_beyond_list(uint8_t *p, size_t n)
 {
+	uint32_t len = get32(p + 508) - get32(p + 504);
+
 	(void)n;
-	pb_le32(txlist(p), get32(p + 508) - get32(p + 504) + 4);
+	pb_le32(txlist(p), (len / 4 + 1) * 4);
 }
 
 static void first_tx_zero(uint8_t *p, size_t n)
@@ -265,11 +301,17 @@ START_TEST(transaction_offset_list)
 	struct rs_block b;
 
 	ck_assert_int_eq(decode_env(&s, first_tx_not_multiple_of_4, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("is not a multiple of 4");
 	ck_assert_int_eq(decode_env(&s, first_tx_beyond_list, &b), RS_PAYLOAD_NONE);
+	ck_assert_msg(strstr(last_why, "is beyond the list") != NULL, "%s", last_why);
 	ck_assert_int_eq(decode_env(&s, first_tx_zero, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("the first transaction offset is 0");
 	ck_assert_int_eq(decode_env(&s, tx_offsets_decrease, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("has a bad end offset");
 	ck_assert_int_eq(decode_env(&s, tx_offset_beyond_list, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("has a bad end offset");
 	ck_assert_int_eq(decode_env(&s, tx_list_3_bytes, &b), RS_PAYLOAD_NONE);
+	WHY_V4_HAS("too few for an offset");
 	s.txs = 0;
 	s.withdrawals = 0;
 	ck_assert_int_eq(decode_env(&s, NULL, &b), RS_PAYLOAD_ENVELOPE);

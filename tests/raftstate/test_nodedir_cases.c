@@ -1,0 +1,232 @@
+/*
+ * raftstate/nodedir.c beyond test_nodedir.c, on real directories:
+ *   rs_nd_check_node_dir   missing, a symbolic link, a regular file;
+ *   rs_nd_copy_state       snapshots/ copied as a tree (a nested directory,
+ *                          files with their modes, a symbolic link kept a
+ *                          link, never followed); a FIFO inside it, or a
+ *                          database that is a FIFO, refused naming it;
+ *                          names the source lacks skipped;
+ *   the replace            a target spelled with trailing slashes; one
+ *                          that names no directory (".", ".."), is a
+ *                          symbolic link, or a regular file: refused before
+ *                          anything is staged.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "raftstate/nodedir.h"
+#include "tests/check_support.h"
+
+static char root[256];
+
+static void setup(void)
+{
+	strcpy(root, "/tmp/oci-nodedir-cases-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	rs_remove_tree(root);
+}
+
+static void at(char *out, size_t size, const char *rel)
+{
+	ck_assert_int_lt(snprintf(out, size, "%s/%s", root, rel), (int)size);
+}
+
+static void put(const char *rel, const char *text, mode_t mode)
+{
+	char p[512];
+	int fd;
+
+	at(p, sizeof(p), rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	ck_assert_int_eq(chmod(p, mode), 0);
+}
+
+static void dir(const char *rel)
+{
+	char p[512];
+
+	at(p, sizeof(p), rel);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+}
+
+static int entries(const char *rel)
+{
+	char p[512];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	at(p, sizeof(p), rel);
+	if ((d = opendir(p)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+START_TEST(check_node_dir)
+{
+	char p[512], out[512], link[512];
+	struct rs_err e = {0};
+
+	at(p, sizeof(p), "gone");
+	ck_assert_int_eq(rs_nd_check_node_dir(p, out, sizeof(out), &e), RS_ENOTFOUND);
+	ck_assert_msg(strstr(e.msg, "gone does not exist") != NULL, "%s", e.msg);
+	dir("n1");
+	at(p, sizeof(p), "n1");
+	at(link, sizeof(link), "link");
+	ck_assert_int_eq(symlink(p, link), 0);
+	ck_assert_int_eq(rs_nd_check_node_dir(link, out, sizeof(out), &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "link is a symlink; give the node directory itself") != NULL,
+	              "%s", e.msg);
+	put("file", "x", 0644);
+	at(p, sizeof(p), "file");
+	ck_assert_int_eq(rs_nd_check_node_dir(p, out, sizeof(out), &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "file is not a directory") != NULL, "%s", e.msg);
+	at(p, sizeof(p), "n1");
+	ck_assert_int_eq(rs_nd_check_node_dir(p, out, sizeof(out), &e), RS_OK);
+	ck_assert_str_eq(out, p);
+}
+END_TEST
+
+START_TEST(copy_state_tree)
+{
+	char s[512], d[512], p[512], target[64];
+	struct rs_err e = {0};
+	struct stat st;
+	ssize_t n;
+
+	dir("src");
+	dir("src/snapshots");
+	dir("src/snapshots/1-5-100");
+	dir("src/snapshots/1-5-100/deeper");
+	put("src/raft-log.db", "log", 0600);
+	put("src/snapshots/1-5-100/meta.json", "{}", 0640);
+	put("src/snapshots/1-5-100/deeper/x", "y", 0600);
+	at(p, sizeof(p), "src/snapshots/latest");
+	ck_assert_int_eq(symlink("1-5-100", p), 0);
+	at(s, sizeof(s), "src");
+	dir("dst");
+	at(d, sizeof(d), "dst");
+	ck_assert_msg(rs_nd_copy_state(s, d, RS_ND_STATE, &e) == RS_OK, "%s", e.msg);
+	/* raft-stable.db is absent: skipped */
+	ck_assert_int_eq(entries("dst"), 2);
+	at(p, sizeof(p), "dst/raft-log.db");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	at(p, sizeof(p), "dst/snapshots/1-5-100/meta.json");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	at(p, sizeof(p), "dst/snapshots/1-5-100/deeper/x");
+	ck_assert_int_eq(stat(p, &st), 0);
+	at(p, sizeof(p), "dst/snapshots/latest");
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	n = readlink(p, target, sizeof(target) - 1);
+	ck_assert_int_eq(n, 7);
+	target[n] = '\0';
+	ck_assert_str_eq(target, "1-5-100");
+
+	/* a FIFO in snapshots/ is refused, naming it */
+	at(p, sizeof(p), "src/snapshots/1-5-100/pipe");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	dir("dst2");
+	at(d, sizeof(d), "dst2");
+	ck_assert_int_eq(rs_nd_copy_state(s, d, RS_ND_SNAPS, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "1-5-100/pipe") != NULL, "%s", e.msg);
+	ck_assert_int_eq(unlink(p), 0);
+
+	/* a database that is a FIFO */
+	at(p, sizeof(p), "src/raft-stable.db");
+	ck_assert_int_eq(mkfifo(p, 0600), 0);
+	dir("dst3");
+	at(d, sizeof(d), "dst3");
+	ck_assert_int_eq(rs_nd_copy_state(s, d, RS_ND_DBS, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "raft-stable.db is not a regular file; refusing to copy it") !=
+	                  NULL,
+	              "%s", e.msg);
+}
+END_TEST
+
+static int fill_nothing(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
+{
+	(void)sfd, (void)stage, (void)old, (void)err;
+	(*(int *)ctx)++;
+	return RS_OK;
+}
+
+START_TEST(replace_refusals)
+{
+	static const char *const names[] = {".", "..", "sub/.."};
+	struct rs_nd_replace r;
+	struct rs_err e = {0};
+	char p[512], link[512];
+	int fills = 0;
+
+	dir("n1");
+	dir("sub");
+	/* trailing slashes are not part of the target */
+	at(p, sizeof(p), "n1///");
+	rs_nd_replace_init(&r, p, "recover", fill_nothing, NULL, &fills);
+	at(p, sizeof(p), "n1");
+	ck_assert_str_eq(r.target, p);
+	rs_nd_replace_end(&r);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		at(p, sizeof(p), names[i]);
+		rs_nd_replace_init(&r, p, "recover", fill_nothing, NULL, &fills);
+		ck_assert_int_eq(rs_nd_prepare(&r, &e), RS_EINVAL);
+		ck_assert_msg(strstr(e.msg, "does not name a node directory") != NULL, "%s: %s",
+		              names[i], e.msg);
+		rs_nd_replace_end(&r);
+	}
+	at(p, sizeof(p), "n1");
+	at(link, sizeof(link), "link");
+	ck_assert_int_eq(symlink(p, link), 0);
+	rs_nd_replace_init(&r, link, "recover", fill_nothing, NULL, &fills);
+	ck_assert_int_eq(rs_nd_prepare(&r, &e), RS_EINVAL);
+	ck_assert_msg(
+	    strstr(e.msg, "link is a symbolic link; refusing to replace state through it") != NULL,
+	    "%s", e.msg);
+	rs_nd_replace_end(&r);
+	put("file", "x", 0644);
+	at(p, sizeof(p), "file");
+	rs_nd_replace_init(&r, p, "recover", fill_nothing, NULL, &fills);
+	ck_assert_int_eq(rs_nd_prepare(&r, &e), RS_EINVAL);
+	ck_assert_msg(strstr(e.msg, "file exists and is not a directory") != NULL, "%s", e.msg);
+	rs_nd_replace_end(&r);
+	ck_assert_int_eq(fills, 0);
+	ck_assert_int_eq(entries(""), 4); /* n1, sub, link, file: no stage left */
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("nodedir_cases");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, check_node_dir);
+	tcase_add_test(tc, copy_state_tree);
+	tcase_add_test(tc, replace_refusals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return oci_check_run(suite());
+}

@@ -2198,20 +2198,53 @@ END_TEST
  * whole GiB past that; a commit that needs no more room leaves the size. */
 START_TEST(writer_on_a_file_past_one_gib)
 {
-	const off_t big = (off_t)3 << 29; /* 1.5 GiB */
-	struct report r = {0};
-	struct bolt_check_stats st;
-	struct stat sb;
-	struct bolt_err e;
+	static const off_t sizes[] = {(off_t)3 << 29, (off_t)2 << 30}; /* 1.5, 2 GiB */
+
+	for (size_t i = 0; i < 2; i++) {
+		struct report r = {0};
+		struct bolt_check_stats st;
+		struct stat sb;
+		struct bolt_err e;
+
+		unlink(path);
+		make_file();
+		ck_assert_int_eq(truncate(path, sizes[i]), 0);
+		ck_assert_int_eq(try_op("logs", NKEYS + 1, 0, 1, &e), BOLT_OK);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_int_eq(sb.st_size, sizes[i]);
+		ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+		ck_assert_msg(r.errors == 0, "%s", r.text);
+		ck_assert_uint_eq(st.keys, NKEYS + 2u);
+	}
+}
+END_TEST
+
+/* The live copy of a file whose newest meta is transaction 0: its fallback
+ * meta cannot be one older, it is 0 too, and the copy opens as it. */
+START_TEST(live_copy_of_transaction_zero)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	uint8_t z = 0;
+	int fd;
 
 	make_file();
-	ck_assert_int_eq(truncate(path, big), 0);
-	ck_assert_int_eq(try_op("logs", NKEYS + 1, 0, 1, &e), BOLT_OK);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq(sb.st_size, big);
-	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
-	ck_assert_msg(r.errors == 0, "%s", r.text);
-	ck_assert_uint_eq(st.keys, NKEYS + 2u);
+	meta_set(0, 64, 0);
+	file_write(page_off(1) + 16, &z, 1); /* meta 1 unreadable */
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(bolt_copy_live(path, fd, 0, &info, &e) == BOLT_OK, "%s", e.msg);
+	close(fd);
+	ck_assert_uint_eq(info.txid, 0);
+	ck_assert(bolt_view_open(dst, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(v->metas[0].txid, 0);
+	ck_assert_uint_eq(v->metas[1].txid, 0);
+	ck_assert_int_eq(v->meta_status[1], BOLT_META_OK);
+	bolt_view_close(v);
+	unlink(dst);
 }
 END_TEST
 
@@ -2340,6 +2373,7 @@ int main(void)
 	tcase_add_test(tc, writer_meets_a_file_cut_under_it);
 	tcase_add_test(tc, writer_on_a_file_past_one_gib);
 	tcase_add_test(tc, check_reports_keys_out_of_place);
+	tcase_add_test(tc, live_copy_of_transaction_zero);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

@@ -497,6 +497,18 @@ START_TEST(delete_and_transaction_rules)
 	/* the root bucket's "conf" is a bucket, not a value */
 	ck_assert_int_eq(bolt_bucket_get(bolt_tx_root(tx), "conf", 4, &val, &vlen, &e),
 	                 BOLT_ENOTFOUND);
+	/* a second bucket open beside the first; a new bucket named after
+	 * every other, and a value put into it while it is empty */
+	{
+		struct bolt_bucket *lg, *z;
+
+		ck_assert(bolt_bucket_open(bolt_tx_root(tx), "logs", 4, &lg, &e) == BOLT_OK);
+		ck_assert_ptr_ne(lg, b);
+		ck_assert(bolt_bucket_create(bolt_tx_root(tx), "zzz", 3, &z, &e) == BOLT_OK);
+		ck_assert(bolt_bucket_put(z, "k", 1, "v", 1, &e) == BOLT_OK);
+		ck_assert(bolt_bucket_get(z, "k", 1, &val, &vlen, &e) == BOLT_OK);
+		ck_assert(vlen == 1 && val[0] == 'v');
+	}
 	/* closed with the transaction open: rolled back, nothing written */
 	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
 	after = snapshot(&n1);
@@ -2048,7 +2060,12 @@ START_TEST(merge_with_the_next_leaf)
 	free(before);
 	free(after);
 
+	/* the parent files the next leaf under a page above the mark */
 	put16_at(page_off(next) + 8, BOLT_PAGE_LEAF);
+	put64_at(elem_off(l.logs_root, 1) + 8, l.hwm + 3);
+	ck_assert_int_eq(delete_first_leaf_but_one(&l, &e), BOLT_ECORRUPT);
+	ck_assert_msg(strstr(e.msg, "is at or above the high-water mark") != NULL, "%s", e.msg);
+	put64_at(elem_off(l.logs_root, 1) + 8, next);
 	put16_at(page_off(next) + 10, 0);
 	ck_assert_msg(delete_first_leaf_but_one(&l, &e) == BOLT_OK, "%s", e.msg);
 	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
@@ -2181,20 +2198,125 @@ END_TEST
  * whole GiB past that; a commit that needs no more room leaves the size. */
 START_TEST(writer_on_a_file_past_one_gib)
 {
-	const off_t big = (off_t)3 << 29; /* 1.5 GiB */
-	struct report r = {0};
-	struct bolt_check_stats st;
-	struct stat sb;
-	struct bolt_err e;
+	static const off_t sizes[] = {(off_t)3 << 29, (off_t)2 << 30}; /* 1.5, 2 GiB */
+
+	for (size_t i = 0; i < 2; i++) {
+		struct report r = {0};
+		struct bolt_check_stats st;
+		struct stat sb;
+		struct bolt_err e;
+
+		unlink(path);
+		make_file();
+		ck_assert_int_eq(truncate(path, sizes[i]), 0);
+		ck_assert_int_eq(try_op("logs", NKEYS + 1, 0, 1, &e), BOLT_OK);
+		ck_assert_int_eq(stat(path, &sb), 0);
+		ck_assert_int_eq(sb.st_size, sizes[i]);
+		ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+		ck_assert_msg(r.errors == 0, "%s", r.text);
+		ck_assert_uint_eq(st.keys, NKEYS + 2u);
+	}
+}
+END_TEST
+
+/* The live copy of a file whose newest meta is transaction 0: its fallback
+ * meta cannot be one older, it is 0 too, and the copy opens as it. */
+START_TEST(live_copy_of_transaction_zero)
+{
+	char dst[300];
+	struct bolt_copy_info info;
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	uint8_t z = 0;
+	int fd;
 
 	make_file();
-	ck_assert_int_eq(truncate(path, big), 0);
-	ck_assert_int_eq(try_op("logs", NKEYS + 1, 0, 1, &e), BOLT_OK);
-	ck_assert_int_eq(stat(path, &sb), 0);
-	ck_assert_int_eq(sb.st_size, big);
+	meta_set(0, 64, 0);
+	file_write(page_off(1) + 16, &z, 1); /* meta 1 unreadable */
+	snprintf(dst, sizeof(dst), "%s.copy", path);
+	fd = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(bolt_copy_live(path, fd, 0, &info, &e) == BOLT_OK, "%s", e.msg);
+	close(fd);
+	ck_assert_uint_eq(info.txid, 0);
+	ck_assert(bolt_view_open(dst, BOLT_VIEW_LOCKED, 1, &v, &e) == BOLT_OK);
+	ck_assert_uint_eq(v->metas[0].txid, 0);
+	ck_assert_uint_eq(v->metas[1].txid, 0);
+	ck_assert_int_eq(v->meta_status[1], BOLT_META_OK);
+	bolt_view_close(v);
+	unlink(dst);
+}
+END_TEST
+
+/* Offset in the file of the key of element i of leaf page id. */
+static off_t leaf_key_off(bolt_pgid id, uint32_t i)
+{
+	uint8_t pos[4];
+
+	file_read(elem_off(id, i) + 4, pos, 4);
+	return elem_off(id, i) + bolt_le32(pos);
+}
+
+/* Keys out of their place: below the key the parent branch files the leaf
+ * under, at or past the next one, out of order among 20-byte keys (shown
+ * cut, "..."). */
+START_TEST(check_reports_keys_out_of_place)
+{
+	struct layout l;
+	struct report r;
+	struct bolt_check_stats st;
+	struct bolt_db *db;
+	struct bolt_tx *tx;
+	struct bolt_bucket *b;
+	struct bolt_err e = {0};
+	struct bolt_view *v;
+	struct bolt_vbucket vb;
+	uint8_t key[8], orig[8];
+	bolt_pgid second;
+	off_t k0, klast;
+
+	make_file();
+	l = find_layout();
+	second = get64_at(elem_off(l.logs_root, 1) + 8);
+	k0 = leaf_key_off(second, 0);
+	file_read(k0, orig, 8);
+	be64(key, l.first_count - 5u);
+	file_write(k0, key, 8);
+	memset(&r, 0, sizeof(r));
 	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
-	ck_assert_msg(r.errors == 0, "%s", r.text);
-	ck_assert_uint_eq(st.keys, NKEYS + 2u);
+	expect_problem(&r, "its parent branch starts at");
+	file_write(k0, orig, 8);
+
+	klast = leaf_key_off(l.first_leaf, l.first_count - 1u);
+	be64(key, l.first_count + 10u);
+	file_write(klast, key, 8);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	expect_problem(&r, "of the next element in its parent branch");
+
+	/* 20-byte keys in a bucket of their own page */
+	unlink(path);
+	db = open_db();
+	ck_assert(bolt_tx_begin(db, &tx, &e) == BOLT_OK);
+	ck_assert(bolt_bucket_create(bolt_tx_root(tx), "long", 4, &b, &e) == BOLT_OK);
+	for (int i = 0; i < 40; i++) {
+		char k[21];
+
+		snprintf(k, sizeof(k), "key-%016d", i);
+		ck_assert(bolt_bucket_put(b, k, 20, "v", 1, &e) == BOLT_OK);
+	}
+	ck_assert(bolt_tx_commit(tx, &e) == BOLT_OK);
+	ck_assert(bolt_db_close(db, &e) == BOLT_OK);
+	ck_assert(bolt_view_open(path, BOLT_VIEW_LIVE, 0, &v, &e) == BOLT_OK);
+	ck_assert(bolt_view_bucket(v, NULL, "long", 4, &vb, &e) == BOLT_OK);
+	bolt_view_close(v);
+	ck_assert_uint_ne(vb.root, 0);
+	file_write(leaf_key_off(vb.root, 5) + 4, "9", 1); /* key 5 above key 6 */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(check_into(&r, 1, &st), BOLT_OK);
+	expect_problem(&r, "(element 6) on leaf page");
+	expect_problem(&r, "6b65792d303030303030303030303030... (element 6)");
+	ck_assert_uint_eq(st.keys, 40);
 }
 END_TEST
 
@@ -2250,6 +2372,8 @@ int main(void)
 	tcase_add_test(tc, merge_under_a_lower_parent_key);
 	tcase_add_test(tc, writer_meets_a_file_cut_under_it);
 	tcase_add_test(tc, writer_on_a_file_past_one_gib);
+	tcase_add_test(tc, check_reports_keys_out_of_place);
+	tcase_add_test(tc, live_copy_of_transaction_zero);
 	suite_add_tcase(s, tc);
 	return oci_check_run(s);
 }

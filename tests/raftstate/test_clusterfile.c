@@ -88,6 +88,13 @@ static const struct {
     {"{\"nodes\": [{\"id\": \"a\", \"address\": \"h:1\", \"x\": 1}]}",
      "c.json: nodes[0] has an unknown key \"x\""},
     {"{\"nodes\": [] ", "c.json"},
+    {"{\"nodes\": []}", "c.json: nodes is empty"},
+    {"{\"nodes\": [{\"id\": \"a\", \"address\": \"h:1\", \"suffrage\": 1}]}",
+     "c.json: nodes[0].suffrage must be \"voter\" or \"nonvoter\""},
+    {"{\"nodes\": [{\"id\": \"a\", \"address\": []}]}",
+     "c.json: nodes[0].address must be a string"},
+    {"{\"initial_term\": \"99999999999999999999\"}", "initial_term must be an integer >= 1"},
+    {"{\"initial_term\": \"18446744073709551619\"}", "initial_term must be an integer >= 1"},
 };
 
 START_TEST(test_refused)
@@ -135,6 +142,11 @@ START_TEST(test_bounds)
 	ck_assert_msg(strstr(msg, "is larger than") != NULL, "%s", msg);
 	rs_cluster_file_free(&cf);
 	free(doc);
+
+	/* a message buffer too small for the file's name: refused all the same */
+	ck_assert_int_eq(parse("[]", 2, &cf, msg, 5), RS_CLUSTER_FILE_EINVALID);
+	ck_assert_uint_lt(strlen(msg), 5);
+	rs_cluster_file_free(&cf);
 
 	memset(&cf, 0, sizeof(cf));
 	ck_assert_int_eq(rs_cluster_file_load("/nonexistent/oci/c.json", &cf, msg, sizeof(msg)),

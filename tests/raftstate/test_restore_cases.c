@@ -69,14 +69,14 @@ static void cp(const char *a, const char *b)
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
 }
 
-/* root/src/s1, root/src/s2 generated with s1 the leader */
-static void generate_two(void)
+/* root/src/s1..sN generated with s1 the leader */
+static void generate_n(size_t count)
 {
 	struct rs_members ms = {0};
 	struct rs_config c = {0};
 	struct rs_err e = {0};
 
-	fixture_members(&ms, 2, 0);
+	fixture_members(&ms, count, 0);
 	ck_assert_int_eq(rs_members_config(&ms, &c, &e), RS_OK);
 	{
 		char src[512];
@@ -84,7 +84,7 @@ static void generate_two(void)
 		path(src, sizeof(src), "src");
 		ck_assert_int_eq(mkdir(src, 0755), 0);
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < count; i++) {
 		char dir[512], rel[64];
 
 		snprintf(rel, sizeof(rel), "src/%s", ms.m[i].id);
@@ -94,6 +94,11 @@ static void generate_two(void)
 	}
 	rs_members_config_free(&c);
 	rs_members_free(&ms);
+}
+
+static void generate_two(void)
+{
+	generate_n(2);
 }
 
 /* A backup of root/<rel> into root/<into>; its path in out. */
@@ -166,6 +171,15 @@ static int apply(struct rs_restore_plan *plan, struct rs_err *e)
 	char kept[4096];
 
 	return apply_opts(plan, 1, kept, sizeof(kept), e);
+}
+
+/* cp DIR/NAME TO */
+static void cp_file(const char *dir, const char *name, const char *to)
+{
+	char f[700];
+
+	ck_assert_int_lt(snprintf(f, sizeof(f), "%s/%s", dir, name), (int)sizeof(f));
+	cp(f, to);
 }
 
 static void put(const char *p, const char *text)
@@ -485,6 +499,7 @@ START_TEST(go_tool_metadata)
 	    {"Source directory: /data/raft/s7/\n", "s7"},
 	    {"Tool: raft-backup\r\nSource directory: s8\r\n", "s8"},
 	    {"Source directory: /data/..\n", ""},
+	    {"Source directory: /\n", ""},
 	    {"Source directory: /data/a\tb\n", ""},
 	    {"Tool: raft-backup\n", ""},
 	    {"", ""},
@@ -538,16 +553,8 @@ START_TEST(go_tool_cluster)
 	for (int i = 0; i < 12; i++) {
 		snprintf(d, sizeof(d), "%s/node-with-a-rather-long-server-id-%02d", bk, i);
 		ck_assert_int_eq(mkdir(d, 0755), 0);
-		{
-			char f_[700];
-			snprintf(f_, sizeof(f_), "%s/raft-log.db", src);
-			cp(f_, d);
-		}
-		{
-			char f_[700];
-			snprintf(f_, sizeof(f_), "%s/raft-stable.db", src);
-			cp(f_, d);
-		}
+		cp_file(src, "raft-log.db", d);
+		cp_file(src, "raft-stable.db", d);
 	}
 	path(t, sizeof(t), "node-with-a-rather-long-server-id-03");
 	ck_assert_int_eq(plan_of(bk, t, (struct want){0}, &plan, &e), RS_EINVAL);
@@ -563,14 +570,12 @@ START_TEST(go_tool_cluster)
 	 * refused first */
 	snprintf(d, sizeof(d), "%s/bad\tname", bk);
 	ck_assert_int_eq(mkdir(d, 0755), 0);
-	{
-		char f_[700];
-		snprintf(f_, sizeof(f_), "%s/raft-log.db", src);
-		cp(f_, d);
-	}
+	cp_file(src, "raft-log.db", d);
 	refused(bk, NULL, (struct want){0}, RS_ECORRUPT, "unsafe file name \"bad\\tname/");
 }
 END_TEST
+
+static void drop_snapshots(const char *bk);
 
 /* The lived node, compacted by raft: without its snapshots (what a Go-tool
  * backup holds) it does not verify, and the hint says why; with them, as
@@ -588,20 +593,15 @@ START_TEST(lived_snapshots)
 	path(p, sizeof(p), "src");
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	cp(lived, p);
+	/* a file of the snapshot whose name ends in .gz: not compressed */
+	path(p, sizeof(p), "src/sequencer-1/snapshots/2-527-1795355416795/notes.gz");
+	put(p, "plain");
 	backup("src/sequencer-1", "bk", 0, bk, sizeof(bk));
 
 	path(gob, sizeof(gob), "gobk");
 	ck_assert_int_eq(mkdir(gob, 0755), 0);
-	{
-		char f_[700];
-		snprintf(f_, sizeof(f_), "%s/raft-log.db", lived);
-		cp(f_, gob);
-	}
-	{
-		char f_[700];
-		snprintf(f_, sizeof(f_), "%s/raft-stable.db", lived);
-		cp(f_, gob);
-	}
+	cp_file(lived, "raft-log.db", gob);
+	cp_file(lived, "raft-stable.db", gob);
 	refused(gob, NULL, (struct want){0}, RS_ECORRUPT,
 	        "does not verify (a backup without MANIFEST.json");
 	/* with its snapshots/ the hint is not given */
@@ -611,9 +611,17 @@ START_TEST(lived_snapshots)
 	ck_assert_msg(strstr(e.msg, "does not verify") != NULL && strstr(e.msg, "Go tool") == NULL,
 	              "%s", e.msg);
 	rs_restore_plan_free(&plan);
+	/* this tool's backup without them: it does not verify, no Go-tool hint */
+	path(p, sizeof(p), "nosnap");
+	cp(bk, p);
+	drop_snapshots(p);
+	ck_assert_int_eq(plan_of(p, NULL, (struct want){0}, &plan, &e), RS_ECORRUPT);
+	ck_assert_str_eq(e.msg, "backup of the node does not verify");
+	rs_restore_plan_free(&plan);
 
 	/* the backup with snapshots/: an empty directory inside a snapshot is
-	 * neither listed nor staged; everything listed is restored */
+	 * neither listed nor staged; everything listed is restored, notes.gz
+	 * under its own name */
 	snprintf(p, sizeof(p), "%s/snapshots/2-527-1795355416795/empty", bk);
 	ck_assert_int_eq(mkdir(p, 0755), 0);
 	path(t, sizeof(t), "new/sequencer-1");
@@ -627,6 +635,9 @@ START_TEST(lived_snapshots)
 	ck_assert_int_eq(stat(p, &st), 0);
 	path(p, sizeof(p), "new/sequencer-1/snapshots/2-527-1795355416795/empty");
 	ck_assert_int_ne(stat(p, &st), 0);
+	path(p, sizeof(p), "new/sequencer-1/snapshots/2-527-1795355416795/notes.gz");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_size, 5);
 }
 END_TEST
 
@@ -754,6 +765,52 @@ START_TEST(inflated_verify)
 }
 END_TEST
 
+/* One node of a cluster whose IDs share a prefix (s1 and s10): only that
+ * node's files are checked; a cluster into a node directory not named for
+ * one of its nodes; a Go-tool node backup with no recorded ID restored as a
+ * named node. */
+START_TEST(prefixes_and_ids)
+{
+	char cb[4096], nb[4096], t[512], p[4200];
+	struct rs_restore_plan plan;
+	struct rs_err e;
+
+	generate_n(10);
+	backup("src", "cb", 0, cb, sizeof(cb));
+	ck_assert_msg(plan_of(cb, NULL, (struct want){.node_id = "s1"}, &plan, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_str_eq(plan.prefix, "s1");
+	ck_assert_uint_eq(plan.nfiles, 20);
+	ck_assert_uint_eq(plan.nchecked, 2);
+	rs_restore_plan_free(&plan);
+	/* s10's damage is not s1's */
+	snprintf(p, sizeof(p), "%s/s10/raft-log.db", cb);
+	flip_byte(p);
+	ck_assert_msg(plan_of(cb, NULL, (struct want){.node_id = "s1"}, &plan, &e) == RS_OK, "%s",
+	              e.msg);
+	rs_restore_plan_free(&plan);
+	refused(cb, NULL, (struct want){.node_id = "s10"}, RS_ECORRUPT,
+	        "s10/raft-log.db has crc32");
+
+	path(t, sizeof(t), "other");
+	path(p, sizeof(p), "src/s2");
+	cp(p, t);
+	refused(cb, t, (struct want){0}, RS_EINVAL, "restore one node into it with --node-id ID,");
+
+	backup("src/s3", "nb", 0, nb, sizeof(nb));
+	snprintf(p, sizeof(p), "%s/MANIFEST.json", nb);
+	ck_assert_int_eq(unlink(p), 0);
+	snprintf(p, sizeof(p), "%s/backup-metadata.txt", nb);
+	ck_assert_int_eq(unlink(p), 0);
+	path(t, sizeof(t), "new/s4");
+	ck_assert_msg(plan_of(nb, t, (struct want){.node_id = "s4"}, &plan, &e) == RS_OK, "%s",
+	              e.msg);
+	ck_assert_str_eq(plan.from_id, "s4");
+	ck_assert(!plan.other_node);
+	rs_restore_plan_free(&plan);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("restore_cases");
@@ -771,6 +828,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, lived_snapshots);
 	tcase_add_test(tc, target_gained_state);
 	tcase_add_test(tc, inflated_verify);
+	tcase_add_test(tc, prefixes_and_ids);
 	suite_add_tcase(s, tc);
 	return s;
 }

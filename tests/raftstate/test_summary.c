@@ -5,7 +5,9 @@
  * longer than the copy kept), a log key that is no 8-byte index, an entry
  * that does not decode (counted around by --full, named by --entries), a
  * missing stable store (the log still read: partial), a log file without
- * the logs bucket, and --entries asking for more entries than there are.
+ * the logs bucket, --entries asking for more entries than there are, and
+ * the unsafe head found among peeked block numbers (one refused by Apply,
+ * two equal: the older wins).
  */
 #include <check.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include "raftstate/stable.h"
 #include "raftstate/summary.h"
 #include "tests/check_support.h"
+#include "tests/payload_build.h"
 
 static char dir[] = "/tmp/oci-tsummary-XXXXXX";
 
@@ -275,6 +278,115 @@ START_TEST(summarize_all_default_options)
 }
 END_TEST
 
+/* raft-log.db of payload entries 1..n, entry i holding block number[i-1];
+ * (0: a configuration entry); entry `damaged` (> 0) with its transactions
+ * offset below the extra data: its number still peeks, but Apply refuses it */
+static void write_blocks(const char *node, const uint64_t *number, size_t n, size_t damaged)
+{
+	struct rs_server srv = {0, "s1", 2, "h:1", 3};
+	struct rs_config cfg = {&srv, 1};
+	struct mp_buf conf = {0}, *vals = calloc(n, sizeof(*vals));
+	struct kv *kvs = calloc(n, sizeof(*kvs));
+	uint8_t(*keys)[8] = calloc(n, 8);
+	struct rs_err err = {0};
+
+	ck_assert(vals != NULL && kvs != NULL && keys != NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct pb_spec sp = {.version = 4,
+		                     .number = number[i],
+		                     .timestamp = 1700000000 + number[i],
+		                     .extra_len = 8,
+		                     .txs = 1,
+		                     .tx_size = 40,
+		                     .withdrawals = 1};
+		struct rs_log l;
+		size_t len;
+		uint8_t *d;
+
+		pb_hash(sp.hash, i + 1);
+		pb_hash(sp.parent, i);
+		d = pb_build(&sp, 0, &len);
+		if (i + 1 == damaged)
+			pb_le32(d + 32 + 504, 100);
+		memset(&l, 0, sizeof(l));
+		l.index = i + 1;
+		l.term = 2;
+		l.type = RS_LOG_COMMAND;
+		l.data = d;
+		l.data_len = len;
+		l.ext_nil = 1;
+		if (number[i] == 0) { /* a configuration entry */
+			l.type = RS_LOG_CONFIGURATION;
+			ck_assert(rs_config_encode(&cfg, &conf, &err) == RS_OK);
+			l.data = conf.p;
+			l.data_len = conf.len;
+		}
+		ck_assert(rs_log_encode(&l, &vals[i], &err) == RS_OK);
+		mp_buf_free(&conf);
+		free(d);
+		rs_put_be64(keys[i], i + 1);
+		kvs[i] = (struct kv){keys[i], 8, vals[i].p, vals[i].len};
+	}
+	write_db(node, RS_LOG_FILE, RS_BUCKET_LOGS, kvs, n);
+	for (size_t i = 0; i < n; i++)
+		mp_buf_free(&vals[i]);
+	free(vals);
+	free(kvs);
+	free(keys);
+}
+
+/* The unsafe head from entries beyond the newest ones read in full: their
+ * block numbers are peeked, the highest candidate decoded; one Apply
+ * refuses is passed over, and of two equal numbers the older entry is the
+ * head (Apply keeps the first). The same with the fast scan, without it,
+ * and reading every entry. */
+START_TEST(head_from_peeked_candidates)
+{
+	struct kv st[1] = {{RS_KEY_CURRENT_TERM, strlen(RS_KEY_CURRENT_TERM), term2, 8}};
+	uint64_t num[30];
+	char *a = new_node(), *b = new_node(), *c = new_node();
+	const struct rs_summary_opts opts[] = {
+	    {.lock_timeout = 5, .head_scan = 4},
+	    {.lock_timeout = 5, .head_scan = 4, .no_fast = 1},
+	    {.lock_timeout = 5, .head_scan = 4, .one_thread = 1},
+	    {.lock_timeout = 5, .full = 1},
+	};
+
+	for (size_t i = 0; i < 30; i++)
+		num[i] = i + 1;
+	num[4] = num[6] = 100; /* entries 5 and 7 */
+	num[8] = 150;          /* entry 9, damaged */
+	write_blocks(a, num, 30, 9);
+	write_stable(a, st, 1);
+	num[27] = 0; /* a configuration entry among the newest: once it and 4 payloads are
+	              * read, the scan peeks the rest */
+	write_blocks(b, num, 30, 9);
+	write_stable(b, st, 1);
+	num[27] = 28;
+	num[29] = 100; /* the newest entry holds 100 too: the older entry 5 is the head */
+	write_blocks(c, num, 30, 9);
+	write_stable(c, st, 1);
+	for (size_t k = 0; k < 3 * sizeof(opts) / sizeof(opts[0]); k++) {
+		struct rs_node n;
+		struct rs_err err = {0};
+		const char *node = k % 3 == 0 ? a : k % 3 == 1 ? b : c;
+
+		ck_assert_msg(rs_node_summarize(node, &opts[k / 3], &n, &err) == RS_OK, "%s",
+		              err.msg);
+		ck_assert_msg(n.head.block.found && n.head.block.number == 100 &&
+		                  n.head.block.entry_index == 5,
+		              "opts %zu: block %llu at %llu", k,
+		              (unsigned long long)n.head.block.number,
+		              (unsigned long long)n.head.block.entry_index);
+		ck_assert_int_eq(n.head.block.source, RS_BLOCK_LOG);
+		rs_node_free(&n);
+	}
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("summary");
@@ -285,6 +397,7 @@ int main(void)
 	tcase_add_test(tc, log_damage_and_partial);
 	tcase_add_test(tc, entries_walk);
 	tcase_add_test(tc, summarize_all_default_options);
+	tcase_add_test(tc, head_from_peeked_candidates);
 	suite_add_tcase(s, tc);
 	return oci_check_run_in_tmpdir(s, dir);
 }

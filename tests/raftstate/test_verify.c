@@ -544,6 +544,57 @@ START_TEST(snapshot_term_above_current_term)
 }
 END_TEST
 
+/* A stable store without CurrentTerm (raft starts at term 0) and a node
+ * whose directory name is not a member: warnings, named. */
+START_TEST(no_current_term_and_a_stranger_node)
+{
+	char *n = make_node(), *stranger;
+	const struct ent e[] = {CFG(1, 1), CMD(2, 1)};
+	struct result *r;
+
+	write_log(n, e, 2);
+	write_db(n, RS_STABLE_FILE, RS_BUCKET_CONF, NULL, 0);
+	r = verify(n);
+	assert_valid(r);
+	assert_problem(r, RS_WARNING, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
+	               "CurrentTerm is not set (raft starts at term 0)");
+	result_free(r);
+	/* the same files in a directory named after no member */
+	ck_assert(asprintf(&stranger, "%.*s/stranger", (int)(strrchr(n, '/') - n), n) > 0);
+	ck_assert_int_eq(rename(n, stranger), 0);
+	r = verify(stranger);
+	assert_problem(r, RS_WARNING, "", "",
+	               "this node (stranger, from the directory name) is not a member");
+	result_free(r);
+	ck_assert_int_eq(rename(stranger, n), 0);
+	free(stranger);
+	rm_node(n);
+}
+END_TEST
+
+/* The problem list holds at most 1000 entries and counts the rest; a
+ * missing directory is an error, not a problem. */
+START_TEST(problem_list_bounded_and_missing_dir)
+{
+	struct rs_problems p = {0};
+	struct rs_err err = {0};
+
+	for (int i = 0; i < 1005; i++)
+		rs_problem_add(&p, i % 2 ? RS_WARNING : RS_PROBLEM, NULL, NULL, "problem %d", i);
+	ck_assert_uint_eq(p.n, 1000);
+	ck_assert_uint_eq(p.dropped, 5);
+	ck_assert_uint_eq(p.errors, 503);
+	ck_assert_uint_eq(p.warnings, 502);
+	ck_assert_str_eq(p.v[999].reason, "problem 999");
+	ck_assert_str_eq(p.v[0].file, "");
+	ck_assert_str_eq(p.v[0].where, "");
+	rs_problems_free(&p);
+	ck_assert_int_eq(rs_verify_node("/nonexistent/oci-tverify", NULL, &p, &err), RS_ENOTFOUND);
+	ck_assert_msg(strstr(err.msg, "cannot open state directory") != NULL, "%s", err.msg);
+	rs_problems_free(&p);
+}
+END_TEST
+
 START_TEST(lived_vector_is_valid)
 {
 	char *n = copy_vector("lived/three/sequencer-1");
@@ -723,6 +774,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, compacted_log_without_snapshot);
 	tcase_add_test(tc, snapshot_crc_mismatch);
 	tcase_add_test(tc, snapshot_term_above_current_term);
+	tcase_add_test(tc, no_current_term_and_a_stranger_node);
+	tcase_add_test(tc, problem_list_bounded_and_missing_dir);
 	tcase_add_test(tc, lived_vector_is_valid);
 	tcase_add_test(tc, random_damage_never_crashes);
 	tcase_add_test(tc, live_reads_decode_a_copy);

@@ -20,6 +20,8 @@
 #     "not a payload", "(legacy form)"; a vote term without a candidate
 #     (raft writes them in two transactions) and a candidate without a term;
 #     --entries 0 (no table), --entries all of an empty log ("(none)");
+#     a Staging node, a member of a suffrage raft does not have (Suffrage(7)),
+#     a LogConfiguration entry that does not decode;
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
@@ -141,6 +143,16 @@ mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:
 run 0 raft info --state-dir "$tmp/I/s4"
 has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"
 
+# suffrages beside Voter and Nonvoter: Staging (raft v1.7.3 configuration.go)
+# and one raft does not have; a LogConfiguration entry that does not decode
+mk "$tmp/I/s6" --members 's1=10.0.0.1:1,^s6=10.0.0.6:1,!s7=10.0.0.7:1' 1-1:1:config 2-2:1:badconfig
+run 0 raft info --state-dir "$tmp/I/s6" --entries all
+has "info: a Staging node" "$tmp/out" "Node s6 ($tmp/I/s6): Staging (does not vote yet)"
+has "info: a suffrage raft does not have, by its number" "$tmp/out" "    s7  10.0.0.7:1  Suffrage(7)"
+has "info --entries: a configuration entry that does not decode" "$tmp/out" "              (the configuration does not decode; run verify)"
+mk "$tmp/I/s7" --members 's1=10.0.0.1:1,^s6=10.0.0.6:1,!s7=10.0.0.7:1' 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s7"
+has "info: a node of an unknown suffrage" "$tmp/out" "Node s7 ($tmp/I/s7): member with an unknown suffrage"
 run 0 raft info --state-dir "$tmp/I/s2" --entries 0
 grep -q 'Entries' "$tmp/out" && bad "info --entries 0 printed an entries table" || ok "info --entries 0: no entries table"
 mk "$tmp/I/s5" --members 's5=10.0.0.5:1' --snapshot 5:1:block --term 1

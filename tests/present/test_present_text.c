@@ -80,6 +80,8 @@ START_TEST(test_type_names)
 	ck_assert_str_eq(np_type_name(77, buf, sizeof(buf)), "LogType(77)");
 	ck_assert_str_eq(np_type_name(UINT64_MAX, buf, sizeof(buf)),
 	                 "LogType(18446744073709551615)");
+	ck_assert_str_eq(np_suffrage_text(RS_STAGING, buf, sizeof(buf)), "Staging");
+	ck_assert_str_eq(np_suffrage_text(7, buf, sizeof(buf)), "Suffrage(7)");
 	ck_assert_str_eq(np_snap_state_name(RS_SNAP_STATE_UNREAD), "unreadable");
 	ck_assert_str_eq(np_snap_state_name(RS_SNAP_STATE_BAD), "undecodable");
 }

@@ -20,9 +20,7 @@
 #include "present/nodetext.h"
 #include "present/report.h"
 #include "tests/check_support.h"
-
-/* the program's log settings: cmd/main.c defines them in the tool */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
+#include "tests/present/present_support.h"
 
 /* 2023-11-14T22:13:20Z as raft-boltdb stores it (seconds since year 1) */
 #define T0 (RS_TIME_UNIX_TO_INTERNAL + INT64_C(1700000000))

@@ -127,8 +127,16 @@ int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *
 			close(rfd);
 		return RS_EIO;
 	}
-	while ((de = readdir(d)) != NULL) {
+	for (;;) {
 		int sfd, mask;
+
+		if (rs_readdir(d, &de, root, err) != RS_OK) {
+			closedir(d);
+			rs_nd_free_list(v, cnt);
+			return err->code;
+		}
+		if (de == NULL)
+			break;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -261,6 +269,14 @@ int rs_fsync_fd(int fd, const char *path, struct rs_err *err)
 {
 	if (fsync(fd) != 0)
 		return rs_syserr(err, "cannot sync", path);
+	return RS_OK;
+}
+
+int rs_readdir(DIR *d, struct dirent **de, const char *path, struct rs_err *err)
+{
+	errno = 0;
+	if ((*de = readdir(d)) == NULL && errno != 0)
+		return rs_syserr(err, "cannot read", path);
 	return RS_OK;
 }
 
@@ -466,7 +482,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 		return rs_syserr(err, "cannot create", dst);
 	if ((dir = opendir(src)) == NULL)
 		return rs_syserr(err, "cannot read", src);
-	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+	while (rc == RS_OK && (rc = rs_readdir(dir, &de, src, err)) == RS_OK && de != NULL) {
 		struct stat cs;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

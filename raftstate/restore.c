@@ -55,7 +55,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
 	if ((d = opendir(dir)) == NULL)
 		return rs_syserr(err, "cannot read", dir);
-	while (rc == RS_OK && (de = readdir(d)) != NULL) {
+	while (rc == RS_OK && (rc = rs_readdir(d, &de, dir, err)) == RS_OK && de != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (rs_path_join(p, sizeof(p), dir, de->d_name) ||
@@ -825,7 +825,7 @@ static int stage_snapshot(const struct rs_restore_plan *plan, const char *s1, co
 
 	if (sd == NULL)
 		return rs_syserr(err, "cannot read", s1);
-	while (rc == RS_OK && (fe = readdir(sd)) != NULL) {
+	while (rc == RS_OK && (rc = rs_readdir(sd, &fe, s1, err)) == RS_OK && fe != NULL) {
 		if (fe->d_name[0] == '.')
 			continue;
 		if ((rc = staged_name(plan, r1, fe->d_name, name, sizeof(name), err)) ||
@@ -833,7 +833,12 @@ static int stage_snapshot(const struct rs_restore_plan *plan, const char *s1, co
 		    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
 		    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
 			break;
-		if (lstat(s2, &st) != 0 || !S_ISREG(st.st_mode))
+		/* a file it cannot stat is an error, not one to leave out */
+		if (lstat(s2, &st) != 0) {
+			rc = rs_syserr(err, "cannot stat", s2);
+			break;
+		}
+		if (!S_ISREG(st.st_mode))
 			continue;
 		rc = stage_file(plan, r2, s2, fd1, name, d2, 0644, err);
 	}
@@ -864,14 +869,18 @@ static int stage_snapshots(const struct rs_restore_plan *plan, int sfd, const ch
 		close(snapfd);
 		return rc;
 	}
-	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+	while (rc == RS_OK && (rc = rs_readdir(dir, &de, ss, err)) == RS_OK && de != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
 		    (rc = rs_path_join_err(d1, sizeof(d1), d, de->d_name, err)) ||
 		    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
 			break;
-		if (lstat(s1, &st) != 0 || !S_ISDIR(st.st_mode))
+		if (lstat(s1, &st) != 0) {
+			rc = rs_syserr(err, "cannot stat", s1);
+			break;
+		}
+		if (!S_ISDIR(st.st_mode))
 			continue;
 		if (mkdirat(snapfd, de->d_name, 0755) != 0) {
 			rc = rs_syserr(err, "cannot create", d1);
@@ -911,9 +920,15 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 	    (rc = rs_path_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
 	    (rc = rs_path_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
 		return rc;
-	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (rc = stage_snapshots(plan, sfd, rs, ss, d, err)) != RS_OK)
+	/* no snapshots/ in the backup: none to restore; one that cannot be
+	 * inspected is an error, not a backup without snapshots */
+	if (lstat(ss, &st) != 0) {
+		if (errno != ENOENT)
+			return rs_syserr(err, "cannot inspect", ss);
+	} else if (S_ISDIR(st.st_mode) &&
+	           (rc = stage_snapshots(plan, sfd, rs, ss, d, err)) != RS_OK) {
 		return rc;
+	}
 	return rs_fsync_fd(sfd, stage, err);
 }
 

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "bolt/file.h"
+#include "raftstate/nodedir.h"
 #include "raftstate/snapshot.h"
 
 #define MAX_SNAPSHOTS  1024
@@ -216,20 +217,30 @@ out:
 	return rc;
 }
 
-/* meta.json, whole; on failure the reason in problem and -1, or -2 when
- * there is no memory for it */
+/* An errno that says the machine failed (a dying disk, no descriptors, no
+ * memory) rather than what the snapshot holds: the read fails then,
+ * never a verdict on the snapshot (which a missing or wrong-kind file is). */
+static int machine_fault(int e)
+{
+	return e == EIO || e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOBUFS ||
+	       e == EAGAIN || e == EINTR;
+}
+
+/* meta.json, whole; on failure the reason in problem and -1, -2 when
+ * there is no memory for it, -3 when the machine failed (problem says
+ * how) */
 static int read_small(int dirfd, const char *name, char **buf, size_t *len, char *problem,
                       size_t psize)
 {
 	struct bolt_err be = {0};
 	struct stat st;
 	size_t got = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	int fd;
 
 	if (bolt_file_open(dirfd, name, 0, NULL, &fd, &st, &be) != BOLT_OK) {
 		strlcpy(problem, be.msg, psize);
-		return -1;
+		return be.code == BOLT_EIO && machine_fault(be.sys_errno) ? -3 : -1;
 	}
 	if (st.st_size > MAX_META_BYTES) {
 		snprintf(problem, psize, "%s is larger than %d bytes", name, MAX_META_BYTES);
@@ -256,14 +267,16 @@ static int read_small(int dirfd, const char *name, char **buf, size_t *len, char
 	if (got != (size_t)st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return -1;
+		return r < 0 ? -3 : -1;
 	}
 	(*buf)[got] = 0;
 	*len = got;
 	return 0;
 }
 
-static void check_data(int dirfd, struct rs_snapshot *s)
+/* state.bin's size and CRC against meta.json's (a mismatch: s->problem);
+ * -3 when the machine failed reading it (s->problem says how), else 0 */
+static int check_data(int dirfd, struct rs_snapshot *s)
 {
 	struct bolt_err be = {0};
 	int fd;
@@ -273,7 +286,7 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 
 	if (bolt_file_open(dirfd, "state.bin", 0, NULL, &fd, NULL, &be) != BOLT_OK) {
 		strlcpy(s->problem, be.msg, sizeof(s->problem));
-		return;
+		return be.code == BOLT_EIO && machine_fault(be.sys_errno) ? -3 : 0;
 	}
 	while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR)) {
 		if (r < 0)
@@ -285,7 +298,7 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 	if (r < 0) {
 		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be read: %s",
 		         strerror(errno));
-		return;
+		return -3;
 	}
 	s->checked = 1;
 	s->actual_size = size;
@@ -300,6 +313,7 @@ static void check_data(int dirfd, struct rs_snapshot *s)
 		         (unsigned long long)crc, (unsigned long long)s->crc);
 	else if (!s->has_crc)
 		snprintf(s->problem, sizeof(s->problem), "meta.json has no CRC");
+	return 0;
 }
 
 int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, size_t max,
@@ -389,7 +403,8 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		closedir(d);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
-	while ((de = readdir(d)) != NULL && out->n < MAX_SNAPSHOTS) {
+	while (out->n < MAX_SNAPSHOTS && (rc = rs_readdir(d, &de, path, err)) == RS_OK &&
+	       de != NULL) {
 		struct rs_snapshot *s = &out->v[out->n];
 		size_t nl = strlen(de->d_name);
 		struct rs_err perr = {0};
@@ -408,39 +423,57 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		}
 		if (de->d_name[0] == '.' || (nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0))
 			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			if (errno == ENOENT) /* removed since it was listed */
+				continue;
+			rc = rs_syserr(err, "cannot stat a snapshot in", path);
+			break;
+		}
+		if (!S_ISDIR(st.st_mode))
 			continue;
 		memset(s, 0, sizeof(*s));
 		strlcpy(s->name, de->d_name, sizeof(s->name));
 		out->n++;
 		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sfd < 0) {
-			snprintf(s->problem, sizeof(s->problem), "cannot open: %s",
-			         strerror(errno));
-			continue;
+			int e = errno;
+
+			snprintf(s->problem, sizeof(s->problem), "cannot open: %s", strerror(e));
+			if (!machine_fault(e))
+				continue;
+			rc = -3;
 		}
 		/* a failed read has put its reason in s->problem; running out of
 		 * memory is no fact about the snapshot: the load fails */
-		rc = read_small(sfd, "meta.json", &text, &tlen, s->problem, sizeof(s->problem));
-		if (rc == 0) {
+		if (sfd >= 0)
+			rc = read_small(sfd, "meta.json", &text, &tlen, s->problem,
+			                sizeof(s->problem));
+		if (sfd >= 0 && rc == 0) {
 			rc = rs_snapshot_parse_meta(text, tlen, s, &perr);
 			if (rc == RS_ENOMEM)
 				rc = -2;
 			else if (rc != RS_OK)
 				strlcpy(s->problem, perr.msg, sizeof(s->problem));
 			else if (verify_data)
-				check_data(sfd, s);
+				rc = check_data(sfd, s);
 		}
 		free(text);
-		close(sfd);
-		if (rc == -2) {
-			rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s/%s", path, s->name);
-			closedir(d);
-			rs_snapshots_free(out);
-			return rc;
+		if (sfd >= 0)
+			close(sfd);
+		if (rc == -2 || rc == -3) {
+			rc = rc == -2 ? rs_errf(err, RS_ENOMEM, "out of memory reading %s/%s", path,
+			                        s->name)
+			              : rs_errf(err, RS_EIO, "cannot read %s/%s: %s", path, s->name,
+			                        s->problem);
+			break;
 		}
+		rc = RS_OK;
 	}
 	closedir(d);
+	if (rc != RS_OK) {
+		rs_snapshots_free(out);
+		return rc;
+	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_newest);
 	return RS_OK;

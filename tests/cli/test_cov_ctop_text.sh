@@ -32,7 +32,8 @@
 #   generate: the summary of one node, with and without a --network name;
 #   recover --dry-run
 #   - this node made a nonvoter (--force): the warning; the vote kept, in
-#     the JSON too; a node whose log is empty (only a snapshot).
+#     the JSON too; a node whose log is empty (only a snapshot); members of
+#     a suffrage raft has no name for, removed and moved (Suffrage(7), was "?").
 #
 # Env: OCI_BIN, OCI_BUILD (mknode).
 . "$(dirname "$0")/lib.sh"
@@ -258,6 +259,13 @@ has "recover --force: the warning" "$tmp/out" "Warning: s1 is a nonvoter in the 
 run 0 "${RV[@]}" --force --json
 [ "$(jget "$tmp/out" vote)" = kept ] && [ "$(jget "$tmp/out" dry_run)" = true ] &&
 	ok "recover --json: vote kept" || bad "recover --json: vote $(jget "$tmp/out" vote)"
+# members of a suffrage raft has no name for, removed and moved: named by
+# number as info names them (they used to print as "?")
+mk "$tmp/V/s5" --members 's5=10.0.0.5:1,!s7=10.0.0.7:1,!s8=10.0.0.8:1' 1-1:1:config 2-3:1:block
+run 0 raft recover --state-dir "$tmp/V/s5" --nodes s5=10.0.0.5:1,s7=10.0.0.9:1 --dry-run
+has "recover: a removed member of suffrage 7" "$tmp/out" "  - s8 10.0.0.8:1 Suffrage(7)   (removed)"
+has "recover: a member of suffrage 7 made a voter at a new address" "$tmp/out" \
+	"  ~ s7 10.0.0.7:1 Suffrage(7) -> 10.0.0.9:1 Voter   (changed)"
 mk "$tmp/V/s3" --members 's3=10.0.0.3:1' --snapshot 5:1:block --term 1
 run 0 raft recover --state-dir "$tmp/V/s3" --nodes s3=10.0.0.3:1,s4=10.0.0.4:1 --dry-run
 has "recover of a node with only a snapshot: log empty" "$tmp/out" \

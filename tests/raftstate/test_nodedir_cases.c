@@ -16,6 +16,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,42 @@ START_TEST(leftover_stages)
 }
 END_TEST
 
+/* The lock's directory for a node (its parent, however the node is
+ * spelled); a relative node directory is replaced in the current one;
+ * ownership left alone when neither part is asked; a path that cannot be
+ * opened to change its owner is named. */
+START_TEST(spellings_and_owners)
+{
+	static const char *const cases[][2] = {
+	    {"a/b///", "a"}, {"/n1", "/"}, {"n1", "."}, {"/x/y/z/", "/x/y"}, {"/", "/"}};
+	struct rs_nd_replace r;
+	struct rs_err e = {0};
+	char out[64], p[512];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rs_nd_lock_dir_of(cases[i][0], out, sizeof(out));
+		ck_assert_msg(strcmp(out, cases[i][1]) == 0, "%s: %s", cases[i][0], out);
+	}
+	ck_assert_int_eq(chdir(root), 0);
+	rs_nd_replace_init(&r, "n2", "generate", fill_small, NULL, NULL);
+	ck_assert_msg(rs_nd_replace_node(&r, NULL, 0, &e) == RS_OK, "%s", e.msg);
+	ck_assert(r.replaced);
+	ck_assert_str_eq(r.kept, "");
+	at(p, sizeof(p), "n2/snapshots/a/meta.json");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(entries(""), 1); /* n2 alone: no stage left */
+	ck_assert_int_eq(chdir("/"), 0);
+
+	ck_assert_int_eq(rs_nd_chown_at(AT_FDCWD, p, (uid_t)-1, (gid_t)-1, p, &e), RS_OK);
+	at(p, sizeof(p), "gone");
+	ck_assert_int_eq(rs_nd_chown_path(p, 0, 0, &e), RS_EIO);
+	ck_assert_msg(strstr(e.msg, "gone to change its owner") != NULL, "%s", e.msg);
+	ck_assert_int_eq(e.sys_errno, ENOENT);
+	ck_assert_int_eq(rs_nd_chown_path(p, 0, 0, NULL), RS_EIO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nodedir_cases");
@@ -310,6 +347,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, copy_state_tree);
 	tcase_add_test(tc, replace_refusals);
 	tcase_add_test(tc, leftover_stages);
+	tcase_add_test(tc, spellings_and_owners);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -177,8 +177,10 @@ struct bolt_elem_off {
  * value would lie outside the span. Reads only the element's 16-byte header
  * (page[16 + 16 i .. +16)), each field once (a live writer may be rewriting
  * the page). */
+#ifndef OCI_COVERAGE /* inlined into each check: not in the coverage build (as log.c's HOT) */
 static inline int bolt_page_elem_off(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
                                      struct bolt_elem_off *o) __attribute__((always_inline));
+#endif
 static inline int bolt_page_elem_off(const uint8_t *page, size_t span, int is_leaf, uint32_t i,
                                      struct bolt_elem_off *o)
 {

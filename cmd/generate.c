@@ -232,6 +232,8 @@ static int read_cluster(const struct oci_command *cmd, const struct flag_value *
 	/* 1. the cluster: the file first, then the flags override it */
 	if (config != NULL) {
 		rc = rs_cluster_file_load(config, &gc->cf, msg, sizeof(msg));
+		if (rc == RS_CLUSTER_FILE_ENOMEM) /* no fault of the file's */
+			return oci_fail(cmd, "%s: %s", gc->wc, msg);
 		if (rc != RS_CLUSTER_FILE_OK) {
 			rc = oci_usage(cmd, "%s: %s", gc->wc, msg);
 			return rc;

@@ -77,6 +77,11 @@ static const struct flag_spec info_flags[F_COUNT] = {
 
 /* Summarizes (and lists) one node; returns 0 or OCI_EXIT_FAIL. With json,
  * appends its object to `nodes` (or sets *single). */
+/* info_node's return when it ran out of memory: said on stderr, and the
+ * command stops there, with no document (a node left out of it, or read in
+ * part, would read as a fact about the node) */
+#define INFO_STOP (-1)
+
 static int info_node(const struct oci_command *cmd, const char *dir,
                      const struct rs_summary_opts *opts, const char *entries, int json, cJSON **out)
 {
@@ -85,9 +90,18 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 	int rc = 0;
 
 	*out = NULL;
-	if (n == NULL)
-		return oci_fail(cmd, "out of memory");
+	if (n == NULL) {
+		(void)oci_fail(cmd, "out of memory");
+		return INFO_STOP;
+	}
 	rc = rs_node_summarize(dir, opts, n, &err);
+	if (rc == RS_ENOMEM) {
+		/* no fact about the node: the command stops (INFO_STOP) */
+		(void)oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
+		               np_err_fix(cmd, &err, dir).s);
+		rc = INFO_STOP;
+		goto done;
+	}
 	if (rc != RS_OK && n->partial) {
 		/* one file is missing: what the other holds, then the error */
 		rc = oci_fail(cmd, "cannot read %s: %s%s", oci_path(dir).s, err.msg,
@@ -135,7 +149,9 @@ static int info_node(const struct oci_command *cmd, const char *dir,
 		if (rs_node_entries(dir, opts, limit, np_info_entry, &ec, &err) != RS_OK) {
 			rc = oci_fail(cmd, "cannot list the entries of %s: %s%s", oci_path(dir).s,
 			              err.msg, np_err_fix(cmd, &err, dir).s);
-			if (json)
+			if (err.code == RS_ENOMEM)
+				rc = INFO_STOP;
+			else if (json)
 				cJSON_AddStringToObject(*out, "entries_error", err.msg);
 		} else if (!json && ec.n == 0) {
 			printf("  (none)\n");
@@ -173,7 +189,14 @@ static int run_info(const struct oci_command *cmd, const struct flag_set *fs)
 
 		if (!json && i > 0)
 			printf("\n");
-		if (info_node(cmd, ns.dirs[i], &opts, v[F_ENTRIES].str, json, &one) != 0)
+		rc = info_node(cmd, ns.dirs[i], &opts, v[F_ENTRIES].str, json, &one);
+		if (rc == INFO_STOP) {
+			cJSON_Delete(one);
+			cJSON_Delete(doc);
+			rs_nd_nodes_free(&ns);
+			return OCI_EXIT_FAIL;
+		}
+		if (rc != 0)
 			failed = 1;
 		if (json && ns.cluster)
 			cJSON_AddItemToArray(nodes, one);

@@ -18,6 +18,7 @@
 #include "present/jsonout.h"
 #include "present/report.h"
 #include "cmd/version.h"
+#include "raftstate/json.h"
 
 /* The one piece of run-wide state: how stderr is shaped (present/report.h). */
 struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
@@ -219,7 +220,10 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	int rc = dispatch(argc, argv);
+	int rc;
+
+	rs_json_hooks(); /* before any cJSON call: a short document is refused */
+	rc = dispatch(argc, argv);
 
 	oci_log_close();
 	/* a summary nobody could read is a failure too (e.g. stdout is full);

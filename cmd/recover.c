@@ -116,6 +116,8 @@ static int read_members(const struct oci_command *cmd, const struct flag_set *fs
 
 	if (config != NULL) {
 		rc = rs_cluster_file_load(config, cf, msg, sizeof(msg));
+		if (rc == RS_CLUSTER_FILE_ENOMEM) /* no fault of the file's */
+			return oci_fail(cmd, "%s: %s", wc, msg);
 		if (rc != RS_CLUSTER_FILE_OK)
 			return oci_usage(cmd, "%s: %s", wc, msg);
 		/* a cluster file that generate still creates nodes from would

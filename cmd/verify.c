@@ -108,6 +108,11 @@ static int run_verify(const struct oci_command *cmd, const struct flag_set *fs)
 		struct np_verify_result *r = &res[i];
 
 		verify_one(cmd, ns.dirs[i], &opts, r);
+		if (!r->ran && r->err.code == RS_ENOMEM) {
+			/* no fact about the node: the command stops, no verdict */
+			rc = OCI_EXIT_FAIL;
+			goto done;
+		}
 		unverified += !r->ran;
 		invalid += r->ran && r->probs.errors > 0;
 		if (!json) {

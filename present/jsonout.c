@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "present/report.h"
+#include "raftstate/json.h"
 
 cJSON *np_json_u64(uint64_t v)
 {
@@ -21,11 +22,15 @@ cJSON *np_json_strn(const char *s, size_t n)
 	char *tmp;
 	cJSON *j;
 
-	/* cJSON strings end at a NUL: a value holding one keeps its prefix */
-	if ((tmp = strndup(s, n)) == NULL)
+	/* cJSON strings end at a NUL: a value holding one keeps its prefix;
+	 * the copy is cJSON's allocation, so that its failure is counted
+	 * (rs_json_nomem) like any item cJSON could not make */
+	if ((tmp = cJSON_malloc(n + 1)) == NULL)
 		return NULL;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
 	j = cJSON_CreateString(tmp);
-	free(tmp);
+	cJSON_free(tmp);
 	return j;
 }
 
@@ -179,6 +184,10 @@ char *np_json_render(cJSON *doc)
 	}
 	cJSON_Delete(ver);
 	cJSON_Delete(doc);
+	if (s != NULL && rs_json_nomem() != 0) { /* some item may be missing */
+		cJSON_free(s);
+		s = NULL;
+	}
 	return s;
 }
 

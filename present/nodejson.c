@@ -440,6 +440,9 @@ static int json_servers(const cJSON *a, struct rs_config *c)
 		c->n++;
 		if ((x->address = get_bytes(s, "address", &x->address_len)) == NULL)
 			return -1;
+		/* a suffrage raft has no name for is written as its number */
+		if (suf == NULL && get_u64(s, "suffrage", &x->suffrage, NULL) == 0)
+			continue;
 		x->suffrage = suf == NULL                    ? 99
 		              : strcmp(suf, "Voter") == 0    ? RS_VOTER
 		              : strcmp(suf, "Nonvoter") == 0 ? RS_NONVOTER

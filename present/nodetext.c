@@ -66,6 +66,16 @@ const char *np_unix_time(uint64_t unix_sec, char *buf, size_t size)
 	return format_tm((int64_t)unix_sec, 0, 0, 1, buf, size);
 }
 
+const char *np_suffrage_text(uint64_t suffrage, char *buf, size_t size)
+{
+	const char *name = rs_suffrage_name(suffrage);
+
+	if (name != NULL)
+		return name;
+	(void)snprintf(buf, size, "Suffrage(%" PRIu64 ")", suffrage);
+	return buf;
+}
+
 const char *np_str(const char *s, size_t n, char *buf, size_t size)
 {
 	int plain = n > 0;
@@ -226,15 +236,10 @@ void np_print_servers(FILE *out, const char *ind, const struct rs_config *c)
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rs_server *s = &c->servers[i];
-		const char *sn = rs_suffrage_name(s->suffrage);
-
-		if (sn == NULL) {
-			(void)snprintf(suff, sizeof(suff), "Suffrage(%" PRIu64 ")", s->suffrage);
-			sn = suff;
-		}
 		fprintf(out, "%s%-*s  %-*s  %s\n", ind, wid,
 		        np_str(s->id, s->id_len, id, sizeof(id)), waddr,
-		        np_str(s->address, s->address_len, addr, sizeof(addr)), sn);
+		        np_str(s->address, s->address_len, addr, sizeof(addr)),
+		        np_suffrage_text(s->suffrage, suff, sizeof(suff)));
 	}
 	if (c->n == 0)
 		fprintf(out, "%s(no servers)\n", ind);

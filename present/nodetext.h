@@ -26,6 +26,9 @@ const char *np_unix_time(uint64_t unix_sec, char *buf, size_t size);
 
 /* A byte string for text output: as is when printable, else Go-%q quoted.
  * Returns buf. */
+/* raft's name of a suffrage (Voter, Nonvoter, Staging), else "Suffrage(N)"
+ * in buf; returns the text. */
+const char *np_suffrage_text(uint64_t suffrage, char *buf, size_t size);
 const char *np_str(const char *s, size_t n, char *buf, size_t size);
 
 /* How the vote candidate relates to the configuration:

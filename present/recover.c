@@ -17,22 +17,23 @@
 
 static void print_server(FILE *out, char mark, const struct rs_server *s, const char *note)
 {
-	char a[600], b[600];
-	const char *suf = rs_suffrage_name(s->suffrage);
+	char a[600], b[600], suf[32];
 
 	fprintf(out, "  %c %s %s %s%s\n", mark, np_str(s->id, s->id_len, a, sizeof(a)),
-	        np_str(s->address, s->address_len, b, sizeof(b)), suf != NULL ? suf : "?", note);
+	        np_str(s->address, s->address_len, b, sizeof(b)),
+	        np_suffrage_text(s->suffrage, suf, sizeof(suf)), note);
 }
 
 /* "~ id old-address old-suffrage -> new-address new-suffrage" */
 static void print_moved(FILE *out, const struct rs_server *o, const struct rs_server *s)
 {
-	char a[600], b[600], c[600];
-	const char *os = rs_suffrage_name(o->suffrage), *ns = rs_suffrage_name(s->suffrage);
+	char a[600], b[600], c[600], os[32], ns[32];
 
 	fprintf(out, "  ~ %s %s %s -> %s %s   (changed)\n", np_str(s->id, s->id_len, a, sizeof(a)),
-	        np_str(o->address, o->address_len, b, sizeof(b)), os != NULL ? os : "?",
-	        np_str(s->address, s->address_len, c, sizeof(c)), ns != NULL ? ns : "?");
+	        np_str(o->address, o->address_len, b, sizeof(b)),
+	        np_suffrage_text(o->suffrage, os, sizeof(os)),
+	        np_str(s->address, s->address_len, c, sizeof(c)),
+	        np_suffrage_text(s->suffrage, ns, sizeof(ns)));
 }
 
 void np_recover_change(FILE *out, const struct rs_recover_plan *p, const char *from_env)

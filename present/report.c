@@ -355,15 +355,14 @@ struct info_line {
 	size_t len;
 };
 
+/* One line as an info record (a blank line is none). The stream exists in
+ * text format only below --log.level info, where nothing reaches here
+ * (oci_info_stream returns stderr itself otherwise). */
 static void info_emit(struct info_line *l)
 {
 	l->buf[l->len] = '\0';
-	if (oci_log_conf.format == OCI_LOG_TEXT) {
-		fputs(l->buf, stderr);
-		fputc('\n', stderr);
-	} else if (l->len > 0) {
+	if (l->len > 0)
 		record(OCI_LVL_INFO, NULL, l->buf + strspn(l->buf, " "));
-	}
 	l->len = 0;
 }
 
@@ -386,7 +385,7 @@ static int info_close(void *cookie)
 {
 	struct info_line *l = cookie;
 
-	if (l->len > 0 && OCI_LVL_INFO >= oci_log_conf.level)
+	if (l->len > 0) /* a last line without its newline (info_write keeps none below info) */
 		info_emit(l);
 	free(l);
 	return 0;

@@ -38,6 +38,13 @@ static int invalid(char *msg, size_t size, const char *path, const char *fmt, ..
 	return RS_CLUSTER_FILE_EINVALID;
 }
 
+/* Running out of memory: no fact about the document. */
+static int nomem(char *msg, size_t size, const char *path)
+{
+	(void)snprintf(msg, size, "out of memory reading %s", rs_qpath(path).s);
+	return RS_CLUSTER_FILE_ENOMEM;
+}
+
 /* A string member, or an error naming it. */
 static int get_string(const cJSON *item, const char *file, const char *jpath, char **out, char *msg,
                       size_t size)
@@ -46,7 +53,7 @@ static int get_string(const cJSON *item, const char *file, const char *jpath, ch
 		return invalid(msg, size, file, "%s must be a string", jpath);
 	*out = strdup(item->valuestring);
 	if (*out == NULL)
-		return invalid(msg, size, file, "out of memory");
+		return nomem(msg, size, file);
 	return RS_CLUSTER_FILE_OK;
 }
 
@@ -141,7 +148,7 @@ static int get_nodes(const cJSON *nodes, const char *file, struct rs_cluster_fil
 		               n, RS_MEMBERS_MAX);
 	cf->ms.m = calloc(n, sizeof(*cf->ms.m));
 	if (cf->ms.m == NULL)
-		return invalid(msg, size, file, "out of memory");
+		return nomem(msg, size, file);
 	cf->ms.n = n;
 	cJSON_ArrayForEach(node, nodes)
 	{
@@ -166,7 +173,9 @@ int rs_cluster_file_load(const char *path, struct rs_cluster_file *cf, char *msg
 	 * ConfigMap's symbolic link */
 	if (rs_json_load(path, rs_qpath(path).s, CLUSTER_FILE_MAX, 1, &root, &err) != RS_OK) {
 		(void)snprintf(msg, size, "%s", err.msg);
-		return err.code == RS_EIO ? RS_CLUSTER_FILE_EIO : RS_CLUSTER_FILE_EINVALID;
+		return err.code == RS_EIO      ? RS_CLUSTER_FILE_EIO
+		       : err.code == RS_ENOMEM ? RS_CLUSTER_FILE_ENOMEM
+		                               : RS_CLUSTER_FILE_EINVALID;
 	}
 	return from_tree(root, path, cf, msg, size);
 }
@@ -185,7 +194,7 @@ int rs_cluster_file_parse(const char *text, size_t len, const char *name,
 	}
 	if (rs_json_parse(text, len, rs_qpath(name).s, &root, &err) != RS_OK) {
 		(void)snprintf(msg, size, "%s", err.msg);
-		return RS_CLUSTER_FILE_EINVALID;
+		return err.code == RS_ENOMEM ? RS_CLUSTER_FILE_ENOMEM : RS_CLUSTER_FILE_EINVALID;
 	}
 	return from_tree(root, name, cf, msg, size);
 }
@@ -355,6 +364,10 @@ int rs_cluster_json_write(const char *outdir, const struct rs_cluster_record *re
 
 	text = doc != NULL ? cJSON_Print(doc) : NULL;
 	cJSON_Delete(doc);
+	if (text != NULL && rs_json_nomem() != 0) { /* some item may be missing */
+		cJSON_free(text);
+		text = NULL;
+	}
 	if (text == NULL) {
 		(void)snprintf(msg, msgsize, "out of memory");
 		return -1;

@@ -47,6 +47,7 @@ enum {
 	RS_CLUSTER_FILE_OK = 0,
 	RS_CLUSTER_FILE_EIO = -1,      /* cannot read it (errno kept in the message) */
 	RS_CLUSTER_FILE_EINVALID = -2, /* not the document described above */
+	RS_CLUSTER_FILE_ENOMEM = -3,   /* out of memory: nothing known about it */
 };
 
 /* Reads and checks the document's shape (not the values: present/members.h does

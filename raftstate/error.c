@@ -115,7 +115,10 @@ int rs_err_suffix(struct rs_err *err, const char *suffix)
 int rs_syserr(struct rs_err *err, const char *what, const char *path)
 {
 	int e = errno;
-	int rc = rs_errf(err, RS_EIO, "%s %s: %s", what, path, rs_errno_text(e).s);
+	/* a call that could not allocate (opendir, fopen, mmap): out of
+	 * memory, no fact about the file */
+	int rc = rs_errf(err, e == ENOMEM ? RS_ENOMEM : RS_EIO, "%s %s: %s", what, path,
+	                 rs_errno_text(e).s);
 
 	if (err != NULL) {
 		err->sys_errno = e;

@@ -47,7 +47,8 @@ int rs_err_suffix(struct rs_err *err, const char *suffix);
 
 /* RS_EIO for a failed system call: "<what> <path>: <rs_errno_text(errno)>",
  * recording errno in err->sys_errno (has_fix when rs_errno_fix(errno) has
- * one). */
+ * one); RS_ENOMEM when errno is ENOMEM (a call that could not allocate:
+ * opendir, fopen, mmap; no fact about the file). */
 int rs_syserr(struct rs_err *err, const char *what, const char *path);
 
 /* s (n bytes) as a double-quoted string in the style of Go's %q: control

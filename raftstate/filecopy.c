@@ -17,18 +17,24 @@
 
 /*
  * The byte copy. The caller keeps the source from changing (a backup holds
- * LOCK_SH on a database, which a bbolt writer's LOCK_EX excludes). A large
- * file is done in two halves on two threads, chunk by chunk at the same
- * offsets on both sides:
+ * LOCK_SH on a database, which a bbolt writer's LOCK_EX excludes). The file
+ * is done chunk by chunk at the same offsets on both sides, on one thread:
  *
  *   1. each piece of a chunk (PCOPY_IO: it stays in the CPU's cache) is
  *      read with pread into our own buffer, its crc32 taken of that buffer,
  *      and the same buffer written with pwrite: the checksum is of the
  *      bytes actually written, and each byte is read from memory once;
- *      the halves' crc32s are joined with crc32_combine;
  *   2. the chunk's write-back is started at once (sync_file_range), so the
  *      disk writes while the next chunks are copied and the caller's fsync
  *      has little left to wait for.
+ *
+ * Why one thread: the copy goes at the disk's pace, and two threads writing
+ * one file contend for its inode lock (ext4_buffered_write_iter's rwsem);
+ * with the other core busy (a loaded node) the two-thread copy of 1 GiB took
+ * 600-770 ms where one thread took 400-500 ms (on an idle machine: 310-330
+ * against 330-360 ms), and one thread leaves a core to the node's other
+ * processes. Only reading for the crc32 (no copy) is done in two halves on
+ * two threads, joined with crc32_combine.
  *
  * Why not copy_file_range: it copied in the kernel, but the crc32 then had
  * to read every chunk back from the copy, a second pass over memory; on
@@ -42,7 +48,7 @@
  */
 #define PCOPY_CHUNK    ((size_t)8 << 20)    /* write-back started per chunk */
 #define PCOPY_IO       ((size_t)1 << 20)    /* one pread, crc32 and pwrite */
-#define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size */
+#define PCOPY_PARALLEL ((uint64_t)64 << 20) /* two threads from this size (only reading) */
 #define PCOPY_PROGRESS ((uint64_t)64 << 20) /* progress calls this often */
 
 struct pcopy {
@@ -210,7 +216,7 @@ int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
 
 	atomic_init(&pc.done, 0);
 	atomic_init(&pc.failed, 0);
-	if (half_point(size) > 0) { /* the second half goes to a thread */
+	if (out_fd < 0 && half_point(size) > 0) { /* the second half goes to a thread */
 		parts[0].end = half_point(size);
 		parts[1].start = parts[0].end;
 		parts[1].end = size;

@@ -17,10 +17,10 @@ typedef void (*rs_copy_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * Copies bytes [0, size) of in_fd to the same offsets of out_fd, and sets
  * *crc to the zlib crc32 of those bytes as they were written. Each piece is
  * read with pread into a buffer, checksummed there and written from it
- * with pwrite; from 64 MiB the two halves go on two threads; each 8 MiB
+ * with pwrite, on this thread; each 8 MiB
  * chunk's write-back is started at once. The caller fsyncs. With out_fd < 0
- * nothing is written: the bytes are only read (in two halves, likewise)
- * for the crc32. A source shorter than size is an error (RS_EIO, "NAME
+ * nothing is written: the bytes are only read for the crc32, from 64 MiB
+ * in two halves on two threads. A source shorter than size is an error (RS_EIO, "NAME
  * shrank while it was copied"). `progress` (may be NULL) is called from
  * the calling thread.
  */
@@ -32,7 +32,7 @@ int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
  * Drops bytes [0, size) of fd from the page cache (POSIX_FADV_DONTNEED:
  * only a hint, and only clean pages go, so fsync first). The kernel's work
  * of freeing the pages is ~50 ms a GiB of CPU: from 64 MiB the two halves
- * go on two threads, as rs_copy_range's do.
+ * go on two threads.
  */
 void rs_drop_cached(int fd, uint64_t size);
 

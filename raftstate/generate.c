@@ -519,6 +519,7 @@ static int if_absent_check(const struct rs_generate_opts *o, struct rs_generate_
 {
 	const struct rs_members *ms = o->ms;
 	char node_dir[PATH_MAX], note[256];
+	int verdict;
 
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->target[i] || p->have[i] == 0)
@@ -531,13 +532,20 @@ static int if_absent_check(const struct rs_generate_opts *o, struct rs_generate_
 			            ms->m[i].id, RS_LOG_FILE, RS_STABLE_FILE);
 			continue;
 		}
-		if (rs_if_absent_node(node_dir, ms->m[i].id, o->cfg, ms->m[ms->leader].id, o->term,
-		                      &p->changed, &p->conflict, note,
-		                      sizeof(note)) != RS_NODE_CONFLICT)
+		verdict = rs_if_absent_node(node_dir, ms->m[i].id, o->cfg, ms->m[ms->leader].id,
+		                            o->term, &p->changed, &p->conflict, note, sizeof(note));
+		if (verdict == RS_NODE_NOMEM)
+			return rs_errf(err, RS_ENOMEM, "out of memory reading %s",
+			               rs_qpath(node_dir).s);
+		if (verdict != RS_NODE_CONFLICT)
 			rs_diff_add(&p->notes, "%s: %s", node_dir, note);
 	}
 	if (p->npresent > 0)
 		rs_if_absent_record(p->outdir, ms, o->term, o->network, &p->conflict);
+	/* a verdict on a diff that lost a line would be no verdict */
+	if (p->conflict.nomem || p->changed.nomem || p->notes.nomem)
+		return rs_errf(err, RS_ENOMEM, "out of memory comparing the state in %s",
+		               rs_qpath(p->outdir).s);
 	if (p->conflict.n > 0)
 		return rs_errf(err, RS_EEXIST,
 		               "--if-absent: the existing state in %s is not what this command "

@@ -38,8 +38,10 @@ void rs_diff_add(struct rs_diff *d, const char *fmt, ...)
 	if ((size_t)k >= sizeof(line))
 		k = (int)sizeof(line) - 1;
 	p = realloc(d->text, d->len + (size_t)k + 2);
-	if (p == NULL)
+	if (p == NULL) {
+		d->nomem = 1;
 		return;
+	}
 	memcpy(p + d->len, line, (size_t)k);
 	d->len += (size_t)k;
 	p[d->len++] = '\n';
@@ -234,16 +236,18 @@ int rs_if_absent_node(const char *node_dir, const char *id, const struct rs_conf
 		(void)snprintf(note, notesize, "identical to what this command writes");
 		return RS_NODE_SAME;
 	}
-	if ((n = calloc(1, sizeof(*n))) == NULL) {
-		rs_diff_add(conflict, "  %s: out of memory", id);
-		return RS_NODE_CONFLICT;
-	}
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return RS_NODE_NOMEM;
 	rc = rs_node_summarize(node_dir, &o, n, &err);
 	if (rc == RS_ELOCKED) { /* a running node holds it: read it live */
 		o.live = 1;
 		rs_node_free(n);
 		memset(n, 0, sizeof(*n));
 		rc = rs_node_summarize(node_dir, &o, n, &err);
+	}
+	if (rc == RS_ENOMEM) {
+		verdict = RS_NODE_NOMEM;
+		goto out;
 	}
 	if (rc != RS_OK) {
 		rs_diff_add(conflict, "  %s: the existing state cannot be read: %s", id, err.msg);
@@ -342,12 +346,16 @@ void rs_if_absent_record(const char *outdir, const struct rs_members *ms, uint64
 	char path[PATH_MAX], msg[1024];
 	struct rs_cluster_file cf;
 	struct stat st;
+	int rc;
 
 	if (rs_path_join(path, sizeof(path), outdir, RS_CLUSTER_JSON) != 0 ||
 	    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return; /* none (or a node named cluster.json): nothing to compare */
-	if (rs_cluster_file_load(path, &cf, msg, sizeof(msg)) != RS_CLUSTER_FILE_OK) {
-		rs_diff_add(d, "  %s: %s", RS_CLUSTER_JSON, msg);
+	if ((rc = rs_cluster_file_load(path, &cf, msg, sizeof(msg))) != RS_CLUSTER_FILE_OK) {
+		if (rc == RS_CLUSTER_FILE_ENOMEM)
+			d->nomem = 1; /* no fact about the file */
+		else
+			rs_diff_add(d, "  %s: %s", RS_CLUSTER_JSON, msg);
 		rs_cluster_file_free(&cf);
 		return;
 	}

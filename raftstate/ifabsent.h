@@ -20,6 +20,7 @@
 struct rs_diff {
 	char *text; /* NUL-terminated, one line each; NULL when empty */
 	size_t len, n;
+	int nomem; /* a line was lost for want of memory: the diff is not whole */
 };
 void rs_diff_add(struct rs_diff *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rs_diff_free(struct rs_diff *d);
@@ -39,6 +40,8 @@ enum rs_node_verdict {
 	 * given one (another cluster's), whose current term is below the given
 	 * initial term, or whose entry 1 has another term. `conflict` says how. */
 	RS_NODE_CONFLICT = 2,
+	/* out of memory: nothing is known about the node */
+	RS_NODE_NOMEM = 3,
 };
 
 /*

@@ -621,3 +621,26 @@ int rs_json_load(const char *path, const char *name, size_t max, int follow, cJS
 	free(buf);
 	return rc;
 }
+
+static unsigned long cjson_nomem;
+
+static void *counted_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		(void)__atomic_add_fetch(&cjson_nomem, 1, __ATOMIC_SEQ_CST);
+	return p;
+}
+
+void rs_json_hooks(void)
+{
+	cJSON_Hooks h = {.malloc_fn = counted_malloc, .free_fn = free};
+
+	cJSON_InitHooks(&h);
+}
+
+unsigned long rs_json_nomem(void)
+{
+	return __atomic_load_n(&cjson_nomem, __ATOMIC_SEQ_CST);
+}

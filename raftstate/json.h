@@ -49,4 +49,14 @@ int rs_json_u64(const cJSON *j, uint64_t *out);
 int rs_json_load(const char *path, const char *name, size_t max, int follow, cJSON **out,
                  struct rs_err *err);
 
+/* cJSON reports a failed allocation in a tree it builds by leaving the item
+ * out (cJSON_AddItemToObject(doc, "k", NULL) adds nothing): a document
+ * written after one would be short, with nothing said. rs_json_hooks (once,
+ * before any cJSON call: main) routes cJSON's allocations through a counter;
+ * rs_json_nomem is then the number that failed in this process, and a
+ * writer of a document refuses to write it (out of memory) when it is not
+ * 0. Without rs_json_hooks (the unit tests' programs), always 0. */
+void rs_json_hooks(void);
+unsigned long rs_json_nomem(void);
+
 #endif

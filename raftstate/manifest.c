@@ -285,6 +285,10 @@ char *rs_manifest_text(const struct rs_manifest *m)
 	}
 	text = cJSON_Print(root);
 	cJSON_Delete(root);
+	if (text != NULL && rs_json_nomem() != 0) { /* some item may be missing */
+		cJSON_free(text);
+		text = NULL;
+	}
 	if (text == NULL)
 		return NULL;
 	l = strlen(text);

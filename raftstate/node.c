@@ -164,11 +164,11 @@ int rs_config_same(const struct rs_config *a, const struct rs_config *b)
  * and op-stack blocks are far smaller). */
 #define STATE_MAX ((size_t)256 << 20)
 
-void rs_node_snapshot_head(struct rs_node *n)
+int rs_node_snapshot_head(struct rs_node *n, struct rs_err *err)
 {
 	const struct rs_snapshot *s = rs_node_newest_snapshot(n);
 	struct rs_head *h = &n->head;
-	struct rs_err err = {0};
+	struct rs_err rerr = {0};
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int form;
@@ -177,18 +177,20 @@ void rs_node_snapshot_head(struct rs_node *n)
 	h->snap_name[0] = h->snap_why[0] = 0;
 	memset(&h->snap_block, 0, sizeof(h->snap_block));
 	if (s == NULL)
-		return;
+		return RS_OK;
 	strlcpy(h->snap_name, s->name, sizeof(h->snap_name));
-	if (rs_snapshot_read_state(n->dir, s, STATE_MAX, &buf, &len, &err) != RS_OK) {
+	if (rs_snapshot_read_state(n->dir, s, STATE_MAX, &buf, &len, &rerr) != RS_OK) {
+		if (rerr.code == RS_ENOMEM) /* no fact about the file */
+			return rs_errf(err, RS_ENOMEM, "%s", rerr.msg);
 		h->snap_state = RS_SNAP_STATE_UNREAD;
-		strlcpy(h->snap_why, err.msg, sizeof(h->snap_why));
-		return;
+		strlcpy(h->snap_why, rerr.msg, sizeof(h->snap_why));
+		return RS_OK;
 	}
 	if (len == 0) {
 		/* raft_fsm.go Restore: n == 0 is "no unsafe head" (PR 22908) */
 		h->snap_state = RS_SNAP_STATE_EMPTY;
 		free(buf);
-		return;
+		return RS_OK;
 	}
 	form = rs_payload_decode(buf, len, &h->snap_block, h->snap_why, sizeof(h->snap_why));
 	free(buf);
@@ -197,6 +199,7 @@ void rs_node_snapshot_head(struct rs_node *n)
 		h->snap_block.source = RS_BLOCK_SNAPSHOT;
 		strlcpy(h->snap_block.snapshot, s->name, sizeof(h->snap_block.snapshot));
 	}
+	return RS_OK;
 }
 
 /* Apply's rule: replace when the block number is higher. Walking newest

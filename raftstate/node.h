@@ -201,8 +201,9 @@ static inline int rs_log_decode_at(const struct bolt_view *v, const struct bolt_
 }
 
 /* Reads the newest usable snapshot's state.bin and decodes it as Restore
- * does; fills n->head.snap_*. Never fails: an unreadable file is UNREAD. */
-void rs_node_snapshot_head(struct rs_node *n);
+ * does; fills n->head.snap_*. An unreadable file is UNREAD (RS_OK); fails
+ * only with RS_ENOMEM, when there is no memory to read it into. */
+int rs_node_snapshot_head(struct rs_node *n, struct rs_err *err);
 
 /* op-conductor <= v1.19.6 and a node whose FSM holds no unsafe head (none in
  * the newest snapshot, no entry after it that Apply accepts): raft snapshots

@@ -235,8 +235,11 @@ int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struc
 		return add_node(out, path) == 0 ? RS_OK : rs_errf(err, RS_ENOMEM, "out of memory");
 	/* the one discovery rule */
 	if (rs_nd_list(path, 0, &names, &nnames, err) != RS_OK)
-		return rs_errf(err, RS_EIO, "cannot read %s %s: %s", what, rs_qpath(dir).s,
-		               rs_errno_text(err->sys_errno).s);
+		return err->code == RS_ENOMEM
+		           ? rs_errf(err, RS_ENOMEM, "out of memory reading %s %s", what,
+		                     rs_qpath(dir).s)
+		           : rs_errf(err, RS_EIO, "cannot read %s %s: %s", what, rs_qpath(dir).s,
+		                     rs_errno_text(err->sys_errno).s);
 	rc = RS_OK;
 	for (size_t i = 0; i < nnames && rc == RS_OK; i++)
 		if (rs_path_join(sub, sizeof(sub), path, names[i]) == 0 && add_node(out, sub) != 0)

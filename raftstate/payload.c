@@ -107,9 +107,11 @@ HOT int check_txs(const uint8_t *list, uint32_t n, size_t avail, uint32_t *count
 	/* offset i+1 is at 4(i+1) < first <= n: inside the list */
 	if (first > avail)
 		return -1;
+	/* transaction i ends where i+1 starts, the last one at n (<= n, and
+	 * never below cur, as cur <= n) */
 	cur = first;
-	for (uint32_t i = 0; i < first / 4; i++) {
-		uint32_t next = i + 1 < first / 4 ? le32(list + 4 * (i + 1)) : n;
+	for (uint32_t i = 0; i + 1 < first / 4; i++) {
+		uint32_t next = le32(list + 4 * (i + 1));
 
 		if (next < cur || next > n)
 			return fail(why, ws, "transaction %llu has a bad end offset %llu", U(i),

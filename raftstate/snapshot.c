@@ -101,16 +101,16 @@ static int json_u64(const cJSON *obj, const char *key, uint64_t *v, int required
 	return 0;
 }
 
-static char *json_strdup(const cJSON *it, size_t *len)
+/* the string value's copy in *out; -1 when it is not a string, -2 when
+ * there is no memory for the copy */
+static int json_strdup(const cJSON *it, char **out, size_t *len)
 {
-	char *s;
-
 	if (!cJSON_IsString(it) || it->valuestring == NULL)
-		return NULL;
-	s = strdup(it->valuestring);
-	if (s != NULL)
-		*len = strlen(s);
-	return s;
+		return -1;
+	if ((*out = strdup(it->valuestring)) == NULL)
+		return -2;
+	*len = strlen(*out);
+	return 0;
 }
 
 /* cJSON's parser writes a process-wide error pointer (global_error, cJSON.c),
@@ -126,7 +126,14 @@ int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out
 	int rc = RS_ECORRUPT;
 
 	(void)pthread_mutex_lock(&parse_lock);
+	errno = 0;
 	root = cJSON_ParseWithLength(text, len);
+	/* cJSON returns NULL for bad text and for a failed allocation alike;
+	 * only the allocator sets ENOMEM (cJSON's own code sets no errno) */
+	if (root == NULL && errno == ENOMEM) {
+		(void)pthread_mutex_unlock(&parse_lock);
+		return rs_errf(err, RS_ENOMEM, "out of memory reading meta.json");
+	}
 	(void)pthread_mutex_unlock(&parse_lock);
 
 	if (root == NULL || !cJSON_IsObject(root)) {
@@ -180,6 +187,7 @@ int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out
 	{
 		struct rs_server *s = &out->config.servers[i];
 		uint64_t suf = 0;
+		int id_rc, addr_rc;
 
 		if (!cJSON_IsObject(srv) || json_u64(srv, "Suffrage", &suf, 0)) {
 			rs_errf(err, RS_ECORRUPT,
@@ -187,11 +195,16 @@ int rs_snapshot_parse_meta(const char *text, size_t len, struct rs_snapshot *out
 			goto out;
 		}
 		s->suffrage = suf;
-		s->id = json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "ID"), &s->id_len);
-		s->address =
-		    json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "Address"), &s->address_len);
+		id_rc =
+		    json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "ID"), &s->id, &s->id_len);
+		addr_rc = json_strdup(cJSON_GetObjectItemCaseSensitive(srv, "Address"), &s->address,
+		                      &s->address_len);
 		out->config.n = ++i;
-		if (s->id == NULL || s->address == NULL) {
+		if (id_rc == -2 || addr_rc == -2) {
+			rc = rs_errf(err, RS_ENOMEM, "out of memory reading meta.json");
+			goto out;
+		}
+		if (id_rc != 0 || addr_rc != 0) {
 			rs_errf(err, RS_ECORRUPT,
 			        "meta.json Configuration.Servers[%zu] lacks a string ID or Address",
 			        i - 1);
@@ -218,7 +231,7 @@ static int open_failed(const struct bolt_err *be, const char *dir, char *problem
 }
 
 /* meta.json, whole: 0; -1 with the reason in problem; or RS_EIO in err
- * when a system call failed */
+ * when a system call failed, RS_ENOMEM when there is no memory for it */
 static int read_small(int dirfd, const char *dir, const char *name, char **buf, size_t *len,
                       char *problem, size_t psize, struct rs_err *err)
 {
@@ -237,9 +250,8 @@ static int read_small(int dirfd, const char *dir, const char *name, char **buf, 
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {
-		strlcpy(problem, "out of memory", psize);
 		close(fd);
-		return -1;
+		return rs_errf(err, RS_ENOMEM, "out of memory reading %s/%s", dir, name);
 	}
 	while (got < (size_t)st.st_size) {
 		r = read(fd, *buf + got, (size_t)st.st_size - got);
@@ -389,12 +401,13 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 	if (dfd < 0) {
 		if (errno == ENOENT)
 			return RS_OK;
-		return rs_errf(err, RS_EIO, "cannot open %s: %s", path, rs_errno_text(errno).s);
+		return rs_syserr(err, "cannot open", path);
 	}
 	d = fdopendir(dfd);
 	if (d == NULL) {
+		rc = rs_syserr(err, "cannot read", path); /* ENOMEM: RS_ENOMEM */
 		close(dfd);
-		return rs_errf(err, RS_EIO, "cannot read %s: %s", path, rs_errno_text(errno).s);
+		return rc;
 	}
 	out->v = calloc(MAX_SNAPSHOTS, sizeof(*out->v));
 	if (out->v == NULL) {
@@ -448,13 +461,19 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 			         strerror(errno));
 			continue;
 		}
-		/* a failed read has put its reason in s->problem */
+		/* a failed read has put its reason in s->problem; a failed system
+		 * call or running out of memory is no fact about the snapshot: the
+		 * load fails */
 		rc = read_small(sfd, dir, "meta.json", &text, &tlen, s->problem, sizeof(s->problem),
 		                err);
 		if (rc == 0) {
-			if (rs_snapshot_parse_meta(text, tlen, s, &perr) != RS_OK)
+			rc = rs_snapshot_parse_meta(text, tlen, s, &perr);
+			if (rc == RS_ENOMEM)
+				rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", dir);
+			else if (rc != RS_OK) {
 				strlcpy(s->problem, perr.msg, sizeof(s->problem));
-			else if (verify_data)
+				rc = RS_OK;
+			} else if (verify_data)
 				rc = check_data(sfd, dir, s, err);
 		}
 		free(text);

@@ -1329,13 +1329,15 @@ int rs_node_summarize(const char *dir, const struct rs_summary_opts *opts, struc
 
 		if (!file_missing(n, RS_STABLE_FILE) || !rs_nd_has(n->dir, RS_ND_LOG))
 			return rc;
-		rs_node_snapshot_head(n);
+		if (rs_node_snapshot_head(n, err) != RS_OK)
+			return RS_ENOMEM;
 		if (read_log(n, &o, &lerr) != RS_OK)
 			return rc;
 		n->partial = 1;
 		return rc;
 	}
-	rs_node_snapshot_head(n);
+	if ((rc = rs_node_snapshot_head(n, err)) != RS_OK)
+		return rc;
 	rc = read_log(n, &o, err);
 	if (rc != RS_OK && file_missing(n, RS_LOG_FILE))
 		n->partial = 1;
@@ -1445,9 +1447,16 @@ int rs_node_entries(const char *dir, const struct rs_summary_opts *opts, uint64_
 			                   "an entry does not decode: %s (run verify)", derr.msg);
 			break;
 		}
-		if (log.type == RS_LOG_CONFIGURATION &&
-		    rs_config_decode(log.data, log.data_len, &cfg, &derr) == RS_OK)
-			have_cfg = 1;
+		if (log.type == RS_LOG_CONFIGURATION) {
+			int drc = rs_config_decode(log.data, log.data_len, &cfg, &derr);
+
+			if (drc == RS_ENOMEM) { /* not an entry that does not decode */
+				rs_config_free(&cfg);
+				rc = rs_errf(err, RS_ENOMEM, "%s", derr.msg);
+				break;
+			}
+			have_cfg = drc == RS_OK;
+		}
 		stop = fn(ctx, &log, have_cfg ? &cfg : NULL);
 		rs_config_free(&cfg);
 		if (stop)

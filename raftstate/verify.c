@@ -686,15 +686,17 @@ static int verify_file(struct rs_node *n, int is_log, const struct rs_verify_opt
 /* What op-conductor's Restore will make of the newest snapshot's state.bin
  * (raft_fsm.go unsafeHeadTracker.Restore; raft restores only the newest:
  * FileSnapshotStore.List returns `retain` = 1 snapshots for op-conductor). */
-static void check_snapshot_state(struct rs_node *n, int op_conductor, struct rs_problems *p)
+static int check_snapshot_state(struct rs_node *n, int op_conductor, struct rs_problems *p,
+                                struct rs_err *err)
 {
 	const struct rs_head *h = &n->head;
 	char file[96];
 
-	rs_node_snapshot_head(n);
+	if (rs_node_snapshot_head(n, err) != RS_OK)
+		return RS_ENOMEM;
 	rs_node_head_finish(n);
 	if (!op_conductor)
-		return;
+		return RS_OK;
 	snprintf(file, sizeof(file), "snapshots/%.60s/state.bin", h->snap_name);
 	switch (h->snap_state) {
 	case RS_SNAP_STATE_BAD:
@@ -726,6 +728,7 @@ static void check_snapshot_state(struct rs_node *n, int op_conductor, struct rs_
 	default:
 		break;
 	}
+	return RS_OK;
 }
 
 /* The FSM's reports count only for a node that holds op-conductor data: some
@@ -749,7 +752,7 @@ static void fsm_verdict(struct rs_node *n, int op_conductor, struct rs_problems 
 	p->dropped += fsm->dropped;
 }
 
-static void check_invariants(struct rs_node *n, struct rs_problems *p)
+static int check_invariants(struct rs_node *n, struct rs_problems *p, struct rs_err *err)
 {
 	const struct rs_snapshot *snap = NULL;
 
@@ -776,8 +779,7 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 		rs_config_free(&n->config);
 		memset(&n->config, 0, sizeof(n->config));
 		if (rs_config_copy(&n->config, &snap->config) != RS_OK)
-			rs_problem_add(p, RS_PROBLEM, "", "",
-			               "out of memory copying a configuration");
+			return rs_errf(err, RS_ENOMEM, "out of memory copying a configuration");
 		n->config_source = snap->config.n > 0 ? RS_CONFIG_SNAPSHOT : RS_CONFIG_NONE;
 		n->config_index = snap->config_index;
 		strlcpy(n->config_snapshot, snap->name, sizeof(n->config_snapshot));
@@ -839,6 +841,7 @@ static void check_invariants(struct rs_node *n, struct rs_problems *p)
 			               "the vote candidate %s is not a member of the configuration",
 			               n->last_vote_cand);
 	}
+	return RS_OK;
 }
 
 /* What op-conductor <= v1.19.6 will do with a node that holds no unsafe
@@ -899,8 +902,11 @@ int rs_verify_node_full(const char *node_dir, const struct rs_verify_opts *opts,
 		n->head.to = n->last_index;
 		n->head.complete = 1;
 	}
-	check_invariants(n, p);
-	check_snapshot_state(n, o.op_conductor, &fsm);
+	if ((rc = check_invariants(n, p, err)) != RS_OK ||
+	    (rc = check_snapshot_state(n, o.op_conductor, &fsm, err)) != RS_OK) {
+		rs_problems_free(&fsm);
+		return rc;
+	}
 	fsm_verdict(n, o.op_conductor, &fsm, p);
 	if (o.nil_head)
 		check_nil_head(n, &o, p);

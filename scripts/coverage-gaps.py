@@ -20,15 +20,18 @@ its block (the few lines after it up to the end of the statement):
   allocation   the line tests what malloc/calloc/realloc/reallocarray/
                strdup/strndup/cJSON/a zlib init returned, or its block
                reports running out of memory: reachable only by making the
-               allocator fail (a preloaded malloc, as commit 5cddabe's
-               tests/cli/failcall.c does; not in the suite: out of memory
-               is still reported as damage, docs/testing.md)
+               allocator fail; tests/cli/test_oom_verdicts.sh does, in the
+               suite (not under the sanitizers, whose allocator cannot be
+               interposed): tests/cli/failcall.c built with -DFAILCALL_ALLOC
+               fails each call of malloc, calloc and realloc (or 30 evenly
+               spaced ones) of every command in turn
   system call  the line tests what a system call returned on an object
                the code opened or checked just before (fstat, fsync, close,
                dup, fdopendir, mkdirat, renameat, ...), or its block turns
                errno into the error (rs_syserr, bolt_syserr): reachable only
-               by injecting the fault; tests/cli/test_io_faults.sh does, for
-               a sample of the calls of each writing command
+               by injecting the fault; tests/cli/test_io_faults.sh (the
+               writing commands) and test_io_faults_read.sh (the reading
+               ones) do, for every call or 12 of each wrapped function
   length       a path or name that would not fit its buffer (rs_path_join,
                snprintf, strlcpy, strlcat compared with the size): reachable
                with paths near PATH_MAX, which no test makes
@@ -181,9 +184,11 @@ def main():
     print("Each line that was never run, or has a branch never taken, is in the first\n"
           "group whose rule matches it (the rules: the script's header). What the\n"
           "groups mean for issue 25's bar: *constant* is unreachable from a test;\n"
-          "*allocation* and *system call* only by injecting the fault (a preloaded\n"
-          "allocator, not in the suite; tests/cli/test_io_faults*.sh for system\n"
-          "calls, every call or 12 of each function in each command they run);\n"
+          "*allocation* and *system call* only by injecting the fault\n"
+          "(tests/cli/test_oom_verdicts.sh fails the allocator's calls,\n"
+          "tests/cli/test_io_faults*.sh the system calls, every call or a fixed\n"
+          "sample of each function in each command they run; neither group is\n"
+          "excused: a line left there is a path those sweeps do not take);\n"
           "*length* needs paths near PATH_MAX\n"
           "(tests/cli/test_long_paths.sh); *propagated* follows its callee;\n"
           "*untested* is not excused.\n")

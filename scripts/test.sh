@@ -16,5 +16,5 @@ tests/fuzz/run.sh 30
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOCI_SANITIZE=ON -DOCI_WERROR=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 (cd build-asan && env "${sanitizers[@]}" ctest --output-on-failure -j "$jobs" -LE interop --timeout 1200)
-# the large-file paths (two-thread copy, checksum and compression, progress) under the sanitizers too
+# the large-file paths (the chunked copy, the two-thread checksum and page-cache drop, compression, progress) under the sanitizers too
 (cd build-asan && env "${sanitizers[@]}" ctest --output-on-failure -R '^interop/test_backup_large@raft-1.1.2$' --timeout 1200)

@@ -3,8 +3,13 @@
 # call of each libc function tests/cli/failcall.so wraps, with exactly that
 # call failing, and judges each run.
 #
-#   iofaults_init        compiles failcall.so into $tmp (bad and finish on
-#                        failure); needs OCI_SRC
+#   iofaults_init [alloc]
+#                        compiles failcall.so into $tmp (bad and finish on
+#                        failure), or with "alloc" failalloc.so, the same
+#                        with the allocator's wrappers (-DFAILCALL_ALLOC:
+#                        malloc, calloc, realloc, and what glibc builds on
+#                        them, strdup, fopen, opendir, ...); $SHIM is the one
+#                        the sweep preloads; needs OCI_SRC
 #   sweep NAME VERB SETUP CHECK CMD...
 #                        SETUP prepares a fresh case; a counting run learns
 #                        how many calls of each function CMD makes; then,
@@ -26,6 +31,13 @@
 #                        sanitizers) or when FN is in
 #                        $EVERY (set per sweep), else SAMPLES of them evenly
 #                        spaced, the first and the last included
+#   no_leftovers WHAT DIR...
+#                        none of the DIRs holds what a run makes for itself
+#                        and must not leave, failed or not (bad, non-zero)
+#   gen_check WHAT     generate's rule for what a run into $tmp/g left:
+#                        every node directory holds both database files or
+#                        neither, every one that holds them verifies (all
+#                        three after exit 0), nothing left behind
 #   inject FN NTH ERRNO CMD...
 #                        one run with the NTH call of FN failing; sets rc,
 #                        $tmp/out, $tmp/err
@@ -49,13 +61,31 @@ else
 	SAMPLES=${SAMPLES:-12}
 fi
 
+SHIM=
 iofaults_init() {
+	local flags=
+	SHIM=$tmp/failcall.so
+	[ "${1:-}" = alloc ] && flags=-DFAILCALL_ALLOC SHIM=$tmp/failalloc.so
 	# under ASan the runtime must come first unless told not to check
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
-	if ! cc -std=c11 -shared -fPIC -O1 -Wall -Wextra -Werror "$OCI_SRC/tests/cli/failcall.c" \
-		-o "$tmp/failcall.so" -ldl 2>"$tmp/cc.err"; then
-		bad "compile tests/cli/failcall.c: $(head -c 600 "$tmp/cc.err")"
+	if ! cc -std=c11 -shared -fPIC -O1 -Wall -Wextra -Werror $flags "$OCI_SRC/tests/cli/failcall.c" \
+		-o "$SHIM" -ldl 2>"$tmp/cc.err"; then
+		bad "compile tests/cli/failcall.c $flags: $(head -c 600 "$tmp/cc.err")"
 		finish
+	fi
+}
+
+# a stage (.<id>.<verb>-tmp-*, .<verb>-tmp-*), a partly written file
+# (.<name>.tmp-*, .raft-backup-*.tmp-*), a cluster.json temporary, an empty
+# keep directory
+no_leftovers() {
+	local what=$1 left
+	shift
+	left=$(find "$@" -mindepth 1 \( -name '*tmp-*' -o -name '.cluster.json.*' -o \
+		\( -name '*pre-*' -type d -empty \) \) -printf '%P ' 2>/dev/null)
+	if [ -n "$left" ]; then
+		bad "$what: exit $rc, left behind: $left(stderr: $(head -c 300 "$tmp/err"))"
+		return 1
 	fi
 }
 
@@ -64,7 +94,7 @@ inject() {
 	shift 3
 	# the shim goes into the tool only, not into timeout
 	timeout 60 env OCI_FAIL_CALL="$fn" OCI_FAIL_NTH="$nth" OCI_FAIL_ERRNO="$en" \
-		LD_PRELOAD="$tmp/failcall.so" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+		LD_PRELOAD="$SHIM" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
 
@@ -108,7 +138,7 @@ sweep() {
 	local name=$1 verb=$2 setup=$3 check=$4 fn en count n runs=0 faulted=0 failed=$fail
 	shift 4
 	$setup
-	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$tmp/failcall.so "$@" </dev/null >/dev/null 2>&1 || {
+	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$SHIM "$@" </dev/null >/dev/null 2>&1 || {
 		bad "$name: the run without a fault failed"
 		return
 	}
@@ -131,4 +161,31 @@ sweep() {
 	elif [ "$fail" = "$failed" ]; then
 		ok "$name: $runs runs with one failing call, $faulted of them reported as one line, exit 1; every result intact"
 	fi
+}
+
+verifies() { "$B" raft verify --state-dir "$1" >/dev/null 2>&1; }
+
+gen_check() {
+	local n nodes=0
+	for n in s1 s2 s3; do
+		local d=$tmp/g/$n has=0
+		[ -e "$d/raft-log.db" ] && has=$((has + 1))
+		[ -e "$d/raft-stable.db" ] && has=$((has + 1))
+		if [ "$has" = 1 ]; then
+			bad "$1: $n holds one database file of two"
+			return 1
+		fi
+		if [ "$has" = 2 ]; then
+			nodes=$((nodes + 1))
+			verifies "$d" || {
+				bad "$1: $n does not verify"
+				return 1
+			}
+		fi
+	done
+	if [ "$rc" = 0 ] && [ "$nodes" != 3 ]; then
+		bad "$1: exit 0 with $nodes nodes written"
+		return 1
+	fi
+	no_leftovers "$1" "$tmp/g"
 }

@@ -10,8 +10,9 @@
  *                       LastVoteTerm (what raft leaves when it dies between
  *                       persistVote's two writes, raft v1.7.3 raft.go), ":ID"
  *                       only LastVoteCand
- *   --members LIST      id=address,... (Voters; ~id=address a Nonvoter) for config
- *                       entries and snapshots
+ *   --members LIST      id=address,... (Voters; ~id=address a Nonvoter,
+ *                       ^id=address Staging, !id=address suffrage 7, which raft
+ *                       does not have) for config entries and snapshots
  *   --snapshot-members LIST  the snapshots' members, when they differ
  *   --snapshot I:T:STATE  snapshots/T-I-1700000000000/ with meta.json
  *                       (configuration = --snapshot-members, else --members;
@@ -28,6 +29,7 @@
  *                       a snapshot): their pages become free pages
  *   RANGE = FROM-TO:TERM:KIND  entries FROM..TO of TERM; KIND:
  *       config              LogConfiguration of --members
+ *       badconfig           LogConfiguration whose data is no configuration
  *       block[:OFF[:FORK]]  LogCommand, V4 envelope of block index+OFF
  *       block3[:OFF[:FORK]] the same as V3
  *       legacy[:OFF]        the early-2024 form (version byte 1, V2)
@@ -93,9 +95,11 @@ static void parse_members(const char *list, struct rs_config *into)
 	     t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
 		struct rs_server *s = &into->servers[into->n++];
-		int nonvoter = t[0] == '~';
+		/* ~ Nonvoter (1), ^ Staging (2, raft v1.7.3 configuration.go),
+		 * ! a suffrage raft does not have (7) */
+		int suffrage = t[0] == '~' ? 1 : t[0] == '^' ? 2 : t[0] == '!' ? 7 : 0;
 
-		t += nonvoter;
+		t += suffrage != 0;
 
 		if (eq == NULL)
 			die("a member is id=address", t);
@@ -104,7 +108,7 @@ static void parse_members(const char *list, struct rs_config *into)
 		s->id_len = strlen(t);
 		s->address = strdup(eq + 1);
 		s->address_len = strlen(eq + 1);
-		s->suffrage = nonvoter ? 1 : 0;
+		s->suffrage = (uint64_t)suffrage;
 	}
 	free(dup);
 }
@@ -157,6 +161,14 @@ static void entry_data(const struct range *r, uint64_t index, struct rs_log *log
 			die("config", err.msg);
 		log->data = cfgbuf->p;
 		log->data_len = cfgbuf->len;
+		return;
+	}
+	if (strcmp(r->kind, "badconfig") == 0) {
+		log->type = RS_LOG_CONFIGURATION;
+		*owned = malloc(5);
+		memcpy(*owned, "\xc1junk", 5); /* 0xc1: never used by msgpack */
+		log->data = *owned;
+		log->data_len = 5;
 		return;
 	}
 	if (strcmp(r->kind, "noop") == 0) {

@@ -8,9 +8,10 @@
 #     info --json documents prints what compare of their directories prints,
 #     text and JSON (the IDs come from the _hex bytes, or the configuration
 #     and the vote would name other nodes);
-#   - six more states alone and together (only a snapshot, an empty and an
+#   - seven more states alone and together (only a snapshot, an empty and an
 #     undecodable state.bin, early-2024 payloads in the log and in a
-#     snapshot, V3 payloads, a nonvoter): the same report either way;
+#     snapshot, V3 payloads, a nonvoter, a Staging node in a configuration
+#     that also has a suffrage raft does not have): the same report either way;
 #   - one value changed at a time (an odd-length, upper-case or non-hex
 #     *_hex, a vote candidate holding a NUL, a short hash, a payload version
 #     of 256, 2^32 transactions) -> exit 1, one line naming the member that
@@ -74,16 +75,17 @@ strip_origin "$tmp/dirs.json" >"$tmp/dirs.cmp" && strip_origin "$tmp/docs.json" 
 # from documents: a node with only a snapshot (its unsafe head from
 # state.bin), a snapshot whose state.bin is empty or undecodable, early-2024
 # payloads, a nonvoter, a log that is empty
-MS='t1=10.0.0.1:1,t2=10.0.0.2:1,t3=10.0.0.3:1,t4=10.0.0.4:1,~t5=10.0.0.5:1,t6=10.0.0.6:1'
+MS='t1=10.0.0.1:1,t2=10.0.0.2:1,t3=10.0.0.3:1,t4=10.0.0.4:1,~t5=10.0.0.5:1,t6=10.0.0.6:1,^t7=10.0.0.7:1,!t8=10.0.0.8:1'
 mkdir -p "$tmp/W"
 "$MKNODE" "$tmp/W/t1" --members "$MS" --snapshot 5:1:block:5 --term 1 >/dev/null &&
 	"$MKNODE" "$tmp/W/t2" --members "$MS" --snapshot 5:1:empty 6-8:1:block >/dev/null &&
 	"$MKNODE" "$tmp/W/t3" --members "$MS" --snapshot 5:1:garbage 1-1:1:config 2-8:1:block >/dev/null &&
 	"$MKNODE" "$tmp/W/t4" --members "$MS" 1-1:1:config 2-6:1:legacy >/dev/null &&
 	"$MKNODE" "$tmp/W/t5" --members "$MS" 1-1:1:config 2-7:1:block3 >/dev/null &&
-	"$MKNODE" "$tmp/W/t6" --members "$MS" --snapshot 3:1:legacy:3 --term 2 >/dev/null || bad "mknode W"
+	"$MKNODE" "$tmp/W/t6" --members "$MS" --snapshot 3:1:legacy:3 --term 2 >/dev/null &&
+	"$MKNODE" "$tmp/W/t7" --members "$MS" 1-1:1:config 2-3:1:block >/dev/null || bad "mknode W"
 docs=()
-for t in t1 t2 t3 t4 t5 t6; do
+for t in t1 t2 t3 t4 t5 t6 t7; do
 	"$B" raft info --state-dir "$tmp/W/$t" --json >"$tmp/W-$t.json" 2>/dev/null
 	docs+=(--from-json "$tmp/W-$t.json")
 	"$B" raft compare --state-dir "$tmp/W/$t" >"$tmp/d.txt" 2>&1
@@ -100,8 +102,8 @@ rc1=$?
 rc2=$?
 strip_origin "$tmp/dirs.json" >"$tmp/dirs.cmp" && strip_origin "$tmp/docs.json" >"$tmp/docs.cmp" &&
 	[ "$rc1" = "$rc2" ] && cmp -s "$tmp/dirs.cmp" "$tmp/docs.cmp" &&
-	ok "compare --json of the six together: the same from either input (exit $rc1)" ||
-	bad "compare --json of the six: exits $rc1/$rc2: $(diff "$tmp/dirs.cmp" "$tmp/docs.cmp" | head -c 600)"
+	ok "compare --json of the seven together: the same from either input (exit $rc1)" ||
+	bad "compare --json of the seven: exits $rc1/$rc2: $(diff "$tmp/dirs.cmp" "$tmp/docs.cmp" | head -c 600)"
 
 # set DOC PATH VALUE: DOC with the member at PATH (/-separated) set to VALUE
 # (JSON text) on stdout

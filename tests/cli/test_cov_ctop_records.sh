@@ -6,7 +6,8 @@
 #     fraction of a second without trailing zeros;
 #   - terminal records: a message under 40 characters is padded to 40 when
 #     attributes follow (cmd=...), and a record with no attribute (the
-#     dispatcher's, before any command) is not padded;
+#     dispatcher's, before any command) is not padded; --log.pid adds pid=
+#     before cmd=; json-pretty is one indented object;
 #   - the lines raft recover --json moves off stdout become info records in
 #     logfmt, one per line, and disappear at --log.level warn, with the
 #     document still on stdout.
@@ -40,6 +41,16 @@ grep -Eq '^ERROR\[[0-9]{2}-[0-9]{2}\|[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\] unkn
 "$B" raft logs --state-dir '' --log.format terminal 2>"$tmp/err"
 grep -Eq '^ERROR\[[0-9]{2}-[0-9]{2}\|[0-9:.]{12}\] --state-dir is empty {20} cmd="raft logs"$' "$tmp/err" &&
 	ok "terminal record of 20 characters before cmd=: padded to 40" || bad "terminal, padding: $(cat "$tmp/err")"
+
+"$B" raft logs --state-dir '' --log.format terminal --log.pid 2>"$tmp/err"
+grep -Eq '^ERROR\[[0-9]{2}-[0-9]{2}\|[0-9:.]{12}\] --state-dir is empty {20} pid=[0-9]+ cmd="raft logs"$' "$tmp/err" &&
+	ok "terminal record with --log.pid: pid= before cmd=" || bad "terminal pid: $(cat "$tmp/err")"
+"$B" raft logs --state-dir '' --log.format json-pretty 2>"$tmp/err"
+[ "$(wc -l <"$tmp/err")" -gt 3 ] && python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["lvl"] == "error" and r["msg"] == "--state-dir is empty" and r["cmd"] == "raft logs" else 1)' "$tmp/err" &&
+	ok "json-pretty record: one indented JSON object over several lines" || bad "json-pretty: $(cat "$tmp/err")"
 
 "$MKNODE" "$tmp/n/s1" --members s1=10.0.0.1:1,s2=10.0.0.2:1 1-1:1:config 2-4:1:block >/dev/null || bad "mknode"
 RV=(raft recover --state-dir "$tmp/n/s1" --nodes s1=10.0.0.1:1,s3=10.0.0.3:1 --dry-run --json)

@@ -8,6 +8,8 @@
 #   - compact --trailing that would remove entries, without --force and with
 #     no terminal: refused (the --json document says why), also when the
 #     trailing count comes from OP_CONDUCTOR_INIT_TRAILING;
+#   - raft logs --from-block over block numbers that go down (the note), and
+#     8 MB of entries to /dev/full (stops at the failed write, one sentence);
 #   - a node whose snapshots/ holds only two unfinished *.tmp directories:
 #     info and verify name the newest "and more beside it" and do not say
 #     "(none)"; verify warns and stays VALID.
@@ -72,6 +74,26 @@ rc=$?
 	bad "compact with the variable: exit $rc: $(cat "$tmp/out" "$tmp/err" | head -c 400)"
 listing "$tmp/Q" >"$tmp/after"
 cmp -s "$tmp/before" "$tmp/after" && ok "compact refusals: nothing changed" || bad "compact refusal changed the node"
+
+# raft logs: block numbers that go down (105 at index 5, then 6): --from-block
+# prints what the binary search finds and a note saying where they decrease
+"$MKNODE" "$tmp/D/s1" --members s1=10.0.0.1:1 1-1:1:config 2-5:1:block:100 6-8:1:block:0 >/dev/null || bad "mknode D"
+"$B" raft logs --state-dir "$tmp/D/s1" --from-block 100 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(grep -o '"index":[0-9]*' "$tmp/out" | cut -d: -f2 | tr '\n' ' ')" = "2 3 4 5 " ] &&
+	grep -q '^op-conductor-init: raft logs: note: block numbers decrease at index 6 (6 after 105); the block range assumes they do not' "$tmp/err" &&
+	ok "logs --from-block over decreasing block numbers: entries 2..5 and the note" ||
+	bad "logs --from-block, decreasing: exit $rc, $(grep -c index "$tmp/out") entries: $(cat "$tmp/err")"
+# more than the 1 MiB stdout buffer to a full device: the write fails inside
+# the listing, which stops and says so once
+if [ -w /dev/full ]; then
+	"$MKNODE" "$tmp/L/s1" --members s1=10.0.0.1:1 1-1:1:config 2-21:1:block --tx-bytes 200000 >/dev/null || bad "mknode L"
+	"$B" raft logs --state-dir "$tmp/L/s1" --payload json >/dev/full 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q '^op-conductor-init: raft logs: cannot write the entries to stdout: No space left on device' "$tmp/err" &&
+		ok "logs of 8 MB to /dev/full: stops at the failed write, one sentence" || bad "logs 8 MB to /dev/full: exit $rc: $(cat "$tmp/err")"
+fi
 
 "$MKNODE" "$tmp/Y/s1" --members s1=10.0.0.1:1 1-1:1:config 2-4:1:block >/dev/null || bad "mknode Y"
 mkdir -p "$tmp/Y/s1/snapshots/1-3-1700000000000.tmp" "$tmp/Y/s1/snapshots/1-4-1700000000001.tmp"

@@ -20,6 +20,8 @@
 #     "not a payload", "(legacy form)"; a vote term without a candidate
 #     (raft writes them in two transactions) and a candidate without a term;
 #     --entries 0 (no table), --entries all of an empty log ("(none)");
+#     a Staging node, a member of a suffrage raft does not have (Suffrage(7)),
+#     a LogConfiguration entry that does not decode;
 #   restore --dry-run
 #   - into a directory that does not exist (create), an empty one (fill),
 #     one named for another node (--into-other-node: a note);
@@ -30,7 +32,8 @@
 #   generate: the summary of one node, with and without a --network name;
 #   recover --dry-run
 #   - this node made a nonvoter (--force): the warning; the vote kept, in
-#     the JSON too; a node whose log is empty (only a snapshot).
+#     the JSON too; a node whose log is empty (only a snapshot); members of
+#     a suffrage raft has no name for, removed and moved (Suffrage(7), was "?").
 #
 # Env: OCI_BIN, OCI_BUILD (mknode).
 . "$(dirname "$0")/lib.sh"
@@ -141,6 +144,16 @@ mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:
 run 0 raft info --state-dir "$tmp/I/s4"
 has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"
 
+# suffrages beside Voter and Nonvoter: Staging (raft v1.7.3 configuration.go)
+# and one raft does not have; a LogConfiguration entry that does not decode
+mk "$tmp/I/s6" --members 's1=10.0.0.1:1,^s6=10.0.0.6:1,!s7=10.0.0.7:1' 1-1:1:config 2-2:1:badconfig
+run 0 raft info --state-dir "$tmp/I/s6" --entries all
+has "info: a Staging node" "$tmp/out" "Node s6 ($tmp/I/s6): Staging (does not vote yet)"
+has "info: a suffrage raft does not have, by its number" "$tmp/out" "    s7  10.0.0.7:1  Suffrage(7)"
+has "info --entries: a configuration entry that does not decode" "$tmp/out" "              (the configuration does not decode; run verify)"
+mk "$tmp/I/s7" --members 's1=10.0.0.1:1,^s6=10.0.0.6:1,!s7=10.0.0.7:1' 1-1:1:config
+run 0 raft info --state-dir "$tmp/I/s7"
+has "info: a node of an unknown suffrage" "$tmp/out" "Node s7 ($tmp/I/s7): member with an unknown suffrage"
 run 0 raft info --state-dir "$tmp/I/s2" --entries 0
 grep -q 'Entries' "$tmp/out" && bad "info --entries 0 printed an entries table" || ok "info --entries 0: no entries table"
 mk "$tmp/I/s5" --members 's5=10.0.0.5:1' --snapshot 5:1:block --term 1
@@ -246,6 +259,13 @@ has "recover --force: the warning" "$tmp/out" "Warning: s1 is a nonvoter in the 
 run 0 "${RV[@]}" --force --json
 [ "$(jget "$tmp/out" vote)" = kept ] && [ "$(jget "$tmp/out" dry_run)" = true ] &&
 	ok "recover --json: vote kept" || bad "recover --json: vote $(jget "$tmp/out" vote)"
+# members of a suffrage raft has no name for, removed and moved: named by
+# number as info names them (they used to print as "?")
+mk "$tmp/V/s5" --members 's5=10.0.0.5:1,!s7=10.0.0.7:1,!s8=10.0.0.8:1' 1-1:1:config 2-3:1:block
+run 0 raft recover --state-dir "$tmp/V/s5" --nodes s5=10.0.0.5:1,s7=10.0.0.9:1 --dry-run
+has "recover: a removed member of suffrage 7" "$tmp/out" "  - s8 10.0.0.8:1 Suffrage(7)   (removed)"
+has "recover: a member of suffrage 7 made a voter at a new address" "$tmp/out" \
+	"  ~ s7 10.0.0.7:1 Suffrage(7) -> 10.0.0.9:1 Voter   (changed)"
 mk "$tmp/V/s3" --members 's3=10.0.0.3:1' --snapshot 5:1:block --term 1
 run 0 raft recover --state-dir "$tmp/V/s3" --nodes s3=10.0.0.3:1,s4=10.0.0.4:1 --dry-run
 has "recover of a node with only a snapshot: log empty" "$tmp/out" \

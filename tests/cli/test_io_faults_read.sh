@@ -4,8 +4,9 @@
 # or address space) is an error the command reports, never a crash, a
 # silent exit or a change to what it read: info, verify, logs, compare,
 # restore --dry-run, recover --dry-run, compact --dry-run, generate
-# --if-absent on the state it would write, and bootstrap cluster (which
-# becomes a stand-in op-conductor, tests/cli/fake-op-conductor.c) run as
+# --if-absent on the state it would write, info --live and verify --live,
+# and bootstrap cluster (which becomes a stand-in op-conductor,
+# tests/cli/fake-op-conductor.c, named by its variable or found in PATH) run as
 # real processes on real node directories (and one op-conductor ran,
 # ../shared/vectors/lived, for info's leaf reader) and a real backup with
 # tests/cli/failcall.so preloaded; the sweep (tests/cli/iofaults.sh) fails
@@ -76,6 +77,10 @@ sweep "info --json --full --entries all" "raft info" nothing unchanged \
 	"$B" raft info --state-dir "$S/s1" --json --full --entries all
 sweep "info of a directory of nodes" "raft info" nothing unchanged "$B" raft info --state-dir "$S"
 sweep verify "raft verify" nothing unchanged "$B" raft verify --state-dir "$S/s1"
+# --live: the files read without their lock, each read settled (read
+# again until two agree)
+sweep "info --live" "raft info" nothing unchanged "$B" raft info --state-dir "$S/s1" --live
+sweep "verify --live" "raft verify" nothing unchanged "$B" raft verify --state-dir "$S/s1" --live
 sweep "verify --json of a directory of nodes" "raft verify" nothing unchanged \
 	"$B" raft verify --state-dir "$S" --json
 sweep "logs --payload json" "raft logs" nothing unchanged \
@@ -115,6 +120,13 @@ boot_check() {
 	fi
 }
 sweep "bootstrap cluster" "bootstrap cluster" boot_setup boot_check \
+	"$B" bootstrap cluster --raft.storage.dir "$S" --raft.server.id s3
+# the op-conductor binary found in PATH (bootstrap's own search, as
+# execvp's), the stand-in under that name in the second of two entries
+mkdir -p "$tmp/path1"
+unset OP_CONDUCTOR_INIT_OP_CONDUCTOR_BIN
+PATH=$tmp/path1:$tmp/fake:$PATH sweep "bootstrap cluster, op-conductor from PATH" \
+	"bootstrap cluster" boot_setup boot_check \
 	"$B" bootstrap cluster --raft.storage.dir "$S" --raft.server.id s3
 
 finish

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Proves, on a raft-log.db real raft-boltdb wrote that is large enough
-# (>= 64 MiB) for the locked copy to run in two halves on two threads:
+# (>= 64 MiB: many 8 MiB chunks, the crc32-only read and the drop from the
+# page cache in two halves on two threads):
 #   - the finished backup leaves its copy out of the page cache (fincore);
 #   - the manifest's crc32 and size of that file are right: `restore` reads
 #     every file back and checks them against the manifest, and the restored
 #     file is byte-identical to the source (cmp);
-#   - a damaged byte in the second half of the backup's copy is caught by
-#     that crc check (so the joined checksum covers both halves);
+#   - a damaged byte three quarters into the backup's copy is caught by
+#     that crc check;
 #   - progress goes to stderr when it is a terminal (script(1) gives one),
 #     and nothing but errors when it is not: backup's copy, restore's
 #     staging copy (its only read of the backup: no checksum pass of its
 #     own), and with --compress the compression, the check of the .gz and
 #     the inflation into the stage;
 #   - the copy reads each byte of the source once and writes every byte of
-#     the copy from the buffer it checksummed (strace: pread of the source
-#     and pwrite of the copy each cover the file once, no copy_file_range,
+#     the copy from the buffer it checksummed, on one thread (strace: pread
+#     of the source and pwrite of the copy each cover the file once, no
+#     copy_file_range,
 #     whose copy had to be read back for its crc32), on one file system
 #     and into another one (a tmpfs; needs root, else that half is skipped).
 . "$(dirname "$0")/lib.sh"
@@ -51,7 +53,7 @@ say "ok: $size-byte log backed up, byte-identical, no progress on a non-terminal
 cmp "$node/raft-log.db" "$TMP/restored/raft-log.db" || die "restored raft-log.db differs"
 say "ok: restore checked the manifest's crc32 and sizes and restored identical files"
 
-# one byte flipped three quarters into the copy: the second half's crc
+# one byte flipped three quarters into the copy: caught by its crc32
 off=$((size * 3 / 4))
 b=$(od -An -tu1 -j "$off" -N1 "$bk/raft-log.db" | tr -d ' ')
 printf "$(printf '\\%03o' $(((b + 1) % 256)))" | dd of="$bk/raft-log.db" bs=1 seek="$off" conv=notrunc status=none
@@ -139,6 +141,9 @@ traced_backup() {
 		die "into $dir: pwrite wrote $written bytes of the backup's raft-log.db, not its $size (the rest not from a checksummed buffer)"
 	[ "$read" -ge "$size" ] && [ "$read" -lt $((size + (1 << 20))) ] ||
 		die "into $dir: $read bytes read from the source's raft-log.db for a $size-byte copy (each byte should be read once)"
+	# one thread writes the copy (two writers of one file contend for its lock)
+	writers=$(grep -l '^pwrite64([0-9]*<[^>]*/[.]raft-backup-[^/>]*/raft-log[.]db>' "$TMP"/io.trace.* | wc -l)
+	[ "$writers" -eq 1 ] || die "into $dir: $writers threads wrote the backup's raft-log.db (want 1)"
 	cmp "$node/raft-log.db" "$b/raft-log.db" || die "the backup in $dir differs from the source"
 	rm -rf "$TMP/restored3"
 	"$OCI_BIN" raft restore --backup-dir "$b" --state-dir "$TMP/restored3" --into-other-node >/dev/null 2>"$TMP/rt.err" ||

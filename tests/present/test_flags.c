@@ -20,16 +20,7 @@
 #include "present/flags.h"
 #include "present/report.h"
 #include "tests/check_support.h"
-
-/* the program's log settings: cmd/main.c defines them in the tool */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
-
-static int never(const struct oci_command *cmd, const struct flag_set *fs)
-{
-	(void)cmd;
-	(void)fs;
-	return OCI_EXIT_FAIL;
-}
+#include "tests/present/present_support.h"
 
 static const struct flag_spec demo_flags[] = {
     {.name = "force", .kind = FLAG_BOOL, .help = "Do it"},

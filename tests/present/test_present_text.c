@@ -20,9 +20,7 @@
 #include "present/nodetext.h"
 #include "present/report.h"
 #include "tests/check_support.h"
-
-/* the program's log settings: cmd/main.c defines them in the tool */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
+#include "tests/present/present_support.h"
 
 /* 2023-11-14T22:13:20Z as raft-boltdb stores it (seconds since year 1) */
 #define T0 (RS_TIME_UNIX_TO_INTERNAL + INT64_C(1700000000))
@@ -80,6 +78,8 @@ START_TEST(test_type_names)
 	ck_assert_str_eq(np_type_name(77, buf, sizeof(buf)), "LogType(77)");
 	ck_assert_str_eq(np_type_name(UINT64_MAX, buf, sizeof(buf)),
 	                 "LogType(18446744073709551615)");
+	ck_assert_str_eq(np_suffrage_text(RS_STAGING, buf, sizeof(buf)), "Staging");
+	ck_assert_str_eq(np_suffrage_text(7, buf, sizeof(buf)), "Suffrage(7)");
 	ck_assert_str_eq(np_snap_state_name(RS_SNAP_STATE_UNREAD), "unreadable");
 	ck_assert_str_eq(np_snap_state_name(RS_SNAP_STATE_BAD), "undecodable");
 }

@@ -23,9 +23,7 @@
 #include "present/flags.h"
 #include "present/report.h"
 #include "tests/check_support.h"
-
-/* the program's log settings: cmd/main.c defines them in the tool */
-struct oci_log_conf oci_log_conf = {.format = OCI_LOG_TEXT, .level = OCI_LVL_INFO};
+#include "tests/present/present_support.h"
 
 static const struct flag_spec demo_flags[] = {
     {.name = "plain", .kind = FLAG_STRING, .help = "A value of no metavar"},
@@ -41,21 +39,6 @@ static const struct flag_spec demo_flags[] = {
     {.name = "tag", .kind = FLAG_STRING, .metavar = "T:V", .help = "Repeat me", .repeat = 1},
     {.name = "quiet", .kind = FLAG_BOOL, .help = "Say less"},
 };
-
-static int never(const struct oci_command *cmd, const struct flag_set *fs)
-{
-	(void)cmd;
-	(void)fs;
-	return OCI_EXIT_FAIL;
-}
-
-static int never_raw(const struct oci_command *cmd, int argc, char **argv)
-{
-	(void)cmd;
-	(void)argc;
-	(void)argv;
-	return OCI_EXIT_FAIL;
-}
 
 static const struct oci_command demo = {
     .group = "demo",

@@ -1,10 +1,10 @@
 /*
  * rs_copy_range, the byte copy behind every backup and restore: a file of
- * 64 MiB or more (two halves, two threads; pieces read with pread,
- * checksummed and written from the same buffer with pwrite) into a
- * read-write destination and into a write-only one: byte-identical, and
- * the crc32 it reports is the one zlib computes over the whole file in one
- * piece. Then the checksum-only mode, and a size past the end of the file.
+ * 64 MiB or more (pieces read with pread, checksummed and written from the
+ * same buffer with pwrite) into a read-write destination and into a
+ * write-only one: byte-identical, and the crc32 it reports is the one zlib
+ * computes over the whole file in one piece. Then the checksum-only mode
+ * (two halves on two threads, joined), and a size past the end of the file.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -18,7 +18,7 @@
 #include "raftstate/filecopy.h"
 #include "tests/check_support.h"
 
-#define SIZE (((size_t)64 << 20) + 12345) /* two halves, the last chunk partial */
+#define SIZE (((size_t)64 << 20) + 12345) /* two halves to read, the last chunk partial */
 
 static char path[256], out[300];
 

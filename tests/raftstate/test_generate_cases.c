@@ -6,6 +6,7 @@
  *   a member named cluster.json (then no cluster.json is written);
  *   --node-id of a member added after the cluster formed with --if-absent:
  *   done, and applying it writes nothing.
+ * rs_generate_node refuses term 0, and names no vote without a leader.
  * Plans only read; nothing is made outside the test's directory.
  */
 #include <check.h>
@@ -19,6 +20,7 @@
 #include "raftstate/generate.h"
 #include "raftstate/nodedir.h"
 #include "raftstate/path.h"
+#include "raftstate/summary.h"
 #include "tests/check_support.h"
 #include "tests/raftstate/members_fixture.h"
 
@@ -187,6 +189,34 @@ START_TEST(added_after_formed)
 }
 END_TEST
 
+/* rs_generate_node: term 0 is refused; no leader named: every node a
+ * follower without a vote, CurrentTerm the term. */
+START_TEST(node_term_and_no_leader)
+{
+	struct rs_summary_opts so = {.lock_timeout = 1};
+	static struct rs_node n;
+	struct rs_err e = {0};
+	struct gen g;
+	char dir[512];
+
+	gen_init(&g, "unused");
+	snprintf(dir, sizeof(dir), "%s/s1", root);
+	ck_assert_int_eq(rs_generate_node(dir, &g.c, "s1", "s1", 0, NULL, &e), RS_EINVAL);
+	ck_assert_str_eq(e.msg, "the initial term must be at least 1");
+	ck_assert_int_ne(access(dir, F_OK), 0);
+	ck_assert_msg(rs_generate_node(dir, &g.c, "s1", NULL, 5, NULL, &e) == RS_OK, "%s", e.msg);
+	ck_assert_msg(rs_node_summarize(dir, &so, &n, &e) == RS_OK, "%s", e.msg);
+	ck_assert(n.has_current_term);
+	ck_assert_uint_eq(n.current_term, 5);
+	ck_assert(!n.has_last_vote_cand && !n.has_last_vote_term);
+	ck_assert_uint_eq(n.last_index, 1);
+	ck_assert_uint_eq(n.last_term, 5);
+	ck_assert_uint_eq(n.config.n, 3);
+	rs_node_free(&n);
+	gen_free(&g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("generate_cases");
@@ -197,6 +227,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, if_absent_snapshots_only);
 	tcase_add_test(tc, member_named_cluster_json);
 	tcase_add_test(tc, added_after_formed);
+	tcase_add_test(tc, node_term_and_no_leader);
 	suite_add_tcase(s, tc);
 	return s;
 }

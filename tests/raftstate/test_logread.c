@@ -312,8 +312,8 @@ START_TEST(decrease_is_named)
 }
 END_TEST
 
-/* Damage: a key that is no 8-byte index, an entry that does not decode, no
- * file; an empty log is no error. */
+/* Damage: a key that is no 8-byte index, keys out of order, an entry that
+ * does not decode, no file; an empty log is no error. */
 START_TEST(damage_is_named)
 {
 	struct ent e[3] = {{1, K_BLOCK, 1, 0}, {2, K_GARBAGE, 0, 0}, {3, K_BLOCK, 3, 0}};
@@ -345,6 +345,54 @@ START_TEST(damage_is_named)
 	ck_assert_int_eq(read_logs(odd, all(0), &ga, &st, &err), RS_ECORRUPT);
 	ck_assert_str_eq(err.msg, "bucket logs holds a 3-byte key");
 
+	/* keys out of order (the first and last keys swapped in the leaf, in
+	 * place): the first key is above the last. Indexes whose 8 bytes occur
+	 * nowhere else in the file but in the values' Index fields (cf + 8
+	 * bytes). */
+	{
+		const uint64_t base = UINT64_C(0x0102030405060700);
+		struct ent e3[3] = {
+		    {base + 1, K_NOOP, 0, 0}, {base + 2, K_NOOP, 0, 0}, {base + 3, K_NOOP, 0, 0}};
+		char *swapped = build(e3, 3), *path;
+		uint8_t k1[8], k3[8], *buf;
+		long at1 = -1, at3 = -1, size;
+		FILE *f;
+
+		rs_put_be64(k1, base + 1);
+		rs_put_be64(k3, base + 3);
+		ck_assert(asprintf(&path, "%s/%s", swapped, RS_LOG_FILE) > 0);
+		f = fopen(path, "r+b");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+		size = ftell(f);
+		buf = malloc((size_t)size);
+		ck_assert_ptr_nonnull(buf);
+		rewind(f);
+		ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+		for (long i = 1; i + 8 <= size; i++) {
+			if (buf[i - 1] == 0xcf)
+				continue; /* the value's Index (msgpack uint64), not the key */
+			if (memcmp(buf + i, k1, 8) == 0) {
+				ck_assert_int_eq(at1, -1); /* one place only */
+				at1 = i;
+			}
+			if (memcmp(buf + i, k3, 8) == 0) {
+				ck_assert_int_eq(at3, -1);
+				at3 = i;
+			}
+		}
+		ck_assert(at1 >= 0 && at3 >= 0);
+		ck_assert_int_eq(fseek(f, at1, SEEK_SET), 0);
+		ck_assert_uint_eq(fwrite(k3, 1, 8, f), 8);
+		ck_assert_int_eq(fseek(f, at3, SEEK_SET), 0);
+		ck_assert_uint_eq(fwrite(k1, 1, 8, f), 8);
+		ck_assert_int_eq(fclose(f), 0);
+		ck_assert_int_eq(read_logs(swapped, all(0), &ga, &st, &err), RS_ECORRUPT);
+		ck_assert_str_eq(err.msg, "bucket logs is out of order");
+		free(buf);
+		free(path);
+		free(swapped);
+	}
 	{
 		char *none;
 

@@ -9,10 +9,14 @@
  *   the replace            a target spelled with trailing slashes; one
  *                          that names no directory (".", ".."), is a
  *                          symbolic link, or a regular file: refused before
- *                          anything is staged.
+ *                          anything is staged;
+ *   leftovers              killed runs' stages removed when covered by the
+ *                          new state (trees compared), kept when not, and
+ *                          look-alike names left alone.
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +217,126 @@ START_TEST(replace_refusals)
 }
 END_TEST
 
+/* writes raft-log.db "L", raft-stable.db "S" and snapshots/a/meta.json "M" */
+static int fill_small(void *ctx, int sfd, const char *stage, const char *old, struct rs_err *err)
+{
+	static const char *const files[][2] = {
+	    {"raft-log.db", "L"}, {"raft-stable.db", "S"}, {"snapshots/a/meta.json", "M"}};
+
+	(void)ctx, (void)stage, (void)old;
+	if (mkdirat(sfd, "snapshots", 0755) != 0 || mkdirat(sfd, "snapshots/a", 0755) != 0)
+		return rs_errf(err, RS_EIO, "mkdir");
+	for (size_t i = 0; i < 3; i++) {
+		int fd = openat(sfd, files[i][0], O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		if (fd < 0 || write(fd, files[i][1], 1) != 1)
+			return rs_errf(err, RS_EIO, "write");
+		close(fd);
+	}
+	return RS_OK;
+}
+
+static void stage_copy(const char *rel, const char *log)
+{
+	char p[600];
+
+	dir(rel);
+	snprintf(p, sizeof(p), "%s/snapshots", rel);
+	dir(p);
+	snprintf(p, sizeof(p), "%s/snapshots/a", rel);
+	dir(p);
+	snprintf(p, sizeof(p), "%s/raft-log.db", rel);
+	put(p, log, 0600);
+	snprintf(p, sizeof(p), "%s/snapshots/a/meta.json", rel);
+	put(p, "M", 0600);
+}
+
+static int exists(const char *rel)
+{
+	char p[512];
+	struct stat st;
+
+	at(p, sizeof(p), rel);
+	return lstat(p, &st) == 0;
+}
+
+/* Stages killed runs left, beside the node and inside it: removed when the
+ * new state holds every file of theirs (snapshots/ compared as a tree, the
+ * old generate's .<id>.gen-XXXXXXXX names too), kept under a keep name when
+ * not (other bytes, another size, a symbolic link); names that only look
+ * like a stage are left alone. */
+START_TEST(leftover_stages)
+{
+	struct rs_nd_replace r;
+	struct rs_err e = {0};
+	char p[512];
+
+	dir("n1");
+	stage_copy(".n1.gen-0000abcd", "L");     /* old generate, covered */
+	stage_copy(".n1.recover-tmp-12ab", "X"); /* other bytes */
+	stage_copy(".n1.restore-tmp-77", "LL");  /* another size */
+	stage_copy(".n1.generate-tmp-99", "L");  /* a link inside */
+	at(p, sizeof(p), ".n1.generate-tmp-99/snapshots/a/link");
+	ck_assert_int_eq(symlink("meta.json", p), 0);
+	stage_copy(".n1.generate-tmp-zz", "L"); /* not hex: no stage */
+	dir(".n1.generate-tmp-");               /* nothing after the verb */
+	dir(".n1.gen-0000abcd0");               /* the old name is 8 hex */
+	stage_copy("n1/.restore-tmp-5", "L");   /* inside the node, covered */
+	at(p, sizeof(p), "n1");
+	rs_nd_replace_init(&r, p, "restore", fill_small, NULL, NULL);
+	ck_assert_msg(rs_nd_replace_node(&r, NULL, 0, &e) == RS_OK, "%s", e.msg);
+	ck_assert_uint_eq(r.cleaned, 2);
+	ck_assert_uint_eq(r.salvaged, 3);
+	ck_assert(!exists(".n1.gen-0000abcd"));
+	ck_assert(!exists("n1/.restore-tmp-5"));
+	ck_assert(!exists(".n1.recover-tmp-12ab"));
+	ck_assert(!exists(".n1.restore-tmp-77"));
+	ck_assert(!exists(".n1.generate-tmp-99"));
+	ck_assert(exists(".n1.generate-tmp-zz"));
+	ck_assert(exists(".n1.generate-tmp-"));
+	ck_assert(exists(".n1.gen-0000abcd0"));
+	ck_assert(exists("n1/snapshots/a/meta.json"));
+	ck_assert_msg(strstr(r.salvaged_to, "/.n1.pre-restore-interrupted-") != NULL, "%s",
+	              r.salvaged_to);
+}
+END_TEST
+
+/* The lock's directory for a node (its parent, however the node is
+ * spelled); a relative node directory is replaced in the current one;
+ * ownership left alone when neither part is asked; a path that cannot be
+ * opened to change its owner is named. */
+START_TEST(spellings_and_owners)
+{
+	static const char *const cases[][2] = {
+	    {"a/b///", "a"}, {"/n1", "/"}, {"n1", "."}, {"/x/y/z/", "/x/y"}, {"/", "/"}};
+	struct rs_nd_replace r;
+	struct rs_err e = {0};
+	char out[64], p[512];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rs_nd_lock_dir_of(cases[i][0], out, sizeof(out));
+		ck_assert_msg(strcmp(out, cases[i][1]) == 0, "%s: %s", cases[i][0], out);
+	}
+	ck_assert_int_eq(chdir(root), 0);
+	rs_nd_replace_init(&r, "n2", "generate", fill_small, NULL, NULL);
+	ck_assert_msg(rs_nd_replace_node(&r, NULL, 0, &e) == RS_OK, "%s", e.msg);
+	ck_assert(r.replaced);
+	ck_assert_str_eq(r.kept, "");
+	at(p, sizeof(p), "n2/snapshots/a/meta.json");
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(entries(""), 1); /* n2 alone: no stage left */
+	ck_assert_int_eq(chdir("/"), 0);
+
+	ck_assert_int_eq(rs_nd_chown_at(AT_FDCWD, p, (uid_t)-1, (gid_t)-1, p, &e), RS_OK);
+	at(p, sizeof(p), "gone");
+	ck_assert_int_eq(rs_nd_chown_path(p, 0, 0, &e), RS_EIO);
+	ck_assert_msg(strstr(e.msg, "gone to change its owner") != NULL, "%s", e.msg);
+	ck_assert_int_eq(e.sys_errno, ENOENT);
+	ck_assert_int_eq(rs_nd_chown_path(p, 0, 0, NULL), RS_EIO);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("nodedir_cases");
@@ -222,6 +346,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, check_node_dir);
 	tcase_add_test(tc, copy_state_tree);
 	tcase_add_test(tc, replace_refusals);
+	tcase_add_test(tc, leftover_stages);
+	tcase_add_test(tc, spellings_and_owners);
 	suite_add_tcase(s, tc);
 	return s;
 }

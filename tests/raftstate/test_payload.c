@@ -295,10 +295,27 @@ static void tx_list_3_bytes(uint8_t *p, size_t n)
 	pb_le32(p + 508, get32(p + 504) + 3);
 }
 
+/* The reason rs_payload_decode gives for the envelope of s after fix(buf):
+ * its V4 part (the V3 attempt fails on the extra-data offset). */
+static void assert_v4_why(const struct pb_spec *s, void (*fix)(uint8_t *, size_t), const char *want)
+{
+	size_t len;
+	uint8_t *buf = pb_build(s, 0, &len);
+	struct rs_block b;
+	char why[400];
+
+	fix(buf + 32, len - 32);
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b, why, sizeof(why)), RS_PAYLOAD_NONE);
+	ck_assert_msg(strstr(why, want) != NULL, "reason '%s' lacks '%s'", why, want);
+	ck_assert_int_eq(rs_payload_decode(buf, len, &b, NULL, 0), RS_PAYLOAD_NONE);
+	free(buf);
+}
+
 START_TEST(transaction_offset_list)
 {
 	struct pb_spec s = spec(4);
 	struct rs_block b;
+	char want[80];
 
 	ck_assert_int_eq(decode_env(&s, first_tx_not_multiple_of_4, &b), RS_PAYLOAD_NONE);
 	WHY_V4_HAS("is not a multiple of 4");
@@ -312,6 +329,16 @@ START_TEST(transaction_offset_list)
 	WHY_V4_HAS("has a bad end offset");
 	ck_assert_int_eq(decode_env(&s, tx_list_3_bytes, &b), RS_PAYLOAD_NONE);
 	WHY_V4_HAS("too few for an offset");
+	/* the offset table's checks, each named: 3 transactions of 10 bytes
+	 * after a 12-byte table; the list is 42 bytes */
+	assert_v4_why(&s, tx_offsets_decrease, "transaction 1 has a bad end offset 21");
+	snprintf(want, sizeof(want), "transaction 1 has a bad end offset %d", 12 + 3 * 10 + 1);
+	assert_v4_why(&s, tx_offset_beyond_list, want);
+	/* one and two transactions: the last one ends at the list's end */
+	for (s.txs = 1; s.txs <= 2; s.txs++) {
+		ck_assert_int_eq(decode_env(&s, NULL, &b), RS_PAYLOAD_ENVELOPE);
+		ck_assert_uint_eq(b.tx_count, s.txs);
+	}
 	s.txs = 0;
 	s.withdrawals = 0;
 	ck_assert_int_eq(decode_env(&s, NULL, &b), RS_PAYLOAD_ENVELOPE);

@@ -56,6 +56,12 @@ START_TEST(test_full)
 	ck_assert_uint_eq(s.config.n, 0);
 	ck_assert(!s.has_crc);
 	rs_config_free(&s.config);
+	/* a CRC that is not a string is no CRC (raft writes base64 []byte) */
+	ck_assert_msg(parse("{\"ID\":\"x\",\"Index\":1,\"Term\":1,\"Size\":0,\"CRC\":5}", &s, &e) ==
+	                  RS_OK,
+	              "%s", e.msg);
+	ck_assert(!s.has_crc);
+	rs_config_free(&s.config);
 }
 END_TEST
 
@@ -87,6 +93,7 @@ static const struct {
     {HEAD "\"Version\":-1}", "lacks a valid Index, Term or Size"},
     {HEAD "\"ConfigurationIndex\":\"1\"}", "lacks a valid Index, Term or Size"},
     {HEAD "\"Version\":18446744073709551616}", "lacks a valid Index, Term or Size"},
+    {HEAD "\"CRC\":\"\"}", "meta.json CRC is not 8 bytes of base64"},
 };
 
 START_TEST(test_refused)
@@ -212,6 +219,16 @@ START_TEST(test_directory)
 	put("snapshots/2-11-1.tmp", "", 0); /* a file: not a snapshot begun */
 	mk("snapshots/.hidden");
 	put("snapshots/notes.txt", "x", 1);
+	mk("snapshots/.tmp"); /* a dot entry, not a begun snapshot */
+	{
+		char target[512], link[512];
+
+		snprintf(target, sizeof(target), "%s/snapshots/2-10-100", dir);
+		snprintf(link, sizeof(link), "%s/snapshots/3-1-1.tmp", dir);
+		ck_assert_int_eq(symlink(target, link), 0); /* links are never followed */
+		snprintf(link, sizeof(link), "%s/snapshots/3-2-1", dir);
+		ck_assert_int_eq(symlink(target, link), 0);
+	}
 
 	ck_assert_int_eq(rs_snapshots_load(node, 1, &ss, &e), RS_OK);
 	ck_assert_uint_eq(ss.n, 7);
@@ -249,6 +266,17 @@ START_TEST(test_directory)
 	ck_assert_msg(strstr(e.msg, "cannot open") != NULL, "%s", e.msg);
 	rs_snapshots_free(&ss);
 
+	/* snapshots/ that is not a directory */
+	{
+		char other[300];
+		struct rs_snapshots none;
+
+		snprintf(other, sizeof(other), "%s/other", dir);
+		ck_assert_int_eq(mkdir(other, 0755), 0);
+		put("other/snapshots", "x", 1);
+		ck_assert_int_eq(rs_snapshots_load(other, 1, &none, &e), RS_EIO);
+		ck_assert_msg(strstr(e.msg, "cannot open") != NULL, "%s", e.msg);
+	}
 	/* without verify_data: meta.json only */
 	ck_assert_int_eq(rs_snapshots_load(node, 0, &ss, &e), RS_OK);
 	ck_assert_str_eq(ss.v[0].problem, "");

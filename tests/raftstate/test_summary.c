@@ -36,9 +36,14 @@ static char *new_node(void)
 	return node;
 }
 
-/* raft-log.db of entries 1..n: configuration at 1, noops after it, and at
- * `garbage` (when > 0) a value that is no raft.Log */
-static void write_entries(const char *node, uint64_t n, uint64_t garbage)
+/* raft-log.db of entries 1..n: entry i holds block number[i-1] (0: a
+ * configuration entry, NOOP: a noop); entry `damaged` (> 0) with its
+ * transactions offset below the extra data (its number still peeks, but
+ * Apply refuses it); entry `garbage` (> 0) a value that is no raft.Log */
+#define NOOP UINT64_MAX
+
+static void write_log(const char *node, const uint64_t *number, size_t n, size_t damaged,
+                      size_t garbage)
 {
 	struct rs_server srv = {0, "s1", 2, "h:1", 3};
 	struct rs_config cfg = {&srv, 1};
@@ -49,31 +54,66 @@ static void write_entries(const char *node, uint64_t n, uint64_t garbage)
 
 	ck_assert(vals != NULL && kvs != NULL && keys != NULL);
 	ck_assert(rs_config_encode(&cfg, &conf, &err) == RS_OK);
-	for (uint64_t i = 1; i <= n; i++) {
+	for (size_t i = 0; i < n; i++) {
+		struct pb_spec sp = {.version = 4,
+		                     .number = number[i],
+		                     .timestamp = 1700000000 + number[i],
+		                     .extra_len = 8,
+		                     .txs = 1,
+		                     .tx_size = 40,
+		                     .withdrawals = 1};
 		struct rs_log l;
+		size_t len = 0;
+		uint8_t *d = NULL;
 
 		memset(&l, 0, sizeof(l));
-		l.index = i;
+		l.index = i + 1;
 		l.term = 2;
-		l.type = i == 1 ? RS_LOG_CONFIGURATION : RS_LOG_NOOP;
-		l.data = i == 1 ? conf.p : NULL;
-		l.data_len = i == 1 ? conf.len : 0;
-		l.data_nil = i != 1;
 		l.ext_nil = 1;
-		if (i == garbage)
-			mp_put_raw(&vals[i - 1], "junk", 4);
+		if (number[i] == 0) {
+			l.type = RS_LOG_CONFIGURATION;
+			l.data = conf.p;
+			l.data_len = conf.len;
+		} else if (number[i] == NOOP) {
+			l.type = RS_LOG_NOOP;
+			l.data_nil = 1;
+		} else {
+			pb_hash(sp.hash, i + 1);
+			pb_hash(sp.parent, i);
+			d = pb_build(&sp, 0, &len);
+			if (i + 1 == damaged)
+				pb_le32(d + 32 + 504, 100);
+			l.type = RS_LOG_COMMAND;
+			l.data = d;
+			l.data_len = len;
+		}
+		if (i + 1 == garbage)
+			mp_put_raw(&vals[i], "junk", 4);
 		else
-			ck_assert(rs_log_encode(&l, &vals[i - 1], &err) == RS_OK);
-		rs_put_be64(keys[i - 1], i);
-		kvs[i - 1] = (struct kv){keys[i - 1], 8, vals[i - 1].p, vals[i - 1].len};
+			ck_assert(rs_log_encode(&l, &vals[i], &err) == RS_OK);
+		free(d);
+		rs_put_be64(keys[i], i + 1);
+		kvs[i] = (struct kv){keys[i], 8, vals[i].p, vals[i].len};
 	}
 	write_db(node, RS_LOG_FILE, RS_BUCKET_LOGS, kvs, n);
-	for (uint64_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		mp_buf_free(&vals[i]);
 	mp_buf_free(&conf);
 	free(vals);
 	free(kvs);
 	free(keys);
+}
+
+/* entries 1..n: a configuration, then noops; `garbage` as write_log */
+static void write_entries(const char *node, size_t n, size_t garbage)
+{
+	uint64_t *number = calloc(n, sizeof(*number));
+
+	ck_assert_ptr_nonnull(number);
+	for (size_t i = 1; i < n; i++)
+		number[i] = NOOP;
+	write_log(node, number, n, 0, garbage);
+	free(number);
 }
 
 static void write_stable(const char *node, const struct kv *kvs, size_t n)
@@ -278,63 +318,6 @@ START_TEST(summarize_all_default_options)
 }
 END_TEST
 
-/* raft-log.db of payload entries 1..n, entry i holding block number[i-1];
- * (0: a configuration entry); entry `damaged` (> 0) with its transactions
- * offset below the extra data: its number still peeks, but Apply refuses it */
-static void write_blocks(const char *node, const uint64_t *number, size_t n, size_t damaged)
-{
-	struct rs_server srv = {0, "s1", 2, "h:1", 3};
-	struct rs_config cfg = {&srv, 1};
-	struct mp_buf conf = {0}, *vals = calloc(n, sizeof(*vals));
-	struct kv *kvs = calloc(n, sizeof(*kvs));
-	uint8_t(*keys)[8] = calloc(n, 8);
-	struct rs_err err = {0};
-
-	ck_assert(vals != NULL && kvs != NULL && keys != NULL);
-	for (size_t i = 0; i < n; i++) {
-		struct pb_spec sp = {.version = 4,
-		                     .number = number[i],
-		                     .timestamp = 1700000000 + number[i],
-		                     .extra_len = 8,
-		                     .txs = 1,
-		                     .tx_size = 40,
-		                     .withdrawals = 1};
-		struct rs_log l;
-		size_t len;
-		uint8_t *d;
-
-		pb_hash(sp.hash, i + 1);
-		pb_hash(sp.parent, i);
-		d = pb_build(&sp, 0, &len);
-		if (i + 1 == damaged)
-			pb_le32(d + 32 + 504, 100);
-		memset(&l, 0, sizeof(l));
-		l.index = i + 1;
-		l.term = 2;
-		l.type = RS_LOG_COMMAND;
-		l.data = d;
-		l.data_len = len;
-		l.ext_nil = 1;
-		if (number[i] == 0) { /* a configuration entry */
-			l.type = RS_LOG_CONFIGURATION;
-			ck_assert(rs_config_encode(&cfg, &conf, &err) == RS_OK);
-			l.data = conf.p;
-			l.data_len = conf.len;
-		}
-		ck_assert(rs_log_encode(&l, &vals[i], &err) == RS_OK);
-		mp_buf_free(&conf);
-		free(d);
-		rs_put_be64(keys[i], i + 1);
-		kvs[i] = (struct kv){keys[i], 8, vals[i].p, vals[i].len};
-	}
-	write_db(node, RS_LOG_FILE, RS_BUCKET_LOGS, kvs, n);
-	for (size_t i = 0; i < n; i++)
-		mp_buf_free(&vals[i]);
-	free(vals);
-	free(kvs);
-	free(keys);
-}
-
 /* The unsafe head from entries beyond the newest ones read in full: their
  * block numbers are peeked, the highest candidate decoded; one Apply
  * refuses is passed over, and of two equal numbers the older entry is the
@@ -356,15 +339,15 @@ START_TEST(head_from_peeked_candidates)
 		num[i] = i + 1;
 	num[4] = num[6] = 100; /* entries 5 and 7 */
 	num[8] = 150;          /* entry 9, damaged */
-	write_blocks(a, num, 30, 9);
+	write_log(a, num, 30, 9, 0);
 	write_stable(a, st, 1);
 	num[27] = 0; /* a configuration entry among the newest: once it and 4 payloads are
 	              * read, the scan peeks the rest */
-	write_blocks(b, num, 30, 9);
+	write_log(b, num, 30, 9, 0);
 	write_stable(b, st, 1);
 	num[27] = 28;
 	num[29] = 100; /* the newest entry holds 100 too: the older entry 5 is the head */
-	write_blocks(c, num, 30, 9);
+	write_log(c, num, 30, 9, 0);
 	write_stable(c, st, 1);
 	for (size_t k = 0; k < 3 * sizeof(opts) / sizeof(opts[0]); k++) {
 		struct rs_node n;

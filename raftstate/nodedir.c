@@ -466,7 +466,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 		return rs_syserr(err, "cannot create", dst);
 	if ((dir = opendir(src)) == NULL)
 		return rs_syserr(err, "cannot read", src);
-	while (rc == RS_OK && (de = readdir(dir)) != NULL) {
+	while (rc == RS_OK && (de = rs_path_readdir(dir, src, &rc, err)) != NULL) {
 		struct stat cs;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

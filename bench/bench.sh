@@ -51,6 +51,8 @@
 #   BENCH_BACKUP_SHAPES ("k4 opcdef")  shapes whose backup is measured (both states; empty: none)
 #   BENCH_COMPRESS_ROUNDS (3) rounds of backup --compress; BENCH_COMPRESS_SHAPE (v34)
 #   BENCH_SEED (7)  BENCH_MASSIF (1)  BENCH_GO_CHECK (1)  BENCH_LOGS (1)
+#   BENCH_SETTLE (1; quick 0) seconds of pause after each delete in the backup
+#                            rounds (the file system's discards of the freed blocks)
 #   BENCH_RT (0)             1: once the datasets exist, the bench shell and so
 #                            every timed command (ours and the references) runs
 #                            at SCHED_FIFO priority 1 (root only), so on a machine
@@ -73,7 +75,7 @@ if [ "$quick" = 1 ]; then
 	out=${BENCH_OUT:-$src/.bench/quick}
 	rounds=${BENCH_ROUNDS:-1} info_rounds=${BENCH_INFO_ROUNDS:-1} cold_rounds=${BENCH_COLD_ROUNDS:-1}
 	backup_rounds=${BENCH_BACKUP_ROUNDS:-1} compress_rounds=${BENCH_COMPRESS_ROUNDS:-1}
-	scale=100
+	scale=100 BENCH_SETTLE=${BENCH_SETTLE:-0}
 else
 	out=${BENCH_OUT:-$src/.bench}
 	rounds=${BENCH_ROUNDS:-7} info_rounds=${BENCH_INFO_ROUNDS:-21} cold_rounds=${BENCH_COLD_ROUNDS:-5}
@@ -374,6 +376,12 @@ measure_cold() {
 	say "$s, cold: cat $(median "$p.cat") ms, info $(median "$p.info") ms"
 }
 
+# fresh_dirs BK RESTORED: BK empty, RESTORED absent (its parent there), the
+# deletes written back and a second for the discards they start
+fresh_dirs() {
+	rm -rf "$1" "$2" && mkdir -p "$1" "$(dirname "$2")" && sync && sleep "${BENCH_SETTLE:-1}"
+}
+
 # measure_backup SHAPE STATE: backup / cp / cp + sync / restore, interleaved;
 # outputs removed and synced (untimed) between runs
 measure_backup() {
@@ -385,20 +393,30 @@ measure_backup() {
 	say "$s, $st: $backup_rounds rounds of backup / crc32 / cp / cp + sync / restore"
 	set_state "$st" "$node" "$rbk"
 	pc_stat "$p before backup" "$node/raft-log.db"
+	# The file system may discard the blocks a delete frees (ext4 mounted
+	# with `discard`: the discards go out at the next journal commit): a
+	# command timed right after deleting a 1 GB copy competes with them. So
+	# each timed command starts on a clean directory after a pause, and the
+	# order of the commands turns each round, so that no one of them is
+	# always first.
+	local steps=(backup crc cp cpsync restore) k
 	for ((r = 1; r <= backup_rounds; r++)); do
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed "$p.backup" "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
-		awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {sub(/.*"crc32":[[:space:]]*/, ""); sub(/[^0-9].*/, ""); print; exit}' \
-			"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/$p.manifest.crc" 2>/dev/null || true
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed "$p.crc" "$crcref" "$node/raft-log.db"
-		run_timed "$p.cp" cp -r "$node" "$bk/"
-		rm -rf "$bk" && mkdir -p "$bk" && sync
-		run_timed "$p.cpsync" sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk"
-		rm -rf "$bk" "$rdst" && mkdir -p "$scratch/restored" && sync
-		run_timed "$p.restore" "$bin" raft restore --backup-dir "$rbk" --state-dir "$rdst"
-		rm -rf "$rdst" && sync
+		for ((k = 0; k < ${#steps[@]}; k++)); do
+			fresh_dirs "$bk" "$rdst"
+			case ${steps[(k + r) % ${#steps[@]}]} in
+			backup)
+				run_timed "$p.backup" "$bin" raft backup --state-dir "$node" --backup-dir "$bk"
+				awk '/"path":[[:space:]]*"raft-log.db"/ {f = 1} f && /"crc32":/ {sub(/.*"crc32":[[:space:]]*/, ""); sub(/[^0-9].*/, ""); print; exit}' \
+					"$bk"/raft-backup-*/MANIFEST.json >>"$scratch/$p.manifest.crc" 2>/dev/null || true
+				;;
+			crc) run_timed "$p.crc" "$crcref" "$node/raft-log.db" ;;
+			cp) run_timed "$p.cp" cp -r "$node" "$bk/" ;;
+			cpsync) run_timed "$p.cpsync" sh -c 'cp -r "$1" "$2/" && sync -f "$2"' sh "$node" "$bk" ;;
+			restore) run_timed "$p.restore" "$bin" raft restore --backup-dir "$rbk" --state-dir "$rdst" ;;
+			esac
+		done
 	done
+	rm -rf "$rdst" && sync
 	pc_stat "$p after backup" "$node/raft-log.db"
 	rm -rf "$bk" "$scratch/restore-src"
 	say "$s, $st: backup $(median "$p.backup") ms, cp $(median "$p.cp") ms, cp + sync $(median "$p.cpsync") ms, restore $(median "$p.restore") ms"

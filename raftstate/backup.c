@@ -266,8 +266,7 @@ static int copy_snapshot(struct snap_copy *c, const char *snap, struct rs_err *e
 		c->vanished = errno == ENOENT;
 		return c->vanished ? RS_OK : rs_syserr(err, "cannot read", s1);
 	}
-	while (rc == RS_OK && !c->vanished && (rc = rs_readdir(sd, &fe, s1, err)) == RS_OK &&
-	       fe != NULL)
+	while (rc == RS_OK && !c->vanished && (fe = rs_path_readdir(sd, s1, &rc, err)) != NULL)
 		if (fe->d_name[0] != '.')
 			rc = copy_snapshot_file(c, snap, s1, d1, fe->d_name, err);
 	closedir(sd);
@@ -287,8 +286,7 @@ static int copy_snapshots_once(struct snap_copy *c, struct rs_err *err)
 		return rs_syserr(err, "cannot create", c->dst);
 	if ((d = opendir(c->src)) == NULL)
 		return rs_syserr(err, "cannot read", c->src);
-	while (rc == RS_OK && !c->vanished && (rc = rs_readdir(d, &de, c->src, err)) == RS_OK &&
-	       de != NULL) {
+	while (rc == RS_OK && !c->vanished && (de = rs_path_readdir(d, c->src, &rc, err)) != NULL) {
 		size_t l = strlen(de->d_name);
 
 		if (de->d_name[0] != '.' && !(l > 4 && strcmp(de->d_name + l - 4, ".tmp") == 0))

@@ -128,15 +128,16 @@ int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *
 		return RS_EIO;
 	}
 	for (;;) {
-		int sfd, mask;
+		int sfd, mask, rc = RS_OK;
 
-		if (rs_readdir(d, &de, root, err) != RS_OK) {
+		/* a listing that fails part way is an error, not its end */
+		if ((de = rs_path_readdir(d, root, &rc, err)) == NULL) {
+			if (rc == RS_OK)
+				break;
 			closedir(d);
 			rs_nd_free_list(v, cnt);
-			return err->code;
+			return rc;
 		}
-		if (de == NULL)
-			break;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -269,14 +270,6 @@ int rs_fsync_fd(int fd, const char *path, struct rs_err *err)
 {
 	if (fsync(fd) != 0)
 		return rs_syserr(err, "cannot sync", path);
-	return RS_OK;
-}
-
-int rs_readdir(DIR *d, struct dirent **de, const char *path, struct rs_err *err)
-{
-	errno = 0;
-	if ((*de = readdir(d)) == NULL && errno != 0)
-		return rs_syserr(err, "cannot read", path);
 	return RS_OK;
 }
 
@@ -482,7 +475,7 @@ static int copy_tree(const char *src, const char *dst, int depth, struct rs_err 
 		return rs_syserr(err, "cannot create", dst);
 	if ((dir = opendir(src)) == NULL)
 		return rs_syserr(err, "cannot read", src);
-	while (rc == RS_OK && (rc = rs_readdir(dir, &de, src, err)) == RS_OK && de != NULL) {
+	while (rc == RS_OK && (de = rs_path_readdir(dir, src, &rc, err)) != NULL) {
 		struct stat cs;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

@@ -52,7 +52,6 @@
 #ifndef RAFTSTATE_NODEDIR_H
 #define RAFTSTATE_NODEDIR_H
 
-#include <dirent.h>
 #include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -108,12 +107,6 @@ void rs_nd_nodes_free(struct rs_nd_nodes *ns);
 
 /* fsync(fd); `path` names it in the message. */
 int rs_fsync_fd(int fd, const char *path, struct rs_err *err);
-
-/* The next entry of d (a DIR *) in *de, NULL at the end: readdir, whose
- * NULL is also its error (errno set), told apart; `path` names the
- * directory in the error. A listing that stops early on an I/O error
- * would silently leave out what follows. */
-int rs_readdir(DIR *d, struct dirent **de, const char *path, struct rs_err *err);
 
 /* Ownership, in one place. rs_nd_chown_at gives dirfd/name (name "": dirfd
  * itself) the owner uid:gid, never through a symbolic link; (uid_t)-1 or

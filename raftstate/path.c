@@ -12,6 +12,16 @@
 
 #include <bsd/string.h>
 
+struct dirent *rs_path_readdir(DIR *d, const char *path, int *rc, struct rs_err *err)
+{
+	struct dirent *de;
+
+	errno = 0;
+	if ((de = readdir(d)) == NULL && errno != 0)
+		*rc = rs_syserr(err, "cannot read", path);
+	return de;
+}
+
 int rs_path_join(char *buf, size_t size, const char *a, const char *b)
 {
 	int n = (b == NULL || *b == '\0') ? snprintf(buf, size, "%s", a)

@@ -7,6 +7,7 @@
 #ifndef RAFTSTATE_PATH_H
 #define RAFTSTATE_PATH_H
 
+#include <dirent.h>
 #include <stddef.h>
 
 #include "raftstate/error.h"
@@ -33,6 +34,12 @@ int rs_path_mkdir_p(const char *dir, int last, struct rs_err *err);
  * empty, not absolute, no empty, "." or ".." component, no control
  * characters or backslashes, shorter than PATH_MAX. 1 when it is. */
 int rs_path_safe_relative(const char *p);
+
+/* readdir(3) that tells a failure from the end of the listing: the next
+ * entry, or NULL at the end; NULL with *rc set (RS_EIO "cannot read
+ * path: why", sys_errno set) when the listing failed part way, which a
+ * copy must not take for the end of it. */
+struct dirent *rs_path_readdir(DIR *d, const char *path, int *rc, struct rs_err *err);
 
 /* 32 unpredictable-enough bits for the name of a temporary file or
  * directory that O_EXCL or mkdir then claims (a taken name is retried by

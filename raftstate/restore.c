@@ -55,7 +55,7 @@ static int walk_backup(const char *root, const char *rel, int depth, struct rs_b
 		return rs_errf(err, RS_ELIMIT, "path %s/%s is too long", root, rel);
 	if ((d = opendir(dir)) == NULL)
 		return rs_syserr(err, "cannot read", dir);
-	while (rc == RS_OK && (rc = rs_readdir(d, &de, dir, err)) == RS_OK && de != NULL) {
+	while (rc == RS_OK && (de = rs_path_readdir(d, dir, &rc, err)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (rs_path_join(p, sizeof(p), dir, de->d_name) ||
@@ -825,7 +825,7 @@ static int stage_snapshot(const struct rs_restore_plan *plan, const char *s1, co
 
 	if (sd == NULL)
 		return rs_syserr(err, "cannot read", s1);
-	while (rc == RS_OK && (rc = rs_readdir(sd, &fe, s1, err)) == RS_OK && fe != NULL) {
+	while (rc == RS_OK && (fe = rs_path_readdir(sd, s1, &rc, err)) != NULL) {
 		if (fe->d_name[0] == '.')
 			continue;
 		if ((rc = staged_name(plan, r1, fe->d_name, name, sizeof(name), err)) ||
@@ -833,9 +833,8 @@ static int stage_snapshot(const struct rs_restore_plan *plan, const char *s1, co
 		    (rc = rs_path_join_err(r2, sizeof(r2), r1, name, err)) ||
 		    (rc = rs_path_join_err(d2, sizeof(d2), d1, name, err)))
 			break;
-		/* a file it cannot stat is an error, not one to leave out */
 		if (lstat(s2, &st) != 0) {
-			rc = rs_syserr(err, "cannot stat", s2);
+			rc = rs_syserr(err, "cannot inspect", s2);
 			break;
 		}
 		if (!S_ISREG(st.st_mode))
@@ -869,7 +868,7 @@ static int stage_snapshots(const struct rs_restore_plan *plan, int sfd, const ch
 		close(snapfd);
 		return rc;
 	}
-	while (rc == RS_OK && (rc = rs_readdir(dir, &de, ss, err)) == RS_OK && de != NULL) {
+	while (rc == RS_OK && (de = rs_path_readdir(dir, ss, &rc, err)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if ((rc = rs_path_join_err(s1, sizeof(s1), ss, de->d_name, err)) ||
@@ -877,7 +876,7 @@ static int stage_snapshots(const struct rs_restore_plan *plan, int sfd, const ch
 		    (rc = rs_path_join_err(r1, sizeof(r1), rs, de->d_name, err)))
 			break;
 		if (lstat(s1, &st) != 0) {
-			rc = rs_syserr(err, "cannot stat", s1);
+			rc = rs_syserr(err, "cannot inspect", s1);
 			break;
 		}
 		if (!S_ISDIR(st.st_mode))

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "bolt/file.h"
-#include "raftstate/nodedir.h"
+#include "raftstate/path.h"
 #include "raftstate/snapshot.h"
 
 #define MAX_SNAPSHOTS  1024
@@ -217,31 +217,32 @@ out:
 	return rc;
 }
 
-/* An errno that says the machine failed (a dying disk, no descriptors, no
- * memory) rather than what the snapshot holds: the read fails then,
- * never a verdict on the snapshot (which a missing or wrong-kind file is). */
-static int machine_fault(int e)
+/* A file of a snapshot that could not be opened: a system call that failed
+ * (a dying disk, no descriptors left) is the command's error, RS_EIO with
+ * the path: it says nothing about the snapshot. What it is (missing, not a
+ * regular file) is the snapshot's problem, -1. */
+static int open_failed(const struct bolt_err *be, const char *dir, char *problem, size_t psize,
+                       struct rs_err *err)
 {
-	return e == EIO || e == ENOMEM || e == EMFILE || e == ENFILE || e == ENOBUFS ||
-	       e == EAGAIN || e == EINTR;
+	if (be->code == BOLT_EIO && be->sys_errno != ENOENT)
+		return rs_errf(err, RS_EIO, "%s: %s", dir, be->msg);
+	strlcpy(problem, be->msg, psize);
+	return -1;
 }
 
-/* meta.json, whole; on failure the reason in problem and -1, -2 when
- * there is no memory for it, -3 when the machine failed (problem says
- * how) */
-static int read_small(int dirfd, const char *name, char **buf, size_t *len, char *problem,
-                      size_t psize)
+/* meta.json, whole: 0; -1 with the reason in problem; or RS_EIO in err
+ * when a system call failed, RS_ENOMEM when there is no memory for it */
+static int read_small(int dirfd, const char *dir, const char *name, char **buf, size_t *len,
+                      char *problem, size_t psize, struct rs_err *err)
 {
 	struct bolt_err be = {0};
 	struct stat st;
 	size_t got = 0;
-	ssize_t r = 0;
+	ssize_t r;
 	int fd;
 
-	if (bolt_file_open(dirfd, name, 0, NULL, &fd, &st, &be) != BOLT_OK) {
-		strlcpy(problem, be.msg, psize);
-		return be.code == BOLT_EIO && machine_fault(be.sys_errno) ? -3 : -1;
-	}
+	if (bolt_file_open(dirfd, name, 0, NULL, &fd, &st, &be) != BOLT_OK)
+		return open_failed(&be, dir, problem, psize, err);
 	if (st.st_size > MAX_META_BYTES) {
 		snprintf(problem, psize, "%s is larger than %d bytes", name, MAX_META_BYTES);
 		close(fd);
@@ -250,15 +251,24 @@ static int read_small(int dirfd, const char *name, char **buf, size_t *len, char
 	*buf = malloc((size_t)st.st_size + 1);
 	if (*buf == NULL) {
 		close(fd);
-		return -2;
+		return rs_errf(err, RS_ENOMEM, "out of memory reading %s/%s", dir, name);
 	}
 	while (got < (size_t)st.st_size) {
 		r = read(fd, *buf + got, (size_t)st.st_size - got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0) {
-			snprintf(problem, psize, "%s cannot be read: %s", name,
-			         r < 0 ? strerror(errno) : "it shrank while it was read");
+		if (r < 0) {
+			int e = errno;
+
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return rs_errf(err, RS_EIO, "cannot read %s/%s: %s", dir, name,
+			               rs_errno_text(e).s);
+		}
+		if (r == 0) {
+			snprintf(problem, psize, "%s cannot be read: it shrank while it was read",
+			         name);
 			break;
 		}
 		got += (size_t)r;
@@ -267,16 +277,16 @@ static int read_small(int dirfd, const char *name, char **buf, size_t *len, char
 	if (got != (size_t)st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return r < 0 ? -3 : -1;
+		return -1;
 	}
 	(*buf)[got] = 0;
 	*len = got;
 	return 0;
 }
 
-/* state.bin's size and CRC against meta.json's (a mismatch: s->problem);
- * -3 when the machine failed reading it (s->problem says how), else 0 */
-static int check_data(int dirfd, struct rs_snapshot *s)
+/* state.bin's size and CRC against meta.json's: RS_OK (a mismatch in
+ * s->problem), or RS_EIO when a system call failed */
+static int check_data(int dirfd, const char *dir, struct rs_snapshot *s, struct rs_err *err)
 {
 	struct bolt_err be = {0};
 	int fd;
@@ -284,22 +294,23 @@ static int check_data(int dirfd, struct rs_snapshot *s)
 	uint64_t crc = 0, size = 0;
 	ssize_t r;
 
-	if (bolt_file_open(dirfd, "state.bin", 0, NULL, &fd, NULL, &be) != BOLT_OK) {
-		strlcpy(s->problem, be.msg, sizeof(s->problem));
-		return be.code == BOLT_EIO && machine_fault(be.sys_errno) ? -3 : 0;
-	}
+	if (bolt_file_open(dirfd, "state.bin", 0, NULL, &fd, NULL, &be) != BOLT_OK)
+		return open_failed(&be, dir, s->problem, sizeof(s->problem), err) < 0 ? RS_OK
+		                                                                      : err->code;
 	while ((r = read(fd, buf, sizeof(buf))) > 0 || (r < 0 && errno == EINTR)) {
 		if (r < 0)
 			continue;
 		crc = rs_crc64_update(crc, buf, (size_t)r);
 		size += (uint64_t)r;
 	}
-	close(fd);
 	if (r < 0) {
-		snprintf(s->problem, sizeof(s->problem), "state.bin cannot be read: %s",
-		         strerror(errno));
-		return -3;
+		int e = errno;
+
+		close(fd);
+		return rs_errf(err, RS_EIO, "cannot read %s/state.bin: %s", dir,
+		               rs_errno_text(e).s);
 	}
+	close(fd);
 	s->checked = 1;
 	s->actual_size = size;
 	s->actual_crc = crc;
@@ -313,7 +324,7 @@ static int check_data(int dirfd, struct rs_snapshot *s)
 		         (unsigned long long)crc, (unsigned long long)s->crc);
 	else if (!s->has_crc)
 		snprintf(s->problem, sizeof(s->problem), "meta.json has no CRC");
-	return 0;
+	return RS_OK;
 }
 
 int rs_snapshot_read_state(const char *node_dir, const struct rs_snapshot *s, size_t max,
@@ -403,80 +414,84 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		closedir(d);
 		return rs_errf(err, RS_ENOMEM, "out of memory");
 	}
-	while (out->n < MAX_SNAPSHOTS && (rc = rs_readdir(d, &de, path, err)) == RS_OK &&
-	       de != NULL) {
+	/* a failed system call (readdir, fstatat, a snapshot's open or read) is
+	 * the caller's error, not a snapshot missing from the list: one left out
+	 * would make the log look uncovered, the node damaged */
+	rc = RS_OK;
+	while (out->n < MAX_SNAPSHOTS && (de = rs_path_readdir(d, path, &rc, err)) != NULL) {
 		struct rs_snapshot *s = &out->v[out->n];
 		size_t nl = strlen(de->d_name);
 		struct rs_err perr = {0};
-		char *text = NULL;
+		char *text = NULL, dir[4608];
 		size_t tlen = 0;
 		int sfd;
 		struct stat st;
 
-		if (de->d_name[0] != '.' && nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0 &&
-		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode)) {
-			out->tmp_count++;
-			if (strcmp(de->d_name, out->tmp_name) > 0)
-				strlcpy(out->tmp_name, de->d_name, sizeof(out->tmp_name));
-			continue;
-		}
-		if (de->d_name[0] == '.' || (nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0))
+		if (de->d_name[0] == '.')
 			continue;
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-			if (errno == ENOENT) /* removed since it was listed */
+			if (errno == ENOENT) /* raft removed it since the listing */
 				continue;
-			rc = rs_syserr(err, "cannot stat a snapshot in", path);
-			break;
+			rs_path_join(dir, sizeof(dir), path,
+			             de->d_name); /* fits: 4096 + NAME_MAX */
+			rc = rs_syserr(err, "cannot inspect", dir);
+			goto fail;
+		}
+		if (nl > 4 && strcmp(de->d_name + nl - 4, ".tmp") == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				out->tmp_count++;
+				if (strcmp(de->d_name, out->tmp_name) > 0)
+					strlcpy(out->tmp_name, de->d_name, sizeof(out->tmp_name));
+			}
+			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
 			continue;
 		memset(s, 0, sizeof(*s));
 		strlcpy(s->name, de->d_name, sizeof(s->name));
 		out->n++;
+		rs_path_join(dir, sizeof(dir), path, de->d_name); /* fits: 4096 + NAME_MAX */
 		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (sfd < 0) {
-			int e = errno;
-
-			snprintf(s->problem, sizeof(s->problem), "cannot open: %s", strerror(e));
-			if (!machine_fault(e))
-				continue;
-			rc = -3;
+			if (errno != ENOENT) {
+				rc = rs_syserr(err, "cannot open", dir);
+				goto fail;
+			}
+			snprintf(s->problem, sizeof(s->problem), "cannot open: %s",
+			         strerror(errno));
+			continue;
 		}
-		/* a failed read has put its reason in s->problem; running out of
-		 * memory is no fact about the snapshot: the load fails */
-		if (sfd >= 0)
-			rc = read_small(sfd, "meta.json", &text, &tlen, s->problem,
-			                sizeof(s->problem));
-		if (sfd >= 0 && rc == 0) {
+		/* a failed read has put its reason in s->problem; a failed system
+		 * call or running out of memory is no fact about the snapshot: the
+		 * load fails */
+		rc = read_small(sfd, dir, "meta.json", &text, &tlen, s->problem, sizeof(s->problem),
+		                err);
+		if (rc == 0) {
 			rc = rs_snapshot_parse_meta(text, tlen, s, &perr);
 			if (rc == RS_ENOMEM)
-				rc = -2;
-			else if (rc != RS_OK)
+				rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", dir);
+			else if (rc != RS_OK) {
 				strlcpy(s->problem, perr.msg, sizeof(s->problem));
-			else if (verify_data)
-				rc = check_data(sfd, s);
+				rc = RS_OK;
+			} else if (verify_data)
+				rc = check_data(sfd, dir, s, err);
 		}
 		free(text);
-		if (sfd >= 0)
-			close(sfd);
-		if (rc == -2 || rc == -3) {
-			rc = rc == -2 ? rs_errf(err, RS_ENOMEM, "out of memory reading %s/%s", path,
-			                        s->name)
-			              : rs_errf(err, RS_EIO, "cannot read %s/%s: %s", path, s->name,
-			                        s->problem);
-			break;
-		}
+		close(sfd);
+		if (rc > 0)
+			goto fail;
 		rc = RS_OK;
 	}
+	if (rc != RS_OK)
+		goto fail;
 	closedir(d);
-	if (rc != RS_OK) {
-		rs_snapshots_free(out);
-		return rc;
-	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_newest);
 	return RS_OK;
+fail:
+	closedir(d);
+	rs_snapshots_free(out);
+	return rc;
 }
 
 void rs_snapshots_free(struct rs_snapshots *s)

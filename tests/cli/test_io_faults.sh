@@ -32,8 +32,9 @@
 # when it holds another file, name by name inside it; generate also runs
 # with --force over a cluster (each replaced node kept beside the output
 # directory, in one keep directory, never left empty).
-# backup and restore also run on a node with two snapshots (the restored
-# snapshots/ is the backup's whole, or absent after exit 1); backup also
+# restore also runs from a backup with two snapshots onto a node without
+# any (the restored snapshots/ is the backup's whole, or absent after exit
+# 1; test_io_faults_snap.sh sweeps the other snapshot paths); backup also
 # runs with --live (6 calls of each function) and on a node of
 # 78 MB, whose database is copied in two halves on two threads (the copy's
 # calls: copy_file_range, pread, pwrite, fsync, pthread_create,
@@ -250,8 +251,6 @@ mem=s1=127.0.0.1:50050,s2=127.0.0.1:50051,s3=127.0.0.1:50052
 }
 BKS=$(echo "$tmp"/bks/raft-backup-*)
 listing "$tmp/snap/s1" >"$tmp/snap.before"
-sweep "backup of a node with snapshots" "raft backup" backup_setup backup_check \
-	"$B" raft backup --state-dir "$tmp/snap/s1" --backup-dir "$tmp/k"
 restore_snap_check() {
 	node_check "$1" restore_snap || return 1
 	if [ -e "$tmp/n/s1/snapshots" ] || [ "$rc" = 0 ]; then

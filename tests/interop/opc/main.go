@@ -33,14 +33,18 @@ const usage = `usage: oci-opc COMMAND [ARGS]
 commands:
   run --storage DIR --nodes ID=PORT,... [--bootstrap ID] [--join ID,...] [--blocks SPEC]
       [--barriers N] [--threshold N] [--trailing N] [--interval D] [--wait-snapshot]
-      [--stay D] [--timeout D] [--verbose]
+      [--stay D] [--timeout D] [--step-down-at K] [--verbose]
         start op-conductor's RaftConsensus for each node (StorageDir DIR, so node ID's
         state is DIR/ID, listening on 127.0.0.1:PORT), wait for a leader, add the --join
         nodes as voters (RaftConsensus.AddVoter), commit the payloads of SPEC through the
         leader's CommitUnsafePayload, call LatestUnsafePayload --barriers times more, wait
         until every node has applied everything (and, with --wait-snapshot, until raft
         itself has snapshotted every node past its threshold), then print the head
-        LatestUnsafePayload returns and each node's raft stats, and shut down.
+        LatestUnsafePayload returns and each node's raft stats, and shut down. A commit
+        that raft gives up because the leader lost its leadership (a loaded machine's
+        missed heartbeats) waits for a leader and is committed again unless the new
+        leader's log holds it; --step-down-at K makes the leader hand over
+        (LeadershipTransfer) while payload K (from 0) commits.
   payload --blocks SPEC --out DIR
         write each payload of SPEC as op-service/eth MarshalSSZ encodes it (DIR/N.ssz)
   logs-check --dir NODE --ndjson FILE

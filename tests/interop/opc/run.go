@@ -14,6 +14,7 @@ package main
 // *raft.Raft that RaftConsensus keeps in its unexported field r (raftOf).
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/ethereum-optimism/optimism/op-conductor/consensus"
 	"github.com/ethereum-optimism/optimism/op-node/rollup"
+	"github.com/ethereum-optimism/optimism/op-service/eth"
 	"github.com/ethereum/go-ethereum/log"
 	"github.com/hashicorp/raft"
 )
@@ -77,6 +79,8 @@ type runResult struct {
 	// nodes whose --raft.bootstrap raft refused with ErrCantBootstrap (ignored)
 	BootstrapIgnored []string   `json:"bootstrap_ignored,omitempty"`
 	Nodes            []nodeJSON `json:"nodes"`
+	// commits raft gave up with the leadership (then found, or made again)
+	LostCommits int `json:"lost_commits"`
 }
 
 func parseNodes(s string) ([]*opcNode, error) {
@@ -112,6 +116,84 @@ func waitFor(d time.Duration, what string, cond func() bool) error {
 	return nil
 }
 
+// logsOf: raft's LogStore (the unexported field "logs" of raft.Raft v1.7.3,
+// api.go), read by reflection as raftOf reads RaftConsensus.
+func logsOf(r *raft.Raft) raft.LogStore {
+	f := reflect.ValueOf(r).Elem().FieldByName("logs")
+	if !f.IsValid() || f.Type() != reflect.TypeOf((*raft.LogStore)(nil)).Elem() {
+		panic("oci-opc: raft.Raft has no field logs raft.LogStore (raft changed)")
+	}
+	return *(*raft.LogStore)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// lostLeader: raft gave up an operation because this node stopped being the
+// leader (a loaded machine misses heartbeats: raft v1.7.3 checkLeaderLease).
+func lostLeader(err error) bool {
+	return errors.Is(err, raft.ErrLeadershipLost) || errors.Is(err, raft.ErrNotLeader) ||
+		errors.Is(err, raft.ErrLeadershipTransferInProgress)
+}
+
+// settle waits for a leader (the same node or another) and for it to apply
+// every committed entry (LatestUnsafePayload is a barrier), trying again
+// while the leadership moves on (a transfer takes a round of elections),
+// for at most timeout; *leader is the new leader.
+func settle(nodes []*opcNode, leader **opcNode, timeout time.Duration) error {
+	end := time.Now().Add(timeout)
+	for {
+		if err := waitFor(time.Until(end), "a leader", func() bool {
+			for _, n := range nodes {
+				if n.rc.Leader() {
+					*leader = n
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			return err
+		}
+		_, err := (*leader).rc.LatestUnsafePayload()
+		if err == nil || !lostLeader(err) || time.Now().After(end) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// commitPayload: CommitUnsafePayload on the leader. When raft loses the
+// leadership while committing, the entry may or may not be committed: the
+// new leader, settled, is searched for the entry's bytes after the index the
+// old leader had reached, and the payload is committed again only when it is
+// not there (a second copy would be a second block in the log).
+func commitPayload(nodes []*opcNode, leader **opcNode, env *eth.ExecutionPayloadEnvelope,
+	timeout time.Duration, lost *int) error {
+	var buf bytes.Buffer
+	if _, err := env.MarshalSSZ(&buf); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		from := raftOf((*leader).rc).LastIndex()
+		err := (*leader).rc.CommitUnsafePayload(env)
+		if err == nil {
+			return nil
+		}
+		if attempt >= 5 || !lostLeader(err) {
+			return err
+		}
+		*lost++
+		if serr := settle(nodes, leader, timeout); serr != nil {
+			return fmt.Errorf("%v; then: %w", err, serr)
+		}
+		r := raftOf((*leader).rc)
+		st := logsOf(r)
+		for i := from + 1; i <= r.LastIndex(); i++ {
+			var l raft.Log
+			if st.GetLog(i, &l) == nil && l.Type == raft.LogCommand && bytes.Equal(l.Data, buf.Bytes()) {
+				return nil
+			}
+		}
+	}
+}
+
 func cmdRun(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	storage := fs.String("storage", "", "")
@@ -127,6 +209,7 @@ func cmdRun(args []string) error {
 	stay := fs.Duration("stay", 0, "")
 	timeout := fs.Duration("timeout", 60*time.Second, "")
 	verbose := fs.Bool("verbose", false, "")
+	stepDown := fs.Int("step-down-at", -1, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -213,17 +296,30 @@ func cmdRun(args []string) error {
 			}
 		}
 	}
+	lost := 0
 	for i, it := range items {
-		if err := leader.rc.CommitUnsafePayload(makeEnvelope(it, i)); err != nil {
+		if i == *stepDown {
+			// the leader hands over while this payload commits, as a loaded
+			// machine's missed heartbeats make it: commitPayload's retry
+			go raftOf(leader.rc).LeadershipTransfer()
+		}
+		if err := commitPayload(nodes, &leader, makeEnvelope(it, i), *timeout, &lost); err != nil {
 			return fmt.Errorf("payload %d (block %d): CommitUnsafePayload: %w", i, it.number, err)
 		}
 	}
 	for i := 0; i < *barriers; i++ {
-		if _, err := leader.rc.LatestUnsafePayload(); err != nil {
+		// a barrier lost with the leadership: settle's own barrier stands for it
+		if _, err := leader.rc.LatestUnsafePayload(); err != nil &&
+			(!lostLeader(err) || settle(nodes, &leader, *timeout) != nil) {
 			return fmt.Errorf("LatestUnsafePayload: %w", err)
 		}
 	}
 	head, err := leader.rc.LatestUnsafePayload()
+	if err != nil && lostLeader(err) {
+		if err = settle(nodes, &leader, *timeout); err == nil {
+			head, err = leader.rc.LatestUnsafePayload()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("LatestUnsafePayload: %w", err)
 	}
@@ -257,7 +353,7 @@ func cmdRun(args []string) error {
 		time.Sleep(*stay)
 	}
 	res := runResult{Leader: leader.id, Committed: len(items), Barriers: *barriers, Head: newHead(head),
-		BootstrapIgnored: bootstrapIgnored}
+		BootstrapIgnored: bootstrapIgnored, LostCommits: lost}
 	for _, n := range nodes {
 		res.Nodes = append(res.Nodes, nodeStats(n))
 	}

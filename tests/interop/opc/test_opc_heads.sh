@@ -50,6 +50,11 @@ opc_expect v4only 150
 # large payloads (2 MB transactions), snapshotted
 opc_new large generate 3 --blocks 1-12:v3:2000000 --threshold 8 --trailing 4 --interval 100ms --wait-snapshot
 opc_expect large 12
+# op-conductor's default shape in small: ~20 KB payloads (two to a leaf), raft
+# keeping the trailing entries before its snapshot, which plain info counts
+# from the leaves' keys (checked against --full's count by opc_tool_heads)
+opc_new trailing generate 3 --blocks 1-400:v4:20000 --threshold 150 --trailing 200 --interval 100ms --wait-snapshot
+opc_expect trailing 400
 
 # --raft.bootstrap=true on our generated state: raft refuses (ErrCantBootstrap),
 # op-conductor ignores that and runs on with the generated configuration

@@ -90,9 +90,19 @@ __attribute__((constructor)) static void failcall_init(void)
 	fail_nth = n != NULL ? strtol(n, NULL, 10) : 0;
 	if (e != NULL)
 		fail_errno = (int)strtol(e, NULL, 10);
-	/* registered before main, so it runs after the program's own exit
-	 * handlers and before every destructor */
-	atexit(failcall_fini);
+}
+
+/* failcall_fini is registered at the first wrapped call, not in the
+ * constructor: a preloaded library's constructor runs before libc
+ * registers the loader's exit handler (which runs the program's
+ * destructors, libgcov's among them), so a handler registered there would
+ * run after those destructors; registered later, it runs before them. */
+static void arm(void)
+{
+	static int armed;
+
+	if (!__atomic_exchange_n(&armed, 1, __ATOMIC_SEQ_CST))
+		atexit(failcall_fini);
 }
 
 /* 1 when this call of `name` is the one to fail (errno is set then) */
@@ -103,6 +113,7 @@ static int failing(const char *name)
 
 	if (__atomic_load_n(&exiting, __ATOMIC_SEQ_CST))
 		return 0;
+	arm();
 	while (i < NNAMES && strcmp(names[i], name) != 0)
 		i++;
 	n = __atomic_add_fetch(&calls[i % NNAMES], 1, __ATOMIC_SEQ_CST);

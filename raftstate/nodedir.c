@@ -127,8 +127,17 @@ int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *
 			close(rfd);
 		return RS_EIO;
 	}
-	while ((de = readdir(d)) != NULL) {
-		int sfd, mask;
+	for (;;) {
+		int sfd, mask, rc = RS_OK;
+
+		/* a listing that fails part way is an error, not its end */
+		if ((de = rs_path_readdir(d, root, &rc, err)) == NULL) {
+			if (rc == RS_OK)
+				break;
+			closedir(d);
+			rs_nd_free_list(v, cnt);
+			return rc;
+		}
 
 		if (de->d_name[0] == '.')
 			continue;

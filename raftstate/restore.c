@@ -919,9 +919,15 @@ static int stage_node(const struct rs_restore_plan *plan, const struct rs_restor
 	    (rc = rs_path_join_err(ss, sizeof(ss), plan->backup, rs, err)) ||
 	    (rc = rs_path_join_err(d, sizeof(d), stage, RS_SNAP_DIR, err)))
 		return rc;
-	if (lstat(ss, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (rc = stage_snapshots(plan, sfd, rs, ss, d, err)) != RS_OK)
+	/* no snapshots/ in the backup: none to restore; one that cannot be
+	 * inspected is an error, not a backup without snapshots */
+	if (lstat(ss, &st) != 0) {
+		if (errno != ENOENT)
+			return rs_syserr(err, "cannot inspect", ss);
+	} else if (S_ISDIR(st.st_mode) &&
+	           (rc = stage_snapshots(plan, sfd, rs, ss, d, err)) != RS_OK) {
 		return rc;
+	}
 	return rs_fsync_fd(sfd, stage, err);
 }
 

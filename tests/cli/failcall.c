@@ -63,7 +63,16 @@ static long fail_nth;
 static int fail_errno = EIO;
 static long calls[NNAMES];
 
-static int exiting;
+static int exiting, held;
+
+/* Called by a coverage build (cmd/bootstrap.c, OCI_COVERAGE) around
+ * libgcov's writing of its counters before an exec: while held, calls are
+ * neither counted nor failed. */
+void oci_failcall_hold(int on);
+void oci_failcall_hold(int on)
+{
+	__atomic_store_n(&held, on, __ATOMIC_SEQ_CST);
+}
 
 /* The counts, once the program is done: from exit, before the destructors
  * run (a coverage build's libgcov writes its counters from one, with
@@ -90,9 +99,32 @@ __attribute__((constructor)) static void failcall_init(void)
 	fail_nth = n != NULL ? strtol(n, NULL, 10) : 0;
 	if (e != NULL)
 		fail_errno = (int)strtol(e, NULL, 10);
-	/* registered before main, so it runs after the program's own exit
-	 * handlers and before every destructor */
+}
+
+/* failcall_fini must run before the destructors (libgcov's among them, which
+ * allocate: a failed malloc there crashed the exit of a coverage build). A
+ * preloaded library's constructor runs before __libc_start_main registers
+ * the dynamic linker's fini (which runs the destructors), so an atexit from
+ * it would run after them (exit handlers run last registered first).
+ * Registered from main's start instead, it runs first: _start calls
+ * __libc_start_main through the dynamic linker, so this library's comes
+ * first and hands glibc's a main that registers it, then runs the real one. */
+static int (*real_main)(int, char **, char **);
+
+static int main_with_fini(int argc, char **argv, char **envp)
+{
 	atexit(failcall_fini);
+	return real_main(argc, argv, envp);
+}
+
+int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	int (*real)(int (*)(int, char **, char **), int, char **, void (*)(void), void (*)(void),
+	            void (*)(void), void *) = dlsym(RTLD_NEXT, "__libc_start_main");
+
+	real_main = main;
+	return real(main_with_fini, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
 /* 1 when this call of `name` is the one to fail (errno is set then) */
@@ -101,7 +133,7 @@ static int failing(const char *name)
 	size_t i = 0;
 	long n;
 
-	if (__atomic_load_n(&exiting, __ATOMIC_SEQ_CST))
+	if (__atomic_load_n(&exiting, __ATOMIC_SEQ_CST) || __atomic_load_n(&held, __ATOMIC_SEQ_CST))
 		return 0;
 	while (i < NNAMES && strcmp(names[i], name) != 0)
 		i++;

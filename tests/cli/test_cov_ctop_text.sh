@@ -140,6 +140,12 @@ has "info: LastVoteTerm without LastVoteCand" "$tmp/out" "  Vote:          term 
 run 0 raft info --state-dir "$tmp/I/s3" --json
 [ "$(jget "$tmp/out" vote/term)" = 3 ] && [ "$(jget "$tmp/out" vote/candidate)" = null ] &&
 	ok "info --json: vote term 3, candidate null" || bad "info --json vote: $(jget "$tmp/out" vote)"
+# and raft starts on it: verify says VALID, with a warning (CurrentTerm 3:
+# raft sets the term before it votes in it)
+mk "$tmp/I/s3t" --members 's1=10.0.0.1:50050,s3t=10.0.0.3:50050' --term 3 --vote 3: 1-1:1:config
+run 0 raft verify --state-dir "$tmp/I/s3t"
+tail -n1 "$tmp/out" | grep -q '^VALID' && grep -q 'LastVoteTerm is set but LastVoteCand is not (raft writes the term first' "$tmp/out" &&
+	ok "verify: LastVoteTerm without LastVoteCand is VALID with a warning" || bad "verify s3t: $(cat "$tmp/out")"
 mk "$tmp/I/s4" --members 's1=10.0.0.1:50050,s4=10.0.0.4:50050' --vote :s1 1-1:1:config
 run 0 raft info --state-dir "$tmp/I/s4"
 has "info: LastVoteCand without LastVoteTerm" "$tmp/out" "  Vote:          term not set for s1"

@@ -32,7 +32,10 @@
 # when it holds another file, name by name inside it; generate also runs
 # with --force over a cluster (each replaced node kept beside the output
 # directory, in one keep directory, never left empty).
-# backup also runs with --live (6 calls of each function) and on a node of
+# restore also runs from a backup with two snapshots onto a node without
+# any (the restored snapshots/ is the backup's whole, or absent after exit
+# 1; test_io_faults_snap.sh sweeps the other snapshot paths); backup also
+# runs with --live (6 calls of each function) and on a node of
 # 78 MB, whose database is copied in two halves on two threads (the copy's
 # calls: copy_file_range, pread, pwrite, fsync, pthread_create,
 # posix_fadvise, 6 of each).
@@ -234,8 +237,33 @@ sweep "backup --compress" "raft backup" backup_setup backup_check \
 # --live: the source read without its lock, as while op-conductor runs
 SAMPLES=6 sweep "backup --live" "raft backup" backup_setup backup_check \
 	"$B" raft backup --state-dir "$tmp/base/s1" --backup-dir "$tmp/k" --live
+# raft's snapshots/ directory: a backup copies it, a restore puts it in
+# place (a node made by tests/cli/mknode.c, s1 of the same cluster, with
+# two snapshots); a restored snapshots/ is the backup's whole or, after
+# exit 1, absent (the target had none)
 build_mknode
 mem=s1=127.0.0.1:50050,s2=127.0.0.1:50051,s3=127.0.0.1:50052
+"$MKNODE" "$tmp/snap/s1" --members "$mem" --snapshot 20:2:block:20 --snapshot 30:2:block:30 \
+	1-1:1:config 2-40:2:block >/dev/null &&
+	"$B" raft backup --state-dir "$tmp/snap/s1" --backup-dir "$tmp/bks" >/dev/null || {
+	bad "make and back up a node with snapshots"
+	finish
+}
+BKS=$(echo "$tmp"/bks/raft-backup-*)
+listing "$tmp/snap/s1" >"$tmp/snap.before"
+restore_snap_check() {
+	node_check "$1" restore_snap || return 1
+	if [ -e "$tmp/n/s1/snapshots" ] || [ "$rc" = 0 ]; then
+		diff -r "$tmp/snap/s1/snapshots" "$tmp/n/s1/snapshots" >/dev/null 2>&1 || {
+			bad "$1: exit $rc, snapshots/ is not the backup's"
+			return 1
+		}
+	fi
+}
+RESTORE_SNAP=("$B" raft restore --backup-dir "$BKS" --state-dir "$tmp/n/s1" --force)
+new_state restore_snap "${RESTORE_SNAP[@]}"
+EVERY= sweep "restore of a backup with snapshots" "raft restore" node_setup restore_snap_check \
+	"${RESTORE_SNAP[@]}"
 # a database of 64 MiB or more is copied in two halves on two threads
 # (raftstate/filecopy.c): the calls of that copy, 6 of each
 "$MKNODE" "$tmp/big/s1" --members "$mem" --tx-bytes 200000 --batch 100 1-1:1:config \
@@ -247,11 +275,12 @@ listing "$tmp/big/s1" >"$tmp/big.before"
 EVERY= SAMPLES=6 FAULTS="copy_file_range:18 copy_file_range:5 pread:5 pwrite:28 fsync:5
 pthread_create:11 posix_fadvise:22" sweep "backup of a node of 78 MB" "raft backup" \
 	backup_setup backup_check "$B" raft backup --state-dir "$tmp/big/s1" --backup-dir "$tmp/k"
+listing "$tmp/snap/s1" >"$tmp/snap.after"
 listing "$tmp/big/s1" >"$tmp/big.after"
-if cmp -s "$tmp/big.before" "$tmp/big.after"; then
-	ok "backup: the node of 78 MB is unchanged"
+if cmp -s "$tmp/snap.before" "$tmp/snap.after" && cmp -s "$tmp/big.before" "$tmp/big.after"; then
+	ok "backup: the nodes with snapshots and of 78 MB are unchanged"
 else
-	bad "backup: the node of 78 MB changed"
+	bad "backup: the node with snapshots or of 78 MB changed"
 fi
 listing "$tmp/base/s1" >"$tmp/src.after"
 if cmp -s "$tmp/src.before" "$tmp/src.after"; then

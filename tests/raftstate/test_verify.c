@@ -413,8 +413,11 @@ START_TEST(vote_term_without_candidate)
 	write_log(n, e, 1);
 	write_stable(n, 1, 1, NULL);
 	r = verify(n);
-	assert_problem(r, RS_PROBLEM, RS_STABLE_FILE, "",
+	/* raft's persistVote writes the two in turn: a crash between leaves
+	 * this, and raft starts on it (a warning, not damage) */
+	assert_problem(r, RS_WARNING, RS_STABLE_FILE, "LastVoteCand",
 	               "LastVoteTerm is set but LastVoteCand is not");
+	assert_valid(r);
 	result_free(r);
 	rm_node(n);
 }

@@ -386,6 +386,41 @@ static int cmp_newest(const void *a, const void *b)
 	return -strcmp(x->name, y->name);
 }
 
+/* One snapshot directory, s->name in the directory dfd (dir its path): its
+ * meta.json, and with verify_data its state.bin. A snapshot that cannot be
+ * used has the reason in s->problem (RS_OK); a failed system call or
+ * running out of memory is no fact about the snapshot: an error (> 0). */
+static int load_one(int dfd, const char *dir, int verify_data, struct rs_snapshot *s,
+                    struct rs_err *err)
+{
+	struct rs_err perr = {0};
+	char *text = NULL;
+	size_t tlen = 0;
+	int sfd, rc;
+
+	sfd = openat(dfd, s->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (sfd < 0) {
+		if (errno != ENOENT)
+			return rs_syserr(err, "cannot open", dir);
+		snprintf(s->problem, sizeof(s->problem), "cannot open: %s", strerror(errno));
+		return RS_OK;
+	}
+	rc = read_small(sfd, dir, "meta.json", &text, &tlen, s->problem, sizeof(s->problem), err);
+	if (rc == 0) {
+		rc = rs_snapshot_parse_meta(text, tlen, s, &perr);
+		if (rc == RS_ENOMEM)
+			rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", dir);
+		else if (rc != RS_OK) {
+			strlcpy(s->problem, perr.msg, sizeof(s->problem));
+			rc = RS_OK;
+		} else if (verify_data)
+			rc = check_data(sfd, dir, s, err);
+	}
+	free(text);
+	close(sfd);
+	return rc > 0 ? rc : RS_OK;
+}
+
 int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots *out,
                       struct rs_err *err)
 {
@@ -421,10 +456,7 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 	while (out->n < MAX_SNAPSHOTS && (de = rs_path_readdir(d, path, &rc, err)) != NULL) {
 		struct rs_snapshot *s = &out->v[out->n];
 		size_t nl = strlen(de->d_name);
-		struct rs_err perr = {0};
-		char *text = NULL, dir[4608];
-		size_t tlen = 0;
-		int sfd;
+		char dir[4608];
 		struct stat st;
 
 		if (de->d_name[0] == '.')
@@ -451,34 +483,7 @@ int rs_snapshots_load(const char *node_dir, int verify_data, struct rs_snapshots
 		strlcpy(s->name, de->d_name, sizeof(s->name));
 		out->n++;
 		rs_path_join(dir, sizeof(dir), path, de->d_name); /* fits: 4096 + NAME_MAX */
-		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (sfd < 0) {
-			if (errno != ENOENT) {
-				rc = rs_syserr(err, "cannot open", dir);
-				goto fail;
-			}
-			snprintf(s->problem, sizeof(s->problem), "cannot open: %s",
-			         strerror(errno));
-			continue;
-		}
-		/* a failed read has put its reason in s->problem; a failed system
-		 * call or running out of memory is no fact about the snapshot: the
-		 * load fails */
-		rc = read_small(sfd, dir, "meta.json", &text, &tlen, s->problem, sizeof(s->problem),
-		                err);
-		if (rc == 0) {
-			rc = rs_snapshot_parse_meta(text, tlen, s, &perr);
-			if (rc == RS_ENOMEM)
-				rc = rs_errf(err, RS_ENOMEM, "out of memory reading %s", dir);
-			else if (rc != RS_OK) {
-				strlcpy(s->problem, perr.msg, sizeof(s->problem));
-				rc = RS_OK;
-			} else if (verify_data)
-				rc = check_data(sfd, dir, s, err);
-		}
-		free(text);
-		close(sfd);
-		if (rc > 0)
+		if ((rc = load_one(dfd, dir, verify_data, s, err)) > 0)
 			goto fail;
 		rc = RS_OK;
 	}

@@ -752,6 +752,40 @@ static void fsm_verdict(struct rs_node *n, int op_conductor, struct rs_problems 
 	p->dropped += fsm->dropped;
 }
 
+/* The stable store's terms and vote against the log (raft.go v1.7.3). */
+static void check_stable(const struct rs_node *n, struct rs_problems *p)
+{
+	if (n->has_current_term && n->count > 0 && n->current_term < n->last_term)
+		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
+		               "CurrentTerm %llu is lower than the last log entry's term %llu",
+		               (unsigned long long)n->current_term,
+		               (unsigned long long)n->last_term);
+	if (!n->has_current_term && n->stable_file.present)
+		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
+		               "CurrentTerm is not set (raft starts at term 0)");
+	/* raft v1.7.3 persistVote (raft.go) writes LastVoteTerm, then
+	 * LastVoteCand, each in its own raft-boltdb transaction: a crash between
+	 * them leaves the term alone, and raft starts on it; requestVote reads a
+	 * missing key as "not voted" (a missing term as 0). Neither is damage. */
+	if (n->has_last_vote_term && !n->has_last_vote_cand)
+		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_CAND,
+		               "LastVoteTerm is set but LastVoteCand is not (raft writes the term "
+		               "first and the candidate in a second transaction: a crash between "
+		               "them leaves this); raft starts and reads it as no vote in term "
+		               "%llu",
+		               (unsigned long long)n->last_vote_term);
+	if (n->has_last_vote_cand && !n->has_last_vote_term)
+		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
+		               "LastVoteCand is set but LastVoteTerm is not (raft writes the term "
+		               "first, so raft did not leave this); raft reads the vote's term as "
+		               "0 and never uses this candidate");
+	if (n->has_last_vote_term && n->has_current_term && n->last_vote_term > n->current_term)
+		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
+		               "LastVoteTerm %llu is above CurrentTerm %llu",
+		               (unsigned long long)n->last_vote_term,
+		               (unsigned long long)n->current_term);
+}
+
 static int check_invariants(struct rs_node *n, struct rs_problems *p, struct rs_err *err)
 {
 	const struct rs_snapshot *snap = NULL;
@@ -794,35 +828,7 @@ static int check_invariants(struct rs_node *n, struct rs_problems *p, struct rs_
 		    (unsigned long long)n->shadowed_index, snap->name,
 		    (unsigned long long)snap->index);
 
-	if (n->has_current_term && n->count > 0 && n->current_term < n->last_term)
-		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
-		               "CurrentTerm %llu is lower than the last log entry's term %llu",
-		               (unsigned long long)n->current_term,
-		               (unsigned long long)n->last_term);
-	if (!n->has_current_term && n->stable_file.present)
-		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_CURRENT_TERM,
-		               "CurrentTerm is not set (raft starts at term 0)");
-	/* raft v1.7.3 persistVote (raft.go) writes LastVoteTerm, then
-	 * LastVoteCand, each in its own raft-boltdb transaction: a crash between
-	 * them leaves the term alone, and raft starts on it; requestVote reads a
-	 * missing key as "not voted" (a missing term as 0). Neither is damage. */
-	if (n->has_last_vote_term && !n->has_last_vote_cand)
-		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_CAND,
-		               "LastVoteTerm is set but LastVoteCand is not (raft writes the term "
-		               "first and the candidate in a second transaction: a crash between "
-		               "them leaves this); raft starts and reads it as no vote in term "
-		               "%llu",
-		               (unsigned long long)n->last_vote_term);
-	if (n->has_last_vote_cand && !n->has_last_vote_term)
-		rs_problem_add(p, RS_WARNING, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
-		               "LastVoteCand is set but LastVoteTerm is not (raft writes the term "
-		               "first, so raft did not leave this); raft reads the vote's term as "
-		               "0 and never uses this candidate");
-	if (n->has_last_vote_term && n->has_current_term && n->last_vote_term > n->current_term)
-		rs_problem_add(p, RS_PROBLEM, RS_STABLE_FILE, RS_KEY_LAST_VOTE_TERM,
-		               "LastVoteTerm %llu is above CurrentTerm %llu",
-		               (unsigned long long)n->last_vote_term,
-		               (unsigned long long)n->current_term);
+	check_stable(n, p);
 	if (n->log_file.present && n->count > 0 &&
 	    rs_log_start_uncovered(n->first_index, snap != NULL, snap != NULL ? snap->index : 0))
 		rs_problem_add(p, RS_PROBLEM, RS_LOG_FILE, "",

@@ -125,16 +125,15 @@ int bolt_db_remap(struct bolt_db *db, struct bolt_err *err)
 int bolt_db_page(struct bolt_db *db, bolt_pgid id, const uint8_t **page, size_t *span,
                  struct bolt_err *err)
 {
-	uint64_t ps = db->page_size, pages = db->map_len / ps, n;
-	const uint8_t *p;
+	uint64_t ps = db->page_size, pages = db->map_len / ps, n = 0;
+	const uint8_t *p = NULL;
+	int at = bolt_page_within(db->map, ps, pages, id, &p, &n);
 
-	if (id >= pages)
+	if (at == 1)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
 		                 "page %llu lies beyond the end of the file (%llu pages)",
 		                 (unsigned long long)id, (unsigned long long)pages);
-	p = db->map + id * ps;
-	n = (uint64_t)bolt_page_overflow(p) + 1;
-	if (n > pages - id)
+	if (at == 2)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
 		                 "page %llu claims %llu overflow pages, past the end of the file",
 		                 (unsigned long long)id, (unsigned long long)(n - 1));

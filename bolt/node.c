@@ -65,16 +65,21 @@ int bolt_node_add_child(struct bolt_node *n, struct bolt_node *child)
 	return 0;
 }
 
-static void remove_child(struct bolt_node *n, struct bolt_node *child)
+/* Removes x from the array v of *n nodes, keeping the order (no-op when absent). */
+static void drop_node(struct bolt_node **v, size_t *n, const struct bolt_node *x)
 {
-	for (size_t i = 0; i < n->nchildren; i++) {
-		if (n->children[i] == child) {
-			memmove(n->children + i, n->children + i + 1,
-			        (n->nchildren - i - 1) * sizeof(*n->children));
-			n->nchildren--;
+	for (size_t i = 0; i < *n; i++) {
+		if (v[i] == x) {
+			memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(*v));
+			(*n)--;
 			return;
 		}
 	}
+}
+
+static void remove_child(struct bolt_node *n, struct bolt_node *child)
+{
+	drop_node(n->children, &n->nchildren, child);
 }
 
 struct bolt_node *bolt_node_root(struct bolt_node *n)
@@ -388,14 +393,7 @@ static size_t child_index(const struct bolt_node *parent, const struct bolt_node
 
 static void forget_node(struct bolt_bucket *b, struct bolt_node *n)
 {
-	for (size_t i = 0; i < b->nnodes; i++) {
-		if (b->nodes[i] == n) {
-			memmove(b->nodes + i, b->nodes + i + 1,
-			        (b->nnodes - i - 1) * sizeof(*b->nodes));
-			b->nnodes--;
-			break;
-		}
-	}
+	drop_node(b->nodes, &b->nnodes, n);
 	n->dead = 1;
 	n->unbalanced = 0;
 }
@@ -438,7 +436,7 @@ static int append_inodes(struct bolt_node *to, const struct bolt_node *from)
 int bolt_node_rebalance(struct bolt_node *n, struct bolt_err *err)
 {
 	struct bolt_bucket *b = n->bucket;
-	struct bolt_node *parent = n->parent, *target;
+	struct bolt_node *parent = n->parent, *target, *keep, *gone;
 	size_t idx;
 	int rc, use_next;
 
@@ -507,22 +505,15 @@ int bolt_node_rebalance(struct bolt_node *n, struct bolt_err *err)
 	if (rc != BOLT_OK)
 		return rc;
 
-	if (use_next) {
-		if (adopt_children(target, n) != 0 || append_inodes(n, target) != 0)
-			return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
-		bolt_node_del(parent, target->key, target->klen);
-		remove_child(parent, target);
-		forget_node(b, target);
-		if ((rc = bolt_node_free(target, err)) != BOLT_OK)
-			return rc;
-	} else {
-		if (adopt_children(n, target) != 0 || append_inodes(target, n) != 0)
-			return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
-		bolt_node_del(parent, n->key, n->klen);
-		remove_child(parent, n);
-		forget_node(b, n);
-		if ((rc = bolt_node_free(n, err)) != BOLT_OK)
-			return rc;
-	}
+	/* the right one of the two moves into the left one (node.rebalance) */
+	keep = use_next ? n : target;
+	gone = use_next ? target : n;
+	if (adopt_children(gone, keep) != 0 || append_inodes(keep, gone) != 0)
+		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
+	bolt_node_del(parent, gone->key, gone->klen);
+	remove_child(parent, gone);
+	forget_node(b, gone);
+	if ((rc = bolt_node_free(gone, err)) != BOLT_OK)
+		return rc;
 	return bolt_node_rebalance(parent, err);
 }

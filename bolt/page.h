@@ -136,6 +136,21 @@ static inline uint32_t bolt_page_overflow(const uint8_t *p)
 	return bolt_le32(p + 12);
 }
 
+/* Page id of a map that holds `limit` pages of ps bytes, with its overflow
+ * pages: 0 with *page and *npages (1 + its overflow count); 1 when id is at
+ * or past the limit; 2 when its overflow pages run past it (*npages set).
+ * Each caller words the error for its limit (the file's end for the
+ * writer, the high-water mark for a reader). */
+static inline int bolt_page_within(const uint8_t *map, uint64_t ps, uint64_t limit, uint64_t id,
+                                   const uint8_t **page, uint64_t *npages)
+{
+	if (id >= limit)
+		return 1;
+	*page = map + id * ps;
+	*npages = (uint64_t)bolt_page_overflow(*page) + 1;
+	return *npages > limit - id ? 2 : 0;
+}
+
 /* A decoded meta page. */
 struct bolt_meta {
 	uint32_t magic;

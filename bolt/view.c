@@ -151,16 +151,15 @@ void bolt_view_close(struct bolt_view *v)
 int bolt_view_page(const struct bolt_view *v, bolt_pgid id, const uint8_t **page, size_t *span,
                    struct bolt_err *err)
 {
-	uint64_t ps = v->page_size, hwm = v->meta.pgid, n;
-	const uint8_t *p;
+	uint64_t ps = v->page_size, hwm = v->meta.pgid, n = 0;
+	const uint8_t *p = NULL;
+	int at = bolt_page_within(v->map, ps, hwm, id, &p, &n);
 
-	if (id >= hwm)
+	if (at == 1)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
 		                 "page %llu is beyond the high-water mark %llu",
 		                 (unsigned long long)id, (unsigned long long)hwm);
-	p = v->map + id * ps;
-	n = (uint64_t)bolt_page_overflow(p) + 1;
-	if (n > hwm - id)
+	if (at == 2)
 		return bolt_errf(err, BOLT_ECORRUPT, id,
 		                 "page %llu has %llu overflow pages, past the high-water mark %llu",
 		                 (unsigned long long)id, (unsigned long long)(n - 1),

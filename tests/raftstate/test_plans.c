@@ -57,23 +57,8 @@
 #include "tests/check_support.h"
 #include "tests/raftstate/members_fixture.h"
 
-static char root[256];
-
-static void setup(void)
-{
-	strcpy(root, "/tmp/oci-plans-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-}
-
-static void teardown(void)
-{
-	rs_remove_tree(root);
-}
-
-static void path(char *out, size_t size, const char *rel)
-{
-	ck_assert_int_lt(snprintf(out, size, "%s/%s", root, rel), (int)size);
-}
+#define SCRATCH_PREFIX "oci-plans"
+#include "scratch_fixture.h"
 
 /* root/s1..s3, generated with s1 the leader at term 1 */
 static void generate_three(void)

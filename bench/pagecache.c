@@ -31,7 +31,9 @@
  *
  * Exit 0, or 1 with one line on stderr. Standard C and Linux calls only.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

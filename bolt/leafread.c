@@ -39,40 +39,44 @@ static int grow(uint8_t **p, size_t *cap, size_t n, struct bolt_err *err)
 static int pread_full(struct bolt_leafreader *r, uint8_t *buf, size_t n, uint64_t off,
                       struct bolt_err *err)
 {
-	size_t got = 0;
+	/* RWF_NOWAIT first, cold or not: what is cached, without waiting for
+	 * the device; less than all of it is a miss. A miss makes the reader
+	 * cold; BOLT_COLD_CLEAR reads in a row that find all their bytes make
+	 * it warm again (a few pages evicted from a cached file cost a few
+	 * hints, not a hint for every leaf after them). */
+	struct iovec iov = {buf, n};
+	ssize_t k = preadv2(r->v->fd, &iov, 1, (off_t)off, RWF_NOWAIT);
+	size_t got = k > 0 ? (size_t)k : 0;
 
-	if (!r->cold) {
-		/* RWF_NOWAIT: what is cached, without waiting for the device;
-		 * less than all of it says the file is cold here */
-		struct iovec iov = {buf, n};
-		ssize_t k = preadv2(r->v->fd, &iov, 1, (off_t)off, RWF_NOWAIT);
-
-		r->preads++;
-		if (k > 0)
-			got = (size_t)k;
-		if (got < n && (k >= 0 || errno == EAGAIN))
-			r->cold = 1;
+	r->preads++;
+	if (got < n && (k >= 0 || errno == EAGAIN)) {
+		r->cold = 1;
+		r->hits = 0;
+	} else if (got == n && r->cold && ++r->hits >= BOLT_COLD_CLEAR) {
+		r->cold = 0;
 	}
 	while (got < n) {
-		ssize_t k = pread(r->v->fd, buf + got, n - got, (off_t)(off + got));
+		ssize_t k2 = pread(r->v->fd, buf + got, n - got, (off_t)(off + got));
 
-		if (k < 0 && errno == EINTR)
+		if (k2 < 0 && errno == EINTR)
 			continue;
-		if (k < 0)
+		if (k2 < 0)
 			return bolt_syserr(err, "cannot read %s", r->v->name);
-		if (k == 0)
+		if (k2 == 0)
 			return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
 			                 "%s shrank while it was read", r->v->name);
-		got += (size_t)k;
+		got += (size_t)k2;
 		r->preads++;
 	}
 	return BOLT_OK;
 }
 
-static void willneed(const struct bolt_leafreader *r, uint64_t off, uint64_t n)
+static void willneed(struct bolt_leafreader *r, uint64_t off, uint64_t n)
 {
-	if (off < r->v->map_len && n > 0)
+	if (off < r->v->map_len && n > 0) {
 		(void)posix_fadvise(r->v->fd, (off_t)off, (off_t)n, POSIX_FADV_WILLNEED);
+		r->hints++;
+	}
 }
 
 void bolt_leaf_willneed(struct bolt_leafreader *r, bolt_pgid id, int with_prev)

@@ -56,6 +56,12 @@ struct bolt_leaf_elem {
 };
 
 /* A reader of one thread: two windows of file bytes, read by pread. */
+/* Reads in a row that find all their bytes cached turn a cold reader warm
+ * again: more than the leaves summary.c asks for ahead of a cold read
+ * (FAST_AHEAD, each one or two reads), so that pages the reader itself
+ * asked for do not count as the file being cached. */
+#define BOLT_COLD_CLEAR 512u
+
 struct bolt_leafreader {
 	const struct bolt_view *v;
 	size_t head, tail; /* bytes wanted of each value's start and end */
@@ -69,7 +75,9 @@ struct bolt_leafreader {
 	uint8_t *scratch; /* bolt_leafreader_bytes */
 	size_t scratch_cap;
 	uint64_t preads; /* counted, for the tests and the benchmark */
-	int cold;        /* a read found bytes not in the page cache */
+	uint64_t hints;  /* posix_fadvise(WILLNEED) calls, counted likewise */
+	int cold;        /* a recent read found bytes not in the page cache */
+	unsigned hits;   /* reads since the last miss that found all their bytes */
 	uint8_t table[BOLT_PAGE_HEADER_SIZE + 64 * 16]; /* bolt_leaf_willneed_values */
 };
 

@@ -117,6 +117,7 @@ struct rs_node {
 	int types_complete;                    /* 1: types cover the whole log */
 	uint64_t types_from;                   /* else: first index counted */
 	uint64_t scan_preads; /* info: reads of the fast scan (summary.c); 0: none ran */
+	uint64_t scan_hints;  /* its posix_fadvise(WILLNEED) calls (a cold file) */
 
 	/* newest configuration, as raft would pick it */
 	int config_source;

@@ -932,6 +932,7 @@ static int summary_fast(struct rs_node *n, struct scan *sc, const struct bolt_le
 			rc = head_fill(n, sc, c);
 		n->count = w[0].counted + w[0].nfacts + w[1].nfacts;
 		n->scan_preads = w[0].r.preads + w[1].r.preads;
+		n->scan_hints = w[0].r.hints + w[1].r.hints;
 	} else if (w[0].rc == 2 || w[1].rc == 2) {
 		rc = rs_errf(err, RS_ENOMEM, "out of memory reading the log");
 	}
@@ -1253,7 +1254,7 @@ static int read_log(struct rs_node *n, const struct rs_summary_opts *o, struct r
 		struct rs_head keep = n->head;
 
 		memset(n->types, 0, sizeof(n->types));
-		n->count = n->scanned = n->data_bytes = n->scan_preads = 0;
+		n->count = n->scanned = n->data_bytes = n->scan_preads = n->scan_hints = 0;
 		n->first_index = n->last_index = n->last_term = 0;
 		memset(&n->head, 0, sizeof(n->head));
 		n->head.snap_state = keep.snap_state;

@@ -5,7 +5,8 @@
  * field by field, then whether the two agree (exit 1 when they do not).
  *
  * usage: scanboth DIR...
- * Each DIR's line says "fast N preads" when the fast scan answered (N > 0)
+ * Each DIR's line says "fast N preads H hints" when the fast scan answered
+ * (N > 0; H: its posix_fadvise calls, made while the file reads cold)
  * or "mapped" when it handed the log back to the scan through the mapping.
  */
 #include <inttypes.h>
@@ -31,7 +32,7 @@ static void put_block(FILE *f, const char *what, const struct rs_block *b)
 }
 
 /* Everything info, compare and verify's summary take from the log. */
-static char *digest(const char *dir, int no_fast, int *rc, uint64_t *preads)
+static char *digest(const char *dir, int no_fast, int *rc, uint64_t *preads, uint64_t *hints)
 {
 	struct rs_summary_opts o = {.lock_timeout = 5.0, .no_fast = no_fast};
 	struct rs_node *n = calloc(1, sizeof(*n));
@@ -45,6 +46,7 @@ static char *digest(const char *dir, int no_fast, int *rc, uint64_t *preads)
 		exit(2);
 	*rc = rs_node_summarize(dir, &o, n, &err);
 	*preads = n->scan_preads;
+	*hints = n->scan_hints;
 	fprintf(f, "rc=%d err=%s partial=%d\n", *rc, err.msg, n->partial);
 	fprintf(f,
 	        "log %" PRIu64 "..%" PRIu64 " count=%" PRIu64 " scanned=%" PRIu64
@@ -92,8 +94,9 @@ int main(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		int rf, rm;
-		uint64_t pf, pm;
-		char *fast = digest(argv[i], 0, &rf, &pf), *mapped = digest(argv[i], 1, &rm, &pm);
+		uint64_t pf, pm, hf, hm;
+		char *fast = digest(argv[i], 0, &rf, &pf, &hf),
+		     *mapped = digest(argv[i], 1, &rm, &pm, &hm);
 
 		if (pm != 0) {
 			fprintf(stderr, "scanboth: %s: the mapped scan made %" PRIu64 " preads\n",
@@ -104,7 +107,8 @@ int main(int argc, char **argv)
 			printf("%s: DIFFER\n--- fast\n%s--- mapped\n%s", argv[i], fast, mapped);
 			bad = 1;
 		} else if (pf > 0) {
-			printf("%s: same, fast %" PRIu64 " preads\n", argv[i], pf);
+			printf("%s: same, fast %" PRIu64 " preads %" PRIu64 " hints\n", argv[i], pf,
+			       hf);
 		} else {
 			printf("%s: same, mapped\n", argv[i]);
 		}

@@ -137,13 +137,15 @@ int rs_compact_plan(const char *node_dir, const struct rs_compact_opts *opts,
 	struct rs_verify_opts vo = {.lock_timeout = opts->lock_timeout};
 	struct rs_node *n = &plan->old;
 	struct rs_nd_ident now;
-	int rc;
+	int rc, m;
 
 	memset(plan, 0, sizeof(*plan));
 	if ((rc = rs_nd_check_node_dir(node_dir, plan->node_dir, sizeof(plan->node_dir), err)) !=
 	    RS_OK)
 		return rc;
-	if ((rs_nd_state(node_dir, NULL) & RS_ND_DBS) != RS_ND_DBS)
+	if ((m = rs_nd_state(node_dir, err)) < 0)
+		return err->code;
+	if ((m & RS_ND_DBS) != RS_ND_DBS)
 		return rs_errf(err, RS_ENOTFOUND,
 		               "%s does not hold both %s and %s; is it a node directory "
 		               "<state-dir>/<server-id>?",

@@ -63,16 +63,29 @@ int rs_nd_is_state_name(const char *name)
 	return 0;
 }
 
+/* The mask of state names in dfd, or -1 (errno set) when one cannot be
+ * looked up for a reason other than its absence (EACCES, EIO): a node
+ * whose files cannot be seen is not a directory without them. */
 static int state_at(int dfd, int gz)
 {
 	static const char *const gzn[2] = {RS_LOG_FILE ".gz", RS_STABLE_FILE ".gz"};
 	struct stat st;
 	int mask = 0;
 
-	for (int i = 0; i < 3; i++)
-		if (fstatat(dfd, state_names[i], &st, AT_SYMLINK_NOFOLLOW) == 0 ||
-		    (gz && i < 2 && fstatat(dfd, gzn[i], &st, AT_SYMLINK_NOFOLLOW) == 0))
+	for (int i = 0; i < 3; i++) {
+		if (fstatat(dfd, state_names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			mask |= 1 << i;
+			continue;
+		}
+		if (errno != ENOENT)
+			return -1;
+		if (!gz || i >= 2)
+			continue;
+		if (fstatat(dfd, gzn[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+			mask |= 1 << i;
+		else if (errno != ENOENT)
+			return -1;
+	}
 	return mask;
 }
 
@@ -87,6 +100,8 @@ int rs_nd_state(const char *dir, struct rs_err *err)
 		return -1;
 	}
 	mask = state_at(fd, 0);
+	if (mask < 0)
+		rs_syserr(err, "cannot read", dir);
 	close(fd);
 	return mask;
 }
@@ -95,7 +110,7 @@ int rs_nd_has(const char *dir, int want)
 {
 	int m = rs_nd_state(dir, NULL);
 
-	return m > 0 && (m & want) != 0;
+	return m < 0 || (m & want) != 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -110,46 +125,72 @@ void rs_nd_free_list(char **v, size_t n)
 	free(v);
 }
 
-int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *err)
+/* One entry of a listed root: 1 when it is a node directory, 0 when not
+ * (or gone since the listing), -1 with err when it cannot be looked at: a
+ * node skipped here would be missing, unseen, from a compare or a backup. */
+static int node_entry(int dfd, const char *root, const char *name, int gz, struct rs_err *err)
 {
-	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd;
+	char p[PATH_MAX];
+	struct stat st;
+	int sfd, mask, e;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0) {
+		/* gone, or replaced by a link or a file since the fstatat */
+		if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
+			return 0;
+		goto fail;
+	}
+	mask = state_at(sfd, gz);
+	e = errno;
+	close(sfd);
+	if (mask >= 0)
+		return (mask & RS_ND_DBS) != 0;
+	errno = e;
+fail:
+	e = errno;
+	(void)rs_path_join(p, sizeof(p), root, name);
+	errno = e;
+	rs_syserr(err, "cannot read", p);
+	return -1;
+}
+
+/* rs_nd_list; *at_entry: the failure is one entry's, not the root's. */
+static int list_nodes(const char *root, int gz, char ***out, size_t *n, int *at_entry,
+                      struct rs_err *err)
+{
+	int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = RS_OK, is;
 	char **v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 
 	*out = NULL;
 	*n = 0;
+	*at_entry = 0;
 	if (rfd < 0 || (d = fdopendir(rfd)) == NULL) {
 		rs_syserr(err, "cannot read", root);
 		if (rfd >= 0)
 			close(rfd);
 		return RS_EIO;
 	}
-	for (;;) {
-		int sfd, mask, rc = RS_OK;
-
-		/* a listing that fails part way is an error, not its end */
-		if ((de = rs_path_readdir(d, root, &rc, err)) == NULL) {
-			if (rc == RS_OK)
-				break;
-			closedir(d);
-			rs_nd_free_list(v, cnt);
-			return rc;
-		}
-
+	/* a listing that fails part way is an error, not its end */
+	while ((de = rs_path_readdir(d, root, &rc, err)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		dfd = dirfd(d);
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
-			continue;
-		sfd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sfd < 0)
-			continue;
-		mask = state_at(sfd, gz);
-		close(sfd);
-		if ((mask & RS_ND_DBS) == 0)
+		if ((is = node_entry(dirfd(d), root, de->d_name, gz, err)) < 0) {
+			*at_entry = 1;
+			rc = err != NULL && err->code != RS_OK ? err->code : RS_EIO;
+			break;
+		}
+		if (is == 0)
 			continue;
 		if (cnt == cap) {
 			size_t nc = cap ? cap * 2 : 16;
@@ -165,6 +206,10 @@ int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *
 		cnt++;
 	}
 	closedir(d);
+	if (rc != RS_OK) {
+		rs_nd_free_list(v, cnt);
+		return rc;
+	}
 	if (cnt > 0)
 		qsort(v, cnt, sizeof(*v), cmp_str);
 	*out = v;
@@ -174,6 +219,13 @@ nomem:
 	closedir(d);
 	rs_nd_free_list(v, cnt);
 	return rs_errf(err, RS_ENOMEM, "out of memory listing %s", root);
+}
+
+int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *err)
+{
+	int at_entry;
+
+	return list_nodes(root, gz, out, n, &at_entry, err);
 }
 
 static int add_node(struct rs_nd_nodes *ns, const char *path)
@@ -227,7 +279,7 @@ int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struc
 	char **names = NULL;
 	size_t len = strlen(dir), nnames = 0;
 	struct stat st;
-	int rc;
+	int rc, at_entry;
 
 	memset(out, 0, sizeof(*out));
 	if (len >= RS_ND_FIND_MAX)
@@ -240,11 +292,17 @@ int rs_nd_find(const char *dir, const char *what, struct rs_nd_nodes *out, struc
 		               rs_errno_text(errno).s);
 	if (!S_ISDIR(st.st_mode))
 		return rs_errf(err, RS_EINVAL, "%s %s is not a directory", what, rs_qpath(dir).s);
-	if (rs_nd_has(path, RS_ND_DBS))
+	if ((rc = rs_nd_state(path, err)) < 0)
+		return rs_errf(err, err->code == RS_ENOMEM ? RS_ENOMEM : RS_EIO,
+		               "cannot read %s %s: %s", what, rs_qpath(dir).s,
+		               rs_errno_text(err->sys_errno).s);
+	if ((rc & RS_ND_DBS) != 0)
 		return add_node(out, path) == 0 ? RS_OK : rs_errf(err, RS_ENOMEM, "out of memory");
-	/* the one discovery rule */
-	if (rs_nd_list(path, 0, &names, &nnames, err) != RS_OK)
-		return err->code == RS_ENOMEM
+	/* the one discovery rule; a node directory that cannot be looked at
+	 * keeps its own message, which names it */
+	if (list_nodes(path, 0, &names, &nnames, &at_entry, err) != RS_OK)
+		return at_entry ? err->code
+		       : err->code == RS_ENOMEM
 		           ? rs_errf(err, RS_ENOMEM, "out of memory reading %s %s", what,
 		                     rs_qpath(dir).s)
 		           : rs_errf(err, RS_EIO, "cannot read %s %s: %s", what, rs_qpath(dir).s,

@@ -78,11 +78,15 @@ int rs_nd_is_state_name(const char *name);
  * followed): a mask of RS_ND_*. 0 when dir is missing; -1 with err when it
  * cannot be read. */
 int rs_nd_state(const char *dir, struct rs_err *err);
-/* rs_nd_state(dir, NULL) & want, as 0/1 (unreadable: 0). */
+/* rs_nd_state(dir, NULL) & want, as 0/1; unreadable: 1 (as if held: the
+ * caller goes on to read it, and says why it cannot). */
 int rs_nd_has(const char *dir, int want);
 
 /* The node directories of root by the rule above, sorted names; `gz`: a
- * compressed backup, where <db>.gz also counts. */
+ * compressed backup, where <db>.gz also counts. An entry that cannot be
+ * looked at (fstatat, openat or a lookup inside it failing other than with
+ * ENOENT: EACCES, EIO) is an error naming it, never skipped: a node left
+ * out would be missing, unseen, from a compare, an info or a backup. */
 int rs_nd_list(const char *root, int gz, char ***out, size_t *n, struct rs_err *err);
 void rs_nd_free_list(char **v, size_t n);
 

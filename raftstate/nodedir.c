@@ -729,9 +729,17 @@ static int holds_other_files(int fd)
 		return -1;
 	}
 	rewinddir(d);
-	while (!other && (de = readdir(d)) != NULL)
+	/* a listing cut short by an error is unreadable, not "only those" */
+	for (errno = 0; !other && (de = readdir(d)) != NULL; errno = 0)
 		other = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
 		        !rs_nd_is_state_name(de->d_name);
+	if (!other && errno != 0) {
+		int e = errno;
+
+		closedir(d);
+		errno = e;
+		return -1;
+	}
 	closedir(d);
 	return other;
 }
@@ -776,8 +784,19 @@ static int make_keep_dir(int dfd, const char *dir, const char *prefix, char *nam
 		if (n < 0 || (size_t)n >= name_size ||
 		    rs_path_join(path, path_size, dir, name) != 0)
 			return rs_errf(err, RS_ELIMIT, "path %s is too long", dir);
-		if (mkdirat(dfd, name, 0700) == 0)
-			return RS_OK;
+		if (mkdirat(dfd, name, 0700) == 0) {
+			/* it belongs to whoever owns the directory it sits in
+			 * (the node's user, in a node directory) */
+			struct stat st;
+			int rc = fstat(dfd, &st) != 0 ? rs_syserr(err, "cannot inspect", dir)
+			         : st.st_uid == geteuid() && st.st_gid == getegid()
+			             ? RS_OK
+			             : rs_nd_chown_at(dfd, name, st.st_uid, st.st_gid, path, err);
+
+			if (rc != RS_OK)
+				(void)unlinkat(dfd, name, AT_REMOVEDIR);
+			return rc;
+		}
 		if (errno != EEXIST)
 			return rs_syserr(err, "cannot create", path);
 	}
@@ -807,6 +826,9 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 	char p[PATH_MAX];
 
 	(void)rs_path_join(p, sizeof(p), r->stage, name);
+	/* an entry it replaces that cannot be looked at: its owner unknown */
+	if (ofd >= 0 && !have_old && errno != ENOENT)
+		return rs_syserr(err, "cannot inspect the state it replaces, beside", p);
 	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return rs_syserr(err, "cannot inspect", p);
 	if (have_old && (old.st_mode & S_IFMT) != (st.st_mode & S_IFMT))
@@ -844,7 +866,7 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 				close(ocfd);
 			return rs_syserr(err, "cannot read", p);
 		}
-		while (rc == RS_OK && (de = readdir(d)) != NULL)
+		while (rc == RS_OK && (de = rs_path_readdir(d, p, &rc, err)) != NULL)
 			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 				rc = set_owner_at(r, cfd, de->d_name, ocfd, have_old ? &old : dflt,
 				                  depth + 1, err);
@@ -863,10 +885,14 @@ static int set_owner_at(const struct rs_nd_replace *r, int sfd, const char *name
 static int set_owners(struct rs_nd_replace *r, struct rs_err *err)
 {
 	struct stat nst;
-	int have_node = r->nfd >= 0 && fstat(r->nfd, &nst) == 0;
+	int have_node = r->nfd >= 0;
 	int sfd, dfd, rc = RS_OK;
 	struct dirent *de;
 	DIR *d;
+
+	/* the node's owner unknown is an error, not root's files in its place */
+	if (have_node && fstat(r->nfd, &nst) != 0)
+		return rs_syserr(err, "cannot inspect", r->target);
 
 	if (r->mode != PUT_IN_PLACE) {
 		rc = set_owner_at(r, r->pfd, r->sname, -1, have_node ? &nst : NULL, TREE_MAX_DEPTH,
@@ -887,7 +913,7 @@ static int set_owners(struct rs_nd_replace *r, struct rs_err *err)
 		close(sfd);
 		return rs_syserr(err, "cannot read", r->stage);
 	}
-	while (rc == RS_OK && (de = readdir(d)) != NULL)
+	while (rc == RS_OK && (de = rs_path_readdir(d, r->stage, &rc, err)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			rc = set_owner_at(r, sfd, de->d_name, r->nfd, have_node ? &nst : NULL, 0,
 			                  err);
@@ -1318,7 +1344,8 @@ static int covered(int lfd, int tfd, int depth)
 		close(dfd);
 		return 0;
 	}
-	while (ok && (de = readdir(d)) != NULL) {
+	/* a listing cut short by an error covers nothing (the leftover stays) */
+	for (errno = 0; ok && (de = readdir(d)) != NULL; errno = 0) {
 		struct stat ls, ts;
 		int a, b;
 
@@ -1348,6 +1375,8 @@ static int covered(int lfd, int tfd, int depth)
 		if (b >= 0)
 			close(b);
 	}
+	if (ok && errno != 0)
+		ok = 0;
 	closedir(d);
 	return ok;
 }

@@ -123,10 +123,26 @@ sweep "generate --force" "raft generate" force_setup force_check \
 
 # restore, recover, compact: a copy of base/s1 in $tmp/n/s1; "new" is what a
 # run without a fault leaves
+# as root the node belongs to another user, as op-conductor's does in a
+# container: what replaces its files takes their owner (nodedir.c
+# set_owners), the whole tree of them, or fails
+OWNER=
+[ "$(id -u)" = 0 ] && OWNER=4242:4242
 node_setup() {
 	rm -rf "$tmp/n"
 	mkdir -p "$tmp/n"
 	cp -a "$tmp/base/s1" "$tmp/n/s1"
+	[ -z "$OWNER" ] || chown -R "$OWNER" "$tmp/n/s1"
+}
+# after exit 0, every file of the node still has its owner
+owned() {
+	local other
+	[ -n "$OWNER" ] && [ "$rc" = 0 ] || return 0
+	other=$(find "$tmp/n/s1" ! -user "${OWNER%:*}" -printf '%P ' 2>/dev/null)
+	if [ -n "$other" ]; then
+		bad "$1: exit 0 but not owned by $OWNER: $other"
+		return 1
+	fi
 }
 # new_state NAME CMD...: the files a clean run leaves, in $tmp/new.NAME
 new_state() {
@@ -141,12 +157,14 @@ new_state() {
 node_setup_in_place() {
 	node_setup
 	echo "not state" >"$tmp/n/s1/notes.txt"
+	[ -z "$OWNER" ] || chown "$OWNER" "$tmp/n/s1/notes.txt"
 }
 # node_check WHAT NAME: the node verifies; each file is the old or the new
 # one, the new one after exit 0; nothing left behind
 node_check() {
 	local f d=$tmp/n/s1
 	no_leftovers "$1" "$tmp/n" || return 1
+	owned "$1" || return 1
 	verifies "$d" || {
 		bad "$1: the node does not verify"
 		return 1
@@ -173,6 +191,7 @@ compact_check() { node_check "$1" compact; }
 recover_check() {
 	local d=$tmp/n/s1 li ct
 	no_leftovers "$1" "$tmp/n" || return 1
+	owned "$1" || return 1
 	verifies "$d" || {
 		bad "$1: the node does not verify"
 		return 1

@@ -175,10 +175,10 @@ START_TEST(unfinished_snapshots_skipped)
 	path(node, sizeof(node), "src/sequencer-1");
 	path(into, sizeof(into), "bk");
 	snprintf(cmd, sizeof(cmd),
-	         "cp -r '%s/vectors/lived/three/sequencer-1' '%s/' && cd '%s/snapshots' && "
-	         "mkdir 2-999-1795355419999.tmp && cp 2-527-1795355416795/meta.json "
-	         "2-999-1795355419999.tmp/ && echo x >.hidden",
-	         shared, src, node);
+	         "cp -r '%s/vectors/lived/three/sequencer-1' '%s/' && chmod -R u+w '%s' && "
+	         "cd '%s/snapshots' && mkdir 2-999-1795355419999.tmp && "
+	         "cp 2-527-1795355416795/meta.json 2-999-1795355419999.tmp/ && echo x >.hidden",
+	         shared, src, node, node);
 	run(cmd);
 	ck_assert_msg(rs_backup_plan(node, into, &bp, &e) == RS_OK, "%s", e.msg);
 	ck_assert_msg(apply(&bp, &res, &e) == RS_OK, "%s", e.msg);

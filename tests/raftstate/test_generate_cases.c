@@ -82,13 +82,19 @@ START_TEST(missing_outdir_ancestors)
 	char out[512], f[512];
 	FILE *fp;
 
-	/* up to "/": creatable (the plan makes nothing) */
+	/* up to "/": creatable where "/" is writable (the plan makes nothing),
+	 * else the plan names "/" */
 	gen_init(&g, "/oci-generate-cases-no-such-dir/a");
-	ck_assert_msg(plan(&g, &p, &e) == RS_OK, "%s", e.msg);
-	ck_assert(p.make_outdir);
-	ck_assert_uint_eq(p.nwrite, 3);
+	if (access("/", W_OK) == 0) {
+		ck_assert_msg(plan(&g, &p, &e) == RS_OK, "%s", e.msg);
+		ck_assert(p.make_outdir);
+		ck_assert_uint_eq(p.nwrite, 3);
+		rs_generate_plan_free(&p);
+	} else {
+		ck_assert_int_ne(plan(&g, &p, &e), RS_OK);
+		ck_assert_msg(strstr(e.msg, "/ is not writable") != NULL, "%s", e.msg);
+	}
 	ck_assert_int_ne(access("/oci-generate-cases-no-such-dir", F_OK), 0);
-	rs_generate_plan_free(&p);
 	gen_free(&g);
 
 	/* a regular file on the way */

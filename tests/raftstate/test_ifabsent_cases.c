@@ -175,8 +175,9 @@ START_TEST(no_configuration)
 	ck_assert_ptr_nonnull(shared);
 	snprintf(dir, sizeof(dir), "%s/sequencer-1", root);
 	snprintf(cmd, sizeof(cmd),
-	         "cp -r '%s/vectors/lived/three/sequencer-1' '%s' && rm -r '%s/snapshots'", shared,
-	         root, dir);
+	         "cp -r '%s/vectors/lived/three/sequencer-1' '%s' && chmod -R u+w '%s' && "
+	         "rm -r '%s/snapshots'",
+	         shared, root, dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	fixture_members(&ms, 3, 0);
 	free(ms.m[0].id);

@@ -45,12 +45,14 @@
 #define SCRATCH_PREFIX "oci-restore-cases"
 #include "scratch_fixture.h"
 
-/* cp A B (paths without a quote) */
+/* cp A B (paths without a quote), B writable by its owner (a copy of the
+ * read-only shared/ vectors as another user than root) */
 static void cp(const char *a, const char *b)
 {
 	char cmd[2048];
 
-	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s'", a, b), (int)sizeof(cmd));
+	ck_assert_int_lt(snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && chmod -R u+w '%s'", a, b, b),
+	                 (int)sizeof(cmd));
 	ck_assert_msg(system(cmd) == 0, "%s", cmd);
 }
 

@@ -1057,9 +1057,15 @@ static int undo_name(int nfd, int sfd, int kfd, const char *nm, const struct nam
 static int move_name(int nfd, int sfd, int kfd, const char *nm, struct name_moves *m)
 {
 	struct stat st;
-	int has_old = fstatat(nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	int has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int has_old, has_new;
 
+	m->old_at = m->new_at = AT_NONE;
+	/* absent is ENOENT only: an old entry not seen would be renamed over,
+	 * not kept */
+	if ((has_old = fstatat(nfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0) == 0 && errno != ENOENT)
+		return -1;
+	if ((has_new = fstatat(sfd, nm, &st, AT_SYMLINK_NOFOLLOW) == 0) == 0 && errno != ENOENT)
+		return -1;
 	m->old_at = has_old ? AT_NODE : AT_NONE;
 	m->new_at = has_new ? AT_STAGE : AT_NONE;
 	if (has_old && has_new) {

@@ -217,7 +217,27 @@ new_state restore_gz "${RESTORE_GZ[@]}"
 # (the swap's calls: swept at every call by the restores above)
 EVERY= sweep "restore of a compressed backup" "raft restore" node_setup restore_gz_check \
 	"${RESTORE_GZ[@]}"
-sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
+# in place, the old files are kept in .pre-restore-*/ of the node: after
+# exit 0, whole (an old file not seen for a failed lookup was renamed over)
+kept_check() {
+	local k f n=0
+	restore_check "$1" || return 1
+	[ "$rc" = 0 ] || return 0
+	for k in "$tmp/n/s1"/.pre-restore-*; do
+		[ -d "$k" ] && n=$((n + 1))
+	done
+	if [ "$n" != 1 ]; then
+		bad "$1: exit 0 with $n .pre-restore-* directories in the node"
+		return 1
+	fi
+	for f in raft-log.db raft-stable.db; do
+		same "$k/$f" "$tmp/base/s1/$f" || {
+			bad "$1: exit 0 but the kept $f is not the old one"
+			return 1
+		}
+	done
+}
+sweep "restore, in place" "raft restore" node_setup_in_place kept_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones
 RECOVER=("$B" raft recover --state-dir "$tmp/n/s1" "${NODES[@]}" --term 7)

@@ -181,8 +181,28 @@ node_check() {
 		fi
 	done
 }
-restore_check() { node_check "$1" restore; }
-compact_check() { node_check "$1" compact; }
+# kept WHAT VERB: after exit 0 the replaced files are kept whole, once: in
+# .s1.pre-VERB-*/ beside the node (swapped) or .pre-VERB-*/ in it (in place)
+# (an old file not seen for a failed lookup would be renamed over, unkept)
+kept() {
+	local k f n=0 at
+	[ "$rc" = 0 ] || return 0
+	for k in "$tmp/n"/.s1.pre-"$2"-* "$tmp/n/s1"/.pre-"$2"-*; do
+		[ -d "$k" ] && n=$((n + 1)) at=$k
+	done
+	if [ "$n" != 1 ]; then
+		bad "$1: exit 0 with $n kept copies (.pre-$2-*) of the replaced state"
+		return 1
+	fi
+	for f in raft-log.db raft-stable.db; do
+		same "$at/$f" "$tmp/base/s1/$f" || {
+			bad "$1: exit 0 but the kept $f is not the old one"
+			return 1
+		}
+	done
+}
+restore_check() { node_check "$1" restore && kept "$1" restore; }
+compact_check() { node_check "$1" compact && kept "$1" compact; }
 # recover's entry carries the time it was appended (raft's AppendedAt), so
 # its new files differ from run to run: the node is judged by its last log
 # index and CurrentTerm, (2, 2) before and (3, 7) after; (2, 7) is the state
@@ -205,39 +225,20 @@ recover_check() {
 		return 1
 		;;
 	esac
+	kept "$1" recover
 }
 
 RESTORE=("$B" raft restore --backup-dir "$BK" --state-dir "$tmp/n/s1" --force)
 new_state restore "${RESTORE[@]}"
 sweep restore "raft restore" node_setup restore_check "${RESTORE[@]}"
 # from a --compress backup: each .gz inflated into the stage (gzmember.c)
-restore_gz_check() { node_check "$1" restore_gz; }
+restore_gz_check() { node_check "$1" restore_gz && kept "$1" restore; }
 RESTORE_GZ=("$B" raft restore --backup-dir "$BKZ" --state-dir "$tmp/n/s1" --force)
 new_state restore_gz "${RESTORE_GZ[@]}"
 # (the swap's calls: swept at every call by the restores above)
 EVERY= sweep "restore of a compressed backup" "raft restore" node_setup restore_gz_check \
 	"${RESTORE_GZ[@]}"
-# in place, the old files are kept in .pre-restore-*/ of the node: after
-# exit 0, whole (an old file not seen for a failed lookup was renamed over)
-kept_check() {
-	local k f n=0
-	restore_check "$1" || return 1
-	[ "$rc" = 0 ] || return 0
-	for k in "$tmp/n/s1"/.pre-restore-*; do
-		[ -d "$k" ] && n=$((n + 1))
-	done
-	if [ "$n" != 1 ]; then
-		bad "$1: exit 0 with $n .pre-restore-* directories in the node"
-		return 1
-	fi
-	for f in raft-log.db raft-stable.db; do
-		same "$k/$f" "$tmp/base/s1/$f" || {
-			bad "$1: exit 0 but the kept $f is not the old one"
-			return 1
-		}
-	done
-}
-sweep "restore, in place" "raft restore" node_setup_in_place kept_check "${RESTORE[@]}"
+sweep "restore, in place" "raft restore" node_setup_in_place restore_check "${RESTORE[@]}"
 
 # the same --term each time, so that a clean run's files are the new ones
 RECOVER=("$B" raft recover --state-dir "$tmp/n/s1" "${NODES[@]}" --term 7)

@@ -14,6 +14,13 @@
  *                             device at once (POSIX_FADV_WILLNEED) before they
  *                             are read: the floor of N scattered reads on this
  *                             device, to set beside a cold `raft info`
+ *   pagecache warmread FILE N SIZE
+ *                             N preads of SIZE bytes (at most 4 KB) at the
+ *                             start of N pages spread evenly over FILE, on
+ *                             two threads, no hints: with FILE cached, the
+ *                             least any reader that must look at N distinct
+ *                             pages pays through read(2), to set beside a
+ *                             warm `raft info`
  *
  * warm4k first drops the file (a page already cached keeps its folio), then
  * marks the descriptor POSIX_FADV_RANDOM (the kernel then sets FMODE_RANDOM:
@@ -37,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +224,68 @@ static int randread(const char *file, long n, long size)
 	return 0;
 }
 
+/* warmread: N preads of SIZE bytes, each at the start of one of N pages
+ * spread evenly over the file, on two threads (each half of them), no
+ * hints: with the file cached, the least a reader that must look at N
+ * distinct pages pays for it through read(2) */
+struct warm_part {
+	int fd;
+	off_t size, step;
+	long from, to, len;
+	int rc;
+};
+
+static void *warm_part(void *arg)
+{
+	struct warm_part *w = arg;
+	char *buf = malloc((size_t)w->len);
+
+	w->rc = buf == NULL;
+	for (long i = w->from; buf != NULL && i < w->to; i++)
+		if (pread(w->fd, buf, (size_t)w->len, (off_t)(w->step * i) & ~(off_t)(PG - 1)) < 0)
+			w->rc = 1;
+	free(buf);
+	return NULL;
+}
+
+static int warmread(const char *file, long n, long size)
+{
+	int fd = open(file, O_RDONLY);
+	struct stat st;
+	struct warm_part w[2];
+	pthread_t t;
+	int started;
+
+	if (fd < 0)
+		return fail("open", file);
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return fail("fstat", file);
+	}
+	for (int i = 0; i < 2; i++)
+		w[i] = (struct warm_part){fd, st.st_size, st.st_size / n, i * (n / 2), i ? n : n / 2,
+		                          size, 0};
+	started = pthread_create(&t, NULL, warm_part, &w[1]) == 0;
+	warm_part(&w[0]);
+	if (started)
+		pthread_join(t, NULL);
+	else
+		warm_part(&w[1]);
+	close(fd);
+	return w[0].rc || w[1].rc ? fail("pread", file) : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "warmread") == 0) {
+		long n = strtol(argv[3], NULL, 10), size = strtol(argv[4], NULL, 10);
+
+		if (n <= 1 || size <= 0 || size > PG) {
+			fprintf(stderr, "pagecache: warmread wants a count (2 or more) and a size (1 B to 4 KiB)\n");
+			return 2;
+		}
+		return warmread(argv[2], n, size);
+	}
 	if (argc == 5 && strcmp(argv[1], "randread") == 0) {
 		long n = strtol(argv[3], NULL, 10), size = strtol(argv[4], NULL, 10);
 
@@ -228,7 +296,7 @@ int main(int argc, char **argv)
 		return randread(argv[2], n, size);
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: pagecache drop|warm4k|stat FILE... | randread FILE N SIZE\n");
+		fprintf(stderr, "usage: pagecache drop|warm4k|stat FILE... | randread|warmread FILE N SIZE\n");
 		return 2;
 	}
 	int (*op)(const char *) = NULL;

@@ -5,6 +5,8 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -72,8 +74,12 @@ static void print_table(const struct nodes *ns)
 
 static void print_members(const struct rs_config *c)
 {
+	char id[300], addr[300];
+
 	for (size_t i = 0; i < c->n; i++)
-		printf("%s%s=%s%s", i ? ", " : "", c->servers[i].id, c->servers[i].address,
+		printf("%s%s=%s%s", i ? ", " : "",
+		       np_str(c->servers[i].id, c->servers[i].id_len, id, sizeof(id)),
+		       np_str(c->servers[i].address, c->servers[i].address_len, addr, sizeof(addr)),
 		       c->servers[i].suffrage == RS_VOTER ? "" : " (not a voter)");
 	if (c->n == 0)
 		printf("(none)");
@@ -469,11 +475,37 @@ cJSON *np_compare_json(const struct rs_cmp_node *v, size_t n, const struct rs_cm
 	return doc;
 }
 
+/* c's names as text shows them (np_str: quoted when a control byte, a
+ * space or a quote is in one): they come from the files, and a hostile one
+ * must neither break a line nor reach the terminal as a control sequence. */
+static void shown_names(struct rs_cmp_node *c)
+{
+	char buf[sizeof(c->name)];
+
+	(void)np_str(c->name, strlen(c->name), buf, sizeof(buf));
+	memcpy(c->name, buf, sizeof(buf));
+	(void)np_str(c->vote_cand, strlen(c->vote_cand), buf, sizeof(buf));
+	memcpy(c->vote_cand, buf, sizeof(buf));
+	(void)np_str(c->snap_name, strlen(c->snap_name), buf, sizeof(buf));
+	memcpy(c->snap_name, buf, sizeof(buf));
+}
+
 void np_compare_text(const struct rs_cmp_node *v, size_t n, const struct rs_cmp_result *r)
 {
-	const struct nodes ns = {v, n};
+	/* a copy with the names shown (the configurations' strings are
+	 * shared, and print_members shows them); without the memory for it,
+	 * the names as they are */
+	struct rs_cmp_node *c = calloc(n ? n : 1, sizeof(*c));
+	struct nodes ns = {v, n};
 
+	if (c != NULL) {
+		memcpy(c, v, n * sizeof(*c));
+		for (size_t i = 0; i < n; i++)
+			shown_names(&c[i]);
+		ns.v = c;
+	}
 	printf("Comparing %zu node%s:\n\n", n, n == 1 ? "" : "s");
 	print_table(&ns);
 	print_findings(&ns, r);
+	free(c);
 }

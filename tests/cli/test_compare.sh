@@ -229,4 +229,25 @@ case "$(jget "$J" nodes/0/error)" in
 *) bad "all invalid --json: nodes/0/error is '$(jget "$J" nodes/0/error)'" ;;
 esac
 
+# names from the files (a node directory's name, a server ID and address in
+# a configuration, a vote's candidate) are shown quoted in the text when a
+# control byte is in them: no line broken, no escape sequence to the terminal
+C=$tmp/hostile
+esc=$'\e[31m' bel=$'\a'
+"$M" "$C/s2" --members "sequencer-1=127.0.0.1:1,s2=127.0.0.1:2" 1-1:1:config 2-9:1:block
+"$M" "$C/n${esc}x" --members "bad${esc}id=127.0.0.1:3${bel},n${esc}x=127.0.0.1:4" 1-1:1:config 2-9:1:block \
+	--vote "1:bad${esc}id"
+"$B" raft compare --state-dir "$C" >"$tmp/out" 2>&1
+if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/out"; then
+	bad "hostile names: a control byte reached the output: $(cat -v "$tmp/out" | grep -m3 '\^\[\|\^G')"
+else
+	ok "hostile names: no control byte in the text"
+fi
+grep -q 'MISMATCH: .*"bad\\x1b\[31mid"="127.0.0.1:3\\x07"' "$tmp/out" &&
+	ok "hostile names: the configuration's ID and address quoted" ||
+	bad "hostile names: $(grep MISMATCH "$tmp/out" | cat -v)"
+[ "$(grep -c '^"n\\x1b\[31mx" ' "$tmp/out")" = 1 ] &&
+	ok "hostile names: the node directory's name quoted in the table" ||
+	bad "hostile names: $(sed -n 3,6p "$tmp/out" | cat -v)"
+
 finish

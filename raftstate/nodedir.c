@@ -464,6 +464,10 @@ void rs_nd_unlock(struct rs_nd_lock *lk)
 	lk->fd = -1;
 }
 
+/* rs_nd_check_unlocked's looks at a held lock: ~250 ms in all */
+#define PROBE_TRIES    26
+#define PROBE_PAUSE_US 10000
+
 int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err *err)
 {
 	struct bolt_err be = {0};
@@ -480,12 +484,20 @@ int rs_nd_check_unlocked(const char *node_dir, const char *doing, struct rs_err 
 				continue;
 			return rs_syserr(err, "cannot open", p);
 		}
-		/* a writer is refused at once; readers are waited out
-		 * (bolt_lock: BOLT_READER_GRACE) */
-		if (bolt_lock_probe(fd, LOCK_SH) == 1)
-			r = bolt_lock_refusal(fd, p, doing, &be);
-		else if ((r = bolt_lock(fd, LOCK_EX, 0, p, &be)) == BOLT_OK)
-			bolt_unlock(fd);
+		/* a writer is refused, readers are waited out (bolt_lock:
+		 * BOLT_READER_GRACE); a lock held for an instant is another run
+		 * of this check (its LOCK_EX below), so a writer must still hold
+		 * it after PROBE_TRIES looks PROBE_PAUSE_US apart: two runs
+		 * racing on one node used to refuse each other, both failing */
+		for (int t = 1;; t++) {
+			if (bolt_lock_probe(fd, LOCK_SH) == 1)
+				r = t < PROBE_TRIES ? BOLT_ELOCKED : bolt_lock_refusal(fd, p, doing, &be);
+			else if ((r = bolt_lock(fd, LOCK_EX, 0, p, &be)) == BOLT_OK)
+				bolt_unlock(fd);
+			if (r != BOLT_ELOCKED || t >= PROBE_TRIES)
+				break;
+			(void)usleep(PROBE_PAUSE_US);
+		}
 		close(fd);
 		if (r == BOLT_ELOCKED)
 			return rs_errf(err, RS_ELOCKED, "%s", be.msg);

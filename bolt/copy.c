@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bolt/copy.h"
+#include "bolt/file.h"
 #include "bolt/meta.h"
 #include "bolt/view.h"
 
@@ -49,19 +50,19 @@ int bolt_copy_check(int fd, uint64_t size, const char *name, struct bolt_copy_in
 	struct bolt_meta m[2];
 	int st[2], active = -1;
 	uint64_t used;
-	ssize_t got;
+	int got;
 
 	if (buf == NULL)
 		return bolt_errf(err, BOLT_ENOMEM, BOLT_NO_PGID, "out of memory");
-	got = len ? pread(fd, buf, len, 0) : 0;
+	got = len ? bolt_pread_full(fd, buf, len, 0) : 0;
 	if (got < 0) {
 		free(buf);
 		return bolt_syserr(err, "cannot read %s", name);
 	}
-	if (got == (ssize_t)len)
+	if (got == 0)
 		active = bolt_meta_pick(buf, len, m, st);
 	free(buf);
-	if (got != (ssize_t)len)
+	if (got != 0)
 		return bolt_errf(err, BOLT_EIO, BOLT_NO_PGID, "%s shrank while it was read", name);
 	if (active < 0)
 		return bolt_errf(err, BOLT_ECORRUPT, BOLT_NO_PGID,

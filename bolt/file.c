@@ -44,6 +44,22 @@ int bolt_file_check(int fd, const char *name, struct stat *st, struct bolt_err *
 	return BOLT_OK;
 }
 
+int bolt_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -1 : 1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
 int bolt_file_open(int dirfd, const char *path, int flags, const char *name, int *fd,
                    struct stat *st, struct bolt_err *err)
 {

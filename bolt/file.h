@@ -13,6 +13,8 @@
 #ifndef BOLT_FILE_H
 #define BOLT_FILE_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "bolt/error.h"
@@ -32,6 +34,11 @@ enum bolt_file_flags {
  * is a FIFO, not a regular file" (a directory, a symbolic link, a socket, a character or block
  * device) when it is not one, BOLT_EIO with sys_errno when open fails (errno is kept too: ENOENT
  * stays ENOENT). name is how messages call the file; NULL: path. */
+/* pread of exactly n bytes at off, read on where a call comes back short
+ * (a signal, a network file system) or with EINTR: 0; 1 when the file ends
+ * first; -1 with errno. */
+int bolt_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off);
+
 int bolt_file_open(int dirfd, const char *path, int flags, const char *name, int *fd,
                    struct stat *st, struct bolt_err *err);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bolt/cursor.h"
+#include "bolt/file.h"
 
 /* A read that ends within this many bytes of the next leaf's first page
  * goes on into that page: one pread instead of two (bbolt allocates the
@@ -55,18 +56,15 @@ static int pread_full(struct bolt_leafreader *r, uint8_t *buf, size_t n, uint64_
 	} else if (got == n && r->cold && ++r->hits >= BOLT_COLD_CLEAR) {
 		r->cold = 0;
 	}
-	while (got < n) {
-		ssize_t k2 = pread(r->v->fd, buf + got, n - got, (off_t)(off + got));
+	if (got < n) {
+		int rc = bolt_pread_full(r->v->fd, buf + got, n - got, off + got);
 
-		if (k2 < 0 && errno == EINTR)
-			continue;
-		if (k2 < 0)
+		r->preads++;
+		if (rc < 0)
 			return bolt_syserr(err, "cannot read %s", r->v->name);
-		if (k2 == 0)
+		if (rc > 0)
 			return bolt_errf(err, BOLT_ECHANGED, BOLT_NO_PGID,
 			                 "%s shrank while it was read", r->v->name);
-		got += (size_t)k2;
-		r->preads++;
 	}
 	return BOLT_OK;
 }

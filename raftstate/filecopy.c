@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "bolt/file.h"
 #include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
 
@@ -70,22 +71,6 @@ struct part {
 	int reports; /* the calling thread's part reports progress */
 };
 
-int rs_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, buf + got, n - got, (off_t)(off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -1 : 1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 static int pwrite_full(int fd, const uint8_t *buf, size_t n, uint64_t off)
 {
 	size_t put = 0;
@@ -132,7 +117,7 @@ static int copy_chunk(const struct pcopy *pc, uint8_t *buf, size_t n, uint64_t o
 {
 	for (size_t done = 0; done < n;) {
 		size_t m = n - done < PCOPY_IO ? n - done : PCOPY_IO;
-		int r = rs_pread_full(pc->in, buf, m, off + done);
+		int r = bolt_pread_full(pc->in, buf, m, off + done);
 
 		if (r != 0)
 			return r;

@@ -36,9 +36,6 @@ int rs_copy_range(int in_fd, int out_fd, uint64_t size, const char *name,
  */
 void rs_drop_cached(int fd, uint64_t size);
 
-/* pread of exactly n bytes at off: 0, 1 when the file ends first, -1 with
- * errno. */
-int rs_pread_full(int fd, uint8_t *buf, size_t n, uint64_t off);
 /* write(2) of all len bytes, retried on EINTR; "cannot write PATH: ..." */
 int rs_write_all(int fd, const void *buf, size_t len, const char *path, struct rs_err *err);
 

@@ -29,6 +29,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "bolt/file.h"
 #include "raftstate/crc32.h"
 #include "raftstate/filecopy.h"
 #include "raftstate/gzmember.h"
@@ -140,7 +141,7 @@ static int claim_member(struct job *j, struct slot *s)
 	unsigned char h[HDR];
 	uint64_t left = j->in_size - j->next_off, len;
 
-	switch (rs_pread_full(j->in_fd, h, left < HDR ? (size_t)left : HDR, j->next_off)) {
+	switch (bolt_pread_full(j->in_fd, h, left < HDR ? (size_t)left : HDR, j->next_off)) {
 	case -1:
 		return rs_syserr(&s->err, "cannot read", j->in_name);
 	case 1:
@@ -222,7 +223,7 @@ static int deflate_block(struct job *j, struct worker *w, struct slot *s)
 
 	if (grow(&s->in, &s->in_cap, s->in_len) != 0)
 		return rs_errf(&s->err, RS_ENOMEM, "out of memory compressing %s", j->in_name);
-	switch (rs_pread_full(j->in_fd, s->in, s->in_len, s->off)) {
+	switch (bolt_pread_full(j->in_fd, s->in, s->in_len, s->off)) {
 	case -1:
 		return rs_syserr(&s->err, "cannot read", j->in_name);
 	case 1:
@@ -253,7 +254,7 @@ static int inflate_member(struct job *j, struct worker *w, struct slot *s)
 
 	if (grow(&s->in, &s->in_cap, s->in_len) != 0)
 		return rs_errf(&s->err, RS_ENOMEM, "out of memory reading %s", j->in_name);
-	switch (rs_pread_full(j->in_fd, s->in, s->in_len, s->off)) {
+	switch (bolt_pread_full(j->in_fd, s->in, s->in_len, s->off)) {
 	case -1:
 		return rs_syserr(&s->err, "cannot read", j->in_name);
 	case 1:

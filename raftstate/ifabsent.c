@@ -14,6 +14,7 @@
 
 #include "bolt/file.h"
 #include "raftstate/clusterfile.h"
+#include "raftstate/filecopy.h"
 #include "raftstate/generate.h"
 #include "raftstate/ifabsent.h"
 #include "raftstate/node.h"
@@ -71,24 +72,27 @@ void rs_diff_free(struct rs_diff *d)
 
 /* ---- --if-absent ------------------------------------------------------- */
 
+/* 1: a and b hold the same bytes; 0: not (a FIFO or a link in place of a
+ * state file is "not the same"); -1: a read failed, so it cannot tell. Each
+ * piece is read whole (rs_pread_full: a read cut short is read on). */
 static int same_file(const char *a, const char *b)
 {
-	unsigned char ba[8192], bb[8192];
-	ssize_t ra, rb;
+	uint8_t ba[8192], bb[8192];
+	struct stat sa, sb;
 	int fa, fb, same;
 
-	/* a FIFO or a link in place of a state file is "not the same" */
-	(void)bolt_file_open(AT_FDCWD, a, 0, NULL, &fa, NULL, NULL);
-	(void)bolt_file_open(AT_FDCWD, b, 0, NULL, &fb, NULL, NULL);
-	same = fa >= 0 && fb >= 0;
+	(void)bolt_file_open(AT_FDCWD, a, 0, NULL, &fa, &sa, NULL);
+	(void)bolt_file_open(AT_FDCWD, b, 0, NULL, &fb, &sb, NULL);
+	same = fa >= 0 && fb >= 0 && sa.st_size == sb.st_size;
+	for (uint64_t off = 0; same == 1 && off < (uint64_t)sa.st_size; off += sizeof(ba)) {
+		size_t n = (uint64_t)sa.st_size - off < sizeof(ba) ? (size_t)((uint64_t)sa.st_size - off)
+		                                                    : sizeof(ba);
+		int x = bolt_pread_full(fa, ba, n, off), y = bolt_pread_full(fb, bb, n, off);
 
-	while (same) {
-		ra = read(fa, ba, sizeof(ba));
-		rb = read(fb, bb, sizeof(bb));
-		if (ra != rb || ra < 0 || memcmp(ba, bb, (size_t)ra) != 0)
-			same = 0;
-		else if (ra == 0)
-			break;
+		if (x < 0 || y < 0)
+			same = -1;
+		else if (x > 0 || y > 0 || memcmp(ba, bb, n) != 0)
+			same = 0; /* one ended early (it shrank), or they differ */
 	}
 	if (fa >= 0)
 		close(fa);
@@ -120,7 +124,8 @@ static int same_bytes(const char *node_dir, const struct rs_config *cfg, const c
 			if (rs_path_join(a, sizeof(a), node_dir, dbs[i]) != 0)
 				same = -1;
 			(void)rs_path_join(b, sizeof(b), tmpl, dbs[i]);
-			same = same == 1 && same_file(a, b) ? 1 : same == -1 ? -1 : 0;
+			if (same == 1)
+				same = same_file(a, b);
 		}
 	}
 	rs_remove_tree(tmpl);

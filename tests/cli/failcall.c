@@ -8,6 +8,8 @@
  *   OCI_FAIL_NTH=N       its Nth call in the process fails (1-based; 0 or
  *                        unset: none fails, calls are only counted)
  *   OCI_FAIL_ERRNO=E     the errno of that failure (default EIO)
+ *   OCI_FAIL_SHORT=1     read or pread: that call is cut short (half the
+ *                        bytes asked for) instead of failed
  *   OCI_FAIL_COUNT=FILE  at exit, one line "NAME CALLS" per wrapped function
  *                        is written to FILE (a sweep learns how many calls
  *                        there are to fail)
@@ -61,6 +63,10 @@ static const char *const names[] = {
 static const char *fail_name;
 static long fail_nth;
 static int fail_errno = EIO;
+/* OCI_FAIL_SHORT: the chosen read or pread is cut short instead of failed;
+ * short_now: this thread's call in hand is that one */
+static int fail_short;
+static __thread int short_now;
 static long calls[NNAMES];
 
 static int exiting, held;
@@ -95,6 +101,7 @@ __attribute__((constructor)) static void failcall_init(void)
 {
 	const char *n = getenv("OCI_FAIL_NTH"), *e = getenv("OCI_FAIL_ERRNO");
 
+	fail_short = getenv("OCI_FAIL_SHORT") != NULL;
 	fail_name = getenv("OCI_FAIL_CALL");
 	fail_nth = n != NULL ? strtol(n, NULL, 10) : 0;
 	if (e != NULL)
@@ -141,6 +148,7 @@ static int failing(const char *name)
 	if (fail_name == NULL || strcmp(name, fail_name) != 0 || n != fail_nth)
 		return 0;
 	errno = fail_errno;
+	short_now = fail_short; /* the caller cuts this call short instead */
 	return 1;
 }
 
@@ -199,8 +207,26 @@ int open(const char *path, int flags, ...)
 		return REAL(name) args;                                                            \
 	}
 
-WRAP(ssize_t, read, (int fd, void *b, size_t n), (fd, b, n))
-WRAP(ssize_t, pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
+/* read and pread: with OCI_FAIL_SHORT set, the chosen call is not failed
+ * but cut short, as a signal or a network file system may cut one: half the
+ * bytes asked for (a call for one byte or none is left whole) */
+ssize_t read(int fd, void *b, size_t n)
+{
+	if (failing("read") && !fail_short)
+		return -1;
+	if (fail_short && short_now)
+		n = n > 1 ? n / 2 : n, short_now = 0;
+	return REAL(read)(fd, b, n);
+}
+
+ssize_t pread(int fd, void *b, size_t n, off_t o)
+{
+	if (failing("pread") && !fail_short)
+		return -1;
+	if (fail_short && short_now)
+		n = n > 1 ? n / 2 : n, short_now = 0;
+	return REAL(pread)(fd, b, n, o);
+}
 WRAP(ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n))
 WRAP(ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
 WRAP(int, fsync, (int fd), (fd))

@@ -146,6 +146,11 @@ static int node_entry(int dfd, const char *root, const char *name, int gz, struc
 		/* gone, or replaced by a link or a file since the fstatat */
 		if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR)
 			return 0;
+		/* the root of an ext4 volume (a storage directory that is a
+		 * mount point) holds fsck's lost+found, root's and 0700: not a
+		 * node, and no reason to refuse a user who cannot open it */
+		if (errno == EACCES && strcmp(name, "lost+found") == 0)
+			return 0;
 		goto fail;
 	}
 	mask = state_at(sfd, gz);

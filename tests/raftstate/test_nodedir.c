@@ -181,6 +181,41 @@ START_TEST(find_nodes_of_a_state_dir)
 }
 END_TEST
 
+/* A directory of the root that cannot be opened (EACCES) is an error naming
+ * it, never a node skipped; but an ext4 volume's lost+found (root's, 0700)
+ * is not a node, and a user other than root is not refused for it. Only a
+ * user other than root meets EACCES here (root passes every mode). */
+START_TEST(unreadable_entries_of_a_state_dir)
+{
+	struct rs_nd_nodes ns;
+	struct rs_err err = {0};
+	char p[512];
+
+	if (geteuid() == 0)
+		return; /* root opens a 0000 directory: nothing to refuse */
+	mk_root();
+	mk("s1");
+	put_file("s1/raft-log.db", "x");
+	mk("lost+found");
+	snprintf(p, sizeof(p), "%s/lost+found", root);
+	ck_assert_int_eq(chmod(p, 0), 0);
+	ck_assert_msg(rs_nd_find(root, "--state-dir", &ns, &err) == RS_OK, "%s", err.msg);
+	ck_assert_uint_eq(ns.n, 1);
+	rs_nd_nodes_free(&ns);
+	mk("s2");
+	snprintf(p, sizeof(p), "%s/s2", root);
+	ck_assert_int_eq(chmod(p, 0), 0);
+	ck_assert_int_eq(rs_nd_find(root, "--state-dir", &ns, &err), RS_EIO);
+	ck_assert_msg(strstr(err.msg, "/s2") != NULL && strstr(err.msg, "Permission denied"),
+	              "%s", err.msg);
+	ck_assert_uint_eq(ns.n, 0);
+	ck_assert_int_eq(chmod(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/lost+found", root);
+	ck_assert_int_eq(chmod(p, 0755), 0);
+	rm_root();
+}
+END_TEST
+
 START_TEST(lock_names_the_holder_and_dies_with_it)
 {
 	struct rs_nd_lock a, b;
@@ -532,6 +567,7 @@ int main(void)
 
 	tcase_add_test(tc, discovery_one_rule);
 	tcase_add_test(tc, find_nodes_of_a_state_dir);
+	tcase_add_test(tc, unreadable_entries_of_a_state_dir);
 	tcase_add_test(tc, lock_names_the_holder_and_dies_with_it);
 	tcase_add_test(tc, replace_new_swap_keep);
 	tcase_add_test(tc, replace_other_files_in_place);

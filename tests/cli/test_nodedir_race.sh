@@ -116,22 +116,37 @@ done
 kill $hp 2>/dev/null
 wait $hp 2>/dev/null
 
+# waits_out WHO MODE FILE SECONDS: runs WHO with FILE locked (flock MODE,
+# -s or -x) for SECONDS from just before it starts; 0 when it ran and left
+# s1 as it should. $took: the run's milliseconds; its stderr in $tmp/w.err.
+waits_out() {
+	local who=$1 mode=$2 file=$3 secs=$4 probe=-s rc t0
+	[ "$mode" = -s ] && probe=-x
+	nd_reset "$R"
+	flock "$mode" "$file" sleep "$secs" &
+	hp=$!
+	for _ in $(seq 1 200); do
+		flock -n "$probe" "$file" true 2>/dev/null || break
+		sleep 0.002
+	done
+	t0=$(date +%s%N)
+	nd_run "$who" "$R" >/dev/null 2>"$tmp/w.err" && [ "$(nd_label "$R/s1")" = "$(nd_after "$who" O)" ]
+	rc=$?
+	took=$((($(date +%s%N) - t0) / 1000000))
+	wait $hp
+	return $rc
+}
+
 # A reader's LOCK_SH on a database (a verify, a backup, the other run's
 # plan) is waited for; a writer's LOCK_EX (op-conductor) is not. CI saw
 # restore and recover started together both fail: restore's apply met
 # recover's plan reading s1 and refused as if op-conductor ran on it.
 for who in G5 S C; do
-	nd_reset "$R"
-	flock -s "$R/s1/raft-log.db" sleep 1 &
-	hp=$!
-	sleep 0.2
-	t0=$(date +%s%N)
-	if nd_run "$who" "$R" >/dev/null 2>"$tmp/r.err" && [ "$(nd_label "$R/s1")" = "$(nd_after "$who" O)" ]; then
-		ok "$who waited $(( ($(date +%s%N) - t0) / 1000000 )) ms for a reader of raft-log.db, then ran"
+	if waits_out "$who" -s "$R/s1/raft-log.db" 1; then
+		ok "$who waited $took ms for a reader of raft-log.db, then ran"
 	else
-		bad "$who refused while only a reader held raft-log.db: $(cat "$tmp/r.err")"
+		bad "$who refused while only a reader held raft-log.db: $(cat "$tmp/w.err")"
 	fi
-	wait $hp
 done
 # A LOCK_EX held for an instant is another run's check (rs_nd_check_unlocked
 # takes one to see that no reader is left): it is looked at again for
@@ -139,19 +154,11 @@ done
 # generate --force and generate --if-absent started together both fail:
 # one's apply met the other's plan checking s1 and refused it as a writer.
 for who in G5 S C; do
-	nd_reset "$R"
-	flock -x "$R/s1/raft-stable.db" sleep 0.1 &
-	hp=$!
-	for _ in $(seq 1 200); do
-		flock -n -s "$R/s1/raft-stable.db" true 2>/dev/null || break
-		sleep 0.002
-	done
-	if nd_run "$who" "$R" >/dev/null 2>"$tmp/m.err" && [ "$(nd_label "$R/s1")" = "$(nd_after "$who" O)" ]; then
+	if waits_out "$who" -x "$R/s1/raft-stable.db" 0.1; then
 		ok "$who waited out a LOCK_EX held for 100 ms on raft-stable.db, then ran"
 	else
-		bad "$who refused a LOCK_EX held for an instant: $(cat "$tmp/m.err")"
+		bad "$who refused a LOCK_EX held for an instant: $(cat "$tmp/w.err")"
 	fi
-	wait $hp
 done
 nd_reset "$R"
 flock -x "$R/s1/raft-log.db" sleep 30 &

@@ -163,6 +163,33 @@ sweep() {
 	fi
 }
 
+# short_sweep NAME SETUP CHECK DONE CMD...: each read and pread of CMD cut
+# short in turn (failcall's OCI_FAIL_SHORT: half the bytes asked for, as a
+# signal or a network file system may return), SETUP before each run,
+# CHECK WHAT judging it ($rc, $tmp/out, $tmp/err); DONE ends the ok line
+short_sweep() {
+	local name=$1 setup=$2 check=$3 done=$4 fn count n runs=0 failed=$fail
+	shift 4
+	$setup
+	OCI_FAIL_COUNT=$tmp/count LD_PRELOAD=$SHIM "$@" </dev/null >/dev/null 2>&1
+	export OCI_FAIL_SHORT=1
+	for fn in read pread; do
+		count=$(awk -v f="$fn" '$1 == f { print $2 }' "$tmp/count")
+		for n in $(seq 1 "${count:-0}"); do
+			$setup
+			inject "$fn" "$n" 0 "$@"
+			runs=$((runs + 1))
+			$check "$name, $fn call $n of $count cut short"
+		done
+	done
+	unset OCI_FAIL_SHORT
+	if [ "$runs" = 0 ]; then
+		bad "$name: no read or pread to cut short"
+	elif [ "$fail" = "$failed" ]; then
+		ok "$name: $runs runs with one read cut short, $done"
+	fi
+}
+
 verifies() { "$B" raft verify --state-dir "$1" >/dev/null 2>&1; }
 
 gen_check() {
